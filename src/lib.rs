@@ -1,0 +1,9 @@
+//! Stepwise: a desktop support console for remote assistance.
+//!
+//! Layers, top to bottom (a module only uses the ones below it; `tests/architecture.rs` checks):
+//! `app` (wiring, CLI, benchmarks) → `ui` (egui views) → `store` (SQLite).
+//! See `ARCHITECTURE.md`.
+
+pub mod app;
+pub mod store;
+pub mod ui;

@@ -1,0 +1,108 @@
+//! The ticket's timeline: typed events with a per-ticket sequence number, a timestamp, the actor
+//! and a JSON payload. Ticket edits and (later) session transcripts share it.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+
+use super::{Store, StoreError, StoreResult};
+
+/// Names of the events the ticket desk writes. Session events use their own names.
+pub mod event_kind {
+    /// The ticket was opened; payload: number, priority, category.
+    pub const CREATED: &str = "created";
+    /// The ticket came from an import file; payload: source file name.
+    pub const IMPORTED: &str = "imported";
+    /// One intake field changed; payload: field, old, new.
+    pub const FIELD_CHANGED: &str = "field_changed";
+    /// Category, urgency or impact changed; payload: old and new of each, and priority.
+    pub const CLASSIFICATION_CHANGED: &str = "classification_changed";
+    /// Workflow move; payload: from, to.
+    pub const STATUS_CHANGED: &str = "status_changed";
+    /// Assignee changed; payload: from, to.
+    pub const ASSIGNEE_CHANGED: &str = "assignee_changed";
+    /// Escalated to another tier; payload: from_tier, to_tier, reason.
+    pub const ESCALATED: &str = "escalated";
+    /// An internal note; payload: text.
+    pub const NOTE_ADDED: &str = "note_added";
+    /// Resolution text set; payload: text.
+    pub const RESOLUTION_SET: &str = "resolution_set";
+    /// Satisfaction rating; payload: rating, comment.
+    pub const SATISFACTION_RECORDED: &str = "satisfaction_recorded";
+}
+
+/// One entry of a ticket's timeline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// Position in the ticket's timeline, from 1.
+    pub seq: i64,
+    /// When it happened, unix ms.
+    pub at_ms: i64,
+    /// Who did it (engineer name, "user", "system").
+    pub actor: String,
+    /// Event name, e.g. `status_changed`.
+    pub kind: String,
+    /// Event details.
+    pub payload: serde_json::Value,
+}
+
+/// Appends one event inside `tx`; returns its sequence number.
+pub(super) fn append(
+    tx: &Transaction<'_>,
+    ticket_id: i64,
+    at_ms: i64,
+    actor: &str,
+    kind: &str,
+    payload: &serde_json::Value,
+) -> StoreResult<i64> {
+    let last: Option<i64> = tx
+        .query_row("SELECT max(seq) FROM ticket_events WHERE ticket_id = ?1", [ticket_id], |row| row.get(0))
+        .optional()?
+        .flatten();
+    let seq = last.unwrap_or(0) + 1;
+    tx.prepare_cached(
+        "INSERT INTO ticket_events (ticket_id, seq, at_ms, actor, kind, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![ticket_id, seq, at_ms, actor, kind, payload.to_string()])?;
+    Ok(seq)
+}
+
+impl Store {
+    /// The ticket's timeline, oldest first.
+    pub fn history(&self, ticket_id: i64) -> StoreResult<Vec<HistoryEntry>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, at_ms, actor, kind, payload FROM ticket_events WHERE ticket_id = ?1 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([ticket_id], |row| {
+            let payload_text: String = row.get(4)?;
+            Ok(HistoryEntry {
+                seq: row.get(0)?,
+                at_ms: row.get(1)?,
+                actor: row.get(2)?,
+                kind: row.get(3)?,
+                // A damaged payload is shown as text rather than failing the whole timeline.
+                payload: serde_json::from_str(&payload_text).unwrap_or(serde_json::Value::String(payload_text)),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Appends an event to a ticket's timeline and syncs it to disk before returning.
+    /// Later layers (sessions) record their transcript through this.
+    pub fn append_event(
+        &mut self,
+        ticket_id: i64,
+        actor: &str,
+        kind: &str,
+        payload: &serde_json::Value,
+        at_ms: i64,
+    ) -> StoreResult<i64> {
+        self.write(|tx| {
+            let exists: bool =
+                tx.query_row("SELECT EXISTS (SELECT 1 FROM tickets WHERE id = ?1)", [ticket_id], |row| row.get(0))?;
+            if !exists {
+                return Err(StoreError::TicketNotFound(ticket_id.to_string()));
+            }
+            append(tx, ticket_id, at_ms, actor, kind, payload)
+        })
+    }
+}

@@ -1,0 +1,312 @@
+//! The embedded database: tickets, their timeline, notes, settings (SQLite through rusqlite).
+//!
+//! A synchronous API: the console runs it on a worker thread, never on the UI thread.
+//! Every write commits with `synchronous=FULL`: a call that returned is on disk.
+
+mod exchange;
+mod history;
+mod query;
+mod samples;
+mod schema;
+mod settings;
+pub mod sla;
+pub mod ticket;
+mod tickets;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, ffi::ErrorCode};
+
+pub use exchange::{ExportFormat, ImportReport};
+pub use history::{HistoryEntry, event_kind};
+pub use query::{SlaFilter, TicketFilter, TicketSummary};
+pub use samples::SAMPLE_TICKETS_JSON;
+pub use settings::EngineerProfile;
+pub use ticket::{Category, FieldError, Grade, NewTicket, Priority, Status, Ticket, TicketFields};
+
+use sla::{SlaPolicy, SlaPolicyError};
+
+/// File name of the database inside the data directory.
+pub const DATABASE_FILE: &str = "stepwise.db";
+/// File name of the optional SLA override inside the data directory.
+pub const SLA_CONFIG_FILE: &str = "sla.json";
+
+/// Everything that can go wrong in the store, phrased for the person reading it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file exists but is not a usable SQLite database.
+    #[error("the database {path} is damaged or is not a Stepwise database; it was left untouched")]
+    Corrupt {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// Another program holds a lock on the database.
+    #[error("the database {path} is in use by another program; close it and try again")]
+    Locked {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// The database or its folder cannot be written.
+    #[error("the database {path} is read-only; check the permissions of the data folder")]
+    ReadOnly {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// The folder or file cannot be created or opened.
+    #[error("cannot open the database {path}: {message}")]
+    CannotOpen {
+        /// The database file.
+        path: PathBuf,
+        /// What the system said.
+        message: String,
+    },
+    /// Written by a newer Stepwise.
+    #[error("the database was written by a newer Stepwise (schema {found}, this version knows {supported}); update Stepwise")]
+    NewerSchema {
+        /// Schema version in the file.
+        found: i64,
+        /// Newest version this build knows.
+        supported: i64,
+    },
+    /// No ticket with that id or number.
+    #[error("ticket {0} does not exist")]
+    TicketNotFound(String),
+    /// The form or edit has invalid fields.
+    #[error("{}", join_field_errors(.0))]
+    InvalidFields(Vec<FieldError>),
+    /// The status move is not part of the workflow.
+    #[error("a ticket cannot move from {from} to {to}")]
+    InvalidTransition {
+        /// Current status.
+        from: &'static str,
+        /// Requested status.
+        to: &'static str,
+    },
+    /// A workflow rule refused the change (e.g. resolving without a resolution).
+    #[error("{0}")]
+    Rule(String),
+    /// An import file could not be used; nothing was imported.
+    #[error("import failed, nothing was imported: {0}")]
+    Import(String),
+    /// Reading or writing a file failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The system error.
+        source: std::io::Error,
+    },
+    /// Any other database failure.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+fn join_field_errors(errors: &[FieldError]) -> String {
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+/// Result of store calls.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Durability of one event write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// Commit and sync before returning (every write of the store does this).
+    Full,
+}
+
+/// An open ticket database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    policy: SlaPolicy,
+    warnings: Vec<String>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the store in `data_dir`, migrating the schema if needed, and reads the
+    /// SLA override `sla.json` if present (an invalid one is reported in [`Store::warnings`] and
+    /// the shipped defaults apply).
+    pub fn open(data_dir: &Path) -> StoreResult<Self> {
+        let path = data_dir.join(DATABASE_FILE);
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Io {
+            context: format!("cannot create the data folder {}", data_dir.display()),
+            source,
+        })?;
+        let mut warnings = Vec::new();
+        let policy = match load_policy_override(data_dir) {
+            Ok(Some(policy)) => policy,
+            Ok(None) => SlaPolicy::default(),
+            Err(message) => {
+                warnings.push(message);
+                SlaPolicy::default()
+            }
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&path, flags).map_err(|err| classify(err, &path))?;
+        Self::init(conn, path, policy, warnings)
+    }
+
+    /// A throw-away store in memory (tests, benchmarks).
+    pub fn open_in_memory() -> StoreResult<Self> {
+        let conn = Connection::open_in_memory()?;
+        Self::init(conn, PathBuf::from(":memory:"), SlaPolicy::default(), Vec::new())
+    }
+
+    /// Like [`Store::open_in_memory`] with a given SLA policy.
+    pub fn open_in_memory_with_policy(policy: SlaPolicy) -> StoreResult<Self> {
+        let mut store = Self::open_in_memory()?;
+        store.policy = policy;
+        store.apply_policy()?;
+        Ok(store)
+    }
+
+    fn init(conn: Connection, path: PathBuf, policy: SlaPolicy, warnings: Vec<String>) -> StoreResult<Self> {
+        let mut store = Store { conn, path, policy, warnings };
+        store.configure().map_err(|err| store.classify(err))?;
+        if store.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            return Err(StoreError::ReadOnly { path: store.path.clone() });
+        }
+        schema::migrate(&mut store.conn).map_err(|err| match err {
+            StoreError::Sqlite(err) => store.classify(err),
+            other => other,
+        })?;
+        store.apply_policy()?;
+        Ok(store)
+    }
+
+    fn configure(&self) -> rusqlite::Result<()> {
+        self.conn.busy_timeout(Duration::from_secs(2))?;
+        // Reading the header first turns "not a database" into an error here, before any write.
+        self.conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
+        if self.path != Path::new(":memory:") {
+            let mode: String = self.conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                tracing::warn!(mode, "could not switch the database to WAL");
+            }
+        }
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        self.conn.pragma_update(None, "foreign_keys", true)?;
+        Ok(())
+    }
+
+    /// Maps a SQLite failure on this database to a clear error.
+    fn classify(&self, err: rusqlite::Error) -> StoreError {
+        classify(err, &self.path)
+    }
+
+    /// Where the database lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The SLA in force.
+    pub fn policy(&self) -> &SlaPolicy {
+        &self.policy
+    }
+
+    /// Problems found while opening that did not stop the store (e.g. an invalid `sla.json`).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Runs `body` in one transaction; rolls back on error.
+    fn write<T>(&mut self, body: impl FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T>) -> StoreResult<T> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|err| classify(err, &path))?;
+        let value = body(&tx)?;
+        tx.commit().map_err(|err| classify(err, &path))?;
+        Ok(value)
+    }
+}
+
+fn load_policy_override(data_dir: &Path) -> Result<Option<SlaPolicy>, String> {
+    let path = data_dir.join(SLA_CONFIG_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(format!("cannot read {}: {err}; using the default SLA", path.display())),
+    };
+    SlaPolicy::from_json(&text)
+        .map(Some)
+        .map_err(|err: SlaPolicyError| format!("{}: {err}; using the default SLA", path.display()))
+}
+
+/// Maps a SQLite failure to a clear error naming the file.
+fn classify(err: rusqlite::Error, path: &Path) -> StoreError {
+    let path = path.to_path_buf();
+    match err.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::Corrupt { path },
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked { path },
+        Some(ErrorCode::ReadOnly) => StoreError::ReadOnly { path },
+        Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
+            StoreError::CannotOpen { path, message: err.to_string() }
+        }
+        _ => StoreError::Sqlite(err),
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_file_is_reported_as_corrupt_and_left_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let garbage = b"this is not a database, just some text that somebody saved here".repeat(100);
+        std::fs::write(dir.path().join(DATABASE_FILE), &garbage).unwrap();
+        let err = Store::open(dir.path()).unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+        assert!(err.to_string().contains("damaged"));
+        assert_eq!(std::fs::read(dir.path().join(DATABASE_FILE)).unwrap(), garbage);
+    }
+
+    #[test]
+    fn invalid_sla_override_falls_back_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(SLA_CONFIG_FILE), "{ not json").unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.policy(), &SlaPolicy::default());
+        assert_eq!(store.warnings().len(), 1);
+        assert!(store.warnings()[0].contains("sla.json"));
+    }
+
+    #[test]
+    fn valid_sla_override_applies() {
+        let dir = tempfile::tempdir().unwrap();
+        let custom = sla::DEFAULT_POLICY_JSON.replace("\"response_minutes\": 15", "\"response_minutes\": 5");
+        std::fs::write(dir.path().join(SLA_CONFIG_FILE), custom).unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.policy().urgent.response_minutes, 5);
+    }
+
+    #[test]
+    fn a_second_writer_sees_the_lock_as_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = Store::open(dir.path()).unwrap();
+        let blocker = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
+        blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        let mut second = Store::open(dir.path());
+        if let Ok(store) = second.as_mut() {
+            let new = samples::tests_new_ticket("Locked test");
+            let err = store.create_ticket(&new, "tester", now_ms()).unwrap_err();
+            assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
+        } else {
+            assert!(matches!(second, Err(StoreError::Locked { .. })), "{second:?}");
+        }
+    }
+}

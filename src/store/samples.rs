@@ -1,0 +1,140 @@
+//! Sample tickets shipped in `assets/sample-tickets.json` (Chinese and English), loaded into an
+//! empty store on request with ages, states and timelines that make the SLA view meaningful.
+
+use serde::Deserialize;
+use serde_json::json;
+
+use super::history::{append, event_kind};
+use super::sla::SlaClock;
+use super::ticket::{Category, Grade, Priority, Status, Ticket, TicketFields};
+use super::tickets::{insert_record, next_number};
+use super::{Store, StoreError, StoreResult};
+
+/// The shipped sample file.
+pub const SAMPLE_TICKETS_JSON: &str = include_str!("../../assets/sample-tickets.json");
+
+const MS_PER_MINUTE: i64 = 60_000;
+
+#[derive(Deserialize)]
+struct SampleTicket {
+    #[serde(flatten)]
+    fields: TicketFields,
+    category: Category,
+    urgency: Grade,
+    impact: Grade,
+    age_minutes: i64,
+    status: Status,
+    assignee: Option<String>,
+    tier: i64,
+    escalation_reason: Option<String>,
+    notes: Vec<String>,
+    resolution: Option<String>,
+    satisfaction: Option<i64>,
+    satisfaction_comment: Option<String>,
+}
+
+/// The path a sample takes through the workflow, with the share of its age at which each move
+/// happened.
+fn workflow_path(status: Status) -> &'static [(Status, i64)] {
+    use Status::*;
+    match status {
+        New => &[],
+        Assigned => &[(Assigned, 10)],
+        InProgress => &[(Assigned, 5), (InProgress, 15)],
+        WaitingOnUser => &[(Assigned, 5), (InProgress, 15), (WaitingOnUser, 60)],
+        Resolved => &[(Assigned, 5), (InProgress, 10), (Resolved, 70)],
+        Closed => &[(Assigned, 5), (InProgress, 10), (Resolved, 50), (Closed, 80)],
+    }
+}
+
+impl Store {
+    /// Loads the shipped sample tickets, aged relative to `now_ms`; returns how many.
+    pub fn load_sample_tickets(&mut self, now_ms: i64) -> StoreResult<usize> {
+        let samples: Vec<SampleTicket> = serde_json::from_str(SAMPLE_TICKETS_JSON)
+            .map_err(|err| StoreError::Import(format!("the sample file is damaged: {err}")))?;
+        let policy = self.policy;
+        self.write(|tx| {
+            for sample in &samples {
+                let created_at_ms = now_ms - sample.age_minutes.clamp(0, 365 * 24 * 60) * MS_PER_MINUTE;
+                let priority = Priority::from_grades(sample.urgency, sample.impact);
+                let mut ticket = Ticket {
+                    id: 0,
+                    number: next_number(tx, created_at_ms)?,
+                    fields: sample.fields.clone(),
+                    category: sample.category,
+                    urgency: sample.urgency,
+                    impact: sample.impact,
+                    priority,
+                    status: sample.status,
+                    assignee: sample.assignee.clone(),
+                    tier: sample.tier.clamp(1, super::tickets::MAX_TIER),
+                    resolution: sample.resolution.clone().unwrap_or_default(),
+                    satisfaction: sample.satisfaction.filter(|rating| (1..=5).contains(rating)),
+                    satisfaction_comment: sample.satisfaction_comment.clone().unwrap_or_default(),
+                    reported_at_ms: created_at_ms - 5 * MS_PER_MINUTE,
+                    created_at_ms,
+                    updated_at_ms: created_at_ms,
+                    sla: SlaClock::start(created_at_ms, &policy, priority),
+                };
+                let age_ms = now_ms - created_at_ms;
+                let mut moves = Vec::new();
+                let mut from = Status::New;
+                for &(to, percent) in workflow_path(sample.status) {
+                    let at_ms = created_at_ms + age_ms * percent / 100;
+                    ticket.sla.on_status(to, at_ms);
+                    ticket.updated_at_ms = at_ms;
+                    moves.push((from, to, at_ms));
+                    from = to;
+                }
+                ticket.id = insert_record(tx, &ticket, &policy)?;
+                let engineer = sample.assignee.as_deref().unwrap_or("Service desk");
+                let payload = json!({ "number": ticket.number, "priority": priority.as_str(), "category": ticket.category.as_str() });
+                append(tx, ticket.id, created_at_ms, "Service desk", event_kind::CREATED, &payload)?;
+                for (index, (from, to, at_ms)) in moves.iter().enumerate() {
+                    if index == 0 {
+                        append(tx, ticket.id, *at_ms, "Service desk", event_kind::ASSIGNEE_CHANGED, &json!({ "from": null, "to": engineer }))?;
+                    }
+                    append(tx, ticket.id, *at_ms, engineer, event_kind::STATUS_CHANGED, &json!({ "from": from.as_str(), "to": to.as_str() }))?;
+                }
+                let mid_ms = created_at_ms + age_ms / 3;
+                if let (Some(reason), true) = (&sample.escalation_reason, ticket.tier > 1) {
+                    append(tx, ticket.id, mid_ms, engineer, event_kind::ESCALATED, &json!({ "from_tier": ticket.tier - 1, "to_tier": ticket.tier, "reason": reason }))?;
+                }
+                for (index, note) in sample.notes.iter().enumerate() {
+                    let at_ms = mid_ms + index as i64 * MS_PER_MINUTE;
+                    tx.execute(
+                        "INSERT INTO ticket_notes (ticket_id, at_ms, author, body) VALUES (?1, ?2, ?3, ?4)",
+                        rusqlite::params![ticket.id, at_ms, engineer, note],
+                    )?;
+                    append(tx, ticket.id, at_ms, engineer, event_kind::NOTE_ADDED, &json!({ "text": note }))?;
+                }
+                if !ticket.resolution.is_empty() {
+                    let at_ms = moves.iter().find(|m| m.1 == Status::Resolved).map_or(now_ms, |m| m.2);
+                    append(tx, ticket.id, at_ms - 1, engineer, event_kind::RESOLUTION_SET, &json!({ "text": ticket.resolution }))?;
+                }
+                if let Some(rating) = ticket.satisfaction {
+                    append(tx, ticket.id, ticket.updated_at_ms, &ticket.fields.requester_name, event_kind::SATISFACTION_RECORDED, &json!({ "rating": rating, "comment": ticket.satisfaction_comment }))?;
+                }
+                super::tickets::refresh_search(tx, ticket.id)?;
+            }
+            Ok(samples.len())
+        })
+    }
+}
+
+/// A valid new-ticket form for tests.
+#[cfg(test)]
+pub(crate) fn tests_new_ticket(title: &str) -> super::NewTicket {
+    super::NewTicket {
+        fields: TicketFields {
+            title: title.to_owned(),
+            requester_name: "Test Requester".to_owned(),
+            description: "Something is broken".to_owned(),
+            ..TicketFields::default()
+        },
+        category: Category::Software,
+        urgency: Grade::Medium,
+        impact: Grade::Medium,
+        reported_at_ms: None,
+    }
+}

@@ -1,0 +1,125 @@
+//! Versioned schema migrations, applied in order inside one transaction each.
+
+use rusqlite::Connection;
+
+use super::{StoreError, StoreResult};
+
+/// Each entry upgrades the schema from version `index` to `index + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: tickets, notes, the timeline, settings, number counters, full-text search.
+    r#"
+    CREATE TABLE tickets (
+        id INTEGER PRIMARY KEY,
+        number TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        requester_name TEXT NOT NULL,
+        department TEXT NOT NULL DEFAULT '',
+        contact TEXT NOT NULL DEFAULT '',
+        location TEXT NOT NULL DEFAULT '',
+        affected_system TEXT NOT NULL DEFAULT '',
+        affected_version TEXT NOT NULL DEFAULT '',
+        description TEXT NOT NULL DEFAULT '',
+        expectation TEXT NOT NULL DEFAULT '',
+        business_impact TEXT NOT NULL DEFAULT '',
+        category TEXT NOT NULL,
+        urgency TEXT NOT NULL,
+        impact TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        status TEXT NOT NULL,
+        assignee TEXT,
+        tier INTEGER NOT NULL DEFAULT 1,
+        resolution TEXT NOT NULL DEFAULT '',
+        satisfaction INTEGER CHECK (satisfaction BETWEEN 1 AND 5),
+        satisfaction_comment TEXT NOT NULL DEFAULT '',
+        reported_at_ms INTEGER NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        updated_at_ms INTEGER NOT NULL,
+        sla_started_at_ms INTEGER NOT NULL,
+        sla_response_target_ms INTEGER NOT NULL,
+        sla_resolution_target_ms INTEGER NOT NULL,
+        sla_responded_at_ms INTEGER,
+        sla_paused_total_ms INTEGER NOT NULL DEFAULT 0,
+        sla_paused_since_ms INTEGER,
+        urgency_key INTEGER NOT NULL,
+        sla_at_risk_from_ms INTEGER,
+        sla_breach_at_ms INTEGER
+    );
+    CREATE INDEX tickets_by_urgency ON tickets (urgency_key, id);
+    CREATE INDEX tickets_by_status ON tickets (status, urgency_key);
+    CREATE INDEX tickets_by_assignee ON tickets (assignee, urgency_key);
+    CREATE INDEX tickets_by_risk ON tickets (sla_at_risk_from_ms);
+
+    CREATE TABLE ticket_notes (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+        at_ms INTEGER NOT NULL,
+        author TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX ticket_notes_by_ticket ON ticket_notes (ticket_id, id);
+
+    CREATE TABLE ticket_events (
+        ticket_id INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        at_ms INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        PRIMARY KEY (ticket_id, seq)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+    CREATE TABLE ticket_number_counters (day TEXT PRIMARY KEY, last INTEGER NOT NULL) WITHOUT ROWID;
+
+    CREATE VIRTUAL TABLE ticket_search USING fts5 (
+        number, title, requester, description, notes,
+        tokenize = 'trigram'
+    );
+    "#,
+];
+
+/// The newest schema version this build knows.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the database to [`SCHEMA_VERSION`]; refuses a database from a newer build.
+pub fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema { found, supported: SCHEMA_VERSION });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
+        let version = index as i64 + 1;
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+        tracing::info!(version, "database schema migrated");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_a_fresh_database_once() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        migrate(&mut conn).unwrap();
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name IN ('tickets','ticket_events','ticket_search')", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(tables, 3);
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        assert!(matches!(migrate(&mut conn), Err(StoreError::NewerSchema { .. })));
+    }
+}

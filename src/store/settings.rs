@@ -1,0 +1,74 @@
+//! Console settings kept in the database: the engineer profile and the UI language.
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::{Store, StoreResult};
+
+const PROFILE_KEY: &str = "engineer_profile";
+const LANGUAGE_KEY: &str = "ui_language";
+
+/// Who is using this console: the "who" of history entries and the name users see when asked
+/// for consent.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineerProfile {
+    /// Display name, e.g. "陈伟".
+    pub name: String,
+    /// Team, e.g. "IT Service Desk".
+    pub team: String,
+}
+
+impl EngineerProfile {
+    /// Whether the profile can be used (a name is required).
+    pub fn is_complete(&self) -> bool {
+        !self.name.trim().is_empty()
+    }
+}
+
+impl Store {
+    /// A raw setting.
+    pub fn setting(&self, key: &str) -> StoreResult<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0))
+            .optional()?)
+    }
+
+    /// Stores a raw setting.
+    pub fn set_setting(&mut self, key: &str, value: &str) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The engineer profile, if one was saved (a damaged value counts as none).
+    pub fn engineer_profile(&self) -> StoreResult<Option<EngineerProfile>> {
+        Ok(self.setting(PROFILE_KEY)?.and_then(|text| serde_json::from_str(&text).ok()))
+    }
+
+    /// Saves the engineer profile.
+    pub fn set_engineer_profile(&mut self, profile: &EngineerProfile) -> StoreResult<()> {
+        let text = serde_json::to_string(profile).unwrap_or_default();
+        self.set_setting(PROFILE_KEY, &text)
+    }
+
+    /// The chosen UI language code ("en", "zh"), or `None` to follow the system.
+    pub fn ui_language(&self) -> StoreResult<Option<String>> {
+        self.setting(LANGUAGE_KEY)
+    }
+
+    /// Saves the UI language code; `None` follows the system locale.
+    pub fn set_ui_language(&mut self, code: Option<&str>) -> StoreResult<()> {
+        match code {
+            Some(code) => self.set_setting(LANGUAGE_KEY, code),
+            None => self.write(|tx| {
+                tx.execute("DELETE FROM settings WHERE key = ?1", [LANGUAGE_KEY])?;
+                Ok(())
+            }),
+        }
+    }
+}
