@@ -1,1 +1,20 @@
-//! Wiring.
+//! Wiring: the CLI, the console app (eframe), the store thread and the benchmarks. The only
+//! layer that knows every other one.
+
+pub mod bench;
+pub mod cli;
+pub mod console;
+pub mod store_worker;
+
+pub use console::ConsoleApp;
+
+use crate::ui::Lang;
+
+/// The UI language the system asks for (`LC_ALL`, `LC_MESSAGES`, `LANG`).
+pub fn system_lang() -> Lang {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.is_empty())
+        .map_or(Lang::En, |locale| Lang::from_locale(&locale))
+}

@@ -251,37 +251,21 @@ impl Store {
             return Err(StoreError::InvalidFields(errors));
         }
         let policy = self.policy;
+        self.write(|tx| create_in(tx, new, actor, now_ms, &policy))
+    }
+
+    /// Opens many tickets in one transaction (bulk intake, benchmarks); each pair gives the form
+    /// and the creation time. All or nothing: one invalid form and none is created.
+    pub fn create_tickets(&mut self, batch: &[(NewTicket, i64)], actor: &str) -> StoreResult<usize> {
+        if let Some(errors) = batch.iter().map(|(new, _)| new.fields.validate()).find(|errors| !errors.is_empty()) {
+            return Err(StoreError::InvalidFields(errors));
+        }
+        let policy = self.policy;
         self.write(|tx| {
-            let priority = Priority::from_grades(new.urgency, new.impact);
-            let mut ticket = Ticket {
-                id: 0,
-                number: next_number(tx, now_ms)?,
-                fields: trimmed(&new.fields),
-                category: new.category,
-                urgency: new.urgency,
-                impact: new.impact,
-                priority,
-                status: Status::New,
-                assignee: None,
-                tier: 1,
-                resolution: String::new(),
-                satisfaction: None,
-                satisfaction_comment: String::new(),
-                reported_at_ms: new.reported_at_ms.unwrap_or(now_ms),
-                created_at_ms: now_ms,
-                updated_at_ms: now_ms,
-                sla: SlaClock::start(now_ms, &policy, priority),
-            };
-            ticket.id = insert_record(tx, &ticket, &policy)?;
-            append(
-                tx,
-                ticket.id,
-                now_ms,
-                actor,
-                event_kind::CREATED,
-                &json!({ "number": ticket.number, "priority": priority.as_str(), "category": ticket.category.as_str() }),
-            )?;
-            Ok(ticket)
+            for (new, created_at_ms) in batch {
+                create_in(tx, new, actor, *created_at_ms, &policy)?;
+            }
+            Ok(batch.len())
         })
     }
 
@@ -565,6 +549,39 @@ impl Store {
             Ok(())
         })
     }
+}
+
+fn create_in(tx: &Transaction<'_>, new: &NewTicket, actor: &str, now_ms: i64, policy: &SlaPolicy) -> StoreResult<Ticket> {
+    let priority = Priority::from_grades(new.urgency, new.impact);
+    let mut ticket = Ticket {
+        id: 0,
+        number: next_number(tx, now_ms)?,
+        fields: trimmed(&new.fields),
+        category: new.category,
+        urgency: new.urgency,
+        impact: new.impact,
+        priority,
+        status: Status::New,
+        assignee: None,
+        tier: 1,
+        resolution: String::new(),
+        satisfaction: None,
+        satisfaction_comment: String::new(),
+        reported_at_ms: new.reported_at_ms.unwrap_or(now_ms),
+        created_at_ms: now_ms,
+        updated_at_ms: now_ms,
+        sla: SlaClock::start(now_ms, policy, priority),
+    };
+    ticket.id = insert_record(tx, &ticket, policy)?;
+    append(
+        tx,
+        ticket.id,
+        now_ms,
+        actor,
+        event_kind::CREATED,
+        &json!({ "number": ticket.number, "priority": priority.as_str(), "category": ticket.category.as_str() }),
+    )?;
+    Ok(ticket)
 }
 
 fn trimmed(fields: &TicketFields) -> TicketFields {

@@ -1,1 +1,17 @@
-//! Views.
+//! egui views and widgets of the console. Views draw state and queue [`UiCommand`]s; they never
+//! block and never touch the store, the network or files. Events from below arrive as
+//! [`UiEvent`]s through [`DeskState::apply`].
+
+pub mod command;
+pub mod desk;
+pub mod i18n;
+pub mod new_ticket;
+pub mod settings;
+pub mod sidebar;
+pub mod theme;
+pub mod ticket_view;
+pub mod widgets;
+
+pub use command::{StoreInfo, TicketDetail, UiCommand, UiEvent};
+pub use desk::{DeskState, Notice};
+pub use i18n::{Lang, Text};

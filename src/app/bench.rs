@@ -1,0 +1,225 @@
+//! `stepwise bench store`: fills a fresh store with synthetic tickets and measures insert rate,
+//! search latency (Latin and CJK), the first sidebar page in SLA order, and the CPU time of one
+//! console frame with that store.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context as _, bail};
+use serde::Serialize;
+
+use crate::store::{Category, EngineerProfile, Grade, NewTicket, Store, TicketFields, TicketFilter, now_ms};
+use crate::ui::{DeskState, Lang, StoreInfo, UiEvent};
+
+use super::store_worker::run_command;
+
+const BATCH: usize = 1_000;
+const LATIN_QUERIES: [&str; 5] = ["printer", "VPN", "password", "Outlook", "0x80070"];
+const CJK_QUERIES: [&str; 5] = ["打印机", "网络", "密码", "无法登录", "邮箱已满"];
+const SEARCH_ROUNDS: usize = 10;
+const FRAMES: usize = 60;
+
+/// Results of `bench store`, one flat JSON object.
+#[derive(Debug, Serialize)]
+pub struct StoreBenchReport {
+    /// Tickets inserted.
+    pub tickets: usize,
+    /// Tickets created per second, in transactions of 1 000.
+    pub insert_per_s: f64,
+    /// Tickets created per second, one transaction (one fsync) each, over 200 tickets.
+    pub insert_single_per_s: f64,
+    /// Search (count + first page, as the sidebar does) median over all queries.
+    pub search_ms_p50: f64,
+    /// Search 99th percentile over all queries.
+    pub search_ms_p99: f64,
+    /// Median over the Latin queries.
+    pub search_ms_p50_latin: f64,
+    /// Median over the Chinese queries.
+    pub search_ms_p50_cjk: f64,
+    /// First sidebar page (count + 100 rows in SLA order), median.
+    pub first_page_ms: f64,
+    /// First sidebar page, worst of the runs.
+    pub first_page_ms_max: f64,
+    /// CPU time of one console frame (sidebar with rows, filters, main pane), median.
+    pub sidebar_frame_ms: f64,
+    /// Same, worst frame after warm-up.
+    pub sidebar_frame_ms_max: f64,
+    /// Database size on disk.
+    pub db_bytes: u64,
+}
+
+/// A small deterministic generator, so every run inserts the same tickets.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[(self.next() as usize) % items.len()]
+    }
+}
+
+const TEMPLATES: [(&str, &str, Category); 12] = [
+    ("Printer offline on floor {}", "The printer shows 'Offline' and jobs stay in the queue since this morning.", Category::Hardware),
+    ("VPN fails to connect (site {})", "FortiClient says 'Unable to establish the VPN connection. (-14)' at 98%.", Category::Network),
+    ("Password reset for ERP user {}", "Account locked after several wrong password attempts; ORA-28000.", Category::Account),
+    ("Outlook will not start #{}", "Outlook hangs on 'Loading profile' then shows error 0x80070057.", Category::Software),
+    ("Mailbox full, cannot send ({})", "Message 'Your mailbox is full' appears when sending attachments.", Category::Software),
+    ("Slow PC in room {}", "Startup takes ten minutes and the disk is at 100% all day.", Category::Hardware),
+    ("打印机脱机（{} 号）", "打印机显示“脱机”，打印任务一直在队列中，重启后仍然如此。", Category::Hardware),
+    ("VPN 无法连接（分部 {}）", "提示“无法建立 VPN 连接（-14）”，在家办公的同事都受影响。", Category::Network),
+    ("ERP 无法登录，用户 {}", "输入密码后提示“用户已锁定”，无法提交报销单。", Category::Account),
+    ("邮箱已满无法发送邮件 {}", "发送带附件的邮件时提示“邮箱已满”，需要清理或扩容。", Category::Software),
+    ("无线网络经常掉线（{} 会议室）", "会议中每隔十分钟断开一次，网络图标显示黄色感叹号。", Category::Network),
+    ("数据库报表查询超时 {}", "月末财务报表查询超过 5 分钟后超时，提示“查询超时”。", Category::Database),
+];
+const NAMES: [&str; 8] = ["王丽", "Li Na", "张伟", "Maria Garcia", "刘洋", "John Smith", "陈静", "Priya Patel"];
+
+fn synthetic(rng: &mut Lcg, index: usize) -> NewTicket {
+    let (title, description, category) = *rng.pick(&TEMPLATES);
+    let grades = [Grade::Low, Grade::Medium, Grade::High];
+    NewTicket {
+        fields: TicketFields {
+            title: title.replace("{}", &index.to_string()),
+            requester_name: (*rng.pick(&NAMES)).to_owned(),
+            department: "Finance".into(),
+            description: description.to_owned(),
+            ..TicketFields::default()
+        },
+        category,
+        urgency: *rng.pick(&grades),
+        impact: *rng.pick(&grades),
+        reported_at_ms: None,
+    }
+}
+
+fn percentile(samples: &mut [f64], share: f64) -> f64 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    samples.sort_by(f64::total_cmp);
+    let rank = ((samples.len() - 1) as f64 * share).round() as usize;
+    samples[rank.min(samples.len() - 1)]
+}
+
+fn elapsed_ms(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1_000.0
+}
+
+/// CPU time of this thread, ms (wall time where the platform has no per-thread clock).
+fn thread_cpu_ms() -> f64 {
+    #[cfg(unix)]
+    {
+        let mut spec = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: `spec` is a valid, writable timespec for the duration of the call.
+        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut spec) } == 0 {
+            return spec.tv_sec as f64 * 1_000.0 + spec.tv_nsec as f64 / 1_000_000.0;
+        }
+    }
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    elapsed_ms(*START.get_or_init(Instant::now))
+}
+
+/// Runs the benchmark in `data_dir`, which must not hold tickets yet.
+pub fn run_store_bench(data_dir: &Path, tickets: usize) -> anyhow::Result<StoreBenchReport> {
+    let mut store = Store::open(data_dir).with_context(|| format!("cannot open a store in {}", data_dir.display()))?;
+    if store.ticket_count()? > 0 {
+        bail!("{} already holds tickets; the benchmark needs a fresh data folder", data_dir.display());
+    }
+    let now = now_ms();
+    let mut rng = Lcg(42);
+    // Creation times spread over the last 30 days, oldest first, so SLA states vary.
+    let span_ms = 30 * 24 * 3_600_000_i64;
+    let forms: Vec<(NewTicket, i64)> = (0..tickets)
+        .map(|index| {
+            let created = now - span_ms + span_ms * index as i64 / tickets.max(1) as i64;
+            (synthetic(&mut rng, index), created)
+        })
+        .collect();
+    let start = Instant::now();
+    for batch in forms.chunks(BATCH) {
+        store.create_tickets(batch, "bench")?;
+    }
+    let insert_per_s = tickets as f64 / start.elapsed().as_secs_f64().max(1e-9);
+
+    let single = 200;
+    let start = Instant::now();
+    for index in 0..single {
+        store.create_ticket(&synthetic(&mut rng, tickets + index), "bench", now)?;
+    }
+    let insert_single_per_s = single as f64 / start.elapsed().as_secs_f64().max(1e-9);
+
+    let sidebar_query = |store: &Store, filter: &TicketFilter| -> anyhow::Result<f64> {
+        let start = Instant::now();
+        store.count_tickets(filter, now)?;
+        store.list_tickets(filter, 0, crate::ui::sidebar::PAGE_SIZE, now)?;
+        Ok(elapsed_ms(start))
+    };
+    let mut latin = Vec::new();
+    let mut cjk = Vec::new();
+    for _ in 0..SEARCH_ROUNDS {
+        for (queries, samples) in [(&LATIN_QUERIES, &mut latin), (&CJK_QUERIES, &mut cjk)] {
+            for query in queries {
+                let filter = TicketFilter { text: (*query).to_owned(), ..TicketFilter::default() };
+                samples.push(sidebar_query(&store, &filter)?);
+            }
+        }
+    }
+    let mut all: Vec<f64> = latin.iter().chain(&cjk).copied().collect();
+    let mut first_page: Vec<f64> =
+        (0..20).map(|_| sidebar_query(&store, &TicketFilter::default())).collect::<anyhow::Result<_>>()?;
+
+    let (sidebar_frame_ms, sidebar_frame_ms_max) = measure_frames(&mut store, data_dir, now)?;
+    let db_bytes = std::fs::metadata(store.path()).map(|meta| meta.len()).unwrap_or(0)
+        + std::fs::metadata(store.path().with_extension("db-wal")).map(|meta| meta.len()).unwrap_or(0);
+    Ok(StoreBenchReport {
+        tickets,
+        insert_per_s,
+        insert_single_per_s,
+        search_ms_p50: percentile(&mut all, 0.5),
+        search_ms_p99: percentile(&mut all, 0.99),
+        search_ms_p50_latin: percentile(&mut latin, 0.5),
+        search_ms_p50_cjk: percentile(&mut cjk, 0.5),
+        first_page_ms: percentile(&mut first_page, 0.5),
+        first_page_ms_max: percentile(&mut first_page, 1.0),
+        sidebar_frame_ms,
+        sidebar_frame_ms_max,
+        db_bytes,
+    })
+}
+
+/// Drives the real console views headless against the store (commands run synchronously) and
+/// returns the median and worst CPU time per frame after warm-up.
+fn measure_frames(store: &mut Store, data_dir: &Path, now: i64) -> anyhow::Result<(f64, f64)> {
+    let ctx = egui::Context::default();
+    let mut desk = DeskState::new(Lang::En, now);
+    desk.apply(UiEvent::StoreOpened(StoreInfo {
+        profile: Some(EngineerProfile { name: "bench".into(), team: "bench".into() }),
+        language: None,
+        ticket_count: store.ticket_count()?,
+        data_dir: data_dir.to_path_buf(),
+        policy: *store.policy(),
+        warnings: Vec::new(),
+    }));
+    let input = || egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1440.0, 900.0))),
+        ..egui::RawInput::default()
+    };
+    let mut samples = Vec::with_capacity(FRAMES);
+    for frame in 0..FRAMES + 5 {
+        for command in desk.take_commands() {
+            if let Ok(events) = run_command(store, "bench", now, command) {
+                events.into_iter().for_each(|event| desk.apply(event));
+            }
+        }
+        let start = thread_cpu_ms();
+        let _ = ctx.run_ui(input(), |ui| desk.ui(ui));
+        if frame >= 5 {
+            samples.push(thread_cpu_ms() - start);
+        }
+    }
+    let max = samples.iter().copied().fold(0.0, f64::max);
+    Ok((percentile(&mut samples, 0.5), max))
+}

@@ -1,0 +1,75 @@
+//! The command line: `stepwise [--data-dir DIR] [tickets …|bench …]`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::store::ExportFormat;
+
+/// Stepwise: a support console for remote assistance.
+#[derive(Debug, Parser)]
+#[command(name = "stepwise", version, about)]
+pub struct Cli {
+    /// Where the ticket database and settings live (default: the platform data folder).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// What to do; without a command the console opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Export or import tickets.
+    Tickets {
+        /// The ticket operation.
+        #[command(subcommand)]
+        action: TicketsCommand,
+    },
+    /// Benchmarks.
+    Bench {
+        /// What to measure.
+        #[command(subcommand)]
+        target: BenchCommand,
+    },
+}
+
+/// `stepwise tickets …`.
+#[derive(Debug, Subcommand)]
+pub enum TicketsCommand {
+    /// Write every ticket (with notes and history in JSON) to FILE.
+    Export {
+        /// File format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: ExportFormat,
+        /// Destination file.
+        file: PathBuf,
+    },
+    /// Add the tickets of a JSON or CSV export; existing numbers are skipped.
+    Import {
+        /// Source file.
+        file: PathBuf,
+    },
+}
+
+/// `stepwise bench …`.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Fill a fresh store and measure inserts, search, first page and one sidebar frame.
+    Store {
+        /// How many tickets to insert.
+        #[arg(long, default_value_t = 100_000)]
+        tickets: usize,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The platform data folder, e.g. `~/.local/share/stepwise`.
+pub fn default_data_dir() -> PathBuf {
+    directories::ProjectDirs::from("", "", "stepwise")
+        .map(|dirs| dirs.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from("stepwise-data"))
+}

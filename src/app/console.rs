@@ -1,0 +1,111 @@
+//! The engineer's console as an eframe app: `logic()` drains store events and runs the views'
+//! commands; `ui()` only draws.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Duration;
+
+use crate::store::{ExportFormat, now_ms};
+use crate::ui::{DeskState, Lang, UiCommand, UiEvent};
+
+use super::store_worker::{StoreRequest, StoreWorker};
+
+/// How often an idle console wakes up so SLA countdowns move.
+const IDLE_REPAINT: Duration = Duration::from_secs(20);
+
+/// The console: view state plus the handles that feed it.
+pub struct ConsoleApp {
+    desk: DeskState,
+    worker: StoreWorker,
+    events: Receiver<UiEvent>,
+    clock: fn() -> i64,
+}
+
+impl ConsoleApp {
+    /// Starts the store thread on `data_dir`; the views speak `system_lang` until a choice is saved.
+    pub fn new(ctx: &egui::Context, data_dir: PathBuf, system_lang: Lang) -> Self {
+        Self::with_clock(ctx, data_dir, system_lang, now_ms)
+    }
+
+    /// Like [`ConsoleApp::new`] with an injected clock (tests).
+    pub fn with_clock(ctx: &egui::Context, data_dir: PathBuf, system_lang: Lang, clock: fn() -> i64) -> Self {
+        let (sender, events) = channel();
+        let repaint_ctx = ctx.clone();
+        let worker = StoreWorker::spawn(data_dir, sender, Arc::new(move || repaint_ctx.request_repaint()));
+        Self { desk: DeskState::new(system_lang, clock()), worker, events, clock }
+    }
+
+    /// The view state (tests read it).
+    pub fn desk(&self) -> &DeskState {
+        &self.desk
+    }
+
+    /// Runs one command from the views.
+    fn run(&mut self, ctx: &egui::Context, command: UiCommand) {
+        match command {
+            UiCommand::Export(format) => self.pick_file(ctx, Some(format)),
+            UiCommand::Import => self.pick_file(ctx, None),
+            UiCommand::SetLanguage(choice) => {
+                self.desk.set_language(choice);
+                self.worker.send(StoreRequest::Command(UiCommand::SetLanguage(choice)));
+            }
+            other => self.worker.send(StoreRequest::Command(other)),
+        }
+    }
+
+    /// Shows a native file dialog on its own thread (it blocks), then queues the export or import.
+    fn pick_file(&self, ctx: &egui::Context, export: Option<ExportFormat>) {
+        let requests = self.worker.sender();
+        let ctx = ctx.clone();
+        let spawned = std::thread::Builder::new().name("stepwise-file-dialog".into()).spawn(move || {
+            let dialog = rfd::FileDialog::new();
+            let request = match export {
+                Some(format) => {
+                    let ext = match format {
+                        ExportFormat::Json => "json",
+                        ExportFormat::Csv => "csv",
+                    };
+                    let name = format!("stepwise-tickets-{}.{ext}", chrono::Local::now().format("%Y%m%d"));
+                    dialog
+                        .add_filter(ext.to_uppercase(), &[ext])
+                        .set_file_name(name)
+                        .save_file()
+                        .map(|path| StoreRequest::ExportTo(format, path))
+                }
+                None => dialog
+                    .add_filter("Stepwise export", &["json", "csv"])
+                    .pick_file()
+                    .map(StoreRequest::ImportFrom),
+            };
+            if let Some(request) = request {
+                let _ = requests.send(request);
+                ctx.request_repaint();
+            }
+        });
+        if let Err(err) = spawned {
+            tracing::error!("cannot open a file dialog: {err}");
+        }
+    }
+}
+
+impl eframe::App for ConsoleApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.desk.now_ms = (self.clock)();
+        while let Ok(event) = self.events.try_recv() {
+            self.desk.apply(event);
+        }
+        for command in self.desk.take_commands() {
+            self.run(ctx, command);
+        }
+        ctx.request_repaint_after(IDLE_REPAINT);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.desk.ui(ui);
+        // Commands queued while drawing run at the start of the next frame: ask for it now.
+        if self.desk.has_pending_commands() {
+            ui.ctx().request_repaint();
+        }
+    }
+}

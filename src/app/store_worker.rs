@@ -1,0 +1,236 @@
+//! The store's own thread: it owns the [`Store`], runs the views' commands against it and sends
+//! the results back as [`UiEvent`]s, waking egui after each. The UI thread never waits on SQLite.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+use crate::store::{EngineerProfile, ExportFormat, Store, StoreError, TicketFilter, now_ms};
+use crate::ui::sidebar::PAGE_SIZE;
+use crate::ui::{Lang, StoreInfo, TicketDetail, UiCommand, UiEvent};
+
+/// Wakes the UI after an event was sent (egui's `request_repaint`).
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// Work for the store thread.
+#[derive(Debug)]
+pub enum StoreRequest {
+    /// A command from the views.
+    Command(UiCommand),
+    /// Export to a file the user picked.
+    ExportTo(ExportFormat, PathBuf),
+    /// Import a file the user picked.
+    ImportFrom(PathBuf),
+}
+
+/// Handle to the store thread; dropping it stops the thread after pending work.
+pub struct StoreWorker {
+    requests: Sender<StoreRequest>,
+}
+
+impl StoreWorker {
+    /// Starts the thread, opens the store in `data_dir` and reports through `events`.
+    pub fn spawn(data_dir: PathBuf, events: Sender<UiEvent>, waker: Waker) -> Self {
+        let (requests, inbox) = channel();
+        let spawned = std::thread::Builder::new().name("stepwise-store".into()).spawn({
+            let events = events.clone();
+            let waker = waker.clone();
+            move || run(data_dir, inbox, events, waker)
+        });
+        if let Err(err) = spawned {
+            let _ = events.send(UiEvent::StoreFailed(format!("cannot start the store thread: {err}")));
+            waker();
+        }
+        Self { requests }
+    }
+
+    /// Queues work; silently dropped if the thread is gone (it reported why already).
+    pub fn send(&self, request: StoreRequest) {
+        let _ = self.requests.send(request);
+    }
+
+    /// A sender other threads (file dialogs) can queue work with.
+    pub fn sender(&self) -> Sender<StoreRequest> {
+        self.requests.clone()
+    }
+}
+
+struct Worker {
+    data_dir: PathBuf,
+    store: Option<Store>,
+    actor: String,
+    events: Sender<UiEvent>,
+    waker: Waker,
+}
+
+fn run(data_dir: PathBuf, inbox: Receiver<StoreRequest>, events: Sender<UiEvent>, waker: Waker) {
+    let mut worker = Worker { data_dir, store: None, actor: String::new(), events, waker };
+    worker.open();
+    while let Ok(request) = inbox.recv() {
+        worker.handle(request);
+    }
+}
+
+fn opened_info(store: &Store, data_dir: &Path) -> Result<StoreInfo, StoreError> {
+    Ok(StoreInfo {
+        profile: store.engineer_profile()?,
+        language: store.ui_language()?.as_deref().and_then(Lang::from_code),
+        ticket_count: store.ticket_count()?,
+        data_dir: data_dir.to_path_buf(),
+        policy: *store.policy(),
+        warnings: store.warnings().to_vec(),
+    })
+}
+
+impl Worker {
+    fn emit(&self, event: UiEvent) {
+        let _ = self.events.send(event);
+        (self.waker)();
+    }
+
+    fn open(&mut self) {
+        let opened = Store::open(&self.data_dir).and_then(|store| Ok((opened_info(&store, &self.data_dir)?, store)));
+        match opened {
+            Ok((info, store)) => {
+                tracing::info!(path = %store.path().display(), tickets = info.ticket_count, "store opened");
+                self.actor = info.profile.as_ref().map(|profile| profile.name.clone()).unwrap_or_default();
+                self.store = Some(store);
+                self.emit(UiEvent::StoreOpened(info));
+            }
+            Err(err) => {
+                tracing::error!("cannot open the store: {err}");
+                self.emit(UiEvent::StoreFailed(err.to_string()));
+            }
+        }
+    }
+
+    fn handle(&mut self, request: StoreRequest) {
+        if let StoreRequest::Command(UiCommand::RetryOpenStore) = request {
+            self.store = None;
+            self.open();
+            return;
+        }
+        let Some(store) = self.store.as_mut() else { return };
+        let actor = self.actor.clone();
+        let now = now_ms();
+        let result = match request {
+            StoreRequest::Command(command) => run_command(store, &actor, now, command),
+            StoreRequest::ExportTo(format, path) => store
+                .export_to_path(format, &path, now)
+                .map(|count| vec![UiEvent::Exported { path, count }])
+                .map_err(Failure::Other),
+            StoreRequest::ImportFrom(path) => {
+                store.import_from_path(&path, &actor, now).map(|report| vec![UiEvent::Imported(report)]).map_err(Failure::Other)
+            }
+        };
+        match result {
+            Ok(events) => {
+                for event in events {
+                    if let UiEvent::ProfileSaved(profile) = &event {
+                        self.actor = profile.name.clone();
+                    }
+                    self.emit(event);
+                }
+            }
+            Err(Failure::Create(err)) => self.emit(UiEvent::CreateFailed(err.to_string())),
+            Err(Failure::Other(err)) => {
+                tracing::warn!("store command failed: {err}");
+                self.emit(UiEvent::ActionFailed(err.to_string()));
+            }
+        }
+    }
+}
+
+/// A failed command, split by where the message belongs.
+pub(super) enum Failure {
+    /// The new-ticket form was refused.
+    Create(StoreError),
+    /// Anything else.
+    Other(StoreError),
+}
+
+impl From<StoreError> for Failure {
+    fn from(err: StoreError) -> Self {
+        Failure::Other(err)
+    }
+}
+
+fn detail(store: &Store, id: i64) -> Result<TicketDetail, StoreError> {
+    Ok(TicketDetail { ticket: store.ticket(id)?, notes: store.notes(id)?, history: store.history(id)? })
+}
+
+fn changed(store: &Store, id: i64) -> Result<Vec<UiEvent>, Failure> {
+    Ok(vec![UiEvent::TicketLoaded { detail: detail(store, id)?, created: false, changed: true }])
+}
+
+fn count(store: &Store, filter: &TicketFilter, generation: u64, now: i64) -> Result<UiEvent, StoreError> {
+    Ok(UiEvent::TicketsCounted {
+        generation,
+        total: store.count_tickets(filter, now)?,
+        assignees: store.assignees()?,
+        store_total: store.ticket_count()?,
+    })
+}
+
+/// Runs one view command against the store.
+pub(super) fn run_command(store: &mut Store, actor: &str, now: i64, command: UiCommand) -> Result<Vec<UiEvent>, Failure> {
+    match command {
+        UiCommand::QueryTickets { filter, generation } => Ok(vec![count(store, &filter, generation, now)?]),
+        UiCommand::LoadPage { filter, generation, page } => {
+            let rows = store.list_tickets(&filter, page.saturating_mul(PAGE_SIZE), PAGE_SIZE, now)?;
+            Ok(vec![UiEvent::PageLoaded { generation, page, rows }])
+        }
+        UiCommand::OpenTicket(id) => {
+            Ok(vec![UiEvent::TicketLoaded { detail: detail(store, id)?, created: false, changed: false }])
+        }
+        UiCommand::CreateTicket(new) => {
+            let ticket = store.create_ticket(&new, actor, now).map_err(Failure::Create)?;
+            let detail = detail(store, ticket.id)?;
+            Ok(vec![UiEvent::TicketLoaded { detail, created: true, changed: true }])
+        }
+        UiCommand::UpdateFields { id, fields } => {
+            store.update_fields(id, &fields, actor, now)?;
+            changed(store, id)
+        }
+        UiCommand::SetClassification { id, category, urgency, impact } => {
+            store.set_classification(id, category, urgency, impact, actor, now)?;
+            changed(store, id)
+        }
+        UiCommand::ChangeStatus { id, to } => {
+            store.change_status(id, to, actor, now)?;
+            changed(store, id)
+        }
+        UiCommand::Assign { id, assignee } => {
+            store.assign(id, assignee.as_deref(), actor, now)?;
+            changed(store, id)
+        }
+        UiCommand::Escalate { id, reason } => {
+            store.escalate(id, &reason, actor, now)?;
+            changed(store, id)
+        }
+        UiCommand::AddNote { id, text } => {
+            store.add_note(id, &text, actor, now)?;
+            changed(store, id)
+        }
+        UiCommand::SetResolution { id, text } => {
+            store.set_resolution(id, &text, actor, now)?;
+            changed(store, id)
+        }
+        UiCommand::SetSatisfaction { id, rating, comment } => {
+            store.set_satisfaction(id, rating, &comment, actor, now)?;
+            changed(store, id)
+        }
+        UiCommand::LoadSamples => Ok(vec![UiEvent::SamplesLoaded(store.load_sample_tickets(now)?)]),
+        UiCommand::SaveProfile(profile) => {
+            let profile = EngineerProfile { name: profile.name.trim().to_owned(), team: profile.team.trim().to_owned() };
+            store.set_engineer_profile(&profile)?;
+            Ok(vec![UiEvent::ProfileSaved(profile)])
+        }
+        UiCommand::SetLanguage(choice) => {
+            store.set_ui_language(choice.map(Lang::code))?;
+            Ok(Vec::new())
+        }
+        // File dialogs are the app's business; retry is handled before a store exists.
+        UiCommand::Export(_) | UiCommand::Import | UiCommand::RetryOpenStore => Ok(Vec::new()),
+    }
+}

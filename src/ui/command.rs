@@ -1,0 +1,194 @@
+//! The two channels between the views and the rest of the app: commands go down (emitted by
+//! `ui()`, run by the app at one known point of the frame), events come up (applied in `logic()`).
+
+use std::path::PathBuf;
+
+use crate::store::sla::SlaPolicy;
+use crate::store::{
+    Category, EngineerProfile, ExportFormat, Grade, HistoryEntry, ImportReport, NewTicket, Status, Ticket,
+    TicketFields, TicketFilter, TicketSummary,
+};
+
+use super::i18n::Lang;
+
+/// Something the views ask for. Every variant is handled by the app, never by a view.
+#[derive(Clone, Debug, PartialEq)]
+pub enum UiCommand {
+    /// Count the tickets matching a filter (and list assignees) for a new sidebar generation.
+    QueryTickets {
+        /// The filter.
+        filter: TicketFilter,
+        /// Sidebar generation the answer belongs to.
+        generation: u64,
+    },
+    /// Load one page of the sidebar.
+    LoadPage {
+        /// The filter.
+        filter: TicketFilter,
+        /// Sidebar generation the answer belongs to.
+        generation: u64,
+        /// Page index (rows `page * PAGE_SIZE ..`).
+        page: i64,
+    },
+    /// Load a ticket with its notes and history into the main pane.
+    OpenTicket(i64),
+    /// Open a new ticket from the form.
+    CreateTicket(NewTicket),
+    /// Save edited intake fields.
+    UpdateFields {
+        /// Ticket id.
+        id: i64,
+        /// The edited fields.
+        fields: TicketFields,
+    },
+    /// Change category, urgency and impact.
+    SetClassification {
+        /// Ticket id.
+        id: i64,
+        /// New category.
+        category: Category,
+        /// New urgency.
+        urgency: Grade,
+        /// New impact.
+        impact: Grade,
+    },
+    /// Move along the workflow.
+    ChangeStatus {
+        /// Ticket id.
+        id: i64,
+        /// Target status.
+        to: Status,
+    },
+    /// Set or clear the assignee.
+    Assign {
+        /// Ticket id.
+        id: i64,
+        /// New assignee, `None` to clear.
+        assignee: Option<String>,
+    },
+    /// Escalate one tier with a reason.
+    Escalate {
+        /// Ticket id.
+        id: i64,
+        /// Why.
+        reason: String,
+    },
+    /// Add an internal note.
+    AddNote {
+        /// Ticket id.
+        id: i64,
+        /// Note text.
+        text: String,
+    },
+    /// Save the resolution text.
+    SetResolution {
+        /// Ticket id.
+        id: i64,
+        /// Resolution text.
+        text: String,
+    },
+    /// Record the requester's rating.
+    SetSatisfaction {
+        /// Ticket id.
+        id: i64,
+        /// 1–5.
+        rating: i64,
+        /// Comment.
+        comment: String,
+    },
+    /// Load the shipped sample tickets.
+    LoadSamples,
+    /// Save the engineer profile.
+    SaveProfile(EngineerProfile),
+    /// Switch the UI language; `None` follows the system.
+    SetLanguage(Option<Lang>),
+    /// Ask where to export, then export.
+    Export(ExportFormat),
+    /// Ask for a file, then import it.
+    Import,
+    /// Try to open the database again.
+    RetryOpenStore,
+}
+
+/// A ticket with everything the main pane shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TicketDetail {
+    /// The ticket.
+    pub ticket: Ticket,
+    /// Notes: (at_ms, author, text).
+    pub notes: Vec<(i64, String, String)>,
+    /// The timeline.
+    pub history: Vec<HistoryEntry>,
+}
+
+/// What the views need to know once the store is open.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoreInfo {
+    /// The saved engineer profile, if any.
+    pub profile: Option<EngineerProfile>,
+    /// The saved language choice; `None` follows the system.
+    pub language: Option<Lang>,
+    /// Number of tickets.
+    pub ticket_count: i64,
+    /// Where the database lives.
+    pub data_dir: PathBuf,
+    /// The SLA in force.
+    pub policy: SlaPolicy,
+    /// Non-fatal problems found while opening.
+    pub warnings: Vec<String>,
+}
+
+/// Something that happened below the views; applied by [`super::DeskState::apply`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum UiEvent {
+    /// The store is open.
+    StoreOpened(StoreInfo),
+    /// The store cannot be used; the message says why.
+    StoreFailed(String),
+    /// Count of matching tickets for a sidebar generation.
+    TicketsCounted {
+        /// Sidebar generation.
+        generation: u64,
+        /// Matching tickets.
+        total: i64,
+        /// Everyone tickets are assigned to.
+        assignees: Vec<String>,
+        /// Tickets in the store.
+        store_total: i64,
+    },
+    /// One sidebar page.
+    PageLoaded {
+        /// Sidebar generation.
+        generation: u64,
+        /// Page index.
+        page: i64,
+        /// Its rows.
+        rows: Vec<TicketSummary>,
+    },
+    /// A ticket was loaded or changed: show it, refresh the list.
+    TicketLoaded {
+        /// The ticket and its timeline.
+        detail: TicketDetail,
+        /// Whether it was just created.
+        created: bool,
+        /// Whether it changed (the list must refresh).
+        changed: bool,
+    },
+    /// A write was refused; the message says why.
+    ActionFailed(String),
+    /// The new-ticket form was refused.
+    CreateFailed(String),
+    /// Samples were loaded.
+    SamplesLoaded(usize),
+    /// The profile was saved.
+    ProfileSaved(EngineerProfile),
+    /// An export finished.
+    Exported {
+        /// Where.
+        path: PathBuf,
+        /// How many tickets.
+        count: usize,
+    },
+    /// An import finished.
+    Imported(ImportReport),
+}

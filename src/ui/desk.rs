@@ -1,0 +1,384 @@
+//! The engineer's console: top bar, ticket sidebar, main pane (ticket, new-ticket form or empty
+//! state), status line, dialogs. `ui()` only draws and queues [`UiCommand`]s; `apply()` takes
+//! [`UiEvent`]s from below.
+
+use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
+
+use crate::store::sla::SlaPolicy;
+use crate::store::{EngineerProfile, ExportFormat};
+
+use super::command::{StoreInfo, UiCommand, UiEvent};
+use super::i18n::{Lang, Text, fill};
+use super::new_ticket::{FormOutcome, NewTicketForm};
+use super::settings::{ProfileForm, SettingsView, first_run_modal};
+use super::sidebar::{Sidebar, SidebarAction};
+use super::ticket_view::TicketView;
+use super::theme;
+
+/// Whether the database is usable.
+#[derive(Debug, Default)]
+enum StoreState {
+    /// Opening.
+    #[default]
+    Opening,
+    /// Open.
+    Ready(StoreInfo),
+    /// Cannot be used: the message says why.
+    Failed(String),
+}
+
+/// What the main pane shows.
+#[derive(Debug, Default)]
+enum MainPane {
+    /// Nothing selected.
+    #[default]
+    Empty,
+    /// A ticket.
+    Ticket(Box<TicketView>),
+    /// The new-ticket form.
+    NewTicket(NewTicketForm),
+}
+
+/// A message in the status line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    /// What to say.
+    pub text: String,
+    /// Whether it reports a failure.
+    pub is_error: bool,
+}
+
+/// All state of the console's views. Runtime handles live in the app, not here.
+#[derive(Debug)]
+pub struct DeskState {
+    system_lang: Lang,
+    store: StoreState,
+    sidebar: Sidebar,
+    pane: MainPane,
+    profile: Option<EngineerProfile>,
+    profile_form: ProfileForm,
+    settings_open: bool,
+    notice: Option<Notice>,
+    commands: Vec<UiCommand>,
+    /// Wall-clock time of this frame, unix ms (injected so tests are deterministic).
+    pub now_ms: i64,
+    last_refresh_ms: i64,
+}
+
+/// How often the list is re-queried so SLA filters and order follow the clock.
+const LIST_REFRESH_MS: i64 = 60_000;
+
+impl DeskState {
+    /// A console waiting for its store; `system_lang` applies until a choice is saved.
+    pub fn new(system_lang: Lang, now_ms: i64) -> Self {
+        Self {
+            system_lang,
+            store: StoreState::Opening,
+            sidebar: Sidebar::default(),
+            pane: MainPane::Empty,
+            profile: None,
+            profile_form: ProfileForm::default(),
+            settings_open: false,
+            notice: None,
+            commands: Vec::new(),
+            now_ms,
+            last_refresh_ms: now_ms,
+        }
+    }
+
+    /// The language in force.
+    pub fn lang(&self) -> Lang {
+        match &self.store {
+            StoreState::Ready(info) => info.language.unwrap_or(self.system_lang),
+            _ => self.system_lang,
+        }
+    }
+
+    /// The commands queued by the views since the last call.
+    pub fn take_commands(&mut self) -> Vec<UiCommand> {
+        std::mem::take(&mut self.commands)
+    }
+
+    /// Whether views queued commands that have not been taken yet.
+    pub fn has_pending_commands(&self) -> bool {
+        !self.commands.is_empty()
+    }
+
+    /// The latest status-line message.
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref()
+    }
+
+    /// The engineer's name, the "who" of history entries.
+    pub fn actor(&self) -> &str {
+        self.profile.as_ref().map_or("", |profile| profile.name.as_str())
+    }
+
+    fn say(&mut self, text: String, is_error: bool) {
+        self.notice = Some(Notice { text, is_error });
+    }
+
+    /// Applies one event from below.
+    pub fn apply(&mut self, event: UiEvent) {
+        let lang = self.lang();
+        match event {
+            UiEvent::StoreOpened(info) => {
+                self.profile = info.profile.clone();
+                self.profile_form = ProfileForm::from_profile(info.profile.as_ref());
+                if let Some(warning) = info.warnings.first() {
+                    self.say(warning.clone(), true);
+                }
+                self.store = StoreState::Ready(info);
+                self.sidebar.refresh(&mut self.commands);
+            }
+            UiEvent::StoreFailed(message) => self.store = StoreState::Failed(message),
+            UiEvent::TicketsCounted { generation, total, assignees, store_total } => {
+                if let StoreState::Ready(info) = &mut self.store {
+                    info.ticket_count = store_total;
+                }
+                self.sidebar.counted(generation, total, assignees);
+            }
+            UiEvent::PageLoaded { generation, page, rows } => self.sidebar.page_loaded(generation, page, rows),
+            UiEvent::TicketLoaded { detail, created, changed } => {
+                let id = detail.ticket.id;
+                if created {
+                    self.say(fill(Text::Created.get(lang), &[&detail.ticket.number]), false);
+                    self.sidebar.select(id);
+                }
+                match &mut self.pane {
+                    MainPane::Ticket(view) if view.id() == id => view.update(detail),
+                    MainPane::NewTicket(_) if !created => {}
+                    _ if created || self.sidebar.selected_id == Some(id) => {
+                        self.pane = MainPane::Ticket(Box::new(TicketView::new(detail)));
+                    }
+                    _ => {}
+                }
+                if changed {
+                    self.sidebar.refresh(&mut self.commands);
+                }
+            }
+            UiEvent::ActionFailed(message) => self.say(message, true),
+            UiEvent::CreateFailed(message) => {
+                if let MainPane::NewTicket(form) = &mut self.pane {
+                    form.submitted = false;
+                    form.rejection = Some(message.clone());
+                }
+                self.say(message, true);
+            }
+            UiEvent::SamplesLoaded(count) => {
+                self.say(fill(Text::SamplesLoaded.get(lang), &[&count.to_string()]), false);
+                self.sidebar.refresh(&mut self.commands);
+            }
+            UiEvent::ProfileSaved(profile) => {
+                if let StoreState::Ready(info) = &mut self.store {
+                    info.profile = Some(profile.clone());
+                }
+                self.profile = Some(profile);
+                self.say(Text::Saved.get(lang).to_owned(), false);
+            }
+            UiEvent::Exported { path, count } => {
+                self.say(fill(Text::Exported.get(lang), &[&count.to_string(), &path.display().to_string()]), false);
+            }
+            UiEvent::Imported(report) => {
+                let text = fill(
+                    Text::ImportedNotice.get(lang),
+                    &[&report.imported.to_string(), &report.skipped_existing.len().to_string()],
+                );
+                self.say(text, false);
+                self.sidebar.refresh(&mut self.commands);
+            }
+        }
+    }
+
+    /// Applies a saved language choice locally (the app persists it).
+    pub fn set_language(&mut self, choice: Option<Lang>) {
+        if let StoreState::Ready(info) = &mut self.store {
+            info.language = choice;
+        }
+    }
+
+    /// Draws the whole console.
+    pub fn ui(&mut self, ui: &mut Ui) {
+        let lang = self.lang();
+        let info = match &self.store {
+            StoreState::Opening => {
+                egui::CentralPanel::default_margins().show(ui, |ui| {
+                    ui.centered_and_justified(|ui| ui.spinner());
+                });
+                return;
+            }
+            StoreState::Failed(message) => {
+                let message = message.clone();
+                egui::CentralPanel::default_margins().show(ui, |ui| self.store_failed_ui(ui, lang, &message));
+                return;
+            }
+            StoreState::Ready(info) => info.clone(),
+        };
+        if self.now_ms - self.last_refresh_ms >= LIST_REFRESH_MS {
+            self.last_refresh_ms = self.now_ms;
+            self.sidebar.refresh(&mut self.commands);
+        }
+        let search_id = egui::Id::unique("ticket_search_box");
+        self.shortcuts_ui(ui, search_id);
+        self.top_bar_ui(ui, lang);
+        self.status_line_ui(ui, lang);
+        egui::Panel::left("ticket_sidebar")
+            .resizable(true)
+            .default_size(theme::SIDEBAR_WIDTH)
+            .min_size(280.0)
+            .show(ui, |ui| {
+                self.sidebar.filters_ui(ui, lang, search_id, &mut self.commands);
+                ui.separator();
+                let action = self.sidebar.list_ui(ui, lang, self.now_ms, &info.policy, &mut self.commands);
+                let keyboard = self.sidebar.keyboard(ui);
+                if let SidebarAction::Open(id) = action {
+                    self.commands.push(UiCommand::OpenTicket(id));
+                } else if let Some(id) = keyboard {
+                    self.commands.push(UiCommand::OpenTicket(id));
+                }
+            });
+        egui::CentralPanel::default_margins().show(ui, |ui| self.main_pane_ui(ui, lang, &info));
+        self.dialogs_ui(ui.ctx(), lang, &info);
+    }
+
+    fn shortcuts_ui(&mut self, ui: &mut Ui, search_id: egui::Id) {
+        let (find, new) = ui.input_mut(|input| {
+            (
+                input.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::F)),
+                input.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::N)),
+            )
+        });
+        if find {
+            ui.ctx().memory_mut(|memory| memory.request_focus(search_id));
+        }
+        if new {
+            self.open_new_ticket_form();
+        }
+    }
+
+    fn open_new_ticket_form(&mut self) {
+        if !matches!(self.pane, MainPane::NewTicket(_)) {
+            self.pane = MainPane::NewTicket(NewTicketForm::default());
+        }
+    }
+
+    fn top_bar_ui(&mut self, ui: &mut Ui, lang: Lang) {
+        egui::Panel::top("top_bar").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(Text::AppTitle.get(lang)).strong().size(16.0));
+                ui.separator();
+                if ui.button(format!("＋ {}", Text::NewTicket.get(lang))).on_hover_text("Ctrl+N").clicked() {
+                    self.open_new_ticket_form();
+                }
+                if ui.button(Text::Import.get(lang)).clicked() {
+                    self.commands.push(UiCommand::Import);
+                }
+                if ui.button(Text::ExportJson.get(lang)).clicked() {
+                    self.commands.push(UiCommand::Export(ExportFormat::Json));
+                }
+                if ui.button(Text::ExportCsv.get(lang)).clicked() {
+                    self.commands.push(UiCommand::Export(ExportFormat::Csv));
+                }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui.button(Text::Settings.get(lang)).clicked() {
+                        self.settings_open = !self.settings_open;
+                        self.profile_form = ProfileForm::from_profile(self.profile.as_ref());
+                    }
+                    if let Some(profile) = &self.profile {
+                        let who = if profile.team.is_empty() {
+                            profile.name.clone()
+                        } else {
+                            format!("{} · {}", profile.name, profile.team)
+                        };
+                        ui.weak(who);
+                    }
+                });
+            });
+        });
+    }
+
+    fn status_line_ui(&mut self, ui: &mut Ui, lang: Lang) {
+        let Some(notice) = self.notice.clone() else { return };
+        egui::Panel::bottom("status_line").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                let color = if notice.is_error { theme::ERROR } else { theme::SUCCESS };
+                ui.colored_label(color, &notice.text);
+                if ui.small_button(Text::Dismiss.get(lang)).clicked() {
+                    self.notice = None;
+                }
+            });
+        });
+    }
+
+    fn main_pane_ui(&mut self, ui: &mut Ui, lang: Lang, info: &StoreInfo) {
+        let actor = self.actor().to_owned();
+        match &mut self.pane {
+            MainPane::NewTicket(form) => {
+                if form.ui(ui, lang, &mut self.commands) == FormOutcome::Cancelled {
+                    self.pane = MainPane::Empty;
+                }
+            }
+            MainPane::Ticket(view) => view.ui(ui, lang, self.now_ms, &info.policy, &actor, &mut self.commands),
+            MainPane::Empty if info.ticket_count == 0 => empty_store_ui(ui, lang, &mut self.commands, &mut self.pane),
+            MainPane::Empty => {
+                ui.centered_and_justified(|ui| ui.weak(Text::SelectTicket.get(lang)));
+            }
+        }
+    }
+
+    fn dialogs_ui(&mut self, ctx: &egui::Context, lang: Lang, info: &StoreInfo) {
+        if self.profile.as_ref().is_none_or(|profile| !profile.is_complete()) {
+            first_run_modal(ctx, lang, &mut self.profile_form, &mut self.commands);
+            return;
+        }
+        if self.settings_open {
+            let data_dir = info.data_dir.display().to_string();
+            let view = SettingsView { lang, language_choice: info.language, data_dir: &data_dir, policy: &info.policy };
+            let mut open = true;
+            let mut close = false;
+            egui::Window::new(Text::Settings.get(lang)).open(&mut open).collapsible(false).resizable(false).show(ctx, |ui| {
+                close = view.ui(ui, &mut self.profile_form, &mut self.commands);
+            });
+            self.settings_open = open && !close;
+        }
+    }
+
+    fn store_failed_ui(&mut self, ui: &mut Ui, lang: Lang, message: &str) {
+        ui.vertical_centered(|ui| {
+            ui.add_space(80.0);
+            ui.heading(Text::StoreFailedTitle.get(lang));
+            ui.add_space(8.0);
+            ui.colored_label(theme::ERROR, message);
+            ui.add_space(8.0);
+            if ui.button(Text::Retry.get(lang)).clicked() {
+                self.store = StoreState::Opening;
+                self.commands.push(UiCommand::RetryOpenStore);
+            }
+        });
+    }
+}
+
+fn empty_store_ui(ui: &mut Ui, lang: Lang, commands: &mut Vec<UiCommand>, pane: &mut MainPane) {
+    ui.vertical_centered(|ui| {
+        ui.add_space(80.0);
+        ui.heading(Text::EmptyStoreTitle.get(lang));
+        ui.label(Text::EmptyStoreBody.get(lang));
+        ui.add_space(12.0);
+        if ui.button(Text::LoadSamples.get(lang)).clicked() {
+            commands.push(UiCommand::LoadSamples);
+        }
+        if ui.button(Text::NewTicket.get(lang)).clicked() {
+            *pane = MainPane::NewTicket(NewTicketForm::default());
+        }
+    });
+}
+
+impl DeskState {
+    /// The SLA in force once the store is open.
+    pub fn policy(&self) -> Option<&SlaPolicy> {
+        match &self.store {
+            StoreState::Ready(info) => Some(&info.policy),
+            _ => None,
+        }
+    }
+}

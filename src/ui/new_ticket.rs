@@ -1,0 +1,99 @@
+//! The new-ticket form: intake fields, classification, the priority that follows, and clear
+//! messages for missing or invalid fields.
+
+use egui::{RichText, Ui};
+
+use crate::store::{Category, FieldError, Grade, NewTicket, Priority, TicketFields};
+
+use super::command::UiCommand;
+use super::i18n::{Lang, Text, category_text, fill, grade_text, priority_text};
+use super::ticket_view::fields_form_ui;
+use super::{theme, widgets};
+
+/// State of the form.
+#[derive(Debug)]
+pub struct NewTicketForm {
+    fields: TicketFields,
+    category: Category,
+    urgency: Grade,
+    impact: Grade,
+    errors: Vec<FieldError>,
+    /// The store's answer when it refused the ticket.
+    pub rejection: Option<String>,
+    /// Set once submitted, until the store answers.
+    pub submitted: bool,
+}
+
+impl Default for NewTicketForm {
+    fn default() -> Self {
+        Self {
+            fields: TicketFields::default(),
+            category: Category::Software,
+            urgency: Grade::Medium,
+            impact: Grade::Low,
+            errors: Vec::new(),
+            rejection: None,
+            submitted: false,
+        }
+    }
+}
+
+/// What the user did with the form this frame.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FormOutcome {
+    /// Still editing.
+    Editing,
+    /// Closed without creating.
+    Cancelled,
+}
+
+impl NewTicketForm {
+    /// Draws the form; emits [`UiCommand::CreateTicket`] when it validates.
+    pub fn ui(&mut self, ui: &mut Ui, lang: Lang, commands: &mut Vec<UiCommand>) -> FormOutcome {
+        let mut outcome = FormOutcome::Editing;
+        ui.heading(Text::NewTicketHeading.get(lang));
+        ui.separator();
+        egui::ScrollArea::vertical().id_salt("new_ticket_form").auto_shrink([false, false]).show(ui, |ui| {
+            fields_form_ui(ui, lang, "new_ticket_fields", &mut self.fields, &self.errors);
+            ui.add_space(6.0);
+            ui.horizontal_wrapped(|ui| {
+                ui.label(Text::CategoryLabel.get(lang));
+                widgets::enum_combo(ui, "new_category", &mut self.category, Category::ALL, |c| category_text(c).get(lang).to_owned());
+                ui.label(Text::FieldUrgency.get(lang));
+                widgets::enum_combo(ui, "new_urgency", &mut self.urgency, Grade::ALL, |g| grade_text(g).get(lang).to_owned());
+                ui.label(Text::FieldImpactGrade.get(lang));
+                widgets::enum_combo(ui, "new_impact", &mut self.impact, Grade::ALL, |g| grade_text(g).get(lang).to_owned());
+            });
+            let priority = Priority::from_grades(self.urgency, self.impact);
+            ui.horizontal(|ui| {
+                ui.label(fill(Text::PriorityFollows.get(lang), &[""]));
+                widgets::priority_badge(ui, lang, priority);
+                ui.weak(priority_text(priority).get(lang));
+            });
+            if let Some(rejection) = &self.rejection {
+                ui.colored_label(theme::ERROR, RichText::new(rejection).strong());
+            }
+            ui.add_space(6.0);
+            ui.horizontal(|ui| {
+                if ui.add_enabled(!self.submitted, egui::Button::new(Text::CreateTicket.get(lang))).clicked() {
+                    self.errors = self.fields.validate();
+                    self.rejection = None;
+                    if self.errors.is_empty() {
+                        self.submitted = true;
+                        commands.push(UiCommand::CreateTicket(NewTicket {
+                            fields: self.fields.clone(),
+                            category: self.category,
+                            urgency: self.urgency,
+                            impact: self.impact,
+                            reported_at_ms: None,
+                        }));
+                    }
+                }
+                if ui.button(Text::Cancel.get(lang)).clicked() {
+                    outcome = FormOutcome::Cancelled;
+                }
+            });
+        });
+        outcome
+    }
+}

@@ -1,0 +1,105 @@
+//! The engineer profile (asked on first run) and the settings window (profile, language, data
+//! folder, SLA targets).
+
+use egui::Ui;
+
+use crate::store::sla::SlaPolicy;
+use crate::store::{EngineerProfile, Priority};
+
+use super::command::UiCommand;
+use super::i18n::{Lang, Text, priority_text};
+
+/// Edit buffers of the profile form.
+#[derive(Clone, Debug, Default)]
+pub struct ProfileForm {
+    /// Name being typed.
+    pub name: String,
+    /// Team being typed.
+    pub team: String,
+}
+
+impl ProfileForm {
+    /// A form pre-filled with `profile`.
+    pub fn from_profile(profile: Option<&EngineerProfile>) -> Self {
+        profile.map_or_else(Self::default, |profile| Self { name: profile.name.clone(), team: profile.team.clone() })
+    }
+
+    /// Name and team fields; returns the profile when Save is pressed with a name.
+    pub fn ui(&mut self, ui: &mut Ui, lang: Lang) -> Option<EngineerProfile> {
+        egui::Grid::new("profile_form").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
+            let label = ui.label(Text::ProfileName.get(lang));
+            ui.add(egui::TextEdit::singleline(&mut self.name).desired_width(240.0)).labelled_by(label.id);
+            ui.end_row();
+            let label = ui.label(Text::ProfileTeam.get(lang));
+            ui.add(egui::TextEdit::singleline(&mut self.team).desired_width(240.0)).labelled_by(label.id);
+            ui.end_row();
+        });
+        let profile = EngineerProfile { name: self.name.trim().to_owned(), team: self.team.trim().to_owned() };
+        let save = ui.add_enabled(profile.is_complete(), egui::Button::new(Text::Save.get(lang))).clicked();
+        save.then_some(profile)
+    }
+}
+
+/// The first-run question: who is using this console. Cannot be dismissed without a name.
+pub fn first_run_modal(ctx: &egui::Context, lang: Lang, form: &mut ProfileForm, commands: &mut Vec<UiCommand>) {
+    egui::Modal::new(egui::Id::unique("first_run_profile")).show(ctx, |ui| {
+        ui.set_max_width(420.0);
+        ui.heading(Text::ProfileHeading.get(lang));
+        ui.label(Text::ProfileBody.get(lang));
+        ui.add_space(8.0);
+        if let Some(profile) = form.ui(ui, lang) {
+            commands.push(UiCommand::SaveProfile(profile));
+        }
+    });
+}
+
+/// Settings window content; returns true when it should close.
+pub struct SettingsView<'a> {
+    /// Current language.
+    pub lang: Lang,
+    /// The saved language choice (`None` follows the system).
+    pub language_choice: Option<Lang>,
+    /// Where the data lives.
+    pub data_dir: &'a str,
+    /// The SLA in force.
+    pub policy: &'a SlaPolicy,
+}
+
+impl SettingsView<'_> {
+    /// Draws the settings; emits profile and language commands; returns whether to close.
+    pub fn ui(&self, ui: &mut Ui, form: &mut ProfileForm, commands: &mut Vec<UiCommand>) -> bool {
+        let lang = self.lang;
+        ui.heading(Text::Engineer.get(lang));
+        if let Some(profile) = form.ui(ui, lang) {
+            commands.push(UiCommand::SaveProfile(profile));
+        }
+        ui.separator();
+        ui.horizontal(|ui| {
+            ui.label(Text::Language.get(lang));
+            let mut choice = self.language_choice;
+            let name = |choice: Option<Lang>| choice.map_or(Text::FollowSystem.get(lang), Lang::native_name);
+            egui::ComboBox::from_id_salt("settings_language").selected_text(name(choice)).show_ui(ui, |ui| {
+                ui.selectable_value(&mut choice, None, name(None));
+                for option in Lang::ALL {
+                    ui.selectable_value(&mut choice, Some(option), option.native_name());
+                }
+            });
+            if choice != self.language_choice {
+                commands.push(UiCommand::SetLanguage(choice));
+            }
+        });
+        ui.separator();
+        ui.label(format!("{}: {}", Text::DataFolder.get(lang), self.data_dir));
+        ui.label(Text::SlaPolicy.get(lang));
+        egui::Grid::new("settings_sla").num_columns(2).show(ui, |ui| {
+            for priority in Priority::ALL {
+                let targets = self.policy.targets(*priority);
+                ui.label(priority_text(*priority).get(lang));
+                ui.label(format!("{} min / {} min", targets.response_minutes, targets.resolution_minutes));
+                ui.end_row();
+            }
+        });
+        ui.add_space(6.0);
+        ui.button(Text::Close.get(lang)).clicked()
+    }
+}

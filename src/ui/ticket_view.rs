@@ -1,0 +1,327 @@
+//! The main pane for one ticket: fields edited in place, the workflow moves the current status
+//! allows, assignment, escalation, resolution, rating, notes and the history timeline.
+
+use egui::{RichText, Ui};
+
+use crate::store::sla::SlaPolicy;
+use crate::store::{Category, FieldError, Grade, HistoryEntry, Status, TicketFields, event_kind};
+
+use super::command::{TicketDetail, UiCommand};
+use super::i18n::{Lang, Text, category_text, field_text, fill, grade_text, status_text};
+use super::{theme, widgets};
+
+/// The open ticket and the edit buffers of its pane.
+#[derive(Debug)]
+pub struct TicketView {
+    /// What the store last returned.
+    pub detail: TicketDetail,
+    fields: TicketFields,
+    field_errors: Vec<FieldError>,
+    assignee: String,
+    escalation_reason: String,
+    resolution: String,
+    note: String,
+    rating: i64,
+    rating_comment: String,
+}
+
+impl TicketView {
+    /// A pane for a freshly loaded ticket.
+    pub fn new(detail: TicketDetail) -> Self {
+        let ticket = &detail.ticket;
+        Self {
+            fields: ticket.fields.clone(),
+            field_errors: Vec::new(),
+            assignee: ticket.assignee.clone().unwrap_or_default(),
+            escalation_reason: String::new(),
+            resolution: ticket.resolution.clone(),
+            note: String::new(),
+            rating: ticket.satisfaction.unwrap_or(5),
+            rating_comment: ticket.satisfaction_comment.clone(),
+            detail,
+        }
+    }
+
+    /// Takes a newer copy of the same ticket, keeping edits the user has not saved yet.
+    pub fn update(&mut self, detail: TicketDetail) {
+        let old = &self.detail.ticket;
+        let new = &detail.ticket;
+        if self.fields == old.fields || self.fields == new.fields {
+            self.fields = new.fields.clone();
+            self.field_errors.clear();
+        }
+        if self.assignee == old.assignee.clone().unwrap_or_default() {
+            self.assignee = new.assignee.clone().unwrap_or_default();
+        }
+        if self.resolution == old.resolution {
+            self.resolution = new.resolution.clone();
+        }
+        if new.tier > old.tier {
+            self.escalation_reason.clear();
+        }
+        if detail.notes.len() > self.detail.notes.len() {
+            self.note.clear();
+        }
+        self.detail = detail;
+    }
+
+    /// Ticket id.
+    pub fn id(&self) -> i64 {
+        self.detail.ticket.id
+    }
+
+    /// Draws the pane.
+    pub fn ui(&mut self, ui: &mut Ui, lang: Lang, now_ms: i64, policy: &SlaPolicy, actor: &str, commands: &mut Vec<UiCommand>) {
+        self.header_ui(ui, lang, now_ms, policy);
+        ui.separator();
+        egui::ScrollArea::vertical().id_salt("ticket_pane").auto_shrink([false, false]).show(ui, |ui| {
+            self.workflow_ui(ui, lang, actor, commands);
+            ui.add_space(8.0);
+            egui::CollapsingHeader::new(Text::Details.get(lang)).default_open(true).show(ui, |ui| {
+                self.fields_ui(ui, lang, commands);
+            });
+            egui::CollapsingHeader::new(Text::Resolution.get(lang)).default_open(true).show(ui, |ui| {
+                self.resolution_ui(ui, lang, commands);
+            });
+            egui::CollapsingHeader::new(Text::Notes.get(lang)).default_open(true).show(ui, |ui| {
+                self.notes_ui(ui, lang, commands);
+            });
+            egui::CollapsingHeader::new(Text::Timeline.get(lang)).default_open(true).show(ui, |ui| {
+                timeline_ui(ui, lang, &self.detail.history);
+            });
+        });
+    }
+
+    fn header_ui(&self, ui: &mut Ui, lang: Lang, now_ms: i64, policy: &SlaPolicy) {
+        let ticket = &self.detail.ticket;
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(&ticket.number).monospace().strong());
+            widgets::priority_badge(ui, lang, ticket.priority);
+            ui.label(RichText::new(status_text(ticket.status).get(lang)).strong());
+            ui.label(fill(Text::Tier.get(lang), &[&ticket.tier.to_string()]));
+            let (sla_text, color) = widgets::sla_summary(lang, &ticket.sla, ticket.status, now_ms, policy);
+            let mut text = RichText::new(sla_text);
+            if let Some(color) = color {
+                text = text.color(color).strong();
+            }
+            ui.label(text);
+        });
+        ui.heading(&ticket.fields.title);
+        ui.horizontal_wrapped(|ui| {
+            ui.weak(format!("{}: {}", Text::FieldCreatedAt.get(lang), widgets::format_time(ticket.created_at_ms)));
+            ui.weak(format!("{}: {}", Text::FieldReportedAt.get(lang), widgets::format_time(ticket.reported_at_ms)));
+            if let Some(assignee) = &ticket.assignee {
+                ui.weak(format!("{}: {assignee}", Text::AssigneeLabel.get(lang)));
+            }
+        });
+    }
+
+    fn workflow_ui(&mut self, ui: &mut Ui, lang: Lang, actor: &str, commands: &mut Vec<UiCommand>) {
+        let ticket = &self.detail.ticket;
+        let id = ticket.id;
+        ui.horizontal_wrapped(|ui| {
+            ui.label(Text::MoveTo.get(lang));
+            for &to in ticket.status.next_allowed() {
+                if ui.button(format!("→ {}", status_text(to).get(lang))).clicked() {
+                    commands.push(UiCommand::ChangeStatus { id, to });
+                }
+            }
+        });
+        ui.horizontal_wrapped(|ui| {
+            let mut category = ticket.category;
+            let mut urgency = ticket.urgency;
+            let mut impact = ticket.impact;
+            let mut changed = false;
+            ui.label(Text::CategoryLabel.get(lang));
+            changed |= widgets::enum_combo(ui, "detail_category", &mut category, Category::ALL, |c| category_text(c).get(lang).to_owned());
+            ui.label(Text::FieldUrgency.get(lang));
+            changed |= widgets::enum_combo(ui, "detail_urgency", &mut urgency, Grade::ALL, |g| grade_text(g).get(lang).to_owned());
+            ui.label(Text::FieldImpactGrade.get(lang));
+            changed |= widgets::enum_combo(ui, "detail_impact", &mut impact, Grade::ALL, |g| grade_text(g).get(lang).to_owned());
+            if changed {
+                commands.push(UiCommand::SetClassification { id, category, urgency, impact });
+            }
+        });
+        ui.horizontal_wrapped(|ui| {
+            let label = ui.label(Text::AssignTo.get(lang));
+            ui.add(egui::TextEdit::singleline(&mut self.assignee).desired_width(160.0)).labelled_by(label.id);
+            let current = self.detail.ticket.assignee.clone().unwrap_or_default();
+            if ui.add_enabled(self.assignee.trim() != current, egui::Button::new(Text::Assign.get(lang))).clicked() {
+                let assignee = Some(self.assignee.trim().to_owned()).filter(|name| !name.is_empty());
+                commands.push(UiCommand::Assign { id, assignee });
+            }
+            if current != actor && ui.button(Text::AssignToMe.get(lang)).clicked() {
+                commands.push(UiCommand::Assign { id, assignee: Some(actor.to_owned()) });
+            }
+        });
+        if self.detail.ticket.status.is_open() && self.detail.ticket.tier < 3 {
+            ui.horizontal_wrapped(|ui| {
+                let label = ui.label(Text::EscalationReason.get(lang));
+                ui.add(egui::TextEdit::singleline(&mut self.escalation_reason).desired_width(260.0)).labelled_by(label.id);
+                let next = fill(Text::Tier.get(lang), &[&(self.detail.ticket.tier + 1).to_string()]);
+                let button = egui::Button::new(format!("{} → {next}", Text::Escalate.get(lang)));
+                if ui.add_enabled(!self.escalation_reason.trim().is_empty(), button).clicked() {
+                    commands.push(UiCommand::Escalate { id, reason: self.escalation_reason.trim().to_owned() });
+                }
+            });
+        }
+    }
+
+    fn fields_ui(&mut self, ui: &mut Ui, lang: Lang, commands: &mut Vec<UiCommand>) {
+        fields_form_ui(ui, lang, "detail_fields", &mut self.fields, &self.field_errors);
+        let dirty = self.fields != self.detail.ticket.fields;
+        ui.horizontal(|ui| {
+            if ui.add_enabled(dirty, egui::Button::new(Text::SaveChanges.get(lang))).clicked() {
+                self.field_errors = self.fields.validate();
+                if self.field_errors.is_empty() {
+                    commands.push(UiCommand::UpdateFields { id: self.id(), fields: self.fields.clone() });
+                }
+            }
+            if ui.add_enabled(dirty, egui::Button::new(Text::Revert.get(lang))).clicked() {
+                self.fields = self.detail.ticket.fields.clone();
+                self.field_errors.clear();
+            }
+        });
+    }
+
+    fn resolution_ui(&mut self, ui: &mut Ui, lang: Lang, commands: &mut Vec<UiCommand>) {
+        let id = self.id();
+        let label = ui.label(Text::Resolution.get(lang));
+        ui.add(egui::TextEdit::multiline(&mut self.resolution).desired_rows(2).desired_width(f32::INFINITY))
+            .labelled_by(label.id);
+        if ui
+            .add_enabled(self.resolution.trim() != self.detail.ticket.resolution, egui::Button::new(Text::SaveResolution.get(lang)))
+            .clicked()
+        {
+            commands.push(UiCommand::SetResolution { id, text: self.resolution.trim().to_owned() });
+        }
+        if !self.detail.ticket.status.is_open() {
+            ui.separator();
+            ui.horizontal(|ui| {
+                ui.label(Text::Satisfaction.get(lang));
+                for stars in 1..=5 {
+                    ui.selectable_value(&mut self.rating, stars, "★".repeat(stars as usize));
+                }
+            });
+            let label = ui.label(Text::SatisfactionComment.get(lang));
+            ui.add(egui::TextEdit::singleline(&mut self.rating_comment).desired_width(f32::INFINITY)).labelled_by(label.id);
+            if ui.button(Text::RecordRating.get(lang)).clicked() {
+                commands.push(UiCommand::SetSatisfaction { id, rating: self.rating, comment: self.rating_comment.trim().to_owned() });
+            }
+        }
+    }
+
+    fn notes_ui(&mut self, ui: &mut Ui, lang: Lang, commands: &mut Vec<UiCommand>) {
+        for (at_ms, author, text) in &self.detail.notes {
+            ui.group(|ui| {
+                ui.weak(format!("{} · {author}", widgets::format_time(*at_ms)));
+                ui.label(text);
+            });
+        }
+        let label = ui.label(Text::AddNote.get(lang));
+        ui.add(
+            egui::TextEdit::multiline(&mut self.note)
+                .hint_text(Text::NoteHint.get(lang))
+                .desired_rows(2)
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(label.id);
+        if ui.add_enabled(!self.note.trim().is_empty(), egui::Button::new(Text::AddNote.get(lang))).clicked() {
+            commands.push(UiCommand::AddNote { id: self.id(), text: self.note.trim().to_owned() });
+        }
+    }
+}
+
+/// The intake fields as a labelled grid, with each field's validation message under it.
+pub fn fields_form_ui(ui: &mut Ui, lang: Lang, id_salt: &str, fields: &mut TicketFields, errors: &[FieldError]) {
+    const MULTILINE: [&str; 3] = ["description", "expectation", "business_impact"];
+    let names: Vec<&'static str> = fields.named_values().iter().map(|(name, _, _)| *name).collect();
+    egui::Grid::new(id_salt).num_columns(2).spacing([12.0, 6.0]).striped(false).show(ui, |ui| {
+        for name in names {
+            let Some(label_text) = field_text(name) else { continue };
+            let required = matches!(name, "title" | "requester_name" | "description");
+            let label = ui.label(format!("{}{}", label_text.get(lang), if required { " *" } else { "" }));
+            ui.vertical(|ui| {
+                let Some(value) = fields.field_mut(name) else { return };
+                let edit = if MULTILINE.contains(&name) {
+                    egui::TextEdit::multiline(value).desired_rows(3)
+                } else {
+                    egui::TextEdit::singleline(value)
+                };
+                ui.add(edit.desired_width(f32::INFINITY)).labelled_by(label.id);
+                for error in errors {
+                    if let Some(message) = field_error_text(error, name, lang) {
+                        ui.colored_label(theme::ERROR, message);
+                    }
+                }
+            });
+            ui.end_row();
+        }
+    });
+}
+
+/// The translated message of `error` if it concerns field `name`.
+pub fn field_error_text(error: &FieldError, name: &str, lang: Lang) -> Option<String> {
+    let (field, template) = match error {
+        FieldError::Required(field) => (*field, Text::Required),
+        FieldError::TooLong { field, .. } => (*field, Text::TooLong),
+    };
+    if field != name {
+        return None;
+    }
+    let label = field_text(field).map_or(field, |text| text.get(lang));
+    Some(fill(template.get(lang), &[label]))
+}
+
+/// The timeline, newest first.
+fn timeline_ui(ui: &mut Ui, lang: Lang, history: &[HistoryEntry]) {
+    for entry in history.iter().rev() {
+        ui.horizontal_wrapped(|ui| {
+            ui.weak(format!("#{} {}", entry.seq, widgets::format_time(entry.at_ms)));
+            ui.label(RichText::new(&entry.actor).strong());
+            ui.label(describe(entry, lang));
+        });
+    }
+}
+
+fn payload_str<'a>(entry: &'a HistoryEntry, key: &str) -> &'a str {
+    entry.payload.get(key).and_then(|value| value.as_str()).unwrap_or("")
+}
+
+fn status_name(name: &str, lang: Lang) -> String {
+    Status::parse(name).map_or_else(|| name.to_owned(), |status| status_text(status).get(lang).to_owned())
+}
+
+/// One line describing a timeline entry in the UI language.
+pub fn describe(entry: &HistoryEntry, lang: Lang) -> String {
+    let text = |t: Text| t.get(lang).to_owned();
+    match entry.kind.as_str() {
+        event_kind::CREATED => text(Text::EventCreated),
+        event_kind::IMPORTED => text(Text::EventImported),
+        event_kind::FIELD_CHANGED => {
+            let field = payload_str(entry, "field");
+            let label = field_text(field).map_or(field, |t| t.get(lang));
+            fill(Text::EventFieldChanged.get(lang), &[label])
+        }
+        event_kind::CLASSIFICATION_CHANGED => text(Text::EventClassification),
+        event_kind::STATUS_CHANGED => fill(
+            Text::EventStatus.get(lang),
+            &[&status_name(payload_str(entry, "from"), lang), &status_name(payload_str(entry, "to"), lang)],
+        ),
+        event_kind::ASSIGNEE_CHANGED => {
+            let to = payload_str(entry, "to");
+            fill(Text::EventAssignee.get(lang), &[if to.is_empty() { Text::Nobody.get(lang) } else { to }])
+        }
+        event_kind::ESCALATED => {
+            let tier = entry.payload.get("to_tier").and_then(|v| v.as_i64()).unwrap_or(0).to_string();
+            fill(Text::EventEscalated.get(lang), &[&tier, payload_str(entry, "reason")])
+        }
+        event_kind::NOTE_ADDED => format!("{}: {}", text(Text::EventNote), payload_str(entry, "text")),
+        event_kind::RESOLUTION_SET => format!("{}: {}", text(Text::EventResolution), payload_str(entry, "text")),
+        event_kind::SATISFACTION_RECORDED => {
+            let rating = entry.payload.get("rating").and_then(|v| v.as_i64()).unwrap_or(0).to_string();
+            fill(Text::EventSatisfaction.get(lang), &[&rating])
+        }
+        other => other.replace('_', " "),
+    }
+}

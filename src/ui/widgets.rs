@@ -1,0 +1,94 @@
+//! Small reusable widgets: priority badge, SLA countdown, enum pickers, time formatting.
+
+use egui::{Color32, RichText, Ui};
+
+use crate::store::sla::{SlaClock, SlaPolicy, format_countdown};
+use crate::store::{Priority, Status};
+
+use super::i18n::{Lang, Text, fill, priority_text, sla_texts};
+use super::theme;
+
+/// A filled, rounded priority badge.
+pub fn priority_badge(ui: &mut Ui, lang: Lang, priority: Priority) {
+    let text = RichText::new(priority_text(priority).get(lang)).small().strong().color(Color32::WHITE);
+    egui::Frame::new()
+        .fill(theme::priority_color(priority))
+        .corner_radius(4.0)
+        .inner_margin(egui::Margin::symmetric(5, 1))
+        .show(ui, |ui| ui.label(text));
+}
+
+/// The SLA state of a ticket as short text and colour: countdown, overdue, paused or stopped.
+pub fn sla_summary(lang: Lang, clock: &SlaClock, status: Status, now_ms: i64, policy: &SlaPolicy) -> (String, Option<Color32>) {
+    if !status.is_open() {
+        return (Text::SlaStopped.get(lang).to_owned(), None);
+    }
+    let reading = clock.read(now_ms, policy);
+    let color = theme::sla_color(reading.level, reading.paused);
+    if reading.paused {
+        return (Text::SlaPaused.get(lang).to_owned(), color);
+    }
+    let (left, overdue) = sla_texts(reading.target);
+    let text = if reading.remaining_ms > 0 {
+        fill(left.get(lang), &[&format_countdown(reading.remaining_ms)])
+    } else {
+        fill(overdue.get(lang), &[&format_countdown(-reading.remaining_ms)])
+    };
+    (text, color)
+}
+
+/// Compact countdown for a sidebar row: `45m`, `-2h 05m`, `⏸ 1h 10m`, or nothing once resolved.
+pub fn sla_countdown(clock: &SlaClock, status: Status, now_ms: i64, policy: &SlaPolicy) -> (String, Option<Color32>) {
+    if !status.is_open() {
+        return (String::new(), None);
+    }
+    let reading = clock.read(now_ms, policy);
+    let prefix = if reading.paused { "⏸ " } else { "" };
+    (format!("{prefix}{}", format_countdown(reading.remaining_ms)), theme::sla_color(reading.level, reading.paused))
+}
+
+/// A combo box over `options`, labelled by `label_of`; returns true when the value changed.
+pub fn enum_combo<T: Copy + PartialEq>(
+    ui: &mut Ui,
+    id_salt: &str,
+    value: &mut T,
+    options: &[T],
+    label_of: impl Fn(T) -> String,
+) -> bool {
+    let before = *value;
+    egui::ComboBox::from_id_salt(id_salt).selected_text(label_of(*value)).show_ui(ui, |ui| {
+        for option in options {
+            ui.selectable_value(value, *option, label_of(*option));
+        }
+    });
+    *value != before
+}
+
+/// A combo box over optional values with an "Any" entry; returns true when the value changed.
+pub fn optional_combo<T: Clone + PartialEq>(
+    ui: &mut Ui,
+    lang: Lang,
+    id_salt: &str,
+    value: &mut Option<T>,
+    options: &[T],
+    label_of: impl Fn(&T) -> String,
+) -> bool {
+    let before = value.clone();
+    let selected = value.as_ref().map_or_else(|| Text::Any.get(lang).to_owned(), &label_of);
+    egui::ComboBox::from_id_salt(id_salt).selected_text(selected).show_ui(ui, |ui| {
+        ui.selectable_value(value, None, Text::Any.get(lang));
+        for option in options {
+            ui.selectable_value(value, Some(option.clone()), label_of(option));
+        }
+    });
+    *value != before
+}
+
+/// Local date and time, `2026-11-25 14:03`.
+pub fn format_time(at_ms: i64) -> String {
+    use chrono::TimeZone;
+    match chrono::Local.timestamp_millis_opt(at_ms).single() {
+        Some(at) => at.format("%Y-%m-%d %H:%M").to_string(),
+        None => "—".to_owned(),
+    }
+}
