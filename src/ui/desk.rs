@@ -104,6 +104,19 @@ impl DeskState {
         !self.commands.is_empty()
     }
 
+    /// Number of the ticket shown in the main pane, if any.
+    pub fn open_ticket_number(&self) -> Option<&str> {
+        match &self.pane {
+            MainPane::Ticket(view) => Some(view.detail.ticket.number.as_str()),
+            _ => None,
+        }
+    }
+
+    /// Matching tickets in the sidebar, once counted.
+    pub fn listed_count(&self) -> Option<i64> {
+        self.sidebar.total()
+    }
+
     /// The latest status-line message.
     pub fn notice(&self) -> Option<&Notice> {
         self.notice.as_ref()

@@ -57,12 +57,12 @@ impl NewTicketForm {
             fields_form_ui(ui, lang, "new_ticket_fields", &mut self.fields, &self.errors);
             ui.add_space(6.0);
             ui.horizontal_wrapped(|ui| {
-                ui.label(Text::CategoryLabel.get(lang));
-                widgets::enum_combo(ui, "new_category", &mut self.category, Category::ALL, |c| category_text(c).get(lang).to_owned());
-                ui.label(Text::FieldUrgency.get(lang));
-                widgets::enum_combo(ui, "new_urgency", &mut self.urgency, Grade::ALL, |g| grade_text(g).get(lang).to_owned());
-                ui.label(Text::FieldImpactGrade.get(lang));
-                widgets::enum_combo(ui, "new_impact", &mut self.impact, Grade::ALL, |g| grade_text(g).get(lang).to_owned());
+                let label = ui.label(Text::CategoryLabel.get(lang));
+                widgets::enum_combo(ui, &label, "new_category", &mut self.category, Category::ALL, |c| category_text(c).get(lang).to_owned());
+                let label = ui.label(Text::FieldUrgency.get(lang));
+                widgets::enum_combo(ui, &label, "new_urgency", &mut self.urgency, Grade::ALL, |g| grade_text(g).get(lang).to_owned());
+                let label = ui.label(Text::FieldImpactGrade.get(lang));
+                widgets::enum_combo(ui, &label, "new_impact", &mut self.impact, Grade::ALL, |g| grade_text(g).get(lang).to_owned());
             });
             let priority = Priority::from_grades(self.urgency, self.impact);
             ui.horizontal(|ui| {

@@ -75,15 +75,19 @@ impl SettingsView<'_> {
         }
         ui.separator();
         ui.horizontal(|ui| {
-            ui.label(Text::Language.get(lang));
+            let label = ui.label(Text::Language.get(lang));
             let mut choice = self.language_choice;
             let name = |choice: Option<Lang>| choice.map_or(Text::FollowSystem.get(lang), Lang::native_name);
-            egui::ComboBox::from_id_salt("settings_language").selected_text(name(choice)).show_ui(ui, |ui| {
-                ui.selectable_value(&mut choice, None, name(None));
-                for option in Lang::ALL {
-                    ui.selectable_value(&mut choice, Some(option), option.native_name());
-                }
-            });
+            egui::ComboBox::from_id_salt("settings_language")
+                .selected_text(name(choice))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut choice, None, name(None));
+                    for option in Lang::ALL {
+                        ui.selectable_value(&mut choice, Some(option), option.native_name());
+                    }
+                })
+                .response
+                .labelled_by(label.id);
             if choice != self.language_choice {
                 commands.push(UiCommand::SetLanguage(choice));
             }

@@ -129,9 +129,9 @@ impl Sidebar {
         let response = ui.add(search).labelled_by(ui.label(Text::Search.get(lang)).id);
         changed |= response.changed();
         egui::Grid::new("sidebar_filters").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
-            ui.label(Text::StatusLabel.get(lang));
+            let label = ui.label(Text::StatusLabel.get(lang));
             ui.horizontal(|ui| {
-                changed |= widgets::optional_combo(ui, lang, "filter_status", &mut self.filter.status, Status::ALL, |s| {
+                changed |= widgets::optional_combo(ui, lang, &label, "filter_status", &mut self.filter.status, Status::ALL, |s| {
                     status_text(*s).get(lang).to_owned()
                 });
                 if self.filter.status.is_none() {
@@ -139,24 +139,24 @@ impl Sidebar {
                 }
             });
             ui.end_row();
-            ui.label(Text::PriorityLabel.get(lang));
-            changed |= widgets::optional_combo(ui, lang, "filter_priority", &mut self.filter.priority, Priority::ALL, |p| {
+            let label = ui.label(Text::PriorityLabel.get(lang));
+            changed |= widgets::optional_combo(ui, lang, &label, "filter_priority", &mut self.filter.priority, Priority::ALL, |p| {
                 priority_text(*p).get(lang).to_owned()
             });
             ui.end_row();
-            ui.label(Text::CategoryLabel.get(lang));
-            changed |= widgets::optional_combo(ui, lang, "filter_category", &mut self.filter.category, Category::ALL, |c| {
+            let label = ui.label(Text::CategoryLabel.get(lang));
+            changed |= widgets::optional_combo(ui, lang, &label, "filter_category", &mut self.filter.category, Category::ALL, |c| {
                 category_text(*c).get(lang).to_owned()
             });
             ui.end_row();
-            ui.label(Text::AssigneeLabel.get(lang));
+            let label = ui.label(Text::AssigneeLabel.get(lang));
             let mut options = vec![String::new()];
             options.extend(self.assignees.iter().cloned());
-            changed |= widgets::optional_combo(ui, lang, "filter_assignee", &mut self.filter.assignee, &options, |name| {
+            changed |= widgets::optional_combo(ui, lang, &label, "filter_assignee", &mut self.filter.assignee, &options, |name| {
                 if name.is_empty() { Text::Unassigned.get(lang).to_owned() } else { name.clone() }
             });
             ui.end_row();
-            ui.label(Text::SlaLabel.get(lang));
+            let label = ui.label(Text::SlaLabel.get(lang));
             let sla_label = |filter: SlaFilter| match filter {
                 SlaFilter::Any => Text::Any.get(lang).to_owned(),
                 SlaFilter::AtRiskOrBreached => Text::SlaAtRisk.get(lang).to_owned(),
@@ -164,6 +164,7 @@ impl Sidebar {
             };
             changed |= widgets::enum_combo(
                 ui,
+                &label,
                 "filter_sla",
                 &mut self.filter.sla,
                 &[SlaFilter::Any, SlaFilter::AtRiskOrBreached, SlaFilter::Breached],

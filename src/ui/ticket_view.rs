@@ -132,12 +132,12 @@ impl TicketView {
             let mut urgency = ticket.urgency;
             let mut impact = ticket.impact;
             let mut changed = false;
-            ui.label(Text::CategoryLabel.get(lang));
-            changed |= widgets::enum_combo(ui, "detail_category", &mut category, Category::ALL, |c| category_text(c).get(lang).to_owned());
-            ui.label(Text::FieldUrgency.get(lang));
-            changed |= widgets::enum_combo(ui, "detail_urgency", &mut urgency, Grade::ALL, |g| grade_text(g).get(lang).to_owned());
-            ui.label(Text::FieldImpactGrade.get(lang));
-            changed |= widgets::enum_combo(ui, "detail_impact", &mut impact, Grade::ALL, |g| grade_text(g).get(lang).to_owned());
+            let label = ui.label(Text::CategoryLabel.get(lang));
+            changed |= widgets::enum_combo(ui, &label, "detail_category", &mut category, Category::ALL, |c| category_text(c).get(lang).to_owned());
+            let label = ui.label(Text::FieldUrgency.get(lang));
+            changed |= widgets::enum_combo(ui, &label, "detail_urgency", &mut urgency, Grade::ALL, |g| grade_text(g).get(lang).to_owned());
+            let label = ui.label(Text::FieldImpactGrade.get(lang));
+            changed |= widgets::enum_combo(ui, &label, "detail_impact", &mut impact, Grade::ALL, |g| grade_text(g).get(lang).to_owned());
             if changed {
                 commands.push(UiCommand::SetClassification { id, category, urgency, impact });
             }

@@ -50,17 +50,22 @@ pub fn sla_countdown(clock: &SlaClock, status: Status, now_ms: i64, policy: &Sla
 /// A combo box over `options`, labelled by `label_of`; returns true when the value changed.
 pub fn enum_combo<T: Copy + PartialEq>(
     ui: &mut Ui,
+    label: &egui::Response,
     id_salt: &str,
     value: &mut T,
     options: &[T],
     label_of: impl Fn(T) -> String,
 ) -> bool {
     let before = *value;
-    egui::ComboBox::from_id_salt(id_salt).selected_text(label_of(*value)).show_ui(ui, |ui| {
-        for option in options {
-            ui.selectable_value(value, *option, label_of(*option));
-        }
-    });
+    egui::ComboBox::from_id_salt(id_salt)
+        .selected_text(label_of(*value))
+        .show_ui(ui, |ui| {
+            for option in options {
+                ui.selectable_value(value, *option, label_of(*option));
+            }
+        })
+        .response
+        .labelled_by(label.id);
     *value != before
 }
 
@@ -68,6 +73,7 @@ pub fn enum_combo<T: Copy + PartialEq>(
 pub fn optional_combo<T: Clone + PartialEq>(
     ui: &mut Ui,
     lang: Lang,
+    label: &egui::Response,
     id_salt: &str,
     value: &mut Option<T>,
     options: &[T],
@@ -75,12 +81,16 @@ pub fn optional_combo<T: Clone + PartialEq>(
 ) -> bool {
     let before = value.clone();
     let selected = value.as_ref().map_or_else(|| Text::Any.get(lang).to_owned(), &label_of);
-    egui::ComboBox::from_id_salt(id_salt).selected_text(selected).show_ui(ui, |ui| {
-        ui.selectable_value(value, None, Text::Any.get(lang));
-        for option in options {
-            ui.selectable_value(value, Some(option.clone()), label_of(option));
-        }
-    });
+    egui::ComboBox::from_id_salt(id_salt)
+        .selected_text(selected)
+        .show_ui(ui, |ui| {
+            ui.selectable_value(value, None, Text::Any.get(lang));
+            for option in options {
+                ui.selectable_value(value, Some(option.clone()), label_of(option));
+            }
+        })
+        .response
+        .labelled_by(label.id);
     *value != before
 }
 

@@ -1,0 +1,58 @@
+//! Shared harness for console GUI tests: a real `ConsoleApp` on a temporary data folder, a fixed
+//! clock, and the system font provider so Chinese text renders (a missing glyph fails the test).
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use egui_kittest::Harness;
+use stepwise::app::ConsoleApp;
+use stepwise::ui::Lang;
+
+/// The fixed "now" of GUI tests: 2026-11-23 09:00 UTC.
+pub const T0: i64 = 1_795_424_400_000;
+
+/// The console under test.
+pub type ConsoleHarness = Harness<'static, ConsoleApp>;
+
+fn fixed_clock() -> i64 {
+    T0
+}
+
+/// A console on `data_dir` whose system language is `lang`.
+pub fn console(data_dir: &Path, lang: Lang) -> ConsoleHarness {
+    let data_dir = data_dir.to_path_buf();
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .with_max_steps(32)
+        .with_context_setup(|ctx| {
+            ctx.add_font_provider(Arc::new(
+                egui_system_font_provider::SystemFontProvider::new().with_locale(Some("zh-Hans")),
+            ));
+        })
+        .build_eframe(move |cc| ConsoleApp::with_clock(&cc.egui_ctx, data_dir, lang, fixed_clock))
+}
+
+/// Runs frames until `done` holds (the store answers on its own thread), for at most 10 s.
+pub fn settle(harness: &mut ConsoleHarness, what: &str, done: impl Fn(&ConsoleHarness) -> bool) {
+    for _ in 0..1_000 {
+        // A spinner keeps asking for frames while the store works: a bounded run is enough.
+        let _ = harness.try_run();
+        if done(harness) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+/// Focuses the text field labelled `label` and types `text`, as a person would.
+pub fn type_into(harness: &mut ConsoleHarness, label: &str, text: &str) {
+    use egui_kittest::kittest::Queryable;
+    harness.get_by_label(label).focus();
+    harness.run();
+    harness.get_by_label(label).type_text(text);
+    harness.run();
+}
