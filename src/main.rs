@@ -61,7 +61,7 @@ fn run_tickets(data_dir: &Path, action: TicketsCommand) -> anyhow::Result<()> {
     let actor = store.engineer_profile()?.map_or_else(|| "command line".to_owned(), |profile| profile.name);
     match action {
         TicketsCommand::Export { format, file } => {
-            let count = store.export_to_path(format, &file, now_ms())?;
+            let count = store.export_to_path(format.into(), &file, now_ms())?;
             println!("exported {count} tickets to {}", file.display());
         }
         TicketsCommand::Import { file } => {

@@ -92,7 +92,15 @@ fn status_rules_and_history() {
     let kinds: Vec<String> = store.history(ticket.id).unwrap().into_iter().map(|entry| entry.kind).collect();
     assert_eq!(
         kinds,
-        ["created", "status_changed", "assignee_changed", "resolution_set", "status_changed", "status_changed", "status_changed"]
+        [
+            "created",
+            "status_changed",
+            "assignee_changed",
+            "resolution_set",
+            "status_changed",
+            "status_changed",
+            "status_changed"
+        ]
     );
 }
 
@@ -215,7 +223,8 @@ fn a_bad_import_imports_nothing() {
     assert_eq!(target.ticket_count().unwrap(), 0);
     std::fs::write(&path, [0xff, 0xfe, 0x00]).unwrap();
     assert!(matches!(target.import_from_path(&path, "me", T0), Err(StoreError::Import(_))));
-    std::fs::write(&path, "{\"format\": \"something-else\", \"version\": 1, \"exported_at_ms\": 0, \"tickets\": []}").unwrap();
+    std::fs::write(&path, "{\"format\": \"something-else\", \"version\": 1, \"exported_at_ms\": 0, \"tickets\": []}")
+        .unwrap();
     assert!(target.import_from_path(&path, "me", T0).unwrap_err().to_string().contains("unknown format"));
 }
 

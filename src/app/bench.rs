@@ -62,11 +62,31 @@ impl Lcg {
 }
 
 const TEMPLATES: [(&str, &str, Category); 12] = [
-    ("Printer offline on floor {}", "The printer shows 'Offline' and jobs stay in the queue since this morning.", Category::Hardware),
-    ("VPN fails to connect (site {})", "FortiClient says 'Unable to establish the VPN connection. (-14)' at 98%.", Category::Network),
-    ("Password reset for ERP user {}", "Account locked after several wrong password attempts; ORA-28000.", Category::Account),
-    ("Outlook will not start #{}", "Outlook hangs on 'Loading profile' then shows error 0x80070057.", Category::Software),
-    ("Mailbox full, cannot send ({})", "Message 'Your mailbox is full' appears when sending attachments.", Category::Software),
+    (
+        "Printer offline on floor {}",
+        "The printer shows 'Offline' and jobs stay in the queue since this morning.",
+        Category::Hardware,
+    ),
+    (
+        "VPN fails to connect (site {})",
+        "FortiClient says 'Unable to establish the VPN connection. (-14)' at 98%.",
+        Category::Network,
+    ),
+    (
+        "Password reset for ERP user {}",
+        "Account locked after several wrong password attempts; ORA-28000.",
+        Category::Account,
+    ),
+    (
+        "Outlook will not start #{}",
+        "Outlook hangs on 'Loading profile' then shows error 0x80070057.",
+        Category::Software,
+    ),
+    (
+        "Mailbox full, cannot send ({})",
+        "Message 'Your mailbox is full' appears when sending attachments.",
+        Category::Software,
+    ),
     ("Slow PC in room {}", "Startup takes ten minutes and the disk is at 100% all day.", Category::Hardware),
     ("打印机脱机（{} 号）", "打印机显示“脱机”，打印任务一直在队列中，重启后仍然如此。", Category::Hardware),
     ("VPN 无法连接（分部 {}）", "提示“无法建立 VPN 连接（-14）”，在家办公的同事都受影响。", Category::Network),

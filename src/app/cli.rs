@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::store::ExportFormat;
 
@@ -42,7 +42,7 @@ pub enum TicketsCommand {
     Export {
         /// File format.
         #[arg(long, value_enum, default_value = "json")]
-        format: ExportFormat,
+        format: FormatArg,
         /// Destination file.
         file: PathBuf,
     },
@@ -51,6 +51,24 @@ pub enum TicketsCommand {
         /// Source file.
         file: PathBuf,
     },
+}
+
+/// File formats on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Every ticket with its notes and full timeline.
+    Json,
+    /// One row per ticket.
+    Csv,
+}
+
+impl From<FormatArg> for ExportFormat {
+    fn from(format: FormatArg) -> Self {
+        match format {
+            FormatArg::Json => ExportFormat::Json,
+            FormatArg::Csv => ExportFormat::Csv,
+        }
+    }
 }
 
 /// `stepwise bench …`.

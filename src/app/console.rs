@@ -32,7 +32,7 @@ impl ConsoleApp {
     pub fn with_clock(ctx: &egui::Context, data_dir: PathBuf, system_lang: Lang, clock: fn() -> i64) -> Self {
         let (sender, events) = channel();
         let repaint_ctx = ctx.clone();
-        let worker = StoreWorker::spawn(data_dir, sender, Arc::new(move || repaint_ctx.request_repaint()));
+        let worker = StoreWorker::spawn(data_dir, sender, Arc::new(move || repaint_ctx.request_repaint()), clock);
         Self { desk: DeskState::new(system_lang, clock()), worker, events, clock }
     }
 
@@ -73,10 +73,9 @@ impl ConsoleApp {
                         .save_file()
                         .map(|path| StoreRequest::ExportTo(format, path))
                 }
-                None => dialog
-                    .add_filter("Stepwise export", &["json", "csv"])
-                    .pick_file()
-                    .map(StoreRequest::ImportFrom),
+                None => {
+                    dialog.add_filter("Stepwise export", &["json", "csv"]).pick_file().map(StoreRequest::ImportFrom)
+                }
             };
             if let Some(request) = request {
                 let _ = requests.send(request);

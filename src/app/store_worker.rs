@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
-use crate::store::{EngineerProfile, ExportFormat, Store, StoreError, TicketFilter, now_ms};
+use crate::store::{EngineerProfile, ExportFormat, Store, StoreError, TicketFilter};
 use crate::ui::sidebar::PAGE_SIZE;
 use crate::ui::{Lang, StoreInfo, TicketDetail, UiCommand, UiEvent};
 
@@ -13,6 +13,7 @@ use crate::ui::{Lang, StoreInfo, TicketDetail, UiCommand, UiEvent};
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
 /// Work for the store thread.
+#[expect(clippy::large_enum_variant, reason = "one value per user action or frame; boxing buys nothing")]
 #[derive(Debug)]
 pub enum StoreRequest {
     /// A command from the views.
@@ -30,12 +31,13 @@ pub struct StoreWorker {
 
 impl StoreWorker {
     /// Starts the thread, opens the store in `data_dir` and reports through `events`.
-    pub fn spawn(data_dir: PathBuf, events: Sender<UiEvent>, waker: Waker) -> Self {
+    /// `clock` gives the current time in unix ms (injected so tests are deterministic).
+    pub fn spawn(data_dir: PathBuf, events: Sender<UiEvent>, waker: Waker, clock: fn() -> i64) -> Self {
         let (requests, inbox) = channel();
         let spawned = std::thread::Builder::new().name("stepwise-store".into()).spawn({
             let events = events.clone();
             let waker = waker.clone();
-            move || run(data_dir, inbox, events, waker)
+            move || run(data_dir, inbox, events, waker, clock)
         });
         if let Err(err) = spawned {
             let _ = events.send(UiEvent::StoreFailed(format!("cannot start the store thread: {err}")));
@@ -61,10 +63,11 @@ struct Worker {
     actor: String,
     events: Sender<UiEvent>,
     waker: Waker,
+    clock: fn() -> i64,
 }
 
-fn run(data_dir: PathBuf, inbox: Receiver<StoreRequest>, events: Sender<UiEvent>, waker: Waker) {
-    let mut worker = Worker { data_dir, store: None, actor: String::new(), events, waker };
+fn run(data_dir: PathBuf, inbox: Receiver<StoreRequest>, events: Sender<UiEvent>, waker: Waker, clock: fn() -> i64) {
+    let mut worker = Worker { data_dir, store: None, actor: String::new(), events, waker, clock };
     worker.open();
     while let Ok(request) = inbox.recv() {
         worker.handle(request);
@@ -112,16 +115,17 @@ impl Worker {
         }
         let Some(store) = self.store.as_mut() else { return };
         let actor = self.actor.clone();
-        let now = now_ms();
+        let now = (self.clock)();
         let result = match request {
             StoreRequest::Command(command) => run_command(store, &actor, now, command),
             StoreRequest::ExportTo(format, path) => store
                 .export_to_path(format, &path, now)
                 .map(|count| vec![UiEvent::Exported { path, count }])
                 .map_err(Failure::Other),
-            StoreRequest::ImportFrom(path) => {
-                store.import_from_path(&path, &actor, now).map(|report| vec![UiEvent::Imported(report)]).map_err(Failure::Other)
-            }
+            StoreRequest::ImportFrom(path) => store
+                .import_from_path(&path, &actor, now)
+                .map(|report| vec![UiEvent::Imported(report)])
+                .map_err(Failure::Other),
         };
         match result {
             Ok(events) => {
@@ -173,7 +177,12 @@ fn count(store: &Store, filter: &TicketFilter, generation: u64, now: i64) -> Res
 }
 
 /// Runs one view command against the store.
-pub(super) fn run_command(store: &mut Store, actor: &str, now: i64, command: UiCommand) -> Result<Vec<UiEvent>, Failure> {
+pub(super) fn run_command(
+    store: &mut Store,
+    actor: &str,
+    now: i64,
+    command: UiCommand,
+) -> Result<Vec<UiEvent>, Failure> {
     match command {
         UiCommand::QueryTickets { filter, generation } => Ok(vec![count(store, &filter, generation, now)?]),
         UiCommand::LoadPage { filter, generation, page } => {
@@ -222,7 +231,8 @@ pub(super) fn run_command(store: &mut Store, actor: &str, now: i64, command: UiC
         }
         UiCommand::LoadSamples => Ok(vec![UiEvent::SamplesLoaded(store.load_sample_tickets(now)?)]),
         UiCommand::SaveProfile(profile) => {
-            let profile = EngineerProfile { name: profile.name.trim().to_owned(), team: profile.team.trim().to_owned() };
+            let profile =
+                EngineerProfile { name: profile.name.trim().to_owned(), team: profile.team.trim().to_owned() };
             store.set_engineer_profile(&profile)?;
             Ok(vec![UiEvent::ProfileSaved(profile)])
         }

@@ -20,7 +20,7 @@ const FORMAT_NAME: &str = "stepwise-tickets";
 const FORMAT_VERSION: i64 = 1;
 
 /// File formats for export and import.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
     /// Every ticket with its notes and full timeline.
     Json,
@@ -128,7 +128,12 @@ impl Store {
                     let history = self.history(ticket.id)?;
                     exported.push(ExportedTicket { ticket, notes, history });
                 }
-                let file = ExportFile { format: FORMAT_NAME.into(), version: FORMAT_VERSION, exported_at_ms: now_ms, tickets: exported };
+                let file = ExportFile {
+                    format: FORMAT_NAME.into(),
+                    version: FORMAT_VERSION,
+                    exported_at_ms: now_ms,
+                    tickets: exported,
+                };
                 serde_json::to_writer_pretty(&mut *out, &file).map_err(|err| io_err(err.into()))?;
                 out.write_all(b"\n").map_err(io_err)?;
             }
@@ -202,8 +207,9 @@ impl Store {
             return Err(StoreError::Import(format!("{} is larger than {MAX_IMPORT_BYTES} bytes", path.display())));
         }
         let bytes = std::fs::read(path).map_err(io_err)?;
-        let text = String::from_utf8(bytes)
-            .map_err(|err| StoreError::Import(format!("the file is not UTF-8 text (byte {})", err.utf8_error().valid_up_to())))?;
+        let text = String::from_utf8(bytes).map_err(|err| {
+            StoreError::Import(format!("the file is not UTF-8 text (byte {})", err.utf8_error().valid_up_to()))
+        })?;
         let source = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
         let is_csv = match path.extension().and_then(|ext| ext.to_str()) {
             Some(ext) if ext.eq_ignore_ascii_case("csv") => true,
@@ -222,9 +228,8 @@ impl Store {
         now_ms: i64,
     ) -> StoreResult<ImportReport> {
         for (index, record) in records.iter().enumerate() {
-            validate_record(record).map_err(|why| {
-                StoreError::Import(format!("ticket {} ({}): {why}", index + 1, record.ticket.number))
-            })?;
+            validate_record(record)
+                .map_err(|why| StoreError::Import(format!("ticket {} ({}): {why}", index + 1, record.ticket.number)))?;
         }
         let policy = self.policy;
         self.write(|tx| {
@@ -260,8 +265,8 @@ impl Store {
 }
 
 fn parse_json(text: &str) -> StoreResult<Vec<ExportedTicket>> {
-    let file: ExportFile = serde_json::from_str(text)
-        .map_err(|err| StoreError::Import(format!("not a Stepwise ticket export: {err}")))?;
+    let file: ExportFile =
+        serde_json::from_str(text).map_err(|err| StoreError::Import(format!("not a Stepwise ticket export: {err}")))?;
     if file.format != FORMAT_NAME {
         return Err(StoreError::Import(format!("unknown format {:?}", file.format)));
     }

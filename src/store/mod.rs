@@ -62,7 +62,9 @@ pub enum StoreError {
         message: String,
     },
     /// Written by a newer Stepwise.
-    #[error("the database was written by a newer Stepwise (schema {found}, this version knows {supported}); update Stepwise")]
+    #[error(
+        "the database was written by a newer Stepwise (schema {found}, this version knows {supported}); update Stepwise"
+    )]
     NewerSchema {
         /// Schema version in the file.
         found: i64,
@@ -149,9 +151,7 @@ impl Store {
                 SlaPolicy::default()
             }
         };
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(&path, flags).map_err(|err| classify(err, &path))?;
         Self::init(conn, path, policy, warnings)
     }

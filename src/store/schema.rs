@@ -111,7 +111,11 @@ mod tests {
         let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
         assert_eq!(version, SCHEMA_VERSION);
         let tables: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master WHERE name IN ('tickets','ticket_events','ticket_search')", [], |row| row.get(0))
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name IN ('tickets','ticket_events','ticket_search')",
+                [],
+                |row| row.get(0),
+            )
             .unwrap();
         assert_eq!(tables, 3);
     }

@@ -28,10 +28,7 @@ impl EngineerProfile {
 impl Store {
     /// A raw setting.
     pub fn setting(&self, key: &str) -> StoreResult<Option<String>> {
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0))
-            .optional()?)
+        Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0)).optional()?)
     }
 
     /// Stores a raw setting.

@@ -73,15 +73,10 @@ impl SlaPolicy {
         let policy: SlaPolicy = serde_json::from_str(text)?;
         for priority in Priority::ALL {
             let targets = policy.targets(*priority);
-            for (which, minutes) in
-                [("response", targets.response_minutes), ("resolution", targets.resolution_minutes)]
+            for (which, minutes) in [("response", targets.response_minutes), ("resolution", targets.resolution_minutes)]
             {
                 if !(1..=MAX_TARGET_MINUTES).contains(&minutes) {
-                    return Err(SlaPolicyError::TargetOutOfRange {
-                        priority: priority.as_str(),
-                        which,
-                        minutes,
-                    });
+                    return Err(SlaPolicyError::TargetOutOfRange { priority: priority.as_str(), which, minutes });
                 }
             }
         }
@@ -249,9 +244,7 @@ impl SlaClock {
         let (_, window_ms) = self.current_target();
         match self.paused_since_ms {
             None => Some(self.due_at_ms() - window_ms * policy.at_risk_percent / 100),
-            Some(since) if status.is_open() => {
-                (self.read(since, policy).level >= SlaLevel::AtRisk).then_some(0)
-            }
+            Some(since) if status.is_open() => (self.read(since, policy).level >= SlaLevel::AtRisk).then_some(0),
             Some(_) => None,
         }
     }
@@ -261,9 +254,7 @@ impl SlaClock {
     pub fn breach_at_ms(&self, status: Status, policy: &SlaPolicy) -> Option<i64> {
         match self.paused_since_ms {
             None => Some(self.due_at_ms()),
-            Some(since) if status.is_open() => {
-                (self.read(since, policy).level == SlaLevel::Breached).then_some(0)
-            }
+            Some(since) if status.is_open() => (self.read(since, policy).level == SlaLevel::Breached).then_some(0),
             Some(_) => None,
         }
     }

@@ -287,14 +287,21 @@ impl Store {
 
     /// Internal notes of a ticket, oldest first: (at_ms, author, text).
     pub fn notes(&self, ticket_id: i64) -> StoreResult<Vec<(i64, String, String)>> {
-        let mut stmt =
-            self.conn.prepare_cached("SELECT at_ms, author, body FROM ticket_notes WHERE ticket_id = ?1 ORDER BY id")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT at_ms, author, body FROM ticket_notes WHERE ticket_id = ?1 ORDER BY id")?;
         let rows = stmt.query_map([ticket_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Applies edited intake fields; one `field_changed` entry per changed field.
-    pub fn update_fields(&mut self, ticket_id: i64, fields: &TicketFields, actor: &str, now_ms: i64) -> StoreResult<Ticket> {
+    pub fn update_fields(
+        &mut self,
+        ticket_id: i64,
+        fields: &TicketFields,
+        actor: &str,
+        now_ms: i64,
+    ) -> StoreResult<Ticket> {
         let errors = fields.validate();
         if !errors.is_empty() {
             return Err(StoreError::InvalidFields(errors));
@@ -319,7 +326,14 @@ impl Store {
             save(tx, &ticket, &policy)?;
             refresh_search(tx, ticket_id)?;
             for (field, old, new) in changes {
-                append(tx, ticket_id, now_ms, actor, event_kind::FIELD_CHANGED, &json!({ "field": field, "old": old, "new": new }))?;
+                append(
+                    tx,
+                    ticket_id,
+                    now_ms,
+                    actor,
+                    event_kind::FIELD_CHANGED,
+                    &json!({ "field": field, "old": old, "new": new }),
+                )?;
             }
             Ok(ticket)
         })
@@ -386,9 +400,23 @@ impl Store {
             ticket.sla.on_status(to, now_ms);
             ticket.updated_at_ms = now_ms;
             save(tx, &ticket, &policy)?;
-            append(tx, ticket_id, now_ms, actor, event_kind::STATUS_CHANGED, &json!({ "from": from.as_str(), "to": to.as_str() }))?;
+            append(
+                tx,
+                ticket_id,
+                now_ms,
+                actor,
+                event_kind::STATUS_CHANGED,
+                &json!({ "from": from.as_str(), "to": to.as_str() }),
+            )?;
             if ticket.assignee != assignee_before {
-                append(tx, ticket_id, now_ms, actor, event_kind::ASSIGNEE_CHANGED, &json!({ "from": assignee_before, "to": ticket.assignee }))?;
+                append(
+                    tx,
+                    ticket_id,
+                    now_ms,
+                    actor,
+                    event_kind::ASSIGNEE_CHANGED,
+                    &json!({ "from": assignee_before, "to": ticket.assignee }),
+                )?;
             }
             Ok(ticket)
         })
@@ -414,10 +442,24 @@ impl Store {
             if ticket.status == Status::New && assignee.is_some() {
                 ticket.status = Status::Assigned;
                 ticket.sla.on_status(Status::Assigned, now_ms);
-                append(tx, ticket_id, now_ms, actor, event_kind::STATUS_CHANGED, &json!({ "from": "new", "to": "assigned" }))?;
+                append(
+                    tx,
+                    ticket_id,
+                    now_ms,
+                    actor,
+                    event_kind::STATUS_CHANGED,
+                    &json!({ "from": "new", "to": "assigned" }),
+                )?;
             }
             save(tx, &ticket, &policy)?;
-            append(tx, ticket_id, now_ms, actor, event_kind::ASSIGNEE_CHANGED, &json!({ "from": before, "to": assignee }))?;
+            append(
+                tx,
+                ticket_id,
+                now_ms,
+                actor,
+                event_kind::ASSIGNEE_CHANGED,
+                &json!({ "from": before, "to": assignee }),
+            )?;
             Ok(ticket)
         })
     }
@@ -519,7 +561,14 @@ impl Store {
             ticket.satisfaction_comment = comment.clone();
             ticket.updated_at_ms = now_ms;
             save(tx, &ticket, &policy)?;
-            append(tx, ticket_id, now_ms, actor, event_kind::SATISFACTION_RECORDED, &json!({ "rating": rating, "comment": comment }))?;
+            append(
+                tx,
+                ticket_id,
+                now_ms,
+                actor,
+                event_kind::SATISFACTION_RECORDED,
+                &json!({ "rating": rating, "comment": comment }),
+            )?;
             Ok(ticket)
         })
     }
@@ -551,7 +600,13 @@ impl Store {
     }
 }
 
-fn create_in(tx: &Transaction<'_>, new: &NewTicket, actor: &str, now_ms: i64, policy: &SlaPolicy) -> StoreResult<Ticket> {
+fn create_in(
+    tx: &Transaction<'_>,
+    new: &NewTicket,
+    actor: &str,
+    now_ms: i64,
+    policy: &SlaPolicy,
+) -> StoreResult<Ticket> {
     let priority = Priority::from_grades(new.urgency, new.impact);
     let mut ticket = Ticket {
         id: 0,
@@ -586,7 +641,8 @@ fn create_in(tx: &Transaction<'_>, new: &NewTicket, actor: &str, now_ms: i64, po
 
 fn trimmed(fields: &TicketFields) -> TicketFields {
     let mut fields = fields.clone();
-    for name in ["title", "requester_name", "department", "contact", "location", "affected_system", "affected_version"] {
+    for name in ["title", "requester_name", "department", "contact", "location", "affected_system", "affected_version"]
+    {
         if let Some(value) = fields.field_mut(name) {
             *value = value.trim().to_owned();
         }

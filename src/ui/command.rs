@@ -139,6 +139,7 @@ pub struct StoreInfo {
 }
 
 /// Something that happened below the views; applied by [`super::DeskState::apply`].
+#[expect(clippy::large_enum_variant, reason = "one value per user action or frame; boxing buys nothing")]
 #[derive(Clone, Debug, PartialEq)]
 pub enum UiEvent {
     /// The store is open.

@@ -12,8 +12,8 @@ use super::i18n::{Lang, Text, fill};
 use super::new_ticket::{FormOutcome, NewTicketForm};
 use super::settings::{ProfileForm, SettingsView, first_run_modal};
 use super::sidebar::{Sidebar, SidebarAction};
-use super::ticket_view::TicketView;
 use super::theme;
+use super::ticket_view::TicketView;
 
 /// Whether the database is usable.
 #[derive(Debug, Default)]
@@ -28,6 +28,7 @@ enum StoreState {
 }
 
 /// What the main pane shows.
+#[expect(clippy::large_enum_variant, reason = "one value per user action or frame; boxing buys nothing")]
 #[derive(Debug, Default)]
 enum MainPane {
     /// Nothing selected.
@@ -235,11 +236,9 @@ impl DeskState {
         self.shortcuts_ui(ui, search_id);
         self.top_bar_ui(ui, lang);
         self.status_line_ui(ui, lang);
-        egui::Panel::left("ticket_sidebar")
-            .resizable(true)
-            .default_size(theme::SIDEBAR_WIDTH)
-            .min_size(280.0)
-            .show(ui, |ui| {
+        egui::Panel::left("ticket_sidebar").resizable(true).default_size(theme::SIDEBAR_WIDTH).min_size(280.0).show(
+            ui,
+            |ui| {
                 self.sidebar.filters_ui(ui, lang, search_id, &mut self.commands);
                 ui.separator();
                 let action = self.sidebar.list_ui(ui, lang, self.now_ms, &info.policy, &mut self.commands);
@@ -249,7 +248,8 @@ impl DeskState {
                 } else if let Some(id) = keyboard {
                     self.commands.push(UiCommand::OpenTicket(id));
                 }
-            });
+            },
+        );
         egui::CentralPanel::default_margins().show(ui, |ui| self.main_pane_ui(ui, lang, &info));
         self.dialogs_ui(ui.ctx(), lang, &info);
     }
@@ -349,9 +349,12 @@ impl DeskState {
             let view = SettingsView { lang, language_choice: info.language, data_dir: &data_dir, policy: &info.policy };
             let mut open = true;
             let mut close = false;
-            egui::Window::new(Text::Settings.get(lang)).open(&mut open).collapsible(false).resizable(false).show(ctx, |ui| {
-                close = view.ui(ui, &mut self.profile_form, &mut self.commands);
-            });
+            egui::Window::new(Text::Settings.get(lang)).open(&mut open).collapsible(false).resizable(false).show(
+                ctx,
+                |ui| {
+                    close = view.ui(ui, &mut self.profile_form, &mut self.commands);
+                },
+            );
             self.settings_open = open && !close;
         }
     }

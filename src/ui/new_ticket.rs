@@ -58,11 +58,17 @@ impl NewTicketForm {
             ui.add_space(6.0);
             ui.horizontal_wrapped(|ui| {
                 let label = ui.label(Text::CategoryLabel.get(lang));
-                widgets::enum_combo(ui, &label, "new_category", &mut self.category, Category::ALL, |c| category_text(c).get(lang).to_owned());
+                widgets::enum_combo(ui, &label, "new_category", &mut self.category, Category::ALL, |c| {
+                    category_text(c).get(lang).to_owned()
+                });
                 let label = ui.label(Text::FieldUrgency.get(lang));
-                widgets::enum_combo(ui, &label, "new_urgency", &mut self.urgency, Grade::ALL, |g| grade_text(g).get(lang).to_owned());
+                widgets::enum_combo(ui, &label, "new_urgency", &mut self.urgency, Grade::ALL, |g| {
+                    grade_text(g).get(lang).to_owned()
+                });
                 let label = ui.label(Text::FieldImpactGrade.get(lang));
-                widgets::enum_combo(ui, &label, "new_impact", &mut self.impact, Grade::ALL, |g| grade_text(g).get(lang).to_owned());
+                widgets::enum_combo(ui, &label, "new_impact", &mut self.impact, Grade::ALL, |g| {
+                    grade_text(g).get(lang).to_owned()
+                });
             });
             let priority = Priority::from_grades(self.urgency, self.impact);
             ui.horizontal(|ui| {

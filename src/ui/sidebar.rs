@@ -126,35 +126,62 @@ impl Sidebar {
             .id(search_id)
             .hint_text(Text::SearchHint.get(lang))
             .desired_width(f32::INFINITY);
-        let response = ui.add(search).labelled_by(ui.label(Text::Search.get(lang)).id);
+        let label = ui.label(Text::Search.get(lang));
+        let response = ui.add(search).labelled_by(label.id);
         changed |= response.changed();
         egui::Grid::new("sidebar_filters").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
             let label = ui.label(Text::StatusLabel.get(lang));
             ui.horizontal(|ui| {
-                changed |= widgets::optional_combo(ui, lang, &label, "filter_status", &mut self.filter.status, Status::ALL, |s| {
-                    status_text(*s).get(lang).to_owned()
-                });
+                changed |= widgets::optional_combo(
+                    ui,
+                    lang,
+                    &label,
+                    "filter_status",
+                    &mut self.filter.status,
+                    Status::ALL,
+                    |s| status_text(*s).get(lang).to_owned(),
+                );
                 if self.filter.status.is_none() {
                     changed |= ui.checkbox(&mut self.filter.open_only, Text::OpenOnly.get(lang)).changed();
                 }
             });
             ui.end_row();
             let label = ui.label(Text::PriorityLabel.get(lang));
-            changed |= widgets::optional_combo(ui, lang, &label, "filter_priority", &mut self.filter.priority, Priority::ALL, |p| {
-                priority_text(*p).get(lang).to_owned()
-            });
+            changed |= widgets::optional_combo(
+                ui,
+                lang,
+                &label,
+                "filter_priority",
+                &mut self.filter.priority,
+                Priority::ALL,
+                |p| priority_text(*p).get(lang).to_owned(),
+            );
             ui.end_row();
             let label = ui.label(Text::CategoryLabel.get(lang));
-            changed |= widgets::optional_combo(ui, lang, &label, "filter_category", &mut self.filter.category, Category::ALL, |c| {
-                category_text(*c).get(lang).to_owned()
-            });
+            changed |= widgets::optional_combo(
+                ui,
+                lang,
+                &label,
+                "filter_category",
+                &mut self.filter.category,
+                Category::ALL,
+                |c| category_text(*c).get(lang).to_owned(),
+            );
             ui.end_row();
             let label = ui.label(Text::AssigneeLabel.get(lang));
             let mut options = vec![String::new()];
             options.extend(self.assignees.iter().cloned());
-            changed |= widgets::optional_combo(ui, lang, &label, "filter_assignee", &mut self.filter.assignee, &options, |name| {
-                if name.is_empty() { Text::Unassigned.get(lang).to_owned() } else { name.clone() }
-            });
+            changed |= widgets::optional_combo(
+                ui,
+                lang,
+                &label,
+                "filter_assignee",
+                &mut self.filter.assignee,
+                &options,
+                |name| {
+                    if name.is_empty() { Text::Unassigned.get(lang).to_owned() } else { name.clone() }
+                },
+            );
             ui.end_row();
             let label = ui.label(Text::SlaLabel.get(lang));
             let sla_label = |filter: SlaFilter| match filter {
@@ -173,9 +200,10 @@ impl Sidebar {
             ui.end_row();
         });
         ui.horizontal(|ui| {
-            let count = self.total.map_or_else(|| Text::Loading.get(lang).to_owned(), |total| {
-                fill(Text::TicketCount.get(lang), &[&total.to_string()])
-            });
+            let count = self.total.map_or_else(
+                || Text::Loading.get(lang).to_owned(),
+                |total| fill(Text::TicketCount.get(lang), &[&total.to_string()]),
+            );
             ui.weak(count);
             if self.filter != TicketFilter::default() && ui.small_button(Text::ClearFilters.get(lang)).clicked() {
                 self.filter = TicketFilter::default();
@@ -263,7 +291,14 @@ impl Sidebar {
 }
 
 /// One row: number, priority badge and countdown; title; requester and status.
-fn row_ui(ui: &mut Ui, lang: Lang, row: &TicketSummary, selected: bool, now_ms: i64, policy: &SlaPolicy) -> egui::Response {
+fn row_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    row: &TicketSummary,
+    selected: bool,
+    now_ms: i64,
+    policy: &SlaPolicy,
+) -> egui::Response {
     let width = ui.available_width();
     let (rect, response) = ui.allocate_exact_size(egui::vec2(width, theme::SIDEBAR_ROW_HEIGHT), Sense::click());
     let label = format!("{} {}", row.number, row.title);

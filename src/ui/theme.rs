@@ -31,6 +31,6 @@ pub const ERROR: Color32 = Color32::from_rgb(0xe0, 0x50, 0x50);
 /// Colour of success messages.
 pub const SUCCESS: Color32 = Color32::from_rgb(0x3c, 0xa0, 0x5a);
 /// Height of one sidebar row, points.
-pub const SIDEBAR_ROW_HEIGHT: f32 = 58.0;
+pub const SIDEBAR_ROW_HEIGHT: f32 = 64.0;
 /// Width of the sidebar, points.
 pub const SIDEBAR_WIDTH: f32 = 380.0;

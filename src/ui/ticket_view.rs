@@ -71,7 +71,15 @@ impl TicketView {
     }
 
     /// Draws the pane.
-    pub fn ui(&mut self, ui: &mut Ui, lang: Lang, now_ms: i64, policy: &SlaPolicy, actor: &str, commands: &mut Vec<UiCommand>) {
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        lang: Lang,
+        now_ms: i64,
+        policy: &SlaPolicy,
+        actor: &str,
+        commands: &mut Vec<UiCommand>,
+    ) {
         self.header_ui(ui, lang, now_ms, policy);
         ui.separator();
         egui::ScrollArea::vertical().id_salt("ticket_pane").auto_shrink([false, false]).show(ui, |ui| {
@@ -133,11 +141,17 @@ impl TicketView {
             let mut impact = ticket.impact;
             let mut changed = false;
             let label = ui.label(Text::CategoryLabel.get(lang));
-            changed |= widgets::enum_combo(ui, &label, "detail_category", &mut category, Category::ALL, |c| category_text(c).get(lang).to_owned());
+            changed |= widgets::enum_combo(ui, &label, "detail_category", &mut category, Category::ALL, |c| {
+                category_text(c).get(lang).to_owned()
+            });
             let label = ui.label(Text::FieldUrgency.get(lang));
-            changed |= widgets::enum_combo(ui, &label, "detail_urgency", &mut urgency, Grade::ALL, |g| grade_text(g).get(lang).to_owned());
+            changed |= widgets::enum_combo(ui, &label, "detail_urgency", &mut urgency, Grade::ALL, |g| {
+                grade_text(g).get(lang).to_owned()
+            });
             let label = ui.label(Text::FieldImpactGrade.get(lang));
-            changed |= widgets::enum_combo(ui, &label, "detail_impact", &mut impact, Grade::ALL, |g| grade_text(g).get(lang).to_owned());
+            changed |= widgets::enum_combo(ui, &label, "detail_impact", &mut impact, Grade::ALL, |g| {
+                grade_text(g).get(lang).to_owned()
+            });
             if changed {
                 commands.push(UiCommand::SetClassification { id, category, urgency, impact });
             }
@@ -157,7 +171,8 @@ impl TicketView {
         if self.detail.ticket.status.is_open() && self.detail.ticket.tier < 3 {
             ui.horizontal_wrapped(|ui| {
                 let label = ui.label(Text::EscalationReason.get(lang));
-                ui.add(egui::TextEdit::singleline(&mut self.escalation_reason).desired_width(260.0)).labelled_by(label.id);
+                ui.add(egui::TextEdit::singleline(&mut self.escalation_reason).desired_width(260.0))
+                    .labelled_by(label.id);
                 let next = fill(Text::Tier.get(lang), &[&(self.detail.ticket.tier + 1).to_string()]);
                 let button = egui::Button::new(format!("{} → {next}", Text::Escalate.get(lang)));
                 if ui.add_enabled(!self.escalation_reason.trim().is_empty(), button).clicked() {
@@ -190,7 +205,10 @@ impl TicketView {
         ui.add(egui::TextEdit::multiline(&mut self.resolution).desired_rows(2).desired_width(f32::INFINITY))
             .labelled_by(label.id);
         if ui
-            .add_enabled(self.resolution.trim() != self.detail.ticket.resolution, egui::Button::new(Text::SaveResolution.get(lang)))
+            .add_enabled(
+                self.resolution.trim() != self.detail.ticket.resolution,
+                egui::Button::new(Text::SaveResolution.get(lang)),
+            )
             .clicked()
         {
             commands.push(UiCommand::SetResolution { id, text: self.resolution.trim().to_owned() });
@@ -204,9 +222,14 @@ impl TicketView {
                 }
             });
             let label = ui.label(Text::SatisfactionComment.get(lang));
-            ui.add(egui::TextEdit::singleline(&mut self.rating_comment).desired_width(f32::INFINITY)).labelled_by(label.id);
+            ui.add(egui::TextEdit::singleline(&mut self.rating_comment).desired_width(f32::INFINITY))
+                .labelled_by(label.id);
             if ui.button(Text::RecordRating.get(lang)).clicked() {
-                commands.push(UiCommand::SetSatisfaction { id, rating: self.rating, comment: self.rating_comment.trim().to_owned() });
+                commands.push(UiCommand::SetSatisfaction {
+                    id,
+                    rating: self.rating,
+                    comment: self.rating_comment.trim().to_owned(),
+                });
             }
         }
     }

@@ -19,7 +19,13 @@ pub fn priority_badge(ui: &mut Ui, lang: Lang, priority: Priority) {
 }
 
 /// The SLA state of a ticket as short text and colour: countdown, overdue, paused or stopped.
-pub fn sla_summary(lang: Lang, clock: &SlaClock, status: Status, now_ms: i64, policy: &SlaPolicy) -> (String, Option<Color32>) {
+pub fn sla_summary(
+    lang: Lang,
+    clock: &SlaClock,
+    status: Status,
+    now_ms: i64,
+    policy: &SlaPolicy,
+) -> (String, Option<Color32>) {
     if !status.is_open() {
         return (Text::SlaStopped.get(lang).to_owned(), None);
     }
