@@ -8,6 +8,7 @@ mod history;
 mod query;
 mod samples;
 mod schema;
+mod search_text;
 mod settings;
 pub mod sla;
 pub mod ticket;
@@ -176,11 +177,8 @@ impl Store {
         if store.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
             return Err(StoreError::ReadOnly { path: store.path.clone() });
         }
-        schema::migrate(&mut store.conn).map_err(|err| match err {
-            StoreError::Sqlite(err) => store.classify(err),
-            other => other,
-        })?;
-        store.apply_policy()?;
+        schema::migrate(&mut store.conn).map_err(|err| reclassify(err, &store.path))?;
+        store.apply_policy().map_err(|err| reclassify(err, &store.path))?;
         Ok(store)
     }
 
@@ -223,7 +221,7 @@ impl Store {
     fn write<T>(&mut self, body: impl FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T>) -> StoreResult<T> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|err| classify(err, &path))?;
-        let value = body(&tx)?;
+        let value = body(&tx).map_err(|err| reclassify(err, &path))?;
         tx.commit().map_err(|err| classify(err, &path))?;
         Ok(value)
     }
@@ -252,6 +250,14 @@ fn classify(err: rusqlite::Error, path: &Path) -> StoreError {
             StoreError::CannotOpen { path, message: err.to_string() }
         }
         _ => StoreError::Sqlite(err),
+    }
+}
+
+/// Gives a raw SQLite error inside a [`StoreError`] its clear meaning (corrupt, locked, …).
+fn reclassify(err: StoreError, path: &Path) -> StoreError {
+    match err {
+        StoreError::Sqlite(err) => classify(err, path),
+        other => other,
     }
 }
 

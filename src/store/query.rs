@@ -4,6 +4,7 @@
 use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
 
+use super::search_text::{self, ShortTerm};
 use super::sla::SlaClock;
 use super::ticket::{Category, Priority, Status};
 use super::tickets::parse_column;
@@ -107,28 +108,41 @@ fn where_clause(filter: &TicketFilter, now_ms: i64) -> (String, Vec<Value>) {
         SlaFilter::AtRiskOrBreached => bind("sla_at_risk_from_ms <= ?", Value::Integer(now_ms), &mut clauses),
         SlaFilter::Breached => bind("sla_breach_at_ms <= ?", Value::Integer(now_ms), &mut clauses),
     }
-    // Trigram FTS needs 3 characters per term; shorter terms (common in Chinese: 打印, 网络)
-    // fall back to LIKE over the same indexed text.
-    let mut fts_terms = Vec::new();
-    let mut search_clauses = Vec::new();
+    // Terms of three or more characters use the trigram index; shorter ones (common in Chinese:
+    // 打印, 网络) use the word/bigram index; a short term mixing scripts falls back to LIKE.
+    let mut trigram_terms = Vec::new();
+    let mut short_terms = Vec::new();
+    let mut like_clauses = Vec::new();
     for term in filter.text.split_whitespace() {
-        if term.chars().count() >= 3 {
-            fts_terms.push(format!("\"{}\"", term.replace('"', "\"\"")));
-        } else {
-            values.push(Value::Text(like_pattern(term)));
-            let n = values.len();
-            search_clauses.push(format!(
-                "(number LIKE ?{n} ESCAPE '\\' OR title LIKE ?{n} ESCAPE '\\' OR requester LIKE ?{n} ESCAPE '\\' \
-                 OR description LIKE ?{n} ESCAPE '\\' OR notes LIKE ?{n} ESCAPE '\\')"
-            ));
+        let quoted = format!("\"{}\"", term.replace('"', "\"\""));
+        match search_text::short_term_kind(term) {
+            ShortTerm::NotShort => trigram_terms.push(quoted),
+            ShortTerm::CjkPair => short_terms.push(quoted),
+            ShortTerm::Prefix => short_terms.push(format!("{quoted}*")),
+            ShortTerm::Mixed => {
+                values.push(Value::Text(like_pattern(term)));
+                let n = values.len();
+                like_clauses.push(format!(
+                    "(number LIKE ?{n} ESCAPE '\\' OR title LIKE ?{n} ESCAPE '\\' OR requester LIKE ?{n} ESCAPE '\\' \
+                     OR description LIKE ?{n} ESCAPE '\\' OR notes LIKE ?{n} ESCAPE '\\')"
+                ));
+            }
         }
     }
-    if !fts_terms.is_empty() {
-        values.push(Value::Text(fts_terms.join(" AND ")));
-        search_clauses.insert(0, format!("ticket_search MATCH ?{}", values.len()));
+    if !trigram_terms.is_empty() || !like_clauses.is_empty() {
+        let mut parts = like_clauses;
+        if !trigram_terms.is_empty() {
+            values.push(Value::Text(trigram_terms.join(" AND ")));
+            parts.insert(0, format!("ticket_search MATCH ?{}", values.len()));
+        }
+        clauses.push(format!("id IN (SELECT rowid FROM ticket_search WHERE {})", parts.join(" AND ")));
     }
-    if !search_clauses.is_empty() {
-        clauses.push(format!("id IN (SELECT rowid FROM ticket_search WHERE {})", search_clauses.join(" AND ")));
+    if !short_terms.is_empty() {
+        values.push(Value::Text(short_terms.join(" AND ")));
+        clauses.push(format!(
+            "id IN (SELECT rowid FROM ticket_search_short WHERE ticket_search_short MATCH ?{})",
+            values.len()
+        ));
     }
     let sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
     (sql, values)

@@ -4,10 +4,19 @@ use rusqlite::Connection;
 
 use super::{StoreError, StoreResult};
 
+/// One schema step: SQL, or SQL followed by a backfill written in Rust.
+enum Migration {
+    /// Plain SQL.
+    Sql(&'static str),
+    /// SQL, then a Rust function over the same transaction.
+    SqlThen(&'static str, fn(&rusqlite::Transaction<'_>) -> StoreResult<()>),
+}
+
 /// Each entry upgrades the schema from version `index` to `index + 1`.
-const MIGRATIONS: &[&str] = &[
-    // 1: tickets, notes, the timeline, settings, number counters, full-text search.
-    r#"
+const MIGRATIONS: &[Migration] = &[
+    Migration::Sql(
+        // 1: tickets, notes, the timeline, settings, number counters, full-text search.
+        r#"
     CREATE TABLE tickets (
         id INTEGER PRIMARY KEY,
         number TEXT NOT NULL UNIQUE,
@@ -77,6 +86,12 @@ const MIGRATIONS: &[&str] = &[
         tokenize = 'trigram'
     );
     "#,
+    ),
+    // 2: a word/bigram index for search terms shorter than three characters (打印, PC).
+    Migration::SqlThen(
+        "CREATE VIRTUAL TABLE ticket_search_short USING fts5 (body, tokenize = 'unicode61 remove_diacritics 2');",
+        super::tickets::rebuild_search,
+    ),
 ];
 
 /// The newest schema version this build knows.
@@ -91,7 +106,13 @@ pub fn migrate(conn: &mut Connection) -> StoreResult<()> {
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
         let version = index as i64 + 1;
         let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
+        match sql {
+            Migration::Sql(sql) => tx.execute_batch(sql)?,
+            Migration::SqlThen(sql, backfill) => {
+                tx.execute_batch(sql)?;
+                backfill(&tx)?;
+            }
+        }
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
         tracing::info!(version, "database schema migrated");

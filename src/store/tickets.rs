@@ -177,16 +177,37 @@ fn save(tx: &Transaction<'_>, ticket: &Ticket, policy: &SlaPolicy) -> StoreResul
     Ok(())
 }
 
-/// Rebuilds the full-text entry of one ticket (number, title, requester, description, notes).
+/// Rebuilds the full-text entries of one ticket: the trigram index over number, title,
+/// requester, description and notes, and the word/bigram index used for short terms.
 pub(super) fn refresh_search(tx: &Transaction<'_>, ticket_id: i64) -> StoreResult<()> {
+    let texts: Option<[String; 5]> = tx
+        .prepare_cached(
+            "SELECT number, title, requester_name, description, \
+             coalesce((SELECT group_concat(body, char(10)) FROM ticket_notes WHERE ticket_id = tickets.id), '') \
+             FROM tickets WHERE id = ?1",
+        )?
+        .query_row([ticket_id], |row| Ok([row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?]))
+        .optional()?;
     tx.prepare_cached("DELETE FROM ticket_search WHERE rowid = ?1")?.execute([ticket_id])?;
+    tx.prepare_cached("DELETE FROM ticket_search_short WHERE rowid = ?1")?.execute([ticket_id])?;
+    let Some([number, title, requester, description, notes]) = texts else { return Ok(()) };
+    let short = super::search_text::short_terms_text(&[&number, &title, &requester, &description, &notes]);
     tx.prepare_cached(
-        "INSERT INTO ticket_search (rowid, number, title, requester, description, notes) \
-         SELECT id, number, title, requester_name, description, \
-         (SELECT group_concat(body, char(10)) FROM ticket_notes WHERE ticket_id = tickets.id) \
-         FROM tickets WHERE id = ?1",
+        "INSERT INTO ticket_search (rowid, number, title, requester, description, notes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute([ticket_id])?;
+    .execute(params![ticket_id, number, title, requester, description, notes])?;
+    tx.prepare_cached("INSERT INTO ticket_search_short (rowid, body) VALUES (?1, ?2)")?
+        .execute(params![ticket_id, short])?;
+    Ok(())
+}
+
+/// Rebuilds the search entries of every ticket (schema upgrades).
+pub(super) fn rebuild_search(tx: &Transaction<'_>) -> StoreResult<()> {
+    let ids: Vec<i64> =
+        tx.prepare("SELECT id FROM tickets")?.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
+    for id in ids {
+        refresh_search(tx, id)?;
+    }
     Ok(())
 }
 

@@ -327,7 +327,7 @@ impl DeskState {
         let actor = self.actor().to_owned();
         match &mut self.pane {
             MainPane::NewTicket(form) => {
-                if form.ui(ui, lang, &mut self.commands) == FormOutcome::Cancelled {
+                if form.ui(ui, lang, self.now_ms, &mut self.commands) == FormOutcome::Cancelled {
                     self.pane = MainPane::Empty;
                 }
             }

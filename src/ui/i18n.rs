@@ -106,6 +106,8 @@ texts! {
     FieldUrgency => "Urgency", "紧迫度";
     FieldImpactGrade => "Impact", "影响范围";
     FieldReportedAt => "Reported", "报告时间";
+    ReportedAtHint => "YYYY-MM-DD HH:MM, empty = now", "YYYY-MM-DD HH:MM，留空为现在";
+    ReportedAtInvalid => "Use YYYY-MM-DD HH:MM, not in the future", "请按 YYYY-MM-DD HH:MM 填写，且不能晚于现在";
     FieldCreatedAt => "Opened", "创建时间";
     FieldTier => "Support tier", "支持级别";
     Required => "{} is required", "请填写{}";

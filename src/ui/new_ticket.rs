@@ -17,6 +17,9 @@ pub struct NewTicketForm {
     category: Category,
     urgency: Grade,
     impact: Grade,
+    /// When the problem was reported, `YYYY-MM-DD HH:MM` local time; empty means now.
+    reported_at: String,
+    reported_at_error: bool,
     errors: Vec<FieldError>,
     /// The store's answer when it refused the ticket.
     pub rejection: Option<String>,
@@ -31,6 +34,8 @@ impl Default for NewTicketForm {
             category: Category::Software,
             urgency: Grade::Medium,
             impact: Grade::Low,
+            reported_at: String::new(),
+            reported_at_error: false,
             errors: Vec::new(),
             rejection: None,
             submitted: false,
@@ -49,7 +54,7 @@ pub enum FormOutcome {
 
 impl NewTicketForm {
     /// Draws the form; emits [`UiCommand::CreateTicket`] when it validates.
-    pub fn ui(&mut self, ui: &mut Ui, lang: Lang, commands: &mut Vec<UiCommand>) -> FormOutcome {
+    pub fn ui(&mut self, ui: &mut Ui, lang: Lang, now_ms: i64, commands: &mut Vec<UiCommand>) -> FormOutcome {
         let mut outcome = FormOutcome::Editing;
         ui.heading(Text::NewTicketHeading.get(lang));
         ui.separator();
@@ -70,6 +75,18 @@ impl NewTicketForm {
                     grade_text(g).get(lang).to_owned()
                 });
             });
+            ui.horizontal_wrapped(|ui| {
+                let label = ui.label(Text::FieldReportedAt.get(lang));
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.reported_at)
+                        .hint_text(Text::ReportedAtHint.get(lang))
+                        .desired_width(180.0),
+                )
+                .labelled_by(label.id);
+                if self.reported_at_error {
+                    ui.colored_label(theme::ERROR, Text::ReportedAtInvalid.get(lang));
+                }
+            });
             let priority = Priority::from_grades(self.urgency, self.impact);
             ui.horizontal(|ui| {
                 ui.label(fill(Text::PriorityFollows.get(lang), &[""]));
@@ -84,14 +101,16 @@ impl NewTicketForm {
                 if ui.add_enabled(!self.submitted, egui::Button::new(Text::CreateTicket.get(lang))).clicked() {
                     self.errors = self.fields.validate();
                     self.rejection = None;
-                    if self.errors.is_empty() {
+                    let reported_at_ms = parse_reported_at(&self.reported_at, now_ms);
+                    self.reported_at_error = reported_at_ms.is_err();
+                    if let (true, Ok(reported_at_ms)) = (self.errors.is_empty(), reported_at_ms) {
                         self.submitted = true;
                         commands.push(UiCommand::CreateTicket(NewTicket {
                             fields: self.fields.clone(),
                             category: self.category,
                             urgency: self.urgency,
                             impact: self.impact,
-                            reported_at_ms: None,
+                            reported_at_ms,
                         }));
                     }
                 }
@@ -101,5 +120,36 @@ impl NewTicketForm {
             });
         });
         outcome
+    }
+}
+
+/// The "reported" field is not a past local time in `YYYY-MM-DD HH:MM`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvalidReportedAt;
+
+/// Parses the "reported" field: empty is `None` (now); otherwise local `YYYY-MM-DD HH:MM`, not in
+/// the future.
+pub fn parse_reported_at(text: &str, now_ms: i64) -> Result<Option<i64>, InvalidReportedAt> {
+    use chrono::TimeZone;
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let naive = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").map_err(|_| InvalidReportedAt)?;
+    let at_ms = chrono::Local.from_local_datetime(&naive).earliest().ok_or(InvalidReportedAt)?.timestamp_millis();
+    if at_ms > now_ms + 60_000 { Err(InvalidReportedAt) } else { Ok(Some(at_ms)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reported_at_parsing() {
+        let now = chrono::Local::now().timestamp_millis();
+        assert_eq!(parse_reported_at("  ", now), Ok(None));
+        assert!(parse_reported_at("2026-01-02 09:30", now).unwrap().is_some());
+        assert!(parse_reported_at("yesterday", now).is_err());
+        assert!(parse_reported_at("2999-01-01 00:00", now).is_err(), "the future is refused");
     }
 }
