@@ -5,5 +5,6 @@
 //! See `ARCHITECTURE.md`.
 
 pub mod app;
+pub mod protocol;
 pub mod store;
 pub mod ui;

@@ -1,0 +1,210 @@
+//! What peers say to each other: the pairing handshake and the session messages.
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the session protocol; peers with a different major version refuse each other.
+pub const PROTOCOL_VERSION: u16 = 1;
+
+/// Longest display name, team, ticket title, in characters.
+pub const MAX_NAME_CHARS: usize = 120;
+/// Longest purpose text, in characters.
+pub const MAX_PURPOSE_CHARS: usize = 1_000;
+/// Longest chat line, in characters.
+pub const MAX_CHAT_CHARS: usize = 4_000;
+
+/// Which side a peer is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    /// The support engineer's console.
+    Engineer,
+    /// The user's "Get help" app.
+    User,
+}
+
+/// What the user allows; each scope is granted separately.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scopes {
+    /// See my screen.
+    pub view: bool,
+    /// Show pointers and arrows on my screen.
+    pub pointers: bool,
+    /// Record this session.
+    pub record: bool,
+}
+
+impl Default for Scopes {
+    /// View and arrows on, recording off.
+    fn default() -> Self {
+        Self { view: true, pointers: true, record: false }
+    }
+}
+
+/// The engineer's request, shown to the user before anything is shared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentRequest {
+    /// Engineer's name.
+    pub engineer_name: String,
+    /// Engineer's team.
+    pub team: String,
+    /// Ticket number.
+    pub ticket_number: String,
+    /// Ticket title.
+    pub ticket_title: String,
+    /// Why the engineer wants to see the screen.
+    pub purpose: String,
+    /// The scopes the engineer suggests (the user decides).
+    pub suggested: Scopes,
+}
+
+/// The user's answer to a consent request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Decision {
+    /// Allowed, with these scopes.
+    Granted(Scopes),
+    /// Not allowed.
+    Denied,
+}
+
+/// Why a session ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EndReason {
+    /// The engineer ended it.
+    EngineerEnded,
+    /// The user stopped it.
+    UserStopped,
+    /// No message for too long.
+    Timeout,
+    /// The connection was gone for longer than the reconnect window.
+    ReconnectWindowExpired,
+    /// The other side broke the protocol (unknown, oversized, malformed or out-of-place message).
+    ProtocolViolation(String),
+    /// The peers speak different protocol versions.
+    IncompatibleVersion {
+        /// The peer's version.
+        peer: u16,
+    },
+}
+
+impl EndReason {
+    /// Stable name for transcripts.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EndReason::EngineerEnded => "engineer_ended",
+            EndReason::UserStopped => "user_stopped",
+            EndReason::Timeout => "timeout",
+            EndReason::ReconnectWindowExpired => "reconnect_window_expired",
+            EndReason::ProtocolViolation(_) => "protocol_violation",
+            EndReason::IncompatibleVersion { .. } => "incompatible_version",
+        }
+    }
+}
+
+/// Messages on the control stream before the session: pairing or resuming.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Handshake {
+    /// A SPAKE2 message (the user sends first, the engineer answers).
+    Pake(Vec<u8>),
+    /// Key confirmation: HMAC over the role, proving both sides derived the same key.
+    Confirm(Vec<u8>),
+    /// Reconnect to an existing session without a new code.
+    Resume {
+        /// The session being resumed.
+        session_id: [u8; 16],
+        /// HMAC of the session id under the pairing key.
+        token: Vec<u8>,
+    },
+    /// The engineer's verdict.
+    Result(PairingVerdict),
+}
+
+/// Outcome of pairing, as told by the engineer's side.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PairingVerdict {
+    /// Paired: this is the session id for resuming.
+    Paired {
+        /// Session id.
+        session_id: [u8; 16],
+    },
+    /// Resumed the session.
+    Resumed,
+    /// The code did not match.
+    WrongCode {
+        /// Attempts left before the code is burned.
+        attempts_left: u32,
+    },
+    /// Too many wrong attempts: the code no longer works.
+    CodeBurned,
+    /// The code expired.
+    CodeExpired,
+    /// The session to resume is gone.
+    UnknownSession,
+}
+
+/// Session messages, after pairing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Message {
+    /// First message of each side: protocol version and display name.
+    Hello {
+        /// Protocol version.
+        protocol_version: u16,
+        /// The sender's role.
+        role: Role,
+        /// Name shown to the other side.
+        display_name: String,
+    },
+    /// Engineer → user: please allow.
+    ConsentRequest(ConsentRequest),
+    /// User → engineer: the answer.
+    ConsentDecision(Decision),
+    /// User → engineer: scopes changed during the session.
+    ScopeChange(Scopes),
+    /// User → engineer: sharing paused.
+    Pause,
+    /// User → engineer: sharing resumed.
+    Resume,
+    /// User → engineer: consent withdrawn.
+    Revoke,
+    /// A chat line, either way.
+    Chat {
+        /// Sender-local id.
+        id: u64,
+        /// When it was written, unix ms (sender's clock).
+        at_ms: i64,
+        /// The text.
+        text: String,
+    },
+    /// The sender ends the session.
+    End(EndReason),
+    /// Liveness.
+    Heartbeat,
+    /// User → engineer: screen data (encoded by the codec layer).
+    Frame {
+        /// Sequence number.
+        seq: u64,
+        /// Encoded update.
+        data: Vec<u8>,
+    },
+}
+
+impl Message {
+    /// Checks lengths of text fields; `Err` names the problem.
+    pub fn validate(&self) -> Result<(), String> {
+        let check = |what: &str, text: &str, max: usize| {
+            let chars = text.chars().count();
+            if chars > max { Err(format!("{what} is {chars} characters (at most {max})")) } else { Ok(()) }
+        };
+        match self {
+            Message::Hello { display_name, .. } => check("display name", display_name, MAX_NAME_CHARS),
+            Message::ConsentRequest(request) => {
+                check("engineer name", &request.engineer_name, MAX_NAME_CHARS)?;
+                check("team", &request.team, MAX_NAME_CHARS)?;
+                check("ticket number", &request.ticket_number, MAX_NAME_CHARS)?;
+                check("ticket title", &request.ticket_title, MAX_NAME_CHARS * 2)?;
+                check("purpose", &request.purpose, MAX_PURPOSE_CHARS)
+            }
+            Message::Chat { text, .. } => check("chat line", text, MAX_CHAT_CHARS),
+            Message::End(EndReason::ProtocolViolation(why)) => check("end reason", why, MAX_PURPOSE_CHARS),
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! The session protocol as a pure, sans-IO state machine: messages and their encoding, join codes,
+//! pairing (SPAKE2 bound to the TLS exporter), consent, chat, heartbeats. Time is passed in; no
+//! sockets, no async runtime, no UI. The transport drives it; tests drive two peers in memory.
+
+pub mod code;
+pub mod codec;
+pub mod message;
+pub mod pairing;
+pub mod session;
+
+pub use code::{JoinCode, JoinLink, JoinLinkError};
+pub use codec::{DecodeError, FrameDecoder, MAX_CONTROL_MESSAGE_BYTES, encode_frame};
+pub use message::{ConsentRequest, Decision, EndReason, Handshake, Message, PROTOCOL_VERSION, Role, Scopes};
+pub use session::{CommandError, ConsentState, Session, SessionEvent};
