@@ -7,4 +7,5 @@
 pub mod app;
 pub mod protocol;
 pub mod store;
+pub mod transport;
 pub mod ui;

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod cli;
 pub mod console;
 pub mod store_worker;
+pub mod transcript;
 
 pub use console::ConsoleApp;
 

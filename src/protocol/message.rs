@@ -136,6 +136,8 @@ pub enum PairingVerdict {
     CodeBurned,
     /// The code expired.
     CodeExpired,
+    /// Someone already joined with this code.
+    CodeUsed,
     /// The session to resume is gone.
     UnknownSession,
 }

@@ -10,5 +10,7 @@ pub mod session;
 
 pub use code::{JoinCode, JoinLink, JoinLinkError};
 pub use codec::{DecodeError, FrameDecoder, MAX_CONTROL_MESSAGE_BYTES, encode_frame};
-pub use message::{ConsentRequest, Decision, EndReason, Handshake, Message, PROTOCOL_VERSION, Role, Scopes};
+pub use message::{
+    ConsentRequest, Decision, EndReason, Handshake, Message, PROTOCOL_VERSION, PairingVerdict, Role, Scopes,
+};
 pub use session::{CommandError, ConsentState, Session, SessionEvent};

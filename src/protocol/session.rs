@@ -116,6 +116,7 @@ pub struct Session {
     consent: ConsentState,
     peer_name: Option<String>,
     ended: Option<EndReason>,
+    ended_by_peer: bool,
     connected: bool,
     disconnected_at_ms: Option<i64>,
     last_sent_ms: i64,
@@ -134,6 +135,7 @@ impl Session {
             consent: ConsentState::NotRequested,
             peer_name: None,
             ended: None,
+            ended_by_peer: false,
             connected: true,
             disconnected_at_ms: None,
             last_sent_ms: now_ms,
@@ -168,6 +170,11 @@ impl Session {
     /// Why the session ended, if it did.
     pub fn ended(&self) -> Option<&EndReason> {
         self.ended.as_ref()
+    }
+
+    /// Whether the peer ended the session (its End arrived).
+    pub fn ended_by_peer(&self) -> bool {
+        self.ended_by_peer
     }
 
     /// Whether the connection is up.
@@ -531,6 +538,7 @@ impl Session {
             self.outbox.push_back(Message::End(reason.clone()));
         }
         self.ended = Some(reason.clone());
+        self.ended_by_peer = by_peer;
         self.events.push_back(SessionEvent::Ended { reason, by_peer });
     }
 }

@@ -1,0 +1,152 @@
+//! The session transcript: which link events go into a ticket's timeline, under which names, with
+//! which payload. The engineer side writes each one (durably) before the UI shows it.
+
+use serde_json::{Value, json};
+
+use crate::protocol::{Role, Scopes, SessionEvent};
+use crate::transport::TransportEvent;
+
+/// Timeline event names of the session transcript (exported under these names).
+pub mod kind {
+    /// A session was started from the ticket (code issued).
+    pub const SESSION_STARTED: &str = "session_started";
+    /// The user proved the code.
+    pub const PAIRING_SUCCEEDED: &str = "pairing_succeeded";
+    /// A wrong code, a burned or an expired code.
+    pub const PAIRING_FAILED: &str = "pairing_failed";
+    /// The engineer asked for consent.
+    pub const CONSENT_REQUESTED: &str = "consent_requested";
+    /// The user allowed, with scopes.
+    pub const CONSENT_GRANTED: &str = "consent_granted";
+    /// The user refused.
+    pub const CONSENT_DENIED: &str = "consent_denied";
+    /// The user changed the scopes.
+    pub const SCOPES_CHANGED: &str = "scopes_changed";
+    /// The user paused sharing.
+    pub const SHARING_PAUSED: &str = "sharing_paused";
+    /// The user resumed sharing.
+    pub const SHARING_RESUMED: &str = "sharing_resumed";
+    /// The user withdrew consent.
+    pub const CONSENT_REVOKED: &str = "consent_revoked";
+    /// A chat line.
+    pub const CHAT: &str = "chat";
+    /// The connection dropped.
+    pub const DISCONNECTED: &str = "disconnected";
+    /// The connection came back (with the gap).
+    pub const RECONNECTED: &str = "reconnected";
+    /// The session ended (with the reason).
+    pub const SESSION_ENDED: &str = "session_ended";
+}
+
+/// One timeline entry to write.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TranscriptEntry {
+    /// Event name (see [`kind`]).
+    pub kind: &'static str,
+    /// JSON payload.
+    pub payload: Value,
+    /// Whether the user (not the engineer) did it.
+    pub by_user: bool,
+}
+
+fn entry(kind: &'static str, payload: Value, by_user: bool) -> Option<TranscriptEntry> {
+    Some(TranscriptEntry { kind, payload, by_user })
+}
+
+/// JSON for scopes, with stable names.
+pub fn scopes_json(scopes: Scopes) -> Value {
+    json!({ "view": scopes.view, "pointers": scopes.pointers, "record": scopes.record })
+}
+
+/// The timeline entry for a link event, if it belongs in the transcript. Screen data, hellos,
+/// refused commands and the task's end do not.
+pub fn transcript_entry(event: &TransportEvent) -> Option<TranscriptEntry> {
+    match event {
+        TransportEvent::Paired => entry(kind::PAIRING_SUCCEEDED, json!({}), true),
+        TransportEvent::PairingFailed { attempts_left } => {
+            entry(kind::PAIRING_FAILED, json!({ "reason": "wrong_code", "attempts_left": attempts_left }), true)
+        }
+        TransportEvent::CodeBurned => entry(kind::PAIRING_FAILED, json!({ "reason": "code_burned" }), true),
+        TransportEvent::CodeExpired => entry(kind::PAIRING_FAILED, json!({ "reason": "code_expired" }), false),
+        TransportEvent::CommandRefused(_) | TransportEvent::Closed => None,
+        TransportEvent::Session(event) => session_entry(event),
+    }
+}
+
+fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
+    match event {
+        SessionEvent::PeerHello { .. } | SessionEvent::FrameReceived { .. } => None,
+        SessionEvent::ConsentRequested(request) => entry(
+            kind::CONSENT_REQUESTED,
+            json!({ "purpose": request.purpose, "suggested": scopes_json(request.suggested) }),
+            false,
+        ),
+        SessionEvent::ConsentGranted(scopes) => {
+            entry(kind::CONSENT_GRANTED, json!({ "scopes": scopes_json(*scopes) }), true)
+        }
+        SessionEvent::ConsentDenied => entry(kind::CONSENT_DENIED, json!({}), true),
+        SessionEvent::ScopesChanged(scopes) => {
+            entry(kind::SCOPES_CHANGED, json!({ "scopes": scopes_json(*scopes) }), true)
+        }
+        SessionEvent::SharingPaused => entry(kind::SHARING_PAUSED, json!({}), true),
+        SessionEvent::SharingResumed => entry(kind::SHARING_RESUMED, json!({}), true),
+        SessionEvent::ConsentRevoked => entry(kind::CONSENT_REVOKED, json!({}), true),
+        SessionEvent::Chat { from, id, at_ms, text } => entry(
+            kind::CHAT,
+            json!({ "from": role_name(*from), "id": id, "sent_at_ms": at_ms, "text": text }),
+            *from == Role::User,
+        ),
+        SessionEvent::Disconnected => entry(kind::DISCONNECTED, json!({}), false),
+        SessionEvent::Reconnected { gap_ms } => entry(kind::RECONNECTED, json!({ "gap_ms": gap_ms }), false),
+        SessionEvent::Ended { reason, by_peer } => {
+            let detail = match reason {
+                crate::protocol::EndReason::ProtocolViolation(why) => why.clone(),
+                crate::protocol::EndReason::IncompatibleVersion { peer } => format!("peer version {peer}"),
+                _ => String::new(),
+            };
+            entry(
+                kind::SESSION_ENDED,
+                json!({ "reason": reason.as_str(), "detail": detail, "by_user": by_peer }),
+                *by_peer,
+            )
+        }
+    }
+}
+
+/// Stable role name.
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Engineer => "engineer",
+        Role::User => "user",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::EndReason;
+
+    #[test]
+    fn names_follow_the_transcript_vocabulary() {
+        let scopes = Scopes { view: true, pointers: false, record: false };
+        let granted = transcript_entry(&TransportEvent::Session(SessionEvent::ConsentGranted(scopes))).unwrap();
+        assert_eq!(granted.kind, "consent_granted");
+        assert_eq!(granted.payload["scopes"]["pointers"], false);
+        assert!(granted.by_user);
+        let ended = transcript_entry(&TransportEvent::Session(SessionEvent::Ended {
+            reason: EndReason::ReconnectWindowExpired,
+            by_peer: false,
+        }))
+        .unwrap();
+        assert_eq!((ended.kind, ended.payload["reason"].as_str()), ("session_ended", Some("reconnect_window_expired")));
+        let burned = transcript_entry(&TransportEvent::CodeBurned).unwrap();
+        assert_eq!((burned.kind, burned.payload["reason"].as_str()), ("pairing_failed", Some("code_burned")));
+    }
+
+    #[test]
+    fn frames_and_hellos_are_not_transcript() {
+        let frame = TransportEvent::Session(SessionEvent::FrameReceived { seq: 1, data: vec![1] });
+        assert_eq!(transcript_entry(&frame), None);
+        assert_eq!(transcript_entry(&TransportEvent::Closed), None);
+    }
+}

@@ -1,0 +1,219 @@
+//! The loop shared by both roles: protocol [`Session`] ⇄ control stream, commands from the app,
+//! timers, and the reconnect phase after a drop. One tokio task per session runs it.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until};
+
+use crate::protocol::{Message, Session};
+
+use super::control::{ControlStream, Inbound};
+use super::{EventSink, SessionCommand, TransportEvent, unix_now_ms};
+
+/// How long the side that said "end" waits for the peer to close before closing itself.
+const END_LINGER: Duration = Duration::from_secs(2);
+
+/// QUIC application close code for a normal end.
+pub(super) const CLOSE_ENDED: u32 = 0;
+/// QUIC application close code for a simulated network drop.
+pub(super) const CLOSE_DROPPED: u32 = 1;
+
+/// A working connection with its control stream.
+pub(super) struct Live {
+    pub connection: quinn::Connection,
+    pub control: ControlStream,
+}
+
+/// How a side gets a dropped connection back.
+pub(super) trait Reconnect {
+    /// The connection is gone: allow a resume from now on.
+    fn on_disconnect(&mut self) {}
+
+    /// Waits for a resumed connection, trying no earlier than `not_before`; `None` when the
+    /// session cannot be resumed any more. Must be cancel-safe at its await points.
+    async fn reconnect(&mut self, not_before: Instant) -> Option<Live>;
+
+    /// The session is over: stop accepting resumes, release sockets.
+    fn on_end(&mut self) {}
+}
+
+/// Drives one session until it ends.
+pub(super) struct Driver {
+    pub session: Session,
+    pub commands: mpsc::UnboundedReceiver<SessionCommand>,
+    pub sink: EventSink,
+    pub reconnect_window: Duration,
+    pub next_frame_seq: u64,
+}
+
+enum Step {
+    Continue,
+    Lost { outage: Duration },
+}
+
+impl Driver {
+    /// Runs the session over `live`, then over resumed connections, until it ends.
+    pub async fn run(mut self, mut live: Live, mut reconnect: impl Reconnect) {
+        loop {
+            match self.run_connected(&mut live).await {
+                Step::Continue => break,
+                Step::Lost { outage } => {
+                    self.session.handle_disconnect(unix_now_ms());
+                    self.emit_events();
+                    reconnect.on_disconnect();
+                    match self.wait_for_reconnect(&mut reconnect, outage).await {
+                        Some(resumed) => {
+                            live = resumed;
+                            self.session.handle_reconnect(unix_now_ms());
+                            self.emit_events();
+                        }
+                        None => break,
+                    }
+                }
+            }
+        }
+        reconnect.on_end();
+        self.emit_events();
+        (self.sink)(TransportEvent::Closed);
+    }
+
+    fn emit_events(&mut self) {
+        while let Some(event) = self.session.poll_event() {
+            (self.sink)(TransportEvent::Session(event));
+        }
+    }
+
+    async fn flush(&mut self, live: &mut Live) -> bool {
+        while let Some(message) = self.session.poll_transmit(unix_now_ms()) {
+            if live.control.write(&message).await.is_err() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Connected phase: returns when the session ended (`Continue` means "done") or the link broke.
+    async fn run_connected(&mut self, live: &mut Live) -> Step {
+        loop {
+            let flushed = self.flush(live).await;
+            self.emit_events();
+            if self.session.ended().is_some() {
+                self.close(live).await;
+                return Step::Continue;
+            }
+            if !flushed {
+                return Step::Lost { outage: Duration::ZERO };
+            }
+            let wake_at = self.session.poll_timeout().map(instant_for_unix_ms);
+            tokio::select! {
+                inbound = live.control.read::<Message>() => match inbound {
+                    Inbound::Message(message) => self.session.handle_message(unix_now_ms(), message),
+                    Inbound::Invalid(error) => self.session.handle_decode_error(&error),
+                    Inbound::Closed(why) => {
+                        tracing::info!("control stream closed: {why}");
+                        return Step::Lost { outage: Duration::ZERO };
+                    }
+                },
+                command = self.commands.recv() => match command {
+                    Some(SessionCommand::SimulateDrop { outage }) => {
+                        live.connection.close(CLOSE_DROPPED.into(), b"simulated drop");
+                        return Step::Lost { outage };
+                    }
+                    Some(command) => self.apply(command),
+                    // Every handle is gone: nobody can steer this session any more.
+                    None => { let _ = self.session.end(); }
+                },
+                () = sleep_until_opt(wake_at) => self.session.handle_timeout(unix_now_ms()),
+            }
+        }
+    }
+
+    /// Disconnected phase: the peer has `reconnect_window` to come back.
+    async fn wait_for_reconnect(&mut self, reconnect: &mut impl Reconnect, outage: Duration) -> Option<Live> {
+        let deadline = Instant::now() + self.reconnect_window;
+        let not_before = Instant::now() + outage;
+        let resumed = reconnect.reconnect(not_before);
+        tokio::pin!(resumed);
+        loop {
+            tokio::select! {
+                live = &mut resumed => {
+                    if live.is_none() {
+                        self.session.handle_reconnect_expired();
+                    }
+                    return live;
+                }
+                command = self.commands.recv() => match command {
+                    Some(SessionCommand::End) | None => {
+                        let _ = self.session.end();
+                        return None;
+                    }
+                    Some(SessionCommand::SimulateDrop { .. }) => {}
+                    Some(_) => (self.sink)(TransportEvent::CommandRefused(
+                        "the connection is down; reconnecting".into(),
+                    )),
+                },
+                () = sleep_until(deadline) => {
+                    self.session.handle_reconnect_expired();
+                    return None;
+                }
+            }
+        }
+    }
+
+    fn apply(&mut self, command: SessionCommand) {
+        let now_ms = unix_now_ms();
+        let result = match command {
+            SessionCommand::RequestConsent(request) => self.session.request_consent(request),
+            SessionCommand::Grant(scopes) => self.session.grant(scopes),
+            SessionCommand::Deny => self.session.deny(),
+            SessionCommand::ChangeScopes(scopes) => self.session.change_scopes(scopes),
+            SessionCommand::Pause => self.session.pause(),
+            SessionCommand::Resume => self.session.resume(),
+            SessionCommand::Revoke => self.session.revoke(),
+            SessionCommand::Chat(text) => self.session.send_chat(now_ms, &text).map(|_| ()),
+            SessionCommand::SendFrame(data) => {
+                // Outside consent the frame never leaves: that is the point, not an error.
+                if !self.session.screen_allowed() {
+                    return;
+                }
+                self.next_frame_seq += 1;
+                self.session.send_frame(self.next_frame_seq, data)
+            }
+            SessionCommand::End => self.session.end(),
+            SessionCommand::SimulateDrop { .. } => Ok(()),
+        };
+        if let Err(err) = result {
+            (self.sink)(TransportEvent::CommandRefused(err.to_string()));
+        }
+    }
+
+    /// Sends what is left (the End message), then closes the connection. The side that ended
+    /// first lets the peer close, so the End is not cut off.
+    async fn close(&mut self, live: &mut Live) {
+        let by_peer = self.ended_by_peer();
+        live.control.finish();
+        if !by_peer {
+            let _ = tokio::time::timeout(END_LINGER, live.connection.closed()).await;
+        }
+        live.connection.close(CLOSE_ENDED.into(), b"session ended");
+    }
+
+    fn ended_by_peer(&self) -> bool {
+        self.session.ended_by_peer()
+    }
+}
+
+/// Sleeps until `at`, or forever when there is nothing to wait for.
+async fn sleep_until_opt(at: Option<Instant>) {
+    match at {
+        Some(at) => sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The tokio instant for a unix time in ms (protocol deadlines are wall-clock).
+fn instant_for_unix_ms(at_ms: i64) -> Instant {
+    let delta_ms = at_ms.saturating_sub(unix_now_ms()).max(0);
+    Instant::now() + Duration::from_millis(u64::try_from(delta_ms).unwrap_or(0))
+}

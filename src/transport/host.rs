@@ -1,0 +1,376 @@
+//! The engineer's side: a listening endpoint per session with its join code, pairing of incoming
+//! connections (each in its own task, so a slow or hostile client cannot stall the session),
+//! wrong-attempt counting, code expiry, and resumes within the reconnect window.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until, timeout};
+use tracing::Instrument;
+
+use crate::protocol::pairing::{EXPORTER_LABEL, KEY_BYTES, Pairing, SessionKey};
+use crate::protocol::{Handshake, JoinCode, JoinLink, PairingVerdict, Role, Session};
+
+use super::control::{ControlStream, Inbound};
+use super::driver::{Driver, Live, Reconnect};
+use super::{EventSink, SessionCommand, SessionHandle, TransportError, TransportEvent, TransportSettings, tls};
+
+/// What the engineer asks for when starting a session.
+#[derive(Clone, Debug)]
+pub struct HostRequest {
+    /// Where to listen (port 0 = any free port).
+    pub bind: SocketAddr,
+    /// Host name or address to put in the join link; `None` picks this machine's address.
+    pub advertised_host: Option<String>,
+    /// The engineer's name, sent in the hello.
+    pub display_name: String,
+}
+
+/// A session waiting for (or holding) its user.
+#[derive(Debug)]
+pub struct HostedSession {
+    /// Commands for the session task.
+    pub handle: SessionHandle,
+    /// What the user needs: host, port and code.
+    pub link: JoinLink,
+    /// The bound UDP address.
+    pub local_addr: SocketAddr,
+    /// When the code stops working, unix ms.
+    pub code_expires_at_ms: i64,
+}
+
+/// This machine's address as others on the network would reach it (the interface of the default
+/// route; no packet is sent). Falls back to loopback.
+pub fn local_ip() -> IpAddr {
+    let probe = || -> std::io::Result<IpAddr> {
+        let socket = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))?;
+        socket.connect((Ipv4Addr::new(192, 0, 2, 1), 9))?;
+        Ok(socket.local_addr()?.ip())
+    };
+    probe().ok().filter(|ip| !ip.is_unspecified()).unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
+}
+
+/// Binds an endpoint, makes a code and starts the session task on `runtime`. Returns at once;
+/// what happens next arrives through `sink`.
+pub fn host_session(
+    runtime: &tokio::runtime::Handle,
+    request: HostRequest,
+    settings: TransportSettings,
+    sink: EventSink,
+) -> Result<HostedSession, TransportError> {
+    let _entered = runtime.enter();
+    let transport = tls::transport_config(settings.keep_alive, settings.idle_timeout)?;
+    let (server_config, _fingerprint) = tls::server_config(transport)?;
+    let endpoint = quinn::Endpoint::server(server_config, request.bind)
+        .map_err(|err| TransportError::Setup(format!("cannot listen on {}: {err}", request.bind)))?;
+    let local_addr = endpoint.local_addr().map_err(|err| TransportError::Setup(err.to_string()))?;
+    let code = JoinCode::generate().map_err(|err| TransportError::Setup(format!("no randomness: {err}")))?;
+    let host = request.advertised_host.clone().unwrap_or_else(|| {
+        if local_addr.ip().is_unspecified() { local_ip().to_string() } else { local_addr.ip().to_string() }
+    });
+    let link = JoinLink { host, port: local_addr.port(), code: code.clone() };
+    let code_expires_at_ms =
+        super::unix_now_ms() + i64::try_from(settings.code_lifetime.as_millis()).unwrap_or(i64::MAX / 2);
+    let gate = Arc::new(Mutex::new(Gate {
+        code,
+        attempts_left: settings.max_attempts,
+        state: GateState::Open,
+        expires_at: Instant::now() + settings.code_lifetime,
+    }));
+    let (handle, commands) = SessionHandle::new();
+    let (handovers_tx, handovers) = mpsc::channel(4);
+    let span = tracing::info_span!("host_session", port = local_addr.port());
+    runtime.spawn(
+        accept_loop(endpoint.clone(), gate.clone(), handovers_tx, sink.clone(), settings.clone())
+            .instrument(span.clone()),
+    );
+    let task = HostTask { endpoint, gate, handovers, commands, sink, settings, display_name: request.display_name };
+    runtime.spawn(task.run().instrument(span));
+    Ok(HostedSession { handle, link, local_addr, code_expires_at_ms })
+}
+
+/// The code's state, shared by the session task and the pairing tasks.
+struct Gate {
+    code: JoinCode,
+    attempts_left: u32,
+    state: GateState,
+    expires_at: Instant,
+}
+
+enum GateState {
+    /// Waiting for the user.
+    Open,
+    /// Too many wrong attempts.
+    Burned,
+    /// Too late.
+    Expired,
+    /// Paired; resumes with this id and key are accepted while `accepting_resume`.
+    Paired { session_id: [u8; 16], key: SessionKey, accepting_resume: bool },
+    /// Over.
+    Ended,
+}
+
+fn lock(gate: &Mutex<Gate>) -> MutexGuard<'_, Gate> {
+    // A panic while holding this lock would be a bug in a few lines of bookkeeping; keep going
+    // with the data as it is rather than take the console down.
+    gate.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A paired or resumed connection, handed from a pairing task to the session task.
+struct Handover {
+    live: Live,
+    resumed: bool,
+}
+
+async fn accept_loop(
+    endpoint: quinn::Endpoint,
+    gate: Arc<Mutex<Gate>>,
+    handovers: mpsc::Sender<Handover>,
+    sink: EventSink,
+    settings: TransportSettings,
+) {
+    while let Some(incoming) = endpoint.accept().await {
+        let (gate, handovers, sink) = (gate.clone(), handovers.clone(), sink.clone());
+        let limit = settings.handshake_timeout;
+        tokio::spawn(
+            async move {
+                match timeout(limit, pair_incoming(incoming, &gate, &sink)).await {
+                    Ok(Ok(Some(handover))) => {
+                        let _ = handovers.send(handover).await;
+                    }
+                    Ok(Ok(None)) => {}
+                    Ok(Err(err)) => tracing::info!("an incoming connection failed: {err}"),
+                    Err(_) => tracing::info!("an incoming connection took too long to pair"),
+                }
+            }
+            .in_current_span(),
+        );
+    }
+}
+
+/// Pairs or resumes one incoming connection. `Ok(None)`: refused (and told why).
+async fn pair_incoming(
+    incoming: quinn::Incoming,
+    gate: &Mutex<Gate>,
+    sink: &EventSink,
+) -> Result<Option<Handover>, TransportError> {
+    let connection = incoming.await.map_err(|err| TransportError::ConnectionLost(err.to_string()))?;
+    let (send, recv) = connection.accept_bi().await.map_err(|err| TransportError::ConnectionLost(err.to_string()))?;
+    let mut control = ControlStream::new(send, recv);
+    let first = match control.read::<Handshake>().await {
+        Inbound::Message(message) => message,
+        Inbound::Invalid(err) => return Err(TransportError::Protocol(err.to_string())),
+        Inbound::Closed(why) => return Err(TransportError::ConnectionLost(why)),
+    };
+    match first {
+        Handshake::Pake(user_message) => pair(connection, control, &user_message, gate, sink).await,
+        Handshake::Resume { session_id, token } => resume(connection, control, session_id, &token, gate).await,
+        _ => Err(TransportError::Protocol("the first handshake message must be pairing or resume".into())),
+    }
+}
+
+async fn pair(
+    connection: quinn::Connection,
+    mut control: ControlStream,
+    user_message: &[u8],
+    gate: &Mutex<Gate>,
+    sink: &EventSink,
+) -> Result<Option<Handover>, TransportError> {
+    let code = {
+        let mut gate = lock(gate);
+        if matches!(gate.state, GateState::Open) && Instant::now() >= gate.expires_at {
+            gate.state = GateState::Expired;
+        }
+        match gate.state {
+            GateState::Open => Ok(gate.code.clone()),
+            GateState::Burned => Err(PairingVerdict::CodeBurned),
+            GateState::Expired => Err(PairingVerdict::CodeExpired),
+            GateState::Paired { .. } | GateState::Ended => Err(PairingVerdict::CodeUsed),
+        }
+    };
+    let code = match code {
+        Ok(code) => code,
+        Err(verdict) => {
+            refuse(&connection, &mut control, verdict).await;
+            return Ok(None);
+        }
+    };
+    let exporter = exporter(&connection)?;
+    let (pairing, engineer_message) = Pairing::start(&code, &exporter);
+    control.write(&Handshake::Pake(engineer_message)).await?;
+    let confirmation = match control.read::<Handshake>().await {
+        Inbound::Message(Handshake::Confirm(confirmation)) => confirmation,
+        Inbound::Message(_) => return Err(TransportError::Protocol("expected a key confirmation".into())),
+        Inbound::Invalid(err) => return Err(TransportError::Protocol(err.to_string())),
+        Inbound::Closed(why) => return Err(TransportError::ConnectionLost(why)),
+    };
+    let key =
+        pairing.finish(user_message).ok().filter(|key| key.verify_confirmation(Role::User, &confirmation).is_ok());
+    let verdict = {
+        let mut gate = lock(gate);
+        match (key, &gate.state) {
+            (Some(key), GateState::Open) => {
+                let mut session_id = [0u8; 16];
+                getrandom::fill(&mut session_id).map_err(|err| TransportError::Setup(err.to_string()))?;
+                let confirm = key.confirmation(Role::Engineer);
+                gate.state = GateState::Paired { session_id, key, accepting_resume: false };
+                Ok((confirm, session_id))
+            }
+            (Some(_), GateState::Paired { .. } | GateState::Ended) => Err(PairingVerdict::CodeUsed),
+            (_, GateState::Burned) => Err(PairingVerdict::CodeBurned),
+            (_, GateState::Expired) => Err(PairingVerdict::CodeExpired),
+            (None, _) => {
+                gate.attempts_left = gate.attempts_left.saturating_sub(1);
+                if gate.attempts_left == 0 {
+                    gate.state = GateState::Burned;
+                    sink(TransportEvent::CodeBurned);
+                    Err(PairingVerdict::CodeBurned)
+                } else {
+                    sink(TransportEvent::PairingFailed { attempts_left: gate.attempts_left });
+                    Err(PairingVerdict::WrongCode { attempts_left: gate.attempts_left })
+                }
+            }
+        }
+    };
+    match verdict {
+        Ok((confirm, session_id)) => {
+            control.write(&Handshake::Confirm(confirm)).await?;
+            control.write(&Handshake::Result(PairingVerdict::Paired { session_id })).await?;
+            Ok(Some(Handover { live: Live { connection, control }, resumed: false }))
+        }
+        Err(verdict) => {
+            refuse(&connection, &mut control, verdict).await;
+            Ok(None)
+        }
+    }
+}
+
+async fn resume(
+    connection: quinn::Connection,
+    mut control: ControlStream,
+    session_id: [u8; 16],
+    token: &[u8],
+    gate: &Mutex<Gate>,
+) -> Result<Option<Handover>, TransportError> {
+    let accepted = {
+        let mut gate = lock(gate);
+        match &mut gate.state {
+            GateState::Paired { session_id: id, key, accepting_resume }
+                if *accepting_resume && *id == session_id && key.verify_resume_token(&session_id, token) =>
+            {
+                *accepting_resume = false;
+                true
+            }
+            _ => false,
+        }
+    };
+    if !accepted {
+        refuse(&connection, &mut control, PairingVerdict::UnknownSession).await;
+        return Ok(None);
+    }
+    control.write(&Handshake::Result(PairingVerdict::Resumed)).await?;
+    Ok(Some(Handover { live: Live { connection, control }, resumed: true }))
+}
+
+/// Tells the peer why, lets the message arrive, then closes.
+async fn refuse(connection: &quinn::Connection, control: &mut ControlStream, verdict: PairingVerdict) {
+    let _ = control.write(&Handshake::Result(verdict)).await;
+    control.finish();
+    let _ = timeout(std::time::Duration::from_secs(2), connection.closed()).await;
+    connection.close(0u32.into(), b"refused");
+}
+
+fn exporter(connection: &quinn::Connection) -> Result<[u8; KEY_BYTES], TransportError> {
+    let mut out = [0u8; KEY_BYTES];
+    connection
+        .export_keying_material(&mut out, EXPORTER_LABEL, b"")
+        .map_err(|_| TransportError::Setup("the TLS exporter is not available".into()))?;
+    Ok(out)
+}
+
+/// The engineer's session task.
+struct HostTask {
+    endpoint: quinn::Endpoint,
+    gate: Arc<Mutex<Gate>>,
+    handovers: mpsc::Receiver<Handover>,
+    commands: mpsc::UnboundedReceiver<SessionCommand>,
+    sink: EventSink,
+    settings: TransportSettings,
+    display_name: String,
+}
+
+impl HostTask {
+    async fn run(mut self) {
+        let expires_at = lock(&self.gate).expires_at;
+        let mut expiry_reported = false;
+        let live = loop {
+            tokio::select! {
+                handover = self.handovers.recv() => match handover {
+                    Some(Handover { live, resumed: false }) => break Some(live),
+                    Some(_) => {}
+                    None => break None,
+                },
+                command = self.commands.recv() => match command {
+                    Some(SessionCommand::End) | None => break None,
+                    Some(_) => (self.sink)(TransportEvent::CommandRefused("nobody has joined yet".into())),
+                },
+                () = sleep_until(expires_at), if !expiry_reported => {
+                    expiry_reported = true;
+                    let mut gate = lock(&self.gate);
+                    if matches!(gate.state, GateState::Open) {
+                        gate.state = GateState::Expired;
+                        drop(gate);
+                        (self.sink)(TransportEvent::CodeExpired);
+                    }
+                }
+            }
+        };
+        let Some(live) = live else {
+            lock(&self.gate).state = GateState::Ended;
+            self.endpoint.close(0u32.into(), b"session ended");
+            (self.sink)(TransportEvent::Closed);
+            return;
+        };
+        (self.sink)(TransportEvent::Paired);
+        let session = Session::new(Role::Engineer, &self.display_name, super::unix_now_ms());
+        let driver = Driver {
+            session,
+            commands: self.commands,
+            sink: self.sink,
+            reconnect_window: self.settings.reconnect_window,
+            next_frame_seq: 0,
+        };
+        let reconnect = HostReconnect { gate: self.gate, handovers: self.handovers, endpoint: self.endpoint };
+        driver.run(live, reconnect).await;
+    }
+}
+
+/// The engineer waits for the user to come back with the session's resume token.
+struct HostReconnect {
+    gate: Arc<Mutex<Gate>>,
+    handovers: mpsc::Receiver<Handover>,
+    endpoint: quinn::Endpoint,
+}
+
+impl Reconnect for HostReconnect {
+    fn on_disconnect(&mut self) {
+        if let GateState::Paired { accepting_resume, .. } = &mut lock(&self.gate).state {
+            *accepting_resume = true;
+        }
+    }
+
+    async fn reconnect(&mut self, _not_before: Instant) -> Option<Live> {
+        loop {
+            match self.handovers.recv().await? {
+                Handover { live, resumed: true } => return Some(live),
+                Handover { live, resumed: false } => live.connection.close(0u32.into(), b"session in use"),
+            }
+        }
+    }
+
+    fn on_end(&mut self) {
+        lock(&self.gate).state = GateState::Ended;
+        self.endpoint.close(0u32.into(), b"session ended");
+    }
+}

@@ -1,0 +1,222 @@
+//! The user's side: connect to the engineer's address, pair with the code, then run the session;
+//! after a drop, reconnect to the same address accepting only the certificate seen at pairing.
+
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use tokio::time::{Instant, sleep, sleep_until, timeout};
+use tracing::Instrument;
+
+use crate::protocol::pairing::{EXPORTER_LABEL, KEY_BYTES, Pairing, PairingError, SessionKey};
+use crate::protocol::{Handshake, JoinLink, PairingVerdict, Role, Session};
+
+use super::control::{ControlStream, Inbound};
+use super::driver::{Driver, Live, Reconnect};
+use super::tls::{self, Fingerprint};
+use super::{EventSink, SessionHandle, TransportEvent, TransportSettings};
+
+/// Why joining failed, in words a user can act on (the UI translates by variant).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum JoinError {
+    /// The address does not resolve or answer.
+    #[error("cannot reach {0}")]
+    Unreachable(String),
+    /// The code did not match.
+    #[error("That code is not right ({attempts_left} attempts left)")]
+    WrongCode {
+        /// Attempts left before the code stops working.
+        attempts_left: u32,
+    },
+    /// Too many wrong attempts.
+    #[error("This code no longer works: too many wrong attempts. Ask for a new one.")]
+    CodeBurned,
+    /// The code expired.
+    #[error("This code has expired. Ask for a new one.")]
+    CodeExpired,
+    /// Someone already joined with this code.
+    #[error("This code was already used. Ask for a new one.")]
+    CodeUsed,
+    /// The other side's proof did not match: not the engineer who gave the code.
+    #[error("The other side could not prove it is your engineer; nothing was shared.")]
+    NotTheEngineer,
+    /// Set-up or protocol problem.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Connects, pairs with the link's code and starts the session task. `display_name` is what the
+/// engineer sees in the hello.
+pub async fn join_session(
+    link: &JoinLink,
+    display_name: &str,
+    settings: TransportSettings,
+    sink: EventSink,
+) -> Result<SessionHandle, JoinError> {
+    let address = resolve(link).await?;
+    let bind: SocketAddr =
+        if address.is_ipv4() { (Ipv4Addr::UNSPECIFIED, 0).into() } else { (Ipv6Addr::UNSPECIFIED, 0).into() };
+    let endpoint = quinn::Endpoint::client(bind).map_err(|err| JoinError::Failed(format!("no UDP socket: {err}")))?;
+    let attempt = timeout(settings.handshake_timeout, pair(&endpoint, address, link, &settings)).await;
+    let (live, pin, session_id, key) = match attempt {
+        Ok(Ok(paired)) => paired,
+        Ok(Err(err)) => {
+            endpoint.close(0u32.into(), b"pairing failed");
+            return Err(err);
+        }
+        Err(_) => {
+            endpoint.close(0u32.into(), b"pairing timed out");
+            return Err(JoinError::Unreachable(format!("{address} (no answer)")));
+        }
+    };
+    sink(TransportEvent::Paired);
+    let (handle, commands) = SessionHandle::new();
+    let session = Session::new(Role::User, display_name, super::unix_now_ms());
+    let reconnect_window = settings.reconnect_window;
+    let reconnect = UserReconnect { endpoint, address, pin, session_id, key, settings };
+    let driver = Driver { session, commands, sink, reconnect_window, next_frame_seq: 0 };
+    tokio::spawn(driver.run(live, reconnect).instrument(tracing::info_span!("join_session", %address)));
+    Ok(handle)
+}
+
+async fn resolve(link: &JoinLink) -> Result<SocketAddr, JoinError> {
+    let mut addresses = tokio::net::lookup_host((link.host.as_str(), link.port))
+        .await
+        .map_err(|err| JoinError::Unreachable(format!("{}: {err}", link.host)))?;
+    addresses.next().ok_or_else(|| JoinError::Unreachable(link.host.clone()))
+}
+
+async fn connect(
+    endpoint: &quinn::Endpoint,
+    address: SocketAddr,
+    settings: &TransportSettings,
+    pin: Option<Fingerprint>,
+) -> Result<(quinn::Connection, ControlStream), JoinError> {
+    let transport = tls::transport_config(settings.keep_alive, settings.idle_timeout)
+        .map_err(|err| JoinError::Failed(err.to_string()))?;
+    let config = tls::client_config(transport, pin).map_err(|err| JoinError::Failed(err.to_string()))?;
+    let connecting = endpoint
+        .connect_with(config, address, tls::SERVER_NAME)
+        .map_err(|err| JoinError::Unreachable(format!("{address}: {err}")))?;
+    let connection = connecting.await.map_err(|err| JoinError::Unreachable(format!("{address}: {err}")))?;
+    let (send, recv) = connection.open_bi().await.map_err(|err| JoinError::Unreachable(err.to_string()))?;
+    Ok((connection, ControlStream::new(send, recv)))
+}
+
+async fn read_handshake(control: &mut ControlStream) -> Result<Handshake, JoinError> {
+    match control.read::<Handshake>().await {
+        Inbound::Message(message) => Ok(message),
+        Inbound::Invalid(err) => Err(JoinError::Failed(format!("the other side sent something invalid: {err}"))),
+        Inbound::Closed(why) => Err(JoinError::Unreachable(format!("the connection closed during pairing: {why}"))),
+    }
+}
+
+fn verdict_error(verdict: PairingVerdict) -> JoinError {
+    match verdict {
+        PairingVerdict::WrongCode { attempts_left } => JoinError::WrongCode { attempts_left },
+        PairingVerdict::CodeBurned => JoinError::CodeBurned,
+        PairingVerdict::CodeExpired => JoinError::CodeExpired,
+        PairingVerdict::CodeUsed => JoinError::CodeUsed,
+        PairingVerdict::UnknownSession => JoinError::Failed("the session is gone".into()),
+        PairingVerdict::Paired { .. } | PairingVerdict::Resumed => JoinError::Failed("unexpected answer".into()),
+    }
+}
+
+async fn pair(
+    endpoint: &quinn::Endpoint,
+    address: SocketAddr,
+    link: &JoinLink,
+    settings: &TransportSettings,
+) -> Result<(Live, Fingerprint, [u8; 16], SessionKey), JoinError> {
+    let (connection, mut control) = connect(endpoint, address, settings, None).await?;
+    let pin = tls::peer_fingerprint(&connection).ok_or_else(|| JoinError::Failed("no certificate".into()))?;
+    let mut exporter = [0u8; KEY_BYTES];
+    connection
+        .export_keying_material(&mut exporter, EXPORTER_LABEL, b"")
+        .map_err(|_| JoinError::Failed("the TLS exporter is not available".into()))?;
+    let (pairing, user_message) = Pairing::start(&link.code, &exporter);
+    write(&mut control, &Handshake::Pake(user_message)).await?;
+    let engineer_message = match read_handshake(&mut control).await? {
+        Handshake::Pake(message) => message,
+        Handshake::Result(verdict) => return Err(verdict_error(verdict)),
+        _ => return Err(JoinError::Failed("unexpected pairing message".into())),
+    };
+    let key = pairing.finish(&engineer_message).map_err(|err| match err {
+        PairingError::BadMessage => JoinError::Failed("the other side's pairing message is malformed".into()),
+        PairingError::Mismatch => JoinError::NotTheEngineer,
+    })?;
+    write(&mut control, &Handshake::Confirm(key.confirmation(Role::User))).await?;
+    let confirmation = match read_handshake(&mut control).await? {
+        Handshake::Confirm(confirmation) => confirmation,
+        Handshake::Result(verdict) => return Err(verdict_error(verdict)),
+        _ => return Err(JoinError::Failed("unexpected pairing message".into())),
+    };
+    key.verify_confirmation(Role::Engineer, &confirmation).map_err(|_| JoinError::NotTheEngineer)?;
+    match read_handshake(&mut control).await? {
+        Handshake::Result(PairingVerdict::Paired { session_id }) => {
+            Ok((Live { connection, control }, pin, session_id, key))
+        }
+        Handshake::Result(verdict) => Err(verdict_error(verdict)),
+        _ => Err(JoinError::Failed("unexpected pairing message".into())),
+    }
+}
+
+async fn write(control: &mut ControlStream, message: &Handshake) -> Result<(), JoinError> {
+    control.write(message).await.map_err(|err| JoinError::Unreachable(err.to_string()))
+}
+
+/// The user reconnects to the same address, accepting only the pinned certificate, and proves
+/// it holds the session key.
+struct UserReconnect {
+    endpoint: quinn::Endpoint,
+    address: SocketAddr,
+    pin: Fingerprint,
+    session_id: [u8; 16],
+    key: SessionKey,
+    settings: TransportSettings,
+}
+
+enum ResumeOutcome {
+    Resumed(Live),
+    Gone,
+    TryAgain,
+}
+
+impl UserReconnect {
+    async fn try_resume(&self) -> ResumeOutcome {
+        let attempt = async {
+            let (connection, mut control) =
+                connect(&self.endpoint, self.address, &self.settings, Some(self.pin)).await?;
+            let token = self.key.resume_token(&self.session_id);
+            write(&mut control, &Handshake::Resume { session_id: self.session_id, token }).await?;
+            match read_handshake(&mut control).await? {
+                Handshake::Result(PairingVerdict::Resumed) => Ok(Some(Live { connection, control })),
+                _ => Ok::<_, JoinError>(None),
+            }
+        };
+        match timeout(self.settings.handshake_timeout, attempt).await {
+            Ok(Ok(Some(live))) => ResumeOutcome::Resumed(live),
+            Ok(Ok(None)) => ResumeOutcome::Gone,
+            Ok(Err(err)) => {
+                tracing::debug!("reconnect attempt failed: {err}");
+                ResumeOutcome::TryAgain
+            }
+            Err(_) => ResumeOutcome::TryAgain,
+        }
+    }
+}
+
+impl Reconnect for UserReconnect {
+    async fn reconnect(&mut self, not_before: Instant) -> Option<Live> {
+        sleep_until(not_before).await;
+        loop {
+            match self.try_resume().await {
+                ResumeOutcome::Resumed(live) => return Some(live),
+                ResumeOutcome::Gone => return None,
+                ResumeOutcome::TryAgain => sleep(self.settings.retry_interval).await,
+            }
+        }
+    }
+
+    fn on_end(&mut self) {
+        self.endpoint.close(0u32.into(), b"session ended");
+    }
+}

@@ -1,0 +1,161 @@
+//! The session link over QUIC (quinn + rustls with ring): the engineer's listening endpoint with
+//! its join code, the user's joining side, pairing over the control stream, reconnects with a
+//! pinned certificate, and one tokio task per session driving a [`crate::protocol::Session`].
+//!
+//! The UI never sees a socket: it sends [`SessionCommand`]s through a [`SessionHandle`] and gets
+//! [`TransportEvent`]s through the [`EventSink`] the app supplies.
+
+mod control;
+mod driver;
+mod host;
+mod join;
+pub mod tls;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::protocol::{ConsentRequest, JoinLink, Scopes, SessionEvent};
+
+pub use control::{ControlStream, Inbound};
+pub use host::{HostRequest, HostedSession, host_session, local_ip};
+pub use join::{JoinError, join_session};
+
+/// Timing of the link. Defaults follow the product rules; tests shorten them.
+#[derive(Clone, Debug)]
+pub struct TransportSettings {
+    /// How long a join code works.
+    pub code_lifetime: Duration,
+    /// Wrong attempts before the code is burned.
+    pub max_attempts: u32,
+    /// How long a dropped session waits for its peer.
+    pub reconnect_window: Duration,
+    /// QUIC keep-alive.
+    pub keep_alive: Duration,
+    /// QUIC idle timeout: a silent connection counts as dropped after this.
+    pub idle_timeout: Duration,
+    /// Longest a connection may take to pair or resume.
+    pub handshake_timeout: Duration,
+    /// Pause between reconnect attempts on the user's side.
+    pub retry_interval: Duration,
+}
+
+impl Default for TransportSettings {
+    fn default() -> Self {
+        Self {
+            code_lifetime: Duration::from_secs(10 * 60),
+            max_attempts: 3,
+            reconnect_window: Duration::from_secs(60),
+            keep_alive: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(30),
+            handshake_timeout: Duration::from_secs(15),
+            retry_interval: Duration::from_millis(1_000),
+        }
+    }
+}
+
+/// What can go wrong below the protocol.
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    /// Certificates, sockets or configuration could not be set up.
+    #[error("cannot set up the connection: {0}")]
+    Setup(String),
+    /// The connection broke.
+    #[error("the connection was lost: {0}")]
+    ConnectionLost(String),
+    /// The peer sent something that is not our protocol.
+    #[error("the other side does not speak the Stepwise protocol: {0}")]
+    Protocol(String),
+}
+
+/// Asks a session task to do something. Commands the protocol refuses come back as
+/// [`TransportEvent::CommandRefused`].
+#[derive(Clone, Debug)]
+pub enum SessionCommand {
+    /// Engineer: ask the user for consent.
+    RequestConsent(ConsentRequest),
+    /// User: allow with these scopes.
+    Grant(Scopes),
+    /// User: refuse.
+    Deny,
+    /// User: change the scopes while consent is in force.
+    ChangeScopes(Scopes),
+    /// User: pause sharing.
+    Pause,
+    /// User: resume sharing.
+    Resume,
+    /// User: withdraw consent.
+    Revoke,
+    /// Either: send a chat line.
+    Chat(String),
+    /// User: send encoded screen data (refused unless the view scope is in force).
+    SendFrame(Vec<u8>),
+    /// Either: end the session.
+    End,
+    /// Drop the connection as a network failure would, and stay away for `outage` before
+    /// reconnecting (the demo and the tests use it).
+    SimulateDrop {
+        /// How long the user side waits before it tries to reconnect.
+        outage: Duration,
+    },
+}
+
+/// Something the link reports, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TransportEvent {
+    /// Engineer: a user tried a wrong code (or a man in the middle failed).
+    PairingFailed {
+        /// Attempts left before the code is burned.
+        attempts_left: u32,
+    },
+    /// Engineer: too many wrong attempts; the code no longer works.
+    CodeBurned,
+    /// Engineer: nobody joined in time; the code no longer works.
+    CodeExpired,
+    /// Both: the two sides proved they share the code; the session begins.
+    Paired,
+    /// A protocol event (consent, chat, disconnect, reconnect, end…).
+    Session(SessionEvent),
+    /// A command was not possible; the text says why.
+    CommandRefused(String),
+    /// The task is over; nothing follows.
+    Closed,
+}
+
+/// Where a session task sends its events; the app forwards them to the transcript and the UI.
+pub type EventSink = Arc<dyn Fn(TransportEvent) + Send + Sync>;
+
+/// The app's grip on one session task. Dropping every clone ends the session.
+#[derive(Clone, Debug)]
+pub struct SessionHandle {
+    commands: mpsc::UnboundedSender<SessionCommand>,
+}
+
+impl SessionHandle {
+    fn new() -> (Self, mpsc::UnboundedReceiver<SessionCommand>) {
+        let (commands, inbox) = mpsc::unbounded_channel();
+        (Self { commands }, inbox)
+    }
+
+    /// Queues a command; `false` when the session task is already gone.
+    pub fn send(&self, command: SessionCommand) -> bool {
+        self.commands.send(command).is_ok()
+    }
+
+    /// Whether the session task is still running.
+    pub fn is_running(&self) -> bool {
+        !self.commands.is_closed()
+    }
+}
+
+/// The join link for a listening address and code.
+pub fn join_link(host: &str, port: u16, code: crate::protocol::JoinCode) -> JoinLink {
+    JoinLink { host: host.to_owned(), port, code }
+}
+
+fn unix_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
+}
