@@ -8,10 +8,16 @@ use anyhow::Context as _;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+use stepwise::app::assist::AssistApp;
 use stepwise::app::bench::run_store_bench;
 use stepwise::app::cli::{BenchCommand, Cli, Command, TicketsCommand, default_data_dir};
+use stepwise::app::console::ConsoleOptions;
+use stepwise::app::demo::run_headless_demo;
+use stepwise::app::sessions::ListenConfig;
 use stepwise::app::{ConsoleApp, system_lang};
+use stepwise::protocol::JoinLink;
 use stepwise::store::{Store, now_ms};
+use stepwise::transport::TransportSettings;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -20,8 +26,23 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
+    let listen =
+        ListenConfig { port: cli.session_port, advertised_host: cli.advertise.clone(), ..ListenConfig::default() };
     let result = match cli.command {
-        None => run_console(&data_dir),
+        None => with_runtime(|runtime| run_console(&data_dir, runtime, listen)),
+        Some(Command::Assist { link }) => with_runtime(|runtime| run_assist(&data_dir, runtime, link.as_deref())),
+        Some(Command::Demo { headless: true, json }) => with_runtime(|runtime| {
+            let report = run_headless_demo(&data_dir, runtime)?;
+            if json {
+                println!("{}", serde_json::to_string(&report).context("cannot print the report")?);
+            } else {
+                println!("{}", serde_json::to_string_pretty(&report).context("cannot print the report")?);
+            }
+            Ok(())
+        }),
+        Some(Command::Demo { headless: false, .. }) => {
+            Err(anyhow::anyhow!("the windowed demo is not available yet; run `stepwise demo --headless`"))
+        }
         Some(Command::Tickets { action }) => run_tickets(&data_dir, action),
         Some(Command::Bench { target: BenchCommand::Store { tickets, json } }) => run_bench(&data_dir, tickets, json),
     };
@@ -34,7 +55,47 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_console(data_dir: &Path) -> anyhow::Result<()> {
+/// The one tokio runtime of the process; sessions and their I/O run on it.
+fn with_runtime(run: impl FnOnce(tokio::runtime::Handle) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("stepwise-net")
+        .enable_all()
+        .build()
+        .context("cannot start the network runtime")?;
+    let result = run(runtime.handle().clone());
+    runtime.shutdown_timeout(std::time::Duration::from_secs(3));
+    result
+}
+
+fn run_assist(data_dir: &Path, runtime: tokio::runtime::Handle, link: Option<&str>) -> anyhow::Result<()> {
+    let link = match link {
+        Some(text) => Some(JoinLink::parse(text).map_err(|err| anyhow::anyhow!("{err}: {text}"))?),
+        None => None,
+    };
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Stepwise – Get help")
+            .with_app_id("stepwise-assist")
+            .with_inner_size([760.0, 620.0])
+            .with_min_inner_size([520.0, 420.0]),
+        renderer: eframe::Renderer::Wgpu,
+        ..eframe::NativeOptions::default()
+    };
+    let data_dir = data_dir.to_path_buf();
+    eframe::run_native(
+        "stepwise-assist",
+        options,
+        Box::new(move |cc| {
+            let app =
+                AssistApp::new(&cc.egui_ctx, runtime, &data_dir, system_lang(), link, TransportSettings::default());
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|err| anyhow::anyhow!("cannot open the Get help window: {err}"))
+}
+
+fn run_console(data_dir: &Path, runtime: tokio::runtime::Handle, listen: ListenConfig) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Stepwise")
@@ -48,7 +109,11 @@ fn run_console(data_dir: &Path) -> anyhow::Result<()> {
     eframe::run_native(
         "stepwise",
         options,
-        Box::new(move |cc| Ok(Box::new(ConsoleApp::new(&cc.egui_ctx, data_dir, system_lang())))),
+        Box::new(move |cc| {
+            let options =
+                ConsoleOptions { system_lang: system_lang(), runtime, listen, transport: TransportSettings::default() };
+            Ok(Box::new(ConsoleApp::new(&cc.egui_ctx, data_dir, options)))
+        }),
     )
     .map_err(|err| anyhow::anyhow!("cannot open the console window: {err}"))
 }

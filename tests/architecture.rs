@@ -45,7 +45,10 @@ const RULES: &[(&str, &[&str])] = &[
         "capture",
         &["crate::app", "crate::ui", "crate::store", "crate::transport", "egui", "eframe", "quinn", "rusqlite"],
     ),
-    ("transport", &["crate::app", "crate::ui", "egui", "eframe", "rusqlite"]),
+    (
+        "transport",
+        &["crate::app", "crate::ui", "crate::store", "egui", "eframe", "rusqlite", "Runtime::new", "runtime::Builder"],
+    ),
     (
         "store",
         &[
@@ -143,4 +146,21 @@ fn the_checker_catches_violations_and_ignores_comments() {
     assert_eq!(violations("ui", "use crate::app::ConsoleApp;"), ["1: crate::app"]);
     assert!(violations("store", "//! Not egui: this is a comment.\nlet x = 1; // egui here too\n").is_empty());
     assert!(violations("store", "let eguilike = 1;").is_empty(), "whole words only");
+}
+
+#[test]
+fn the_async_runtime_is_created_in_main_only() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|file| !file.ends_with("main.rs"))
+        .filter(|file| {
+            let text = std::fs::read_to_string(file).unwrap();
+            code_lines(&text).any(|(_, code)| code.contains("runtime::Builder") || code.contains("Runtime::new"))
+        })
+        .map(|file| file.display().to_string())
+        .collect();
+    assert!(offenders.is_empty(), "only main.rs may create the tokio runtime: {offenders:?}");
 }

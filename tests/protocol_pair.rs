@@ -65,14 +65,14 @@ impl Pair {
                 while self.to_user.front().is_some_and(|m| m.0 <= self.now_ms) {
                     let (_, bytes) = self.to_user.pop_front().unwrap();
                     self.user_decoder.push(&bytes);
-                    while let Ok(Some(message)) = self.user_decoder.next::<Message>() {
+                    while let Ok(Some(message)) = self.user_decoder.next_message::<Message>() {
                         self.user.handle_message(self.now_ms, message);
                     }
                 }
                 while self.to_engineer.front().is_some_and(|m| m.0 <= self.now_ms) {
                     let (_, bytes) = self.to_engineer.pop_front().unwrap();
                     self.engineer_decoder.push(&bytes);
-                    while let Ok(Some(message)) = self.engineer_decoder.next::<Message>() {
+                    while let Ok(Some(message)) = self.engineer_decoder.next_message::<Message>() {
                         self.engineer.handle_message(self.now_ms, message);
                     }
                 }

@@ -13,6 +13,13 @@ pub struct Cli {
     /// Where the ticket database and settings live (default: the platform data folder).
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// UDP port the console listens on for remote sessions (0 = any free port; further
+    /// concurrent sessions take the next ports).
+    #[arg(long, global = true, value_name = "PORT", default_value_t = 0)]
+    pub session_port: u16,
+    /// Host name or address to put in join links (default: this machine's address).
+    #[arg(long, global = true, value_name = "HOST")]
+    pub advertise: Option<String>,
     /// What to do; without a command the console opens.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -26,6 +33,20 @@ pub enum Command {
         /// The ticket operation.
         #[command(subcommand)]
         action: TicketsCommand,
+    },
+    /// Open the "Get help" window to let an engineer see your screen (with your consent).
+    Assist {
+        /// The join link from your engineer, `stepwise://HOST:PORT/CODE`.
+        link: Option<String>,
+    },
+    /// Try a whole session on one machine.
+    Demo {
+        /// Run the scripted session without windows and print what happened.
+        #[arg(long)]
+        headless: bool,
+        /// Print one JSON object (with --headless).
+        #[arg(long)]
+        json: bool,
     },
     /// Benchmarks.
     Bench {

@@ -7,8 +7,11 @@ use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
 use crate::store::{ExportFormat, now_ms};
+use crate::transport::TransportSettings;
 use crate::ui::{DeskState, Lang, UiCommand, UiEvent};
 
+use super::assist::AssistController;
+use super::sessions::{EngineerSessions, ListenConfig};
 use super::store_worker::{StoreRequest, StoreWorker};
 
 /// How often an idle console wakes up so SLA countdowns move.
@@ -20,20 +23,44 @@ pub struct ConsoleApp {
     worker: StoreWorker,
     events: Receiver<UiEvent>,
     clock: fn() -> i64,
+    sessions: EngineerSessions,
+    assist: AssistController,
+}
+
+/// What the console needs besides its data directory.
+#[derive(Clone, Debug)]
+pub struct ConsoleOptions {
+    /// The language until one is saved.
+    pub system_lang: Lang,
+    /// The async runtime sessions run on (created in `main`).
+    pub runtime: tokio::runtime::Handle,
+    /// Where sessions listen.
+    pub listen: ListenConfig,
+    /// Link timing.
+    pub transport: TransportSettings,
 }
 
 impl ConsoleApp {
     /// Starts the store thread on `data_dir`; the views speak `system_lang` until a choice is saved.
-    pub fn new(ctx: &egui::Context, data_dir: PathBuf, system_lang: Lang) -> Self {
-        Self::with_clock(ctx, data_dir, system_lang, now_ms)
+    pub fn new(ctx: &egui::Context, data_dir: PathBuf, options: ConsoleOptions) -> Self {
+        Self::with_clock(ctx, data_dir, options, now_ms)
     }
 
     /// Like [`ConsoleApp::new`] with an injected clock (tests).
-    pub fn with_clock(ctx: &egui::Context, data_dir: PathBuf, system_lang: Lang, clock: fn() -> i64) -> Self {
+    pub fn with_clock(ctx: &egui::Context, data_dir: PathBuf, options: ConsoleOptions, clock: fn() -> i64) -> Self {
         let (sender, events) = channel();
         let repaint_ctx = ctx.clone();
-        let worker = StoreWorker::spawn(data_dir, sender, Arc::new(move || repaint_ctx.request_repaint()), clock);
-        Self { desk: DeskState::new(system_lang, clock()), worker, events, clock }
+        let waker: super::store_worker::Waker = Arc::new(move || repaint_ctx.request_repaint());
+        let assist = AssistController::new(
+            options.runtime.clone(),
+            &data_dir,
+            sender.clone(),
+            waker.clone(),
+            options.transport.clone(),
+        );
+        let worker = StoreWorker::spawn(data_dir, sender, waker, clock);
+        let sessions = EngineerSessions::new(options.runtime, worker.sender(), options.listen, options.transport);
+        Self { desk: DeskState::new(options.system_lang, clock()), worker, events, clock, sessions, assist }
     }
 
     /// The view state (tests read it).
@@ -50,6 +77,12 @@ impl ConsoleApp {
                 self.desk.set_language(choice);
                 self.worker.send(StoreRequest::Command(UiCommand::SetLanguage(choice)));
             }
+            UiCommand::StartSession { ticket_id } => {
+                let engineer = self.desk.actor().to_owned();
+                self.sessions.start(ticket_id, &engineer);
+            }
+            UiCommand::Session { ticket_id, action } => self.sessions.act(ticket_id, action),
+            UiCommand::Assist(command) => self.assist.run(command),
             other => self.worker.send(StoreRequest::Command(other)),
         }
     }
@@ -106,5 +139,11 @@ impl eframe::App for ConsoleApp {
         if self.desk.has_pending_commands() {
             ui.ctx().request_repaint();
         }
+    }
+}
+
+impl Drop for ConsoleApp {
+    fn drop(&mut self) {
+        self.sessions.end_all();
     }
 }

@@ -1,9 +1,12 @@
 //! Wiring: the CLI, the console app (eframe), the store thread and the benchmarks. The only
 //! layer that knows every other one.
 
+pub mod assist;
 pub mod bench;
 pub mod cli;
 pub mod console;
+pub mod demo;
+pub mod sessions;
 pub mod store_worker;
 pub mod transcript;
 

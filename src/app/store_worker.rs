@@ -1,19 +1,23 @@
 //! The store's own thread: it owns the [`Store`], runs the views' commands against it and sends
 //! the results back as [`UiEvent`]s, waking egui after each. The UI thread never waits on SQLite.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
-use crate::store::{EngineerProfile, ExportFormat, Store, StoreError, TicketFilter};
+use crate::protocol::SessionEvent;
+use crate::store::{EngineerProfile, ExportFormat, HistoryEntry, Store, StoreError, TicketFilter, event_kind};
+use crate::transport::TransportEvent;
 use crate::ui::sidebar::PAGE_SIZE;
-use crate::ui::{Lang, StoreInfo, TicketDetail, UiCommand, UiEvent};
+use crate::ui::{Lang, SessionNotice, StoreInfo, TicketDetail, UiCommand, UiEvent};
+
+use super::transcript::{session_notice, transcript_entry};
 
 /// Wakes the UI after an event was sent (egui's `request_repaint`).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
 /// Work for the store thread.
-#[expect(clippy::large_enum_variant, reason = "one value per user action or frame; boxing buys nothing")]
 #[derive(Debug)]
 pub enum StoreRequest {
     /// A command from the views.
@@ -22,6 +26,23 @@ pub enum StoreRequest {
     ExportTo(ExportFormat, PathBuf),
     /// Import a file the user picked.
     ImportFrom(PathBuf),
+    /// A remote session of a ticket started listening: record it, then tell the views.
+    SessionStarted {
+        /// Ticket id.
+        ticket_id: i64,
+        /// The UDP port.
+        port: u16,
+        /// What the panel shows (code, link, expiry).
+        notice: SessionNotice,
+    },
+    /// Something happened in a ticket's session: write the transcript entry (durably), then
+    /// tell the views, so nothing shown can be lost.
+    Session {
+        /// Ticket id.
+        ticket_id: i64,
+        /// What happened.
+        event: TransportEvent,
+    },
 }
 
 /// Handle to the store thread; dropping it stops the thread after pending work.
@@ -64,10 +85,13 @@ struct Worker {
     events: Sender<UiEvent>,
     waker: Waker,
     clock: fn() -> i64,
+    /// The user's display name per ticket with a session, the "who" of their transcript lines.
+    peer_names: HashMap<i64, String>,
 }
 
 fn run(data_dir: PathBuf, inbox: Receiver<StoreRequest>, events: Sender<UiEvent>, waker: Waker, clock: fn() -> i64) {
-    let mut worker = Worker { data_dir, store: None, actor: String::new(), events, waker, clock };
+    let mut worker =
+        Worker { data_dir, store: None, actor: String::new(), events, waker, clock, peer_names: HashMap::new() };
     worker.open();
     while let Ok(request) = inbox.recv() {
         worker.handle(request);
@@ -107,12 +131,60 @@ impl Worker {
         }
     }
 
-    fn handle(&mut self, request: StoreRequest) {
-        if let StoreRequest::Command(UiCommand::RetryOpenStore) = request {
-            self.store = None;
-            self.open();
-            return;
+    /// Appends one transcript entry; reports a failure in the status line but never drops the
+    /// notice that follows.
+    fn record(&mut self, ticket_id: i64, actor: String, kind: &str, payload: serde_json::Value) {
+        let Some(store) = self.store.as_mut() else { return };
+        let at_ms = (self.clock)();
+        match store.append_event(ticket_id, &actor, kind, &payload, at_ms) {
+            Ok(seq) => {
+                let entry = HistoryEntry { seq, at_ms, actor, kind: kind.to_owned(), payload };
+                self.emit(UiEvent::HistoryAppended { ticket_id, entry });
+            }
+            Err(err) => {
+                tracing::error!("cannot save a session transcript entry: {err}");
+                self.emit(UiEvent::ActionFailed(format!("The session transcript could not be saved: {err}")));
+            }
         }
+    }
+
+    fn session_event(&mut self, ticket_id: i64, event: TransportEvent) {
+        if let TransportEvent::Session(SessionEvent::PeerHello { display_name }) = &event {
+            self.peer_names.insert(ticket_id, display_name.clone());
+        }
+        if let Some(entry) = transcript_entry(&event) {
+            let actor = if entry.by_user {
+                self.peer_names.get(&ticket_id).cloned().unwrap_or_else(|| "user".to_owned())
+            } else {
+                self.actor.clone()
+            };
+            self.record(ticket_id, actor, entry.kind, entry.payload);
+        }
+        if let Some(notice) = session_notice(event) {
+            self.emit(UiEvent::Session { ticket_id, notice });
+        }
+    }
+
+    fn handle(&mut self, request: StoreRequest) {
+        let request = match request {
+            StoreRequest::Command(UiCommand::RetryOpenStore) => {
+                self.store = None;
+                self.open();
+                return;
+            }
+            StoreRequest::SessionStarted { ticket_id, port, notice } => {
+                self.peer_names.remove(&ticket_id);
+                let actor = self.actor.clone();
+                self.record(ticket_id, actor, event_kind::SESSION_STARTED, serde_json::json!({ "port": port }));
+                self.emit(UiEvent::Session { ticket_id, notice });
+                return;
+            }
+            StoreRequest::Session { ticket_id, event } => {
+                self.session_event(ticket_id, event);
+                return;
+            }
+            other => other,
+        };
         let Some(store) = self.store.as_mut() else { return };
         let actor = self.actor.clone();
         let now = (self.clock)();
@@ -126,6 +198,7 @@ impl Worker {
                 .import_from_path(&path, &actor, now)
                 .map(|report| vec![UiEvent::Imported(report)])
                 .map_err(Failure::Other),
+            StoreRequest::SessionStarted { .. } | StoreRequest::Session { .. } => Ok(Vec::new()),
         };
         match result {
             Ok(events) => {
@@ -240,7 +313,12 @@ pub(super) fn run_command(
             store.set_ui_language(choice.map(Lang::code))?;
             Ok(Vec::new())
         }
-        // File dialogs are the app's business; retry is handled before a store exists.
-        UiCommand::Export(_) | UiCommand::Import | UiCommand::RetryOpenStore => Ok(Vec::new()),
+        // File dialogs and sessions are the app's business; retry is handled before a store exists.
+        UiCommand::Export(_)
+        | UiCommand::Import
+        | UiCommand::RetryOpenStore
+        | UiCommand::StartSession { .. }
+        | UiCommand::Session { .. }
+        | UiCommand::Assist(_) => Ok(Vec::new()),
     }
 }

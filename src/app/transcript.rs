@@ -4,44 +4,14 @@
 use serde_json::{Value, json};
 
 use crate::protocol::{Role, Scopes, SessionEvent};
+use crate::store::event_kind as kind;
 use crate::transport::TransportEvent;
-
-/// Timeline event names of the session transcript (exported under these names).
-pub mod kind {
-    /// A session was started from the ticket (code issued).
-    pub const SESSION_STARTED: &str = "session_started";
-    /// The user proved the code.
-    pub const PAIRING_SUCCEEDED: &str = "pairing_succeeded";
-    /// A wrong code, a burned or an expired code.
-    pub const PAIRING_FAILED: &str = "pairing_failed";
-    /// The engineer asked for consent.
-    pub const CONSENT_REQUESTED: &str = "consent_requested";
-    /// The user allowed, with scopes.
-    pub const CONSENT_GRANTED: &str = "consent_granted";
-    /// The user refused.
-    pub const CONSENT_DENIED: &str = "consent_denied";
-    /// The user changed the scopes.
-    pub const SCOPES_CHANGED: &str = "scopes_changed";
-    /// The user paused sharing.
-    pub const SHARING_PAUSED: &str = "sharing_paused";
-    /// The user resumed sharing.
-    pub const SHARING_RESUMED: &str = "sharing_resumed";
-    /// The user withdrew consent.
-    pub const CONSENT_REVOKED: &str = "consent_revoked";
-    /// A chat line.
-    pub const CHAT: &str = "chat";
-    /// The connection dropped.
-    pub const DISCONNECTED: &str = "disconnected";
-    /// The connection came back (with the gap).
-    pub const RECONNECTED: &str = "reconnected";
-    /// The session ended (with the reason).
-    pub const SESSION_ENDED: &str = "session_ended";
-}
+use crate::ui::SessionNotice;
 
 /// One timeline entry to write.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TranscriptEntry {
-    /// Event name (see [`kind`]).
+    /// Event name (see [`crate::store::event_kind`]).
     pub kind: &'static str,
     /// JSON payload.
     pub payload: Value,
@@ -111,6 +81,19 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
             )
         }
     }
+}
+
+/// What the engineer's panel is told about a link event.
+pub fn session_notice(event: TransportEvent) -> Option<SessionNotice> {
+    Some(match event {
+        TransportEvent::PairingFailed { attempts_left } => SessionNotice::PairingFailed { attempts_left },
+        TransportEvent::CodeBurned => SessionNotice::CodeBurned,
+        TransportEvent::CodeExpired => SessionNotice::CodeExpired,
+        TransportEvent::Paired => SessionNotice::Paired,
+        TransportEvent::Session(event) => SessionNotice::Event(event),
+        TransportEvent::CommandRefused(why) => SessionNotice::Refused(why),
+        TransportEvent::Closed => SessionNotice::Closed,
+    })
 }
 
 /// Stable role name.

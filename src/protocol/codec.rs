@@ -64,7 +64,7 @@ impl FrameDecoder {
 
     /// The next complete message, `Ok(None)` if more bytes are needed. After an error the decoder
     /// stays failed: the stream is no longer trusted.
-    pub fn next<T: DeserializeOwned>(&mut self) -> Result<Option<T>, DecodeError> {
+    pub fn next_message<T: DeserializeOwned>(&mut self) -> Result<Option<T>, DecodeError> {
         if self.failed {
             return Err(DecodeError::Malformed("the stream already failed".into()));
         }
@@ -119,7 +119,7 @@ mod tests {
         let mut decoder = FrameDecoder::new(MAX_CONTROL_MESSAGE_BYTES);
         for (index, byte) in frame.iter().enumerate() {
             decoder.push(&[*byte]);
-            let next: Option<Message> = decoder.next().unwrap();
+            let next: Option<Message> = decoder.next_message().unwrap();
             assert_eq!(next.is_some(), index == frame.len() - 1);
             if let Some(message) = next {
                 assert_eq!(message, sample());
@@ -131,14 +131,14 @@ mod tests {
     fn oversized_unknown_and_malformed_are_errors() {
         let mut decoder = FrameDecoder::new(16);
         decoder.push(&[ENCODING_VERSION, 0, 1, 0, 0]);
-        assert!(matches!(decoder.next::<Message>(), Err(DecodeError::Oversized { size_bytes: 65_536, .. })));
+        assert!(matches!(decoder.next_message::<Message>(), Err(DecodeError::Oversized { size_bytes: 65_536, .. })));
         let mut decoder = FrameDecoder::new(16);
         decoder.push(&[9, 0, 0, 0, 0]);
-        assert_eq!(decoder.next::<Message>(), Err(DecodeError::UnknownVersion(9)));
+        assert_eq!(decoder.next_message::<Message>(), Err(DecodeError::UnknownVersion(9)));
         let mut decoder = FrameDecoder::new(16);
         decoder.push(&[ENCODING_VERSION, 0, 0, 0, 2, 0xff, 0xff]);
-        assert!(matches!(decoder.next::<Message>(), Err(DecodeError::Malformed(_))));
-        assert!(decoder.next::<Message>().is_err(), "a failed stream stays failed");
+        assert!(matches!(decoder.next_message::<Message>(), Err(DecodeError::Malformed(_))));
+        assert!(decoder.next_message::<Message>().is_err(), "a failed stream stays failed");
     }
 
     proptest! {
@@ -147,7 +147,7 @@ mod tests {
             let mut decoder = FrameDecoder::new(MAX_CONTROL_MESSAGE_BYTES);
             decoder.push(&bytes);
             for _ in 0..8 {
-                if !matches!(decoder.next::<Message>(), Ok(Some(_))) {
+                if !matches!(decoder.next_message::<Message>(), Ok(Some(_))) {
                     break;
                 }
             }
@@ -161,7 +161,7 @@ mod tests {
             frame.extend_from_slice(&body);
             let mut decoder = FrameDecoder::new(MAX_CONTROL_MESSAGE_BYTES);
             decoder.push(&frame);
-            let _ = decoder.next::<Message>();
+            let _ = decoder.next_message::<Message>();
         }
     }
 }

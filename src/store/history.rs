@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError, StoreResult};
 
-/// Names of the events the ticket desk writes. Session events use their own names.
+/// Names of the events of a ticket's timeline: the desk's own, then the session transcript's.
 pub mod event_kind {
     /// The ticket was opened; payload: number, priority, category.
     pub const CREATED: &str = "created";
@@ -28,6 +28,36 @@ pub mod event_kind {
     pub const RESOLUTION_SET: &str = "resolution_set";
     /// Satisfaction rating; payload: rating, comment.
     pub const SATISFACTION_RECORDED: &str = "satisfaction_recorded";
+
+    // ---- session transcript ----
+    /// A remote session was started from the ticket (a code was issued); payload: port.
+    pub const SESSION_STARTED: &str = "session_started";
+    /// The user proved the code.
+    pub const PAIRING_SUCCEEDED: &str = "pairing_succeeded";
+    /// Pairing failed; payload: reason (wrong_code, code_burned, code_expired), attempts_left.
+    pub const PAIRING_FAILED: &str = "pairing_failed";
+    /// The engineer asked for consent; payload: purpose, suggested scopes.
+    pub const CONSENT_REQUESTED: &str = "consent_requested";
+    /// The user allowed; payload: scopes.
+    pub const CONSENT_GRANTED: &str = "consent_granted";
+    /// The user refused.
+    pub const CONSENT_DENIED: &str = "consent_denied";
+    /// The user changed the scopes; payload: scopes.
+    pub const SCOPES_CHANGED: &str = "scopes_changed";
+    /// The user paused sharing.
+    pub const SHARING_PAUSED: &str = "sharing_paused";
+    /// The user resumed sharing.
+    pub const SHARING_RESUMED: &str = "sharing_resumed";
+    /// The user withdrew consent.
+    pub const CONSENT_REVOKED: &str = "consent_revoked";
+    /// A chat line; payload: from (engineer/user), id, sent_at_ms, text.
+    pub const CHAT: &str = "chat";
+    /// The connection dropped.
+    pub const DISCONNECTED: &str = "disconnected";
+    /// The connection came back; payload: gap_ms.
+    pub const RECONNECTED: &str = "reconnected";
+    /// The session ended; payload: reason, detail, by_user.
+    pub const SESSION_ENDED: &str = "session_ended";
 }
 
 /// One entry of a ticket's timeline.

@@ -50,7 +50,7 @@ impl ControlStream {
     /// The next message. Cancel-safe: bytes already read stay in the decoder.
     pub async fn read<T: DeserializeOwned>(&mut self) -> Inbound<T> {
         loop {
-            match self.decoder.next::<T>() {
+            match self.decoder.next_message::<T>() {
                 Ok(Some(message)) => return Inbound::Message(message),
                 Ok(None) => {}
                 Err(err) => return Inbound::Invalid(err),

@@ -9,7 +9,9 @@ use crate::store::{
     TicketFields, TicketFilter, TicketSummary,
 };
 
+use super::assist::{AssistCommand, AssistNotice};
 use super::i18n::Lang;
+use super::session_panel::{SessionAction, SessionNotice};
 
 /// Something the views ask for. Every variant is handled by the app, never by a view.
 #[derive(Clone, Debug, PartialEq)]
@@ -108,6 +110,20 @@ pub enum UiCommand {
     Import,
     /// Try to open the database again.
     RetryOpenStore,
+    /// Start a remote session for a ticket (listen, issue a code).
+    StartSession {
+        /// Ticket id.
+        ticket_id: i64,
+    },
+    /// Act on a ticket's remote session.
+    Session {
+        /// Ticket id.
+        ticket_id: i64,
+        /// What to do.
+        action: SessionAction,
+    },
+    /// The user's Get-help screens.
+    Assist(AssistCommand),
 }
 
 /// A ticket with everything the main pane shows.
@@ -192,4 +208,20 @@ pub enum UiEvent {
     },
     /// An import finished.
     Imported(ImportReport),
+    /// Something happened in a ticket's remote session.
+    Session {
+        /// Ticket id.
+        ticket_id: i64,
+        /// What.
+        notice: SessionNotice,
+    },
+    /// An entry was appended to a ticket's timeline (session transcript).
+    HistoryAppended {
+        /// Ticket id.
+        ticket_id: i64,
+        /// The entry, as stored.
+        entry: HistoryEntry,
+    },
+    /// Something happened in the user's Get-help session.
+    Assist(AssistNotice),
 }

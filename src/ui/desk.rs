@@ -2,18 +2,22 @@
 //! state), status line, dialogs. `ui()` only draws and queues [`UiCommand`]s; `apply()` takes
 //! [`UiEvent`]s from below.
 
+use std::collections::HashMap;
+
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
 use crate::store::sla::SlaPolicy;
 use crate::store::{EngineerProfile, ExportFormat};
 
+use super::assist::AssistView;
 use super::command::{StoreInfo, UiCommand, UiEvent};
 use super::i18n::{Lang, Text, fill};
 use super::new_ticket::{FormOutcome, NewTicketForm};
+use super::session_panel::RemoteSessionView;
 use super::settings::{ProfileForm, SettingsView, first_run_modal};
 use super::sidebar::{Sidebar, SidebarAction};
 use super::theme;
-use super::ticket_view::TicketView;
+use super::ticket_view::{PaneEnv, TicketView};
 
 /// Whether the database is usable.
 #[derive(Debug, Default)]
@@ -61,6 +65,8 @@ pub struct DeskState {
     settings_open: bool,
     notice: Option<Notice>,
     commands: Vec<UiCommand>,
+    sessions: HashMap<i64, RemoteSessionView>,
+    assist: Option<AssistView>,
     /// Wall-clock time of this frame, unix ms (injected so tests are deterministic).
     pub now_ms: i64,
     last_refresh_ms: i64,
@@ -82,6 +88,8 @@ impl DeskState {
             settings_open: false,
             notice: None,
             commands: Vec::new(),
+            sessions: HashMap::new(),
+            assist: None,
             now_ms,
             last_refresh_ms: now_ms,
         }
@@ -97,12 +105,32 @@ impl DeskState {
 
     /// The commands queued by the views since the last call.
     pub fn take_commands(&mut self) -> Vec<UiCommand> {
+        if let Some(assist) = &mut self.assist {
+            self.commands.extend(assist.take_commands().into_iter().map(UiCommand::Assist));
+        }
         std::mem::take(&mut self.commands)
     }
 
     /// Whether views queued commands that have not been taken yet.
     pub fn has_pending_commands(&self) -> bool {
-        !self.commands.is_empty()
+        !self.commands.is_empty() || self.assist.as_ref().is_some_and(AssistView::has_pending_commands)
+    }
+
+    /// The remote session of a ticket, if one was started.
+    pub fn session(&self, ticket_id: i64) -> Option<&RemoteSessionView> {
+        self.sessions.get(&ticket_id)
+    }
+
+    /// Whether the Get-help screens are showing.
+    pub fn is_assisting(&self) -> bool {
+        self.assist.is_some()
+    }
+
+    /// Shows the Get-help screens instead of the desk.
+    pub fn open_get_help(&mut self) {
+        if self.assist.is_none() {
+            self.assist = Some(AssistView::new(self.lang(), None));
+        }
     }
 
     /// Number of the ticket shown in the main pane, if any.
@@ -201,6 +229,22 @@ impl DeskState {
                 self.say(text, false);
                 self.sidebar.refresh(&mut self.commands);
             }
+            UiEvent::Session { ticket_id, notice } => {
+                self.sessions.entry(ticket_id).or_insert_with(RemoteSessionView::starting).apply(notice, lang);
+            }
+            UiEvent::HistoryAppended { ticket_id, entry } => {
+                if let MainPane::Ticket(view) = &mut self.pane
+                    && view.id() == ticket_id
+                    && view.detail.history.last().is_none_or(|last| last.seq < entry.seq)
+                {
+                    view.detail.history.push(entry);
+                }
+            }
+            UiEvent::Assist(notice) => {
+                if let Some(assist) = &mut self.assist {
+                    assist.apply(notice);
+                }
+            }
         }
     }
 
@@ -214,6 +258,20 @@ impl DeskState {
     /// Draws the whole console.
     pub fn ui(&mut self, ui: &mut Ui) {
         let lang = self.lang();
+        if let Some(assist) = &mut self.assist {
+            let mut back = false;
+            egui::CentralPanel::default_margins().show(ui, |ui| {
+                assist.ui(ui);
+                if !assist.in_session() {
+                    ui.add_space(16.0);
+                    back = ui.button(Text::BackToDesk.get(assist.lang)).clicked();
+                }
+            });
+            if back {
+                self.assist = None;
+            }
+            return;
+        }
         let info = match &self.store {
             StoreState::Opening => {
                 egui::CentralPanel::default_margins().show(ui, |ui| {
@@ -293,6 +351,9 @@ impl DeskState {
                     self.commands.push(UiCommand::Export(ExportFormat::Csv));
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui.button(Text::GetHelp.get(lang)).clicked() {
+                        self.open_get_help();
+                    }
                     if ui.button(Text::Settings.get(lang)).clicked() {
                         self.settings_open = !self.settings_open;
                         self.profile_form = ProfileForm::from_profile(self.profile.as_ref());
@@ -331,7 +392,17 @@ impl DeskState {
                     self.pane = MainPane::Empty;
                 }
             }
-            MainPane::Ticket(view) => view.ui(ui, lang, self.now_ms, &info.policy, &actor, &mut self.commands),
+            MainPane::Ticket(view) => {
+                let team = self.profile.as_ref().map_or("", |profile| profile.team.as_str());
+                let queued = self.commands.len();
+                let env = PaneEnv { lang, now_ms: self.now_ms, policy: &info.policy, actor: &actor, team };
+                view.ui(ui, &env, &mut self.sessions, &mut self.commands);
+                for command in &self.commands[queued..] {
+                    if let UiCommand::StartSession { ticket_id } = command {
+                        self.sessions.insert(*ticket_id, RemoteSessionView::starting());
+                    }
+                }
+            }
             MainPane::Empty if info.ticket_count == 0 => empty_store_ui(ui, lang, &mut self.commands, &mut self.pane),
             MainPane::Empty => {
                 ui.centered_and_justified(|ui| ui.weak(Text::SelectTicket.get(lang)));
@@ -341,7 +412,9 @@ impl DeskState {
 
     fn dialogs_ui(&mut self, ctx: &egui::Context, lang: Lang, info: &StoreInfo) {
         if self.profile.as_ref().is_none_or(|profile| !profile.is_complete()) {
-            first_run_modal(ctx, lang, &mut self.profile_form, &mut self.commands);
+            if first_run_modal(ctx, lang, &mut self.profile_form, &mut self.commands) {
+                self.open_get_help();
+            }
             return;
         }
         if self.settings_open {

@@ -2,16 +2,20 @@
 //! block and never touch the store, the network or files. Events from below arrive as
 //! [`UiEvent`]s through [`DeskState::apply`].
 
+pub mod assist;
 pub mod command;
 pub mod desk;
 pub mod i18n;
 pub mod new_ticket;
+pub mod session_panel;
 pub mod settings;
 pub mod sidebar;
 pub mod theme;
 pub mod ticket_view;
 pub mod widgets;
 
+pub use assist::{AssistCommand, AssistNotice, AssistView, JoinFailure};
 pub use command::{StoreInfo, TicketDetail, UiCommand, UiEvent};
 pub use desk::{DeskState, Notice};
 pub use i18n::{Lang, Text};
+pub use session_panel::{RemoteSessionView, SessionAction, SessionNotice};

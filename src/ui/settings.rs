@@ -41,7 +41,9 @@ impl ProfileForm {
 }
 
 /// The first-run question: who is using this console. Cannot be dismissed without a name.
-pub fn first_run_modal(ctx: &egui::Context, lang: Lang, form: &mut ProfileForm, commands: &mut Vec<UiCommand>) {
+/// Returns true when the person chose "Get help" instead (a user, not an engineer).
+pub fn first_run_modal(ctx: &egui::Context, lang: Lang, form: &mut ProfileForm, commands: &mut Vec<UiCommand>) -> bool {
+    let mut get_help = false;
     egui::Modal::new(egui::Id::unique("first_run_profile")).show(ctx, |ui| {
         ui.set_max_width(420.0);
         ui.heading(Text::ProfileHeading.get(lang));
@@ -50,7 +52,11 @@ pub fn first_run_modal(ctx: &egui::Context, lang: Lang, form: &mut ProfileForm, 
         if let Some(profile) = form.ui(ui, lang) {
             commands.push(UiCommand::SaveProfile(profile));
         }
+        ui.separator();
+        ui.label(Text::GetHelpIntroShort.get(lang));
+        get_help = ui.button(Text::GetHelp.get(lang)).clicked();
     });
+    get_help
 }
 
 /// Settings window content; returns true when it should close.

@@ -6,9 +6,27 @@ use egui::{RichText, Ui};
 use crate::store::sla::SlaPolicy;
 use crate::store::{Category, FieldError, Grade, HistoryEntry, Status, TicketFields, event_kind};
 
+use std::collections::HashMap;
+
 use super::command::{TicketDetail, UiCommand};
 use super::i18n::{Lang, Text, category_text, field_text, fill, grade_text, status_text};
+use super::session_panel::{PanelContext, RemoteSessionView, session_panel_ui};
 use super::{theme, widgets};
+
+/// What the pane needs from around it.
+#[derive(Clone, Copy)]
+pub struct PaneEnv<'a> {
+    /// UI language.
+    pub lang: Lang,
+    /// Now, unix ms.
+    pub now_ms: i64,
+    /// The SLA in force.
+    pub policy: &'a SlaPolicy,
+    /// The engineer's name.
+    pub actor: &'a str,
+    /// The engineer's team.
+    pub team: &'a str,
+}
 
 /// The open ticket and the edit buffers of its pane.
 #[derive(Debug)]
@@ -74,17 +92,28 @@ impl TicketView {
     pub fn ui(
         &mut self,
         ui: &mut Ui,
-        lang: Lang,
-        now_ms: i64,
-        policy: &SlaPolicy,
-        actor: &str,
+        env: &PaneEnv<'_>,
+        sessions: &mut HashMap<i64, RemoteSessionView>,
         commands: &mut Vec<UiCommand>,
     ) {
+        let PaneEnv { lang, now_ms, policy, actor, team } = *env;
         self.header_ui(ui, lang, now_ms, policy);
         ui.separator();
         egui::ScrollArea::vertical().id_salt("ticket_pane").auto_shrink([false, false]).show(ui, |ui| {
             self.workflow_ui(ui, lang, actor, commands);
             ui.add_space(8.0);
+            egui::CollapsingHeader::new(Text::RemoteSession.get(lang)).default_open(true).show(ui, |ui| {
+                let ticket = &self.detail.ticket;
+                let context = PanelContext {
+                    ticket_id: ticket.id,
+                    ticket_number: &ticket.number,
+                    ticket_title: &ticket.fields.title,
+                    engineer_name: actor,
+                    team,
+                    now_ms,
+                };
+                session_panel_ui(ui, lang, &context, sessions.get_mut(&ticket.id), commands);
+            });
             egui::CollapsingHeader::new(Text::Details.get(lang)).default_open(true).show(ui, |ui| {
                 self.fields_ui(ui, lang, commands);
             });
@@ -345,6 +374,8 @@ pub fn describe(entry: &HistoryEntry, lang: Lang) -> String {
             let rating = entry.payload.get("rating").and_then(|v| v.as_i64()).unwrap_or(0).to_string();
             fill(Text::EventSatisfaction.get(lang), &[&rating])
         }
-        other => other.replace('_', " "),
+        other => {
+            super::session_panel::describe_session_event(other, entry, lang).unwrap_or_else(|| other.replace('_', " "))
+        }
     }
 }

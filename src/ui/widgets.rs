@@ -108,3 +108,17 @@ pub fn format_time(at_ms: i64) -> String {
         None => "—".to_owned(),
     }
 }
+
+/// Local wall-clock time of day, `HH:MM:SS`.
+pub fn format_clock(at_ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(at_ms)
+        .map(|utc| utc.with_timezone(&chrono::Local).format("%H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+/// A duration as `9:59` (minutes:seconds) or `1:02:03`.
+pub fn format_duration_ms(duration_ms: i64) -> String {
+    let seconds = duration_ms.max(0) / 1_000;
+    let (hours, minutes, seconds) = (seconds / 3_600, seconds / 60 % 60, seconds % 60);
+    if hours > 0 { format!("{hours}:{minutes:02}:{seconds:02}") } else { format!("{minutes}:{seconds:02}") }
+}

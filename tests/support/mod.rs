@@ -3,12 +3,16 @@
 
 #![allow(dead_code)]
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use egui_kittest::Harness;
 use stepwise::app::ConsoleApp;
+use stepwise::app::console::ConsoleOptions;
+use stepwise::app::sessions::ListenConfig;
+use stepwise::transport::TransportSettings;
 use stepwise::ui::Lang;
 
 /// The fixed "now" of GUI tests: 2026-11-23 09:00 UTC.
@@ -19,6 +23,31 @@ pub type ConsoleHarness = Harness<'static, ConsoleApp>;
 
 fn fixed_clock() -> i64 {
     T0
+}
+
+/// One network runtime for every GUI test of the process (the binary makes its own in `main`).
+pub fn runtime() -> tokio::runtime::Handle {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("test runtime")
+        })
+        .handle()
+        .clone()
+}
+
+/// Console options for tests: sessions listen on loopback only.
+pub fn options(lang: Lang) -> ConsoleOptions {
+    ConsoleOptions {
+        system_lang: lang,
+        runtime: runtime(),
+        listen: ListenConfig {
+            port: 0,
+            bind_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            advertised_host: Some("127.0.0.1".into()),
+        },
+        transport: TransportSettings::default(),
+    }
 }
 
 /// A console on `data_dir` whose system language is `lang`.
@@ -32,7 +61,7 @@ pub fn console(data_dir: &Path, lang: Lang) -> ConsoleHarness {
                 egui_system_font_provider::SystemFontProvider::new().with_locale(Some("zh-Hans")),
             ));
         })
-        .build_eframe(move |cc| ConsoleApp::with_clock(&cc.egui_ctx, data_dir, lang, fixed_clock))
+        .build_eframe(move |cc| ConsoleApp::with_clock(&cc.egui_ctx, data_dir, options(lang), fixed_clock))
 }
 
 /// Runs frames until `done` holds (the store answers on its own thread), for at most 10 s.

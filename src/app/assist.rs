@@ -1,0 +1,334 @@
+//! The user's side ("Get help"): joins an engineer's session, passes the consent screens' choices
+//! to the session task, and keeps the user's own receipt of every consent decision. Also the
+//! stand-alone `stepwise assist` window.
+
+use std::fs::OpenOptions;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use serde_json::{Value, json};
+
+use crate::protocol::{ConsentRequest, JoinLink, SessionEvent};
+use crate::transport::{
+    EventSink, JoinError, SessionCommand, SessionHandle, TransportEvent, TransportSettings, join_session,
+};
+use crate::ui::i18n::{Lang, Text};
+use crate::ui::session_panel::scopes_text;
+use crate::ui::{AssistCommand, AssistNotice, AssistView, JoinFailure, UiEvent};
+
+use super::store_worker::Waker;
+use super::transcript::scopes_json;
+
+/// File name of the user's consent receipts in the data directory.
+pub const RECEIPTS_FILE: &str = "consent-receipts.jsonl";
+
+/// The user's own log of consent decisions: one JSON object per line, appended and synced.
+#[derive(Clone, Debug)]
+pub struct ReceiptLog {
+    path: PathBuf,
+}
+
+impl ReceiptLog {
+    /// The log in `data_dir`.
+    pub fn new(data_dir: &Path) -> Self {
+        Self { path: data_dir.join(RECEIPTS_FILE) }
+    }
+
+    /// Where it lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one decision and syncs it to disk.
+    pub fn append(&self, receipt: &Value) -> std::io::Result<()> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut file = OpenOptions::new().create(true).append(true).open(&self.path)?;
+        let mut line = receipt.to_string();
+        line.push('\n');
+        file.write_all(line.as_bytes())?;
+        file.sync_all()
+    }
+
+    /// Every receipt, oldest first; unreadable lines are reported in place, never fatal.
+    pub fn read(&self) -> std::io::Result<Vec<Result<Value, String>>> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(err) => return Err(err),
+        };
+        Ok(text
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .enumerate()
+            .map(|(index, line)| {
+                serde_json::from_str(line).map_err(|err| format!("line {}: damaged ({err})", index + 1))
+            })
+            .collect())
+    }
+}
+
+/// The receipt for a consent event on the user's side, if it is a decision.
+fn receipt_for(event: &SessionEvent, request: Option<&ConsentRequest>, engineer_at: &str) -> Option<Value> {
+    let (decision, scopes) = match event {
+        SessionEvent::ConsentGranted(scopes) => ("granted", Some(*scopes)),
+        SessionEvent::ConsentDenied => ("denied", None),
+        SessionEvent::ScopesChanged(scopes) => ("scopes_changed", Some(*scopes)),
+        SessionEvent::SharingPaused => ("paused", None),
+        SessionEvent::SharingResumed => ("resumed", None),
+        SessionEvent::ConsentRevoked => ("revoked", None),
+        _ => return None,
+    };
+    let at_ms = crate::store::now_ms();
+    Some(json!({
+        "at": chrono::DateTime::from_timestamp_millis(at_ms).map(|at| at.to_rfc3339()).unwrap_or_default(),
+        "at_ms": at_ms,
+        "decision": decision,
+        "scopes": scopes.map(scopes_json),
+        "engineer": request.map(|r| r.engineer_name.clone()),
+        "team": request.map(|r| r.team.clone()),
+        "ticket": request.map(|r| r.ticket_number.clone()),
+        "purpose": request.map(|r| r.purpose.clone()),
+        "engineer_address": engineer_at,
+    }))
+}
+
+/// One receipt as a line for the receipts window.
+pub fn receipt_line(receipt: &Value, lang: Lang) -> String {
+    let text = |key: &str| receipt.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
+    let at = receipt.get("at_ms").and_then(Value::as_i64).map(crate::ui::widgets::format_time).unwrap_or_default();
+    let decision = match text("decision").as_str() {
+        "granted" => Text::Allow.get(lang).to_owned(),
+        "denied" => Text::DontAllow.get(lang).to_owned(),
+        "paused" => Text::PauseSharing.get(lang).to_owned(),
+        "resumed" => Text::ResumeSharing.get(lang).to_owned(),
+        "revoked" => Text::StopSharing.get(lang).to_owned(),
+        "scopes_changed" => Text::ChangeWhatIAllow.get(lang).to_owned(),
+        other => other.to_owned(),
+    };
+    let scopes = receipt.get("scopes").filter(|value| !value.is_null()).map(|value| {
+        let flag = |name: &str| value.get(name).and_then(Value::as_bool).unwrap_or(false);
+        let scopes = crate::protocol::Scopes { view: flag("view"), pointers: flag("pointers"), record: flag("record") };
+        format!(" · {}", scopes_text(scopes, lang))
+    });
+    format!(
+        "{at} · {decision}{} · {} ({}) · {}",
+        scopes.unwrap_or_default(),
+        text("engineer"),
+        text("team"),
+        text("ticket")
+    )
+}
+
+/// The user's side of one session at a time.
+pub struct AssistController {
+    runtime: tokio::runtime::Handle,
+    settings: TransportSettings,
+    display_name: String,
+    receipts: ReceiptLog,
+    events: Sender<UiEvent>,
+    waker: Waker,
+    handle: Arc<Mutex<Option<SessionHandle>>>,
+}
+
+impl AssistController {
+    /// A controller reporting through `events` (waking the UI with `waker`); receipts go into
+    /// `data_dir`.
+    pub fn new(
+        runtime: tokio::runtime::Handle,
+        data_dir: &Path,
+        events: Sender<UiEvent>,
+        waker: Waker,
+        settings: TransportSettings,
+    ) -> Self {
+        Self {
+            runtime,
+            settings,
+            display_name: user_display_name(),
+            receipts: ReceiptLog::new(data_dir),
+            events,
+            waker,
+            handle: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    fn emit(&self, notice: AssistNotice) {
+        let _ = self.events.send(UiEvent::Assist(notice));
+        (self.waker)();
+    }
+
+    fn session(&self) -> Option<SessionHandle> {
+        self.handle.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    fn send(&self, command: SessionCommand) {
+        if !self.session().is_some_and(|handle| handle.send(command)) {
+            self.emit(AssistNotice::Refused("There is no session right now.".into()));
+        }
+    }
+
+    /// Sends screen data (refused by the session unless the view scope is in force).
+    pub fn send_frame(&self, data: Vec<u8>) {
+        if let Some(handle) = self.session() {
+            handle.send(SessionCommand::SendFrame(data));
+        }
+    }
+
+    /// Runs one command of the Get-help screens.
+    pub fn run(&mut self, command: AssistCommand) {
+        match command {
+            AssistCommand::Join(link) => self.join(link),
+            AssistCommand::Grant(scopes) => self.send(SessionCommand::Grant(scopes)),
+            AssistCommand::Deny => self.send(SessionCommand::Deny),
+            AssistCommand::ChangeScopes(scopes) => self.send(SessionCommand::ChangeScopes(scopes)),
+            AssistCommand::Pause => self.send(SessionCommand::Pause),
+            AssistCommand::Resume => self.send(SessionCommand::Resume),
+            AssistCommand::Stop => self.send(SessionCommand::Revoke),
+            AssistCommand::Chat(text) => self.send(SessionCommand::Chat(text)),
+            AssistCommand::Leave => {
+                if let Some(handle) = self.handle.lock().unwrap_or_else(PoisonError::into_inner).take() {
+                    handle.send(SessionCommand::End);
+                }
+            }
+            AssistCommand::LoadReceipts(lang) => self.load_receipts(lang),
+        }
+    }
+
+    fn load_receipts(&self, lang: Lang) {
+        let receipts = self.receipts.clone();
+        let (events, waker) = (self.events.clone(), self.waker.clone());
+        self.runtime.spawn_blocking(move || {
+            let lines = match receipts.read() {
+                Ok(entries) => entries
+                    .into_iter()
+                    .map(|entry| entry.map_or_else(|damaged| damaged, |receipt| receipt_line(&receipt, lang)))
+                    .collect(),
+                Err(err) => vec![format!("cannot read the receipts: {err}")],
+            };
+            let path = receipts.path().display().to_string();
+            let _ = events.send(UiEvent::Assist(AssistNotice::Receipts { path, lines }));
+            waker();
+        });
+    }
+
+    fn join(&mut self, link: JoinLink) {
+        if let Some(old) = self.handle.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            old.send(SessionCommand::End);
+        }
+        let request: Arc<Mutex<Option<ConsentRequest>>> = Arc::new(Mutex::new(None));
+        let (events, waker, receipts) = (self.events.clone(), self.waker.clone(), self.receipts.clone());
+        let engineer_at = format!("{}:{}", link.host, link.port);
+        let sink: EventSink = Arc::new(move |event| {
+            if let TransportEvent::Session(session_event) = &event {
+                let mut pending = request.lock().unwrap_or_else(PoisonError::into_inner);
+                if let SessionEvent::ConsentRequested(asked) = session_event {
+                    *pending = Some(asked.clone());
+                }
+                if let Some(receipt) = receipt_for(session_event, pending.as_ref(), &engineer_at)
+                    && let Err(err) = receipts.append(&receipt)
+                {
+                    tracing::error!("cannot write the consent receipt: {err}");
+                }
+            }
+            let notice = match event {
+                TransportEvent::Paired => AssistNotice::Paired,
+                TransportEvent::Session(event) => AssistNotice::Event(event),
+                TransportEvent::CommandRefused(why) => AssistNotice::Refused(why),
+                TransportEvent::Closed => AssistNotice::Closed,
+                // Engineer-only events.
+                TransportEvent::PairingFailed { .. } | TransportEvent::CodeBurned | TransportEvent::CodeExpired => {
+                    return;
+                }
+            };
+            let _ = events.send(UiEvent::Assist(notice));
+            waker();
+        });
+        let (events, waker, slot) = (self.events.clone(), self.waker.clone(), self.handle.clone());
+        let (settings, name) = (self.settings.clone(), self.display_name.clone());
+        self.runtime.spawn(async move {
+            match join_session(&link, &name, settings, sink).await {
+                Ok(handle) => *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(handle),
+                Err(err) => {
+                    let failure = match err {
+                        JoinError::WrongCode { attempts_left } => JoinFailure::WrongCode { attempts_left },
+                        JoinError::CodeBurned => JoinFailure::CodeBurned,
+                        JoinError::CodeExpired => JoinFailure::CodeExpired,
+                        JoinError::CodeUsed => JoinFailure::CodeUsed,
+                        JoinError::NotTheEngineer => JoinFailure::NotTheEngineer,
+                        JoinError::Unreachable(why) | JoinError::Failed(why) => JoinFailure::Unreachable(why),
+                    };
+                    let _ = events.send(UiEvent::Assist(AssistNotice::JoinFailed(failure)));
+                    waker();
+                }
+            }
+        });
+    }
+}
+
+/// The name the engineer sees: the login's full name if known, else the login name.
+pub fn user_display_name() -> String {
+    ["STEPWISE_USER_NAME", "USER", "USERNAME"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.trim().is_empty())
+        .unwrap_or_else(|| "User".to_owned())
+}
+
+/// The stand-alone Get-help window (`stepwise assist [LINK]`): no ticket store, no profile.
+pub struct AssistApp {
+    view: AssistView,
+    controller: AssistController,
+    events: Receiver<UiEvent>,
+}
+
+impl AssistApp {
+    /// Opens the Get-help screens; with a link, joins at once.
+    pub fn new(
+        ctx: &egui::Context,
+        runtime: tokio::runtime::Handle,
+        data_dir: &Path,
+        lang: Lang,
+        link: Option<JoinLink>,
+        settings: TransportSettings,
+    ) -> Self {
+        let (sender, events) = channel();
+        let repaint = ctx.clone();
+        let controller =
+            AssistController::new(runtime, data_dir, sender, Arc::new(move || repaint.request_repaint()), settings);
+        Self { view: AssistView::new(lang, link.as_ref()), controller, events }
+    }
+
+    /// The view (tests read it).
+    pub fn view(&self) -> &AssistView {
+        &self.view
+    }
+}
+
+impl eframe::App for AssistApp {
+    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        while let Ok(event) = self.events.try_recv() {
+            if let UiEvent::Assist(notice) = event {
+                self.view.apply(notice);
+            }
+        }
+        for command in self.view.take_commands() {
+            self.controller.run(command);
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        egui::CentralPanel::default_margins().show(ui, |ui| self.view.ui(ui));
+        if self.view.has_pending_commands() {
+            ui.ctx().request_repaint();
+        }
+    }
+}
+
+impl Drop for AssistApp {
+    fn drop(&mut self) {
+        self.controller.run(AssistCommand::Leave);
+    }
+}

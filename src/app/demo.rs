@@ -1,0 +1,313 @@
+//! `stepwise demo --headless`: a scripted session in one process over real loopback QUIC, through
+//! the same parts the windows use (store thread, engineer sessions, the Get-help controller).
+//! One function per stage; later issues add stages.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use serde::Serialize;
+
+use crate::protocol::{ConsentRequest, JoinCode, JoinLink, Scopes, SessionEvent};
+use crate::store::{Category, EngineerProfile, Grade, NewTicket, Store, TicketFields, now_ms};
+use crate::transport::TransportSettings;
+use crate::ui::{AssistCommand, AssistNotice, JoinFailure, SessionAction, SessionNotice, UiCommand, UiEvent};
+
+use super::assist::AssistController;
+use super::sessions::{EngineerSessions, ListenConfig};
+use super::store_worker::{StoreRequest, StoreWorker};
+
+/// Longest wait for any one step.
+const STEP_TIMEOUT: Duration = Duration::from_secs(15);
+/// Test frames the user side tries to send at each stage.
+const PROBE_FRAMES: usize = 3;
+
+/// What the demo saw, printed as one JSON object.
+#[derive(Debug, Serialize)]
+pub struct DemoReport {
+    /// "ok" when the right code paired.
+    pub pairing: &'static str,
+    /// Whether the wrong code was refused first.
+    pub wrong_code_rejected: bool,
+    /// The ticket the session belongs to.
+    pub ticket_number: String,
+    /// Screen updates the console received before consent was granted (must be 0).
+    pub frames_before_consent: u64,
+    /// Screen updates the console received while consent was in force.
+    pub frames_received: u64,
+    /// Screen updates the console received after the revoke (must be 0).
+    pub frames_after_revoke: u64,
+    /// Chat lines the console saw (both directions).
+    pub chat_lines: u64,
+    /// The session transcript in the ticket's timeline, event names in order.
+    pub transcript: Vec<String>,
+    /// Wall time of the whole script, ms.
+    pub duration_ms: u64,
+}
+
+/// Which consent phase the console is in, for counting frames.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    BeforeConsent,
+    Consented,
+    AfterRevoke,
+}
+
+struct Demo {
+    worker: StoreWorker,
+    sessions: EngineerSessions,
+    user: AssistController,
+    events: Receiver<UiEvent>,
+    phase: Phase,
+    frames: [u64; 3],
+    chat_lines: u64,
+    ticket_id: i64,
+}
+
+/// Runs the script against the store in `data_dir`; the transcript stays there.
+pub fn run_headless_demo(data_dir: &Path, runtime: tokio::runtime::Handle) -> anyhow::Result<DemoReport> {
+    let started = Instant::now();
+    let (sender, events) = channel();
+    let waker: super::store_worker::Waker = Arc::new(|| {});
+    let worker = StoreWorker::spawn(data_dir.to_path_buf(), sender.clone(), waker.clone(), now_ms);
+    let settings = TransportSettings::default();
+    let listen =
+        ListenConfig { port: 0, bind_ip: IpAddr::V4(Ipv4Addr::LOCALHOST), advertised_host: Some("127.0.0.1".into()) };
+    let sessions = EngineerSessions::new(runtime.clone(), worker.sender(), listen, settings.clone());
+    let user = AssistController::new(runtime, data_dir, sender, waker, settings);
+    let mut demo = Demo {
+        worker,
+        sessions,
+        user,
+        events,
+        phase: Phase::BeforeConsent,
+        frames: [0; 3],
+        chat_lines: 0,
+        ticket_id: 0,
+    };
+
+    let engineer = demo.open_store()?;
+    let ticket_number = demo.create_ticket()?;
+    let link = demo.start_session(&engineer)?;
+    let wrong_code_rejected = demo.try_wrong_code(&link)?;
+    demo.pair(&link)?;
+    demo.probe_frames();
+    demo.request_and_grant_consent(&engineer, &ticket_number)?;
+    demo.stream_frames()?;
+    demo.exchange_chat()?;
+    demo.pause_and_resume()?;
+    demo.revoke()?;
+    demo.probe_frames();
+    demo.end()?;
+    let transcript = demo.transcript(data_dir)?;
+    Ok(DemoReport {
+        pairing: "ok",
+        wrong_code_rejected,
+        ticket_number,
+        frames_before_consent: demo.frames[0],
+        frames_received: demo.frames[1],
+        frames_after_revoke: demo.frames[2],
+        chat_lines: demo.chat_lines,
+        transcript,
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    })
+}
+
+impl Demo {
+    /// Waits for the first event matching `wanted`, counting frames and chat on the way.
+    fn wait(&mut self, what: &str, mut wanted: impl FnMut(&UiEvent) -> bool) -> anyhow::Result<UiEvent> {
+        let deadline = Instant::now() + STEP_TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let event = self.events.recv_timeout(left).map_err(|_| anyhow::anyhow!("timed out waiting for {what}"))?;
+            match &event {
+                UiEvent::Session { notice: SessionNotice::Event(session_event), .. } => match session_event {
+                    SessionEvent::FrameReceived { .. } => {
+                        let index = match self.phase {
+                            Phase::BeforeConsent => 0,
+                            Phase::Consented => 1,
+                            Phase::AfterRevoke => 2,
+                        };
+                        self.frames[index] += 1;
+                    }
+                    SessionEvent::ConsentGranted(_) => self.phase = Phase::Consented,
+                    SessionEvent::ConsentRevoked => self.phase = Phase::AfterRevoke,
+                    SessionEvent::Chat { .. } => self.chat_lines += 1,
+                    _ => {}
+                },
+                UiEvent::StoreFailed(why) => bail!("the store cannot be opened: {why}"),
+                UiEvent::ActionFailed(why) => bail!("{why}"),
+                _ => {}
+            }
+            if wanted(&event) {
+                return Ok(event);
+            }
+        }
+    }
+
+    fn wait_engineer(&mut self, what: &str, wanted: impl Fn(&SessionEvent) -> bool) -> anyhow::Result<()> {
+        let ticket = self.ticket_id;
+        self.wait(what, |event| {
+            matches!(event, UiEvent::Session { ticket_id, notice: SessionNotice::Event(e) } if *ticket_id == ticket && wanted(e))
+        })
+        .map(drop)
+    }
+
+    fn wait_user(&mut self, what: &str, wanted: impl Fn(&SessionEvent) -> bool) -> anyhow::Result<()> {
+        self.wait(what, |event| matches!(event, UiEvent::Assist(AssistNotice::Event(e)) if wanted(e))).map(drop)
+    }
+
+    /// Stage: the store opens; a demo engineer profile is saved if there is none.
+    fn open_store(&mut self) -> anyhow::Result<String> {
+        let UiEvent::StoreOpened(info) = self.wait("the store", |e| matches!(e, UiEvent::StoreOpened(_)))? else {
+            bail!("unexpected event")
+        };
+        if let Some(profile) = info.profile.filter(EngineerProfile::is_complete) {
+            return Ok(profile.name);
+        }
+        let profile = EngineerProfile { name: "Demo Engineer".into(), team: "Stepwise demo".into() };
+        self.worker.send(StoreRequest::Command(UiCommand::SaveProfile(profile.clone())));
+        self.wait("the profile", |e| matches!(e, UiEvent::ProfileSaved(_)))?;
+        Ok(profile.name)
+    }
+
+    /// Stage: a ticket to hold the session.
+    fn create_ticket(&mut self) -> anyhow::Result<String> {
+        let fields = TicketFields {
+            title: "打印机脱机 / Printer shows offline".into(),
+            requester_name: "Zhang Min".into(),
+            department: "Finance".into(),
+            description: "The office printer shows 'Offline' since this morning.".into(),
+            ..TicketFields::default()
+        };
+        let ticket = NewTicket {
+            fields,
+            category: Category::Hardware,
+            urgency: Grade::Medium,
+            impact: Grade::Low,
+            reported_at_ms: None,
+        };
+        self.worker.send(StoreRequest::Command(UiCommand::CreateTicket(ticket)));
+        let UiEvent::TicketLoaded { detail, .. } =
+            self.wait("the new ticket", |e| matches!(e, UiEvent::TicketLoaded { created: true, .. }))?
+        else {
+            bail!("unexpected event")
+        };
+        self.ticket_id = detail.ticket.id;
+        Ok(detail.ticket.number)
+    }
+
+    /// Stage: the engineer starts a session from the ticket.
+    fn start_session(&mut self, engineer: &str) -> anyhow::Result<JoinLink> {
+        let link = self.sessions.start(self.ticket_id, engineer).context("the session did not start")?;
+        self.wait("the code", |e| matches!(e, UiEvent::Session { notice: SessionNotice::Started { .. }, .. }))?;
+        Ok(link)
+    }
+
+    /// Stage: the user types a wrong code first.
+    fn try_wrong_code(&mut self, link: &JoinLink) -> anyhow::Result<bool> {
+        let digits: String = link.code.digits().chars().map(|ch| if ch == '1' { '2' } else { '1' }).collect();
+        let wrong = JoinLink { code: JoinCode::parse(&digits).context("code")?, ..link.clone() };
+        self.user.run(AssistCommand::Join(wrong));
+        let answer = self.wait("the wrong-code answer", |e| {
+            matches!(e, UiEvent::Assist(AssistNotice::JoinFailed(_) | AssistNotice::Paired))
+        })?;
+        Ok(matches!(answer, UiEvent::Assist(AssistNotice::JoinFailed(JoinFailure::WrongCode { .. }))))
+    }
+
+    /// Stage: the right code pairs.
+    fn pair(&mut self, link: &JoinLink) -> anyhow::Result<()> {
+        self.user.run(AssistCommand::Join(link.clone()));
+        let answer =
+            self.wait("pairing", |e| matches!(e, UiEvent::Assist(AssistNotice::JoinFailed(_) | AssistNotice::Paired)))?;
+        if let UiEvent::Assist(AssistNotice::JoinFailed(failure)) = answer {
+            bail!("pairing with the right code failed: {failure:?}");
+        }
+        self.wait_engineer("the user's hello", |e| matches!(e, SessionEvent::PeerHello { .. }))
+    }
+
+    /// Stage: the user side tries to send test frames (refused unless consent is in force).
+    fn probe_frames(&mut self) {
+        for index in 0..PROBE_FRAMES {
+            self.user.send_frame(vec![u8::try_from(index).unwrap_or(0); 64]);
+        }
+    }
+
+    /// Stage: the engineer asks; the user allows through the Allow button's command.
+    fn request_and_grant_consent(&mut self, engineer: &str, ticket_number: &str) -> anyhow::Result<()> {
+        let request = ConsentRequest {
+            engineer_name: engineer.to_owned(),
+            team: "Service desk".into(),
+            ticket_number: ticket_number.to_owned(),
+            ticket_title: "Printer shows offline".into(),
+            purpose: "Check the printer queue with you".into(),
+            suggested: Scopes::default(),
+        };
+        self.sessions.act(self.ticket_id, SessionAction::RequestConsent(request));
+        self.wait_user("the consent request", |e| matches!(e, SessionEvent::ConsentRequested(_)))?;
+        self.user.run(AssistCommand::Grant(Scopes::default()));
+        self.wait_engineer("the grant", |e| matches!(e, SessionEvent::ConsentGranted(_)))
+    }
+
+    /// Stage: frames flow while consent is in force.
+    fn stream_frames(&mut self) -> anyhow::Result<()> {
+        self.probe_frames();
+        while self.frames[1] < PROBE_FRAMES as u64 {
+            self.wait("frames", |e| {
+                matches!(e, UiEvent::Session { notice: SessionNotice::Event(SessionEvent::FrameReceived { .. }), .. })
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Stage: one chat line each way.
+    fn exchange_chat(&mut self) -> anyhow::Result<()> {
+        self.user.run(AssistCommand::Chat("打印机还是显示脱机 / still offline".into()));
+        self.wait_engineer("the user's chat", |e| matches!(e, SessionEvent::Chat { .. }))?;
+        self.sessions.act(self.ticket_id, SessionAction::Chat("Thanks, I can see it. Let's check the queue.".into()));
+        self.wait_user("the engineer's chat", |e| matches!(e, SessionEvent::Chat { .. }))
+    }
+
+    /// Stage: the user pauses, then resumes sharing.
+    fn pause_and_resume(&mut self) -> anyhow::Result<()> {
+        self.user.run(AssistCommand::Pause);
+        self.wait_engineer("the pause", |e| matches!(e, SessionEvent::SharingPaused))?;
+        self.user.run(AssistCommand::Resume);
+        self.wait_engineer("the resume", |e| matches!(e, SessionEvent::SharingResumed))
+    }
+
+    /// Stage: the user stops sharing.
+    fn revoke(&mut self) -> anyhow::Result<()> {
+        self.user.run(AssistCommand::Stop);
+        self.wait_engineer("the revoke", |e| matches!(e, SessionEvent::ConsentRevoked))
+    }
+
+    /// Stage: the engineer ends the session; both sides close.
+    fn end(&mut self) -> anyhow::Result<()> {
+        self.sessions.act(self.ticket_id, SessionAction::End);
+        // The two sides report independently: wait for both, in whatever order they come.
+        let ticket = self.ticket_id;
+        let (mut user_closed, mut console_closed) = (false, false);
+        self.wait("both sides to close", |event| {
+            match event {
+                UiEvent::Assist(AssistNotice::Closed) => user_closed = true,
+                UiEvent::Session { ticket_id, notice: SessionNotice::Closed } if *ticket_id == ticket => {
+                    console_closed = true;
+                }
+                _ => {}
+            }
+            user_closed && console_closed
+        })?;
+        Ok(())
+    }
+
+    /// The session part of the ticket's timeline, read back from the store.
+    fn transcript(&self, data_dir: &Path) -> anyhow::Result<Vec<String>> {
+        let store = Store::open(data_dir)?;
+        let history = store.history(self.ticket_id)?;
+        Ok(history.into_iter().map(|entry| entry.kind).filter(|kind| !matches!(kind.as_str(), "created")).collect())
+    }
+}

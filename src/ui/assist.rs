@@ -1,0 +1,474 @@
+//! The user's "Get help" screens: enter the code (or paste the link) → see who asks and why, tick
+//! the scopes, Allow / Don't allow → while sharing, an always-on-top bar with what is granted,
+//! "Pause sharing", "Stop sharing" and the chat. Large type, plain words, English and Chinese.
+
+use egui::{RichText, Ui};
+
+use crate::protocol::{ConsentRequest, JoinCode, JoinLink, Role, Scopes, SessionEvent};
+
+use super::i18n::{Lang, Text, fill};
+use super::session_panel::{ChatLine, chat_ui, end_reason_text, scopes_text};
+use super::theme;
+
+/// What the user's screens ask for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AssistCommand {
+    /// Connect and pair.
+    Join(JoinLink),
+    /// Allow with these scopes.
+    Grant(Scopes),
+    /// Refuse.
+    Deny,
+    /// Change the scopes while sharing.
+    ChangeScopes(Scopes),
+    /// Pause sharing.
+    Pause,
+    /// Resume sharing.
+    Resume,
+    /// Withdraw consent.
+    Stop,
+    /// Send a chat line.
+    Chat(String),
+    /// Leave the session (ends it) and go back to the code screen.
+    Leave,
+    /// Load the consent receipts to show them, worded in this language.
+    LoadReceipts(Lang),
+}
+
+/// Why joining failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JoinFailure {
+    /// Wrong code.
+    WrongCode {
+        /// Attempts left.
+        attempts_left: u32,
+    },
+    /// Too many wrong attempts.
+    CodeBurned,
+    /// The code expired.
+    CodeExpired,
+    /// The code was used already.
+    CodeUsed,
+    /// The peer could not prove it is the engineer.
+    NotTheEngineer,
+    /// Could not connect; details.
+    Unreachable(String),
+}
+
+/// What the app reports to the user's screens.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AssistNotice {
+    /// Joining failed.
+    JoinFailed(JoinFailure),
+    /// Paired with the engineer.
+    Paired,
+    /// A protocol event.
+    Event(SessionEvent),
+    /// A command was refused.
+    Refused(String),
+    /// The session task is over.
+    Closed,
+    /// The receipts log, for the receipts window.
+    Receipts {
+        /// Where the log lives.
+        path: String,
+        /// One line per decision, newest last.
+        lines: Vec<String>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Screen {
+    EnterCode,
+    Connecting,
+    Waiting,
+    Consent(ConsentRequest),
+    Sharing { request: ConsentRequest, scopes: Scopes, paused: bool },
+    Finished(String),
+}
+
+/// State of the Get-help screens.
+#[derive(Debug)]
+pub struct AssistView {
+    /// Language of these screens (the user can switch).
+    pub lang: Lang,
+    screen: Screen,
+    code: String,
+    address: String,
+    link: String,
+    error: Option<String>,
+    reconnecting: bool,
+    engineer: Option<String>,
+    scopes: Scopes,
+    chat: Vec<ChatLine>,
+    draft: String,
+    receipts: Option<(String, Vec<String>)>,
+    commands: Vec<AssistCommand>,
+}
+
+impl AssistView {
+    /// The code screen, optionally pre-filled from a link.
+    pub fn new(lang: Lang, link: Option<&JoinLink>) -> Self {
+        let mut view = Self {
+            lang,
+            screen: Screen::EnterCode,
+            code: String::new(),
+            address: String::new(),
+            link: String::new(),
+            error: None,
+            reconnecting: false,
+            engineer: None,
+            scopes: Scopes::default(),
+            chat: Vec::new(),
+            draft: String::new(),
+            receipts: None,
+            commands: Vec::new(),
+        };
+        if let Some(link) = link {
+            view.link = link.to_link();
+            view.screen = Screen::Connecting;
+            view.commands.push(AssistCommand::Join(link.clone()));
+        }
+        view
+    }
+
+    /// Commands queued since the last call.
+    pub fn take_commands(&mut self) -> Vec<AssistCommand> {
+        std::mem::take(&mut self.commands)
+    }
+
+    /// Whether commands wait to be taken.
+    pub fn has_pending_commands(&self) -> bool {
+        !self.commands.is_empty()
+    }
+
+    /// Whether a session is on (closing the screens would end it).
+    pub fn in_session(&self) -> bool {
+        matches!(self.screen, Screen::Connecting | Screen::Waiting | Screen::Consent(_) | Screen::Sharing { .. })
+    }
+
+    /// Whether the screen is being shared (the sharing bar is up).
+    pub fn is_sharing(&self) -> bool {
+        matches!(self.screen, Screen::Sharing { .. })
+    }
+
+    /// Applies one notice from the app.
+    pub fn apply(&mut self, notice: AssistNotice) {
+        let lang = self.lang;
+        match notice {
+            AssistNotice::JoinFailed(failure) => {
+                self.screen = Screen::EnterCode;
+                self.error = Some(match failure {
+                    JoinFailure::WrongCode { attempts_left } => {
+                        fill(Text::CodeNotRight.get(lang), &[&attempts_left.to_string()])
+                    }
+                    JoinFailure::CodeBurned => Text::CodeBurnedUser.get(lang).to_owned(),
+                    JoinFailure::CodeExpired => Text::CodeExpiredUser.get(lang).to_owned(),
+                    JoinFailure::CodeUsed => Text::CodeUsedUser.get(lang).to_owned(),
+                    JoinFailure::NotTheEngineer => Text::NotTheEngineer.get(lang).to_owned(),
+                    JoinFailure::Unreachable(why) => fill(Text::CannotReach.get(lang), &[&why]),
+                });
+            }
+            AssistNotice::Paired => {
+                self.error = None;
+                self.screen = Screen::Waiting;
+            }
+            AssistNotice::Event(event) => self.apply_event(event),
+            AssistNotice::Refused(why) => self.error = Some(why),
+            AssistNotice::Closed => {
+                if self.in_session() {
+                    self.screen = Screen::Finished(Text::LinkClosed.get(lang).to_owned());
+                }
+            }
+            AssistNotice::Receipts { path, lines } => self.receipts = Some((path, lines)),
+        }
+    }
+
+    fn apply_event(&mut self, event: SessionEvent) {
+        let lang = self.lang;
+        match event {
+            SessionEvent::PeerHello { display_name } => self.engineer = Some(display_name),
+            SessionEvent::ConsentRequested(request) => {
+                self.scopes = request.suggested;
+                self.screen = Screen::Consent(request);
+            }
+            SessionEvent::ConsentGranted(scopes) => {
+                if let Screen::Consent(request) = &self.screen {
+                    self.screen = Screen::Sharing { request: request.clone(), scopes, paused: false };
+                }
+            }
+            SessionEvent::ConsentDenied => self.screen = Screen::Finished(Text::YouRefused.get(lang).to_owned()),
+            SessionEvent::ScopesChanged(new) => {
+                if let Screen::Sharing { scopes, .. } = &mut self.screen {
+                    *scopes = new;
+                }
+            }
+            SessionEvent::SharingPaused | SessionEvent::SharingResumed => {
+                if let Screen::Sharing { paused, .. } = &mut self.screen {
+                    *paused = matches!(event, SessionEvent::SharingPaused);
+                }
+            }
+            SessionEvent::ConsentRevoked => self.screen = Screen::Waiting,
+            SessionEvent::Chat { from, at_ms, text, .. } => {
+                self.chat.push(ChatLine { from_peer: from == Role::Engineer, at_ms, text });
+            }
+            SessionEvent::FrameReceived { .. } => {}
+            SessionEvent::Disconnected => self.reconnecting = true,
+            SessionEvent::Reconnected { .. } => {
+                self.reconnecting = false;
+                if let Screen::Consent(_) = self.screen {
+                    // A pending request is dropped on reconnect; the engineer asks again.
+                    self.screen = Screen::Waiting;
+                }
+            }
+            SessionEvent::Ended { reason, .. } => {
+                self.reconnecting = false;
+                self.screen = Screen::Finished(fill(Text::SessionOver.get(lang), &[&end_reason_text(&reason)]));
+            }
+        }
+    }
+
+    /// Draws the screens into `ui` (the whole window) and, while sharing, the sharing bar.
+    pub fn ui(&mut self, ui: &mut Ui) {
+        ui.style_mut().text_styles.iter_mut().for_each(|(_, font)| font.size *= 1.25);
+        let lang = self.lang;
+        ui.horizontal(|ui| {
+            ui.heading(RichText::new(Text::GetHelpTitle.get(lang)).strong());
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                for choice in Lang::ALL {
+                    if ui.selectable_label(self.lang == choice, choice.native_name()).clicked() {
+                        self.lang = choice;
+                    }
+                }
+                if ui.button(Text::MyReceipts.get(lang)).clicked() {
+                    self.commands.push(AssistCommand::LoadReceipts(lang));
+                }
+            });
+        });
+        ui.separator();
+        if self.reconnecting {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.colored_label(theme::WARNING, Text::LinkReconnecting.get(lang));
+            });
+        }
+        match self.screen.clone() {
+            Screen::EnterCode => self.code_ui(ui),
+            Screen::Connecting => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(Text::Connecting.get(lang));
+                });
+            }
+            Screen::Waiting => {
+                let name = self.engineer.clone().unwrap_or_default();
+                ui.label(fill(Text::ConnectedWaiting.get(lang), &[&name]));
+                self.chat_and_leave_ui(ui);
+            }
+            Screen::Consent(request) => self.consent_ui(ui, &request),
+            Screen::Sharing { request, scopes, paused } => {
+                self.sharing_summary_ui(ui, &request, scopes, paused);
+                self.chat_and_leave_ui(ui);
+                self.sharing_bar(ui.ctx(), &request, scopes, paused);
+            }
+            Screen::Finished(message) => {
+                ui.label(RichText::new(message).size(20.0));
+                if ui.button(Text::Leave.get(lang)).clicked() {
+                    self.reset();
+                }
+            }
+        }
+        self.receipts_ui(ui.ctx());
+    }
+
+    fn reset(&mut self) {
+        self.screen = Screen::EnterCode;
+        self.chat.clear();
+        self.engineer = None;
+        self.error = None;
+        self.reconnecting = false;
+    }
+
+    fn code_ui(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        ui.label(Text::GetHelpIntro.get(lang));
+        ui.add_space(12.0);
+        egui::Grid::new("assist_code_grid").num_columns(2).spacing([12.0, 10.0]).show(ui, |ui| {
+            let label = ui.label(Text::EnterCode.get(lang));
+            ui.add(egui::TextEdit::singleline(&mut self.code).hint_text("123 456 789").desired_width(220.0))
+                .labelled_by(label.id);
+            ui.end_row();
+            let label = ui.label(Text::EnterAddress.get(lang));
+            ui.add(egui::TextEdit::singleline(&mut self.address).hint_text("192.168.1.20:47000").desired_width(220.0))
+                .labelled_by(label.id);
+            ui.end_row();
+            let label = ui.label(Text::OrPasteLink.get(lang));
+            ui.add(
+                egui::TextEdit::singleline(&mut self.link)
+                    .hint_text("stepwise://192.168.1.20:47000/123456789")
+                    .desired_width(420.0),
+            )
+            .labelled_by(label.id);
+            ui.end_row();
+        });
+        ui.add_space(8.0);
+        if let Some(error) = &self.error {
+            ui.colored_label(theme::ERROR, RichText::new(error).size(18.0));
+        }
+        if ui.button(RichText::new(Text::Connect.get(lang)).size(20.0).strong()).clicked() {
+            match self.parse_target() {
+                Some(link) => {
+                    self.error = None;
+                    self.screen = Screen::Connecting;
+                    self.commands.push(AssistCommand::Join(link));
+                }
+                None => self.error = Some(Text::InvalidCodeOrAddress.get(lang).to_owned()),
+            }
+        }
+    }
+
+    /// The link typed or pasted, else the code plus the address.
+    fn parse_target(&self) -> Option<JoinLink> {
+        if !self.link.trim().is_empty() {
+            return JoinLink::parse(self.link.trim()).ok();
+        }
+        let code = JoinCode::parse(self.code.trim())?;
+        JoinLink::parse(&format!("stepwise://{}/{}", self.address.trim(), code.digits())).ok()
+    }
+
+    fn consent_ui(&mut self, ui: &mut Ui, request: &ConsentRequest) {
+        let lang = self.lang;
+        ui.add_space(8.0);
+        ui.label(
+            RichText::new(fill(Text::ConsentQuestion.get(lang), &[&request.engineer_name, &request.team]))
+                .size(24.0)
+                .strong(),
+        );
+        ui.label(
+            RichText::new(fill(Text::ConsentForTicket.get(lang), &[&request.ticket_number, &request.ticket_title]))
+                .size(18.0),
+        );
+        if !request.purpose.is_empty() {
+            ui.label(RichText::new(fill(Text::ConsentPurpose.get(lang), &[&request.purpose])).size(18.0));
+        }
+        ui.add_space(12.0);
+        ui.label(Text::ConsentChoose.get(lang));
+        ui.checkbox(&mut self.scopes.view, Text::ScopeView.get(lang));
+        ui.checkbox(&mut self.scopes.pointers, Text::ScopePointers.get(lang));
+        ui.checkbox(&mut self.scopes.record, Text::ScopeRecord.get(lang));
+        ui.add_space(12.0);
+        ui.horizontal(|ui| {
+            if ui.button(RichText::new(Text::Allow.get(lang)).size(22.0).strong()).clicked() {
+                self.commands.push(AssistCommand::Grant(self.scopes));
+            }
+            ui.add_space(24.0);
+            if ui.button(RichText::new(Text::DontAllow.get(lang)).size(22.0)).clicked() {
+                self.commands.push(AssistCommand::Deny);
+            }
+        });
+    }
+
+    fn sharing_summary_ui(&mut self, ui: &mut Ui, request: &ConsentRequest, scopes: Scopes, paused: bool) {
+        let lang = self.lang;
+        let status = if paused {
+            Text::SharingPausedNow.get(lang).to_owned()
+        } else {
+            fill(Text::SharingNow.get(lang), &[&request.engineer_name, &scopes_text(scopes, lang)])
+        };
+        ui.label(RichText::new(status).size(20.0).strong());
+        ui.add_space(6.0);
+        ui.label(RichText::new(Text::ChangeWhatIAllow.get(lang)).strong());
+        let mut edited = scopes;
+        ui.checkbox(&mut edited.view, Text::ScopeView.get(lang));
+        ui.checkbox(&mut edited.pointers, Text::ScopePointers.get(lang));
+        ui.checkbox(&mut edited.record, Text::ScopeRecord.get(lang));
+        if edited != scopes {
+            self.commands.push(AssistCommand::ChangeScopes(edited));
+        }
+    }
+
+    fn chat_and_leave_ui(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        ui.add_space(8.0);
+        let peer = self.engineer.clone().unwrap_or_else(|| Text::EngineerLabel.get(lang).to_owned());
+        let commands = &mut self.commands;
+        chat_ui(
+            ui,
+            lang,
+            "assist_chat",
+            &peer,
+            &self.chat,
+            Some((&mut self.draft, &mut |text| {
+                commands.push(AssistCommand::Chat(text));
+            })),
+        );
+        ui.add_space(8.0);
+        if ui.button(Text::Leave.get(lang)).clicked() {
+            self.commands.push(AssistCommand::Leave);
+        }
+    }
+
+    /// The always-visible bar: its own always-on-top window where the platform allows, an
+    /// embedded window otherwise.
+    fn sharing_bar(&mut self, ctx: &egui::Context, request: &ConsentRequest, scopes: Scopes, paused: bool) {
+        let lang = self.lang;
+        let builder = egui::ViewportBuilder::default()
+            .with_title(Text::SharingBarTitle.get(lang))
+            .with_always_on_top()
+            .with_inner_size([460.0, 110.0])
+            .with_resizable(false);
+        let commands = &mut self.commands;
+        ctx.show_viewport_immediate(egui::ViewportId::from_hash_of("stepwise_sharing_bar"), builder, |ui, _class| {
+            if ui.input(|input| input.viewport().close_requested()) {
+                // The bar stays while sharing: closing it is what "Stop sharing" is for.
+                ui.ctx().send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            }
+            let mut show = |ui: &mut Ui| {
+                let status = if paused {
+                    Text::SharingPausedNow.get(lang).to_owned()
+                } else {
+                    fill(Text::SharingNow.get(lang), &[&request.engineer_name, &scopes_text(scopes, lang)])
+                };
+                ui.label(RichText::new(status).strong().color(if paused { theme::WARNING } else { theme::ERROR }));
+                ui.horizontal(|ui| {
+                    let (label, command) = if paused {
+                        (Text::ResumeSharing, AssistCommand::Resume)
+                    } else {
+                        (Text::PauseSharing, AssistCommand::Pause)
+                    };
+                    if ui.button(RichText::new(label.get(lang)).size(18.0)).clicked() {
+                        commands.push(command);
+                    }
+                    if ui.button(RichText::new(Text::StopSharing.get(lang)).size(18.0).strong()).clicked() {
+                        commands.push(AssistCommand::Stop);
+                    }
+                });
+            };
+            if ui.ctx().embed_viewports() {
+                show(ui);
+            } else {
+                egui::CentralPanel::default_margins().show(ui, show);
+            }
+        });
+    }
+
+    fn receipts_ui(&mut self, ctx: &egui::Context) {
+        let lang = self.lang;
+        let Some((path, lines)) = &self.receipts else { return };
+        let mut open = true;
+        egui::Window::new(Text::MyReceipts.get(lang)).open(&mut open).default_width(560.0).show(ctx, |ui| {
+            ui.weak(fill(Text::ReceiptsFile.get(lang), &[path]));
+            if lines.is_empty() {
+                ui.label(Text::ReceiptsEmpty.get(lang));
+            }
+            egui::ScrollArea::vertical().max_height(320.0).show(ui, |ui| {
+                for line in lines.iter().rev() {
+                    ui.label(line);
+                }
+            });
+        });
+        if !open {
+            self.receipts = None;
+        }
+    }
+}

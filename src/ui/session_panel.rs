@@ -1,0 +1,471 @@
+//! The engineer's remote-session panel in the ticket view: code and link with copy buttons, the
+//! link and consent state live, the consent request, chat and "End session". One console can
+//! hold sessions for several tickets; each ticket has its own [`RemoteSessionView`].
+
+use egui::{RichText, Ui};
+
+use crate::protocol::{ConsentRequest, ConsentState, EndReason, Role, Scopes, SessionEvent};
+use crate::store::{HistoryEntry, event_kind};
+
+use super::command::UiCommand;
+use super::i18n::{Lang, Text, fill};
+use super::{theme, widgets};
+
+/// What the engineer asks of a running session.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SessionAction {
+    /// Ask the user for consent.
+    RequestConsent(ConsentRequest),
+    /// Send a chat line.
+    Chat(String),
+    /// End the session.
+    End,
+}
+
+/// What the app reports about one engineer-side session.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SessionNotice {
+    /// Listening: what to tell the user.
+    Started {
+        /// `stepwise://HOST:PORT/CODE`.
+        link: String,
+        /// The code grouped for reading aloud.
+        code: String,
+        /// `HOST:PORT`.
+        address: String,
+        /// When the code stops working, unix ms.
+        expires_at_ms: i64,
+    },
+    /// The session could not start; the text says why.
+    StartFailed(String),
+    /// A wrong code was tried.
+    PairingFailed {
+        /// Attempts left.
+        attempts_left: u32,
+    },
+    /// The code was burned.
+    CodeBurned,
+    /// The code expired.
+    CodeExpired,
+    /// The user joined.
+    Paired,
+    /// A protocol event (never screen data).
+    Event(SessionEvent),
+    /// A command was refused.
+    Refused(String),
+    /// The session task is over.
+    Closed,
+}
+
+/// Where the link stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkPhase {
+    /// Binding the endpoint.
+    Starting,
+    /// Code issued, nobody joined yet.
+    Waiting,
+    /// Paired and connected.
+    Connected,
+    /// Connection lost, waiting for it to come back.
+    Reconnecting,
+    /// Over; nothing more happens. The text says why.
+    Over(String),
+}
+
+/// One chat line as shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChatLine {
+    /// Whether the other side wrote it.
+    pub from_peer: bool,
+    /// When it was written, unix ms.
+    pub at_ms: i64,
+    /// The text.
+    pub text: String,
+}
+
+/// The panel's state for one ticket.
+#[derive(Clone, Debug)]
+pub struct RemoteSessionView {
+    /// Link state.
+    pub phase: LinkPhase,
+    /// Join link.
+    pub link: String,
+    /// Join code, grouped.
+    pub code: String,
+    /// Listening address.
+    pub address: String,
+    /// Code expiry, unix ms.
+    pub expires_at_ms: i64,
+    /// The user's name once joined.
+    pub peer_name: Option<String>,
+    /// Consent as the engineer side knows it.
+    pub consent: ConsentState,
+    /// Chat so far.
+    pub chat: Vec<ChatLine>,
+    /// The last problem to show (wrong code, refused command…).
+    pub problem: Option<String>,
+    /// Screen updates received while consent was in force.
+    pub frames_received: u64,
+    purpose: String,
+    draft: String,
+}
+
+impl RemoteSessionView {
+    /// A session being started.
+    pub fn starting() -> Self {
+        Self {
+            phase: LinkPhase::Starting,
+            link: String::new(),
+            code: String::new(),
+            address: String::new(),
+            expires_at_ms: 0,
+            peer_name: None,
+            consent: ConsentState::NotRequested,
+            chat: Vec::new(),
+            problem: None,
+            frames_received: 0,
+            purpose: String::new(),
+            draft: String::new(),
+        }
+    }
+
+    /// Whether the session still runs (or is starting).
+    pub fn is_running(&self) -> bool {
+        !matches!(self.phase, LinkPhase::Over(_))
+    }
+
+    /// Applies one notice from the app.
+    pub fn apply(&mut self, notice: SessionNotice, lang: Lang) {
+        match notice {
+            SessionNotice::Started { link, code, address, expires_at_ms } => {
+                self.phase = LinkPhase::Waiting;
+                (self.link, self.code, self.address, self.expires_at_ms) = (link, code, address, expires_at_ms);
+            }
+            SessionNotice::StartFailed(why) => self.phase = LinkPhase::Over(why),
+            SessionNotice::PairingFailed { attempts_left } => {
+                self.problem = Some(fill(Text::WrongCodeAttempt.get(lang), &[&attempts_left.to_string()]));
+            }
+            SessionNotice::CodeBurned => self.phase = LinkPhase::Over(Text::CodeBurnedNotice.get(lang).to_owned()),
+            SessionNotice::CodeExpired => self.phase = LinkPhase::Over(Text::CodeExpiredNotice.get(lang).to_owned()),
+            SessionNotice::Paired => {
+                self.phase = LinkPhase::Connected;
+                self.problem = None;
+            }
+            SessionNotice::Event(event) => self.apply_event(event),
+            SessionNotice::Refused(why) => self.problem = Some(why),
+            SessionNotice::Closed => {
+                if self.is_running() {
+                    self.phase = LinkPhase::Over(Text::LinkClosed.get(lang).to_owned());
+                }
+            }
+        }
+    }
+
+    fn apply_event(&mut self, event: SessionEvent) {
+        match event {
+            SessionEvent::PeerHello { display_name } => self.peer_name = Some(display_name),
+            SessionEvent::ConsentRequested(request) => self.consent = ConsentState::Requested(request),
+            SessionEvent::ConsentGranted(scopes) => self.consent = ConsentState::Granted { scopes, paused: false },
+            SessionEvent::ConsentDenied => self.consent = ConsentState::Denied,
+            SessionEvent::ScopesChanged(new) => {
+                if let ConsentState::Granted { scopes, .. } = &mut self.consent {
+                    *scopes = new;
+                }
+            }
+            SessionEvent::SharingPaused | SessionEvent::SharingResumed => {
+                if let ConsentState::Granted { paused, .. } = &mut self.consent {
+                    *paused = matches!(event, SessionEvent::SharingPaused);
+                }
+            }
+            SessionEvent::ConsentRevoked => self.consent = ConsentState::Revoked,
+            SessionEvent::Chat { from, at_ms, text, .. } => {
+                self.chat.push(ChatLine { from_peer: from == Role::User, at_ms, text });
+            }
+            SessionEvent::FrameReceived { .. } => self.frames_received += 1,
+            SessionEvent::Disconnected => self.phase = LinkPhase::Reconnecting,
+            SessionEvent::Reconnected { .. } => {
+                self.phase = LinkPhase::Connected;
+                if matches!(self.consent, ConsentState::Requested(_)) {
+                    self.consent = ConsentState::NotRequested;
+                }
+            }
+            SessionEvent::Ended { reason, .. } => {
+                if matches!(self.consent, ConsentState::Granted { .. } | ConsentState::Requested(_)) {
+                    self.consent = ConsentState::Revoked;
+                }
+                self.phase = LinkPhase::Over(end_reason_text(&reason));
+            }
+        }
+    }
+}
+
+/// Plain words for why a session ended (shown to both sides).
+pub fn end_reason_text(reason: &EndReason) -> String {
+    match reason {
+        EndReason::EngineerEnded => "the engineer ended it".into(),
+        EndReason::UserStopped => "the user stopped it".into(),
+        EndReason::Timeout => "no answer for 30 seconds".into(),
+        EndReason::ReconnectWindowExpired => "the connection did not come back within 60 seconds".into(),
+        EndReason::ProtocolViolation(why) => format!("protocol error: {why}"),
+        EndReason::IncompatibleVersion { peer } => format!("the other side runs protocol version {peer}"),
+    }
+}
+
+/// The scopes as words: "See my screen, Show pointers…".
+pub fn scopes_text(scopes: Scopes, lang: Lang) -> String {
+    let mut parts = Vec::new();
+    if scopes.view {
+        parts.push(Text::ScopeView.get(lang));
+    }
+    if scopes.pointers {
+        parts.push(Text::ScopePointers.get(lang));
+    }
+    if scopes.record {
+        parts.push(Text::ScopeRecord.get(lang));
+    }
+    if parts.is_empty() { Text::ScopesNone.get(lang).to_owned() } else { parts.join(" · ") }
+}
+
+/// What the panel needs to know about the ticket and the engineer.
+pub struct PanelContext<'a> {
+    /// Ticket id.
+    pub ticket_id: i64,
+    /// Ticket number.
+    pub ticket_number: &'a str,
+    /// Ticket title.
+    pub ticket_title: &'a str,
+    /// Engineer's name.
+    pub engineer_name: &'a str,
+    /// Engineer's team.
+    pub team: &'a str,
+    /// Now, unix ms.
+    pub now_ms: i64,
+}
+
+/// Draws the panel for the ticket in `context`; `session` is its state, if a session was started.
+pub fn session_panel_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    context: &PanelContext<'_>,
+    session: Option<&mut RemoteSessionView>,
+    commands: &mut Vec<UiCommand>,
+) {
+    let ticket_id = context.ticket_id;
+    let Some(session) = session else {
+        ui.weak(Text::StartSessionHint.get(lang));
+        if ui.button(RichText::new(Text::StartRemoteSession.get(lang)).strong()).clicked() {
+            commands.push(UiCommand::StartSession { ticket_id });
+        }
+        return;
+    };
+    match session.phase.clone() {
+        LinkPhase::Starting => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(Text::Connecting.get(lang));
+            });
+        }
+        LinkPhase::Waiting => {
+            code_ui(ui, lang, session, context.now_ms);
+            ui.label(Text::LinkWaiting.get(lang));
+        }
+        LinkPhase::Connected => {
+            ui.colored_label(
+                theme::SUCCESS,
+                fill(Text::LinkConnected.get(lang), &[session.peer_name.as_deref().unwrap_or("…")]),
+            );
+        }
+        LinkPhase::Reconnecting => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.colored_label(theme::WARNING, Text::LinkReconnecting.get(lang));
+            });
+        }
+        LinkPhase::Over(why) => {
+            ui.label(fill(Text::LinkEnded.get(lang), &[&why]));
+        }
+    }
+    if let Some(problem) = &session.problem {
+        ui.colored_label(theme::ERROR, problem);
+    }
+    if matches!(session.phase, LinkPhase::Connected | LinkPhase::Reconnecting) {
+        ui.add_space(4.0);
+        consent_ui(ui, lang, context, session, commands);
+        ui.add_space(4.0);
+        let peer = session.peer_name.clone().unwrap_or_default();
+        chat_ui(
+            ui,
+            lang,
+            "engineer_chat",
+            &peer,
+            &session.chat,
+            Some((&mut session.draft, &mut |text| {
+                commands.push(UiCommand::Session { ticket_id, action: SessionAction::Chat(text) });
+            })),
+        );
+    } else if !session.chat.is_empty() {
+        chat_ui(ui, lang, "engineer_chat", session.peer_name.as_deref().unwrap_or(""), &session.chat, None);
+    }
+    ui.add_space(4.0);
+    if session.is_running() {
+        if ui.button(Text::EndSession.get(lang)).clicked() {
+            commands.push(UiCommand::Session { ticket_id, action: SessionAction::End });
+        }
+    } else if ui.button(Text::StartNewSession.get(lang)).clicked() {
+        commands.push(UiCommand::StartSession { ticket_id });
+    }
+}
+
+fn code_ui(ui: &mut Ui, lang: Lang, session: &RemoteSessionView, now_ms: i64) {
+    egui::Grid::new("join_code_grid").num_columns(3).spacing([8.0, 6.0]).show(ui, |ui| {
+        ui.label(Text::JoinCodeLabel.get(lang));
+        ui.label(RichText::new(&session.code).monospace().size(26.0).strong());
+        if ui.button(Text::Copy.get(lang)).on_hover_text(Text::JoinCodeLabel.get(lang)).clicked() {
+            ui.ctx().copy_text(session.code.replace(' ', ""));
+        }
+        ui.end_row();
+        ui.label(Text::AddressLabel.get(lang));
+        ui.label(RichText::new(&session.address).monospace());
+        ui.label("");
+        ui.end_row();
+        ui.label(Text::JoinLinkLabel.get(lang));
+        ui.label(RichText::new(&session.link).monospace());
+        if ui.button(Text::Copy.get(lang)).on_hover_text(Text::JoinLinkLabel.get(lang)).clicked() {
+            ui.ctx().copy_text(session.link.clone());
+        }
+        ui.end_row();
+    });
+    let left_ms = (session.expires_at_ms - now_ms).max(0);
+    ui.weak(fill(Text::CodeExpiresIn.get(lang), &[&widgets::format_duration_ms(left_ms)]));
+    ui.weak(Text::TellUserCode.get(lang));
+}
+
+fn consent_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    context: &PanelContext<'_>,
+    session: &mut RemoteSessionView,
+    commands: &mut Vec<UiCommand>,
+) {
+    let state = match &session.consent {
+        ConsentState::NotRequested => Text::ConsentNotRequested.get(lang).to_owned(),
+        ConsentState::Requested(_) => Text::ConsentWaiting.get(lang).to_owned(),
+        ConsentState::Granted { scopes, paused: false } => {
+            fill(Text::ConsentGrantedLive.get(lang), &[&scopes_text(*scopes, lang)])
+        }
+        ConsentState::Granted { scopes, paused: true } => {
+            fill(Text::ConsentGrantedPaused.get(lang), &[&scopes_text(*scopes, lang)])
+        }
+        ConsentState::Denied => Text::ConsentDeniedState.get(lang).to_owned(),
+        ConsentState::Revoked => Text::ConsentRevokedState.get(lang).to_owned(),
+    };
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(Text::ConsentLabel.get(lang)).strong());
+        ui.label(state);
+    });
+    let can_ask = session.phase == LinkPhase::Connected
+        && matches!(session.consent, ConsentState::NotRequested | ConsentState::Denied | ConsentState::Revoked);
+    if can_ask {
+        let label = ui.label(Text::PurposeLabel.get(lang));
+        ui.add(
+            egui::TextEdit::singleline(&mut session.purpose)
+                .hint_text(Text::PurposeHint.get(lang))
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(label.id);
+        if ui.button(Text::AskConsent.get(lang)).clicked() {
+            let request = ConsentRequest {
+                engineer_name: context.engineer_name.to_owned(),
+                team: context.team.to_owned(),
+                ticket_number: context.ticket_number.to_owned(),
+                ticket_title: context.ticket_title.chars().take(240).collect(),
+                purpose: session.purpose.trim().chars().take(1_000).collect(),
+                suggested: Scopes::default(),
+            };
+            commands.push(UiCommand::Session {
+                ticket_id: context.ticket_id,
+                action: SessionAction::RequestConsent(request),
+            });
+        }
+    }
+}
+
+/// A chat transcript with, when `input` is given, a line to type and a Send button.
+pub fn chat_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    id_salt: &str,
+    peer_name: &str,
+    lines: &[ChatLine],
+    input: Option<(&mut String, &mut dyn FnMut(String))>,
+) {
+    ui.label(RichText::new(Text::ChatLabel.get(lang)).strong());
+    egui::ScrollArea::vertical().id_salt(id_salt).max_height(160.0).stick_to_bottom(true).show(ui, |ui| {
+        for line in lines {
+            ui.horizontal_wrapped(|ui| {
+                ui.weak(widgets::format_clock(line.at_ms));
+                let who = if line.from_peer { peer_name } else { Text::YouSaid.get(lang) };
+                ui.label(RichText::new(who).strong());
+                ui.label(&line.text);
+            });
+        }
+    });
+    let Some((draft, send)) = input else { return };
+    ui.horizontal(|ui| {
+        let response = ui.add(
+            egui::TextEdit::singleline(draft)
+                .hint_text(Text::ChatHint.get(lang))
+                .desired_width(ui.available_width() - 80.0),
+        );
+        let entered = response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
+        if (ui.button(Text::Send.get(lang)).clicked() || entered) && !draft.trim().is_empty() {
+            send(draft.trim().to_owned());
+            draft.clear();
+        }
+    });
+}
+
+fn payload_scopes(entry: &HistoryEntry, key: &str) -> Scopes {
+    let scopes = entry.payload.get(key);
+    let flag = |name: &str| scopes.and_then(|s| s.get(name)).and_then(|v| v.as_bool()).unwrap_or(false);
+    Scopes { view: flag("view"), pointers: flag("pointers"), record: flag("record") }
+}
+
+/// One line for a session-transcript timeline entry; `None` for kinds that are not the session's.
+pub fn describe_session_event(kind: &str, entry: &HistoryEntry, lang: Lang) -> Option<String> {
+    let text = |key: &str| entry.payload.get(key).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+    let number = |key: &str| entry.payload.get(key).and_then(|v| v.as_i64()).unwrap_or(0);
+    Some(match kind {
+        event_kind::SESSION_STARTED => Text::EvSessionStarted.get(lang).to_owned(),
+        event_kind::PAIRING_SUCCEEDED => Text::EvPairingSucceeded.get(lang).to_owned(),
+        event_kind::PAIRING_FAILED => match text("reason").as_str() {
+            "code_burned" => Text::EvCodeBurned.get(lang).to_owned(),
+            "code_expired" => Text::EvCodeExpired.get(lang).to_owned(),
+            _ => fill(Text::EvWrongCode.get(lang), &[&number("attempts_left").to_string()]),
+        },
+        event_kind::CONSENT_REQUESTED => fill(Text::EvConsentRequested.get(lang), &[&text("purpose")]),
+        event_kind::CONSENT_GRANTED => {
+            fill(Text::EvConsentGranted.get(lang), &[&scopes_text(payload_scopes(entry, "scopes"), lang)])
+        }
+        event_kind::CONSENT_DENIED => Text::EvConsentDenied.get(lang).to_owned(),
+        event_kind::SCOPES_CHANGED => {
+            fill(Text::EvScopesChanged.get(lang), &[&scopes_text(payload_scopes(entry, "scopes"), lang)])
+        }
+        event_kind::SHARING_PAUSED => Text::EvSharingPaused.get(lang).to_owned(),
+        event_kind::SHARING_RESUMED => Text::EvSharingResumed.get(lang).to_owned(),
+        event_kind::CONSENT_REVOKED => Text::EvConsentRevoked.get(lang).to_owned(),
+        event_kind::CHAT => fill(Text::EvChat.get(lang), &[&text("text")]),
+        event_kind::DISCONNECTED => Text::EvDisconnected.get(lang).to_owned(),
+        event_kind::RECONNECTED => {
+            let seconds = format!("{:.1}", number("gap_ms") as f64 / 1_000.0);
+            fill(Text::EvReconnected.get(lang), &[&seconds])
+        }
+        event_kind::SESSION_ENDED => {
+            let detail = text("detail");
+            let reason = text("reason").replace('_', " ");
+            let why = if detail.is_empty() { reason } else { format!("{reason} ({detail})") };
+            fill(Text::EvSessionEnded.get(lang), &[&why])
+        }
+        _ => return None,
+    })
+}

@@ -1,0 +1,52 @@
+//! `stepwise demo --headless`: the scripted session over loopback QUIC leaves its transcript in
+//! the store, and the export carries it under the transcript's event names.
+
+use stepwise::app::demo::run_headless_demo;
+use stepwise::store::{ExportFormat, Store};
+
+#[test]
+fn the_scripted_session_pairs_gates_frames_and_records_the_transcript() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let report = run_headless_demo(dir.path(), runtime.handle().clone()).expect("the demo runs");
+    assert_eq!(report.pairing, "ok");
+    assert!(report.wrong_code_rejected);
+    assert_eq!(report.frames_before_consent, 0);
+    assert_eq!(report.frames_after_revoke, 0);
+    assert_eq!(report.frames_received, 3, "frames flow while consent is in force");
+    assert_eq!(report.chat_lines, 2);
+    assert_eq!(
+        report.transcript,
+        [
+            "session_started",
+            "pairing_failed",
+            "pairing_succeeded",
+            "consent_requested",
+            "consent_granted",
+            "chat",
+            "chat",
+            "sharing_paused",
+            "sharing_resumed",
+            "consent_revoked",
+            "session_ended",
+        ]
+    );
+
+    let store = Store::open(dir.path()).unwrap();
+    let export = dir.path().join("export.json");
+    store.export_to_path(ExportFormat::Json, &export, stepwise::store::now_ms()).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&export).unwrap()).unwrap();
+    let ticket = &json["tickets"][0];
+    assert_eq!(ticket["number"], report.ticket_number.as_str());
+    let history = ticket["history"].as_array().unwrap();
+    let granted = history.iter().find(|entry| entry["kind"] == "consent_granted").unwrap();
+    assert_eq!(granted["payload"]["scopes"]["view"], true);
+    assert_eq!(granted["payload"]["scopes"]["record"], false);
+    let ended = history.iter().find(|entry| entry["kind"] == "session_ended").unwrap();
+    assert_eq!(ended["payload"]["reason"], "engineer_ended");
+    let seqs: Vec<i64> = history.iter().map(|entry| entry["seq"].as_i64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|pair| pair[1] == pair[0] + 1), "sequence numbers are consecutive: {seqs:?}");
+    // The user's own receipts sit next to the store.
+    let receipts = std::fs::read_to_string(dir.path().join("consent-receipts.jsonl")).unwrap();
+    assert_eq!(receipts.lines().count(), 4, "granted, paused, resumed, revoked");
+}

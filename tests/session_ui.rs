@@ -1,0 +1,232 @@
+//! Remote sessions through the accessibility tree: the engineer starts a session from a ticket,
+//! the user joins in the real Get-help window with the link, unticks a scope and allows; the
+//! panel and the timeline follow live. Also the consent screen on its own, in Chinese.
+
+mod support;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use stepwise::app::assist::AssistApp;
+use stepwise::protocol::{ConsentRequest, Scopes, SessionEvent};
+use stepwise::store::{Category, EngineerProfile, Grade, NewTicket, Store, TicketFields};
+use stepwise::transport::TransportSettings;
+use stepwise::ui::session_panel::LinkPhase;
+use stepwise::ui::{AssistCommand, AssistNotice, AssistView, Lang};
+use support::{console, runtime, settle, type_into};
+
+fn seed(dir: &Path) -> (i64, String) {
+    let mut store = Store::open(dir).unwrap();
+    store.set_engineer_profile(&EngineerProfile { name: "Li Wei".into(), team: "Service desk".into() }).unwrap();
+    let fields = TicketFields {
+        title: "打印机脱机".into(),
+        requester_name: "Zhang Min".into(),
+        description: "The printer shows offline".into(),
+        ..TicketFields::default()
+    };
+    let new = NewTicket {
+        fields,
+        category: Category::Hardware,
+        urgency: Grade::High,
+        impact: Grade::Low,
+        reported_at_ms: None,
+    };
+    let ticket = store.create_ticket(&new, "Li Wei", support::T0).unwrap();
+    (ticket.id, ticket.number)
+}
+
+type AssistHarness = Harness<'static, AssistApp>;
+
+fn assist_window(data_dir: &Path) -> AssistHarness {
+    let data_dir = data_dir.to_path_buf();
+    Harness::builder()
+        .with_size(egui::vec2(760.0, 620.0))
+        .with_max_steps(32)
+        .with_context_setup(|ctx| {
+            ctx.add_font_provider(Arc::new(
+                egui_system_font_provider::SystemFontProvider::new().with_locale(Some("zh-Hans")),
+            ));
+        })
+        .build_eframe(move |cc| {
+            AssistApp::new(&cc.egui_ctx, runtime(), &data_dir, Lang::En, None, TransportSettings::default())
+        })
+}
+
+fn settle_assist(harness: &mut AssistHarness, what: &str, done: impl Fn(&AssistHarness) -> bool) {
+    for _ in 0..1_000 {
+        let _ = harness.try_run();
+        if done(harness) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+#[test]
+fn engineer_starts_a_session_and_the_user_allows_with_a_scope_unticked() {
+    let console_dir = tempfile::tempdir().unwrap();
+    let user_dir = tempfile::tempdir().unwrap();
+    let (ticket_id, number) = seed(console_dir.path());
+    let mut desk = console(console_dir.path(), Lang::En);
+    settle(&mut desk, "ticket listed", |h| h.state().desk().listed_count() == Some(1));
+    desk.get_by_role_and_label(Role::Button, &format!("{number} 打印机脱机")).click();
+    settle(&mut desk, "ticket opened", |h| h.state().desk().open_ticket_number() == Some(number.as_str()));
+
+    desk.get_by_label("Start remote session").click();
+    settle(&mut desk, "code shown", |h| {
+        h.state().desk().session(ticket_id).is_some_and(|s| s.phase == LinkPhase::Waiting)
+    });
+    let link = desk.state().desk().session(ticket_id).unwrap().link.clone();
+    let code = desk.state().desk().session(ticket_id).unwrap().code.clone();
+    assert!(link.starts_with("stepwise://127.0.0.1:"), "{link}");
+    assert_eq!(code.len(), 11, "three groups of three digits: {code}");
+    desk.get_by_label(&code);
+    desk.get_by_label(&link);
+    desk.get_by_label("Remote session started (code issued)");
+
+    // The user pastes the link into the Get-help window.
+    let mut user = assist_window(user_dir.path());
+    user.run();
+    type_into_assist(&mut user, "…or paste the link", &link);
+    user.get_by_label("Connect").click();
+    settle_assist(&mut user, "connected", |h| {
+        h.query_by_label_contains("Waiting for the engineer's request").is_some()
+    });
+    settle(&mut desk, "user joined", |h| h.query_by_label(&format!("Connected to {}", user_name())).is_some());
+
+    type_into(&mut desk, "Why you need to see the screen", "Check the printer queue with you");
+    desk.get_by_label("Ask for consent").click();
+    settle(&mut desk, "request sent", |h| h.query_by_label("Waiting for the user's answer…").is_some());
+
+    settle_assist(&mut user, "consent screen", |h| {
+        h.query_by_label("Li Wei from Service desk wants to see your screen").is_some()
+    });
+    user.get_by_label(&format!("For ticket {number}: 打印机脱机"));
+    user.get_by_label("Reason: Check the printer queue with you");
+    user.get_by_label("Show pointers and arrows on my screen").click();
+    user.run();
+    user.get_by_label("Allow").click();
+    settle_assist(&mut user, "sharing bar", |h| h.query_by_label("Stop sharing").is_some());
+
+    settle(&mut desk, "grant shown", |h| h.query_by_label("Granted, live: See my screen").is_some());
+    settle(&mut desk, "grant in the timeline", |h| h.query_by_label("Consent granted: See my screen").is_some());
+
+    user.get_by_label("Pause sharing").click();
+    let _ = user.try_run();
+    settle(&mut desk, "pause shown", |h| h.query_by_label("Granted, paused by the user: See my screen").is_some());
+    user.get_by_label("Stop sharing").click();
+    let _ = user.try_run();
+    settle(&mut desk, "revoke shown in the panel and the timeline", |h| {
+        h.query_all_by_label("The user withdrew consent").count() == 2
+    });
+
+    desk.get_by_label("End session").click();
+    settle(&mut desk, "ended", |h| h.query_by_label("Start a new session").is_some());
+    desk.get_by_label("Session ended: the engineer ended it");
+    desk.get_by_label("Session ended: engineer ended");
+    settle_assist(&mut user, "user sees the end", |h| h.query_by_label_contains("The session is over").is_some());
+
+    // The transcript is in the store, in order.
+    let store = Store::open(console_dir.path()).unwrap();
+    let kinds: Vec<String> = store.history(ticket_id).unwrap().into_iter().map(|entry| entry.kind).collect();
+    let expected = [
+        "created",
+        "session_started",
+        "pairing_succeeded",
+        "consent_requested",
+        "consent_granted",
+        "sharing_paused",
+        "consent_revoked",
+        "session_ended",
+    ];
+    assert_eq!(kinds, expected);
+    // The user's own receipt of the decisions.
+    let receipts = std::fs::read_to_string(user_dir.path().join("consent-receipts.jsonl")).unwrap();
+    assert_eq!(receipts.lines().count(), 3, "granted, paused, revoked: {receipts}");
+    assert!(receipts.lines().next().unwrap().contains(r#""pointers":false"#));
+}
+
+fn user_name() -> String {
+    stepwise::app::assist::user_display_name()
+}
+
+fn type_into_assist(harness: &mut AssistHarness, label: &str, text: &str) {
+    harness.get_by_label(label).focus();
+    harness.run();
+    harness.get_by_label(label).type_text(text);
+    harness.run();
+}
+
+fn request() -> ConsentRequest {
+    ConsentRequest {
+        engineer_name: "李伟".into(),
+        team: "IT 服务台".into(),
+        ticket_number: "T-20261127-0003".into(),
+        ticket_title: "邮箱已满".into(),
+        purpose: "清理邮箱".into(),
+        suggested: Scopes::default(),
+    }
+}
+
+#[test]
+fn consent_screen_in_chinese_allows_only_what_is_ticked() {
+    let mut view = AssistView::new(Lang::Zh, None);
+    view.apply(AssistNotice::Paired);
+    view.apply(AssistNotice::Event(SessionEvent::PeerHello { display_name: "李伟".into() }));
+    view.apply(AssistNotice::Event(SessionEvent::ConsentRequested(request())));
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(760.0, 620.0))
+        .with_context_setup(|ctx| {
+            ctx.add_font_provider(Arc::new(
+                egui_system_font_provider::SystemFontProvider::new().with_locale(Some("zh-Hans")),
+            ));
+        })
+        .build_ui_state(|ui, view: &mut AssistView| view.ui(ui), view);
+    harness.run();
+    harness.get_by_label("李伟（IT 服务台）想查看您的屏幕");
+    harness.get_by_label("原因：清理邮箱");
+    // Recording is off by default; untick the arrows too, leaving only "see my screen".
+    harness.get_by_label("在我的屏幕上显示指示箭头").click();
+    harness.run();
+    harness.get_by_label("允许").click();
+    harness.run();
+    let commands = harness.state_mut().take_commands();
+    assert_eq!(commands, vec![AssistCommand::Grant(Scopes { view: true, pointers: false, record: false })]);
+
+    // Once granted, the sharing bar offers pause and stop.
+    harness.state_mut().apply(AssistNotice::Event(SessionEvent::ConsentGranted(Scopes {
+        view: true,
+        pointers: false,
+        record: false,
+    })));
+    harness.run();
+    harness.get_by_label("暂停共享").click();
+    harness.run();
+    harness.get_by_label("停止共享").click();
+    harness.run();
+    assert_eq!(harness.state_mut().take_commands(), vec![AssistCommand::Pause, AssistCommand::Stop]);
+}
+
+#[test]
+fn a_wrong_code_is_explained_in_plain_words() {
+    let mut view = AssistView::new(Lang::En, None);
+    view.apply(AssistNotice::JoinFailed(stepwise::ui::JoinFailure::WrongCode { attempts_left: 2 }));
+    let mut harness = Harness::builder()
+        .with_context_setup(|ctx| {
+            ctx.add_font_provider(Arc::new(
+                egui_system_font_provider::SystemFontProvider::new().with_locale(Some("zh-Hans")),
+            ));
+        })
+        .build_ui_state(|ui, view: &mut AssistView| view.ui(ui), view);
+    harness.run();
+    harness.get_by_label("That code is not right. Check the digits and try again (2 attempts left).");
+    // A malformed entry is caught before any connection.
+    harness.get_by_label("Connect").click();
+    harness.run();
+    harness.get_by_label("Enter the 9-digit code and the address, or paste the whole link.");
+    assert!(harness.state_mut().take_commands().is_empty());
+}
