@@ -115,6 +115,11 @@ fn engineer_starts_a_session_and_the_user_allows_with_a_scope_unticked() {
     settle(&mut desk, "grant shown", |h| h.query_by_label("Granted, live: See my screen").is_some());
     settle(&mut desk, "grant in the timeline", |h| h.query_by_label("Consent granted: See my screen").is_some());
 
+    type_into(&mut desk, "Chat", "Thanks, I can see it now");
+    desk.get_by_label("Send").click();
+    settle(&mut desk, "chat in the timeline", |h| h.query_by_label("Chat: Thanks, I can see it now").is_some());
+    settle_assist(&mut user, "chat on the user's side", |h| h.query_by_label("Thanks, I can see it now").is_some());
+
     user.get_by_label("Pause sharing").click();
     let _ = user.try_run();
     settle(&mut desk, "pause shown", |h| h.query_by_label("Granted, paused by the user: See my screen").is_some());
@@ -139,6 +144,7 @@ fn engineer_starts_a_session_and_the_user_allows_with_a_scope_unticked() {
         "pairing_succeeded",
         "consent_requested",
         "consent_granted",
+        "chat",
         "sharing_paused",
         "consent_revoked",
         "session_ended",

@@ -130,7 +130,9 @@ impl eframe::App for ConsoleApp {
         for command in self.desk.take_commands() {
             self.run(ctx, command);
         }
-        ctx.request_repaint_after(IDLE_REPAINT);
+        // A waiting code counts down by the second; otherwise SLA clocks move by the minute.
+        let wake = if self.desk.has_running_session() { Duration::from_secs(1) } else { IDLE_REPAINT };
+        ctx.request_repaint_after(wake);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {

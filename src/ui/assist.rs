@@ -353,9 +353,7 @@ impl AssistView {
         }
         ui.add_space(12.0);
         ui.label(Text::ConsentChoose.get(lang));
-        ui.checkbox(&mut self.scopes.view, Text::ScopeView.get(lang));
-        ui.checkbox(&mut self.scopes.pointers, Text::ScopePointers.get(lang));
-        ui.checkbox(&mut self.scopes.record, Text::ScopeRecord.get(lang));
+        scope_checkboxes(ui, lang, &mut self.scopes);
         ui.add_space(12.0);
         ui.horizontal(|ui| {
             if ui.button(RichText::new(Text::Allow.get(lang)).size(22.0).strong()).clicked() {
@@ -379,9 +377,7 @@ impl AssistView {
         ui.add_space(6.0);
         ui.label(RichText::new(Text::ChangeWhatIAllow.get(lang)).strong());
         let mut edited = scopes;
-        ui.checkbox(&mut edited.view, Text::ScopeView.get(lang));
-        ui.checkbox(&mut edited.pointers, Text::ScopePointers.get(lang));
-        ui.checkbox(&mut edited.record, Text::ScopeRecord.get(lang));
+        scope_checkboxes(ui, lang, &mut edited);
         if edited != scopes {
             self.commands.push(AssistCommand::ChangeScopes(edited));
         }
@@ -415,7 +411,7 @@ impl AssistView {
         let builder = egui::ViewportBuilder::default()
             .with_title(Text::SharingBarTitle.get(lang))
             .with_always_on_top()
-            .with_inner_size([460.0, 110.0])
+            .with_inner_size([620.0, 120.0])
             .with_resizable(false);
         let commands = &mut self.commands;
         ctx.show_viewport_immediate(egui::ViewportId::from_hash_of("stepwise_sharing_bar"), builder, |ui, _class| {
@@ -471,4 +467,12 @@ impl AssistView {
             self.receipts = None;
         }
     }
+}
+
+/// The three scopes as large checkboxes.
+fn scope_checkboxes(ui: &mut Ui, lang: Lang, scopes: &mut Scopes) {
+    let big = |text: Text| RichText::new(text.get(lang)).size(19.0);
+    ui.checkbox(&mut scopes.view, big(Text::ScopeView));
+    ui.checkbox(&mut scopes.pointers, big(Text::ScopePointers));
+    ui.checkbox(&mut scopes.record, big(Text::ScopeRecord));
 }

@@ -121,6 +121,11 @@ impl DeskState {
         self.sessions.get(&ticket_id)
     }
 
+    /// Whether any remote session is starting, waiting or live (its panel has clocks to move).
+    pub fn has_running_session(&self) -> bool {
+        self.sessions.values().any(RemoteSessionView::is_running)
+    }
+
     /// Whether the Get-help screens are showing.
     pub fn is_assisting(&self) -> bool {
         self.assist.is_some()

@@ -399,7 +399,7 @@ pub fn chat_ui(
     lines: &[ChatLine],
     input: Option<(&mut String, &mut dyn FnMut(String))>,
 ) {
-    ui.label(RichText::new(Text::ChatLabel.get(lang)).strong());
+    let heading = ui.label(RichText::new(Text::ChatLabel.get(lang)).strong());
     egui::ScrollArea::vertical().id_salt(id_salt).max_height(160.0).stick_to_bottom(true).show(ui, |ui| {
         for line in lines {
             ui.horizontal_wrapped(|ui| {
@@ -412,11 +412,13 @@ pub fn chat_ui(
     });
     let Some((draft, send)) = input else { return };
     ui.horizontal(|ui| {
-        let response = ui.add(
-            egui::TextEdit::singleline(draft)
-                .hint_text(Text::ChatHint.get(lang))
-                .desired_width(ui.available_width() - 80.0),
-        );
+        let response = ui
+            .add(
+                egui::TextEdit::singleline(draft)
+                    .hint_text(Text::ChatHint.get(lang))
+                    .desired_width(ui.available_width() - 80.0),
+            )
+            .labelled_by(heading.id);
         let entered = response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
         if (ui.button(Text::Send.get(lang)).clicked() || entered) && !draft.trim().is_empty() {
             send(draft.trim().to_owned());
