@@ -58,6 +58,14 @@ impl Pair {
                 }
                 progressed = true;
             }
+            // Screen updates travel on their own streams; here they share the simulated link.
+            while let Some((seq, data)) = self.user.poll_frame() {
+                if self.link_up {
+                    let message = Message::Frame { seq, data };
+                    self.to_engineer.push_back((self.now_ms + self.latency_ms, encode_frame(&message).unwrap()));
+                }
+                progressed = true;
+            }
             let next_arrival =
                 self.to_user.front().map(|m| m.0).into_iter().chain(self.to_engineer.front().map(|m| m.0)).min();
             if let Some(at) = next_arrival {

@@ -179,7 +179,9 @@ pub enum Message {
     End(EndReason),
     /// Liveness.
     Heartbeat,
-    /// User → engineer: screen data (encoded by the codec layer).
+    /// Engineer → user: send a full screen update next (the viewer lost state).
+    KeyframeRequest,
+    /// User → engineer: screen data (encoded by the codec layer). Sent on its own stream.
     Frame {
         /// Sequence number.
         seq: u64,

@@ -76,6 +76,8 @@ pub enum SessionEvent {
         /// The encoded update.
         data: Vec<u8>,
     },
+    /// The viewer lost track of the screen: the next update must be a keyframe (user side).
+    KeyframeRequested,
     /// The connection dropped; the session may resume.
     Disconnected,
     /// The connection is back.
@@ -124,6 +126,7 @@ pub struct Session {
     next_chat_id: u64,
     frames_dropped: u64,
     outbox: VecDeque<Message>,
+    frames_out: VecDeque<(u64, Vec<u8>)>,
     events: VecDeque<SessionEvent>,
 }
 
@@ -143,6 +146,7 @@ impl Session {
             next_chat_id: 1,
             frames_dropped: 0,
             outbox: VecDeque::new(),
+            frames_out: VecDeque::new(),
             events: VecDeque::new(),
         };
         let display_name: String = display_name.chars().take(super::message::MAX_NAME_CHARS).collect();
@@ -209,6 +213,16 @@ impl Session {
         let message = self.outbox.pop_front()?;
         self.last_sent_ms = now_ms;
         Some(message)
+    }
+
+    /// The next screen update to send (user side), on its own stream. Updates queued while
+    /// consent was in force are discarded the moment it stops (pause, revoke, drop, end).
+    pub fn poll_frame(&mut self) -> Option<(u64, Vec<u8>)> {
+        if !self.screen_allowed() {
+            self.frames_out.clear();
+            return None;
+        }
+        self.frames_out.pop_front()
     }
 
     /// The next event for the UI and the transcript.
@@ -318,6 +332,11 @@ impl Session {
                     Role::User => Role::Engineer,
                 };
                 self.events.push_back(SessionEvent::Chat { from, id, at_ms, text });
+            }
+            Message::KeyframeRequest if role == Role::User => {
+                if self.screen_allowed() {
+                    self.events.push_back(SessionEvent::KeyframeRequested);
+                }
             }
             Message::End(reason) => self.finish(reason, true, false),
             Message::Heartbeat => {}
@@ -507,7 +526,16 @@ impl Session {
         if !self.screen_allowed() {
             return Err(CommandError::NotNow("consent to view the screen is not in force"));
         }
-        self.outbox.push_back(Message::Frame { seq, data });
+        self.frames_out.push_back((seq, data));
+        Ok(())
+    }
+
+    /// Engineer: ask for a full screen update (the viewer lost state). Ignored outside consent.
+    pub fn request_keyframe(&mut self) -> Result<(), CommandError> {
+        self.require(Role::Engineer)?;
+        if self.screen_allowed() {
+            self.outbox.push_back(Message::KeyframeRequest);
+        }
         Ok(())
     }
 
@@ -556,5 +584,6 @@ fn message_name(message: &Message) -> &'static str {
         Message::End(_) => "end",
         Message::Heartbeat => "heartbeat",
         Message::Frame { .. } => "screen data",
+        Message::KeyframeRequest => "a keyframe request",
     }
 }

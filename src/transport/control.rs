@@ -63,6 +63,11 @@ impl ControlStream {
         }
     }
 
+    /// Sets the send priority (higher goes first; screen streams use 0).
+    pub fn set_priority(&self, priority: i32) -> Result<(), TransportError> {
+        self.send.set_priority(priority).map_err(|err| TransportError::ConnectionLost(err.to_string()))
+    }
+
     /// Finishes the sending side (the peer sees the end of the stream).
     pub fn finish(&mut self) {
         let _ = self.send.finish();

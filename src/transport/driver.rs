@@ -1,15 +1,16 @@
 //! The loop shared by both roles: protocol [`Session`] ⇄ control stream, commands from the app,
 //! timers, and the reconnect phase after a drop. One tokio task per session runs it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
-use crate::protocol::{Message, Session};
+use crate::protocol::{Message, Role, Session, SessionEvent};
 
 use super::control::{ControlStream, Inbound};
-use super::{EventSink, SessionCommand, TransportEvent, unix_now_ms};
+use super::{EventSink, LinkStatus, MAX_FRAME_BYTES, SessionCommand, TransportEvent, unix_now_ms};
 
 /// How long the side that said "end" waits for the peer to close before closing itself.
 const END_LINGER: Duration = Duration::from_secs(2);
@@ -45,7 +46,11 @@ pub(super) struct Driver {
     pub sink: EventSink,
     pub reconnect_window: Duration,
     pub next_frame_seq: u64,
+    pub status: Arc<LinkStatus>,
 }
+
+/// Bytes of the header of a frame stream: the update's sequence number.
+const FRAME_HEADER_BYTES: usize = 8;
 
 enum Step {
     Continue,
@@ -60,12 +65,15 @@ impl Driver {
                 Step::Continue => break,
                 Step::Lost { outage } => {
                     self.session.handle_disconnect(unix_now_ms());
+                    self.status.set_screen_allowed(false);
                     self.emit_events();
                     reconnect.on_disconnect();
                     match self.wait_for_reconnect(&mut reconnect, outage).await {
                         Some(resumed) => {
                             live = resumed;
                             self.session.handle_reconnect(unix_now_ms());
+                            // The viewer may have missed updates: start the screen afresh.
+                            self.status.want_keyframe();
                             self.emit_events();
                         }
                         None => break,
@@ -74,12 +82,17 @@ impl Driver {
             }
         }
         reconnect.on_end();
+        self.status.set_screen_allowed(false);
         self.emit_events();
         (self.sink)(TransportEvent::Closed);
     }
 
     fn emit_events(&mut self) {
+        self.status.set_screen_allowed(self.session.screen_allowed());
         while let Some(event) = self.session.poll_event() {
+            if event == SessionEvent::KeyframeRequested {
+                self.status.want_keyframe();
+            }
             (self.sink)(TransportEvent::Session(event));
         }
     }
@@ -90,11 +103,46 @@ impl Driver {
                 return false;
             }
         }
+        while let Some((seq, data)) = self.session.poll_frame() {
+            self.send_frame_stream(&live.connection, seq, data);
+        }
         true
+    }
+
+    /// One unidirectional stream per screen update, below the control stream's priority; it
+    /// counts as in flight until the peer has acknowledged all of it.
+    fn send_frame_stream(&self, connection: &quinn::Connection, seq: u64, data: Vec<u8>) {
+        let connection = connection.clone();
+        let status = self.status.clone();
+        status.frame_started();
+        tokio::spawn(async move {
+            let sent = async {
+                let mut stream = connection.open_uni().await.ok()?;
+                stream.write_all(&seq.to_be_bytes()).await.ok()?;
+                stream.write_all(&data).await.ok()?;
+                stream.finish().ok()?;
+                stream.stopped().await.ok()
+            };
+            let _ = sent.await;
+            status.frame_done();
+        });
     }
 
     /// Connected phase: returns when the session ended (`Continue` means "done") or the link broke.
     async fn run_connected(&mut self, live: &mut Live) -> Step {
+        let _ = live.control.set_priority(1);
+        let (frames_tx, mut frames) = mpsc::channel::<(u64, Vec<u8>)>(4);
+        // The engineer reads screen updates in stream order (each one applies on the last).
+        let reader = (self.session.role() == Role::Engineer)
+            .then(|| tokio::spawn(read_frame_streams(live.connection.clone(), frames_tx)));
+        let step = self.connected_loop(live, &mut frames).await;
+        if let Some(reader) = reader {
+            reader.abort();
+        }
+        step
+    }
+
+    async fn connected_loop(&mut self, live: &mut Live, frames: &mut mpsc::Receiver<(u64, Vec<u8>)>) -> Step {
         loop {
             let flushed = self.flush(live).await;
             self.emit_events();
@@ -105,8 +153,12 @@ impl Driver {
             if !flushed {
                 return Step::Lost { outage: Duration::ZERO };
             }
+            self.status.update_path(&live.connection);
             let wake_at = self.session.poll_timeout().map(instant_for_unix_ms);
             tokio::select! {
+                Some((seq, data)) = frames.recv() => {
+                    self.session.handle_message(unix_now_ms(), Message::Frame { seq, data });
+                }
                 inbound = live.control.read::<Message>() => match inbound {
                     Inbound::Message(message) => self.session.handle_message(unix_now_ms(), message),
                     Inbound::Invalid(error) => self.session.handle_decode_error(&error),
@@ -172,6 +224,7 @@ impl Driver {
             SessionCommand::Resume => self.session.resume(),
             SessionCommand::Revoke => self.session.revoke(),
             SessionCommand::Chat(text) => self.session.send_chat(now_ms, &text).map(|_| ()),
+            SessionCommand::RequestKeyframe => self.session.request_keyframe(),
             SessionCommand::SendFrame(data) => {
                 // Outside consent the frame never leaves: that is the point, not an error.
                 if !self.session.screen_allowed() {
@@ -201,6 +254,20 @@ impl Driver {
 
     fn ended_by_peer(&self) -> bool {
         self.session.ended_by_peer()
+    }
+}
+
+/// Reads the peer's frame streams one after the other, in the order they were opened.
+async fn read_frame_streams(connection: quinn::Connection, frames: mpsc::Sender<(u64, Vec<u8>)>) {
+    while let Ok(mut stream) = connection.accept_uni().await {
+        let Ok(bytes) = stream.read_to_end(MAX_FRAME_BYTES + FRAME_HEADER_BYTES).await else {
+            // A reset or oversized stream: skip it; the decoder will ask for a keyframe.
+            continue;
+        };
+        let Some((header, data)) = bytes.split_first_chunk::<FRAME_HEADER_BYTES>() else { continue };
+        if frames.send((u64::from_be_bytes(*header), data.to_vec())).await.is_err() {
+            return;
+        }
     }
 }
 

@@ -85,7 +85,9 @@ pub fn host_session(
         accept_loop(endpoint.clone(), gate.clone(), handovers_tx, sink.clone(), settings.clone())
             .instrument(span.clone()),
     );
-    let task = HostTask { endpoint, gate, handovers, commands, sink, settings, display_name: request.display_name };
+    let status = handle.status().clone();
+    let task =
+        HostTask { endpoint, gate, handovers, commands, sink, settings, display_name: request.display_name, status };
     runtime.spawn(task.run().instrument(span));
     Ok(HostedSession { handle, link, local_addr, code_expires_at_ms })
 }
@@ -298,6 +300,7 @@ struct HostTask {
     sink: EventSink,
     settings: TransportSettings,
     display_name: String,
+    status: Arc<super::LinkStatus>,
 }
 
 impl HostTask {
@@ -340,6 +343,7 @@ impl HostTask {
             sink: self.sink,
             reconnect_window: self.settings.reconnect_window,
             next_frame_seq: 0,
+            status: self.status,
         };
         let reconnect = HostReconnect { gate: self.gate, handovers: self.handovers, endpoint: self.endpoint };
         driver.run(live, reconnect).await;

@@ -72,7 +72,8 @@ pub async fn join_session(
     let session = Session::new(Role::User, display_name, super::unix_now_ms());
     let reconnect_window = settings.reconnect_window;
     let reconnect = UserReconnect { endpoint, address, pin, session_id, key, settings };
-    let driver = Driver { session, commands, sink, reconnect_window, next_frame_seq: 0 };
+    let status = handle.status().clone();
+    let driver = Driver { session, commands, sink, reconnect_window, next_frame_seq: 0, status };
     tokio::spawn(driver.run(live, reconnect).instrument(tracing::info_span!("join_session", %address)));
     Ok(handle)
 }

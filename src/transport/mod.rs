@@ -9,6 +9,7 @@ mod control;
 mod driver;
 mod host;
 mod join;
+mod status;
 pub mod tls;
 
 use std::sync::Arc;
@@ -21,6 +22,10 @@ use crate::protocol::{ConsentRequest, JoinLink, Scopes, SessionEvent};
 pub use control::{ControlStream, Inbound};
 pub use host::{HostRequest, HostedSession, host_session, local_ip};
 pub use join::{JoinError, join_session};
+pub use status::LinkStatus;
+
+/// Largest screen update accepted on a frame stream.
+pub const MAX_FRAME_BYTES: usize = 32 * 1024 * 1024;
 
 /// Timing of the link. Defaults follow the product rules; tests shorten them.
 #[derive(Clone, Debug)]
@@ -89,8 +94,10 @@ pub enum SessionCommand {
     Revoke,
     /// Either: send a chat line.
     Chat(String),
-    /// User: send encoded screen data (refused unless the view scope is in force).
+    /// User: send encoded screen data on its own stream (dropped unless the view scope is in force).
     SendFrame(Vec<u8>),
+    /// Engineer: the viewer lost state; ask for a keyframe.
+    RequestKeyframe,
     /// Either: end the session.
     End,
     /// Drop the connection as a network failure would, and stay away for `outage` before
@@ -130,12 +137,18 @@ pub type EventSink = Arc<dyn Fn(TransportEvent) + Send + Sync>;
 #[derive(Clone, Debug)]
 pub struct SessionHandle {
     commands: mpsc::UnboundedSender<SessionCommand>,
+    status: Arc<LinkStatus>,
 }
 
 impl SessionHandle {
     fn new() -> (Self, mpsc::UnboundedReceiver<SessionCommand>) {
         let (commands, inbox) = mpsc::unbounded_channel();
-        (Self { commands }, inbox)
+        (Self { commands, status: Arc::new(LinkStatus::default()) }, inbox)
+    }
+
+    /// Live figures of the link (screen gate, frames in flight, path).
+    pub fn status(&self) -> &Arc<LinkStatus> {
+        &self.status
     }
 
     /// Queues a command; `false` when the session task is already gone.

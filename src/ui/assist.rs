@@ -212,7 +212,7 @@ impl AssistView {
             SessionEvent::Chat { from, at_ms, text, .. } => {
                 self.chat.push(ChatLine { from_peer: from == Role::Engineer, at_ms, text });
             }
-            SessionEvent::FrameReceived { .. } => {}
+            SessionEvent::FrameReceived { .. } | SessionEvent::KeyframeRequested => {}
             SessionEvent::Disconnected => self.reconnecting = true,
             SessionEvent::Reconnected { .. } => {
                 self.reconnecting = false;

@@ -182,6 +182,7 @@ impl RemoteSessionView {
                 self.chat.push(ChatLine { from_peer: from == Role::User, at_ms, text });
             }
             SessionEvent::FrameReceived { .. } => self.frames_received += 1,
+            SessionEvent::KeyframeRequested => {}
             SessionEvent::Disconnected => self.phase = LinkPhase::Reconnecting,
             SessionEvent::Reconnected { .. } => {
                 self.phase = LinkPhase::Connected;

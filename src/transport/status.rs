@@ -1,0 +1,85 @@
+//! What the capture loop and the viewer need to know about a live link, shared without locks:
+//! whether screen data may flow, how many updates are in flight, whether a keyframe is wanted,
+//! and the path figures from quinn.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+/// Live figures of one session link. The session task writes; anyone may read.
+#[derive(Debug, Default)]
+pub struct LinkStatus {
+    screen_allowed: AtomicBool,
+    frames_in_flight: AtomicUsize,
+    keyframe_wanted: AtomicBool,
+    rtt_ms: AtomicU64,
+    congestion_window_bytes: AtomicU64,
+    lost_packets: AtomicU64,
+    frames_sent: AtomicU64,
+}
+
+impl LinkStatus {
+    /// Whether consent with the view scope is in force and the link is up (user side: capture
+    /// only while this holds).
+    pub fn screen_allowed(&self) -> bool {
+        self.screen_allowed.load(Ordering::Acquire)
+    }
+
+    /// Closes the gate at once (the user clicked pause or stop), before the session task has
+    /// processed the command, so no further frame is captured.
+    pub fn close_screen_gate(&self) {
+        self.screen_allowed.store(false, Ordering::Release);
+    }
+
+    pub(super) fn set_screen_allowed(&self, allowed: bool) {
+        self.screen_allowed.store(allowed, Ordering::Release);
+    }
+
+    /// Screen updates sent but not yet acknowledged by the peer.
+    pub fn frames_in_flight(&self) -> usize {
+        self.frames_in_flight.load(Ordering::Acquire)
+    }
+
+    pub(super) fn frame_started(&self) {
+        self.frames_in_flight.fetch_add(1, Ordering::AcqRel);
+        self.frames_sent.fetch_add(1, Ordering::AcqRel);
+    }
+
+    pub(super) fn frame_done(&self) {
+        let _ = self.frames_in_flight.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| Some(n.saturating_sub(1)));
+    }
+
+    /// Screen updates sent so far.
+    pub fn frames_sent(&self) -> u64 {
+        self.frames_sent.load(Ordering::Acquire)
+    }
+
+    /// Takes a pending keyframe request (the viewer lost state, or the link was re-established).
+    pub fn take_keyframe_request(&self) -> bool {
+        self.keyframe_wanted.swap(false, Ordering::AcqRel)
+    }
+
+    pub(super) fn want_keyframe(&self) {
+        self.keyframe_wanted.store(true, Ordering::Release);
+    }
+
+    /// Smoothed round-trip time, ms.
+    pub fn rtt_ms(&self) -> u64 {
+        self.rtt_ms.load(Ordering::Acquire)
+    }
+
+    /// Congestion window, bytes.
+    pub fn congestion_window_bytes(&self) -> u64 {
+        self.congestion_window_bytes.load(Ordering::Acquire)
+    }
+
+    /// Packets lost so far on the path.
+    pub fn lost_packets(&self) -> u64 {
+        self.lost_packets.load(Ordering::Acquire)
+    }
+
+    pub(super) fn update_path(&self, connection: &quinn::Connection) {
+        let stats = connection.stats();
+        self.rtt_ms.store(u64::try_from(stats.path.rtt.as_millis()).unwrap_or(u64::MAX), Ordering::Release);
+        self.congestion_window_bytes.store(stats.path.cwnd, Ordering::Release);
+        self.lost_packets.store(stats.path.lost_packets, Ordering::Release);
+    }
+}
