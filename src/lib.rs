@@ -5,6 +5,7 @@
 //! See `ARCHITECTURE.md`.
 
 pub mod app;
+pub mod capture;
 pub mod protocol;
 pub mod store;
 pub mod transport;

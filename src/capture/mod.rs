@@ -1,0 +1,132 @@
+//! Screen sources for sharing: a live X11 screen (MIT-SHM grabs driven by DAMAGE), and a folder
+//! of numbered PNG frames (demo, tests, benchmarks). Sources only produce pixels; when to capture
+//! is decided above (only while consent with the view scope is in force). Private regions the
+//! user marked are blanked here, before any encoder sees the pixels.
+
+pub mod folder;
+pub mod x11;
+
+pub use folder::FrameFolderSource;
+
+/// One captured image: RGBA8, row-major, stride = width * 4.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScreenImage {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Pixels.
+    pub rgba: Vec<u8>,
+}
+
+/// A rectangle in screen pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PixelRect {
+    /// Left edge.
+    pub x: u32,
+    /// Top edge.
+    pub y: u32,
+    /// Width.
+    pub width: u32,
+    /// Height.
+    pub height: u32,
+}
+
+/// Why a source cannot deliver.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CaptureError {
+    /// This platform or session has no supported capture (e.g. Wayland without X11).
+    #[error("screen capture is not available here: {0}")]
+    Unavailable(String),
+    /// Capturing failed.
+    #[error("screen capture failed: {0}")]
+    Failed(String),
+}
+
+/// Something that produces screen images. Kept small so Desktop Duplication (Windows) and
+/// ScreenCaptureKit (macOS) sources fit the same shape.
+pub trait ScreenSource: Send {
+    /// What the user is told is being shared ("Screen 1 (1920×1080)", "Frame folder …").
+    fn label(&self) -> String;
+    /// Size of the images, pixels.
+    fn size(&self) -> (u32, u32);
+    /// The next image if anything changed since the last one; `Ok(None)` when nothing did.
+    fn capture(&mut self) -> Result<Option<ScreenImage>, CaptureError>;
+}
+
+/// Paints the private regions black, clipped to the image. Runs before encoding.
+pub fn blank_regions(image: &mut ScreenImage, regions: &[PixelRect]) {
+    let stride = image.width as usize * 4;
+    for region in regions {
+        let x_end = region.x.saturating_add(region.width).min(image.width) as usize;
+        let y_end = region.y.saturating_add(region.height).min(image.height) as usize;
+        let (x_start, y_start) = (region.x as usize, region.y as usize);
+        if x_start >= x_end || y_start >= y_end {
+            continue;
+        }
+        for y in y_start..y_end {
+            let row = &mut image.rgba[y * stride + x_start * 4..y * stride + x_end * 4];
+            for pixel in row.chunks_exact_mut(4) {
+                pixel.copy_from_slice(&[0, 0, 0, 255]);
+            }
+        }
+    }
+}
+
+/// Which source to share.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SourceChoice {
+    /// The live screen; monitor index (0 = first) on X11.
+    Screen {
+        /// Monitor index.
+        monitor: usize,
+    },
+    /// Replay a folder of numbered PNG frames at `fps`.
+    FrameFolder {
+        /// The folder.
+        dir: std::path::PathBuf,
+        /// Frames per second.
+        fps: u32,
+    },
+}
+
+/// Opens the chosen source.
+pub fn open_source(choice: &SourceChoice) -> Result<Box<dyn ScreenSource>, CaptureError> {
+    match choice {
+        SourceChoice::Screen { monitor } => Ok(Box::new(x11::X11Source::open(*monitor)?)),
+        SourceChoice::FrameFolder { dir, fps } => Ok(Box::new(FrameFolderSource::open(dir, *fps, true)?)),
+    }
+}
+
+/// Whether the live screen can be captured here, and if not, why (shown on the consent screen).
+pub fn screen_capture_support() -> Result<(), CaptureError> {
+    x11::probe()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_regions_are_blanked_and_clipped() {
+        let mut image = ScreenImage { width: 4, height: 3, rgba: vec![200; 4 * 3 * 4] };
+        blank_regions(&mut image, &[PixelRect { x: 2, y: 1, width: 10, height: 10 }]);
+        for y in 0..3 {
+            for x in 0..4 {
+                let pixel = &image.rgba[(y * 4 + x) * 4..(y * 4 + x) * 4 + 4];
+                let private = x >= 2 && y >= 1;
+                assert_eq!(pixel == [0, 0, 0, 255], private, "pixel {x},{y}");
+            }
+        }
+    }
+
+    #[test]
+    fn empty_or_outside_regions_change_nothing() {
+        let mut image = ScreenImage { width: 2, height: 2, rgba: vec![9; 16] };
+        blank_regions(
+            &mut image,
+            &[PixelRect { x: 5, y: 0, width: 3, height: 3 }, PixelRect { x: 0, y: 0, width: 0, height: 2 }],
+        );
+        assert_eq!(image.rgba, vec![9; 16]);
+    }
+}

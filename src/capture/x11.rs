@@ -1,0 +1,193 @@
+//! The live screen on X11: grabs through MIT-SHM (≈ 0.5 ms for 1080p), only when the DAMAGE
+//! extension reported a change, for one monitor (RandR) or the whole root window.
+
+use x11rb::connection::{Connection, RequestConnection as _};
+use x11rb::protocol::Event;
+use x11rb::protocol::damage::{self, ConnectionExt as _};
+use x11rb::protocol::randr::ConnectionExt as _;
+use x11rb::protocol::shm::{self, ConnectionExt as _};
+use x11rb::protocol::xproto::{self, ImageFormat};
+use x11rb::rust_connection::RustConnection;
+
+use super::{CaptureError, PixelRect, ScreenImage, ScreenSource};
+
+fn failed(err: impl std::fmt::Display) -> CaptureError {
+    CaptureError::Failed(err.to_string())
+}
+
+/// Whether an X11 display with MIT-SHM and DAMAGE is reachable.
+pub fn probe() -> Result<(), CaptureError> {
+    if std::env::var_os("DISPLAY").is_none() {
+        let wayland = std::env::var_os("WAYLAND_DISPLAY").is_some();
+        return Err(CaptureError::Unavailable(if wayland {
+            "this is a Wayland session without X11; Wayland screen sharing is not supported yet".into()
+        } else {
+            "no X11 display (DISPLAY is not set)".into()
+        }));
+    }
+    let (connection, _) = RustConnection::connect(None).map_err(|err| CaptureError::Unavailable(err.to_string()))?;
+    for name in [shm::X11_EXTENSION_NAME, damage::X11_EXTENSION_NAME] {
+        let present =
+            connection.extension_information(name).map_err(|err| CaptureError::Unavailable(err.to_string()))?.is_some();
+        if !present {
+            return Err(CaptureError::Unavailable(format!("the X server lacks the {name} extension")));
+        }
+    }
+    Ok(())
+}
+
+/// A shared-memory segment attached to this process and the X server.
+struct SharedSegment {
+    address: *mut libc::c_void,
+    size_bytes: usize,
+}
+
+// The segment is only touched by the thread owning the source.
+unsafe impl Send for SharedSegment {}
+
+impl SharedSegment {
+    fn new(size_bytes: usize) -> Result<(Self, i32), CaptureError> {
+        // SAFETY: plain System V shared memory calls; results are checked before use.
+        unsafe {
+            let id = libc::shmget(libc::IPC_PRIVATE, size_bytes, libc::IPC_CREAT | 0o600);
+            if id < 0 {
+                return Err(failed(format!("shmget: {}", std::io::Error::last_os_error())));
+            }
+            let address = libc::shmat(id, std::ptr::null(), 0);
+            if address as isize == -1 {
+                libc::shmctl(id, libc::IPC_RMID, std::ptr::null_mut());
+                return Err(failed(format!("shmat: {}", std::io::Error::last_os_error())));
+            }
+            Ok((Self { address, size_bytes }, id))
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: the mapping is `size_bytes` long and lives as long as `self`.
+        unsafe { std::slice::from_raw_parts(self.address as *const u8, self.size_bytes) }
+    }
+}
+
+impl Drop for SharedSegment {
+    fn drop(&mut self) {
+        // SAFETY: detaching the mapping made in `new`.
+        unsafe {
+            libc::shmdt(self.address);
+        }
+    }
+}
+
+/// One monitor (or the whole screen) of an X11 display.
+pub struct X11Source {
+    connection: RustConnection,
+    root: xproto::Window,
+    area: PixelRect,
+    segment: SharedSegment,
+    segment_id: shm::Seg,
+    damage_id: damage::Damage,
+    damaged: bool,
+    label: String,
+}
+
+impl X11Source {
+    /// Opens monitor `monitor` (0 = first; past the last, the whole screen).
+    pub fn open(monitor: usize) -> Result<Self, CaptureError> {
+        probe()?;
+        let (connection, screen_number) =
+            RustConnection::connect(None).map_err(|err| CaptureError::Unavailable(err.to_string()))?;
+        let screen = connection.setup().roots.get(screen_number).ok_or_else(|| failed("no such X screen"))?;
+        let root = screen.root;
+        let whole =
+            PixelRect { x: 0, y: 0, width: screen.width_in_pixels.into(), height: screen.height_in_pixels.into() };
+        let monitors = connection.randr_get_monitors(root, true).ok().and_then(|cookie| cookie.reply().ok());
+        let (area, label) = match monitors.as_ref().and_then(|reply| reply.monitors.get(monitor)) {
+            Some(info) => {
+                let x = u32::try_from(info.x).unwrap_or(0);
+                let y = u32::try_from(info.y).unwrap_or(0);
+                let area = PixelRect { x, y, width: info.width.into(), height: info.height.into() };
+                (area, format!("Screen {} ({}×{})", monitor + 1, info.width, info.height))
+            }
+            None => (whole, format!("Whole screen ({}×{})", whole.width, whole.height)),
+        };
+        let size_bytes = area.width as usize * area.height as usize * 4;
+        let (segment, system_id) = SharedSegment::new(size_bytes)?;
+        let segment_id = connection.generate_id().map_err(failed)?;
+        let attached =
+            connection.shm_attach(segment_id, u32::try_from(system_id).unwrap_or(0), false).map_err(failed)?;
+        attached.check().map_err(failed)?;
+        // SAFETY: both sides are attached; marking for removal frees it once both detach.
+        unsafe {
+            libc::shmctl(system_id, libc::IPC_RMID, std::ptr::null_mut());
+        }
+        connection.damage_query_version(1, 1).map_err(failed)?.reply().map_err(failed)?;
+        let damage_id = connection.generate_id().map_err(failed)?;
+        connection.damage_create(damage_id, root, damage::ReportLevel::NON_EMPTY).map_err(failed)?;
+        connection.flush().map_err(failed)?;
+        Ok(Self { connection, root, area, segment, segment_id, damage_id, damaged: true, label })
+    }
+
+    fn drain_damage(&mut self) -> Result<(), CaptureError> {
+        while let Some(event) = self.connection.poll_for_event().map_err(failed)? {
+            if let Event::DamageNotify(notify) = event {
+                let area = notify.area;
+                let touches = i64::from(area.x) < i64::from(self.area.x) + i64::from(self.area.width)
+                    && i64::from(area.x) + i64::from(area.width) > i64::from(self.area.x)
+                    && i64::from(area.y) < i64::from(self.area.y) + i64::from(self.area.height)
+                    && i64::from(area.y) + i64::from(area.height) > i64::from(self.area.y);
+                self.damaged |= touches;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ScreenSource for X11Source {
+    fn label(&self) -> String {
+        self.label.clone()
+    }
+
+    fn size(&self) -> (u32, u32) {
+        (self.area.width, self.area.height)
+    }
+
+    fn capture(&mut self) -> Result<Option<ScreenImage>, CaptureError> {
+        self.drain_damage()?;
+        if !self.damaged {
+            return Ok(None);
+        }
+        self.damaged = false;
+        self.connection.damage_subtract(self.damage_id, x11rb::NONE, x11rb::NONE).map_err(failed)?;
+        let narrow = |value: u32| i16::try_from(value).map_err(|_| failed("screen too large"));
+        let short = |value: u32| u16::try_from(value).map_err(|_| failed("screen too large"));
+        self.connection
+            .shm_get_image(
+                self.root,
+                narrow(self.area.x)?,
+                narrow(self.area.y)?,
+                short(self.area.width)?,
+                short(self.area.height)?,
+                !0,
+                ImageFormat::Z_PIXMAP.into(),
+                self.segment_id,
+                0,
+            )
+            .map_err(failed)?
+            .reply()
+            .map_err(failed)?;
+        // X gives BGRX on little-endian 24/32-bit visuals; turn it into RGBA.
+        let mut rgba = self.segment.bytes().to_vec();
+        for pixel in rgba.chunks_exact_mut(4) {
+            pixel.swap(0, 2);
+            pixel[3] = 255;
+        }
+        Ok(Some(ScreenImage { width: self.area.width, height: self.area.height, rgba }))
+    }
+}
+
+impl Drop for X11Source {
+    fn drop(&mut self) {
+        let _ = self.connection.damage_destroy(self.damage_id);
+        let _ = self.connection.shm_detach(self.segment_id);
+        let _ = self.connection.flush();
+    }
+}
