@@ -15,6 +15,7 @@ use stepwise::app::console::ConsoleOptions;
 use stepwise::app::demo::run_headless_demo;
 use stepwise::app::sessions::ListenConfig;
 use stepwise::app::{ConsoleApp, system_lang};
+use stepwise::capture::SourceChoice;
 use stepwise::protocol::JoinLink;
 use stepwise::store::{Store, now_ms};
 use stepwise::transport::TransportSettings;
@@ -30,9 +31,12 @@ fn main() -> ExitCode {
         ListenConfig { port: cli.session_port, advertised_host: cli.advertise.clone(), ..ListenConfig::default() };
     let result = match cli.command {
         None => with_runtime(|runtime| run_console(&data_dir, runtime, listen)),
-        Some(Command::Assist { link }) => with_runtime(|runtime| run_assist(&data_dir, runtime, link.as_deref())),
-        Some(Command::Demo { headless: true, json }) => with_runtime(|runtime| {
-            let report = run_headless_demo(&data_dir, runtime)?;
+        Some(Command::Assist { link, frames, monitor }) => {
+            let source = share_source(frames, monitor);
+            with_runtime(|runtime| run_assist(&data_dir, runtime, link.as_deref(), source))
+        }
+        Some(Command::Demo { headless: true, json, frames }) => with_runtime(|runtime| {
+            let report = run_headless_demo(&data_dir, runtime, frames)?;
             if json {
                 println!("{}", serde_json::to_string(&report).context("cannot print the report")?);
             } else {
@@ -45,6 +49,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Tickets { action }) => run_tickets(&data_dir, action),
         Some(Command::Bench { target: BenchCommand::Store { tickets, json } }) => run_bench(&data_dir, tickets, json),
+        Some(Command::Bench { target: BenchCommand::Codec { corpus, json } }) => run_codec_bench_cli(&corpus, json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -68,7 +73,20 @@ fn with_runtime(run: impl FnOnce(tokio::runtime::Handle) -> anyhow::Result<()>) 
     result
 }
 
-fn run_assist(data_dir: &Path, runtime: tokio::runtime::Handle, link: Option<&str>) -> anyhow::Result<()> {
+/// What "Get help" shares: a frame folder if given, else the chosen monitor.
+fn share_source(frames: Option<std::path::PathBuf>, monitor: usize) -> SourceChoice {
+    match frames {
+        Some(dir) => SourceChoice::FrameFolder { dir, fps: 10 },
+        None => SourceChoice::Screen { monitor: monitor.saturating_sub(1) },
+    }
+}
+
+fn run_assist(
+    data_dir: &Path,
+    runtime: tokio::runtime::Handle,
+    link: Option<&str>,
+    source: SourceChoice,
+) -> anyhow::Result<()> {
     let link = match link {
         Some(text) => Some(JoinLink::parse(text).map_err(|err| anyhow::anyhow!("{err}: {text}"))?),
         None => None,
@@ -87,8 +105,15 @@ fn run_assist(data_dir: &Path, runtime: tokio::runtime::Handle, link: Option<&st
         "stepwise-assist",
         options,
         Box::new(move |cc| {
-            let app =
-                AssistApp::new(&cc.egui_ctx, runtime, &data_dir, system_lang(), link, TransportSettings::default());
+            let app = AssistApp::new(
+                &cc.egui_ctx,
+                runtime,
+                &data_dir,
+                system_lang(),
+                link,
+                TransportSettings::default(),
+                source,
+            );
             Ok(Box::new(app))
         }),
     )
@@ -110,8 +135,13 @@ fn run_console(data_dir: &Path, runtime: tokio::runtime::Handle, listen: ListenC
         "stepwise",
         options,
         Box::new(move |cc| {
-            let options =
-                ConsoleOptions { system_lang: system_lang(), runtime, listen, transport: TransportSettings::default() };
+            let options = ConsoleOptions {
+                system_lang: system_lang(),
+                runtime,
+                listen,
+                transport: TransportSettings::default(),
+                share_source: SourceChoice::Screen { monitor: 0 },
+            };
             Ok(Box::new(ConsoleApp::new(&cc.egui_ctx, data_dir, options)))
         }),
     )
@@ -136,6 +166,27 @@ fn run_tickets(data_dir: &Path, action: TicketsCommand) -> anyhow::Result<()> {
                 report.imported,
                 file.display(),
                 report.skipped_existing.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn run_codec_bench_cli(corpus: &Path, json: bool) -> anyhow::Result<()> {
+    let rows = stepwise::app::codec_bench::run_codec_bench(corpus)?;
+    for row in rows {
+        if json {
+            println!("{row}");
+        } else {
+            let name = row.get("scenario").and_then(|v| v.as_str()).unwrap_or("?");
+            let who = row.get("baseline").and_then(|v| v.as_str()).unwrap_or("stepwise");
+            let number = |key: &str| row.get(key).and_then(serde_json::Value::as_f64).unwrap_or(f64::NAN);
+            println!(
+                "{name:>16} {who:>9}  {:>10.0} B/frame (max {:>8.0})  encode {:>6.2} ms  decode {:>6.2} ms",
+                number("bytes_per_frame_mean"),
+                number("bytes_per_frame_max"),
+                number("encode_ms_mean"),
+                number("decode_ms_mean"),
             );
         }
     }

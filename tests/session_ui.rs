@@ -11,6 +11,7 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use stepwise::app::assist::AssistApp;
+use stepwise::capture::SourceChoice;
 use stepwise::protocol::{ConsentRequest, Scopes, SessionEvent};
 use stepwise::store::{Category, EngineerProfile, Grade, NewTicket, Store, TicketFields};
 use stepwise::transport::TransportSettings;
@@ -51,7 +52,15 @@ fn assist_window(data_dir: &Path) -> AssistHarness {
             ));
         })
         .build_eframe(move |cc| {
-            AssistApp::new(&cc.egui_ctx, runtime(), &data_dir, Lang::En, None, TransportSettings::default())
+            AssistApp::new(
+                &cc.egui_ctx,
+                runtime(),
+                &data_dir,
+                Lang::En,
+                None,
+                TransportSettings::default(),
+                SourceChoice::Synthetic { fps: 10 },
+            )
         })
 }
 
@@ -98,6 +107,7 @@ fn engineer_starts_a_session_and_the_user_allows_with_a_scope_unticked() {
     });
     settle(&mut desk, "user joined", |h| h.query_by_label(&format!("Connected to {}", user_name())).is_some());
 
+    desk.get_by_label("Waiting for the user's consent to see the screen");
     type_into(&mut desk, "Why you need to see the screen", "Check the printer queue with you");
     desk.get_by_label("Ask for consent").click();
     settle(&mut desk, "request sent", |h| h.query_by_label("Waiting for the user's answer…").is_some());
@@ -113,6 +123,16 @@ fn engineer_starts_a_session_and_the_user_allows_with_a_scope_unticked() {
     settle_assist(&mut user, "sharing bar", |h| h.query_by_label("Stop sharing").is_some());
 
     settle(&mut desk, "grant shown", |h| h.query_by_label("Granted, live: See my screen").is_some());
+    settle_assist(&mut user, "what is shared", |h| {
+        h.query_by_label("What will be shared: Built-in demo picture (not your live screen)").is_some()
+    });
+    // The live picture arrives: state, zoom choices and the stats line.
+    settle(&mut desk, "live view", |h| {
+        h.query_by_label("Live").is_some() && h.query_by_label_contains(" fps · ").is_some()
+    });
+    desk.get_by_label("1:1");
+    desk.get_by_label("Take screenshot").click();
+    settle(&mut desk, "screenshot in the timeline", |h| h.query_by_label_contains("Screenshot attached: ").is_some());
     settle(&mut desk, "grant in the timeline", |h| h.query_by_label("Consent granted: See my screen").is_some());
 
     type_into(&mut desk, "Chat", "Thanks, I can see it now");
@@ -123,13 +143,14 @@ fn engineer_starts_a_session_and_the_user_allows_with_a_scope_unticked() {
     user.get_by_label("Pause sharing").click();
     let _ = user.try_run();
     settle(&mut desk, "pause shown", |h| h.query_by_label("Granted, paused by the user: See my screen").is_some());
+    desk.get_by_label("Paused by the user");
     user.get_by_label("Stop sharing").click();
     let _ = user.try_run();
     settle(&mut desk, "revoke shown in the panel and the timeline", |h| {
         h.query_all_by_label("The user withdrew consent").count() == 2
     });
 
-    desk.get_by_label("End session").click();
+    desk.get_by_label("End session").click_accesskit();
     settle(&mut desk, "ended", |h| h.query_by_label("Start a new session").is_some());
     desk.get_by_label("Session ended: the engineer ended it");
     desk.get_by_label("Session ended: engineer ended");
@@ -144,6 +165,7 @@ fn engineer_starts_a_session_and_the_user_allows_with_a_scope_unticked() {
         "pairing_succeeded",
         "consent_requested",
         "consent_granted",
+        "screenshot_attached",
         "chat",
         "sharing_paused",
         "consent_revoked",

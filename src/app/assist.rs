@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::{Value, json};
 
+use crate::capture::{ScreenSource, SourceChoice};
 use crate::protocol::{ConsentRequest, JoinLink, SessionEvent};
 use crate::transport::{
     EventSink, JoinError, SessionCommand, SessionHandle, TransportEvent, TransportSettings, join_session,
@@ -18,6 +19,7 @@ use crate::ui::i18n::{Lang, Text};
 use crate::ui::session_panel::scopes_text;
 use crate::ui::{AssistCommand, AssistNotice, AssistView, JoinFailure, UiEvent};
 
+use super::sharing::{PrivateRegions, SharingThread};
 use super::store_worker::Waker;
 use super::transcript::scopes_json;
 
@@ -132,6 +134,9 @@ pub struct AssistController {
     events: Sender<UiEvent>,
     waker: Waker,
     handle: Arc<Mutex<Option<SessionHandle>>>,
+    source: SourceChoice,
+    private: PrivateRegions,
+    sharing: Arc<Mutex<Option<SharingThread>>>,
 }
 
 impl AssistController {
@@ -143,6 +148,7 @@ impl AssistController {
         events: Sender<UiEvent>,
         waker: Waker,
         settings: TransportSettings,
+        source: SourceChoice,
     ) -> Self {
         Self {
             runtime,
@@ -152,6 +158,21 @@ impl AssistController {
             events,
             waker,
             handle: Arc::new(Mutex::new(None)),
+            source,
+            private: Arc::new(Mutex::new(Vec::new())),
+            sharing: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// The capture thread's figures, while one runs.
+    pub fn sharing_stats(&self) -> Option<Arc<super::sharing::SharingStats>> {
+        self.sharing.lock().unwrap_or_else(PoisonError::into_inner).as_ref().map(|thread| thread.stats.clone())
+    }
+
+    /// Closes the screen gate at once, before the session task hears of the pause or stop.
+    fn close_gate(&self) {
+        if let Some(handle) = self.session() {
+            handle.status().close_screen_gate();
         }
     }
 
@@ -184,14 +205,25 @@ impl AssistController {
             AssistCommand::Grant(scopes) => self.send(SessionCommand::Grant(scopes)),
             AssistCommand::Deny => self.send(SessionCommand::Deny),
             AssistCommand::ChangeScopes(scopes) => self.send(SessionCommand::ChangeScopes(scopes)),
-            AssistCommand::Pause => self.send(SessionCommand::Pause),
+            AssistCommand::Pause => {
+                self.close_gate();
+                self.send(SessionCommand::Pause);
+            }
             AssistCommand::Resume => self.send(SessionCommand::Resume),
-            AssistCommand::Stop => self.send(SessionCommand::Revoke),
+            AssistCommand::Stop => {
+                self.close_gate();
+                self.send(SessionCommand::Revoke);
+            }
+            AssistCommand::SetPrivateRegions(regions) => {
+                *self.private.lock().unwrap_or_else(PoisonError::into_inner) = regions;
+            }
             AssistCommand::Chat(text) => self.send(SessionCommand::Chat(text)),
             AssistCommand::Leave => {
+                self.close_gate();
                 if let Some(handle) = self.handle.lock().unwrap_or_else(PoisonError::into_inner).take() {
                     handle.send(SessionCommand::End);
                 }
+                self.sharing.lock().unwrap_or_else(PoisonError::into_inner).take();
             }
             AssistCommand::LoadReceipts(lang) => self.load_receipts(lang),
         }
@@ -248,9 +280,29 @@ impl AssistController {
         });
         let (events, waker, slot) = (self.events.clone(), self.waker.clone(), self.handle.clone());
         let (settings, name) = (self.settings.clone(), self.display_name.clone());
+        let (source, private, sharing) = (self.source.clone(), self.private.clone(), self.sharing.clone());
         self.runtime.spawn(async move {
             match join_session(&link, &name, settings, sink).await {
-                Ok(handle) => *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(handle),
+                Ok(handle) => {
+                    *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(handle.clone());
+                    let described = tokio::task::spawn_blocking({
+                        let source = source.clone();
+                        move || describe_source(&source)
+                    })
+                    .await
+                    .unwrap_or_else(|err| Err(err.to_string()));
+                    let _ = events.send(UiEvent::Assist(AssistNotice::Source(described)));
+                    waker();
+                    let (error_events, error_waker) = (events.clone(), waker.clone());
+                    let on_error = Box::new(move |err: crate::capture::CaptureError| {
+                        let _ = error_events.send(UiEvent::Assist(AssistNotice::Source(Err(err.to_string()))));
+                        error_waker();
+                    });
+                    match SharingThread::spawn(handle, source, private, on_error) {
+                        Ok(thread) => *sharing.lock().unwrap_or_else(PoisonError::into_inner) = Some(thread),
+                        Err(err) => tracing::error!("cannot start the capture thread: {err}"),
+                    }
+                }
                 Err(err) => {
                     let failure = match err {
                         JoinError::WrongCode { attempts_left } => JoinFailure::WrongCode { attempts_left },
@@ -265,6 +317,19 @@ impl AssistController {
                 }
             }
         });
+    }
+}
+
+/// What will be shared, in words for the consent screen, or why nothing can be.
+pub fn describe_source(choice: &SourceChoice) -> Result<String, String> {
+    match choice {
+        SourceChoice::FrameFolder { dir, fps } => crate::capture::FrameFolderSource::open(dir, *fps, true)
+            .map(|source| source.label())
+            .map_err(|err| err.to_string()),
+        SourceChoice::Synthetic { fps } => Ok(crate::capture::synthetic::SyntheticSource::new(640, 360, *fps).label()),
+        SourceChoice::Screen { monitor } => {
+            crate::capture::x11::X11Source::open(*monitor).map(|source| source.label()).map_err(|err| err.to_string())
+        }
     }
 }
 
@@ -293,11 +358,12 @@ impl AssistApp {
         lang: Lang,
         link: Option<JoinLink>,
         settings: TransportSettings,
+        source: SourceChoice,
     ) -> Self {
         let (sender, events) = channel();
         let repaint = ctx.clone();
-        let controller =
-            AssistController::new(runtime, data_dir, sender, Arc::new(move || repaint.request_repaint()), settings);
+        let waker: Waker = Arc::new(move || repaint.request_repaint());
+        let controller = AssistController::new(runtime, data_dir, sender, waker, settings, source);
         Self { view: AssistView::new(lang, link.as_ref()), controller, events }
     }
 

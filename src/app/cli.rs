@@ -38,6 +38,12 @@ pub enum Command {
     Assist {
         /// The join link from your engineer, `stepwise://HOST:PORT/CODE`.
         link: Option<String>,
+        /// Share this folder of numbered PNG frames instead of the screen (demos, tests).
+        #[arg(long, value_name = "DIR")]
+        frames: Option<PathBuf>,
+        /// Which monitor to share (1 = first).
+        #[arg(long, default_value_t = 1)]
+        monitor: usize,
     },
     /// Try a whole session on one machine.
     Demo {
@@ -47,6 +53,9 @@ pub enum Command {
         /// Print one JSON object (with --headless).
         #[arg(long)]
         json: bool,
+        /// Share this folder of numbered PNG frames (default: a built-in moving picture).
+        #[arg(long, value_name = "DIR")]
+        frames: Option<PathBuf>,
     },
     /// Benchmarks.
     Bench {
@@ -101,6 +110,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         tickets: usize,
         /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Encode every scenario folder of a corpus with Stepwise's codec and two baselines.
+    Codec {
+        /// Folder of scenario folders with numbered PNG frames.
+        #[arg(long, value_name = "DIR")]
+        corpus: PathBuf,
+        /// Print one JSON object per line instead of a table.
         #[arg(long)]
         json: bool,
     },

@@ -38,6 +38,8 @@ pub struct ConsoleOptions {
     pub listen: ListenConfig,
     /// Link timing.
     pub transport: TransportSettings,
+    /// What "Get help" shares from this machine.
+    pub share_source: crate::capture::SourceChoice,
 }
 
 impl ConsoleApp {
@@ -57,9 +59,11 @@ impl ConsoleApp {
             sender.clone(),
             waker.clone(),
             options.transport.clone(),
+            options.share_source.clone(),
         );
-        let worker = StoreWorker::spawn(data_dir, sender, waker, clock);
-        let sessions = EngineerSessions::new(options.runtime, worker.sender(), options.listen, options.transport);
+        let worker = StoreWorker::spawn(data_dir, sender, waker.clone(), clock);
+        let sessions =
+            EngineerSessions::new(options.runtime, worker.sender(), waker, options.listen, options.transport);
         Self { desk: DeskState::new(options.system_lang, clock()), worker, events, clock, sessions, assist }
     }
 

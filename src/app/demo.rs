@@ -3,7 +3,7 @@
 //! One function per stage; later issues add stages.
 
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use serde::Serialize;
 
+use crate::capture::SourceChoice;
 use crate::protocol::{ConsentRequest, JoinCode, JoinLink, Scopes, SessionEvent};
 use crate::store::{Category, EngineerProfile, Grade, NewTicket, Store, TicketFields, now_ms};
 use crate::transport::TransportSettings;
@@ -22,8 +23,12 @@ use super::store_worker::{StoreRequest, StoreWorker};
 
 /// Longest wait for any one step.
 const STEP_TIMEOUT: Duration = Duration::from_secs(15);
-/// Test frames the user side tries to send at each stage.
-const PROBE_FRAMES: usize = 3;
+/// How long the demo watches for leaks before consent, while paused and after the revoke.
+const LEAK_WATCH: Duration = Duration::from_millis(400);
+/// Most time spent streaming the frames while consent is in force.
+const STREAM_TIME: Duration = Duration::from_secs(4);
+/// Frame rate of the replayed frames.
+const DEMO_FPS: u32 = 10;
 
 /// What the demo saw, printed as one JSON object.
 #[derive(Debug, Serialize)]
@@ -34,12 +39,18 @@ pub struct DemoReport {
     pub wrong_code_rejected: bool,
     /// The ticket the session belongs to.
     pub ticket_number: String,
-    /// Screen updates the console received before consent was granted (must be 0).
+    /// What the user side shared.
+    pub source: String,
+    /// Screen updates the console decoded before consent was granted (must be 0).
     pub frames_before_consent: u64,
-    /// Screen updates the console received while consent was in force.
+    /// Screen updates the console decoded while consent was in force.
     pub frames_received: u64,
-    /// Screen updates the console received after the revoke (must be 0).
+    /// Screen updates the console decoded while the user had paused (must be 0).
+    pub frames_while_paused: u64,
+    /// Screen updates the console decoded after the revoke was acknowledged (must be 0).
     pub frames_after_revoke: u64,
+    /// Capture → decoded latency of the last update, ms.
+    pub last_latency_ms: i64,
     /// Chat lines the console saw (both directions).
     pub chat_lines: u64,
     /// The session transcript in the ticket's timeline, event names in order.
@@ -48,27 +59,21 @@ pub struct DemoReport {
     pub duration_ms: u64,
 }
 
-/// Which consent phase the console is in, for counting frames.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Phase {
-    BeforeConsent,
-    Consented,
-    AfterRevoke,
-}
-
 struct Demo {
     worker: StoreWorker,
     sessions: EngineerSessions,
     user: AssistController,
     events: Receiver<UiEvent>,
-    phase: Phase,
-    frames: [u64; 3],
     chat_lines: u64,
     ticket_id: i64,
 }
 
 /// Runs the script against the store in `data_dir`; the transcript stays there.
-pub fn run_headless_demo(data_dir: &Path, runtime: tokio::runtime::Handle) -> anyhow::Result<DemoReport> {
+pub fn run_headless_demo(
+    data_dir: &Path,
+    runtime: tokio::runtime::Handle,
+    frames: Option<PathBuf>,
+) -> anyhow::Result<DemoReport> {
     let started = Instant::now();
     let (sender, events) = channel();
     let waker: super::store_worker::Waker = Arc::new(|| {});
@@ -76,40 +81,40 @@ pub fn run_headless_demo(data_dir: &Path, runtime: tokio::runtime::Handle) -> an
     let settings = TransportSettings::default();
     let listen =
         ListenConfig { port: 0, bind_ip: IpAddr::V4(Ipv4Addr::LOCALHOST), advertised_host: Some("127.0.0.1".into()) };
-    let sessions = EngineerSessions::new(runtime.clone(), worker.sender(), listen, settings.clone());
-    let user = AssistController::new(runtime, data_dir, sender, waker, settings);
-    let mut demo = Demo {
-        worker,
-        sessions,
-        user,
-        events,
-        phase: Phase::BeforeConsent,
-        frames: [0; 3],
-        chat_lines: 0,
-        ticket_id: 0,
+    let sessions = EngineerSessions::new(runtime.clone(), worker.sender(), waker.clone(), listen, settings.clone());
+    let source = match frames {
+        Some(dir) => SourceChoice::FrameFolder { dir, fps: DEMO_FPS },
+        None => SourceChoice::Synthetic { fps: DEMO_FPS },
     };
+    let source_label = super::assist::describe_source(&source).map_err(|why| anyhow::anyhow!("{why}"))?;
+    let user = AssistController::new(runtime, data_dir, sender, waker, settings, source);
+    let mut demo = Demo { worker, sessions, user, events, chat_lines: 0, ticket_id: 0 };
 
     let engineer = demo.open_store()?;
     let ticket_number = demo.create_ticket()?;
     let link = demo.start_session(&engineer)?;
     let wrong_code_rejected = demo.try_wrong_code(&link)?;
     demo.pair(&link)?;
-    demo.probe_frames();
+    let frames_before_consent = demo.frames_during(LEAK_WATCH)?;
     demo.request_and_grant_consent(&engineer, &ticket_number)?;
-    demo.stream_frames()?;
+    let frames_received = demo.stream_frames()?;
     demo.exchange_chat()?;
-    demo.pause_and_resume()?;
+    let frames_while_paused = demo.pause_and_resume()?;
     demo.revoke()?;
-    demo.probe_frames();
+    let frames_after_revoke = demo.frames_during(LEAK_WATCH)?;
+    let last_latency_ms = demo.viewer_stats().latency_ms;
     demo.end()?;
     let transcript = demo.transcript(data_dir)?;
     Ok(DemoReport {
         pairing: "ok",
         wrong_code_rejected,
         ticket_number,
-        frames_before_consent: demo.frames[0],
-        frames_received: demo.frames[1],
-        frames_after_revoke: demo.frames[2],
+        source: source_label,
+        frames_before_consent,
+        frames_received,
+        frames_while_paused,
+        frames_after_revoke,
+        last_latency_ms,
         chat_lines: demo.chat_lines,
         transcript,
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -124,20 +129,9 @@ impl Demo {
             let left = deadline.saturating_duration_since(Instant::now());
             let event = self.events.recv_timeout(left).map_err(|_| anyhow::anyhow!("timed out waiting for {what}"))?;
             match &event {
-                UiEvent::Session { notice: SessionNotice::Event(session_event), .. } => match session_event {
-                    SessionEvent::FrameReceived { .. } => {
-                        let index = match self.phase {
-                            Phase::BeforeConsent => 0,
-                            Phase::Consented => 1,
-                            Phase::AfterRevoke => 2,
-                        };
-                        self.frames[index] += 1;
-                    }
-                    SessionEvent::ConsentGranted(_) => self.phase = Phase::Consented,
-                    SessionEvent::ConsentRevoked => self.phase = Phase::AfterRevoke,
-                    SessionEvent::Chat { .. } => self.chat_lines += 1,
-                    _ => {}
-                },
+                UiEvent::Session { notice: SessionNotice::Event(SessionEvent::Chat { .. }), .. } => {
+                    self.chat_lines += 1;
+                }
                 UiEvent::StoreFailed(why) => bail!("the store cannot be opened: {why}"),
                 UiEvent::ActionFailed(why) => bail!("{why}"),
                 _ => {}
@@ -229,11 +223,16 @@ impl Demo {
         self.wait_engineer("the user's hello", |e| matches!(e, SessionEvent::PeerHello { .. }))
     }
 
-    /// Stage: the user side tries to send test frames (refused unless consent is in force).
-    fn probe_frames(&mut self) {
-        for index in 0..PROBE_FRAMES {
-            self.user.send_frame(vec![u8::try_from(index).unwrap_or(0); 64]);
-        }
+    /// Figures of the console's viewer for the demo ticket.
+    fn viewer_stats(&self) -> crate::ui::viewer::ViewerStats {
+        self.sessions.viewer(self.ticket_id).map(|slot| slot.lock().stats).unwrap_or_default()
+    }
+
+    /// Screen updates the console decoded during the next `watch` (the user side keeps trying).
+    fn frames_during(&mut self, watch: Duration) -> anyhow::Result<u64> {
+        let before = self.viewer_stats().frames;
+        std::thread::sleep(watch);
+        Ok(self.viewer_stats().frames - before)
     }
 
     /// Stage: the engineer asks; the user allows through the Allow button's command.
@@ -252,15 +251,21 @@ impl Demo {
         self.wait_engineer("the grant", |e| matches!(e, SessionEvent::ConsentGranted(_)))
     }
 
-    /// Stage: frames flow while consent is in force.
-    fn stream_frames(&mut self) -> anyhow::Result<()> {
-        self.probe_frames();
-        while self.frames[1] < PROBE_FRAMES as u64 {
-            self.wait("frames", |e| {
-                matches!(e, UiEvent::Session { notice: SessionNotice::Event(SessionEvent::FrameReceived { .. }), .. })
-            })?;
+    /// Stage: frames flow while consent is in force (a folder's worth, or a few seconds).
+    fn stream_frames(&mut self) -> anyhow::Result<u64> {
+        let started = Instant::now();
+        let before = self.viewer_stats().frames;
+        while started.elapsed() < STREAM_TIME {
+            std::thread::sleep(Duration::from_millis(100));
+            if self.viewer_stats().frames - before >= 40 {
+                break;
+            }
         }
-        Ok(())
+        let received = self.viewer_stats().frames - before;
+        if received == 0 {
+            bail!("no screen update arrived while consent was in force");
+        }
+        Ok(received)
     }
 
     /// Stage: one chat line each way.
@@ -271,12 +276,14 @@ impl Demo {
         self.wait_user("the engineer's chat", |e| matches!(e, SessionEvent::Chat { .. }))
     }
 
-    /// Stage: the user pauses, then resumes sharing.
-    fn pause_and_resume(&mut self) -> anyhow::Result<()> {
+    /// Stage: the user pauses (nothing may arrive meanwhile), then resumes sharing.
+    fn pause_and_resume(&mut self) -> anyhow::Result<u64> {
         self.user.run(AssistCommand::Pause);
         self.wait_engineer("the pause", |e| matches!(e, SessionEvent::SharingPaused))?;
+        let while_paused = self.frames_during(LEAK_WATCH)?;
         self.user.run(AssistCommand::Resume);
-        self.wait_engineer("the resume", |e| matches!(e, SessionEvent::SharingResumed))
+        self.wait_engineer("the resume", |e| matches!(e, SessionEvent::SharingResumed))?;
+        Ok(while_paused)
     }
 
     /// Stage: the user stops sharing.

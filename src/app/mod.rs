@@ -4,9 +4,11 @@
 pub mod assist;
 pub mod bench;
 pub mod cli;
+pub mod codec_bench;
 pub mod console;
 pub mod demo;
 pub mod sessions;
+pub mod sharing;
 pub mod store_worker;
 pub mod transcript;
 

@@ -1,18 +1,22 @@
 //! The engineer's sessions: one per ticket, each a transport task. Link events go to the store
 //! thread, which writes the transcript entry before the panel is told (see `store_worker`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
 use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
 
-use crate::protocol::JoinLink;
+use crate::codec::Decoder;
+use crate::protocol::screen::unwrap_screen_update;
+use crate::protocol::{JoinLink, SessionEvent};
 use crate::transport::{
     EventSink, HostRequest, SessionCommand, SessionHandle, TransportEvent, TransportSettings, host_session,
 };
+use crate::ui::viewer::FrameSlot;
 use crate::ui::{SessionAction, SessionNotice};
 
-use super::store_worker::StoreRequest;
+use super::store_worker::{StoreRequest, Waker};
 
 /// Where the console listens for users.
 #[derive(Clone, Debug)]
@@ -35,13 +39,92 @@ impl Default for ListenConfig {
 /// How many ports after the configured one a concurrent session may take.
 const PORT_SPAN: u16 = 16;
 
+/// Decodes a session's screen updates into its viewer slot, on the session task, and keeps the
+/// stream figures. Frames never pass through the store thread or a queue.
+pub struct ViewerFeed {
+    decoder: Decoder,
+    slot: FrameSlot,
+    waker: Waker,
+    recent: VecDeque<(Instant, usize)>,
+    skipped_total: u64,
+    frames_total: u64,
+    awaiting_keyframe: bool,
+}
+
+impl ViewerFeed {
+    /// A feed writing into `slot`, waking the UI with `waker`.
+    pub fn new(slot: FrameSlot, waker: Waker) -> Self {
+        Self {
+            decoder: Decoder::new(),
+            slot,
+            waker,
+            recent: VecDeque::new(),
+            skipped_total: 0,
+            frames_total: 0,
+            awaiting_keyframe: false,
+        }
+    }
+
+    /// Applies one received update; `false` when the viewer lost state and needs a keyframe.
+    pub fn apply(&mut self, data: &[u8], now_ms: i64) -> bool {
+        let Ok((header, payload)) = unwrap_screen_update(data) else { return false };
+        let update = match self.decoder.decode(payload) {
+            Ok(update) => update,
+            Err(err) => {
+                tracing::debug!("screen update refused: {err}");
+                let first_failure = !self.awaiting_keyframe;
+                self.awaiting_keyframe = true;
+                return !first_failure;
+            }
+        };
+        self.awaiting_keyframe = false;
+        let Some(frame) = self.decoder.frame() else { return false };
+        let now = Instant::now();
+        self.recent.push_back((now, data.len()));
+        while self.recent.front().is_some_and(|(at, _)| now.duration_since(*at) > Duration::from_secs(1)) {
+            self.recent.pop_front();
+        }
+        self.frames_total += 1;
+        self.skipped_total += u64::from(header.skipped_frames);
+        let mut slot = self.slot.lock();
+        if slot.width != frame.width || slot.height != frame.height || update.keyframe {
+            slot.width = frame.width;
+            slot.height = frame.height;
+            slot.rgba.clone_from(&frame.rgba);
+            slot.all_dirty = true;
+        } else {
+            let stride = frame.width as usize * 4;
+            for rect in &update.changed {
+                for row in rect.y..rect.y + rect.height {
+                    let start = row as usize * stride + rect.x as usize * 4;
+                    let end = start + rect.width as usize * 4;
+                    if let (Some(to), Some(from)) = (slot.rgba.get_mut(start..end), frame.rgba.get(start..end)) {
+                        to.copy_from_slice(from);
+                    }
+                }
+                slot.dirty.push([rect.x, rect.y, rect.width, rect.height]);
+            }
+        }
+        slot.stats.frames = self.frames_total;
+        slot.stats.skipped_frames = self.skipped_total;
+        slot.stats.latency_ms = (now_ms - header.captured_at_ms).max(0);
+        slot.stats.fps = self.recent.len() as f32;
+        slot.stats.kbps = self.recent.iter().map(|(_, bytes)| *bytes).sum::<usize>() as f32 * 8.0 / 1_000.0;
+        drop(slot);
+        (self.waker)();
+        true
+    }
+}
+
 /// The console's running sessions.
 pub struct EngineerSessions {
     runtime: tokio::runtime::Handle,
     store: Sender<StoreRequest>,
+    waker: Waker,
     listen: ListenConfig,
     settings: TransportSettings,
     sessions: HashMap<i64, SessionHandle>,
+    viewers: HashMap<i64, FrameSlot>,
 }
 
 impl EngineerSessions {
@@ -49,10 +132,11 @@ impl EngineerSessions {
     pub fn new(
         runtime: tokio::runtime::Handle,
         store: Sender<StoreRequest>,
+        waker: Waker,
         listen: ListenConfig,
         settings: TransportSettings,
     ) -> Self {
-        Self { runtime, store, listen, settings, sessions: HashMap::new() }
+        Self { runtime, store, waker, listen, settings, sessions: HashMap::new(), viewers: HashMap::new() }
     }
 
     fn notify(&self, ticket_id: i64, event: TransportEvent) {
@@ -69,7 +153,19 @@ impl EngineerSessions {
             return None;
         }
         let store = self.store.clone();
+        let slot = FrameSlot::default();
+        let feed = Mutex::new(ViewerFeed::new(slot.clone(), self.waker.clone()));
+        let handle_cell: Arc<OnceLock<SessionHandle>> = Arc::new(OnceLock::new());
+        let handle_for_sink = handle_cell.clone();
         let sink: EventSink = Arc::new(move |event| {
+            // Screen updates go straight to the viewer's slot; everything else to the transcript.
+            if let TransportEvent::Session(SessionEvent::FrameReceived { data, .. }) = &event {
+                let applied = feed.lock().unwrap_or_else(PoisonError::into_inner).apply(data, crate::store::now_ms());
+                if !applied && let Some(handle) = handle_for_sink.get() {
+                    handle.send(SessionCommand::RequestKeyframe);
+                }
+                return;
+            }
             let _ = store.send(StoreRequest::Session { ticket_id, event });
         });
         let ports: Vec<u16> = if self.listen.port == 0 {
@@ -91,13 +187,16 @@ impl EngineerSessions {
                         code: hosted.link.code.grouped(),
                         address: format!("{}:{}", bracket(&hosted.link.host), hosted.link.port),
                         expires_at_ms: hosted.code_expires_at_ms,
+                        viewer: slot.clone(),
                     };
                     let _ = self.store.send(StoreRequest::SessionStarted {
                         ticket_id,
                         port: hosted.local_addr.port(),
                         notice,
                     });
+                    let _ = handle_cell.set(hosted.handle.clone());
                     self.sessions.insert(ticket_id, hosted.handle);
+                    self.viewers.insert(ticket_id, slot);
                     return Some(hosted.link);
                 }
                 Err(err) => last_error = err.to_string(),
@@ -117,11 +216,29 @@ impl EngineerSessions {
             SessionAction::RequestConsent(request) => SessionCommand::RequestConsent(request),
             SessionAction::Chat(text) => SessionCommand::Chat(text),
             SessionAction::End => SessionCommand::End,
+            SessionAction::TakeScreenshot => return self.take_screenshot(ticket_id),
         };
         let sent = self.sessions.get(&ticket_id).is_some_and(|handle| handle.send(command));
         if !sent {
             self.notify(ticket_id, TransportEvent::CommandRefused("the session is over".into()));
         }
+    }
+
+    /// Copies the current remote screen and has the store thread attach it as a PNG.
+    fn take_screenshot(&self, ticket_id: i64) {
+        let Some(slot) = self.viewers.get(&ticket_id) else { return };
+        let (width, height, rgba) = {
+            let state = slot.lock();
+            (state.width, state.height, state.rgba.clone())
+        };
+        if width > 0 && height > 0 {
+            let _ = self.store.send(StoreRequest::AttachScreenshot { ticket_id, width, height, rgba });
+        }
+    }
+
+    /// The viewer slot of a ticket's session (the demo and benchmarks read it).
+    pub fn viewer(&self, ticket_id: i64) -> Option<&FrameSlot> {
+        self.viewers.get(&ticket_id)
     }
 
     /// Sends a raw command to a ticket's session (the demo uses it); `false` if none runs.

@@ -35,6 +35,17 @@ pub enum StoreRequest {
         /// What the panel shows (code, link, expiry).
         notice: SessionNotice,
     },
+    /// Attach a picture of the remote screen to a ticket (PNG in the data folder + timeline entry).
+    AttachScreenshot {
+        /// Ticket id.
+        ticket_id: i64,
+        /// Width, pixels.
+        width: u32,
+        /// Height, pixels.
+        height: u32,
+        /// RGBA8 pixels.
+        rgba: Vec<u8>,
+    },
     /// Something happened in a ticket's session: write the transcript entry (durably), then
     /// tell the views, so nothing shown can be lost.
     Session {
@@ -148,6 +159,27 @@ impl Worker {
         }
     }
 
+    fn attach_screenshot(&mut self, ticket_id: i64, width: u32, height: u32, rgba: Vec<u8>) {
+        let at_ms = (self.clock)();
+        let dir = self.data_dir.join("attachments").join(ticket_id.to_string());
+        let file_name = format!("screenshot-{at_ms}.png");
+        let path = dir.join(&file_name);
+        let saved = std::fs::create_dir_all(&dir)
+            .map_err(|err| err.to_string())
+            .and_then(|()| image::RgbaImage::from_raw(width, height, rgba).ok_or_else(|| "bad image size".to_owned()))
+            .and_then(|image| image.save(&path).map_err(|err| err.to_string()));
+        match saved {
+            Ok(()) => {
+                let actor = self.actor.clone();
+                let payload = serde_json::json!({
+                    "file": path.display().to_string(), "width": width, "height": height,
+                });
+                self.record(ticket_id, actor, event_kind::SCREENSHOT_ATTACHED, payload);
+            }
+            Err(err) => self.emit(UiEvent::ActionFailed(format!("The screenshot could not be saved: {err}"))),
+        }
+    }
+
     fn session_event(&mut self, ticket_id: i64, event: TransportEvent) {
         if let TransportEvent::Session(SessionEvent::PeerHello { display_name }) = &event {
             self.peer_names.insert(ticket_id, display_name.clone());
@@ -183,6 +215,10 @@ impl Worker {
                 self.session_event(ticket_id, event);
                 return;
             }
+            StoreRequest::AttachScreenshot { ticket_id, width, height, rgba } => {
+                self.attach_screenshot(ticket_id, width, height, rgba);
+                return;
+            }
             other => other,
         };
         let Some(store) = self.store.as_mut() else { return };
@@ -198,7 +234,9 @@ impl Worker {
                 .import_from_path(&path, &actor, now)
                 .map(|report| vec![UiEvent::Imported(report)])
                 .map_err(Failure::Other),
-            StoreRequest::SessionStarted { .. } | StoreRequest::Session { .. } => Ok(Vec::new()),
+            StoreRequest::SessionStarted { .. }
+            | StoreRequest::Session { .. }
+            | StoreRequest::AttachScreenshot { .. } => Ok(Vec::new()),
         };
         match result {
             Ok(events) => {

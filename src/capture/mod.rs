@@ -4,6 +4,7 @@
 //! user marked are blanked here, before any encoder sees the pixels.
 
 pub mod folder;
+pub mod synthetic;
 pub mod x11;
 
 pub use folder::FrameFolderSource;
@@ -81,6 +82,11 @@ pub enum SourceChoice {
         /// Monitor index.
         monitor: usize,
     },
+    /// The built-in demo picture.
+    Synthetic {
+        /// Frames per second.
+        fps: u32,
+    },
     /// Replay a folder of numbered PNG frames at `fps`.
     FrameFolder {
         /// The folder.
@@ -95,6 +101,7 @@ pub fn open_source(choice: &SourceChoice) -> Result<Box<dyn ScreenSource>, Captu
     match choice {
         SourceChoice::Screen { monitor } => Ok(Box::new(x11::X11Source::open(*monitor)?)),
         SourceChoice::FrameFolder { dir, fps } => Ok(Box::new(FrameFolderSource::open(dir, *fps, true)?)),
+        SourceChoice::Synthetic { fps } => Ok(Box::new(synthetic::SyntheticSource::new(640, 360, *fps))),
     }
 }
 

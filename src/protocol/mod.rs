@@ -6,6 +6,7 @@ pub mod code;
 pub mod codec;
 pub mod message;
 pub mod pairing;
+pub mod screen;
 pub mod session;
 
 pub use code::{JoinCode, JoinLink, JoinLinkError};

@@ -56,6 +56,8 @@ pub mod event_kind {
     pub const DISCONNECTED: &str = "disconnected";
     /// The connection came back; payload: gap_ms.
     pub const RECONNECTED: &str = "reconnected";
+    /// A screenshot of the remote screen was attached; payload: file, width, height.
+    pub const SCREENSHOT_ATTACHED: &str = "screenshot_attached";
     /// The session ended; payload: reason, detail, by_user.
     pub const SESSION_ENDED: &str = "session_ended";
 }

@@ -31,6 +31,8 @@ pub enum AssistCommand {
     Chat(String),
     /// Leave the session (ends it) and go back to the code screen.
     Leave,
+    /// The screen regions never to share (blanked before encoding), in screen pixels.
+    SetPrivateRegions(Vec<crate::capture::PixelRect>),
     /// Load the consent receipts to show them, worded in this language.
     LoadReceipts(Lang),
 }
@@ -68,6 +70,8 @@ pub enum AssistNotice {
     Refused(String),
     /// The session task is over.
     Closed,
+    /// What will be shared (`Ok(label)`), or why the screen cannot be shared here.
+    Source(Result<String, String>),
     /// The receipts log, for the receipts window.
     Receipts {
         /// Where the log lives.
@@ -103,6 +107,7 @@ pub struct AssistView {
     chat: Vec<ChatLine>,
     draft: String,
     receipts: Option<(String, Vec<String>)>,
+    source: Option<Result<String, String>>,
     commands: Vec<AssistCommand>,
 }
 
@@ -122,6 +127,7 @@ impl AssistView {
             chat: Vec::new(),
             draft: String::new(),
             receipts: None,
+            source: None,
             commands: Vec::new(),
         };
         if let Some(link) = link {
@@ -181,6 +187,7 @@ impl AssistView {
                 }
             }
             AssistNotice::Receipts { path, lines } => self.receipts = Some((path, lines)),
+            AssistNotice::Source(source) => self.source = Some(source),
         }
     }
 
@@ -351,6 +358,7 @@ impl AssistView {
         if !request.purpose.is_empty() {
             ui.label(RichText::new(fill(Text::ConsentPurpose.get(lang), &[&request.purpose])).size(18.0));
         }
+        self.source_ui(ui);
         ui.add_space(12.0);
         ui.label(Text::ConsentChoose.get(lang));
         scope_checkboxes(ui, lang, &mut self.scopes);
@@ -366,6 +374,20 @@ impl AssistView {
         });
     }
 
+    /// What will be shared, or why the screen cannot be.
+    fn source_ui(&self, ui: &mut Ui) {
+        let lang = self.lang;
+        match &self.source {
+            Some(Ok(label)) => {
+                ui.label(RichText::new(fill(Text::WhatIsShared.get(lang), &[label])).size(17.0));
+            }
+            Some(Err(why)) => {
+                ui.colored_label(theme::WARNING, RichText::new(fill(Text::NoScreenShare.get(lang), &[why])).size(17.0));
+            }
+            None => {}
+        }
+    }
+
     fn sharing_summary_ui(&mut self, ui: &mut Ui, request: &ConsentRequest, scopes: Scopes, paused: bool) {
         let lang = self.lang;
         let status = if paused {
@@ -374,6 +396,7 @@ impl AssistView {
             fill(Text::SharingNow.get(lang), &[&request.engineer_name, &scopes_text(scopes, lang)])
         };
         ui.label(RichText::new(status).size(20.0).strong());
+        self.source_ui(ui);
         ui.add_space(6.0);
         ui.label(RichText::new(Text::ChangeWhatIAllow.get(lang)).strong());
         let mut edited = scopes;

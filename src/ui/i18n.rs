@@ -68,6 +68,14 @@ texts! {
     RemoteSession => "Remote session", "远程协助";
     StartRemoteSession => "Start remote session", "发起远程协助";
     StartSessionHint => "Ask the user to share their screen: start a session, then give them the code.", "请用户共享屏幕：发起会话后，把连接码告诉用户。";
+    ViewerWaitingConsent => "Waiting for the user's consent to see the screen", "等待用户同意查看屏幕";
+    ViewerPaused => "Paused by the user", "用户已暂停共享";
+    ViewerLive => "Live", "实时画面";
+    ViewerFit => "Fit", "适应窗口";
+    ViewerOneToOne => "1:1", "原始大小";
+    TakeScreenshot => "Take screenshot", "截图存入工单";
+    ViewerStats => "{} fps · {} ms · {} kbit/s · {} skipped", "{} 帧/秒 · {} 毫秒 · {} kbit/s · 跳过 {} 帧";
+    EvScreenshot => "Screenshot attached: {}", "已附加截图：{}";
     StartNewSession => "Start a new session", "重新发起远程协助";
     JoinCodeLabel => "Join code", "连接码";
     JoinLinkLabel => "Join link", "连接链接";
@@ -158,6 +166,8 @@ texts! {
     EvDisconnected => "Connection lost", "连接中断";
     EvReconnected => "Reconnected after {} s", "{} 秒后重新连接";
     EvSessionEnded => "Session ended: {}", "会话结束：{}";
+    WhatIsShared => "What will be shared: {}", "将共享的内容：{}";
+    NoScreenShare => "Your screen cannot be shared from here ({}). You can still chat.", "此处无法共享屏幕（{}），但仍可聊天。";
     ChangeWhatIAllow => "What I allow", "我允许的内容";
     NewTicket => "New ticket", "新建工单";
     Import => "Import…", "导入…";

@@ -12,6 +12,7 @@ pub mod settings;
 pub mod sidebar;
 pub mod theme;
 pub mod ticket_view;
+pub mod viewer;
 pub mod widgets;
 
 pub use assist::{AssistCommand, AssistNotice, AssistView, JoinFailure};

@@ -9,6 +9,7 @@ use crate::store::{HistoryEntry, event_kind};
 
 use super::command::UiCommand;
 use super::i18n::{Lang, Text, fill};
+use super::viewer::{FrameSlot, ViewerAction, ViewerState, ViewerView};
 use super::{theme, widgets};
 
 /// What the engineer asks of a running session.
@@ -20,6 +21,8 @@ pub enum SessionAction {
     Chat(String),
     /// End the session.
     End,
+    /// Attach the current remote screen to the ticket as a PNG.
+    TakeScreenshot,
 }
 
 /// What the app reports about one engineer-side session.
@@ -35,6 +38,8 @@ pub enum SessionNotice {
         address: String,
         /// When the code stops working, unix ms.
         expires_at_ms: i64,
+        /// Where decoded screen updates land.
+        viewer: FrameSlot,
     },
     /// The session could not start; the text says why.
     StartFailed(String),
@@ -84,7 +89,7 @@ pub struct ChatLine {
 }
 
 /// The panel's state for one ticket.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct RemoteSessionView {
     /// Link state.
     pub phase: LinkPhase,
@@ -108,6 +113,8 @@ pub struct RemoteSessionView {
     pub frames_received: u64,
     purpose: String,
     draft: String,
+    viewer_slot: Option<FrameSlot>,
+    viewer: ViewerView,
 }
 
 impl RemoteSessionView {
@@ -126,6 +133,8 @@ impl RemoteSessionView {
             frames_received: 0,
             purpose: String::new(),
             draft: String::new(),
+            viewer_slot: None,
+            viewer: ViewerView::default(),
         }
     }
 
@@ -137,8 +146,9 @@ impl RemoteSessionView {
     /// Applies one notice from the app.
     pub fn apply(&mut self, notice: SessionNotice, lang: Lang) {
         match notice {
-            SessionNotice::Started { link, code, address, expires_at_ms } => {
+            SessionNotice::Started { link, code, address, expires_at_ms, viewer } => {
                 self.phase = LinkPhase::Waiting;
+                self.viewer_slot = Some(viewer);
                 (self.link, self.code, self.address, self.expires_at_ms) = (link, code, address, expires_at_ms);
             }
             SessionNotice::StartFailed(why) => self.phase = LinkPhase::Over(why),
@@ -259,6 +269,14 @@ pub fn session_panel_ui(
         }
         return;
     };
+    // The way out stays at the top, whatever the panel below grows to.
+    if session.is_running() {
+        if ui.button(Text::EndSession.get(lang)).clicked() {
+            commands.push(UiCommand::Session { ticket_id, action: SessionAction::End });
+        }
+    } else if ui.button(Text::StartNewSession.get(lang)).clicked() {
+        commands.push(UiCommand::StartSession { ticket_id });
+    }
     match session.phase.clone() {
         LinkPhase::Starting => {
             ui.horizontal(|ui| {
@@ -293,6 +311,8 @@ pub fn session_panel_ui(
         ui.add_space(4.0);
         consent_ui(ui, lang, context, session, commands);
         ui.add_space(4.0);
+        viewer_ui(ui, lang, ticket_id, session, commands);
+        ui.add_space(4.0);
         let peer = session.peer_name.clone().unwrap_or_default();
         chat_ui(
             ui,
@@ -307,13 +327,18 @@ pub fn session_panel_ui(
     } else if !session.chat.is_empty() {
         chat_ui(ui, lang, "engineer_chat", session.peer_name.as_deref().unwrap_or(""), &session.chat, None);
     }
-    ui.add_space(4.0);
-    if session.is_running() {
-        if ui.button(Text::EndSession.get(lang)).clicked() {
-            commands.push(UiCommand::Session { ticket_id, action: SessionAction::End });
-        }
-    } else if ui.button(Text::StartNewSession.get(lang)).clicked() {
-        commands.push(UiCommand::StartSession { ticket_id });
+}
+
+fn viewer_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &mut RemoteSessionView, commands: &mut Vec<UiCommand>) {
+    let Some(slot) = session.viewer_slot.clone() else { return };
+    let state = match (&session.phase, &session.consent) {
+        (LinkPhase::Reconnecting, _) => ViewerState::Reconnecting,
+        (_, ConsentState::Granted { scopes, paused: false }) if scopes.view => ViewerState::Live,
+        (_, ConsentState::Granted { scopes, paused: true }) if scopes.view => ViewerState::Paused,
+        _ => ViewerState::WaitingForConsent,
+    };
+    if session.viewer.ui(ui, lang, &slot, state) == Some(ViewerAction::TakeScreenshot) {
+        commands.push(UiCommand::Session { ticket_id, action: SessionAction::TakeScreenshot });
     }
 }
 
@@ -463,6 +488,7 @@ pub fn describe_session_event(kind: &str, entry: &HistoryEntry, lang: Lang) -> O
             let seconds = format!("{:.1}", number("gap_ms") as f64 / 1_000.0);
             fill(Text::EvReconnected.get(lang), &[&seconds])
         }
+        event_kind::SCREENSHOT_ATTACHED => fill(Text::EvScreenshot.get(lang), &[&text("file")]),
         event_kind::SESSION_ENDED => {
             let detail = text("detail");
             let reason = text("reason").replace('_', " ");

@@ -47,6 +47,7 @@ pub fn options(lang: Lang) -> ConsoleOptions {
             advertised_host: Some("127.0.0.1".into()),
         },
         transport: TransportSettings::default(),
+        share_source: stepwise::capture::SourceChoice::Synthetic { fps: 10 },
     }
 }
 

@@ -1,0 +1,204 @@
+//! The user's side of a live screen: a capture thread per session that grabs only while consent
+//! with the view scope is in force (the source is closed the moment it is not), blanks private
+//! regions, encodes against what the viewer has, and hands updates to the session task. Frames
+//! that arrive while the link is busy are dropped before encoding, so the encoder's chain of
+//! deltas never breaks and the newest screen always wins.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::capture::{CaptureError, PixelRect, ScreenImage, ScreenSource, SourceChoice, blank_regions, open_source};
+use crate::codec::{Encoder, EncoderConfig, Frame};
+use crate::protocol::screen::{ScreenHeader, wrap_screen_update};
+use crate::store::now_ms;
+use crate::transport::{SessionCommand, SessionHandle};
+
+/// Updates allowed in flight before new frames are skipped.
+pub const MAX_FRAMES_IN_FLIGHT: usize = 2;
+/// Fastest capture rate.
+const MIN_FRAME_INTERVAL: Duration = Duration::from_millis(33);
+/// Capture rate while the path is losing packets.
+const LOSSY_FRAME_INTERVAL: Duration = Duration::from_millis(66);
+/// How often a closed gate is looked at again.
+const GATE_POLL: Duration = Duration::from_millis(10);
+
+/// Figures of a sharing thread, readable from anywhere.
+#[derive(Debug, Default)]
+pub struct SharingStats {
+    /// Images captured (grabs that returned a changed screen).
+    pub captured: AtomicU64,
+    /// Updates handed to the session.
+    pub sent: AtomicU64,
+    /// Frames skipped because the link was busy.
+    pub skipped: AtomicU64,
+    /// Grabs made while the gate was closed (must stay 0).
+    pub captured_while_closed: AtomicU64,
+}
+
+/// The private regions the user marked, shared with the capture thread.
+pub type PrivateRegions = Arc<Mutex<Vec<PixelRect>>>;
+
+/// A running capture thread; dropping it stops the thread.
+pub struct SharingThread {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    /// Its figures.
+    pub stats: Arc<SharingStats>,
+}
+
+impl SharingThread {
+    /// Starts capturing for `session` from `choice`. `on_error` hears about capture failures.
+    pub fn spawn(
+        session: SessionHandle,
+        choice: SourceChoice,
+        private: PrivateRegions,
+        on_error: Box<dyn Fn(CaptureError) + Send>,
+    ) -> std::io::Result<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stats = Arc::new(SharingStats::default());
+        let worker = CaptureLoop {
+            session,
+            choice,
+            private,
+            stop: stop.clone(),
+            stats: stats.clone(),
+            on_error,
+            source: None,
+            encoder: Encoder::new(EncoderConfig::default()),
+            pending: None,
+            last_sent: None,
+            keyframe_owed: true,
+            skipped_since_sent: 0,
+            lost_packets: 0,
+        };
+        let thread = std::thread::Builder::new().name("stepwise-capture".into()).spawn(move || worker.run())?;
+        Ok(Self { stop, thread: Some(thread), stats })
+    }
+}
+
+impl Drop for SharingThread {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+struct CaptureLoop {
+    session: SessionHandle,
+    choice: SourceChoice,
+    private: PrivateRegions,
+    stop: Arc<AtomicBool>,
+    stats: Arc<SharingStats>,
+    on_error: Box<dyn Fn(CaptureError) + Send>,
+    source: Option<Box<dyn ScreenSource>>,
+    encoder: Encoder,
+    pending: Option<ScreenImage>,
+    last_sent: Option<Frame>,
+    keyframe_owed: bool,
+    skipped_since_sent: u32,
+    lost_packets: u64,
+}
+
+impl CaptureLoop {
+    fn run(mut self) {
+        while !self.stop.load(Ordering::Acquire) && self.session.is_running() {
+            let status = self.session.status().clone();
+            if !status.screen_allowed() {
+                // Paused, revoked, not yet granted or disconnected: the capture itself stops.
+                self.source = None;
+                self.pending = None;
+                std::thread::sleep(GATE_POLL);
+                continue;
+            }
+            let tick_started = Instant::now();
+            if self.source.is_none() {
+                match open_source(&self.choice) {
+                    Ok(source) => {
+                        self.source = Some(source);
+                        self.encoder = Encoder::new(EncoderConfig::default());
+                        self.keyframe_owed = true;
+                        self.last_sent = None;
+                    }
+                    Err(err) => {
+                        (self.on_error)(err);
+                        std::thread::sleep(Duration::from_secs(1));
+                        continue;
+                    }
+                }
+            }
+            self.step();
+            let lost = status.lost_packets();
+            let interval = if lost > self.lost_packets { LOSSY_FRAME_INTERVAL } else { MIN_FRAME_INTERVAL };
+            self.lost_packets = lost;
+            if let Some(rest) = interval.checked_sub(tick_started.elapsed()) {
+                std::thread::sleep(rest);
+            }
+        }
+    }
+
+    /// One tick: grab if the screen changed; send the newest unsent image unless the link is busy.
+    fn step(&mut self) {
+        let status = self.session.status().clone();
+        if status.take_keyframe_request() {
+            self.keyframe_owed = true;
+        }
+        let Some(source) = self.source.as_mut() else { return };
+        // Last check right before the grab: a pause clicked a moment ago closes the gate here.
+        if !status.screen_allowed() {
+            return;
+        }
+        match source.capture() {
+            Ok(Some(mut image)) => {
+                self.stats.captured.fetch_add(1, Ordering::Relaxed);
+                let regions = self.private.lock().unwrap_or_else(PoisonError::into_inner).clone();
+                blank_regions(&mut image, &regions);
+                if self.pending.replace(image).is_some() {
+                    // The older image was never sent: the newer one supersedes it.
+                    self.stats.skipped.fetch_add(1, Ordering::Relaxed);
+                    self.skipped_since_sent = self.skipped_since_sent.saturating_add(1);
+                }
+            }
+            Ok(None) => {}
+            Err(err) => {
+                (self.on_error)(err);
+                self.source = None;
+                return;
+            }
+        }
+        if !status.screen_allowed() {
+            self.stats.captured_while_closed.fetch_add(u64::from(self.pending.is_some()), Ordering::Relaxed);
+            self.pending = None;
+            return;
+        }
+        if status.frames_in_flight() >= MAX_FRAMES_IN_FLIGHT {
+            return; // Busy: keep the newest image for the next tick.
+        }
+        let frame = match self.pending.take() {
+            Some(image) => match Frame::new(image.width, image.height, image.rgba) {
+                Ok(frame) => frame,
+                Err(_) => return,
+            },
+            None if self.keyframe_owed => match self.last_sent.clone() {
+                Some(frame) => frame,
+                None => return,
+            },
+            None => return,
+        };
+        if !self.keyframe_owed && self.last_sent.as_ref() == Some(&frame) {
+            return; // Nothing changed: nothing to send.
+        }
+        let captured_at_ms = now_ms();
+        let update = self.encoder.encode(&frame, self.keyframe_owed);
+        let header = ScreenHeader { captured_at_ms, skipped_frames: self.skipped_since_sent };
+        if self.session.send(SessionCommand::SendFrame(wrap_screen_update(header, &update))) {
+            self.stats.sent.fetch_add(1, Ordering::Relaxed);
+            self.skipped_since_sent = 0;
+            self.keyframe_owed = false;
+        }
+        self.last_sent = Some(frame);
+    }
+}

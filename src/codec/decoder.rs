@@ -1,0 +1,188 @@
+//! The decoder: validates a whole update, then applies it to its framebuffer.
+
+use super::motion::{self, CopyOp, MAX_COPIES};
+use super::tiles::{self, Grid, TilePayload};
+use super::wire::{self, ByteReader};
+use super::{CodecError, DecodedUpdate, Frame, Rect, check_dimensions};
+
+/// Per-tile allowance for record overhead (index delta, kind, filter, palette colours).
+const TILE_OVERHEAD_BYTES: usize = 96;
+/// Allowance for the copy ops and counts.
+const BODY_OVERHEAD_BYTES: usize = MAX_COPIES * 64 + 64;
+
+/// Applies updates to a framebuffer.
+pub struct Decoder {
+    frame: Option<Frame>,
+    seq: u64,
+    body: Vec<u8>,
+    tile_pixels: Vec<u8>,
+    copy_scratch: Vec<u8>,
+    decompressor: Option<zstd::bulk::Decompressor<'static>>,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// An update body, parsed and validated against the frame size.
+struct ParsedBody<'a> {
+    copies: Vec<CopyOp>,
+    tiles: Vec<(usize, TilePayload<'a>)>,
+}
+
+impl Decoder {
+    /// A decoder with no frame; it needs a keyframe first.
+    pub fn new() -> Self {
+        Self {
+            frame: None,
+            seq: 0,
+            body: Vec::new(),
+            tile_pixels: Vec::new(),
+            copy_scratch: Vec::new(),
+            decompressor: zstd::bulk::Decompressor::new().ok(),
+        }
+    }
+
+    /// The current frame, once a keyframe was decoded.
+    pub fn frame(&self) -> Option<&Frame> {
+        self.frame.as_ref()
+    }
+
+    /// Validates `update` and applies it. On error the frame is unchanged and the sender should be
+    /// asked for a keyframe.
+    pub fn decode(&mut self, update: &[u8]) -> Result<DecodedUpdate, CodecError> {
+        let mut reader = ByteReader::new(update);
+        let header = wire::read_header(&mut reader)?;
+        check_dimensions(header.width, header.height)?;
+        let keyframe = header.base_seq.is_none();
+        if let Some(base_seq) = header.base_seq {
+            let Some(frame) = &self.frame else { return Err(CodecError::NeedKeyframe) };
+            if frame.width != header.width || frame.height != header.height {
+                return Err(CodecError::NeedKeyframe);
+            }
+            if base_seq != self.seq {
+                return Err(CodecError::BaseMismatch { expected: self.seq, got: base_seq });
+            }
+        }
+        let grid = Grid::new(header.width, header.height);
+        let body: &[u8] = match header.body_len {
+            None => reader.rest(),
+            Some(body_len) => {
+                let max_len = header.width as usize * header.height as usize * 4
+                    + grid.tile_count() * TILE_OVERHEAD_BYTES
+                    + BODY_OVERHEAD_BYTES;
+                if body_len > max_len {
+                    return Err(CodecError::TooLarge);
+                }
+                let decompressor = match &mut self.decompressor {
+                    Some(decompressor) => decompressor,
+                    None => return Err(CodecError::Malformed("no zstd decompressor".into())),
+                };
+                // The encoder records the content size in the zstd frame; checking it first means
+                // garbage never makes us allocate `body_len` bytes.
+                let content_size = zstd::zstd_safe::get_frame_content_size(reader.rest());
+                if !matches!(content_size, Ok(Some(size)) if size == body_len as u64) {
+                    return Err(CodecError::Malformed("zstd frame size does not match the header".into()));
+                }
+                self.body.clear();
+                self.body.resize(body_len, 0);
+                let written = decompressor
+                    .decompress_to_buffer(reader.rest(), &mut self.body[..])
+                    .map_err(|error| CodecError::Malformed(format!("zstd: {error}")))?;
+                if written != body_len {
+                    return Err(CodecError::Malformed("body shorter than declared".into()));
+                }
+                &self.body
+            }
+        };
+        let parsed = parse_body(body, &grid, keyframe)?;
+
+        // Everything is valid: commit.
+        if keyframe && self.frame.as_ref().is_some_and(|f| f.width != header.width || f.height != header.height) {
+            self.frame = None;
+        }
+        let frame = self.frame.get_or_insert_with(|| Frame {
+            width: header.width,
+            height: header.height,
+            rgba: vec![0; header.width as usize * header.height as usize * 4],
+        });
+        motion::apply_copies(&mut frame.rgba, frame.width, &parsed.copies, &mut self.copy_scratch);
+        let stride = frame.width as usize * 4;
+        for (index, payload) in &parsed.tiles {
+            let rect = grid.tile_rect(*index);
+            tiles::decode_tile(payload, rect.2, (rect.2 * rect.3) as usize, &mut self.tile_pixels);
+            tiles::store_tile(&mut frame.rgba, stride, rect, &self.tile_pixels);
+        }
+        self.seq = header.seq;
+        Ok(DecodedUpdate { seq: header.seq, keyframe, changed: changed_rects(&grid, &parsed), lossy: header.lossy })
+    }
+}
+
+/// Parses and validates every op of a body.
+fn parse_body<'a>(body: &'a [u8], grid: &Grid, keyframe: bool) -> Result<ParsedBody<'a>, CodecError> {
+    let mut reader = ByteReader::new(body);
+    let copy_count = usize::try_from(reader.varint()?).map_err(|_| CodecError::TooLarge)?;
+    if copy_count > MAX_COPIES || (keyframe && copy_count > 0) {
+        return Err(CodecError::Malformed(format!("{copy_count} copy ops")));
+    }
+    let frame_pixels = grid.width as u64 * grid.height as u64;
+    let mut copied_pixels = 0u64;
+    let mut copies = Vec::with_capacity(copy_count);
+    for _ in 0..copy_count {
+        let copy = CopyOp::read(&mut reader, grid.width, grid.height)?;
+        copied_pixels += u64::from(copy.width) * u64::from(copy.height);
+        if copied_pixels > 4 * frame_pixels {
+            return Err(CodecError::Malformed("copy ops cover too much".into()));
+        }
+        copies.push(copy);
+    }
+    let tile_count = usize::try_from(reader.varint()?).map_err(|_| CodecError::TooLarge)?;
+    if tile_count > grid.tile_count() || (keyframe && tile_count != grid.tile_count()) {
+        return Err(CodecError::Malformed(format!("{tile_count} tiles")));
+    }
+    let mut tiles = Vec::with_capacity(tile_count);
+    let mut next_index = 0usize;
+    for _ in 0..tile_count {
+        let delta = usize::try_from(reader.varint()?).map_err(|_| CodecError::TooLarge)?;
+        let index = next_index.checked_add(delta).filter(|&index| index < grid.tile_count());
+        let Some(index) = index else { return Err(CodecError::Malformed("tile index out of range".into())) };
+        let (_, _, width, height) = grid.tile_rect(index);
+        tiles.push((index, tiles::read_tile(&mut reader, (width * height) as usize)?));
+        next_index = index + 1;
+    }
+    if !reader.is_empty() {
+        return Err(CodecError::Malformed("trailing bytes".into()));
+    }
+    Ok(ParsedBody { copies, tiles })
+}
+
+/// Copy destinations plus changed tiles, runs of neighbouring tiles in a row merged.
+fn changed_rects(grid: &Grid, parsed: &ParsedBody<'_>) -> Vec<Rect> {
+    let mut rects: Vec<Rect> = parsed
+        .copies
+        .iter()
+        .map(|copy| Rect { x: copy.dst_x, y: copy.dst_y, width: copy.width, height: copy.height })
+        .collect();
+    let mut run: Option<(usize, Rect)> = None; // (last index, rect)
+    for (index, _) in &parsed.tiles {
+        let (x, y, width, height) = grid.tile_rect(*index);
+        match &mut run {
+            Some((last, rect)) if *last + 1 == *index && rect.y == y && rect.x + rect.width == x => {
+                rect.width += width;
+                *last = *index;
+            }
+            _ => {
+                if let Some((_, rect)) = run.take() {
+                    rects.push(rect);
+                }
+                run = Some((*index, Rect { x, y, width, height }));
+            }
+        }
+    }
+    if let Some((_, rect)) = run {
+        rects.push(rect);
+    }
+    rects
+}

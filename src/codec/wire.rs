@@ -1,0 +1,179 @@
+//! Update byte layout: the header, LEB128 varints and a bounds-checked reader.
+//!
+//! ```text
+//! update  = "SWC" version:u8 flags:u8 seq:var [base_seq:var] width:var height:var [body_len:var] body
+//! body    = copy_count:var copy* tile_count:var tile*          (zstd-compressed when FLAG_COMPRESSED)
+//! copy    = src_x:var src_y:var dst_x:var dst_y:var width:var height:var
+//! tile    = index_delta:var kind:u8 payload                    (see `tiles.rs`)
+//! ```
+//! `base_seq` is present unless the update is a keyframe; `body_len` (the decompressed size) only
+//! when the body is compressed.
+
+use super::CodecError;
+
+/// First bytes of every update.
+pub(super) const MAGIC: [u8; 3] = *b"SWC";
+/// Version of this layout.
+pub(super) const FORMAT_VERSION: u8 = 1;
+/// The update replaces the whole frame and has no base.
+pub(super) const FLAG_KEYFRAME: u8 = 1;
+/// Some tiles were quantised: the result is not bit-exact.
+pub(super) const FLAG_LOSSY: u8 = 2;
+/// The body is one zstd frame.
+pub(super) const FLAG_COMPRESSED: u8 = 4;
+const KNOWN_FLAGS: u8 = FLAG_KEYFRAME | FLAG_LOSSY | FLAG_COMPRESSED;
+
+/// The fixed part of an update.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Header {
+    pub seq: u64,
+    /// `None` for keyframes.
+    pub base_seq: Option<u64>,
+    pub width: u32,
+    pub height: u32,
+    pub lossy: bool,
+    /// Decompressed body size, when the body is compressed.
+    pub body_len: Option<usize>,
+}
+
+/// Appends `value` as an unsigned LEB128 varint.
+pub(super) fn put_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// Appends the header.
+pub(super) fn write_header(out: &mut Vec<u8>, header: &Header) {
+    out.extend_from_slice(&MAGIC);
+    out.push(FORMAT_VERSION);
+    let mut flags = 0;
+    if header.base_seq.is_none() {
+        flags |= FLAG_KEYFRAME;
+    }
+    if header.lossy {
+        flags |= FLAG_LOSSY;
+    }
+    if header.body_len.is_some() {
+        flags |= FLAG_COMPRESSED;
+    }
+    out.push(flags);
+    put_varint(out, header.seq);
+    if let Some(base_seq) = header.base_seq {
+        put_varint(out, base_seq);
+    }
+    put_varint(out, u64::from(header.width));
+    put_varint(out, u64::from(header.height));
+    if let Some(body_len) = header.body_len {
+        put_varint(out, body_len as u64);
+    }
+}
+
+/// Reads the header; the reader is left at the start of the body.
+pub(super) fn read_header(reader: &mut ByteReader<'_>) -> Result<Header, CodecError> {
+    if reader.take(MAGIC.len())? != MAGIC {
+        return Err(CodecError::Malformed("bad magic".into()));
+    }
+    let version = reader.u8()?;
+    if version != FORMAT_VERSION {
+        return Err(CodecError::UnsupportedVersion(version));
+    }
+    let flags = reader.u8()?;
+    if flags & !KNOWN_FLAGS != 0 {
+        return Err(CodecError::Malformed(format!("unknown flags {flags:#x}")));
+    }
+    let seq = reader.varint()?;
+    let base_seq = if flags & FLAG_KEYFRAME == 0 { Some(reader.varint()?) } else { None };
+    let width = reader.varint_u32()?;
+    let height = reader.varint_u32()?;
+    let body_len = if flags & FLAG_COMPRESSED != 0 {
+        Some(usize::try_from(reader.varint()?).map_err(|_| CodecError::TooLarge)?)
+    } else {
+        None
+    };
+    Ok(Header { seq, base_seq, width, height, lossy: flags & FLAG_LOSSY != 0, body_len })
+}
+
+/// Reads from a byte slice; every read checks the remaining length.
+pub(super) struct ByteReader<'a> {
+    data: &'a [u8],
+}
+
+impl<'a> ByteReader<'a> {
+    /// A reader over `data`.
+    pub fn new(data: &'a [u8]) -> Self {
+        Self { data }
+    }
+
+    /// The bytes not read yet.
+    pub fn rest(&self) -> &'a [u8] {
+        self.data
+    }
+
+    /// Whether everything was read.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// The next `len` bytes.
+    pub fn take(&mut self, len: usize) -> Result<&'a [u8], CodecError> {
+        if len > self.data.len() {
+            return Err(CodecError::Malformed(format!("truncated: need {len} bytes, {} left", self.data.len())));
+        }
+        let (head, tail) = self.data.split_at(len);
+        self.data = tail;
+        Ok(head)
+    }
+
+    /// One byte.
+    pub fn u8(&mut self) -> Result<u8, CodecError> {
+        let (&first, tail) = self.data.split_first().ok_or_else(|| CodecError::Malformed("truncated".into()))?;
+        self.data = tail;
+        Ok(first)
+    }
+
+    /// An unsigned LEB128 varint of at most 10 bytes.
+    pub fn varint(&mut self) -> Result<u64, CodecError> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.u8()?;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(CodecError::Malformed("varint too long".into()))
+    }
+
+    /// A varint that must fit in `u32`.
+    pub fn varint_u32(&mut self) -> Result<u32, CodecError> {
+        u32::try_from(self.varint()?).map_err(|_| CodecError::Malformed("value out of range".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_round_trips() {
+        let header =
+            Header { seq: 300, base_seq: Some(299), width: 1920, height: 1080, lossy: true, body_len: Some(123_456) };
+        let mut bytes = Vec::new();
+        write_header(&mut bytes, &header);
+        let mut reader = ByteReader::new(&bytes);
+        assert_eq!(read_header(&mut reader), Ok(header));
+        assert!(reader.is_empty());
+    }
+
+    #[test]
+    fn varint_rejects_overlong_input() {
+        let bytes = [0xffu8; 11];
+        assert!(ByteReader::new(&bytes).varint().is_err());
+        let mut out = Vec::new();
+        put_varint(&mut out, u64::MAX);
+        assert_eq!(ByteReader::new(&out).varint(), Ok(u64::MAX));
+    }
+}

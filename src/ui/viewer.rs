@@ -1,0 +1,180 @@
+//! The engineer's live view of the user's screen. The decoding side writes the latest screen into
+//! a single [`FrameSlot`] (never a queue) and marks what changed; the view uploads only those
+//! rectangles to its texture. Fit-to-pane or 1:1 with scrolling (text stays crisp at 1:1).
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use egui::{ColorImage, RichText, TextureHandle, TextureOptions, Ui};
+
+use super::i18n::{Lang, Text, fill};
+use super::theme;
+
+/// Figures shown under the view.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ViewerStats {
+    /// Updates per second over the last second.
+    pub fps: f32,
+    /// Capture → decoded, ms (last update).
+    pub latency_ms: i64,
+    /// Received screen data, kbit/s over the last second.
+    pub kbps: f32,
+    /// Frames the sender skipped because the link was busy, in total.
+    pub skipped_frames: u64,
+    /// Updates decoded in total.
+    pub frames: u64,
+}
+
+/// The latest screen as decoded, plus what changed since the view last looked.
+#[derive(Debug, Default)]
+pub struct SlotState {
+    /// Width, pixels.
+    pub width: u32,
+    /// Height, pixels.
+    pub height: u32,
+    /// RGBA8 pixels.
+    pub rgba: Vec<u8>,
+    /// Rectangles `[x, y, width, height]` changed since the view last uploaded.
+    pub dirty: Vec<[u32; 4]>,
+    /// The whole image changed (size change, keyframe).
+    pub all_dirty: bool,
+    /// Stream figures.
+    pub stats: ViewerStats,
+}
+
+/// A single slot shared by the decoder (writer) and the view (reader).
+#[derive(Clone, Debug, Default)]
+pub struct FrameSlot(Arc<Mutex<SlotState>>);
+
+impl PartialEq for FrameSlot {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl FrameSlot {
+    /// Locks the slot (short critical sections only).
+    pub fn lock(&self) -> MutexGuard<'_, SlotState> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// What the view says instead of (or over) the picture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewerState {
+    /// No consent with the view scope yet.
+    WaitingForConsent,
+    /// The user paused sharing.
+    Paused,
+    /// Frames flowing.
+    Live,
+    /// The link is down.
+    Reconnecting,
+}
+
+/// The view's own state: its texture and zoom.
+#[derive(Default)]
+pub struct ViewerView {
+    texture: Option<TextureHandle>,
+    one_to_one: bool,
+}
+
+impl std::fmt::Debug for ViewerView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ViewerView")
+            .field("has_texture", &self.texture.is_some())
+            .field("one_to_one", &self.one_to_one)
+            .finish()
+    }
+}
+
+/// What the viewer asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewerAction {
+    /// Attach the current picture to the ticket as a PNG.
+    TakeScreenshot,
+}
+
+impl ViewerView {
+    /// Copies what changed from the slot into the texture.
+    fn upload(&mut self, ctx: &egui::Context, slot: &FrameSlot) -> Option<ViewerStats> {
+        let mut state = slot.lock();
+        if state.width == 0 || state.height == 0 {
+            return None;
+        }
+        let size = [state.width as usize, state.height as usize];
+        let needs_full = state.all_dirty || self.texture.as_ref().is_none_or(|texture| texture.size() != size);
+        if needs_full {
+            let image = ColorImage::from_rgba_unmultiplied(size, &state.rgba);
+            match &mut self.texture {
+                Some(texture) if texture.size() == size => texture.set(image, TextureOptions::LINEAR),
+                _ => self.texture = Some(ctx.load_texture("remote_screen", image, TextureOptions::LINEAR)),
+            }
+        } else if let Some(texture) = &mut self.texture {
+            let stride = state.width as usize * 4;
+            for &[x, y, width, height] in &state.dirty {
+                let (x, y) = (x as usize, y as usize);
+                let width = (width as usize).min(size[0].saturating_sub(x));
+                let height = (height as usize).min(size[1].saturating_sub(y));
+                if width == 0 || height == 0 {
+                    continue;
+                }
+                let mut pixels = Vec::with_capacity(width * height * 4);
+                for row in y..y + height {
+                    pixels.extend_from_slice(&state.rgba[row * stride + x * 4..row * stride + (x + width) * 4]);
+                }
+                let patch = ColorImage::from_rgba_unmultiplied([width, height], &pixels);
+                texture.set_partial([x, y], patch, TextureOptions::LINEAR);
+            }
+        }
+        state.dirty.clear();
+        state.all_dirty = false;
+        Some(state.stats)
+    }
+
+    /// Draws the state line, the picture and the stats; returns what the engineer asked for.
+    pub fn ui(&mut self, ui: &mut Ui, lang: Lang, slot: &FrameSlot, state: ViewerState) -> Option<ViewerAction> {
+        let stats = self.upload(ui.ctx(), slot);
+        let mut action = None;
+        ui.horizontal(|ui| {
+            let (text, color) = match state {
+                ViewerState::WaitingForConsent => (Text::ViewerWaitingConsent, theme::WARNING),
+                ViewerState::Paused => (Text::ViewerPaused, theme::WARNING),
+                ViewerState::Live => (Text::ViewerLive, theme::SUCCESS),
+                ViewerState::Reconnecting => (Text::LinkReconnecting, theme::WARNING),
+            };
+            ui.colored_label(color, RichText::new(text.get(lang)).strong());
+            if self.texture.is_some() {
+                ui.separator();
+                ui.selectable_value(&mut self.one_to_one, false, Text::ViewerFit.get(lang));
+                ui.selectable_value(&mut self.one_to_one, true, Text::ViewerOneToOne.get(lang));
+                if ui.button(Text::TakeScreenshot.get(lang)).clicked() {
+                    action = Some(ViewerAction::TakeScreenshot);
+                }
+            }
+        });
+        if let Some(texture) = &self.texture {
+            let [width, height] = texture.size();
+            let native = egui::vec2(width as f32, height as f32) / ui.ctx().pixels_per_point();
+            if self.one_to_one {
+                egui::ScrollArea::both().id_salt("remote_screen_1to1").max_height(560.0).show(ui, |ui| {
+                    ui.add(egui::Image::new((texture.id(), native)));
+                });
+            } else {
+                let scale = (ui.available_width() / native.x).min(560.0 / native.y).min(1.0);
+                ui.add(egui::Image::new((texture.id(), native * scale)));
+            }
+        }
+        if let Some(stats) = stats.filter(|stats| stats.frames > 0) {
+            ui.weak(fill(
+                Text::ViewerStats.get(lang),
+                &[
+                    &format!("{:.0}", stats.fps),
+                    &stats.latency_ms.to_string(),
+                    &format!("{:.0}", stats.kbps),
+                    &stats.skipped_frames.to_string(),
+                ],
+            ));
+        }
+        action
+    }
+}
