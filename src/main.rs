@@ -13,12 +13,13 @@ use stepwise::app::bench::run_store_bench;
 use stepwise::app::cli::{BenchCommand, Cli, Command, TicketsCommand, default_data_dir};
 use stepwise::app::console::ConsoleOptions;
 use stepwise::app::demo::run_headless_demo;
+use stepwise::app::session_bench::{PathOptions, run_session_bench};
 use stepwise::app::sessions::ListenConfig;
 use stepwise::app::{ConsoleApp, system_lang};
 use stepwise::capture::SourceChoice;
 use stepwise::protocol::JoinLink;
 use stepwise::store::{Store, now_ms};
-use stepwise::transport::TransportSettings;
+use stepwise::transport::{Congestion, TransportSettings};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -50,6 +51,14 @@ fn main() -> ExitCode {
         Some(Command::Tickets { action }) => run_tickets(&data_dir, action),
         Some(Command::Bench { target: BenchCommand::Store { tickets, json } }) => run_bench(&data_dir, tickets, json),
         Some(Command::Bench { target: BenchCommand::Codec { corpus, json } }) => run_codec_bench_cli(&corpus, json),
+        Some(Command::Bench { target: BenchCommand::Session { corpus, loss, delay_ms, rate_kbps, cubic, json } }) => {
+            with_runtime(|runtime| {
+                let congestion = if cubic { Congestion::Cubic } else { Congestion::Bbr };
+                let path = PathOptions { loss_percent: loss, delay_ms, rate_kbps, congestion };
+                let report = run_session_bench(&runtime, &corpus, path)?;
+                print_report(&report, json)
+            })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -167,6 +176,18 @@ fn run_tickets(data_dir: &Path, action: TicketsCommand) -> anyhow::Result<()> {
                 file.display(),
                 report.skipped_existing.len()
             );
+        }
+    }
+    Ok(())
+}
+
+fn print_report(report: &impl serde::Serialize, json: bool) -> anyhow::Result<()> {
+    let value = serde_json::to_value(report).context("cannot format the report")?;
+    if json {
+        println!("{value}");
+    } else if let Some(fields) = value.as_object() {
+        for (name, value) in fields {
+            println!("{name:>24}  {value}");
         }
     }
     Ok(())

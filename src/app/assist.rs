@@ -298,7 +298,7 @@ impl AssistController {
                         let _ = error_events.send(UiEvent::Assist(AssistNotice::Source(Err(err.to_string()))));
                         error_waker();
                     });
-                    match SharingThread::spawn(handle, source, private, on_error) {
+                    match SharingThread::spawn(handle, super::sharing::opener_for(source), private, on_error) {
                         Ok(thread) => *sharing.lock().unwrap_or_else(PoisonError::into_inner) = Some(thread),
                         Err(err) => tracing::error!("cannot start the capture thread: {err}"),
                     }

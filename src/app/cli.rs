@@ -113,6 +113,27 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Stream one scenario folder at 30 fps over loopback QUIC and measure latency and stalls.
+    Session {
+        /// One scenario folder of numbered PNG frames.
+        #[arg(long, value_name = "DIR")]
+        corpus: PathBuf,
+        /// Packet loss each way, percent.
+        #[arg(long, default_value_t = 0.0)]
+        loss: f64,
+        /// One-way delay each way, ms.
+        #[arg(long, default_value_t = 0)]
+        delay_ms: u64,
+        /// Bottleneck rate each way, kbit/s.
+        #[arg(long)]
+        rate_kbps: Option<u64>,
+        /// Use CUBIC instead of BBR.
+        #[arg(long)]
+        cubic: bool,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Encode every scenario folder of a corpus with Stepwise's codec and two baselines.
     Codec {
         /// Folder of scenario folders with numbered PNG frames.

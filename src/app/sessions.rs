@@ -65,20 +65,18 @@ impl ViewerFeed {
         }
     }
 
-    /// Applies one received update; `false` when the viewer lost state and needs a keyframe.
-    pub fn apply(&mut self, data: &[u8], now_ms: i64) -> bool {
-        let Ok((header, payload)) = unwrap_screen_update(data) else { return false };
+    /// Applies one received update.
+    pub fn apply(&mut self, data: &[u8], now_ms: i64) -> FeedOutcome {
+        let Ok((header, payload)) = unwrap_screen_update(data) else { return self.lost_state() };
         let update = match self.decoder.decode(payload) {
             Ok(update) => update,
             Err(err) => {
                 tracing::debug!("screen update refused: {err}");
-                let first_failure = !self.awaiting_keyframe;
-                self.awaiting_keyframe = true;
-                return !first_failure;
+                return self.lost_state();
             }
         };
         self.awaiting_keyframe = false;
-        let Some(frame) = self.decoder.frame() else { return false };
+        let Some(frame) = self.decoder.frame() else { return self.lost_state() };
         let now = Instant::now();
         self.recent.push_back((now, data.len()));
         while self.recent.front().is_some_and(|(at, _)| now.duration_since(*at) > Duration::from_secs(1)) {
@@ -110,10 +108,36 @@ impl ViewerFeed {
         slot.stats.latency_ms = (now_ms - header.captured_at_ms).max(0);
         slot.stats.fps = self.recent.len() as f32;
         slot.stats.kbps = self.recent.iter().map(|(_, bytes)| *bytes).sum::<usize>() as f32 * 8.0 / 1_000.0;
+        let latency_ms = slot.stats.latency_ms;
         drop(slot);
         (self.waker)();
-        true
+        FeedOutcome::Applied { latency_ms, bytes: data.len(), skipped_frames: header.skipped_frames }
     }
+
+    /// Asks for a keyframe once per loss of state, not for every update that follows.
+    fn lost_state(&mut self) -> FeedOutcome {
+        let first = !self.awaiting_keyframe;
+        self.awaiting_keyframe = true;
+        if first { FeedOutcome::NeedKeyframe } else { FeedOutcome::Ignored }
+    }
+}
+
+/// What one update did to the viewer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FeedOutcome {
+    /// Shown.
+    Applied {
+        /// Capture → decoded, ms.
+        latency_ms: i64,
+        /// Size of the update, bytes.
+        bytes: usize,
+        /// Frames the sender skipped before it.
+        skipped_frames: u32,
+    },
+    /// The viewer lost state: ask for a keyframe.
+    NeedKeyframe,
+    /// Dropped while waiting for a keyframe.
+    Ignored,
 }
 
 /// The console's running sessions.
@@ -160,8 +184,10 @@ impl EngineerSessions {
         let sink: EventSink = Arc::new(move |event| {
             // Screen updates go straight to the viewer's slot; everything else to the transcript.
             if let TransportEvent::Session(SessionEvent::FrameReceived { data, .. }) = &event {
-                let applied = feed.lock().unwrap_or_else(PoisonError::into_inner).apply(data, crate::store::now_ms());
-                if !applied && let Some(handle) = handle_for_sink.get() {
+                let outcome = feed.lock().unwrap_or_else(PoisonError::into_inner).apply(data, crate::store::now_ms());
+                if outcome == FeedOutcome::NeedKeyframe
+                    && let Some(handle) = handle_for_sink.get()
+                {
                     handle.send(SessionCommand::RequestKeyframe);
                 }
                 return;

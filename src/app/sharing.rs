@@ -33,12 +33,20 @@ pub struct SharingStats {
     pub sent: AtomicU64,
     /// Frames skipped because the link was busy.
     pub skipped: AtomicU64,
-    /// Grabs made while the gate was closed (must stay 0).
-    pub captured_while_closed: AtomicU64,
+    /// Grabs that were under way when the gate closed, thrown away unsent.
+    pub discarded_at_close: AtomicU64,
 }
 
 /// The private regions the user marked, shared with the capture thread.
 pub type PrivateRegions = Arc<Mutex<Vec<PixelRect>>>;
+
+/// Opens the screen source each time sharing (re)starts.
+pub type SourceOpener = Box<dyn FnMut() -> Result<Box<dyn ScreenSource>, CaptureError> + Send>;
+
+/// An opener for a [`SourceChoice`].
+pub fn opener_for(choice: SourceChoice) -> SourceOpener {
+    Box::new(move || open_source(&choice))
+}
 
 /// A running capture thread; dropping it stops the thread.
 pub struct SharingThread {
@@ -52,7 +60,7 @@ impl SharingThread {
     /// Starts capturing for `session` from `choice`. `on_error` hears about capture failures.
     pub fn spawn(
         session: SessionHandle,
-        choice: SourceChoice,
+        open: SourceOpener,
         private: PrivateRegions,
         on_error: Box<dyn Fn(CaptureError) + Send>,
     ) -> std::io::Result<Self> {
@@ -60,7 +68,7 @@ impl SharingThread {
         let stats = Arc::new(SharingStats::default());
         let worker = CaptureLoop {
             session,
-            choice,
+            open,
             private,
             stop: stop.clone(),
             stats: stats.clone(),
@@ -89,14 +97,15 @@ impl Drop for SharingThread {
 
 struct CaptureLoop {
     session: SessionHandle,
-    choice: SourceChoice,
+    open: SourceOpener,
     private: PrivateRegions,
     stop: Arc<AtomicBool>,
     stats: Arc<SharingStats>,
     on_error: Box<dyn Fn(CaptureError) + Send>,
     source: Option<Box<dyn ScreenSource>>,
     encoder: Encoder,
-    pending: Option<ScreenImage>,
+    /// The newest unsent image and when it was grabbed (unix ms).
+    pending: Option<(ScreenImage, i64)>,
     last_sent: Option<Frame>,
     keyframe_owed: bool,
     skipped_since_sent: u32,
@@ -116,7 +125,7 @@ impl CaptureLoop {
             }
             let tick_started = Instant::now();
             if self.source.is_none() {
-                match open_source(&self.choice) {
+                match (self.open)() {
                     Ok(source) => {
                         self.source = Some(source);
                         self.encoder = Encoder::new(EncoderConfig::default());
@@ -151,12 +160,21 @@ impl CaptureLoop {
         if !status.screen_allowed() {
             return;
         }
-        match source.capture() {
+        let grabbed = source.capture();
+        if !status.screen_allowed() {
+            // The gate closed while the grab was under way: throw it away unsent.
+            if matches!(grabbed, Ok(Some(_))) {
+                self.stats.discarded_at_close.fetch_add(1, Ordering::Relaxed);
+            }
+            self.pending = None;
+            return;
+        }
+        match grabbed {
             Ok(Some(mut image)) => {
                 self.stats.captured.fetch_add(1, Ordering::Relaxed);
                 let regions = self.private.lock().unwrap_or_else(PoisonError::into_inner).clone();
                 blank_regions(&mut image, &regions);
-                if self.pending.replace(image).is_some() {
+                if self.pending.replace((image, now_ms())).is_some() {
                     // The older image was never sent: the newer one supersedes it.
                     self.stats.skipped.fetch_add(1, Ordering::Relaxed);
                     self.skipped_since_sent = self.skipped_since_sent.saturating_add(1);
@@ -169,21 +187,16 @@ impl CaptureLoop {
                 return;
             }
         }
-        if !status.screen_allowed() {
-            self.stats.captured_while_closed.fetch_add(u64::from(self.pending.is_some()), Ordering::Relaxed);
-            self.pending = None;
-            return;
-        }
         if status.frames_in_flight() >= MAX_FRAMES_IN_FLIGHT {
             return; // Busy: keep the newest image for the next tick.
         }
-        let frame = match self.pending.take() {
-            Some(image) => match Frame::new(image.width, image.height, image.rgba) {
-                Ok(frame) => frame,
+        let (frame, captured_at_ms) = match self.pending.take() {
+            Some((image, grabbed_at_ms)) => match Frame::new(image.width, image.height, image.rgba) {
+                Ok(frame) => (frame, grabbed_at_ms),
                 Err(_) => return,
             },
             None if self.keyframe_owed => match self.last_sent.clone() {
-                Some(frame) => frame,
+                Some(frame) => (frame, now_ms()),
                 None => return,
             },
             None => return,
@@ -191,7 +204,6 @@ impl CaptureLoop {
         if !self.keyframe_owed && self.last_sent.as_ref() == Some(&frame) {
             return; // Nothing changed: nothing to send.
         }
-        let captured_at_ms = now_ms();
         let update = self.encoder.encode(&frame, self.keyframe_owed);
         let header = ScreenHeader { captured_at_ms, skipped_frames: self.skipped_since_sent };
         if self.session.send(SessionCommand::SendFrame(wrap_screen_update(header, &update))) {

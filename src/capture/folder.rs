@@ -1,6 +1,7 @@
 //! Replays a folder of numbered PNG frames (`001.png`, `002.png`, …) as if it were a screen.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{CaptureError, ScreenImage, ScreenSource};
@@ -9,7 +10,7 @@ use super::{CaptureError, ScreenImage, ScreenSource};
 pub struct FrameFolderSource {
     dir: PathBuf,
     files: Vec<PathBuf>,
-    preloaded: Vec<ScreenImage>,
+    preloaded: Arc<Vec<ScreenImage>>,
     next: usize,
     looped: bool,
     frame_interval: Duration,
@@ -47,7 +48,7 @@ impl FrameFolderSource {
         Ok(Self {
             dir: dir.to_path_buf(),
             files,
-            preloaded: Vec::new(),
+            preloaded: Arc::new(Vec::new()),
             next: 0,
             looped,
             frame_interval: Duration::from_secs(1) / fps.max(1),
@@ -58,11 +59,31 @@ impl FrameFolderSource {
 
     /// Decodes every frame up front (benchmarks: no PNG decoding while streaming).
     pub fn preload(&mut self) -> Result<(), CaptureError> {
-        self.preloaded = self.files.iter().map(|path| load_frame(path)).collect::<Result<_, _>>()?;
-        if self.preloaded.iter().any(|image| (image.width, image.height) != self.size) {
+        let frames: Vec<ScreenImage> = self.files.iter().map(|path| load_frame(path)).collect::<Result<_, _>>()?;
+        if frames.iter().any(|image| (image.width, image.height) != self.size) {
             return Err(CaptureError::Failed("frames of different sizes".into()));
         }
+        self.preloaded = Arc::new(frames);
         Ok(())
+    }
+
+    /// The decoded frames, once preloaded (shared, not copied).
+    pub fn preloaded(&self) -> Arc<Vec<ScreenImage>> {
+        self.preloaded.clone()
+    }
+
+    /// Another player over the same preloaded frames, from the first one.
+    pub fn replay(&self, fps: u32, looped: bool) -> Self {
+        Self {
+            dir: self.dir.clone(),
+            files: self.files.clone(),
+            preloaded: self.preloaded.clone(),
+            next: 0,
+            looped,
+            frame_interval: Duration::from_secs(1) / fps.max(1),
+            last_frame_at: None,
+            size: self.size,
+        }
     }
 
     /// Number of frames in the folder.

@@ -60,9 +60,9 @@ pub fn host_session(
     sink: EventSink,
 ) -> Result<HostedSession, TransportError> {
     let _entered = runtime.enter();
-    let transport = tls::transport_config(settings.keep_alive, settings.idle_timeout)?;
+    let transport = tls::transport_config_with(settings.keep_alive, settings.idle_timeout, settings.congestion)?;
     let (server_config, _fingerprint) = tls::server_config(transport)?;
-    let endpoint = quinn::Endpoint::server(server_config, request.bind)
+    let endpoint = super::make_endpoint(request.bind, Some(server_config), &settings)
         .map_err(|err| TransportError::Setup(format!("cannot listen on {}: {err}", request.bind)))?;
     let local_addr = endpoint.local_addr().map_err(|err| TransportError::Setup(err.to_string()))?;
     let code = JoinCode::generate().map_err(|err| TransportError::Setup(format!("no randomness: {err}")))?;

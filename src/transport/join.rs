@@ -54,7 +54,8 @@ pub async fn join_session(
     let address = resolve(link).await?;
     let bind: SocketAddr =
         if address.is_ipv4() { (Ipv4Addr::UNSPECIFIED, 0).into() } else { (Ipv6Addr::UNSPECIFIED, 0).into() };
-    let endpoint = quinn::Endpoint::client(bind).map_err(|err| JoinError::Failed(format!("no UDP socket: {err}")))?;
+    let endpoint = super::make_endpoint(bind, None, &settings)
+        .map_err(|err| JoinError::Failed(format!("no UDP socket: {err}")))?;
     let attempt = timeout(settings.handshake_timeout, pair(&endpoint, address, link, &settings)).await;
     let (live, pin, session_id, key) = match attempt {
         Ok(Ok(paired)) => paired,
@@ -91,7 +92,7 @@ async fn connect(
     settings: &TransportSettings,
     pin: Option<Fingerprint>,
 ) -> Result<(quinn::Connection, ControlStream), JoinError> {
-    let transport = tls::transport_config(settings.keep_alive, settings.idle_timeout)
+    let transport = tls::transport_config_with(settings.keep_alive, settings.idle_timeout, settings.congestion)
         .map_err(|err| JoinError::Failed(err.to_string()))?;
     let config = tls::client_config(transport, pin).map_err(|err| JoinError::Failed(err.to_string()))?;
     let connecting = endpoint

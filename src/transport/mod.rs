@@ -8,6 +8,7 @@
 mod control;
 mod driver;
 mod host;
+pub mod impair;
 mod join;
 mod status;
 pub mod tls;
@@ -44,6 +45,43 @@ pub struct TransportSettings {
     pub handshake_timeout: Duration,
     /// Pause between reconnect attempts on the user's side.
     pub retry_interval: Duration,
+    /// Congestion controller.
+    pub congestion: Congestion,
+    /// Impair what this side sends (benchmarks and tests only).
+    pub impairment: Option<impair::Impairment>,
+}
+
+/// Which congestion controller QUIC uses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Congestion {
+    /// quinn's default (CUBIC).
+    Cubic,
+    /// BBR (quinn marks it experimental): holds latency far better under random loss.
+    #[default]
+    Bbr,
+}
+
+/// A QUIC endpoint on `bind`, impaired if the settings say so. Call inside the tokio runtime.
+fn make_endpoint(
+    bind: std::net::SocketAddr,
+    server: Option<quinn::ServerConfig>,
+    settings: &TransportSettings,
+) -> std::io::Result<quinn::Endpoint> {
+    match settings.impairment {
+        None => match server {
+            Some(server) => quinn::Endpoint::server(server, bind),
+            None => quinn::Endpoint::client(bind),
+        },
+        Some(impairment) => {
+            let socket = impair::ImpairedSocket::bind(bind, impairment)?;
+            quinn::Endpoint::new_with_abstract_socket(
+                quinn::EndpointConfig::default(),
+                server,
+                socket,
+                Arc::new(quinn::TokioRuntime),
+            )
+        }
+    }
 }
 
 impl Default for TransportSettings {
@@ -56,6 +94,8 @@ impl Default for TransportSettings {
             idle_timeout: Duration::from_secs(30),
             handshake_timeout: Duration::from_secs(15),
             retry_interval: Duration::from_millis(1_000),
+            congestion: Congestion::default(),
+            impairment: None,
         }
     }
 }

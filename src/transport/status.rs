@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 #[derive(Debug, Default)]
 pub struct LinkStatus {
     screen_allowed: AtomicBool,
+    /// Closed by the user's click, until the session task has caught up.
+    user_hold: AtomicBool,
     frames_in_flight: AtomicUsize,
     keyframe_wanted: AtomicBool,
     rtt_ms: AtomicU64,
@@ -20,17 +22,22 @@ impl LinkStatus {
     /// Whether consent with the view scope is in force and the link is up (user side: capture
     /// only while this holds).
     pub fn screen_allowed(&self) -> bool {
-        self.screen_allowed.load(Ordering::Acquire)
+        self.screen_allowed.load(Ordering::Acquire) && !self.user_hold.load(Ordering::Acquire)
     }
 
     /// Closes the gate at once (the user clicked pause or stop), before the session task has
-    /// processed the command, so no further frame is captured.
+    /// processed the command, so no further frame is captured. It stays closed until the
+    /// protocol itself has closed it (the pause or revoke was applied) and opens it again.
     pub fn close_screen_gate(&self) {
-        self.screen_allowed.store(false, Ordering::Release);
+        self.user_hold.store(true, Ordering::Release);
     }
 
     pub(super) fn set_screen_allowed(&self, allowed: bool) {
         self.screen_allowed.store(allowed, Ordering::Release);
+        if !allowed {
+            // The protocol has caught up with the user's click: the hold has done its job.
+            self.user_hold.store(false, Ordering::Release);
+        }
     }
 
     /// Screen updates sent but not yet acknowledged by the peer.

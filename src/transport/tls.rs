@@ -31,12 +31,24 @@ fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-/// QUIC settings shared by both sides.
+/// QUIC settings shared by both sides (CUBIC).
 pub fn transport_config(
     keep_alive: Duration,
     idle_timeout: Duration,
 ) -> Result<quinn::TransportConfig, TransportError> {
+    transport_config_with(keep_alive, idle_timeout, super::Congestion::Cubic)
+}
+
+/// QUIC settings with a chosen congestion controller.
+pub fn transport_config_with(
+    keep_alive: Duration,
+    idle_timeout: Duration,
+    congestion: super::Congestion,
+) -> Result<quinn::TransportConfig, TransportError> {
     let mut config = quinn::TransportConfig::default();
+    if congestion == super::Congestion::Bbr {
+        config.congestion_controller_factory(Arc::new(quinn::congestion::BbrConfig::default()));
+    }
     config.keep_alive_interval(Some(keep_alive));
     let idle = quinn::IdleTimeout::try_from(idle_timeout)
         .map_err(|err| TransportError::Setup(format!("idle timeout {idle_timeout:?}: {err}")))?;

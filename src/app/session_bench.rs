@@ -1,0 +1,232 @@
+//! `stepwise bench session`: one scenario folder streamed at 30 fps from a user-side capture
+//! thread to a console-side viewer feed over real loopback QUIC, through the same code the app
+//! uses, optionally over an impaired path (loss, one-way delay, rate) made by a wrapped socket.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::sync::mpsc::{Receiver, channel};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use serde::Serialize;
+
+use crate::capture::{CaptureError, FrameFolderSource, ScreenSource};
+use crate::protocol::{ConsentRequest, Scopes, SessionEvent};
+use crate::transport::impair::Impairment;
+use crate::transport::{
+    Congestion, EventSink, HostRequest, SessionCommand, TransportEvent, TransportSettings, host_session, join_session,
+};
+use crate::ui::viewer::FrameSlot;
+
+use super::sessions::{FeedOutcome, ViewerFeed};
+use super::sharing::SharingThread;
+
+/// Playback rate: the corpus was recorded at 10 fps and is played three times as fast.
+pub const BENCH_FPS: u32 = 30;
+/// Times the folder is played.
+const PASSES: usize = 3;
+
+/// How the path is impaired, and which congestion controller runs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PathOptions {
+    /// Packet loss, percent, each direction.
+    pub loss_percent: f64,
+    /// One-way delay, ms, each direction.
+    pub delay_ms: u64,
+    /// Bottleneck rate, kbit/s, each direction.
+    pub rate_kbps: Option<u64>,
+    /// Congestion controller.
+    pub congestion: Congestion,
+}
+
+/// The benchmark's figures (one flat JSON object).
+#[derive(Debug, Serialize)]
+pub struct SessionBenchReport {
+    /// Scenario folder name.
+    pub scenario: String,
+    /// Congestion controller.
+    pub congestion: &'static str,
+    /// Loss applied, percent.
+    pub loss_percent: f64,
+    /// One-way delay applied, ms.
+    pub delay_ms: u64,
+    /// Rate limit, kbit/s (0 = none).
+    pub rate_kbps: u64,
+    /// Frames offered by the source.
+    pub frames_offered: usize,
+    /// Updates decoded at the console.
+    pub frames_decoded: u64,
+    /// Frames the sender dropped because the link was busy.
+    pub frames_skipped: u64,
+    /// Capture → decoded latency percentiles, ms.
+    pub latency_ms_p50: f64,
+    /// 95th percentile.
+    pub latency_ms_p95: f64,
+    /// 99th percentile.
+    pub latency_ms_p99: f64,
+    /// Decoded updates per second while streaming.
+    pub fps: f64,
+    /// Screen data received, kbit/s.
+    pub kbps: f64,
+    /// Longest time the view froze beyond the content's own pacing: for consecutive decoded
+    /// updates, the gap between their arrivals minus the gap between their captures, ms.
+    pub max_stall_ms: u64,
+    /// Streaming time, ms.
+    pub duration_ms: u64,
+}
+
+#[derive(Default)]
+struct Samples {
+    latencies_ms: Vec<i64>,
+    /// (captured, decoded), unix ms.
+    timeline_ms: Vec<(i64, i64)>,
+    bytes: usize,
+    skipped: u64,
+}
+
+fn percentile(sorted: &[i64], fraction: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let index = ((sorted.len() - 1) as f64 * fraction).round() as usize;
+    sorted[index.min(sorted.len() - 1)] as f64
+}
+
+fn wait_for(
+    events: &Receiver<TransportEvent>,
+    what: &str,
+    wanted: impl Fn(&TransportEvent) -> bool,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let event = events.recv_timeout(left).map_err(|_| anyhow::anyhow!("timed out waiting for {what}"))?;
+        if let TransportEvent::Session(SessionEvent::Ended { reason, .. }) = &event {
+            bail!("the session ended while waiting for {what}: {reason:?}");
+        }
+        if wanted(&event) {
+            return Ok(());
+        }
+    }
+}
+
+/// Streams `scenario_dir` over loopback QUIC with `path` impairments and measures.
+pub fn run_session_bench(
+    runtime: &tokio::runtime::Handle,
+    scenario_dir: &Path,
+    path: PathOptions,
+) -> anyhow::Result<SessionBenchReport> {
+    let mut folder = FrameFolderSource::open(scenario_dir, BENCH_FPS, true)?;
+    folder.preload()?;
+    let frames_offered = folder.frame_count() * PASSES;
+    let impairment =
+        |seed| Impairment { loss_percent: path.loss_percent, delay_ms: path.delay_ms, rate_kbps: path.rate_kbps, seed };
+    let impaired = path.loss_percent > 0.0 || path.delay_ms > 0 || path.rate_kbps.is_some();
+    let settings = |seed| TransportSettings {
+        congestion: path.congestion,
+        impairment: impaired.then(|| impairment(seed)),
+        ..TransportSettings::default()
+    };
+
+    // Console side: a viewer feed measuring every decoded update.
+    let samples = Arc::new(Mutex::new(Samples::default()));
+    let feed = Mutex::new(ViewerFeed::new(FrameSlot::default(), Arc::new(|| {})));
+    let (engineer_tx, engineer_events) = channel();
+    let engineer_samples = samples.clone();
+    let engineer_sink: EventSink = Arc::new(move |event| {
+        if let TransportEvent::Session(SessionEvent::FrameReceived { data, .. }) = &event {
+            let now_ms = crate::store::now_ms();
+            let outcome = feed.lock().unwrap_or_else(PoisonError::into_inner).apply(data, now_ms);
+            if let FeedOutcome::Applied { latency_ms, bytes, skipped_frames } = outcome {
+                let mut samples = engineer_samples.lock().unwrap_or_else(PoisonError::into_inner);
+                samples.latencies_ms.push(latency_ms);
+                samples.timeline_ms.push((now_ms - latency_ms, now_ms));
+                samples.bytes += bytes;
+                samples.skipped += u64::from(skipped_frames);
+            }
+            return;
+        }
+        let _ = engineer_tx.send(event);
+    });
+    let request = HostRequest {
+        bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        advertised_host: Some("127.0.0.1".into()),
+        display_name: "Bench engineer".into(),
+    };
+    let hosted = host_session(runtime, request, settings(1), engineer_sink)?;
+
+    // User side: the real capture thread over the preloaded frames.
+    let (user_tx, user_events) = channel();
+    let user_sink: EventSink = Arc::new(move |event| drop(user_tx.send(event)));
+    let user = runtime
+        .block_on(join_session(&hosted.link, "Bench user", settings(2), user_sink))
+        .context("joining the bench session")?;
+    hosted.handle.send(SessionCommand::RequestConsent(ConsentRequest {
+        engineer_name: "Bench engineer".into(),
+        team: "Bench".into(),
+        ticket_number: "T-BENCH".into(),
+        ticket_title: "Session benchmark".into(),
+        purpose: "Measure streaming".into(),
+        suggested: Scopes::default(),
+    }));
+    wait_for(&user_events, "the consent request", |e| {
+        matches!(e, TransportEvent::Session(SessionEvent::ConsentRequested(_)))
+    })?;
+    user.send(SessionCommand::Grant(Scopes::default()));
+    wait_for(&engineer_events, "the grant", |e| matches!(e, TransportEvent::Session(SessionEvent::ConsentGranted(_))))?;
+
+    let template = folder.replay(BENCH_FPS, true);
+    let opener = Box::new(move || -> Result<Box<dyn ScreenSource>, CaptureError> {
+        Ok(Box::new(template.replay(BENCH_FPS, true)))
+    });
+    let started = Instant::now();
+    let sharing = SharingThread::spawn(
+        user.clone(),
+        opener,
+        Arc::new(Mutex::new(Vec::new())),
+        Box::new(|err| {
+            tracing::error!("capture failed: {err}");
+        }),
+    )?;
+    let play_time = Duration::from_secs_f64(frames_offered as f64 / f64::from(BENCH_FPS));
+    std::thread::sleep(play_time);
+    let streamed = started.elapsed();
+    drop(sharing);
+    // Let what is in flight arrive.
+    std::thread::sleep(Duration::from_millis(300 + 4 * path.delay_ms));
+    hosted.handle.send(SessionCommand::End);
+    let _ = wait_for(&engineer_events, "the end", |e| matches!(e, TransportEvent::Closed));
+
+    let samples = std::mem::take(&mut *samples.lock().unwrap_or_else(PoisonError::into_inner));
+    let mut latencies = samples.latencies_ms.clone();
+    latencies.sort_unstable();
+    let stall_ms = samples
+        .timeline_ms
+        .windows(2)
+        .map(|pair| (pair[1].1 - pair[0].1) - (pair[1].0 - pair[0].0))
+        .max()
+        .unwrap_or(0)
+        .max(samples.latencies_ms.first().copied().unwrap_or(0));
+    let seconds = streamed.as_secs_f64();
+    Ok(SessionBenchReport {
+        scenario: scenario_dir.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default(),
+        congestion: match path.congestion {
+            Congestion::Cubic => "cubic",
+            Congestion::Bbr => "bbr",
+        },
+        loss_percent: path.loss_percent,
+        delay_ms: path.delay_ms,
+        rate_kbps: path.rate_kbps.unwrap_or(0),
+        frames_offered,
+        frames_decoded: samples.latencies_ms.len() as u64,
+        frames_skipped: samples.skipped,
+        latency_ms_p50: percentile(&latencies, 0.50),
+        latency_ms_p95: percentile(&latencies, 0.95),
+        latency_ms_p99: percentile(&latencies, 0.99),
+        fps: samples.latencies_ms.len() as f64 / seconds,
+        kbps: samples.bytes as f64 * 8.0 / 1_000.0 / seconds,
+        max_stall_ms: u64::try_from(stall_ms).unwrap_or(0),
+        duration_ms: u64::try_from(streamed.as_millis()).unwrap_or(u64::MAX),
+    })
+}
