@@ -298,8 +298,14 @@ impl AssistController {
                         let _ = error_events.send(UiEvent::Assist(AssistNotice::Source(Err(err.to_string()))));
                         error_waker();
                     });
-                    match SharingThread::spawn(handle, super::sharing::opener_for(source), private, on_error) {
-                        Ok(thread) => *sharing.lock().unwrap_or_else(PoisonError::into_inner) = Some(thread),
+                    let preview = crate::ui::viewer::FrameSlot::default();
+                    let opener = super::sharing::opener_for(source);
+                    match SharingThread::spawn_with_preview(handle, opener, private, on_error, Some(preview.clone())) {
+                        Ok(thread) => {
+                            *sharing.lock().unwrap_or_else(PoisonError::into_inner) = Some(thread);
+                            let _ = events.send(UiEvent::Assist(AssistNotice::Preview(preview)));
+                            waker();
+                        }
                         Err(err) => tracing::error!("cannot start the capture thread: {err}"),
                     }
                 }

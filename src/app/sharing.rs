@@ -13,7 +13,8 @@ use crate::capture::{CaptureError, PixelRect, ScreenImage, ScreenSource, SourceC
 use crate::codec::{Encoder, EncoderConfig, Frame};
 use crate::protocol::screen::{ScreenHeader, wrap_screen_update};
 use crate::store::now_ms;
-use crate::transport::{SessionCommand, SessionHandle};
+use crate::transport::{LinkStatus, SessionCommand, SessionHandle};
+use crate::ui::viewer::FrameSlot;
 
 /// Updates allowed in flight before new frames are skipped.
 pub const MAX_FRAMES_IN_FLIGHT: usize = 2;
@@ -23,6 +24,46 @@ const MIN_FRAME_INTERVAL: Duration = Duration::from_millis(33);
 const LOSSY_FRAME_INTERVAL: Duration = Duration::from_millis(66);
 /// How often a closed gate is looked at again.
 const GATE_POLL: Duration = Duration::from_millis(10);
+/// Below this estimated path capacity, photographic tiles may be coded lossily (text never is).
+const LOSSY_BELOW_KBPS: u64 = 20_000;
+/// How often the user's own preview of what is shared is refreshed.
+const PREVIEW_INTERVAL: Duration = Duration::from_millis(500);
+/// The preview is this many times smaller than the screen.
+const PREVIEW_SCALE: u32 = 4;
+
+/// The encoder tuning for the path: lossless unless the path is narrow.
+fn encoder_config_for(status: &LinkStatus) -> EncoderConfig {
+    let rtt_ms = status.rtt_ms().max(1);
+    let capacity_kbps = status.congestion_window_bytes().saturating_mul(8) / rtt_ms;
+    if capacity_kbps == 0 || capacity_kbps >= LOSSY_BELOW_KBPS {
+        EncoderConfig::default()
+    } else {
+        EncoderConfig { allow_lossy: true, bandwidth_hint_kbps: u32::try_from(capacity_kbps).ok() }
+    }
+}
+
+/// A small copy of what is shared (after blanking), for the user's own preview.
+fn publish_preview(preview: &FrameSlot, image: &ScreenImage) {
+    let (width, height) = (image.width / PREVIEW_SCALE, image.height / PREVIEW_SCALE);
+    if width == 0 || height == 0 {
+        return;
+    }
+    let mut rgba = Vec::with_capacity(width as usize * height as usize * 4);
+    let stride = image.width as usize * 4;
+    for y in 0..height as usize {
+        let row = y * PREVIEW_SCALE as usize * stride;
+        for x in 0..width as usize {
+            let at = row + x * PREVIEW_SCALE as usize * 4;
+            rgba.extend_from_slice(&image.rgba[at..at + 4]);
+        }
+    }
+    let mut slot = preview.lock();
+    slot.width = width;
+    slot.height = height;
+    slot.rgba = rgba;
+    slot.all_dirty = true;
+    slot.stats.frames += 1;
+}
 
 /// Figures of a sharing thread, readable from anywhere.
 #[derive(Debug, Default)]
@@ -64,6 +105,17 @@ impl SharingThread {
         private: PrivateRegions,
         on_error: Box<dyn Fn(CaptureError) + Send>,
     ) -> std::io::Result<Self> {
+        Self::spawn_with_preview(session, open, private, on_error, None)
+    }
+
+    /// Like [`SharingThread::spawn`], also keeping a small preview of what is shared in `preview`.
+    pub fn spawn_with_preview(
+        session: SessionHandle,
+        open: SourceOpener,
+        private: PrivateRegions,
+        on_error: Box<dyn Fn(CaptureError) + Send>,
+        preview: Option<FrameSlot>,
+    ) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
         let stats = Arc::new(SharingStats::default());
         let worker = CaptureLoop {
@@ -80,6 +132,8 @@ impl SharingThread {
             keyframe_owed: true,
             skipped_since_sent: 0,
             lost_packets: 0,
+            preview,
+            preview_at: None,
         };
         let thread = std::thread::Builder::new().name("stepwise-capture".into()).spawn(move || worker.run())?;
         Ok(Self { stop, thread: Some(thread), stats })
@@ -110,6 +164,8 @@ struct CaptureLoop {
     keyframe_owed: bool,
     skipped_since_sent: u32,
     lost_packets: u64,
+    preview: Option<FrameSlot>,
+    preview_at: Option<Instant>,
 }
 
 impl CaptureLoop {
@@ -174,6 +230,12 @@ impl CaptureLoop {
                 self.stats.captured.fetch_add(1, Ordering::Relaxed);
                 let regions = self.private.lock().unwrap_or_else(PoisonError::into_inner).clone();
                 blank_regions(&mut image, &regions);
+                if let Some(preview) = &self.preview
+                    && self.preview_at.is_none_or(|at| at.elapsed() >= PREVIEW_INTERVAL)
+                {
+                    publish_preview(preview, &image);
+                    self.preview_at = Some(Instant::now());
+                }
                 if self.pending.replace((image, now_ms())).is_some() {
                     // The older image was never sent: the newer one supersedes it.
                     self.stats.skipped.fetch_add(1, Ordering::Relaxed);
@@ -204,6 +266,7 @@ impl CaptureLoop {
         if !self.keyframe_owed && self.last_sent.as_ref() == Some(&frame) {
             return; // Nothing changed: nothing to send.
         }
+        self.encoder.set_config(encoder_config_for(&status));
         let update = self.encoder.encode(&frame, self.keyframe_owed);
         let header = ScreenHeader { captured_at_ms, skipped_frames: self.skipped_since_sent };
         if self.session.send(SessionCommand::SendFrame(wrap_screen_update(header, &update))) {

@@ -64,6 +64,11 @@ impl Encoder {
     }
 
     /// Sequence number of the last update produced (0 before the first).
+    pub fn set_config(&mut self, config: EncoderConfig) {
+        self.config = config;
+    }
+
+    /// Sequence number of the last update produced.
     pub fn last_seq(&self) -> u64 {
         self.seq
     }

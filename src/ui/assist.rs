@@ -4,6 +4,7 @@
 
 use egui::{RichText, Ui};
 
+use crate::capture::PixelRect;
 use crate::protocol::{ConsentRequest, JoinCode, JoinLink, Role, Scopes, SessionEvent};
 
 use super::i18n::{Lang, Text, fill};
@@ -72,6 +73,8 @@ pub enum AssistNotice {
     Closed,
     /// What will be shared (`Ok(label)`), or why the screen cannot be shared here.
     Source(Result<String, String>),
+    /// Where a small copy of what is shared appears (the user's own preview).
+    Preview(super::viewer::FrameSlot),
     /// The receipts log, for the receipts window.
     Receipts {
         /// Where the log lives.
@@ -108,7 +111,26 @@ pub struct AssistView {
     draft: String,
     receipts: Option<(String, Vec<String>)>,
     source: Option<Result<String, String>>,
+    preview: Option<PrivacyPreview>,
     commands: Vec<AssistCommand>,
+}
+
+/// The user's preview of what is shared, where private areas are dragged out.
+#[derive(Default)]
+struct PrivacyPreview {
+    slot: super::viewer::FrameSlot,
+    texture: Option<egui::TextureHandle>,
+    /// Size of the shared screen, pixels (the preview is smaller).
+    screen_size: [u32; 2],
+    regions: Vec<PixelRect>,
+    drag_from: Option<egui::Pos2>,
+    drag_to: Option<egui::Pos2>,
+}
+
+impl std::fmt::Debug for PrivacyPreview {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrivacyPreview").field("regions", &self.regions).finish()
+    }
 }
 
 impl AssistView {
@@ -128,6 +150,7 @@ impl AssistView {
             draft: String::new(),
             receipts: None,
             source: None,
+            preview: None,
             commands: Vec::new(),
         };
         if let Some(link) = link {
@@ -188,6 +211,10 @@ impl AssistView {
             }
             AssistNotice::Receipts { path, lines } => self.receipts = Some((path, lines)),
             AssistNotice::Source(source) => self.source = Some(source),
+            AssistNotice::Preview(slot) => {
+                let regions = self.preview.take().map(|old| old.regions).unwrap_or_default();
+                self.preview = Some(PrivacyPreview { slot, regions, ..PrivacyPreview::default() });
+            }
         }
     }
 
@@ -240,7 +267,6 @@ impl AssistView {
         ui.style_mut().text_styles.iter_mut().for_each(|(_, font)| font.size *= 1.25);
         let lang = self.lang;
         ui.horizontal(|ui| {
-            ui.heading(RichText::new(Text::GetHelpTitle.get(lang)).strong());
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 for choice in Lang::ALL {
                     if ui.selectable_label(self.lang == choice, choice.native_name()).clicked() {
@@ -252,6 +278,7 @@ impl AssistView {
                 }
             });
         });
+        ui.heading(RichText::new(Text::GetHelpTitle.get(lang)).strong());
         ui.separator();
         if self.reconnecting {
             ui.horizontal(|ui| {
@@ -275,6 +302,7 @@ impl AssistView {
             Screen::Consent(request) => self.consent_ui(ui, &request),
             Screen::Sharing { request, scopes, paused } => {
                 self.sharing_summary_ui(ui, &request, scopes, paused);
+                self.privacy_ui(ui);
                 self.chat_and_leave_ui(ui);
                 self.sharing_bar(ui.ctx(), &request, scopes, paused);
             }
@@ -372,6 +400,91 @@ impl AssistView {
                 self.commands.push(AssistCommand::Deny);
             }
         });
+    }
+
+    /// The preview with private areas: drag a rectangle to hide that part of the screen.
+    fn privacy_ui(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        let Some(preview) = &mut self.preview else { return };
+        {
+            let mut state = preview.slot.lock();
+            if state.all_dirty && state.width > 0 {
+                let image = egui::ColorImage::from_rgba_unmultiplied(
+                    [state.width as usize, state.height as usize],
+                    &state.rgba,
+                );
+                match &mut preview.texture {
+                    Some(texture) => texture.set(image, egui::TextureOptions::LINEAR),
+                    None => {
+                        preview.texture =
+                            Some(ui.ctx().load_texture("shared_preview", image, egui::TextureOptions::LINEAR));
+                    }
+                }
+                preview.screen_size = [state.width * 4, state.height * 4];
+                state.all_dirty = false;
+            }
+        }
+        let Some(texture) = &preview.texture else { return };
+        ui.add_space(6.0);
+        ui.label(RichText::new(Text::PrivateAreas.get(lang)).strong());
+        ui.weak(Text::PrivateAreasHint.get(lang));
+        let [texture_width, texture_height] = texture.size();
+        let size = egui::vec2(texture_width as f32, texture_height as f32);
+        let scale = (ui.available_width() / size.x).min(1.0);
+        let (rect, response) = ui.allocate_exact_size(size * scale, egui::Sense::drag());
+        let painter = ui.painter_at(rect);
+        painter.image(
+            texture.id(),
+            rect,
+            egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
+            egui::Color32::WHITE,
+        );
+        // Points in the preview → pixels of the shared screen.
+        let to_screen = |point: egui::Pos2| {
+            let x = ((point.x - rect.left()) / rect.width()).clamp(0.0, 1.0) * preview.screen_size[0] as f32;
+            let y = ((point.y - rect.top()) / rect.height()).clamp(0.0, 1.0) * preview.screen_size[1] as f32;
+            (x as u32, y as u32)
+        };
+        let to_preview = |region: &PixelRect| {
+            let sx = rect.width() / preview.screen_size[0].max(1) as f32;
+            let sy = rect.height() / preview.screen_size[1].max(1) as f32;
+            egui::Rect::from_min_size(
+                rect.min + egui::vec2(region.x as f32 * sx, region.y as f32 * sy),
+                egui::vec2(region.width as f32 * sx, region.height as f32 * sy),
+            )
+        };
+        for region in &preview.regions {
+            painter.rect_filled(to_preview(region), 0.0, egui::Color32::from_black_alpha(230));
+        }
+        if response.drag_started() {
+            preview.drag_from = response.interact_pointer_pos();
+        }
+        if response.dragged()
+            && let Some(at) = response.interact_pointer_pos()
+        {
+            preview.drag_to = Some(at);
+        }
+        if let (Some(from), Some(to)) = (preview.drag_from, preview.drag_to) {
+            let marked = egui::Rect::from_two_pos(from, to);
+            painter.rect_stroke(marked, 0.0, egui::Stroke::new(2.0, theme::ERROR), egui::StrokeKind::Inside);
+            if response.drag_stopped() {
+                let ((x0, y0), (x1, y1)) = (to_screen(from), to_screen(to));
+                let region =
+                    PixelRect { x: x0.min(x1), y: y0.min(y1), width: x0.abs_diff(x1), height: y0.abs_diff(y1) };
+                if region.width > 2 && region.height > 2 {
+                    preview.regions.push(region);
+                    self.commands.push(AssistCommand::SetPrivateRegions(preview.regions.clone()));
+                }
+            }
+        }
+        if response.drag_stopped() || !response.is_pointer_button_down_on() && !response.dragged() {
+            preview.drag_from = None;
+            preview.drag_to = None;
+        }
+        if !preview.regions.is_empty() && ui.button(Text::ClearPrivateAreas.get(lang)).clicked() {
+            preview.regions.clear();
+            self.commands.push(AssistCommand::SetPrivateRegions(Vec::new()));
+        }
     }
 
     /// What will be shared, or why the screen cannot be.

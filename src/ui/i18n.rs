@@ -168,6 +168,9 @@ texts! {
     EvSessionEnded => "Session ended: {}", "会话结束：{}";
     WhatIsShared => "What will be shared: {}", "将共享的内容：{}";
     NoScreenShare => "Your screen cannot be shared from here ({}). You can still chat.", "此处无法共享屏幕（{}），但仍可聊天。";
+    PrivateAreas => "Private areas", "隐私区域";
+    PrivateAreasHint => "Drag over the picture to hide a part of your screen; it is blacked out before anything is sent.", "在下方画面上拖动即可隐藏屏幕的某个区域；该区域在发送前就会被涂黑。";
+    ClearPrivateAreas => "Show everything again", "取消所有隐私区域";
     ChangeWhatIAllow => "What I allow", "我允许的内容";
     NewTicket => "New ticket", "新建工单";
     Import => "Import…", "导入…";
