@@ -370,3 +370,24 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn pointer_positions_flow_only_while_the_screen_is_shared() {
+    let mut user = Session::new(Role::User, "Zhang Min", 0);
+    user.send_cursor(10, 20).unwrap();
+    assert_eq!(user.poll_cursor(), None, "no pointer before consent");
+    let mut engineer = Session::new(Role::Engineer, "Li Wei", 0);
+    engineer.handle_message(
+        1,
+        Message::Hello {
+            protocol_version: stepwise::protocol::PROTOCOL_VERSION,
+            role: Role::User,
+            display_name: "u".into(),
+        },
+    );
+    engineer.handle_message(2, Message::Cursor { x: 1, y: 2 });
+    assert!(
+        std::iter::from_fn(|| engineer.poll_event()).all(|e| !matches!(e, SessionEvent::CursorMoved { .. })),
+        "the engineer drops pointer positions outside consent"
+    );
+}

@@ -53,6 +53,10 @@ fn consent_gates_capture_and_private_regions_stay_private() {
     let feed = Mutex::new(ViewerFeed::new(slot.clone(), Arc::new(|| {})));
     let (engineer_tx, engineer) = channel();
     let sink: EventSink = Arc::new(move |event| {
+        if let TransportEvent::Session(SessionEvent::CursorMoved { x, y }) = &event {
+            feed.lock().unwrap_or_else(PoisonError::into_inner).cursor_moved(*x, *y);
+            return;
+        }
         if let TransportEvent::Session(SessionEvent::FrameReceived { data, .. }) = &event {
             let outcome = feed.lock().unwrap_or_else(PoisonError::into_inner).apply(data, stepwise::store::now_ms());
             assert!(matches!(outcome, FeedOutcome::Applied { .. }), "every update decodes: {outcome:?}");
@@ -97,6 +101,7 @@ fn consent_gates_capture_and_private_regions_stay_private() {
     user.send(SessionCommand::Grant(Scopes::default()));
     wait(&engineer, "grant", session_event(|e| matches!(e, SessionEvent::ConsentGranted(_))));
     until("a few frames", || slot.lock().stats.frames >= 5);
+    until("the pointer, by datagram", || slot.lock().cursor.is_some());
 
     {
         let state = slot.lock();

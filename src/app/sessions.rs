@@ -114,6 +114,12 @@ impl ViewerFeed {
         FeedOutcome::Applied { latency_ms, bytes: data.len(), skipped_frames: header.skipped_frames }
     }
 
+    /// The user's pointer moved: show it over the picture.
+    pub fn cursor_moved(&mut self, x: u32, y: u32) {
+        self.slot.lock().cursor = Some([x, y]);
+        (self.waker)();
+    }
+
     /// Asks for a keyframe once per loss of state, not for every update that follows.
     fn lost_state(&mut self) -> FeedOutcome {
         let first = !self.awaiting_keyframe;
@@ -183,6 +189,10 @@ impl EngineerSessions {
         let handle_for_sink = handle_cell.clone();
         let sink: EventSink = Arc::new(move |event| {
             // Screen updates go straight to the viewer's slot; everything else to the transcript.
+            if let TransportEvent::Session(SessionEvent::CursorMoved { x, y }) = &event {
+                feed.lock().unwrap_or_else(PoisonError::into_inner).cursor_moved(*x, *y);
+                return;
+            }
             if let TransportEvent::Session(SessionEvent::FrameReceived { data, .. }) = &event {
                 let outcome = feed.lock().unwrap_or_else(PoisonError::into_inner).apply(data, crate::store::now_ms());
                 if outcome == FeedOutcome::NeedKeyframe

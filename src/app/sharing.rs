@@ -134,6 +134,7 @@ impl SharingThread {
             lost_packets: 0,
             preview,
             preview_at: None,
+            last_cursor: None,
         };
         let thread = std::thread::Builder::new().name("stepwise-capture".into()).spawn(move || worker.run())?;
         Ok(Self { stop, thread: Some(thread), stats })
@@ -166,6 +167,7 @@ struct CaptureLoop {
     lost_packets: u64,
     preview: Option<FrameSlot>,
     preview_at: Option<Instant>,
+    last_cursor: Option<(u32, u32)>,
 }
 
 impl CaptureLoop {
@@ -215,6 +217,13 @@ impl CaptureLoop {
         // Last check right before the grab: a pause clicked a moment ago closes the gate here.
         if !status.screen_allowed() {
             return;
+        }
+        let cursor = source.cursor();
+        if cursor != self.last_cursor {
+            self.last_cursor = cursor;
+            if let Some((x, y)) = cursor {
+                self.session.send(SessionCommand::Cursor { x, y });
+            }
         }
         let grabbed = source.capture();
         if !status.screen_allowed() {

@@ -45,7 +45,10 @@ pub fn transcript_entry(event: &TransportEvent) -> Option<TranscriptEntry> {
 
 fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
     match event {
-        SessionEvent::PeerHello { .. } | SessionEvent::FrameReceived { .. } | SessionEvent::KeyframeRequested => None,
+        SessionEvent::PeerHello { .. }
+        | SessionEvent::FrameReceived { .. }
+        | SessionEvent::KeyframeRequested
+        | SessionEvent::CursorMoved { .. } => None,
         SessionEvent::ConsentRequested(request) => entry(
             kind::CONSENT_REQUESTED,
             json!({ "purpose": request.purpose, "suggested": scopes_json(request.suggested) }),

@@ -53,6 +53,11 @@ pub trait ScreenSource: Send {
     fn size(&self) -> (u32, u32);
     /// The next image if anything changed since the last one; `Ok(None)` when nothing did.
     fn capture(&mut self) -> Result<Option<ScreenImage>, CaptureError>;
+
+    /// Where the pointer is, in image pixels; `None` when it is elsewhere or unknown.
+    fn cursor(&mut self) -> Option<(u32, u32)> {
+        None
+    }
 }
 
 /// Paints the private regions black, clipped to the image. Runs before encoding.

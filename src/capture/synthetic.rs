@@ -63,6 +63,13 @@ impl ScreenSource for SyntheticSource {
         (self.width, self.height)
     }
 
+    fn cursor(&mut self) -> Option<(u32, u32)> {
+        let angle = f64::from(self.frame_index) / 10.0;
+        let x = f64::from(self.width) * (0.5 + 0.3 * angle.cos());
+        let y = f64::from(self.height) * (0.5 + 0.3 * angle.sin());
+        Some((x as u32, y as u32))
+    }
+
     fn capture(&mut self) -> Result<Option<ScreenImage>, CaptureError> {
         let now = Instant::now();
         if self.last_frame_at.is_some_and(|at| now.duration_since(at) < self.frame_interval) {

@@ -6,7 +6,7 @@ use x11rb::protocol::Event;
 use x11rb::protocol::damage::{self, ConnectionExt as _};
 use x11rb::protocol::randr::ConnectionExt as _;
 use x11rb::protocol::shm::{self, ConnectionExt as _};
-use x11rb::protocol::xproto::{self, ImageFormat};
+use x11rb::protocol::xproto::{self, ConnectionExt as _, ImageFormat};
 use x11rb::rust_connection::RustConnection;
 
 use super::{CaptureError, PixelRect, ScreenImage, ScreenSource};
@@ -150,6 +150,10 @@ impl ScreenSource for X11Source {
         (self.area.width, self.area.height)
     }
 
+    fn cursor(&mut self) -> Option<(u32, u32)> {
+        self.pointer()
+    }
+
     fn capture(&mut self) -> Result<Option<ScreenImage>, CaptureError> {
         self.drain_damage()?;
         if !self.damaged {
@@ -181,6 +185,17 @@ impl ScreenSource for X11Source {
             pixel[3] = 255;
         }
         Ok(Some(ScreenImage { width: self.area.width, height: self.area.height, rgba }))
+    }
+}
+
+impl X11Source {
+    /// The pointer relative to the shared area, if it is inside.
+    fn pointer(&self) -> Option<(u32, u32)> {
+        let reply = self.connection.query_pointer(self.root).ok()?.reply().ok()?;
+        let x = i64::from(reply.root_x) - i64::from(self.area.x);
+        let y = i64::from(reply.root_y) - i64::from(self.area.y);
+        let inside = (0..i64::from(self.area.width)).contains(&x) && (0..i64::from(self.area.height)).contains(&y);
+        inside.then(|| (u32::try_from(x).unwrap_or(0), u32::try_from(y).unwrap_or(0)))
     }
 }
 

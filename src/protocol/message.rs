@@ -181,6 +181,13 @@ pub enum Message {
     Heartbeat,
     /// Engineer → user: send a full screen update next (the viewer lost state).
     KeyframeRequest,
+    /// User → engineer: where the pointer is, in screen pixels (sent as a datagram, often).
+    Cursor {
+        /// Column.
+        x: u32,
+        /// Row.
+        y: u32,
+    },
     /// User → engineer: screen data (encoded by the codec layer). Sent on its own stream.
     Frame {
         /// Sequence number.

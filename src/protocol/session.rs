@@ -78,6 +78,13 @@ pub enum SessionEvent {
     },
     /// The viewer lost track of the screen: the next update must be a keyframe (user side).
     KeyframeRequested,
+    /// The user's pointer moved (engineer side, only while the screen is shared).
+    CursorMoved {
+        /// Column, screen pixels.
+        x: u32,
+        /// Row, screen pixels.
+        y: u32,
+    },
     /// The connection dropped; the session may resume.
     Disconnected,
     /// The connection is back.
@@ -127,6 +134,7 @@ pub struct Session {
     frames_dropped: u64,
     outbox: VecDeque<Message>,
     frames_out: VecDeque<(u64, Vec<u8>)>,
+    cursor_out: Option<(u32, u32)>,
     events: VecDeque<SessionEvent>,
 }
 
@@ -147,6 +155,7 @@ impl Session {
             frames_dropped: 0,
             outbox: VecDeque::new(),
             frames_out: VecDeque::new(),
+            cursor_out: None,
             events: VecDeque::new(),
         };
         let display_name: String = display_name.chars().take(super::message::MAX_NAME_CHARS).collect();
@@ -223,6 +232,13 @@ impl Session {
             return None;
         }
         self.frames_out.pop_front()
+    }
+
+    /// The latest pointer position to send as a datagram (user side), only while screen data may
+    /// flow; older positions are superseded, never queued.
+    pub fn poll_cursor(&mut self) -> Option<Message> {
+        let (x, y) = self.cursor_out.take()?;
+        self.screen_allowed().then_some(Message::Cursor { x, y })
     }
 
     /// The next event for the UI and the transcript.
@@ -332,6 +348,11 @@ impl Session {
                     Role::User => Role::Engineer,
                 };
                 self.events.push_back(SessionEvent::Chat { from, id, at_ms, text });
+            }
+            Message::Cursor { x, y } if role == Role::Engineer => {
+                if self.screen_allowed() {
+                    self.events.push_back(SessionEvent::CursorMoved { x, y });
+                }
             }
             Message::KeyframeRequest if role == Role::User => {
                 if self.screen_allowed() {
@@ -530,6 +551,15 @@ impl Session {
         Ok(())
     }
 
+    /// User: the pointer is here now (dropped unless the screen is shared).
+    pub fn send_cursor(&mut self, x: u32, y: u32) -> Result<(), CommandError> {
+        self.require(Role::User)?;
+        if self.screen_allowed() {
+            self.cursor_out = Some((x, y));
+        }
+        Ok(())
+    }
+
     /// Engineer: ask for a full screen update (the viewer lost state). Ignored outside consent.
     pub fn request_keyframe(&mut self) -> Result<(), CommandError> {
         self.require(Role::Engineer)?;
@@ -585,5 +615,6 @@ fn message_name(message: &Message) -> &'static str {
         Message::Heartbeat => "heartbeat",
         Message::Frame { .. } => "screen data",
         Message::KeyframeRequest => "a keyframe request",
+        Message::Cursor { .. } => "a pointer position",
     }
 }

@@ -106,6 +106,12 @@ impl Driver {
         while let Some((seq, data)) = self.session.poll_frame() {
             self.send_frame_stream(&live.connection, seq, data);
         }
+        if let Some(cursor) = self.session.poll_cursor()
+            && let Ok(bytes) = crate::protocol::encode_frame(&cursor)
+        {
+            // Unreliable and unordered on purpose: a lost position is superseded by the next.
+            let _ = live.connection.send_datagram(bytes.into());
+        }
         true
     }
 
@@ -158,6 +164,11 @@ impl Driver {
             tokio::select! {
                 Some((seq, data)) = frames.recv() => {
                     self.session.handle_message(unix_now_ms(), Message::Frame { seq, data });
+                }
+                datagram = live.connection.read_datagram() => {
+                    if let Ok(bytes) = datagram {
+                        self.handle_datagram(&bytes);
+                    }
                 }
                 inbound = live.control.read::<Message>() => match inbound {
                     Inbound::Message(message) => self.session.handle_message(unix_now_ms(), message),
@@ -213,6 +224,17 @@ impl Driver {
         }
     }
 
+    /// A datagram carries one framed message; only pointer positions are expected there.
+    fn handle_datagram(&mut self, bytes: &[u8]) {
+        let mut decoder = crate::protocol::FrameDecoder::new(256);
+        decoder.push(bytes);
+        // Anything but a pointer position on the datagram path is ignored: datagrams are
+        // unordered and may be stale.
+        if let Ok(Some(message @ Message::Cursor { .. })) = decoder.next_message::<Message>() {
+            self.session.handle_message(unix_now_ms(), message);
+        }
+    }
+
     fn apply(&mut self, command: SessionCommand) {
         let now_ms = unix_now_ms();
         let result = match command {
@@ -225,6 +247,7 @@ impl Driver {
             SessionCommand::Revoke => self.session.revoke(),
             SessionCommand::Chat(text) => self.session.send_chat(now_ms, &text).map(|_| ()),
             SessionCommand::RequestKeyframe => self.session.request_keyframe(),
+            SessionCommand::Cursor { x, y } => self.session.send_cursor(x, y),
             SessionCommand::SendFrame(data) => {
                 // Outside consent the frame never leaves: that is the point, not an error.
                 if !self.session.screen_allowed() {

@@ -138,6 +138,13 @@ pub enum SessionCommand {
     SendFrame(Vec<u8>),
     /// Engineer: the viewer lost state; ask for a keyframe.
     RequestKeyframe,
+    /// User: the pointer is at this screen pixel (sent as a datagram while the screen is shared).
+    Cursor {
+        /// Column.
+        x: u32,
+        /// Row.
+        y: u32,
+    },
     /// Either: end the session.
     End,
     /// Drop the connection as a network failure would, and stay away for `outage` before

@@ -246,7 +246,8 @@ impl AssistView {
             SessionEvent::Chat { from, at_ms, text, .. } => {
                 self.chat.push(ChatLine { from_peer: from == Role::Engineer, at_ms, text });
             }
-            SessionEvent::FrameReceived { .. } | SessionEvent::KeyframeRequested => {}
+            SessionEvent::FrameReceived { .. } | SessionEvent::KeyframeRequested | SessionEvent::CursorMoved { .. } => {
+            }
             SessionEvent::Disconnected => self.reconnecting = true,
             SessionEvent::Reconnected { .. } => {
                 self.reconnecting = false;

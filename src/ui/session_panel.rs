@@ -192,7 +192,7 @@ impl RemoteSessionView {
                 self.chat.push(ChatLine { from_peer: from == Role::User, at_ms, text });
             }
             SessionEvent::FrameReceived { .. } => self.frames_received += 1,
-            SessionEvent::KeyframeRequested => {}
+            SessionEvent::KeyframeRequested | SessionEvent::CursorMoved { .. } => {}
             SessionEvent::Disconnected => self.phase = LinkPhase::Reconnecting,
             SessionEvent::Reconnected { .. } => {
                 self.phase = LinkPhase::Connected;

@@ -39,6 +39,8 @@ pub struct SlotState {
     pub all_dirty: bool,
     /// Stream figures.
     pub stats: ViewerStats,
+    /// The user's pointer, screen pixels.
+    pub cursor: Option<[u32; 2]>,
 }
 
 /// A single slot shared by the decoder (writer) and the view (reader).
@@ -76,6 +78,7 @@ pub enum ViewerState {
 pub struct ViewerView {
     texture: Option<TextureHandle>,
     one_to_one: bool,
+    cursor: Option<[u32; 2]>,
 }
 
 impl std::fmt::Debug for ViewerView {
@@ -128,6 +131,7 @@ impl ViewerView {
         }
         state.dirty.clear();
         state.all_dirty = false;
+        self.cursor = state.cursor;
         Some(state.stats)
     }
 
@@ -155,13 +159,28 @@ impl ViewerView {
         if let Some(texture) = &self.texture {
             let [width, height] = texture.size();
             let native = egui::vec2(width as f32, height as f32) / ui.ctx().pixels_per_point();
+            let cursor = self.cursor;
+            let draw_cursor = |ui: &Ui, shown: egui::Rect| {
+                let Some([x, y]) = cursor else { return };
+                let tip = shown.min
+                    + egui::vec2(x as f32 / width as f32 * shown.width(), y as f32 / height as f32 * shown.height());
+                let arrow =
+                    vec![tip, tip + egui::vec2(0.0, 16.0), tip + egui::vec2(4.5, 12.0), tip + egui::vec2(11.0, 11.0)];
+                ui.painter().add(egui::Shape::convex_polygon(
+                    arrow,
+                    egui::Color32::WHITE,
+                    egui::Stroke::new(1.0, egui::Color32::BLACK),
+                ));
+            };
             if self.one_to_one {
                 egui::ScrollArea::both().id_salt("remote_screen_1to1").max_height(560.0).show(ui, |ui| {
-                    ui.add(egui::Image::new((texture.id(), native)));
+                    let shown = ui.add(egui::Image::new((texture.id(), native))).rect;
+                    draw_cursor(ui, shown);
                 });
             } else {
                 let scale = (ui.available_width() / native.x).min(560.0 / native.y).min(1.0);
-                ui.add(egui::Image::new((texture.id(), native * scale)));
+                let shown = ui.add(egui::Image::new((texture.id(), native * scale))).rect;
+                draw_cursor(ui, shown);
             }
         }
         if let Some(stats) = stats.filter(|stats| stats.frames > 0) {
