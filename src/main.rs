@@ -19,7 +19,7 @@ use stepwise::app::{ConsoleApp, system_lang};
 use stepwise::capture::SourceChoice;
 use stepwise::protocol::JoinLink;
 use stepwise::store::{Store, now_ms};
-use stepwise::transport::{Congestion, TransportSettings};
+use stepwise::transport::TransportSettings;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -51,14 +51,13 @@ fn main() -> ExitCode {
         Some(Command::Tickets { action }) => run_tickets(&data_dir, action),
         Some(Command::Bench { target: BenchCommand::Store { tickets, json } }) => run_bench(&data_dir, tickets, json),
         Some(Command::Bench { target: BenchCommand::Codec { corpus, json } }) => run_codec_bench_cli(&corpus, json),
-        Some(Command::Bench { target: BenchCommand::Session { corpus, loss, delay_ms, rate_kbps, cubic, json } }) => {
-            with_runtime(|runtime| {
-                let congestion = if cubic { Congestion::Cubic } else { Congestion::Bbr };
-                let path = PathOptions { loss_percent: loss, delay_ms, rate_kbps, congestion };
-                let report = run_session_bench(&runtime, &corpus, path)?;
-                print_report(&report, json)
-            })
-        }
+        Some(Command::Bench {
+            target: BenchCommand::Session { corpus, loss, delay_ms, rate_kbps, congestion, json },
+        }) => with_runtime(|runtime| {
+            let path = PathOptions { loss_percent: loss, delay_ms, rate_kbps, congestion: congestion.into() };
+            let report = run_session_bench(&runtime, &corpus, path)?;
+            print_report(&report, json)
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -127,9 +127,9 @@ pub enum BenchCommand {
         /// Bottleneck rate each way, kbit/s.
         #[arg(long)]
         rate_kbps: Option<u64>,
-        /// Use CUBIC instead of BBR.
-        #[arg(long)]
-        cubic: bool,
+        /// Congestion controller: screen (default), cubic or bbr.
+        #[arg(long, value_enum, default_value_t = CongestionArg::Screen)]
+        congestion: CongestionArg,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -143,6 +143,27 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Congestion controller choice for `bench session`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum CongestionArg {
+    /// Stepwise's loss-tolerant, delay-aware controller.
+    Screen,
+    /// quinn's CUBIC.
+    Cubic,
+    /// quinn's experimental BBR.
+    Bbr,
+}
+
+impl From<CongestionArg> for crate::transport::Congestion {
+    fn from(arg: CongestionArg) -> Self {
+        match arg {
+            CongestionArg::Screen => Self::Screen,
+            CongestionArg::Cubic => Self::Cubic,
+            CongestionArg::Bbr => Self::Bbr,
+        }
+    }
 }
 
 /// The platform data folder, e.g. `~/.local/share/stepwise`.

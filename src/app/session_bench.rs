@@ -134,10 +134,17 @@ pub fn run_session_bench(
     let feed = Mutex::new(ViewerFeed::new(FrameSlot::default(), Arc::new(|| {})));
     let (engineer_tx, engineer_events) = channel();
     let engineer_samples = samples.clone();
+    let keyframe_handle: Arc<std::sync::OnceLock<crate::transport::SessionHandle>> = Arc::default();
+    let keyframe_for_sink = keyframe_handle.clone();
     let engineer_sink: EventSink = Arc::new(move |event| {
         if let TransportEvent::Session(SessionEvent::FrameReceived { data, .. }) = &event {
             let now_ms = crate::store::now_ms();
             let outcome = feed.lock().unwrap_or_else(PoisonError::into_inner).apply(data, now_ms);
+            if outcome == FeedOutcome::NeedKeyframe
+                && let Some(handle) = keyframe_for_sink.get()
+            {
+                handle.send(SessionCommand::RequestKeyframe);
+            }
             if let FeedOutcome::Applied { latency_ms, bytes, skipped_frames } = outcome {
                 let mut samples = engineer_samples.lock().unwrap_or_else(PoisonError::into_inner);
                 samples.latencies_ms.push(latency_ms);
@@ -155,6 +162,7 @@ pub fn run_session_bench(
         display_name: "Bench engineer".into(),
     };
     let hosted = host_session(runtime, request, settings(1), engineer_sink)?;
+    let _ = keyframe_handle.set(hosted.handle.clone());
 
     // User side: the real capture thread over the preloaded frames.
     let (user_tx, user_events) = channel();
@@ -190,7 +198,19 @@ pub fn run_session_bench(
         }),
     )?;
     let play_time = Duration::from_secs_f64(frames_offered as f64 / f64::from(BENCH_FPS));
-    std::thread::sleep(play_time);
+    while started.elapsed() < play_time {
+        std::thread::sleep(Duration::from_millis(250));
+        let status = user.status();
+        tracing::debug!(
+            in_flight = status.frames_in_flight(),
+            sent = status.frames_sent(),
+            rtt_ms = status.rtt_ms(),
+            cwnd = status.congestion_window_bytes(),
+            lost = status.lost_packets(),
+            captured = sharing.stats.captured.load(std::sync::atomic::Ordering::Relaxed),
+            "streaming"
+        );
+    }
     let streamed = started.elapsed();
     drop(sharing);
     // Let what is in flight arrive.
@@ -212,6 +232,7 @@ pub fn run_session_bench(
     Ok(SessionBenchReport {
         scenario: scenario_dir.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default(),
         congestion: match path.congestion {
+            Congestion::Screen => "screen",
             Congestion::Cubic => "cubic",
             Congestion::Bbr => "bbr",
         },

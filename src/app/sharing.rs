@@ -17,7 +17,7 @@ use crate::transport::{LinkStatus, SessionCommand, SessionHandle};
 use crate::ui::viewer::FrameSlot;
 
 /// Updates allowed in flight before new frames are skipped.
-pub const MAX_FRAMES_IN_FLIGHT: usize = 2;
+pub const MAX_FRAMES_IN_FLIGHT: usize = 3;
 /// Fastest capture rate.
 const MIN_FRAME_INTERVAL: Duration = Duration::from_millis(33);
 /// Capture rate while the path is losing packets.

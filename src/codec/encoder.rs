@@ -65,6 +65,13 @@ impl Encoder {
 
     /// Sequence number of the last update produced (0 before the first).
     pub fn set_config(&mut self, config: EncoderConfig) {
+        if config.allow_lossy && !self.config.allow_lossy {
+            // Lossy mode diffs against the last captured frame; until now that was the reference.
+            match &self.reference {
+                Some(reference) => self.source.clone_from(&reference.rgba),
+                None => self.source.clear(),
+            }
+        }
         self.config = config;
     }
 

@@ -176,3 +176,16 @@ proptest! {
         let _ = decoder.decode(&noisy);
     }
 }
+
+#[test]
+fn switching_to_lossy_mid_stream_keeps_the_decoder_in_step() {
+    let frames = [screen(320, 200, 1), screen(320, 200, 2), screen(320, 200, 3)];
+    let mut encoder = Encoder::new(EncoderConfig::default());
+    let mut decoder = Decoder::new();
+    decoder.decode(&encoder.encode(&frames[0], true)).unwrap();
+    encoder.set_config(EncoderConfig { allow_lossy: true, bandwidth_hint_kbps: Some(500) });
+    decoder.decode(&encoder.encode(&frames[1], false)).unwrap();
+    encoder.set_config(EncoderConfig::default());
+    decoder.decode(&encoder.encode(&frames[2], false)).unwrap();
+    assert_eq!(decoder.frame(), Some(&frames[2]), "back to lossless: exact again");
+}

@@ -97,14 +97,14 @@ impl Driver {
         }
     }
 
-    async fn flush(&mut self, live: &mut Live) -> bool {
+    async fn flush(&mut self, live: &mut Live, frames_out: &mpsc::UnboundedSender<(u64, Vec<u8>)>) -> bool {
         while let Some(message) = self.session.poll_transmit(unix_now_ms()) {
             if live.control.write(&message).await.is_err() {
                 return false;
             }
         }
         while let Some((seq, data)) = self.session.poll_frame() {
-            self.send_frame_stream(&live.connection, seq, data);
+            self.send_frame_stream(frames_out, seq, data);
         }
         if let Some(cursor) = self.session.poll_cursor()
             && let Ok(bytes) = crate::protocol::encode_frame(&cursor)
@@ -115,23 +115,12 @@ impl Driver {
         true
     }
 
-    /// One unidirectional stream per screen update, below the control stream's priority; it
-    /// counts as in flight until the peer has acknowledged all of it.
-    fn send_frame_stream(&self, connection: &quinn::Connection, seq: u64, data: Vec<u8>) {
-        let connection = connection.clone();
-        let status = self.status.clone();
-        status.frame_started();
-        tokio::spawn(async move {
-            let sent = async {
-                let mut stream = connection.open_uni().await.ok()?;
-                stream.write_all(&seq.to_be_bytes()).await.ok()?;
-                stream.write_all(&data).await.ok()?;
-                stream.finish().ok()?;
-                stream.stopped().await.ok()
-            };
-            let _ = sent.await;
-            status.frame_done();
-        });
+    /// Queues one screen update for its own unidirectional stream (see [`write_frame_streams`]).
+    fn send_frame_stream(&self, frames: &mpsc::UnboundedSender<(u64, Vec<u8>)>, seq: u64, data: Vec<u8>) {
+        self.status.frame_started();
+        if frames.send((seq, data)).is_err() {
+            self.status.frame_done();
+        }
     }
 
     /// Connected phase: returns when the session ended (`Continue` means "done") or the link broke.
@@ -141,16 +130,28 @@ impl Driver {
         // The engineer reads screen updates in stream order (each one applies on the last).
         let reader = (self.session.role() == Role::Engineer)
             .then(|| tokio::spawn(read_frame_streams(live.connection.clone(), frames_tx)));
-        let step = self.connected_loop(live, &mut frames).await;
+        // The user writes updates through one task, so streams open in the order of the updates.
+        let (frames_out, frames_to_write) = mpsc::unbounded_channel();
+        let writer = (self.session.role() == Role::User)
+            .then(|| tokio::spawn(write_frame_streams(live.connection.clone(), frames_to_write, self.status.clone())));
+        let step = self.connected_loop(live, &mut frames, &frames_out).await;
         if let Some(reader) = reader {
             reader.abort();
+        }
+        if let Some(writer) = writer {
+            writer.abort();
         }
         step
     }
 
-    async fn connected_loop(&mut self, live: &mut Live, frames: &mut mpsc::Receiver<(u64, Vec<u8>)>) -> Step {
+    async fn connected_loop(
+        &mut self,
+        live: &mut Live,
+        frames: &mut mpsc::Receiver<(u64, Vec<u8>)>,
+        frames_out: &mpsc::UnboundedSender<(u64, Vec<u8>)>,
+    ) -> Step {
         loop {
-            let flushed = self.flush(live).await;
+            let flushed = self.flush(live, frames_out).await;
             self.emit_events();
             if self.session.ended().is_some() {
                 self.close(live).await;
@@ -277,6 +278,35 @@ impl Driver {
 
     fn ended_by_peer(&self) -> bool {
         self.session.ended_by_peer()
+    }
+}
+
+/// Opens one stream per update in update order and writes it; each counts as in flight until
+/// the peer has read all of it (`stopped`), watched off this task so writing never waits on it.
+async fn write_frame_streams(
+    connection: quinn::Connection,
+    mut frames: mpsc::UnboundedReceiver<(u64, Vec<u8>)>,
+    status: Arc<LinkStatus>,
+) {
+    while let Some((seq, data)) = frames.recv().await {
+        let written = async {
+            let mut stream = connection.open_uni().await.ok()?;
+            stream.write_all(&seq.to_be_bytes()).await.ok()?;
+            stream.write_all(&data).await.ok()?;
+            stream.finish().ok()?;
+            Some(stream)
+        }
+        .await;
+        match written {
+            Some(stream) => {
+                let status = status.clone();
+                tokio::spawn(async move {
+                    let _ = stream.stopped().await;
+                    status.frame_done();
+                });
+            }
+            None => status.frame_done(),
+        }
     }
 }
 

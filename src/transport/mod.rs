@@ -5,6 +5,7 @@
 //! The UI never sees a socket: it sends [`SessionCommand`]s through a [`SessionHandle`] and gets
 //! [`TransportEvent`]s through the [`EventSink`] the app supplies.
 
+pub mod congestion;
 mod control;
 mod driver;
 mod host;
@@ -54,10 +55,12 @@ pub struct TransportSettings {
 /// Which congestion controller QUIC uses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Congestion {
+    /// Loss-tolerant, delay-aware controller for live screens (see [`congestion`]).
+    #[default]
+    Screen,
     /// quinn's default (CUBIC).
     Cubic,
-    /// BBR (quinn marks it experimental): holds latency far better under random loss.
-    #[default]
+    /// quinn's BBR (experimental; stalls on application-limited traffic over delay).
     Bbr,
 }
 

@@ -46,8 +46,14 @@ pub fn transport_config_with(
     congestion: super::Congestion,
 ) -> Result<quinn::TransportConfig, TransportError> {
     let mut config = quinn::TransportConfig::default();
-    if congestion == super::Congestion::Bbr {
-        config.congestion_controller_factory(Arc::new(quinn::congestion::BbrConfig::default()));
+    match congestion {
+        super::Congestion::Screen => {
+            config.congestion_controller_factory(Arc::new(super::congestion::ScreenControllerConfig));
+        }
+        super::Congestion::Bbr => {
+            config.congestion_controller_factory(Arc::new(quinn::congestion::BbrConfig::default()));
+        }
+        super::Congestion::Cubic => {}
     }
     config.keep_alive_interval(Some(keep_alive));
     let idle = quinn::IdleTimeout::try_from(idle_timeout)
