@@ -6,8 +6,9 @@ use std::collections::VecDeque;
 
 use proptest::prelude::*;
 use stepwise::protocol::{
-    ConsentRequest, ConsentState, EndReason, FrameDecoder, MAX_CONTROL_MESSAGE_BYTES, Message, Role, Scopes, Session,
-    SessionEvent, encode_frame,
+    Annotation, AnnotationColor, CommandError, ConsentRequest, ConsentState, EndReason, FrameDecoder,
+    MAX_CONTROL_MESSAGE_BYTES, Message, RemotePixel, Role, Scopes, Session, SessionEvent, Shape, StepCard, StepOutcome,
+    encode_frame,
 };
 
 /// Two sessions joined by in-memory links with a one-way latency.
@@ -390,4 +391,78 @@ fn pointer_positions_flow_only_while_the_screen_is_shared() {
         std::iter::from_fn(|| engineer.poll_event()).all(|e| !matches!(e, SessionEvent::CursorMoved { .. })),
         "the engineer drops pointer positions outside consent"
     );
+}
+
+fn card(step_id: u64, index: u32, total: u32, instruction: &str) -> StepCard {
+    StepCard { step_id, index, total, instruction: instruction.into(), expected: String::new(), annotation: None }
+}
+
+#[test]
+fn no_step_goes_out_before_the_previous_one_is_answered() {
+    let mut pair = Pair::new(20);
+    pair.drive();
+    pair.engineer.send_step(pair.now_ms, card(1, 1, 3, "打开设置")).unwrap();
+    assert!(matches!(pair.engineer.send_step(pair.now_ms, card(2, 2, 3, "Wi-Fi")), Err(CommandError::NotNow(_))));
+    pair.drive();
+    assert_eq!(pair.user.pending_step().map(|c| c.step_id), Some(1));
+    // A wrong id or a second answer is refused; the right one goes through with the time taken.
+    assert!(pair.user.answer_step(2, StepOutcome::Done, "").is_err());
+    pair.advance(3_000);
+    pair.user.answer_step(1, StepOutcome::Stuck, "找不到设置").unwrap();
+    assert!(pair.user.answer_step(1, StepOutcome::Done, "").is_err());
+    pair.drive();
+    let answered = pair.engineer_events.iter().find_map(|e| match e {
+        SessionEvent::StepAnswered { step_id, outcome, comment, seconds } => {
+            Some((*step_id, *outcome, comment.clone(), *seconds))
+        }
+        _ => None,
+    });
+    assert_eq!(answered, Some((1, StepOutcome::Stuck, "找不到设置".to_owned(), 3)));
+    // Now step 2 may go; skipping it lets step 3 go without an answer, and is recorded.
+    pair.engineer.send_step(pair.now_ms, card(2, 2, 3, "Wi-Fi")).unwrap();
+    pair.drive();
+    pair.engineer.skip_step().unwrap();
+    pair.drive();
+    assert!(pair.user.pending_step().is_none(), "the user no longer sees the skipped step");
+    assert!(pair.user_events.contains(&SessionEvent::StepSkipped { step_id: 2 }));
+    pair.engineer.send_step(pair.now_ms, card(3, 3, 3, "Reconnect")).unwrap();
+    pair.engineer.edit_step(card(3, 3, 3, "Reconnect to Office-5G")).unwrap();
+    pair.drive();
+    assert_eq!(pair.user.pending_step().map(|c| c.instruction.as_str()), Some("Reconnect to Office-5G"));
+}
+
+#[test]
+fn a_peer_pushing_a_second_step_breaks_the_protocol() {
+    let mut pair = Pair::new(5);
+    pair.drive();
+    pair.user.handle_message(pair.now_ms, Message::Step(card(1, 1, 2, "a")));
+    pair.user.handle_message(pair.now_ms, Message::Step(card(2, 2, 2, "b")));
+    assert!(matches!(pair.user.ended(), Some(EndReason::ProtocolViolation(_))));
+}
+
+#[test]
+fn arrows_need_the_pointers_scope_and_vanish_when_it_goes() {
+    let mut pair = Pair::new(10);
+    pair.drive();
+    let arrow = Annotation {
+        id: 1,
+        shape: Shape::Arrow { tail: RemotePixel { x: 10, y: 10 }, head: RemotePixel { x: 200, y: 120 } },
+        label: "点这里".into(),
+        color: AnnotationColor::Red,
+        fade_ms: 0,
+    };
+    assert!(pair.engineer.annotate(arrow.clone()).is_err(), "no consent yet");
+    pair.engineer.request_consent(request()).unwrap();
+    pair.drive();
+    pair.user.grant(Scopes { view: true, pointers: false, record: false }).unwrap();
+    pair.drive();
+    assert!(pair.engineer.annotate(arrow.clone()).is_err(), "arrows not allowed");
+    pair.user.change_scopes(Scopes { view: true, pointers: true, record: false }).unwrap();
+    pair.drive();
+    pair.engineer.annotate(arrow.clone()).unwrap();
+    pair.drive();
+    assert!(pair.user_events.contains(&SessionEvent::Annotation(arrow)));
+    pair.user.pause().unwrap();
+    pair.drive();
+    assert_eq!(pair.user_events.last(), Some(&SessionEvent::AnnotationsCleared), "a pause takes the arrows away");
 }

@@ -218,6 +218,9 @@ impl AssistController {
                 *self.private.lock().unwrap_or_else(PoisonError::into_inner) = regions;
             }
             AssistCommand::Chat(text) => self.send(SessionCommand::Chat(text)),
+            AssistCommand::AnswerStep { step_id, outcome, comment } => {
+                self.send(SessionCommand::AnswerStep { step_id, outcome, comment });
+            }
             AssistCommand::Leave => {
                 self.close_gate();
                 if let Some(handle) = self.handle.lock().unwrap_or_else(PoisonError::into_inner).take() {

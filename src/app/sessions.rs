@@ -253,6 +253,13 @@ impl EngineerSessions {
             SessionAction::Chat(text) => SessionCommand::Chat(text),
             SessionAction::End => SessionCommand::End,
             SessionAction::TakeScreenshot => return self.take_screenshot(ticket_id),
+            SessionAction::Annotate(annotation) => SessionCommand::Annotate(annotation),
+            SessionAction::RemoveAnnotation(id) => SessionCommand::RemoveAnnotation(id),
+            SessionAction::ClearAnnotations => SessionCommand::ClearAnnotations,
+            SessionAction::SendStep(card) => SessionCommand::SendStep(card),
+            SessionAction::ResendStep => SessionCommand::ResendStep,
+            SessionAction::EditStep(card) => SessionCommand::EditStep(card),
+            SessionAction::SkipStep => SessionCommand::SkipStep,
         };
         let sent = self.sessions.get(&ticket_id).is_some_and(|handle| handle.send(command));
         if !sent {

@@ -49,6 +49,21 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
         | SessionEvent::FrameReceived { .. }
         | SessionEvent::KeyframeRequested
         | SessionEvent::CursorMoved { .. } => None,
+        SessionEvent::Annotation(annotation) => entry(kind::ARROW_DRAWN, annotation_json(annotation), false),
+        SessionEvent::AnnotationRemoved { id } => entry(kind::ARROW_REMOVED, json!({ "id": id }), false),
+        SessionEvent::AnnotationsCleared => entry(kind::ARROWS_CLEARED, json!({}), false),
+        SessionEvent::StepSent { card, resent } => {
+            let mut payload = step_json(card);
+            payload["resent"] = json!(resent);
+            entry(kind::STEP_SENT, payload, false)
+        }
+        SessionEvent::StepEdited(card) => entry(kind::STEP_EDITED, step_json(card), false),
+        SessionEvent::StepSkipped { step_id } => entry(kind::STEP_SKIPPED, json!({ "step_id": step_id }), false),
+        SessionEvent::StepAnswered { step_id, outcome, comment, seconds } => entry(
+            kind::STEP_CONFIRMED,
+            json!({ "step_id": step_id, "outcome": outcome.as_str(), "comment": comment, "seconds": seconds }),
+            true,
+        ),
         SessionEvent::ConsentRequested(request) => entry(
             kind::CONSENT_REQUESTED,
             json!({ "purpose": request.purpose, "suggested": scopes_json(request.suggested) }),
@@ -84,6 +99,32 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
             )
         }
     }
+}
+
+/// JSON for an annotation: shape and remote-pixel coordinates, label, colour.
+pub fn annotation_json(annotation: &crate::protocol::Annotation) -> Value {
+    use crate::protocol::Shape;
+    let mut value = match annotation.shape {
+        Shape::Arrow { tail, head } => json!({
+            "shape": "arrow", "tail": { "x": tail.x, "y": tail.y }, "head": { "x": head.x, "y": head.y },
+        }),
+        Shape::Highlight { from, to } => json!({
+            "shape": "highlight", "from": { "x": from.x, "y": from.y }, "to": { "x": to.x, "y": to.y },
+        }),
+    };
+    value["id"] = json!(annotation.id);
+    value["label"] = json!(annotation.label);
+    value["color"] = json!(annotation.color.as_str());
+    value
+}
+
+/// JSON for a step card.
+pub fn step_json(card: &crate::protocol::StepCard) -> Value {
+    json!({
+        "step_id": card.step_id, "index": card.index, "total": card.total,
+        "instruction": card.instruction, "expected": card.expected,
+        "annotation": card.annotation.as_ref().map(annotation_json),
+    })
 }
 
 /// What the engineer's panel is told about a link event.

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::guidance::{Annotation, StepCard, StepOutcome, validate_comment};
+
 /// Version of the session protocol; peers with a different major version refuse each other.
 pub const PROTOCOL_VERSION: u16 = 1;
 
@@ -181,6 +183,31 @@ pub enum Message {
     Heartbeat,
     /// Engineer → user: send a full screen update next (the viewer lost state).
     KeyframeRequest,
+    /// Engineer → user: draw this arrow or highlight (only while the pointers scope is granted).
+    Annotate(Annotation),
+    /// Engineer → user: remove one annotation (undo).
+    RemoveAnnotation {
+        /// Its id.
+        id: u64,
+    },
+    /// Engineer → user: remove every annotation.
+    ClearAnnotations,
+    /// Engineer → user: the current step (sent, resent or edited).
+    Step(StepCard),
+    /// Engineer → user: the current step was skipped; no answer is expected.
+    StepWithdrawn {
+        /// The step.
+        step_id: u64,
+    },
+    /// User → engineer: the answer to the current step.
+    StepAnswer {
+        /// The step.
+        step_id: u64,
+        /// Done / didn't work / stuck.
+        outcome: StepOutcome,
+        /// Optional comment.
+        comment: String,
+    },
     /// User → engineer: where the pointer is, in screen pixels (sent as a datagram, often).
     Cursor {
         /// Column.
@@ -214,6 +241,9 @@ impl Message {
                 check("purpose", &request.purpose, MAX_PURPOSE_CHARS)
             }
             Message::Chat { text, .. } => check("chat line", text, MAX_CHAT_CHARS),
+            Message::Annotate(annotation) => annotation.validate(),
+            Message::Step(card) => card.validate(),
+            Message::StepAnswer { comment, .. } => validate_comment(comment),
             Message::End(EndReason::ProtocolViolation(why)) => check("end reason", why, MAX_PURPOSE_CHARS),
             _ => Ok(()),
         }

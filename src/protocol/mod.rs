@@ -4,6 +4,7 @@
 
 pub mod code;
 pub mod codec;
+pub mod guidance;
 pub mod message;
 pub mod pairing;
 pub mod screen;
@@ -11,6 +12,7 @@ pub mod session;
 
 pub use code::{JoinCode, JoinLink, JoinLinkError};
 pub use codec::{DecodeError, FrameDecoder, MAX_CONTROL_MESSAGE_BYTES, encode_frame};
+pub use guidance::{Annotation, AnnotationColor, RemotePixel, Shape, StepCard, StepOutcome};
 pub use message::{
     ConsentRequest, Decision, EndReason, Handshake, Message, PROTOCOL_VERSION, PairingVerdict, Role, Scopes,
 };

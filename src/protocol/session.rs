@@ -9,6 +9,7 @@
 use std::collections::VecDeque;
 
 use super::codec::DecodeError;
+use super::guidance::{Annotation, StepCard, StepOutcome, validate_comment};
 use super::message::{ConsentRequest, Decision, EndReason, Message, PROTOCOL_VERSION, Role, Scopes};
 
 /// Send a heartbeat when nothing was sent for this long.
@@ -78,6 +79,40 @@ pub enum SessionEvent {
     },
     /// The viewer lost track of the screen: the next update must be a keyframe (user side).
     KeyframeRequested,
+    /// An arrow or highlight: drawn by the engineer (engineer side) or to show (user side).
+    Annotation(Annotation),
+    /// One annotation removed (undo).
+    AnnotationRemoved {
+        /// Its id.
+        id: u64,
+    },
+    /// Every annotation removed (cleared, or the pointers scope stopped).
+    AnnotationsCleared,
+    /// A step went out (engineer) or arrived (user); `resent` when it is the same step again.
+    StepSent {
+        /// The card.
+        card: StepCard,
+        /// Sent again unchanged.
+        resent: bool,
+    },
+    /// The current step was edited and sent again.
+    StepEdited(StepCard),
+    /// The current step was skipped (no answer expected).
+    StepSkipped {
+        /// The step.
+        step_id: u64,
+    },
+    /// The user answered the current step.
+    StepAnswered {
+        /// The step.
+        step_id: u64,
+        /// The answer.
+        outcome: StepOutcome,
+        /// The user's comment.
+        comment: String,
+        /// Seconds from sending to the answer (engineer side; 0 on the user side).
+        seconds: i64,
+    },
     /// The user's pointer moved (engineer side, only while the screen is shared).
     CursorMoved {
         /// Column, screen pixels.
@@ -135,6 +170,9 @@ pub struct Session {
     outbox: VecDeque<Message>,
     frames_out: VecDeque<(u64, Vec<u8>)>,
     cursor_out: Option<(u32, u32)>,
+    /// The step waiting for an answer, and when it was (last) sent, unix ms.
+    pending_step: Option<(StepCard, i64)>,
+    annotations_visible: bool,
     events: VecDeque<SessionEvent>,
 }
 
@@ -156,6 +194,8 @@ impl Session {
             outbox: VecDeque::new(),
             frames_out: VecDeque::new(),
             cursor_out: None,
+            pending_step: None,
+            annotations_visible: false,
             events: VecDeque::new(),
         };
         let display_name: String = display_name.chars().take(super::message::MAX_NAME_CHARS).collect();
@@ -243,6 +283,7 @@ impl Session {
 
     /// The next event for the UI and the transcript.
     pub fn poll_event(&mut self) -> Option<SessionEvent> {
+        self.drop_annotations_if_not_allowed();
         self.events.pop_front()
     }
 
@@ -348,6 +389,44 @@ impl Session {
                     Role::User => Role::Engineer,
                 };
                 self.events.push_back(SessionEvent::Chat { from, id, at_ms, text });
+            }
+            Message::Annotate(annotation) if role == Role::User => {
+                if self.pointers_allowed() {
+                    self.annotations_visible = true;
+                    self.events.push_back(SessionEvent::Annotation(annotation));
+                }
+            }
+            Message::RemoveAnnotation { id } if role == Role::User => {
+                self.events.push_back(SessionEvent::AnnotationRemoved { id });
+            }
+            Message::ClearAnnotations if role == Role::User => self.clear_annotations_locally(),
+            Message::Step(card) if role == Role::User => {
+                let event = match &self.pending_step {
+                    Some((current, _)) if current.step_id == card.step_id && *current == card => {
+                        SessionEvent::StepSent { card: card.clone(), resent: true }
+                    }
+                    Some((current, _)) if current.step_id == card.step_id => SessionEvent::StepEdited(card.clone()),
+                    Some(_) => return self.violation("a new step arrived before the current one was answered".into()),
+                    None => SessionEvent::StepSent { card: card.clone(), resent: false },
+                };
+                self.pending_step = Some((card, now_ms));
+                self.events.push_back(event);
+            }
+            Message::StepWithdrawn { step_id } if role == Role::User => {
+                if self.pending_step.as_ref().is_some_and(|(card, _)| card.step_id == step_id) {
+                    self.pending_step = None;
+                    self.events.push_back(SessionEvent::StepSkipped { step_id });
+                }
+            }
+            Message::StepAnswer { step_id, outcome, comment } if role == Role::Engineer => {
+                match self.pending_step.take() {
+                    Some((card, sent_at_ms)) if card.step_id == step_id => {
+                        let seconds = (now_ms - sent_at_ms).max(0) / 1_000;
+                        self.events.push_back(SessionEvent::StepAnswered { step_id, outcome, comment, seconds });
+                    }
+                    // An answer to a step that was skipped meanwhile: too late, ignore it.
+                    other => self.pending_step = other,
+                }
             }
             Message::Cursor { x, y } if role == Role::Engineer => {
                 if self.screen_allowed() {
@@ -551,6 +630,113 @@ impl Session {
         Ok(())
     }
 
+    // ---- guidance ----
+
+    /// The step waiting for an answer, if any.
+    pub fn pending_step(&self) -> Option<&StepCard> {
+        self.pending_step.as_ref().map(|(card, _)| card)
+    }
+
+    fn clear_annotations_locally(&mut self) {
+        if self.annotations_visible {
+            self.annotations_visible = false;
+            self.events.push_back(SessionEvent::AnnotationsCleared);
+        }
+    }
+
+    /// Engineer: draw an arrow or highlight on the user's screen (needs the pointers scope).
+    pub fn annotate(&mut self, annotation: Annotation) -> Result<(), CommandError> {
+        self.require(Role::Engineer)?;
+        annotation.validate().map_err(CommandError::Invalid)?;
+        if !self.pointers_allowed() {
+            return Err(CommandError::NotNow("the user has not allowed arrows on their screen"));
+        }
+        self.annotations_visible = true;
+        self.outbox.push_back(Message::Annotate(annotation.clone()));
+        self.events.push_back(SessionEvent::Annotation(annotation));
+        Ok(())
+    }
+
+    /// Engineer: remove one annotation (undo).
+    pub fn remove_annotation(&mut self, id: u64) -> Result<(), CommandError> {
+        self.require(Role::Engineer)?;
+        self.outbox.push_back(Message::RemoveAnnotation { id });
+        self.events.push_back(SessionEvent::AnnotationRemoved { id });
+        Ok(())
+    }
+
+    /// Engineer: remove every annotation.
+    pub fn clear_annotations(&mut self) -> Result<(), CommandError> {
+        self.require(Role::Engineer)?;
+        self.outbox.push_back(Message::ClearAnnotations);
+        self.annotations_visible = true;
+        self.clear_annotations_locally();
+        Ok(())
+    }
+
+    /// Engineer: send the next step; refused while the current one is unanswered.
+    pub fn send_step(&mut self, now_ms: i64, card: StepCard) -> Result<(), CommandError> {
+        self.require(Role::Engineer)?;
+        card.validate().map_err(CommandError::Invalid)?;
+        if self.pending_step.is_some() {
+            return Err(CommandError::NotNow("the user has not answered the current step yet"));
+        }
+        self.outbox.push_back(Message::Step(card.clone()));
+        self.pending_step = Some((card.clone(), now_ms));
+        self.events.push_back(SessionEvent::StepSent { card, resent: false });
+        Ok(())
+    }
+
+    /// Engineer: send the current step again (the clock keeps running from the first send).
+    pub fn resend_step(&mut self) -> Result<(), CommandError> {
+        self.require(Role::Engineer)?;
+        let Some((card, _)) = &self.pending_step else { return Err(CommandError::NotNow("no step is waiting")) };
+        let card = card.clone();
+        self.outbox.push_back(Message::Step(card.clone()));
+        self.events.push_back(SessionEvent::StepSent { card, resent: true });
+        Ok(())
+    }
+
+    /// Engineer: change the waiting step's text and send it again.
+    pub fn edit_step(&mut self, card: StepCard) -> Result<(), CommandError> {
+        self.require(Role::Engineer)?;
+        card.validate().map_err(CommandError::Invalid)?;
+        match &mut self.pending_step {
+            Some((current, _)) if current.step_id == card.step_id => {
+                *current = card.clone();
+                self.outbox.push_back(Message::Step(card.clone()));
+                self.events.push_back(SessionEvent::StepEdited(card));
+                Ok(())
+            }
+            _ => Err(CommandError::NotNow("only the waiting step can be edited")),
+        }
+    }
+
+    /// Engineer: skip the waiting step (recorded); the next one may go out.
+    pub fn skip_step(&mut self) -> Result<(), CommandError> {
+        self.require(Role::Engineer)?;
+        let Some((card, _)) = self.pending_step.take() else {
+            return Err(CommandError::NotNow("no step is waiting"));
+        };
+        self.outbox.push_back(Message::StepWithdrawn { step_id: card.step_id });
+        self.events.push_back(SessionEvent::StepSkipped { step_id: card.step_id });
+        Ok(())
+    }
+
+    /// User: answer the current step (Done / Didn't work / I'm stuck).
+    pub fn answer_step(&mut self, step_id: u64, outcome: StepOutcome, comment: &str) -> Result<(), CommandError> {
+        self.require(Role::User)?;
+        validate_comment(comment).map_err(CommandError::Invalid)?;
+        if !self.pending_step.as_ref().is_some_and(|(card, _)| card.step_id == step_id) {
+            return Err(CommandError::NotNow("this step is not waiting for an answer"));
+        }
+        self.pending_step = None;
+        let comment = comment.trim().to_owned();
+        self.outbox.push_back(Message::StepAnswer { step_id, outcome, comment: comment.clone() });
+        self.events.push_back(SessionEvent::StepAnswered { step_id, outcome, comment, seconds: 0 });
+        Ok(())
+    }
+
     /// User: the pointer is here now (dropped unless the screen is shared).
     pub fn send_cursor(&mut self, x: u32, y: u32) -> Result<(), CommandError> {
         self.require(Role::User)?;
@@ -584,10 +770,18 @@ impl Session {
         self.finish(EndReason::ProtocolViolation(why), false, true);
     }
 
+    /// User side: arrows disappear the moment they are no longer allowed.
+    fn drop_annotations_if_not_allowed(&mut self) {
+        if self.role == Role::User && !self.pointers_allowed() {
+            self.clear_annotations_locally();
+        }
+    }
+
     fn finish(&mut self, reason: EndReason, by_peer: bool, tell_peer: bool) {
         if self.ended.is_some() {
             return;
         }
+        self.annotations_visible = false;
         if matches!(self.consent, ConsentState::Granted { .. } | ConsentState::Requested(_)) {
             self.consent = ConsentState::Revoked;
         }
@@ -615,6 +809,12 @@ fn message_name(message: &Message) -> &'static str {
         Message::Heartbeat => "heartbeat",
         Message::Frame { .. } => "screen data",
         Message::KeyframeRequest => "a keyframe request",
+        Message::Annotate(_) => "an annotation",
+        Message::RemoveAnnotation { .. } => "an annotation removal",
+        Message::ClearAnnotations => "clearing annotations",
+        Message::Step(_) => "a step",
+        Message::StepWithdrawn { .. } => "a skipped step",
+        Message::StepAnswer { .. } => "a step answer",
         Message::Cursor { .. } => "a pointer position",
     }
 }

@@ -56,6 +56,22 @@ pub mod event_kind {
     pub const DISCONNECTED: &str = "disconnected";
     /// The connection came back; payload: gap_ms.
     pub const RECONNECTED: &str = "reconnected";
+    /// An arrow or highlight was drawn on the user's screen; payload: shape, tail/head or
+    /// from/to (remote pixels), label, color.
+    pub const ARROW_DRAWN: &str = "arrow_drawn";
+    /// One arrow was taken back (undo); payload: id.
+    pub const ARROW_REMOVED: &str = "arrow_removed";
+    /// Every arrow was cleared.
+    pub const ARROWS_CLEARED: &str = "arrows_cleared";
+    /// A guided step went out; payload: step_id, index, total, instruction, expected, resent.
+    pub const STEP_SENT: &str = "step_sent";
+    /// The user answered a step; payload: step_id, outcome (done / didnt_work / stuck), comment,
+    /// seconds.
+    pub const STEP_CONFIRMED: &str = "step_confirmed";
+    /// A step was skipped; payload: step_id.
+    pub const STEP_SKIPPED: &str = "step_skipped";
+    /// A step was edited and sent again; payload as step_sent.
+    pub const STEP_EDITED: &str = "step_edited";
     /// A screenshot of the remote screen was attached; payload: file, width, height.
     pub const SCREENSHOT_ATTACHED: &str = "screenshot_attached";
     /// The session ended; payload: reason, detail, by_user.

@@ -249,6 +249,16 @@ impl Driver {
             SessionCommand::Chat(text) => self.session.send_chat(now_ms, &text).map(|_| ()),
             SessionCommand::RequestKeyframe => self.session.request_keyframe(),
             SessionCommand::Cursor { x, y } => self.session.send_cursor(x, y),
+            SessionCommand::Annotate(annotation) => self.session.annotate(annotation),
+            SessionCommand::RemoveAnnotation(id) => self.session.remove_annotation(id),
+            SessionCommand::ClearAnnotations => self.session.clear_annotations(),
+            SessionCommand::SendStep(card) => self.session.send_step(now_ms, card),
+            SessionCommand::ResendStep => self.session.resend_step(),
+            SessionCommand::EditStep(card) => self.session.edit_step(card),
+            SessionCommand::SkipStep => self.session.skip_step(),
+            SessionCommand::AnswerStep { step_id, outcome, comment } => {
+                self.session.answer_step(step_id, outcome, &comment)
+            }
             SessionCommand::SendFrame(data) => {
                 // Outside consent the frame never leaves: that is the point, not an error.
                 if !self.session.screen_allowed() {

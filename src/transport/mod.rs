@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::protocol::{ConsentRequest, JoinLink, Scopes, SessionEvent};
+use crate::protocol::{Annotation, ConsentRequest, JoinLink, Scopes, SessionEvent, StepCard, StepOutcome};
 
 pub use control::{ControlStream, Inbound};
 pub use host::{HostRequest, HostedSession, host_session, local_ip};
@@ -141,6 +141,29 @@ pub enum SessionCommand {
     SendFrame(Vec<u8>),
     /// Engineer: the viewer lost state; ask for a keyframe.
     RequestKeyframe,
+    /// Engineer: draw an arrow or highlight on the user's screen.
+    Annotate(Annotation),
+    /// Engineer: take one annotation back.
+    RemoveAnnotation(u64),
+    /// Engineer: clear every annotation.
+    ClearAnnotations,
+    /// Engineer: send the next guided step.
+    SendStep(StepCard),
+    /// Engineer: send the waiting step again.
+    ResendStep,
+    /// Engineer: replace the waiting step's text and send it again.
+    EditStep(StepCard),
+    /// Engineer: skip the waiting step.
+    SkipStep,
+    /// User: answer the current step.
+    AnswerStep {
+        /// The step.
+        step_id: u64,
+        /// The answer.
+        outcome: StepOutcome,
+        /// Optional comment.
+        comment: String,
+    },
     /// User: the pointer is at this screen pixel (sent as a datagram while the screen is shared).
     Cursor {
         /// Column.

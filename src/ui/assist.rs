@@ -5,7 +5,9 @@
 use egui::{RichText, Ui};
 
 use crate::capture::PixelRect;
-use crate::protocol::{ConsentRequest, JoinCode, JoinLink, Role, Scopes, SessionEvent};
+use crate::protocol::{
+    Annotation, ConsentRequest, JoinCode, JoinLink, Role, Scopes, SessionEvent, StepCard, StepOutcome,
+};
 
 use super::i18n::{Lang, Text, fill};
 use super::session_panel::{ChatLine, chat_ui, end_reason_text, scopes_text};
@@ -32,6 +34,15 @@ pub enum AssistCommand {
     Chat(String),
     /// Leave the session (ends it) and go back to the code screen.
     Leave,
+    /// Answer the current guided step.
+    AnswerStep {
+        /// The step.
+        step_id: u64,
+        /// Done / didn't work / stuck.
+        outcome: StepOutcome,
+        /// Optional comment.
+        comment: String,
+    },
     /// The screen regions never to share (blanked before encoding), in screen pixels.
     SetPrivateRegions(Vec<crate::capture::PixelRect>),
     /// Load the consent receipts to show them, worded in this language.
@@ -112,6 +123,10 @@ pub struct AssistView {
     receipts: Option<(String, Vec<String>)>,
     source: Option<Result<String, String>>,
     preview: Option<PrivacyPreview>,
+    /// Arrows to show, with the time (egui seconds) each was first drawn.
+    annotations: Vec<(Annotation, Option<f64>)>,
+    step: Option<StepCard>,
+    step_comment: String,
     commands: Vec<AssistCommand>,
 }
 
@@ -151,6 +166,9 @@ impl AssistView {
             receipts: None,
             source: None,
             preview: None,
+            annotations: Vec::new(),
+            step: None,
+            step_comment: String::new(),
             commands: Vec::new(),
         };
         if let Some(link) = link {
@@ -248,6 +266,19 @@ impl AssistView {
             }
             SessionEvent::FrameReceived { .. } | SessionEvent::KeyframeRequested | SessionEvent::CursorMoved { .. } => {
             }
+            SessionEvent::Annotation(annotation) => {
+                self.annotations.retain(|(shown, _)| shown.id != annotation.id);
+                self.annotations.push((annotation, None));
+            }
+            SessionEvent::AnnotationRemoved { id } => self.annotations.retain(|(shown, _)| shown.id != id),
+            SessionEvent::AnnotationsCleared => self.annotations.clear(),
+            SessionEvent::StepSent { card, .. } | SessionEvent::StepEdited(card) => {
+                if self.step.as_ref().is_none_or(|current| current.step_id != card.step_id) {
+                    self.step_comment.clear();
+                }
+                self.step = Some(card);
+            }
+            SessionEvent::StepSkipped { .. } | SessionEvent::StepAnswered { .. } => self.step = None,
             SessionEvent::Disconnected => self.reconnecting = true,
             SessionEvent::Reconnected { .. } => {
                 self.reconnecting = false;
@@ -297,11 +328,13 @@ impl AssistView {
             }
             Screen::Waiting => {
                 let name = self.engineer.clone().unwrap_or_default();
+                self.step_card_ui(ui);
                 ui.label(fill(Text::ConnectedWaiting.get(lang), &[&name]));
                 self.chat_and_leave_ui(ui);
             }
             Screen::Consent(request) => self.consent_ui(ui, &request),
             Screen::Sharing { request, scopes, paused } => {
+                self.step_card_ui(ui);
                 self.sharing_summary_ui(ui, &request, scopes, paused);
                 self.privacy_ui(ui);
                 self.chat_and_leave_ui(ui);
@@ -403,6 +436,42 @@ impl AssistView {
         });
     }
 
+    /// The current guided step, large, with the three answers.
+    fn step_card_ui(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        let Some(card) = self.step.clone() else { return };
+        egui::Frame::group(ui.style()).fill(ui.visuals().faint_bg_color).inner_margin(12.0).show(ui, |ui| {
+            ui.label(
+                RichText::new(fill(Text::StepOf.get(lang), &[&card.index.to_string(), &card.total.to_string()]))
+                    .strong()
+                    .color(theme::WARNING),
+            );
+            ui.label(RichText::new(&card.instruction).size(22.0).strong());
+            if !card.expected.is_empty() {
+                ui.label(RichText::new(fill(Text::StepExpected.get(lang), &[&card.expected])).size(17.0));
+            }
+            let label = ui.label(Text::StepComment.get(lang));
+            ui.add(egui::TextEdit::singleline(&mut self.step_comment).desired_width(f32::INFINITY))
+                .labelled_by(label.id);
+            ui.horizontal(|ui| {
+                for (text, outcome) in [
+                    (Text::StepDone, StepOutcome::Done),
+                    (Text::StepDidntWork, StepOutcome::DidntWork),
+                    (Text::StepStuck, StepOutcome::Stuck),
+                ] {
+                    if ui.button(RichText::new(text.get(lang)).size(20.0)).clicked() {
+                        self.commands.push(AssistCommand::AnswerStep {
+                            step_id: card.step_id,
+                            outcome,
+                            comment: self.step_comment.trim().to_owned(),
+                        });
+                    }
+                }
+            });
+        });
+        ui.add_space(8.0);
+    }
+
     /// The preview with private areas: drag a rectangle to hide that part of the screen.
     fn privacy_ui(&mut self, ui: &mut Ui) {
         let lang = self.lang;
@@ -456,6 +525,26 @@ impl AssistView {
         };
         for region in &preview.regions {
             painter.rect_filled(to_preview(region), 0.0, egui::Color32::from_black_alpha(230));
+        }
+        // The engineer's arrows, over the picture of the shared screen (no screen overlay here).
+        let now = ui.input(|input| input.time);
+        let [screen_width, screen_height] = preview.screen_size;
+        let place = |pixel: crate::protocol::RemotePixel| {
+            let at = super::coords::remote_to_normalized(pixel, screen_width, screen_height);
+            rect.min + egui::vec2(at.x * rect.width(), at.y * rect.height())
+        };
+        self.annotations.retain_mut(|(annotation, first_drawn)| {
+            let since = now - *first_drawn.get_or_insert(now);
+            let fade_s = f64::from(annotation.fade_ms) / 1_000.0;
+            if annotation.fade_ms > 0 && since > fade_s {
+                return false;
+            }
+            let opacity = if annotation.fade_ms > 0 { ((fade_s - since).min(1.0)) as f32 } else { 1.0 };
+            super::annotations::draw(&painter, annotation, place, opacity);
+            true
+        });
+        if self.annotations.iter().any(|(annotation, _)| annotation.fade_ms > 0) {
+            ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
         }
         if response.drag_started() {
             preview.drag_from = response.interact_pointer_pos();

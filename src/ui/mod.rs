@@ -2,8 +2,10 @@
 //! block and never touch the store, the network or files. Events from below arrive as
 //! [`UiEvent`]s through [`DeskState::apply`].
 
+pub mod annotations;
 pub mod assist;
 pub mod command;
+pub mod coords;
 pub mod desk;
 pub mod i18n;
 pub mod new_ticket;

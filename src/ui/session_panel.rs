@@ -4,7 +4,9 @@
 
 use egui::{RichText, Ui};
 
-use crate::protocol::{ConsentRequest, ConsentState, EndReason, Role, Scopes, SessionEvent};
+use crate::protocol::{
+    Annotation, ConsentRequest, ConsentState, EndReason, Role, Scopes, SessionEvent, StepCard, StepOutcome,
+};
 use crate::store::{HistoryEntry, event_kind};
 
 use super::command::UiCommand;
@@ -23,6 +25,53 @@ pub enum SessionAction {
     End,
     /// Attach the current remote screen to the ticket as a PNG.
     TakeScreenshot,
+    /// Draw an arrow or highlight on the user's screen.
+    Annotate(Annotation),
+    /// Take one annotation back.
+    RemoveAnnotation(u64),
+    /// Remove every annotation.
+    ClearAnnotations,
+    /// Send the next step.
+    SendStep(StepCard),
+    /// Send the waiting step again.
+    ResendStep,
+    /// Replace the waiting step's text and send it again.
+    EditStep(StepCard),
+    /// Skip the waiting step.
+    SkipStep,
+}
+
+/// Where one step of the session's guide stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepState {
+    /// Written, not sent yet.
+    Draft,
+    /// Sent; no answer yet.
+    Waiting,
+    /// Answered.
+    Answered {
+        /// The answer.
+        outcome: StepOutcome,
+        /// The user's comment.
+        comment: String,
+        /// Seconds the user took.
+        seconds: i64,
+    },
+    /// Skipped by the engineer.
+    Skipped,
+}
+
+/// One step of the session's guide as the engineer sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepRow {
+    /// Step id within the session.
+    pub step_id: u64,
+    /// Instruction.
+    pub instruction: String,
+    /// Expected result.
+    pub expected: String,
+    /// State.
+    pub state: StepState,
 }
 
 /// What the app reports about one engineer-side session.
@@ -115,6 +164,13 @@ pub struct RemoteSessionView {
     draft: String,
     viewer_slot: Option<FrameSlot>,
     viewer: ViewerView,
+    /// Arrows and highlights now on the user's screen.
+    pub annotations: Vec<Annotation>,
+    next_annotation_id: u64,
+    /// The session's guide.
+    pub steps: Vec<StepRow>,
+    step_instruction: String,
+    step_expected: String,
 }
 
 impl RemoteSessionView {
@@ -135,6 +191,11 @@ impl RemoteSessionView {
             draft: String::new(),
             viewer_slot: None,
             viewer: ViewerView::default(),
+            annotations: Vec::new(),
+            next_annotation_id: 1,
+            steps: Vec::new(),
+            step_instruction: String::new(),
+            step_expected: String::new(),
         }
     }
 
@@ -193,6 +254,23 @@ impl RemoteSessionView {
             }
             SessionEvent::FrameReceived { .. } => self.frames_received += 1,
             SessionEvent::KeyframeRequested | SessionEvent::CursorMoved { .. } => {}
+            SessionEvent::Annotation(annotation) => {
+                self.annotations.retain(|shown| shown.id != annotation.id);
+                self.annotations.push(annotation);
+            }
+            SessionEvent::AnnotationRemoved { id } => self.annotations.retain(|shown| shown.id != id),
+            SessionEvent::AnnotationsCleared => self.annotations.clear(),
+            SessionEvent::StepSent { card, .. } => self.set_step_state(card.step_id, StepState::Waiting),
+            SessionEvent::StepEdited(card) => {
+                if let Some(row) = self.steps.iter_mut().find(|row| row.step_id == card.step_id) {
+                    row.instruction = card.instruction;
+                    row.expected = card.expected;
+                }
+            }
+            SessionEvent::StepSkipped { step_id } => self.set_step_state(step_id, StepState::Skipped),
+            SessionEvent::StepAnswered { step_id, outcome, comment, seconds } => {
+                self.set_step_state(step_id, StepState::Answered { outcome, comment, seconds });
+            }
             SessionEvent::Disconnected => self.phase = LinkPhase::Reconnecting,
             SessionEvent::Reconnected { .. } => {
                 self.phase = LinkPhase::Connected;
@@ -206,6 +284,31 @@ impl RemoteSessionView {
                 }
                 self.phase = LinkPhase::Over(end_reason_text(&reason));
             }
+        }
+    }
+}
+
+impl RemoteSessionView {
+    fn set_step_state(&mut self, step_id: u64, state: StepState) {
+        if let Some(row) = self.steps.iter_mut().find(|row| row.step_id == step_id) {
+            row.state = state;
+        }
+    }
+
+    /// The step waiting for an answer, if any.
+    pub fn waiting_step(&self) -> Option<&StepRow> {
+        self.steps.iter().find(|row| row.state == StepState::Waiting)
+    }
+
+    fn card_for(&self, row: &StepRow) -> StepCard {
+        let index = self.steps.iter().position(|other| other.step_id == row.step_id).unwrap_or(0);
+        StepCard {
+            step_id: row.step_id,
+            index: u32::try_from(index + 1).unwrap_or(u32::MAX),
+            total: u32::try_from(self.steps.len()).unwrap_or(u32::MAX),
+            instruction: row.instruction.trim().to_owned(),
+            expected: row.expected.trim().to_owned(),
+            annotation: None,
         }
     }
 }
@@ -313,6 +416,8 @@ pub fn session_panel_ui(
         ui.add_space(4.0);
         viewer_ui(ui, lang, ticket_id, session, commands);
         ui.add_space(4.0);
+        steps_ui(ui, lang, ticket_id, session, commands);
+        ui.add_space(4.0);
         let peer = session.peer_name.clone().unwrap_or_default();
         chat_ui(
             ui,
@@ -337,9 +442,113 @@ fn viewer_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &mut RemoteSessio
         (_, ConsentState::Granted { scopes, paused: true }) if scopes.view => ViewerState::Paused,
         _ => ViewerState::WaitingForConsent,
     };
-    if session.viewer.ui(ui, lang, &slot, state) == Some(ViewerAction::TakeScreenshot) {
-        commands.push(UiCommand::Session { ticket_id, action: SessionAction::TakeScreenshot });
+    let can_draw = matches!(&session.consent, ConsentState::Granted { scopes, paused: false } if scopes.pointers);
+    let annotations = session.annotations.clone();
+    let action = session.viewer.ui(ui, lang, &slot, state, &annotations, can_draw);
+    let session_action = match action {
+        Some(ViewerAction::TakeScreenshot) => Some(SessionAction::TakeScreenshot),
+        Some(ViewerAction::Draw { shape, label, color }) => {
+            let id = session.next_annotation_id;
+            session.next_annotation_id += 1;
+            Some(SessionAction::Annotate(Annotation { id, shape, label, color, fade_ms: ANNOTATION_FADE_MS }))
+        }
+        Some(ViewerAction::Undo) => session.annotations.last().map(|last| SessionAction::RemoveAnnotation(last.id)),
+        Some(ViewerAction::Clear) => Some(SessionAction::ClearAnnotations),
+        None => None,
+    };
+    if let Some(action) = session_action {
+        commands.push(UiCommand::Session { ticket_id, action });
     }
+    if state == ViewerState::Live {
+        ui.weak(if can_draw { Text::ArrowsMode.get(lang) } else { Text::ArrowsNotAllowed.get(lang) });
+    }
+}
+
+/// How long an arrow stays on the user's screen, ms.
+pub const ANNOTATION_FADE_MS: u32 = 60_000;
+
+/// The session's guide: steps written on the fly, sent one at a time, each answered before the
+/// next; resend, edit or skip the waiting one.
+fn steps_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &mut RemoteSessionView, commands: &mut Vec<UiCommand>) {
+    ui.label(RichText::new(Text::GuidedSteps.get(lang)).strong());
+    let waiting = session.waiting_step().map(|row| row.step_id);
+    let mut edit: Option<StepCard> = None;
+    let rows = session.steps.clone();
+    for (index, row) in rows.iter().enumerate() {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(format!("{}.", index + 1)).strong());
+            let state = match &row.state {
+                StepState::Draft => Text::StepDraft.get(lang).to_owned(),
+                StepState::Waiting => Text::StepWaiting.get(lang).to_owned(),
+                StepState::Skipped => Text::StepSkippedState.get(lang).to_owned(),
+                StepState::Answered { outcome, comment, seconds } => {
+                    let word = match outcome {
+                        StepOutcome::Done => Text::StepDone,
+                        StepOutcome::DidntWork => Text::StepDidntWork,
+                        StepOutcome::Stuck => Text::StepStuck,
+                    };
+                    let mut text = fill(Text::StepAnsweredState.get(lang), &[word.get(lang), &seconds.to_string()]);
+                    if !comment.is_empty() {
+                        text.push_str(&format!(" — “{comment}”"));
+                    }
+                    text
+                }
+            };
+            if Some(row.step_id) == waiting {
+                if let Some(editable) = session.steps.iter_mut().find(|r| r.step_id == row.step_id) {
+                    ui.add(egui::TextEdit::singleline(&mut editable.instruction).desired_width(320.0));
+                }
+            } else {
+                ui.label(&row.instruction);
+            }
+            let color = match &row.state {
+                StepState::Answered { outcome: StepOutcome::Done, .. } => theme::SUCCESS,
+                StepState::Answered { .. } => theme::ERROR,
+                _ => ui.visuals().weak_text_color(),
+            };
+            ui.colored_label(color, state);
+            if Some(row.step_id) == waiting {
+                if ui.small_button(Text::ResendStep.get(lang)).clicked() {
+                    commands.push(UiCommand::Session { ticket_id, action: SessionAction::ResendStep });
+                }
+                if ui.small_button(Text::EditStep.get(lang)).clicked()
+                    && let Some(current) = session.steps.iter().find(|r| r.step_id == row.step_id)
+                {
+                    edit = Some(session.card_for(current));
+                }
+                if ui.small_button(Text::SkipStep.get(lang)).clicked() {
+                    commands.push(UiCommand::Session { ticket_id, action: SessionAction::SkipStep });
+                }
+            }
+        });
+    }
+    if let Some(card) = edit {
+        commands.push(UiCommand::Session { ticket_id, action: SessionAction::EditStep(card) });
+    }
+    let next_draft = session.steps.iter().find(|row| row.state == StepState::Draft).cloned();
+    if let Some(row) = next_draft
+        && waiting.is_none()
+        && session.phase == LinkPhase::Connected
+        && ui.button(Text::SendNextStep.get(lang)).clicked()
+    {
+        let card = session.card_for(&row);
+        commands.push(UiCommand::Session { ticket_id, action: SessionAction::SendStep(card) });
+    }
+    ui.horizontal_wrapped(|ui| {
+        let label = ui.label(Text::StepInstruction.get(lang));
+        ui.add(egui::TextEdit::singleline(&mut session.step_instruction).desired_width(260.0)).labelled_by(label.id);
+        let label = ui.label(Text::StepExpectedInput.get(lang));
+        ui.add(egui::TextEdit::singleline(&mut session.step_expected).desired_width(200.0)).labelled_by(label.id);
+        if ui.button(Text::AddStep.get(lang)).clicked() && !session.step_instruction.trim().is_empty() {
+            let step_id = session.steps.iter().map(|row| row.step_id).max().unwrap_or(0) + 1;
+            session.steps.push(StepRow {
+                step_id,
+                instruction: std::mem::take(&mut session.step_instruction).trim().to_owned(),
+                expected: std::mem::take(&mut session.step_expected).trim().to_owned(),
+                state: StepState::Draft,
+            });
+        }
+    });
 }
 
 fn code_ui(ui: &mut Ui, lang: Lang, session: &RemoteSessionView, now_ms: i64) {
@@ -487,6 +696,25 @@ pub fn describe_session_event(kind: &str, entry: &HistoryEntry, lang: Lang) -> O
         event_kind::RECONNECTED => {
             let seconds = format!("{:.1}", number("gap_ms") as f64 / 1_000.0);
             fill(Text::EvReconnected.get(lang), &[&seconds])
+        }
+        event_kind::ARROW_DRAWN => fill(Text::EvArrowDrawn.get(lang), &[&text("label")]),
+        event_kind::ARROW_REMOVED => Text::EvArrowRemoved.get(lang).to_owned(),
+        event_kind::ARROWS_CLEARED => Text::EvArrowsCleared.get(lang).to_owned(),
+        event_kind::STEP_SENT => fill(
+            Text::EvStepSent.get(lang),
+            &[&number("index").to_string(), &number("total").to_string(), &text("instruction")],
+        ),
+        event_kind::STEP_EDITED => {
+            fill(Text::EvStepEdited.get(lang), &[&number("index").to_string(), &text("instruction")])
+        }
+        event_kind::STEP_SKIPPED => Text::EvStepSkipped.get(lang).to_owned(),
+        event_kind::STEP_CONFIRMED => {
+            let outcome = match text("outcome").as_str() {
+                "done" => Text::StepDone,
+                "didnt_work" => Text::StepDidntWork,
+                _ => Text::StepStuck,
+            };
+            fill(Text::EvStepConfirmed.get(lang), &[outcome.get(lang), &number("seconds").to_string()])
         }
         event_kind::SCREENSHOT_ATTACHED => fill(Text::EvScreenshot.get(lang), &[&text("file")]),
         event_kind::SESSION_ENDED => {

@@ -6,8 +6,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use egui::{ColorImage, RichText, TextureHandle, TextureOptions, Ui};
 
+use super::coords::ViewMapping;
 use super::i18n::{Lang, Text, fill};
 use super::theme;
+use crate::protocol::{Annotation, AnnotationColor, Shape};
 
 /// Figures shown under the view.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -79,6 +81,20 @@ pub struct ViewerView {
     texture: Option<TextureHandle>,
     one_to_one: bool,
     cursor: Option<[u32; 2]>,
+    tool: DrawTool,
+    color: AnnotationColor,
+    label: String,
+    drag: Option<(egui::Pos2, egui::Pos2)>,
+}
+
+/// What a drag on the picture draws.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DrawTool {
+    /// An arrow from where the drag starts to where it ends (the head).
+    #[default]
+    Arrow,
+    /// A rectangle around something.
+    Highlight,
 }
 
 impl std::fmt::Debug for ViewerView {
@@ -91,10 +107,23 @@ impl std::fmt::Debug for ViewerView {
 }
 
 /// What the viewer asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ViewerAction {
     /// Attach the current picture to the ticket as a PNG.
     TakeScreenshot,
+    /// Draw this on the user's screen.
+    Draw {
+        /// Shape in remote pixels.
+        shape: Shape,
+        /// Label (may be empty).
+        label: String,
+        /// Colour.
+        color: AnnotationColor,
+    },
+    /// Take the last annotation back.
+    Undo,
+    /// Remove every annotation.
+    Clear,
 }
 
 impl ViewerView {
@@ -135,8 +164,17 @@ impl ViewerView {
         Some(state.stats)
     }
 
-    /// Draws the state line, the picture and the stats; returns what the engineer asked for.
-    pub fn ui(&mut self, ui: &mut Ui, lang: Lang, slot: &FrameSlot, state: ViewerState) -> Option<ViewerAction> {
+    /// Draws the state line, the picture (with `annotations`; drawing allowed when `can_draw`) and
+    /// the stats; returns what the engineer asked for.
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        lang: Lang,
+        slot: &FrameSlot,
+        state: ViewerState,
+        annotations: &[Annotation],
+        can_draw: bool,
+    ) -> Option<ViewerAction> {
         let stats = self.upload(ui.ctx(), slot);
         let mut action = None;
         ui.horizontal(|ui| {
@@ -156,6 +194,24 @@ impl ViewerView {
                 }
             }
         });
+        if self.texture.is_some() && can_draw {
+            ui.horizontal_wrapped(|ui| {
+                ui.selectable_value(&mut self.tool, DrawTool::Arrow, Text::ToolArrow.get(lang));
+                ui.selectable_value(&mut self.tool, DrawTool::Highlight, Text::ToolHighlight.get(lang));
+                for color in AnnotationColor::ALL {
+                    let swatch = RichText::new("⬤").color(super::annotations::color32(color));
+                    ui.selectable_value(&mut self.color, color, swatch).on_hover_text(color.as_str());
+                }
+                let label = ui.label(Text::ArrowLabel.get(lang));
+                ui.add(egui::TextEdit::singleline(&mut self.label).desired_width(160.0)).labelled_by(label.id);
+                if ui.button(Text::UndoArrow.get(lang)).clicked() {
+                    action = Some(ViewerAction::Undo);
+                }
+                if ui.button(Text::ClearArrows.get(lang)).clicked() {
+                    action = Some(ViewerAction::Clear);
+                }
+            });
+        }
         if let Some(texture) = &self.texture {
             let [width, height] = texture.size();
             let native = egui::vec2(width as f32, height as f32) / ui.ctx().pixels_per_point();
@@ -172,15 +228,57 @@ impl ViewerView {
                     egui::Stroke::new(1.0, egui::Color32::BLACK),
                 ));
             };
-            if self.one_to_one {
-                egui::ScrollArea::both().id_salt("remote_screen_1to1").max_height(560.0).show(ui, |ui| {
-                    let shown = ui.add(egui::Image::new((texture.id(), native))).rect;
-                    draw_cursor(ui, shown);
-                });
+            let (tool, color, label) = (self.tool, self.color, self.label.trim().to_owned());
+            let drag = &mut self.drag;
+            let mut picture = |ui: &mut Ui, size: egui::Vec2| {
+                let sense = if can_draw { egui::Sense::drag() } else { egui::Sense::hover() };
+                let response = ui.add(egui::Image::new((texture.id(), size)).sense(sense));
+                let mapping =
+                    ViewMapping { shown: response.rect, remote_width: width as u32, remote_height: height as u32 };
+                let painter = ui.painter_at(response.rect);
+                for annotation in annotations {
+                    super::annotations::draw(&painter, annotation, |pixel| mapping.remote_to_viewer(pixel), 1.0);
+                }
+                draw_cursor(ui, response.rect);
+                if response.drag_started()
+                    && let Some(at) = response.interact_pointer_pos()
+                {
+                    *drag = Some((at, at));
+                }
+                if response.dragged()
+                    && let (Some((from, _)), Some(at)) = (*drag, response.interact_pointer_pos())
+                {
+                    *drag = Some((from, at));
+                }
+                if let Some((from, to)) = *drag {
+                    let (from_px, to_px) = (mapping.viewer_to_remote(from), mapping.viewer_to_remote(to));
+                    let shape = match tool {
+                        DrawTool::Arrow => Shape::Arrow { tail: from_px, head: to_px },
+                        DrawTool::Highlight => Shape::Highlight { from: from_px, to: to_px },
+                    };
+                    let preview = Annotation { id: 0, shape, label: label.clone(), color, fade_ms: 0 };
+                    super::annotations::draw(&painter, &preview, |pixel| mapping.remote_to_viewer(pixel), 0.6);
+                    if response.drag_stopped() {
+                        *drag = None;
+                        if from.distance(to) >= 6.0 {
+                            return Some(ViewerAction::Draw { shape, label: label.clone(), color });
+                        }
+                    }
+                }
+                None
+            };
+            let drawn = if self.one_to_one {
+                egui::ScrollArea::both()
+                    .id_salt("remote_screen_1to1")
+                    .max_height(560.0)
+                    .show(ui, |ui| picture(ui, native))
+                    .inner
             } else {
                 let scale = (ui.available_width() / native.x).min(560.0 / native.y).min(1.0);
-                let shown = ui.add(egui::Image::new((texture.id(), native * scale))).rect;
-                draw_cursor(ui, shown);
+                picture(ui, native * scale)
+            };
+            if drawn.is_some() {
+                action = drawn;
             }
         }
         if let Some(stats) = stats.filter(|stats| stats.frames > 0) {

@@ -1,0 +1,155 @@
+//! Guidance on the wire: annotation shapes in remote screen pixels, and guided steps that the
+//! user answers one at a time. Pure data; the rules live in [`super::session::Session`].
+
+use serde::{Deserialize, Serialize};
+
+/// Longest annotation label, characters.
+pub const MAX_LABEL_CHARS: usize = 60;
+/// Longest step instruction or expected result, characters.
+pub const MAX_STEP_CHARS: usize = 1_000;
+/// Longest answer comment, characters.
+pub const MAX_COMMENT_CHARS: usize = 500;
+
+/// A point in the shared screen's pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemotePixel {
+    /// Column.
+    pub x: u32,
+    /// Row.
+    pub y: u32,
+}
+
+/// What is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Shape {
+    /// An arrow from tail to head (the head points at the place).
+    Arrow {
+        /// Tail.
+        tail: RemotePixel,
+        /// Head.
+        head: RemotePixel,
+    },
+    /// A rectangle drawn around something.
+    Highlight {
+        /// One corner.
+        from: RemotePixel,
+        /// The opposite corner.
+        to: RemotePixel,
+    },
+}
+
+/// The few colours an engineer can pick.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AnnotationColor {
+    /// Red (default).
+    #[default]
+    Red,
+    /// Yellow.
+    Yellow,
+    /// Green.
+    Green,
+    /// Blue.
+    Blue,
+}
+
+impl AnnotationColor {
+    /// Every colour, in picker order.
+    pub const ALL: [AnnotationColor; 4] =
+        [AnnotationColor::Red, AnnotationColor::Yellow, AnnotationColor::Green, AnnotationColor::Blue];
+
+    /// Stable name for transcripts.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnnotationColor::Red => "red",
+            AnnotationColor::Yellow => "yellow",
+            AnnotationColor::Green => "green",
+            AnnotationColor::Blue => "blue",
+        }
+    }
+}
+
+/// One arrow or highlight on the user's screen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Annotation {
+    /// Sender-local id (undo removes by id).
+    pub id: u64,
+    /// The shape.
+    pub shape: Shape,
+    /// Optional short label.
+    pub label: String,
+    /// Colour.
+    pub color: AnnotationColor,
+    /// Fades after this long, ms (0 = stays until cleared).
+    pub fade_ms: u32,
+}
+
+/// One guided step as the user sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepCard {
+    /// Id of the step within the session.
+    pub step_id: u64,
+    /// Position, from 1.
+    pub index: u32,
+    /// Steps in the guide.
+    pub total: u32,
+    /// The instruction, in plain language.
+    pub instruction: String,
+    /// "You should now see…", if any.
+    pub expected: String,
+    /// An arrow or highlight that belongs to the step.
+    pub annotation: Option<Annotation>,
+}
+
+/// The user's answer to a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StepOutcome {
+    /// Done.
+    Done,
+    /// Didn't work.
+    DidntWork,
+    /// I'm stuck.
+    Stuck,
+}
+
+impl StepOutcome {
+    /// Stable name for transcripts and statistics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepOutcome::Done => "done",
+            StepOutcome::DidntWork => "didnt_work",
+            StepOutcome::Stuck => "stuck",
+        }
+    }
+}
+
+fn check(what: &str, text: &str, max: usize) -> Result<(), String> {
+    let chars = text.chars().count();
+    if chars > max { Err(format!("{what} is {chars} characters (at most {max})")) } else { Ok(()) }
+}
+
+impl Annotation {
+    /// Checks the label length.
+    pub fn validate(&self) -> Result<(), String> {
+        check("annotation label", &self.label, MAX_LABEL_CHARS)
+    }
+}
+
+impl StepCard {
+    /// Checks text lengths and position.
+    pub fn validate(&self) -> Result<(), String> {
+        check("step instruction", &self.instruction, MAX_STEP_CHARS)?;
+        check("expected result", &self.expected, MAX_STEP_CHARS)?;
+        if self.index == 0 || self.index > self.total {
+            return Err(format!("step {} of {} is out of range", self.index, self.total));
+        }
+        if self.instruction.trim().is_empty() {
+            return Err("the step has no instruction".into());
+        }
+        self.annotation.as_ref().map_or(Ok(()), Annotation::validate)
+    }
+}
+
+/// Checks an answer comment.
+pub fn validate_comment(comment: &str) -> Result<(), String> {
+    check("comment", comment, MAX_COMMENT_CHARS)
+}
