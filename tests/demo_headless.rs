@@ -17,6 +17,8 @@ fn the_scripted_session_pairs_gates_frames_and_records_the_transcript() {
     assert!(report.frames_received > 5, "frames flow while consent is in force: {}", report.frames_received);
     assert!(report.source.contains("not your live screen"));
     assert_eq!(report.chat_lines, 2);
+    assert_eq!(report.arrows_shown, 1);
+    assert_eq!(report.steps_confirmed, 3);
     assert_eq!(
         report.transcript,
         [
@@ -27,6 +29,13 @@ fn the_scripted_session_pairs_gates_frames_and_records_the_transcript() {
             "consent_granted",
             "chat",
             "chat",
+            "arrow_drawn",
+            "step_sent",
+            "step_confirmed",
+            "step_sent",
+            "step_confirmed",
+            "step_sent",
+            "step_confirmed",
             "sharing_paused",
             "sharing_resumed",
             "consent_revoked",
@@ -46,6 +55,13 @@ fn the_scripted_session_pairs_gates_frames_and_records_the_transcript() {
     assert_eq!(granted["payload"]["scopes"]["record"], false);
     let ended = history.iter().find(|entry| entry["kind"] == "session_ended").unwrap();
     assert_eq!(ended["payload"]["reason"], "engineer_ended");
+    let answers: Vec<&serde_json::Value> = history.iter().filter(|entry| entry["kind"] == "step_confirmed").collect();
+    assert_eq!(answers.len(), 3);
+    assert!(answers.iter().all(|entry| entry["payload"]["outcome"] == "done"));
+    let steps: Vec<i64> = answers.iter().map(|entry| entry["payload"]["step_id"].as_i64().unwrap()).collect();
+    assert_eq!(steps, [1, 2, 3], "the steps are confirmed in order");
+    let arrow = history.iter().find(|entry| entry["kind"] == "arrow_drawn").unwrap();
+    assert_eq!(arrow["payload"]["head"]["x"], 300);
     let seqs: Vec<i64> = history.iter().map(|entry| entry["seq"].as_i64().unwrap()).collect();
     assert!(seqs.windows(2).all(|pair| pair[1] == pair[0] + 1), "sequence numbers are consecutive: {seqs:?}");
     // The user's own receipts sit next to the store.

@@ -136,7 +136,7 @@ fn engineer_starts_a_session_and_the_user_allows_with_a_scope_unticked() {
     settle(&mut desk, "grant in the timeline", |h| h.query_by_label("Consent granted: See my screen").is_some());
 
     type_into(&mut desk, "Chat", "Thanks, I can see it now");
-    desk.get_by_label("Send").click();
+    desk.get_by_label("Send").click_accesskit();
     settle(&mut desk, "chat in the timeline", |h| h.query_by_label("Chat: Thanks, I can see it now").is_some());
     settle_assist(&mut user, "chat on the user's side", |h| h.query_by_label("Thanks, I can see it now").is_some());
 
@@ -257,4 +257,74 @@ fn a_wrong_code_is_explained_in_plain_words() {
     harness.run();
     harness.get_by_label("Enter the 9-digit code and the address, or paste the whole link.");
     assert!(harness.state_mut().take_commands().is_empty());
+}
+
+#[test]
+fn engineer_points_with_an_arrow_and_the_user_answers_a_step() {
+    let console_dir = tempfile::tempdir().unwrap();
+    let user_dir = tempfile::tempdir().unwrap();
+    let (ticket_id, number) = seed(console_dir.path());
+    let mut desk = console(console_dir.path(), Lang::En);
+    settle(&mut desk, "ticket listed", |h| h.state().desk().listed_count() == Some(1));
+    desk.get_by_role_and_label(Role::Button, &format!("{number} 打印机脱机")).click();
+    settle(&mut desk, "ticket opened", |h| h.state().desk().open_ticket_number() == Some(number.as_str()));
+    desk.get_by_label("Start remote session").click();
+    settle(&mut desk, "code shown", |h| {
+        h.state().desk().session(ticket_id).is_some_and(|s| s.phase == LinkPhase::Waiting)
+    });
+    let link = desk.state().desk().session(ticket_id).unwrap().link.clone();
+    let mut user = assist_window(user_dir.path());
+    user.run();
+    type_into_assist(&mut user, "…or paste the link", &link);
+    user.get_by_label("Connect").click();
+    settle_assist(&mut user, "connected", |h| {
+        h.query_by_label_contains("Waiting for the engineer's request").is_some()
+    });
+    settle(&mut desk, "user joined", |h| h.query_by_label(&format!("Connected to {}", user_name())).is_some());
+    desk.get_by_label("Ask for consent").click();
+    let _ = desk.try_run();
+    settle_assist(&mut user, "consent screen", |h| h.query_by_label("Allow").is_some());
+    user.get_by_label("Allow").click();
+    let _ = user.try_run();
+    settle(&mut desk, "live view", |h| h.query_by_label("Live").is_some() && h.query_by_label("Arrow").is_some());
+
+    // Drag from tail to head on the picture.
+    let picture = desk.get_by_role(Role::Image).rect();
+    let (tail, head) = (picture.left_top() + egui::vec2(20.0, 20.0), picture.center());
+    desk.event(egui::Event::PointerMoved(tail));
+    desk.event(egui::Event::PointerButton {
+        pos: tail,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    let _ = desk.try_run();
+    for step in 1..=4 {
+        desk.event(egui::Event::PointerMoved(tail + (head - tail) * (step as f32 / 4.0)));
+        let _ = desk.try_run();
+    }
+    desk.event(egui::Event::PointerButton {
+        pos: head,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    let _ = desk.try_run();
+    settle(&mut desk, "arrow in the timeline", |h| h.query_by_label_contains("Pointed at the user's screen").is_some());
+    settle_assist(&mut user, "arrow on the user's side", |h| h.state().view().annotation_count() == 1);
+
+    // One step, answered on the user's step card.
+    type_into(&mut desk, "Instruction", "Open Settings → Printers");
+    desk.get_by_label("Add step").click_accesskit();
+    let _ = desk.try_run();
+    desk.get_by_label("Send next step").click_accesskit();
+    let _ = desk.try_run();
+    settle_assist(&mut user, "step card", |h| h.query_by_label("Step 1 of 1").is_some());
+    user.get_by_label("Open Settings → Printers");
+    user.get_by_label("Didn't work").click();
+    let _ = user.try_run();
+    settle(&mut desk, "answer shown", |h| h.query_by_label_contains("Didn't work after").is_some());
+    settle(&mut desk, "answer in the timeline", |h| {
+        h.query_by_label_contains("The user answered: Didn't work").is_some()
+    });
 }

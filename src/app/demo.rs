@@ -12,7 +12,10 @@ use anyhow::{Context as _, bail};
 use serde::Serialize;
 
 use crate::capture::SourceChoice;
-use crate::protocol::{ConsentRequest, JoinCode, JoinLink, Scopes, SessionEvent};
+use crate::protocol::{
+    Annotation, AnnotationColor, ConsentRequest, JoinCode, JoinLink, RemotePixel, Scopes, SessionEvent, Shape,
+    StepCard, StepOutcome,
+};
 use crate::store::{Category, EngineerProfile, Grade, NewTicket, Store, TicketFields, now_ms};
 use crate::transport::TransportSettings;
 use crate::ui::{AssistCommand, AssistNotice, JoinFailure, SessionAction, SessionNotice, UiCommand, UiEvent};
@@ -53,6 +56,10 @@ pub struct DemoReport {
     pub last_latency_ms: i64,
     /// Chat lines the console saw (both directions).
     pub chat_lines: u64,
+    /// Arrows that reached the user's side.
+    pub arrows_shown: u64,
+    /// Guided steps the user confirmed, one at a time.
+    pub steps_confirmed: u64,
     /// The session transcript in the ticket's timeline, event names in order.
     pub transcript: Vec<String>,
     /// Wall time of the whole script, ms.
@@ -99,6 +106,8 @@ pub fn run_headless_demo(
     demo.request_and_grant_consent(&engineer, &ticket_number)?;
     let frames_received = demo.stream_frames()?;
     demo.exchange_chat()?;
+    let arrows_shown = demo.point_with_an_arrow()?;
+    let steps_confirmed = demo.guide_three_steps()?;
     let frames_while_paused = demo.pause_and_resume()?;
     demo.revoke()?;
     let frames_after_revoke = demo.frames_during(LEAK_WATCH)?;
@@ -116,6 +125,8 @@ pub fn run_headless_demo(
         frames_after_revoke,
         last_latency_ms,
         chat_lines: demo.chat_lines,
+        arrows_shown,
+        steps_confirmed,
         transcript,
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     })
@@ -274,6 +285,53 @@ impl Demo {
         self.wait_engineer("the user's chat", |e| matches!(e, SessionEvent::Chat { .. }))?;
         self.sessions.act(self.ticket_id, SessionAction::Chat("Thanks, I can see it. Let's check the queue.".into()));
         self.wait_user("the engineer's chat", |e| matches!(e, SessionEvent::Chat { .. }))
+    }
+
+    /// Stage: the engineer points at a spot; the arrow reaches the user's side.
+    fn point_with_an_arrow(&mut self) -> anyhow::Result<u64> {
+        let arrow = Annotation {
+            id: 1,
+            shape: Shape::Arrow { tail: RemotePixel { x: 40, y: 40 }, head: RemotePixel { x: 300, y: 180 } },
+            label: "点这里 / click here".into(),
+            color: AnnotationColor::Red,
+            fade_ms: 30_000,
+        };
+        self.sessions.act(self.ticket_id, SessionAction::Annotate(arrow));
+        self.wait_user("the arrow", |e| matches!(e, SessionEvent::Annotation(_)))?;
+        Ok(1)
+    }
+
+    /// Stage: a three-step guide, each step answered before the next goes out.
+    fn guide_three_steps(&mut self) -> anyhow::Result<u64> {
+        let steps = [
+            ("打开“设置” → “打印机和扫描仪” / Open Settings → Printers & scanners", "You see the office printer"),
+            ("选中打印机，点“打开队列” / Select the printer, click Open queue", "The queue window opens"),
+            ("点“取消所有文档”，再打印一页 / Cancel all documents, then print a page", "The page comes out"),
+        ];
+        let mut confirmed = 0;
+        for (index, (instruction, expected)) in steps.iter().enumerate() {
+            let step_id = index as u64 + 1;
+            let card = StepCard {
+                step_id,
+                index: u32::try_from(index + 1).unwrap_or(1),
+                total: 3,
+                instruction: (*instruction).to_owned(),
+                expected: (*expected).to_owned(),
+                annotation: None,
+            };
+            self.sessions.act(self.ticket_id, SessionAction::SendStep(card));
+            self.wait_user(
+                "the step card",
+                |e| matches!(e, SessionEvent::StepSent { card, .. } if card.step_id == step_id),
+            )?;
+            self.user.run(AssistCommand::AnswerStep { step_id, outcome: StepOutcome::Done, comment: String::new() });
+            self.wait_engineer(
+                "the answer",
+                |e| matches!(e, SessionEvent::StepAnswered { step_id: id, .. } if *id == step_id),
+            )?;
+            confirmed += 1;
+        }
+        Ok(confirmed)
     }
 
     /// Stage: the user pauses (nothing may arrive meanwhile), then resumes sharing.

@@ -184,6 +184,11 @@ impl AssistView {
         std::mem::take(&mut self.commands)
     }
 
+    /// How many arrows or highlights are on show.
+    pub fn annotation_count(&self) -> usize {
+        self.annotations.len()
+    }
+
     /// Whether commands wait to be taken.
     pub fn has_pending_commands(&self) -> bool {
         !self.commands.is_empty()

@@ -476,7 +476,8 @@ fn steps_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &mut RemoteSession
     let rows = session.steps.clone();
     for (index, row) in rows.iter().enumerate() {
         ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new(format!("{}.", index + 1)).strong());
+            let position = fill(Text::StepOf.get(lang), &[&(index + 1).to_string(), &rows.len().to_string()]);
+            let number = ui.label(RichText::new(position).strong());
             let state = match &row.state {
                 StepState::Draft => Text::StepDraft.get(lang).to_owned(),
                 StepState::Waiting => Text::StepWaiting.get(lang).to_owned(),
@@ -496,7 +497,8 @@ fn steps_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &mut RemoteSession
             };
             if Some(row.step_id) == waiting {
                 if let Some(editable) = session.steps.iter_mut().find(|r| r.step_id == row.step_id) {
-                    ui.add(egui::TextEdit::singleline(&mut editable.instruction).desired_width(320.0));
+                    ui.add(egui::TextEdit::singleline(&mut editable.instruction).desired_width(320.0))
+                        .labelled_by(number.id);
                 }
             } else {
                 ui.label(&row.instruction);
