@@ -358,5 +358,20 @@ pub(super) fn run_command(
         | UiCommand::StartSession { .. }
         | UiCommand::Session { .. }
         | UiCommand::Assist(_) => Ok(Vec::new()),
+        UiCommand::SearchGuides { ticket_id, query } => {
+            Ok(vec![UiEvent::GuidesListed { ticket_id, guides: store.list_guides(&query)? }])
+        }
+        UiCommand::LoadGuide { ticket_id, guide_id } => {
+            let (guide, stats) = store.guide(guide_id)?;
+            Ok(vec![UiEvent::GuideLoaded { ticket_id, guide, stats }])
+        }
+        UiCommand::SaveGuide { ticket_id, guide } => {
+            let guide_id = store.save_guide(&guide, now)?;
+            Ok(vec![UiEvent::GuideSaved { ticket_id, guide_id }])
+        }
+        UiCommand::RecordStepAnswer { guide_id, step_index, answer } => {
+            store.record_step_answer(guide_id, step_index, answer)?;
+            Ok(Vec::new())
+        }
     }
 }

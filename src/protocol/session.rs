@@ -727,7 +727,7 @@ impl Session {
     pub fn answer_step(&mut self, step_id: u64, outcome: StepOutcome, comment: &str) -> Result<(), CommandError> {
         self.require(Role::User)?;
         validate_comment(comment).map_err(CommandError::Invalid)?;
-        if !self.pending_step.as_ref().is_some_and(|(card, _)| card.step_id == step_id) {
+        if self.pending_step.as_ref().is_none_or(|(card, _)| card.step_id != step_id) {
             return Err(CommandError::NotNow("this step is not waiting for an answer"));
         }
         self.pending_step = None;

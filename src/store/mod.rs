@@ -4,6 +4,7 @@
 //! Every write commits with `synchronous=FULL`: a call that returned is on disk.
 
 mod exchange;
+pub mod guides;
 mod history;
 mod query;
 mod samples;
@@ -20,6 +21,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, ffi::ErrorCode};
 
 pub use exchange::{ExportFormat, ImportReport};
+pub use guides::{Guide, GuideStep, GuideSummary, StepAnswer, StepStats};
 pub use history::{HistoryEntry, event_kind};
 pub use query::{SlaFilter, TicketFilter, TicketSummary};
 pub use samples::SAMPLE_TICKETS_JSON;

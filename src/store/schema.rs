@@ -92,6 +92,31 @@ const MIGRATIONS: &[Migration] = &[
         "CREATE VIRTUAL TABLE ticket_search_short USING fts5 (body, tokenize = 'unicode61 remove_diacritics 2');",
         super::tickets::rebuild_search,
     ),
+    // 3: the knowledge base of guides, seeded with the shipped ones, and per-step answer counts.
+    Migration::SqlThen(
+        r#"
+    CREATE TABLE guides (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        category TEXT NOT NULL,
+        tags TEXT NOT NULL DEFAULT '',
+        language TEXT NOT NULL,
+        steps TEXT NOT NULL,
+        builtin_key TEXT UNIQUE,
+        created_at_ms INTEGER NOT NULL,
+        updated_at_ms INTEGER NOT NULL
+    );
+    CREATE TABLE guide_step_outcomes (
+        guide_id INTEGER NOT NULL REFERENCES guides(id) ON DELETE CASCADE,
+        step_index INTEGER NOT NULL,
+        done INTEGER NOT NULL DEFAULT 0,
+        didnt_work INTEGER NOT NULL DEFAULT 0,
+        stuck INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (guide_id, step_index)
+    );
+    "#,
+        super::guides::seed_builtin_guides,
+    ),
 ];
 
 /// The newest schema version this build knows.

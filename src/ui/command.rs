@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use crate::store::sla::SlaPolicy;
 use crate::store::{
-    Category, EngineerProfile, ExportFormat, Grade, HistoryEntry, ImportReport, NewTicket, Status, Ticket,
-    TicketFields, TicketFilter, TicketSummary,
+    Category, EngineerProfile, ExportFormat, Grade, Guide, GuideSummary, HistoryEntry, ImportReport, NewTicket, Status,
+    StepAnswer, StepStats, Ticket, TicketFields, TicketFilter, TicketSummary,
 };
 
 use super::assist::{AssistCommand, AssistNotice};
@@ -124,6 +124,36 @@ pub enum UiCommand {
     },
     /// The user's Get-help screens.
     Assist(AssistCommand),
+    /// Find guides whose title or tags contain the text (for a ticket's session panel).
+    SearchGuides {
+        /// Ticket whose panel asked.
+        ticket_id: i64,
+        /// Search text (empty = all).
+        query: String,
+    },
+    /// Load a guide into a ticket's session panel.
+    LoadGuide {
+        /// Ticket.
+        ticket_id: i64,
+        /// Guide.
+        guide_id: i64,
+    },
+    /// Save steps as a guide (new when its id is 0).
+    SaveGuide {
+        /// Ticket whose panel asked.
+        ticket_id: i64,
+        /// The guide.
+        guide: Guide,
+    },
+    /// Count a user's answer to a guide's step.
+    RecordStepAnswer {
+        /// Guide.
+        guide_id: i64,
+        /// Step, from 0.
+        step_index: i64,
+        /// The answer.
+        answer: StepAnswer,
+    },
 }
 
 /// A ticket with everything the main pane shows.
@@ -224,4 +254,27 @@ pub enum UiEvent {
     },
     /// Something happened in the user's Get-help session.
     Assist(AssistNotice),
+    /// Guides found.
+    GuidesListed {
+        /// Ticket whose panel asked.
+        ticket_id: i64,
+        /// The guides.
+        guides: Vec<GuideSummary>,
+    },
+    /// A guide to put into a ticket's session panel.
+    GuideLoaded {
+        /// Ticket.
+        ticket_id: i64,
+        /// The guide.
+        guide: Guide,
+        /// Answer counts per step.
+        stats: Vec<StepStats>,
+    },
+    /// A guide was saved.
+    GuideSaved {
+        /// Ticket whose panel asked.
+        ticket_id: i64,
+        /// Its id.
+        guide_id: i64,
+    },
 }

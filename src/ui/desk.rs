@@ -235,7 +235,26 @@ impl DeskState {
                 self.sidebar.refresh(&mut self.commands);
             }
             UiEvent::Session { ticket_id, notice } => {
-                self.sessions.entry(ticket_id).or_insert_with(RemoteSessionView::starting).apply(notice, lang);
+                let session = self.sessions.entry(ticket_id).or_insert_with(RemoteSessionView::starting);
+                if let Some((guide_id, step_index, answer)) = session.apply_and_count(notice, lang) {
+                    let step_index = i64::try_from(step_index).unwrap_or(i64::MAX);
+                    self.commands.push(UiCommand::RecordStepAnswer { guide_id, step_index, answer });
+                }
+            }
+            UiEvent::GuidesListed { ticket_id, guides } => {
+                if let Some(session) = self.sessions.get_mut(&ticket_id) {
+                    session.guide_results = guides;
+                }
+            }
+            UiEvent::GuideLoaded { ticket_id, guide, stats } => {
+                if let Some(session) = self.sessions.get_mut(&ticket_id) {
+                    session.load_guide(&guide, &stats);
+                }
+            }
+            UiEvent::GuideSaved { ticket_id, guide_id } => {
+                if let Some(session) = self.sessions.get_mut(&ticket_id) {
+                    session.saved_guide = Some(guide_id);
+                }
             }
             UiEvent::HistoryAppended { ticket_id, entry } => {
                 if let MainPane::Ticket(view) = &mut self.pane

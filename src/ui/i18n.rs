@@ -102,6 +102,15 @@ texts! {
     EvStepEdited => "Step {} edited: {}", "第 {} 步已修改：{}";
     EvStepSkipped => "Step skipped", "跳过了一步";
     EvStepConfirmed => "The user answered: {} ({} s)", "用户回应：{}（{} 秒）";
+    StepHistory => "earlier: didn't work {} · stuck {}", "以往：没有成功 {} 次 · 卡住 {} 次";
+    MoveUp => "Move up", "上移";
+    MoveDown => "Move down", "下移";
+    RemoveStep => "Remove step", "删除此步";
+    GuideTitle => "Guide title", "指南标题";
+    SaveAsGuide => "Save steps as a guide", "将这些步骤存为指南";
+    GuideSavedNotice => "Saved to the knowledge base", "已存入知识库";
+    FindGuide => "Find a guide", "查找指南";
+    LoadGuide => "Use: {}", "使用：{}";
     StartNewSession => "Start a new session", "重新发起远程协助";
     JoinCodeLabel => "Join code", "连接码";
     JoinLinkLabel => "Join link", "连接链接";

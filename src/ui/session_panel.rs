@@ -7,7 +7,7 @@ use egui::{RichText, Ui};
 use crate::protocol::{
     Annotation, ConsentRequest, ConsentState, EndReason, Role, Scopes, SessionEvent, StepCard, StepOutcome,
 };
-use crate::store::{HistoryEntry, event_kind};
+use crate::store::{Guide, GuideStep, GuideSummary, HistoryEntry, StepAnswer, StepStats, event_kind};
 
 use super::command::UiCommand;
 use super::i18n::{Lang, Text, fill};
@@ -72,6 +72,10 @@ pub struct StepRow {
     pub expected: String,
     /// State.
     pub state: StepState,
+    /// The knowledge-base guide and step index it came from, if any.
+    pub from_guide: Option<(i64, usize)>,
+    /// How that guide step was answered in earlier sessions.
+    pub history: Option<StepStats>,
 }
 
 /// What the app reports about one engineer-side session.
@@ -171,6 +175,12 @@ pub struct RemoteSessionView {
     pub steps: Vec<StepRow>,
     step_instruction: String,
     step_expected: String,
+    guide_query: String,
+    /// Guides found by the last search.
+    pub guide_results: Vec<GuideSummary>,
+    guide_title: String,
+    /// A guide was just saved (its id).
+    pub saved_guide: Option<i64>,
 }
 
 impl RemoteSessionView {
@@ -196,12 +206,55 @@ impl RemoteSessionView {
             steps: Vec::new(),
             step_instruction: String::new(),
             step_expected: String::new(),
+            guide_query: String::new(),
+            guide_results: Vec::new(),
+            guide_title: String::new(),
+            saved_guide: None,
         }
     }
 
     /// Whether the session still runs (or is starting).
     pub fn is_running(&self) -> bool {
         !matches!(self.phase, LinkPhase::Over(_))
+    }
+
+    /// Puts a knowledge-base guide's steps in place of the unsent ones.
+    pub fn load_guide(&mut self, guide: &Guide, stats: &[StepStats]) {
+        self.steps.retain(|row| row.state != StepState::Draft);
+        let first_id = self.steps.iter().map(|row| row.step_id).max().unwrap_or(0) + 1;
+        for (step_id, (index, step)) in (first_id..).zip(guide.steps.iter().enumerate()) {
+            self.steps.push(StepRow {
+                step_id,
+                instruction: step.instruction.clone(),
+                expected: step.expected.clone(),
+                state: StepState::Draft,
+                from_guide: Some((guide.id, index)),
+                history: stats.get(index).copied(),
+            });
+        }
+        self.guide_title = guide.title.clone();
+        self.guide_results.clear();
+    }
+
+    /// Applies one notice from the app; returns a guide step answer to count, if any.
+    pub fn apply_and_count(&mut self, notice: SessionNotice, lang: Lang) -> Option<(i64, usize, StepAnswer)> {
+        let counted = match &notice {
+            SessionNotice::Event(SessionEvent::StepAnswered { step_id, outcome, .. }) => {
+                self.steps.iter().find(|row| row.step_id == *step_id).and_then(|row| row.from_guide).map(
+                    |(guide, index)| {
+                        let answer = match outcome {
+                            StepOutcome::Done => StepAnswer::Done,
+                            StepOutcome::DidntWork => StepAnswer::DidntWork,
+                            StepOutcome::Stuck => StepAnswer::Stuck,
+                        };
+                        (guide, index, answer)
+                    },
+                )
+            }
+            _ => None,
+        };
+        self.apply(notice, lang);
+        counted
     }
 
     /// Applies one notice from the app.
@@ -352,6 +405,8 @@ pub struct PanelContext<'a> {
     pub engineer_name: &'a str,
     /// Engineer's team.
     pub team: &'a str,
+    /// The ticket's category (guides saved from the session get it).
+    pub category: crate::store::Category,
     /// Now, unix ms.
     pub now_ms: i64,
 }
@@ -416,7 +471,7 @@ pub fn session_panel_ui(
         ui.add_space(4.0);
         viewer_ui(ui, lang, ticket_id, session, commands);
         ui.add_space(4.0);
-        steps_ui(ui, lang, ticket_id, session, commands);
+        steps_ui(ui, lang, context, session, commands);
         ui.add_space(4.0);
         let peer = session.peer_name.clone().unwrap_or_default();
         chat_ui(
@@ -469,10 +524,20 @@ pub const ANNOTATION_FADE_MS: u32 = 60_000;
 
 /// The session's guide: steps written on the fly, sent one at a time, each answered before the
 /// next; resend, edit or skip the waiting one.
-fn steps_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &mut RemoteSessionView, commands: &mut Vec<UiCommand>) {
+fn steps_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    context: &PanelContext<'_>,
+    session: &mut RemoteSessionView,
+    commands: &mut Vec<UiCommand>,
+) {
+    let ticket_id = context.ticket_id;
     ui.label(RichText::new(Text::GuidedSteps.get(lang)).strong());
     let waiting = session.waiting_step().map(|row| row.step_id);
     let mut edit: Option<StepCard> = None;
+    let mut reorder: Option<(usize, bool)> = None;
+    let mut remove: Option<u64> = None;
+    guide_search_ui(ui, lang, ticket_id, session, commands);
     let rows = session.steps.clone();
     for (index, row) in rows.iter().enumerate() {
         ui.horizontal_wrapped(|ui| {
@@ -495,13 +560,31 @@ fn steps_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &mut RemoteSession
                     text
                 }
             };
-            if Some(row.step_id) == waiting {
+            let editable = Some(row.step_id) == waiting || row.state == StepState::Draft;
+            if editable {
                 if let Some(editable) = session.steps.iter_mut().find(|r| r.step_id == row.step_id) {
                     ui.add(egui::TextEdit::singleline(&mut editable.instruction).desired_width(320.0))
                         .labelled_by(number.id);
                 }
             } else {
                 ui.label(&row.instruction);
+            }
+            if let Some(history) = row.history.filter(|h| h.didnt_work + h.stuck > 0) {
+                ui.colored_label(
+                    theme::WARNING,
+                    fill(Text::StepHistory.get(lang), &[&history.didnt_work.to_string(), &history.stuck.to_string()]),
+                );
+            }
+            if row.state == StepState::Draft {
+                if ui.small_button("↑").on_hover_text(Text::MoveUp.get(lang)).clicked() {
+                    reorder = Some((index, true));
+                }
+                if ui.small_button("↓").on_hover_text(Text::MoveDown.get(lang)).clicked() {
+                    reorder = Some((index, false));
+                }
+                if ui.small_button("✕").on_hover_text(Text::RemoveStep.get(lang)).clicked() {
+                    remove = Some(row.step_id);
+                }
             }
             let color = match &row.state {
                 StepState::Answered { outcome: StepOutcome::Done, .. } => theme::SUCCESS,
@@ -527,6 +610,17 @@ fn steps_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &mut RemoteSession
     if let Some(card) = edit {
         commands.push(UiCommand::Session { ticket_id, action: SessionAction::EditStep(card) });
     }
+    if let Some((index, up)) = reorder {
+        let other = if up { index.checked_sub(1) } else { Some(index + 1) };
+        if let Some(other) =
+            other.filter(|other| session.steps.get(*other).is_some_and(|r| r.state == StepState::Draft))
+        {
+            session.steps.swap(index, other);
+        }
+    }
+    if let Some(step_id) = remove {
+        session.steps.retain(|row| row.step_id != step_id);
+    }
     let next_draft = session.steps.iter().find(|row| row.state == StepState::Draft).cloned();
     if let Some(row) = next_draft
         && waiting.is_none()
@@ -548,9 +642,64 @@ fn steps_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &mut RemoteSession
                 instruction: std::mem::take(&mut session.step_instruction).trim().to_owned(),
                 expected: std::mem::take(&mut session.step_expected).trim().to_owned(),
                 state: StepState::Draft,
+                from_guide: None,
+                history: None,
             });
         }
     });
+    if !session.steps.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            let label = ui.label(Text::GuideTitle.get(lang));
+            ui.add(egui::TextEdit::singleline(&mut session.guide_title).desired_width(260.0)).labelled_by(label.id);
+            if ui.button(Text::SaveAsGuide.get(lang)).clicked() && !session.guide_title.trim().is_empty() {
+                let guide = Guide {
+                    id: 0,
+                    title: session.guide_title.trim().to_owned(),
+                    category: context.category,
+                    tags: Vec::new(),
+                    language: lang.code().to_owned(),
+                    steps: session
+                        .steps
+                        .iter()
+                        .filter(|row| row.state != StepState::Skipped)
+                        .map(|row| GuideStep { instruction: row.instruction.clone(), expected: row.expected.clone() })
+                        .collect(),
+                };
+                commands.push(UiCommand::SaveGuide { ticket_id, guide });
+            }
+            if session.saved_guide.is_some() {
+                ui.colored_label(theme::SUCCESS, Text::GuideSavedNotice.get(lang));
+            }
+        });
+    }
+}
+
+/// Search the knowledge base and load a guide's steps.
+fn guide_search_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    ticket_id: i64,
+    session: &mut RemoteSessionView,
+    commands: &mut Vec<UiCommand>,
+) {
+    ui.horizontal_wrapped(|ui| {
+        let label = ui.label(Text::FindGuide.get(lang));
+        let response =
+            ui.add(egui::TextEdit::singleline(&mut session.guide_query).desired_width(220.0)).labelled_by(label.id);
+        let entered = response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
+        if ui.button(Text::Search.get(lang)).clicked() || entered {
+            commands.push(UiCommand::SearchGuides { ticket_id, query: session.guide_query.clone() });
+        }
+    });
+    let results = session.guide_results.clone();
+    for guide in results {
+        ui.horizontal(|ui| {
+            let text = format!("{} ({}, {})", guide.title, guide.language, guide.step_count);
+            if ui.button(fill(Text::LoadGuide.get(lang), &[&text])).clicked() {
+                commands.push(UiCommand::LoadGuide { ticket_id, guide_id: guide.id });
+            }
+        });
+    }
 }
 
 fn code_ui(ui: &mut Ui, lang: Lang, session: &RemoteSessionView, now_ms: i64) {

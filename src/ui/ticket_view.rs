@@ -110,6 +110,7 @@ impl TicketView {
                     ticket_title: &ticket.fields.title,
                     engineer_name: actor,
                     team,
+                    category: ticket.category,
                     now_ms,
                 };
                 session_panel_ui(ui, lang, &context, sessions.get_mut(&ticket.id), commands);
