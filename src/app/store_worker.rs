@@ -117,6 +117,14 @@ fn opened_info(store: &Store, data_dir: &Path) -> Result<StoreInfo, StoreError> 
         data_dir: data_dir.to_path_buf(),
         policy: *store.policy(),
         warnings: store.warnings().to_vec(),
+        canned_phrases: Lang::ALL
+            .iter()
+            .map(|lang| {
+                let phrases =
+                    store.canned_phrases(lang.code())?.unwrap_or_else(|| crate::ui::i18n::default_phrases(*lang));
+                Ok((*lang, phrases))
+            })
+            .collect::<Result<_, StoreError>>()?,
     })
 }
 
@@ -368,6 +376,10 @@ pub(super) fn run_command(
         UiCommand::SaveGuide { ticket_id, guide } => {
             let guide_id = store.save_guide(&guide, now)?;
             Ok(vec![UiEvent::GuideSaved { ticket_id, guide_id }])
+        }
+        UiCommand::SaveCannedPhrases { lang, phrases } => {
+            let phrases = store.set_canned_phrases(lang.code(), &phrases)?;
+            Ok(vec![UiEvent::CannedPhrasesSaved { lang, phrases }])
         }
         UiCommand::RecordStepAnswer { guide_id, step_index, answer } => {
             store.record_step_answer(guide_id, step_index, answer)?;

@@ -145,6 +145,13 @@ pub enum UiCommand {
         /// The guide.
         guide: Guide,
     },
+    /// Save the canned chat phrases of a language.
+    SaveCannedPhrases {
+        /// The language.
+        lang: Lang,
+        /// The phrases, in order.
+        phrases: Vec<String>,
+    },
     /// Count a user's answer to a guide's step.
     RecordStepAnswer {
         /// Guide.
@@ -182,6 +189,15 @@ pub struct StoreInfo {
     pub policy: SlaPolicy,
     /// Non-fatal problems found while opening.
     pub warnings: Vec<String>,
+    /// Canned chat phrases per language (edited ones, else the defaults).
+    pub canned_phrases: Vec<(Lang, Vec<String>)>,
+}
+
+impl StoreInfo {
+    /// The canned phrases of `lang`.
+    pub fn phrases(&self, lang: Lang) -> &[String] {
+        self.canned_phrases.iter().find(|(of, _)| *of == lang).map_or(&[], |(_, phrases)| phrases.as_slice())
+    }
 }
 
 /// Something that happened below the views; applied by [`super::DeskState::apply`].
@@ -269,6 +285,13 @@ pub enum UiEvent {
         guide: Guide,
         /// Answer counts per step.
         stats: Vec<StepStats>,
+    },
+    /// Canned phrases were saved.
+    CannedPhrasesSaved {
+        /// The language.
+        lang: Lang,
+        /// The phrases as stored.
+        phrases: Vec<String>,
     },
     /// A guide was saved.
     GuideSaved {

@@ -67,6 +67,7 @@ pub struct DeskState {
     commands: Vec<UiCommand>,
     sessions: HashMap<i64, RemoteSessionView>,
     assist: Option<AssistView>,
+    phrases_draft: Option<String>,
     /// Wall-clock time of this frame, unix ms (injected so tests are deterministic).
     pub now_ms: i64,
     last_refresh_ms: i64,
@@ -90,6 +91,7 @@ impl DeskState {
             commands: Vec::new(),
             sessions: HashMap::new(),
             assist: None,
+            phrases_draft: None,
             now_ms,
             last_refresh_ms: now_ms,
         }
@@ -240,6 +242,13 @@ impl DeskState {
                     let step_index = i64::try_from(step_index).unwrap_or(i64::MAX);
                     self.commands.push(UiCommand::RecordStepAnswer { guide_id, step_index, answer });
                 }
+            }
+            UiEvent::CannedPhrasesSaved { lang: of, phrases } => {
+                if let StoreState::Ready(info) = &mut self.store {
+                    info.canned_phrases.retain(|(existing, _)| *existing != of);
+                    info.canned_phrases.push((of, phrases));
+                }
+                self.say(Text::Saved.get(lang).to_owned(), false);
             }
             UiEvent::GuidesListed { ticket_id, guides } => {
                 if let Some(session) = self.sessions.get_mut(&ticket_id) {
@@ -419,7 +428,14 @@ impl DeskState {
             MainPane::Ticket(view) => {
                 let team = self.profile.as_ref().map_or("", |profile| profile.team.as_str());
                 let queued = self.commands.len();
-                let env = PaneEnv { lang, now_ms: self.now_ms, policy: &info.policy, actor: &actor, team };
+                let env = PaneEnv {
+                    lang,
+                    now_ms: self.now_ms,
+                    policy: &info.policy,
+                    actor: &actor,
+                    team,
+                    phrases: info.phrases(lang),
+                };
                 view.ui(ui, &env, &mut self.sessions, &mut self.commands);
                 for command in &self.commands[queued..] {
                     if let UiCommand::StartSession { ticket_id } = command {
@@ -450,9 +466,14 @@ impl DeskState {
                 ctx,
                 |ui| {
                     close = view.ui(ui, &mut self.profile_form, &mut self.commands);
+                    let draft = self.phrases_draft.get_or_insert_with(|| info.phrases(lang).join("\n"));
+                    super::settings::phrases_editor_ui(ui, lang, draft, &mut self.commands);
                 },
             );
             self.settings_open = open && !close;
+            if !self.settings_open {
+                self.phrases_draft = None;
+            }
         }
     }
 

@@ -111,6 +111,13 @@ texts! {
     GuideSavedNotice => "Saved to the knowledge base", "已存入知识库";
     FindGuide => "Find a guide", "查找指南";
     LoadGuide => "Use: {}", "使用：{}";
+    PhraseGreeting => "Hello, this is {name} from the service desk. I'm here to help with your ticket.", "您好，我是服务台的{name}，来协助处理您的工单。";
+    PhraseUpdate => "I'll check this and update you within 15 minutes.", "我先查一下，15 分钟内给您回复。";
+    PhraseSaveWork => "Before we start, please save your work and close documents you don't need.", "开始之前，请先保存正在编辑的内容，并关闭不需要的文档。";
+    PhraseClosing => "It works now. I'll close the ticket; thank you for your patience!", "现在已经好了。我会关闭这个工单，感谢您的耐心！";
+    Phrases => "Phrases", "常用语";
+    ChatPhrasesSetting => "Chat phrases ({}), one per line", "聊天常用语（{}），每行一句";
+    SavePhrases => "Save phrases", "保存常用语";
     StartNewSession => "Start a new session", "重新发起远程协助";
     JoinCodeLabel => "Join code", "连接码";
     JoinLinkLabel => "Join link", "连接链接";
@@ -398,6 +405,14 @@ pub fn grade_text(grade: Grade) -> Text {
         Grade::Medium => Text::GradeMedium,
         Grade::Low => Text::GradeLow,
     }
+}
+
+/// The shipped canned chat phrases of `lang` (`{name}` stands for the engineer's name).
+pub fn default_phrases(lang: Lang) -> Vec<String> {
+    [Text::PhraseGreeting, Text::PhraseUpdate, Text::PhraseSaveWork, Text::PhraseClosing]
+        .iter()
+        .map(|text| text.get(lang).to_owned())
+        .collect()
 }
 
 /// Translated label of an intake field by its stable name.

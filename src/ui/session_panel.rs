@@ -407,6 +407,8 @@ pub struct PanelContext<'a> {
     pub team: &'a str,
     /// The ticket's category (guides saved from the session get it).
     pub category: crate::store::Category,
+    /// Canned chat phrases (`{name}` = the engineer's name).
+    pub phrases: &'a [String],
     /// Now, unix ms.
     pub now_ms: i64,
 }

@@ -113,3 +113,14 @@ impl SettingsView<'_> {
         ui.button(Text::Close.get(lang)).clicked()
     }
 }
+
+/// The canned chat phrases of the current language, one per line, with a Save button.
+pub fn phrases_editor_ui(ui: &mut Ui, lang: Lang, draft: &mut String, commands: &mut Vec<UiCommand>) {
+    ui.separator();
+    let label = ui.label(super::i18n::fill(Text::ChatPhrasesSetting.get(lang), &[lang.native_name()]));
+    ui.add(egui::TextEdit::multiline(draft).desired_rows(4).desired_width(f32::INFINITY)).labelled_by(label.id);
+    if ui.button(Text::SavePhrases.get(lang)).clicked() {
+        let phrases = draft.lines().map(str::to_owned).collect();
+        commands.push(UiCommand::SaveCannedPhrases { lang, phrases });
+    }
+}

@@ -26,6 +26,8 @@ pub struct PaneEnv<'a> {
     pub actor: &'a str,
     /// The engineer's team.
     pub team: &'a str,
+    /// Canned chat phrases in the UI language.
+    pub phrases: &'a [String],
 }
 
 /// The open ticket and the edit buffers of its pane.
@@ -96,7 +98,7 @@ impl TicketView {
         sessions: &mut HashMap<i64, RemoteSessionView>,
         commands: &mut Vec<UiCommand>,
     ) {
-        let PaneEnv { lang, now_ms, policy, actor, team } = *env;
+        let PaneEnv { lang, now_ms, policy, actor, team, phrases } = *env;
         self.header_ui(ui, lang, now_ms, policy);
         ui.separator();
         egui::ScrollArea::vertical().id_salt("ticket_pane").auto_shrink([false, false]).show(ui, |ui| {
@@ -111,6 +113,7 @@ impl TicketView {
                     engineer_name: actor,
                     team,
                     category: ticket.category,
+                    phrases,
                     now_ms,
                 };
                 session_panel_ui(ui, lang, &context, sessions.get_mut(&ticket.id), commands);
