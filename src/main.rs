@@ -45,8 +45,8 @@ fn main() -> ExitCode {
             }
             Ok(())
         }),
-        Some(Command::Demo { headless: false, .. }) => {
-            Err(anyhow::anyhow!("the windowed demo is not available yet; run `stepwise demo --headless`"))
+        Some(Command::Demo { headless: false, frames, .. }) => {
+            with_runtime(|runtime| run_windowed_demo(&data_dir, runtime, listen, frames))
         }
         Some(Command::Tickets { action }) => run_tickets(&data_dir, action),
         Some(Command::Bench { target: BenchCommand::Store { tickets, json } }) => run_bench(&data_dir, tickets, json),
@@ -128,7 +128,35 @@ fn run_assist(
     .map_err(|err| anyhow::anyhow!("cannot open the Get help window: {err}"))
 }
 
+/// One machine, both sides: the console with a demo ticket, and a Get-help window already
+/// joining its session. Shares the real screen if it can, else the frames or a built-in picture.
+fn run_windowed_demo(
+    data_dir: &Path,
+    runtime: tokio::runtime::Handle,
+    listen: ListenConfig,
+    frames: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    let ticket_id = stepwise::app::demo::prepare_demo_ticket(data_dir)?;
+    let share_source = match frames {
+        Some(dir) => SourceChoice::FrameFolder { dir, fps: 10 },
+        None if stepwise::capture::screen_capture_support().is_ok() => SourceChoice::Screen { monitor: 0 },
+        None => SourceChoice::Synthetic { fps: 10 },
+    };
+    let listen = ListenConfig { advertised_host: Some("127.0.0.1".into()), ..listen };
+    run_console_with(data_dir, runtime, listen, share_source, Some(ticket_id))
+}
+
 fn run_console(data_dir: &Path, runtime: tokio::runtime::Handle, listen: ListenConfig) -> anyhow::Result<()> {
+    run_console_with(data_dir, runtime, listen, SourceChoice::Screen { monitor: 0 }, None)
+}
+
+fn run_console_with(
+    data_dir: &Path,
+    runtime: tokio::runtime::Handle,
+    listen: ListenConfig,
+    share_source: SourceChoice,
+    demo_ticket: Option<i64>,
+) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Stepwise")
@@ -148,7 +176,8 @@ fn run_console(data_dir: &Path, runtime: tokio::runtime::Handle, listen: ListenC
                 runtime,
                 listen,
                 transport: TransportSettings::default(),
-                share_source: SourceChoice::Screen { monitor: 0 },
+                share_source,
+                demo_ticket,
             };
             Ok(Box::new(ConsoleApp::new(&cc.egui_ctx, data_dir, options)))
         }),

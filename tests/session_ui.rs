@@ -328,3 +328,21 @@ fn engineer_points_with_an_arrow_and_the_user_answers_a_step() {
         h.query_by_label_contains("The user answered: Didn't work").is_some()
     });
 }
+
+#[test]
+fn the_one_machine_demo_pairs_the_console_with_its_get_help_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let ticket_id = stepwise::app::demo::prepare_demo_ticket(dir.path()).unwrap();
+    let options = stepwise::app::console::ConsoleOptions { demo_ticket: Some(ticket_id), ..support::options(Lang::En) };
+    let mut desk = support::console_with(dir.path(), options);
+    settle(&mut desk, "paired by itself", |h| {
+        h.state().desk().session(ticket_id).is_some_and(|s| s.phase == LinkPhase::Connected)
+    });
+    settle(&mut desk, "the Get-help window waits for the engineer", |h| {
+        h.query_by_label("Connected to Demo Engineer. Waiting for the engineer's request…").is_some()
+    });
+    desk.get_by_label("Ask for consent").click_accesskit();
+    settle(&mut desk, "consent screen in the Get-help window", |h| h.query_by_label("Allow").is_some());
+    desk.get_by_label("Allow").click_accesskit();
+    settle(&mut desk, "live", |h| h.query_by_label("Live").is_some());
+}

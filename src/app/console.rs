@@ -25,6 +25,7 @@ pub struct ConsoleApp {
     clock: fn() -> i64,
     sessions: EngineerSessions,
     assist: AssistController,
+    demo: Option<(i64, DemoStage)>,
 }
 
 /// What the console needs besides its data directory.
@@ -40,6 +41,16 @@ pub struct ConsoleOptions {
     pub transport: TransportSettings,
     /// What "Get help" shares from this machine.
     pub share_source: crate::capture::SourceChoice,
+    /// The demo: this ticket's session starts by itself and a Get-help window joins it.
+    pub demo_ticket: Option<i64>,
+}
+
+/// Progress of the one-machine demo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DemoStage {
+    WaitingForStore,
+    WaitingForCode,
+    Joined,
 }
 
 impl ConsoleApp {
@@ -64,12 +75,39 @@ impl ConsoleApp {
         let worker = StoreWorker::spawn(data_dir, sender, waker.clone(), clock);
         let sessions =
             EngineerSessions::new(options.runtime, worker.sender(), waker, options.listen, options.transport);
-        Self { desk: DeskState::new(options.system_lang, clock()), worker, events, clock, sessions, assist }
+        let mut desk = DeskState::new(options.system_lang, clock());
+        if let Some(ticket_id) = options.demo_ticket {
+            desk.open_get_help_window();
+            desk.open_ticket(ticket_id);
+        }
+        let demo = options.demo_ticket.map(|ticket_id| (ticket_id, DemoStage::WaitingForStore));
+        Self { desk, worker, events, clock, sessions, assist, demo }
     }
 
     /// The view state (tests read it).
     pub fn desk(&self) -> &DeskState {
         &self.desk
+    }
+
+    /// The demo: start the ticket's session once the store is open, then join it from the
+    /// Get-help window with the code it shows.
+    fn advance_demo(&mut self, ctx: &egui::Context) {
+        let Some((ticket_id, stage)) = self.demo else { return };
+        match stage {
+            DemoStage::WaitingForStore if self.desk.policy().is_some() && !self.desk.actor().is_empty() => {
+                self.run(ctx, UiCommand::StartSession { ticket_id });
+                self.demo = Some((ticket_id, DemoStage::WaitingForCode));
+            }
+            DemoStage::WaitingForCode => {
+                let link =
+                    self.desk.session(ticket_id).map(|session| session.link.clone()).filter(|link| !link.is_empty());
+                if let Some(link) = link.and_then(|text| crate::protocol::JoinLink::parse(&text).ok()) {
+                    self.desk.get_help_join(&link);
+                    self.demo = Some((ticket_id, DemoStage::Joined));
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Runs one command from the views.
@@ -131,6 +169,7 @@ impl eframe::App for ConsoleApp {
         while let Ok(event) = self.events.try_recv() {
             self.desk.apply(event);
         }
+        self.advance_demo(ctx);
         for command in self.desk.take_commands() {
             self.run(ctx, command);
         }

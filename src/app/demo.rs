@@ -376,3 +376,32 @@ impl Demo {
         Ok(history.into_iter().map(|entry| entry.kind).filter(|kind| !matches!(kind.as_str(), "created")).collect())
     }
 }
+
+/// For the windowed demo: a profile if there is none, and a fresh demo ticket; returns its id.
+pub fn prepare_demo_ticket(data_dir: &Path) -> anyhow::Result<i64> {
+    let mut store = Store::open(data_dir)?;
+    let profile = match store.engineer_profile()?.filter(EngineerProfile::is_complete) {
+        Some(profile) => profile,
+        None => {
+            let profile = EngineerProfile { name: "Demo Engineer".into(), team: "Stepwise demo".into() };
+            store.set_engineer_profile(&profile)?;
+            profile
+        }
+    };
+    let fields = TicketFields {
+        title: "演示：打印机脱机 / Demo: printer shows offline".into(),
+        requester_name: "Zhang Min".into(),
+        department: "Finance".into(),
+        description: "Try the whole flow: consent, live screen, arrows and a guide.".into(),
+        ..TicketFields::default()
+    };
+    let ticket = NewTicket {
+        fields,
+        category: Category::Hardware,
+        urgency: Grade::Medium,
+        impact: Grade::Low,
+        reported_at_ms: None,
+    };
+    let ticket = store.create_ticket(&ticket, &profile.name, now_ms()).context("creating the demo ticket")?;
+    Ok(ticket.id)
+}

@@ -67,6 +67,8 @@ pub struct DeskState {
     commands: Vec<UiCommand>,
     sessions: HashMap<i64, RemoteSessionView>,
     assist: Option<AssistView>,
+    /// Show the Get-help screens in their own window next to the desk (the demo).
+    assist_in_window: bool,
     phrases_draft: Option<String>,
     /// Wall-clock time of this frame, unix ms (injected so tests are deterministic).
     pub now_ms: i64,
@@ -91,6 +93,7 @@ impl DeskState {
             commands: Vec::new(),
             sessions: HashMap::new(),
             assist: None,
+            assist_in_window: false,
             phrases_draft: None,
             now_ms,
             last_refresh_ms: now_ms,
@@ -131,6 +134,24 @@ impl DeskState {
     /// Whether the Get-help screens are showing.
     pub fn is_assisting(&self) -> bool {
         self.assist.is_some()
+    }
+
+    /// Shows the Get-help screens in a window of their own beside the desk (the demo: one
+    /// machine plays both sides).
+    pub fn open_get_help_window(&mut self) {
+        self.open_get_help();
+        self.assist_in_window = true;
+    }
+
+    /// Puts the Get-help screens on `link` and joins at once (the demo pairs both sides).
+    pub fn get_help_join(&mut self, link: &crate::protocol::JoinLink) {
+        self.assist = Some(AssistView::new(self.lang(), Some(link)));
+    }
+
+    /// Opens a ticket in the main pane (as a click in the list would).
+    pub fn open_ticket(&mut self, id: i64) {
+        self.sidebar.select(id);
+        self.commands.push(UiCommand::OpenTicket(id));
     }
 
     /// Shows the Get-help screens instead of the desk.
@@ -291,7 +312,20 @@ impl DeskState {
     /// Draws the whole console.
     pub fn ui(&mut self, ui: &mut Ui) {
         let lang = self.lang();
-        if let Some(assist) = &mut self.assist {
+        if self.assist_in_window
+            && let Some(assist) = &mut self.assist
+        {
+            let builder = egui::ViewportBuilder::default()
+                .with_title(Text::GetHelpTitle.get(assist.lang))
+                .with_inner_size([680.0, 720.0]);
+            ui.ctx().show_viewport_immediate(
+                egui::ViewportId::from_hash_of("stepwise_demo_get_help"),
+                builder,
+                |ui, _| {
+                    egui::CentralPanel::default_margins().show(ui, |ui| assist.ui(ui));
+                },
+            );
+        } else if let Some(assist) = &mut self.assist {
             let mut back = false;
             egui::CentralPanel::default_margins().show(ui, |ui| {
                 assist.ui(ui);

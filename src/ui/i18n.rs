@@ -110,6 +110,7 @@ texts! {
     SaveAsGuide => "Save steps as a guide", "将这些步骤存为指南";
     GuideSavedNotice => "Saved to the knowledge base", "已存入知识库";
     FindGuide => "Find a guide", "查找指南";
+    FindButton => "Find", "查找";
     LoadGuide => "Use: {}", "使用：{}";
     PhraseGreeting => "Hello, this is {name} from the service desk. I'm here to help with your ticket.", "您好，我是服务台的{name}，来协助处理您的工单。";
     PhraseUpdate => "I'll check this and update you within 15 minutes.", "我先查一下，15 分钟内给您回复。";

@@ -689,7 +689,7 @@ fn guide_search_ui(
         let response =
             ui.add(egui::TextEdit::singleline(&mut session.guide_query).desired_width(220.0)).labelled_by(label.id);
         let entered = response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
-        if ui.button(Text::Search.get(lang)).clicked() || entered {
+        if ui.button(Text::FindButton.get(lang)).clicked() || entered {
             commands.push(UiCommand::SearchGuides { ticket_id, query: session.guide_query.clone() });
         }
     });

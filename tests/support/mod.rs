@@ -48,11 +48,17 @@ pub fn options(lang: Lang) -> ConsoleOptions {
         },
         transport: TransportSettings::default(),
         share_source: stepwise::capture::SourceChoice::Synthetic { fps: 10 },
+        demo_ticket: None,
     }
 }
 
 /// A console on `data_dir` whose system language is `lang`.
 pub fn console(data_dir: &Path, lang: Lang) -> ConsoleHarness {
+    console_with(data_dir, options(lang))
+}
+
+/// A console on `data_dir` with these options.
+pub fn console_with(data_dir: &Path, options: ConsoleOptions) -> ConsoleHarness {
     let data_dir = data_dir.to_path_buf();
     Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
@@ -62,7 +68,7 @@ pub fn console(data_dir: &Path, lang: Lang) -> ConsoleHarness {
                 egui_system_font_provider::SystemFontProvider::new().with_locale(Some("zh-Hans")),
             ));
         })
-        .build_eframe(move |cc| ConsoleApp::with_clock(&cc.egui_ctx, data_dir, options(lang), fixed_clock))
+        .build_eframe(move |cc| ConsoleApp::with_clock(&cc.egui_ctx, data_dir, options, fixed_clock))
 }
 
 /// Runs frames until `done` holds (the store answers on its own thread), for at most 10 s.
