@@ -295,6 +295,8 @@ impl AssistController {
                     .await
                     .unwrap_or_else(|err| Err(err.to_string()));
                     let _ = events.send(UiEvent::Assist(AssistNotice::Source(described)));
+                    // Arrows are shown in this window over the preview; tell the engineer so.
+                    handle.send(SessionCommand::GuidanceMode { overlay: false });
                     waker();
                     let (error_events, error_waker) = (events.clone(), waker.clone());
                     let on_error = Box::new(move |err: crate::capture::CaptureError| {

@@ -48,7 +48,8 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
         SessionEvent::PeerHello { .. }
         | SessionEvent::FrameReceived { .. }
         | SessionEvent::KeyframeRequested
-        | SessionEvent::CursorMoved { .. } => None,
+        | SessionEvent::CursorMoved { .. }
+        | SessionEvent::GuidanceMode { .. } => None,
         SessionEvent::Annotation(annotation) => entry(kind::ARROW_DRAWN, annotation_json(annotation), false),
         SessionEvent::AnnotationRemoved { id } => entry(kind::ARROW_REMOVED, json!({ "id": id }), false),
         SessionEvent::AnnotationsCleared => entry(kind::ARROWS_CLEARED, json!({}), false),

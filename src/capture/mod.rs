@@ -58,6 +58,12 @@ pub trait ScreenSource: Send {
     fn cursor(&mut self) -> Option<(u32, u32)> {
         None
     }
+
+    /// Where the shared image lies on the user's desktop (for drawing over it); `None` when it
+    /// is not a live screen.
+    fn desktop_area(&self) -> Option<PixelRect> {
+        None
+    }
 }
 
 /// Paints the private regions black, clipped to the image. Runs before encoding.

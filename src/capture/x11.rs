@@ -154,6 +154,10 @@ impl ScreenSource for X11Source {
         self.pointer()
     }
 
+    fn desktop_area(&self) -> Option<PixelRect> {
+        Some(self.area)
+    }
+
     fn capture(&mut self) -> Result<Option<ScreenImage>, CaptureError> {
         self.drain_damage()?;
         if !self.damaged {

@@ -208,6 +208,12 @@ pub enum Message {
         /// Optional comment.
         comment: String,
     },
+    /// User → engineer: how arrows are shown: over the real screen (`overlay`) or in the
+    /// Get-help window over a picture of it.
+    GuidanceMode {
+        /// Drawn over the user's real screen.
+        overlay: bool,
+    },
     /// User → engineer: where the pointer is, in screen pixels (sent as a datagram, often).
     Cursor {
         /// Column.

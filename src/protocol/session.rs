@@ -113,6 +113,11 @@ pub enum SessionEvent {
         /// Seconds from sending to the answer (engineer side; 0 on the user side).
         seconds: i64,
     },
+    /// How the user's side shows arrows (engineer side).
+    GuidanceMode {
+        /// Over the real screen; otherwise in the Get-help window over a picture.
+        overlay: bool,
+    },
     /// The user's pointer moved (engineer side, only while the screen is shared).
     CursorMoved {
         /// Column, screen pixels.
@@ -428,6 +433,9 @@ impl Session {
                     other => self.pending_step = other,
                 }
             }
+            Message::GuidanceMode { overlay } if role == Role::Engineer => {
+                self.events.push_back(SessionEvent::GuidanceMode { overlay });
+            }
             Message::Cursor { x, y } if role == Role::Engineer => {
                 if self.screen_allowed() {
                     self.events.push_back(SessionEvent::CursorMoved { x, y });
@@ -737,6 +745,13 @@ impl Session {
         Ok(())
     }
 
+    /// User: tell the engineer how arrows will be shown.
+    pub fn announce_guidance_mode(&mut self, overlay: bool) -> Result<(), CommandError> {
+        self.require(Role::User)?;
+        self.outbox.push_back(Message::GuidanceMode { overlay });
+        Ok(())
+    }
+
     /// User: the pointer is here now (dropped unless the screen is shared).
     pub fn send_cursor(&mut self, x: u32, y: u32) -> Result<(), CommandError> {
         self.require(Role::User)?;
@@ -816,5 +831,6 @@ fn message_name(message: &Message) -> &'static str {
         Message::StepWithdrawn { .. } => "a skipped step",
         Message::StepAnswer { .. } => "a step answer",
         Message::Cursor { .. } => "a pointer position",
+        Message::GuidanceMode { .. } => "the guidance mode",
     }
 }

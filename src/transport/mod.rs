@@ -164,6 +164,11 @@ pub enum SessionCommand {
         /// Optional comment.
         comment: String,
     },
+    /// User: tell the engineer whether arrows are drawn over the real screen.
+    GuidanceMode {
+        /// Over the real screen.
+        overlay: bool,
+    },
     /// User: the pointer is at this screen pixel (sent as a datagram while the screen is shared).
     Cursor {
         /// Column.

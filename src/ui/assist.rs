@@ -269,8 +269,10 @@ impl AssistView {
             SessionEvent::Chat { from, at_ms, text, .. } => {
                 self.chat.push(ChatLine { from_peer: from == Role::Engineer, at_ms, text });
             }
-            SessionEvent::FrameReceived { .. } | SessionEvent::KeyframeRequested | SessionEvent::CursorMoved { .. } => {
-            }
+            SessionEvent::FrameReceived { .. }
+            | SessionEvent::KeyframeRequested
+            | SessionEvent::CursorMoved { .. }
+            | SessionEvent::GuidanceMode { .. } => {}
             SessionEvent::Annotation(annotation) => {
                 self.annotations.retain(|(shown, _)| shown.id != annotation.id);
                 self.annotations.push((annotation, None));
@@ -361,6 +363,8 @@ impl AssistView {
         self.engineer = None;
         self.error = None;
         self.reconnecting = false;
+        self.annotations.clear();
+        self.step = None;
     }
 
     fn code_ui(&mut self, ui: &mut Ui) {

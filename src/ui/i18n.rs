@@ -81,7 +81,8 @@ texts! {
     ArrowLabel => "Label", "标注文字";
     UndoArrow => "Undo", "撤销";
     ClearArrows => "Clear all", "全部清除";
-    ArrowsMode => "Drag on the picture to point. Arrows appear in the user's Get-help window over a picture of their screen (no screen overlay on this platform yet).", "在画面上拖动即可指示。箭头会显示在用户“获取帮助”窗口中的屏幕画面上（此平台暂不支持屏幕叠加层）。";
+    ArrowsMode => "Drag on the picture to point. Arrows appear in the user's Get-help window over a picture of their screen (drawing over their real screen is not available yet).", "在画面上拖动即可指示。箭头会显示在用户“获取帮助”窗口中的屏幕画面上（暂不支持直接画在其真实屏幕上）。";
+    ArrowsOverlayMode => "Drag on the picture to point. Arrows are drawn on the user's own screen, exactly over the spot.", "在画面上拖动即可指示。箭头会直接画在用户自己的屏幕上对应的位置。";
     ArrowsNotAllowed => "The user has not allowed arrows on their screen.", "用户未允许在其屏幕上显示箭头。";
     GuidedSteps => "Guided steps", "分步指导";
     StepInstruction => "Instruction", "操作说明";

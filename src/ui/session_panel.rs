@@ -181,6 +181,8 @@ pub struct RemoteSessionView {
     guide_title: String,
     /// A guide was just saved (its id).
     pub saved_guide: Option<i64>,
+    /// How the user's side shows arrows: over the real screen, or in its window (`None`: not told).
+    pub overlay_mode: Option<bool>,
 }
 
 impl RemoteSessionView {
@@ -210,6 +212,7 @@ impl RemoteSessionView {
             guide_results: Vec::new(),
             guide_title: String::new(),
             saved_guide: None,
+            overlay_mode: None,
         }
     }
 
@@ -307,6 +310,7 @@ impl RemoteSessionView {
             }
             SessionEvent::FrameReceived { .. } => self.frames_received += 1,
             SessionEvent::KeyframeRequested | SessionEvent::CursorMoved { .. } => {}
+            SessionEvent::GuidanceMode { overlay } => self.overlay_mode = Some(overlay),
             SessionEvent::Annotation(annotation) => {
                 self.annotations.retain(|shown| shown.id != annotation.id);
                 self.annotations.push(annotation);
@@ -517,7 +521,12 @@ fn viewer_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &mut RemoteSessio
         commands.push(UiCommand::Session { ticket_id, action });
     }
     if state == ViewerState::Live {
-        ui.weak(if can_draw { Text::ArrowsMode.get(lang) } else { Text::ArrowsNotAllowed.get(lang) });
+        let mode = match (can_draw, session.overlay_mode) {
+            (false, _) => Text::ArrowsNotAllowed,
+            (true, Some(true)) => Text::ArrowsOverlayMode,
+            (true, _) => Text::ArrowsMode,
+        };
+        ui.weak(mode.get(lang));
     }
 }
 
