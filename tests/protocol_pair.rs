@@ -466,3 +466,27 @@ fn arrows_need_the_pointers_scope_and_vanish_when_it_goes() {
     pair.drive();
     assert_eq!(pair.user_events.last(), Some(&SessionEvent::AnnotationsCleared), "a pause takes the arrows away");
 }
+
+#[test]
+fn a_step_can_carry_its_arrow_when_arrows_are_allowed() {
+    let mut pair = Pair::new(10);
+    pair.drive();
+    pair.engineer.request_consent(request()).unwrap();
+    pair.drive();
+    pair.user.grant(Scopes { view: true, pointers: false, record: false }).unwrap();
+    pair.drive();
+    let arrow = Annotation {
+        id: 7,
+        shape: Shape::Highlight { from: RemotePixel { x: 5, y: 5 }, to: RemotePixel { x: 50, y: 30 } },
+        label: "这里".into(),
+        color: AnnotationColor::Yellow,
+        fade_ms: 10_000,
+    };
+    let with_arrow = StepCard { annotation: Some(arrow.clone()), ..card(1, 1, 1, "Click Start") };
+    assert!(pair.engineer.send_step(pair.now_ms, with_arrow.clone()).is_err(), "arrows are not allowed");
+    pair.user.change_scopes(Scopes::default()).unwrap();
+    pair.drive();
+    pair.engineer.send_step(pair.now_ms, with_arrow).unwrap();
+    pair.drive();
+    assert!(pair.user_events.contains(&SessionEvent::Annotation(arrow)), "the step's arrow is shown");
+}

@@ -414,8 +414,14 @@ impl Session {
                     Some(_) => return self.violation("a new step arrived before the current one was answered".into()),
                     None => SessionEvent::StepSent { card: card.clone(), resent: false },
                 };
+                // The step's arrow is shown only under the pointers scope, like any other.
+                let arrow = card.annotation.clone().filter(|_| self.pointers_allowed());
                 self.pending_step = Some((card, now_ms));
                 self.events.push_back(event);
+                if let Some(arrow) = arrow {
+                    self.annotations_visible = true;
+                    self.events.push_back(SessionEvent::Annotation(arrow));
+                }
             }
             Message::StepWithdrawn { step_id } if role == Role::User => {
                 if self.pending_step.as_ref().is_some_and(|(card, _)| card.step_id == step_id) {
@@ -688,6 +694,9 @@ impl Session {
         card.validate().map_err(CommandError::Invalid)?;
         if self.pending_step.is_some() {
             return Err(CommandError::NotNow("the user has not answered the current step yet"));
+        }
+        if card.annotation.is_some() && !self.pointers_allowed() {
+            return Err(CommandError::NotNow("the user has not allowed arrows on their screen"));
         }
         self.outbox.push_back(Message::Step(card.clone()));
         self.pending_step = Some((card.clone(), now_ms));

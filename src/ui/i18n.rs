@@ -88,6 +88,7 @@ texts! {
     StepInstruction => "Instruction", "操作说明";
     StepExpectedInput => "Expected result (optional)", "预期结果（可选）";
     AddStep => "Add step", "添加步骤";
+    AttachArrow => "with the last arrow", "附上最后一个箭头";
     SendNextStep => "Send next step", "发送下一步";
     ResendStep => "Resend", "重新发送";
     SkipStep => "Skip", "跳过";

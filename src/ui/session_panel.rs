@@ -183,6 +183,7 @@ pub struct RemoteSessionView {
     pub saved_guide: Option<i64>,
     /// How the user's side shows arrows: over the real screen, or in its window (`None`: not told).
     pub overlay_mode: Option<bool>,
+    attach_arrow: bool,
 }
 
 impl RemoteSessionView {
@@ -213,6 +214,7 @@ impl RemoteSessionView {
             guide_title: String::new(),
             saved_guide: None,
             overlay_mode: None,
+            attach_arrow: true,
         }
     }
 
@@ -636,10 +638,19 @@ fn steps_ui(
     if let Some(row) = next_draft
         && waiting.is_none()
         && session.phase == LinkPhase::Connected
-        && ui.button(Text::SendNextStep.get(lang)).clicked()
     {
-        let card = session.card_for(&row);
-        commands.push(UiCommand::Session { ticket_id, action: SessionAction::SendStep(card) });
+        ui.horizontal(|ui| {
+            let last_arrow = session.annotations.last().cloned();
+            if last_arrow.is_some() {
+                ui.checkbox(&mut session.attach_arrow, Text::AttachArrow.get(lang));
+            }
+            if ui.button(Text::SendNextStep.get(lang)).clicked() {
+                let mut card = session.card_for(&row);
+                // The step carries the arrow, so the user sees where to act with the instruction.
+                card.annotation = last_arrow.filter(|_| session.attach_arrow);
+                commands.push(UiCommand::Session { ticket_id, action: SessionAction::SendStep(card) });
+            }
+        });
     }
     ui.horizontal_wrapped(|ui| {
         let label = ui.label(Text::StepInstruction.get(lang));
