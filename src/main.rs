@@ -81,6 +81,19 @@ fn with_runtime(run: impl FnOnce(tokio::runtime::Handle) -> anyhow::Result<()>) 
     result
 }
 
+/// A wgpu window; `app_id` matches the `.desktop` file.
+fn window_options(title: &str, app_id: &str, size: [f32; 2], min_size: [f32; 2]) -> eframe::NativeOptions {
+    eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title(title)
+            .with_app_id(app_id)
+            .with_inner_size(size)
+            .with_min_inner_size(min_size),
+        renderer: eframe::Renderer::Wgpu,
+        ..eframe::NativeOptions::default()
+    }
+}
+
 /// What "Get help" shares: a frame folder if given, else the chosen monitor.
 fn share_source(frames: Option<std::path::PathBuf>, monitor: usize) -> SourceChoice {
     match frames {
@@ -99,15 +112,7 @@ fn run_assist(
         Some(text) => Some(JoinLink::parse(text).map_err(|err| anyhow::anyhow!("{err}: {text}"))?),
         None => None,
     };
-    let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("Stepwise – Get help")
-            .with_app_id("stepwise-assist")
-            .with_inner_size([760.0, 620.0])
-            .with_min_inner_size([520.0, 420.0]),
-        renderer: eframe::Renderer::Wgpu,
-        ..eframe::NativeOptions::default()
-    };
+    let options = window_options("Stepwise – Get help", "stepwise-assist", [760.0, 620.0], [520.0, 420.0]);
     let data_dir = data_dir.to_path_buf();
     eframe::run_native(
         "stepwise-assist",
@@ -157,15 +162,7 @@ fn run_console_with(
     share_source: SourceChoice,
     demo_ticket: Option<i64>,
 ) -> anyhow::Result<()> {
-    let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("Stepwise")
-            .with_app_id("stepwise")
-            .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([900.0, 560.0]),
-        renderer: eframe::Renderer::Wgpu,
-        ..eframe::NativeOptions::default()
-    };
+    let options = window_options("Stepwise", "stepwise", [1280.0, 800.0], [900.0, 560.0]);
     let data_dir = data_dir.to_path_buf();
     eframe::run_native(
         "stepwise",

@@ -41,6 +41,22 @@ fn seed(dir: &Path) -> (i64, String) {
 
 type AssistHarness = Harness<'static, AssistApp>;
 
+/// The console with the seeded ticket open and a session started from it, waiting for the user:
+/// (console, ticket id, ticket number, join link).
+fn console_waiting_for_user(console_dir: &Path) -> (support::ConsoleHarness, i64, String, String) {
+    let (ticket_id, number) = seed(console_dir);
+    let mut desk = console(console_dir, Lang::En);
+    settle(&mut desk, "ticket listed", |h| h.state().desk().listed_count() == Some(1));
+    desk.get_by_role_and_label(Role::Button, &format!("{number} 打印机脱机")).click();
+    settle(&mut desk, "ticket opened", |h| h.state().desk().open_ticket_number() == Some(number.as_str()));
+    desk.get_by_label("Start remote session").click();
+    settle(&mut desk, "code shown", |h| {
+        h.state().desk().session(ticket_id).is_some_and(|s| s.phase == LinkPhase::Waiting)
+    });
+    let link = desk.state().desk().session(ticket_id).unwrap().link.clone();
+    (desk, ticket_id, number, link)
+}
+
 fn assist_window(data_dir: &Path) -> AssistHarness {
     let data_dir = data_dir.to_path_buf();
     Harness::builder()
@@ -79,17 +95,7 @@ fn settle_assist(harness: &mut AssistHarness, what: &str, done: impl Fn(&AssistH
 fn engineer_starts_a_session_and_the_user_allows_with_a_scope_unticked() {
     let console_dir = tempfile::tempdir().unwrap();
     let user_dir = tempfile::tempdir().unwrap();
-    let (ticket_id, number) = seed(console_dir.path());
-    let mut desk = console(console_dir.path(), Lang::En);
-    settle(&mut desk, "ticket listed", |h| h.state().desk().listed_count() == Some(1));
-    desk.get_by_role_and_label(Role::Button, &format!("{number} 打印机脱机")).click();
-    settle(&mut desk, "ticket opened", |h| h.state().desk().open_ticket_number() == Some(number.as_str()));
-
-    desk.get_by_label("Start remote session").click();
-    settle(&mut desk, "code shown", |h| {
-        h.state().desk().session(ticket_id).is_some_and(|s| s.phase == LinkPhase::Waiting)
-    });
-    let link = desk.state().desk().session(ticket_id).unwrap().link.clone();
+    let (mut desk, ticket_id, number, link) = console_waiting_for_user(console_dir.path());
     let code = desk.state().desk().session(ticket_id).unwrap().code.clone();
     assert!(link.starts_with("stepwise://127.0.0.1:"), "{link}");
     assert_eq!(code.len(), 11, "three groups of three digits: {code}");
@@ -263,16 +269,7 @@ fn a_wrong_code_is_explained_in_plain_words() {
 fn engineer_points_with_an_arrow_and_the_user_answers_a_step() {
     let console_dir = tempfile::tempdir().unwrap();
     let user_dir = tempfile::tempdir().unwrap();
-    let (ticket_id, number) = seed(console_dir.path());
-    let mut desk = console(console_dir.path(), Lang::En);
-    settle(&mut desk, "ticket listed", |h| h.state().desk().listed_count() == Some(1));
-    desk.get_by_role_and_label(Role::Button, &format!("{number} 打印机脱机")).click();
-    settle(&mut desk, "ticket opened", |h| h.state().desk().open_ticket_number() == Some(number.as_str()));
-    desk.get_by_label("Start remote session").click();
-    settle(&mut desk, "code shown", |h| {
-        h.state().desk().session(ticket_id).is_some_and(|s| s.phase == LinkPhase::Waiting)
-    });
-    let link = desk.state().desk().session(ticket_id).unwrap().link.clone();
+    let (mut desk, _ticket_id, _number, link) = console_waiting_for_user(console_dir.path());
     let mut user = assist_window(user_dir.path());
     user.run();
     type_into_assist(&mut user, "…or paste the link", &link);

@@ -73,6 +73,25 @@ impl ReceiptLog {
     }
 }
 
+/// A thread appending receipts in order; a failure is logged and shown to the user.
+fn spawn_receipt_writer(log: ReceiptLog, events: Sender<UiEvent>, waker: Waker) -> Sender<Value> {
+    let (sender, receipts) = channel::<Value>();
+    let spawned = std::thread::Builder::new().name("stepwise-receipts".into()).spawn(move || {
+        while let Ok(receipt) = receipts.recv() {
+            if let Err(err) = log.append(&receipt) {
+                tracing::error!("cannot write the consent receipt: {err}");
+                let why = format!("Your consent receipt could not be saved in {}: {err}", log.path().display());
+                let _ = events.send(UiEvent::Assist(AssistNotice::Refused(why)));
+                waker();
+            }
+        }
+    });
+    if let Err(err) = spawned {
+        tracing::error!("cannot start the receipt writer: {err}");
+    }
+    sender
+}
+
 /// The receipt for a consent event on the user's side, if it is a decision.
 fn receipt_for(event: &SessionEvent, request: Option<&ConsentRequest>, engineer_at: &str) -> Option<Value> {
     let (decision, scopes) = match event {
@@ -131,6 +150,8 @@ pub struct AssistController {
     settings: TransportSettings,
     display_name: String,
     receipts: ReceiptLog,
+    /// Receipts are written (and synced) on their own thread, never on a session task.
+    receipt_writer: Sender<Value>,
     events: Sender<UiEvent>,
     waker: Waker,
     handle: Arc<Mutex<Option<SessionHandle>>>,
@@ -155,6 +176,7 @@ impl AssistController {
             settings,
             display_name: user_display_name(),
             receipts: ReceiptLog::new(data_dir),
+            receipt_writer: spawn_receipt_writer(ReceiptLog::new(data_dir), events.clone(), waker.clone()),
             events,
             waker,
             handle: Arc::new(Mutex::new(None)),
@@ -254,7 +276,7 @@ impl AssistController {
             old.send(SessionCommand::End);
         }
         let request: Arc<Mutex<Option<ConsentRequest>>> = Arc::new(Mutex::new(None));
-        let (events, waker, receipts) = (self.events.clone(), self.waker.clone(), self.receipts.clone());
+        let (events, waker, receipts) = (self.events.clone(), self.waker.clone(), self.receipt_writer.clone());
         let engineer_at = format!("{}:{}", link.host, link.port);
         let sink: EventSink = Arc::new(move |event| {
             if let TransportEvent::Session(session_event) = &event {
@@ -262,10 +284,8 @@ impl AssistController {
                 if let SessionEvent::ConsentRequested(asked) = session_event {
                     *pending = Some(asked.clone());
                 }
-                if let Some(receipt) = receipt_for(session_event, pending.as_ref(), &engineer_at)
-                    && let Err(err) = receipts.append(&receipt)
-                {
-                    tracing::error!("cannot write the consent receipt: {err}");
+                if let Some(receipt) = receipt_for(session_event, pending.as_ref(), &engineer_at) {
+                    let _ = receipts.send(receipt);
                 }
             }
             let notice = match event {

@@ -181,20 +181,8 @@ impl Demo {
 
     /// Stage: a ticket to hold the session.
     fn create_ticket(&mut self) -> anyhow::Result<String> {
-        let fields = TicketFields {
-            title: "打印机脱机 / Printer shows offline".into(),
-            requester_name: "Zhang Min".into(),
-            department: "Finance".into(),
-            description: "The office printer shows 'Offline' since this morning.".into(),
-            ..TicketFields::default()
-        };
-        let ticket = NewTicket {
-            fields,
-            category: Category::Hardware,
-            urgency: Grade::Medium,
-            impact: Grade::Low,
-            reported_at_ms: None,
-        };
+        let ticket =
+            demo_ticket("打印机脱机 / Printer shows offline", "The office printer shows 'Offline' since this morning.");
         self.worker.send(StoreRequest::Command(UiCommand::CreateTicket(ticket)));
         let UiEvent::TicketLoaded { detail, .. } =
             self.wait("the new ticket", |e| matches!(e, UiEvent::TicketLoaded { created: true, .. }))?
@@ -375,6 +363,18 @@ impl Demo {
         let history = store.history(self.ticket_id)?;
         Ok(history.into_iter().map(|entry| entry.kind).filter(|kind| !matches!(kind.as_str(), "created")).collect())
     }
+}
+
+/// The demo's ticket: a printer that shows offline, reported by Zhang Min of Finance.
+fn demo_ticket(title: &str, description: &str) -> NewTicket {
+    let fields = TicketFields {
+        title: title.into(),
+        requester_name: "Zhang Min".into(),
+        department: "Finance".into(),
+        description: description.into(),
+        ..TicketFields::default()
+    };
+    NewTicket { fields, category: Category::Hardware, urgency: Grade::Medium, impact: Grade::Low, reported_at_ms: None }
 }
 
 /// For the windowed demo: a profile if there is none, and a fresh demo ticket; returns its id.

@@ -200,9 +200,7 @@ impl Worker {
             };
             self.record(ticket_id, actor, entry.kind, entry.payload);
         }
-        if let Some(notice) = session_notice(event) {
-            self.emit(UiEvent::Session { ticket_id, notice });
-        }
+        self.emit(UiEvent::Session { ticket_id, notice: session_notice(event) });
     }
 
     fn handle(&mut self, request: StoreRequest) {

@@ -129,8 +129,8 @@ pub fn step_json(card: &crate::protocol::StepCard) -> Value {
 }
 
 /// What the engineer's panel is told about a link event.
-pub fn session_notice(event: TransportEvent) -> Option<SessionNotice> {
-    Some(match event {
+pub fn session_notice(event: TransportEvent) -> SessionNotice {
+    match event {
         TransportEvent::PairingFailed { attempts_left } => SessionNotice::PairingFailed { attempts_left },
         TransportEvent::CodeBurned => SessionNotice::CodeBurned,
         TransportEvent::CodeExpired => SessionNotice::CodeExpired,
@@ -138,7 +138,7 @@ pub fn session_notice(event: TransportEvent) -> Option<SessionNotice> {
         TransportEvent::Session(event) => SessionNotice::Event(event),
         TransportEvent::CommandRefused(why) => SessionNotice::Refused(why),
         TransportEvent::Closed => SessionNotice::Closed,
-    })
+    }
 }
 
 /// Stable role name.

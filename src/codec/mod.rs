@@ -23,6 +23,9 @@ pub use encoder::Encoder;
 
 /// Largest accepted width or height, in pixels.
 const MAX_DIMENSION: u32 = 8192;
+/// Largest accepted frame area, pixels (8K UHD): bounds what a peer's keyframe can make the
+/// decoder allocate (≈ 133 MB) whatever the sides.
+pub const MAX_PIXELS: u64 = 7_680 * 4_320;
 
 /// A frame: RGBA8, row-major, stride = width * 4.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,12 +56,12 @@ impl Frame {
     }
 }
 
-/// Checks that both sides are in 1..=8192.
+/// Checks that both sides are in 1..=8192 and the area is at most [`MAX_PIXELS`].
 fn check_dimensions(width: u32, height: u32) -> Result<(), CodecError> {
     if width == 0 || height == 0 {
         return Err(CodecError::Malformed(format!("empty frame {width}x{height}")));
     }
-    if width > MAX_DIMENSION || height > MAX_DIMENSION {
+    if width > MAX_DIMENSION || height > MAX_DIMENSION || u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Err(CodecError::TooLarge);
     }
     Ok(())

@@ -40,6 +40,8 @@ fn frame_new_checks_length_and_size() {
     assert!(Frame::new(2, 2, vec![0; 16]).is_ok());
     assert_eq!(Frame::new(2, 2, vec![0; 15]), Err(CodecError::BadFrameLength { expected: 16, got: 15 }));
     assert_eq!(Frame::new(MAX_DIMENSION + 1, 1, vec![0; 4 * 8193]), Err(CodecError::TooLarge));
+    // Both sides within limits, the area not: refused before any allocation of that size.
+    assert_eq!(Frame::new(MAX_DIMENSION, MAX_DIMENSION, Vec::new()), Err(CodecError::TooLarge));
 }
 
 #[test]
