@@ -324,6 +324,35 @@ fn engineer_points_with_an_arrow_and_the_user_answers_a_step() {
     settle(&mut desk, "answer in the timeline", |h| {
         h.query_by_label_contains("The user answered: Didn't work").is_some()
     });
+
+    // A canned phrase, filled with the engineer's name, then sent.
+    desk.get_by_label("Phrases").click_accesskit();
+    let _ = desk.try_run();
+    desk.get_by_label_contains("Hello, this is Li Wei from the service desk").click_accesskit();
+    let _ = desk.try_run();
+    desk.get_by_label("Send").click_accesskit();
+    settle(&mut desk, "phrase in the timeline", |h| {
+        h.query_by_label_contains("Chat: Hello, this is Li Wei from the service desk").is_some()
+    });
+
+    // A guide from the knowledge base: its steps follow the answered one; the user's answer to
+    // its first step is counted against the guide.
+    type_into(&mut desk, "Find a guide", "wifi");
+    desk.get_by_label("Find").click_accesskit();
+    settle(&mut desk, "guide found", |h| h.query_by_label_contains("Use: Reconnect to the office Wi-Fi").is_some());
+    desk.get_by_label_contains("Use: Reconnect to the office Wi-Fi").click_accesskit();
+    settle(&mut desk, "guide loaded", |h| h.query_by_label("Step 6 of 6").is_some());
+    desk.get_by_label("Send next step").click_accesskit();
+    let _ = desk.try_run();
+    settle_assist(&mut user, "the guide's first step", |h| h.query_by_label("Step 2 of 6").is_some());
+    user.get_by_label("Click the Wi-Fi icon at the bottom right of the screen, next to the clock.");
+    user.get_by_label("I'm stuck").click();
+    let _ = user.try_run();
+    let store = Store::open(console_dir.path()).unwrap();
+    let wifi = store.list_guides("Reconnect to the office").unwrap();
+    settle(&mut desk, "the answer counted in the knowledge base", |_| {
+        store.guide(wifi[0].id).is_ok_and(|(_, stats)| stats[0].stuck == 1)
+    });
 }
 
 #[test]

@@ -482,6 +482,7 @@ pub fn session_panel_ui(
         steps_ui(ui, lang, context, session, commands);
         ui.add_space(4.0);
         let peer = session.peer_name.clone().unwrap_or_default();
+        phrases_menu_ui(ui, lang, context, &mut session.draft);
         chat_ui(
             ui,
             lang,
@@ -495,6 +496,25 @@ pub fn session_panel_ui(
     } else if !session.chat.is_empty() {
         chat_ui(ui, lang, "engineer_chat", session.peer_name.as_deref().unwrap_or(""), &session.chat, None);
     }
+}
+
+/// The canned phrases (with the engineer's name filled in); a click puts one in the chat line.
+fn phrases_menu_ui(ui: &mut Ui, lang: Lang, context: &PanelContext<'_>, draft: &mut String) {
+    if context.phrases.is_empty() {
+        return;
+    }
+    ui.menu_button(Text::Phrases.get(lang), |ui| {
+        for phrase in context.phrases {
+            let text = phrase.replace("{name}", context.engineer_name);
+            if ui.button(&text).clicked() {
+                if !draft.is_empty() {
+                    draft.push(' ');
+                }
+                draft.push_str(&text);
+                ui.close();
+            }
+        }
+    });
 }
 
 fn viewer_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &mut RemoteSessionView, commands: &mut Vec<UiCommand>) {
