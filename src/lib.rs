@@ -7,6 +7,7 @@
 pub mod app;
 pub mod capture;
 pub mod codec;
+pub mod overlay;
 pub mod protocol;
 pub mod store;
 pub mod transport;

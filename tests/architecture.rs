@@ -60,6 +60,23 @@ const RULES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "overlay",
+        &[
+            "crate::app",
+            "crate::ui",
+            "crate::store",
+            "crate::transport",
+            "crate::capture",
+            "crate::codec",
+            "crate::protocol",
+            "egui",
+            "eframe",
+            "tokio",
+            "quinn",
+            "rusqlite",
+        ],
+    ),
+    (
         "transport",
         &["crate::app", "crate::ui", "crate::store", "egui", "eframe", "rusqlite", "Runtime::new", "runtime::Builder"],
     ),
@@ -158,6 +175,7 @@ fn the_checker_catches_violations_and_ignores_comments() {
     assert_eq!(violations("store", "use egui::Ui;\n"), ["1: egui"]);
     assert_eq!(violations("protocol", "let rt = tokio::runtime::Runtime::new();"), ["1: tokio"]);
     assert_eq!(violations("ui", "use crate::app::ConsoleApp;"), ["1: crate::app"]);
+    assert_eq!(violations("overlay", "use crate::protocol::Annotation;"), ["1: crate::protocol"]);
     assert!(violations("store", "//! Not egui: this is a comment.\nlet x = 1; // egui here too\n").is_empty());
     assert!(violations("store", "let eguilike = 1;").is_empty(), "whole words only");
 }

@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::{Value, json};
 
-use crate::capture::{ScreenSource, SourceChoice};
+use crate::capture::{PixelRect, ScreenSource, SourceChoice};
+use crate::overlay::DesktopRect;
 use crate::protocol::{ConsentRequest, JoinLink, SessionEvent};
 use crate::transport::{
     EventSink, JoinError, SessionCommand, SessionHandle, TransportEvent, TransportSettings, join_session,
@@ -19,6 +20,7 @@ use crate::ui::i18n::{Lang, Text};
 use crate::ui::session_panel::scopes_text;
 use crate::ui::{AssistCommand, AssistNotice, AssistView, JoinFailure, UiEvent};
 
+use super::overlay::ArrowOverlay;
 use super::sharing::{PrivateRegions, SharingThread};
 use super::store_worker::Waker;
 use super::transcript::scopes_json;
@@ -158,7 +160,11 @@ pub struct AssistController {
     source: SourceChoice,
     private: PrivateRegions,
     sharing: Arc<Mutex<Option<SharingThread>>>,
+    /// The engineer's arrows over the real screen, while a session with a live screen runs.
+    overlay: OverlaySlot,
 }
+
+type OverlaySlot = Arc<Mutex<Option<ArrowOverlay>>>;
 
 impl AssistController {
     /// A controller reporting through `events` (waking the UI with `waker`); receipts go into
@@ -183,7 +189,13 @@ impl AssistController {
             source,
             private: Arc::new(Mutex::new(Vec::new())),
             sharing: Arc::new(Mutex::new(None)),
+            overlay: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// Whether arrows are being drawn over the real screen now.
+    pub fn overlay_active(&self) -> bool {
+        self.overlay.lock().unwrap_or_else(PoisonError::into_inner).is_some()
     }
 
     /// The capture thread's figures, while one runs.
@@ -249,6 +261,7 @@ impl AssistController {
                     handle.send(SessionCommand::End);
                 }
                 self.sharing.lock().unwrap_or_else(PoisonError::into_inner).take();
+                self.overlay.lock().unwrap_or_else(PoisonError::into_inner).take();
             }
             AssistCommand::LoadReceipts(lang) => self.load_receipts(lang),
         }
@@ -275,10 +288,24 @@ impl AssistController {
         if let Some(old) = self.handle.lock().unwrap_or_else(PoisonError::into_inner).take() {
             old.send(SessionCommand::End);
         }
+        self.overlay.lock().unwrap_or_else(PoisonError::into_inner).take();
         let request: Arc<Mutex<Option<ConsentRequest>>> = Arc::new(Mutex::new(None));
         let (events, waker, receipts) = (self.events.clone(), self.waker.clone(), self.receipt_writer.clone());
         let engineer_at = format!("{}:{}", link.host, link.port);
+        let overlay = self.overlay.clone();
         let sink: EventSink = Arc::new(move |event| {
+            {
+                let mut overlay = overlay.lock().unwrap_or_else(PoisonError::into_inner);
+                match &event {
+                    TransportEvent::Session(session_event) => {
+                        if let Some(overlay) = overlay.as_ref() {
+                            overlay.follow(session_event);
+                        }
+                    }
+                    TransportEvent::Closed => drop(overlay.take()),
+                    _ => {}
+                }
+            }
             if let TransportEvent::Session(session_event) = &event {
                 let mut pending = request.lock().unwrap_or_else(PoisonError::into_inner);
                 if let SessionEvent::ConsentRequested(asked) = session_event {
@@ -304,6 +331,7 @@ impl AssistController {
         let (events, waker, slot) = (self.events.clone(), self.waker.clone(), self.handle.clone());
         let (settings, name) = (self.settings.clone(), self.display_name.clone());
         let (source, private, sharing) = (self.source.clone(), self.private.clone(), self.sharing.clone());
+        let overlay = self.overlay.clone();
         self.runtime.spawn(async move {
             match join_session(&link, &name, settings, sink).await {
                 Ok(handle) => {
@@ -314,9 +342,25 @@ impl AssistController {
                     })
                     .await
                     .unwrap_or_else(|err| Err(err.to_string()));
-                    let _ = events.send(UiEvent::Assist(AssistNotice::Source(described)));
-                    // Arrows are shown in this window over the preview; tell the engineer so.
-                    handle.send(SessionCommand::GuidanceMode { overlay: false });
+                    let desktop_area = described.as_ref().ok().and_then(|(_, area)| *area);
+                    let _ = events.send(UiEvent::Assist(AssistNotice::Source(described.map(|(label, _)| label))));
+                    waker();
+                    // Arrows go over the real screen where it can be done, else only over the
+                    // preview in the Get-help window; the engineer and the user are told which.
+                    let on_screen = match desktop_area {
+                        Some(area) => {
+                            let (handle, events, waker) = (handle.clone(), events.clone(), waker.clone());
+                            tokio::task::spawn_blocking(move || open_arrow_overlay(area, handle, events, waker))
+                                .await
+                                .ok()
+                                .flatten()
+                        }
+                        None => None,
+                    };
+                    let overlay_active = on_screen.is_some();
+                    *overlay.lock().unwrap_or_else(PoisonError::into_inner) = on_screen;
+                    handle.send(SessionCommand::GuidanceMode { overlay: overlay_active });
+                    let _ = events.send(UiEvent::Assist(AssistNotice::ArrowsOnScreen(overlay_active)));
                     waker();
                     let (error_events, error_waker) = (events.clone(), waker.clone());
                     let on_error = Box::new(move |err: crate::capture::CaptureError| {
@@ -351,15 +395,47 @@ impl AssistController {
     }
 }
 
-/// What will be shared, in words for the consent screen, or why nothing can be.
-pub fn describe_source(choice: &SourceChoice) -> Result<String, String> {
+/// What will be shared, in words for the consent screen, and where it lies on the user's
+/// desktop when it is the live screen; or why nothing can be shared.
+pub fn describe_source(choice: &SourceChoice) -> Result<(String, Option<PixelRect>), String> {
     match choice {
         SourceChoice::FrameFolder { dir, fps } => crate::capture::FrameFolderSource::open(dir, *fps, true)
-            .map(|source| source.label())
+            .map(|source| (source.label(), None))
             .map_err(|err| err.to_string()),
-        SourceChoice::Synthetic { fps } => Ok(crate::capture::synthetic::SyntheticSource::new(640, 360, *fps).label()),
-        SourceChoice::Screen { monitor } => {
-            crate::capture::x11::X11Source::open(*monitor).map(|source| source.label()).map_err(|err| err.to_string())
+        SourceChoice::Synthetic { fps } => {
+            Ok((crate::capture::synthetic::SyntheticSource::new(640, 360, *fps).label(), None))
+        }
+        SourceChoice::Screen { monitor } => crate::capture::x11::X11Source::open(*monitor)
+            .map(|source| (source.label(), source.desktop_area()))
+            .map_err(|err| err.to_string()),
+    }
+}
+
+/// Opens the overlay for the engineer's arrows over `area`; `None` (with the reason logged)
+/// where the screen cannot show one. If it fails later, both sides are told arrows moved
+/// into the Get-help window.
+fn open_arrow_overlay(
+    area: PixelRect,
+    handle: SessionHandle,
+    events: Sender<UiEvent>,
+    waker: Waker,
+) -> Option<ArrowOverlay> {
+    let desktop = DesktopRect {
+        x: i32::try_from(area.x).ok()?,
+        y: i32::try_from(area.y).ok()?,
+        width: area.width,
+        height: area.height,
+    };
+    let on_failure = Box::new(move |_err| {
+        handle.send(SessionCommand::GuidanceMode { overlay: false });
+        let _ = events.send(UiEvent::Assist(AssistNotice::ArrowsOnScreen(false)));
+        waker();
+    });
+    match ArrowOverlay::open(desktop, on_failure) {
+        Ok(overlay) => Some(overlay),
+        Err(err) => {
+            tracing::info!("arrows stay in the Get-help window: {err}");
+            None
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod codec_bench;
 pub mod console;
 pub mod demo;
+pub mod overlay;
 pub mod session_bench;
 pub mod sessions;
 pub mod sharing;

@@ -3,7 +3,7 @@
 
 use egui::{Color32, Painter, Pos2, Stroke, vec2};
 
-use crate::protocol::{Annotation, AnnotationColor, RemotePixel, Shape};
+use crate::protocol::{Annotation, AnnotationColor, RemotePixel, SessionEvent, Shape};
 
 /// The colour on screen.
 pub fn color32(color: AnnotationColor) -> Color32 {
@@ -42,5 +42,117 @@ pub fn draw(painter: &Painter, annotation: &Annotation, place: impl Fn(RemotePix
         let rect = egui::Rect::from_min_size(label_at + vec2(4.0, 4.0), galley.size() + vec2(8.0, 4.0));
         painter.rect_filled(rect, 4.0, color.gamma_multiply(0.9));
         painter.galley(rect.min + vec2(4.0, 2.0), galley, Color32::WHITE);
+    }
+}
+
+/// The arrows on show on the user's side, each with the time it was first drawn (seconds on
+/// the caller's clock) so it can fade. The Get-help picture and the screen overlay both follow
+/// the session's events through this, so they always agree.
+#[derive(Clone, Debug, Default)]
+pub struct ShownAnnotations {
+    items: Vec<(Annotation, Option<f64>)>,
+}
+
+impl ShownAnnotations {
+    /// Follows one session event; `true` when what is shown changed.
+    pub fn apply(&mut self, event: &SessionEvent) -> bool {
+        match event {
+            SessionEvent::Annotation(annotation) => {
+                self.items.retain(|(shown, _)| shown.id != annotation.id);
+                self.items.push((annotation.clone(), None));
+                true
+            }
+            SessionEvent::AnnotationRemoved { id } => {
+                let before = self.items.len();
+                self.items.retain(|(shown, _)| shown.id != *id);
+                before != self.items.len()
+            }
+            SessionEvent::AnnotationsCleared | SessionEvent::ConsentRevoked | SessionEvent::Ended { .. } => {
+                self.clear()
+            }
+            _ => false,
+        }
+    }
+
+    /// Forgets every arrow; `true` when there were some.
+    pub fn clear(&mut self) -> bool {
+        let had_some = !self.items.is_empty();
+        self.items.clear();
+        had_some
+    }
+
+    /// How many are on show.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether none are.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Those still visible at `now_s` with their opacity (0..1); faded ones are forgotten.
+    pub fn visible(&mut self, now_s: f64) -> Vec<(Annotation, f32)> {
+        let mut visible = Vec::with_capacity(self.items.len());
+        self.items.retain_mut(|(annotation, first_drawn)| {
+            let since = now_s - *first_drawn.get_or_insert(now_s);
+            let fade_s = f64::from(annotation.fade_ms) / 1_000.0;
+            if annotation.fade_ms > 0 && since > fade_s {
+                return false;
+            }
+            // The last second fades out.
+            let opacity = if annotation.fade_ms > 0 { (fade_s - since).min(1.0) as f32 } else { 1.0 };
+            visible.push((annotation.clone(), opacity));
+            true
+        });
+        visible
+    }
+
+    /// Whether any will change by itself (fade), so the caller should redraw soon.
+    pub fn fading(&self) -> bool {
+        self.items.iter().any(|(annotation, _)| annotation.fade_ms > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{AnnotationColor, EndReason};
+
+    fn arrow(id: u64, fade_ms: u32) -> Annotation {
+        Annotation {
+            id,
+            shape: Shape::Arrow { tail: RemotePixel { x: 1, y: 2 }, head: RemotePixel { x: 30, y: 40 } },
+            label: String::new(),
+            color: AnnotationColor::Red,
+            fade_ms,
+        }
+    }
+
+    #[test]
+    fn arrows_follow_the_session_and_fade_in_their_last_second() {
+        let mut shown = ShownAnnotations::default();
+        assert!(shown.apply(&SessionEvent::Annotation(arrow(1, 5_000))));
+        assert!(shown.apply(&SessionEvent::Annotation(arrow(2, 0))));
+        assert!(!shown.apply(&SessionEvent::KeyframeRequested));
+        let at_start = shown.visible(10.0);
+        assert_eq!(at_start.iter().map(|(a, o)| (a.id, *o)).collect::<Vec<_>>(), vec![(1, 1.0), (2, 1.0)]);
+        let fading = shown.visible(14.5);
+        assert!((fading[0].1 - 0.5).abs() < 1e-6, "{fading:?}");
+        let later = shown.visible(15.5);
+        assert_eq!(later.iter().map(|(a, _)| a.id).collect::<Vec<_>>(), vec![2]);
+        assert!(shown.apply(&SessionEvent::AnnotationRemoved { id: 2 }));
+        assert!(!shown.apply(&SessionEvent::AnnotationRemoved { id: 2 }));
+        assert!(shown.is_empty());
+    }
+
+    #[test]
+    fn revoking_or_ending_wipes_them() {
+        let mut shown = ShownAnnotations::default();
+        shown.apply(&SessionEvent::Annotation(arrow(1, 0)));
+        assert!(shown.apply(&SessionEvent::ConsentRevoked));
+        shown.apply(&SessionEvent::Annotation(arrow(2, 0)));
+        assert!(shown.apply(&SessionEvent::Ended { reason: EndReason::EngineerEnded, by_peer: true }));
+        assert!(shown.is_empty());
     }
 }

@@ -5,9 +5,7 @@
 use egui::{RichText, Ui};
 
 use crate::capture::PixelRect;
-use crate::protocol::{
-    Annotation, ConsentRequest, JoinCode, JoinLink, Role, Scopes, SessionEvent, StepCard, StepOutcome,
-};
+use crate::protocol::{ConsentRequest, JoinCode, JoinLink, Role, Scopes, SessionEvent, StepCard, StepOutcome};
 
 use super::i18n::{Lang, Text, fill};
 use super::session_panel::{ChatLine, chat_ui, end_reason_text, scopes_text};
@@ -86,6 +84,9 @@ pub enum AssistNotice {
     Source(Result<String, String>),
     /// Where a small copy of what is shared appears (the user's own preview).
     Preview(super::viewer::FrameSlot),
+    /// Whether the engineer's arrows are drawn over the real screen (`true`) or only over the
+    /// picture in this window.
+    ArrowsOnScreen(bool),
     /// The receipts log, for the receipts window.
     Receipts {
         /// Where the log lives.
@@ -124,9 +125,11 @@ pub struct AssistView {
     source: Option<Result<String, String>>,
     preview: Option<PrivacyPreview>,
     /// Arrows to show, with the time (egui seconds) each was first drawn.
-    annotations: Vec<(Annotation, Option<f64>)>,
+    annotations: super::annotations::ShownAnnotations,
     step: Option<StepCard>,
     step_comment: String,
+    /// Where arrows appear (`None`: not known yet).
+    arrows_on_screen: Option<bool>,
     commands: Vec<AssistCommand>,
 }
 
@@ -166,9 +169,10 @@ impl AssistView {
             receipts: None,
             source: None,
             preview: None,
-            annotations: Vec::new(),
+            annotations: Default::default(),
             step: None,
             step_comment: String::new(),
+            arrows_on_screen: None,
             commands: Vec::new(),
         };
         if let Some(link) = link {
@@ -234,6 +238,7 @@ impl AssistView {
             }
             AssistNotice::Receipts { path, lines } => self.receipts = Some((path, lines)),
             AssistNotice::Source(source) => self.source = Some(source),
+            AssistNotice::ArrowsOnScreen(on_screen) => self.arrows_on_screen = Some(on_screen),
             AssistNotice::Preview(slot) => {
                 let regions = self.preview.take().map(|old| old.regions).unwrap_or_default();
                 self.preview = Some(PrivacyPreview { slot, regions, ..PrivacyPreview::default() });
@@ -273,12 +278,9 @@ impl AssistView {
             | SessionEvent::KeyframeRequested
             | SessionEvent::CursorMoved { .. }
             | SessionEvent::GuidanceMode { .. } => {}
-            SessionEvent::Annotation(annotation) => {
-                self.annotations.retain(|(shown, _)| shown.id != annotation.id);
-                self.annotations.push((annotation, None));
+            SessionEvent::Annotation(_) | SessionEvent::AnnotationRemoved { .. } | SessionEvent::AnnotationsCleared => {
+                self.annotations.apply(&event);
             }
-            SessionEvent::AnnotationRemoved { id } => self.annotations.retain(|(shown, _)| shown.id != id),
-            SessionEvent::AnnotationsCleared => self.annotations.clear(),
             SessionEvent::StepSent { card, .. } | SessionEvent::StepEdited(card) => {
                 if self.step.as_ref().is_none_or(|current| current.step_id != card.step_id) {
                     self.step_comment.clear();
@@ -542,17 +544,10 @@ impl AssistView {
             let at = super::coords::remote_to_normalized(pixel, screen_width, screen_height);
             rect.min + egui::vec2(at.x * rect.width(), at.y * rect.height())
         };
-        self.annotations.retain_mut(|(annotation, first_drawn)| {
-            let since = now - *first_drawn.get_or_insert(now);
-            let fade_s = f64::from(annotation.fade_ms) / 1_000.0;
-            if annotation.fade_ms > 0 && since > fade_s {
-                return false;
-            }
-            let opacity = if annotation.fade_ms > 0 { ((fade_s - since).min(1.0)) as f32 } else { 1.0 };
-            super::annotations::draw(&painter, annotation, place, opacity);
-            true
-        });
-        if self.annotations.iter().any(|(annotation, _)| annotation.fade_ms > 0) {
+        for (annotation, opacity) in self.annotations.visible(now) {
+            super::annotations::draw(&painter, &annotation, place, opacity);
+        }
+        if self.annotations.fading() {
             ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
         }
         if response.drag_started() {
@@ -615,6 +610,11 @@ impl AssistView {
         scope_checkboxes(ui, lang, &mut edited);
         if edited != scopes {
             self.commands.push(AssistCommand::ChangeScopes(edited));
+        }
+        if scopes.pointers
+            && let Some(on_screen) = self.arrows_on_screen
+        {
+            ui.weak(if on_screen { Text::ArrowsOnYourScreen } else { Text::ArrowsInThisWindow }.get(lang));
         }
     }
 

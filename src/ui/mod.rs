@@ -12,6 +12,7 @@ pub mod new_ticket;
 pub mod session_panel;
 pub mod settings;
 pub mod sidebar;
+pub mod softpaint;
 pub mod theme;
 pub mod ticket_view;
 pub mod viewer;
