@@ -284,6 +284,13 @@ fn engineer_points_with_an_arrow_and_the_user_answers_a_step() {
     user.get_by_label("Allow").click();
     let _ = user.try_run();
     settle(&mut desk, "live view", |h| h.query_by_label("Live").is_some() && h.query_by_label("Arrow").is_some());
+    // A built-in picture is not the user's screen: arrows go over the picture, and both are told.
+    settle_assist(&mut user, "where arrows appear", |h| {
+        h.query_by_label("The engineer's arrows appear in the picture of your screen below.").is_some()
+    });
+    settle(&mut desk, "the arrows mode", |h| {
+        h.query_by_label_contains("Arrows appear in the user's Get-help window").is_some()
+    });
 
     // Drag from tail to head on the picture.
     let picture = desk.get_by_role(Role::Image).rect();
