@@ -1,7 +1,8 @@
 //! Stepwise: a desktop support console for remote assistance.
 //!
 //! Layers, top to bottom (a module only uses the ones below it; `tests/architecture.rs` checks):
-//! `app` (wiring, CLI, benchmarks) → `ui` (egui views) → `store` (SQLite).
+//! `app` (wiring, CLI, benchmarks) → `ui` (egui views) → `store` (SQLite), `transport` (QUIC),
+//! `capture`, `overlay` (drawing over the user's screen), `codec` → `protocol` (sans-IO).
 //! See `ARCHITECTURE.md`.
 
 pub mod app;
