@@ -360,6 +360,22 @@ fn engineer_points_with_an_arrow_and_the_user_answers_a_step() {
     settle(&mut desk, "the answer counted in the knowledge base", |_| {
         store.guide(wifi[0].id).is_ok_and(|(_, stats)| stats[0].stuck == 1)
     });
+
+    // The guide edited in place: the session's steps (one written on the fly first) replace its
+    // steps under a new title; the "stuck" count follows its step to the new position.
+    type_into(&mut desk, "Guide title", " (with a first check)");
+    desk.get_by_label("Save changes to the guide").click_accesskit();
+    settle(&mut desk, "the guide saved", |h| h.query_by_label("Saved to the knowledge base").is_some());
+    let (edited, stats) = store.guide(wifi[0].id).unwrap();
+    assert_eq!(edited.title, "Reconnect to the office Wi-Fi (with a first check)");
+    assert_eq!(edited.steps.len(), 6, "one more than the five it had: {edited:?}");
+    assert_eq!(
+        edited.steps[1].instruction,
+        "Click the Wi-Fi icon at the bottom right of the screen, next to the clock."
+    );
+    assert_eq!(stats[1].stuck, 1, "{stats:?}");
+    assert_eq!(stats[0].stuck, 0);
+    assert_eq!(store.list_guides("").unwrap().len(), 6, "edited in place, not added");
 }
 
 #[test]

@@ -131,6 +131,40 @@ fn insert_guide(tx: &Transaction<'_>, guide: &Guide, builtin_key: Option<&str>, 
     Ok(tx.last_insert_rowid())
 }
 
+/// Moves each step's answer counts to where the same instruction now stands; counts of steps
+/// that were removed or reworded are dropped.
+fn remap_step_outcomes(tx: &Transaction<'_>, guide_id: i64, old: &[GuideStep], new: &[GuideStep]) -> StoreResult<()> {
+    let mut counts: Vec<Option<(i64, i64, i64)>> = vec![None; old.len()];
+    {
+        let mut statement =
+            tx.prepare("SELECT step_index, done, didnt_work, stuck FROM guide_step_outcomes WHERE guide_id = ?1")?;
+        let rows = statement
+            .query_map([guide_id], |row| Ok((row.get::<_, i64>(0)?, (row.get(1)?, row.get(2)?, row.get(3)?))))?;
+        for row in rows {
+            let (index, row_counts) = row?;
+            if let Some(slot) = usize::try_from(index).ok().and_then(|index| counts.get_mut(index)) {
+                *slot = Some(row_counts);
+            }
+        }
+    }
+    tx.execute("DELETE FROM guide_step_outcomes WHERE guide_id = ?1", [guide_id])?;
+    let mut taken = vec![false; old.len()];
+    for (new_index, step) in new.iter().enumerate() {
+        let same = old.iter().enumerate().position(|(old_index, old_step)| {
+            !taken[old_index] && old_step.instruction.trim() == step.instruction.trim()
+        });
+        let Some(old_index) = same else { continue };
+        taken[old_index] = true;
+        if let Some((done, didnt_work, stuck)) = counts[old_index] {
+            tx.execute(
+                "INSERT INTO guide_step_outcomes (guide_id, step_index, done, didnt_work, stuck) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![guide_id, i64::try_from(new_index).unwrap_or(i64::MAX), done, didnt_work, stuck],
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// Migration back-fill: the shipped guides.
 pub(super) fn seed_builtin_guides(tx: &Transaction<'_>) -> StoreResult<()> {
     for text in BUILTIN_GUIDES {
@@ -208,8 +242,9 @@ impl Store {
         Ok((guide, stats))
     }
 
-    /// Saves a guide: a new one when `id` is 0, else replaces it (its statistics restart if the
-    /// number of steps changed). Returns the id.
+    /// Saves a guide: a new one when `id` is 0, else replaces it. Each step keeps its answer
+    /// statistics when its instruction is unchanged (wherever it moved); new or reworded steps
+    /// start from zero. Returns the id.
     pub fn save_guide(&mut self, guide: &Guide, now_ms: i64) -> StoreResult<i64> {
         guide.validate()?;
         self.write(|tx| {
@@ -222,9 +257,8 @@ impl Store {
                 return Err(StoreError::Rule(format!("guide {} does not exist", guide.id)));
             };
             let steps = serde_json::to_string(&guide.steps).map_err(|err| StoreError::Rule(err.to_string()))?;
-            if serde_json::from_str::<Vec<GuideStep>>(&old_steps).map_or(true, |old| old.len() != guide.steps.len()) {
-                tx.execute("DELETE FROM guide_step_outcomes WHERE guide_id = ?1", [guide.id])?;
-            }
+            let old_steps: Vec<GuideStep> = serde_json::from_str(&old_steps).unwrap_or_default();
+            remap_step_outcomes(tx, guide.id, &old_steps, &guide.steps)?;
             tx.execute(
                 "UPDATE guides SET title = ?2, category = ?3, tags = ?4, language = ?5, steps = ?6, updated_at_ms = ?7
                  WHERE id = ?1",
@@ -286,9 +320,21 @@ mod tests {
         store.record_step_answer(guide.id, 1, StepAnswer::Stuck).unwrap();
         let (_, stats) = store.guide(guide.id).unwrap();
         assert_eq!(stats[1], StepStats { done: 0, didnt_work: 1, stuck: 2 });
-        // Reordering keeps the count of steps: statistics stay; a new guide from a session saves.
+        // Edited in place: statistics follow their step when it moves, and a reworded step
+        // starts again from zero.
         guide.steps.swap(0, 1);
         store.save_guide(&guide, 5).unwrap();
+        let (saved, stats) = store.guide(guide.id).unwrap();
+        assert_eq!(saved.steps, guide.steps);
+        assert_eq!(stats[0], StepStats { done: 0, didnt_work: 1, stuck: 2 }, "the counts moved with the step");
+        assert_eq!(stats[1], StepStats::default());
+        guide.steps[0].instruction.push_str(" (reworded)");
+        guide.steps.push(GuideStep { instruction: "Restart the laptop".into(), expected: String::new() });
+        store.save_guide(&guide, 6).unwrap();
+        let (_, stats) = store.guide(guide.id).unwrap();
+        assert_eq!(stats.len(), guide.steps.len());
+        assert!(stats.iter().all(|counts| *counts == StepStats::default()), "{stats:?}");
+        // A new guide from a session's steps.
         let new = Guide { id: 0, title: "Session steps".into(), steps: guide.steps.clone(), ..guide.clone() };
         let id = store.save_guide(&new, 6).unwrap();
         assert_ne!(id, guide.id);

@@ -112,6 +112,8 @@ texts! {
     RemoveStep => "Remove step", "删除此步";
     GuideTitle => "Guide title", "指南标题";
     SaveAsGuide => "Save steps as a guide", "将这些步骤存为指南";
+    SaveGuideChanges => "Save changes to the guide", "保存对指南的修改";
+    SaveGuideChangesHint => "Replace the steps of “{}” in the knowledge base with these (answer counts follow unchanged steps)", "用这些步骤替换知识库中“{}”的步骤（未改动的步骤保留其回答统计）";
     GuideSavedNotice => "Saved to the knowledge base", "已存入知识库";
     FindGuide => "Find a guide", "查找指南";
     FindButton => "Find", "查找";

@@ -179,6 +179,8 @@ pub struct RemoteSessionView {
     /// Guides found by the last search.
     pub guide_results: Vec<GuideSummary>,
     guide_title: String,
+    /// The knowledge-base guide the steps were loaded from (saved back in place on request).
+    loaded_guide: Option<Guide>,
     /// A guide was just saved (its id).
     pub saved_guide: Option<i64>,
     /// How the user's side shows arrows: over the real screen, or in its window (`None`: not told).
@@ -212,6 +214,7 @@ impl RemoteSessionView {
             guide_query: String::new(),
             guide_results: Vec::new(),
             guide_title: String::new(),
+            loaded_guide: None,
             saved_guide: None,
             overlay_mode: None,
             attach_arrow: true,
@@ -238,7 +241,27 @@ impl RemoteSessionView {
             });
         }
         self.guide_title = guide.title.clone();
+        self.loaded_guide = Some(guide.clone());
+        self.saved_guide = None;
         self.guide_results.clear();
+    }
+
+    /// The steps worth keeping as a guide: all but the skipped ones, in order.
+    fn guide_steps(&self) -> Vec<GuideStep> {
+        self.steps
+            .iter()
+            .filter(|row| row.state != StepState::Skipped)
+            .map(|row| GuideStep { instruction: row.instruction.trim().to_owned(), expected: row.expected.clone() })
+            .collect()
+    }
+
+    /// After saving the steps over guide `guide_id`, each kept step is that guide's step at
+    /// its new position (answers from now on are counted there).
+    fn point_steps_at_guide(&mut self, guide_id: i64) {
+        let kept = self.steps.iter_mut().filter(|row| row.state != StepState::Skipped);
+        for (index, row) in kept.enumerate() {
+            row.from_guide = Some((guide_id, index));
+        }
     }
 
     /// Applies one notice from the app; returns a guide step answer to count, if any.
@@ -693,19 +716,29 @@ fn steps_ui(
         ui.horizontal_wrapped(|ui| {
             let label = ui.label(Text::GuideTitle.get(lang));
             ui.add(egui::TextEdit::singleline(&mut session.guide_title).desired_width(260.0)).labelled_by(label.id);
-            if ui.button(Text::SaveAsGuide.get(lang)).clicked() && !session.guide_title.trim().is_empty() {
+            let titled = !session.guide_title.trim().is_empty();
+            if let Some(loaded) = session.loaded_guide.clone()
+                && ui
+                    .button(Text::SaveGuideChanges.get(lang))
+                    .on_hover_text(fill(Text::SaveGuideChangesHint.get(lang), &[&loaded.title]))
+                    .clicked()
+                && titled
+            {
+                // The same guide, edited: keeps its id, category, tags and language.
+                let guide =
+                    Guide { title: session.guide_title.trim().to_owned(), steps: session.guide_steps(), ..loaded };
+                session.point_steps_at_guide(guide.id);
+                session.loaded_guide = Some(guide.clone());
+                commands.push(UiCommand::SaveGuide { ticket_id, guide });
+            }
+            if ui.button(Text::SaveAsGuide.get(lang)).clicked() && titled {
                 let guide = Guide {
                     id: 0,
                     title: session.guide_title.trim().to_owned(),
                     category: context.category,
                     tags: Vec::new(),
                     language: lang.code().to_owned(),
-                    steps: session
-                        .steps
-                        .iter()
-                        .filter(|row| row.state != StepState::Skipped)
-                        .map(|row| GuideStep { instruction: row.instruction.clone(), expected: row.expected.clone() })
-                        .collect(),
+                    steps: session.guide_steps(),
                 };
                 commands.push(UiCommand::SaveGuide { ticket_id, guide });
             }
