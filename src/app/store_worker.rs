@@ -364,16 +364,20 @@ pub(super) fn run_command(
         | UiCommand::StartSession { .. }
         | UiCommand::Session { .. }
         | UiCommand::Assist(_) => Ok(Vec::new()),
-        UiCommand::SearchGuides { ticket_id, query } => {
-            Ok(vec![UiEvent::GuidesListed { ticket_id, guides: store.list_guides(&query)? }])
+        UiCommand::SearchGuides { view, query } => {
+            Ok(vec![UiEvent::GuidesListed { view, guides: store.list_guides(&query)? }])
         }
-        UiCommand::LoadGuide { ticket_id, guide_id } => {
+        UiCommand::LoadGuide { view, guide_id } => {
             let (guide, stats) = store.guide(guide_id)?;
-            Ok(vec![UiEvent::GuideLoaded { ticket_id, guide, stats }])
+            Ok(vec![UiEvent::GuideLoaded { view, guide, stats }])
         }
-        UiCommand::SaveGuide { ticket_id, guide } => {
+        UiCommand::SaveGuide { view, guide } => {
             let guide_id = store.save_guide(&guide, now)?;
-            Ok(vec![UiEvent::GuideSaved { ticket_id, guide_id }])
+            Ok(vec![UiEvent::GuideSaved { view, guide_id }])
+        }
+        UiCommand::DeleteGuide { guide_id } => {
+            store.delete_guide(guide_id)?;
+            Ok(vec![UiEvent::GuideDeleted { guide_id }])
         }
         UiCommand::SaveCannedPhrases { lang, phrases } => {
             let phrases = store.set_canned_phrases(lang.code(), &phrases)?;

@@ -276,6 +276,17 @@ impl Store {
         })
     }
 
+    /// Removes a guide and its answer counts.
+    pub fn delete_guide(&mut self, guide_id: i64) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM guide_step_outcomes WHERE guide_id = ?1", [guide_id])?;
+            if tx.execute("DELETE FROM guides WHERE id = ?1", [guide_id])? == 0 {
+                return Err(StoreError::Rule(format!("guide {guide_id} does not exist")));
+            }
+            Ok(())
+        })
+    }
+
     /// Counts one answer to step `step_index` (from 0) of a guide.
     pub fn record_step_answer(&mut self, guide_id: i64, step_index: i64, answer: StepAnswer) -> StoreResult<()> {
         let column = match answer {
@@ -339,5 +350,9 @@ mod tests {
         let id = store.save_guide(&new, 6).unwrap();
         assert_ne!(id, guide.id);
         assert!(store.save_guide(&Guide { title: " ".into(), ..new }, 7).is_err(), "a title is required");
+        store.delete_guide(id).unwrap();
+        assert!(store.guide(id).is_err());
+        assert!(store.delete_guide(id).is_err(), "already gone");
+        assert_eq!(store.list_guides("").unwrap().len(), 6);
     }
 }

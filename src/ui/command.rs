@@ -13,6 +13,15 @@ use super::assist::{AssistCommand, AssistNotice};
 use super::i18n::Lang;
 use super::session_panel::{SessionAction, SessionNotice};
 
+/// Which view asked for guides (and gets the answer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GuideView {
+    /// The session panel of a ticket.
+    Session(i64),
+    /// The knowledge-base window.
+    KnowledgeBase,
+}
+
 /// Something the views ask for. Every variant is handled by the app, never by a view.
 #[derive(Clone, Debug, PartialEq)]
 pub enum UiCommand {
@@ -124,26 +133,31 @@ pub enum UiCommand {
     },
     /// The user's Get-help screens.
     Assist(AssistCommand),
-    /// Find guides whose title or tags contain the text (for a ticket's session panel).
+    /// Find guides whose title or tags contain the text.
     SearchGuides {
-        /// Ticket whose panel asked.
-        ticket_id: i64,
+        /// The view that asked.
+        view: GuideView,
         /// Search text (empty = all).
         query: String,
     },
-    /// Load a guide into a ticket's session panel.
+    /// Load a guide with its answer counts.
     LoadGuide {
-        /// Ticket.
-        ticket_id: i64,
+        /// The view that asked.
+        view: GuideView,
         /// Guide.
         guide_id: i64,
     },
-    /// Save steps as a guide (new when its id is 0).
+    /// Save a guide (new when its id is 0, else in place).
     SaveGuide {
-        /// Ticket whose panel asked.
-        ticket_id: i64,
+        /// The view that asked.
+        view: GuideView,
         /// The guide.
         guide: Guide,
+    },
+    /// Remove a guide from the knowledge base.
+    DeleteGuide {
+        /// Guide.
+        guide_id: i64,
     },
     /// Save the canned chat phrases of a language.
     SaveCannedPhrases {
@@ -272,15 +286,15 @@ pub enum UiEvent {
     Assist(AssistNotice),
     /// Guides found.
     GuidesListed {
-        /// Ticket whose panel asked.
-        ticket_id: i64,
+        /// The view that asked.
+        view: GuideView,
         /// The guides.
         guides: Vec<GuideSummary>,
     },
-    /// A guide to put into a ticket's session panel.
+    /// A guide, for the view that asked.
     GuideLoaded {
-        /// Ticket.
-        ticket_id: i64,
+        /// The view that asked.
+        view: GuideView,
         /// The guide.
         guide: Guide,
         /// Answer counts per step.
@@ -295,8 +309,13 @@ pub enum UiEvent {
     },
     /// A guide was saved.
     GuideSaved {
-        /// Ticket whose panel asked.
-        ticket_id: i64,
+        /// The view that asked.
+        view: GuideView,
+        /// Its id.
+        guide_id: i64,
+    },
+    /// A guide was removed.
+    GuideDeleted {
         /// Its id.
         guide_id: i64,
     },

@@ -10,8 +10,9 @@ use crate::store::sla::SlaPolicy;
 use crate::store::{EngineerProfile, ExportFormat};
 
 use super::assist::AssistView;
-use super::command::{StoreInfo, UiCommand, UiEvent};
+use super::command::{GuideView, StoreInfo, UiCommand, UiEvent};
 use super::i18n::{Lang, Text, fill};
+use super::knowledge_base::KnowledgeBaseView;
 use super::new_ticket::{FormOutcome, NewTicketForm};
 use super::session_panel::RemoteSessionView;
 use super::settings::{ProfileForm, SettingsView, first_run_modal};
@@ -63,6 +64,7 @@ pub struct DeskState {
     profile: Option<EngineerProfile>,
     profile_form: ProfileForm,
     settings_open: bool,
+    knowledge_base: KnowledgeBaseView,
     notice: Option<Notice>,
     commands: Vec<UiCommand>,
     sessions: HashMap<i64, RemoteSessionView>,
@@ -89,6 +91,7 @@ impl DeskState {
             profile: None,
             profile_form: ProfileForm::default(),
             settings_open: false,
+            knowledge_base: KnowledgeBaseView::default(),
             notice: None,
             commands: Vec::new(),
             sessions: HashMap::new(),
@@ -271,20 +274,34 @@ impl DeskState {
                 }
                 self.say(Text::Saved.get(lang).to_owned(), false);
             }
-            UiEvent::GuidesListed { ticket_id, guides } => {
+            UiEvent::GuidesListed { view: GuideView::Session(ticket_id), guides } => {
                 if let Some(session) = self.sessions.get_mut(&ticket_id) {
                     session.guide_results = guides;
                 }
             }
-            UiEvent::GuideLoaded { ticket_id, guide, stats } => {
+            UiEvent::GuidesListed { view: GuideView::KnowledgeBase, guides } => self.knowledge_base.listed(guides),
+            UiEvent::GuideLoaded { view: GuideView::Session(ticket_id), guide, stats } => {
                 if let Some(session) = self.sessions.get_mut(&ticket_id) {
                     session.load_guide(&guide, &stats);
                 }
             }
-            UiEvent::GuideSaved { ticket_id, guide_id } => {
+            UiEvent::GuideLoaded { view: GuideView::KnowledgeBase, guide, stats } => {
+                self.knowledge_base.loaded(guide, &stats);
+            }
+            UiEvent::GuideSaved { view: GuideView::Session(ticket_id), guide_id } => {
                 if let Some(session) = self.sessions.get_mut(&ticket_id) {
                     session.saved_guide = Some(guide_id);
                 }
+            }
+            UiEvent::GuideSaved { view: GuideView::KnowledgeBase, guide_id } => {
+                let lang = self.lang();
+                let reload = self.knowledge_base.saved(guide_id, lang);
+                self.commands.extend(reload);
+            }
+            UiEvent::GuideDeleted { guide_id } => {
+                let lang = self.lang();
+                let refresh = self.knowledge_base.deleted(guide_id, lang);
+                self.commands.push(refresh);
             }
             UiEvent::HistoryAppended { ticket_id, entry } => {
                 if let MainPane::Ticket(view) = &mut self.pane
@@ -421,6 +438,14 @@ impl DeskState {
                     if ui.button(Text::GetHelp.get(lang)).clicked() {
                         self.open_get_help();
                     }
+                    if ui.button(Text::KnowledgeBase.get(lang)).clicked() {
+                        if self.knowledge_base.open {
+                            self.knowledge_base.open = false;
+                        } else {
+                            let list = self.knowledge_base.open();
+                            self.commands.push(list);
+                        }
+                    }
                     if ui.button(Text::Settings.get(lang)).clicked() {
                         self.settings_open = !self.settings_open;
                         self.profile_form = ProfileForm::from_profile(self.profile.as_ref());
@@ -491,6 +516,7 @@ impl DeskState {
             }
             return;
         }
+        self.knowledge_base.window(ctx, lang, &mut self.commands);
         if self.settings_open {
             let data_dir = info.data_dir.display().to_string();
             let view = SettingsView { lang, language_choice: info.language, data_dir: &data_dir, policy: &info.policy };

@@ -8,6 +8,7 @@ pub mod command;
 pub mod coords;
 pub mod desk;
 pub mod i18n;
+pub mod knowledge_base;
 pub mod new_ticket;
 pub mod session_panel;
 pub mod settings;
@@ -19,7 +20,7 @@ pub mod viewer;
 pub mod widgets;
 
 pub use assist::{AssistCommand, AssistNotice, AssistView, JoinFailure};
-pub use command::{StoreInfo, TicketDetail, UiCommand, UiEvent};
+pub use command::{GuideView, StoreInfo, TicketDetail, UiCommand, UiEvent};
 pub use desk::{DeskState, Notice};
 pub use i18n::{Lang, Text};
 pub use session_panel::{RemoteSessionView, SessionAction, SessionNotice};

@@ -9,7 +9,7 @@ use crate::protocol::{
 };
 use crate::store::{Guide, GuideStep, GuideSummary, HistoryEntry, StepAnswer, StepStats, event_kind};
 
-use super::command::UiCommand;
+use super::command::{GuideView, UiCommand};
 use super::i18n::{Lang, Text, fill};
 use super::viewer::{FrameSlot, ViewerAction, ViewerState, ViewerView};
 use super::{theme, widgets};
@@ -729,7 +729,7 @@ fn steps_ui(
                     Guide { title: session.guide_title.trim().to_owned(), steps: session.guide_steps(), ..loaded };
                 session.point_steps_at_guide(guide.id);
                 session.loaded_guide = Some(guide.clone());
-                commands.push(UiCommand::SaveGuide { ticket_id, guide });
+                commands.push(UiCommand::SaveGuide { view: GuideView::Session(ticket_id), guide });
             }
             if ui.button(Text::SaveAsGuide.get(lang)).clicked() && titled {
                 let guide = Guide {
@@ -740,7 +740,7 @@ fn steps_ui(
                     language: lang.code().to_owned(),
                     steps: session.guide_steps(),
                 };
-                commands.push(UiCommand::SaveGuide { ticket_id, guide });
+                commands.push(UiCommand::SaveGuide { view: GuideView::Session(ticket_id), guide });
             }
             if session.saved_guide.is_some() {
                 ui.colored_label(theme::SUCCESS, Text::GuideSavedNotice.get(lang));
@@ -763,7 +763,10 @@ fn guide_search_ui(
             ui.add(egui::TextEdit::singleline(&mut session.guide_query).desired_width(220.0)).labelled_by(label.id);
         let entered = response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
         if ui.button(Text::FindButton.get(lang)).clicked() || entered {
-            commands.push(UiCommand::SearchGuides { ticket_id, query: session.guide_query.clone() });
+            commands.push(UiCommand::SearchGuides {
+                view: GuideView::Session(ticket_id),
+                query: session.guide_query.clone(),
+            });
         }
     });
     let results = session.guide_results.clone();
@@ -771,7 +774,7 @@ fn guide_search_ui(
         ui.horizontal(|ui| {
             let text = format!("{} ({}, {})", guide.title, guide.language, guide.step_count);
             if ui.button(fill(Text::LoadGuide.get(lang), &[&text])).clicked() {
-                commands.push(UiCommand::LoadGuide { ticket_id, guide_id: guide.id });
+                commands.push(UiCommand::LoadGuide { view: GuideView::Session(ticket_id), guide_id: guide.id });
             }
         });
     }
