@@ -269,7 +269,7 @@ fn a_wrong_code_is_explained_in_plain_words() {
 fn engineer_points_with_an_arrow_and_the_user_answers_a_step() {
     let console_dir = tempfile::tempdir().unwrap();
     let user_dir = tempfile::tempdir().unwrap();
-    let (mut desk, _ticket_id, _number, link) = console_waiting_for_user(console_dir.path());
+    let (mut desk, ticket_id, _number, link) = console_waiting_for_user(console_dir.path());
     let mut user = assist_window(user_dir.path());
     user.run();
     type_into_assist(&mut user, "…or paste the link", &link);
@@ -291,6 +291,12 @@ fn engineer_points_with_an_arrow_and_the_user_answers_a_step() {
     settle(&mut desk, "the arrows mode", |h| {
         h.query_by_label_contains("Arrows appear in the user's Get-help window").is_some()
     });
+
+    // This arrow fades after 10 s (the default is a minute).
+    desk.get_by_label("Fades after").click_accesskit();
+    let _ = desk.try_run();
+    desk.get_by_label("10 s").click_accesskit();
+    let _ = desk.try_run();
 
     // Drag from tail to head on the picture.
     let picture = desk.get_by_role(Role::Image).rect();
@@ -316,6 +322,9 @@ fn engineer_points_with_an_arrow_and_the_user_answers_a_step() {
     let _ = desk.try_run();
     settle(&mut desk, "arrow in the timeline", |h| h.query_by_label_contains("Pointed at the user's screen").is_some());
     settle_assist(&mut user, "arrow on the user's side", |h| h.state().view().annotation_count() == 1);
+    let drawn = Store::open(console_dir.path()).unwrap().history(ticket_id).unwrap();
+    let arrow = drawn.iter().find(|entry| entry.kind == "arrow_drawn").expect("arrow_drawn in the history");
+    assert_eq!(arrow.payload["fade_ms"], 10_000, "{}", arrow.payload);
 
     // One step, answered on the user's step card.
     type_into(&mut desk, "Instruction", "Open Settings → Printers");

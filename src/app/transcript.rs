@@ -116,6 +116,7 @@ pub fn annotation_json(annotation: &crate::protocol::Annotation) -> Value {
     value["id"] = json!(annotation.id);
     value["label"] = json!(annotation.label);
     value["color"] = json!(annotation.color.as_str());
+    value["fade_ms"] = json!(annotation.fade_ms);
     value
 }
 

@@ -86,6 +86,11 @@ impl ShownAnnotations {
         self.items.len()
     }
 
+    /// The one drawn last, if any.
+    pub fn newest(&self) -> Option<&Annotation> {
+        self.items.last().map(|(annotation, _)| annotation)
+    }
+
     /// Whether none are.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()

@@ -169,7 +169,7 @@ pub struct RemoteSessionView {
     viewer_slot: Option<FrameSlot>,
     viewer: ViewerView,
     /// Arrows and highlights now on the user's screen.
-    pub annotations: Vec<Annotation>,
+    annotations: super::annotations::ShownAnnotations,
     next_annotation_id: u64,
     /// The session's guide.
     pub steps: Vec<StepRow>,
@@ -206,7 +206,7 @@ impl RemoteSessionView {
             draft: String::new(),
             viewer_slot: None,
             viewer: ViewerView::default(),
-            annotations: Vec::new(),
+            annotations: Default::default(),
             next_annotation_id: 1,
             steps: Vec::new(),
             step_instruction: String::new(),
@@ -337,11 +337,14 @@ impl RemoteSessionView {
             SessionEvent::KeyframeRequested | SessionEvent::CursorMoved { .. } => {}
             SessionEvent::GuidanceMode { overlay } => self.overlay_mode = Some(overlay),
             SessionEvent::Annotation(annotation) => {
-                self.annotations.retain(|shown| shown.id != annotation.id);
-                self.annotations.push(annotation);
+                self.annotations.apply(&SessionEvent::Annotation(annotation));
             }
-            SessionEvent::AnnotationRemoved { id } => self.annotations.retain(|shown| shown.id != id),
-            SessionEvent::AnnotationsCleared => self.annotations.clear(),
+            SessionEvent::AnnotationRemoved { id } => {
+                self.annotations.apply(&SessionEvent::AnnotationRemoved { id });
+            }
+            SessionEvent::AnnotationsCleared => {
+                self.annotations.clear();
+            }
             SessionEvent::StepSent { card, .. } => self.set_step_state(card.step_id, StepState::Waiting),
             SessionEvent::StepEdited(card) => {
                 if let Some(row) = self.steps.iter_mut().find(|row| row.step_id == card.step_id) {
@@ -549,16 +552,22 @@ fn viewer_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &mut RemoteSessio
         _ => ViewerState::WaitingForConsent,
     };
     let can_draw = matches!(&session.consent, ConsentState::Granted { scopes, paused: false } if scopes.pointers);
-    let annotations = session.annotations.clone();
+    // The engineer's picture shows what the user's side shows: arrows fade on both at once.
+    let now = ui.input(|input| input.time);
+    let annotations: Vec<Annotation> =
+        session.annotations.visible(now).into_iter().map(|(annotation, _)| annotation).collect();
+    if session.annotations.fading() {
+        ui.ctx().request_repaint_after(std::time::Duration::from_millis(500));
+    }
     let action = session.viewer.ui(ui, lang, &slot, state, &annotations, can_draw);
     let session_action = match action {
         Some(ViewerAction::TakeScreenshot) => Some(SessionAction::TakeScreenshot),
-        Some(ViewerAction::Draw { shape, label, color }) => {
+        Some(ViewerAction::Draw { shape, label, color, fade_ms }) => {
             let id = session.next_annotation_id;
             session.next_annotation_id += 1;
-            Some(SessionAction::Annotate(Annotation { id, shape, label, color, fade_ms: ANNOTATION_FADE_MS }))
+            Some(SessionAction::Annotate(Annotation { id, shape, label, color, fade_ms }))
         }
-        Some(ViewerAction::Undo) => session.annotations.last().map(|last| SessionAction::RemoveAnnotation(last.id)),
+        Some(ViewerAction::Undo) => annotations.last().map(|last| SessionAction::RemoveAnnotation(last.id)),
         Some(ViewerAction::Clear) => Some(SessionAction::ClearAnnotations),
         None => None,
     };
@@ -574,9 +583,6 @@ fn viewer_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &mut RemoteSessio
         ui.weak(mode.get(lang));
     }
 }
-
-/// How long an arrow stays on the user's screen, ms.
-pub const ANNOTATION_FADE_MS: u32 = 60_000;
 
 /// The session's guide: steps written on the fly, sent one at a time, each answered before the
 /// next; resend, edit or skip the waiting one.
@@ -683,7 +689,7 @@ fn steps_ui(
         && session.phase == LinkPhase::Connected
     {
         ui.horizontal(|ui| {
-            let last_arrow = session.annotations.last().cloned();
+            let last_arrow = session.annotations.newest().cloned();
             if last_arrow.is_some() {
                 ui.checkbox(&mut session.attach_arrow, Text::AttachArrow.get(lang));
             }

@@ -84,7 +84,46 @@ pub struct ViewerView {
     tool: DrawTool,
     color: AnnotationColor,
     label: String,
+    fade: ArrowFade,
     drag: Option<(egui::Pos2, egui::Pos2)>,
+}
+
+/// How long a new arrow stays on the user's screen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ArrowFade {
+    /// 10 seconds.
+    Seconds10,
+    /// 30 seconds.
+    Seconds30,
+    /// One minute.
+    #[default]
+    Minute,
+    /// Until taken back or cleared.
+    Never,
+}
+
+impl ArrowFade {
+    /// Every choice, shortest first.
+    pub const ALL: [ArrowFade; 4] = [ArrowFade::Seconds10, ArrowFade::Seconds30, ArrowFade::Minute, ArrowFade::Never];
+
+    /// The fade time in ms (0: never).
+    pub fn fade_ms(self) -> u32 {
+        match self {
+            ArrowFade::Seconds10 => 10_000,
+            ArrowFade::Seconds30 => 30_000,
+            ArrowFade::Minute => 60_000,
+            ArrowFade::Never => 0,
+        }
+    }
+
+    fn text(self) -> Text {
+        match self {
+            ArrowFade::Seconds10 => Text::Fade10s,
+            ArrowFade::Seconds30 => Text::Fade30s,
+            ArrowFade::Minute => Text::Fade1min,
+            ArrowFade::Never => Text::FadeNever,
+        }
+    }
 }
 
 /// What a drag on the picture draws.
@@ -119,6 +158,8 @@ pub enum ViewerAction {
         label: String,
         /// Colour.
         color: AnnotationColor,
+        /// How long it stays, ms (0: until removed).
+        fade_ms: u32,
     },
     /// Take the last annotation back.
     Undo,
@@ -204,6 +245,10 @@ impl ViewerView {
                 }
                 let label = ui.label(Text::ArrowLabel.get(lang));
                 ui.add(egui::TextEdit::singleline(&mut self.label).desired_width(160.0)).labelled_by(label.id);
+                let label = ui.label(Text::FadesAfter.get(lang));
+                super::widgets::enum_combo(ui, &label, "arrow_fade", &mut self.fade, &ArrowFade::ALL, |fade| {
+                    fade.text().get(lang).to_owned()
+                });
                 if ui.button(Text::UndoArrow.get(lang)).clicked() {
                     action = Some(ViewerAction::Undo);
                 }
@@ -229,6 +274,7 @@ impl ViewerView {
                 ));
             };
             let (tool, color, label) = (self.tool, self.color, self.label.trim().to_owned());
+            let fade_ms = self.fade.fade_ms();
             let drag = &mut self.drag;
             let mut picture = |ui: &mut Ui, size: egui::Vec2| {
                 let sense = if can_draw { egui::Sense::drag() } else { egui::Sense::hover() };
@@ -261,7 +307,7 @@ impl ViewerView {
                     if response.drag_stopped() {
                         *drag = None;
                         if from.distance(to) >= 6.0 {
-                            return Some(ViewerAction::Draw { shape, label: label.clone(), color });
+                            return Some(ViewerAction::Draw { shape, label: label.clone(), color, fade_ms });
                         }
                     }
                 }
