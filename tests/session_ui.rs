@@ -384,6 +384,27 @@ fn engineer_points_with_an_arrow_and_the_user_answers_a_step() {
     );
     assert_eq!(stats[1].stuck, 1, "{stats:?}");
     assert_eq!(stats[0].stuck, 0);
+    // The first step went out with the arrow drawn before it: the guide keeps it, with the size
+    // of the screen it points at (the built-in picture, 640 × 360).
+    let pointer = edited.steps[0].pointer.as_ref().expect("the step's arrow is kept");
+    assert_eq!((pointer.screen_width, pointer.screen_height), (640, 360));
+    assert!(matches!(pointer.annotation.shape, stepwise::protocol::Shape::Arrow { .. }));
+    assert!(edited.steps[1].pointer.is_none());
+
+    // Used again, the guide's first step brings its arrow to the user's screen by itself.
+    desk.get_by_label("Clear all").click_accesskit();
+    let _ = desk.try_run();
+    settle_assist(&mut user, "arrows cleared", |h| h.state().view().annotation_count() == 0);
+    desk.get_by_label("Find").click_accesskit();
+    settle(&mut desk, "the edited guide found", |h| {
+        h.query_by_label_contains("Use: Reconnect to the office Wi-Fi (with a first check)").is_some()
+    });
+    desk.get_by_label_contains("Use: Reconnect to the office Wi-Fi (with a first check)").click_accesskit();
+    settle(&mut desk, "loaded again", |h| h.query_by_label("Step 8 of 8").is_some());
+    desk.get_by_label("with the step's arrow");
+    desk.get_by_label("Send next step").click_accesskit();
+    let _ = desk.try_run();
+    settle_assist(&mut user, "the step's own arrow", |h| h.state().view().annotation_count() == 1);
     assert_eq!(store.list_guides("").unwrap().len(), 6, "edited in place, not added");
 }
 

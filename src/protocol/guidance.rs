@@ -127,6 +127,34 @@ fn check(what: &str, text: &str, max: usize) -> Result<(), String> {
     if chars > max { Err(format!("{what} is {chars} characters (at most {max})")) } else { Ok(()) }
 }
 
+impl RemotePixel {
+    /// The same relative spot on a screen of size `to` (this pixel lies on one of size `from`).
+    pub fn rescaled(self, from: (u32, u32), to: (u32, u32)) -> Self {
+        let scale = |value: u32, from: u32, to: u32| {
+            if from == 0 {
+                return value.min(to.saturating_sub(1));
+            }
+            let scaled = (u64::from(value) * u64::from(to) + u64::from(from) / 2) / u64::from(from);
+            u32::try_from(scaled).unwrap_or(u32::MAX).min(to.saturating_sub(1))
+        };
+        Self { x: scale(self.x, from.0, to.0), y: scale(self.y, from.1, to.1) }
+    }
+}
+
+impl Shape {
+    /// The same shape on a screen of size `to` (it was drawn on one of size `from`).
+    pub fn rescaled(self, from: (u32, u32), to: (u32, u32)) -> Self {
+        match self {
+            Shape::Arrow { tail, head } => {
+                Shape::Arrow { tail: tail.rescaled(from, to), head: head.rescaled(from, to) }
+            }
+            Shape::Highlight { from: start, to: end } => {
+                Shape::Highlight { from: start.rescaled(from, to), to: end.rescaled(from, to) }
+            }
+        }
+    }
+}
+
 impl Annotation {
     /// Checks the label length.
     pub fn validate(&self) -> Result<(), String> {
@@ -152,4 +180,25 @@ impl StepCard {
 /// Checks an answer comment.
 pub fn validate_comment(comment: &str) -> Result<(), String> {
     check("comment", comment, MAX_COMMENT_CHARS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spot_keeps_its_relative_place_on_another_screen_size() {
+        let pixel = RemotePixel { x: 960, y: 540 };
+        assert_eq!(pixel.rescaled((1920, 1080), (1280, 720)), RemotePixel { x: 640, y: 360 });
+        assert_eq!(pixel.rescaled((1920, 1080), (1920, 1080)), pixel);
+        // Never past the last pixel, and a zero-sized origin cannot divide by zero.
+        let corner = RemotePixel { x: 1919, y: 1079 };
+        assert_eq!(corner.rescaled((1920, 1080), (3840, 2160)), RemotePixel { x: 3838, y: 2158 });
+        assert_eq!(RemotePixel { x: 5000, y: 5 }.rescaled((0, 0), (100, 100)), RemotePixel { x: 99, y: 5 });
+        let arrow = Shape::Arrow { tail: RemotePixel { x: 0, y: 0 }, head: pixel };
+        assert_eq!(
+            arrow.rescaled((1920, 1080), (960, 540)),
+            Shape::Arrow { tail: RemotePixel { x: 0, y: 0 }, head: RemotePixel { x: 480, y: 270 } }
+        );
+    }
 }

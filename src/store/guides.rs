@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ticket::Category;
 use super::{Store, StoreError, StoreResult};
+use crate::protocol::Annotation;
 
 /// Longest guide title, characters.
 pub const MAX_GUIDE_TITLE_CHARS: usize = 200;
@@ -31,6 +32,29 @@ pub struct GuideStep {
     /// "You should now see…" (may be empty).
     #[serde(default)]
     pub expected: String,
+    /// Where the step points on the screen, if it carries an arrow or highlight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<StepPointer>,
+}
+
+/// An arrow or highlight kept with a guide step, in the pixels of the screen it was drawn on,
+/// so it can be placed on the same relative spot of another screen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepPointer {
+    /// The arrow or highlight.
+    pub annotation: Annotation,
+    /// Width of the screen it was drawn on, pixels.
+    pub screen_width: u32,
+    /// Height of that screen, pixels.
+    pub screen_height: u32,
+}
+
+impl StepPointer {
+    /// The arrow placed on a screen of `width` × `height`, at the same relative spot.
+    pub fn on_screen(&self, width: u32, height: u32) -> Annotation {
+        let from = (self.screen_width, self.screen_height);
+        Annotation { shape: self.annotation.shape.rescaled(from, (width, height)), ..self.annotation.clone() }
+    }
 }
 
 /// A guide.
@@ -108,6 +132,12 @@ impl Guide {
         }
         if self.steps.iter().any(|step| step.instruction.trim().is_empty()) {
             return Err(StoreError::Rule("every step needs an instruction".into()));
+        }
+        for pointer in self.steps.iter().filter_map(|step| step.pointer.as_ref()) {
+            pointer.annotation.validate().map_err(StoreError::Rule)?;
+            if pointer.screen_width == 0 || pointer.screen_height == 0 {
+                return Err(StoreError::Rule("a step's arrow needs the size of the screen it was drawn on".into()));
+            }
         }
         Ok(())
     }
@@ -340,7 +370,7 @@ mod tests {
         assert_eq!(stats[0], StepStats { done: 0, didnt_work: 1, stuck: 2 }, "the counts moved with the step");
         assert_eq!(stats[1], StepStats::default());
         guide.steps[0].instruction.push_str(" (reworded)");
-        guide.steps.push(GuideStep { instruction: "Restart the laptop".into(), expected: String::new() });
+        guide.steps.push(GuideStep { instruction: "Restart the laptop".into(), ..GuideStep::default() });
         store.save_guide(&guide, 6).unwrap();
         let (_, stats) = store.guide(guide.id).unwrap();
         assert_eq!(stats.len(), guide.steps.len());
@@ -350,6 +380,32 @@ mod tests {
         let id = store.save_guide(&new, 6).unwrap();
         assert_ne!(id, guide.id);
         assert!(store.save_guide(&Guide { title: " ".into(), ..new }, 7).is_err(), "a title is required");
+        // A step can keep an arrow; it is stored and placed on other screen sizes.
+        let arrow = Annotation {
+            id: 3,
+            shape: crate::protocol::Shape::Highlight {
+                from: crate::protocol::RemotePixel { x: 100, y: 50 },
+                to: crate::protocol::RemotePixel { x: 300, y: 150 },
+            },
+            label: "Save".into(),
+            color: crate::protocol::AnnotationColor::Blue,
+            fade_ms: 0,
+        };
+        let mut pointed = store.guide(id).unwrap().0;
+        pointed.steps[0].pointer =
+            Some(StepPointer { annotation: arrow.clone(), screen_width: 400, screen_height: 200 });
+        store.save_guide(&pointed, 8).unwrap();
+        let kept = store.guide(id).unwrap().0.steps[0].pointer.clone().expect("kept");
+        assert_eq!(kept.annotation, arrow);
+        assert_eq!(
+            kept.on_screen(800, 400).shape,
+            crate::protocol::Shape::Highlight {
+                from: crate::protocol::RemotePixel { x: 200, y: 100 },
+                to: crate::protocol::RemotePixel { x: 600, y: 300 },
+            }
+        );
+        pointed.steps[0].pointer = Some(StepPointer { screen_width: 0, ..kept });
+        assert!(store.save_guide(&pointed, 9).is_err(), "an arrow needs its screen size");
         store.delete_guide(id).unwrap();
         assert!(store.guide(id).is_err());
         assert!(store.delete_guide(id).is_err(), "already gone");

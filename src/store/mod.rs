@@ -21,7 +21,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, ffi::ErrorCode};
 
 pub use exchange::{ExportFormat, ImportReport};
-pub use guides::{Guide, GuideStep, GuideSummary, MAX_GUIDE_STEPS, StepAnswer, StepStats};
+pub use guides::{Guide, GuideStep, GuideSummary, MAX_GUIDE_STEPS, StepAnswer, StepPointer, StepStats};
 pub use history::{HistoryEntry, event_kind};
 pub use query::{SlaFilter, TicketFilter, TicketSummary};
 pub use samples::SAMPLE_TICKETS_JSON;

@@ -96,6 +96,10 @@ texts! {
     StepExpectedInput => "Expected result (optional)", "预期结果（可选）";
     AddStep => "Add step", "添加步骤";
     AttachArrow => "with the last arrow", "附上最后一个箭头";
+    AttachStepArrow => "with the step's arrow", "附上此步的箭头";
+    StepPointsAt => "This step points at the screen with an arrow {}", "此步用箭头指示屏幕位置 {}";
+    StepArrowKept => "Points at the screen (arrow {})", "指示屏幕位置（箭头 {}）";
+    RemoveStepArrow => "Remove the arrow", "去掉箭头";
     SendNextStep => "Send next step", "发送下一步";
     ResendStep => "Resend", "重新发送";
     SkipStep => "Skip", "跳过";

@@ -227,6 +227,22 @@ fn editor_ui(ui: &mut Ui, lang: Lang, editor: &mut GuideEditor, commands: &mut V
                 .add(egui::TextEdit::singleline(&mut step.expected).desired_width(f32::INFINITY))
                 .labelled_by(label.id)
                 .changed();
+            if let Some(pointer) = &step.pointer {
+                let mut remove = false;
+                ui.horizontal(|ui| {
+                    let label = if pointer.annotation.label.is_empty() {
+                        String::new()
+                    } else {
+                        format!("“{}”", pointer.annotation.label)
+                    };
+                    ui.label(format!("➚ {}", fill(Text::StepArrowKept.get(lang), &[&label])));
+                    remove = ui.small_button(Text::RemoveStepArrow.get(lang)).clicked();
+                });
+                if remove {
+                    step.pointer = None;
+                    changed = true;
+                }
+            }
         });
     }
     if let Some((index, edit)) = action {

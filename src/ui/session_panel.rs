@@ -7,7 +7,7 @@ use egui::{RichText, Ui};
 use crate::protocol::{
     Annotation, ConsentRequest, ConsentState, EndReason, Role, Scopes, SessionEvent, StepCard, StepOutcome,
 };
-use crate::store::{Guide, GuideStep, GuideSummary, HistoryEntry, StepAnswer, StepStats, event_kind};
+use crate::store::{Guide, GuideStep, GuideSummary, HistoryEntry, StepAnswer, StepPointer, StepStats, event_kind};
 
 use super::command::{GuideView, UiCommand};
 use super::i18n::{Lang, Text, fill};
@@ -76,6 +76,8 @@ pub struct StepRow {
     pub from_guide: Option<(i64, usize)>,
     /// How that guide step was answered in earlier sessions.
     pub history: Option<StepStats>,
+    /// The arrow the step carries (from the knowledge base, or attached when it was sent).
+    pub pointer: Option<StepPointer>,
 }
 
 /// What the app reports about one engineer-side session.
@@ -238,6 +240,7 @@ impl RemoteSessionView {
                 state: StepState::Draft,
                 from_guide: Some((guide.id, index)),
                 history: stats.get(index).copied(),
+                pointer: step.pointer.clone(),
             });
         }
         self.guide_title = guide.title.clone();
@@ -251,7 +254,11 @@ impl RemoteSessionView {
         self.steps
             .iter()
             .filter(|row| row.state != StepState::Skipped)
-            .map(|row| GuideStep { instruction: row.instruction.trim().to_owned(), expected: row.expected.clone() })
+            .map(|row| GuideStep {
+                instruction: row.instruction.trim().to_owned(),
+                expected: row.expected.clone(),
+                pointer: row.pointer.clone(),
+            })
             .collect()
     }
 
@@ -383,6 +390,12 @@ impl RemoteSessionView {
     /// The step waiting for an answer, if any.
     pub fn waiting_step(&self) -> Option<&StepRow> {
         self.steps.iter().find(|row| row.state == StepState::Waiting)
+    }
+
+    /// The size of the user's screen as last received, pixels.
+    fn remote_screen_size(&self) -> Option<(u32, u32)> {
+        let slot = self.viewer_slot.as_ref()?.lock();
+        (slot.width > 0 && slot.height > 0).then_some((slot.width, slot.height))
     }
 
     fn card_for(&self, row: &StepRow) -> StepCard {
@@ -631,6 +644,9 @@ fn steps_ui(
             } else {
                 ui.label(&row.instruction);
             }
+            if let Some(pointer) = &row.pointer {
+                ui.label("➚").on_hover_text(fill(Text::StepPointsAt.get(lang), &[&pointer.annotation.label]));
+            }
             if let Some(history) = row.history.filter(|h| h.didnt_work + h.stuck > 0) {
                 ui.colored_label(
                     theme::WARNING,
@@ -689,14 +705,34 @@ fn steps_ui(
         && session.phase == LinkPhase::Connected
     {
         ui.horizontal(|ui| {
+            let screen = session.remote_screen_size();
+            // The step's own arrow (from the knowledge base), placed on this screen; else the
+            // arrow drawn last.
+            let own_arrow = row.pointer.as_ref().zip(screen).map(|(pointer, (width, height))| Annotation {
+                id: session.next_annotation_id,
+                ..pointer.on_screen(width, height)
+            });
             let last_arrow = session.annotations.newest().cloned();
-            if last_arrow.is_some() {
+            if own_arrow.is_some() {
+                ui.checkbox(&mut session.attach_arrow, Text::AttachStepArrow.get(lang));
+            } else if last_arrow.is_some() {
                 ui.checkbox(&mut session.attach_arrow, Text::AttachArrow.get(lang));
             }
             if ui.button(Text::SendNextStep.get(lang)).clicked() {
                 let mut card = session.card_for(&row);
                 // The step carries the arrow, so the user sees where to act with the instruction.
-                card.annotation = last_arrow.filter(|_| session.attach_arrow);
+                let attached = own_arrow.clone().or(last_arrow).filter(|_| session.attach_arrow);
+                if own_arrow.is_some() && attached.is_some() {
+                    session.next_annotation_id += 1;
+                }
+                // Kept with the step, so a guide saved from this session points at the spot.
+                if let (Some(arrow), Some((width, height)), None) = (&attached, screen, &own_arrow)
+                    && let Some(sent) = session.steps.iter_mut().find(|other| other.step_id == row.step_id)
+                {
+                    sent.pointer =
+                        Some(StepPointer { annotation: arrow.clone(), screen_width: width, screen_height: height });
+                }
+                card.annotation = attached;
                 commands.push(UiCommand::Session { ticket_id, action: SessionAction::SendStep(card) });
             }
         });
@@ -715,6 +751,7 @@ fn steps_ui(
                 state: StepState::Draft,
                 from_guide: None,
                 history: None,
+                pointer: None,
             });
         }
     });
