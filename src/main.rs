@@ -51,6 +51,10 @@ fn main() -> ExitCode {
         Some(Command::Tickets { action }) => run_tickets(&data_dir, action),
         Some(Command::Bench { target: BenchCommand::Store { tickets, json } }) => run_bench(&data_dir, tickets, json),
         Some(Command::Bench { target: BenchCommand::Codec { corpus, json } }) => run_codec_bench_cli(&corpus, json),
+        Some(Command::Bench { target: BenchCommand::Overlay { width, height, frames, json } }) => {
+            stepwise::app::overlay_bench::run_overlay_bench(width, height, frames)
+                .and_then(|report| print_report(&report, json))
+        }
         Some(Command::Bench {
             target: BenchCommand::Session { corpus, loss, delay_ms, rate_kbps, congestion, json },
         }) => with_runtime(|runtime| {

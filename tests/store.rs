@@ -170,6 +170,74 @@ fn samples_load_in_both_languages_with_sla_mix() {
 }
 
 #[test]
+fn many_or_few_matches_give_the_same_urgency_order_as_the_unfiltered_list() {
+    let mut store = Store::open_in_memory().unwrap();
+    let batch: Vec<(NewTicket, i64)> = (0..2_600)
+        .map(|i| {
+            let title = match i {
+                _ if i % 13 == 0 => format!("Scanner jams {i}"),
+                _ if i % 10 != 9 => format!("Printer offline room{}", i % 40),
+                _ => format!("VPN drops {i}"),
+            };
+            let mut new = form(&title, "details");
+            new.urgency = [Grade::Low, Grade::Medium, Grade::High][i % 3];
+            (new, T0 + ((i as i64 * 37) % 1_000) * MIN)
+        })
+        .collect();
+    store.create_tickets(&batch, "me").unwrap();
+    let everything = store.list_tickets(&TicketFilter::default(), 0, 10_000, T0).unwrap();
+    assert_eq!(everything.len(), 2_600);
+    // "printer" matches over 2 000 tickets (the page walks the urgency index), "scanner" 200
+    // (the matches are looked up), "room12 of" intersects the trigram and the short index, and
+    // "jams" with a priority filter needs a counting query.
+    for (text, expected_matches) in [("printer", 2_001..2_600), ("scanner", 150..250), ("room12 of", 20..80)] {
+        let word = text.split_whitespace().next().unwrap();
+        let want: Vec<_> = everything
+            .iter()
+            .filter(|row| {
+                let title = row.title.to_lowercase();
+                // Terms of one or two characters match the start of a word.
+                text.split_whitespace().all(|term| match term.len() {
+                    1 | 2 => title.split_whitespace().any(|word| word.starts_with(term)),
+                    _ => title.contains(term),
+                })
+            })
+            .cloned()
+            .collect();
+        assert!(expected_matches.contains(&want.len()), "{word}: {}", want.len());
+        let filter = TicketFilter { text: text.into(), ..TicketFilter::default() };
+        let (total, page) = store.first_page(&filter, 100, T0).unwrap();
+        assert_eq!(total as usize, want.len(), "{text}");
+        assert_eq!(page, want[..want.len().min(100)], "{text}: first page in urgency order");
+        let later = store.list_tickets(&filter, 100, 100, T0).unwrap();
+        assert_eq!(later, want[want.len().min(100)..want.len().min(200)], "{text}: second page");
+    }
+    let high = TicketFilter { text: "jams".into(), priority: Some(everything[0].priority), ..TicketFilter::default() };
+    let (total, page) = store.first_page(&high, 100, T0).unwrap();
+    let want: Vec<_> =
+        everything.iter().filter(|row| row.title.contains("jams") && row.priority == everything[0].priority).collect();
+    assert_eq!(total as usize, want.len());
+    assert_eq!(page.iter().collect::<Vec<_>>(), want[..want.len().min(100)]);
+}
+
+#[test]
+fn the_first_page_and_its_count_agree_with_separate_queries() {
+    let mut store = Store::open_in_memory().unwrap();
+    store.load_sample_tickets(T0).unwrap();
+    let filters = ["", "打印", "打印机", "VPN", "outlook", "no such words here", "a"]
+        .into_iter()
+        .map(|text| TicketFilter { text: text.into(), ..TicketFilter::default() })
+        .chain([TicketFilter { text: "the".into(), sla: SlaFilter::AtRiskOrBreached, ..TicketFilter::default() }]);
+    for filter in filters {
+        for limit in [1, 5, 100] {
+            let (total, page) = store.first_page(&filter, limit, T0).unwrap();
+            assert_eq!(total, store.count_tickets(&filter, T0).unwrap(), "count of {filter:?}");
+            assert_eq!(page, store.list_tickets(&filter, 0, limit, T0).unwrap(), "page of {filter:?}, limit {limit}");
+        }
+    }
+}
+
+#[test]
 fn json_export_import_round_trip_keeps_history() {
     let dir = tempfile::tempdir().unwrap();
     let mut source = Store::open(&dir.path().join("a")).unwrap();

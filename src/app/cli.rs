@@ -134,6 +134,22 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Paint the engineer's arrows for the screen overlay (software) and, where an X display is
+    /// reachable, put them on the screen.
+    Overlay {
+        /// Overlay width, pixels.
+        #[arg(long, default_value_t = 1920)]
+        width: u32,
+        /// Overlay height, pixels.
+        #[arg(long, default_value_t = 1080)]
+        height: u32,
+        /// How many different arrow sets to paint.
+        #[arg(long, default_value_t = 200)]
+        frames: usize,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Encode every scenario folder of a corpus with Stepwise's codec and two baselines.
     Codec {
         /// Folder of scenario folders with numbered PNG frames.

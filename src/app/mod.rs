@@ -8,6 +8,7 @@ pub mod codec_bench;
 pub mod console;
 pub mod demo;
 pub mod overlay;
+pub mod overlay_bench;
 pub mod session_bench;
 pub mod sessions;
 pub mod sharing;

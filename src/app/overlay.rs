@@ -7,9 +7,9 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant};
 
 use crate::overlay::{DesktopRect, OverlayError, OverlayImage, OverlayKind, ScreenOverlay, open_overlay};
-use crate::protocol::SessionEvent;
+use crate::protocol::{Annotation, SessionEvent};
 use crate::ui::annotations::{ShownAnnotations, draw};
-use crate::ui::softpaint::SoftwarePainter;
+use crate::ui::softpaint::{PaintedImage, SoftwarePainter};
 
 /// How often the overlay is put back on top (and fades advance) while arrows are on show.
 const TICK_WHILE_SHOWING: Duration = Duration::from_millis(100);
@@ -68,6 +68,21 @@ impl ArrowOverlay {
     }
 }
 
+/// Paints `visible` arrows (with their opacity) for an overlay of `width` × `height`; remote
+/// pixels are overlay pixels.
+pub fn paint_annotations(
+    painter: &mut SoftwarePainter,
+    width: u32,
+    height: u32,
+    visible: &[(Annotation, f32)],
+) -> PaintedImage {
+    painter.paint(width, height, |painter| {
+        for (annotation, opacity) in visible {
+            draw(painter, annotation, |pixel| egui::pos2(pixel.x as f32, pixel.y as f32), *opacity);
+        }
+    })
+}
+
 /// What was last drawn: ids and opacity steps, to skip repainting what did not change.
 type Drawn = Vec<(u64, u8)>;
 
@@ -97,11 +112,7 @@ fn run(mut overlay: Box<dyn ScreenOverlay>, events: &Receiver<SessionEvent>) -> 
             overlay.refresh()?;
             continue;
         }
-        let image = painter.paint(area.width, area.height, |painter| {
-            for (annotation, opacity) in &visible {
-                draw(painter, annotation, |pixel| egui::pos2(pixel.x as f32, pixel.y as f32), *opacity);
-            }
-        });
+        let image = paint_annotations(&mut painter, area.width, area.height, &visible);
         overlay.show(&OverlayImage {
             width: image.width,
             height: image.height,

@@ -284,13 +284,23 @@ fn changed(store: &Store, id: i64) -> Result<Vec<UiEvent>, Failure> {
     Ok(vec![UiEvent::TicketLoaded { detail: detail(store, id)?, created: false, changed: true }])
 }
 
-fn count(store: &Store, filter: &TicketFilter, generation: u64, now: i64) -> Result<UiEvent, StoreError> {
-    Ok(UiEvent::TicketsCounted {
-        generation,
-        total: store.count_tickets(filter, now)?,
-        assignees: store.assignees()?,
-        store_total: store.ticket_count()?,
-    })
+/// The count and the first page of a new listing, from one evaluation of the search.
+fn count_and_first_page(
+    store: &Store,
+    filter: &TicketFilter,
+    generation: u64,
+    now: i64,
+) -> Result<Vec<UiEvent>, StoreError> {
+    let (total, rows) = store.first_page(filter, PAGE_SIZE, now)?;
+    Ok(vec![
+        UiEvent::TicketsCounted {
+            generation,
+            total,
+            assignees: store.assignees()?,
+            store_total: store.ticket_count()?,
+        },
+        UiEvent::PageLoaded { generation, page: 0, rows },
+    ])
 }
 
 /// Runs one view command against the store.
@@ -301,7 +311,7 @@ pub(super) fn run_command(
     command: UiCommand,
 ) -> Result<Vec<UiEvent>, Failure> {
     match command {
-        UiCommand::QueryTickets { filter, generation } => Ok(vec![count(store, &filter, generation, now)?]),
+        UiCommand::QueryTickets { filter, generation } => Ok(count_and_first_page(store, &filter, generation, now)?),
         UiCommand::LoadPage { filter, generation, page } => {
             let rows = store.list_tickets(&filter, page.saturating_mul(PAGE_SIZE), PAGE_SIZE, now)?;
             Ok(vec![UiEvent::PageLoaded { generation, page, rows }])

@@ -147,6 +147,12 @@ impl X11Overlay {
         Ok(overlay)
     }
 
+    /// Waits until the X server has handled every request sent so far (benchmarks).
+    pub fn sync(&self) -> Result<(), OverlayError> {
+        self.connection.get_input_focus().map_err(failed)?.reply().map_err(failed)?;
+        Ok(())
+    }
+
     /// The X window (tests look it up).
     pub fn window(&self) -> xproto::Window {
         self.window

@@ -196,6 +196,8 @@ impl Store {
         }
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.pragma_update(None, "foreign_keys", true)?;
+        // `rarray(?)`: a search's matching ids bound as one parameter (see `query.rs`).
+        rusqlite::vtab::array::load_module(&self.conn)?;
         Ok(())
     }
 

@@ -25,7 +25,8 @@ pub enum GuideView {
 /// Something the views ask for. Every variant is handled by the app, never by a view.
 #[derive(Clone, Debug, PartialEq)]
 pub enum UiCommand {
-    /// Count the tickets matching a filter (and list assignees) for a new sidebar generation.
+    /// Count the tickets matching a filter, load its first page and list assignees, for a new
+    /// sidebar generation.
     QueryTickets {
         /// The filter.
         filter: TicketFilter,

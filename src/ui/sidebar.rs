@@ -42,12 +42,13 @@ pub enum SidebarAction {
 }
 
 impl Sidebar {
-    /// Starts a new generation: recount and reload from the first page.
+    /// Starts a new generation: recount and reload from the first page (the answer to the query
+    /// brings the first page with it).
     pub fn refresh(&mut self, commands: &mut Vec<UiCommand>) {
         self.generation += 1;
         self.requested.clear();
         commands.push(UiCommand::QueryTickets { filter: self.filter.clone(), generation: self.generation });
-        self.request_page(0, commands);
+        self.requested.insert((self.generation, 0));
     }
 
     fn request_page(&mut self, page: i64, commands: &mut Vec<UiCommand>) {
