@@ -140,6 +140,15 @@ impl X11Overlay {
                 WINDOW_TITLE.as_bytes(),
             )
             .map_err(failed)?;
+        // Ask compositors never to unredirect it (a full-monitor window on top could otherwise
+        // be shown opaque) and not to draw a shadow around it (picom / compton).
+        for (name, value) in [(&b"_NET_WM_BYPASS_COMPOSITOR"[..], 2u32), (&b"_COMPTON_SHADOW"[..], 0)] {
+            let atom = overlay.connection.intern_atom(false, name).map_err(failed)?.reply().map_err(failed)?.atom;
+            overlay
+                .connection
+                .change_property32(xproto::PropMode::REPLACE, window, atom, xproto::AtomEnum::CARDINAL, &[value])
+                .map_err(failed)?;
+        }
         overlay.connection.map_window(window).map_err(failed)?.check().map_err(failed)?;
         overlay.raise()?;
         overlay.connection.flush().map_err(failed)?;
