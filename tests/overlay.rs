@@ -15,6 +15,7 @@ use x11rb::protocol::Event;
 use x11rb::protocol::xproto::{ConnectionExt as _, CreateWindowAux, EventMask, ImageFormat, WindowClass};
 use x11rb::protocol::xtest::ConnectionExt as _;
 use x11rb::rust_connection::RustConnection;
+use x11rb::wrapper::ConnectionExt as _;
 
 /// A private X server, killed when dropped.
 struct PrivateX {
@@ -116,10 +117,23 @@ fn an_arrow_lands_on_the_real_screen_over_the_spot_and_lets_clicks_through() {
     connection.map_window(below).expect("map");
     connection.flush().expect("flush");
 
+    // The desktop is scaled to 200 %: arrows are drawn twice as thick, like everything else.
+    connection
+        .change_property8(
+            x11rb::protocol::xproto::PropMode::REPLACE,
+            root,
+            x11rb::protocol::xproto::AtomEnum::RESOURCE_MANAGER,
+            x11rb::protocol::xproto::AtomEnum::STRING,
+            b"Xft.antialias:\t1\nXft.dpi:\t192\n",
+        )
+        .expect("resources");
+    connection.flush().expect("flush");
+
     // The shared monitor is the part of the desktop at (100, 50), 400 × 300.
     let area = DesktopRect { x: 100, y: 50, width: 400, height: 300 };
     let overlay = X11Overlay::open_on(Some(&server.display), area).expect("overlay opens");
     assert_eq!(overlay.kind(), OverlayKind::Shaped, "no compositor runs on a bare Xvfb");
+    assert_eq!(overlay.scale(), 2.0);
     let failures = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let recorded = failures.clone();
     let arrows = ArrowOverlay::start(
@@ -138,6 +152,8 @@ fn an_arrow_lands_on_the_real_screen_over_the_spot_and_lets_clicks_through() {
     arrows.follow(&SessionEvent::Annotation(arrow));
     // Remote pixel (140, 150), the middle of the arrow, is desktop pixel (240, 200).
     wait_for("the arrow on the screen", || is_red(pixel(&connection, root, 240, 200)));
+    // Two pixels either side of the line's middle are still on it (6 pixels wide at 200 %).
+    assert!(is_red(pixel(&connection, root, 241, 202)) && is_red(pixel(&connection, root, 239, 198)));
     // Its head is at remote (240, 100) → desktop (340, 150), just behind the tip.
     assert!(is_red(pixel(&connection, root, 336, 152)), "{:?}", pixel(&connection, root, 336, 152));
     // Away from the arrow the user's window shows through, inside and outside the overlay.

@@ -68,17 +68,20 @@ impl ArrowOverlay {
     }
 }
 
-/// Paints `visible` arrows (with their opacity) for an overlay of `width` × `height`; remote
-/// pixels are overlay pixels.
+/// Paints `visible` arrows (with their opacity) for an overlay of `width` × `height` pixels at
+/// the desktop's `scale`; remote pixels are overlay pixels.
 pub fn paint_annotations(
     painter: &mut SoftwarePainter,
     width: u32,
     height: u32,
+    scale: f32,
     visible: &[(Annotation, f32)],
 ) -> PaintedImage {
-    painter.paint(width, height, |painter| {
+    painter.paint_scaled(width, height, scale, |painter| {
         for (annotation, opacity) in visible {
-            draw(painter, annotation, |pixel| egui::pos2(pixel.x as f32, pixel.y as f32), *opacity);
+            let place =
+                |pixel: crate::protocol::RemotePixel| egui::pos2(pixel.x as f32 / scale, pixel.y as f32 / scale);
+            draw(painter, annotation, place, *opacity);
         }
     })
 }
@@ -112,7 +115,7 @@ fn run(mut overlay: Box<dyn ScreenOverlay>, events: &Receiver<SessionEvent>) -> 
             overlay.refresh()?;
             continue;
         }
-        let image = paint_annotations(&mut painter, area.width, area.height, &visible);
+        let image = paint_annotations(&mut painter, area.width, area.height, overlay.scale(), &visible);
         overlay.show(&OverlayImage {
             width: image.width,
             height: image.height,

@@ -87,7 +87,7 @@ pub fn run_overlay_bench(width: u32, height: u32, frames: usize) -> anyhow::Resu
     for index in 0..frames {
         let set = arrow_set(index, width, height);
         let started = Instant::now();
-        let image = paint_annotations(&mut painter, width, height, &set);
+        let image = paint_annotations(&mut painter, width, height, 1.0, &set);
         paint_ms.push(started.elapsed().as_secs_f64() * 1_000.0);
         painted_pixels += image.painted.map_or(0.0, |[_, _, w, h]| f64::from(w) * f64::from(h));
         if images.len() < 16 {

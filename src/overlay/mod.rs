@@ -62,6 +62,11 @@ pub trait ScreenOverlay: Send {
     fn kind(&self) -> OverlayKind;
     /// Where it lies on the desktop.
     fn area(&self) -> DesktopRect;
+    /// The desktop's scale (2.0 at 200 %), so arrows and labels are drawn at the size of the
+    /// rest of the user's screen.
+    fn scale(&self) -> f32 {
+        1.0
+    }
     /// Shows `image` (the overlay's size), replacing what was shown.
     fn show(&mut self, image: &OverlayImage<'_>) -> Result<(), OverlayError>;
     /// Puts the overlay back above windows raised since and repaints what was uncovered.

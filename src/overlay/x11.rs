@@ -37,6 +37,20 @@ pub struct X11Overlay {
     pixels: Vec<u8>,
     /// The painted rectangle now on screen.
     shown: Option<[u32; 4]>,
+    /// The desktop's scale, from `Xft.dpi`.
+    scale: f32,
+}
+
+/// The desktop's scale from the X resources (`Xft.dpi: 192` → 2.0): 96 dpi is 1.0; rounded to
+/// quarters, between 1 and 4; 1.0 when not set or not a number.
+pub fn scale_from_resources(resources: &str) -> f32 {
+    resources
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.trim() == "Xft.dpi")
+        .and_then(|(_, value)| value.trim().parse::<f32>().ok())
+        .filter(|dpi| dpi.is_finite() && *dpi > 0.0)
+        .map_or(1.0, |dpi| ((dpi / 96.0) * 4.0).round().clamp(4.0, 16.0) / 4.0)
 }
 
 impl X11Overlay {
@@ -114,7 +128,7 @@ impl X11Overlay {
             .map_err(failed)?
             .check()
             .map_err(failed)?;
-        let overlay = Self {
+        let mut overlay = Self {
             gc: connection.generate_id().map_err(failed)?,
             connection,
             window,
@@ -123,7 +137,9 @@ impl X11Overlay {
             area,
             pixels: vec![0; usize::from(width) * usize::from(height) * 4],
             shown: None,
+            scale: 1.0,
         };
+        overlay.scale = overlay.read_scale(screen.root);
         overlay.connection.create_gc(overlay.gc, window, &xproto::CreateGCAux::new()).map_err(failed)?;
         // Clicks pass through everywhere: an empty input shape.
         overlay.set_shape(shape::SK::INPUT, &[])?;
@@ -165,6 +181,16 @@ impl X11Overlay {
     /// The X window (tests look it up).
     pub fn window(&self) -> xproto::Window {
         self.window
+    }
+
+    /// The desktop's scale from the root window's `RESOURCE_MANAGER` (1.0 when unknown).
+    fn read_scale(&self, root: xproto::Window) -> f32 {
+        let reply = self
+            .connection
+            .get_property(false, root, xproto::AtomEnum::RESOURCE_MANAGER, xproto::AtomEnum::STRING, 0, 1 << 16)
+            .ok()
+            .and_then(|cookie| cookie.reply().ok());
+        reply.map_or(1.0, |reply| scale_from_resources(&String::from_utf8_lossy(&reply.value)))
     }
 
     fn raise(&self) -> Result<(), OverlayError> {
@@ -277,6 +303,10 @@ impl ScreenOverlay for X11Overlay {
         self.area
     }
 
+    fn scale(&self) -> f32 {
+        self.scale
+    }
+
     fn show(&mut self, image: &OverlayImage<'_>) -> Result<(), OverlayError> {
         let expected = self.area.width as usize * self.area.height as usize * 4;
         if image.width != self.area.width
@@ -338,5 +368,20 @@ impl Drop for X11Overlay {
         let _ = self.connection.destroy_window(self.window);
         let _ = self.connection.free_gc(self.gc);
         let _ = self.connection.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scale_from_resources;
+
+    #[test]
+    fn the_desktop_scale_comes_from_xft_dpi() {
+        assert_eq!(scale_from_resources("Xft.antialias:\t1\nXft.dpi:\t192\n"), 2.0);
+        assert_eq!(scale_from_resources("Xft.dpi: 144"), 1.5);
+        assert_eq!(scale_from_resources("Xft.dpi: 100"), 1.0);
+        assert_eq!(scale_from_resources("Xft.dpi: 96000"), 4.0, "capped");
+        assert_eq!(scale_from_resources("Xft.dpi: lots"), 1.0);
+        assert_eq!(scale_from_resources(""), 1.0);
     }
 }

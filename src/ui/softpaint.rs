@@ -49,11 +49,25 @@ impl SoftwarePainter {
         Self { ctx, textures: HashMap::new() }
     }
 
-    /// Paints what `paint` draws onto a transparent `width` × `height` image.
-    pub fn paint(&mut self, width: u32, height: u32, mut paint: impl FnMut(&Painter)) -> PaintedImage {
-        let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(width as f32, height as f32));
+    /// Paints what `paint` draws onto a transparent `width` × `height` image, 1 point = 1 pixel.
+    pub fn paint(&mut self, width: u32, height: u32, paint: impl FnMut(&Painter)) -> PaintedImage {
+        self.paint_scaled(width, height, 1.0, paint)
+    }
+
+    /// Paints with `pixels_per_point` pixels per point (2 on a screen scaled to 200 %): `paint`
+    /// works in points, the image has `width` × `height` pixels.
+    pub fn paint_scaled(
+        &mut self,
+        width: u32,
+        height: u32,
+        pixels_per_point: f32,
+        mut paint: impl FnMut(&Painter),
+    ) -> PaintedImage {
+        let scale = if pixels_per_point.is_finite() { pixels_per_point.clamp(0.5, 4.0) } else { 1.0 };
+        let size_points = egui::vec2(width as f32, height as f32) / scale;
+        let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, size_points);
         let input = egui::RawInput { screen_rect: Some(screen), ..Default::default() };
-        self.ctx.set_pixels_per_point(1.0);
+        self.ctx.set_pixels_per_point(scale);
         let mut output = self.ctx.run_ui(input, |ui| {
             let painter = ui.ctx().layer_painter(egui::LayerId::background());
             paint(&painter);
@@ -72,7 +86,7 @@ impl SoftwarePainter {
             painted: None,
         };
         for primitive in &primitives {
-            self.rasterise(&mut image, primitive);
+            self.rasterise(&mut image, primitive, output.pixels_per_point);
         }
         for id in &textures_delta.free {
             self.textures.remove(id);
@@ -102,12 +116,19 @@ impl SoftwarePainter {
         }
     }
 
-    fn rasterise(&self, image: &mut PaintedImage, primitive: &ClippedPrimitive) {
+    fn rasterise(&self, image: &mut PaintedImage, primitive: &ClippedPrimitive, pixels_per_point: f32) {
         let Primitive::Mesh(mesh) = &primitive.primitive else { return };
         let texture = self.textures.get(&mesh.texture_id);
-        let clip = primitive.clip_rect;
+        let clip = egui::Rect::from_min_max(
+            (primitive.clip_rect.min.to_vec2() * pixels_per_point).to_pos2(),
+            (primitive.clip_rect.max.to_vec2() * pixels_per_point).to_pos2(),
+        );
         for triangle in mesh.indices.chunks_exact(3) {
-            let vertex = |index: u32| mesh.vertices.get(index as usize).copied();
+            let vertex = |index: u32| {
+                mesh.vertices
+                    .get(index as usize)
+                    .map(|vertex| Vertex { pos: (vertex.pos.to_vec2() * pixels_per_point).to_pos2(), ..*vertex })
+            };
             if let (Some(a), Some(b), Some(c)) = (vertex(triangle[0]), vertex(triangle[1]), vertex(triangle[2])) {
                 fill_triangle(image, clip, texture, [a, b, c]);
             }
@@ -236,6 +257,25 @@ mod tests {
         // Feathering adds at most one pixel around the edge.
         assert!((9..=10).contains(&x) && (7..=8).contains(&y), "{:?}", image.painted);
         assert!((20..=22).contains(&width) && (12..=14).contains(&height), "{:?}", image.painted);
+    }
+
+    #[test]
+    fn at_200_percent_a_point_is_two_pixels() {
+        let mut painter = SoftwarePainter::new();
+        let image = painter.paint_scaled(64, 48, 2.0, |painter| {
+            painter.rect_filled(
+                egui::Rect::from_min_size(egui::pos2(5.0, 4.0), egui::vec2(10.0, 6.0)),
+                0.0,
+                Color32::RED,
+            );
+        });
+        assert_eq!(pixel(&image, 12, 10), [255, 0, 0, 255]);
+        assert_eq!(pixel(&image, 28, 18), [255, 0, 0, 255]);
+        assert_eq!(pixel(&image, 32, 22), [0, 0, 0, 0]);
+        let [x, y, width, height] = image.painted.expect("painted");
+        assert!(
+            (9..=10).contains(&x) && (7..=8).contains(&y) && (20..=22).contains(&width) && (12..=14).contains(&height)
+        );
     }
 
     #[test]
