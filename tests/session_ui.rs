@@ -290,6 +290,7 @@ fn engineer_points_with_an_arrow_and_the_user_answers_a_step() {
     });
     settle(&mut desk, "the arrows mode", |h| {
         h.query_by_label_contains("Arrows appear in the user's Get-help window").is_some()
+            && h.query_by_label_contains("the built-in picture, not the live screen").is_some()
     });
 
     // This arrow fades after 10 s (the default is a minute).

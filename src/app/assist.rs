@@ -352,14 +352,14 @@ impl AssistController {
                             let (handle, events, waker) = (handle.clone(), events.clone(), waker.clone());
                             tokio::task::spawn_blocking(move || open_arrow_overlay(area, handle, events, waker))
                                 .await
-                                .ok()
-                                .flatten()
+                                .unwrap_or_else(|err| Err(err.to_string()))
                         }
-                        None => None,
+                        None => Err(source_not_live_screen(&source)),
                     };
-                    let overlay_active = on_screen.is_some();
-                    *overlay.lock().unwrap_or_else(PoisonError::into_inner) = on_screen;
-                    handle.send(SessionCommand::GuidanceMode { overlay: overlay_active });
+                    let why_not = on_screen.as_ref().err().cloned().unwrap_or_default();
+                    let overlay_active = on_screen.is_ok();
+                    *overlay.lock().unwrap_or_else(PoisonError::into_inner) = on_screen.ok();
+                    handle.send(SessionCommand::GuidanceMode { overlay: overlay_active, why_not });
                     let _ = events.send(UiEvent::Assist(AssistNotice::ArrowsOnScreen(overlay_active)));
                     waker();
                     let (error_events, error_waker) = (events.clone(), waker.clone());
@@ -411,33 +411,40 @@ pub fn describe_source(choice: &SourceChoice) -> Result<(String, Option<PixelRec
     }
 }
 
-/// Opens the overlay for the engineer's arrows over `area`; `None` (with the reason logged)
-/// where the screen cannot show one. If it fails later, both sides are told arrows moved
-/// into the Get-help window.
+/// Why arrows cannot go over the real screen when `source` has no place on the desktop.
+fn source_not_live_screen(source: &SourceChoice) -> String {
+    match source {
+        SourceChoice::Screen { .. } => "the screen cannot be captured here".into(),
+        SourceChoice::FrameFolder { .. } | SourceChoice::Synthetic { .. } => {
+            "the user shares recorded frames or the built-in picture, not the live screen".into()
+        }
+    }
+}
+
+/// Opens the overlay for the engineer's arrows over `area`, or says why the screen cannot show
+/// one. If it fails later, both sides are told arrows moved into the Get-help window.
 fn open_arrow_overlay(
     area: PixelRect,
     handle: SessionHandle,
     events: Sender<UiEvent>,
     waker: Waker,
-) -> Option<ArrowOverlay> {
+) -> Result<ArrowOverlay, String> {
+    let too_far = |_| "the shared monitor lies outside the desktop's coordinates".to_owned();
     let desktop = DesktopRect {
-        x: i32::try_from(area.x).ok()?,
-        y: i32::try_from(area.y).ok()?,
+        x: i32::try_from(area.x).map_err(too_far)?,
+        y: i32::try_from(area.y).map_err(too_far)?,
         width: area.width,
         height: area.height,
     };
-    let on_failure = Box::new(move |_err| {
-        handle.send(SessionCommand::GuidanceMode { overlay: false });
+    let on_failure = Box::new(move |err: crate::overlay::OverlayError| {
+        handle.send(SessionCommand::GuidanceMode { overlay: false, why_not: err.to_string() });
         let _ = events.send(UiEvent::Assist(AssistNotice::ArrowsOnScreen(false)));
         waker();
     });
-    match ArrowOverlay::open(desktop, on_failure) {
-        Ok(overlay) => Some(overlay),
-        Err(err) => {
-            tracing::info!("arrows stay in the Get-help window: {err}");
-            None
-        }
-    }
+    ArrowOverlay::open(desktop, on_failure).map_err(|err| {
+        tracing::info!("arrows stay in the Get-help window: {err}");
+        err.to_string()
+    })
 }
 
 /// The name the engineer sees: the login's full name if known, else the login name.

@@ -213,6 +213,8 @@ pub enum Message {
     GuidanceMode {
         /// Drawn over the user's real screen.
         overlay: bool,
+        /// Why not, in words (empty when `overlay`).
+        why_not: String,
     },
     /// User → engineer: where the pointer is, in screen pixels (sent as a datagram, often).
     Cursor {
@@ -250,6 +252,7 @@ impl Message {
             Message::Annotate(annotation) => annotation.validate(),
             Message::Step(card) => card.validate(),
             Message::StepAnswer { comment, .. } => validate_comment(comment),
+            Message::GuidanceMode { why_not, .. } => check("guidance note", why_not, MAX_PURPOSE_CHARS),
             Message::End(EndReason::ProtocolViolation(why)) => check("end reason", why, MAX_PURPOSE_CHARS),
             _ => Ok(()),
         }

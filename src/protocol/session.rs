@@ -117,6 +117,8 @@ pub enum SessionEvent {
     GuidanceMode {
         /// Over the real screen; otherwise in the Get-help window over a picture.
         overlay: bool,
+        /// Why not over the real screen, in words (empty when `overlay`).
+        why_not: String,
     },
     /// The user's pointer moved (engineer side, only while the screen is shared).
     CursorMoved {
@@ -439,8 +441,8 @@ impl Session {
                     other => self.pending_step = other,
                 }
             }
-            Message::GuidanceMode { overlay } if role == Role::Engineer => {
-                self.events.push_back(SessionEvent::GuidanceMode { overlay });
+            Message::GuidanceMode { overlay, why_not } if role == Role::Engineer => {
+                self.events.push_back(SessionEvent::GuidanceMode { overlay, why_not });
             }
             Message::Cursor { x, y } if role == Role::Engineer => {
                 if self.screen_allowed() {
@@ -754,10 +756,11 @@ impl Session {
         Ok(())
     }
 
-    /// User: tell the engineer how arrows will be shown.
-    pub fn announce_guidance_mode(&mut self, overlay: bool) -> Result<(), CommandError> {
+    /// User: tell the engineer how arrows will be shown, and why not over the real screen.
+    pub fn announce_guidance_mode(&mut self, overlay: bool, why_not: &str) -> Result<(), CommandError> {
         self.require(Role::User)?;
-        self.outbox.push_back(Message::GuidanceMode { overlay });
+        let why_not: String = why_not.chars().take(super::message::MAX_PURPOSE_CHARS).collect();
+        self.outbox.push_back(Message::GuidanceMode { overlay, why_not });
         Ok(())
     }
 

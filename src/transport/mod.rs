@@ -168,6 +168,8 @@ pub enum SessionCommand {
     GuidanceMode {
         /// Over the real screen.
         overlay: bool,
+        /// Why not, in words (empty when `overlay`).
+        why_not: String,
     },
     /// User: the pointer is at this screen pixel (sent as a datagram while the screen is shared).
     Cursor {

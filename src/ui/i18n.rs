@@ -86,7 +86,8 @@ texts! {
     Fade1min => "1 min", "1 分钟";
     FadeNever => "never", "不自动消失";
     ClearArrows => "Clear all", "全部清除";
-    ArrowsMode => "Drag on the picture to point. Arrows appear in the user's Get-help window over a picture of their screen (their screen cannot show them directly: not a live X11 screen).", "在画面上拖动即可指示。箭头会显示在用户“获取帮助”窗口中的屏幕画面上（其屏幕无法直接显示：不是实时的 X11 屏幕）。";
+    ArrowsMode => "Drag on the picture to point. Arrows appear in the user's Get-help window over a picture of their screen.", "在画面上拖动即可指示。箭头会显示在用户“获取帮助”窗口中的屏幕画面上。";
+    ArrowsModeBecause => "Drag on the picture to point. Arrows appear in the user's Get-help window over a picture of their screen, not on the screen itself: {}", "在画面上拖动即可指示。箭头会显示在用户“获取帮助”窗口中的屏幕画面上，而不是直接画在屏幕上：{}";
     ArrowsOnYourScreen => "The engineer's arrows appear right on your screen. They never catch your clicks, and vanish when you pause or stop.", "工程师的箭头会直接显示在您的屏幕上。它们不会挡住您的点击，您暂停或停止时会立即消失。";
     ArrowsInThisWindow => "The engineer's arrows appear in the picture of your screen below.", "工程师的箭头会显示在下方您屏幕的画面上。";
     ArrowsOverlayMode => "Drag on the picture to point. Arrows are drawn on the user's own screen, exactly over the spot.", "在画面上拖动即可指示。箭头会直接画在用户自己的屏幕上对应的位置。";

@@ -187,6 +187,8 @@ pub struct RemoteSessionView {
     pub saved_guide: Option<i64>,
     /// How the user's side shows arrows: over the real screen, or in its window (`None`: not told).
     pub overlay_mode: Option<bool>,
+    /// Why the user's side cannot draw over the real screen, as it said.
+    overlay_why_not: String,
     attach_arrow: bool,
 }
 
@@ -219,6 +221,7 @@ impl RemoteSessionView {
             loaded_guide: None,
             saved_guide: None,
             overlay_mode: None,
+            overlay_why_not: String::new(),
             attach_arrow: true,
         }
     }
@@ -342,7 +345,10 @@ impl RemoteSessionView {
             }
             SessionEvent::FrameReceived { .. } => self.frames_received += 1,
             SessionEvent::KeyframeRequested | SessionEvent::CursorMoved { .. } => {}
-            SessionEvent::GuidanceMode { overlay } => self.overlay_mode = Some(overlay),
+            SessionEvent::GuidanceMode { overlay, why_not } => {
+                self.overlay_mode = Some(overlay);
+                self.overlay_why_not = why_not;
+            }
             SessionEvent::Annotation(annotation) => {
                 self.annotations.apply(&SessionEvent::Annotation(annotation));
             }
@@ -589,11 +595,14 @@ fn viewer_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &mut RemoteSessio
     }
     if state == ViewerState::Live {
         let mode = match (can_draw, session.overlay_mode) {
-            (false, _) => Text::ArrowsNotAllowed,
-            (true, Some(true)) => Text::ArrowsOverlayMode,
-            (true, _) => Text::ArrowsMode,
+            (false, _) => Text::ArrowsNotAllowed.get(lang).to_owned(),
+            (true, Some(true)) => Text::ArrowsOverlayMode.get(lang).to_owned(),
+            (true, Some(false)) if !session.overlay_why_not.is_empty() => {
+                fill(Text::ArrowsModeBecause.get(lang), &[&session.overlay_why_not])
+            }
+            (true, _) => Text::ArrowsMode.get(lang).to_owned(),
         };
-        ui.weak(mode.get(lang));
+        ui.weak(mode);
     }
 }
 
