@@ -18,7 +18,8 @@ fn a_frame_folder_replays_in_order_and_loops() {
     write_frames(dir.path(), 3);
     let mut source = FrameFolderSource::open(dir.path(), 30, true).unwrap();
     assert_eq!(source.size(), (64, 48));
-    assert!(source.label().contains("not your live screen"));
+    assert_eq!(source.label(), stepwise::capture::SourceLabel::RecordedFrames { dir: dir.path().to_path_buf() });
+    assert!(source.label().to_string().contains("not your live screen"));
     let firsts: Vec<u8> = (0..4).map(|_| source.next_frame().unwrap().unwrap().rgba[0]).collect();
     assert_eq!(firsts, [0, 1, 2, 0]);
     let mut once = FrameFolderSource::open(dir.path(), 30, false).unwrap();

@@ -212,6 +212,11 @@ fn consent_screen_in_chinese_allows_only_what_is_ticked() {
     view.apply(AssistNotice::Paired);
     view.apply(AssistNotice::Event(SessionEvent::PeerHello { display_name: "李伟".into() }));
     view.apply(AssistNotice::Event(SessionEvent::ConsentRequested(request())));
+    view.apply(AssistNotice::Source(Ok(stepwise::capture::SourceLabel::Monitor {
+        number: 2,
+        width: 2560,
+        height: 1440,
+    })));
     let mut harness = Harness::builder()
         .with_size(egui::vec2(760.0, 620.0))
         .with_context_setup(|ctx| {
@@ -223,6 +228,8 @@ fn consent_screen_in_chinese_allows_only_what_is_ticked() {
     harness.run();
     harness.get_by_label("李伟（IT 服务台）想查看您的屏幕");
     harness.get_by_label("原因：清理邮箱");
+    // What will be shared, in Chinese too.
+    harness.get_by_label("将共享的内容：屏幕 2（2560×1440）");
     // Recording is off by default; untick the arrows too, leaving only "see my screen".
     harness.get_by_label("在我的屏幕上显示指示箭头").click();
     harness.run();

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::{Value, json};
 
-use crate::capture::{PixelRect, ScreenSource, SourceChoice};
+use crate::capture::{PixelRect, ScreenSource, SourceChoice, SourceLabel};
 use crate::overlay::DesktopRect;
 use crate::protocol::{ConsentRequest, JoinLink, SessionEvent};
 use crate::transport::{
@@ -397,7 +397,7 @@ impl AssistController {
 
 /// What will be shared, in words for the consent screen, and where it lies on the user's
 /// desktop when it is the live screen; or why nothing can be shared.
-pub fn describe_source(choice: &SourceChoice) -> Result<(String, Option<PixelRect>), String> {
+pub fn describe_source(choice: &SourceChoice) -> Result<(SourceLabel, Option<PixelRect>), String> {
     match choice {
         SourceChoice::FrameFolder { dir, fps } => crate::capture::FrameFolderSource::open(dir, *fps, true)
             .map(|source| (source.label(), None))

@@ -93,8 +93,9 @@ pub fn run_headless_demo(
         Some(dir) => SourceChoice::FrameFolder { dir, fps: DEMO_FPS },
         None => SourceChoice::Synthetic { fps: DEMO_FPS },
     };
-    let source_label =
-        super::assist::describe_source(&source).map(|(label, _)| label).map_err(|why| anyhow::anyhow!("{why}"))?;
+    let source_label = super::assist::describe_source(&source)
+        .map(|(label, _)| label.to_string())
+        .map_err(|why| anyhow::anyhow!("{why}"))?;
     let user = AssistController::new(runtime, data_dir, sender, waker, settings, source);
     let mut demo = Demo { worker, sessions, user, events, chat_lines: 0, ticket_id: 0 };
 

@@ -118,8 +118,8 @@ impl FrameFolderSource {
 }
 
 impl ScreenSource for FrameFolderSource {
-    fn label(&self) -> String {
-        format!("Recorded frames from {} (not your live screen)", self.dir.display())
+    fn label(&self) -> super::SourceLabel {
+        super::SourceLabel::RecordedFrames { dir: self.dir.clone() }
     }
 
     fn size(&self) -> (u32, u32) {

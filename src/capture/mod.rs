@@ -33,6 +33,48 @@ pub struct PixelRect {
     pub height: u32,
 }
 
+/// What a source shares, as data; the views put it into words in the user's language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SourceLabel {
+    /// One monitor of the live screen.
+    Monitor {
+        /// 1 = first.
+        number: usize,
+        /// Width, pixels.
+        width: u32,
+        /// Height, pixels.
+        height: u32,
+    },
+    /// The whole live screen (all monitors).
+    WholeScreen {
+        /// Width, pixels.
+        width: u32,
+        /// Height, pixels.
+        height: u32,
+    },
+    /// A folder of recorded frames, not the live screen.
+    RecordedFrames {
+        /// The folder.
+        dir: std::path::PathBuf,
+    },
+    /// The built-in demo picture, not the live screen.
+    DemoPicture,
+}
+
+impl std::fmt::Display for SourceLabel {
+    /// English, for logs and command-line reports.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SourceLabel::Monitor { number, width, height } => write!(f, "Screen {number} ({width}×{height})"),
+            SourceLabel::WholeScreen { width, height } => write!(f, "Whole screen ({width}×{height})"),
+            SourceLabel::RecordedFrames { dir } => {
+                write!(f, "Recorded frames from {} (not your live screen)", dir.display())
+            }
+            SourceLabel::DemoPicture => write!(f, "Built-in demo picture (not your live screen)"),
+        }
+    }
+}
+
 /// Why a source cannot deliver.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CaptureError {
@@ -47,8 +89,8 @@ pub enum CaptureError {
 /// Something that produces screen images. Kept small so Desktop Duplication (Windows) and
 /// ScreenCaptureKit (macOS) sources fit the same shape.
 pub trait ScreenSource: Send {
-    /// What the user is told is being shared ("Screen 1 (1920×1080)", "Frame folder …").
-    fn label(&self) -> String;
+    /// What the user is told is being shared (screen 1 of 1920×1080, a frame folder…).
+    fn label(&self) -> SourceLabel;
     /// Size of the images, pixels.
     fn size(&self) -> (u32, u32);
     /// The next image if anything changed since the last one; `Ok(None)` when nothing did.

@@ -55,8 +55,8 @@ impl SyntheticSource {
 }
 
 impl ScreenSource for SyntheticSource {
-    fn label(&self) -> String {
-        "Built-in demo picture (not your live screen)".to_owned()
+    fn label(&self) -> super::SourceLabel {
+        super::SourceLabel::DemoPicture
     }
 
     fn size(&self) -> (u32, u32) {

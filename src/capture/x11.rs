@@ -9,7 +9,7 @@ use x11rb::protocol::shm::{self, ConnectionExt as _};
 use x11rb::protocol::xproto::{self, ConnectionExt as _, ImageFormat};
 use x11rb::rust_connection::RustConnection;
 
-use super::{CaptureError, PixelRect, ScreenImage, ScreenSource};
+use super::{CaptureError, PixelRect, ScreenImage, ScreenSource, SourceLabel};
 
 fn failed(err: impl std::fmt::Display) -> CaptureError {
     CaptureError::Failed(err.to_string())
@@ -86,7 +86,7 @@ pub struct X11Source {
     segment_id: shm::Seg,
     damage_id: damage::Damage,
     damaged: bool,
-    label: String,
+    label: SourceLabel,
 }
 
 impl X11Source {
@@ -105,9 +105,11 @@ impl X11Source {
                 let x = u32::try_from(info.x).unwrap_or(0);
                 let y = u32::try_from(info.y).unwrap_or(0);
                 let area = PixelRect { x, y, width: info.width.into(), height: info.height.into() };
-                (area, format!("Screen {} ({}×{})", monitor + 1, info.width, info.height))
+                let label =
+                    SourceLabel::Monitor { number: monitor + 1, width: info.width.into(), height: info.height.into() };
+                (area, label)
             }
-            None => (whole, format!("Whole screen ({}×{})", whole.width, whole.height)),
+            None => (whole, SourceLabel::WholeScreen { width: whole.width, height: whole.height }),
         };
         let size_bytes = area.width as usize * area.height as usize * 4;
         let (segment, system_id) = SharedSegment::new(size_bytes)?;
@@ -142,7 +144,7 @@ impl X11Source {
 }
 
 impl ScreenSource for X11Source {
-    fn label(&self) -> String {
+    fn label(&self) -> SourceLabel {
         self.label.clone()
     }
 

@@ -4,7 +4,7 @@
 
 use egui::{RichText, Ui};
 
-use crate::capture::PixelRect;
+use crate::capture::{PixelRect, SourceLabel};
 use crate::protocol::{ConsentRequest, JoinCode, JoinLink, Role, Scopes, SessionEvent, StepCard, StepOutcome};
 
 use super::i18n::{Lang, Text, fill};
@@ -81,7 +81,7 @@ pub enum AssistNotice {
     /// The session task is over.
     Closed,
     /// What will be shared (`Ok(label)`), or why the screen cannot be shared here.
-    Source(Result<String, String>),
+    Source(Result<SourceLabel, String>),
     /// Where a small copy of what is shared appears (the user's own preview).
     Preview(super::viewer::FrameSlot),
     /// Whether the engineer's arrows are drawn over the real screen (`true`) or only over the
@@ -122,7 +122,7 @@ pub struct AssistView {
     chat: Vec<ChatLine>,
     draft: String,
     receipts: Option<(String, Vec<String>)>,
-    source: Option<Result<String, String>>,
+    source: Option<Result<SourceLabel, String>>,
     preview: Option<PrivacyPreview>,
     /// Arrows to show, with the time (egui seconds) each was first drawn.
     annotations: super::annotations::ShownAnnotations,
@@ -586,7 +586,8 @@ impl AssistView {
         let lang = self.lang;
         match &self.source {
             Some(Ok(label)) => {
-                ui.label(RichText::new(fill(Text::WhatIsShared.get(lang), &[label])).size(17.0));
+                let label = super::i18n::source_label_text(label, lang);
+                ui.label(RichText::new(fill(Text::WhatIsShared.get(lang), &[&label])).size(17.0));
             }
             Some(Err(why)) => {
                 ui.colored_label(theme::WARNING, RichText::new(fill(Text::NoScreenShare.get(lang), &[why])).size(17.0));

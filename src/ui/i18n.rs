@@ -241,6 +241,10 @@ texts! {
     EvReconnected => "Reconnected after {} s", "{} 秒后重新连接";
     EvSessionEnded => "Session ended: {}", "会话结束：{}";
     WhatIsShared => "What will be shared: {}", "将共享的内容：{}";
+    SourceMonitor => "Screen {} ({}×{})", "屏幕 {}（{}×{}）";
+    SourceWholeScreen => "Whole screen ({}×{})", "整个屏幕（{}×{}）";
+    SourceRecordedFrames => "Recorded frames from {} (not your live screen)", "来自 {} 的录制画面（不是您的实时屏幕）";
+    SourceDemoPicture => "Built-in demo picture (not your live screen)", "内置演示画面（不是您的实时屏幕）";
     NoScreenShare => "Your screen cannot be shared from here ({}). You can still chat.", "此处无法共享屏幕（{}），但仍可聊天。";
     PrivateAreas => "Private areas", "隐私区域";
     PrivateAreasHint => "Drag over the picture to hide a part of your screen; it is blacked out before anything is sent.", "在下方画面上拖动即可隐藏屏幕的某个区域；该区域在发送前就会被涂黑。";
@@ -498,5 +502,22 @@ mod tests {
         assert_eq!(fill("{} of {}", &["1", "2"]), "1 of 2");
         assert_eq!(fill("none", &["x"]), "none");
         assert_eq!(fill("{} {}", &["only"]), "only ");
+    }
+}
+
+/// What a screen source shares, in the user's language.
+pub fn source_label_text(label: &crate::capture::SourceLabel, lang: Lang) -> String {
+    use crate::capture::SourceLabel;
+    match label {
+        SourceLabel::Monitor { number, width, height } => {
+            fill(Text::SourceMonitor.get(lang), &[&number.to_string(), &width.to_string(), &height.to_string()])
+        }
+        SourceLabel::WholeScreen { width, height } => {
+            fill(Text::SourceWholeScreen.get(lang), &[&width.to_string(), &height.to_string()])
+        }
+        SourceLabel::RecordedFrames { dir } => {
+            fill(Text::SourceRecordedFrames.get(lang), &[&dir.display().to_string()])
+        }
+        SourceLabel::DemoPicture => Text::SourceDemoPicture.get(lang).to_owned(),
     }
 }
