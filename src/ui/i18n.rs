@@ -476,6 +476,23 @@ pub fn sla_texts(target: SlaTarget) -> (Text, Text) {
     }
 }
 
+/// What a screen source shares, in the user's language.
+pub fn source_label_text(label: &crate::capture::SourceLabel, lang: Lang) -> String {
+    use crate::capture::SourceLabel;
+    match label {
+        SourceLabel::Monitor { number, width, height } => {
+            fill(Text::SourceMonitor.get(lang), &[&number.to_string(), &width.to_string(), &height.to_string()])
+        }
+        SourceLabel::WholeScreen { width, height } => {
+            fill(Text::SourceWholeScreen.get(lang), &[&width.to_string(), &height.to_string()])
+        }
+        SourceLabel::RecordedFrames { dir } => {
+            fill(Text::SourceRecordedFrames.get(lang), &[&dir.display().to_string()])
+        }
+        SourceLabel::DemoPicture => Text::SourceDemoPicture.get(lang).to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -502,22 +519,5 @@ mod tests {
         assert_eq!(fill("{} of {}", &["1", "2"]), "1 of 2");
         assert_eq!(fill("none", &["x"]), "none");
         assert_eq!(fill("{} {}", &["only"]), "only ");
-    }
-}
-
-/// What a screen source shares, in the user's language.
-pub fn source_label_text(label: &crate::capture::SourceLabel, lang: Lang) -> String {
-    use crate::capture::SourceLabel;
-    match label {
-        SourceLabel::Monitor { number, width, height } => {
-            fill(Text::SourceMonitor.get(lang), &[&number.to_string(), &width.to_string(), &height.to_string()])
-        }
-        SourceLabel::WholeScreen { width, height } => {
-            fill(Text::SourceWholeScreen.get(lang), &[&width.to_string(), &height.to_string()])
-        }
-        SourceLabel::RecordedFrames { dir } => {
-            fill(Text::SourceRecordedFrames.get(lang), &[&dir.display().to_string()])
-        }
-        SourceLabel::DemoPicture => Text::SourceDemoPicture.get(lang).to_owned(),
     }
 }
