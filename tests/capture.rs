@@ -1,9 +1,17 @@
-//! Screen sources: the frame folder (generated frames, so no corpus is needed) and, where an X11
-//! display exists, the live screen through MIT-SHM and DAMAGE.
+//! Screen sources: the frame folder (generated frames, so no corpus is needed) and the live
+//! screen through MIT-SHM and DAMAGE, on a private Xvfb started by the test.
+
+#[path = "support/xvfb.rs"]
+mod xvfb;
 
 use stepwise::capture::{
-    CaptureError, FrameFolderSource, PixelRect, ScreenSource, blank_regions, screen_capture_support, x11::X11Source,
+    CaptureError, FrameFolderSource, PixelRect, ScreenSource, SourceLabel, blank_regions, screen_capture_support,
+    x11::X11Source,
 };
+use x11rb::connection::Connection;
+use x11rb::protocol::xproto::{ConnectionExt as _, CreateWindowAux, WindowClass};
+use x11rb::rust_connection::RustConnection;
+use xvfb::{PrivateX, wait_for};
 
 fn write_frames(dir: &std::path::Path, count: u8) {
     for index in 0..count {
@@ -51,19 +59,60 @@ fn private_regions_never_reach_the_encoder() {
 
 #[test]
 fn the_live_screen_is_captured_only_when_it_changed() {
-    match screen_capture_support() {
-        Err(CaptureError::Unavailable(why)) => {
-            // No X11 here (CI): the reason must be one a user can read.
-            assert!(!why.is_empty());
-        }
+    let Some(server) = PrivateX::start() else { return };
+    let mut source = X11Source::open_on(Some(&server.display), 0).expect("the private screen opens");
+    assert_eq!(source.size(), (640, 480));
+    assert_eq!(source.label(), SourceLabel::Monitor { number: 1, width: 640, height: 480 });
+    let first = source.capture().unwrap().expect("the first grab always delivers");
+    assert_eq!(first.rgba.len(), 640 * 480 * 4);
+    assert!(first.rgba.chunks_exact(4).all(|pixel| pixel[3] == 255));
+    // Nothing changes on the screen: once the damage of the start is drained, nothing is grabbed.
+    wait_for("the screen to settle", || source.capture().unwrap().is_none());
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert!(source.capture().unwrap().is_none(), "grabbed although nothing changed");
+
+    // A window appears: the next grab shows it, at its place.
+    let (connection, screen_number) = RustConnection::connect(Some(&server.display)).unwrap();
+    let screen = connection.setup().roots[screen_number].clone();
+    let window = connection.generate_id().unwrap();
+    let attributes = CreateWindowAux::new().background_pixel(0x00_30_60_90);
+    connection
+        .create_window(
+            24,
+            window,
+            screen.root,
+            100,
+            50,
+            200,
+            100,
+            0,
+            WindowClass::INPUT_OUTPUT,
+            screen.root_visual,
+            &attributes,
+        )
+        .unwrap();
+    connection.map_window(window).unwrap();
+    connection.flush().unwrap();
+    let mut changed = None;
+    wait_for("the grab after the change", || {
+        changed = source.capture().unwrap();
+        changed.is_some()
+    });
+    let image = changed.unwrap();
+    let at = |x: usize, y: usize| image.rgba[(y * 640 + x) * 4..(y * 640 + x) * 4 + 4].to_vec();
+    assert_eq!(at(150, 80), [0x30, 0x60, 0x90, 255], "RGBA, at the window's place");
+    assert_ne!(at(20, 20), [0x30, 0x60, 0x90, 255]);
+}
+
+#[test]
+fn a_missing_display_is_a_plain_reason() {
+    match X11Source::open_on(Some(":98765"), 0) {
+        Err(CaptureError::Unavailable(why)) => assert!(!why.is_empty()),
         Err(other) => panic!("unexpected: {other}"),
-        Ok(()) => {
-            let mut source = X11Source::open(0).unwrap();
-            let (width, height) = source.size();
-            let image = source.capture().unwrap().expect("the first grab always delivers");
-            assert_eq!((image.width, image.height), (width, height));
-            assert_eq!(image.rgba.len(), width as usize * height as usize * 4);
-            assert!(image.rgba.chunks_exact(4).all(|pixel| pixel[3] == 255));
-        }
+        Ok(_) => panic!("display :98765 should not exist"),
+    }
+    // Without any display the reason is one a user can read, in their language.
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        assert_eq!(screen_capture_support(), Err(CaptureError::NoDisplay));
     }
 }

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::{Value, json};
 
-use crate::capture::{PixelRect, ScreenSource, SourceChoice, SourceLabel};
+use crate::capture::{CaptureError, PixelRect, ScreenSource, SourceChoice, SourceLabel};
 use crate::overlay::DesktopRect;
 use crate::protocol::{ConsentRequest, JoinLink, SessionEvent};
 use crate::transport::{
@@ -341,7 +341,7 @@ impl AssistController {
                         move || describe_source(&source)
                     })
                     .await
-                    .unwrap_or_else(|err| Err(err.to_string()));
+                    .unwrap_or_else(|err| Err(CaptureError::Failed(err.to_string())));
                     let desktop_area = described.as_ref().ok().and_then(|(_, area)| *area);
                     let _ = events.send(UiEvent::Assist(AssistNotice::Source(described.map(|(label, _)| label))));
                     waker();
@@ -364,7 +364,7 @@ impl AssistController {
                     waker();
                     let (error_events, error_waker) = (events.clone(), waker.clone());
                     let on_error = Box::new(move |err: crate::capture::CaptureError| {
-                        let _ = error_events.send(UiEvent::Assist(AssistNotice::Source(Err(err.to_string()))));
+                        let _ = error_events.send(UiEvent::Assist(AssistNotice::Source(Err(err))));
                         error_waker();
                     });
                     let preview = crate::ui::viewer::FrameSlot::default();
@@ -397,17 +397,17 @@ impl AssistController {
 
 /// What will be shared, in words for the consent screen, and where it lies on the user's
 /// desktop when it is the live screen; or why nothing can be shared.
-pub fn describe_source(choice: &SourceChoice) -> Result<(SourceLabel, Option<PixelRect>), String> {
+pub fn describe_source(choice: &SourceChoice) -> Result<(SourceLabel, Option<PixelRect>), CaptureError> {
     match choice {
-        SourceChoice::FrameFolder { dir, fps } => crate::capture::FrameFolderSource::open(dir, *fps, true)
-            .map(|source| (source.label(), None))
-            .map_err(|err| err.to_string()),
+        SourceChoice::FrameFolder { dir, fps } => {
+            crate::capture::FrameFolderSource::open(dir, *fps, true).map(|source| (source.label(), None))
+        }
         SourceChoice::Synthetic { fps } => {
             Ok((crate::capture::synthetic::SyntheticSource::new(640, 360, *fps).label(), None))
         }
-        SourceChoice::Screen { monitor } => crate::capture::x11::X11Source::open(*monitor)
-            .map(|source| (source.label(), source.desktop_area()))
-            .map_err(|err| err.to_string()),
+        SourceChoice::Screen { monitor } => {
+            crate::capture::x11::X11Source::open(*monitor).map(|source| (source.label(), source.desktop_area()))
+        }
     }
 }
 

@@ -78,7 +78,15 @@ impl std::fmt::Display for SourceLabel {
 /// Why a source cannot deliver.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CaptureError {
-    /// This platform or session has no supported capture (e.g. Wayland without X11).
+    /// A Wayland session without X11.
+    #[error(
+        "screen capture is not available here: this is a Wayland session without X11; Wayland screen sharing is not supported yet"
+    )]
+    WaylandOnly,
+    /// No display at all (a console or SSH session).
+    #[error("screen capture is not available here: no X11 display (DISPLAY is not set)")]
+    NoDisplay,
+    /// This platform or session has no supported capture for another reason.
     #[error("screen capture is not available here: {0}")]
     Unavailable(String),
     /// Capturing failed.

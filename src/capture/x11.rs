@@ -19,13 +19,14 @@ fn failed(err: impl std::fmt::Display) -> CaptureError {
 pub fn probe() -> Result<(), CaptureError> {
     if std::env::var_os("DISPLAY").is_none() {
         let wayland = std::env::var_os("WAYLAND_DISPLAY").is_some();
-        return Err(CaptureError::Unavailable(if wayland {
-            "this is a Wayland session without X11; Wayland screen sharing is not supported yet".into()
-        } else {
-            "no X11 display (DISPLAY is not set)".into()
-        }));
+        return Err(if wayland { CaptureError::WaylandOnly } else { CaptureError::NoDisplay });
     }
-    let (connection, _) = RustConnection::connect(None).map_err(|err| CaptureError::Unavailable(err.to_string()))?;
+    probe_on(None)
+}
+
+/// Whether `display` (`None`: `DISPLAY`) is reachable and has MIT-SHM and DAMAGE.
+fn probe_on(display: Option<&str>) -> Result<(), CaptureError> {
+    let (connection, _) = RustConnection::connect(display).map_err(|err| CaptureError::Unavailable(err.to_string()))?;
     for name in [shm::X11_EXTENSION_NAME, damage::X11_EXTENSION_NAME] {
         let present =
             connection.extension_information(name).map_err(|err| CaptureError::Unavailable(err.to_string()))?.is_some();
@@ -90,11 +91,17 @@ pub struct X11Source {
 }
 
 impl X11Source {
-    /// Opens monitor `monitor` (0 = first; past the last, the whole screen).
+    /// Opens monitor `monitor` (0 = first; past the last, the whole screen) of `DISPLAY`.
     pub fn open(monitor: usize) -> Result<Self, CaptureError> {
         probe()?;
+        Self::open_on(None, monitor)
+    }
+
+    /// Opens monitor `monitor` of `display` (e.g. ":1"; `None`: `DISPLAY`).
+    pub fn open_on(display: Option<&str>, monitor: usize) -> Result<Self, CaptureError> {
+        probe_on(display)?;
         let (connection, screen_number) =
-            RustConnection::connect(None).map_err(|err| CaptureError::Unavailable(err.to_string()))?;
+            RustConnection::connect(display).map_err(|err| CaptureError::Unavailable(err.to_string()))?;
         let screen = connection.setup().roots.get(screen_number).ok_or_else(|| failed("no such X screen"))?;
         let root = screen.root;
         let whole =

@@ -4,7 +4,7 @@
 
 use egui::{RichText, Ui};
 
-use crate::capture::{PixelRect, SourceLabel};
+use crate::capture::{CaptureError, PixelRect, SourceLabel};
 use crate::protocol::{ConsentRequest, JoinCode, JoinLink, Role, Scopes, SessionEvent, StepCard, StepOutcome};
 
 use super::i18n::{Lang, Text, fill};
@@ -81,7 +81,7 @@ pub enum AssistNotice {
     /// The session task is over.
     Closed,
     /// What will be shared (`Ok(label)`), or why the screen cannot be shared here.
-    Source(Result<SourceLabel, String>),
+    Source(Result<SourceLabel, CaptureError>),
     /// Where a small copy of what is shared appears (the user's own preview).
     Preview(super::viewer::FrameSlot),
     /// Whether the engineer's arrows are drawn over the real screen (`true`) or only over the
@@ -122,7 +122,7 @@ pub struct AssistView {
     chat: Vec<ChatLine>,
     draft: String,
     receipts: Option<(String, Vec<String>)>,
-    source: Option<Result<SourceLabel, String>>,
+    source: Option<Result<SourceLabel, CaptureError>>,
     preview: Option<PrivacyPreview>,
     /// Arrows to show, with the time (egui seconds) each was first drawn.
     annotations: super::annotations::ShownAnnotations,
@@ -590,7 +590,11 @@ impl AssistView {
                 ui.label(RichText::new(fill(Text::WhatIsShared.get(lang), &[&label])).size(17.0));
             }
             Some(Err(why)) => {
-                ui.colored_label(theme::WARNING, RichText::new(fill(Text::NoScreenShare.get(lang), &[why])).size(17.0));
+                let why = super::i18n::capture_error_text(why, lang);
+                ui.colored_label(
+                    theme::WARNING,
+                    RichText::new(fill(Text::NoScreenShare.get(lang), &[&why])).size(17.0),
+                );
             }
             None => {}
         }

@@ -245,6 +245,8 @@ texts! {
     SourceWholeScreen => "Whole screen ({}×{})", "整个屏幕（{}×{}）";
     SourceRecordedFrames => "Recorded frames from {} (not your live screen)", "来自 {} 的录制画面（不是您的实时屏幕）";
     SourceDemoPicture => "Built-in demo picture (not your live screen)", "内置演示画面（不是您的实时屏幕）";
+    CaptureWaylandOnly => "this is a Wayland session, and sharing a Wayland screen is not supported yet", "这是 Wayland 会话，暂不支持共享 Wayland 屏幕";
+    CaptureNoDisplay => "there is no graphical display here", "此处没有图形显示";
     NoScreenShare => "Your screen cannot be shared from here ({}). You can still chat.", "此处无法共享屏幕（{}），但仍可聊天。";
     PrivateAreas => "Private areas", "隐私区域";
     PrivateAreasHint => "Drag over the picture to hide a part of your screen; it is blacked out before anything is sent.", "在下方画面上拖动即可隐藏屏幕的某个区域；该区域在发送前就会被涂黑。";
@@ -476,6 +478,16 @@ pub fn sla_texts(target: SlaTarget) -> (Text, Text) {
     }
 }
 
+/// Why the screen cannot be shared, in the user's language (technical details stay as they are).
+pub fn capture_error_text(error: &crate::capture::CaptureError, lang: Lang) -> String {
+    use crate::capture::CaptureError;
+    match error {
+        CaptureError::WaylandOnly => Text::CaptureWaylandOnly.get(lang).to_owned(),
+        CaptureError::NoDisplay => Text::CaptureNoDisplay.get(lang).to_owned(),
+        other => other.to_string(),
+    }
+}
+
 /// What a screen source shares, in the user's language.
 pub fn source_label_text(label: &crate::capture::SourceLabel, lang: Lang) -> String {
     use crate::capture::SourceLabel;
@@ -496,6 +508,20 @@ pub fn source_label_text(label: &crate::capture::SourceLabel, lang: Lang) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_is_shared_and_why_not_read_in_chinese() {
+        use crate::capture::{CaptureError, SourceLabel};
+        let monitor = SourceLabel::Monitor { number: 1, width: 1920, height: 1080 };
+        assert_eq!(source_label_text(&monitor, Lang::Zh), "屏幕 1（1920×1080）");
+        assert_eq!(source_label_text(&SourceLabel::DemoPicture, Lang::En), SourceLabel::DemoPicture.to_string());
+        assert_eq!(
+            capture_error_text(&CaptureError::WaylandOnly, Lang::Zh),
+            "这是 Wayland 会话，暂不支持共享 Wayland 屏幕"
+        );
+        let technical = CaptureError::Failed("shmget: no space".into());
+        assert_eq!(capture_error_text(&technical, Lang::Zh), technical.to_string(), "details stay as they are");
+    }
 
     #[test]
     fn every_string_exists_in_both_languages_with_matching_placeholders() {
