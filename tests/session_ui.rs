@@ -433,3 +433,39 @@ fn the_one_machine_demo_pairs_the_console_with_its_get_help_window() {
     desk.get_by_label("Allow").click_accesskit();
     settle(&mut desk, "live", |h| h.query_by_label("Live").is_some());
 }
+
+#[test]
+fn the_session_port_is_set_in_settings_and_used_by_the_next_session() {
+    let console_dir = tempfile::tempdir().unwrap();
+    let (ticket_id, number) = seed(console_dir.path());
+    let mut desk = console(console_dir.path(), Lang::En);
+    settle(&mut desk, "ticket listed", |h| h.state().desk().listed_count() == Some(1));
+    desk.get_by_label("Settings").click();
+    let _ = desk.try_run();
+    // A wrong port is explained and not saved.
+    type_into(&mut desk, "Session port (UDP)", "70000");
+    desk.get_by_label("Save network settings").click_accesskit();
+    let _ = desk.try_run();
+    desk.get_by_label_contains("\"70000\" is not a port number");
+    // A free port on this machine.
+    let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    desk.get_by_label("Session port (UDP)").focus();
+    desk.run();
+    desk.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    desk.get_by_label("Session port (UDP)").type_text(&port.to_string());
+    desk.run();
+    desk.get_by_label("Save network settings").click_accesskit();
+    settle(&mut desk, "saved", |h| h.query_by_label_contains("Network settings saved").is_some());
+    assert_eq!(Store::open(console_dir.path()).unwrap().network_settings().unwrap().session_port, port);
+    desk.get_by_label("Close").click_accesskit();
+    let _ = desk.try_run();
+
+    desk.get_by_role_and_label(Role::Button, &format!("{number} 打印机脱机")).click();
+    settle(&mut desk, "ticket opened", |h| h.state().desk().open_ticket_number() == Some(number.as_str()));
+    desk.get_by_label("Start remote session").click();
+    settle(&mut desk, "code shown", |h| {
+        h.state().desk().session(ticket_id).is_some_and(|s| s.phase == LinkPhase::Waiting)
+    });
+    let link = desk.state().desk().session(ticket_id).unwrap().link.clone();
+    assert!(link.starts_with(&format!("stepwise://127.0.0.1:{port}/")), "{link}");
+}

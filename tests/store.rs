@@ -306,3 +306,24 @@ fn data_survives_reopening() {
     let store = Store::open(dir.path()).unwrap();
     assert_eq!(store.ticket_by_number(&number).unwrap().fields.title, "persist me");
 }
+
+#[test]
+fn network_settings_are_checked_and_kept() {
+    use stepwise::store::NetworkSettings;
+    let mut store = Store::open_in_memory().unwrap();
+    assert_eq!(store.network_settings().unwrap(), NetworkSettings::default());
+    let saved = store
+        .set_network_settings(&NetworkSettings {
+            session_port: 47_000,
+            advertised_host: " helpdesk.example.com ".into(),
+        })
+        .unwrap();
+    assert_eq!(saved.advertised_host, "helpdesk.example.com");
+    assert_eq!(store.network_settings().unwrap(), saved);
+    for bad in ["two words", "user@host", "host/path"] {
+        let err =
+            store.set_network_settings(&NetworkSettings { session_port: 1, advertised_host: bad.into() }).unwrap_err();
+        assert!(err.to_string().contains("not a host name"), "{err}");
+    }
+    assert_eq!(store.network_settings().unwrap(), saved, "a refused change keeps what was saved");
+}

@@ -240,6 +240,7 @@ fn measure_frames(store: &mut Store, data_dir: &Path, now: i64) -> anyhow::Resul
         data_dir: data_dir.to_path_buf(),
         policy: *store.policy(),
         warnings: Vec::new(),
+        network: Default::default(),
     }));
     let input = || egui::RawInput {
         screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1440.0, 900.0))),

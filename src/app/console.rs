@@ -167,6 +167,11 @@ impl eframe::App for ConsoleApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.desk.now_ms = (self.clock)();
         while let Ok(event) = self.events.try_recv() {
+            match &event {
+                UiEvent::StoreOpened(info) => self.sessions.use_saved_network(&info.network),
+                UiEvent::NetworkSettingsSaved(network) => self.sessions.use_saved_network(network),
+                _ => {}
+            }
             self.desk.apply(event);
         }
         self.advance_demo(ctx);

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use crate::codec::Decoder;
 use crate::protocol::screen::unwrap_screen_update;
 use crate::protocol::{JoinLink, SessionEvent};
+use crate::store::NetworkSettings;
 use crate::transport::{
     EventSink, HostRequest, SessionCommand, SessionHandle, TransportEvent, TransportSettings, host_session,
 };
@@ -151,7 +152,10 @@ pub struct EngineerSessions {
     runtime: tokio::runtime::Handle,
     store: Sender<StoreRequest>,
     waker: Waker,
+    /// Where new sessions listen: the command line's choices over the saved settings.
     listen: ListenConfig,
+    /// What the command line said (port 0 and no host: nothing).
+    command_line: ListenConfig,
     settings: TransportSettings,
     sessions: HashMap<i64, SessionHandle>,
     viewers: HashMap<i64, FrameSlot>,
@@ -166,7 +170,30 @@ impl EngineerSessions {
         listen: ListenConfig,
         settings: TransportSettings,
     ) -> Self {
-        Self { runtime, store, waker, listen, settings, sessions: HashMap::new(), viewers: HashMap::new() }
+        let command_line = listen.clone();
+        Self {
+            runtime,
+            store,
+            waker,
+            listen,
+            command_line,
+            settings,
+            sessions: HashMap::new(),
+            viewers: HashMap::new(),
+        }
+    }
+
+    /// Uses the saved network settings for sessions started from now on, except where the
+    /// command line chose (`--session-port`, `--advertise`).
+    pub fn use_saved_network(&mut self, saved: &NetworkSettings) {
+        self.listen.port = if self.command_line.port != 0 { self.command_line.port } else { saved.session_port };
+        let saved_host = Some(saved.advertised_host.trim().to_owned()).filter(|host| !host.is_empty());
+        self.listen.advertised_host = self.command_line.advertised_host.clone().or(saved_host);
+    }
+
+    /// Where new sessions listen.
+    pub fn listen_config(&self) -> &ListenConfig {
+        &self.listen
     }
 
     fn notify(&self, ticket_id: i64, event: TransportEvent) {

@@ -117,6 +117,7 @@ fn opened_info(store: &Store, data_dir: &Path) -> Result<StoreInfo, StoreError> 
         data_dir: data_dir.to_path_buf(),
         policy: *store.policy(),
         warnings: store.warnings().to_vec(),
+        network: store.network_settings()?,
         canned_phrases: Lang::ALL
             .iter()
             .map(|lang| {
@@ -388,6 +389,9 @@ pub(super) fn run_command(
         UiCommand::DeleteGuide { guide_id } => {
             store.delete_guide(guide_id)?;
             Ok(vec![UiEvent::GuideDeleted { guide_id }])
+        }
+        UiCommand::SaveNetworkSettings(settings) => {
+            Ok(vec![UiEvent::NetworkSettingsSaved(store.set_network_settings(&settings)?)])
         }
         UiCommand::SaveCannedPhrases { lang, phrases } => {
             let phrases = store.set_canned_phrases(lang.code(), &phrases)?;

@@ -25,7 +25,7 @@ pub use guides::{Guide, GuideStep, GuideSummary, MAX_GUIDE_STEPS, StepAnswer, St
 pub use history::{HistoryEntry, event_kind};
 pub use query::{SlaFilter, TicketFilter, TicketSummary};
 pub use samples::SAMPLE_TICKETS_JSON;
-pub use settings::EngineerProfile;
+pub use settings::{EngineerProfile, NetworkSettings};
 pub use ticket::{Category, FieldError, Grade, NewTicket, Priority, Status, Ticket, TicketFields};
 
 use sla::{SlaPolicy, SlaPolicyError};

@@ -8,6 +8,7 @@ use super::{Store, StoreResult};
 const PROFILE_KEY: &str = "engineer_profile";
 const LANGUAGE_KEY: &str = "ui_language";
 const PHRASES_KEY_PREFIX: &str = "canned_phrases_";
+const NETWORK_KEY: &str = "network";
 /// Most canned phrases kept per language.
 pub const MAX_CANNED_PHRASES: usize = 30;
 
@@ -19,6 +20,27 @@ pub struct EngineerProfile {
     pub name: String,
     /// Team, e.g. "IT Service Desk".
     pub team: String,
+}
+
+/// Where the console listens for users' Get-help windows (the command line's `--session-port`
+/// and `--advertise` take precedence).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkSettings {
+    /// UDP port for sessions (further concurrent sessions take the next ones); 0 = any free port.
+    pub session_port: u16,
+    /// Host name or address put in join links; empty = this computer's address.
+    pub advertised_host: String,
+}
+
+impl NetworkSettings {
+    /// Checks the host: a name or address without spaces, at most 253 characters.
+    pub fn validate(&self) -> Result<(), String> {
+        let host = self.advertised_host.trim();
+        if host.chars().count() > 253 || host.chars().any(|ch| ch.is_whitespace() || ch == '/' || ch == '@') {
+            return Err(format!("\"{host}\" is not a host name or address"));
+        }
+        Ok(())
+    }
 }
 
 impl EngineerProfile {
@@ -72,6 +94,22 @@ impl Store {
         let text = serde_json::to_string(&phrases).unwrap_or_default();
         self.set_setting(&format!("{PHRASES_KEY_PREFIX}{lang_code}"), &text)?;
         Ok(phrases)
+    }
+
+    /// The saved network settings (defaults when none or damaged).
+    pub fn network_settings(&self) -> StoreResult<NetworkSettings> {
+        Ok(self.setting(NETWORK_KEY)?.and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default())
+    }
+
+    /// Saves the network settings after checking them.
+    pub fn set_network_settings(&mut self, settings: &NetworkSettings) -> StoreResult<NetworkSettings> {
+        settings.validate().map_err(super::StoreError::Rule)?;
+        let settings = NetworkSettings {
+            session_port: settings.session_port,
+            advertised_host: settings.advertised_host.trim().to_owned(),
+        };
+        self.set_setting(NETWORK_KEY, &serde_json::to_string(&settings).unwrap_or_default())?;
+        Ok(settings)
     }
 
     /// The chosen UI language code ("en", "zh"), or `None` to follow the system.

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use crate::store::sla::SlaPolicy;
 use crate::store::{
-    Category, EngineerProfile, ExportFormat, Grade, Guide, GuideSummary, HistoryEntry, ImportReport, NewTicket, Status,
-    StepAnswer, StepStats, Ticket, TicketFields, TicketFilter, TicketSummary,
+    Category, EngineerProfile, ExportFormat, Grade, Guide, GuideSummary, HistoryEntry, ImportReport, NetworkSettings,
+    NewTicket, Status, StepAnswer, StepStats, Ticket, TicketFields, TicketFilter, TicketSummary,
 };
 
 use super::assist::{AssistCommand, AssistNotice};
@@ -160,6 +160,8 @@ pub enum UiCommand {
         /// Guide.
         guide_id: i64,
     },
+    /// Save where sessions listen.
+    SaveNetworkSettings(NetworkSettings),
     /// Save the canned chat phrases of a language.
     SaveCannedPhrases {
         /// The language.
@@ -206,6 +208,8 @@ pub struct StoreInfo {
     pub warnings: Vec<String>,
     /// Canned chat phrases per language (edited ones, else the defaults).
     pub canned_phrases: Vec<(Lang, Vec<String>)>,
+    /// Where sessions listen, as saved.
+    pub network: NetworkSettings,
 }
 
 impl StoreInfo {
@@ -308,6 +312,8 @@ pub enum UiEvent {
         /// The phrases as stored.
         phrases: Vec<String>,
     },
+    /// The network settings were saved (as stored).
+    NetworkSettingsSaved(NetworkSettings),
     /// A guide was saved.
     GuideSaved {
         /// The view that asked.

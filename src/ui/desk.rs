@@ -72,6 +72,7 @@ pub struct DeskState {
     /// Show the Get-help screens in their own window next to the desk (the demo).
     assist_in_window: bool,
     phrases_draft: Option<String>,
+    network_draft: Option<super::settings::NetworkDraft>,
     /// Wall-clock time of this frame, unix ms (injected so tests are deterministic).
     pub now_ms: i64,
     last_refresh_ms: i64,
@@ -98,6 +99,7 @@ impl DeskState {
             assist: None,
             assist_in_window: false,
             phrases_draft: None,
+            network_draft: None,
             now_ms,
             last_refresh_ms: now_ms,
         }
@@ -266,6 +268,13 @@ impl DeskState {
                     let step_index = i64::try_from(step_index).unwrap_or(i64::MAX);
                     self.commands.push(UiCommand::RecordStepAnswer { guide_id, step_index, answer });
                 }
+            }
+            UiEvent::NetworkSettingsSaved(network) => {
+                if let StoreState::Ready(info) = &mut self.store {
+                    info.network = network;
+                }
+                self.network_draft = None;
+                self.say(Text::NetworkSaved.get(lang).to_owned(), false);
             }
             UiEvent::CannedPhrasesSaved { lang: of, phrases } => {
                 if let StoreState::Ready(info) = &mut self.store {
@@ -528,11 +537,15 @@ impl DeskState {
                     close = view.ui(ui, &mut self.profile_form, &mut self.commands);
                     let draft = self.phrases_draft.get_or_insert_with(|| info.phrases(lang).join("\n"));
                     super::settings::phrases_editor_ui(ui, lang, draft, &mut self.commands);
+                    let network =
+                        self.network_draft.get_or_insert_with(|| super::settings::NetworkDraft::from(&info.network));
+                    super::settings::network_editor_ui(ui, lang, network, &mut self.commands);
                 },
             );
             self.settings_open = open && !close;
             if !self.settings_open {
                 self.phrases_draft = None;
+                self.network_draft = None;
             }
         }
     }

@@ -149,6 +149,15 @@ texts! {
     PhraseClosing => "It works now. I'll close the ticket; thank you for your patience!", "现在已经好了。我会关闭这个工单，感谢您的耐心！";
     Phrases => "Phrases", "常用语";
     ChatPhrasesSetting => "Chat phrases ({}), one per line", "聊天常用语（{}），每行一句";
+    NetworkHeading => "Remote sessions: where users connect", "远程会话：用户连接的位置";
+    SessionPort => "Session port (UDP)", "会话端口（UDP）";
+    AnyFreePort => "any free port", "任意空闲端口";
+    AdvertisedHost => "Address in join links", "加入链接中的地址";
+    ThisComputer => "this computer's address", "本机地址";
+    NetworkHint => "Applies to sessions started from now on. Further sessions at the same time take the next ports. --session-port and --advertise on the command line take precedence.", "对此后开始的会话生效。同时进行的其他会话使用后续端口。命令行的 --session-port 和 --advertise 优先。";
+    SaveNetwork => "Save network settings", "保存网络设置";
+    NetworkSaved => "Network settings saved; new sessions use them.", "网络设置已保存，新会话将使用。";
+    PortInvalid => "\"{}\" is not a port number (1–65535, or empty for any free port).", "“{}”不是有效端口（1–65535，留空表示任意空闲端口）。";
     SavePhrases => "Save phrases", "保存常用语";
     StartNewSession => "Start a new session", "重新发起远程协助";
     JoinCodeLabel => "Join code", "连接码";

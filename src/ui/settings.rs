@@ -4,7 +4,7 @@
 use egui::Ui;
 
 use crate::store::sla::SlaPolicy;
-use crate::store::{EngineerProfile, Priority};
+use crate::store::{EngineerProfile, NetworkSettings, Priority};
 
 use super::command::UiCommand;
 use super::i18n::{Lang, Text, priority_text};
@@ -122,5 +122,57 @@ pub fn phrases_editor_ui(ui: &mut Ui, lang: Lang, draft: &mut String, commands: 
     if ui.button(Text::SavePhrases.get(lang)).clicked() {
         let phrases = draft.lines().map(str::to_owned).collect();
         commands.push(UiCommand::SaveCannedPhrases { lang, phrases });
+    }
+}
+
+/// The network settings as typed, before they are checked.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NetworkDraft {
+    port: String,
+    host: String,
+    problem: Option<String>,
+}
+
+impl From<&NetworkSettings> for NetworkDraft {
+    fn from(saved: &NetworkSettings) -> Self {
+        let port = if saved.session_port == 0 { String::new() } else { saved.session_port.to_string() };
+        Self { port, host: saved.advertised_host.clone(), problem: None }
+    }
+}
+
+/// Where sessions listen: port and the address put in join links, with a Save button.
+pub fn network_editor_ui(ui: &mut Ui, lang: Lang, draft: &mut NetworkDraft, commands: &mut Vec<UiCommand>) {
+    ui.separator();
+    ui.label(Text::NetworkHeading.get(lang));
+    egui::Grid::new("settings_network").num_columns(2).show(ui, |ui| {
+        let label = ui.label(Text::SessionPort.get(lang));
+        ui.add(egui::TextEdit::singleline(&mut draft.port).hint_text(Text::AnyFreePort.get(lang)).desired_width(120.0))
+            .labelled_by(label.id);
+        ui.end_row();
+        let label = ui.label(Text::AdvertisedHost.get(lang));
+        ui.add(
+            egui::TextEdit::singleline(&mut draft.host).hint_text(Text::ThisComputer.get(lang)).desired_width(220.0),
+        )
+        .labelled_by(label.id);
+        ui.end_row();
+    });
+    ui.weak(Text::NetworkHint.get(lang));
+    if ui.button(Text::SaveNetwork.get(lang)).clicked() {
+        let port = draft.port.trim();
+        let session_port = if port.is_empty() { Ok(0) } else { port.parse::<u16>() };
+        let settings = session_port
+            .map_err(|_| super::i18n::fill(Text::PortInvalid.get(lang), &[port]))
+            .map(|session_port| NetworkSettings { session_port, advertised_host: draft.host.trim().to_owned() })
+            .and_then(|settings| settings.validate().map(|()| settings));
+        match settings {
+            Ok(settings) => {
+                draft.problem = None;
+                commands.push(UiCommand::SaveNetworkSettings(settings));
+            }
+            Err(problem) => draft.problem = Some(problem),
+        }
+    }
+    if let Some(problem) = &draft.problem {
+        ui.colored_label(super::theme::ERROR, problem);
     }
 }
