@@ -534,12 +534,14 @@ impl DeskState {
             egui::Window::new(Text::Settings.get(lang)).open(&mut open).collapsible(false).resizable(false).show(
                 ctx,
                 |ui| {
-                    close = view.ui(ui, &mut self.profile_form, &mut self.commands);
+                    view.ui(ui, &mut self.profile_form, &mut self.commands);
                     let draft = self.phrases_draft.get_or_insert_with(|| info.phrases(lang).join("\n"));
                     super::settings::phrases_editor_ui(ui, lang, draft, &mut self.commands);
                     let network =
                         self.network_draft.get_or_insert_with(|| super::settings::NetworkDraft::from(&info.network));
                     super::settings::network_editor_ui(ui, lang, network, &mut self.commands);
+                    ui.separator();
+                    close = ui.button(Text::Close.get(lang)).clicked();
                 },
             );
             self.settings_open = open && !close;

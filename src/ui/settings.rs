@@ -72,8 +72,9 @@ pub struct SettingsView<'a> {
 }
 
 impl SettingsView<'_> {
-    /// Draws the settings; emits profile and language commands; returns whether to close.
-    pub fn ui(&self, ui: &mut Ui, form: &mut ProfileForm, commands: &mut Vec<UiCommand>) -> bool {
+    /// Draws the profile, language, data folder and SLA settings; emits profile and language
+    /// commands.
+    pub fn ui(&self, ui: &mut Ui, form: &mut ProfileForm, commands: &mut Vec<UiCommand>) {
         let lang = self.lang;
         ui.heading(Text::Engineer.get(lang));
         if let Some(profile) = form.ui(ui, lang) {
@@ -109,8 +110,6 @@ impl SettingsView<'_> {
                 ui.end_row();
             }
         });
-        ui.add_space(6.0);
-        ui.button(Text::Close.get(lang)).clicked()
     }
 }
 
