@@ -47,14 +47,17 @@ fn console_waiting_for_user(console_dir: &Path) -> (support::ConsoleHarness, i64
     let (ticket_id, number) = seed(console_dir);
     let mut desk = console(console_dir, Lang::En);
     settle(&mut desk, "ticket listed", |h| h.state().desk().listed_count() == Some(1));
-    desk.get_by_role_and_label(Role::Button, &format!("{number} 打印机脱机")).click();
-    settle(&mut desk, "ticket opened", |h| h.state().desk().open_ticket_number() == Some(number.as_str()));
-    desk.get_by_label("Start remote session").click();
-    settle(&mut desk, "code shown", |h| {
-        h.state().desk().session(ticket_id).is_some_and(|s| s.phase == LinkPhase::Waiting)
-    });
-    let link = desk.state().desk().session(ticket_id).unwrap().link.clone();
+    let link = open_and_start_session(&mut desk, ticket_id, &number);
     (desk, ticket_id, number, link)
+}
+
+/// Opens the seeded ticket and starts a session from it; returns the join link.
+fn open_and_start_session(desk: &mut support::ConsoleHarness, ticket_id: i64, number: &str) -> String {
+    desk.get_by_role_and_label(Role::Button, &format!("{number} 打印机脱机")).click();
+    settle(desk, "ticket opened", |h| h.state().desk().open_ticket_number() == Some(number));
+    desk.get_by_label("Start remote session").click();
+    settle(desk, "code shown", |h| h.state().desk().session(ticket_id).is_some_and(|s| s.phase == LinkPhase::Waiting));
+    desk.state().desk().session(ticket_id).unwrap().link.clone()
 }
 
 fn assist_window(data_dir: &Path) -> AssistHarness {
@@ -460,12 +463,6 @@ fn the_session_port_is_set_in_settings_and_used_by_the_next_session() {
     desk.get_by_label("Close").click_accesskit();
     let _ = desk.try_run();
 
-    desk.get_by_role_and_label(Role::Button, &format!("{number} 打印机脱机")).click();
-    settle(&mut desk, "ticket opened", |h| h.state().desk().open_ticket_number() == Some(number.as_str()));
-    desk.get_by_label("Start remote session").click();
-    settle(&mut desk, "code shown", |h| {
-        h.state().desk().session(ticket_id).is_some_and(|s| s.phase == LinkPhase::Waiting)
-    });
-    let link = desk.state().desk().session(ticket_id).unwrap().link.clone();
+    let link = open_and_start_session(&mut desk, ticket_id, &number);
     assert!(link.starts_with(&format!("stepwise://127.0.0.1:{port}/")), "{link}");
 }
