@@ -193,11 +193,6 @@ impl AssistController {
         }
     }
 
-    /// Whether arrows are being drawn over the real screen now.
-    pub fn overlay_active(&self) -> bool {
-        self.overlay.lock().unwrap_or_else(PoisonError::into_inner).is_some()
-    }
-
     /// The capture thread's figures, while one runs.
     pub fn sharing_stats(&self) -> Option<Arc<super::sharing::SharingStats>> {
         self.sharing.lock().unwrap_or_else(PoisonError::into_inner).as_ref().map(|thread| thread.stats.clone())

@@ -6,7 +6,7 @@
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant};
 
-use crate::overlay::{DesktopRect, OverlayError, OverlayImage, OverlayKind, ScreenOverlay, open_overlay};
+use crate::overlay::{DesktopRect, OverlayError, OverlayImage, ScreenOverlay, open_overlay};
 use crate::protocol::{Annotation, SessionEvent};
 use crate::ui::annotations::{ShownAnnotations, draw};
 use crate::ui::softpaint::{PaintedImage, SoftwarePainter};
@@ -22,7 +22,6 @@ pub type OverlayFailure = Box<dyn Fn(OverlayError) + Send>;
 /// A running overlay; closing it (drop) removes the window.
 pub struct ArrowOverlay {
     events: Sender<SessionEvent>,
-    kind: OverlayKind,
 }
 
 impl ArrowOverlay {
@@ -34,7 +33,6 @@ impl ArrowOverlay {
 
     /// Runs an already open overlay.
     pub fn start(overlay: Box<dyn ScreenOverlay>, on_failure: OverlayFailure) -> Result<Self, OverlayError> {
-        let kind = overlay.kind();
         let (events, receiver) = channel();
         std::thread::Builder::new()
             .name("stepwise-overlay".into())
@@ -45,12 +43,7 @@ impl ArrowOverlay {
                 }
             })
             .map_err(|err| OverlayError::Failed(format!("cannot start the overlay thread: {err}")))?;
-        Ok(Self { events, kind })
-    }
-
-    /// How it blends with the screen.
-    pub fn kind(&self) -> OverlayKind {
-        self.kind
+        Ok(Self { events })
     }
 
     /// Passes on a session event (only arrow-related ones matter).

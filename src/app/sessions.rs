@@ -191,11 +191,6 @@ impl EngineerSessions {
         self.listen.advertised_host = self.command_line.advertised_host.clone().or(saved_host);
     }
 
-    /// Where new sessions listen.
-    pub fn listen_config(&self) -> &ListenConfig {
-        &self.listen
-    }
-
     fn notify(&self, ticket_id: i64, event: TransportEvent) {
         let _ = self.store.send(StoreRequest::Session { ticket_id, event });
     }

@@ -178,11 +178,6 @@ impl X11Overlay {
         Ok(())
     }
 
-    /// The X window (tests look it up).
-    pub fn window(&self) -> xproto::Window {
-        self.window
-    }
-
     /// The desktop's scale from the root window's `RESOURCE_MANAGER` (1.0 when unknown).
     fn read_scale(&self, root: xproto::Window) -> f32 {
         let reply = self
