@@ -317,7 +317,8 @@ impl Store {
         })
     }
 
-    /// Counts one answer to step `step_index` (from 0) of a guide.
+    /// Counts one answer to step `step_index` (from 0) of a guide. A guide removed meanwhile
+    /// (the session loaded it earlier) has nothing left to count: that is not an error.
     pub fn record_step_answer(&mut self, guide_id: i64, step_index: i64, answer: StepAnswer) -> StoreResult<()> {
         let column = match answer {
             StepAnswer::Done => "done",
@@ -326,7 +327,8 @@ impl Store {
         };
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO guide_step_outcomes (guide_id, step_index) VALUES (?1, ?2)
+                "INSERT INTO guide_step_outcomes (guide_id, step_index)
+                 SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM guides WHERE id = ?1)
                  ON CONFLICT (guide_id, step_index) DO NOTHING",
                 params![guide_id, step_index],
             )?;
@@ -409,6 +411,8 @@ mod tests {
         store.delete_guide(id).unwrap();
         assert!(store.guide(id).is_err());
         assert!(store.delete_guide(id).is_err(), "already gone");
+        // A session that loaded the guide before it was removed can still answer its steps.
+        store.record_step_answer(id, 0, StepAnswer::Stuck).unwrap();
         assert_eq!(store.list_guides("").unwrap().len(), 6);
     }
 }

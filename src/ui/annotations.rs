@@ -48,6 +48,10 @@ pub fn draw(painter: &Painter, annotation: &Annotation, place: impl Fn(RemotePix
 /// The arrows on show on the user's side, each with the time it was first drawn (seconds on
 /// the caller's clock) so it can fade. The Get-help picture and the screen overlay both follow
 /// the session's events through this, so they always agree.
+/// Most arrows on show at once; an engineer (or a faulty peer) sending more pushes the oldest
+/// out, so the user's screen and the overlay's work stay bounded.
+pub const MAX_SHOWN_ANNOTATIONS: usize = 50;
+
 #[derive(Clone, Debug, Default)]
 pub struct ShownAnnotations {
     items: Vec<(Annotation, Option<f64>)>,
@@ -59,6 +63,9 @@ impl ShownAnnotations {
         match event {
             SessionEvent::Annotation(annotation) => {
                 self.items.retain(|(shown, _)| shown.id != annotation.id);
+                if self.items.len() >= MAX_SHOWN_ANNOTATIONS {
+                    self.items.remove(0);
+                }
                 self.items.push((annotation.clone(), None));
                 true
             }
@@ -149,6 +156,17 @@ mod tests {
         assert!(shown.apply(&SessionEvent::AnnotationRemoved { id: 2 }));
         assert!(!shown.apply(&SessionEvent::AnnotationRemoved { id: 2 }));
         assert!(shown.is_empty());
+    }
+
+    #[test]
+    fn a_flood_of_arrows_keeps_only_the_newest() {
+        let mut shown = ShownAnnotations::default();
+        for id in 0..1_000 {
+            shown.apply(&SessionEvent::Annotation(arrow(id, 0)));
+        }
+        assert_eq!(shown.len(), MAX_SHOWN_ANNOTATIONS);
+        assert_eq!(shown.newest().map(|a| a.id), Some(999));
+        assert_eq!(shown.visible(0.0).first().map(|(a, _)| a.id), Some(1_000 - MAX_SHOWN_ANNOTATIONS as u64));
     }
 
     #[test]

@@ -73,10 +73,19 @@ impl KnowledgeBaseView {
         self.editor = Some(GuideEditor::new(guide, stats));
     }
 
-    /// The guide was saved: list and reload it (answer counts may have moved with its steps).
+    /// The guide was saved: list it again, and reload it if it is still the one open (answer
+    /// counts may have moved with its steps; a new guide gets its id).
     pub fn saved(&mut self, guide_id: i64, lang: Lang) -> Vec<UiCommand> {
         self.notice = Some(Text::GuideSavedNotice.get(lang).to_owned());
-        vec![self.search_command(), UiCommand::LoadGuide { view: GuideView::KnowledgeBase, guide_id }]
+        let still_open = self
+            .editor
+            .as_ref()
+            .is_some_and(|editor| (editor.guide.id == guide_id || editor.guide.id == 0) && !editor.changed);
+        let mut commands = vec![self.search_command()];
+        if still_open {
+            commands.push(UiCommand::LoadGuide { view: GuideView::KnowledgeBase, guide_id });
+        }
+        commands
     }
 
     /// A guide was removed.
