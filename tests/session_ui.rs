@@ -5,7 +5,6 @@
 mod support;
 
 use std::path::Path;
-use std::sync::Arc;
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -60,16 +59,26 @@ fn open_and_start_session(desk: &mut support::ConsoleHarness, ticket_id: i64, nu
     desk.state().desk().session(ticket_id).unwrap().link.clone()
 }
 
+/// A Get-help window on `user_dir` that pastes `link` and connects; returns once both sides
+/// see each other.
+fn user_joins(desk: &mut support::ConsoleHarness, user_dir: &Path, link: &str) -> AssistHarness {
+    let mut user = assist_window(user_dir);
+    user.run();
+    type_into_assist(&mut user, "…or paste the link", link);
+    user.get_by_label("Connect").click();
+    settle_assist(&mut user, "connected", |h| {
+        h.query_by_label_contains("Waiting for the engineer's request").is_some()
+    });
+    settle(desk, "user joined", |h| h.query_by_label(&format!("Connected to {}", user_name())).is_some());
+    user
+}
+
 fn assist_window(data_dir: &Path) -> AssistHarness {
     let data_dir = data_dir.to_path_buf();
     Harness::builder()
         .with_size(egui::vec2(760.0, 620.0))
         .with_max_steps(32)
-        .with_context_setup(|ctx| {
-            ctx.add_font_provider(Arc::new(
-                egui_system_font_provider::SystemFontProvider::new().with_locale(Some("zh-Hans")),
-            ));
-        })
+        .with_context_setup(support::add_cjk_fonts)
         .build_eframe(move |cc| {
             AssistApp::new(
                 &cc.egui_ctx,
@@ -107,14 +116,7 @@ fn engineer_starts_a_session_and_the_user_allows_with_a_scope_unticked() {
     desk.get_by_label("Remote session started (code issued)");
 
     // The user pastes the link into the Get-help window.
-    let mut user = assist_window(user_dir.path());
-    user.run();
-    type_into_assist(&mut user, "…or paste the link", &link);
-    user.get_by_label("Connect").click();
-    settle_assist(&mut user, "connected", |h| {
-        h.query_by_label_contains("Waiting for the engineer's request").is_some()
-    });
-    settle(&mut desk, "user joined", |h| h.query_by_label(&format!("Connected to {}", user_name())).is_some());
+    let mut user = user_joins(&mut desk, user_dir.path(), &link);
 
     desk.get_by_label("Waiting for the user's consent to see the screen");
     type_into(&mut desk, "Why you need to see the screen", "Check the printer queue with you");
@@ -222,11 +224,7 @@ fn consent_screen_in_chinese_allows_only_what_is_ticked() {
     })));
     let mut harness = Harness::builder()
         .with_size(egui::vec2(760.0, 620.0))
-        .with_context_setup(|ctx| {
-            ctx.add_font_provider(Arc::new(
-                egui_system_font_provider::SystemFontProvider::new().with_locale(Some("zh-Hans")),
-            ));
-        })
+        .with_context_setup(support::add_cjk_fonts)
         .build_ui_state(|ui, view: &mut AssistView| view.ui(ui), view);
     harness.run();
     harness.get_by_label("李伟（IT 服务台）想查看您的屏幕");
@@ -260,11 +258,7 @@ fn a_wrong_code_is_explained_in_plain_words() {
     let mut view = AssistView::new(Lang::En, None);
     view.apply(AssistNotice::JoinFailed(stepwise::ui::JoinFailure::WrongCode { attempts_left: 2 }));
     let mut harness = Harness::builder()
-        .with_context_setup(|ctx| {
-            ctx.add_font_provider(Arc::new(
-                egui_system_font_provider::SystemFontProvider::new().with_locale(Some("zh-Hans")),
-            ));
-        })
+        .with_context_setup(support::add_cjk_fonts)
         .build_ui_state(|ui, view: &mut AssistView| view.ui(ui), view);
     harness.run();
     harness.get_by_label("That code is not right. Check the digits and try again (2 attempts left).");
@@ -280,14 +274,7 @@ fn engineer_points_with_an_arrow_and_the_user_answers_a_step() {
     let console_dir = tempfile::tempdir().unwrap();
     let user_dir = tempfile::tempdir().unwrap();
     let (mut desk, ticket_id, _number, link) = console_waiting_for_user(console_dir.path());
-    let mut user = assist_window(user_dir.path());
-    user.run();
-    type_into_assist(&mut user, "…or paste the link", &link);
-    user.get_by_label("Connect").click();
-    settle_assist(&mut user, "connected", |h| {
-        h.query_by_label_contains("Waiting for the engineer's request").is_some()
-    });
-    settle(&mut desk, "user joined", |h| h.query_by_label(&format!("Connected to {}", user_name())).is_some());
+    let mut user = user_joins(&mut desk, user_dir.path(), &link);
     desk.get_by_label("Ask for consent").click();
     let _ = desk.try_run();
     settle_assist(&mut user, "consent screen", |h| h.query_by_label("Allow").is_some());

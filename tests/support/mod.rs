@@ -63,12 +63,13 @@ pub fn console_with(data_dir: &Path, options: ConsoleOptions) -> ConsoleHarness 
     Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         .with_max_steps(32)
-        .with_context_setup(|ctx| {
-            ctx.add_font_provider(Arc::new(
-                egui_system_font_provider::SystemFontProvider::new().with_locale(Some("zh-Hans")),
-            ));
-        })
+        .with_context_setup(add_cjk_fonts)
         .build_eframe(move |cc| ConsoleApp::with_clock(&cc.egui_ctx, data_dir, options, fixed_clock))
+}
+
+/// The system fonts, Chinese first, so CJK text renders (a missing glyph fails the test).
+pub fn add_cjk_fonts(ctx: &egui::Context) {
+    ctx.add_font_provider(Arc::new(egui_system_font_provider::SystemFontProvider::new().with_locale(Some("zh-Hans"))));
 }
 
 /// Runs frames until `done` holds (the store answers on its own thread), for at most 10 s.
