@@ -137,10 +137,10 @@ fn hello_then_consent_then_frames() {
     assert_eq!(pair.engineer.peer_name(), Some("王丽"));
     assert_eq!(pair.user.peer_name(), Some("陈伟"));
     assert!(pair.user.send_frame(0, vec![1]).is_err(), "no pixel before consent");
-    pair.engineer.request_consent(request()).unwrap();
+    pair.engineer.request_consent(pair.now_ms, request()).unwrap();
     pair.drive();
     assert!(matches!(pair.user.consent(), ConsentState::Requested(r) if r.ticket_number == "T-20261125-0001"));
-    pair.user.grant(Scopes { view: true, pointers: false, record: false }).unwrap();
+    pair.user.grant(pair.now_ms, Scopes { view: true, pointers: false, record: false }).unwrap();
     pair.drive();
     assert!(matches!(pair.engineer.consent(), ConsentState::Granted { scopes, paused: false } if !scopes.pointers));
     assert!(pair.user.screen_allowed() && !pair.user.pointers_allowed());
@@ -153,14 +153,15 @@ fn hello_then_consent_then_frames() {
 fn deny_pause_resume_revoke_and_end() {
     let mut pair = Pair::new(5);
     pair.drive();
-    pair.engineer.request_consent(request()).unwrap();
+    pair.engineer.request_consent(pair.now_ms, request()).unwrap();
     pair.drive();
-    pair.user.deny().unwrap();
+    pair.user.deny(pair.now_ms, false).unwrap();
     pair.drive();
     assert_eq!(pair.engineer.consent(), &ConsentState::Denied);
-    pair.engineer.request_consent(request()).unwrap();
+    pair.advance(stepwise::protocol::CONSENT_RETRY_WAIT_MS);
+    pair.engineer.request_consent(pair.now_ms, request()).unwrap();
     pair.drive();
-    pair.user.grant(Scopes::default()).unwrap();
+    pair.user.grant(pair.now_ms, Scopes::default()).unwrap();
     pair.drive();
     pair.user.pause().unwrap();
     assert!(!pair.user.screen_allowed(), "pause stops capture at once, before the engineer knows");
@@ -204,8 +205,8 @@ fn engineer_drops_frames_outside_consent() {
 fn only_the_user_decides_and_out_of_place_messages_end_the_session() {
     let mut pair = Pair::new(1);
     pair.drive();
-    assert!(pair.engineer.grant(Scopes::default()).is_err());
-    assert!(pair.user.request_consent(request()).is_err());
+    assert!(pair.engineer.grant(pair.now_ms, Scopes::default()).is_err());
+    assert!(pair.user.request_consent(pair.now_ms, request()).is_err());
     // A decision nobody asked for is a violation.
     pair.engineer.handle_message(
         pair.now_ms,
@@ -242,9 +243,9 @@ fn heartbeats_keep_it_alive_and_silence_times_out() {
 fn disconnect_stops_frames_and_reconnect_keeps_consent_in_force() {
     let mut pair = Pair::new(5);
     pair.drive();
-    pair.engineer.request_consent(request()).unwrap();
+    pair.engineer.request_consent(pair.now_ms, request()).unwrap();
     pair.drive();
-    pair.user.grant(Scopes::default()).unwrap();
+    pair.user.grant(pair.now_ms, Scopes::default()).unwrap();
     pair.drive();
     pair.user.handle_disconnect(pair.now_ms);
     pair.engineer.handle_disconnect(pair.now_ms);
@@ -261,7 +262,7 @@ fn disconnect_stops_frames_and_reconnect_keeps_consent_in_force() {
 fn pending_request_is_dropped_by_a_reconnect_and_expiry_ends() {
     let mut pair = Pair::new(5);
     pair.drive();
-    pair.engineer.request_consent(request()).unwrap();
+    pair.engineer.request_consent(pair.now_ms, request()).unwrap();
     pair.drive();
     pair.user.handle_disconnect(pair.now_ms);
     pair.user.handle_reconnect(pair.now_ms + 1_000);
@@ -320,9 +321,9 @@ proptest! {
         let mut sent = std::collections::HashSet::new();
         for step in steps {
             match step {
-                Step::Request => { let _ = pair.engineer.request_consent(request()); }
-                Step::Grant(view, pointers) => { let _ = pair.user.grant(Scopes { view, pointers, record: false }); }
-                Step::Deny => { let _ = pair.user.deny(); }
+                Step::Request => { let _ = pair.engineer.request_consent(pair.now_ms, request()); }
+                Step::Grant(view, pointers) => { let _ = pair.user.grant(pair.now_ms, Scopes { view, pointers, record: false }); }
+                Step::Deny => { let _ = pair.user.deny(pair.now_ms, false); }
                 Step::Pause => { let _ = pair.user.pause(); }
                 Step::Resume => { let _ = pair.user.resume(); }
                 Step::Revoke => { let _ = pair.user.revoke(); }
@@ -452,9 +453,9 @@ fn arrows_need_the_pointers_scope_and_vanish_when_it_goes() {
         fade_ms: 0,
     };
     assert!(pair.engineer.annotate(arrow.clone()).is_err(), "no consent yet");
-    pair.engineer.request_consent(request()).unwrap();
+    pair.engineer.request_consent(pair.now_ms, request()).unwrap();
     pair.drive();
-    pair.user.grant(Scopes { view: true, pointers: false, record: false }).unwrap();
+    pair.user.grant(pair.now_ms, Scopes { view: true, pointers: false, record: false }).unwrap();
     pair.drive();
     assert!(pair.engineer.annotate(arrow.clone()).is_err(), "arrows not allowed");
     pair.user.change_scopes(Scopes { view: true, pointers: true, record: false }).unwrap();
@@ -471,9 +472,9 @@ fn arrows_need_the_pointers_scope_and_vanish_when_it_goes() {
 fn a_step_can_carry_its_arrow_when_arrows_are_allowed() {
     let mut pair = Pair::new(10);
     pair.drive();
-    pair.engineer.request_consent(request()).unwrap();
+    pair.engineer.request_consent(pair.now_ms, request()).unwrap();
     pair.drive();
-    pair.user.grant(Scopes { view: true, pointers: false, record: false }).unwrap();
+    pair.user.grant(pair.now_ms, Scopes { view: true, pointers: false, record: false }).unwrap();
     pair.drive();
     let arrow = Annotation {
         id: 7,
@@ -489,4 +490,184 @@ fn a_step_can_carry_its_arrow_when_arrows_are_allowed() {
     pair.engineer.send_step(pair.now_ms, with_arrow).unwrap();
     pair.drive();
     assert!(pair.user_events.contains(&SessionEvent::Annotation(arrow)), "the step's arrow is shown");
+}
+
+// ---- issue 9: consent holes and hostile peers ----
+
+/// A pair with the hello exchanged and consent granted with `scopes`.
+fn granted(scopes: Scopes) -> Pair {
+    let mut pair = Pair::new(10);
+    pair.drive();
+    pair.engineer.request_consent(pair.now_ms, request()).unwrap();
+    pair.drive();
+    pair.user.grant(pair.now_ms, scopes).unwrap();
+    pair.drive();
+    pair
+}
+
+fn ended_by_violation(events: &[SessionEvent]) -> Option<String> {
+    events.iter().find_map(|event| match event {
+        SessionEvent::Ended { reason: EndReason::ProtocolViolation(why), .. } => Some(why.clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn after_dont_allow_the_engineer_waits_30_seconds() {
+    let mut pair = Pair::new(10);
+    pair.drive();
+    pair.engineer.request_consent(pair.now_ms, request()).unwrap();
+    pair.drive();
+    pair.user.deny(pair.now_ms, false).unwrap();
+    pair.drive();
+    let told = pair.engineer_events.iter().find_map(|event| match event {
+        SessionEvent::ConsentDenied { dont_ask_again: false, ask_again_at_ms } => *ask_again_at_ms,
+        _ => None,
+    });
+    let ask_again_at_ms = told.expect("the engineer is told when it may ask again");
+    assert!(ask_again_at_ms >= pair.now_ms + 29_000);
+    pair.advance(20_000);
+    assert!(matches!(pair.engineer.request_consent(pair.now_ms, request()), Err(CommandError::NotNow(_))));
+    pair.advance(10_100);
+    pair.engineer.request_consent(pair.now_ms, request()).unwrap();
+    pair.drive();
+    assert!(matches!(pair.user.consent(), ConsentState::Requested(_)));
+}
+
+#[test]
+fn a_hostile_engineer_asking_again_at_once_ends_the_session() {
+    let mut pair = Pair::new(10);
+    pair.drive();
+    pair.engineer.request_consent(pair.now_ms, request()).unwrap();
+    pair.drive();
+    pair.user.deny(pair.now_ms, false).unwrap();
+    pair.drive();
+    // A modified console skips its own wait: the user's side refuses the request.
+    let hostile = encode_frame(&Message::ConsentRequest(request())).unwrap();
+    pair.user_decoder.push(&hostile);
+    let message = pair.user_decoder.next_message::<Message>().unwrap().unwrap();
+    pair.user.handle_message(pair.now_ms + 1_000, message);
+    pair.drive();
+    let why = ended_by_violation(&pair.user_events).expect("the user's side ends the session");
+    assert!(why.contains("too soon"), "{why}");
+}
+
+#[test]
+fn dont_ask_again_holds_for_the_whole_session() {
+    let mut pair = Pair::new(10);
+    pair.drive();
+    pair.engineer.request_consent(pair.now_ms, request()).unwrap();
+    pair.drive();
+    pair.user.deny(pair.now_ms, true).unwrap();
+    pair.drive();
+    assert!(
+        pair.engineer_events.contains(&SessionEvent::ConsentDenied { dont_ask_again: true, ask_again_at_ms: None })
+    );
+    assert_eq!(pair.engineer.consent_request_allowed_from_ms(), None);
+    pair.advance(120_000);
+    assert!(pair.engineer.request_consent(pair.now_ms, request()).is_err());
+    // Even a modified console cannot get the question onto the user's screen.
+    let requests_before = pair.user_events.iter().filter(|e| matches!(e, SessionEvent::ConsentRequested(_))).count();
+    pair.user.handle_message(pair.now_ms, Message::ConsentRequest(request()));
+    pair.drive();
+    let requests_after = pair.user_events.iter().filter(|e| matches!(e, SessionEvent::ConsentRequested(_))).count();
+    assert_eq!(requests_before, requests_after);
+    assert!(ended_by_violation(&pair.user_events).is_some());
+}
+
+#[test]
+fn screenshots_need_the_record_scope_and_the_user_is_told() {
+    let mut pair = granted(Scopes { view: true, pointers: true, record: false });
+    assert!(pair.engineer.take_screenshot(pair.now_ms).is_err(), "no record scope: no screenshot");
+    pair.user.change_scopes(Scopes { view: true, pointers: true, record: true }).unwrap();
+    pair.drive();
+    pair.engineer.take_screenshot(pair.now_ms).unwrap();
+    pair.drive();
+    assert!(pair.engineer_events.iter().any(|e| matches!(e, SessionEvent::ScreenshotTaken { .. })));
+    assert!(pair.user_events.iter().any(|e| matches!(e, SessionEvent::ScreenshotTaken { .. })), "the user is told");
+    pair.user.pause().unwrap();
+    pair.drive();
+    assert!(pair.engineer.take_screenshot(pair.now_ms).is_err(), "paused: nothing may be kept");
+}
+
+#[test]
+fn a_screenshot_notice_without_record_consent_is_a_violation() {
+    let mut pair = granted(Scopes { view: true, pointers: true, record: false });
+    pair.user.handle_message(pair.now_ms, Message::ScreenshotTaken { at_ms: pair.now_ms });
+    pair.drive();
+    assert!(ended_by_violation(&pair.user_events).is_some());
+}
+
+#[test]
+fn a_chat_flood_ends_the_session_and_stays_bounded() {
+    let mut pair = granted(Scopes::default());
+    let mut accepted = 0;
+    for id in 0..20_000u64 {
+        pair.engineer.handle_message(pair.now_ms, Message::Chat { id, at_ms: pair.now_ms, text: "spam".into() });
+        if pair.engineer.ended().is_some() {
+            break;
+        }
+        accepted += 1;
+    }
+    pair.drive();
+    let why = ended_by_violation(&pair.engineer_events).expect("the flood ends the session");
+    assert!(why.contains("chat"), "{why}");
+    assert!(accepted < 100, "only a burst is accepted before the session ends: {accepted}");
+}
+
+#[test]
+fn a_scope_change_flood_ends_the_session() {
+    let mut pair = granted(Scopes::default());
+    for n in 0..20_000u32 {
+        let scopes = Scopes { view: true, pointers: n % 2 == 0, record: false };
+        pair.engineer.handle_message(pair.now_ms, Message::ScopeChange(scopes));
+        if pair.engineer.ended().is_some() {
+            break;
+        }
+    }
+    assert!(matches!(pair.engineer.ended(), Some(EndReason::ProtocolViolation(_))));
+    assert!(pair.engineer_events.len() < 200);
+}
+
+#[test]
+fn an_arrow_flood_from_the_engineer_ends_the_session_on_the_users_side() {
+    let mut pair = granted(Scopes::default());
+    for id in 0..10_000u64 {
+        let annotation = Annotation {
+            id,
+            shape: Shape::Arrow { tail: RemotePixel { x: 1, y: 1 }, head: RemotePixel { x: 50, y: 50 } },
+            label: String::new(),
+            color: AnnotationColor::default(),
+            fade_ms: 0,
+        };
+        pair.user.handle_message(pair.now_ms, Message::Annotate(annotation));
+        if pair.user.ended().is_some() {
+            break;
+        }
+    }
+    assert!(matches!(pair.user.ended(), Some(EndReason::ProtocolViolation(_))));
+}
+
+#[test]
+fn a_polite_chat_is_never_cut() {
+    let mut pair = granted(Scopes::default());
+    for n in 0..200 {
+        pair.user.send_chat(pair.now_ms, &format!("line {n}")).unwrap();
+        pair.advance(3_000);
+    }
+    assert!(pair.engineer.ended().is_none());
+    let lines = pair.engineer_events.iter().filter(|e| matches!(e, SessionEvent::Chat { .. })).count();
+    assert_eq!(lines, 200);
+}
+
+#[test]
+fn the_announced_screen_size_reaches_the_engineer_and_absurd_sizes_are_refused() {
+    let mut pair = granted(Scopes::default());
+    pair.user.announce_screen(1920, 1080).unwrap();
+    pair.drive();
+    assert!(pair.engineer_events.contains(&SessionEvent::ScreenAnnounced { width: 1920, height: 1080 }));
+    assert!(pair.user.announce_screen(100_000, 10).is_err());
+    pair.engineer.handle_message(pair.now_ms, Message::ScreenSize { width: 16_384, height: 16_384 });
+    pair.drive();
+    assert!(ended_by_violation(&pair.engineer_events).is_some(), "a 16K×16K screen is not plausible");
 }

@@ -8,7 +8,7 @@ use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use stepwise::app::sessions::{FeedOutcome, ViewerFeed};
+use stepwise::app::sessions::{FeedOutcome, Observed, ViewerFeed};
 use stepwise::app::sharing::SharingThread;
 use stepwise::capture::synthetic::SyntheticSource;
 use stepwise::capture::{CaptureError, PixelRect, ScreenSource};
@@ -53,14 +53,18 @@ fn consent_gates_capture_and_private_regions_stay_private() {
     let feed = Mutex::new(ViewerFeed::new(slot.clone(), Arc::new(|| {})));
     let (engineer_tx, engineer) = channel();
     let sink: EventSink = Arc::new(move |event| {
-        if let TransportEvent::Session(SessionEvent::CursorMoved { x, y }) = &event {
-            feed.lock().unwrap_or_else(PoisonError::into_inner).cursor_moved(*x, *y);
-            return;
-        }
-        if let TransportEvent::Session(SessionEvent::FrameReceived { data, .. }) = &event {
-            let outcome = feed.lock().unwrap_or_else(PoisonError::into_inner).apply(data, stepwise::store::now_ms());
-            assert!(matches!(outcome, FeedOutcome::Applied { .. }), "every update decodes: {outcome:?}");
-            return;
+        if let TransportEvent::Session(session_event) = &event {
+            let observed =
+                feed.lock().unwrap_or_else(PoisonError::into_inner).observe(session_event, stepwise::store::now_ms());
+            if let SessionEvent::FrameReceived { .. } = session_event {
+                assert!(
+                    matches!(observed, Observed::Handled(FeedOutcome::Applied { .. })),
+                    "every update decodes: {observed:?}"
+                );
+            }
+            if observed != Observed::PassOn {
+                return;
+            }
         }
         let _ = engineer_tx.send(event);
     });
@@ -119,6 +123,12 @@ fn consent_gates_capture_and_private_regions_stay_private() {
     user.status().close_screen_gate();
     user.send(SessionCommand::Pause);
     wait(&engineer, "pause", session_event(|e| *e == SessionEvent::SharingPaused));
+    {
+        // Nothing received before the pause is kept: the picture is wiped the moment it ends.
+        let state = slot.lock();
+        assert_eq!((state.width, state.height), (0, 0), "the paused picture is wiped");
+        assert!(state.rgba.is_empty(), "no pixel of the paused screen stays in memory");
+    }
     let captured_at_pause = sharing.stats.captured.load(Ordering::Relaxed);
     let decoded_at_pause = slot.lock().stats.frames;
     std::thread::sleep(Duration::from_millis(300));
@@ -135,6 +145,7 @@ fn consent_gates_capture_and_private_regions_stay_private() {
     user.status().close_screen_gate();
     user.send(SessionCommand::Revoke);
     wait(&engineer, "revoke", session_event(|e| *e == SessionEvent::ConsentRevoked));
+    assert!(slot.lock().rgba.is_empty(), "the picture is wiped when the user stops sharing");
     let decoded_at_revoke = slot.lock().stats.frames;
     std::thread::sleep(Duration::from_millis(400));
     assert_eq!(slot.lock().stats.frames, decoded_at_revoke, "nothing is received after the revoke");

@@ -142,9 +142,26 @@ fn engineer_starts_a_session_and_the_user_allows_with_a_scope_unticked() {
         h.query_by_label("Live").is_some() && h.query_by_label_contains(" fps · ").is_some()
     });
     desk.get_by_label("1:1");
+    // Without "Record this session" nothing of the screen may be kept: the button does nothing.
+    desk.get_by_label("Take screenshot").click();
+    for _ in 0..20 {
+        let _ = desk.try_run();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(desk.query_by_label_contains("Screenshot attached: ").is_none(), "kept without the record scope");
+    settle(&mut desk, "grant in the timeline", |h| h.query_by_label("Consent granted: See my screen").is_some());
+    // The user allows recording from the sharing screen; now a screenshot may be kept, and the
+    // user is told.
+    user.get_by_label("Record this session").click();
+    let _ = user.try_run();
+    settle(&mut desk, "record allowed", |h| {
+        h.query_by_label("Granted, live: See my screen · Record this session").is_some()
+    });
     desk.get_by_label("Take screenshot").click();
     settle(&mut desk, "screenshot in the timeline", |h| h.query_by_label_contains("Screenshot attached: ").is_some());
-    settle(&mut desk, "grant in the timeline", |h| h.query_by_label("Consent granted: See my screen").is_some());
+    settle_assist(&mut user, "the user is told of the screenshot", |h| {
+        h.query_by_label_contains("the engineer kept a screenshot of your screen").is_some()
+    });
 
     type_into(&mut desk, "Chat", "Thanks, I can see it now");
     desk.get_by_label("Send").click_accesskit();
@@ -153,8 +170,11 @@ fn engineer_starts_a_session_and_the_user_allows_with_a_scope_unticked() {
 
     user.get_by_label("Pause sharing").click();
     let _ = user.try_run();
-    settle(&mut desk, "pause shown", |h| h.query_by_label("Granted, paused by the user: See my screen").is_some());
-    desk.get_by_label("Paused by the user");
+    settle(&mut desk, "pause shown", |h| {
+        h.query_by_label("Granted, paused by the user: See my screen · Record this session").is_some()
+    });
+    desk.get_by_label("Paused by the user. The picture is hidden until they resume.");
+    assert!(desk.query_by_label("Take screenshot").is_none(), "no picture, nothing to keep while paused");
     user.get_by_label("Stop sharing").click();
     let _ = user.try_run();
     settle(&mut desk, "revoke shown in the panel and the timeline", |h| {
@@ -176,6 +196,7 @@ fn engineer_starts_a_session_and_the_user_allows_with_a_scope_unticked() {
         "pairing_succeeded",
         "consent_requested",
         "consent_granted",
+        "scopes_changed",
         "screenshot_attached",
         "chat",
         "sharing_paused",
@@ -185,8 +206,62 @@ fn engineer_starts_a_session_and_the_user_allows_with_a_scope_unticked() {
     assert_eq!(kinds, expected);
     // The user's own receipt of the decisions.
     let receipts = std::fs::read_to_string(user_dir.path().join("consent-receipts.jsonl")).unwrap();
-    assert_eq!(receipts.lines().count(), 3, "granted, paused, revoked: {receipts}");
+    assert_eq!(receipts.lines().count(), 5, "granted, scopes changed, screenshot, paused, revoked: {receipts}");
+    assert!(receipts.lines().nth(2).unwrap().contains(r#""decision":"screenshot_kept""#), "{receipts}");
     assert!(receipts.lines().next().unwrap().contains(r#""pointers":false"#));
+}
+
+#[test]
+fn nothing_is_granted_before_the_users_receipt_is_on_disk() {
+    let console_dir = tempfile::tempdir().unwrap();
+    let user_dir = tempfile::tempdir().unwrap();
+    // The receipts file cannot be written (a folder stands in its place).
+    std::fs::create_dir(user_dir.path().join("consent-receipts.jsonl")).unwrap();
+    let (mut desk, ticket_id, _number, link) = console_waiting_for_user(console_dir.path());
+    let mut user = user_joins(&mut desk, user_dir.path(), &link);
+    type_into(&mut desk, "Why you need to see the screen", "Check the printer queue with you");
+    desk.get_by_label("Ask for consent").click();
+    settle(&mut desk, "request sent", |h| h.query_by_label("Waiting for the user's answer…").is_some());
+    settle_assist(&mut user, "consent screen", |h| h.query_by_label("Allow").is_some());
+    user.get_by_label("Allow").click();
+    settle_assist(&mut user, "the user is told", |h| {
+        h.query_by_label_contains("Your consent receipt could not be saved").is_some()
+    });
+    for _ in 0..50 {
+        let _ = desk.try_run();
+        let _ = user.try_run();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(user.query_by_label("Stop sharing").is_none(), "the window must not say it is sharing");
+    assert!(desk.query_by_label_contains("Granted, live").is_none(), "the engineer must not hear of a grant");
+    let store = Store::open(console_dir.path()).unwrap();
+    let kinds: Vec<String> = store.history(ticket_id).unwrap().into_iter().map(|entry| entry.kind).collect();
+    assert!(!kinds.iter().any(|kind| kind == "consent_granted"), "{kinds:?}");
+}
+
+#[test]
+fn the_receipt_is_on_disk_when_the_engineer_hears_of_the_grant() {
+    let console_dir = tempfile::tempdir().unwrap();
+    let user_dir = tempfile::tempdir().unwrap();
+    let (mut desk, _ticket_id, _number, link) = console_waiting_for_user(console_dir.path());
+    let mut user = user_joins(&mut desk, user_dir.path(), &link);
+    type_into(&mut desk, "Why you need to see the screen", "Check the printer queue with you");
+    desk.get_by_label("Ask for consent").click();
+    settle(&mut desk, "request sent", |h| h.query_by_label("Waiting for the user's answer…").is_some());
+    settle_assist(&mut user, "consent screen", |h| h.query_by_label("Allow").is_some());
+    user.get_by_label("Allow").click();
+    let receipts = user_dir.path().join("consent-receipts.jsonl");
+    for _ in 0..1_000 {
+        let _ = user.try_run();
+        let _ = desk.try_run();
+        if desk.query_by_label_contains("Granted, live").is_some() {
+            let written = std::fs::read_to_string(&receipts).unwrap_or_default();
+            assert!(written.contains(r#""decision":"granted""#), "granted before the receipt was written");
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    panic!("the grant never arrived");
 }
 
 fn user_name() -> String {

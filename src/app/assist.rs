@@ -75,16 +75,36 @@ impl ReceiptLog {
     }
 }
 
-/// A thread appending receipts in order; a failure is logged and shown to the user.
-fn spawn_receipt_writer(log: ReceiptLog, events: Sender<UiEvent>, waker: Waker) -> Sender<Value> {
-    let (sender, receipts) = channel::<Value>();
+/// One receipt to write, and what to do once it is on disk.
+struct ReceiptJob {
+    receipt: Value,
+    /// A decision that takes effect only after its receipt is synced (Allow, a scope change):
+    /// sent to the session then, and never if the receipt could not be written.
+    then: Option<(SessionHandle, SessionCommand)>,
+}
+
+/// A thread appending receipts in order; a failure is logged and shown to the user, and the
+/// decision waiting on that receipt is not sent.
+fn spawn_receipt_writer(log: ReceiptLog, events: Sender<UiEvent>, waker: Waker) -> Sender<ReceiptJob> {
+    let (sender, receipts) = channel::<ReceiptJob>();
     let spawned = std::thread::Builder::new().name("stepwise-receipts".into()).spawn(move || {
-        while let Ok(receipt) = receipts.recv() {
-            if let Err(err) = log.append(&receipt) {
-                tracing::error!("cannot write the consent receipt: {err}");
-                let why = format!("Your consent receipt could not be saved in {}: {err}", log.path().display());
-                let _ = events.send(UiEvent::Assist(AssistNotice::Refused(why)));
-                waker();
+        while let Ok(job) = receipts.recv() {
+            match log.append(&job.receipt) {
+                Ok(()) => {
+                    if let Some((handle, command)) = job.then {
+                        handle.send(command);
+                    }
+                }
+                Err(err) => {
+                    tracing::error!("cannot write the consent receipt: {err}");
+                    let mut why =
+                        format!("Your consent receipt could not be saved in {}: {err}.", log.path().display());
+                    if job.then.is_some() {
+                        why.push_str(" Nothing was changed: your choice was not sent.");
+                    }
+                    let _ = events.send(UiEvent::Assist(AssistNotice::Refused(why)));
+                    waker();
+                }
             }
         }
     });
@@ -94,19 +114,31 @@ fn spawn_receipt_writer(log: ReceiptLog, events: Sender<UiEvent>, waker: Waker) 
     sender
 }
 
-/// The receipt for a consent event on the user's side, if it is a decision.
+/// The receipt for a consent event on the user's side, if it is one written after the fact:
+/// refusals, pauses, stops and screenshots the engineer kept. Grants and scope changes are
+/// written before they take effect (see [`AssistController::run`]).
 fn receipt_for(event: &SessionEvent, request: Option<&ConsentRequest>, engineer_at: &str) -> Option<Value> {
-    let (decision, scopes) = match event {
-        SessionEvent::ConsentGranted(scopes) => ("granted", Some(*scopes)),
-        SessionEvent::ConsentDenied => ("denied", None),
-        SessionEvent::ScopesChanged(scopes) => ("scopes_changed", Some(*scopes)),
-        SessionEvent::SharingPaused => ("paused", None),
-        SessionEvent::SharingResumed => ("resumed", None),
-        SessionEvent::ConsentRevoked => ("revoked", None),
+    let decision = match event {
+        SessionEvent::ConsentDenied { dont_ask_again: false, .. } => "denied",
+        SessionEvent::ConsentDenied { dont_ask_again: true, .. } => "denied_for_session",
+        SessionEvent::SharingPaused => "paused",
+        SessionEvent::SharingResumed => "resumed",
+        SessionEvent::ConsentRevoked => "revoked",
+        SessionEvent::ScreenshotTaken { .. } => "screenshot_kept",
         _ => return None,
     };
+    Some(receipt(decision, None, request, engineer_at))
+}
+
+/// A receipt line: what was decided, with which scopes, for whom.
+fn receipt(
+    decision: &str,
+    scopes: Option<crate::protocol::Scopes>,
+    request: Option<&ConsentRequest>,
+    engineer_at: &str,
+) -> Value {
     let at_ms = crate::store::now_ms();
-    Some(json!({
+    json!({
         "at": chrono::DateTime::from_timestamp_millis(at_ms).map(|at| at.to_rfc3339()).unwrap_or_default(),
         "at_ms": at_ms,
         "decision": decision,
@@ -116,7 +148,7 @@ fn receipt_for(event: &SessionEvent, request: Option<&ConsentRequest>, engineer_
         "ticket": request.map(|r| r.ticket_number.clone()),
         "purpose": request.map(|r| r.purpose.clone()),
         "engineer_address": engineer_at,
-    }))
+    })
 }
 
 /// One receipt as a line for the receipts window.
@@ -126,6 +158,8 @@ pub fn receipt_line(receipt: &Value, lang: Lang) -> String {
     let decision = match text("decision").as_str() {
         "granted" => Text::Allow.get(lang).to_owned(),
         "denied" => Text::DontAllow.get(lang).to_owned(),
+        "denied_for_session" => format!("{} · {}", Text::DontAllow.get(lang), Text::DontAskAgain.get(lang)),
+        "screenshot_kept" => Text::ReceiptScreenshot.get(lang).to_owned(),
         "paused" => Text::PauseSharing.get(lang).to_owned(),
         "resumed" => Text::ResumeSharing.get(lang).to_owned(),
         "revoked" => Text::StopSharing.get(lang).to_owned(),
@@ -153,7 +187,11 @@ pub struct AssistController {
     display_name: String,
     receipts: ReceiptLog,
     /// Receipts are written (and synced) on their own thread, never on a session task.
-    receipt_writer: Sender<Value>,
+    receipt_writer: Sender<ReceiptJob>,
+    /// The engineer's request being answered or in force (for receipts).
+    request: Arc<Mutex<Option<ConsentRequest>>>,
+    /// The engineer's address, for receipts.
+    engineer_at: String,
     events: Sender<UiEvent>,
     waker: Waker,
     handle: Arc<Mutex<Option<SessionHandle>>>,
@@ -183,6 +221,8 @@ impl AssistController {
             display_name: user_display_name(),
             receipts: ReceiptLog::new(data_dir),
             receipt_writer: spawn_receipt_writer(ReceiptLog::new(data_dir), events.clone(), waker.clone()),
+            request: Arc::new(Mutex::new(None)),
+            engineer_at: String::new(),
             events,
             waker,
             handle: Arc::new(Mutex::new(None)),
@@ -231,9 +271,15 @@ impl AssistController {
     pub fn run(&mut self, command: AssistCommand) {
         match command {
             AssistCommand::Join(link) => self.join(link),
-            AssistCommand::Grant(scopes) => self.send(SessionCommand::Grant(scopes)),
-            AssistCommand::Deny => self.send(SessionCommand::Deny),
-            AssistCommand::ChangeScopes(scopes) => self.send(SessionCommand::ChangeScopes(scopes)),
+            AssistCommand::Grant(scopes) => self.decide_after_receipt("granted", scopes, SessionCommand::Grant(scopes)),
+            AssistCommand::Deny { dont_ask_again } => self.send(SessionCommand::Deny { dont_ask_again }),
+            AssistCommand::ChangeScopes(scopes) => {
+                if !scopes.view {
+                    // Taking the view away is immediate, like Pause: the receipt follows.
+                    self.close_gate();
+                }
+                self.decide_after_receipt("scopes_changed", scopes, SessionCommand::ChangeScopes(scopes));
+            }
             AssistCommand::Pause => {
                 self.close_gate();
                 self.send(SessionCommand::Pause);
@@ -262,6 +308,19 @@ impl AssistController {
         }
     }
 
+    /// Writes and syncs the receipt of a decision, and only then sends it to the session: the
+    /// engineer hears of it, and the window says it is sharing, once the user's record is on disk.
+    fn decide_after_receipt(&self, decision: &str, scopes: crate::protocol::Scopes, command: SessionCommand) {
+        let Some(handle) = self.session() else {
+            return self.emit(AssistNotice::Refused("There is no session right now.".into()));
+        };
+        let request = self.request.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let receipt = receipt(decision, Some(scopes), request.as_ref(), &self.engineer_at);
+        if self.receipt_writer.send(ReceiptJob { receipt, then: Some((handle, command)) }).is_err() {
+            self.emit(AssistNotice::Refused("Your consent receipt cannot be written; nothing was sent.".into()));
+        }
+    }
+
     fn load_receipts(&self, lang: Lang) {
         let receipts = self.receipts.clone();
         let (events, waker) = (self.events.clone(), self.waker.clone());
@@ -284,9 +343,11 @@ impl AssistController {
             old.send(SessionCommand::End);
         }
         self.overlay.lock().unwrap_or_else(PoisonError::into_inner).take();
-        let request: Arc<Mutex<Option<ConsentRequest>>> = Arc::new(Mutex::new(None));
+        let request = self.request.clone();
+        *request.lock().unwrap_or_else(PoisonError::into_inner) = None;
         let (events, waker, receipts) = (self.events.clone(), self.waker.clone(), self.receipt_writer.clone());
         let engineer_at = format!("{}:{}", link.host, link.port);
+        self.engineer_at.clone_from(&engineer_at);
         let overlay = self.overlay.clone();
         let sink: EventSink = Arc::new(move |event| {
             {
@@ -307,7 +368,7 @@ impl AssistController {
                     *pending = Some(asked.clone());
                 }
                 if let Some(receipt) = receipt_for(session_event, pending.as_ref(), &engineer_at) {
-                    let _ = receipts.send(receipt);
+                    let _ = receipts.send(ReceiptJob { receipt, then: None });
                 }
             }
             let notice = match event {

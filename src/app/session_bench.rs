@@ -19,7 +19,7 @@ use crate::transport::{
 };
 use crate::ui::viewer::FrameSlot;
 
-use super::sessions::{FeedOutcome, ViewerFeed};
+use super::sessions::{FeedOutcome, Observed, ViewerFeed};
 use super::sharing::SharingThread;
 
 /// Playback rate: the corpus was recorded at 10 fps and is played three times as fast.
@@ -137,9 +137,14 @@ pub fn run_session_bench(
     let keyframe_handle: Arc<std::sync::OnceLock<crate::transport::SessionHandle>> = Arc::default();
     let keyframe_for_sink = keyframe_handle.clone();
     let engineer_sink: EventSink = Arc::new(move |event| {
-        if let TransportEvent::Session(SessionEvent::FrameReceived { data, .. }) = &event {
+        if let TransportEvent::Session(session_event) = &event {
             let now_ms = crate::store::now_ms();
-            let outcome = feed.lock().unwrap_or_else(PoisonError::into_inner).apply(data, now_ms);
+            let Observed::Handled(outcome) =
+                feed.lock().unwrap_or_else(PoisonError::into_inner).observe(session_event, now_ms)
+            else {
+                let _ = engineer_tx.send(event);
+                return;
+            };
             if outcome == FeedOutcome::NeedKeyframe
                 && let Some(handle) = keyframe_for_sink.get()
             {

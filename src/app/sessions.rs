@@ -50,6 +50,8 @@ pub struct ViewerFeed {
     skipped_total: u64,
     frames_total: u64,
     awaiting_keyframe: bool,
+    /// The screen size the user side announced; nothing is decoded before it is known.
+    announced: Option<(u32, u32)>,
 }
 
 impl ViewerFeed {
@@ -63,11 +65,39 @@ impl ViewerFeed {
             skipped_total: 0,
             frames_total: 0,
             awaiting_keyframe: false,
+            announced: None,
+        }
+    }
+
+    /// Looks at a session event on the session task: screen updates, the pointer and the
+    /// announced screen size are handled here; an event that ends the view wipes the picture
+    /// (and is passed on).
+    pub fn observe(&mut self, event: &SessionEvent, now_ms: i64) -> Observed {
+        match event {
+            SessionEvent::FrameReceived { data, .. } => Observed::Handled(self.apply(data, now_ms)),
+            SessionEvent::CursorMoved { x, y } => {
+                self.cursor_moved(*x, *y);
+                Observed::Handled(FeedOutcome::Ignored)
+            }
+            SessionEvent::ScreenAnnounced { width, height } => {
+                let wants_keyframe = self.limit_screen(*width, *height);
+                Observed::Handled(if wants_keyframe { FeedOutcome::NeedKeyframe } else { FeedOutcome::Ignored })
+            }
+            other => {
+                if ends_view(other) {
+                    self.clear();
+                }
+                Observed::PassOn
+            }
         }
     }
 
     /// Applies one received update.
     pub fn apply(&mut self, data: &[u8], now_ms: i64) -> FeedOutcome {
+        if self.announced.is_none() {
+            tracing::debug!("screen update before the screen size was announced: refused");
+            return self.lost_state();
+        }
         let Ok((header, payload)) = unwrap_screen_update(data) else { return self.lost_state() };
         let update = match self.decoder.decode(payload) {
             Ok(update) => update,
@@ -115,6 +145,38 @@ impl ViewerFeed {
         FeedOutcome::Applied { latency_ms, bytes: data.len(), skipped_frames: header.skipped_frames }
     }
 
+    /// The view scope ended (pause, stop, scope removed, drop, end): wipe the picture and keep
+    /// nothing received before. The next update must be a keyframe, asked for when it is not.
+    pub fn clear(&mut self) {
+        self.decoder = Decoder::new();
+        self.awaiting_keyframe = false;
+        self.recent.clear();
+        {
+            let mut slot = self.slot.lock();
+            slot.width = 0;
+            slot.height = 0;
+            slot.rgba = Vec::new();
+            slot.dirty.clear();
+            slot.all_dirty = true;
+            slot.cursor = None;
+        }
+        (self.waker)();
+    }
+
+    /// The user side announced the size of its screen: larger updates are refused from now on.
+    /// Returns whether a keyframe should be asked for (updates were refused meanwhile).
+    pub fn limit_screen(&mut self, width: u32, height: u32) -> bool {
+        self.announced = Some((width, height));
+        self.decoder.set_max_dimensions(width, height);
+        self.awaiting_keyframe
+    }
+
+    /// A copy of the picture on show, if any: (width, height, RGBA8).
+    pub fn snapshot(&self) -> Option<(u32, u32, Vec<u8>)> {
+        let slot = self.slot.lock();
+        (slot.width > 0 && slot.height > 0).then(|| (slot.width, slot.height, slot.rgba.clone()))
+    }
+
     /// The user's pointer moved: show it over the picture.
     pub fn cursor_moved(&mut self, x: u32, y: u32) {
         self.slot.lock().cursor = Some([x, y]);
@@ -127,6 +189,15 @@ impl ViewerFeed {
         self.awaiting_keyframe = true;
         if first { FeedOutcome::NeedKeyframe } else { FeedOutcome::Ignored }
     }
+}
+
+/// What [`ViewerFeed::observe`] did with an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Observed {
+    /// Not a screen event: pass it on to the transcript.
+    PassOn,
+    /// Handled by the feed; ask for a keyframe when [`FeedOutcome::NeedKeyframe`].
+    Handled(FeedOutcome),
 }
 
 /// What one update did to the viewer.
@@ -209,20 +280,28 @@ impl EngineerSessions {
         let feed = Mutex::new(ViewerFeed::new(slot.clone(), self.waker.clone()));
         let handle_cell: Arc<OnceLock<SessionHandle>> = Arc::new(OnceLock::new());
         let handle_for_sink = handle_cell.clone();
+        let store_for_sink = store.clone();
         let sink: EventSink = Arc::new(move |event| {
             // Screen updates go straight to the viewer's slot; everything else to the transcript.
-            if let TransportEvent::Session(SessionEvent::CursorMoved { x, y }) = &event {
-                feed.lock().unwrap_or_else(PoisonError::into_inner).cursor_moved(*x, *y);
-                return;
-            }
-            if let TransportEvent::Session(SessionEvent::FrameReceived { data, .. }) = &event {
-                let outcome = feed.lock().unwrap_or_else(PoisonError::into_inner).apply(data, crate::store::now_ms());
-                if outcome == FeedOutcome::NeedKeyframe
-                    && let Some(handle) = handle_for_sink.get()
-                {
-                    handle.send(SessionCommand::RequestKeyframe);
+            if let TransportEvent::Session(SessionEvent::ScreenshotTaken { .. }) = &event {
+                // The protocol allowed it (record scope in force) and told the user: copy the
+                // picture now, in order with the frames, and attach it.
+                if let Some((width, height, rgba)) = feed.lock().unwrap_or_else(PoisonError::into_inner).snapshot() {
+                    let _ = store_for_sink.send(StoreRequest::AttachScreenshot { ticket_id, width, height, rgba });
                 }
                 return;
+            }
+            if let TransportEvent::Session(session_event) = &event {
+                let observed =
+                    feed.lock().unwrap_or_else(PoisonError::into_inner).observe(session_event, crate::store::now_ms());
+                if let Observed::Handled(outcome) = observed {
+                    if outcome == FeedOutcome::NeedKeyframe
+                        && let Some(handle) = handle_for_sink.get()
+                    {
+                        handle.send(SessionCommand::RequestKeyframe);
+                    }
+                    return;
+                }
             }
             let _ = store.send(StoreRequest::Session { ticket_id, event });
         });
@@ -274,7 +353,7 @@ impl EngineerSessions {
             SessionAction::RequestConsent(request) => SessionCommand::RequestConsent(request),
             SessionAction::Chat(text) => SessionCommand::Chat(text),
             SessionAction::End => SessionCommand::End,
-            SessionAction::TakeScreenshot => return self.take_screenshot(ticket_id),
+            SessionAction::TakeScreenshot => SessionCommand::TakeScreenshot,
             SessionAction::Annotate(annotation) => SessionCommand::Annotate(annotation),
             SessionAction::RemoveAnnotation(id) => SessionCommand::RemoveAnnotation(id),
             SessionAction::ClearAnnotations => SessionCommand::ClearAnnotations,
@@ -286,18 +365,6 @@ impl EngineerSessions {
         let sent = self.sessions.get(&ticket_id).is_some_and(|handle| handle.send(command));
         if !sent {
             self.notify(ticket_id, TransportEvent::CommandRefused("the session is over".into()));
-        }
-    }
-
-    /// Copies the current remote screen and has the store thread attach it as a PNG.
-    fn take_screenshot(&self, ticket_id: i64) {
-        let Some(slot) = self.viewers.get(&ticket_id) else { return };
-        let (width, height, rgba) = {
-            let state = slot.lock();
-            (state.width, state.height, state.rgba.clone())
-        };
-        if width > 0 && height > 0 {
-            let _ = self.store.send(StoreRequest::AttachScreenshot { ticket_id, width, height, rgba });
         }
     }
 
@@ -319,6 +386,83 @@ impl EngineerSessions {
     }
 }
 
+/// Whether an event ends the engineer's right to see the picture (or suspends it): the picture
+/// is wiped at once.
+fn ends_view(event: &SessionEvent) -> bool {
+    match event {
+        SessionEvent::SharingPaused
+        | SessionEvent::ConsentRevoked
+        | SessionEvent::Disconnected
+        | SessionEvent::Ended { .. } => true,
+        SessionEvent::ScopesChanged(scopes) => !scopes.view,
+        _ => false,
+    }
+}
+
 fn bracket(host: &str) -> String {
     if host.contains(':') { format!("[{host}]") } else { host.to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::{Encoder, EncoderConfig, Frame};
+    use crate::protocol::screen::{ScreenHeader, wrap_screen_update};
+
+    fn keyframe(width: u32, height: u32) -> Vec<u8> {
+        let frame = Frame::new(width, height, vec![200; (width * height * 4) as usize]).unwrap();
+        let update = Encoder::new(EncoderConfig::default()).encode(&frame, true);
+        wrap_screen_update(ScreenHeader { captured_at_ms: 0, skipped_frames: 0 }, &update)
+    }
+
+    fn feed() -> (ViewerFeed, FrameSlot) {
+        let slot = FrameSlot::default();
+        (ViewerFeed::new(slot.clone(), Arc::new(|| {})), slot)
+    }
+
+    #[test]
+    fn nothing_is_decoded_before_the_screen_size_is_announced() {
+        let (mut feed, slot) = feed();
+        assert_eq!(feed.apply(&keyframe(64, 64), 0), FeedOutcome::NeedKeyframe);
+        assert_eq!(slot.lock().width, 0);
+        assert!(feed.limit_screen(64, 64), "refused meanwhile: a keyframe is wanted");
+        assert!(matches!(feed.apply(&keyframe(64, 64), 0), FeedOutcome::Applied { .. }));
+    }
+
+    #[test]
+    fn frames_larger_than_the_announced_screen_are_refused_unallocated() {
+        let (mut feed, slot) = feed();
+        feed.limit_screen(320, 200);
+        assert_eq!(feed.apply(&keyframe(640, 200), 0), FeedOutcome::NeedKeyframe);
+        assert_eq!(feed.apply(&keyframe(320, 400), 0), FeedOutcome::Ignored);
+        assert_eq!(slot.lock().rgba.len(), 0, "nothing of the oversized frames was kept");
+        assert!(feed.decoder.frame().is_none());
+        assert!(matches!(feed.apply(&keyframe(320, 200), 0), FeedOutcome::Applied { .. }));
+    }
+
+    #[test]
+    fn the_end_of_the_view_wipes_the_picture_and_the_decoder() {
+        let (mut feed, slot) = feed();
+        feed.limit_screen(64, 64);
+        assert!(matches!(feed.apply(&keyframe(64, 64), 0), FeedOutcome::Applied { .. }));
+        for event in [
+            SessionEvent::SharingPaused,
+            SessionEvent::ConsentRevoked,
+            SessionEvent::ScopesChanged(crate::protocol::Scopes { view: false, pointers: true, record: false }),
+            SessionEvent::Disconnected,
+        ] {
+            assert!(matches!(feed.apply(&keyframe(64, 64), 0), FeedOutcome::Applied { .. }));
+            assert!(!slot.lock().rgba.is_empty());
+            assert_eq!(feed.observe(&event, 0), Observed::PassOn);
+            assert!(slot.lock().rgba.is_empty(), "{event:?} wipes the picture");
+            assert!(feed.decoder.frame().is_none(), "{event:?} drops the decoder's frame");
+            assert_eq!(feed.snapshot(), None, "nothing to keep after {event:?}");
+        }
+        // A scope change that keeps the view keeps the picture.
+        assert!(matches!(feed.apply(&keyframe(64, 64), 0), FeedOutcome::Applied { .. }));
+        let keeps_view =
+            SessionEvent::ScopesChanged(crate::protocol::Scopes { view: true, pointers: false, record: true });
+        feed.observe(&keeps_view, 0);
+        assert!(!slot.lock().rgba.is_empty());
+    }
 }

@@ -135,6 +135,7 @@ impl SharingThread {
             preview,
             preview_at: None,
             last_cursor: None,
+            announced: None,
         };
         let thread = std::thread::Builder::new().name("stepwise-capture".into()).spawn(move || worker.run())?;
         Ok(Self { stop, thread: Some(thread), stats })
@@ -168,6 +169,8 @@ struct CaptureLoop {
     preview: Option<FrameSlot>,
     preview_at: Option<Instant>,
     last_cursor: Option<(u32, u32)>,
+    /// The screen size last announced to the engineer (updates larger than it are refused there).
+    announced: Option<(u32, u32)>,
 }
 
 impl CaptureLoop {
@@ -274,6 +277,11 @@ impl CaptureLoop {
         };
         if !self.keyframe_owed && self.last_sent.as_ref() == Some(&frame) {
             return; // Nothing changed: nothing to send.
+        }
+        if self.announced != Some((frame.width, frame.height)) {
+            self.session.send(SessionCommand::AnnounceScreen { width: frame.width, height: frame.height });
+            self.announced = Some((frame.width, frame.height));
+            self.keyframe_owed = true;
         }
         self.encoder.set_config(encoder_config_for(&status));
         let update = self.encoder.encode(&frame, self.keyframe_owed);

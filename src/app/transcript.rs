@@ -49,6 +49,9 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
         | SessionEvent::FrameReceived { .. }
         | SessionEvent::KeyframeRequested
         | SessionEvent::CursorMoved { .. }
+        | SessionEvent::ScreenAnnounced { .. }
+        // The engineer's side records the screenshot once the file is saved (`screenshot_attached`).
+        | SessionEvent::ScreenshotTaken { .. }
         | SessionEvent::GuidanceMode { .. } => None,
         SessionEvent::Annotation(annotation) => entry(kind::ARROW_DRAWN, annotation_json(annotation), false),
         SessionEvent::AnnotationRemoved { id } => entry(kind::ARROW_REMOVED, json!({ "id": id }), false),
@@ -73,7 +76,9 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
         SessionEvent::ConsentGranted(scopes) => {
             entry(kind::CONSENT_GRANTED, json!({ "scopes": scopes_json(*scopes) }), true)
         }
-        SessionEvent::ConsentDenied => entry(kind::CONSENT_DENIED, json!({}), true),
+        SessionEvent::ConsentDenied { dont_ask_again, .. } => {
+            entry(kind::CONSENT_DENIED, json!({ "dont_ask_again": dont_ask_again }), true)
+        }
         SessionEvent::ScopesChanged(scopes) => {
             entry(kind::SCOPES_CHANGED, json!({ "scopes": scopes_json(*scopes) }), true)
         }

@@ -18,6 +18,8 @@ pub struct Decoder {
     tile_pixels: Vec<u8>,
     copy_scratch: Vec<u8>,
     decompressor: Option<zstd::bulk::Decompressor<'static>>,
+    /// The largest frame accepted (the screen the sender announced), if known.
+    max_dimensions: Option<(u32, u32)>,
 }
 
 impl Default for Decoder {
@@ -42,6 +44,16 @@ impl Decoder {
             tile_pixels: Vec::new(),
             copy_scratch: Vec::new(),
             decompressor: zstd::bulk::Decompressor::new().ok(),
+            max_dimensions: None,
+        }
+    }
+
+    /// Refuses frames wider or taller than this from now on (the sender's announced screen),
+    /// before anything is allocated for them. A held frame larger than this is dropped.
+    pub fn set_max_dimensions(&mut self, width: u32, height: u32) {
+        self.max_dimensions = Some((width, height));
+        if self.frame.as_ref().is_some_and(|frame| frame.width > width || frame.height > height) {
+            self.frame = None;
         }
     }
 
@@ -56,6 +68,16 @@ impl Decoder {
         let mut reader = ByteReader::new(update);
         let header = wire::read_header(&mut reader)?;
         check_dimensions(header.width, header.height)?;
+        if let Some((max_width, max_height)) = self.max_dimensions
+            && (header.width > max_width || header.height > max_height)
+        {
+            return Err(CodecError::LargerThanAnnounced {
+                width: header.width,
+                height: header.height,
+                max_width,
+                max_height,
+            });
+        }
         let keyframe = header.base_seq.is_none();
         if let Some(base_seq) = header.base_seq {
             let Some(frame) = &self.frame else { return Err(CodecError::NeedKeyframe) };

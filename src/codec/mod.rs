@@ -104,6 +104,18 @@ pub enum CodecError {
     /// Dimensions above 8192 or a body larger than such a frame can need.
     #[error("frame or update too large")]
     TooLarge,
+    /// A frame larger than the screen the sender announced.
+    #[error("a {width}×{height} frame is larger than the announced {max_width}×{max_height} screen")]
+    LargerThanAnnounced {
+        /// The frame's width.
+        width: u32,
+        /// The frame's height.
+        height: u32,
+        /// The announced width.
+        max_width: u32,
+        /// The announced height.
+        max_height: u32,
+    },
     /// A frame buffer whose length does not match its dimensions.
     #[error("frame buffer has {got} bytes, expected {expected}")]
     BadFrameLength {

@@ -63,9 +63,21 @@ pub struct ConsentRequest {
 pub enum Decision {
     /// Allowed, with these scopes.
     Granted(Scopes),
-    /// Not allowed.
-    Denied,
+    /// Not allowed; the engineer may ask again after [`CONSENT_RETRY_WAIT_MS`], unless the user
+    /// chose "Don't ask again in this session".
+    Denied {
+        /// No further request in this session.
+        dont_ask_again: bool,
+    },
 }
+
+/// How long the engineer must wait before asking again after "Don't allow", ms.
+pub const CONSENT_RETRY_WAIT_MS: i64 = 30_000;
+
+/// Widest or tallest screen a user side may announce, pixels.
+pub const MAX_SCREEN_SIDE: u32 = 16_384;
+/// Largest screen area a user side may announce (8K UHD), pixels.
+pub const MAX_SCREEN_PIXELS: u64 = 7_680 * 4_320;
 
 /// Why a session ended.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,6 +235,19 @@ pub enum Message {
         /// Row.
         y: u32,
     },
+    /// User → engineer: the size of the shared screen; screen updates larger than this are refused.
+    ScreenSize {
+        /// Width, pixels.
+        width: u32,
+        /// Height, pixels.
+        height: u32,
+    },
+    /// Engineer → user: the engineer kept a screenshot of the shared screen (only allowed while
+    /// the record scope is in force; the user is told each time).
+    ScreenshotTaken {
+        /// When, unix ms (engineer's clock).
+        at_ms: i64,
+    },
     /// User → engineer: screen data (encoded by the codec layer). Sent on its own stream.
     Frame {
         /// Sequence number.
@@ -254,7 +279,20 @@ impl Message {
             Message::StepAnswer { comment, .. } => validate_comment(comment),
             Message::GuidanceMode { why_not, .. } => check("guidance note", why_not, MAX_PURPOSE_CHARS),
             Message::End(EndReason::ProtocolViolation(why)) => check("end reason", why, MAX_PURPOSE_CHARS),
+            Message::ScreenSize { width, height } => check_screen_size(*width, *height),
             _ => Ok(()),
         }
     }
+}
+
+/// Checks an announced screen size: both sides at least one pixel, at most [`MAX_SCREEN_SIDE`],
+/// and the area at most [`MAX_SCREEN_PIXELS`].
+pub fn check_screen_size(width: u32, height: u32) -> Result<(), String> {
+    let area = u64::from(width) * u64::from(height);
+    if width == 0 || height == 0 || width > MAX_SCREEN_SIDE || height > MAX_SCREEN_SIDE || area > MAX_SCREEN_PIXELS {
+        return Err(format!(
+            "a screen of {width}×{height} pixels is not plausible (at most {MAX_SCREEN_SIDE} per side and 7680×4320 in area)"
+        ));
+    }
+    Ok(())
 }

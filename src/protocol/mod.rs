@@ -5,6 +5,7 @@
 pub mod code;
 pub mod codec;
 pub mod guidance;
+pub mod limits;
 pub mod message;
 pub mod pairing;
 pub mod screen;
@@ -14,6 +15,7 @@ pub use code::{JoinCode, JoinLink, JoinLinkError};
 pub use codec::{DecodeError, FrameDecoder, MAX_CONTROL_MESSAGE_BYTES, encode_frame};
 pub use guidance::{Annotation, AnnotationColor, RemotePixel, Shape, StepCard, StepOutcome};
 pub use message::{
-    ConsentRequest, Decision, EndReason, Handshake, Message, PROTOCOL_VERSION, PairingVerdict, Role, Scopes,
+    CONSENT_RETRY_WAIT_MS, ConsentRequest, Decision, EndReason, Handshake, Message, PROTOCOL_VERSION, PairingVerdict,
+    Role, Scopes,
 };
 pub use session::{CommandError, ConsentState, Session, SessionEvent};

@@ -10,7 +10,11 @@ use std::collections::VecDeque;
 
 use super::codec::DecodeError;
 use super::guidance::{Annotation, StepCard, StepOutcome, validate_comment};
-use super::message::{ConsentRequest, Decision, EndReason, Message, PROTOCOL_VERSION, Role, Scopes};
+use super::limits::{LimitedKind, PeerLimits};
+use super::message::{
+    CONSENT_RETRY_WAIT_MS, ConsentRequest, Decision, EndReason, Message, PROTOCOL_VERSION, Role, Scopes,
+    check_screen_size,
+};
 
 /// Send a heartbeat when nothing was sent for this long.
 pub const HEARTBEAT_INTERVAL_MS: i64 = 5_000;
@@ -50,7 +54,13 @@ pub enum SessionEvent {
     /// Consent granted with these scopes.
     ConsentGranted(Scopes),
     /// Consent refused.
-    ConsentDenied,
+    ConsentDenied {
+        /// The user chose "Don't ask again in this session".
+        dont_ask_again: bool,
+        /// When the engineer may ask again, unix ms (this side's clock); `None`: not in this
+        /// session.
+        ask_again_at_ms: Option<i64>,
+    },
     /// The user changed the scopes.
     ScopesChanged(Scopes),
     /// The user paused sharing.
@@ -120,6 +130,19 @@ pub enum SessionEvent {
         /// Why not over the real screen, in words (empty when `overlay`).
         why_not: String,
     },
+    /// The user side announced the size of the shared screen (engineer side).
+    ScreenAnnounced {
+        /// Width, pixels.
+        width: u32,
+        /// Height, pixels.
+        height: u32,
+    },
+    /// The engineer kept a screenshot under the record scope (both sides; the engineer's side
+    /// copies the picture when it sees this event, the user's side tells the user).
+    ScreenshotTaken {
+        /// When, unix ms (engineer's clock).
+        at_ms: i64,
+    },
     /// The user's pointer moved (engineer side, only while the screen is shared).
     CursorMoved {
         /// Column, screen pixels.
@@ -180,6 +203,12 @@ pub struct Session {
     /// The step waiting for an answer, and when it was (last) sent, unix ms.
     pending_step: Option<(StepCard, i64)>,
     annotations_visible: bool,
+    /// After "Don't allow": no new request before this time, unix ms.
+    ask_again_at_ms: Option<i64>,
+    /// The user chose "Don't ask again in this session".
+    no_more_requests: bool,
+    /// What the peer sent of each limited kind.
+    peer_limits: PeerLimits,
     events: VecDeque<SessionEvent>,
 }
 
@@ -203,6 +232,9 @@ impl Session {
             cursor_out: None,
             pending_step: None,
             annotations_visible: false,
+            ask_again_at_ms: None,
+            no_more_requests: false,
+            peer_limits: PeerLimits::default(),
             events: VecDeque::new(),
         };
         let display_name: String = display_name.chars().take(super::message::MAX_NAME_CHARS).collect();
@@ -255,6 +287,18 @@ impl Session {
         self.ended.is_none()
             && self.connected
             && matches!(self.consent, ConsentState::Granted { scopes, paused: false } if scopes.pointers)
+    }
+
+    /// Whether screen data flows and the record scope is in force: only then may the engineer
+    /// keep anything of the user's screen (a screenshot, a recording).
+    pub fn keeping_allowed(&self) -> bool {
+        self.screen_allowed() && matches!(self.consent, ConsentState::Granted { scopes, .. } if scopes.record)
+    }
+
+    /// When the engineer may ask for consent again after a refusal, unix ms: `Some(0)` when
+    /// nothing holds it back, `None` when the user asked not to be asked again in this session.
+    pub fn consent_request_allowed_from_ms(&self) -> Option<i64> {
+        if self.no_more_requests { None } else { Some(self.ask_again_at_ms.unwrap_or(0)) }
     }
 
     /// Screen messages the engineer side dropped because consent was not in force.
@@ -336,6 +380,11 @@ impl Session {
         if self.peer_name.is_none() && !matches!(message, Message::Hello { .. }) {
             return self.violation("a message arrived before hello".into());
         }
+        if let Some(kind) = limited_kind(role, &message)
+            && let Err(exceeded) = self.peer_limits.admit(kind, now_ms)
+        {
+            return self.violation(exceeded.to_string());
+        }
         match message {
             Message::Hello { protocol_version, role: peer_role, display_name } => {
                 if protocol_version != PROTOCOL_VERSION {
@@ -346,6 +395,14 @@ impl Session {
                 }
                 self.peer_name = Some(display_name.clone());
                 self.events.push_back(SessionEvent::PeerHello { display_name });
+            }
+            Message::ConsentRequest(_) if role == Role::User && self.no_more_requests => {
+                self.violation("consent was requested again after the user asked not to be asked".into())
+            }
+            Message::ConsentRequest(_)
+                if role == Role::User && self.ask_again_at_ms.is_some_and(|at_ms| now_ms < at_ms) =>
+            {
+                self.violation("consent was requested again too soon after the user said no".into())
             }
             Message::ConsentRequest(request) if role == Role::User => match self.consent {
                 ConsentState::NotRequested | ConsentState::Denied | ConsentState::Revoked => {
@@ -358,7 +415,7 @@ impl Session {
                 if !matches!(self.consent, ConsentState::Requested(_)) {
                     return self.violation("a consent decision arrived without a request".into());
                 }
-                self.apply_decision(decision);
+                self.apply_decision(now_ms, decision);
             }
             Message::ScopeChange(scopes) if role == Role::Engineer => match &mut self.consent {
                 ConsentState::Granted { scopes: current, .. } => {
@@ -444,6 +501,15 @@ impl Session {
             Message::GuidanceMode { overlay, why_not } if role == Role::Engineer => {
                 self.events.push_back(SessionEvent::GuidanceMode { overlay, why_not });
             }
+            Message::ScreenSize { width, height } if role == Role::Engineer => {
+                self.events.push_back(SessionEvent::ScreenAnnounced { width, height });
+            }
+            Message::ScreenshotTaken { at_ms } if role == Role::User => {
+                if !self.keeping_allowed() {
+                    return self.violation("a screenshot was kept without the user's consent to record".into());
+                }
+                self.events.push_back(SessionEvent::ScreenshotTaken { at_ms });
+            }
             Message::Cursor { x, y } if role == Role::Engineer => {
                 if self.screen_allowed() {
                     self.events.push_back(SessionEvent::CursorMoved { x, y });
@@ -512,11 +578,18 @@ impl Session {
         if self.role != role { Err(CommandError::WrongRole(role)) } else { Ok(()) }
     }
 
-    /// Engineer: ask for consent.
-    pub fn request_consent(&mut self, request: ConsentRequest) -> Result<(), CommandError> {
+    /// Engineer: ask for consent (not within [`CONSENT_RETRY_WAIT_MS`] of a refusal, and never
+    /// again after "Don't ask again in this session").
+    pub fn request_consent(&mut self, now_ms: i64, request: ConsentRequest) -> Result<(), CommandError> {
         self.require(Role::Engineer)?;
         let message = Message::ConsentRequest(request.clone());
         message.validate().map_err(CommandError::Invalid)?;
+        if self.no_more_requests {
+            return Err(CommandError::NotNow("the user asked not to be asked again in this session"));
+        }
+        if self.ask_again_at_ms.is_some_and(|at_ms| now_ms < at_ms) {
+            return Err(CommandError::NotNow("the user said no less than 30 seconds ago"));
+        }
         match self.consent {
             ConsentState::NotRequested | ConsentState::Denied | ConsentState::Revoked => {
                 self.consent = ConsentState::Requested(request.clone());
@@ -529,34 +602,39 @@ impl Session {
     }
 
     /// User: allow with these scopes (the Allow button).
-    pub fn grant(&mut self, scopes: Scopes) -> Result<(), CommandError> {
-        self.decide(Decision::Granted(scopes))
+    pub fn grant(&mut self, now_ms: i64, scopes: Scopes) -> Result<(), CommandError> {
+        self.decide(now_ms, Decision::Granted(scopes))
     }
 
-    /// User: refuse (the Don't allow button).
-    pub fn deny(&mut self) -> Result<(), CommandError> {
-        self.decide(Decision::Denied)
+    /// User: refuse (the Don't allow button); with `dont_ask_again`, no further request is
+    /// accepted in this session.
+    pub fn deny(&mut self, now_ms: i64, dont_ask_again: bool) -> Result<(), CommandError> {
+        self.decide(now_ms, Decision::Denied { dont_ask_again })
     }
 
-    fn decide(&mut self, decision: Decision) -> Result<(), CommandError> {
+    fn decide(&mut self, now_ms: i64, decision: Decision) -> Result<(), CommandError> {
         self.require(Role::User)?;
         if !matches!(self.consent, ConsentState::Requested(_)) {
             return Err(CommandError::NotNow("there is no request to answer"));
         }
         self.outbox.push_back(Message::ConsentDecision(decision));
-        self.apply_decision(decision);
+        self.apply_decision(now_ms, decision);
         Ok(())
     }
 
-    fn apply_decision(&mut self, decision: Decision) {
+    fn apply_decision(&mut self, now_ms: i64, decision: Decision) {
         match decision {
             Decision::Granted(scopes) => {
                 self.consent = ConsentState::Granted { scopes, paused: false };
                 self.events.push_back(SessionEvent::ConsentGranted(scopes));
             }
-            Decision::Denied => {
+            Decision::Denied { dont_ask_again } => {
                 self.consent = ConsentState::Denied;
-                self.events.push_back(SessionEvent::ConsentDenied);
+                self.no_more_requests |= dont_ask_again;
+                let ask_again_at_ms = now_ms.saturating_add(CONSENT_RETRY_WAIT_MS);
+                self.ask_again_at_ms = Some(ask_again_at_ms);
+                let ask_again_at_ms = (!self.no_more_requests).then_some(ask_again_at_ms);
+                self.events.push_back(SessionEvent::ConsentDenied { dont_ask_again, ask_again_at_ms });
             }
         }
     }
@@ -634,6 +712,27 @@ impl Session {
         self.outbox.push_back(message);
         self.events.push_back(SessionEvent::Chat { from: self.role, id, at_ms: now_ms, text: text.to_owned() });
         Ok(id)
+    }
+
+    /// Engineer: keep a screenshot of the shared screen. Allowed only while the screen is shared
+    /// and the record scope is in force; the user is told.
+    pub fn take_screenshot(&mut self, now_ms: i64) -> Result<(), CommandError> {
+        self.require(Role::Engineer)?;
+        if !self.keeping_allowed() {
+            return Err(CommandError::NotNow("the user has not allowed recording"));
+        }
+        self.outbox.push_back(Message::ScreenshotTaken { at_ms: now_ms });
+        self.events.push_back(SessionEvent::ScreenshotTaken { at_ms: now_ms });
+        Ok(())
+    }
+
+    /// User: announce the size of the shared screen (before its first update, and when it
+    /// changes); larger updates are refused by the engineer's side.
+    pub fn announce_screen(&mut self, width: u32, height: u32) -> Result<(), CommandError> {
+        self.require(Role::User)?;
+        check_screen_size(width, height).map_err(CommandError::Invalid)?;
+        self.outbox.push_back(Message::ScreenSize { width, height });
+        Ok(())
     }
 
     /// User: queue screen data; refused unless [`Session::screen_allowed`].
@@ -844,5 +943,29 @@ fn message_name(message: &Message) -> &'static str {
         Message::StepAnswer { .. } => "a step answer",
         Message::Cursor { .. } => "a pointer position",
         Message::GuidanceMode { .. } => "the guidance mode",
+        Message::ScreenSize { .. } => "the screen size",
+        Message::ScreenshotTaken { .. } => "a screenshot notice",
+    }
+}
+
+/// Which limit a message from the peer counts against, if any (see [`PeerLimits`]).
+fn limited_kind(receiver: Role, message: &Message) -> Option<LimitedKind> {
+    match (receiver, message) {
+        (_, Message::Chat { .. }) => Some(LimitedKind::Chat),
+        (
+            Role::Engineer,
+            Message::ScopeChange(_)
+            | Message::Pause
+            | Message::Resume
+            | Message::ScreenSize { .. }
+            | Message::GuidanceMode { .. },
+        ) => Some(LimitedKind::ConsentChange),
+        (Role::Engineer, Message::StepAnswer { .. }) => Some(LimitedKind::StepAnswer),
+        (Role::User, Message::Annotate(_) | Message::RemoveAnnotation { .. } | Message::ClearAnnotations) => {
+            Some(LimitedKind::Annotation)
+        }
+        (Role::User, Message::Step(_) | Message::StepWithdrawn { .. }) => Some(LimitedKind::Step),
+        (Role::User, Message::ScreenshotTaken { .. }) => Some(LimitedKind::Screenshot),
+        _ => None,
     }
 }

@@ -239,9 +239,11 @@ impl Driver {
     fn apply(&mut self, command: SessionCommand) {
         let now_ms = unix_now_ms();
         let result = match command {
-            SessionCommand::RequestConsent(request) => self.session.request_consent(request),
-            SessionCommand::Grant(scopes) => self.session.grant(scopes),
-            SessionCommand::Deny => self.session.deny(),
+            SessionCommand::RequestConsent(request) => self.session.request_consent(now_ms, request),
+            SessionCommand::Grant(scopes) => self.session.grant(now_ms, scopes),
+            SessionCommand::Deny { dont_ask_again } => self.session.deny(now_ms, dont_ask_again),
+            SessionCommand::AnnounceScreen { width, height } => self.session.announce_screen(width, height),
+            SessionCommand::TakeScreenshot => self.session.take_screenshot(now_ms),
             SessionCommand::ChangeScopes(scopes) => self.session.change_scopes(scopes),
             SessionCommand::Pause => self.session.pause(),
             SessionCommand::Resume => self.session.resume(),

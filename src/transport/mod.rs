@@ -125,8 +125,11 @@ pub enum SessionCommand {
     RequestConsent(ConsentRequest),
     /// User: allow with these scopes.
     Grant(Scopes),
-    /// User: refuse.
-    Deny,
+    /// User: refuse; with `dont_ask_again`, for the rest of the session.
+    Deny {
+        /// "Don't ask again in this session".
+        dont_ask_again: bool,
+    },
     /// User: change the scopes while consent is in force.
     ChangeScopes(Scopes),
     /// User: pause sharing.
@@ -139,6 +142,15 @@ pub enum SessionCommand {
     Chat(String),
     /// User: send encoded screen data on its own stream (dropped unless the view scope is in force).
     SendFrame(Vec<u8>),
+    /// User: the shared screen has this size (before the first update and when it changes).
+    AnnounceScreen {
+        /// Width, pixels.
+        width: u32,
+        /// Height, pixels.
+        height: u32,
+    },
+    /// Engineer: keep a screenshot (refused unless the record scope is in force; the user is told).
+    TakeScreenshot,
     /// Engineer: the viewer lost state; ask for a keyframe.
     RequestKeyframe,
     /// Engineer: draw an arrow or highlight on the user's screen.

@@ -18,8 +18,11 @@ pub enum AssistCommand {
     Join(JoinLink),
     /// Allow with these scopes.
     Grant(Scopes),
-    /// Refuse.
-    Deny,
+    /// Refuse; with `dont_ask_again`, for the rest of the session.
+    Deny {
+        /// "Don't ask again in this session".
+        dont_ask_again: bool,
+    },
     /// Change the scopes while sharing.
     ChangeScopes(Scopes),
     /// Pause sharing.
@@ -128,6 +131,10 @@ pub struct AssistView {
     annotations: super::annotations::ShownAnnotations,
     step: Option<StepCard>,
     step_comment: String,
+    /// The "Don't ask again in this session" box on the consent screen.
+    dont_ask_again: bool,
+    /// When the engineer kept screenshots of this session, unix ms (engineer's clock).
+    screenshots_kept: Vec<i64>,
     /// Where arrows appear (`None`: not known yet).
     arrows_on_screen: Option<bool>,
     commands: Vec<AssistCommand>,
@@ -172,6 +179,8 @@ impl AssistView {
             annotations: Default::default(),
             step: None,
             step_comment: String::new(),
+            dont_ask_again: false,
+            screenshots_kept: Vec::new(),
             arrows_on_screen: None,
             commands: Vec::new(),
         };
@@ -252,14 +261,20 @@ impl AssistView {
             SessionEvent::PeerHello { display_name } => self.engineer = Some(display_name),
             SessionEvent::ConsentRequested(request) => {
                 self.scopes = request.suggested;
+                self.dont_ask_again = false;
                 self.screen = Screen::Consent(request);
             }
             SessionEvent::ConsentGranted(scopes) => {
+                self.error = None;
                 if let Screen::Consent(request) = &self.screen {
                     self.screen = Screen::Sharing { request: request.clone(), scopes, paused: false };
                 }
             }
-            SessionEvent::ConsentDenied => self.screen = Screen::Finished(Text::YouRefused.get(lang).to_owned()),
+            SessionEvent::ConsentDenied { dont_ask_again, .. } => {
+                let words = if dont_ask_again { Text::YouRefusedForGood } else { Text::YouRefused };
+                self.screen = Screen::Finished(words.get(lang).to_owned());
+            }
+            SessionEvent::ScreenshotTaken { at_ms } => self.screenshots_kept.push(at_ms),
             SessionEvent::ScopesChanged(new) => {
                 if let Screen::Sharing { scopes, .. } = &mut self.screen {
                     *scopes = new;
@@ -277,6 +292,7 @@ impl AssistView {
             SessionEvent::FrameReceived { .. }
             | SessionEvent::KeyframeRequested
             | SessionEvent::CursorMoved { .. }
+            | SessionEvent::ScreenAnnounced { .. }
             | SessionEvent::GuidanceMode { .. } => {}
             SessionEvent::Annotation(_) | SessionEvent::AnnotationRemoved { .. } | SessionEvent::AnnotationsCleared => {
                 self.annotations.apply(&event);
@@ -327,6 +343,12 @@ impl AssistView {
                 ui.colored_label(theme::WARNING, Text::LinkReconnecting.get(lang));
             });
         }
+        if !matches!(self.screen, Screen::EnterCode)
+            && let Some(error) = &self.error
+        {
+            // A refused choice (e.g. the receipt could not be saved) is said on every screen.
+            ui.colored_label(theme::ERROR, RichText::new(error).size(18.0));
+        }
         match self.screen.clone() {
             Screen::EnterCode => self.code_ui(ui),
             Screen::Connecting => {
@@ -367,6 +389,8 @@ impl AssistView {
         self.reconnecting = false;
         self.annotations.clear();
         self.step = None;
+        self.dont_ask_again = false;
+        self.screenshots_kept.clear();
     }
 
     fn code_ui(&mut self, ui: &mut Ui) {
@@ -442,9 +466,10 @@ impl AssistView {
             }
             ui.add_space(24.0);
             if ui.button(RichText::new(Text::DontAllow.get(lang)).size(22.0)).clicked() {
-                self.commands.push(AssistCommand::Deny);
+                self.commands.push(AssistCommand::Deny { dont_ask_again: self.dont_ask_again });
             }
         });
+        ui.checkbox(&mut self.dont_ask_again, Text::DontAskAgain.get(lang));
     }
 
     /// The current guided step, large, with the three answers.
@@ -620,6 +645,10 @@ impl AssistView {
             && let Some(on_screen) = self.arrows_on_screen
         {
             ui.weak(if on_screen { Text::ArrowsOnYourScreen } else { Text::ArrowsInThisWindow }.get(lang));
+        }
+        for at_ms in &self.screenshots_kept {
+            let when = super::widgets::format_time(*at_ms);
+            ui.colored_label(theme::WARNING, fill(Text::EngineerKeptScreenshot.get(lang), &[&when]));
         }
     }
 

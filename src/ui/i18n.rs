@@ -70,6 +70,17 @@ texts! {
     StartSessionHint => "Ask the user to share their screen: start a session, then give them the code.", "请用户共享屏幕：发起会话后，把连接码告诉用户。";
     ViewerWaitingConsent => "Waiting for the user's consent to see the screen", "等待用户同意查看屏幕";
     ViewerPaused => "Paused by the user", "用户已暂停共享";
+    ViewerStopped => "The user stopped sharing. Nothing of their screen is kept here.", "用户已停止共享。这里不保留其屏幕的任何内容。";
+    ViewerPausedCleared => "Paused by the user. The picture is hidden until they resume.", "用户已暂停共享。恢复共享前画面不显示。";
+    ViewerViewScopeRemoved => "The user no longer allows you to see the screen.", "用户已不再允许查看屏幕。";
+    ViewerEnded => "The session is over. Nothing of the user's screen is kept here.", "会话已结束。这里不保留用户屏幕的任何内容。";
+    ScreenshotNeedsRecord => "Screenshots need the user's consent to record this session.", "截图需要用户同意录制本次会话。";
+    AskAgainIn => "The user said no. You can ask again in {} s.", "用户拒绝了。{} 秒后可以再次请求。";
+    NotAskAgain => "The user asked not to be asked again in this session.", "用户要求本次会话中不要再次请求。";
+    DontAskAgain => "Don't ask again in this session", "本次会话中不要再问我";
+    YouRefusedForGood => "You said no. Nothing was shared, and you will not be asked again in this session.", "您已拒绝，未共享任何内容，本次会话中不会再次询问您。";
+    EngineerKeptScreenshot => "{}: the engineer kept a screenshot of your screen (you allowed recording).", "{}：工程师保存了您屏幕的一张截图（您已允许录制）。";
+    ReceiptScreenshot => "Screenshot kept by the engineer", "工程师保存了截图";
     ViewerLive => "Live", "实时画面";
     ViewerFit => "Fit", "适应窗口";
     ViewerOneToOne => "1:1", "原始大小";

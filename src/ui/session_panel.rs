@@ -166,6 +166,8 @@ pub struct RemoteSessionView {
     pub problem: Option<String>,
     /// Screen updates received while consent was in force.
     pub frames_received: u64,
+    /// After a refusal: when consent may be asked again, unix ms (`None`: not in this session).
+    pub ask_again_at_ms: Option<i64>,
     purpose: String,
     draft: String,
     viewer_slot: Option<FrameSlot>,
@@ -206,6 +208,7 @@ impl RemoteSessionView {
             chat: Vec::new(),
             problem: None,
             frames_received: 0,
+            ask_again_at_ms: Some(0),
             purpose: String::new(),
             draft: String::new(),
             viewer_slot: None,
@@ -328,7 +331,10 @@ impl RemoteSessionView {
             SessionEvent::PeerHello { display_name } => self.peer_name = Some(display_name),
             SessionEvent::ConsentRequested(request) => self.consent = ConsentState::Requested(request),
             SessionEvent::ConsentGranted(scopes) => self.consent = ConsentState::Granted { scopes, paused: false },
-            SessionEvent::ConsentDenied => self.consent = ConsentState::Denied,
+            SessionEvent::ConsentDenied { ask_again_at_ms, .. } => {
+                self.consent = ConsentState::Denied;
+                self.ask_again_at_ms = ask_again_at_ms;
+            }
             SessionEvent::ScopesChanged(new) => {
                 if let ConsentState::Granted { scopes, .. } = &mut self.consent {
                     *scopes = new;
@@ -344,7 +350,10 @@ impl RemoteSessionView {
                 self.chat.push(ChatLine { from_peer: from == Role::User, at_ms, text });
             }
             SessionEvent::FrameReceived { .. } => self.frames_received += 1,
-            SessionEvent::KeyframeRequested | SessionEvent::CursorMoved { .. } => {}
+            SessionEvent::KeyframeRequested
+            | SessionEvent::CursorMoved { .. }
+            | SessionEvent::ScreenAnnounced { .. }
+            | SessionEvent::ScreenshotTaken { .. } => {}
             SessionEvent::GuidanceMode { overlay, why_not } => {
                 self.overlay_mode = Some(overlay);
                 self.overlay_why_not = why_not;
@@ -565,12 +574,17 @@ fn phrases_menu_ui(ui: &mut Ui, lang: Lang, context: &PanelContext<'_>, draft: &
 fn viewer_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &mut RemoteSessionView, commands: &mut Vec<UiCommand>) {
     let Some(slot) = session.viewer_slot.clone() else { return };
     let state = match (&session.phase, &session.consent) {
+        (LinkPhase::Over(_), _) => ViewerState::Ended,
         (LinkPhase::Reconnecting, _) => ViewerState::Reconnecting,
         (_, ConsentState::Granted { scopes, paused: false }) if scopes.view => ViewerState::Live,
         (_, ConsentState::Granted { scopes, paused: true }) if scopes.view => ViewerState::Paused,
+        (_, ConsentState::Granted { .. }) => ViewerState::ViewNotAllowed,
+        (_, ConsentState::Revoked) => ViewerState::Stopped,
         _ => ViewerState::WaitingForConsent,
     };
     let can_draw = matches!(&session.consent, ConsentState::Granted { scopes, paused: false } if scopes.pointers);
+    let can_keep =
+        state == ViewerState::Live && matches!(&session.consent, ConsentState::Granted { scopes, .. } if scopes.record);
     // The engineer's picture shows what the user's side shows: arrows fade on both at once.
     let now = ui.input(|input| input.time);
     let annotations: Vec<Annotation> =
@@ -578,7 +592,7 @@ fn viewer_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &mut RemoteSessio
     if session.annotations.fading() {
         ui.ctx().request_repaint_after(std::time::Duration::from_millis(500));
     }
-    let action = session.viewer.ui(ui, lang, &slot, state, &annotations, can_draw);
+    let action = session.viewer.ui(ui, lang, &slot, state, &annotations, can_draw, can_keep);
     let session_action = match action {
         Some(ViewerAction::TakeScreenshot) => Some(SessionAction::TakeScreenshot),
         Some(ViewerAction::Draw { shape, label, color, fade_ms }) => {
@@ -879,9 +893,26 @@ fn consent_ui(
         ui.label(RichText::new(Text::ConsentLabel.get(lang)).strong());
         ui.label(state);
     });
-    let can_ask = session.phase == LinkPhase::Connected
+    let may_ask = session.phase == LinkPhase::Connected
         && matches!(session.consent, ConsentState::NotRequested | ConsentState::Denied | ConsentState::Revoked);
-    if can_ask {
+    let now_ms = context.now_ms;
+    let wait_ms = session.ask_again_at_ms.map(|at_ms| at_ms - now_ms);
+    if may_ask {
+        match wait_ms {
+            None => {
+                ui.colored_label(theme::WARNING, Text::NotAskAgain.get(lang));
+                return;
+            }
+            Some(wait_ms) if wait_ms > 0 => {
+                let seconds = (wait_ms + 999) / 1_000;
+                ui.colored_label(theme::WARNING, fill(Text::AskAgainIn.get(lang), &[&seconds.to_string()]));
+                ui.ctx().request_repaint_after(std::time::Duration::from_millis(250));
+                return;
+            }
+            Some(_) => {}
+        }
+    }
+    if may_ask {
         let label = ui.label(Text::PurposeLabel.get(lang));
         ui.add(
             egui::TextEdit::singleline(&mut session.purpose)

@@ -73,6 +73,20 @@ pub enum ViewerState {
     Live,
     /// The link is down.
     Reconnecting,
+    /// The user stopped sharing (consent withdrawn).
+    Stopped,
+    /// Consent is in force but without the view scope.
+    ViewNotAllowed,
+    /// The session is over.
+    Ended,
+}
+
+impl ViewerState {
+    /// Whether the picture may be on show: only while the view scope is in force and the user
+    /// has not paused. In every other state the decoded picture is wiped (see `ViewerFeed`).
+    pub fn shows_picture(self) -> bool {
+        self == ViewerState::Live
+    }
 }
 
 /// The view's own state: its texture and zoom.
@@ -172,6 +186,9 @@ impl ViewerView {
     fn upload(&mut self, ctx: &egui::Context, slot: &FrameSlot) -> Option<ViewerStats> {
         let mut state = slot.lock();
         if state.width == 0 || state.height == 0 {
+            // The picture was wiped (pause, stop, view scope removed, end): drop the texture too.
+            self.texture = None;
+            self.cursor = None;
             return None;
         }
         let size = [state.width as usize, state.height as usize];
@@ -205,8 +222,11 @@ impl ViewerView {
         Some(state.stats)
     }
 
-    /// Draws the state line, the picture (with `annotations`; drawing allowed when `can_draw`) and
-    /// the stats; returns what the engineer asked for.
+    /// Draws the state line, the picture (with `annotations`; drawing allowed when `can_draw`,
+    /// "Take screenshot" when `can_keep`: the record scope is in force) and the stats; returns
+    /// what the engineer asked for. Outside [`ViewerState::Live`] no picture is shown, only a
+    /// neutral placeholder saying why.
+    #[allow(clippy::too_many_arguments)]
     pub fn ui(
         &mut self,
         ui: &mut Ui,
@@ -215,26 +235,52 @@ impl ViewerView {
         state: ViewerState,
         annotations: &[Annotation],
         can_draw: bool,
+        can_keep: bool,
     ) -> Option<ViewerAction> {
         let stats = self.upload(ui.ctx(), slot);
+        if !state.shows_picture() {
+            // Belt and braces: even if a frame raced in, nothing is drawn outside consent.
+            self.texture = None;
+            self.drag = None;
+        }
         let mut action = None;
+        let (state_text, state_color) = match state {
+            ViewerState::WaitingForConsent => (Text::ViewerWaitingConsent, theme::WARNING),
+            ViewerState::Paused => (Text::ViewerPausedCleared, theme::WARNING),
+            ViewerState::Live => (Text::ViewerLive, theme::SUCCESS),
+            ViewerState::Reconnecting => (Text::LinkReconnecting, theme::WARNING),
+            ViewerState::Stopped => (Text::ViewerStopped, theme::WARNING),
+            ViewerState::ViewNotAllowed => (Text::ViewerViewScopeRemoved, theme::WARNING),
+            ViewerState::Ended => (Text::ViewerEnded, theme::WARNING),
+        };
         ui.horizontal(|ui| {
-            let (text, color) = match state {
-                ViewerState::WaitingForConsent => (Text::ViewerWaitingConsent, theme::WARNING),
-                ViewerState::Paused => (Text::ViewerPaused, theme::WARNING),
-                ViewerState::Live => (Text::ViewerLive, theme::SUCCESS),
-                ViewerState::Reconnecting => (Text::LinkReconnecting, theme::WARNING),
-            };
-            ui.colored_label(color, RichText::new(text.get(lang)).strong());
+            ui.colored_label(state_color, RichText::new(state_text.get(lang)).strong());
             if self.texture.is_some() {
                 ui.separator();
                 ui.selectable_value(&mut self.one_to_one, false, Text::ViewerFit.get(lang));
                 ui.selectable_value(&mut self.one_to_one, true, Text::ViewerOneToOne.get(lang));
-                if ui.button(Text::TakeScreenshot.get(lang)).clicked() {
-                    action = Some(ViewerAction::TakeScreenshot);
+                if can_keep {
+                    if ui.button(Text::TakeScreenshot.get(lang)).clicked() {
+                        action = Some(ViewerAction::TakeScreenshot);
+                    }
+                } else {
+                    ui.add_enabled(false, egui::Button::new(Text::TakeScreenshot.get(lang)))
+                        .on_disabled_hover_text(Text::ScreenshotNeedsRecord.get(lang));
                 }
             }
         });
+        if self.texture.is_none() && !matches!(state, ViewerState::Live | ViewerState::WaitingForConsent) {
+            let placeholder = egui::vec2(ui.available_width().min(640.0), 160.0);
+            let (rect, _) = ui.allocate_exact_size(placeholder, egui::Sense::hover());
+            ui.painter().rect_filled(rect, 6.0, ui.visuals().extreme_bg_color);
+            let wrapped = ui.painter().layout(
+                state_text.get(lang).to_owned(),
+                egui::FontId::proportional(16.0),
+                ui.visuals().weak_text_color(),
+                rect.width() - 32.0,
+            );
+            ui.painter().galley(rect.center() - wrapped.size() / 2.0, wrapped, ui.visuals().weak_text_color());
+        }
         if self.texture.is_some() && can_draw {
             ui.horizontal_wrapped(|ui| {
                 ui.selectable_value(&mut self.tool, DrawTool::Arrow, Text::ToolArrow.get(lang));
