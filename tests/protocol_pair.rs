@@ -671,3 +671,35 @@ fn the_announced_screen_size_reaches_the_engineer_and_absurd_sizes_are_refused()
     pair.drive();
     assert!(ended_by_violation(&pair.engineer_events).is_some(), "a 16K×16K screen is not plausible");
 }
+
+#[test]
+fn a_hold_stops_everything_on_both_sides_until_it_ends() {
+    let mut pair = granted(Scopes::default());
+    assert!(pair.user.screen_allowed());
+    pair.engineer.hold(stepwise::protocol::HoldReason::TranscriptUnavailable).unwrap();
+    assert!(!pair.engineer.screen_allowed(), "the engineer drops frames at once");
+    pair.drive();
+    assert!(pair.user_events.contains(&SessionEvent::Held(stepwise::protocol::HoldReason::TranscriptUnavailable)));
+    assert!(!pair.user.screen_allowed(), "the user's side stops sharing while held");
+    assert!(pair.user.send_frame(1, vec![1]).is_err());
+    assert!(pair.engineer.send_chat(pair.now_ms, "hello").is_err(), "nothing happens unrecorded");
+    assert!(
+        pair.engineer
+            .send_step(
+                pair.now_ms,
+                StepCard {
+                    step_id: 1,
+                    index: 1,
+                    total: 1,
+                    instruction: "x".into(),
+                    expected: String::new(),
+                    annotation: None,
+                }
+            )
+            .is_err()
+    );
+    pair.engineer.unhold().unwrap();
+    pair.drive();
+    assert!(pair.user_events.contains(&SessionEvent::Unheld));
+    assert!(pair.user.screen_allowed(), "consent in force again once the hold ends");
+}

@@ -391,6 +391,7 @@ impl EngineerSessions {
 fn ends_view(event: &SessionEvent) -> bool {
     match event {
         SessionEvent::SharingPaused
+        | SessionEvent::Held(_)
         | SessionEvent::ConsentRevoked
         | SessionEvent::Disconnected
         | SessionEvent::Ended { .. } => true,

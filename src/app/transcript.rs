@@ -91,6 +91,8 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
             *from == Role::User,
         ),
         SessionEvent::Disconnected => entry(kind::DISCONNECTED, json!({}), false),
+        SessionEvent::Held(reason) => entry(kind::SESSION_HELD, json!({ "reason": hold_reason_code(*reason) }), false),
+        SessionEvent::Unheld => entry(kind::SESSION_UNHELD, json!({}), false),
         SessionEvent::Reconnected { gap_ms } => entry(kind::RECONNECTED, json!({ "gap_ms": gap_ms }), false),
         SessionEvent::Ended { reason, by_peer } => {
             let detail = match reason {
@@ -104,6 +106,13 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
                 *by_peer,
             )
         }
+    }
+}
+
+/// The stable code of a hold reason, for transcripts.
+fn hold_reason_code(reason: crate::protocol::HoldReason) -> &'static str {
+    match reason {
+        crate::protocol::HoldReason::TranscriptUnavailable => "transcript_unavailable",
     }
 }
 

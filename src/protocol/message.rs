@@ -71,6 +71,14 @@ pub enum Decision {
     },
 }
 
+/// Why the engineer's side put the session on hold (a code, translated by each side).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HoldReason {
+    /// The engineer's console cannot write the session's transcript (its database is locked,
+    /// full or read-only): nothing may happen unrecorded.
+    TranscriptUnavailable,
+}
+
 /// How long the engineer must wait before asking again after "Don't allow", ms.
 pub const CONSENT_RETRY_WAIT_MS: i64 = 30_000;
 
@@ -235,6 +243,11 @@ pub enum Message {
         /// Row.
         y: u32,
     },
+    /// Engineer → user: the session is on hold; nothing is shared, drawn or asked until
+    /// [`Message::Unhold`].
+    Hold(HoldReason),
+    /// Engineer → user: the hold is over.
+    Unhold,
     /// User → engineer: the size of the shared screen; screen updates larger than this are refused.
     ScreenSize {
         /// Width, pixels.

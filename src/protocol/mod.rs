@@ -15,7 +15,7 @@ pub use code::{JoinCode, JoinLink, JoinLinkError};
 pub use codec::{DecodeError, FrameDecoder, MAX_CONTROL_MESSAGE_BYTES, encode_frame};
 pub use guidance::{Annotation, AnnotationColor, RemotePixel, Shape, StepCard, StepOutcome};
 pub use message::{
-    CONSENT_RETRY_WAIT_MS, ConsentRequest, Decision, EndReason, Handshake, Message, PROTOCOL_VERSION, PairingVerdict,
-    Role, Scopes,
+    CONSENT_RETRY_WAIT_MS, ConsentRequest, Decision, EndReason, Handshake, HoldReason, Message, PROTOCOL_VERSION,
+    PairingVerdict, Role, Scopes,
 };
 pub use session::{CommandError, ConsentState, Session, SessionEvent};

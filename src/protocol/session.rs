@@ -12,7 +12,7 @@ use super::codec::DecodeError;
 use super::guidance::{Annotation, StepCard, StepOutcome, validate_comment};
 use super::limits::{LimitedKind, PeerLimits};
 use super::message::{
-    CONSENT_RETRY_WAIT_MS, ConsentRequest, Decision, EndReason, Message, PROTOCOL_VERSION, Role, Scopes,
+    CONSENT_RETRY_WAIT_MS, ConsentRequest, Decision, EndReason, HoldReason, Message, PROTOCOL_VERSION, Role, Scopes,
     check_screen_size,
 };
 
@@ -130,6 +130,10 @@ pub enum SessionEvent {
         /// Why not over the real screen, in words (empty when `overlay`).
         why_not: String,
     },
+    /// The session is on hold (both sides): nothing is shared, drawn or asked meanwhile.
+    Held(HoldReason),
+    /// The hold is over.
+    Unheld,
     /// The user side announced the size of the shared screen (engineer side).
     ScreenAnnounced {
         /// Width, pixels.
@@ -209,6 +213,8 @@ pub struct Session {
     no_more_requests: bool,
     /// What the peer sent of each limited kind.
     peer_limits: PeerLimits,
+    /// On hold, and why (set by the engineer's side).
+    held: Option<HoldReason>,
     events: VecDeque<SessionEvent>,
 }
 
@@ -235,6 +241,7 @@ impl Session {
             ask_again_at_ms: None,
             no_more_requests: false,
             peer_limits: PeerLimits::default(),
+            held: None,
             events: VecDeque::new(),
         };
         let display_name: String = display_name.chars().take(super::message::MAX_NAME_CHARS).collect();
@@ -278,6 +285,7 @@ impl Session {
     /// not ended. The user side captures only while this holds.
     pub fn screen_allowed(&self) -> bool {
         self.ended.is_none()
+            && self.held.is_none()
             && self.connected
             && matches!(self.consent, ConsentState::Granted { scopes, paused: false } if scopes.view)
     }
@@ -285,6 +293,7 @@ impl Session {
     /// Whether arrows may be shown on the user's screen now.
     pub fn pointers_allowed(&self) -> bool {
         self.ended.is_none()
+            && self.held.is_none()
             && self.connected
             && matches!(self.consent, ConsentState::Granted { scopes, paused: false } if scopes.pointers)
     }
@@ -299,6 +308,11 @@ impl Session {
     /// nothing holds it back, `None` when the user asked not to be asked again in this session.
     pub fn consent_request_allowed_from_ms(&self) -> Option<i64> {
         if self.no_more_requests { None } else { Some(self.ask_again_at_ms.unwrap_or(0)) }
+    }
+
+    /// Why the session is on hold, if it is.
+    pub fn held(&self) -> Option<HoldReason> {
+        self.held
     }
 
     /// Screen messages the engineer side dropped because consent was not in force.
@@ -501,6 +515,18 @@ impl Session {
             Message::GuidanceMode { overlay, why_not } if role == Role::Engineer => {
                 self.events.push_back(SessionEvent::GuidanceMode { overlay, why_not });
             }
+            Message::Hold(reason) if role == Role::User => {
+                if self.held.is_none() {
+                    self.held = Some(reason);
+                    self.frames_out.clear();
+                    self.events.push_back(SessionEvent::Held(reason));
+                }
+            }
+            Message::Unhold if role == Role::User => {
+                if self.held.take().is_some() {
+                    self.events.push_back(SessionEvent::Unheld);
+                }
+            }
             Message::ScreenSize { width, height } if role == Role::Engineer => {
                 self.events.push_back(SessionEvent::ScreenAnnounced { width, height });
             }
@@ -578,10 +604,37 @@ impl Session {
         if self.role != role { Err(CommandError::WrongRole(role)) } else { Ok(()) }
     }
 
+    /// Engineer: put the session on hold (e.g. the transcript cannot be written). Screen data,
+    /// arrows, steps and requests stop on both sides until [`Session::unhold`].
+    pub fn hold(&mut self, reason: HoldReason) -> Result<(), CommandError> {
+        self.require(Role::Engineer)?;
+        if self.held.is_none() {
+            self.held = Some(reason);
+            self.outbox.push_back(Message::Hold(reason));
+            self.events.push_back(SessionEvent::Held(reason));
+        }
+        Ok(())
+    }
+
+    /// Engineer: end the hold.
+    pub fn unhold(&mut self) -> Result<(), CommandError> {
+        self.require(Role::Engineer)?;
+        if self.held.take().is_some() {
+            self.outbox.push_back(Message::Unhold);
+            self.events.push_back(SessionEvent::Unheld);
+        }
+        Ok(())
+    }
+
+    fn check_not_held(&self) -> Result<(), CommandError> {
+        if self.held.is_some() { Err(CommandError::NotNow("the session is on hold")) } else { Ok(()) }
+    }
+
     /// Engineer: ask for consent (not within [`CONSENT_RETRY_WAIT_MS`] of a refusal, and never
     /// again after "Don't ask again in this session").
     pub fn request_consent(&mut self, now_ms: i64, request: ConsentRequest) -> Result<(), CommandError> {
         self.require(Role::Engineer)?;
+        self.check_not_held()?;
         let message = Message::ConsentRequest(request.clone());
         message.validate().map_err(CommandError::Invalid)?;
         if self.no_more_requests {
@@ -701,6 +754,7 @@ impl Session {
     /// Either side: send a chat line; returns its id.
     pub fn send_chat(&mut self, now_ms: i64, text: &str) -> Result<u64, CommandError> {
         self.check_open()?;
+        self.check_not_held()?;
         let text = text.trim();
         if text.is_empty() {
             return Err(CommandError::Invalid("the message is empty".into()));
@@ -792,6 +846,7 @@ impl Session {
     /// Engineer: send the next step; refused while the current one is unanswered.
     pub fn send_step(&mut self, now_ms: i64, card: StepCard) -> Result<(), CommandError> {
         self.require(Role::Engineer)?;
+        self.check_not_held()?;
         card.validate().map_err(CommandError::Invalid)?;
         if self.pending_step.is_some() {
             return Err(CommandError::NotNow("the user has not answered the current step yet"));
@@ -944,6 +999,8 @@ fn message_name(message: &Message) -> &'static str {
         Message::Cursor { .. } => "a pointer position",
         Message::GuidanceMode { .. } => "the guidance mode",
         Message::ScreenSize { .. } => "the screen size",
+        Message::Hold(_) => "a hold",
+        Message::Unhold => "the end of a hold",
         Message::ScreenshotTaken { .. } => "a screenshot notice",
     }
 }
@@ -966,6 +1023,7 @@ fn limited_kind(receiver: Role, message: &Message) -> Option<LimitedKind> {
         }
         (Role::User, Message::Step(_) | Message::StepWithdrawn { .. }) => Some(LimitedKind::Step),
         (Role::User, Message::ScreenshotTaken { .. }) => Some(LimitedKind::Screenshot),
+        (Role::User, Message::Hold(_) | Message::Unhold) => Some(LimitedKind::Step),
         _ => None,
     }
 }

@@ -74,6 +74,10 @@ pub mod event_kind {
     pub const STEP_EDITED: &str = "step_edited";
     /// A screenshot of the remote screen was attached; payload: file, width, height.
     pub const SCREENSHOT_ATTACHED: &str = "screenshot_attached";
+    /// The session was put on hold (the transcript could not be written); payload: reason.
+    pub const SESSION_HELD: &str = "session_held";
+    /// The hold ended: the transcript is written again.
+    pub const SESSION_UNHELD: &str = "session_unheld";
     /// The session ended; payload: reason, detail, by_user.
     pub const SESSION_ENDED: &str = "session_ended";
 }

@@ -244,6 +244,8 @@ impl Driver {
             SessionCommand::Deny { dont_ask_again } => self.session.deny(now_ms, dont_ask_again),
             SessionCommand::AnnounceScreen { width, height } => self.session.announce_screen(width, height),
             SessionCommand::TakeScreenshot => self.session.take_screenshot(now_ms),
+            SessionCommand::Hold(reason) => self.session.hold(reason),
+            SessionCommand::Unhold => self.session.unhold(),
             SessionCommand::ChangeScopes(scopes) => self.session.change_scopes(scopes),
             SessionCommand::Pause => self.session.pause(),
             SessionCommand::Resume => self.session.resume(),

@@ -149,6 +149,10 @@ pub enum SessionCommand {
         /// Height, pixels.
         height: u32,
     },
+    /// Engineer: put the session on hold (nothing shared, drawn or asked) until `Unhold`.
+    Hold(crate::protocol::HoldReason),
+    /// Engineer: end the hold.
+    Unhold,
     /// Engineer: keep a screenshot (refused unless the record scope is in force; the user is told).
     TakeScreenshot,
     /// Engineer: the viewer lost state; ask for a keyframe.

@@ -131,6 +131,8 @@ pub struct AssistView {
     annotations: super::annotations::ShownAnnotations,
     step: Option<StepCard>,
     step_comment: String,
+    /// On hold by the engineer's side, and why.
+    held: Option<crate::protocol::HoldReason>,
     /// The "Don't ask again in this session" box on the consent screen.
     dont_ask_again: bool,
     /// When the engineer kept screenshots of this session, unix ms (engineer's clock).
@@ -180,6 +182,7 @@ impl AssistView {
             step: None,
             step_comment: String::new(),
             dont_ask_again: false,
+            held: None,
             screenshots_kept: Vec::new(),
             arrows_on_screen: None,
             commands: Vec::new(),
@@ -275,6 +278,8 @@ impl AssistView {
                 self.screen = Screen::Finished(words.get(lang).to_owned());
             }
             SessionEvent::ScreenshotTaken { at_ms } => self.screenshots_kept.push(at_ms),
+            SessionEvent::Held(reason) => self.held = Some(reason),
+            SessionEvent::Unheld => self.held = None,
             SessionEvent::ScopesChanged(new) => {
                 if let Screen::Sharing { scopes, .. } = &mut self.screen {
                     *scopes = new;
@@ -348,6 +353,9 @@ impl AssistView {
         {
             // A refused choice (e.g. the receipt could not be saved) is said on every screen.
             ui.colored_label(theme::ERROR, RichText::new(error).size(18.0));
+        }
+        if self.held.is_some() {
+            ui.colored_label(theme::WARNING, RichText::new(Text::UserHeldTranscript.get(lang)).size(18.0).strong());
         }
         match self.screen.clone() {
             Screen::EnterCode => self.code_ui(ui),

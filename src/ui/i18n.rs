@@ -70,6 +70,10 @@ texts! {
     StartSessionHint => "Ask the user to share their screen: start a session, then give them the code.", "请用户共享屏幕：发起会话后，把连接码告诉用户。";
     ViewerWaitingConsent => "Waiting for the user's consent to see the screen", "等待用户同意查看屏幕";
     ViewerPaused => "Paused by the user", "用户已暂停共享";
+    HeldTranscript => "On hold: this console cannot write the session's record right now (its database is busy or full). Nothing is shared, drawn or asked until it can.", "已暂停：此控制台暂时无法写入会话记录（数据库繁忙或已满）。恢复之前不共享、不标注、不发请求。";
+    UserHeldTranscript => "On hold: the engineer's console cannot record this session right now. Nothing of your screen is shared until it can.", "已暂停：工程师的控制台暂时无法记录本次会话。恢复之前不会共享您的屏幕。";
+    EvSessionHeld => "Session on hold: the transcript could not be written", "会话暂停：无法写入会话记录";
+    EvSessionUnheld => "Hold ended: the transcript is written again", "暂停结束：会话记录已恢复写入";
     ViewerStopped => "The user stopped sharing. Nothing of their screen is kept here.", "用户已停止共享。这里不保留其屏幕的任何内容。";
     ViewerPausedCleared => "Paused by the user. The picture is hidden until they resume.", "用户已暂停共享。恢复共享前画面不显示。";
     ViewerViewScopeRemoved => "The user no longer allows you to see the screen.", "用户已不再允许查看屏幕。";

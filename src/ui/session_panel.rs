@@ -168,6 +168,8 @@ pub struct RemoteSessionView {
     pub frames_received: u64,
     /// After a refusal: when consent may be asked again, unix ms (`None`: not in this session).
     pub ask_again_at_ms: Option<i64>,
+    /// On hold, and why.
+    pub held: Option<crate::protocol::HoldReason>,
     purpose: String,
     draft: String,
     viewer_slot: Option<FrameSlot>,
@@ -209,6 +211,7 @@ impl RemoteSessionView {
             problem: None,
             frames_received: 0,
             ask_again_at_ms: Some(0),
+            held: None,
             purpose: String::new(),
             draft: String::new(),
             viewer_slot: None,
@@ -350,6 +353,8 @@ impl RemoteSessionView {
                 self.chat.push(ChatLine { from_peer: from == Role::User, at_ms, text });
             }
             SessionEvent::FrameReceived { .. } => self.frames_received += 1,
+            SessionEvent::Held(reason) => self.held = Some(reason),
+            SessionEvent::Unheld => self.held = None,
             SessionEvent::KeyframeRequested
             | SessionEvent::CursorMoved { .. }
             | SessionEvent::ScreenAnnounced { .. }
@@ -527,6 +532,9 @@ pub fn session_panel_ui(
     if let Some(problem) = &session.problem {
         ui.colored_label(theme::ERROR, problem);
     }
+    if session.held.is_some() && session.is_running() {
+        ui.colored_label(theme::WARNING, RichText::new(Text::HeldTranscript.get(lang)).strong());
+    }
     if matches!(session.phase, LinkPhase::Connected | LinkPhase::Reconnecting) {
         ui.add_space(4.0);
         consent_ui(ui, lang, context, session, commands);
@@ -576,6 +584,7 @@ fn viewer_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &mut RemoteSessio
     let state = match (&session.phase, &session.consent) {
         (LinkPhase::Over(_), _) => ViewerState::Ended,
         (LinkPhase::Reconnecting, _) => ViewerState::Reconnecting,
+        _ if session.held.is_some() => ViewerState::Held,
         (_, ConsentState::Granted { scopes, paused: false }) if scopes.view => ViewerState::Live,
         (_, ConsentState::Granted { scopes, paused: true }) if scopes.view => ViewerState::Paused,
         (_, ConsentState::Granted { .. }) => ViewerState::ViewNotAllowed,
@@ -1005,6 +1014,8 @@ pub fn describe_session_event(kind: &str, entry: &HistoryEntry, lang: Lang) -> O
         event_kind::CONSENT_REVOKED => Text::EvConsentRevoked.get(lang).to_owned(),
         event_kind::CHAT => fill(Text::EvChat.get(lang), &[&text("text")]),
         event_kind::DISCONNECTED => Text::EvDisconnected.get(lang).to_owned(),
+        event_kind::SESSION_HELD => Text::EvSessionHeld.get(lang).to_owned(),
+        event_kind::SESSION_UNHELD => Text::EvSessionUnheld.get(lang).to_owned(),
         event_kind::RECONNECTED => {
             let seconds = format!("{:.1}", number("gap_ms") as f64 / 1_000.0);
             fill(Text::EvReconnected.get(lang), &[&seconds])

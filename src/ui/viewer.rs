@@ -79,6 +79,8 @@ pub enum ViewerState {
     ViewNotAllowed,
     /// The session is over.
     Ended,
+    /// On hold: the console cannot write the transcript.
+    Held,
 }
 
 impl ViewerState {
@@ -252,6 +254,7 @@ impl ViewerView {
             ViewerState::Stopped => (Text::ViewerStopped, theme::WARNING),
             ViewerState::ViewNotAllowed => (Text::ViewerViewScopeRemoved, theme::WARNING),
             ViewerState::Ended => (Text::ViewerEnded, theme::WARNING),
+            ViewerState::Held => (Text::HeldTranscript, theme::WARNING),
         };
         ui.horizontal(|ui| {
             ui.colored_label(state_color, RichText::new(state_text.get(lang)).strong());
