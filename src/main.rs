@@ -32,10 +32,14 @@ fn main() -> ExitCode {
         ListenConfig { port: cli.session_port, advertised_host: cli.advertise.clone(), ..ListenConfig::default() };
     let result = match cli.command {
         None => with_runtime(|runtime| run_console(&data_dir, runtime, listen)),
-        Some(Command::Assist { link, frames, monitor }) => {
+        Some(Command::Assist { link, link_stdin, link_file, frames, monitor }) => {
             let source = share_source(frames, monitor);
-            with_runtime(|runtime| run_assist(&data_dir, runtime, link.as_deref(), source))
+            match assist_link(link, link_stdin, link_file.as_deref()) {
+                Ok(link) => with_runtime(|runtime| run_assist(&data_dir, runtime, link.as_deref(), source)),
+                Err(err) => Err(err),
+            }
         }
+        Some(Command::OpenLink { link }) => open_link(&link, cli.data_dir.as_deref(), &data_dir),
         Some(Command::Demo { headless: true, json, frames }) => with_runtime(|runtime| {
             let report = run_headless_demo(&data_dir, runtime, frames)?;
             if json {
@@ -96,6 +100,38 @@ fn window_options(title: &str, app_id: &str, size: [f32; 2], min_size: [f32; 2])
         renderer: eframe::Renderer::Wgpu,
         ..eframe::NativeOptions::default()
     }
+}
+
+/// The join link for `stepwise assist`: the argument, standard input or a private file.
+fn assist_link(link: Option<String>, from_stdin: bool, from_file: Option<&Path>) -> anyhow::Result<Option<String>> {
+    use stepwise::app::link_handoff::{read_link, take_link_file};
+    if from_stdin {
+        return Ok(Some(read_link(std::io::stdin().lock())?));
+    }
+    if let Some(path) = from_file {
+        return Ok(Some(take_link_file(path)?));
+    }
+    if link.is_some() {
+        tracing::warn!("a join link given as an argument is visible in the process list; prefer --link-stdin");
+    }
+    Ok(link)
+}
+
+/// The `stepwise://` handler: checks the link, writes it to a private file and replaces this
+/// process with `stepwise assist --link-file FILE`, so the code leaves the process list at once.
+fn open_link(link: &str, chosen_data_dir: Option<&Path>, data_dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::process::CommandExt as _;
+    JoinLink::parse(link.trim()).map_err(|err| anyhow::anyhow!("{err}"))?;
+    let file = stepwise::app::link_handoff::write_link_file(&stepwise::app::link_handoff::handoff_dir(data_dir), link)?;
+    let exe = std::env::current_exe().context("cannot find this program")?;
+    let mut command = std::process::Command::new(exe);
+    if let Some(dir) = chosen_data_dir {
+        command.arg("--data-dir").arg(dir);
+    }
+    command.arg("assist").arg("--link-file").arg(&file);
+    let err = command.exec();
+    let _ = std::fs::remove_file(&file);
+    Err(anyhow::anyhow!("cannot open the Get help window: {err}"))
 }
 
 /// What "Get help" shares: a frame folder if given, else the chosen monitor.

@@ -35,15 +35,34 @@ pub enum Command {
         action: TicketsCommand,
     },
     /// Open the "Get help" window to let an engineer see your screen (with your consent).
+    ///
+    /// A link given as an argument can be read by every account on this computer in the process
+    /// list while the window is open. Prefer `--link-stdin` (e.g. `echo LINK | stepwise assist
+    /// --link-stdin`) or `--link-file`, or type the code into the window. The `stepwise://` link
+    /// handler hands links over through a private file.
     Assist {
-        /// The join link from your engineer, `stepwise://HOST:PORT/CODE`.
+        /// The join link from your engineer, `stepwise://HOST:PORT/CODE` (visible to other
+        /// accounts in the process list: prefer --link-stdin or --link-file).
         link: Option<String>,
+        /// Read the join link from standard input (it stays out of the process list).
+        #[arg(long, conflicts_with_all = ["link", "link_file"])]
+        link_stdin: bool,
+        /// Read the join link from FILE (only you may read it) and remove the file.
+        #[arg(long, value_name = "FILE", conflicts_with = "link")]
+        link_file: Option<PathBuf>,
         /// Share this folder of numbered PNG frames instead of the screen (demos, tests).
         #[arg(long, value_name = "DIR")]
         frames: Option<PathBuf>,
         /// Which monitor to share (1 = first).
         #[arg(long, default_value_t = 1)]
         monitor: usize,
+    },
+    /// Open a `stepwise://` link in the Get-help window (the URL handler): hands the link over
+    /// through a private file, so its code does not stay in the process list.
+    #[command(hide = true)]
+    OpenLink {
+        /// The join link.
+        link: String,
     },
     /// Try a whole session on one machine.
     Demo {

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod codec_bench;
 pub mod console;
 pub mod demo;
+pub mod link_handoff;
 pub mod overlay;
 pub mod overlay_bench;
 pub mod session_bench;
