@@ -2,9 +2,9 @@
 //! the user joins in the real Get-help window with the link, unticks a scope and allows; the
 //! panel and the timeline follow live. Also the consent screen on its own, in Chinese.
 
-mod support;
 #[path = "support/hostile.rs"]
 mod hostile;
+mod support;
 
 use std::path::Path;
 
@@ -71,9 +71,7 @@ fn user_joins(desk: &mut support::ConsoleHarness, user_dir: &Path, link: &str) -
     settle_assist(&mut user, "connected", |h| {
         h.query_by_label_contains("Waiting for the engineer's request").is_some()
     });
-    settle(desk, "user joined", |h| {
-        h.query_by_label(&format!("Connected to User (says: {})", user_name())).is_some()
-    });
+    settle(desk, "user joined", |h| h.query_by_label(&format!("Connected to User (says: {})", user_name())).is_some());
     user
 }
 

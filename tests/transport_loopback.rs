@@ -233,8 +233,8 @@ async fn ten_wrong_codes_from_several_sources_burn_it_and_a_new_code_reopens_the
     }
     let mut seen = Vec::new();
     while seen.len() < 10 {
-        let event = expect_event(&mut engineer, "wrong attempts", |e| matches!(e, TransportEvent::PairingFailed(_)))
-            .await;
+        let event =
+            expect_event(&mut engineer, "wrong attempts", |e| matches!(e, TransportEvent::PairingFailed(_))).await;
         let TransportEvent::PairingFailed(wrong) = event else { unreachable!() };
         seen.push(wrong);
     }

@@ -13,8 +13,7 @@ use crate::protocol::screen::unwrap_screen_update;
 use crate::protocol::{JoinLink, SessionEvent};
 use crate::store::NetworkSettings;
 use crate::transport::{
-    CodeControl, EventSink, HostRequest, SessionCommand, SessionHandle, TransportEvent, TransportSettings,
-    host_session,
+    CodeControl, EventSink, HostRequest, SessionCommand, SessionHandle, TransportEvent, TransportSettings, host_session,
 };
 use crate::ui::viewer::FrameSlot;
 use crate::ui::{SessionAction, SessionNotice};

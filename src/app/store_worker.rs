@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use crate::protocol::SessionEvent;
-use crate::store::{ActorKind, EngineerProfile, ExportFormat, HistoryEntry, Store, StoreError, TicketFilter, event_kind};
+use crate::store::{
+    ActorKind, EngineerProfile, ExportFormat, HistoryEntry, Store, StoreError, TicketFilter, event_kind,
+};
 use crate::transport::TransportEvent;
 use crate::ui::sidebar::PAGE_SIZE;
 use crate::ui::{Lang, SessionNotice, StoreInfo, TicketDetail, UiCommand, UiEvent};
@@ -154,7 +156,13 @@ impl Worker {
 
     /// Appends one transcript entry; reports a failure in the status line but never drops the
     /// notice that follows.
-    fn record(&mut self, ticket_id: i64, (actor_kind, actor): (ActorKind, String), kind: &str, payload: serde_json::Value) {
+    fn record(
+        &mut self,
+        ticket_id: i64,
+        (actor_kind, actor): (ActorKind, String),
+        kind: &str,
+        payload: serde_json::Value,
+    ) {
         let Some(store) = self.store.as_mut() else { return };
         let at_ms = (self.clock)();
         match store.append_event(ticket_id, (actor_kind, &actor), kind, &payload, at_ms) {

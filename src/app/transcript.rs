@@ -107,7 +107,11 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
                 crate::protocol::EndReason::EngineerEnded => Engineer,
                 _ => System,
             };
-            entry(kind::SESSION_ENDED, json!({ "reason": reason.as_str(), "detail": detail, "by_user": by_peer }), actor)
+            entry(
+                kind::SESSION_ENDED,
+                json!({ "reason": reason.as_str(), "detail": detail, "by_user": by_peer }),
+                actor,
+            )
         }
     }
 }

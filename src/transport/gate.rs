@@ -170,13 +170,7 @@ impl Gate {
     }
 
     /// Settles a reserved attempt: `key` is the confirmed key, `None` for a wrong code.
-    fn settle(
-        &mut self,
-        source: IpAddr,
-        generation: u64,
-        key: Option<SessionKey>,
-        session_id: [u8; 16],
-    ) -> Outcome {
+    fn settle(&mut self, source: IpAddr, generation: u64, key: Option<SessionKey>, session_id: [u8; 16]) -> Outcome {
         self.release(source, generation);
         let refused = |verdict| Outcome::Refused { verdict, wrong: None, burned: false };
         if generation != self.generation {

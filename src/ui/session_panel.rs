@@ -346,11 +346,9 @@ impl RemoteSessionView {
                     Some(fill(Text::WrongCodeAttempt.get(lang), &[&source.to_string(), &attempts_left.to_string()]));
                 match self.attempts.iter_mut().find(|row| row.source == source) {
                     Some(row) => (row.wrong, row.blocked) = (source_attempts, source_blocked),
-                    None => self.attempts.push(SourceAttempts {
-                        source,
-                        wrong: source_attempts,
-                        blocked: source_blocked,
-                    }),
+                    None => {
+                        self.attempts.push(SourceAttempts { source, wrong: source_attempts, blocked: source_blocked })
+                    }
                 }
             }
             SessionNotice::CodeRenewed { link, code, expires_at_ms } => {
@@ -894,13 +892,7 @@ fn guide_search_ui(
 
 /// Where wrong codes came from (address and count, shut-out sources marked), and the button that
 /// replaces the code of the waiting session.
-fn attempts_ui(
-    ui: &mut Ui,
-    lang: Lang,
-    ticket_id: i64,
-    session: &RemoteSessionView,
-    commands: &mut Vec<UiCommand>,
-) {
+fn attempts_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &RemoteSessionView, commands: &mut Vec<UiCommand>) {
     if !session.attempts.is_empty() {
         ui.label(RichText::new(Text::AttemptsHeading.get(lang)).strong());
         for row in &session.attempts {

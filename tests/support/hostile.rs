@@ -28,7 +28,8 @@ pub async fn attempt_from(from: Ipv4Addr, engineer: SocketAddr, code: &JoinCode)
     let transport = tls::transport_config(Duration::from_secs(5), Duration::from_secs(30)).expect("config");
     let config = tls::client_config(transport, None).expect("client config");
     let attempt = async {
-        let connection = endpoint.connect_with(config, engineer, tls::SERVER_NAME).expect("connect").await.expect("tls");
+        let connection =
+            endpoint.connect_with(config, engineer, tls::SERVER_NAME).expect("connect").await.expect("tls");
         let (send, recv) = connection.open_bi().await.expect("stream");
         let mut control = ControlStream::new(send, recv);
         let mut exporter = [0u8; 32];
@@ -52,4 +53,3 @@ pub async fn attempt_from(from: Ipv4Addr, engineer: SocketAddr, code: &JoinCode)
     endpoint.close(0u32.into(), b"done");
     verdict
 }
-
