@@ -90,6 +90,8 @@ pub(super) struct Gate {
     pending_total: u32,
     /// Bumped by each new code: attempts begun under an older code count for nothing.
     generation: u64,
+    /// Whether the engineer was told this code expired.
+    expiry_reported: bool,
 }
 
 /// The answer to a finished key exchange.
@@ -113,6 +115,7 @@ impl Gate {
             wrong_total: 0,
             pending_total: 0,
             generation: 0,
+            expiry_reported: false,
         }
     }
 
@@ -123,6 +126,26 @@ impl Gate {
             self.state = GateState::Expired;
         }
         due
+    }
+
+    /// Whether the session task still has to tell the engineer this code expired (or watch the
+    /// clock for it): open, or expired by a pairing attempt before the task noticed.
+    pub(super) fn expiry_pending(&self) -> bool {
+        match self.state {
+            GateState::Open => true,
+            GateState::Expired => !self.expiry_reported,
+            _ => false,
+        }
+    }
+
+    /// Expires the code if due; `true` once per code when it is expired and not yet reported.
+    pub(super) fn take_expiry(&mut self, now: Instant) -> bool {
+        self.expire_if_due(now);
+        let report = matches!(self.state, GateState::Expired) && !self.expiry_reported;
+        if report {
+            self.expiry_reported = true;
+        }
+        report
     }
 
     /// Whether nobody has joined yet (the code may be open, burned or expired).
@@ -220,6 +243,7 @@ impl Gate {
         self.wrong_total = 0;
         self.pending_total = 0;
         self.generation += 1;
+        self.expiry_reported = false;
         Ok(())
     }
 }
@@ -365,6 +389,17 @@ mod tests {
         assert_eq!(burned_at, Some((9, 0)));
         assert!(matches!(lock(&gate).state, GateState::Burned));
         assert_eq!(wrong_from(&gate, source(20)).err(), Some(PairingVerdict::CodeBurned));
+    }
+
+    #[test]
+    fn an_expiry_noticed_by_a_pairing_attempt_is_still_reported_once() {
+        let gate = gate();
+        let past = Instant::now() + Duration::from_secs(601);
+        assert!(lock(&gate).expire_if_due(past), "a pairing attempt finds the code expired");
+        assert!(lock(&gate).expiry_pending());
+        assert!(lock(&gate).take_expiry(past));
+        assert!(!lock(&gate).take_expiry(past), "once");
+        assert!(!lock(&gate).expiry_pending());
     }
 
     #[test]

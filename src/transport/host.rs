@@ -272,9 +272,9 @@ impl HostTask {
     async fn run(mut self) {
         let live = loop {
             // Read afresh each time round: a new code brings a new expiry.
-            let (expires_at, open) = {
+            let (expires_at, watch_expiry) = {
                 let gate = lock(&self.gate);
-                (gate.expires_at, matches!(gate.state, GateState::Open))
+                (gate.expires_at, gate.expiry_pending())
             };
             tokio::select! {
                 handover = self.handovers.recv() => match handover {
@@ -287,8 +287,8 @@ impl HostTask {
                     Some(_) => (self.sink)(TransportEvent::CommandRefused("nobody has joined yet".into())),
                 },
                 () = self.renewed.notified() => {}
-                () = sleep_until(expires_at), if open => {
-                    let expired = lock(&self.gate).expire_if_due(Instant::now());
+                () = sleep_until(expires_at), if watch_expiry => {
+                    let expired = lock(&self.gate).take_expiry(Instant::now());
                     if expired {
                         (self.sink)(TransportEvent::CodeExpired);
                     }
