@@ -147,7 +147,7 @@ pub fn step_json(card: &crate::protocol::StepCard) -> Value {
 pub fn session_notice(event: TransportEvent) -> SessionNotice {
     match event {
         TransportEvent::PairingFailed(wrong) => SessionNotice::PairingFailed {
-            source: wrong.source,
+            source: wrong.source.to_string(),
             source_attempts: wrong.source_attempts,
             source_blocked: wrong.source_blocked,
             attempts_left: wrong.attempts_left,

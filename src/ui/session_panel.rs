@@ -2,8 +2,6 @@
 //! link and consent state live, the consent request, chat and "End session". One console can
 //! hold sessions for several tickets; each ticket has its own [`RemoteSessionView`].
 
-use std::net::IpAddr;
-
 use egui::{RichText, Ui};
 
 use crate::protocol::{
@@ -105,8 +103,8 @@ pub enum SessionNotice {
     StartFailed(String),
     /// A wrong code was tried.
     PairingFailed {
-        /// Where from (IP address).
-        source: IpAddr,
+        /// Where from (IP address, as text: views do no networking).
+        source: String,
         /// Wrong attempts from there under the current code.
         source_attempts: u32,
         /// Whether that source is now shut out.
@@ -169,8 +167,8 @@ pub struct ChatLine {
 /// Wrong codes from one source address, under the current code.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceAttempts {
-    /// The address.
-    pub source: IpAddr,
+    /// The IP address, as text.
+    pub source: String,
     /// Wrong attempts from it.
     pub wrong: u32,
     /// Shut out.
@@ -342,8 +340,7 @@ impl RemoteSessionView {
             }
             SessionNotice::StartFailed(why) => self.phase = LinkPhase::Over(why),
             SessionNotice::PairingFailed { source, source_attempts, source_blocked, attempts_left } => {
-                self.problem =
-                    Some(fill(Text::WrongCodeAttempt.get(lang), &[&source.to_string(), &attempts_left.to_string()]));
+                self.problem = Some(fill(Text::WrongCodeAttempt.get(lang), &[&source, &attempts_left.to_string()]));
                 match self.attempts.iter_mut().find(|row| row.source == source) {
                     Some(row) => (row.wrong, row.blocked) = (source_attempts, source_blocked),
                     None => {
@@ -901,7 +898,7 @@ fn attempts_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &RemoteSessionV
             } else {
                 (Text::AttemptsFromSource, theme::WARNING)
             };
-            ui.colored_label(color, fill(template.get(lang), &[&row.source.to_string(), &row.wrong.to_string()]));
+            ui.colored_label(color, fill(template.get(lang), &[&row.source, &row.wrong.to_string()]));
         }
     }
     if ui.button(Text::NewCode.get(lang)).on_hover_text(Text::NewCodeHint.get(lang)).clicked() {
