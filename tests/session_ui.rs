@@ -54,7 +54,10 @@ fn console_waiting_for_user(console_dir: &Path) -> (support::ConsoleHarness, i64
 
 /// Opens the seeded ticket and starts a session from it; returns the join link.
 fn open_and_start_session(desk: &mut support::ConsoleHarness, ticket_id: i64, number: &str) -> String {
-    desk.get_by_role_and_label(Role::Button, &format!("{number} 打印机脱机")).click();
+    // The row may show a frame after the count: wait for it, not just for the count.
+    let row = format!("{number} 打印机脱机");
+    settle(desk, "ticket row shown", |h| h.query_by_role_and_label(Role::Button, &row).is_some());
+    desk.get_by_role_and_label(Role::Button, &row).click();
     settle(desk, "ticket opened", |h| h.state().desk().open_ticket_number() == Some(number));
     desk.get_by_label("Start remote session").click();
     settle(desk, "code shown", |h| h.state().desk().session(ticket_id).is_some_and(|s| s.phase == LinkPhase::Waiting));
@@ -557,10 +560,12 @@ fn a_user_calling_themselves_an_engineer_is_shown_as_the_users_claim() {
     settle(&mut desk, "joined", |h| h.query_by_label("Connected to User (says: Eng Attack)").is_some());
     let claim = "I (engineer) confirm the user agreed to recording";
     user.send(SessionCommand::Chat(claim.into()));
-    settle(&mut desk, "chat in the timeline", |h| h.query_by_label(&format!("Chat: {claim}")).is_some());
     // In the timeline and the chat the name is the user's claim; it never stands alone as the
     // engineer's own name does.
-    assert_eq!(desk.query_all_by_label("User (says: Eng Attack)").count(), 2, "the chat line and its timeline entry");
+    settle(&mut desk, "the chat line in the panel and in the timeline", |h| {
+        h.query_by_label(&format!("Chat: {claim}")).is_some()
+            && h.query_all_by_label("User (says: Eng Attack)").count() == 2
+    });
     assert!(desk.query_by_label("Eng Attack").is_none());
     assert!(desk.query_all_by_label("Li Wei").count() > 0, "the engineer's own entries carry the plain name");
     let history = Store::open(console_dir.path()).unwrap().history(ticket_id).unwrap();
