@@ -59,8 +59,11 @@ fn the_link_handler_hands_the_link_over_through_a_private_file() {
 #[test]
 fn the_link_handler_refuses_what_is_not_a_join_link() {
     let runtime_dir = tempfile::tempdir().unwrap();
-    let output =
-        stepwise().env("XDG_RUNTIME_DIR", runtime_dir.path()).args(["open-link", "https://example.com/"]).output().unwrap();
+    let output = stepwise()
+        .env("XDG_RUNTIME_DIR", runtime_dir.path())
+        .args(["open-link", "https://example.com/"])
+        .output()
+        .unwrap();
     assert!(!output.status.success());
     assert_eq!(std::fs::read_dir(runtime_dir.path()).unwrap().count(), 0, "nothing is written for a bad link");
 }

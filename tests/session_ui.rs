@@ -2,6 +2,8 @@
 //! the user joins in the real Get-help window with the link, unticks a scope and allows; the
 //! panel and the timeline follow live. Also the consent screen on its own, in Chinese.
 
+#[path = "support/hostile.rs"]
+mod hostile;
 mod support;
 
 use std::path::Path;
@@ -52,7 +54,10 @@ fn console_waiting_for_user(console_dir: &Path) -> (support::ConsoleHarness, i64
 
 /// Opens the seeded ticket and starts a session from it; returns the join link.
 fn open_and_start_session(desk: &mut support::ConsoleHarness, ticket_id: i64, number: &str) -> String {
-    desk.get_by_role_and_label(Role::Button, &format!("{number} 打印机脱机")).click();
+    // The row may show a frame after the count: wait for it, not just for the count.
+    let row = format!("{number} 打印机脱机");
+    settle(desk, "ticket row shown", |h| h.query_by_role_and_label(Role::Button, &row).is_some());
+    desk.get_by_role_and_label(Role::Button, &row).click();
     settle(desk, "ticket opened", |h| h.state().desk().open_ticket_number() == Some(number));
     desk.get_by_label("Start remote session").click();
     settle(desk, "code shown", |h| h.state().desk().session(ticket_id).is_some_and(|s| s.phase == LinkPhase::Waiting));
@@ -69,7 +74,7 @@ fn user_joins(desk: &mut support::ConsoleHarness, user_dir: &Path, link: &str) -
     settle_assist(&mut user, "connected", |h| {
         h.query_by_label_contains("Waiting for the engineer's request").is_some()
     });
-    settle(desk, "user joined", |h| h.query_by_label(&format!("Connected to {}", user_name())).is_some());
+    settle(desk, "user joined", |h| h.query_by_label(&format!("Connected to User (says: {})", user_name())).is_some());
     user
 }
 
@@ -527,4 +532,125 @@ fn the_session_port_is_set_in_settings_and_used_by_the_next_session() {
 
     let link = open_and_start_session(&mut desk, ticket_id, &number);
     assert!(link.starts_with(&format!("stepwise://127.0.0.1:{port}/")), "{link}");
+}
+
+/// The engineer's address for a join link shown by the console (sessions listen on loopback).
+fn engineer_address(link: &str) -> (std::net::SocketAddr, stepwise::protocol::JoinLink) {
+    let link = stepwise::protocol::JoinLink::parse(link).expect("the console shows a valid link");
+    (std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, link.port)), link)
+}
+
+/// A code that is not `code`.
+fn not(code: &stepwise::protocol::JoinCode) -> stepwise::protocol::JoinCode {
+    let digits: String = code.digits().chars().map(|ch| if ch == '9' { '0' } else { '9' }).collect();
+    stepwise::protocol::JoinCode::parse(&digits).expect("nine digits")
+}
+
+#[test]
+fn wrong_codes_are_listed_by_source_and_a_new_code_replaces_the_old_one() {
+    use stepwise::protocol::PairingVerdict;
+    let console_dir = tempfile::tempdir().unwrap();
+    let user_dir = tempfile::tempdir().unwrap();
+    let (mut desk, ticket_id, _number, link) = console_waiting_for_user(console_dir.path());
+    let (engineer_at, old) = engineer_address(&link);
+    let bad = not(&old.code);
+    // An attacker on two addresses speaks the real pairing protocol with wrong codes.
+    for _ in 0..3 {
+        runtime().block_on(hostile::attempt_from(hostile::source(2), engineer_at, &bad));
+    }
+    runtime().block_on(hostile::attempt_from(hostile::source(3), engineer_at, &bad));
+    settle(&mut desk, "the sources listed", |h| {
+        h.query_by_label("127.0.0.2: 3 wrong, shut out").is_some() && h.query_by_label("127.0.0.3: 1 wrong").is_some()
+    });
+    desk.get_by_label("Wrong codes came from:");
+    settle(&mut desk, "the source in the timeline", |h| {
+        h.query_by_label("A wrong join code came from 127.0.0.3 (1 from there; 6 more burn the code)").is_some()
+    });
+    assert_eq!(desk.query_all_by_label("System").count(), 4, "wrong codes are the gate's entries, not the user's");
+
+    // One click: a new code for the same waiting session, on the same port.
+    desk.get_by_label("New code").click();
+    settle(&mut desk, "the new code shown", |h| {
+        h.state().desk().session(ticket_id).is_some_and(|s| s.phase == LinkPhase::Waiting && s.link != link)
+    });
+    let new_link = desk.state().desk().session(ticket_id).unwrap().link.clone();
+    let (_, new) = engineer_address(&new_link);
+    assert_eq!(new.port, old.port);
+    assert_ne!(new.code, old.code);
+    desk.get_by_label(&new.code.grouped());
+    settle(&mut desk, "the new code in the timeline", |h| {
+        h.query_by_label("A new join code was issued; the old one no longer works").is_some()
+    });
+    assert!(desk.query_by_label("127.0.0.2: 3 wrong, shut out").is_none(), "counts start again");
+    // The old code no longer works; the new one does, from the Get-help window.
+    let verdict = runtime().block_on(hostile::attempt_from(hostile::source(4), engineer_at, &old.code));
+    assert_eq!(verdict, Some(PairingVerdict::WrongCode { attempts_left: 2 }));
+    settle(&mut desk, "the old code tried", |h| h.query_by_label("127.0.0.4: 1 wrong").is_some());
+    let _user = user_joins(&mut desk, user_dir.path(), &new_link);
+}
+
+#[test]
+fn after_a_burned_code_a_new_session_starts() {
+    let console_dir = tempfile::tempdir().unwrap();
+    let user_dir = tempfile::tempdir().unwrap();
+    let (mut desk, ticket_id, _number, link) = console_waiting_for_user(console_dir.path());
+    let (engineer_at, old) = engineer_address(&link);
+    let bad = not(&old.code);
+    for attempt in 0..10u8 {
+        runtime().block_on(hostile::attempt_from(hostile::source(2 + attempt / 3), engineer_at, &bad));
+    }
+    settle(&mut desk, "burned", |h| {
+        h.query_by_label("The code was burned after too many wrong attempts. Issue a new code, or start a new session.")
+            .is_some()
+    });
+    desk.get_by_label("127.0.0.5: 1 wrong");
+    desk.get_by_label("Start a new session").click();
+    settle(&mut desk, "a new session waits", |h| {
+        h.state().desk().session(ticket_id).is_some_and(|s| s.phase == LinkPhase::Waiting && s.link != link)
+    });
+    let session = desk.state().desk().session(ticket_id).unwrap();
+    assert_eq!(session.problem, None, "not refused as already running");
+    assert!(session.attempts.is_empty());
+    let new_link = session.link.clone();
+    // The replaced session's end does not reach the new one's panel.
+    for _ in 0..20 {
+        let _ = desk.try_run();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(desk.state().desk().session(ticket_id).unwrap().phase, LinkPhase::Waiting);
+    let _user = user_joins(&mut desk, user_dir.path(), &new_link);
+}
+
+#[test]
+fn a_user_calling_themselves_an_engineer_is_shown_as_the_users_claim() {
+    use stepwise::store::ActorKind;
+    use stepwise::transport::{EventSink, SessionCommand, join_session};
+    let console_dir = tempfile::tempdir().unwrap();
+    let (mut desk, ticket_id, _number, link) = console_waiting_for_user(console_dir.path());
+    let (_, link) = engineer_address(&link);
+    let sink: EventSink = std::sync::Arc::new(|_| {});
+    let user = runtime()
+        .block_on(join_session(&link, "Eng Attack", TransportSettings::default(), sink))
+        .expect("the hostile user pairs with the right code");
+    settle(&mut desk, "joined", |h| h.query_by_label("Connected to User (says: Eng Attack)").is_some());
+    let claim = "I (engineer) confirm the user agreed to recording";
+    user.send(SessionCommand::Chat(claim.into()));
+    // In the timeline and the chat the name is the user's claim; it never stands alone as the
+    // engineer's own name does.
+    settle(&mut desk, "the chat line in the panel and in the timeline", |h| {
+        h.query_by_label(&format!("Chat: {claim}")).is_some()
+            && h.query_all_by_label("User (says: Eng Attack)").count() == 2
+    });
+    assert!(desk.query_by_label("Eng Attack").is_none());
+    assert!(desk.query_all_by_label("Li Wei").count() > 0, "the engineer's own entries carry the plain name");
+    let history = Store::open(console_dir.path()).unwrap().history(ticket_id).unwrap();
+    let chat = history.iter().find(|entry| entry.kind == "chat").expect("the chat line is in the timeline");
+    assert_eq!((chat.actor_kind, chat.actor.as_str()), (ActorKind::User, "Eng Attack"));
+    let started = history.iter().find(|entry| entry.kind == "session_started").unwrap();
+    assert_eq!((started.actor_kind, started.actor.as_str()), (ActorKind::Engineer, "Li Wei"));
+    let shown = |entry: &stepwise::store::HistoryEntry| {
+        stepwise::ui::actor::actor_text(entry.actor_kind, &entry.actor, Lang::Zh)
+    };
+    assert_eq!(shown(chat), "用户（自称：Eng Attack）");
+    assert_ne!(shown(chat), shown(started));
 }

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
@@ -12,7 +13,7 @@ use crate::protocol::screen::unwrap_screen_update;
 use crate::protocol::{JoinLink, SessionEvent};
 use crate::store::NetworkSettings;
 use crate::transport::{
-    EventSink, HostRequest, SessionCommand, SessionHandle, TransportEvent, TransportSettings, host_session,
+    CodeControl, EventSink, HostRequest, SessionCommand, SessionHandle, TransportEvent, TransportSettings, host_session,
 };
 use crate::ui::viewer::FrameSlot;
 use crate::ui::{SessionAction, SessionNotice};
@@ -218,6 +219,18 @@ pub enum FeedOutcome {
     Ignored,
 }
 
+/// One ticket's session as the console holds it.
+struct RunningSession {
+    handle: SessionHandle,
+    /// New codes while nobody has joined.
+    code: CodeControl,
+    /// The UDP port (recorded with a new code).
+    port: u16,
+    /// Set when a new session replaces this one: its late events are dropped, so they cannot
+    /// land on the new session's panel.
+    retired: Arc<AtomicBool>,
+}
+
 /// The console's running sessions.
 pub struct EngineerSessions {
     runtime: tokio::runtime::Handle,
@@ -228,7 +241,7 @@ pub struct EngineerSessions {
     /// What the command line said (port 0 and no host: nothing).
     command_line: ListenConfig,
     settings: TransportSettings,
-    sessions: HashMap<i64, SessionHandle>,
+    sessions: HashMap<i64, RunningSession>,
     viewers: HashMap<i64, FrameSlot>,
 }
 
@@ -266,22 +279,33 @@ impl EngineerSessions {
         let _ = self.store.send(StoreRequest::Session { ticket_id, event });
     }
 
-    /// Starts listening for a ticket's user; the code arrives as [`SessionNotice::Started`].
+    /// Starts listening for a ticket's user; the code arrives as [`SessionNotice::Started`]. A
+    /// session of the ticket that nobody joined (its code burned, expired or unused) is ended
+    /// and replaced; one the user joined is not.
     pub fn start(&mut self, ticket_id: i64, engineer_name: &str) -> Option<JoinLink> {
-        if self.sessions.get(&ticket_id).is_some_and(SessionHandle::is_running) {
-            self.notify(
-                ticket_id,
-                TransportEvent::CommandRefused("a session for this ticket is already running".into()),
-            );
-            return None;
+        if let Some(running) = self.sessions.get(&ticket_id).filter(|running| running.handle.is_running()) {
+            if !running.code.is_waiting() {
+                self.notify(
+                    ticket_id,
+                    TransportEvent::CommandRefused("a session for this ticket is already running".into()),
+                );
+                return None;
+            }
+            running.retired.store(true, Ordering::Release);
+            running.handle.send(SessionCommand::End);
         }
         let store = self.store.clone();
+        let retired = Arc::new(AtomicBool::new(false));
+        let retired_for_sink = retired.clone();
         let slot = FrameSlot::default();
         let feed = Mutex::new(ViewerFeed::new(slot.clone(), self.waker.clone()));
         let handle_cell: Arc<OnceLock<SessionHandle>> = Arc::new(OnceLock::new());
         let handle_for_sink = handle_cell.clone();
         let store_for_sink = store.clone();
         let sink: EventSink = Arc::new(move |event| {
+            if retired_for_sink.load(Ordering::Acquire) {
+                return;
+            }
             // Screen updates go straight to the viewer's slot; everything else to the transcript.
             if let TransportEvent::Session(SessionEvent::ScreenshotTaken { .. }) = &event {
                 // The protocol allowed it (record scope in force) and told the user: copy the
@@ -332,7 +356,9 @@ impl EngineerSessions {
                         notice,
                     });
                     let _ = handle_cell.set(hosted.handle.clone());
-                    self.sessions.insert(ticket_id, hosted.handle);
+                    let port = hosted.local_addr.port();
+                    let running = RunningSession { handle: hosted.handle, code: hosted.code_control, port, retired };
+                    self.sessions.insert(ticket_id, running);
                     self.viewers.insert(ticket_id, slot);
                     return Some(hosted.link);
                 }
@@ -361,10 +387,30 @@ impl EngineerSessions {
             SessionAction::ResendStep => SessionCommand::ResendStep,
             SessionAction::EditStep(card) => SessionCommand::EditStep(card),
             SessionAction::SkipStep => SessionCommand::SkipStep,
+            SessionAction::NewCode => return self.new_code(ticket_id),
         };
-        let sent = self.sessions.get(&ticket_id).is_some_and(|handle| handle.send(command));
+        let sent = self.sessions.get(&ticket_id).is_some_and(|running| running.handle.send(command));
         if !sent {
             self.notify(ticket_id, TransportEvent::CommandRefused("the session is over".into()));
+        }
+    }
+
+    /// Replaces the code of the ticket's waiting session; the panel hears of it as
+    /// [`SessionNotice::CodeRenewed`] once the timeline has it.
+    fn new_code(&self, ticket_id: i64) {
+        let Some(running) = self.sessions.get(&ticket_id).filter(|running| running.handle.is_running()) else {
+            return self.notify(ticket_id, TransportEvent::CommandRefused("the session is over".into()));
+        };
+        match running.code.new_code() {
+            Ok(new) => {
+                let notice = SessionNotice::CodeRenewed {
+                    link: new.link.to_link(),
+                    code: new.link.code.grouped(),
+                    expires_at_ms: new.expires_at_ms,
+                };
+                let _ = self.store.send(StoreRequest::SessionStarted { ticket_id, port: running.port, notice });
+            }
+            Err(err) => self.notify(ticket_id, TransportEvent::CommandRefused(err.to_string())),
         }
     }
 
@@ -375,13 +421,13 @@ impl EngineerSessions {
 
     /// Sends a raw command to a ticket's session (the demo uses it); `false` if none runs.
     pub fn command(&self, ticket_id: i64, command: SessionCommand) -> bool {
-        self.sessions.get(&ticket_id).is_some_and(|handle| handle.send(command))
+        self.sessions.get(&ticket_id).is_some_and(|running| running.handle.send(command))
     }
 
     /// Ends every session (the console is closing).
     pub fn end_all(&mut self) {
-        for handle in self.sessions.values() {
-            handle.send(SessionCommand::End);
+        for running in self.sessions.values() {
+            running.handle.send(SessionCommand::End);
         }
     }
 }

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use crate::protocol::SessionEvent;
-use crate::store::{EngineerProfile, ExportFormat, HistoryEntry, Store, StoreError, TicketFilter, event_kind};
+use crate::store::{
+    ActorKind, EngineerProfile, ExportFormat, HistoryEntry, Store, StoreError, TicketFilter, event_kind,
+};
 use crate::transport::TransportEvent;
 use crate::ui::sidebar::PAGE_SIZE;
 use crate::ui::{Lang, SessionNotice, StoreInfo, TicketDetail, UiCommand, UiEvent};
@@ -26,7 +28,8 @@ pub enum StoreRequest {
     ExportTo(ExportFormat, PathBuf),
     /// Import a file the user picked.
     ImportFrom(PathBuf),
-    /// A remote session of a ticket started listening: record it, then tell the views.
+    /// A remote session of a ticket started listening, or got a new code
+    /// ([`SessionNotice::CodeRenewed`]): record it, then tell the views.
     SessionStarted {
         /// Ticket id.
         ticket_id: i64,
@@ -153,12 +156,18 @@ impl Worker {
 
     /// Appends one transcript entry; reports a failure in the status line but never drops the
     /// notice that follows.
-    fn record(&mut self, ticket_id: i64, actor: String, kind: &str, payload: serde_json::Value) {
+    fn record(
+        &mut self,
+        ticket_id: i64,
+        (actor_kind, actor): (ActorKind, String),
+        kind: &str,
+        payload: serde_json::Value,
+    ) {
         let Some(store) = self.store.as_mut() else { return };
         let at_ms = (self.clock)();
-        match store.append_event(ticket_id, &actor, kind, &payload, at_ms) {
+        match store.append_event(ticket_id, (actor_kind, &actor), kind, &payload, at_ms) {
             Ok(seq) => {
-                let entry = HistoryEntry { seq, at_ms, actor, kind: kind.to_owned(), payload };
+                let entry = HistoryEntry { seq, at_ms, actor, actor_kind, kind: kind.to_owned(), payload };
                 self.emit(UiEvent::HistoryAppended { ticket_id, entry });
             }
             Err(err) => {
@@ -179,7 +188,7 @@ impl Worker {
             .and_then(|image| image.save(&path).map_err(|err| err.to_string()));
         match saved {
             Ok(()) => {
-                let actor = self.actor.clone();
+                let actor = (ActorKind::Engineer, self.actor.clone());
                 let payload = serde_json::json!({
                     "file": path.display().to_string(), "width": width, "height": height,
                 });
@@ -194,12 +203,13 @@ impl Worker {
             self.peer_names.insert(ticket_id, display_name.clone());
         }
         if let Some(entry) = transcript_entry(&event) {
-            let actor = if entry.by_user {
-                self.peer_names.get(&ticket_id).cloned().unwrap_or_else(|| "user".to_owned())
-            } else {
-                self.actor.clone()
+            // The user's name is only what their side claimed; the kind says who acted.
+            let name = match entry.actor {
+                ActorKind::User => self.peer_names.get(&ticket_id).cloned().unwrap_or_default(),
+                ActorKind::Engineer => self.actor.clone(),
+                ActorKind::System => ActorKind::System.as_str().to_owned(),
             };
-            self.record(ticket_id, actor, entry.kind, entry.payload);
+            self.record(ticket_id, (entry.actor, name), entry.kind, entry.payload);
         }
         self.emit(UiEvent::Session { ticket_id, notice: session_notice(event) });
     }
@@ -212,9 +222,14 @@ impl Worker {
                 return;
             }
             StoreRequest::SessionStarted { ticket_id, port, notice } => {
-                self.peer_names.remove(&ticket_id);
-                let actor = self.actor.clone();
-                self.record(ticket_id, actor, event_kind::SESSION_STARTED, serde_json::json!({ "port": port }));
+                let kind = if matches!(notice, SessionNotice::CodeRenewed { .. }) {
+                    event_kind::CODE_RENEWED
+                } else {
+                    self.peer_names.remove(&ticket_id);
+                    event_kind::SESSION_STARTED
+                };
+                let actor = (ActorKind::Engineer, self.actor.clone());
+                self.record(ticket_id, actor, kind, serde_json::json!({ "port": port }));
                 self.emit(UiEvent::Session { ticket_id, notice });
                 return;
             }

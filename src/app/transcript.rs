@@ -4,6 +4,8 @@
 use serde_json::{Value, json};
 
 use crate::protocol::{Role, Scopes, SessionEvent};
+use crate::store::ActorKind;
+use crate::store::ActorKind::{Engineer, System, User};
 use crate::store::event_kind as kind;
 use crate::transport::TransportEvent;
 use crate::ui::SessionNotice;
@@ -15,12 +17,12 @@ pub struct TranscriptEntry {
     pub kind: &'static str,
     /// JSON payload.
     pub payload: Value,
-    /// Whether the user (not the engineer) did it.
-    pub by_user: bool,
+    /// Who did it: the engineer, the user (named by their own claim) or the link itself.
+    pub actor: ActorKind,
 }
 
-fn entry(kind: &'static str, payload: Value, by_user: bool) -> Option<TranscriptEntry> {
-    Some(TranscriptEntry { kind, payload, by_user })
+fn entry(kind: &'static str, payload: Value, actor: ActorKind) -> Option<TranscriptEntry> {
+    Some(TranscriptEntry { kind, payload, actor })
 }
 
 /// JSON for scopes, with stable names.
@@ -32,12 +34,19 @@ pub fn scopes_json(scopes: Scopes) -> Value {
 /// refused commands and the task's end do not.
 pub fn transcript_entry(event: &TransportEvent) -> Option<TranscriptEntry> {
     match event {
-        TransportEvent::Paired => entry(kind::PAIRING_SUCCEEDED, json!({}), true),
-        TransportEvent::PairingFailed { attempts_left } => {
-            entry(kind::PAIRING_FAILED, json!({ "reason": "wrong_code", "attempts_left": attempts_left }), true)
-        }
-        TransportEvent::CodeBurned => entry(kind::PAIRING_FAILED, json!({ "reason": "code_burned" }), true),
-        TransportEvent::CodeExpired => entry(kind::PAIRING_FAILED, json!({ "reason": "code_expired" }), false),
+        TransportEvent::Paired => entry(kind::PAIRING_SUCCEEDED, json!({}), User),
+        // Whoever sent a wrong code is unknown (not necessarily the user): the gate reports it.
+        TransportEvent::PairingFailed(wrong) => entry(
+            kind::PAIRING_FAILED,
+            json!({
+                "reason": "wrong_code", "source": wrong.source.to_string(),
+                "source_attempts": wrong.source_attempts, "source_blocked": wrong.source_blocked,
+                "attempts_left": wrong.attempts_left,
+            }),
+            System,
+        ),
+        TransportEvent::CodeBurned => entry(kind::PAIRING_FAILED, json!({ "reason": "code_burned" }), System),
+        TransportEvent::CodeExpired => entry(kind::PAIRING_FAILED, json!({ "reason": "code_expired" }), System),
         TransportEvent::CommandRefused(_) | TransportEvent::Closed => None,
         TransportEvent::Session(event) => session_entry(event),
     }
@@ -53,57 +62,62 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
         // The engineer's side records the screenshot once the file is saved (`screenshot_attached`).
         | SessionEvent::ScreenshotTaken { .. }
         | SessionEvent::GuidanceMode { .. } => None,
-        SessionEvent::Annotation(annotation) => entry(kind::ARROW_DRAWN, annotation_json(annotation), false),
-        SessionEvent::AnnotationRemoved { id } => entry(kind::ARROW_REMOVED, json!({ "id": id }), false),
-        SessionEvent::AnnotationsCleared => entry(kind::ARROWS_CLEARED, json!({}), false),
+        SessionEvent::Annotation(annotation) => entry(kind::ARROW_DRAWN, annotation_json(annotation), Engineer),
+        SessionEvent::AnnotationRemoved { id } => entry(kind::ARROW_REMOVED, json!({ "id": id }), Engineer),
+        SessionEvent::AnnotationsCleared => entry(kind::ARROWS_CLEARED, json!({}), Engineer),
         SessionEvent::StepSent { card, resent } => {
             let mut payload = step_json(card);
             payload["resent"] = json!(resent);
-            entry(kind::STEP_SENT, payload, false)
+            entry(kind::STEP_SENT, payload, Engineer)
         }
-        SessionEvent::StepEdited(card) => entry(kind::STEP_EDITED, step_json(card), false),
-        SessionEvent::StepSkipped { step_id } => entry(kind::STEP_SKIPPED, json!({ "step_id": step_id }), false),
+        SessionEvent::StepEdited(card) => entry(kind::STEP_EDITED, step_json(card), Engineer),
+        SessionEvent::StepSkipped { step_id } => entry(kind::STEP_SKIPPED, json!({ "step_id": step_id }), Engineer),
         SessionEvent::StepAnswered { step_id, outcome, comment, seconds } => entry(
             kind::STEP_CONFIRMED,
             json!({ "step_id": step_id, "outcome": outcome.as_str(), "comment": comment, "seconds": seconds }),
-            true,
+            User,
         ),
         SessionEvent::ConsentRequested(request) => entry(
             kind::CONSENT_REQUESTED,
             json!({ "purpose": request.purpose, "suggested": scopes_json(request.suggested) }),
-            false,
+            Engineer,
         ),
         SessionEvent::ConsentGranted(scopes) => {
-            entry(kind::CONSENT_GRANTED, json!({ "scopes": scopes_json(*scopes) }), true)
+            entry(kind::CONSENT_GRANTED, json!({ "scopes": scopes_json(*scopes) }), User)
         }
         SessionEvent::ConsentDenied { dont_ask_again, .. } => {
-            entry(kind::CONSENT_DENIED, json!({ "dont_ask_again": dont_ask_again }), true)
+            entry(kind::CONSENT_DENIED, json!({ "dont_ask_again": dont_ask_again }), User)
         }
         SessionEvent::ScopesChanged(scopes) => {
-            entry(kind::SCOPES_CHANGED, json!({ "scopes": scopes_json(*scopes) }), true)
+            entry(kind::SCOPES_CHANGED, json!({ "scopes": scopes_json(*scopes) }), User)
         }
-        SessionEvent::SharingPaused => entry(kind::SHARING_PAUSED, json!({}), true),
-        SessionEvent::SharingResumed => entry(kind::SHARING_RESUMED, json!({}), true),
-        SessionEvent::ConsentRevoked => entry(kind::CONSENT_REVOKED, json!({}), true),
+        SessionEvent::SharingPaused => entry(kind::SHARING_PAUSED, json!({}), User),
+        SessionEvent::SharingResumed => entry(kind::SHARING_RESUMED, json!({}), User),
+        SessionEvent::ConsentRevoked => entry(kind::CONSENT_REVOKED, json!({}), User),
         SessionEvent::Chat { from, id, at_ms, text } => entry(
             kind::CHAT,
             json!({ "from": role_name(*from), "id": id, "sent_at_ms": at_ms, "text": text }),
-            *from == Role::User,
+            if *from == Role::User { User } else { Engineer },
         ),
-        SessionEvent::Disconnected => entry(kind::DISCONNECTED, json!({}), false),
-        SessionEvent::Held(reason) => entry(kind::SESSION_HELD, json!({ "reason": hold_reason_code(*reason) }), false),
-        SessionEvent::Unheld => entry(kind::SESSION_UNHELD, json!({}), false),
-        SessionEvent::Reconnected { gap_ms } => entry(kind::RECONNECTED, json!({ "gap_ms": gap_ms }), false),
+        SessionEvent::Disconnected => entry(kind::DISCONNECTED, json!({}), System),
+        SessionEvent::Held(reason) => entry(kind::SESSION_HELD, json!({ "reason": hold_reason_code(*reason) }), System),
+        SessionEvent::Unheld => entry(kind::SESSION_UNHELD, json!({}), System),
+        SessionEvent::Reconnected { gap_ms } => entry(kind::RECONNECTED, json!({ "gap_ms": gap_ms }), System),
         SessionEvent::Ended { reason, by_peer } => {
             let detail = match reason {
                 crate::protocol::EndReason::ProtocolViolation(why) => why.clone(),
                 crate::protocol::EndReason::IncompatibleVersion { peer } => format!("peer version {peer}"),
                 _ => String::new(),
             };
+            let actor = match reason {
+                _ if *by_peer => User,
+                crate::protocol::EndReason::EngineerEnded => Engineer,
+                _ => System,
+            };
             entry(
                 kind::SESSION_ENDED,
                 json!({ "reason": reason.as_str(), "detail": detail, "by_user": by_peer }),
-                *by_peer,
+                actor,
             )
         }
     }
@@ -146,7 +160,12 @@ pub fn step_json(card: &crate::protocol::StepCard) -> Value {
 /// What the engineer's panel is told about a link event.
 pub fn session_notice(event: TransportEvent) -> SessionNotice {
     match event {
-        TransportEvent::PairingFailed { attempts_left } => SessionNotice::PairingFailed { attempts_left },
+        TransportEvent::PairingFailed(wrong) => SessionNotice::PairingFailed {
+            source: wrong.source.to_string(),
+            source_attempts: wrong.source_attempts,
+            source_blocked: wrong.source_blocked,
+            attempts_left: wrong.attempts_left,
+        },
         TransportEvent::CodeBurned => SessionNotice::CodeBurned,
         TransportEvent::CodeExpired => SessionNotice::CodeExpired,
         TransportEvent::Paired => SessionNotice::Paired,
@@ -175,7 +194,7 @@ mod tests {
         let granted = transcript_entry(&TransportEvent::Session(SessionEvent::ConsentGranted(scopes))).unwrap();
         assert_eq!(granted.kind, "consent_granted");
         assert_eq!(granted.payload["scopes"]["pointers"], false);
-        assert!(granted.by_user);
+        assert_eq!(granted.actor, ActorKind::User);
         let ended = transcript_entry(&TransportEvent::Session(SessionEvent::Ended {
             reason: EndReason::ReconnectWindowExpired,
             by_peer: false,
@@ -184,6 +203,39 @@ mod tests {
         assert_eq!((ended.kind, ended.payload["reason"].as_str()), ("session_ended", Some("reconnect_window_expired")));
         let burned = transcript_entry(&TransportEvent::CodeBurned).unwrap();
         assert_eq!((burned.kind, burned.payload["reason"].as_str()), ("pairing_failed", Some("code_burned")));
+    }
+
+    #[test]
+    fn actors_are_typed_and_match_what_old_rows_are_given() {
+        let chat = |from| SessionEvent::Chat { from, id: 1, at_ms: 0, text: "I (engineer) confirm".into() };
+        let cases = [
+            (TransportEvent::Session(chat(Role::User)), User),
+            (TransportEvent::Session(chat(Role::Engineer)), Engineer),
+            (TransportEvent::Paired, User),
+            (TransportEvent::CodeBurned, System),
+            (
+                TransportEvent::PairingFailed(crate::transport::WrongAttempt {
+                    source: "127.0.0.2".parse().unwrap(),
+                    source_attempts: 1,
+                    source_blocked: false,
+                    attempts_left: 9,
+                }),
+                System,
+            ),
+            (TransportEvent::Session(SessionEvent::ConsentRevoked), User),
+            (TransportEvent::Session(SessionEvent::Disconnected), System),
+            (TransportEvent::Session(SessionEvent::Ended { reason: EndReason::UserStopped, by_peer: true }), User),
+            (
+                TransportEvent::Session(SessionEvent::Ended { reason: EndReason::EngineerEnded, by_peer: false }),
+                Engineer,
+            ),
+            (TransportEvent::Session(SessionEvent::Ended { reason: EndReason::Timeout, by_peer: false }), System),
+        ];
+        for (event, actor) in cases {
+            let entry = transcript_entry(&event).unwrap();
+            assert_eq!(entry.actor, actor, "{event:?}");
+            assert_eq!(ActorKind::infer(entry.kind, &entry.payload), actor, "{event:?}");
+        }
     }
 
     #[test]

@@ -30,6 +30,16 @@ impl JoinCode {
         }
     }
 
+    /// A fresh random code that differs from `previous` (a replaced code must stop working).
+    pub fn generate_unlike(previous: &JoinCode) -> Result<Self, getrandom::Error> {
+        loop {
+            let code = Self::generate()?;
+            if code != *previous {
+                return Ok(code);
+            }
+        }
+    }
+
     /// Parses what a person typed: digits with optional spaces or dashes.
     pub fn parse(text: &str) -> Option<Self> {
         let digits: String = text.chars().filter(|ch| !matches!(ch, ' ' | '-' | '\u{3000}')).collect();
@@ -122,6 +132,7 @@ mod tests {
         assert!(JoinCode::parse("12345678").is_none());
         assert!(JoinCode::parse("12345678x").is_none());
         assert_eq!(format!("{code:?}"), "JoinCode(…)");
+        assert_ne!(JoinCode::generate_unlike(&code).unwrap(), code);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The ticket's timeline: typed events with a per-ticket sequence number, a timestamp, the actor
-//! and a JSON payload. Ticket edits and (later) session transcripts share it.
+//! (its kind — engineer, user or system — and a name) and a JSON payload. Ticket edits and
+//! session transcripts share it. A user's name is whatever their machine claimed: the kind, not
+//! the name, says who acted.
 
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
@@ -34,7 +36,8 @@ pub mod event_kind {
     pub const SESSION_STARTED: &str = "session_started";
     /// The user proved the code.
     pub const PAIRING_SUCCEEDED: &str = "pairing_succeeded";
-    /// Pairing failed; payload: reason (wrong_code, code_burned, code_expired), attempts_left.
+    /// Pairing failed; payload: reason (wrong_code, code_burned, code_expired); for a wrong
+    /// code also source (IP address), source_attempts, source_blocked, attempts_left.
     pub const PAIRING_FAILED: &str = "pairing_failed";
     /// The engineer asked for consent; payload: purpose, suggested scopes.
     pub const CONSENT_REQUESTED: &str = "consent_requested";
@@ -72,6 +75,8 @@ pub mod event_kind {
     pub const STEP_SKIPPED: &str = "step_skipped";
     /// A step was edited and sent again; payload as step_sent.
     pub const STEP_EDITED: &str = "step_edited";
+    /// The engineer replaced the join code of a waiting session; payload: port.
+    pub const CODE_RENEWED: &str = "code_renewed";
     /// A screenshot of the remote screen was attached; payload: file, width, height.
     pub const SCREENSHOT_ATTACHED: &str = "screenshot_attached";
     /// The session was put on hold (the transcript could not be written); payload: reason.
@@ -82,6 +87,65 @@ pub mod event_kind {
     pub const SESSION_ENDED: &str = "session_ended";
 }
 
+/// What kind of actor did something: the engineer at this console, the user at the other end of
+/// a session (whose name is only their own claim), or the system (the link, the code gate).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    /// The engineer (the name is this console's profile).
+    #[default]
+    Engineer,
+    /// The user in a session (the name is what their side sent, never proof of anything).
+    User,
+    /// The link or the code gate.
+    System,
+}
+
+impl ActorKind {
+    /// Stable name, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Engineer => "engineer",
+            Self::User => "user",
+            Self::System => "system",
+        }
+    }
+
+    /// Parses a stored name; anything unknown is taken for the system's (never the engineer's).
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "engineer" => Self::Engineer,
+            "user" => Self::User,
+            _ => Self::System,
+        }
+    }
+
+    /// The kind of actor of an entry written without one (rows from before actor kinds, imports):
+    /// the user's transcript events are the user's, the link's are the system's, the rest the
+    /// engineer's.
+    pub fn infer(kind: &str, payload: &serde_json::Value) -> Self {
+        let flag = |key: &str| payload.get(key).and_then(serde_json::Value::as_bool).unwrap_or(false);
+        let text = |key: &str| payload.get(key).and_then(serde_json::Value::as_str).unwrap_or("");
+        match kind {
+            event_kind::PAIRING_SUCCEEDED
+            | event_kind::CONSENT_GRANTED
+            | event_kind::CONSENT_DENIED
+            | event_kind::SCOPES_CHANGED
+            | event_kind::SHARING_PAUSED
+            | event_kind::SHARING_RESUMED
+            | event_kind::CONSENT_REVOKED
+            | event_kind::STEP_CONFIRMED => Self::User,
+            event_kind::CHAT if text("from") == "engineer" => Self::Engineer,
+            event_kind::CHAT => Self::User,
+            event_kind::SESSION_ENDED if flag("by_user") => Self::User,
+            event_kind::SESSION_ENDED if text("reason") == "engineer_ended" => Self::Engineer,
+            event_kind::SESSION_ENDED | event_kind::PAIRING_FAILED => Self::System,
+            event_kind::DISCONNECTED | event_kind::RECONNECTED => Self::System,
+            _ => Self::Engineer,
+        }
+    }
+}
+
 /// One entry of a ticket's timeline.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEntry {
@@ -89,20 +153,36 @@ pub struct HistoryEntry {
     pub seq: i64,
     /// When it happened, unix ms.
     pub at_ms: i64,
-    /// Who did it (engineer name, "user", "system").
+    /// Who did it: the engineer's name, the name the user's side claimed, or "system".
     pub actor: String,
+    /// What kind of actor that is (exports from before kinds are inferred on import).
+    #[serde(default)]
+    pub actor_kind: ActorKind,
     /// Event name, e.g. `status_changed`.
     pub kind: String,
     /// Event details.
     pub payload: serde_json::Value,
 }
 
-/// Appends one event inside `tx`; returns its sequence number.
+/// Appends one event inside `tx`, its actor kind inferred from the event ([`ActorKind::infer`]);
+/// returns its sequence number.
 pub(super) fn append(
     tx: &Transaction<'_>,
     ticket_id: i64,
     at_ms: i64,
     actor: &str,
+    kind: &str,
+    payload: &serde_json::Value,
+) -> StoreResult<i64> {
+    append_as(tx, ticket_id, at_ms, (ActorKind::infer(kind, payload), actor), kind, payload)
+}
+
+/// Appends one event by `(actor kind, actor name)` inside `tx`; returns its sequence number.
+pub(super) fn append_as(
+    tx: &Transaction<'_>,
+    ticket_id: i64,
+    at_ms: i64,
+    (actor_kind, actor): (ActorKind, &str),
     kind: &str,
     payload: &serde_json::Value,
 ) -> StoreResult<i64> {
@@ -112,24 +192,45 @@ pub(super) fn append(
         .flatten();
     let seq = last.unwrap_or(0) + 1;
     tx.prepare_cached(
-        "INSERT INTO ticket_events (ticket_id, seq, at_ms, actor, kind, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO ticket_events (ticket_id, seq, at_ms, actor, actor_kind, kind, payload) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![ticket_id, seq, at_ms, actor, kind, payload.to_string()])?;
+    .execute(params![ticket_id, seq, at_ms, actor, actor_kind.as_str(), kind, payload.to_string()])?;
     Ok(seq)
+}
+
+/// Migration backfill: gives rows written before actor kinds theirs ([`ActorKind::infer`]).
+pub(super) fn backfill_actor_kinds(tx: &Transaction<'_>) -> StoreResult<()> {
+    let rows: Vec<(i64, i64, String, String)> = tx
+        .prepare("SELECT ticket_id, seq, kind, payload FROM ticket_events")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut update = tx.prepare("UPDATE ticket_events SET actor_kind = ?3 WHERE ticket_id = ?1 AND seq = ?2")?;
+    for (ticket_id, seq, kind, payload) in rows {
+        let payload = serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null);
+        let actor_kind = ActorKind::infer(&kind, &payload);
+        if actor_kind != ActorKind::Engineer {
+            update.execute(params![ticket_id, seq, actor_kind.as_str()])?;
+        }
+    }
+    Ok(())
 }
 
 impl Store {
     /// The ticket's timeline, oldest first.
     pub fn history(&self, ticket_id: i64) -> StoreResult<Vec<HistoryEntry>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, at_ms, actor, kind, payload FROM ticket_events WHERE ticket_id = ?1 ORDER BY seq",
+            "SELECT seq, at_ms, actor, kind, payload, actor_kind FROM ticket_events WHERE ticket_id = ?1 \
+             ORDER BY seq",
         )?;
         let rows = stmt.query_map([ticket_id], |row| {
             let payload_text: String = row.get(4)?;
+            let actor_kind: String = row.get(5)?;
             Ok(HistoryEntry {
                 seq: row.get(0)?,
                 at_ms: row.get(1)?,
                 actor: row.get(2)?,
+                actor_kind: ActorKind::parse(&actor_kind),
                 kind: row.get(3)?,
                 // A damaged payload is shown as text rather than failing the whole timeline.
                 payload: serde_json::from_str(&payload_text).unwrap_or(serde_json::Value::String(payload_text)),
@@ -138,12 +239,12 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Appends an event to a ticket's timeline and syncs it to disk before returning.
-    /// Later layers (sessions) record their transcript through this.
+    /// Appends an event by `actor` (its kind and name) to a ticket's timeline and syncs it to disk
+    /// before returning. Later layers (sessions) record their transcript through this.
     pub fn append_event(
         &mut self,
         ticket_id: i64,
-        actor: &str,
+        actor: (ActorKind, &str),
         kind: &str,
         payload: &serde_json::Value,
         at_ms: i64,
@@ -154,7 +255,7 @@ impl Store {
             if !exists {
                 return Err(StoreError::TicketNotFound(ticket_id.to_string()));
             }
-            append(tx, ticket_id, at_ms, actor, kind, payload)
+            append_as(tx, ticket_id, at_ms, actor, kind, payload)
         })
     }
 }

@@ -22,7 +22,7 @@ use rusqlite::{Connection, OpenFlags, ffi::ErrorCode};
 
 pub use exchange::{ExportFormat, ImportReport};
 pub use guides::{Guide, GuideStep, GuideSummary, MAX_GUIDE_STEPS, StepAnswer, StepPointer, StepStats};
-pub use history::{HistoryEntry, event_kind};
+pub use history::{ActorKind, HistoryEntry, event_kind};
 pub use query::{SlaFilter, TicketFilter, TicketSummary};
 pub use samples::SAMPLE_TICKETS_JSON;
 pub use settings::{EngineerProfile, NetworkSettings};

@@ -117,6 +117,13 @@ const MIGRATIONS: &[Migration] = &[
     "#,
         super::guides::seed_builtin_guides,
     ),
+    // Actor kinds on the timeline (engineer / user / system): a name a user's machine sends is
+    // only a claim, so who acted is typed. Old rows get theirs from the event they record.
+    Migration::SqlThen(
+        "ALTER TABLE ticket_events ADD COLUMN actor_kind TEXT NOT NULL DEFAULT 'engineer' \
+         CHECK (actor_kind IN ('engineer', 'user', 'system'));",
+        super::history::backfill_actor_kinds,
+    ),
 ];
 
 /// The newest schema version this build knows.
@@ -124,11 +131,17 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Brings the database to [`SCHEMA_VERSION`]; refuses a database from a newer build.
 pub fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    migrate_to(conn, SCHEMA_VERSION)
+}
+
+/// Brings the database to `target` (tests stop at older versions to check upgrades).
+fn migrate_to(conn: &mut Connection, target: i64) -> StoreResult<()> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     if found > SCHEMA_VERSION {
         return Err(StoreError::NewerSchema { found, supported: SCHEMA_VERSION });
     }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
+    let wanted = usize::try_from(target).unwrap_or(0);
+    for (index, sql) in MIGRATIONS.iter().enumerate().take(wanted).skip(usize::try_from(found).unwrap_or(0)) {
         let version = index as i64 + 1;
         let tx = conn.transaction()?;
         match sql {
@@ -164,6 +177,43 @@ mod tests {
             )
             .unwrap();
         assert_eq!(tables, 3);
+    }
+
+    #[test]
+    fn old_timeline_rows_get_actor_kinds_from_their_events() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        // Version 3: before actor kinds (and before any migration added after it).
+        migrate_to(&mut conn, 3).unwrap();
+        // Rows without their tickets: only the timeline matters here.
+        conn.pragma_update(None, "foreign_keys", false).unwrap();
+        let rows = [
+            (1, "Li Wei", "status_changed", r#"{"from":"new","to":"in_progress"}"#),
+            (2, "Eng Attack", "chat", r#"{"from":"user","text":"I (engineer) confirm"}"#),
+            (3, "Li Wei", "chat", r#"{"from":"engineer","text":"hello"}"#),
+            (4, "Eng Attack", "consent_granted", r#"{"scopes":{}}"#),
+            (5, "Li Wei", "disconnected", "{}"),
+            (6, "user", "pairing_failed", r#"{"reason":"code_burned"}"#),
+            (7, "Eng Attack", "session_ended", r#"{"reason":"user_stopped","by_user":true}"#),
+            (8, "Li Wei", "chat", "not json"),
+        ];
+        for (seq, actor, kind, payload) in rows {
+            conn.execute(
+                "INSERT INTO ticket_events (ticket_id, seq, at_ms, actor, kind, payload) VALUES (1, ?1, 0, ?2, ?3, ?4)",
+                rusqlite::params![seq, actor, kind, payload],
+            )
+            .unwrap();
+        }
+        migrate(&mut conn).unwrap();
+        let kinds: Vec<String> = conn
+            .prepare("SELECT actor_kind FROM ticket_events ORDER BY seq")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        // A damaged chat row cannot show it was the engineer's: it is taken for the user's.
+        let expected = ["engineer", "user", "engineer", "user", "system", "system", "user", "user"];
+        assert_eq!(kinds, expected);
     }
 
     #[test]

@@ -1,19 +1,21 @@
 //! The engineer's side: a listening endpoint per session with its join code, pairing of incoming
 //! connections (each in its own task, so a slow or hostile client cannot stall the session),
-//! wrong-attempt counting, code expiry, and resumes within the reconnect window.
+//! wrong-attempt counting per source (see [`super::gate`]), code expiry and renewal, and resumes
+//! within the reconnect window.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio::time::{Instant, sleep_until, timeout};
 use tracing::Instrument;
 
-use crate::protocol::pairing::{EXPORTER_LABEL, KEY_BYTES, Pairing, SessionKey};
+use crate::protocol::pairing::{EXPORTER_LABEL, KEY_BYTES, Pairing};
 use crate::protocol::{Handshake, JoinCode, JoinLink, PairingVerdict, Role, Session};
 
 use super::control::{ControlStream, Inbound};
 use super::driver::{Driver, Live, Reconnect};
+use super::gate::{Attempt, AttemptLimits, CodeControl, Gate, GateState, Outcome, lock};
 use super::{EventSink, SessionCommand, SessionHandle, TransportError, TransportEvent, TransportSettings, tls};
 
 /// What the engineer asks for when starting a session.
@@ -38,6 +40,8 @@ pub struct HostedSession {
     pub local_addr: SocketAddr,
     /// When the code stops working, unix ms.
     pub code_expires_at_ms: i64,
+    /// Issue a new code while nobody has joined.
+    pub code_control: CodeControl,
 }
 
 /// This machine's address as others on the network would reach it (the interface of the default
@@ -72,12 +76,16 @@ pub fn host_session(
     let link = JoinLink { host, port: local_addr.port(), code: code.clone() };
     let code_expires_at_ms =
         super::unix_now_ms() + i64::try_from(settings.code_lifetime.as_millis()).unwrap_or(i64::MAX / 2);
-    let gate = Arc::new(Mutex::new(Gate {
-        code,
-        attempts_left: settings.max_attempts,
-        state: GateState::Open,
-        expires_at: Instant::now() + settings.code_lifetime,
-    }));
+    let limits = AttemptLimits { per_source: settings.max_attempts, total: settings.max_attempts_total };
+    let gate = Arc::new(Mutex::new(Gate::new(code, Instant::now() + settings.code_lifetime, limits)));
+    let renewed = Arc::new(Notify::new());
+    let code_control = CodeControl {
+        gate: gate.clone(),
+        renewed: renewed.clone(),
+        lifetime: settings.code_lifetime,
+        host: link.host.clone(),
+        port: link.port,
+    };
     let (handle, commands) = SessionHandle::new();
     let (handovers_tx, handovers) = mpsc::channel(4);
     let span = tracing::info_span!("host_session", port = local_addr.port());
@@ -86,37 +94,19 @@ pub fn host_session(
             .instrument(span.clone()),
     );
     let status = handle.status().clone();
-    let task =
-        HostTask { endpoint, gate, handovers, commands, sink, settings, display_name: request.display_name, status };
+    let task = HostTask {
+        endpoint,
+        gate,
+        renewed,
+        handovers,
+        commands,
+        sink,
+        settings,
+        display_name: request.display_name,
+        status,
+    };
     runtime.spawn(task.run().instrument(span));
-    Ok(HostedSession { handle, link, local_addr, code_expires_at_ms })
-}
-
-/// The code's state, shared by the session task and the pairing tasks.
-struct Gate {
-    code: JoinCode,
-    attempts_left: u32,
-    state: GateState,
-    expires_at: Instant,
-}
-
-enum GateState {
-    /// Waiting for the user.
-    Open,
-    /// Too many wrong attempts.
-    Burned,
-    /// Too late.
-    Expired,
-    /// Paired; resumes with this id and key are accepted while `accepting_resume`.
-    Paired { session_id: [u8; 16], key: SessionKey, accepting_resume: bool },
-    /// Over.
-    Ended,
-}
-
-fn lock(gate: &Mutex<Gate>) -> MutexGuard<'_, Gate> {
-    // A panic while holding this lock would be a bug in a few lines of bookkeeping; keep going
-    // with the data as it is rather than take the console down.
-    gate.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    Ok(HostedSession { handle, link, local_addr, code_expires_at_ms, code_control })
 }
 
 /// A paired or resumed connection, handed from a pairing task to the session task.
@@ -154,9 +144,10 @@ async fn accept_loop(
 /// Pairs or resumes one incoming connection. `Ok(None)`: refused (and told why).
 async fn pair_incoming(
     incoming: quinn::Incoming,
-    gate: &Mutex<Gate>,
+    gate: &Arc<Mutex<Gate>>,
     sink: &EventSink,
 ) -> Result<Option<Handover>, TransportError> {
+    let source = incoming.remote_address().ip();
     let connection = incoming.await.map_err(|err| TransportError::ConnectionLost(err.to_string()))?;
     let (send, recv) = connection.accept_bi().await.map_err(|err| TransportError::ConnectionLost(err.to_string()))?;
     let mut control = ControlStream::new(send, recv);
@@ -166,7 +157,7 @@ async fn pair_incoming(
         Inbound::Closed(why) => return Err(TransportError::ConnectionLost(why)),
     };
     match first {
-        Handshake::Pake(user_message) => pair(connection, control, &user_message, gate, sink).await,
+        Handshake::Pake(user_message) => pair(connection, control, &user_message, source, gate, sink).await,
         Handshake::Resume { session_id, token } => resume(connection, control, session_id, &token, gate).await,
         _ => Err(TransportError::Protocol("the first handshake message must be pairing or resume".into())),
     }
@@ -176,23 +167,14 @@ async fn pair(
     connection: quinn::Connection,
     mut control: ControlStream,
     user_message: &[u8],
-    gate: &Mutex<Gate>,
+    source: IpAddr,
+    gate: &Arc<Mutex<Gate>>,
     sink: &EventSink,
 ) -> Result<Option<Handover>, TransportError> {
-    let code = {
-        let mut gate = lock(gate);
-        if matches!(gate.state, GateState::Open) && Instant::now() >= gate.expires_at {
-            gate.state = GateState::Expired;
-        }
-        match gate.state {
-            GateState::Open => Ok(gate.code.clone()),
-            GateState::Burned => Err(PairingVerdict::CodeBurned),
-            GateState::Expired => Err(PairingVerdict::CodeExpired),
-            GateState::Paired { .. } | GateState::Ended => Err(PairingVerdict::CodeUsed),
-        }
-    };
-    let code = match code {
-        Ok(code) => code,
+    // Reserved before the key exchange, so parallel connections cannot guess more often than
+    // the limits allow; given back if this connection goes away before its guess is checked.
+    let (attempt, code) = match Attempt::reserve(gate, source) {
+        Ok(reserved) => reserved,
         Err(verdict) => {
             refuse(&connection, &mut control, verdict).await;
             return Ok(None);
@@ -209,39 +191,20 @@ async fn pair(
     };
     let key =
         pairing.finish(user_message).ok().filter(|key| key.verify_confirmation(Role::User, &confirmation).is_ok());
-    let verdict = {
-        let mut gate = lock(gate);
-        match (key, &gate.state) {
-            (Some(key), GateState::Open) => {
-                let mut session_id = [0u8; 16];
-                getrandom::fill(&mut session_id).map_err(|err| TransportError::Setup(err.to_string()))?;
-                let confirm = key.confirmation(Role::Engineer);
-                gate.state = GateState::Paired { session_id, key, accepting_resume: false };
-                Ok((confirm, session_id))
-            }
-            (Some(_), GateState::Paired { .. } | GateState::Ended) => Err(PairingVerdict::CodeUsed),
-            (_, GateState::Burned) => Err(PairingVerdict::CodeBurned),
-            (_, GateState::Expired) => Err(PairingVerdict::CodeExpired),
-            (None, _) => {
-                gate.attempts_left = gate.attempts_left.saturating_sub(1);
-                if gate.attempts_left == 0 {
-                    gate.state = GateState::Burned;
-                    sink(TransportEvent::CodeBurned);
-                    Err(PairingVerdict::CodeBurned)
-                } else {
-                    sink(TransportEvent::PairingFailed { attempts_left: gate.attempts_left });
-                    Err(PairingVerdict::WrongCode { attempts_left: gate.attempts_left })
-                }
-            }
-        }
-    };
-    match verdict {
-        Ok((confirm, session_id)) => {
+    let outcome = attempt.settle(key).map_err(|err| TransportError::Setup(err.to_string()))?;
+    match outcome {
+        Outcome::Paired { confirm, session_id } => {
             control.write(&Handshake::Confirm(confirm)).await?;
             control.write(&Handshake::Result(PairingVerdict::Paired { session_id })).await?;
             Ok(Some(Handover { live: Live { connection, control }, resumed: false }))
         }
-        Err(verdict) => {
+        Outcome::Refused { verdict, wrong, burned } => {
+            if let Some(wrong) = wrong {
+                sink(TransportEvent::PairingFailed(wrong));
+            }
+            if burned {
+                sink(TransportEvent::CodeBurned);
+            }
             refuse(&connection, &mut control, verdict).await;
             Ok(None)
         }
@@ -295,6 +258,8 @@ fn exporter(connection: &quinn::Connection) -> Result<[u8; KEY_BYTES], Transport
 struct HostTask {
     endpoint: quinn::Endpoint,
     gate: Arc<Mutex<Gate>>,
+    /// Signalled when the engineer issues a new code (the expiry timer starts again).
+    renewed: Arc<Notify>,
     handovers: mpsc::Receiver<Handover>,
     commands: mpsc::UnboundedReceiver<SessionCommand>,
     sink: EventSink,
@@ -305,9 +270,12 @@ struct HostTask {
 
 impl HostTask {
     async fn run(mut self) {
-        let expires_at = lock(&self.gate).expires_at;
-        let mut expiry_reported = false;
         let live = loop {
+            // Read afresh each time round: a new code brings a new expiry.
+            let (expires_at, watch_expiry) = {
+                let gate = lock(&self.gate);
+                (gate.expires_at, gate.expiry_pending())
+            };
             tokio::select! {
                 handover = self.handovers.recv() => match handover {
                     Some(Handover { live, resumed: false }) => break Some(live),
@@ -318,12 +286,10 @@ impl HostTask {
                     Some(SessionCommand::End) | None => break None,
                     Some(_) => (self.sink)(TransportEvent::CommandRefused("nobody has joined yet".into())),
                 },
-                () = sleep_until(expires_at), if !expiry_reported => {
-                    expiry_reported = true;
-                    let mut gate = lock(&self.gate);
-                    if matches!(gate.state, GateState::Open) {
-                        gate.state = GateState::Expired;
-                        drop(gate);
+                () = self.renewed.notified() => {}
+                () = sleep_until(expires_at), if watch_expiry => {
+                    let expired = lock(&self.gate).take_expiry(Instant::now());
+                    if expired {
                         (self.sink)(TransportEvent::CodeExpired);
                     }
                 }

@@ -8,6 +8,7 @@
 pub mod congestion;
 mod control;
 mod driver;
+mod gate;
 mod host;
 pub mod impair;
 mod join;
@@ -22,6 +23,7 @@ use tokio::sync::mpsc;
 use crate::protocol::{Annotation, ConsentRequest, JoinLink, Scopes, SessionEvent, StepCard, StepOutcome};
 
 pub use control::{ControlStream, Inbound};
+pub use gate::{CodeControl, NewCode, NewCodeError, WrongAttempt};
 pub use host::{HostRequest, HostedSession, host_session, local_ip};
 pub use join::{JoinError, join_session};
 pub use status::LinkStatus;
@@ -34,8 +36,10 @@ pub const MAX_FRAME_BYTES: usize = 32 * 1024 * 1024;
 pub struct TransportSettings {
     /// How long a join code works.
     pub code_lifetime: Duration,
-    /// Wrong attempts before the code is burned.
+    /// Wrong attempts one source address may make before it is shut out.
     pub max_attempts: u32,
+    /// Wrong attempts from all sources together before the code is burned for everyone.
+    pub max_attempts_total: u32,
     /// How long a dropped session waits for its peer.
     pub reconnect_window: Duration,
     /// QUIC keep-alive.
@@ -92,6 +96,7 @@ impl Default for TransportSettings {
         Self {
             code_lifetime: Duration::from_secs(10 * 60),
             max_attempts: 3,
+            max_attempts_total: 10,
             reconnect_window: Duration::from_secs(60),
             keep_alive: Duration::from_secs(5),
             idle_timeout: Duration::from_secs(30),
@@ -207,12 +212,10 @@ pub enum SessionCommand {
 /// Something the link reports, in order.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TransportEvent {
-    /// Engineer: a user tried a wrong code (or a man in the middle failed).
-    PairingFailed {
-        /// Attempts left before the code is burned.
-        attempts_left: u32,
-    },
-    /// Engineer: too many wrong attempts; the code no longer works.
+    /// Engineer: someone tried a wrong code (or a man in the middle failed): from where, how
+    /// often.
+    PairingFailed(WrongAttempt),
+    /// Engineer: too many wrong attempts overall; the code no longer works.
     CodeBurned,
     /// Engineer: nobody joined in time; the code no longer works.
     CodeExpired,

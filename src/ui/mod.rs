@@ -2,6 +2,7 @@
 //! block and never touch the store, the network or files. Events from below arrive as
 //! [`UiEvent`]s through [`DeskState::apply`].
 
+pub mod actor;
 pub mod annotations;
 pub mod assist;
 pub mod command;

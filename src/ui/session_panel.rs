@@ -9,6 +9,7 @@ use crate::protocol::{
 };
 use crate::store::{Guide, GuideStep, GuideSummary, HistoryEntry, StepAnswer, StepPointer, StepStats, event_kind};
 
+use super::actor::user_claim;
 use super::command::{GuideView, UiCommand};
 use super::i18n::{Lang, Text, fill};
 use super::viewer::{FrameSlot, ViewerAction, ViewerState, ViewerView};
@@ -39,6 +40,8 @@ pub enum SessionAction {
     EditStep(StepCard),
     /// Skip the waiting step.
     SkipStep,
+    /// Replace the join code of a session nobody has joined yet (the old code stops working).
+    NewCode,
 }
 
 /// Where one step of the session's guide stands.
@@ -100,8 +103,23 @@ pub enum SessionNotice {
     StartFailed(String),
     /// A wrong code was tried.
     PairingFailed {
-        /// Attempts left.
+        /// Where from (IP address, as text: views do no networking).
+        source: String,
+        /// Wrong attempts from there under the current code.
+        source_attempts: u32,
+        /// Whether that source is now shut out.
+        source_blocked: bool,
+        /// Wrong attempts (from anywhere) before the code is burned.
         attempts_left: u32,
+    },
+    /// The engineer issued a new code for the waiting session.
+    CodeRenewed {
+        /// `stepwise://HOST:PORT/CODE` with the new code.
+        link: String,
+        /// The new code grouped for reading aloud.
+        code: String,
+        /// When it stops working, unix ms.
+        expires_at_ms: i64,
     },
     /// The code was burned.
     CodeBurned,
@@ -124,6 +142,9 @@ pub enum LinkPhase {
     Starting,
     /// Code issued, nobody joined yet.
     Waiting,
+    /// Nobody joined and the code no longer works (burned or expired); a new code or a new
+    /// session helps. The text says why.
+    CodeUnusable(String),
     /// Paired and connected.
     Connected,
     /// Connection lost, waiting for it to come back.
@@ -141,6 +162,17 @@ pub struct ChatLine {
     pub at_ms: i64,
     /// The text.
     pub text: String,
+}
+
+/// Wrong codes from one source address, under the current code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceAttempts {
+    /// The IP address, as text.
+    pub source: String,
+    /// Wrong attempts from it.
+    pub wrong: u32,
+    /// Shut out.
+    pub blocked: bool,
 }
 
 /// The panel's state for one ticket.
@@ -164,6 +196,8 @@ pub struct RemoteSessionView {
     pub chat: Vec<ChatLine>,
     /// The last problem to show (wrong code, refused command…).
     pub problem: Option<String>,
+    /// Where wrong codes came from, under the current code, in order of first attempt.
+    pub attempts: Vec<SourceAttempts>,
     /// Screen updates received while consent was in force.
     pub frames_received: u64,
     /// After a refusal: when consent may be asked again, unix ms (`None`: not in this session).
@@ -209,6 +243,7 @@ impl RemoteSessionView {
             consent: ConsentState::NotRequested,
             chat: Vec::new(),
             problem: None,
+            attempts: Vec::new(),
             frames_received: 0,
             ask_again_at_ms: Some(0),
             held: None,
@@ -232,9 +267,9 @@ impl RemoteSessionView {
         }
     }
 
-    /// Whether the session still runs (or is starting).
+    /// Whether the session still runs (or is starting) and can still be joined or used.
     pub fn is_running(&self) -> bool {
-        !matches!(self.phase, LinkPhase::Over(_))
+        !matches!(self.phase, LinkPhase::Over(_) | LinkPhase::CodeUnusable(_))
     }
 
     /// Puts a knowledge-base guide's steps in place of the unsent ones.
@@ -310,11 +345,27 @@ impl RemoteSessionView {
                 (self.link, self.code, self.address, self.expires_at_ms) = (link, code, address, expires_at_ms);
             }
             SessionNotice::StartFailed(why) => self.phase = LinkPhase::Over(why),
-            SessionNotice::PairingFailed { attempts_left } => {
-                self.problem = Some(fill(Text::WrongCodeAttempt.get(lang), &[&attempts_left.to_string()]));
+            SessionNotice::PairingFailed { source, source_attempts, source_blocked, attempts_left } => {
+                self.problem = Some(fill(Text::WrongCodeAttempt.get(lang), &[&source, &attempts_left.to_string()]));
+                match self.attempts.iter_mut().find(|row| row.source == source) {
+                    Some(row) => (row.wrong, row.blocked) = (source_attempts, source_blocked),
+                    None => {
+                        self.attempts.push(SourceAttempts { source, wrong: source_attempts, blocked: source_blocked })
+                    }
+                }
             }
-            SessionNotice::CodeBurned => self.phase = LinkPhase::Over(Text::CodeBurnedNotice.get(lang).to_owned()),
-            SessionNotice::CodeExpired => self.phase = LinkPhase::Over(Text::CodeExpiredNotice.get(lang).to_owned()),
+            SessionNotice::CodeRenewed { link, code, expires_at_ms } => {
+                self.phase = LinkPhase::Waiting;
+                (self.link, self.code, self.expires_at_ms) = (link, code, expires_at_ms);
+                self.attempts.clear();
+                self.problem = None;
+            }
+            SessionNotice::CodeBurned => {
+                self.phase = LinkPhase::CodeUnusable(Text::CodeBurnedNotice.get(lang).to_owned());
+            }
+            SessionNotice::CodeExpired => {
+                self.phase = LinkPhase::CodeUnusable(Text::CodeExpiredNotice.get(lang).to_owned());
+            }
             SessionNotice::Paired => {
                 self.phase = LinkPhase::Connected;
                 self.problem = None;
@@ -322,7 +373,7 @@ impl RemoteSessionView {
             SessionNotice::Event(event) => self.apply_event(event),
             SessionNotice::Refused(why) => self.problem = Some(why),
             SessionNotice::Closed => {
-                if self.is_running() {
+                if !matches!(self.phase, LinkPhase::Over(_)) {
                     self.phase = LinkPhase::Over(Text::LinkClosed.get(lang).to_owned());
                 }
             }
@@ -512,12 +563,15 @@ pub fn session_panel_ui(
         LinkPhase::Waiting => {
             code_ui(ui, lang, session, context.now_ms);
             ui.label(Text::LinkWaiting.get(lang));
+            attempts_ui(ui, lang, ticket_id, session, commands);
+        }
+        LinkPhase::CodeUnusable(why) => {
+            ui.colored_label(theme::ERROR, why);
+            attempts_ui(ui, lang, ticket_id, session, commands);
         }
         LinkPhase::Connected => {
-            ui.colored_label(
-                theme::SUCCESS,
-                fill(Text::LinkConnected.get(lang), &[session.peer_name.as_deref().unwrap_or("…")]),
-            );
+            let peer = user_claim(session.peer_name.as_deref().unwrap_or(""), lang);
+            ui.colored_label(theme::SUCCESS, fill(Text::LinkConnected.get(lang), &[&peer]));
         }
         LinkPhase::Reconnecting => {
             ui.horizontal(|ui| {
@@ -543,7 +597,7 @@ pub fn session_panel_ui(
         ui.add_space(4.0);
         steps_ui(ui, lang, context, session, commands);
         ui.add_space(4.0);
-        let peer = session.peer_name.clone().unwrap_or_default();
+        let peer = user_claim(session.peer_name.as_deref().unwrap_or(""), lang);
         phrases_menu_ui(ui, lang, context, &mut session.draft);
         chat_ui(
             ui,
@@ -556,7 +610,8 @@ pub fn session_panel_ui(
             })),
         );
     } else if !session.chat.is_empty() {
-        chat_ui(ui, lang, "engineer_chat", session.peer_name.as_deref().unwrap_or(""), &session.chat, None);
+        let peer = user_claim(session.peer_name.as_deref().unwrap_or(""), lang);
+        chat_ui(ui, lang, "engineer_chat", &peer, &session.chat, None);
     }
 }
 
@@ -855,6 +910,25 @@ fn guide_search_ui(
     }
 }
 
+/// Where wrong codes came from (address and count, shut-out sources marked), and the button that
+/// replaces the code of the waiting session.
+fn attempts_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &RemoteSessionView, commands: &mut Vec<UiCommand>) {
+    if !session.attempts.is_empty() {
+        ui.label(RichText::new(Text::AttemptsHeading.get(lang)).strong());
+        for row in &session.attempts {
+            let (template, color) = if row.blocked {
+                (Text::SourceBlocked, theme::ERROR)
+            } else {
+                (Text::AttemptsFromSource, theme::WARNING)
+            };
+            ui.colored_label(color, fill(template.get(lang), &[&row.source, &row.wrong.to_string()]));
+        }
+    }
+    if ui.button(Text::NewCode.get(lang)).on_hover_text(Text::NewCodeHint.get(lang)).clicked() {
+        commands.push(UiCommand::Session { ticket_id, action: SessionAction::NewCode });
+    }
+}
+
 fn code_ui(ui: &mut Ui, lang: Lang, session: &RemoteSessionView, now_ms: i64) {
     egui::Grid::new("join_code_grid").num_columns(3).spacing([8.0, 6.0]).show(ui, |ui| {
         ui.label(Text::JoinCodeLabel.get(lang));
@@ -960,8 +1034,13 @@ pub fn chat_ui(
         for line in lines {
             ui.horizontal_wrapped(|ui| {
                 ui.weak(widgets::format_clock(line.at_ms));
-                let who = if line.from_peer { peer_name } else { Text::YouSaid.get(lang) };
-                ui.label(RichText::new(who).strong());
+                // The peer's name is only their claim: never styled like this side's own lines.
+                let who = if line.from_peer {
+                    RichText::new(peer_name).italics().color(theme::USER_CLAIM)
+                } else {
+                    RichText::new(Text::YouSaid.get(lang)).strong()
+                };
+                ui.label(who);
                 ui.label(&line.text);
             });
         }
@@ -999,8 +1078,15 @@ pub fn describe_session_event(kind: &str, entry: &HistoryEntry, lang: Lang) -> O
         event_kind::PAIRING_FAILED => match text("reason").as_str() {
             "code_burned" => Text::EvCodeBurned.get(lang).to_owned(),
             "code_expired" => Text::EvCodeExpired.get(lang).to_owned(),
+            _ if !text("source").is_empty() => {
+                let blocked = entry.payload.get("source_blocked").and_then(|v| v.as_bool()).unwrap_or(false);
+                let template = if blocked { Text::EvWrongCodeBlocked } else { Text::EvWrongCodeFrom };
+                let counts = [number("source_attempts").to_string(), number("attempts_left").to_string()];
+                fill(template.get(lang), &[&text("source"), &counts[0], &counts[1]])
+            }
             _ => fill(Text::EvWrongCode.get(lang), &[&number("attempts_left").to_string()]),
         },
+        event_kind::CODE_RENEWED => Text::EvCodeRenewed.get(lang).to_owned(),
         event_kind::CONSENT_REQUESTED => fill(Text::EvConsentRequested.get(lang), &[&text("purpose")]),
         event_kind::CONSENT_GRANTED => {
             fill(Text::EvConsentGranted.get(lang), &[&scopes_text(payload_scopes(entry, "scopes"), lang)])

@@ -30,6 +30,8 @@ pub fn sla_color(level: SlaLevel, paused: bool) -> Option<Color32> {
 pub const ERROR: Color32 = Color32::from_rgb(0xe0, 0x50, 0x50);
 /// Colour of warnings (reconnecting, paused).
 pub const WARNING: Color32 = Color32::from_rgb(0xe0, 0x8a, 0x1e);
+/// Colour of what a session's user claims about themselves (their name): never the engineer's.
+pub const USER_CLAIM: Color32 = Color32::from_rgb(0x8e, 0x6c, 0xc4);
 /// Colour of success messages.
 pub const SUCCESS: Color32 = Color32::from_rgb(0x3c, 0xa0, 0x5a);
 /// Height of one sidebar row, points.

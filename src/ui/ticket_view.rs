@@ -334,7 +334,7 @@ fn timeline_ui(ui: &mut Ui, lang: Lang, history: &[HistoryEntry]) {
     for entry in history.iter().rev() {
         ui.horizontal_wrapped(|ui| {
             ui.weak(format!("#{} {}", entry.seq, widgets::format_time(entry.at_ms)));
-            ui.label(RichText::new(&entry.actor).strong());
+            ui.label(super::actor::actor_label(entry.actor_kind, &entry.actor, lang));
             ui.label(describe(entry, lang));
         });
     }
