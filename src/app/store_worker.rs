@@ -7,12 +7,17 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use crate::protocol::SessionEvent;
-use crate::store::{EngineerProfile, ExportFormat, HistoryEntry, Store, StoreError, TicketFilter, event_kind};
+use crate::store::{
+    EngineerProfile, ExportFormat, HistoryEntry, Store, StoreError, TicketFilter, event_kind, private_fs,
+};
 use crate::transport::TransportEvent;
 use crate::ui::sidebar::PAGE_SIZE;
 use crate::ui::{Lang, SessionNotice, StoreInfo, TicketDetail, UiCommand, UiEvent};
 
 use super::transcript::{session_notice, transcript_entry};
+
+/// Folder of the data directory that holds screenshots, one subfolder per ticket.
+pub const ATTACHMENTS_DIR: &str = "attachments";
 
 /// Wakes the UI after an event was sent (egui's `request_repaint`).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
@@ -136,7 +141,10 @@ impl Worker {
     }
 
     fn open(&mut self) {
-        let opened = Store::open(&self.data_dir).and_then(|store| Ok((opened_info(&store, &self.data_dir)?, store)));
+        let opened =
+            Store::open_or_read_only(&self.data_dir).and_then(|store| Ok((opened_info(&store, &self.data_dir)?, store)));
+        // Attachments written by older versions were readable by every account.
+        private_fs::tighten_tree(&self.data_dir.join(ATTACHMENTS_DIR));
         match opened {
             Ok((info, store)) => {
                 tracing::info!(path = %store.path().display(), tickets = info.ticket_count, "store opened");
@@ -151,32 +159,39 @@ impl Worker {
         }
     }
 
-    /// Appends one transcript entry; reports a failure in the status line but never drops the
-    /// notice that follows.
-    fn record(&mut self, ticket_id: i64, actor: String, kind: &str, payload: serde_json::Value) {
-        let Some(store) = self.store.as_mut() else { return };
+    /// Appends one transcript entry (waiting out another program's lock up to the store's busy
+    /// timeout). Only a written entry is announced as [`UiEvent::HistoryAppended`]; when it cannot
+    /// be written the views get [`UiEvent::TranscriptWriteFailed`] instead, so the session can be
+    /// held rather than go on unrecorded. Returns whether the entry was written.
+    fn record(&mut self, ticket_id: i64, actor: String, kind: &str, payload: serde_json::Value) -> bool {
         let at_ms = (self.clock)();
-        match store.append_event(ticket_id, &actor, kind, &payload, at_ms) {
+        let written = match self.store.as_mut() {
+            Some(store) => store.append_event(ticket_id, &actor, kind, &payload, at_ms).map_err(|err| err.to_string()),
+            None => Err("the database is not open".to_owned()),
+        };
+        match written {
             Ok(seq) => {
-                let entry = HistoryEntry { seq, at_ms, actor, kind: kind.to_owned(), payload };
+                let entry = HistoryEntry { seq, at_ms, actor, kind: kind.to_owned(), payload, imported: None };
                 self.emit(UiEvent::HistoryAppended { ticket_id, entry });
+                true
             }
-            Err(err) => {
-                tracing::error!("cannot save a session transcript entry: {err}");
-                self.emit(UiEvent::ActionFailed(format!("The session transcript could not be saved: {err}")));
+            Err(reason) => {
+                tracing::error!(kind, "cannot save a session transcript entry: {reason}");
+                self.emit(UiEvent::TranscriptWriteFailed { ticket_id, kind: kind.to_owned(), reason });
+                false
             }
         }
     }
 
     fn attach_screenshot(&mut self, ticket_id: i64, width: u32, height: u32, rgba: Vec<u8>) {
         let at_ms = (self.clock)();
-        let dir = self.data_dir.join("attachments").join(ticket_id.to_string());
+        let dir = self.data_dir.join(ATTACHMENTS_DIR).join(ticket_id.to_string());
         let file_name = format!("screenshot-{at_ms}.png");
         let path = dir.join(&file_name);
-        let saved = std::fs::create_dir_all(&dir)
+        let saved = private_fs::ensure_private_dir(&dir)
             .map_err(|err| err.to_string())
             .and_then(|()| image::RgbaImage::from_raw(width, height, rgba).ok_or_else(|| "bad image size".to_owned()))
-            .and_then(|image| image.save(&path).map_err(|err| err.to_string()));
+            .and_then(|image| save_private_png(&image, &path));
         match saved {
             Ok(()) => {
                 let actor = self.actor.clone();
@@ -199,7 +214,11 @@ impl Worker {
             } else {
                 self.actor.clone()
             };
-            self.record(ticket_id, actor, entry.kind, entry.payload);
+            // Not written: the panel must not show it as if it were, unless it only ends or
+            // narrows the session (hiding that would show more than is true).
+            if !self.record(ticket_id, actor, entry.kind, entry.payload) && !narrows_session(&event) {
+                return;
+            }
         }
         self.emit(UiEvent::Session { ticket_id, notice: session_notice(event) });
     }
@@ -214,8 +233,10 @@ impl Worker {
             StoreRequest::SessionStarted { ticket_id, port, notice } => {
                 self.peer_names.remove(&ticket_id);
                 let actor = self.actor.clone();
-                self.record(ticket_id, actor, event_kind::SESSION_STARTED, serde_json::json!({ "port": port }));
-                self.emit(UiEvent::Session { ticket_id, notice });
+                // An unrecorded session never shows its code: nobody can join it.
+                if self.record(ticket_id, actor, event_kind::SESSION_STARTED, serde_json::json!({ "port": port })) {
+                    self.emit(UiEvent::Session { ticket_id, notice });
+                }
                 return;
             }
             StoreRequest::Session { ticket_id, event } => {
@@ -261,6 +282,37 @@ impl Worker {
             }
         }
     }
+}
+
+/// Whether showing `event` although its transcript entry could not be written can only make
+/// the session look smaller than it is: it ends, refuses, pauses or withdraws something.
+fn narrows_session(event: &TransportEvent) -> bool {
+    match event {
+        TransportEvent::PairingFailed { .. }
+        | TransportEvent::CodeBurned
+        | TransportEvent::CodeExpired
+        | TransportEvent::CommandRefused(_)
+        | TransportEvent::Closed => true,
+        TransportEvent::Paired => false,
+        TransportEvent::Session(event) => matches!(
+            event,
+            SessionEvent::ConsentDenied
+                | SessionEvent::SharingPaused
+                | SessionEvent::ConsentRevoked
+                | SessionEvent::Disconnected
+                | SessionEvent::Ended { .. }
+                | SessionEvent::AnnotationRemoved { .. }
+                | SessionEvent::AnnotationsCleared
+        ),
+    }
+}
+
+/// Writes `image` as a PNG only its owner can read.
+fn save_private_png(image: &image::RgbaImage, path: &Path) -> Result<(), String> {
+    let file = private_fs::create_private_file(path).map_err(|err| err.to_string())?;
+    let mut out = std::io::BufWriter::new(file);
+    image.write_to(&mut out, image::ImageFormat::Png).map_err(|err| err.to_string())?;
+    out.into_inner().map_err(|err| err.to_string())?.sync_all().map_err(|err| err.to_string())
 }
 
 /// A failed command, split by where the message belongs.

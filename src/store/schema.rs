@@ -117,6 +117,20 @@ const MIGRATIONS: &[Migration] = &[
     "#,
         super::guides::seed_builtin_guides,
     ),
+    // 4 (trust-store): where imported history came from. Each import is one row; the timeline
+    // entries and notes it brought point at it.
+    Migration::Sql(
+        r#"
+    CREATE TABLE imports (
+        id INTEGER PRIMARY KEY,
+        file TEXT NOT NULL,
+        importer TEXT NOT NULL,
+        at_ms INTEGER NOT NULL
+    );
+    ALTER TABLE ticket_events ADD COLUMN import_id INTEGER REFERENCES imports (id);
+    ALTER TABLE ticket_notes ADD COLUMN import_id INTEGER REFERENCES imports (id);
+    "#,
+    ),
 ];
 
 /// The newest schema version this build knows.
