@@ -455,3 +455,95 @@ pub(super) fn run_command(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::store::{Category, Grade, NewTicket, TicketFields};
+    use crate::ui::SessionNotice;
+
+    /// Events until (and including) the first one `last` accepts; fails after 20 s of silence.
+    fn events_until(events: &Receiver<UiEvent>, last: impl Fn(&UiEvent) -> bool) -> Vec<UiEvent> {
+        let mut seen = Vec::new();
+        loop {
+            let event = events.recv_timeout(Duration::from_secs(20)).expect("the store thread went quiet");
+            let done = last(&event);
+            seen.push(event);
+            if done {
+                return seen;
+            }
+        }
+    }
+
+    fn listed(generation: u64) -> StoreRequest {
+        StoreRequest::Command(UiCommand::QueryTickets { filter: TicketFilter::default(), generation })
+    }
+
+    #[test]
+    fn an_unwritten_transcript_entry_is_reported_and_never_shown_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let (sender, events) = channel();
+        let worker = StoreWorker::spawn(dir.path().to_path_buf(), sender, Arc::new(|| {}), || 1_795_000_000_000);
+        events_until(&events, |event| matches!(event, UiEvent::StoreOpened(_)));
+        let new = NewTicket {
+            fields: TicketFields {
+                title: "VPN".into(),
+                requester_name: "王丽".into(),
+                description: "fails".into(),
+                ..TicketFields::default()
+            },
+            category: Category::Network,
+            urgency: Grade::High,
+            impact: Grade::High,
+            reported_at_ms: None,
+        };
+        worker.send(StoreRequest::Command(UiCommand::CreateTicket(new)));
+        let created = events_until(&events, |event| matches!(event, UiEvent::TicketLoaded { .. }));
+        let Some(UiEvent::TicketLoaded { detail, .. }) = created.last() else { unreachable!() };
+        let ticket_id = detail.ticket.id;
+
+        // Written: first the timeline entry, then the panel's notice.
+        worker.send(StoreRequest::Session { ticket_id, event: TransportEvent::Paired });
+        worker.send(listed(1));
+        let written = events_until(&events, |event| matches!(event, UiEvent::PageLoaded { generation: 1, .. }));
+        assert!(matches!(
+            &written[..2],
+            [UiEvent::HistoryAppended { entry, .. }, UiEvent::Session { notice: SessionNotice::Paired, .. }]
+                if entry.kind == event_kind::PAIRING_SUCCEEDED
+        ));
+
+        // Cannot be written (no such ticket): a distinct event, no timeline entry, and the panel
+        // does not hear of the pairing; a revocation still reaches it (it only narrows).
+        worker.send(StoreRequest::Session { ticket_id: ticket_id + 1000, event: TransportEvent::Paired });
+        let revoked = TransportEvent::Session(SessionEvent::ConsentRevoked);
+        worker.send(StoreRequest::Session { ticket_id: ticket_id + 1000, event: revoked });
+        worker.send(listed(2));
+        let failed = events_until(&events, |event| matches!(event, UiEvent::PageLoaded { generation: 2, .. }));
+        let kinds: Vec<&str> = failed
+            .iter()
+            .filter_map(|event| match event {
+                UiEvent::TranscriptWriteFailed { ticket_id: failed_id, kind, reason } => {
+                    assert_eq!(*failed_id, ticket_id + 1000);
+                    assert!(reason.contains("does not exist"), "{reason}");
+                    Some(kind.as_str())
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(kinds, [event_kind::PAIRING_SUCCEEDED, event_kind::CONSENT_REVOKED]);
+        assert!(!failed.iter().any(|event| matches!(event, UiEvent::HistoryAppended { .. })));
+        let notices: Vec<&SessionNotice> = failed
+            .iter()
+            .filter_map(|event| match event {
+                UiEvent::Session { notice, .. } => Some(notice),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            matches!(notices[..], [SessionNotice::Event(SessionEvent::ConsentRevoked)]),
+            "only the revocation is shown: {notices:?}"
+        );
+    }
+}

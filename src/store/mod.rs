@@ -416,6 +416,50 @@ mod tests {
         assert_eq!(store.policy().urgent.response_minutes, 5);
     }
 
+    /// A store with one ticket in a fresh folder, and a second connection to the same file.
+    fn store_and_competitor() -> (tempfile::TempDir, Store, i64, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let ticket = store.create_ticket(&samples::tests_new_ticket("Lock test"), "tester", now_ms()).unwrap();
+        let competitor = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
+        (dir, store, ticket.id, competitor)
+    }
+
+    #[test]
+    fn a_transcript_append_waits_out_a_competing_writer() {
+        let (_dir, mut store, ticket_id, competitor) = store_and_competitor();
+        // Another program takes the write lock, writes, and commits only after 3 s: longer than
+        // the old 2 s timeout, well inside the busy timeout.
+        competitor.execute_batch("BEGIN IMMEDIATE; INSERT INTO settings (key, value) VALUES ('other', 'x');").unwrap();
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(3));
+            competitor.execute_batch("COMMIT").unwrap();
+        });
+        let payload = serde_json::json!({ "port": 1 });
+        let appended = store.append_event(ticket_id, "tester", event_kind::SESSION_STARTED, &payload, now_ms());
+        release.join().unwrap();
+        let seq = appended.unwrap_or_else(|err| panic!("the append gave up: {err}"));
+        let history = store.history(ticket_id).unwrap();
+        assert_eq!(history.last().map(|entry| (entry.seq, entry.kind.as_str())), Some((seq, "session_started")));
+        let other: String = store.conn.query_row("SELECT value FROM settings WHERE key = 'other'", [], |row| row.get(0)).unwrap();
+        assert_eq!(other, "x", "the competitor's write is kept too");
+    }
+
+    #[test]
+    fn a_lock_held_past_the_busy_timeout_is_a_clear_locked_error_and_loses_nothing() {
+        assert!(BUSY_TIMEOUT >= Duration::from_secs(10));
+        let (_dir, mut store, ticket_id, competitor) = store_and_competitor();
+        store.set_busy_timeout(Duration::from_millis(300)).unwrap();
+        competitor.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let payload = serde_json::json!({});
+        let err = store.append_event(ticket_id, "tester", event_kind::PAIRING_SUCCEEDED, &payload, now_ms()).unwrap_err();
+        assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
+        assert!(err.to_string().contains("in use by another program"), "{err}");
+        competitor.execute_batch("ROLLBACK").unwrap();
+        assert_eq!(store.history(ticket_id).unwrap().len(), 1, "nothing half-written");
+        store.append_event(ticket_id, "tester", event_kind::PAIRING_SUCCEEDED, &payload, now_ms()).unwrap();
+    }
+
     #[test]
     fn a_second_writer_sees_the_lock_as_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
@@ -424,6 +468,7 @@ mod tests {
         blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
         let mut second = Store::open(dir.path());
         if let Ok(store) = second.as_mut() {
+            store.set_busy_timeout(Duration::from_millis(200)).unwrap();
             let new = samples::tests_new_ticket("Locked test");
             let err = store.create_ticket(&new, "tester", now_ms()).unwrap_err();
             assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
