@@ -366,9 +366,7 @@ fn forged_history_times_and_durations_are_refused() {
         import_value(dir.path(), &file).err().unwrap_or_else(|| panic!("accepted {}", file["tickets"][0]))
     };
     const YEAR_2100_MS: i64 = 4_102_444_800_000;
-    let consent = |at_ms: i64| {
-        serde_json::json!({ "seq": 9, "at_ms": at_ms, "actor": "user", "kind": "consent_granted", "payload": {} })
-    };
+    let consent = |at_ms: i64| serde_json::json!({ "seq": 9, "at_ms": at_ms, "actor": "user", "kind": "consent_granted", "payload": {} });
     // Consent granted before the ticket existed.
     let why = forge(&|t| t["history"].as_array_mut().unwrap().push(consent(T0 - 60 * MIN)));
     assert!(why.contains("consent_granted") && why.contains("before"), "{why}");
@@ -434,7 +432,7 @@ fn the_same_number_twice_in_one_file_is_reported() {
     let mut file = exported_one_ticket(dir.path());
     let copy = file["tickets"][0].clone();
     file["tickets"].as_array_mut().unwrap().push(copy);
-    let why = import_value(dir.path(), &file).err().expect("a duplicate was accepted");
+    let why = import_value(dir.path(), &file).expect_err("a duplicate was accepted");
     assert!(why.contains("appears twice") && why.contains("ticket 2") && why.contains("ticket 1"), "{why}");
 }
 

@@ -141,8 +141,8 @@ impl Worker {
     }
 
     fn open(&mut self) {
-        let opened =
-            Store::open_or_read_only(&self.data_dir).and_then(|store| Ok((opened_info(&store, &self.data_dir)?, store)));
+        let opened = Store::open_or_read_only(&self.data_dir)
+            .and_then(|store| Ok((opened_info(&store, &self.data_dir)?, store)));
         // Attachments written by older versions were readable by every account.
         private_fs::tighten_tree(&self.data_dir.join(ATTACHMENTS_DIR));
         match opened {

@@ -421,10 +421,7 @@ fn validate_times(record: &ExportedTicket, now_ms: i64) -> Result<(), String> {
         }
     }
     if !(0..=latest.saturating_sub(sla.started_at_ms)).contains(&sla.paused_total_ms) {
-        return Err(format!(
-            "the SLA clock was paused for {} ms, longer than the ticket exists",
-            sla.paused_total_ms
-        ));
+        return Err(format!("the SLA clock was paused for {} ms, longer than the ticket exists", sla.paused_total_ms));
     }
     for note in &record.notes {
         check_time("a note", note.at_ms, created, latest)

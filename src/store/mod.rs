@@ -218,7 +218,10 @@ impl Store {
     fn init_read_only(conn: Connection, path: PathBuf, policy: SlaPolicy) -> StoreResult<Self> {
         let store = Store { conn, path, policy, warnings: Vec::new() };
         store.conn.busy_timeout(BUSY_TIMEOUT).map_err(|err| store.classify(err))?;
-        store.conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())).map_err(|err| store.classify(err))?;
+        store
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+            .map_err(|err| store.classify(err))?;
         rusqlite::vtab::array::load_module(&store.conn)?;
         let found: i64 = store.conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
         if found > schema::SCHEMA_VERSION {
@@ -320,10 +323,8 @@ impl Store {
     /// lock later and would fail at once while another program writes.
     fn write<T>(&mut self, body: impl FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T>) -> StoreResult<T> {
         let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|err| classify(err, &path))?;
+        let tx =
+            self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|err| classify(err, &path))?;
         let value = body(&tx).map_err(|err| reclassify(err, &path))?;
         tx.commit().map_err(|err| classify(err, &path))?;
         Ok(value)
@@ -441,7 +442,8 @@ mod tests {
         let seq = appended.unwrap_or_else(|err| panic!("the append gave up: {err}"));
         let history = store.history(ticket_id).unwrap();
         assert_eq!(history.last().map(|entry| (entry.seq, entry.kind.as_str())), Some((seq, "session_started")));
-        let other: String = store.conn.query_row("SELECT value FROM settings WHERE key = 'other'", [], |row| row.get(0)).unwrap();
+        let other: String =
+            store.conn.query_row("SELECT value FROM settings WHERE key = 'other'", [], |row| row.get(0)).unwrap();
         assert_eq!(other, "x", "the competitor's write is kept too");
     }
 
@@ -452,7 +454,8 @@ mod tests {
         store.set_busy_timeout(Duration::from_millis(300)).unwrap();
         competitor.execute_batch("BEGIN IMMEDIATE").unwrap();
         let payload = serde_json::json!({});
-        let err = store.append_event(ticket_id, "tester", event_kind::PAIRING_SUCCEEDED, &payload, now_ms()).unwrap_err();
+        let err =
+            store.append_event(ticket_id, "tester", event_kind::PAIRING_SUCCEEDED, &payload, now_ms()).unwrap_err();
         assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
         assert!(err.to_string().contains("in use by another program"), "{err}");
         competitor.execute_batch("ROLLBACK").unwrap();
