@@ -1,6 +1,10 @@
 //! Store integration tests: tickets, workflow rules, search in English and Chinese, SLA filters,
 //! samples, export and import.
 
+#[cfg(target_os = "linux")]
+#[path = "support/unwritable.rs"]
+mod unwritable;
+
 use stepwise::store::sla::{SlaLevel, SlaTarget};
 use stepwise::store::{
     Category, ExportFormat, Grade, NewTicket, SlaFilter, Status, Store, StoreError, TicketFields, TicketFilter,
@@ -540,35 +544,6 @@ fn the_data_folder_and_database_are_private() {
     assert_eq!(store.ticket_count().unwrap(), 1);
 }
 
-/// Makes a folder unwritable for the length of a test, even for root (`chattr +i`), and
-/// writable again when dropped.
-#[cfg(target_os = "linux")]
-struct UnwritableFolder(std::path::PathBuf);
-
-#[cfg(target_os = "linux")]
-impl UnwritableFolder {
-    /// `None` when this machine cannot make a folder unwritable for this account.
-    fn new(dir: &std::path::Path) -> Option<Self> {
-        use std::os::unix::fs::PermissionsExt as _;
-        // SAFETY: geteuid has no preconditions.
-        if unsafe { libc::geteuid() } != 0 {
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o500)).unwrap();
-            return Some(Self(dir.to_path_buf()));
-        }
-        let done = std::process::Command::new("chattr").arg("+i").arg(dir).status();
-        done.is_ok_and(|status| status.success()).then(|| Self(dir.to_path_buf()))
-    }
-}
-
-#[cfg(target_os = "linux")]
-impl Drop for UnwritableFolder {
-    fn drop(&mut self) {
-        use std::os::unix::fs::PermissionsExt as _;
-        let _ = std::process::Command::new("chattr").arg("-i").arg(&self.0).status();
-        let _ = std::fs::set_permissions(&self.0, std::fs::Permissions::from_mode(0o700));
-    }
-}
-
 #[cfg(target_os = "linux")]
 #[test]
 fn a_data_folder_that_cannot_be_written_still_exports() {
@@ -581,7 +556,7 @@ fn a_data_folder_that_cannot_be_written_still_exports() {
         store.export_to_path(ExportFormat::Json, &path, T0).unwrap();
         std::fs::read(path).unwrap()
     };
-    let Some(_locked) = UnwritableFolder::new(&data) else {
+    let Some(_locked) = unwritable::UnwritableFolder::new(&data) else {
         assert!(std::env::var_os("STEPWISE_REQUIRE_CHATTR").is_none(), "chattr +i is not available here");
         eprintln!("skipped: cannot make a folder unwritable here (chattr +i)");
         return;
