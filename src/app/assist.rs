@@ -514,3 +514,33 @@ impl Drop for AssistApp {
         self.controller.run(AssistCommand::Leave);
     }
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use super::*;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn consent_receipts_are_private_new_or_old() {
+        let root = tempfile::tempdir().unwrap();
+        let fresh = root.path().join("fresh");
+        let log = ReceiptLog::new(&fresh);
+        log.append(&json!({ "decision": "granted" })).unwrap();
+        assert_eq!((mode(&fresh), mode(log.path())), (0o700, 0o600));
+
+        // Receipts an older version left readable by every account are tightened on start.
+        let old = root.path().join("old");
+        std::fs::create_dir_all(&old).unwrap();
+        std::fs::write(old.join(RECEIPTS_FILE), "{\"decision\":\"denied\"}\n").unwrap();
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(old.join(RECEIPTS_FILE), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let log = ReceiptLog::new(&old);
+        assert_eq!((mode(&old), mode(log.path())), (0o700, 0o600));
+        assert_eq!(log.read().unwrap().len(), 1, "nothing lost");
+    }
+}

@@ -481,6 +481,33 @@ mod tests {
         StoreRequest::Command(UiCommand::QueryTickets { filter: TicketFilter::default(), generation })
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn screenshots_are_private_and_old_attachments_are_tightened() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let old_dir = dir.path().join(ATTACHMENTS_DIR).join("1");
+        std::fs::create_dir_all(&old_dir).unwrap();
+        std::fs::write(old_dir.join("old.png"), b"png").unwrap();
+        for folder in [dir.path().join(ATTACHMENTS_DIR), old_dir.clone()] {
+            std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        std::fs::set_permissions(old_dir.join("old.png"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let (sender, events) = channel();
+        let worker = StoreWorker::spawn(dir.path().to_path_buf(), sender, Arc::new(|| {}), || 1_795_000_000_000);
+        events_until(&events, |event| matches!(event, UiEvent::StoreOpened(_)));
+        assert_eq!((mode(&dir.path().join(ATTACHMENTS_DIR)), mode(&old_dir)), (0o700, 0o700));
+        assert_eq!(mode(&old_dir.join("old.png")), 0o600);
+
+        worker.send(StoreRequest::AttachScreenshot { ticket_id: 7, width: 2, height: 2, rgba: vec![255; 16] });
+        events_until(&events, |event| matches!(event, UiEvent::TranscriptWriteFailed { .. }));
+        let new_dir = dir.path().join(ATTACHMENTS_DIR).join("7");
+        let shot = new_dir.join("screenshot-1795000000000.png");
+        assert_eq!((mode(&new_dir), mode(&shot)), (0o700, 0o600));
+        assert_eq!(image::open(&shot).unwrap().width(), 2, "a readable PNG");
+    }
+
     #[test]
     fn an_unwritten_transcript_entry_is_reported_and_never_shown_as_written() {
         let dir = tempfile::tempdir().unwrap();
