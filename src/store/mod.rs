@@ -180,12 +180,15 @@ impl Store {
         if !path.is_file() {
             return Err(StoreError::CannotOpen { path, message: "there is no database in this folder".into() });
         }
-        let policy = load_policy_override(data_dir).ok().flatten().unwrap_or_default();
+        let (policy, warning) = match load_policy_override(data_dir) {
+            Ok(policy) => (policy.unwrap_or_default(), None),
+            Err(message) => (SlaPolicy::default(), Some(message)),
+        };
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
         let opened = Connection::open_with_flags(&path, flags)
             .map_err(|err| classify(err, &path))
             .and_then(|conn| Self::init_read_only(conn, path.clone(), policy));
-        match opened {
+        let opened = match opened {
             Ok(store) => Ok(store),
             // A WAL database in a folder nobody may write to cannot get its shared-memory file:
             // read the file as it is (nothing can write it meanwhile either).
@@ -195,7 +198,11 @@ impl Store {
                 Self::init_read_only(conn, path, policy)
             }
             Err(other) => Err(other),
-        }
+        };
+        opened.map(|mut store| {
+            store.warnings.extend(warning);
+            store
+        })
     }
 
     /// Opens the store for writing, or, when the folder or database cannot be written, for
