@@ -223,7 +223,11 @@ fn run_console_with(
 }
 
 fn run_tickets(data_dir: &Path, action: TicketsCommand) -> anyhow::Result<()> {
-    let mut store = Store::open(data_dir)?;
+    // Exporting only reads: a data folder that cannot be written is opened read-only.
+    let mut store = match action {
+        TicketsCommand::Export { .. } => Store::open_or_read_only(data_dir)?,
+        TicketsCommand::Import { .. } => Store::open(data_dir)?,
+    };
     for warning in store.warnings() {
         eprintln!("warning: {warning}");
     }

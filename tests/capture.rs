@@ -116,3 +116,23 @@ fn a_missing_display_is_a_plain_reason() {
         assert_eq!(screen_capture_support(), Err(CaptureError::NoDisplay));
     }
 }
+
+#[test]
+fn frames_larger_than_the_codec_accepts_are_named_when_the_folder_opens() {
+    for (width, height, limit) in [(9000, 300, "8192 pixels per side"), (8192, 4320, "7680×4320")] {
+        let dir = tempfile::tempdir().unwrap();
+        image::RgbaImage::new(width, height).save(dir.path().join("001.png")).unwrap();
+        let Err(CaptureError::Failed(why)) = FrameFolderSource::open(dir.path(), 10, true) else {
+            panic!("a {width}×{height} frame was accepted");
+        };
+        assert!(why.contains(&format!("{width}×{height}")) && why.contains(limit), "{why}");
+        assert!(why.contains("larger than the screen codec accepts"), "{why}");
+    }
+    // A later frame that is too large is refused when it comes up, with the same reason.
+    let dir = tempfile::tempdir().unwrap();
+    write_frames(dir.path(), 1);
+    image::RgbaImage::new(9000, 48).save(dir.path().join("002.png")).unwrap();
+    let mut source = FrameFolderSource::open(dir.path(), 30, false).unwrap();
+    source.next_frame().unwrap();
+    assert!(matches!(source.next_frame(), Err(CaptureError::Failed(why)) if why.contains("9000×48")));
+}

@@ -1,6 +1,10 @@
 //! Store integration tests: tickets, workflow rules, search in English and Chinese, SLA filters,
 //! samples, export and import.
 
+#[cfg(target_os = "linux")]
+#[path = "support/unwritable.rs"]
+mod unwritable;
+
 use stepwise::store::sla::{SlaLevel, SlaTarget};
 use stepwise::store::{
     Category, ExportFormat, Grade, NewTicket, SlaFilter, Status, Store, StoreError, TicketFields, TicketFilter,
@@ -326,4 +330,243 @@ fn network_settings_are_checked_and_kept() {
         assert!(err.to_string().contains("not a host name"), "{err}");
     }
     assert_eq!(store.network_settings().unwrap(), saved, "a refused change keeps what was saved");
+}
+
+/// A JSON export of one ticket with a note and a status move, as a value to tamper with.
+fn exported_one_ticket(dir: &std::path::Path) -> serde_json::Value {
+    let mut store = Store::open_in_memory().unwrap();
+    let ticket = store.create_ticket(&form("Printer offline", "shows offline"), "陈伟", T0).unwrap();
+    store.change_status(ticket.id, Status::InProgress, "陈伟", T0 + MIN).unwrap();
+    store.add_note(ticket.id, "checked the cable", "陈伟", T0 + 2 * MIN).unwrap();
+    let path = dir.join("one.json");
+    store.export_to_path(ExportFormat::Json, &path, T0 + 3 * MIN).unwrap();
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Imports `file` into a fresh store at `T0 + 10 min`; the error text if refused (nothing then
+/// may have been written).
+fn import_value(dir: &std::path::Path, file: &serde_json::Value) -> Result<Store, String> {
+    let path = dir.join("tampered.json");
+    std::fs::write(&path, serde_json::to_string(file).unwrap()).unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    match store.import_from_path(&path, "importer", T0 + 10 * MIN) {
+        Ok(_) => Ok(store),
+        Err(err) => {
+            assert!(matches!(err, StoreError::Import(_)), "{err:?}");
+            assert_eq!(store.ticket_count().unwrap(), 0, "a refused import writes nothing");
+            Err(err.to_string())
+        }
+    }
+}
+
+#[test]
+fn forged_history_times_and_durations_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = exported_one_ticket(dir.path());
+    assert!(import_value(dir.path(), &original).is_ok(), "the untouched export imports");
+    let forge = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut file = original.clone();
+        edit(&mut file["tickets"][0]);
+        import_value(dir.path(), &file).err().unwrap_or_else(|| panic!("accepted {}", file["tickets"][0]))
+    };
+    const YEAR_2100_MS: i64 = 4_102_444_800_000;
+    let consent = |at_ms: i64| serde_json::json!({ "seq": 9, "at_ms": at_ms, "actor": "user", "kind": "consent_granted", "payload": {} });
+    // Consent granted before the ticket existed.
+    let why = forge(&|t| t["history"].as_array_mut().unwrap().push(consent(T0 - 60 * MIN)));
+    assert!(why.contains("consent_granted") && why.contains("before"), "{why}");
+    // A session ending in 2100.
+    let why = forge(&|t| {
+        let ended = serde_json::json!({ "seq": 9, "at_ms": YEAR_2100_MS, "actor": "x", "kind": "session_ended", "payload": {} });
+        t["history"].as_array_mut().unwrap().push(ended);
+    });
+    assert!(why.contains("session_ended") && why.contains("in the future"), "{why}");
+    // A note by anybody, dated 1970.
+    let why = forge(&|t| {
+        t["notes"].as_array_mut().unwrap().push(serde_json::json!({ "at_ms": 0, "author": "CEO", "text": "approved" }));
+    });
+    assert!(why.contains("a note") && why.contains("1970"), "{why}");
+    // Timestamps and durations far outside any plausible range.
+    let why = forge(&|t| t["updated_at_ms"] = i64::MAX.into());
+    assert!(why.contains("updated_at") && why.contains("in the future"), "{why}");
+    let why = forge(&|t| t["sla"]["resolution_target_ms"] = i64::MAX.into());
+    assert!(why.contains("resolution target"), "{why}");
+    let why = forge(&|t| t["sla"]["paused_total_ms"] = i64::MAX.into());
+    assert!(why.contains("paused"), "{why}");
+    let why = forge(&|t| t["created_at_ms"] = i64::MIN.into());
+    assert!(why.contains("created_at"), "{why}");
+    let why = forge(&|t| t["sla"]["responded_at_ms"] = (T0 - 60 * MIN).into());
+    assert!(why.contains("first response"), "{why}");
+}
+
+#[test]
+fn imported_history_and_notes_keep_their_provenance() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = exported_one_ticket(dir.path());
+    let path = dir.path().join("from-branch-office.json");
+    std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
+    let mut store = Store::open(&dir.path().join("data")).unwrap();
+    store.import_from_path(&path, "李娜", T0 + 10 * MIN).unwrap();
+    let ticket = store.list_tickets(&TicketFilter::default(), 0, 10, T0 + 10 * MIN).unwrap().remove(0);
+    let history = store.history(ticket.id).unwrap();
+    let (marker, from_file) = history.split_last().unwrap();
+    assert_eq!(from_file.len(), 4, "created, status, assignee, note: {from_file:?}");
+    for entry in from_file {
+        let origin = entry.imported.as_ref().unwrap_or_else(|| panic!("not marked imported: {entry:?}"));
+        assert_eq!(origin.file, path.display().to_string());
+        assert_eq!(origin.importer, "李娜");
+        assert_eq!(origin.imported_at_ms, T0 + 10 * MIN);
+    }
+    assert_eq!(marker.kind, event_kind::IMPORTED);
+    assert!(marker.imported.is_none(), "the import itself happened here");
+    assert_eq!(marker.payload["importer"], "李娜");
+    let notes = store.notes(ticket.id).unwrap();
+    assert_eq!(notes[0].imported.as_ref().map(|origin| origin.importer.as_str()), Some("李娜"));
+    // What happens here afterwards is not imported; the marks survive reopening.
+    store.add_note(ticket.id, "called the user", "陈伟", T0 + 11 * MIN).unwrap();
+    drop(store);
+    let store = Store::open(&dir.path().join("data")).unwrap();
+    assert!(store.notes(ticket.id).unwrap()[1].imported.is_none());
+    assert!(store.history(ticket.id).unwrap().last().unwrap().imported.is_none());
+    assert!(store.history(ticket.id).unwrap()[0].imported.is_some());
+}
+
+#[test]
+fn the_same_number_twice_in_one_file_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut file = exported_one_ticket(dir.path());
+    let copy = file["tickets"][0].clone();
+    file["tickets"].as_array_mut().unwrap().push(copy);
+    let why = import_value(dir.path(), &file).expect_err("a duplicate was accepted");
+    assert!(why.contains("appears twice") && why.contains("ticket 2") && why.contains("ticket 1"), "{why}");
+}
+
+#[test]
+fn csv_cells_that_start_a_formula_are_neutralised_and_restored() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = [
+        ("=cmd|' /C calc'!A0", "+SUM(A1:A9)", "@HYPERLINK(\"http://evil\",\"x\")"),
+        ("-2+3", "\t=1+1", "\r=1+1"),
+        ("'quoted already", "plain", "''=twice"),
+    ];
+    let mut file = exported_one_ticket(dir.path());
+    let template = file["tickets"][0].clone();
+    file["tickets"] = serde_json::Value::Array(
+        hostile
+            .iter()
+            .enumerate()
+            .map(|(index, (title, requester, description))| {
+                let mut ticket = template.clone();
+                ticket["number"] = format!("T-20261119-{:04}", index + 1).into();
+                ticket["title"] = (*title).into();
+                ticket["requester_name"] = (*requester).into();
+                ticket["description"] = (*description).into();
+                ticket["assignee"] = "=HYPERLINK(1)".into();
+                ticket
+            })
+            .collect(),
+    );
+    let source = import_value(dir.path(), &file).unwrap();
+    let path = dir.path().join("tickets.csv");
+    source.export_to_path(ExportFormat::Csv, &path, T0).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    for row in reader.records() {
+        for cell in row.unwrap().iter() {
+            assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "formula cell exported as is: {cell:?}");
+        }
+    }
+    let mut target = Store::open_in_memory().unwrap();
+    assert_eq!(target.import_from_path(&path, "me", T0 + 10 * MIN).unwrap().imported, 3);
+    let titles = |store: &Store| {
+        let mut rows: Vec<_> = store
+            .list_tickets(&TicketFilter::default(), 0, 10, T0)
+            .unwrap()
+            .into_iter()
+            .map(|row| {
+                let ticket = store.ticket(row.id).unwrap();
+                (ticket.fields.title, ticket.fields.requester_name, ticket.fields.description, ticket.assignee)
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+    assert_eq!(titles(&target), titles(&source), "the import restores every cell");
+}
+
+#[test]
+fn a_read_only_store_exports_and_refuses_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let written = {
+        let mut store = Store::open(&data).unwrap();
+        store.load_sample_tickets(T0).unwrap();
+        let path = dir.path().join("writable.json");
+        store.export_to_path(ExportFormat::Json, &path, T0).unwrap();
+        std::fs::read(path).unwrap()
+    };
+    let before = std::fs::read(data.join(stepwise::store::DATABASE_FILE)).unwrap();
+    let mut store = Store::open_read_only(&data).unwrap();
+    let path = dir.path().join("read-only.json");
+    store.export_to_path(ExportFormat::Json, &path, T0).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), written, "the same export as from a writable store");
+    let err = store.create_ticket(&form("not allowed", "x"), "me", T0).unwrap_err();
+    assert!(matches!(err, StoreError::ReadOnly { .. }), "{err:?}");
+    drop(store);
+    assert_eq!(std::fs::read(data.join(stepwise::store::DATABASE_FILE)).unwrap(), before, "nothing changed");
+    let empty = dir.path().join("empty");
+    assert!(matches!(Store::open_read_only(&empty), Err(StoreError::CannotOpen { .. })));
+    assert!(!empty.exists(), "reading creates nothing");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_data_folder_and_database_are_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let db = data.join(stepwise::store::DATABASE_FILE);
+    let sidecar = |suffix: &str| data.join(format!("{}{suffix}", stepwise::store::DATABASE_FILE));
+    {
+        let mut store = Store::open(&data).unwrap();
+        store.create_ticket(&form("private", "x"), "me", T0).unwrap();
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&db), 0o600);
+        assert_eq!(mode(&sidecar("-wal")), 0o600, "the WAL holds recent tickets too");
+        assert_eq!(mode(&sidecar("-shm")), 0o600);
+    }
+    // Files an older version left open to every account are tightened on the next start.
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let store = Store::open(&data).unwrap();
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&db), 0o600);
+    assert_eq!(store.ticket_count().unwrap(), 1);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_data_folder_that_cannot_be_written_still_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let expected = {
+        let mut store = Store::open(&data).unwrap();
+        store.load_sample_tickets(T0).unwrap();
+        let path = dir.path().join("writable.json");
+        store.export_to_path(ExportFormat::Json, &path, T0).unwrap();
+        std::fs::read(path).unwrap()
+    };
+    let Some(_locked) = unwritable::UnwritableFolder::new(&data) else {
+        assert!(std::env::var_os("STEPWISE_REQUIRE_CHATTR").is_none(), "chattr +i is not available here");
+        eprintln!("skipped: cannot make a folder unwritable here (chattr +i)");
+        return;
+    };
+    let err = Store::open(&data).expect_err("a folder that cannot be written opened for writing");
+    assert!(matches!(err, StoreError::CannotOpen { .. } | StoreError::ReadOnly { .. }), "{err:?}");
+    let mut store = Store::open_or_read_only(&data).unwrap();
+    assert!(store.warnings().iter().any(|warning| warning.contains("cannot be written")), "{:?}", store.warnings());
+    let path = dir.path().join("read-only.json");
+    store.export_to_path(ExportFormat::Json, &path, T0).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), expected);
+    assert!(store.create_ticket(&form("no", "x"), "me", T0).is_err(), "writes are refused");
 }

@@ -2,7 +2,6 @@
 //! to the session task, and keeps the user's own receipt of every consent decision. Also the
 //! stand-alone `stepwise assist` window.
 
-use std::fs::OpenOptions;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -13,6 +12,7 @@ use serde_json::{Value, json};
 use crate::capture::{CaptureError, PixelRect, ScreenSource, SourceChoice, SourceLabel};
 use crate::overlay::DesktopRect;
 use crate::protocol::{ConsentRequest, JoinLink, SessionEvent};
+use crate::store::private_fs;
 use crate::transport::{
     EventSink, JoinError, SessionCommand, SessionHandle, TransportEvent, TransportSettings, join_session,
 };
@@ -35,9 +35,16 @@ pub struct ReceiptLog {
 }
 
 impl ReceiptLog {
-    /// The log in `data_dir`.
+    /// The log in `data_dir`. A log (and folder) left readable by every account by an older
+    /// version is made private here.
     pub fn new(data_dir: &Path) -> Self {
-        Self { path: data_dir.join(RECEIPTS_FILE) }
+        let path = data_dir.join(RECEIPTS_FILE);
+        if data_dir.is_dir()
+            && let Err(err) = private_fs::ensure_private_dir(data_dir).and_then(|()| private_fs::tighten_file(&path))
+        {
+            tracing::warn!(file = %path.display(), "cannot make the consent receipts private: {err}");
+        }
+        Self { path }
     }
 
     /// Where it lives.
@@ -48,9 +55,9 @@ impl ReceiptLog {
     /// Appends one decision and syncs it to disk.
     pub fn append(&self, receipt: &Value) -> std::io::Result<()> {
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir)?;
+            private_fs::ensure_private_dir(dir)?;
         }
-        let mut file = OpenOptions::new().create(true).append(true).open(&self.path)?;
+        let mut file = private_fs::append_private_file(&self.path)?;
         let mut line = receipt.to_string();
         line.push('\n');
         file.write_all(line.as_bytes())?;
@@ -566,5 +573,35 @@ impl eframe::App for AssistApp {
 impl Drop for AssistApp {
     fn drop(&mut self) {
         self.controller.run(AssistCommand::Leave);
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use super::*;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn consent_receipts_are_private_new_or_old() {
+        let root = tempfile::tempdir().unwrap();
+        let fresh = root.path().join("fresh");
+        let log = ReceiptLog::new(&fresh);
+        log.append(&json!({ "decision": "granted" })).unwrap();
+        assert_eq!((mode(&fresh), mode(log.path())), (0o700, 0o600));
+
+        // Receipts an older version left readable by every account are tightened on start.
+        let old = root.path().join("old");
+        std::fs::create_dir_all(&old).unwrap();
+        std::fs::write(old.join(RECEIPTS_FILE), "{\"decision\":\"denied\"}\n").unwrap();
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(old.join(RECEIPTS_FILE), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let log = ReceiptLog::new(&old);
+        assert_eq!((mode(&old), mode(log.path())), (0o700, 0o600));
+        assert_eq!(log.read().unwrap().len(), 1, "nothing lost");
     }
 }

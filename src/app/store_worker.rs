@@ -8,13 +8,16 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use crate::protocol::SessionEvent;
 use crate::store::{
-    ActorKind, EngineerProfile, ExportFormat, HistoryEntry, Store, StoreError, TicketFilter, event_kind,
+    ActorKind, EngineerProfile, ExportFormat, HistoryEntry, Store, StoreError, TicketFilter, event_kind, private_fs,
 };
 use crate::transport::TransportEvent;
 use crate::ui::sidebar::PAGE_SIZE;
 use crate::ui::{Lang, SessionNotice, StoreInfo, TicketDetail, UiCommand, UiEvent};
 
 use super::transcript::{session_notice, transcript_entry};
+
+/// Folder of the data directory that holds screenshots, one subfolder per ticket.
+pub const ATTACHMENTS_DIR: &str = "attachments";
 
 /// Wakes the UI after an event was sent (egui's `request_repaint`).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
@@ -139,7 +142,10 @@ impl Worker {
     }
 
     fn open(&mut self) {
-        let opened = Store::open(&self.data_dir).and_then(|store| Ok((opened_info(&store, &self.data_dir)?, store)));
+        let opened = Store::open_or_read_only(&self.data_dir)
+            .and_then(|store| Ok((opened_info(&store, &self.data_dir)?, store)));
+        // Attachments written by older versions were readable by every account.
+        private_fs::tighten_tree(&self.data_dir.join(ATTACHMENTS_DIR));
         match opened {
             Ok((info, store)) => {
                 tracing::info!(path = %store.path().display(), tickets = info.ticket_count, "store opened");
@@ -154,38 +160,48 @@ impl Worker {
         }
     }
 
-    /// Appends one transcript entry; reports a failure in the status line but never drops the
-    /// notice that follows.
+    /// Appends one transcript entry (waiting out another program's lock up to the store's busy
+    /// timeout). Only a written entry is announced as [`UiEvent::HistoryAppended`]; when it cannot
+    /// be written the views get [`UiEvent::TranscriptWriteFailed`] instead, so the session can be
+    /// held rather than go on unrecorded. Returns whether the entry was written.
     fn record(
         &mut self,
         ticket_id: i64,
         (actor_kind, actor): (ActorKind, String),
         kind: &str,
         payload: serde_json::Value,
-    ) {
-        let Some(store) = self.store.as_mut() else { return };
+    ) -> bool {
         let at_ms = (self.clock)();
-        match store.append_event(ticket_id, (actor_kind, &actor), kind, &payload, at_ms) {
+        let written = match self.store.as_mut() {
+            Some(store) => store
+                .append_event(ticket_id, (actor_kind, &actor), kind, &payload, at_ms)
+                .map_err(|err| err.to_string()),
+            None => Err("the database is not open".to_owned()),
+        };
+        match written {
             Ok(seq) => {
-                let entry = HistoryEntry { seq, at_ms, actor, actor_kind, kind: kind.to_owned(), payload };
+                let entry =
+                    HistoryEntry { seq, at_ms, actor, actor_kind, kind: kind.to_owned(), payload, imported: None };
                 self.emit(UiEvent::HistoryAppended { ticket_id, entry });
+                true
             }
-            Err(err) => {
-                tracing::error!("cannot save a session transcript entry: {err}");
-                self.emit(UiEvent::ActionFailed(format!("The session transcript could not be saved: {err}")));
+            Err(reason) => {
+                tracing::error!(kind, "cannot save a session transcript entry: {reason}");
+                self.emit(UiEvent::TranscriptWriteFailed { ticket_id, kind: kind.to_owned(), reason });
+                false
             }
         }
     }
 
     fn attach_screenshot(&mut self, ticket_id: i64, width: u32, height: u32, rgba: Vec<u8>) {
         let at_ms = (self.clock)();
-        let dir = self.data_dir.join("attachments").join(ticket_id.to_string());
+        let dir = self.data_dir.join(ATTACHMENTS_DIR).join(ticket_id.to_string());
         let file_name = format!("screenshot-{at_ms}.png");
         let path = dir.join(&file_name);
-        let saved = std::fs::create_dir_all(&dir)
+        let saved = private_fs::ensure_private_dir(&dir)
             .map_err(|err| err.to_string())
             .and_then(|()| image::RgbaImage::from_raw(width, height, rgba).ok_or_else(|| "bad image size".to_owned()))
-            .and_then(|image| image.save(&path).map_err(|err| err.to_string()));
+            .and_then(|image| save_private_png(&image, &path));
         match saved {
             Ok(()) => {
                 let actor = (ActorKind::Engineer, self.actor.clone());
@@ -209,7 +225,11 @@ impl Worker {
                 ActorKind::Engineer => self.actor.clone(),
                 ActorKind::System => ActorKind::System.as_str().to_owned(),
             };
-            self.record(ticket_id, (entry.actor, name), entry.kind, entry.payload);
+            // Not written: the panel must not show it as if it were, unless it only ends or
+            // narrows the session (hiding that would show more than is true).
+            if !self.record(ticket_id, (entry.actor, name), entry.kind, entry.payload) && !narrows_session(&event) {
+                return;
+            }
         }
         self.emit(UiEvent::Session { ticket_id, notice: session_notice(event) });
     }
@@ -229,8 +249,10 @@ impl Worker {
                     event_kind::SESSION_STARTED
                 };
                 let actor = (ActorKind::Engineer, self.actor.clone());
-                self.record(ticket_id, actor, kind, serde_json::json!({ "port": port }));
-                self.emit(UiEvent::Session { ticket_id, notice });
+                // An unrecorded session never shows its code: nobody can join it.
+                if self.record(ticket_id, actor, kind, serde_json::json!({ "port": port })) {
+                    self.emit(UiEvent::Session { ticket_id, notice });
+                }
                 return;
             }
             StoreRequest::Session { ticket_id, event } => {
@@ -276,6 +298,38 @@ impl Worker {
             }
         }
     }
+}
+
+/// Whether showing `event` although its transcript entry could not be written can only make
+/// the session look smaller than it is: it ends, refuses, pauses or withdraws something.
+fn narrows_session(event: &TransportEvent) -> bool {
+    match event {
+        TransportEvent::PairingFailed { .. }
+        | TransportEvent::CodeBurned
+        | TransportEvent::CodeExpired
+        | TransportEvent::CommandRefused(_)
+        | TransportEvent::Closed => true,
+        TransportEvent::Paired => false,
+        TransportEvent::Session(event) => matches!(
+            event,
+            SessionEvent::ConsentDenied { .. }
+                | SessionEvent::SharingPaused
+                | SessionEvent::Held(_)
+                | SessionEvent::ConsentRevoked
+                | SessionEvent::Disconnected
+                | SessionEvent::Ended { .. }
+                | SessionEvent::AnnotationRemoved { .. }
+                | SessionEvent::AnnotationsCleared
+        ),
+    }
+}
+
+/// Writes `image` as a PNG only its owner can read.
+fn save_private_png(image: &image::RgbaImage, path: &Path) -> Result<(), String> {
+    let file = private_fs::create_private_file(path).map_err(|err| err.to_string())?;
+    let mut out = std::io::BufWriter::new(file);
+    image.write_to(&mut out, image::ImageFormat::Png).map_err(|err| err.to_string())?;
+    out.into_inner().map_err(|err| err.to_string())?.sync_all().map_err(|err| err.to_string())
 }
 
 /// A failed command, split by where the message belongs.
@@ -416,5 +470,124 @@ pub(super) fn run_command(
             store.record_step_answer(guide_id, step_index, answer)?;
             Ok(Vec::new())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::store::{Category, Grade, NewTicket, TicketFields};
+    use crate::ui::SessionNotice;
+
+    /// Events until (and including) the first one `last` accepts; fails after 20 s of silence.
+    fn events_until(events: &Receiver<UiEvent>, last: impl Fn(&UiEvent) -> bool) -> Vec<UiEvent> {
+        let mut seen = Vec::new();
+        loop {
+            let event = events.recv_timeout(Duration::from_secs(20)).expect("the store thread went quiet");
+            let done = last(&event);
+            seen.push(event);
+            if done {
+                return seen;
+            }
+        }
+    }
+
+    fn listed(generation: u64) -> StoreRequest {
+        StoreRequest::Command(UiCommand::QueryTickets { filter: TicketFilter::default(), generation })
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn screenshots_are_private_and_old_attachments_are_tightened() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let old_dir = dir.path().join(ATTACHMENTS_DIR).join("1");
+        std::fs::create_dir_all(&old_dir).unwrap();
+        std::fs::write(old_dir.join("old.png"), b"png").unwrap();
+        for folder in [dir.path().join(ATTACHMENTS_DIR), old_dir.clone()] {
+            std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        std::fs::set_permissions(old_dir.join("old.png"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let (sender, events) = channel();
+        let worker = StoreWorker::spawn(dir.path().to_path_buf(), sender, Arc::new(|| {}), || 1_795_000_000_000);
+        events_until(&events, |event| matches!(event, UiEvent::StoreOpened(_)));
+        assert_eq!((mode(&dir.path().join(ATTACHMENTS_DIR)), mode(&old_dir)), (0o700, 0o700));
+        assert_eq!(mode(&old_dir.join("old.png")), 0o600);
+
+        worker.send(StoreRequest::AttachScreenshot { ticket_id: 7, width: 2, height: 2, rgba: vec![255; 16] });
+        events_until(&events, |event| matches!(event, UiEvent::TranscriptWriteFailed { .. }));
+        let new_dir = dir.path().join(ATTACHMENTS_DIR).join("7");
+        let shot = new_dir.join("screenshot-1795000000000.png");
+        assert_eq!((mode(&new_dir), mode(&shot)), (0o700, 0o600));
+        assert_eq!(image::open(&shot).unwrap().width(), 2, "a readable PNG");
+    }
+
+    #[test]
+    fn an_unwritten_transcript_entry_is_reported_and_never_shown_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let (sender, events) = channel();
+        let worker = StoreWorker::spawn(dir.path().to_path_buf(), sender, Arc::new(|| {}), || 1_795_000_000_000);
+        events_until(&events, |event| matches!(event, UiEvent::StoreOpened(_)));
+        let new = NewTicket {
+            fields: TicketFields {
+                title: "VPN".into(),
+                requester_name: "王丽".into(),
+                description: "fails".into(),
+                ..TicketFields::default()
+            },
+            category: Category::Network,
+            urgency: Grade::High,
+            impact: Grade::High,
+            reported_at_ms: None,
+        };
+        worker.send(StoreRequest::Command(UiCommand::CreateTicket(new)));
+        let created = events_until(&events, |event| matches!(event, UiEvent::TicketLoaded { .. }));
+        let Some(UiEvent::TicketLoaded { detail, .. }) = created.last() else { unreachable!() };
+        let ticket_id = detail.ticket.id;
+
+        // Written: first the timeline entry, then the panel's notice.
+        worker.send(StoreRequest::Session { ticket_id, event: TransportEvent::Paired });
+        worker.send(listed(1));
+        let written = events_until(&events, |event| matches!(event, UiEvent::PageLoaded { generation: 1, .. }));
+        assert!(matches!(
+            &written[..2],
+            [UiEvent::HistoryAppended { entry, .. }, UiEvent::Session { notice: SessionNotice::Paired, .. }]
+                if entry.kind == event_kind::PAIRING_SUCCEEDED
+        ));
+
+        // Cannot be written (no such ticket): a distinct event, no timeline entry, and the panel
+        // does not hear of the pairing; a revocation still reaches it (it only narrows).
+        worker.send(StoreRequest::Session { ticket_id: ticket_id + 1000, event: TransportEvent::Paired });
+        let revoked = TransportEvent::Session(SessionEvent::ConsentRevoked);
+        worker.send(StoreRequest::Session { ticket_id: ticket_id + 1000, event: revoked });
+        worker.send(listed(2));
+        let failed = events_until(&events, |event| matches!(event, UiEvent::PageLoaded { generation: 2, .. }));
+        let kinds: Vec<&str> = failed
+            .iter()
+            .filter_map(|event| match event {
+                UiEvent::TranscriptWriteFailed { ticket_id: failed_id, kind, reason } => {
+                    assert_eq!(*failed_id, ticket_id + 1000);
+                    assert!(reason.contains("does not exist"), "{reason}");
+                    Some(kind.as_str())
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(kinds, [event_kind::PAIRING_SUCCEEDED, event_kind::CONSENT_REVOKED]);
+        assert!(!failed.iter().any(|event| matches!(event, UiEvent::HistoryAppended { .. })));
+        let notices: Vec<&SessionNotice> = failed
+            .iter()
+            .filter_map(|event| match event {
+                UiEvent::Session { notice, .. } => Some(notice),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            matches!(notices[..], [SessionNotice::Event(SessionEvent::ConsentRevoked)]),
+            "only the revocation is shown: {notices:?}"
+        );
     }
 }

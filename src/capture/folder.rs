@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{CaptureError, ScreenImage, ScreenSource};
+use crate::codec::{MAX_DIMENSION, MAX_PIXELS};
 
 /// A folder of frames played at a fixed rate, optionally looping.
 pub struct FrameFolderSource {
@@ -33,9 +34,38 @@ pub fn frame_files(dir: &Path) -> Result<Vec<PathBuf>, CaptureError> {
     Ok(files)
 }
 
-/// Decodes one PNG frame to RGBA.
+/// Refuses a frame the screen codec cannot carry (a side over 8192 pixels, or more pixels than
+/// 8K UHD), naming the size and the limit: such a frame could never reach the engineer.
+pub fn check_frame_size(path: &Path, width: u32, height: u32) -> Result<(), CaptureError> {
+    let too_large = |limit: String| {
+        Err(CaptureError::Failed(format!(
+            "{} is {width}×{height} pixels, larger than the screen codec accepts ({limit}); use smaller frames",
+            path.display()
+        )))
+    };
+    if width > MAX_DIMENSION || height > MAX_DIMENSION {
+        return too_large(format!("at most {MAX_DIMENSION} pixels per side"));
+    }
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return too_large(format!("at most {MAX_PIXELS} pixels, 7680×4320"));
+    }
+    if width == 0 || height == 0 {
+        return Err(CaptureError::Failed(format!("{} is an empty image ({width}×{height})", path.display())));
+    }
+    Ok(())
+}
+
+/// Decodes one PNG frame to RGBA; a frame larger than the codec accepts is refused before it
+/// is decoded (from the PNG header).
 pub fn load_frame(path: &Path) -> Result<ScreenImage, CaptureError> {
-    let decoded = image::open(path).map_err(|err| CaptureError::Failed(format!("{}: {err}", path.display())))?;
+    let failed = |err: image::ImageError| CaptureError::Failed(format!("{}: {err}", path.display()));
+    let reader = image::ImageReader::open(path)
+        .map_err(|err| CaptureError::Failed(format!("{}: {err}", path.display())))?
+        .with_guessed_format()
+        .map_err(|err| CaptureError::Failed(format!("{}: {err}", path.display())))?;
+    let (width, height) = reader.into_dimensions().map_err(failed)?;
+    check_frame_size(path, width, height)?;
+    let decoded = image::open(path).map_err(failed)?;
     let rgba = decoded.to_rgba8();
     Ok(ScreenImage { width: rgba.width(), height: rgba.height(), rgba: rgba.into_raw() })
 }

@@ -22,7 +22,7 @@ pub use decoder::Decoder;
 pub use encoder::Encoder;
 
 /// Largest accepted width or height, in pixels.
-const MAX_DIMENSION: u32 = 8192;
+pub const MAX_DIMENSION: u32 = 8192;
 /// Largest accepted frame area, pixels (8K UHD): bounds what a peer's keyframe can make the
 /// decoder allocate (≈ 133 MB) whatever the sides.
 pub const MAX_PIXELS: u64 = 7_680 * 4_320;

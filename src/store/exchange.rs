@@ -1,6 +1,7 @@
 //! Export of all tickets (JSON with notes and timeline, or flat CSV) and import of such files.
 //! Imports are all-or-nothing: one bad record and nothing is written.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -18,6 +19,17 @@ const MAX_IMPORT_BYTES: u64 = 1 << 30;
 /// Marks a Stepwise JSON export.
 const FORMAT_NAME: &str = "stepwise-tickets";
 const FORMAT_VERSION: i64 = 1;
+/// Earliest plausible time in an import file: 2000-01-01T00:00:00Z.
+const EARLIEST_PLAUSIBLE_MS: i64 = 946_684_800_000;
+/// How far ahead of this computer's clock an imported time may lie (clocks differ a little).
+const MAX_CLOCK_SKEW_MS: i64 = 10 * 60 * 1000;
+/// Longest plausible SLA target: a year.
+const MAX_SLA_TARGET_MS: i64 = 366 * 24 * 60 * 60 * 1000;
+/// Characters that make a spreadsheet treat a cell as a formula (or hide it in one); CSV cells
+/// starting with one of these, or with the escape itself, get [`CSV_ESCAPE`] in front.
+const CSV_FORMULA_STARTS: [char; 7] = ['=', '+', '-', '@', '\t', '\r', CSV_ESCAPE];
+/// The prefix that makes a spreadsheet show a cell as text; removed again on import.
+const CSV_ESCAPE: char = '\'';
 
 /// File formats for export and import.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,6 +109,20 @@ fn rfc3339(at_ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(at_ms).map(|at| at.to_rfc3339()).unwrap_or_default()
 }
 
+/// `text` made safe for a spreadsheet: a cell that would start a formula gets [`CSV_ESCAPE`]
+/// in front (and so does one that starts with the escape, so the import can undo it exactly).
+fn csv_cell(text: String) -> String {
+    if text.starts_with(CSV_FORMULA_STARTS) { format!("{CSV_ESCAPE}{text}") } else { text }
+}
+
+/// Undoes [`csv_cell`].
+fn csv_value(text: String) -> String {
+    match text.strip_prefix(CSV_ESCAPE) {
+        Some(rest) if rest.starts_with(CSV_FORMULA_STARTS) => rest.to_owned(),
+        _ => text,
+    }
+}
+
 fn parse_rfc3339(text: &str, what: &str) -> Result<i64, String> {
     chrono::DateTime::parse_from_rfc3339(text.trim())
         .map(|at| at.timestamp_millis())
@@ -123,7 +149,7 @@ impl Store {
                     let notes = self
                         .notes(ticket.id)?
                         .into_iter()
-                        .map(|(at_ms, author, text)| ExportedNote { at_ms, author, text })
+                        .map(|note| ExportedNote { at_ms: note.at_ms, author: note.author, text: note.text })
                         .collect();
                     let history = self.history(ticket.id)?;
                     exported.push(ExportedTicket { ticket, notes, history });
@@ -141,28 +167,28 @@ impl Store {
                 let mut writer = csv::Writer::from_writer(&mut *out);
                 for ticket in tickets {
                     let row = CsvTicket {
-                        number: ticket.number,
-                        title: ticket.fields.title,
-                        requester_name: ticket.fields.requester_name,
-                        department: ticket.fields.department,
-                        contact: ticket.fields.contact,
-                        location: ticket.fields.location,
-                        affected_system: ticket.fields.affected_system,
-                        affected_version: ticket.fields.affected_version,
-                        description: ticket.fields.description,
-                        expectation: ticket.fields.expectation,
-                        business_impact: ticket.fields.business_impact,
+                        number: csv_cell(ticket.number),
+                        title: csv_cell(ticket.fields.title),
+                        requester_name: csv_cell(ticket.fields.requester_name),
+                        department: csv_cell(ticket.fields.department),
+                        contact: csv_cell(ticket.fields.contact),
+                        location: csv_cell(ticket.fields.location),
+                        affected_system: csv_cell(ticket.fields.affected_system),
+                        affected_version: csv_cell(ticket.fields.affected_version),
+                        description: csv_cell(ticket.fields.description),
+                        expectation: csv_cell(ticket.fields.expectation),
+                        business_impact: csv_cell(ticket.fields.business_impact),
 
                         category: ticket.category,
                         urgency: ticket.urgency,
                         impact: ticket.impact,
                         priority: ticket.priority,
                         status: ticket.status,
-                        assignee: ticket.assignee,
+                        assignee: ticket.assignee.map(csv_cell),
                         tier: ticket.tier,
-                        resolution: ticket.resolution,
+                        resolution: csv_cell(ticket.resolution),
                         satisfaction: ticket.satisfaction,
-                        satisfaction_comment: ticket.satisfaction_comment,
+                        satisfaction_comment: csv_cell(ticket.satisfaction_comment),
                         reported_at: rfc3339(ticket.reported_at_ms),
                         created_at: rfc3339(ticket.created_at_ms),
                         updated_at: rfc3339(ticket.updated_at_ms),
@@ -210,7 +236,7 @@ impl Store {
         let text = String::from_utf8(bytes).map_err(|err| {
             StoreError::Import(format!("the file is not UTF-8 text (byte {})", err.utf8_error().valid_up_to()))
         })?;
-        let source = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        let source = path.display().to_string();
         let is_csv = match path.extension().and_then(|ext| ext.to_str()) {
             Some(ext) if ext.eq_ignore_ascii_case("csv") => true,
             Some(ext) if ext.eq_ignore_ascii_case("json") => false,
@@ -227,13 +253,27 @@ impl Store {
         actor: &str,
         now_ms: i64,
     ) -> StoreResult<ImportReport> {
+        let mut first_seen: HashMap<&str, usize> = HashMap::new();
         for (index, record) in records.iter().enumerate() {
-            validate_record(record)
-                .map_err(|why| StoreError::Import(format!("ticket {} ({}): {why}", index + 1, record.ticket.number)))?;
+            let number = record.ticket.number.as_str();
+            validate_record(record, now_ms)
+                .map_err(|why| StoreError::Import(format!("ticket {} ({number}): {why}", index + 1)))?;
+            if let Some(first) = first_seen.insert(number, index) {
+                return Err(StoreError::Import(format!(
+                    "ticket {} ({number}): the number appears twice in the file (also ticket {})",
+                    index + 1,
+                    first + 1
+                )));
+            }
         }
         let policy = self.policy;
         self.write(|tx| {
             let mut report = ImportReport::default();
+            tx.execute(
+                "INSERT INTO imports (file, importer, at_ms) VALUES (?1, ?2, ?3)",
+                rusqlite::params![source, actor, now_ms],
+            )?;
+            let import_id = tx.last_insert_rowid();
             for record in records {
                 let exists: bool = tx.query_row(
                     "SELECT EXISTS (SELECT 1 FROM tickets WHERE number = ?1)",
@@ -255,7 +295,11 @@ impl Store {
                 for entry in &record.history {
                     append(tx, id, entry.at_ms, &entry.actor, &entry.kind, &entry.payload)?;
                 }
-                append(tx, id, now_ms, actor, event_kind::IMPORTED, &json!({ "source": source }))?;
+                // Everything the new ticket holds so far came from the file.
+                tx.execute("UPDATE ticket_notes SET import_id = ?2 WHERE ticket_id = ?1", [id, import_id])?;
+                tx.execute("UPDATE ticket_events SET import_id = ?2 WHERE ticket_id = ?1", [id, import_id])?;
+                let payload = json!({ "source": source, "importer": actor, "imported_at_ms": now_ms });
+                append(tx, id, now_ms, actor, event_kind::IMPORTED, &payload)?;
                 super::tickets::refresh_search(tx, id)?;
                 report.imported += 1;
             }
@@ -303,28 +347,28 @@ fn parse_csv(text: &str, policy: &super::sla::SlaPolicy) -> StoreResult<Vec<Expo
             ticket: Ticket {
                 id: 0,
                 fields: TicketFields {
-                    title: row.title,
-                    requester_name: row.requester_name,
-                    department: row.department,
-                    contact: row.contact,
-                    location: row.location,
-                    affected_system: row.affected_system,
-                    affected_version: row.affected_version,
-                    description: row.description,
-                    expectation: row.expectation,
-                    business_impact: row.business_impact,
+                    title: csv_value(row.title),
+                    requester_name: csv_value(row.requester_name),
+                    department: csv_value(row.department),
+                    contact: csv_value(row.contact),
+                    location: csv_value(row.location),
+                    affected_system: csv_value(row.affected_system),
+                    affected_version: csv_value(row.affected_version),
+                    description: csv_value(row.description),
+                    expectation: csv_value(row.expectation),
+                    business_impact: csv_value(row.business_impact),
                 },
-                number: row.number,
+                number: csv_value(row.number),
                 category: row.category,
                 urgency: row.urgency,
                 impact: row.impact,
                 priority,
                 status: row.status,
-                assignee: row.assignee.filter(|name| !name.trim().is_empty()),
+                assignee: row.assignee.filter(|name| !name.trim().is_empty()).map(csv_value),
                 tier: row.tier,
-                resolution: row.resolution,
+                resolution: csv_value(row.resolution),
                 satisfaction: row.satisfaction,
-                satisfaction_comment: row.satisfaction_comment,
+                satisfaction_comment: csv_value(row.satisfaction_comment),
                 reported_at_ms,
                 created_at_ms,
                 updated_at_ms,
@@ -337,7 +381,60 @@ fn parse_csv(text: &str, policy: &super::sla::SlaPolicy) -> StoreResult<Vec<Expo
     Ok(records)
 }
 
-fn validate_record(record: &ExportedTicket) -> Result<(), String> {
+/// A time for messages: RFC 3339 when it is one, else the raw number.
+fn describe_time(at_ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(at_ms).map_or_else(|| format!("{at_ms} ms"), |at| at.to_rfc3339())
+}
+
+/// Refuses `at_ms` outside `earliest..=latest`.
+fn check_time(what: &str, at_ms: i64, earliest: i64, latest: i64) -> Result<(), String> {
+    if at_ms < earliest {
+        return Err(format!("{what} {} is before {}", describe_time(at_ms), describe_time(earliest)));
+    }
+    if at_ms > latest {
+        return Err(format!("{what} {} is in the future", describe_time(at_ms)));
+    }
+    Ok(())
+}
+
+/// Refuses times that cannot be true: outside 2000..now, a ticket changed before it was
+/// opened, history or notes dated before the ticket existed, SLA durations beyond a year.
+fn validate_times(record: &ExportedTicket, now_ms: i64) -> Result<(), String> {
+    let ticket = &record.ticket;
+    let latest = now_ms.saturating_add(MAX_CLOCK_SKEW_MS);
+    check_time("reported_at", ticket.reported_at_ms, EARLIEST_PLAUSIBLE_MS, latest)?;
+    check_time("created_at", ticket.created_at_ms, EARLIEST_PLAUSIBLE_MS, latest)?;
+    let created = ticket.created_at_ms;
+    check_time("updated_at", ticket.updated_at_ms, created, latest)
+        .map_err(|why| format!("{why} (the ticket was opened {})", describe_time(created)))?;
+    let sla = &ticket.sla;
+    check_time("the SLA clock's start", sla.started_at_ms, EARLIEST_PLAUSIBLE_MS, latest)?;
+    if let Some(at_ms) = sla.responded_at_ms {
+        check_time("the first response", at_ms, sla.started_at_ms, latest)?;
+    }
+    if let Some(at_ms) = sla.paused_since_ms {
+        check_time("the SLA pause", at_ms, sla.started_at_ms, latest)?;
+    }
+    for (what, target_ms) in [("response", sla.response_target_ms), ("resolution", sla.resolution_target_ms)] {
+        if !(1..=MAX_SLA_TARGET_MS).contains(&target_ms) {
+            return Err(format!("the SLA {what} target of {target_ms} ms is not between 1 ms and a year"));
+        }
+    }
+    if !(0..=latest.saturating_sub(sla.started_at_ms)).contains(&sla.paused_total_ms) {
+        return Err(format!("the SLA clock was paused for {} ms, longer than the ticket exists", sla.paused_total_ms));
+    }
+    for note in &record.notes {
+        check_time("a note", note.at_ms, created, latest)
+            .map_err(|why| format!("{why} (the ticket was opened {})", describe_time(created)))?;
+    }
+    for entry in &record.history {
+        check_time(&format!("history entry {} ({})", entry.seq, entry.kind), entry.at_ms, created, latest)
+            .map_err(|why| format!("{why} (the ticket was opened {})", describe_time(created)))?;
+    }
+    Ok(())
+}
+
+fn validate_record(record: &ExportedTicket, now_ms: i64) -> Result<(), String> {
     let ticket = &record.ticket;
     let number = ticket.number.trim();
     if number.is_empty() || number.chars().count() > MAX_LINE_CHARS {
@@ -355,10 +452,7 @@ fn validate_record(record: &ExportedTicket) -> Result<(), String> {
     if ticket.priority != Priority::from_grades(ticket.urgency, ticket.impact) {
         return Err("the priority does not follow from urgency and impact".into());
     }
-    let sla = &ticket.sla;
-    if sla.response_target_ms <= 0 || sla.resolution_target_ms <= 0 || sla.paused_total_ms < 0 {
-        return Err("the SLA clock values are invalid".into());
-    }
+    validate_times(record, now_ms)?;
     if record.history.iter().any(|entry| entry.kind.is_empty() || entry.kind.len() > 64) {
         return Err("a history entry has no valid event name".into());
     }

@@ -146,6 +146,18 @@ impl ActorKind {
     }
 }
 
+/// Where imported history came from: kept with every imported timeline entry and note, so the
+/// views can tell it apart from what happened in this store. Never read from an import file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportOrigin {
+    /// The file it was imported from, as the importer named it.
+    pub file: String,
+    /// Who imported it.
+    pub importer: String,
+    /// When it was imported, unix ms.
+    pub imported_at_ms: i64,
+}
+
 /// One entry of a ticket's timeline.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEntry {
@@ -162,6 +174,10 @@ pub struct HistoryEntry {
     pub kind: String,
     /// Event details.
     pub payload: serde_json::Value,
+    /// Set when the entry came from an import file rather than happening here. Local to a
+    /// store: not exported, and an import file cannot set it.
+    #[serde(skip)]
+    pub imported: Option<ImportOrigin>,
 }
 
 /// Appends one event inside `tx`, its actor kind inferred from the event ([`ActorKind::infer`]);
@@ -216,12 +232,21 @@ pub(super) fn backfill_actor_kinds(tx: &Transaction<'_>) -> StoreResult<()> {
     Ok(())
 }
 
+/// The import origin in columns `first..first + 3` (file, importer, at_ms) of a row joined with
+/// `imports`; `None` when the row was not imported.
+pub(super) fn import_origin(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Option<ImportOrigin>> {
+    let file: Option<String> = row.get(first)?;
+    let Some(file) = file else { return Ok(None) };
+    Ok(Some(ImportOrigin { file, importer: row.get(first + 1)?, imported_at_ms: row.get(first + 2)? }))
+}
+
 impl Store {
     /// The ticket's timeline, oldest first.
     pub fn history(&self, ticket_id: i64) -> StoreResult<Vec<HistoryEntry>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, at_ms, actor, kind, payload, actor_kind FROM ticket_events WHERE ticket_id = ?1 \
-             ORDER BY seq",
+            "SELECT e.seq, e.at_ms, e.actor, e.kind, e.payload, e.actor_kind, i.file, i.importer, i.at_ms
+             FROM ticket_events e LEFT JOIN imports i ON i.id = e.import_id
+             WHERE e.ticket_id = ?1 ORDER BY e.seq",
         )?;
         let rows = stmt.query_map([ticket_id], |row| {
             let payload_text: String = row.get(4)?;
@@ -234,6 +259,7 @@ impl Store {
                 kind: row.get(3)?,
                 // A damaged payload is shown as text rather than failing the whole timeline.
                 payload: serde_json::from_str(&payload_text).unwrap_or(serde_json::Value::String(payload_text)),
+                imported: import_origin(row, 6)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

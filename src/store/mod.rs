@@ -6,6 +6,7 @@
 mod exchange;
 pub mod guides;
 mod history;
+pub mod private_fs;
 mod query;
 mod samples;
 mod schema;
@@ -18,15 +19,16 @@ mod tickets;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, ffi::ErrorCode};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior, ffi::ErrorCode};
 
 pub use exchange::{ExportFormat, ImportReport};
 pub use guides::{Guide, GuideStep, GuideSummary, MAX_GUIDE_STEPS, StepAnswer, StepPointer, StepStats};
-pub use history::{ActorKind, HistoryEntry, event_kind};
+pub use history::{ActorKind, HistoryEntry, ImportOrigin, event_kind};
 pub use query::{SlaFilter, TicketFilter, TicketSummary};
 pub use samples::SAMPLE_TICKETS_JSON;
 pub use settings::{EngineerProfile, NetworkSettings};
 pub use ticket::{Category, FieldError, Grade, NewTicket, Priority, Status, Ticket, TicketFields};
+pub use tickets::Note;
 
 use sla::{SlaPolicy, SlaPolicyError};
 
@@ -34,6 +36,9 @@ use sla::{SlaPolicy, SlaPolicyError};
 pub const DATABASE_FILE: &str = "stepwise.db";
 /// File name of the optional SLA override inside the data directory.
 pub const SLA_CONFIG_FILE: &str = "sla.json";
+/// How long a write waits for another program's lock before giving up with
+/// [`StoreError::Locked`]: long enough to ride out a competing writer's transaction.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Everything that can go wrong in the store, phrased for the person reading it.
 #[derive(Debug, thiserror::Error)]
@@ -141,8 +146,13 @@ impl Store {
     /// the shipped defaults apply).
     pub fn open(data_dir: &Path) -> StoreResult<Self> {
         let path = data_dir.join(DATABASE_FILE);
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Io {
+        private_fs::ensure_private_dir(data_dir).map_err(|source| StoreError::Io {
             context: format!("cannot create the data folder {}", data_dir.display()),
+            source,
+        })?;
+        // Created (or tightened) before SQLite opens it: its WAL and SHM files copy its mode.
+        private_fs::ensure_private_file(&path).map_err(|source| StoreError::Io {
+            context: format!("cannot create the database {}", path.display()),
             source,
         })?;
         let mut warnings = Vec::new();
@@ -156,7 +166,94 @@ impl Store {
         };
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(&path, flags).map_err(|err| classify(err, &path))?;
-        Self::init(conn, path, policy, warnings)
+        let store = Self::init(conn, path, policy, warnings)?;
+        store.tighten_files();
+        Ok(store)
+    }
+
+    /// Opens the store in `data_dir` for reading only (export, browsing a folder that cannot be
+    /// written): nothing is created, migrated or changed, and every write fails with
+    /// [`StoreError::ReadOnly`]. The schema must be this build's (an older one needs one
+    /// writable start to be upgraded).
+    pub fn open_read_only(data_dir: &Path) -> StoreResult<Self> {
+        let path = data_dir.join(DATABASE_FILE);
+        if !path.is_file() {
+            return Err(StoreError::CannotOpen { path, message: "there is no database in this folder".into() });
+        }
+        let (policy, warning) = match load_policy_override(data_dir) {
+            Ok(policy) => (policy.unwrap_or_default(), None),
+            Err(message) => (SlaPolicy::default(), Some(message)),
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        let opened = Connection::open_with_flags(&path, flags)
+            .map_err(|err| classify(err, &path))
+            .and_then(|conn| Self::init_read_only(conn, path.clone(), policy));
+        let opened = match opened {
+            Ok(store) => Ok(store),
+            // A WAL database in a folder nobody may write to cannot get its shared-memory file:
+            // read the file as it is (nothing can write it meanwhile either).
+            Err(StoreError::CannotOpen { .. } | StoreError::ReadOnly { .. } | StoreError::Sqlite(_)) => {
+                let uri = format!("file:{}?immutable=1", uri_path(&path));
+                let conn = Connection::open_with_flags(&uri, flags).map_err(|err| classify(err, &path))?;
+                Self::init_read_only(conn, path, policy)
+            }
+            Err(other) => Err(other),
+        };
+        opened.map(|mut store| {
+            store.warnings.extend(warning);
+            store
+        })
+    }
+
+    /// Opens the store for writing, or, when the folder or database cannot be written, for
+    /// reading only (with a warning in [`Store::warnings`]).
+    pub fn open_or_read_only(data_dir: &Path) -> StoreResult<Self> {
+        match Self::open(data_dir) {
+            Ok(store) => Ok(store),
+            Err(err @ (StoreError::ReadOnly { .. } | StoreError::CannotOpen { .. } | StoreError::Io { .. })) => {
+                let mut store = Self::open_read_only(data_dir).map_err(|_| err)?;
+                store.warnings.push(format!(
+                    "the data folder {} cannot be written: tickets can be read and exported, not changed",
+                    data_dir.display()
+                ));
+                Ok(store)
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    fn init_read_only(conn: Connection, path: PathBuf, policy: SlaPolicy) -> StoreResult<Self> {
+        let store = Store { conn, path, policy, warnings: Vec::new() };
+        store.conn.busy_timeout(BUSY_TIMEOUT).map_err(|err| store.classify(err))?;
+        store
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+            .map_err(|err| store.classify(err))?;
+        rusqlite::vtab::array::load_module(&store.conn)?;
+        let found: i64 = store.conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        if found > schema::SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema { found, supported: schema::SCHEMA_VERSION });
+        }
+        if found < schema::SCHEMA_VERSION {
+            return Err(StoreError::CannotOpen {
+                path: store.path.clone(),
+                message: "the database needs an upgrade, which cannot be done read-only; start Stepwise once with a writable data folder".into(),
+            });
+        }
+        Ok(store)
+    }
+
+    /// Makes the database and its WAL / SHM files readable by their owner only (they may have
+    /// been created by an older Stepwise with the default 644). A failure is only logged: the
+    /// files stay usable.
+    fn tighten_files(&self) {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = self.path.clone().into_os_string();
+            name.push(suffix);
+            if let Err(err) = private_fs::tighten_file(Path::new(&name)) {
+                tracing::warn!(file = %Path::new(&name).display(), "cannot make the file private: {err}");
+            }
+        }
     }
 
     /// A throw-away store in memory (tests, benchmarks).
@@ -185,7 +282,7 @@ impl Store {
     }
 
     fn configure(&self) -> rusqlite::Result<()> {
-        self.conn.busy_timeout(Duration::from_secs(2))?;
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
         // Reading the header first turns "not a database" into an error here, before any write.
         self.conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
         if self.path != Path::new(":memory:") {
@@ -221,10 +318,20 @@ impl Store {
         &self.warnings
     }
 
+    /// How long a write waits for another program's lock (normally [`BUSY_TIMEOUT`]).
+    pub fn set_busy_timeout(&mut self, timeout: Duration) -> StoreResult<()> {
+        self.conn.busy_timeout(timeout).map_err(|err| self.classify(err))
+    }
+
     /// Runs `body` in one transaction; rolls back on error.
+    ///
+    /// The transaction takes the write lock at its start (`BEGIN IMMEDIATE`), waiting up to the
+    /// busy timeout for another writer: a deferred one that read first could not wait for the
+    /// lock later and would fail at once while another program writes.
     fn write<T>(&mut self, body: impl FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T>) -> StoreResult<T> {
         let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|err| classify(err, &path))?;
+        let tx =
+            self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|err| classify(err, &path))?;
         let value = body(&tx).map_err(|err| reclassify(err, &path))?;
         tx.commit().map_err(|err| classify(err, &path))?;
         Ok(value)
@@ -263,6 +370,19 @@ fn reclassify(err: StoreError, path: &Path) -> StoreError {
         StoreError::Sqlite(err) => classify(err, path),
         other => other,
     }
+}
+
+/// `path` as the path part of a SQLite `file:` URI.
+fn uri_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '?' | '#' | '%' => out.push_str(&format!("%{:02X}", ch as u32)),
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Milliseconds since the Unix epoch, now.
@@ -304,6 +424,61 @@ mod tests {
         assert_eq!(store.policy().urgent.response_minutes, 5);
     }
 
+    /// A store with one ticket in a fresh folder, and a second connection to the same file.
+    fn store_and_competitor() -> (tempfile::TempDir, Store, i64, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let ticket = store.create_ticket(&samples::tests_new_ticket("Lock test"), "tester", now_ms()).unwrap();
+        let competitor = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
+        (dir, store, ticket.id, competitor)
+    }
+
+    #[test]
+    fn a_transcript_append_waits_out_a_competing_writer() {
+        let (_dir, mut store, ticket_id, competitor) = store_and_competitor();
+        // Another program takes the write lock, writes, and commits only after 3 s: longer than
+        // the old 2 s timeout, well inside the busy timeout.
+        competitor.execute_batch("BEGIN IMMEDIATE; INSERT INTO settings (key, value) VALUES ('other', 'x');").unwrap();
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(3));
+            competitor.execute_batch("COMMIT").unwrap();
+        });
+        let payload = serde_json::json!({ "port": 1 });
+        let appended = store.append_event(
+            ticket_id,
+            (ActorKind::Engineer, "tester"),
+            event_kind::SESSION_STARTED,
+            &payload,
+            now_ms(),
+        );
+        release.join().unwrap();
+        let seq = appended.unwrap_or_else(|err| panic!("the append gave up: {err}"));
+        let history = store.history(ticket_id).unwrap();
+        assert_eq!(history.last().map(|entry| (entry.seq, entry.kind.as_str())), Some((seq, "session_started")));
+        let other: String =
+            store.conn.query_row("SELECT value FROM settings WHERE key = 'other'", [], |row| row.get(0)).unwrap();
+        assert_eq!(other, "x", "the competitor's write is kept too");
+    }
+
+    #[test]
+    fn a_lock_held_past_the_busy_timeout_is_a_clear_locked_error_and_loses_nothing() {
+        assert!(BUSY_TIMEOUT >= Duration::from_secs(10));
+        let (_dir, mut store, ticket_id, competitor) = store_and_competitor();
+        store.set_busy_timeout(Duration::from_millis(300)).unwrap();
+        competitor.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let payload = serde_json::json!({});
+        let err = store
+            .append_event(ticket_id, (ActorKind::Engineer, "tester"), event_kind::PAIRING_SUCCEEDED, &payload, now_ms())
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
+        assert!(err.to_string().contains("in use by another program"), "{err}");
+        competitor.execute_batch("ROLLBACK").unwrap();
+        assert_eq!(store.history(ticket_id).unwrap().len(), 1, "nothing half-written");
+        store
+            .append_event(ticket_id, (ActorKind::Engineer, "tester"), event_kind::PAIRING_SUCCEEDED, &payload, now_ms())
+            .unwrap();
+    }
+
     #[test]
     fn a_second_writer_sees_the_lock_as_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
@@ -312,6 +487,7 @@ mod tests {
         blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
         let mut second = Store::open(dir.path());
         if let Ok(store) = second.as_mut() {
+            store.set_busy_timeout(Duration::from_millis(200)).unwrap();
             let new = samples::tests_new_ticket("Locked test");
             let err = store.create_ticket(&new, "tester", now_ms()).unwrap_err();
             assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");

@@ -117,12 +117,26 @@ const MIGRATIONS: &[Migration] = &[
     "#,
         super::guides::seed_builtin_guides,
     ),
-    // Actor kinds on the timeline (engineer / user / system): a name a user's machine sends is
+    // 4: actor kinds on the timeline (engineer / user / system): a name a user's machine sends is
     // only a claim, so who acted is typed. Old rows get theirs from the event they record.
     Migration::SqlThen(
         "ALTER TABLE ticket_events ADD COLUMN actor_kind TEXT NOT NULL DEFAULT 'engineer' \
          CHECK (actor_kind IN ('engineer', 'user', 'system'));",
         super::history::backfill_actor_kinds,
+    ),
+    // 5: where imported history came from. Each import is one row; the timeline
+    // entries and notes it brought point at it.
+    Migration::Sql(
+        r#"
+    CREATE TABLE imports (
+        id INTEGER PRIMARY KEY,
+        file TEXT NOT NULL,
+        importer TEXT NOT NULL,
+        at_ms INTEGER NOT NULL
+    );
+    ALTER TABLE ticket_events ADD COLUMN import_id INTEGER REFERENCES imports (id);
+    ALTER TABLE ticket_notes ADD COLUMN import_id INTEGER REFERENCES imports (id);
+    "#,
     ),
 ];
 

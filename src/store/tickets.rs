@@ -9,6 +9,19 @@ use super::sla::{SlaClock, SlaPolicy};
 use super::ticket::{Category, Grade, NewTicket, Priority, Status, Ticket, TicketFields};
 use super::{Store, StoreError, StoreResult};
 
+/// One internal note of a ticket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// When it was written, unix ms.
+    pub at_ms: i64,
+    /// Who wrote it (as recorded; for imported notes, as the file said).
+    pub author: String,
+    /// The note.
+    pub text: String,
+    /// Set when the note came from an import file.
+    pub imported: Option<super::ImportOrigin>,
+}
+
 /// Columns read by [`ticket_from_row`], in order.
 pub(super) const TICKET_COLUMNS: &str = "id, number, title, requester_name, department, contact, location, \
     affected_system, affected_version, description, expectation, business_impact, category, urgency, impact, \
@@ -306,12 +319,21 @@ impl Store {
             .ok_or_else(|| StoreError::TicketNotFound(number.to_owned()))
     }
 
-    /// Internal notes of a ticket, oldest first: (at_ms, author, text).
-    pub fn notes(&self, ticket_id: i64) -> StoreResult<Vec<(i64, String, String)>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT at_ms, author, body FROM ticket_notes WHERE ticket_id = ?1 ORDER BY id")?;
-        let rows = stmt.query_map([ticket_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+    /// Internal notes of a ticket, oldest first.
+    pub fn notes(&self, ticket_id: i64) -> StoreResult<Vec<Note>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT n.at_ms, n.author, n.body, i.file, i.importer, i.at_ms
+             FROM ticket_notes n LEFT JOIN imports i ON i.id = n.import_id
+             WHERE n.ticket_id = ?1 ORDER BY n.id",
+        )?;
+        let rows = stmt.query_map([ticket_id], |row| {
+            Ok(Note {
+                at_ms: row.get(0)?,
+                author: row.get(1)?,
+                text: row.get(2)?,
+                imported: super::history::import_origin(row, 3)?,
+            })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::store::sla::SlaPolicy;
 use crate::store::{
     Category, EngineerProfile, ExportFormat, Grade, Guide, GuideSummary, HistoryEntry, ImportReport, NetworkSettings,
-    NewTicket, Status, StepAnswer, StepStats, Ticket, TicketFields, TicketFilter, TicketSummary,
+    NewTicket, Note, Status, StepAnswer, StepStats, Ticket, TicketFields, TicketFilter, TicketSummary,
 };
 
 use super::assist::{AssistCommand, AssistNotice};
@@ -185,8 +185,8 @@ pub enum UiCommand {
 pub struct TicketDetail {
     /// The ticket.
     pub ticket: Ticket,
-    /// Notes: (at_ms, author, text).
-    pub notes: Vec<(i64, String, String)>,
+    /// Notes, oldest first.
+    pub notes: Vec<Note>,
     /// The timeline.
     pub history: Vec<HistoryEntry>,
 }
@@ -286,6 +286,17 @@ pub enum UiEvent {
         ticket_id: i64,
         /// The entry, as stored.
         entry: HistoryEntry,
+    },
+    /// A session transcript entry could not be written (the database stayed locked past the
+    /// busy timeout, or failed): it was not recorded and must not be shown as recorded; the
+    /// session should be held.
+    TranscriptWriteFailed {
+        /// Ticket id of the session.
+        ticket_id: i64,
+        /// The event name that was not written (see [`crate::store::event_kind`]).
+        kind: String,
+        /// Why, in words.
+        reason: String,
     },
     /// Something happened in the user's Get-help session.
     Assist(AssistNotice),

@@ -320,6 +320,9 @@ impl DeskState {
                     view.detail.history.push(entry);
                 }
             }
+            UiEvent::TranscriptWriteFailed { ticket_id: _, kind, reason } => {
+                self.say(fill(Text::TranscriptNotSaved.get(lang), &[&kind, &reason]), true);
+            }
             UiEvent::Assist(notice) => {
                 if let Some(assist) = &mut self.assist {
                     assist.apply(notice);

@@ -394,6 +394,7 @@ texts! {
     // Timeline entries
     EventCreated => "opened the ticket", "创建了工单";
     EventImported => "imported the ticket", "导入了工单";
+    ImportedFrom => "imported from {} by {} on {}", "从 {} 导入，导入人 {}，时间 {}";
     EventFieldChanged => "changed {}", "修改了{}";
     EventClassification => "changed the classification", "修改了分类";
     EventStatus => "moved it from {} to {}", "将状态从{}改为{}";
@@ -420,6 +421,7 @@ texts! {
     SamplesLoaded => "Loaded {} sample tickets", "已加载 {} 个示例工单";
     Exported => "Exported {} tickets to {}", "已导出 {} 个工单到 {}";
     ImportedNotice => "Imported {} tickets ({} already present)", "已导入 {} 个工单（{} 个已存在）";
+    TranscriptNotSaved => "The session transcript could not be saved ({}): {}. It was not recorded; the session must not go on unrecorded.", "会话记录无法保存（{}）：{}。该事件未被记录；会话不能在无记录的情况下继续。";
     Dismiss => "Dismiss", "关闭提示";
     Engineer => "Engineer", "工程师";
 }

@@ -4,7 +4,7 @@
 use egui::{RichText, Ui};
 
 use crate::store::sla::SlaPolicy;
-use crate::store::{Category, FieldError, Grade, HistoryEntry, Status, TicketFields, event_kind};
+use crate::store::{Category, FieldError, Grade, HistoryEntry, ImportOrigin, Status, TicketFields, event_kind};
 
 use std::collections::HashMap;
 
@@ -268,10 +268,13 @@ impl TicketView {
     }
 
     fn notes_ui(&mut self, ui: &mut Ui, lang: Lang, commands: &mut Vec<UiCommand>) {
-        for (at_ms, author, text) in &self.detail.notes {
+        for note in &self.detail.notes {
             ui.group(|ui| {
-                ui.weak(format!("{} · {author}", widgets::format_time(*at_ms)));
-                ui.label(text);
+                ui.weak(format!("{} · {}", widgets::format_time(note.at_ms), note.author));
+                if let Some(origin) = &note.imported {
+                    imported_ui(ui, lang, origin);
+                }
+                ui.label(&note.text);
             });
         }
         let label = ui.label(Text::AddNote.get(lang));
@@ -329,15 +332,31 @@ pub fn field_error_text(error: &FieldError, name: &str, lang: Lang) -> Option<St
     Some(fill(template.get(lang), &[label]))
 }
 
-/// The timeline, newest first.
+/// The timeline, newest first; entries that came from an import file say so, with the file,
+/// who imported it and when.
 fn timeline_ui(ui: &mut Ui, lang: Lang, history: &[HistoryEntry]) {
     for entry in history.iter().rev() {
         ui.horizontal_wrapped(|ui| {
             ui.weak(format!("#{} {}", entry.seq, widgets::format_time(entry.at_ms)));
             ui.label(super::actor::actor_label(entry.actor_kind, &entry.actor, lang));
             ui.label(describe(entry, lang));
+            if let Some(origin) = &entry.imported {
+                imported_ui(ui, lang, origin);
+            }
         });
     }
+}
+
+/// The mark on imported history: from which file, by whom, when.
+fn imported_ui(ui: &mut Ui, lang: Lang, origin: &ImportOrigin) {
+    let text = imported_text(lang, origin);
+    ui.label(RichText::new(text).italics().color(theme::WARNING));
+}
+
+/// The words of the imported mark.
+pub fn imported_text(lang: Lang, origin: &ImportOrigin) -> String {
+    let at = widgets::format_time(origin.imported_at_ms);
+    fill(Text::ImportedFrom.get(lang), &[&origin.file, &origin.importer, &at])
 }
 
 fn payload_str<'a>(entry: &'a HistoryEntry, key: &str) -> &'a str {
