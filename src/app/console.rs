@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
+use crate::protocol::HoldReason;
 use crate::store::{ExportFormat, now_ms};
-use crate::transport::TransportSettings;
+use crate::transport::{SessionCommand, TransportSettings};
 use crate::ui::{DeskState, Lang, UiCommand, UiEvent};
 
 use super::assist::AssistController;
@@ -170,6 +171,13 @@ impl eframe::App for ConsoleApp {
             match &event {
                 UiEvent::StoreOpened(info) => self.sessions.use_saved_network(&info.network),
                 UiEvent::NetworkSettingsSaved(network) => self.sessions.use_saved_network(network),
+                // Nothing may happen unrecorded: hold the session until the transcript is written.
+                UiEvent::TranscriptWriteFailed { ticket_id, .. } => {
+                    self.sessions.command(*ticket_id, SessionCommand::Hold(HoldReason::TranscriptUnavailable));
+                }
+                UiEvent::TranscriptRecovered { ticket_id } => {
+                    self.sessions.command(*ticket_id, SessionCommand::Unhold);
+                }
                 _ => {}
             }
             self.desk.apply(event);

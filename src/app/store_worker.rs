@@ -1,10 +1,11 @@
 //! The store's own thread: it owns the [`Store`], runs the views' commands against it and sends
 //! the results back as [`UiEvent`]s, waking egui after each. The UI thread never waits on SQLite.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::time::Duration;
 
 use crate::protocol::SessionEvent;
 use crate::store::{
@@ -104,14 +105,50 @@ struct Worker {
     clock: fn() -> i64,
     /// The user's display name per ticket with a session, the "who" of their transcript lines.
     peer_names: HashMap<i64, String>,
+    /// Per ticket, transcript entries that could not be written yet, oldest first; later
+    /// entries of the same ticket queue behind them so the order stays true.
+    backlog: HashMap<i64, VecDeque<HeldEntry>>,
 }
 
+/// A transcript entry waiting to be written, with its original time and the notice it holds
+/// back from the panel.
+struct HeldEntry {
+    actor: (ActorKind, String),
+    kind: &'static str,
+    payload: serde_json::Value,
+    at_ms: i64,
+    notice: Option<SessionNotice>,
+}
+
+/// How often held-back transcript entries are tried again.
+const BACKLOG_RETRY: Duration = Duration::from_secs(1);
+/// How long one retry waits for another program's lock.
+const BACKLOG_RETRY_WAIT: Duration = Duration::from_millis(250);
+
 fn run(data_dir: PathBuf, inbox: Receiver<StoreRequest>, events: Sender<UiEvent>, waker: Waker, clock: fn() -> i64) {
-    let mut worker =
-        Worker { data_dir, store: None, actor: String::new(), events, waker, clock, peer_names: HashMap::new() };
+    let mut worker = Worker {
+        data_dir,
+        store: None,
+        actor: String::new(),
+        events,
+        waker,
+        clock,
+        peer_names: HashMap::new(),
+        backlog: HashMap::new(),
+    };
     worker.open();
-    while let Ok(request) = inbox.recv() {
-        worker.handle(request);
+    loop {
+        let request = if worker.backlog.is_empty() {
+            inbox.recv().map_err(|_| RecvTimeoutError::Disconnected)
+        } else {
+            inbox.recv_timeout(BACKLOG_RETRY)
+        };
+        match request {
+            Ok(request) => worker.handle(request),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+        worker.flush_backlog();
     }
 }
 
@@ -214,6 +251,67 @@ impl Worker {
         }
     }
 
+    /// Tries to write every held-back transcript entry, in order; announces each written entry
+    /// and the notice it held back, and [`UiEvent::TranscriptRecovered`] once a ticket's backlog
+    /// is empty.
+    fn flush_backlog(&mut self) {
+        if self.backlog.is_empty() {
+            return;
+        }
+        // A retry must not block the store thread for the whole busy timeout each time.
+        if let Some(store) = self.store.as_mut() {
+            let _ = store.set_busy_timeout(BACKLOG_RETRY_WAIT);
+        }
+        self.flush_backlog_now();
+        if let Some(store) = self.store.as_mut() {
+            let _ = store.set_busy_timeout(crate::store::BUSY_TIMEOUT);
+        }
+    }
+
+    fn flush_backlog_now(&mut self) {
+        let tickets: Vec<i64> = self.backlog.keys().copied().collect();
+        for ticket_id in tickets {
+            while let Some(held) = self.backlog.get_mut(&ticket_id).and_then(VecDeque::pop_front) {
+                let written = match self.store.as_mut() {
+                    Some(store) => store
+                        .append_event(ticket_id, (held.actor.0, &held.actor.1), held.kind, &held.payload, held.at_ms)
+                        .map_err(|err| err.to_string()),
+                    None => Err("the database is not open".to_owned()),
+                };
+                match written {
+                    Ok(seq) => {
+                        let (actor_kind, actor) = held.actor;
+                        let entry = HistoryEntry {
+                            seq,
+                            at_ms: held.at_ms,
+                            actor,
+                            actor_kind,
+                            kind: held.kind.to_owned(),
+                            payload: held.payload,
+                            imported: None,
+                        };
+                        self.emit(UiEvent::HistoryAppended { ticket_id, entry });
+                        if let Some(notice) = held.notice {
+                            self.emit(UiEvent::Session { ticket_id, notice });
+                        }
+                    }
+                    Err(_) => {
+                        // Still failing: keep it first in line and try again later.
+                        if let Some(queue) = self.backlog.get_mut(&ticket_id) {
+                            queue.push_front(held);
+                        }
+                        break;
+                    }
+                }
+            }
+            if self.backlog.get(&ticket_id).is_some_and(VecDeque::is_empty) {
+                self.backlog.remove(&ticket_id);
+                tracing::info!(ticket_id, "the held-back session transcript is written");
+                self.emit(UiEvent::TranscriptRecovered { ticket_id });
+            }
+        }
+    }
+
     fn session_event(&mut self, ticket_id: i64, event: TransportEvent) {
         if let TransportEvent::Session(SessionEvent::PeerHello { display_name }) = &event {
             self.peer_names.insert(ticket_id, display_name.clone());
@@ -225,9 +323,41 @@ impl Worker {
                 ActorKind::Engineer => self.actor.clone(),
                 ActorKind::System => ActorKind::System.as_str().to_owned(),
             };
-            // Not written: the panel must not show it as if it were, unless it only ends or
-            // narrows the session (hiding that would show more than is true).
-            if !self.record(ticket_id, (entry.actor, name), entry.kind, entry.payload) && !narrows_session(&event) {
+            let narrows = narrows_session(&event);
+            if let Some(queue) = self.backlog.get_mut(&ticket_id) {
+                // Earlier entries still wait: this one queues behind them, in order.
+                let notice = session_notice(event);
+                let (shown, held) = if narrows { (Some(notice), None) } else { (None, Some(notice)) };
+                let at_ms = (self.clock)();
+                queue.push_back(HeldEntry {
+                    actor: (entry.actor, name),
+                    kind: entry.kind,
+                    payload: entry.payload,
+                    at_ms,
+                    notice: held,
+                });
+                if let Some(notice) = shown {
+                    self.emit(UiEvent::Session { ticket_id, notice });
+                }
+                return;
+            }
+            let at_ms = (self.clock)();
+            if !self.record(ticket_id, (entry.actor, name.clone()), entry.kind, entry.payload.clone()) {
+                // Not written: it waits in the backlog (the session is held meanwhile). The panel
+                // must not show it as if it were, unless it only ends or narrows the session
+                // (hiding that would show more than is true).
+                let notice = session_notice(event);
+                let (shown, held) = if narrows { (Some(notice), None) } else { (None, Some(notice)) };
+                self.backlog.entry(ticket_id).or_default().push_back(HeldEntry {
+                    actor: (entry.actor, name),
+                    kind: entry.kind,
+                    payload: entry.payload,
+                    at_ms,
+                    notice: held,
+                });
+                if let Some(notice) = shown {
+                    self.emit(UiEvent::Session { ticket_id, notice });
+                }
                 return;
             }
         }
@@ -482,6 +612,62 @@ mod tests {
     use crate::ui::SessionNotice;
 
     /// Events until (and including) the first one `last` accepts; fails after 20 s of silence.
+    #[test]
+    fn entries_held_back_by_a_lock_are_written_in_order_once_it_is_released() {
+        let dir = tempfile::tempdir().unwrap();
+        let (sender, events) = channel();
+        let worker = StoreWorker::spawn(dir.path().to_path_buf(), sender, Arc::new(|| {}), crate::store::now_ms);
+        events_until(&events, |event| matches!(event, UiEvent::StoreOpened(_)));
+        let new = NewTicket {
+            fields: TicketFields {
+                title: "VPN".into(),
+                requester_name: "王丽".into(),
+                description: "fails".into(),
+                ..TicketFields::default()
+            },
+            category: Category::Network,
+            urgency: Grade::High,
+            impact: Grade::High,
+            reported_at_ms: None,
+        };
+        worker.send(StoreRequest::Command(UiCommand::CreateTicket(new)));
+        let created = events_until(&events, |event| matches!(event, UiEvent::TicketLoaded { .. }));
+        let Some(UiEvent::TicketLoaded { detail, .. }) = created.last() else { unreachable!() };
+        let ticket_id = detail.ticket.id;
+
+        // Another program holds the write lock past the busy timeout.
+        let competitor = rusqlite::Connection::open(dir.path().join(crate::store::DATABASE_FILE)).unwrap();
+        competitor.execute_batch("BEGIN IMMEDIATE").unwrap();
+        worker.send(StoreRequest::Session { ticket_id, event: TransportEvent::Paired });
+        let failed = events_until(&events, |event| matches!(event, UiEvent::TranscriptWriteFailed { .. }));
+        assert!(!failed.iter().any(|event| matches!(event, UiEvent::HistoryAppended { .. })));
+        // Later entries queue behind the unwritten one, unshown.
+        let chat = SessionEvent::Chat { from: crate::protocol::Role::User, id: 1, at_ms: 0, text: "hello".into() };
+        worker.send(StoreRequest::Session { ticket_id, event: TransportEvent::Session(chat) });
+        worker.send(listed(7));
+        let queued = events_until(&events, |event| matches!(event, UiEvent::PageLoaded { generation: 7, .. }));
+        assert!(!queued.iter().any(|event| matches!(event, UiEvent::HistoryAppended { .. } | UiEvent::Session { .. })));
+        competitor.execute_batch("ROLLBACK").unwrap();
+
+        let recovered = events_until(&events, |event| matches!(event, UiEvent::TranscriptRecovered { .. }));
+        let order: Vec<String> = recovered
+            .iter()
+            .filter_map(|event| match event {
+                UiEvent::HistoryAppended { entry, .. } => Some(entry.kind.clone()),
+                UiEvent::Session { notice: SessionNotice::Paired, .. } => Some("notice:paired".into()),
+                UiEvent::Session { notice: SessionNotice::Event(SessionEvent::Chat { .. }), .. } => {
+                    Some("notice:chat".into())
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            order,
+            [event_kind::PAIRING_SUCCEEDED, "notice:paired", event_kind::CHAT, "notice:chat"],
+            "written in order, each shown only once it is written"
+        );
+    }
+
     fn events_until(events: &Receiver<UiEvent>, last: impl Fn(&UiEvent) -> bool) -> Vec<UiEvent> {
         let mut seen = Vec::new();
         loop {
@@ -576,7 +762,9 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(kinds, [event_kind::PAIRING_SUCCEEDED, event_kind::CONSENT_REVOKED]);
+        // The revocation queues behind the unwritten pairing (order stays true) and is not
+        // reported as a second failure.
+        assert_eq!(kinds, [event_kind::PAIRING_SUCCEEDED]);
         assert!(!failed.iter().any(|event| matches!(event, UiEvent::HistoryAppended { .. })));
         let notices: Vec<&SessionNotice> = failed
             .iter()

@@ -298,6 +298,12 @@ pub enum UiEvent {
         /// Why, in words.
         reason: String,
     },
+    /// Every transcript entry held back by a write failure is written now (in order, with its
+    /// original time); the session may go on.
+    TranscriptRecovered {
+        /// Ticket id of the session.
+        ticket_id: i64,
+    },
     /// Something happened in the user's Get-help session.
     Assist(AssistNotice),
     /// Guides found.

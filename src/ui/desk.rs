@@ -323,6 +323,7 @@ impl DeskState {
             UiEvent::TranscriptWriteFailed { ticket_id: _, kind, reason } => {
                 self.say(fill(Text::TranscriptNotSaved.get(lang), &[&kind, &reason]), true);
             }
+            UiEvent::TranscriptRecovered { .. } => self.say(Text::TranscriptSavedAgain.get(lang).to_owned(), false),
             UiEvent::Assist(notice) => {
                 if let Some(assist) = &mut self.assist {
                     assist.apply(notice);
