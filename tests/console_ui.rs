@@ -114,3 +114,41 @@ fn a_damaged_database_is_reported_and_left_alone() {
     settle(&mut harness, "error shown again", |h| h.query_by_label("Retry").is_some());
     assert_eq!(std::fs::read(&path).unwrap(), garbage);
 }
+
+#[test]
+fn a_ticket_with_a_long_timeline_opens_with_its_newest_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let ticket_number = {
+        let mut store = stepwise::store::Store::open(dir.path()).unwrap();
+        store
+            .set_engineer_profile(&stepwise::store::EngineerProfile { name: "Li Wei".into(), team: "Desk".into() })
+            .unwrap();
+        let new = stepwise::store::NewTicket {
+            fields: stepwise::store::TicketFields {
+                title: "Long chat".into(),
+                requester_name: "Zhang Min".into(),
+                description: "many lines".into(),
+                ..Default::default()
+            },
+            category: stepwise::store::Category::Network,
+            urgency: stepwise::store::Grade::Low,
+            impact: stepwise::store::Grade::Low,
+            reported_at_ms: None,
+        };
+        let ticket = store.create_ticket(&new, "Li Wei", support::T0).unwrap();
+        let payload = serde_json::json!({ "from": "user", "text": "line" });
+        for n in 0..449 {
+            let actor = (stepwise::store::ActorKind::User, "Zhang Min");
+            store.append_event(ticket.id, actor, stepwise::store::event_kind::CHAT, &payload, support::T0 + n).unwrap();
+        }
+        ticket.number
+    };
+    let mut harness = console(dir.path(), Lang::En);
+    settle(&mut harness, "listed", |h| h.state().desk().listed_count() == Some(1));
+    harness.get_by_role_and_label(Role::Button, &format!("{ticket_number} Long chat")).click();
+    settle(&mut harness, "opened", |h| h.query_by_label("Show older entries (250 more)").is_some());
+    harness.get_by_label("Show older entries (250 more)").click_accesskit();
+    settle(&mut harness, "older page", |h| h.query_by_label("Show older entries (50 more)").is_some());
+    harness.get_by_label("Show older entries (50 more)").click_accesskit();
+    settle(&mut harness, "all loaded", |h| h.query_by_label_contains("Show older entries").is_none());
+}

@@ -570,3 +570,24 @@ fn a_data_folder_that_cannot_be_written_still_exports() {
     assert_eq!(std::fs::read(&path).unwrap(), expected);
     assert!(store.create_ticket(&form("no", "x"), "me", T0).is_err(), "writes are refused");
 }
+
+#[test]
+fn a_long_timeline_is_read_a_page_at_a_time_newest_first() {
+    let mut store = Store::open_in_memory().unwrap();
+    let ticket = store.create_ticket(&form("VPN", "drops"), "陈伟", T0).unwrap();
+    let payload = serde_json::json!({ "text": "line" });
+    for n in 0..1_000 {
+        store
+            .append_event(ticket.id, (stepwise::store::ActorKind::User, "王丽"), event_kind::CHAT, &payload, T0 + n)
+            .unwrap();
+    }
+    assert_eq!(store.history_len(ticket.id).unwrap(), 1_001);
+    let newest = store.history_page(ticket.id, None, 200).unwrap();
+    assert_eq!(newest.len(), 200);
+    assert!(newest.windows(2).all(|pair| pair[0].seq < pair[1].seq), "oldest first within the page");
+    assert_eq!(newest.last().unwrap().seq, store.history(ticket.id).unwrap().last().unwrap().seq);
+    let older = store.history_page(ticket.id, Some(newest[0].seq), 200).unwrap();
+    assert_eq!(older.len(), 200);
+    assert_eq!(older.last().unwrap().seq + 1, newest[0].seq, "pages meet without a gap");
+    assert_eq!(store.history_page_count_before(ticket.id, older[0].seq).unwrap(), 601);
+}

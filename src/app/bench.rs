@@ -50,6 +50,14 @@ pub struct StoreBenchReport {
     pub sidebar_frame_ms_max: f64,
     /// Database size on disk.
     pub db_bytes: u64,
+    /// Timeline entries of the long ticket opened below.
+    pub long_timeline_entries: u64,
+    /// Opening a ticket with that timeline as the console does (ticket, notes, newest page), median.
+    pub ticket_open_ms: f64,
+    /// Entries the console holds after opening it.
+    pub ticket_open_entries_loaded: usize,
+    /// Peer in the same run: the same ticket with its whole timeline read (as before paging), median.
+    pub ticket_open_whole_timeline_ms: f64,
 }
 
 /// A small deterministic generator, so every run inserts the same tickets.
@@ -207,6 +215,7 @@ pub fn run_store_bench(data_dir: &Path, tickets: usize) -> anyhow::Result<StoreB
         (0..20).map(|_| sidebar_query(&store, &TicketFilter::default())).collect::<anyhow::Result<_>>()?;
 
     let (sidebar_frame_ms, sidebar_frame_ms_max) = measure_frames(&mut store, data_dir, now)?;
+    let long = measure_long_timeline(&mut store, now)?;
     let db_bytes = std::fs::metadata(store.path()).map(|meta| meta.len()).unwrap_or(0)
         + std::fs::metadata(store.path().with_extension("db-wal")).map(|meta| meta.len()).unwrap_or(0);
     Ok(StoreBenchReport {
@@ -224,6 +233,58 @@ pub fn run_store_bench(data_dir: &Path, tickets: usize) -> anyhow::Result<StoreB
         sidebar_frame_ms,
         sidebar_frame_ms_max,
         db_bytes,
+        long_timeline_entries: long.entries,
+        ticket_open_ms: long.open_ms,
+        ticket_open_entries_loaded: long.loaded,
+        ticket_open_whole_timeline_ms: long.whole_ms,
+    })
+}
+
+/// What opening a ticket with a long timeline costs.
+struct LongTimeline {
+    entries: u64,
+    open_ms: f64,
+    loaded: usize,
+    whole_ms: f64,
+}
+
+/// A ticket with 100 000 timeline entries (a flood of chat lines): opened as the console does,
+/// and, as the peer, with its whole timeline read.
+fn measure_long_timeline(store: &mut Store, now: i64) -> anyhow::Result<LongTimeline> {
+    const ENTRIES: i64 = 100_000;
+    let mut rng = Lcg(7);
+    let ticket = store.create_ticket(&synthetic(&mut rng, 0), "bench", now)?;
+    let actor = (crate::store::ActorKind::User, "flood");
+    for chunk in (0..ENTRIES).collect::<Vec<_>>().chunks(10_000) {
+        let events: Vec<(&str, serde_json::Value, i64)> = chunk
+            .iter()
+            .map(|n| {
+                (
+                    crate::store::event_kind::CHAT,
+                    serde_json::json!({ "from": "user", "text": format!("line {n}") }),
+                    now + n,
+                )
+            })
+            .collect();
+        store.append_events(ticket.id, actor, &events)?;
+    }
+    let mut open = Vec::new();
+    let mut whole = Vec::new();
+    let mut loaded = 0;
+    for _ in 0..5 {
+        let start = Instant::now();
+        let detail = super::store_worker::detail(store, ticket.id)?;
+        open.push(elapsed_ms(start));
+        loaded = detail.history.len();
+        let start = Instant::now();
+        std::hint::black_box((store.ticket(ticket.id)?, store.notes(ticket.id)?, store.history(ticket.id)?));
+        whole.push(elapsed_ms(start));
+    }
+    Ok(LongTimeline {
+        entries: store.history_len(ticket.id)?,
+        open_ms: percentile(&mut open, 0.5),
+        loaded,
+        whole_ms: percentile(&mut whole, 0.5),
     })
 }
 

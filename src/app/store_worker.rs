@@ -120,6 +120,10 @@ struct HeldEntry {
     notice: Option<SessionNotice>,
 }
 
+/// Timeline entries per page in the ticket view: a ticket with 100 000 entries opens as fast
+/// as one with ten.
+pub const HISTORY_PAGE: u32 = 200;
+
 /// How often held-back transcript entries are tried again.
 const BACKLOG_RETRY: Duration = Duration::from_secs(1);
 /// How long one retry waits for another program's lock.
@@ -476,8 +480,11 @@ impl From<StoreError> for Failure {
     }
 }
 
-fn detail(store: &Store, id: i64) -> Result<TicketDetail, StoreError> {
-    Ok(TicketDetail { ticket: store.ticket(id)?, notes: store.notes(id)?, history: store.history(id)? })
+/// A ticket as the main pane shows it: the ticket, its notes and the newest page of its timeline.
+pub(super) fn detail(store: &Store, id: i64) -> Result<TicketDetail, StoreError> {
+    let history = store.history_page(id, None, HISTORY_PAGE)?;
+    let older_entries = store.history_len(id)?.saturating_sub(history.len() as u64);
+    Ok(TicketDetail { ticket: store.ticket(id)?, notes: store.notes(id)?, history, older_entries })
 }
 
 fn changed(store: &Store, id: i64) -> Result<Vec<UiEvent>, Failure> {
@@ -518,6 +525,14 @@ pub(super) fn run_command(
         }
         UiCommand::OpenTicket(id) => {
             Ok(vec![UiEvent::TicketLoaded { detail: detail(store, id)?, created: false, changed: false }])
+        }
+        UiCommand::LoadOlderHistory { ticket_id, before_seq } => {
+            let entries = store.history_page(ticket_id, Some(before_seq), HISTORY_PAGE)?;
+            let older_entries = match entries.first() {
+                Some(oldest) => store.history_page_count_before(ticket_id, oldest.seq)?,
+                None => 0,
+            };
+            Ok(vec![UiEvent::OlderHistoryLoaded { ticket_id, entries, older_entries }])
         }
         UiCommand::CreateTicket(new) => {
             let ticket = store.create_ticket(&new, actor, now).map_err(Failure::Create)?;

@@ -241,14 +241,38 @@ pub(super) fn import_origin(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::
 }
 
 impl Store {
-    /// The ticket's timeline, oldest first.
+    /// The ticket's whole timeline, oldest first (exports; the views read it a page at a time
+    /// with [`Store::history_page`]).
     pub fn history(&self, ticket_id: i64) -> StoreResult<Vec<HistoryEntry>> {
+        self.history_page(ticket_id, None, u32::MAX)
+    }
+
+    /// How many entries of the ticket's timeline come before `seq`.
+    pub fn history_page_count_before(&self, ticket_id: i64, seq: i64) -> StoreResult<u64> {
+        let mut stmt =
+            self.conn.prepare_cached("SELECT COUNT(*) FROM ticket_events WHERE ticket_id = ?1 AND seq < ?2")?;
+        let count: i64 = stmt.query_row(params![ticket_id, seq], |row| row.get(0))?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// How many entries the ticket's timeline holds.
+    pub fn history_len(&self, ticket_id: i64) -> StoreResult<u64> {
+        let mut stmt = self.conn.prepare_cached("SELECT COUNT(*) FROM ticket_events WHERE ticket_id = ?1")?;
+        let count: i64 = stmt.query_row([ticket_id], |row| row.get(0))?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// At most `limit` of the newest timeline entries before `before_seq` (all when `None`),
+    /// oldest first. Walks the `(ticket_id, seq)` key backwards: a page costs the same whether
+    /// the ticket holds ten entries or a hundred thousand.
+    pub fn history_page(&self, ticket_id: i64, before_seq: Option<i64>, limit: u32) -> StoreResult<Vec<HistoryEntry>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT e.seq, e.at_ms, e.actor, e.kind, e.payload, e.actor_kind, i.file, i.importer, i.at_ms
              FROM ticket_events e LEFT JOIN imports i ON i.id = e.import_id
-             WHERE e.ticket_id = ?1 ORDER BY e.seq",
+             WHERE e.ticket_id = ?1 AND e.seq < ?2 ORDER BY e.seq DESC LIMIT ?3",
         )?;
-        let rows = stmt.query_map([ticket_id], |row| {
+        let before_seq = before_seq.unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![ticket_id, before_seq, i64::from(limit)], |row| {
             let payload_text: String = row.get(4)?;
             let actor_kind: String = row.get(5)?;
             Ok(HistoryEntry {
@@ -262,11 +286,35 @@ impl Store {
                 imported: import_origin(row, 6)?,
             })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut page: Vec<HistoryEntry> = rows.collect::<Result<_, _>>()?;
+        page.reverse();
+        Ok(page)
+    }
+
+    /// Appends events `(kind, payload, at_ms)` by `actor` to a ticket's timeline in one
+    /// transaction (one sync), in order.
+    pub fn append_events(
+        &mut self,
+        ticket_id: i64,
+        actor: (ActorKind, &str),
+        events: &[(&str, serde_json::Value, i64)],
+    ) -> StoreResult<()> {
+        self.write(|tx| {
+            let exists: bool =
+                tx.query_row("SELECT EXISTS (SELECT 1 FROM tickets WHERE id = ?1)", [ticket_id], |row| row.get(0))?;
+            if !exists {
+                return Err(StoreError::TicketNotFound(ticket_id.to_string()));
+            }
+            for (kind, payload, at_ms) in events {
+                append_as(tx, ticket_id, *at_ms, actor, kind, payload)?;
+            }
+            Ok(())
+        })
     }
 
     /// Appends an event by `actor` (its kind and name) to a ticket's timeline and syncs it to disk
-    /// before returning. Later layers (sessions) record their transcript through this.
+    /// before returning; sessions record their transcript through this. Many at once:
+    /// [`Store::append_events`].
     pub fn append_event(
         &mut self,
         ticket_id: i64,

@@ -44,6 +44,13 @@ pub enum UiCommand {
     },
     /// Load a ticket with its notes and history into the main pane.
     OpenTicket(i64),
+    /// Load the page of the ticket's timeline before `before_seq`.
+    LoadOlderHistory {
+        /// Ticket id.
+        ticket_id: i64,
+        /// The oldest entry shown now.
+        before_seq: i64,
+    },
     /// Open a new ticket from the form.
     CreateTicket(NewTicket),
     /// Save edited intake fields.
@@ -187,8 +194,10 @@ pub struct TicketDetail {
     pub ticket: Ticket,
     /// Notes, oldest first.
     pub notes: Vec<Note>,
-    /// The timeline.
+    /// The newest page of the timeline, oldest first.
     pub history: Vec<HistoryEntry>,
+    /// How many older entries are not loaded (the view offers to load them a page at a time).
+    pub older_entries: u64,
 }
 
 /// What the views need to know once the store is open.
@@ -286,6 +295,15 @@ pub enum UiEvent {
         ticket_id: i64,
         /// The entry, as stored.
         entry: HistoryEntry,
+    },
+    /// An older page of a ticket's timeline, oldest first.
+    OlderHistoryLoaded {
+        /// Ticket id.
+        ticket_id: i64,
+        /// The entries.
+        entries: Vec<HistoryEntry>,
+        /// How many older entries are still not loaded.
+        older_entries: u64,
     },
     /// A session transcript entry could not be written (the database stayed locked past the
     /// busy timeout, or failed): it was not recorded and must not be shown as recorded; the

@@ -323,6 +323,19 @@ impl DeskState {
             UiEvent::TranscriptWriteFailed { ticket_id: _, kind, reason } => {
                 self.say(fill(Text::TranscriptNotSaved.get(lang), &[&kind, &reason]), true);
             }
+            UiEvent::OlderHistoryLoaded { ticket_id, entries, older_entries } => {
+                if let MainPane::Ticket(view) = &mut self.pane
+                    && view.id() == ticket_id
+                    && entries
+                        .last()
+                        .is_some_and(|last| view.detail.history.first().is_none_or(|first| last.seq < first.seq))
+                {
+                    let mut history = entries;
+                    history.append(&mut view.detail.history);
+                    view.detail.history = history;
+                    view.detail.older_entries = older_entries;
+                }
+            }
             UiEvent::TranscriptRecovered { .. } => self.say(Text::TranscriptSavedAgain.get(lang).to_owned(), false),
             UiEvent::Assist(notice) => {
                 if let Some(assist) = &mut self.assist {

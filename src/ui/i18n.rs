@@ -70,6 +70,7 @@ texts! {
     StartSessionHint => "Ask the user to share their screen: start a session, then give them the code.", "请用户共享屏幕：发起会话后，把连接码告诉用户。";
     ViewerWaitingConsent => "Waiting for the user's consent to see the screen", "等待用户同意查看屏幕";
     ViewerPaused => "Paused by the user", "用户已暂停共享";
+    ShowOlderEntries => "Show older entries ({} more)", "显示更早的记录（还有 {} 条）";
     TranscriptSavedAgain => "The session transcript is saved again; the session goes on.", "会话记录已恢复保存，会话继续。";
     HeldTranscript => "On hold: this console cannot write the session's record right now (its database is busy or full). Nothing is shared, drawn or asked until it can.", "已暂停：此控制台暂时无法写入会话记录（数据库繁忙或已满）。恢复之前不共享、不标注、不发请求。";
     UserHeldTranscript => "On hold: the engineer's console cannot record this session right now. Nothing of your screen is shared until it can.", "已暂停：工程师的控制台暂时无法记录本次会话。恢复之前不会共享您的屏幕。";

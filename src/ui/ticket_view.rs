@@ -128,7 +128,7 @@ impl TicketView {
                 self.notes_ui(ui, lang, commands);
             });
             egui::CollapsingHeader::new(Text::Timeline.get(lang)).default_open(true).show(ui, |ui| {
-                timeline_ui(ui, lang, &self.detail.history);
+                timeline_ui(ui, lang, &self.detail, commands);
             });
         });
     }
@@ -334,8 +334,10 @@ pub fn field_error_text(error: &FieldError, name: &str, lang: Lang) -> Option<St
 
 /// The timeline, newest first; entries that came from an import file say so, with the file,
 /// who imported it and when.
-fn timeline_ui(ui: &mut Ui, lang: Lang, history: &[HistoryEntry]) {
-    for entry in history.iter().rev() {
+/// Only the newest page is loaded; "Show older entries" loads the page before it, so a ticket
+/// with 100 000 entries opens as fast as a new one.
+fn timeline_ui(ui: &mut Ui, lang: Lang, detail: &TicketDetail, commands: &mut Vec<UiCommand>) {
+    for entry in detail.history.iter().rev() {
         ui.horizontal_wrapped(|ui| {
             ui.weak(format!("#{} {}", entry.seq, widgets::format_time(entry.at_ms)));
             ui.label(super::actor::actor_label(entry.actor_kind, &entry.actor, lang));
@@ -344,6 +346,12 @@ fn timeline_ui(ui: &mut Ui, lang: Lang, history: &[HistoryEntry]) {
                 imported_ui(ui, lang, origin);
             }
         });
+    }
+    if detail.older_entries > 0
+        && let Some(oldest) = detail.history.first()
+        && ui.button(fill(Text::ShowOlderEntries.get(lang), &[&detail.older_entries.to_string()])).clicked()
+    {
+        commands.push(UiCommand::LoadOlderHistory { ticket_id: detail.ticket.id, before_seq: oldest.seq });
     }
 }
 
