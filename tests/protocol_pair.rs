@@ -103,11 +103,16 @@ impl Pair {
         panic!("the pair did not settle: livelock");
     }
 
+    /// Runs the clock `ms` forward, firing every timer on the way; bounded so a timer that
+    /// never moves on fails the test instead of hanging it.
     fn advance(&mut self, ms: i64) {
         let until = self.now_ms + ms;
+        let mut timers_fired = 0;
         while let Some(deadline) =
             [self.engineer.poll_timeout(), self.user.poll_timeout()].into_iter().flatten().min().filter(|d| *d <= until)
         {
+            timers_fired += 1;
+            assert!(timers_fired < 100_000, "a timer fires again and again at {deadline}: livelock");
             self.now_ms = deadline.max(self.now_ms);
             self.engineer.handle_timeout(self.now_ms);
             self.user.handle_timeout(self.now_ms);
