@@ -261,7 +261,8 @@ async fn resume(
             GateState::Paired { session_id: id, key, accepting_resume }
                 if *accepting_resume && *id == session_id && key.verify_resume_token(&session_id, token) =>
             {
-                *accepting_resume = false;
+                // Still accepting: when the user's attempt timed out on its side after this one
+                // got through, its next attempt takes over (the newest connection is the one in use).
                 true
             }
             _ => false,
