@@ -661,6 +661,7 @@ fn a_stop_or_a_grant_lost_in_a_cut_is_restated_after_it() {
     pair.run_transport(2_000);
     assert_eq!(pair.engineer.consent(), &ConsentState::Revoked);
     assert!(pair.engineer_events.contains(&SessionEvent::ConsentRevoked));
+    assert!(!pair.engineer.consent_settling(), "the restatement arrived");
 
     // A grant lost in a cut: the engineer would otherwise ask again and break the session.
     let mut pair = Pair::new(20);
@@ -671,6 +672,12 @@ fn a_stop_or_a_grant_lost_in_a_cut_is_restated_after_it() {
     pair.user.grant(Scopes::default()).unwrap();
     pair.run_transport(12_000);
     pair.link_up = true;
+    // The resume, step by step: until the user's restatement arrives, the engineer waits.
+    pair.user.handle_reconnect(pair.now_ms);
+    pair.engineer.handle_reconnect(pair.now_ms);
+    assert!(pair.engineer.consent_settling(), "no new request may cross the user's restatement");
+    pair.drive();
+    assert!(!pair.engineer.consent_settling());
     pair.run_transport(2_000);
     assert_eq!(pair.engineer.consent(), &ConsentState::Granted { scopes: Scopes::default(), paused: false });
     assert!(pair.engineer.ended().is_none() && pair.user.ended().is_none());

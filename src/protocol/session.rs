@@ -256,6 +256,12 @@ impl Session {
 
     // ---- queries ----
 
+    /// Engineer: the link just came back and the user's restated consent has not arrived yet;
+    /// a new consent request now could cross it, so the app waits (a round trip).
+    pub fn consent_settling(&self) -> bool {
+        self.awaiting_consent_restatement
+    }
+
     /// How this session watches its link.
     pub fn link_timing(&self) -> LinkTiming {
         self.timing
@@ -606,8 +612,10 @@ impl Session {
                 self.outbox.push_front(if paused { Message::Pause } else { Message::Resume });
                 self.outbox.push_front(Message::ConsentDecision(Decision::Granted(scopes)));
             }
-            ConsentState::Revoked => self.outbox.push_front(Message::Revoke),
-            ConsentState::NotRequested | ConsentState::Requested(_) | ConsentState::Denied => {}
+            // Nothing in force: said anyway, so the engineer knows at once that nothing was lost.
+            ConsentState::Revoked | ConsentState::NotRequested | ConsentState::Requested(_) | ConsentState::Denied => {
+                self.outbox.push_front(Message::Revoke);
+            }
         }
     }
 

@@ -282,6 +282,10 @@ impl Driver {
 
     fn apply(&mut self, command: SessionCommand) {
         let now_ms = unix_now_ms();
+        if matches!(command, SessionCommand::RequestConsent(_)) && self.session.consent_settling() {
+            (self.sink)(TransportEvent::CommandRefused("the connection just came back; ask again in a moment".into()));
+            return;
+        }
         let result = match command {
             SessionCommand::RequestConsent(request) => self.session.request_consent(request),
             SessionCommand::Grant(scopes) => self.session.grant(scopes),
