@@ -44,7 +44,8 @@ pub struct TransportSettings {
     pub heartbeat_interval: Duration,
     /// QUIC keep-alive.
     pub keep_alive: Duration,
-    /// QUIC idle timeout: a silent connection counts as dropped after this.
+    /// QUIC idle timeout: QUIC gives a silent connection up after this (the protocol's heartbeat
+    /// rule notices a drop much sooner and closes it first).
     pub idle_timeout: Duration,
     /// Longest a connection may take to pair or resume.
     pub handshake_timeout: Duration,
