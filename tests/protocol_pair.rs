@@ -702,3 +702,22 @@ fn a_user_whose_process_died_is_disconnected_after_two_missed_heartbeats() {
     pair.advance(timing.reconnect_window_ms);
     assert_eq!(pair.engineer.ended(), Some(&EndReason::ReconnectWindowExpired));
 }
+
+#[test]
+fn a_chat_line_written_while_reconnecting_is_sent_after_the_restatement() {
+    let mut pair = sharing_pair();
+    pair.link_up = false;
+    pair.run_transport(8_000);
+    assert!(!pair.user.is_connected());
+    let id = pair.user.send_chat(pair.now_ms, "网络断了，我等你").unwrap();
+    pair.run_transport(4_000);
+    assert!(!pair.engineer_events.iter().any(|e| matches!(e, SessionEvent::Chat { .. })), "nothing while cut");
+    pair.link_up = true;
+    pair.run_transport(2_000);
+    let heard: Vec<_> = pair
+        .engineer_events
+        .iter()
+        .filter(|e| matches!(e, SessionEvent::Chat { id: got, from: Role::User, .. } if *got == id))
+        .collect();
+    assert_eq!(heard.len(), 1, "delivered once, after the cut");
+}

@@ -508,10 +508,42 @@ struct CutOutcome {
     network_back: Instant,
 }
 
-/// Pairs through a proxy, lets heartbeats flow, cuts the network for `cut`, optionally pauses
-/// on the user's side `pause_after` into the cut, and records both sides until each has
-/// reconnected or ended.
-async fn run_cut(cut: Duration, pause_after: Option<Duration>) -> CutOutcome {
+/// What the user clicks during a cut.
+#[derive(Clone, Copy, Debug)]
+enum Click {
+    /// Pause sharing.
+    Pause,
+    /// Stop sharing.
+    Stop,
+}
+
+impl Click {
+    fn command(self) -> SessionCommand {
+        match self {
+            Click::Pause => SessionCommand::Pause,
+            Click::Stop => SessionCommand::Revoke,
+        }
+    }
+
+    fn event(self) -> SessionEvent {
+        match self {
+            Click::Pause => SessionEvent::SharingPaused,
+            Click::Stop => SessionEvent::ConsentRevoked,
+        }
+    }
+
+    fn entry(self) -> &'static str {
+        match self {
+            Click::Pause => "sharing_paused",
+            Click::Stop => "consent_revoked",
+        }
+    }
+}
+
+/// Pairs through a proxy, lets heartbeats flow, cuts the network for `cut`, optionally clicks
+/// on the user's side some time into the cut, and records both sides until each has
+/// reconnected or ended (and the engineer has heard of the click).
+async fn run_cut(cut: Duration, click: Option<(Duration, Click)>) -> CutOutcome {
     let settings = cut_settings();
     let (hosted, engineer) = host(settings.clone());
     let proxy = CutProxy::spawn(hosted.local_addr).await;
@@ -526,18 +558,18 @@ async fn run_cut(cut: Duration, pause_after: Option<Duration>) -> CutOutcome {
     proxy.set_cut(true);
     let cut_at = Instant::now();
     let network = async {
-        if let Some(after) = pause_after {
+        if let Some((after, click)) = click {
             tokio::time::sleep(after).await;
-            user.send(SessionCommand::Pause);
+            user.send(click.command());
         }
         tokio::time::sleep_until(cut_at + cut).await;
         proxy.set_cut(false);
         Instant::now()
     };
     // Both sides are watched from the start of the cut, so each event carries its own time.
-    let engineer_done = move |e: &TransportEvent| match pause_after {
-        // The pause comes after the reconnect on the engineer's side.
-        Some(_) => is_session(e, |s| matches!(s, SessionEvent::SharingPaused | SessionEvent::Ended { .. })),
+    let engineer_done = move |e: &TransportEvent| match click {
+        // The click comes after the reconnect on the engineer's side.
+        Some((_, click)) => is_session(e, |s| *s == click.event() || matches!(s, SessionEvent::Ended { .. })),
         None => ends_or_reconnects(e),
     };
     let (network_back, engineer_seen, user_seen) = tokio::join!(
@@ -602,24 +634,25 @@ async fn network_cuts_through_a_proxy_are_recorded_alike_on_both_sides() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_pause_inside_a_cut_acts_at_once_and_reaches_the_engineer_first() {
+async fn a_pause_or_stop_inside_a_cut_acts_at_once_and_reaches_the_engineer_first() {
     // Clicked before the drop is noticed (its message dies with the old connection), and
     // clicked while both sides are reconnecting (queued). The cut is "20 s" (1 s).
     let cut = Duration::from_millis(1_000);
-    let runs = [100u64, 600].map(|ms| tokio::spawn(run_cut(cut, Some(Duration::from_millis(ms)))));
-    for (run, pause_ms) in runs.into_iter().zip([100, 600]) {
+    let clicks = [(100u64, Click::Pause), (600, Click::Pause), (100, Click::Stop), (600, Click::Stop)];
+    let runs = clicks.map(|(ms, click)| tokio::spawn(run_cut(cut, Some((Duration::from_millis(ms), click)))));
+    for (run, (pause_ms, click)) in runs.into_iter().zip(clicks) {
         let outcome = run.await.expect("cut run");
         let paused_locally_at = outcome
             .user
             .iter()
-            .find(|(_, e)| is_session(e, |s| *s == SessionEvent::SharingPaused))
+            .find(|(_, e)| is_session(e, |s| *s == click.event()))
             .map(|(at, _)| *at)
-            .expect("the pause acts on the user's side");
-        assert!(paused_locally_at < outcome.network_back, "the pause acts at once, during the cut");
+            .expect("the click acts on the user's side");
+        assert!(paused_locally_at < outcome.network_back, "{click:?} acts at once, during the cut");
         let paused_at = outcome
             .engineer
             .iter()
-            .find(|(_, e)| is_session(e, |s| *s == SessionEvent::SharingPaused))
+            .find(|(_, e)| is_session(e, |s| *s == click.event()))
             .map(|(at, _)| *at)
             .expect("the engineer hears of the pause");
         let after_reconnect: Vec<_> = outcome
@@ -629,12 +662,12 @@ async fn a_pause_inside_a_cut_acts_at_once_and_reaches_the_engineer_first() {
             .skip_while(|kind| *kind != "reconnected")
             .collect();
         eprintln!(
-            "pause {pause_ms} ms into the cut: local after {:?}; engineer {:?}, heard {:?} after the network came back",
+            "{click:?} {pause_ms} ms into the cut: local after {:?}; engineer {:?}, heard {:?} after the network came back",
             paused_locally_at.duration_since(outcome.cut_at),
             transcript(&outcome.engineer),
             paused_at.saturating_duration_since(outcome.network_back)
         );
-        assert_eq!(after_reconnect, ["reconnected", "sharing_paused"], "pause at {pause_ms} ms: first thing heard");
+        assert_eq!(after_reconnect, ["reconnected", click.entry()], "{click:?} at {pause_ms} ms: first thing heard");
     }
 }
 
