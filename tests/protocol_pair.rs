@@ -5,11 +5,14 @@
 use std::collections::VecDeque;
 
 use proptest::prelude::*;
+use stepwise::app::transcript::transcript_entry;
 use stepwise::protocol::{
     Annotation, AnnotationColor, CommandError, ConsentRequest, ConsentState, EndReason, FrameDecoder,
     MAX_CONTROL_MESSAGE_BYTES, Message, RemotePixel, Role, Scopes, Session, SessionEvent, Shape, StepCard, StepOutcome,
     encode_frame,
+    session::{HEARTBEAT_INTERVAL_MS, LinkTiming, RECONNECT_WINDOW_MS},
 };
+use stepwise::transport::TransportEvent;
 
 /// Two sessions joined by in-memory links with a one-way latency.
 struct Pair {
@@ -100,11 +103,16 @@ impl Pair {
         panic!("the pair did not settle: livelock");
     }
 
+    /// Runs the clock `ms` forward, firing every timer on the way; bounded so a timer that
+    /// never moves on fails the test instead of hanging it.
     fn advance(&mut self, ms: i64) {
         let until = self.now_ms + ms;
+        let mut timers_fired = 0;
         while let Some(deadline) =
             [self.engineer.poll_timeout(), self.user.poll_timeout()].into_iter().flatten().min().filter(|d| *d <= until)
         {
+            timers_fired += 1;
+            assert!(timers_fired < 100_000, "a timer fires again and again at {deadline}: livelock");
             self.now_ms = deadline.max(self.now_ms);
             self.engineer.handle_timeout(self.now_ms);
             self.user.handle_timeout(self.now_ms);
@@ -112,6 +120,49 @@ impl Pair {
         }
         self.now_ms = until;
         self.drive();
+    }
+
+    /// Runs `ms` of simulated time with a transport like the real one around both sessions: a
+    /// side that noticed a drop closes its connection (the other side hears of the close when
+    /// the network carries it); while the network is up, the user's side resumes on a fresh
+    /// connection at once, which the engineer accepts even if it had not noticed the drop yet.
+    /// The engineer refusing a resume (its window ran out) ends the user's side too.
+    fn run_transport(&mut self, ms: i64) {
+        const TICK_MS: i64 = 50;
+        let until = self.now_ms + ms;
+        while self.now_ms < until {
+            self.advance(TICK_MS.min(until - self.now_ms));
+            if !self.link_up {
+                continue;
+            }
+            let now_ms = self.now_ms;
+            if self.engineer.ended().is_none() && !self.engineer.is_connected() && self.user.is_connected() {
+                // The engineer's close reaches the user.
+                self.user.handle_disconnect(now_ms);
+            }
+            if self.user.ended().is_none() && !self.user.is_connected() {
+                self.to_user.clear();
+                self.to_engineer.clear();
+                if self.engineer.ended().is_some() {
+                    self.user.handle_reconnect_expired();
+                } else {
+                    self.engineer.handle_disconnect(now_ms);
+                    self.engineer.handle_reconnect(now_ms);
+                    self.user.handle_reconnect(now_ms);
+                }
+            }
+            self.drive();
+        }
+    }
+
+    /// The link events (and consent changes) each side recorded, as transcript entry names.
+    fn transcript(events: &[SessionEvent]) -> Vec<&'static str> {
+        events
+            .iter()
+            .filter_map(|event| transcript_entry(&TransportEvent::Session(event.clone())))
+            .map(|entry| entry.kind)
+            .filter(|kind| !matches!(*kind, "chat"))
+            .collect()
     }
 
     fn frames_received(&self) -> usize {
@@ -228,15 +279,22 @@ fn oversized_text_is_a_violation() {
 }
 
 #[test]
-fn heartbeats_keep_it_alive_and_silence_times_out() {
+fn heartbeats_keep_it_alive_and_silence_is_a_drop_on_both_sides() {
     let mut pair = Pair::new(10);
     pair.drive();
     pair.advance(120_000);
-    assert!(pair.engineer.ended().is_none(), "heartbeats every 5 s keep the session");
+    assert!(pair.engineer.ended().is_none(), "heartbeats keep the session");
+    assert!(pair.engineer.is_connected() && pair.user.is_connected());
+    assert!(!pair.engineer_events.contains(&SessionEvent::Disconnected), "no false drop while heartbeats flow");
+    let silence_limit_ms = LinkTiming::default().silence_limit_ms();
+    assert_eq!(silence_limit_ms, 2 * HEARTBEAT_INTERVAL_MS, "two missed heartbeats");
     pair.link_up = false;
-    pair.advance(31_000);
-    assert_eq!(pair.engineer.ended(), Some(&EndReason::Timeout));
-    assert_eq!(pair.user.ended(), Some(&EndReason::Timeout));
+    pair.advance(silence_limit_ms);
+    assert!(!pair.engineer.is_connected() && !pair.user.is_connected(), "both notice within two heartbeats");
+    assert!(pair.engineer.ended().is_none(), "a drop is not an end: the reconnect window runs");
+    pair.advance(RECONNECT_WINDOW_MS);
+    assert_eq!(pair.engineer.ended(), Some(&EndReason::ReconnectWindowExpired));
+    assert_eq!(pair.user.ended(), Some(&EndReason::ReconnectWindowExpired));
 }
 
 #[test]
@@ -702,4 +760,177 @@ fn a_hold_stops_everything_on_both_sides_until_it_ends() {
     pair.drive();
     assert!(pair.user_events.contains(&SessionEvent::Unheld));
     assert!(pair.user.screen_allowed(), "consent in force again once the hold ends");
+}
+
+/// A pair with consent in force (view and arrows), the way a session looks when the network
+/// fails.
+fn sharing_pair() -> Pair {
+    let mut pair = Pair::new(20);
+    pair.drive();
+    pair.engineer.request_consent(pair.now_ms, request()).unwrap();
+    pair.drive();
+    pair.user.grant(pair.now_ms, Scopes::default()).unwrap();
+    pair.run_transport(10_000);
+    pair.engineer_events.clear();
+    pair.user_events.clear();
+    pair
+}
+
+/// The gap each side recorded, if the link came back.
+fn gaps(events: &[SessionEvent]) -> Vec<i64> {
+    events
+        .iter()
+        .filter_map(|event| match event {
+            SessionEvent::Reconnected { gap_ms } => Some(*gap_ms),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn network_cuts_are_recorded_alike_on_both_sides() {
+    let timing = LinkTiming::default();
+    for cut_ms in [10_000, 20_000, 25_000, 50_000, 90_000] {
+        let mut pair = sharing_pair();
+        pair.link_up = false;
+        pair.run_transport(cut_ms);
+        pair.link_up = true;
+        pair.run_transport(5_000);
+        let engineer = Pair::transcript(&pair.engineer_events);
+        let user = Pair::transcript(&pair.user_events);
+        assert_eq!(engineer, user, "{cut_ms} ms cut: both transcripts tell the same story");
+        if cut_ms < timing.reconnect_window_ms {
+            assert_eq!(engineer, ["disconnected", "reconnected"], "{cut_ms} ms cut");
+            for gap_ms in gaps(&pair.engineer_events).into_iter().chain(gaps(&pair.user_events)) {
+                // The gap is the whole silence: from the last message before the cut (at most
+                // a heartbeat earlier) to the resume (within a tick of the network's return).
+                assert!(
+                    (cut_ms..=cut_ms + timing.heartbeat_interval_ms + 100).contains(&gap_ms),
+                    "{cut_ms} ms cut recorded as a {gap_ms} ms gap"
+                );
+            }
+            assert!(pair.engineer.is_connected() && pair.user.is_connected());
+            assert!(pair.user.screen_allowed(), "consent in force before the cut still is");
+            assert!(matches!(pair.engineer.consent(), ConsentState::Granted { paused: false, .. }));
+        } else {
+            assert_eq!(engineer, ["disconnected", "session_ended"], "{cut_ms} ms cut");
+            assert_eq!(pair.engineer.ended(), Some(&EndReason::ReconnectWindowExpired));
+            assert_eq!(pair.user.ended(), Some(&EndReason::ReconnectWindowExpired), "the same reason on both sides");
+        }
+    }
+}
+
+#[test]
+fn a_pause_inside_a_cut_acts_at_once_and_is_the_first_thing_the_engineer_hears() {
+    // Clicked while the link is silent but not yet known to be down (the message is lost with
+    // the old connection), and clicked while reconnecting (queued).
+    for pause_after_ms in [2_000, 8_000] {
+        let mut pair = sharing_pair();
+        pair.link_up = false;
+        pair.run_transport(pause_after_ms);
+        pair.user.pause().unwrap();
+        assert!(!pair.user.screen_allowed(), "capture stops at once");
+        assert!(pair.user.send_frame(99, vec![1]).is_err());
+        pair.run_transport(20_000 - pause_after_ms);
+        assert!(
+            matches!(pair.engineer.consent(), ConsentState::Granted { paused: false, .. }),
+            "the engineer cannot know yet"
+        );
+        assert!(!pair.engineer.is_connected(), "…and shows the link as down, consent unknown");
+        pair.link_up = true;
+        pair.run_transport(2_000);
+        let after_reconnect: Vec<_> = pair
+            .engineer_events
+            .iter()
+            .skip_while(|event| !matches!(event, SessionEvent::Reconnected { .. }))
+            .skip(1)
+            .collect();
+        assert_eq!(after_reconnect.first(), Some(&&SessionEvent::SharingPaused), "pause at {pause_after_ms} ms");
+        assert!(matches!(pair.engineer.consent(), ConsentState::Granted { paused: true, .. }));
+        assert_eq!(
+            Pair::transcript(&pair.engineer_events),
+            ["disconnected", "reconnected", "sharing_paused"],
+            "pause at {pause_after_ms} ms"
+        );
+        let noticed_ms = LinkTiming::default().silence_limit_ms();
+        let user = if pause_after_ms < noticed_ms {
+            ["sharing_paused", "disconnected", "reconnected"]
+        } else {
+            ["disconnected", "sharing_paused", "reconnected"]
+        };
+        assert_eq!(Pair::transcript(&pair.user_events), user, "pause at {pause_after_ms} ms");
+    }
+}
+
+#[test]
+fn a_stop_or_a_grant_lost_in_a_cut_is_restated_after_it() {
+    // Stop sharing, clicked just before the cut was noticed: the revoke is lost with the link.
+    let mut pair = sharing_pair();
+    pair.link_up = false;
+    pair.run_transport(1_000);
+    pair.user.revoke().unwrap();
+    pair.run_transport(14_000);
+    pair.link_up = true;
+    pair.run_transport(2_000);
+    assert_eq!(pair.engineer.consent(), &ConsentState::Revoked);
+    assert!(pair.engineer_events.contains(&SessionEvent::ConsentRevoked));
+    assert!(!pair.engineer.consent_settling(), "the restatement arrived");
+
+    // A grant lost in a cut: the engineer would otherwise ask again and break the session.
+    let mut pair = Pair::new(20);
+    pair.drive();
+    pair.engineer.request_consent(pair.now_ms, request()).unwrap();
+    pair.drive();
+    pair.link_up = false;
+    pair.user.grant(pair.now_ms, Scopes::default()).unwrap();
+    pair.run_transport(12_000);
+    pair.link_up = true;
+    // The resume, step by step: until the user's restatement arrives, the engineer waits.
+    pair.user.handle_reconnect(pair.now_ms);
+    pair.engineer.handle_reconnect(pair.now_ms);
+    assert!(pair.engineer.consent_settling(), "no new request may cross the user's restatement");
+    pair.drive();
+    assert!(!pair.engineer.consent_settling());
+    pair.run_transport(2_000);
+    assert_eq!(pair.engineer.consent(), &ConsentState::Granted { scopes: Scopes::default(), paused: false });
+    assert!(pair.engineer.ended().is_none() && pair.user.ended().is_none());
+    pair.user.send_frame(1, vec![7]).unwrap();
+    pair.drive();
+    assert_eq!(pair.frames_received(), 1, "the engineer accepts the screen the user shares");
+}
+
+#[test]
+fn a_user_whose_process_died_is_disconnected_after_two_missed_heartbeats() {
+    let timing = LinkTiming::default();
+    let mut pair = sharing_pair();
+    // The user's side is gone: nothing more arrives from it.
+    let last_heard_ms = pair.now_ms;
+    pair.link_up = false;
+    pair.advance(timing.silence_limit_ms() - timing.heartbeat_interval_ms);
+    assert!(pair.engineer.is_connected(), "one missed heartbeat is not a drop");
+    pair.advance(timing.heartbeat_interval_ms);
+    assert!(!pair.engineer.is_connected(), "two are: {} ms after the last word", pair.now_ms - last_heard_ms);
+    assert_eq!(pair.engineer_events, [SessionEvent::Disconnected]);
+    assert!(!pair.engineer.screen_allowed());
+    pair.advance(timing.reconnect_window_ms);
+    assert_eq!(pair.engineer.ended(), Some(&EndReason::ReconnectWindowExpired));
+}
+
+#[test]
+fn a_chat_line_written_while_reconnecting_is_sent_after_the_restatement() {
+    let mut pair = sharing_pair();
+    pair.link_up = false;
+    pair.run_transport(8_000);
+    assert!(!pair.user.is_connected());
+    let id = pair.user.send_chat(pair.now_ms, "网络断了，我等你").unwrap();
+    pair.run_transport(4_000);
+    assert!(!pair.engineer_events.iter().any(|e| matches!(e, SessionEvent::Chat { .. })), "nothing while cut");
+    pair.link_up = true;
+    pair.run_transport(2_000);
+    let heard: Vec<_> = pair
+        .engineer_events
+        .iter()
+        .filter(|e| matches!(e, SessionEvent::Chat { id: got, from: Role::User, .. } if *got == id))
+        .collect();
+    assert_eq!(heard.len(), 1, "delivered once, after the cut");
 }

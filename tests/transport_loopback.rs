@@ -4,14 +4,19 @@
 //! window, and garbage or oversized messages. Every wait is bounded.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 #[path = "support/hostile.rs"]
 mod hostile;
 
 use hostile::{attempt_from, source};
-use stepwise::protocol::pairing::{EXPORTER_LABEL, Pairing};
+use stepwise::app::transcript::transcript_entry;
+use tokio::net::UdpSocket;
+use tokio::time::Instant;
+
+use stepwise::protocol::pairing::{EXPORTER_LABEL, Pairing, SessionKey};
 use stepwise::protocol::{
     ConsentRequest, EndReason, Handshake, JoinCode, JoinLink, Message, PROTOCOL_VERSION, PairingVerdict, Role, Scopes,
     SessionEvent,
@@ -100,8 +105,19 @@ fn is_session(event: &TransportEvent, predicate: impl Fn(&SessionEvent) -> bool)
 async fn paired_with_consent(
     settings: TransportSettings,
 ) -> (HostedSession, UnboundedReceiver<TransportEvent>, SessionHandle, UnboundedReceiver<TransportEvent>) {
-    let (hosted, mut engineer) = host(settings.clone());
-    let (user, mut user_events) = join(&hosted.link, settings).await;
+    let (hosted, engineer) = host(settings.clone());
+    let link = hosted.link.clone();
+    paired_with_consent_via(hosted, engineer, &link, settings).await
+}
+
+/// Like [`paired_with_consent`], the user joining by `link` (e.g. through a proxy).
+async fn paired_with_consent_via(
+    hosted: HostedSession,
+    mut engineer: UnboundedReceiver<TransportEvent>,
+    link: &JoinLink,
+    settings: TransportSettings,
+) -> (HostedSession, UnboundedReceiver<TransportEvent>, SessionHandle, UnboundedReceiver<TransportEvent>) {
+    let (user, mut user_events) = join(link, settings).await;
     let user = user.expect("right code pairs");
     expect_event(&mut engineer, "paired", |event| matches!(event, TransportEvent::Paired)).await;
     expect_event(&mut engineer, "hello", |e| is_session(e, |s| matches!(s, SessionEvent::PeerHello { .. }))).await;
@@ -417,6 +433,12 @@ async fn a_drop_longer_than_the_window_ends_the_session() {
 
 /// Pairs by hand with the public building blocks, so the test can then misbehave on the wire.
 async fn raw_user(link: &JoinLink) -> (quinn::Endpoint, quinn::Connection, ControlStream) {
+    let (endpoint, connection, control, _, _) = raw_pair(link).await;
+    (endpoint, connection, control)
+}
+
+/// [`raw_user`], with the session id and key a resume needs.
+async fn raw_pair(link: &JoinLink) -> (quinn::Endpoint, quinn::Connection, ControlStream, [u8; 16], SessionKey) {
     let endpoint = quinn::Endpoint::client(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).expect("client");
     let transport = tls::transport_config(Duration::from_secs(5), Duration::from_secs(30)).expect("config");
     let config = tls::client_config(transport, None).expect("client config");
@@ -432,12 +454,13 @@ async fn raw_user(link: &JoinLink) -> (quinn::Endpoint, quinn::Connection, Contr
     let key = pairing.finish(&theirs).expect("key");
     control.write(&Handshake::Confirm(key.confirmation(Role::User))).await.expect("confirm");
     let Inbound::Message(Handshake::Confirm(_)) = control.read::<Handshake>().await else { panic!("no confirm") };
-    let Inbound::Message(Handshake::Result(PairingVerdict::Paired { .. })) = control.read::<Handshake>().await else {
+    let Inbound::Message(Handshake::Result(PairingVerdict::Paired { session_id })) = control.read::<Handshake>().await
+    else {
         panic!("not paired")
     };
     let hello = Message::Hello { protocol_version: PROTOCOL_VERSION, role: Role::User, display_name: "raw".into() };
     control.write(&hello).await.expect("hello");
-    (endpoint, connection, control)
+    (endpoint, connection, control, session_id, key)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -498,4 +521,295 @@ async fn garbage_instead_of_pairing_costs_no_attempt() {
     })
     .await;
     assert_eq!(first, TransportEvent::Paired);
+}
+
+/// A UDP relay between the user and the engineer that can cut all traffic, both ways, as a
+/// failing network does (no ICMP, no close: packets just vanish). Its tasks end with the test's
+/// runtime.
+struct CutProxy {
+    address: SocketAddr,
+    cut: Arc<AtomicBool>,
+}
+
+impl CutProxy {
+    async fn spawn(engineer: SocketAddr) -> Self {
+        let front = Arc::new(UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await.expect("proxy front"));
+        let back = Arc::new(UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await.expect("proxy back"));
+        back.connect(engineer).await.expect("proxy to engineer");
+        let address = front.local_addr().expect("proxy address");
+        let cut = Arc::new(AtomicBool::new(false));
+        let user: Arc<Mutex<Option<SocketAddr>>> = Arc::default();
+        let (up_front, up_back, up_cut, up_user) = (front.clone(), back.clone(), cut.clone(), user.clone());
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 65_536];
+            while let Ok((len, from)) = up_front.recv_from(&mut buf).await {
+                *up_user.lock().expect("proxy lock") = Some(from);
+                if !up_cut.load(Ordering::SeqCst) {
+                    let _ = up_back.send(&buf[..len]).await;
+                }
+            }
+        });
+        let down_cut = cut.clone();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 65_536];
+            while let Ok(len) = back.recv(&mut buf).await {
+                let to = *user.lock().expect("proxy lock");
+                if let Some(to) = to.filter(|_| !down_cut.load(Ordering::SeqCst)) {
+                    let _ = front.send_to(&buf[..len], to).await;
+                }
+            }
+        });
+        Self { address, cut }
+    }
+
+    fn set_cut(&self, cut: bool) {
+        self.cut.store(cut, Ordering::SeqCst);
+    }
+}
+
+/// The product's timings scaled down 20× (reconnect window 60 s → 3 s), the heartbeat a little
+/// slower than scaled (2.5 s → 200 ms, not 125 ms) so a busy test machine causes no false drops:
+/// silence of 400 ms is a drop, cuts of "10, 20, 25, 50, 90 s" last 0.5, 1, 1.25, 2.5, 4.5 s.
+fn cut_settings() -> TransportSettings {
+    TransportSettings {
+        heartbeat_interval: Duration::from_millis(200),
+        reconnect_window: Duration::from_millis(3_000),
+        retry_interval: Duration::from_millis(50),
+        reconnect_attempt_timeout: Duration::from_millis(300),
+        ..TransportSettings::default()
+    }
+}
+
+/// Everything a side reports until (and with) the first event matching `predicate`, each with
+/// the time it was reported.
+async fn record_until(
+    events: &mut UnboundedReceiver<TransportEvent>,
+    what: &str,
+    predicate: impl Fn(&TransportEvent) -> bool,
+) -> Vec<(Instant, TransportEvent)> {
+    let mut seen = Vec::new();
+    let found = timeout(WAIT, async {
+        while let Some(event) = events.recv().await {
+            let done = predicate(&event);
+            seen.push((Instant::now(), event));
+            if done {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(found, Ok(true), "waiting for {what}; saw {:?}", seen.iter().map(|(_, e)| e).collect::<Vec<_>>());
+    seen
+}
+
+/// The timeline entry names the events would give (what each side's transcript says about the
+/// link and consent).
+fn transcript(events: &[(Instant, TransportEvent)]) -> Vec<&'static str> {
+    events.iter().filter_map(|(_, event)| transcript_entry(event)).map(|entry| entry.kind).collect()
+}
+
+fn ends_or_reconnects(event: &TransportEvent) -> bool {
+    is_session(event, |s| matches!(s, SessionEvent::Reconnected { .. } | SessionEvent::Ended { .. }))
+}
+
+/// What one cut did to both sides.
+struct CutOutcome {
+    cut: Duration,
+    engineer: Vec<(Instant, TransportEvent)>,
+    user: Vec<(Instant, TransportEvent)>,
+    cut_at: Instant,
+    network_back: Instant,
+}
+
+/// What the user clicks during a cut.
+#[derive(Clone, Copy, Debug)]
+enum Click {
+    /// Pause sharing.
+    Pause,
+    /// Stop sharing.
+    Stop,
+}
+
+impl Click {
+    fn command(self) -> SessionCommand {
+        match self {
+            Click::Pause => SessionCommand::Pause,
+            Click::Stop => SessionCommand::Revoke,
+        }
+    }
+
+    fn event(self) -> SessionEvent {
+        match self {
+            Click::Pause => SessionEvent::SharingPaused,
+            Click::Stop => SessionEvent::ConsentRevoked,
+        }
+    }
+
+    fn entry(self) -> &'static str {
+        match self {
+            Click::Pause => "sharing_paused",
+            Click::Stop => "consent_revoked",
+        }
+    }
+}
+
+/// Pairs through a proxy, lets heartbeats flow, cuts the network for `cut`, optionally clicks
+/// on the user's side some time into the cut, and records both sides until each has
+/// reconnected or ended (and the engineer has heard of the click).
+async fn run_cut(cut: Duration, click: Option<(Duration, Click)>) -> CutOutcome {
+    let settings = cut_settings();
+    let (hosted, engineer) = host(settings.clone());
+    let proxy = CutProxy::spawn(hosted.local_addr).await;
+    let link = JoinLink { host: "127.0.0.1".into(), port: proxy.address.port(), ..hosted.link.clone() };
+    let (hosted, mut engineer, user, mut user_events) =
+        paired_with_consent_via(hosted, engineer, &link, settings).await;
+    // Steady heartbeats for a while (that they cause no drop is tested on the simulated clock,
+    // where a busy test machine cannot stall them).
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    while engineer.try_recv().is_ok() {}
+    while user_events.try_recv().is_ok() {}
+    proxy.set_cut(true);
+    let cut_at = Instant::now();
+    let network = async {
+        if let Some((after, click)) = click {
+            tokio::time::sleep(after).await;
+            user.send(click.command());
+        }
+        tokio::time::sleep_until(cut_at + cut).await;
+        proxy.set_cut(false);
+        Instant::now()
+    };
+    // Both sides are watched from the start of the cut, so each event carries its own time.
+    let engineer_done = move |e: &TransportEvent| match click {
+        // The click comes after the reconnect on the engineer's side.
+        Some((_, click)) => is_session(e, |s| *s == click.event() || matches!(s, SessionEvent::Ended { .. })),
+        None => ends_or_reconnects(e),
+    };
+    let (network_back, engineer_seen, user_seen) = tokio::join!(
+        network,
+        record_until(&mut engineer, "engineer reconnects or ends", engineer_done),
+        record_until(&mut user_events, "user reconnects or ends", ends_or_reconnects),
+    );
+    hosted.handle.send(SessionCommand::End);
+    drop(user);
+    CutOutcome { cut, engineer: engineer_seen, user: user_seen, cut_at, network_back }
+}
+
+fn gap_ms(events: &[(Instant, TransportEvent)]) -> Option<i64> {
+    events.iter().find_map(|(_, event)| match event {
+        TransportEvent::Session(SessionEvent::Reconnected { gap_ms }) => Some(*gap_ms),
+        _ => None,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_cuts_through_a_proxy_are_recorded_alike_on_both_sides() {
+    let window = cut_settings().reconnect_window;
+    // "10, 20, 25, 50 and 90 s" at a twentieth, all at once so the test takes a few seconds.
+    let cuts_ms = [500u64, 1_000, 1_250, 2_500, 4_500];
+    let runs = cuts_ms.map(|ms| tokio::spawn(run_cut(Duration::from_millis(ms), None)));
+    for run in runs {
+        let outcome = run.await.expect("cut run");
+        let cut_ms = outcome.cut.as_millis();
+        let engineer = transcript(&outcome.engineer);
+        let user = transcript(&outcome.user);
+        eprintln!(
+            "cut {cut_ms} ms: engineer {engineer:?} gap {:?}; user {user:?} gap {:?}; first event {:?} / {:?}, last {:?} / {:?} after the cut began",
+            gap_ms(&outcome.engineer),
+            gap_ms(&outcome.user),
+            outcome.engineer.first().map(|(at, _)| at.duration_since(outcome.cut_at)),
+            outcome.user.first().map(|(at, _)| at.duration_since(outcome.cut_at)),
+            outcome.engineer.last().map(|(at, _)| at.duration_since(outcome.cut_at)),
+            outcome.user.last().map(|(at, _)| at.duration_since(outcome.cut_at)),
+        );
+        assert_eq!(engineer, user, "{cut_ms} ms cut: both sides tell the same story");
+        if outcome.cut < window {
+            assert_eq!(engineer, ["disconnected", "reconnected"], "{cut_ms} ms cut");
+            for gap in [gap_ms(&outcome.engineer), gap_ms(&outcome.user)] {
+                let gap = u128::try_from(gap.expect("a gap")).expect("positive gap");
+                assert!(gap >= cut_ms, "{cut_ms} ms cut recorded as a {gap} ms gap");
+            }
+        } else {
+            assert_eq!(engineer, ["disconnected", "session_ended"], "{cut_ms} ms cut");
+            for side in [&outcome.engineer, &outcome.user] {
+                let ended = side.last().map(|(_, event)| event);
+                assert_eq!(
+                    ended,
+                    Some(&TransportEvent::Session(SessionEvent::Ended {
+                        reason: EndReason::ReconnectWindowExpired,
+                        by_peer: false
+                    })),
+                    "{cut_ms} ms cut: the same reason on both sides"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pause_or_stop_inside_a_cut_acts_at_once_and_reaches_the_engineer_first() {
+    // Clicked before the drop is noticed (its message dies with the old connection), and
+    // clicked while both sides are reconnecting (queued). The cut is "20 s" (1 s).
+    let cut = Duration::from_millis(1_000);
+    let clicks = [(100u64, Click::Pause), (600, Click::Pause), (100, Click::Stop), (600, Click::Stop)];
+    let runs = clicks.map(|(ms, click)| tokio::spawn(run_cut(cut, Some((Duration::from_millis(ms), click)))));
+    for (run, (pause_ms, click)) in runs.into_iter().zip(clicks) {
+        let outcome = run.await.expect("cut run");
+        let paused_locally_at = outcome
+            .user
+            .iter()
+            .find(|(_, e)| is_session(e, |s| *s == click.event()))
+            .map(|(at, _)| *at)
+            .expect("the click acts on the user's side");
+        assert!(paused_locally_at < outcome.network_back, "{click:?} acts at once, during the cut");
+        let paused_at = outcome
+            .engineer
+            .iter()
+            .find(|(_, e)| is_session(e, |s| *s == click.event()))
+            .map(|(at, _)| *at)
+            .expect("the engineer hears of the pause");
+        let after_reconnect: Vec<_> = outcome
+            .engineer
+            .iter()
+            .filter_map(|(_, event)| transcript_entry(event).map(|entry| entry.kind))
+            .skip_while(|kind| *kind != "reconnected")
+            .collect();
+        eprintln!(
+            "{click:?} {pause_ms} ms into the cut: local after {:?}; engineer {:?}, heard {:?} after the network came back",
+            paused_locally_at.duration_since(outcome.cut_at),
+            transcript(&outcome.engineer),
+            paused_at.saturating_duration_since(outcome.network_back)
+        );
+        assert_eq!(after_reconnect, ["reconnected", click.entry()], "{click:?} at {pause_ms} ms: first thing heard");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_reaching_an_engineer_who_noticed_nothing_takes_over() {
+    // The user's side noticed a drop first (silence is measured on each side) and resumes on a
+    // fresh connection while the engineer still holds the old one.
+    let (hosted, mut engineer) = host(fast_settings());
+    let (endpoint, old, _old_control, session_id, key) = raw_pair(&hosted.link).await;
+    expect_event(&mut engineer, "hello", |e| is_session(e, |s| matches!(s, SessionEvent::PeerHello { .. }))).await;
+    let transport = tls::transport_config(Duration::from_secs(5), Duration::from_secs(30)).expect("config");
+    let config = tls::client_config(transport, None).expect("client config");
+    let connection =
+        endpoint.connect_with(config, hosted.local_addr, tls::SERVER_NAME).expect("connect").await.expect("tls");
+    let (send, recv) = connection.open_bi().await.expect("stream");
+    let mut control = ControlStream::new(send, recv);
+    let token = key.resume_token(&session_id);
+    control.write(&Handshake::Resume { session_id, token }).await.expect("resume");
+    let verdict = timeout(WAIT, control.read::<Handshake>()).await.expect("verdict in time");
+    assert!(matches!(verdict, Inbound::Message(Handshake::Result(PairingVerdict::Resumed))), "{verdict:?}");
+    let seen = record_until(&mut engineer, "engineer takes the resume", ends_or_reconnects).await;
+    assert_eq!(transcript(&seen), ["disconnected", "reconnected"], "the gap is recorded, the session goes on");
+    // The session runs on over the new connection; the old one is closed.
+    let chat = Message::Chat { id: 1, at_ms: 0, text: "still there?".into() };
+    control.write(&chat).await.expect("chat");
+    expect_event(&mut engineer, "chat on the new connection", |e| {
+        is_session(e, |s| matches!(s, SessionEvent::Chat { text, .. } if text == "still there?"))
+    })
+    .await;
+    timeout(WAIT, old.closed()).await.expect("the old connection is closed");
 }

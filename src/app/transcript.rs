@@ -239,6 +239,14 @@ mod tests {
     }
 
     #[test]
+    fn a_cut_is_a_gap_from_disconnected_to_reconnected() {
+        let lost = transcript_entry(&TransportEvent::Session(SessionEvent::Disconnected)).unwrap();
+        assert_eq!((lost.kind, lost.actor), ("disconnected", System));
+        let back = transcript_entry(&TransportEvent::Session(SessionEvent::Reconnected { gap_ms: 21_450 })).unwrap();
+        assert_eq!((back.kind, back.payload["gap_ms"].as_i64()), ("reconnected", Some(21_450)));
+    }
+
+    #[test]
     fn frames_and_hellos_are_not_transcript() {
         let frame = TransportEvent::Session(SessionEvent::FrameReceived { seq: 1, data: vec![1] });
         assert_eq!(transcript_entry(&frame), None);

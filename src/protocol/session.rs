@@ -16,10 +16,38 @@ use super::message::{
     check_screen_size,
 };
 
-/// Send a heartbeat when nothing was sent for this long.
-pub const HEARTBEAT_INTERVAL_MS: i64 = 5_000;
-/// End the session when nothing was received for this long while connected.
-pub const LIVENESS_TIMEOUT_MS: i64 = 30_000;
+/// Send a heartbeat when nothing was sent for this long (the default of [`LinkTiming`]).
+pub const HEARTBEAT_INTERVAL_MS: i64 = 2_500;
+/// Heartbeats that may go missing before the link counts as dropped: silence of this many
+/// heartbeat intervals is a drop, on both sides alike.
+pub const MISSED_HEARTBEATS: i64 = 2;
+/// How long a dropped session waits for its peer before it ends (the default of [`LinkTiming`]).
+pub const RECONNECT_WINDOW_MS: i64 = 60_000;
+
+/// How a session watches its link. Both roles apply the same rule: silence of
+/// [`LinkTiming::silence_limit_ms`] is a drop (`Disconnected`), and a drop that is not over
+/// within the reconnect window ends the session with
+/// [`EndReason::ReconnectWindowExpired`] on both sides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkTiming {
+    /// Send a heartbeat when nothing was sent for this long, ms.
+    pub heartbeat_interval_ms: i64,
+    /// How long a dropped session waits for the link to come back, ms.
+    pub reconnect_window_ms: i64,
+}
+
+impl LinkTiming {
+    /// Silence (nothing received) of at least this long counts as a drop, ms.
+    pub fn silence_limit_ms(&self) -> i64 {
+        self.heartbeat_interval_ms.saturating_mul(MISSED_HEARTBEATS)
+    }
+}
+
+impl Default for LinkTiming {
+    fn default() -> Self {
+        Self { heartbeat_interval_ms: HEARTBEAT_INTERVAL_MS, reconnect_window_ms: RECONNECT_WINDOW_MS }
+    }
+}
 
 /// Where consent stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -196,7 +224,13 @@ pub struct Session {
     ended: Option<EndReason>,
     ended_by_peer: bool,
     connected: bool,
+    timing: LinkTiming,
+    /// When the drop was noticed, unix ms (the reconnect window runs from here).
     disconnected_at_ms: Option<i64>,
+    /// When the last message before the drop arrived, unix ms (the gap runs from here).
+    silent_since_ms: Option<i64>,
+    /// Engineer: the user's first message after a reconnect restates its consent.
+    awaiting_consent_restatement: bool,
     last_sent_ms: i64,
     last_received_ms: i64,
     next_chat_id: u64,
@@ -228,7 +262,10 @@ impl Session {
             ended: None,
             ended_by_peer: false,
             connected: true,
+            timing: LinkTiming::default(),
             disconnected_at_ms: None,
+            silent_since_ms: None,
+            awaiting_consent_restatement: false,
             last_sent_ms: now_ms,
             last_received_ms: now_ms,
             next_chat_id: 1,
@@ -249,7 +286,25 @@ impl Session {
         session
     }
 
+    /// The same session watching its link with `timing` instead of the defaults.
+    #[must_use]
+    pub fn with_link_timing(mut self, timing: LinkTiming) -> Self {
+        self.timing = timing;
+        self
+    }
+
     // ---- queries ----
+
+    /// Engineer: the link just came back and the user's restated consent has not arrived yet;
+    /// a new consent request now could cross it, so the app waits (a round trip).
+    pub fn consent_settling(&self) -> bool {
+        self.awaiting_consent_restatement
+    }
+
+    /// How this session watches its link.
+    pub fn link_timing(&self) -> LinkTiming {
+        self.timing
+    }
 
     /// This side's role.
     pub fn role(&self) -> Role {
@@ -322,8 +377,12 @@ impl Session {
 
     // ---- outputs ----
 
-    /// The next message to send.
+    /// The next message to send. Nothing goes out while the link is down: what was queued then
+    /// (a pause, a chat line) waits for the reconnect.
     pub fn poll_transmit(&mut self, now_ms: i64) -> Option<Message> {
+        if !self.connected {
+            return None;
+        }
         let message = self.outbox.pop_front()?;
         self.last_sent_ms = now_ms;
         Some(message)
@@ -352,26 +411,44 @@ impl Session {
         self.events.pop_front()
     }
 
-    /// When [`Session::handle_timeout`] should next be called, unix ms.
+    /// When [`Session::handle_timeout`] should next be called, unix ms: the next heartbeat or
+    /// the silence limit while connected, the end of the reconnect window while not.
     pub fn poll_timeout(&self) -> Option<i64> {
-        if self.ended.is_some() || !self.connected {
+        if self.ended.is_some() {
             return None;
         }
-        Some((self.last_sent_ms + HEARTBEAT_INTERVAL_MS).min(self.last_received_ms + LIVENESS_TIMEOUT_MS))
+        match self.disconnected_at_ms {
+            Some(at_ms) if !self.connected => Some(at_ms.saturating_add(self.timing.reconnect_window_ms)),
+            _ => Some(
+                self.last_sent_ms
+                    .saturating_add(self.timing.heartbeat_interval_ms)
+                    .min(self.last_received_ms.saturating_add(self.timing.silence_limit_ms())),
+            ),
+        }
     }
 
     // ---- inputs ----
 
-    /// Time passed: sends heartbeats, ends a silent session.
+    /// Time passed: sends heartbeats; silence of two heartbeat intervals is a drop (the same
+    /// rule on both sides, whether or not the transport noticed); a drop that outlasts the
+    /// reconnect window ends the session.
     pub fn handle_timeout(&mut self, now_ms: i64) {
-        if self.ended.is_some() || !self.connected {
+        if self.ended.is_some() {
             return;
         }
-        if now_ms - self.last_received_ms >= LIVENESS_TIMEOUT_MS {
-            self.finish(EndReason::Timeout, false, false);
+        if !self.connected {
+            let window_ends_ms =
+                self.disconnected_at_ms.map(|at_ms| at_ms.saturating_add(self.timing.reconnect_window_ms));
+            if window_ends_ms.is_some_and(|ends_ms| now_ms >= ends_ms) {
+                self.finish(EndReason::ReconnectWindowExpired, false, false);
+            }
             return;
         }
-        if now_ms - self.last_sent_ms >= HEARTBEAT_INTERVAL_MS && self.outbox.is_empty() {
+        if now_ms - self.last_received_ms >= self.timing.silence_limit_ms() {
+            self.handle_disconnect(now_ms);
+            return;
+        }
+        if now_ms - self.last_sent_ms >= self.timing.heartbeat_interval_ms && self.outbox.is_empty() {
             self.outbox.push_back(Message::Heartbeat);
         }
     }
@@ -390,6 +467,7 @@ impl Session {
         if let Err(why) = message.validate() {
             return self.violation(why);
         }
+        let Some(message) = self.take_consent_restatement(message) else { return };
         let role = self.role;
         if self.peer_name.is_none() && !matches!(message, Message::Hello { .. }) {
             return self.violation("a message arrived before hello".into());
@@ -559,19 +637,25 @@ impl Session {
         }
     }
 
-    /// The connection dropped at `now_ms`. Screen data stops until it is back.
+    /// The connection dropped at `now_ms` (the transport saw it close, or the silence limit
+    /// passed). Screen data stops until it is back; what is queued now is sent after the
+    /// reconnect.
     pub fn handle_disconnect(&mut self, now_ms: i64) {
         if self.ended.is_some() || !self.connected {
             return;
         }
         self.connected = false;
         self.disconnected_at_ms = Some(now_ms);
-        self.outbox.clear();
+        self.silent_since_ms = Some(self.last_received_ms.min(now_ms));
+        self.outbox.retain(|message| !matches!(message, Message::Heartbeat));
         self.events.push_back(SessionEvent::Disconnected);
     }
 
-    /// The connection is back at `now_ms`. Consent stays as it was only if it was in force; a
-    /// pending request is dropped (the engineer asks again).
+    /// The connection is back at `now_ms`; `gap_ms` in the event is the whole silence, from the
+    /// last message before the drop. Consent stays as it was only if it was in force; a pending
+    /// request is dropped on both sides (the engineer asks again). The user's side restates its
+    /// consent first thing, so a pause, stop or grant lost in the drop (or made during it)
+    /// reaches the engineer before anything else.
     pub fn handle_reconnect(&mut self, now_ms: i64) {
         if self.ended.is_some() || self.connected {
             return;
@@ -579,17 +663,87 @@ impl Session {
         self.connected = true;
         self.last_received_ms = now_ms;
         self.last_sent_ms = now_ms;
+        self.disconnected_at_ms = None;
         if matches!(self.consent, ConsentState::Requested(_)) {
             self.consent = ConsentState::NotRequested;
         }
-        let gap_ms = now_ms - self.disconnected_at_ms.take().unwrap_or(now_ms);
+        match self.role {
+            Role::Engineer => {
+                self.outbox.retain(|message| !matches!(message, Message::ConsentRequest(_)));
+                self.awaiting_consent_restatement = true;
+            }
+            Role::User => self.restate_consent(),
+        }
+        let gap_ms = now_ms - self.silent_since_ms.take().unwrap_or(now_ms);
         self.events.push_back(SessionEvent::Reconnected { gap_ms });
     }
 
-    /// The reconnect window passed without a reconnection.
+    /// The reconnect window passed without a reconnection (or the peer no longer knows the
+    /// session): the same ending as [`Session::handle_timeout`] gives at the window's end.
     pub fn handle_reconnect_expired(&mut self) {
         if self.ended.is_none() && !self.connected {
             self.finish(EndReason::ReconnectWindowExpired, false, false);
+        }
+    }
+
+    /// User, after a reconnect: replaces queued consent messages with the consent as it stands
+    /// now, at the front of the queue.
+    fn restate_consent(&mut self) {
+        self.outbox.retain(|message| {
+            !matches!(
+                message,
+                Message::ConsentDecision(_)
+                    | Message::ScopeChange(_)
+                    | Message::Pause
+                    | Message::Resume
+                    | Message::Revoke
+            )
+        });
+        match self.consent {
+            ConsentState::Granted { scopes, paused } => {
+                self.outbox.push_front(if paused { Message::Pause } else { Message::Resume });
+                self.outbox.push_front(Message::ConsentDecision(Decision::Granted(scopes)));
+            }
+            // Nothing in force: said anyway, so the engineer knows at once that nothing was lost.
+            ConsentState::Revoked | ConsentState::NotRequested | ConsentState::Requested(_) | ConsentState::Denied => {
+                self.outbox.push_front(Message::Revoke);
+            }
+        }
+    }
+
+    /// Engineer, the first message after a reconnect: a restated grant is taken as the user's
+    /// consent as it stands (whatever was lost in the drop), a restated stop ends consent in
+    /// force. Returns the message when it is not a restatement.
+    fn take_consent_restatement(&mut self, message: Message) -> Option<Message> {
+        if !self.awaiting_consent_restatement || matches!(message, Message::Frame { .. } | Message::Cursor { .. }) {
+            return Some(message);
+        }
+        self.awaiting_consent_restatement = false;
+        match message {
+            Message::ConsentDecision(Decision::Granted(scopes)) => {
+                match &mut self.consent {
+                    ConsentState::Granted { scopes: current, .. } => {
+                        if *current != scopes {
+                            *current = scopes;
+                            self.events.push_back(SessionEvent::ScopesChanged(scopes));
+                        }
+                    }
+                    _ => {
+                        self.consent = ConsentState::Granted { scopes, paused: false };
+                        self.events.push_back(SessionEvent::ConsentGranted(scopes));
+                    }
+                }
+                None
+            }
+            Message::Revoke => {
+                // A request made since the reconnect crossed this restatement: it stands.
+                if matches!(self.consent, ConsentState::Granted { .. }) {
+                    self.consent = ConsentState::Revoked;
+                    self.events.push_back(SessionEvent::ConsentRevoked);
+                }
+                None
+            }
+            other => Some(other),
         }
     }
 

@@ -28,12 +28,21 @@ pub(super) struct Live {
 
 /// How a side gets a dropped connection back.
 pub(super) trait Reconnect {
+    /// A connection is in use (the first, or a resumed one).
+    fn on_connected(&mut self) {}
+
     /// The connection is gone: allow a resume from now on.
     fn on_disconnect(&mut self) {}
 
     /// Waits for a resumed connection, trying no earlier than `not_before`; `None` when the
     /// session cannot be resumed any more. Must be cancel-safe at its await points.
     async fn reconnect(&mut self, not_before: Instant) -> Option<Live>;
+
+    /// While connected: a resumed connection from the peer, which noticed a drop this side has
+    /// not (yet). Never resolves on a side that does not accept resumes. Cancel-safe.
+    async fn take_over(&mut self) -> Option<Live> {
+        std::future::pending().await
+    }
 
     /// The session is over: stop accepting resumes, release sockets.
     fn on_end(&mut self) {}
@@ -44,7 +53,6 @@ pub(super) struct Driver {
     pub session: Session,
     pub commands: mpsc::UnboundedReceiver<SessionCommand>,
     pub sink: EventSink,
-    pub reconnect_window: Duration,
     pub next_frame_seq: u64,
     pub status: Arc<LinkStatus>,
 }
@@ -53,16 +61,27 @@ pub(super) struct Driver {
 const FRAME_HEADER_BYTES: usize = 8;
 
 enum Step {
-    Continue,
+    /// The session ended.
+    Ended,
+    /// The link broke (the transport said so, or the protocol heard nothing for too long).
     Lost { outage: Duration },
+    /// The peer came back on a new connection while this one still looked alive.
+    TakenOver(Live),
 }
 
 impl Driver {
     /// Runs the session over `live`, then over resumed connections, until it ends.
     pub async fn run(mut self, mut live: Live, mut reconnect: impl Reconnect) {
         loop {
-            match self.run_connected(&mut live).await {
-                Step::Continue => break,
+            reconnect.on_connected();
+            match self.run_connected(&mut live, &mut reconnect).await {
+                Step::Ended => break,
+                Step::TakenOver(resumed) => {
+                    live.connection.close(CLOSE_DROPPED.into(), b"resumed elsewhere");
+                    live = resumed;
+                    self.session.handle_disconnect(unix_now_ms());
+                    self.resumed();
+                }
                 Step::Lost { outage } => {
                     self.session.handle_disconnect(unix_now_ms());
                     self.status.set_screen_allowed(false);
@@ -71,10 +90,7 @@ impl Driver {
                     match self.wait_for_reconnect(&mut reconnect, outage).await {
                         Some(resumed) => {
                             live = resumed;
-                            self.session.handle_reconnect(unix_now_ms());
-                            // The viewer may have missed updates: start the screen afresh.
-                            self.status.want_keyframe();
-                            self.emit_events();
+                            self.resumed();
                         }
                         None => break,
                     }
@@ -85,6 +101,14 @@ impl Driver {
         self.status.set_screen_allowed(false);
         self.emit_events();
         (self.sink)(TransportEvent::Closed);
+    }
+
+    /// The link is back on a new connection.
+    fn resumed(&mut self) {
+        self.session.handle_reconnect(unix_now_ms());
+        // The viewer may have missed updates: start the screen afresh.
+        self.status.want_keyframe();
+        self.emit_events();
     }
 
     fn emit_events(&mut self) {
@@ -123,8 +147,8 @@ impl Driver {
         }
     }
 
-    /// Connected phase: returns when the session ended (`Continue` means "done") or the link broke.
-    async fn run_connected(&mut self, live: &mut Live) -> Step {
+    /// Connected phase: returns when the session ended, the link broke or was taken over.
+    async fn run_connected(&mut self, live: &mut Live, reconnect: &mut impl Reconnect) -> Step {
         let _ = live.control.set_priority(1);
         let (frames_tx, mut frames) = mpsc::channel::<(u64, Vec<u8>)>(4);
         // The engineer reads screen updates in stream order (each one applies on the last).
@@ -134,7 +158,7 @@ impl Driver {
         let (frames_out, frames_to_write) = mpsc::unbounded_channel();
         let writer = (self.session.role() == Role::User)
             .then(|| tokio::spawn(write_frame_streams(live.connection.clone(), frames_to_write, self.status.clone())));
-        let step = self.connected_loop(live, &mut frames, &frames_out).await;
+        let step = self.connected_loop(live, reconnect, &mut frames, &frames_out).await;
         if let Some(reader) = reader {
             reader.abort();
         }
@@ -147,15 +171,23 @@ impl Driver {
     async fn connected_loop(
         &mut self,
         live: &mut Live,
+        reconnect: &mut impl Reconnect,
         frames: &mut mpsc::Receiver<(u64, Vec<u8>)>,
         frames_out: &mpsc::UnboundedSender<(u64, Vec<u8>)>,
     ) -> Step {
         loop {
+            if !self.session.is_connected() && self.session.ended().is_none() {
+                // The protocol heard nothing for too long: this connection is as good as gone
+                // (QUIC may hold on for much longer, retrying with ever longer pauses). Nothing
+                // more is written to it; the peer resumes on a fresh one.
+                live.connection.close(CLOSE_DROPPED.into(), b"no heartbeat");
+                return Step::Lost { outage: Duration::ZERO };
+            }
             let flushed = self.flush(live, frames_out).await;
             self.emit_events();
             if self.session.ended().is_some() {
                 self.close(live).await;
-                return Step::Continue;
+                return Step::Ended;
             }
             if !flushed {
                 return Step::Lost { outage: Duration::ZERO };
@@ -179,6 +211,7 @@ impl Driver {
                         return Step::Lost { outage: Duration::ZERO };
                     }
                 },
+                Some(resumed) = reconnect.take_over() => return Step::TakenOver(resumed),
                 command = self.commands.recv() => match command {
                     Some(SessionCommand::SimulateDrop { outage }) => {
                         live.connection.close(CLOSE_DROPPED.into(), b"simulated drop");
@@ -193,13 +226,18 @@ impl Driver {
         }
     }
 
-    /// Disconnected phase: the peer has `reconnect_window` to come back.
+    /// Disconnected phase: the peer has the protocol's reconnect window to come back. Commands
+    /// that need no answer (pause, stop, chat…) act locally at once and are sent first thing
+    /// after the reconnect.
     async fn wait_for_reconnect(&mut self, reconnect: &mut impl Reconnect, outage: Duration) -> Option<Live> {
-        let deadline = Instant::now() + self.reconnect_window;
         let not_before = Instant::now() + outage;
         let resumed = reconnect.reconnect(not_before);
         tokio::pin!(resumed);
         loop {
+            if self.session.ended().is_some() {
+                return None;
+            }
+            let wake_at = self.session.poll_timeout().map(instant_for_unix_ms);
             tokio::select! {
                 live = &mut resumed => {
                     if live.is_none() {
@@ -213,13 +251,19 @@ impl Driver {
                         return None;
                     }
                     Some(SessionCommand::SimulateDrop { .. }) => {}
-                    Some(_) => (self.sink)(TransportEvent::CommandRefused(
+                    Some(
+                        SessionCommand::RequestConsent(_) | SessionCommand::Grant(_) | SessionCommand::Deny { .. },
+                    ) => (self.sink)(TransportEvent::CommandRefused(
                         "the connection is down; reconnecting".into(),
                     )),
+                    Some(command) => {
+                        self.apply(command);
+                        self.emit_events();
+                    }
                 },
-                () = sleep_until(deadline) => {
-                    self.session.handle_reconnect_expired();
-                    return None;
+                () = sleep_until_opt(wake_at) => {
+                    self.session.handle_timeout(unix_now_ms());
+                    self.emit_events();
                 }
             }
         }
@@ -238,6 +282,10 @@ impl Driver {
 
     fn apply(&mut self, command: SessionCommand) {
         let now_ms = unix_now_ms();
+        if matches!(command, SessionCommand::RequestConsent(_)) && self.session.consent_settling() {
+            (self.sink)(TransportEvent::CommandRefused("the connection just came back; ask again in a moment".into()));
+            return;
+        }
         let result = match command {
             SessionCommand::RequestConsent(request) => self.session.request_consent(now_ms, request),
             SessionCommand::Grant(scopes) => self.session.grant(now_ms, scopes),

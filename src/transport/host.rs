@@ -224,7 +224,8 @@ async fn resume(
             GateState::Paired { session_id: id, key, accepting_resume }
                 if *accepting_resume && *id == session_id && key.verify_resume_token(&session_id, token) =>
             {
-                *accepting_resume = false;
+                // Still accepting: when the user's attempt timed out on its side after this one
+                // got through, its next attempt takes over (the newest connection is the one in use).
                 true
             }
             _ => false,
@@ -302,15 +303,10 @@ impl HostTask {
             return;
         };
         (self.sink)(TransportEvent::Paired);
-        let session = Session::new(Role::Engineer, &self.display_name, super::unix_now_ms());
-        let driver = Driver {
-            session,
-            commands: self.commands,
-            sink: self.sink,
-            reconnect_window: self.settings.reconnect_window,
-            next_frame_seq: 0,
-            status: self.status,
-        };
+        let session = Session::new(Role::Engineer, &self.display_name, super::unix_now_ms())
+            .with_link_timing(self.settings.link_timing());
+        let driver =
+            Driver { session, commands: self.commands, sink: self.sink, next_frame_seq: 0, status: self.status };
         let reconnect = HostReconnect { gate: self.gate, handovers: self.handovers, endpoint: self.endpoint };
         driver.run(live, reconnect).await;
     }
@@ -323,11 +319,27 @@ struct HostReconnect {
     endpoint: quinn::Endpoint,
 }
 
-impl Reconnect for HostReconnect {
-    fn on_disconnect(&mut self) {
+impl HostReconnect {
+    fn accept_resumes(&mut self) {
         if let GateState::Paired { accepting_resume, .. } = &mut lock(&self.gate).state {
             *accepting_resume = true;
         }
+    }
+}
+
+impl Reconnect for HostReconnect {
+    /// The user may notice a drop first (silence is measured on each side): its resume is
+    /// accepted even while this side still holds the old connection.
+    fn on_connected(&mut self) {
+        self.accept_resumes();
+    }
+
+    fn on_disconnect(&mut self) {
+        self.accept_resumes();
+    }
+
+    async fn take_over(&mut self) -> Option<Live> {
+        self.reconnect(Instant::now()).await
     }
 
     async fn reconnect(&mut self, _not_before: Instant) -> Option<Live> {

@@ -70,11 +70,10 @@ pub async fn join_session(
     };
     sink(TransportEvent::Paired);
     let (handle, commands) = SessionHandle::new();
-    let session = Session::new(Role::User, display_name, super::unix_now_ms());
-    let reconnect_window = settings.reconnect_window;
+    let session = Session::new(Role::User, display_name, super::unix_now_ms()).with_link_timing(settings.link_timing());
     let reconnect = UserReconnect { endpoint, address, pin, session_id, key, settings };
     let status = handle.status().clone();
-    let driver = Driver { session, commands, sink, reconnect_window, next_frame_seq: 0, status };
+    let driver = Driver { session, commands, sink, next_frame_seq: 0, status };
     tokio::spawn(driver.run(live, reconnect).instrument(tracing::info_span!("join_session", %address)));
     Ok(handle)
 }
@@ -194,7 +193,8 @@ impl UserReconnect {
                 _ => Ok::<_, JoinError>(None),
             }
         };
-        match timeout(self.settings.handshake_timeout, attempt).await {
+        let limit = self.settings.handshake_timeout.min(self.settings.reconnect_attempt_timeout);
+        match timeout(limit, attempt).await {
             Ok(Ok(Some(live))) => ResumeOutcome::Resumed(live),
             Ok(Ok(None)) => ResumeOutcome::Gone,
             Ok(Err(err)) => {

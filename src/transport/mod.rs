@@ -40,16 +40,24 @@ pub struct TransportSettings {
     pub max_attempts: u32,
     /// Wrong attempts from all sources together before the code is burned for everyone.
     pub max_attempts_total: u32,
-    /// How long a dropped session waits for its peer.
+    /// How long a dropped session waits for its peer (both sides, from the moment each noticed
+    /// the drop).
     pub reconnect_window: Duration,
+    /// Protocol heartbeat: sent when nothing else was for this long; silence of two intervals
+    /// counts as a drop on both sides.
+    pub heartbeat_interval: Duration,
     /// QUIC keep-alive.
     pub keep_alive: Duration,
-    /// QUIC idle timeout: a silent connection counts as dropped after this.
+    /// QUIC idle timeout: QUIC gives a silent connection up after this (the protocol's heartbeat
+    /// rule notices a drop much sooner and closes it first).
     pub idle_timeout: Duration,
     /// Longest a connection may take to pair or resume.
     pub handshake_timeout: Duration,
     /// Pause between reconnect attempts on the user's side.
     pub retry_interval: Duration,
+    /// Longest one reconnect attempt may take before the next one starts (a fresh attempt
+    /// gets through as soon as the network is back; an old one waits out QUIC's back-off).
+    pub reconnect_attempt_timeout: Duration,
     /// Congestion controller.
     pub congestion: Congestion,
     /// Impair what this side sends (benchmarks and tests only).
@@ -97,13 +105,26 @@ impl Default for TransportSettings {
             code_lifetime: Duration::from_secs(10 * 60),
             max_attempts: 3,
             max_attempts_total: 10,
-            reconnect_window: Duration::from_secs(60),
+            reconnect_window: Duration::from_millis(crate::protocol::session::RECONNECT_WINDOW_MS.unsigned_abs()),
+            heartbeat_interval: Duration::from_millis(crate::protocol::session::HEARTBEAT_INTERVAL_MS.unsigned_abs()),
             keep_alive: Duration::from_secs(5),
             idle_timeout: Duration::from_secs(30),
             handshake_timeout: Duration::from_secs(15),
             retry_interval: Duration::from_millis(1_000),
+            reconnect_attempt_timeout: Duration::from_secs(4),
             congestion: Congestion::default(),
             impairment: None,
+        }
+    }
+}
+
+impl TransportSettings {
+    /// The protocol's link rule with these timings.
+    pub fn link_timing(&self) -> crate::protocol::session::LinkTiming {
+        let ms = |duration: Duration| i64::try_from(duration.as_millis()).unwrap_or(i64::MAX / 4);
+        crate::protocol::session::LinkTiming {
+            heartbeat_interval_ms: ms(self.heartbeat_interval).max(1),
+            reconnect_window_ms: ms(self.reconnect_window),
         }
     }
 }

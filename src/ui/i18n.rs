@@ -204,6 +204,7 @@ texts! {
     ConsentNotRequested => "Not requested yet", "尚未请求";
     ConsentWaiting => "Waiting for the user's answer…", "等待用户回应…";
     ConsentGrantedLive => "Granted, live: {}", "已授权，共享中：{}";
+    ConsentUnknownReconnecting => "Unknown until the link is back (nothing is shared meanwhile)", "连接恢复前未知（期间不共享任何内容）";
     ConsentGrantedPaused => "Granted, paused by the user: {}", "已授权，用户已暂停：{}";
     ConsentDeniedState => "The user said no", "用户拒绝了请求";
     ConsentRevokedState => "The user withdrew consent", "用户已撤回授权";

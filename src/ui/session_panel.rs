@@ -452,6 +452,26 @@ impl RemoteSessionView {
 }
 
 impl RemoteSessionView {
+    /// Consent as the engineer may rely on it. While the link is down the user may pause or
+    /// stop at any moment without this side hearing of it, so it is unknown, never "live".
+    pub fn consent_text(&self, lang: Lang) -> String {
+        if self.phase == LinkPhase::Reconnecting {
+            return Text::ConsentUnknownReconnecting.get(lang).to_owned();
+        }
+        match &self.consent {
+            ConsentState::NotRequested => Text::ConsentNotRequested.get(lang).to_owned(),
+            ConsentState::Requested(_) => Text::ConsentWaiting.get(lang).to_owned(),
+            ConsentState::Granted { scopes, paused: false } => {
+                fill(Text::ConsentGrantedLive.get(lang), &[&scopes_text(*scopes, lang)])
+            }
+            ConsentState::Granted { scopes, paused: true } => {
+                fill(Text::ConsentGrantedPaused.get(lang), &[&scopes_text(*scopes, lang)])
+            }
+            ConsentState::Denied => Text::ConsentDeniedState.get(lang).to_owned(),
+            ConsentState::Revoked => Text::ConsentRevokedState.get(lang).to_owned(),
+        }
+    }
+
     fn set_step_state(&mut self, step_id: u64, state: StepState) {
         if let Some(row) = self.steps.iter_mut().find(|row| row.step_id == step_id) {
             row.state = state;
@@ -960,18 +980,7 @@ fn consent_ui(
     session: &mut RemoteSessionView,
     commands: &mut Vec<UiCommand>,
 ) {
-    let state = match &session.consent {
-        ConsentState::NotRequested => Text::ConsentNotRequested.get(lang).to_owned(),
-        ConsentState::Requested(_) => Text::ConsentWaiting.get(lang).to_owned(),
-        ConsentState::Granted { scopes, paused: false } => {
-            fill(Text::ConsentGrantedLive.get(lang), &[&scopes_text(*scopes, lang)])
-        }
-        ConsentState::Granted { scopes, paused: true } => {
-            fill(Text::ConsentGrantedPaused.get(lang), &[&scopes_text(*scopes, lang)])
-        }
-        ConsentState::Denied => Text::ConsentDeniedState.get(lang).to_owned(),
-        ConsentState::Revoked => Text::ConsentRevokedState.get(lang).to_owned(),
-    };
+    let state = session.consent_text(lang);
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new(Text::ConsentLabel.get(lang)).strong());
         ui.label(state);
@@ -1134,4 +1143,77 @@ pub fn describe_session_event(kind: &str, entry: &HistoryEntry, lang: Lang) -> O
         }
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    use super::*;
+
+    fn granted_view() -> RemoteSessionView {
+        let mut view = RemoteSessionView::starting();
+        let viewer = FrameSlot::default();
+        let started = SessionNotice::Started {
+            link: "stepwise://127.0.0.1:4433/123456789".into(),
+            code: "123 456 789".into(),
+            address: "127.0.0.1:4433".into(),
+            expires_at_ms: 0,
+            viewer,
+        };
+        view.apply(started, Lang::En);
+        view.apply(SessionNotice::Paired, Lang::En);
+        view.apply(SessionNotice::Event(SessionEvent::PeerHello { display_name: "Zhang Min".into() }), Lang::En);
+        let scopes = Scopes { view: true, pointers: false, record: false };
+        view.apply(SessionNotice::Event(SessionEvent::ConsentGranted(scopes)), Lang::En);
+        view
+    }
+
+    fn panel(view: RemoteSessionView) -> Harness<'static, RemoteSessionView> {
+        let mut harness = Harness::builder().with_size(egui::vec2(760.0, 900.0)).build_ui_state(
+            move |ui, view: &mut RemoteSessionView| {
+                let context = PanelContext {
+                    ticket_id: 1,
+                    ticket_number: "T-20261204-0001",
+                    ticket_title: "Printer offline",
+                    engineer_name: "Li Wei",
+                    team: "Service desk",
+                    category: crate::store::Category::Hardware,
+                    phrases: &[],
+                    now_ms: 0,
+                };
+                session_panel_ui(ui, Lang::En, &context, Some(view), &mut Vec::new());
+            },
+            view,
+        );
+        harness.run_steps(4);
+        harness
+    }
+
+    #[test]
+    fn consent_is_unknown_not_live_while_reconnecting() {
+        let scopes = Scopes { view: true, pointers: false, record: false };
+        let live = fill(Text::ConsentGrantedLive.get(Lang::En), &[&scopes_text(scopes, Lang::En)]);
+        let harness = panel(granted_view());
+        assert!(harness.query_by_label(&live).is_some(), "granted and connected reads as live");
+
+        let mut view = granted_view();
+        view.apply(SessionNotice::Event(SessionEvent::Disconnected), Lang::En);
+        let harness = panel(view);
+        assert!(harness.query_all_by_label("Reconnecting…").next().is_some());
+        harness.get_by_label(Text::ConsentUnknownReconnecting.get(Lang::En));
+        assert!(harness.query_by_label(&live).is_none(), "never 'live' next to 'Reconnecting…'");
+
+        let mut view = granted_view();
+        view.apply(SessionNotice::Event(SessionEvent::Disconnected), Lang::En);
+        assert_eq!(view.consent_text(Lang::Zh), "连接恢复前未知（期间不共享任何内容）");
+
+        // Back: consent reads as it stands again.
+        let mut view = granted_view();
+        view.apply(SessionNotice::Event(SessionEvent::Disconnected), Lang::En);
+        view.apply(SessionNotice::Event(SessionEvent::Reconnected { gap_ms: 12_000 }), Lang::En);
+        let harness = panel(view);
+        assert!(harness.query_by_label(&live).is_some());
+    }
 }
