@@ -570,14 +570,20 @@ fn ended_by_violation(events: &[SessionEvent]) -> Option<String> {
     })
 }
 
-#[test]
-fn after_dont_allow_the_engineer_waits_30_seconds() {
+/// A pair where the engineer asked and the user said no (and maybe "don't ask again").
+fn refused(dont_ask_again: bool) -> Pair {
     let mut pair = Pair::new(10);
     pair.drive();
     pair.engineer.request_consent(pair.now_ms, request()).unwrap();
     pair.drive();
-    pair.user.deny(pair.now_ms, false).unwrap();
+    pair.user.deny(pair.now_ms, dont_ask_again).unwrap();
     pair.drive();
+    pair
+}
+
+#[test]
+fn after_dont_allow_the_engineer_waits_30_seconds() {
+    let mut pair = refused(false);
     let told = pair.engineer_events.iter().find_map(|event| match event {
         SessionEvent::ConsentDenied { dont_ask_again: false, ask_again_at_ms } => *ask_again_at_ms,
         _ => None,
@@ -594,12 +600,7 @@ fn after_dont_allow_the_engineer_waits_30_seconds() {
 
 #[test]
 fn a_hostile_engineer_asking_again_at_once_ends_the_session() {
-    let mut pair = Pair::new(10);
-    pair.drive();
-    pair.engineer.request_consent(pair.now_ms, request()).unwrap();
-    pair.drive();
-    pair.user.deny(pair.now_ms, false).unwrap();
-    pair.drive();
+    let mut pair = refused(false);
     // A modified console skips its own wait: the user's side refuses the request.
     let hostile = encode_frame(&Message::ConsentRequest(request())).unwrap();
     pair.user_decoder.push(&hostile);
@@ -612,12 +613,7 @@ fn a_hostile_engineer_asking_again_at_once_ends_the_session() {
 
 #[test]
 fn dont_ask_again_holds_for_the_whole_session() {
-    let mut pair = Pair::new(10);
-    pair.drive();
-    pair.engineer.request_consent(pair.now_ms, request()).unwrap();
-    pair.drive();
-    pair.user.deny(pair.now_ms, true).unwrap();
-    pair.drive();
+    let mut pair = refused(true);
     assert!(
         pair.engineer_events.contains(&SessionEvent::ConsentDenied { dont_ask_again: true, ask_again_at_ms: None })
     );

@@ -630,25 +630,7 @@ mod tests {
     #[test]
     fn entries_held_back_by_a_lock_are_written_in_order_once_it_is_released() {
         let dir = tempfile::tempdir().unwrap();
-        let (sender, events) = channel();
-        let worker = StoreWorker::spawn(dir.path().to_path_buf(), sender, Arc::new(|| {}), crate::store::now_ms);
-        events_until(&events, |event| matches!(event, UiEvent::StoreOpened(_)));
-        let new = NewTicket {
-            fields: TicketFields {
-                title: "VPN".into(),
-                requester_name: "王丽".into(),
-                description: "fails".into(),
-                ..TicketFields::default()
-            },
-            category: Category::Network,
-            urgency: Grade::High,
-            impact: Grade::High,
-            reported_at_ms: None,
-        };
-        worker.send(StoreRequest::Command(UiCommand::CreateTicket(new)));
-        let created = events_until(&events, |event| matches!(event, UiEvent::TicketLoaded { .. }));
-        let Some(UiEvent::TicketLoaded { detail, .. }) = created.last() else { unreachable!() };
-        let ticket_id = detail.ticket.id;
+        let (worker, events, ticket_id) = worker_with_ticket(dir.path(), crate::store::now_ms);
 
         // Another program holds the write lock past the busy timeout.
         let competitor = rusqlite::Connection::open(dir.path().join(crate::store::DATABASE_FILE)).unwrap();
@@ -681,6 +663,30 @@ mod tests {
             [event_kind::PAIRING_SUCCEEDED, "notice:paired", event_kind::CHAT, "notice:chat"],
             "written in order, each shown only once it is written"
         );
+    }
+
+    /// A store thread on `dir` with one ticket created: (worker, its events, the ticket id).
+    fn worker_with_ticket(dir: &Path, clock: fn() -> i64) -> (StoreWorker, Receiver<UiEvent>, i64) {
+        let (sender, events) = channel();
+        let worker = StoreWorker::spawn(dir.to_path_buf(), sender, Arc::new(|| {}), clock);
+        events_until(&events, |event| matches!(event, UiEvent::StoreOpened(_)));
+        let new = NewTicket {
+            fields: TicketFields {
+                title: "VPN".into(),
+                requester_name: "王丽".into(),
+                description: "fails".into(),
+                ..TicketFields::default()
+            },
+            category: Category::Network,
+            urgency: Grade::High,
+            impact: Grade::High,
+            reported_at_ms: None,
+        };
+        worker.send(StoreRequest::Command(UiCommand::CreateTicket(new)));
+        let created = events_until(&events, |event| matches!(event, UiEvent::TicketLoaded { .. }));
+        let Some(UiEvent::TicketLoaded { detail, .. }) = created.last() else { unreachable!() };
+        let ticket_id = detail.ticket.id;
+        (worker, events, ticket_id)
     }
 
     fn events_until(events: &Receiver<UiEvent>, last: impl Fn(&UiEvent) -> bool) -> Vec<UiEvent> {
@@ -729,25 +735,7 @@ mod tests {
     #[test]
     fn an_unwritten_transcript_entry_is_reported_and_never_shown_as_written() {
         let dir = tempfile::tempdir().unwrap();
-        let (sender, events) = channel();
-        let worker = StoreWorker::spawn(dir.path().to_path_buf(), sender, Arc::new(|| {}), || 1_795_000_000_000);
-        events_until(&events, |event| matches!(event, UiEvent::StoreOpened(_)));
-        let new = NewTicket {
-            fields: TicketFields {
-                title: "VPN".into(),
-                requester_name: "王丽".into(),
-                description: "fails".into(),
-                ..TicketFields::default()
-            },
-            category: Category::Network,
-            urgency: Grade::High,
-            impact: Grade::High,
-            reported_at_ms: None,
-        };
-        worker.send(StoreRequest::Command(UiCommand::CreateTicket(new)));
-        let created = events_until(&events, |event| matches!(event, UiEvent::TicketLoaded { .. }));
-        let Some(UiEvent::TicketLoaded { detail, .. }) = created.last() else { unreachable!() };
-        let ticket_id = detail.ticket.id;
+        let (worker, events, ticket_id) = worker_with_ticket(dir.path(), || 1_795_000_000_000);
 
         // Written: first the timeline entry, then the panel's notice.
         worker.send(StoreRequest::Session { ticket_id, event: TransportEvent::Paired });
