@@ -152,7 +152,12 @@ fn run_assist(
         Some(text) => Some(JoinLink::parse(text).map_err(|err| anyhow::anyhow!("{err}: {text}"))?),
         None => None,
     };
-    let options = window_options("Stepwise – Get help", "stepwise-assist", [760.0, 620.0], [520.0, 420.0]);
+    let options = window_options(
+        "Stepwise – Get help",
+        "stepwise-assist",
+        stepwise::app::assist::ASSIST_WINDOW_SIZE,
+        stepwise::app::assist::ASSIST_WINDOW_MIN_SIZE,
+    );
     let data_dir = data_dir.to_path_buf();
     eframe::run_native(
         "stepwise-assist",
