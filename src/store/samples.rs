@@ -130,6 +130,23 @@ impl Store {
     }
 }
 
+/// A valid new-ticket form for tests.
+#[cfg(test)]
+pub(crate) fn tests_new_ticket(title: &str) -> super::NewTicket {
+    super::NewTicket {
+        fields: TicketFields {
+            title: title.to_owned(),
+            requester_name: "Test Requester".to_owned(),
+            description: "Something is broken".to_owned(),
+            ..TicketFields::default()
+        },
+        category: Category::Software,
+        urgency: Grade::Medium,
+        impact: Grade::Medium,
+        reported_at_ms: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::Store;
@@ -157,22 +174,5 @@ mod tests {
             );
             assert!(times.iter().all(|at_ms| *at_ms <= NOW_MS), "ticket {id} has an entry in the future: {times:?}");
         }
-    }
-}
-
-/// A valid new-ticket form for tests.
-#[cfg(test)]
-pub(crate) fn tests_new_ticket(title: &str) -> super::NewTicket {
-    super::NewTicket {
-        fields: TicketFields {
-            title: title.to_owned(),
-            requester_name: "Test Requester".to_owned(),
-            description: "Something is broken".to_owned(),
-            ..TicketFields::default()
-        },
-        category: Category::Software,
-        urgency: Grade::Medium,
-        impact: Grade::Medium,
-        reported_at_ms: None,
     }
 }

@@ -753,7 +753,11 @@ impl AssistView {
             if ui.ctx().embed_viewports() {
                 row(ui);
             } else {
-                let frame = egui::Frame::central_panel(ui.style()).inner_margin(egui::Margin::symmetric(8, 6));
+                // A red edge while the screen is shared, amber while paused: the bar stands out.
+                let edge = if paused { theme::WARNING } else { theme::ERROR };
+                let frame = egui::Frame::central_panel(ui.style())
+                    .inner_margin(egui::Margin::symmetric(8, 6))
+                    .stroke(egui::Stroke::new(2.0, edge));
                 egui::CentralPanel::default_margins().frame(frame).show(ui, |ui| {
                     // The bar has no title bar: dragging its background moves it.
                     let background = ui.interact(ui.max_rect(), ui.scope_id().with("drag_bar"), egui::Sense::drag());
