@@ -191,3 +191,31 @@ fn the_chosen_language_is_remembered_between_launches() {
     second.get_by_label("获取工程师的帮助");
     assert_eq!(second.state().view().lang, Lang::Zh);
 }
+
+#[test]
+fn a_damaged_settings_file_is_said_and_the_system_language_used() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let settings = data_dir.path().join(stepwise::app::assist_settings::ASSIST_SETTINGS_FILE);
+    std::fs::write(&settings, "{\"lang\": 7").unwrap();
+    let dir = data_dir.path().to_path_buf();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(ASSIST_WINDOW_SIZE[0], ASSIST_WINDOW_SIZE[1]))
+        .with_context_setup(support::add_cjk_fonts)
+        .build_eframe(move |cc| {
+            AssistApp::new(
+                &cc.egui_ctx,
+                support::runtime(),
+                &dir,
+                Lang::En,
+                None,
+                TransportSettings::default(),
+                SourceChoice::Synthetic { fps: 10 },
+            )
+        });
+    harness.run();
+    harness.get_by_label("Get help from an engineer");
+    harness.get_by_label_contains("Get-help settings");
+    harness.get_by_label_contains("are damaged");
+    // Nothing is lost: the damaged file stays as it was until a language is chosen.
+    assert_eq!(std::fs::read_to_string(&settings).unwrap(), "{\"lang\": 7");
+}

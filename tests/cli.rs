@@ -113,3 +113,14 @@ fn the_headless_demo_prints_a_readable_summary_and_json_on_request() {
     let json: serde_json::Value = serde_json::from_str(&run(true)).expect("--json prints one JSON object");
     assert_eq!(json["pairing"], "ok");
 }
+
+#[test]
+fn the_live_screen_demo_says_plainly_when_the_screen_cannot_be_shared() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let output = stepwise().arg("--data-dir").arg(data_dir.path()).args(["demo", "--live-screen"]).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--live-screen cannot be used here"), "{stderr}");
+    // Refused before anything was written: no demo ticket, no database.
+    assert_eq!(std::fs::read_dir(data_dir.path()).unwrap().count(), 0);
+}
