@@ -40,17 +40,17 @@ fn main() -> ExitCode {
             }
         }
         Some(Command::OpenLink { link }) => open_link(&link, cli.data_dir.as_deref(), &data_dir),
-        Some(Command::Demo { headless: true, json, frames }) => with_runtime(|runtime| {
+        Some(Command::Demo { headless: true, json, frames, .. }) => with_runtime(|runtime| {
             let report = run_headless_demo(&data_dir, runtime, frames)?;
             if json {
                 println!("{}", serde_json::to_string(&report).context("cannot print the report")?);
             } else {
-                println!("{}", serde_json::to_string_pretty(&report).context("cannot print the report")?);
+                print!("{}", report.summary());
             }
             Ok(())
         }),
-        Some(Command::Demo { headless: false, frames, .. }) => {
-            with_runtime(|runtime| run_windowed_demo(&data_dir, runtime, listen, frames))
+        Some(Command::Demo { headless: false, frames, live_screen, .. }) => {
+            with_runtime(|runtime| run_windowed_demo(&data_dir, runtime, listen, frames, live_screen))
         }
         Some(Command::Tickets { action }) => run_tickets(&data_dir, action),
         Some(Command::Bench { target: BenchCommand::Store { tickets, json } }) => run_bench(&data_dir, tickets, json),
@@ -152,7 +152,12 @@ fn run_assist(
         Some(text) => Some(JoinLink::parse(text).map_err(|err| anyhow::anyhow!("{err}: {text}"))?),
         None => None,
     };
-    let options = window_options("Stepwise – Get help", "stepwise-assist", [760.0, 620.0], [520.0, 420.0]);
+    let options = window_options(
+        "Stepwise – Get help",
+        "stepwise-assist",
+        stepwise::app::assist::ASSIST_WINDOW_SIZE,
+        stepwise::app::assist::ASSIST_WINDOW_MIN_SIZE,
+    );
     let data_dir = data_dir.to_path_buf();
     eframe::run_native(
         "stepwise-assist",
@@ -174,19 +179,16 @@ fn run_assist(
 }
 
 /// One machine, both sides: the console with a demo ticket, and a Get-help window already
-/// joining its session. Shares the real screen if it can, else the frames or a built-in picture.
+/// joining its session. Shares the built-in picture, the frames, or (when asked) the real screen.
 fn run_windowed_demo(
     data_dir: &Path,
     runtime: tokio::runtime::Handle,
     listen: ListenConfig,
     frames: Option<std::path::PathBuf>,
+    live_screen: bool,
 ) -> anyhow::Result<()> {
+    let share_source = stepwise::app::demo::windowed_demo_source(frames, live_screen)?;
     let ticket_id = stepwise::app::demo::prepare_demo_ticket(data_dir)?;
-    let share_source = match frames {
-        Some(dir) => SourceChoice::FrameFolder { dir, fps: 10 },
-        None if stepwise::capture::screen_capture_support().is_ok() => SourceChoice::Screen { monitor: 0 },
-        None => SourceChoice::Synthetic { fps: 10 },
-    };
     let listen = ListenConfig { advertised_host: Some("127.0.0.1".into()), ..listen };
     run_console_with(data_dir, runtime, listen, share_source, Some(ticket_id))
 }

@@ -67,3 +67,60 @@ fn the_link_handler_refuses_what_is_not_a_join_link() {
     assert!(!output.status.success());
     assert_eq!(std::fs::read_dir(runtime_dir.path()).unwrap().count(), 0, "nothing is written for a bad link");
 }
+
+#[test]
+fn assist_help_lists_only_what_the_get_help_window_uses() {
+    let output = stepwise().args(["assist", "--help"]).output().unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(!help.contains("--session-port"), "a console option in assist --help: {help}");
+    assert!(!help.contains("--advertise"), "a console option in assist --help: {help}");
+    // The console still lists them, and still takes them.
+    let output = stepwise().arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("--session-port") && help.contains("--advertise"), "{help}");
+    let output =
+        stepwise().args(["--session-port", "4700", "--advertise", "desk.example", "--version"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[test]
+fn demo_help_says_the_built_in_picture_is_the_default_and_offers_the_live_screen() {
+    let output = stepwise().args(["demo", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("--live-screen"), "{help}");
+    assert!(help.contains("default: a built-in moving picture"), "{help}");
+}
+
+#[test]
+fn the_headless_demo_prints_a_readable_summary_and_json_on_request() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let run = |json: bool| {
+        let mut command = stepwise();
+        command.arg("--data-dir").arg(data_dir.path()).args(["demo", "--headless"]);
+        if json {
+            command.arg("--json");
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let summary = run(false);
+    assert!(!summary.trim_start().starts_with('{'), "JSON instead of a summary: {summary}");
+    assert!(summary.contains("Wrong code refused first:"), "{summary}");
+    assert!(summary.contains("Updates before consent:       none (good)"), "{summary}");
+    assert!(summary.contains("session_started"), "{summary}");
+    let json: serde_json::Value = serde_json::from_str(&run(true)).expect("--json prints one JSON object");
+    assert_eq!(json["pairing"], "ok");
+}
+
+#[test]
+fn the_live_screen_demo_says_plainly_when_the_screen_cannot_be_shared() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let output = stepwise().arg("--data-dir").arg(data_dir.path()).args(["demo", "--live-screen"]).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--live-screen cannot be used here"), "{stderr}");
+    // Refused before anything was written: no demo ticket, no database.
+    assert_eq!(std::fs::read_dir(data_dir.path()).unwrap().count(), 0);
+}

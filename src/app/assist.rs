@@ -20,10 +20,16 @@ use crate::ui::i18n::{Lang, Text};
 use crate::ui::session_panel::scopes_text;
 use crate::ui::{AssistCommand, AssistNotice, AssistView, JoinFailure, UiEvent};
 
+use super::assist_settings::AssistSettings;
 use super::overlay::ArrowOverlay;
 use super::sharing::{PrivateRegions, SharingThread};
 use super::store_worker::Waker;
 use super::transcript::scopes_json;
+
+/// The Get-help window's size when it opens, points.
+pub const ASSIST_WINDOW_SIZE: [f32; 2] = [760.0, 620.0];
+/// The smallest the Get-help window may be made, points.
+pub const ASSIST_WINDOW_MIN_SIZE: [f32; 2] = [520.0, 420.0];
 
 /// File name of the user's consent receipts in the data directory.
 pub const RECEIPTS_FILE: &str = "consent-receipts.jsonl";
@@ -193,6 +199,8 @@ pub struct AssistController {
     settings: TransportSettings,
     display_name: String,
     receipts: ReceiptLog,
+    /// The Get-help window's own settings file (its language).
+    preferences: AssistSettings,
     /// Receipts are written (and synced) on their own thread, never on a session task.
     receipt_writer: Sender<ReceiptJob>,
     /// The engineer's request being answered or in force (for receipts).
@@ -227,6 +235,7 @@ impl AssistController {
             settings,
             display_name: user_display_name(),
             receipts: ReceiptLog::new(data_dir),
+            preferences: AssistSettings::new(data_dir),
             receipt_writer: spawn_receipt_writer(ReceiptLog::new(data_dir), events.clone(), waker.clone()),
             request: Arc::new(Mutex::new(None)),
             engineer_at: String::new(),
@@ -312,6 +321,7 @@ impl AssistController {
                 self.overlay.lock().unwrap_or_else(PoisonError::into_inner).take();
             }
             AssistCommand::LoadReceipts(lang) => self.load_receipts(lang),
+            AssistCommand::SetLanguage(lang) => self.save_language(lang),
         }
     }
 
@@ -326,6 +336,19 @@ impl AssistController {
         if self.receipt_writer.send(ReceiptJob { receipt, then: Some((handle, command)) }).is_err() {
             self.emit(AssistNotice::Refused("Your consent receipt cannot be written; nothing was sent.".into()));
         }
+    }
+
+    /// Saves the chosen language off the UI thread; a failure is said in the window.
+    fn save_language(&self, lang: Lang) {
+        let preferences = self.preferences.clone();
+        let (events, waker) = (self.events.clone(), self.waker.clone());
+        self.runtime.spawn_blocking(move || {
+            if let Err(err) = preferences.save_lang(lang) {
+                tracing::warn!("{err}");
+                let _ = events.send(UiEvent::Assist(AssistNotice::Refused(format!("{err}"))));
+                waker();
+            }
+        });
     }
 
     fn load_receipts(&self, lang: Lang) {
@@ -406,6 +429,9 @@ impl AssistController {
                     .await
                     .unwrap_or_else(|err| Err(CaptureError::Failed(err.to_string())));
                     let desktop_area = described.as_ref().ok().and_then(|(_, area)| *area);
+                    if let Some(area) = desktop_area {
+                        let _ = events.send(UiEvent::Assist(AssistNotice::SharedArea(area)));
+                    }
                     let _ = events.send(UiEvent::Assist(AssistNotice::Source(described.map(|(label, _)| label))));
                     waker();
                     // Arrows go over the real screen where it can be done, else only over the
@@ -527,7 +553,8 @@ pub struct AssistApp {
 }
 
 impl AssistApp {
-    /// Opens the Get-help screens; with a link, joins at once.
+    /// Opens the Get-help screens in the language chosen last time (else `lang`); with a link,
+    /// joins at once.
     pub fn new(
         ctx: &egui::Context,
         runtime: tokio::runtime::Handle,
@@ -541,7 +568,18 @@ impl AssistApp {
         let repaint = ctx.clone();
         let waker: Waker = Arc::new(move || repaint.request_repaint());
         let controller = AssistController::new(runtime, data_dir, sender, waker, settings, source);
-        Self { view: AssistView::new(lang, link.as_ref()), controller, events }
+        let (lang, damaged) = match AssistSettings::new(data_dir).load_lang() {
+            Ok(saved) => (saved.unwrap_or(lang), None),
+            Err(err) => {
+                tracing::warn!("{err}");
+                (lang, Some(format!("{err}")))
+            }
+        };
+        let mut view = AssistView::new(lang, link.as_ref());
+        if let Some(why) = damaged {
+            view.apply(AssistNotice::Refused(why));
+        }
+        Self { view, controller, events }
     }
 
     /// The view (tests read it).

@@ -14,11 +14,12 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// UDP port the console listens on for remote sessions (0 = any free port; further
-    /// concurrent sessions take the next ports).
-    #[arg(long, global = true, value_name = "PORT", default_value_t = 0)]
+    /// concurrent sessions take the next ports). Console only: give it before any command.
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
     pub session_port: u16,
-    /// Host name or address to put in join links (default: this machine's address).
-    #[arg(long, global = true, value_name = "HOST")]
+    /// Host name or address to put in join links (default: this machine's address). Console
+    /// only: give it before any command.
+    #[arg(long, value_name = "HOST")]
     pub advertise: Option<String>,
     /// What to do; without a command the console opens.
     #[command(subcommand)]
@@ -69,12 +70,16 @@ pub enum Command {
         /// Run the scripted session without windows and print what happened.
         #[arg(long)]
         headless: bool,
-        /// Print one JSON object (with --headless).
-        #[arg(long)]
+        /// Print one JSON object (with --headless) instead of a readable summary.
+        #[arg(long, requires = "headless")]
         json: bool,
         /// Share this folder of numbered PNG frames (default: a built-in moving picture).
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", conflicts_with = "live_screen")]
         frames: Option<PathBuf>,
+        /// Share the real screen instead of the built-in picture (the console then shows
+        /// itself inside its own live view).
+        #[arg(long, conflicts_with = "headless")]
+        live_screen: bool,
     },
     /// Benchmarks.
     Bench {
@@ -206,4 +211,36 @@ pub fn default_data_dir() -> PathBuf {
     directories::ProjectDirs::from("", "", "stepwise")
         .map(|dirs| dirs.data_dir().to_path_buf())
         .unwrap_or_else(|| PathBuf::from("stepwise-data"))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::{Cli, Command};
+
+    #[test]
+    fn the_console_takes_its_network_options_before_any_command() {
+        let cli = Cli::try_parse_from(["stepwise", "--session-port", "4700", "--advertise", "desk.example"]).unwrap();
+        assert_eq!(cli.session_port, 4700);
+        assert_eq!(cli.advertise.as_deref(), Some("desk.example"));
+        assert!(cli.command.is_none());
+    }
+
+    #[test]
+    fn the_get_help_window_refuses_the_console_options() {
+        for option in [["--session-port", "4700"], ["--advertise", "desk.example"]] {
+            let args = ["stepwise", "assist", option[0], option[1]];
+            assert!(Cli::try_parse_from(args).is_err(), "{args:?} is accepted");
+        }
+    }
+
+    #[test]
+    fn the_demo_shares_the_built_in_picture_unless_asked_for_the_screen() {
+        let cli = Cli::try_parse_from(["stepwise", "demo"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Demo { live_screen: false, frames: None, .. })));
+        let cli = Cli::try_parse_from(["stepwise", "demo", "--live-screen"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Demo { live_screen: true, .. })));
+        assert!(Cli::try_parse_from(["stepwise", "demo", "--live-screen", "--frames", "dir"]).is_err());
+    }
 }

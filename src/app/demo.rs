@@ -66,6 +66,50 @@ pub struct DemoReport {
     pub duration_ms: u64,
 }
 
+impl DemoReport {
+    /// The report as a person reads it: one line per stage, in the order they ran.
+    pub fn summary(&self) -> String {
+        let yes_no = |ok: bool| if ok { "yes" } else { "NO" };
+        let none_leaked = |count: u64| if count == 0 { "none (good)".to_owned() } else { format!("{count} (LEAK)") };
+        let row = |label: &str, value: String| format!("  {label:<29} {value}");
+        let mut lines = vec![
+            format!("Stepwise demo: one scripted session over loopback QUIC ({} ms)", self.duration_ms),
+            row("Ticket:", self.ticket_number.clone()),
+            row("Shared:", self.source.clone()),
+            row("Wrong code refused first:", yes_no(self.wrong_code_rejected).to_owned()),
+            row("Pairing with the right code:", self.pairing.to_owned()),
+            row("Updates before consent:", none_leaked(self.frames_before_consent)),
+            row("Updates while allowed:", self.frames_received.to_string()),
+            row("Updates while paused:", none_leaked(self.frames_while_paused)),
+            row("Updates after stopping:", none_leaked(self.frames_after_revoke)),
+            row("Last capture-to-view delay:", format!("{} ms", self.last_latency_ms)),
+            row("Chat lines:", self.chat_lines.to_string()),
+            row("Arrows shown to the user:", self.arrows_shown.to_string()),
+            row("Guided steps confirmed:", self.steps_confirmed.to_string()),
+            format!("  Transcript in the ticket ({} entries):", self.transcript.len()),
+        ];
+        lines.extend(self.transcript.iter().enumerate().map(|(index, kind)| format!("    {:>2}. {kind}", index + 1)));
+        lines.push("(--json prints the same as one JSON object)".to_owned());
+        let mut text = lines.join("\n");
+        text.push('\n');
+        text
+    }
+}
+
+/// What the windowed demo shares: the built-in picture unless a frame folder or the live screen
+/// is asked for. The live screen shows the console inside its own view, so it is never the
+/// default; where it cannot be captured, the reason is given rather than a silent substitute.
+pub fn windowed_demo_source(frames: Option<PathBuf>, live_screen: bool) -> anyhow::Result<SourceChoice> {
+    match (frames, live_screen) {
+        (Some(dir), _) => Ok(SourceChoice::FrameFolder { dir, fps: DEMO_FPS }),
+        (None, true) => {
+            crate::capture::screen_capture_support().context("--live-screen cannot be used here")?;
+            Ok(SourceChoice::Screen { monitor: 0 })
+        }
+        (None, false) => Ok(SourceChoice::Synthetic { fps: DEMO_FPS }),
+    }
+}
+
 struct Demo {
     worker: StoreWorker,
     sessions: EngineerSessions,
@@ -406,4 +450,52 @@ pub fn prepare_demo_ticket(data_dir: &Path) -> anyhow::Result<i64> {
     };
     let ticket = store.create_ticket(&ticket, &profile.name, now_ms()).context("creating the demo ticket")?;
     Ok(ticket.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report() -> DemoReport {
+        DemoReport {
+            pairing: "ok",
+            wrong_code_rejected: true,
+            ticket_number: "T-20261204-0001".into(),
+            source: "Built-in demo picture (not your live screen)".into(),
+            frames_before_consent: 0,
+            frames_received: 40,
+            frames_while_paused: 0,
+            frames_after_revoke: 0,
+            last_latency_ms: 12,
+            chat_lines: 2,
+            arrows_shown: 1,
+            steps_confirmed: 3,
+            transcript: vec!["session_started".into(), "pairing_failed".into()],
+            duration_ms: 6_400,
+        }
+    }
+
+    #[test]
+    fn the_summary_reads_as_lines_not_json() {
+        let summary = report().summary();
+        assert!(!summary.trim_start().starts_with('{'), "{summary}");
+        assert!(!summary.contains('"'), "no JSON quoting: {summary}");
+        assert!(summary.contains("  Ticket:                       T-20261204-0001\n"), "{summary}");
+        assert!(summary.contains("  Updates before consent:       none (good)\n"), "{summary}");
+        assert!(summary.contains("  Updates while allowed:        40\n"), "{summary}");
+        assert!(summary.contains("     1. session_started\n     2. pairing_failed\n"), "{summary}");
+    }
+
+    #[test]
+    fn a_leak_stands_out_in_the_summary() {
+        let leaked = DemoReport { frames_while_paused: 3, ..report() };
+        assert!(leaked.summary().contains("  Updates while paused:         3 (LEAK)\n"));
+    }
+
+    #[test]
+    fn the_windowed_demo_shares_the_built_in_picture_by_default() {
+        assert!(matches!(windowed_demo_source(None, false).unwrap(), SourceChoice::Synthetic { .. }));
+        let dir = PathBuf::from("frames");
+        assert!(matches!(windowed_demo_source(Some(dir), false).unwrap(), SourceChoice::FrameFolder { .. }));
+    }
 }

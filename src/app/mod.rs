@@ -2,6 +2,7 @@
 //! layer that knows every other one.
 
 pub mod assist;
+pub mod assist_settings;
 pub mod bench;
 pub mod cli;
 pub mod codec_bench;

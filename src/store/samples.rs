@@ -88,32 +88,40 @@ impl Store {
                 }
                 ticket.id = insert_record(tx, &ticket, &policy)?;
                 let engineer = sample.assignee.as_deref().unwrap_or("Service desk");
+                // Collected first and appended in time order: the timeline reads as it happened.
+                let mut timeline: Vec<(i64, &str, &str, serde_json::Value)> = Vec::new();
                 let payload = json!({ "number": ticket.number, "priority": priority.as_str(), "category": ticket.category.as_str() });
-                append(tx, ticket.id, created_at_ms, "Service desk", event_kind::CREATED, &payload)?;
+                timeline.push((created_at_ms, "Service desk", event_kind::CREATED, payload));
                 for (index, (from, to, at_ms)) in moves.iter().enumerate() {
                     if index == 0 {
-                        append(tx, ticket.id, *at_ms, "Service desk", event_kind::ASSIGNEE_CHANGED, &json!({ "from": null, "to": engineer }))?;
+                        timeline.push((*at_ms, "Service desk", event_kind::ASSIGNEE_CHANGED, json!({ "from": null, "to": engineer })));
                     }
-                    append(tx, ticket.id, *at_ms, engineer, event_kind::STATUS_CHANGED, &json!({ "from": from.as_str(), "to": to.as_str() }))?;
+                    timeline.push((*at_ms, engineer, event_kind::STATUS_CHANGED, json!({ "from": from.as_str(), "to": to.as_str() })));
                 }
                 let mid_ms = created_at_ms + age_ms / 3;
                 if let (Some(reason), true) = (&sample.escalation_reason, ticket.tier > 1) {
-                    append(tx, ticket.id, mid_ms, engineer, event_kind::ESCALATED, &json!({ "from_tier": ticket.tier - 1, "to_tier": ticket.tier, "reason": reason }))?;
+                    timeline.push((mid_ms, engineer, event_kind::ESCALATED, json!({ "from_tier": ticket.tier - 1, "to_tier": ticket.tier, "reason": reason })));
                 }
                 for (index, note) in sample.notes.iter().enumerate() {
-                    let at_ms = mid_ms + index as i64 * MS_PER_MINUTE;
+                    // A minute apart, never later than now.
+                    let at_ms = (mid_ms + index as i64 * MS_PER_MINUTE).min(now_ms);
                     tx.execute(
                         "INSERT INTO ticket_notes (ticket_id, at_ms, author, body) VALUES (?1, ?2, ?3, ?4)",
                         rusqlite::params![ticket.id, at_ms, engineer, note],
                     )?;
-                    append(tx, ticket.id, at_ms, engineer, event_kind::NOTE_ADDED, &json!({ "text": note }))?;
+                    timeline.push((at_ms, engineer, event_kind::NOTE_ADDED, json!({ "text": note })));
                 }
                 if !ticket.resolution.is_empty() {
                     let at_ms = moves.iter().find(|m| m.1 == Status::Resolved).map_or(now_ms, |m| m.2);
-                    append(tx, ticket.id, at_ms - 1, engineer, event_kind::RESOLUTION_SET, &json!({ "text": ticket.resolution }))?;
+                    timeline.push((at_ms - 1, engineer, event_kind::RESOLUTION_SET, json!({ "text": ticket.resolution })));
                 }
                 if let Some(rating) = ticket.satisfaction {
-                    append(tx, ticket.id, ticket.updated_at_ms, &ticket.fields.requester_name, event_kind::SATISFACTION_RECORDED, &json!({ "rating": rating, "comment": ticket.satisfaction_comment }))?;
+                    timeline.push((ticket.updated_at_ms, &ticket.fields.requester_name, event_kind::SATISFACTION_RECORDED, json!({ "rating": rating, "comment": ticket.satisfaction_comment })));
+                }
+                // Stable: events at the same moment keep the order they were listed in.
+                timeline.sort_by_key(|(at_ms, ..)| *at_ms);
+                for (at_ms, actor, kind, payload) in &timeline {
+                    append(tx, ticket.id, *at_ms, actor, kind, payload)?;
                 }
                 super::tickets::refresh_search(tx, ticket.id)?;
             }
@@ -136,5 +144,35 @@ pub(crate) fn tests_new_ticket(title: &str) -> super::NewTicket {
         urgency: Grade::Medium,
         impact: Grade::Medium,
         reported_at_ms: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Store;
+
+    const NOW_MS: i64 = 1_800_000_000_000;
+
+    #[test]
+    fn every_sample_tickets_timeline_is_in_time_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let count = store.load_sample_tickets(NOW_MS).unwrap();
+        let ids: Vec<i64> = {
+            let mut statement = store.conn.prepare("SELECT id FROM tickets ORDER BY id").unwrap();
+            statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
+        };
+        assert_eq!(ids.len(), count);
+        for id in ids {
+            let history = store.history(id).unwrap();
+            assert_eq!(history.first().map(|entry| entry.kind.as_str()), Some("created"), "ticket {id}");
+            let times: Vec<i64> = history.iter().map(|entry| entry.at_ms).collect();
+            assert!(
+                times.is_sorted(),
+                "ticket {id}: {:?}",
+                history.iter().map(|e| (e.at_ms, &e.kind)).collect::<Vec<_>>()
+            );
+            assert!(times.iter().all(|at_ms| *at_ms <= NOW_MS), "ticket {id} has an entry in the future: {times:?}");
+        }
     }
 }

@@ -48,6 +48,8 @@ pub enum AssistCommand {
     SetPrivateRegions(Vec<crate::capture::PixelRect>),
     /// Load the consent receipts to show them, worded in this language.
     LoadReceipts(Lang),
+    /// The user chose this language: remember it for the next launch.
+    SetLanguage(Lang),
 }
 
 /// Why joining failed.
@@ -85,6 +87,8 @@ pub enum AssistNotice {
     Closed,
     /// What will be shared (`Ok(label)`), or why the screen cannot be shared here.
     Source(Result<SourceLabel, CaptureError>),
+    /// Where the shared monitor lies on the desktop, pixels (the sharing bar opens over it).
+    SharedArea(PixelRect),
     /// Where a small copy of what is shared appears (the user's own preview).
     Preview(super::viewer::FrameSlot),
     /// Whether the engineer's arrows are drawn over the real screen (`true`) or only over the
@@ -139,6 +143,10 @@ pub struct AssistView {
     screenshots_kept: Vec<i64>,
     /// Where arrows appear (`None`: not known yet).
     arrows_on_screen: Option<bool>,
+    /// Where the shared monitor lies on the desktop, pixels (the live screen only).
+    shared_area: Option<PixelRect>,
+    /// Where the sharing bar was opened, desktop points (chosen once per sharing).
+    bar_position: Option<egui::Pos2>,
     commands: Vec<AssistCommand>,
 }
 
@@ -185,6 +193,8 @@ impl AssistView {
             held: None,
             screenshots_kept: Vec::new(),
             arrows_on_screen: None,
+            shared_area: None,
+            bar_position: None,
             commands: Vec::new(),
         };
         if let Some(link) = link {
@@ -250,6 +260,7 @@ impl AssistView {
             }
             AssistNotice::Receipts { path, lines } => self.receipts = Some((path, lines)),
             AssistNotice::Source(source) => self.source = Some(source),
+            AssistNotice::SharedArea(area) => self.shared_area = Some(area),
             AssistNotice::ArrowsOnScreen(on_screen) => self.arrows_on_screen = Some(on_screen),
             AssistNotice::Preview(slot) => {
                 let regions = self.preview.take().map(|old| old.regions).unwrap_or_default();
@@ -325,14 +336,17 @@ impl AssistView {
     }
 
     /// Draws the screens into `ui` (the whole window) and, while sharing, the sharing bar.
+    /// Whatever the window's size, everything is reachable: the screens scroll, and while a
+    /// session is on "Close" stays at the bottom edge.
     pub fn ui(&mut self, ui: &mut Ui) {
         ui.style_mut().text_styles.iter_mut().for_each(|(_, font)| font.size *= 1.25);
         let lang = self.lang;
         ui.horizontal(|ui| {
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 for choice in Lang::ALL {
-                    if ui.selectable_label(self.lang == choice, choice.native_name()).clicked() {
+                    if ui.selectable_label(self.lang == choice, choice.native_name()).clicked() && self.lang != choice {
                         self.lang = choice;
+                        self.commands.push(AssistCommand::SetLanguage(choice));
                     }
                 }
                 if ui.button(Text::MyReceipts.get(lang)).clicked() {
@@ -342,6 +356,31 @@ impl AssistView {
         });
         ui.heading(RichText::new(Text::GetHelpTitle.get(lang)).strong());
         ui.separator();
+        if matches!(self.screen, Screen::Waiting | Screen::Sharing { .. }) {
+            egui::Panel::bottom("assist_footer").show(ui, |ui| {
+                ui.add_space(6.0);
+                if ui.button(Text::Leave.get(lang)).clicked() {
+                    self.commands.push(AssistCommand::Leave);
+                }
+            });
+        }
+        // Shrinks to short screens, so what a host draws below (the console's "Back") stays near.
+        egui::ScrollArea::vertical()
+            .id_salt("assist_screens")
+            .auto_shrink([false, true])
+            .show(ui, |ui| self.screens_ui(ui));
+        if let Screen::Sharing { request, scopes, paused } = self.screen.clone() {
+            self.sharing_bar(ui.ctx(), &request, scopes, paused);
+        } else {
+            self.bar_position = None;
+        }
+        self.receipts_ui(ui.ctx());
+    }
+
+    /// The current screen, inside the window's scroll area. While sharing, what the user acts
+    /// on comes first: the step card and the chat, then what is shared and the private areas.
+    fn screens_ui(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
         if self.reconnecting {
             ui.horizontal(|ui| {
                 ui.spinner();
@@ -369,15 +408,15 @@ impl AssistView {
                 let name = self.engineer.clone().unwrap_or_default();
                 self.step_card_ui(ui);
                 ui.label(fill(Text::ConnectedWaiting.get(lang), &[&name]));
-                self.chat_and_leave_ui(ui);
+                self.chat_body_ui(ui);
             }
             Screen::Consent(request) => self.consent_ui(ui, &request),
             Screen::Sharing { request, scopes, paused } => {
                 self.step_card_ui(ui);
+                self.chat_body_ui(ui);
+                ui.separator();
                 self.sharing_summary_ui(ui, &request, scopes, paused);
                 self.privacy_ui(ui);
-                self.chat_and_leave_ui(ui);
-                self.sharing_bar(ui.ctx(), &request, scopes, paused);
             }
             Screen::Finished(message) => {
                 ui.label(RichText::new(message).size(20.0));
@@ -386,7 +425,6 @@ impl AssistView {
                 }
             }
         }
-        self.receipts_ui(ui.ctx());
     }
 
     fn reset(&mut self) {
@@ -660,7 +698,7 @@ impl AssistView {
         }
     }
 
-    fn chat_and_leave_ui(&mut self, ui: &mut Ui) {
+    fn chat_body_ui(&mut self, ui: &mut Ui) {
         let lang = self.lang;
         ui.add_space(8.0);
         let peer = self.engineer.clone().unwrap_or_else(|| Text::EngineerLabel.get(lang).to_owned());
@@ -676,51 +714,59 @@ impl AssistView {
             })),
         );
         ui.add_space(8.0);
-        if ui.button(Text::Leave.get(lang)).clicked() {
-            self.commands.push(AssistCommand::Leave);
-        }
     }
 
-    /// The always-visible bar: its own always-on-top window where the platform allows, an
-    /// embedded window otherwise.
+    /// The always-visible bar: one compact row (what is shared, Pause, Stop, a red dot while
+    /// recording) in its own undecorated always-on-top window at the top centre of the shared
+    /// monitor, moved by dragging it; an embedded window where the platform has no viewports.
     fn sharing_bar(&mut self, ctx: &egui::Context, request: &ConsentRequest, scopes: Scopes, paused: bool) {
         let lang = self.lang;
-        let builder = egui::ViewportBuilder::default()
-            .with_title(Text::SharingBarTitle.get(lang))
-            .with_always_on_top()
-            .with_inner_size([620.0, 120.0])
-            .with_resizable(false);
+        let status = if paused {
+            Text::SharingPausedNow.get(lang).to_owned()
+        } else {
+            let what = match &self.source {
+                Some(Ok(label)) if scopes.view => super::i18n::source_label_text(label, lang),
+                _ => scopes_text(scopes, lang),
+            };
+            fill(Text::BarCanSee.get(lang), &[&request.engineer_name, &what])
+        };
+        // Placed once; afterwards the bar stays where the user drags it.
+        let position = *self.bar_position.get_or_insert_with(|| {
+            ctx.input(|input| {
+                let viewport = input.viewport();
+                sharing_bar_position(
+                    self.shared_area,
+                    viewport.monitor_size,
+                    viewport.native_pixels_per_point.unwrap_or(1.0),
+                )
+            })
+        });
+        let builder = sharing_bar_builder(lang, position);
+        let recording = scopes.record && !paused;
         let commands = &mut self.commands;
         ctx.show_viewport_immediate(egui::ViewportId::from_hash_of("stepwise_sharing_bar"), builder, |ui, _class| {
             if ui.input(|input| input.viewport().close_requested()) {
                 // The bar stays while sharing: closing it is what "Stop sharing" is for.
                 ui.ctx().send_viewport_cmd(egui::ViewportCommand::CancelClose);
             }
-            let mut show = |ui: &mut Ui| {
-                let status = if paused {
-                    Text::SharingPausedNow.get(lang).to_owned()
-                } else {
-                    fill(Text::SharingNow.get(lang), &[&request.engineer_name, &scopes_text(scopes, lang)])
-                };
-                ui.label(RichText::new(status).strong().color(if paused { theme::WARNING } else { theme::ERROR }));
-                ui.horizontal(|ui| {
-                    let (label, command) = if paused {
-                        (Text::ResumeSharing, AssistCommand::Resume)
-                    } else {
-                        (Text::PauseSharing, AssistCommand::Pause)
-                    };
-                    if ui.button(RichText::new(label.get(lang)).size(18.0)).clicked() {
-                        commands.push(command);
-                    }
-                    if ui.button(RichText::new(Text::StopSharing.get(lang)).size(18.0).strong()).clicked() {
-                        commands.push(AssistCommand::Stop);
-                    }
-                });
-            };
+            let mut row = |ui: &mut Ui| sharing_bar_row_ui(ui, lang, &status, paused, recording, commands);
             if ui.ctx().embed_viewports() {
-                show(ui);
+                row(ui);
             } else {
-                egui::CentralPanel::default_margins().show(ui, show);
+                // A red edge while the screen is shared, amber while paused: the bar stands out.
+                let edge = if paused { theme::WARNING } else { theme::ERROR };
+                let frame = egui::Frame::central_panel(ui.style())
+                    .inner_margin(egui::Margin::symmetric(8, 6))
+                    .stroke(egui::Stroke::new(2.0, edge));
+                egui::CentralPanel::default_margins().frame(frame).show(ui, |ui| {
+                    // The bar has no title bar: dragging its background moves it.
+                    let background = ui.interact(ui.max_rect(), ui.scope_id().with("drag_bar"), egui::Sense::drag());
+                    if background.drag_started() {
+                        ui.ctx().send_viewport_cmd(egui::ViewportCommand::StartDrag);
+                    }
+                    background.on_hover_text(Text::BarDragHint.get(lang));
+                    row(ui);
+                });
             }
         });
     }
@@ -746,10 +792,119 @@ impl AssistView {
     }
 }
 
+/// Size of the sharing bar's window, points: one row.
+pub const SHARING_BAR_SIZE: egui::Vec2 = egui::vec2(600.0, 44.0);
+/// Gap between the top of the shared monitor and the sharing bar, points.
+const SHARING_BAR_TOP_GAP: f32 = 6.0;
+
+/// The sharing bar's window: compact, undecorated (dragged by its background), always on top,
+/// opened at `position` (desktop points).
+pub fn sharing_bar_builder(lang: Lang, position: egui::Pos2) -> egui::ViewportBuilder {
+    egui::ViewportBuilder::default()
+        .with_title(Text::SharingBarTitle.get(lang))
+        .with_always_on_top()
+        .with_decorations(false)
+        .with_inner_size(SHARING_BAR_SIZE)
+        .with_position(position)
+        .with_resizable(false)
+        .with_taskbar(false)
+}
+
+/// Where the sharing bar opens, desktop points: the top centre of the shared monitor
+/// (`shared_area`, desktop pixels, `pixels_per_point` of the desktop) or, when the live screen is
+/// not shared, of the monitor the window is on (`monitor_size`, points).
+pub fn sharing_bar_position(
+    shared_area: Option<PixelRect>,
+    monitor_size: Option<egui::Vec2>,
+    pixels_per_point: f32,
+) -> egui::Pos2 {
+    let points_from_pixels = |pixels: u32| pixels as f32 / pixels_per_point.max(0.25);
+    let (left, top, width) = match (shared_area, monitor_size) {
+        (Some(area), _) => (points_from_pixels(area.x), points_from_pixels(area.y), points_from_pixels(area.width)),
+        (None, Some(size)) => (0.0, 0.0, size.x),
+        (None, None) => (0.0, 0.0, SHARING_BAR_SIZE.x),
+    };
+    egui::pos2(left + ((width - SHARING_BAR_SIZE.x) / 2.0).max(0.0), top + SHARING_BAR_TOP_GAP)
+}
+
+/// The sharing bar's one row: a red dot while recording, what is shared, Pause / Resume, Stop.
+fn sharing_bar_row_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    status: &str,
+    paused: bool,
+    recording: bool,
+    commands: &mut Vec<AssistCommand>,
+) {
+    ui.horizontal_centered(|ui| {
+        // Right to left, so the buttons always fit and the words give way.
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.button(RichText::new(Text::StopSharing.get(lang)).strong()).clicked() {
+                commands.push(AssistCommand::Stop);
+            }
+            let (label, command) = if paused {
+                (Text::ResumeSharing, AssistCommand::Resume)
+            } else {
+                (Text::PauseSharing, AssistCommand::Pause)
+            };
+            if ui.button(label.get(lang)).clicked() {
+                commands.push(command);
+            }
+            ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                if recording {
+                    recording_dot_ui(ui, lang);
+                }
+                let color = if paused { theme::WARNING } else { theme::ERROR };
+                ui.add(egui::Label::new(RichText::new(status).strong().color(color)).truncate().selectable(false));
+            });
+        });
+    });
+}
+
+/// A painted red dot (no glyph needed), read out as "Recording".
+fn recording_dot_ui(ui: &mut Ui, lang: Lang) {
+    let size = ui.text_style_height(&egui::TextStyle::Body);
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(size, size), egui::Sense::hover());
+    ui.painter().circle_filled(rect.center(), size * 0.35, theme::ERROR);
+    let label = Text::BarRecording.get(lang);
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, label));
+    response.on_hover_text(label);
+}
+
 /// The three scopes as large checkboxes.
 fn scope_checkboxes(ui: &mut Ui, lang: Lang, scopes: &mut Scopes) {
     let big = |text: Text| RichText::new(text.get(lang)).size(19.0);
     ui.checkbox(&mut scopes.view, big(Text::ScopeView));
     ui.checkbox(&mut scopes.pointers, big(Text::ScopePointers));
     ui.checkbox(&mut scopes.record, big(Text::ScopeRecord));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sharing_bar_opens_at_the_top_centre_of_the_shared_monitor() {
+        // The second of two monitors, at 100 %.
+        let second = PixelRect { x: 1920, y: 0, width: 2560, height: 1440 };
+        let at = sharing_bar_position(Some(second), Some(egui::vec2(1920.0, 1080.0)), 1.0);
+        assert_eq!(at, egui::pos2(1920.0 + (2560.0 - SHARING_BAR_SIZE.x) / 2.0, SHARING_BAR_TOP_GAP));
+        // A 200 % desktop: pixels become points.
+        let only = PixelRect { x: 0, y: 0, width: 3840, height: 2160 };
+        let at = sharing_bar_position(Some(only), None, 2.0);
+        assert_eq!(at, egui::pos2((1920.0 - SHARING_BAR_SIZE.x) / 2.0, SHARING_BAR_TOP_GAP));
+        // Not the live screen: the top centre of the window's monitor.
+        let at = sharing_bar_position(None, Some(egui::vec2(1280.0, 800.0)), 1.0);
+        assert_eq!(at, egui::pos2((1280.0 - SHARING_BAR_SIZE.x) / 2.0, SHARING_BAR_TOP_GAP));
+    }
+
+    #[test]
+    fn the_sharing_bar_is_a_compact_undecorated_window_on_top() {
+        let builder = sharing_bar_builder(Lang::En, egui::pos2(660.0, 6.0));
+        assert_eq!(builder.position, Some(egui::pos2(660.0, 6.0)));
+        assert_eq!(builder.decorations, Some(false), "no title bar: it is dragged by its background");
+        assert_eq!(builder.window_level, Some(egui::WindowLevel::AlwaysOnTop));
+        let size = builder.inner_size.unwrap();
+        assert!(size.y <= 48.0 && size.x <= 640.0, "one compact row: {size:?}");
+    }
 }

@@ -250,6 +250,10 @@ texts! {
     ResumeSharing => "Resume sharing", "继续共享";
     StopSharing => "Stop sharing", "停止共享";
     SharingBarTitle => "Stepwise – sharing", "Stepwise – 正在共享";
+    // The compact sharing bar and the Get-help window's settings.
+    BarCanSee => "{} can see: {}", "{} 可以看到：{}";
+    BarRecording => "Recording", "正在录制";
+    BarDragHint => "Drag the bar to move it", "拖动此栏可移动它";
     YouRefused => "You said no. Nothing was shared.", "您已拒绝，未共享任何内容。";
     YouStopped => "You stopped sharing. Nothing more is shared.", "您已停止共享，不再共享任何内容。";
     SessionOver => "The session is over: {}", "会话已结束：{}";
