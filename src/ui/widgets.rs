@@ -43,13 +43,13 @@ pub fn sla_summary(
     (text, color)
 }
 
-/// Compact countdown for a sidebar row: `45m`, `-2h 05m`, `⏸ 1h 10m`, or nothing once resolved.
+/// Compact countdown for a sidebar row: `45m`, `-2h 05m`, `‖ 1h 10m`, or nothing once resolved.
 pub fn sla_countdown(clock: &SlaClock, status: Status, now_ms: i64, policy: &SlaPolicy) -> (String, Option<Color32>) {
     if !status.is_open() {
         return (String::new(), None);
     }
     let reading = clock.read(now_ms, policy);
-    let prefix = if reading.paused { "⏸ " } else { "" };
+    let prefix = if reading.paused { "‖ " } else { "" };
     (format!("{prefix}{}", format_countdown(reading.remaining_ms)), theme::sla_color(reading.level, reading.paused))
 }
 
