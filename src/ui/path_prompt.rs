@@ -1,0 +1,85 @@
+//! When no file dialog can be shown (no desktop portal, no zenity): say so and ask for the path of
+//! the file to import or export as text.
+
+use std::path::PathBuf;
+
+use egui::Ui;
+
+use crate::store::ExportFormat;
+
+use super::command::UiCommand;
+use super::i18n::{Lang, Text};
+use super::theme;
+
+/// A path typed by hand for an import (`export: None`) or an export.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathPrompt {
+    /// `None` imports; `Some` exports in that format.
+    pub export: Option<ExportFormat>,
+    /// The path as typed.
+    pub path: String,
+    missing_path: bool,
+}
+
+impl PathPrompt {
+    /// An empty prompt for this import or export.
+    pub fn new(export: Option<ExportFormat>) -> Self {
+        Self { export, path: String::new(), missing_path: false }
+    }
+
+    /// The window; returns false once it should close (done or cancelled).
+    pub fn window(&mut self, ctx: &egui::Context, lang: Lang, commands: &mut Vec<UiCommand>) -> bool {
+        let title = match self.export {
+            None => Text::ImportTitle,
+            Some(ExportFormat::Json) => Text::ExportJsonTitle,
+            Some(ExportFormat::Csv) => Text::ExportCsvTitle,
+        };
+        let mut open = true;
+        let mut done = false;
+        egui::Window::new(title.get(lang)).open(&mut open).collapsible(false).resizable(false).show(ctx, |ui| {
+            done = self.ui(ui, lang, commands);
+        });
+        open && !done
+    }
+
+    /// The message, the path field and the buttons; returns true when the command was queued or
+    /// the prompt cancelled.
+    fn ui(&mut self, ui: &mut Ui, lang: Lang, commands: &mut Vec<UiCommand>) -> bool {
+        ui.set_max_width(460.0);
+        ui.colored_label(theme::WARNING, Text::FileDialogUnavailable.get(lang));
+        let label = ui.label(Text::FilePath.get(lang));
+        let example = self.example();
+        let response = ui
+            .add(egui::TextEdit::singleline(&mut self.path).hint_text(example).desired_width(f32::INFINITY))
+            .labelled_by(label.id);
+        let entered = response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
+        if self.missing_path {
+            ui.colored_label(theme::ERROR, Text::PathRequired.get(lang));
+        }
+        let mut done = false;
+        ui.horizontal(|ui| {
+            let action = if self.export.is_some() { Text::ExportButton } else { Text::ImportButton };
+            if ui.button(action.get(lang)).clicked() || entered {
+                let path = self.path.trim();
+                self.missing_path = path.is_empty();
+                if !self.missing_path {
+                    let path = PathBuf::from(path);
+                    commands.push(match self.export {
+                        Some(format) => UiCommand::ExportToPath(format, path),
+                        None => UiCommand::ImportFromPath(path),
+                    });
+                    done = true;
+                }
+            }
+            done |= ui.button(Text::Cancel.get(lang)).clicked();
+        });
+        done
+    }
+
+    fn example(&self) -> &'static str {
+        match self.export {
+            Some(ExportFormat::Csv) => "/home/me/stepwise-tickets.csv",
+            _ => "/home/me/stepwise-tickets.json",
+        }
+    }
+}
