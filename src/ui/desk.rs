@@ -652,3 +652,35 @@ impl DeskState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: i64 = 1_795_424_400_000;
+
+    #[test]
+    fn success_messages_leave_the_status_line_errors_stay_and_all_start_with_a_capital() {
+        let mut desk = DeskState::new(Lang::En, T0);
+        let profile = EngineerProfile { name: "Li Wei".into(), team: String::new() };
+        desk.apply(UiEvent::ProfileSaved(profile));
+        assert_eq!(desk.notice().map(|notice| notice.text.as_str()), Some("Saved"));
+        desk.now_ms = T0 + NOTICE_SHOWN_MS - 1;
+        assert!(desk.notice().is_some(), "still there a moment later");
+        desk.now_ms = T0 + NOTICE_SHOWN_MS;
+        assert_eq!(desk.notice(), None, "not minutes later");
+
+        desk.apply(UiEvent::ActionFailed("write the resolution before resolving the ticket".into()));
+        desk.now_ms += 10 * 60_000;
+        let notice = desk.notice().expect("an error stays until dismissed or resolved");
+        assert_eq!(notice.text, "Write the resolution before resolving the ticket");
+        assert!(notice.is_error);
+    }
+
+    #[test]
+    fn capitals_leave_chinese_and_empty_text_alone() {
+        assert_eq!(capitalized("已保存"), "已保存");
+        assert_eq!(capitalized(""), "");
+        assert_eq!(capitalized("über"), "Über");
+    }
+}

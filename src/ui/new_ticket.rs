@@ -75,13 +75,15 @@ impl NewTicketForm {
         if !egui::Popup::is_any_open(ui.ctx()) && ui.input(|input| input.key_pressed(egui::Key::Escape)) {
             return FormOutcome::Cancelled;
         }
-        if std::mem::take(&mut self.focus_title) {
-            ui.memory_mut(|memory| memory.request_focus(field_id(NEW_TICKET_FIELDS, "title")));
-        }
+
         ui.heading(Text::NewTicketHeading.get(lang));
         ui.separator();
         egui::ScrollArea::vertical().id_salt("new_ticket_form").auto_shrink([false, false]).show(ui, |ui| {
             fields_form_ui(ui, lang, NEW_TICKET_FIELDS, &mut self.fields, &self.errors);
+            // Once Title exists this frame: a focus request for a widget not yet seen is dropped.
+            if std::mem::take(&mut self.focus_title) {
+                ui.memory_mut(|memory| memory.request_focus(field_id(NEW_TICKET_FIELDS, "title")));
+            }
             ui.add_space(6.0);
             ui.horizontal_wrapped(|ui| {
                 let label = ui.label(Text::CategoryLabel.get(lang));
