@@ -91,7 +91,7 @@ fn chinese_system_locale_shows_chinese_ui() {
     type_into(&mut harness, "姓名", "李娜");
     harness.run();
     harness.get_by_label("保存").click();
-    settle(&mut harness, "desk", |h| h.query_by_label("还没有工单").is_some());
+    settle(&mut harness, "desk", |h| h.query_by_label("姓名").is_none());
     harness.get_by_label("加载示例工单").click();
     settle(&mut harness, "samples", |h| h.state().desk().listed_count().is_some_and(|n| n > 20));
     harness.get_by_label("设置").click();
