@@ -143,6 +143,7 @@ fn without_a_file_dialog_export_and_import_take_a_typed_path() {
     harness.get_by_label("Export JSON…").click();
     harness.run();
     harness.get_by_label("No file dialog is available on this system. Type the file's path instead.");
+    assert!(harness.get_by_label("File path").is_focused(), "the keyboard is in the path field");
     harness.get_by_label("Export").click();
     harness.run();
     harness.get_by_label("Type the file's path first");
@@ -215,7 +216,10 @@ fn enter_saves_the_first_run_profile() {
     let dir = tempfile::tempdir().unwrap();
     let mut harness = console(dir.path(), Lang::En);
     settle(&mut harness, "first-run profile", |h| h.query_by_label("Your name").is_some());
-    type_into(&mut harness, "Your name", "Priya Shah");
+    harness.run();
+    assert!(harness.get_by_label("Your name").is_focused(), "the keyboard starts in the name field");
+    harness.get_by_label("Your name").type_text("Priya Shah");
+    harness.run();
     harness.key_press(egui::Key::Enter);
     settle(&mut harness, "profile saved", |h| h.query_by_label("Your name").is_none());
     assert_eq!(harness.state().desk().actor(), "Priya Shah");

@@ -19,12 +19,14 @@ pub struct PathPrompt {
     /// The path as typed.
     pub path: String,
     missing_path: bool,
+    /// Put the keyboard in the path field at the next frame.
+    focus: bool,
 }
 
 impl PathPrompt {
     /// An empty prompt for this import or export.
     pub fn new(export: Option<ExportFormat>) -> Self {
-        Self { export, path: String::new(), missing_path: false }
+        Self { export, path: String::new(), missing_path: false, focus: true }
     }
 
     /// The window; returns false once it should close (done or cancelled).
@@ -36,9 +38,14 @@ impl PathPrompt {
         };
         let mut open = true;
         let mut done = false;
-        egui::Window::new(title.get(lang)).open(&mut open).collapsible(false).resizable(false).show(ctx, |ui| {
-            done = self.ui(ui, lang, commands);
-        });
+        egui::Window::new(title.get(lang))
+            .open(&mut open)
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_TOP, [0.0, 120.0])
+            .show(ctx, |ui| {
+                done = self.ui(ui, lang, commands);
+            });
         open && !done
     }
 
@@ -52,6 +59,9 @@ impl PathPrompt {
         let response = ui
             .add(egui::TextEdit::singleline(&mut self.path).hint_text(example).desired_width(f32::INFINITY))
             .labelled_by(label.id);
+        if std::mem::take(&mut self.focus) {
+            response.request_focus();
+        }
         let entered = response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
         if self.missing_path {
             ui.colored_label(theme::ERROR, Text::PathRequired.get(lang));

@@ -25,8 +25,8 @@ impl ProfileForm {
     }
 
     /// Name and team fields; returns the profile when Save is pressed (or Enter in a field) with a
-    /// name.
-    pub fn ui(&mut self, ui: &mut Ui, lang: Lang) -> Option<EngineerProfile> {
+    /// name. `focus_name` puts the keyboard in the name field.
+    pub fn ui(&mut self, ui: &mut Ui, lang: Lang, focus_name: bool) -> Option<EngineerProfile> {
         let entered = egui::Grid::new("profile_form")
             .num_columns(2)
             .spacing([12.0, 6.0])
@@ -34,6 +34,9 @@ impl ProfileForm {
                 let label = ui.label(Text::ProfileName.get(lang));
                 let name =
                     ui.add(egui::TextEdit::singleline(&mut self.name).desired_width(240.0)).labelled_by(label.id);
+                if focus_name {
+                    name.request_focus();
+                }
                 ui.end_row();
                 let label = ui.label(Text::ProfileTeam.get(lang));
                 let team =
@@ -57,7 +60,9 @@ pub fn first_run_modal(ctx: &egui::Context, lang: Lang, form: &mut ProfileForm, 
         ui.heading(Text::ProfileHeading.get(lang));
         ui.label(Text::ProfileBody.get(lang));
         ui.add_space(8.0);
-        if let Some(profile) = form.ui(ui, lang) {
+        // The keyboard starts in the name field (and goes back there when nothing has it).
+        let focus_name = ui.memory(|memory| memory.focused().is_none());
+        if let Some(profile) = form.ui(ui, lang, focus_name) {
             commands.push(UiCommand::SaveProfile(profile));
         }
         ui.separator();
@@ -85,7 +90,7 @@ impl SettingsView<'_> {
     pub fn ui(&self, ui: &mut Ui, form: &mut ProfileForm, commands: &mut Vec<UiCommand>) {
         let lang = self.lang;
         ui.heading(Text::Engineer.get(lang));
-        if let Some(profile) = form.ui(ui, lang) {
+        if let Some(profile) = form.ui(ui, lang, false) {
             commands.push(UiCommand::SaveProfile(profile));
         }
         ui.separator();
