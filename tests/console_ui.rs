@@ -4,9 +4,9 @@
 mod support;
 
 use egui::accesskit::Role;
+use egui_kittest::kittest::NodeT;
 use egui_kittest::kittest::Queryable;
 use stepwise::ui::Lang;
-use egui_kittest::kittest::NodeT;
 use support::{console, settle, type_into};
 
 fn save_profile(harness: &mut support::ConsoleHarness, name: &str) {

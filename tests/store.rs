@@ -334,7 +334,8 @@ fn a_reported_time_outside_the_plausible_range_is_refused_and_nothing_is_created
     let mut store = Store::open_in_memory().unwrap();
     let year_1900_ms = -2_208_988_800_000;
     for (at_ms, what) in [(year_1900_ms, "1900-01-01"), (T0 + 60 * MIN, "an hour ahead")] {
-        let new = NewTicket { reported_at_ms: Some(at_ms), ..form("VPN 连接失败", "提示“无法建立隧道”") };
+        let new =
+            NewTicket { reported_at_ms: Some(at_ms), ..form("VPN 连接失败", "提示“无法建立隧道”") };
         match store.create_ticket(&new, "陈伟", T0) {
             Err(StoreError::InvalidFields(errors)) => {
                 assert_eq!(errors, vec![FieldError::ReportedAtOutOfRange], "{what}");

@@ -809,9 +809,7 @@ fn steps_ui(
         // The instruction on a row of its own, the panel's full width, wrapped: never cut off.
         let editable = Some(row.step_id) == waiting || row.state == StepState::Draft;
         ui.indent(("step_text", row.step_id), |ui| {
-            if let (true, Some(editable)) =
-                (editable, session.steps.iter_mut().find(|r| r.step_id == row.step_id))
-            {
+            if let (true, Some(editable)) = (editable, session.steps.iter_mut().find(|r| r.step_id == row.step_id)) {
                 let edit = egui::TextEdit::multiline(&mut editable.instruction)
                     .id_salt(("step_instruction", row.step_id))
                     .desired_rows(1)

@@ -260,7 +260,11 @@ impl TicketView {
                 .labelled_by(label.id);
             let record = ui.add_enabled(self.rating.is_some(), egui::Button::new(Text::RecordRating.get(lang)));
             if let (true, Some(rating)) = (record.clicked(), self.rating) {
-                commands.push(UiCommand::SetSatisfaction { id, rating, comment: self.rating_comment.trim().to_owned() });
+                commands.push(UiCommand::SetSatisfaction {
+                    id,
+                    rating,
+                    comment: self.rating_comment.trim().to_owned(),
+                });
             }
         }
     }
