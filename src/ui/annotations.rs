@@ -18,31 +18,11 @@ pub fn color32(color: AnnotationColor) -> Color32 {
 /// The text colour of a label on `color`: black or white, whichever contrasts more (white on the
 /// yellow highlight cannot be read).
 pub fn label_text_color(color: AnnotationColor) -> Color32 {
-    let fill = label_fill(color32(color));
-    if contrast_ratio(Color32::BLACK, fill) >= contrast_ratio(Color32::WHITE, fill) {
-        Color32::BLACK
-    } else {
-        Color32::WHITE
-    }
+    super::theme::text_on(label_fill(color32(color)))
 }
 
 fn label_fill(color: Color32) -> Color32 {
     color.gamma_multiply(0.9)
-}
-
-/// WCAG 2 relative luminance of an opaque colour, 0 (black) to 1 (white).
-fn relative_luminance(color: Color32) -> f32 {
-    let linear = |channel: u8| {
-        let c = f32::from(channel) / 255.0;
-        if c <= 0.040_45 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
-    };
-    0.2126 * linear(color.r()) + 0.7152 * linear(color.g()) + 0.0722 * linear(color.b())
-}
-
-/// WCAG 2 contrast ratio of two opaque colours, 1 to 21 (4.5 is the minimum for body text).
-pub fn contrast_ratio(a: Color32, b: Color32) -> f32 {
-    let (la, lb) = (relative_luminance(a), relative_luminance(b));
-    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
 }
 
 /// Draws `annotation` with `place` mapping remote pixels to points; `opacity` 0..1 for fading.
@@ -176,7 +156,7 @@ mod tests {
     fn every_label_is_readable_on_its_highlight() {
         for color in AnnotationColor::ALL {
             let fill = label_fill(color32(color));
-            let ratio = contrast_ratio(label_text_color(color), fill);
+            let ratio = crate::ui::theme::contrast_ratio(label_text_color(color), fill);
             assert!(ratio >= 4.5, "{color:?}: contrast {ratio:.2} is below 4.5");
         }
         assert_eq!(label_text_color(AnnotationColor::Yellow), Color32::BLACK, "dark text on yellow");

@@ -10,9 +10,10 @@ use super::theme;
 
 /// A filled, rounded priority badge.
 pub fn priority_badge(ui: &mut Ui, lang: Lang, priority: Priority) {
-    let text = RichText::new(priority_text(priority).get(lang)).small().strong().color(Color32::WHITE);
+    let fill = theme::priority_color(priority);
+    let text = RichText::new(priority_text(priority).get(lang)).small().strong().color(theme::text_on(fill));
     egui::Frame::new()
-        .fill(theme::priority_color(priority))
+        .fill(fill)
         .corner_radius(4.0)
         .inner_margin(egui::Margin::symmetric(5, 1))
         .show(ui, |ui| ui.label(text));
