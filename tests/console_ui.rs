@@ -147,7 +147,21 @@ fn without_a_file_dialog_export_and_import_take_a_typed_path() {
     harness.get_by_label("Export").click();
     harness.run();
     harness.get_by_label("Type the file's path first");
-    type_into(&mut harness, "File path", file.to_str().unwrap());
+    // A folder that does not exist: the reason is shown and the typed path kept for correcting.
+    let wrong = dir.path().join("no such folder").join("export.json");
+    type_into(&mut harness, "File path", wrong.to_str().unwrap());
+    harness.get_by_label("Export").click();
+    settle(&mut harness, "export refused, in the prompt and the status line", |h| {
+        h.query_all_by_label_contains("Cannot create").count() == 2
+    });
+    let field = harness.get_by_label("File path");
+    assert_eq!(field.value().as_deref(), wrong.to_str(), "the path is kept");
+    field.focus();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.run();
+    harness.get_by_label("File path").type_text(file.to_str().unwrap());
+    harness.run();
     harness.get_by_label("Export").click();
     settle(&mut harness, "exported", |h| h.query_by_label_contains("Exported").is_some());
     assert!(harness.query_by_label("File path").is_none(), "the prompt closed");

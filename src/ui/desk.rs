@@ -267,7 +267,12 @@ impl DeskState {
                     self.sidebar.refresh(&mut self.commands);
                 }
             }
-            UiEvent::ActionFailed(message) => self.say(message, true),
+            UiEvent::ActionFailed(message) => {
+                if let Some(prompt) = &mut self.path_prompt {
+                    prompt.failed(capitalized(&message));
+                }
+                self.say(message, true);
+            }
             UiEvent::CreateFailed(message) => {
                 if let MainPane::NewTicket(form) = &mut self.pane {
                     form.submitted = false;
@@ -287,10 +292,12 @@ impl DeskState {
                 self.say(Text::Saved.get(lang).to_owned(), false);
             }
             UiEvent::Exported { path, count } => {
+                self.path_prompt = None;
                 self.say(fill(Text::Exported.get(lang), &[&count.to_string(), &path.display().to_string()]), false);
             }
             UiEvent::FileDialogUnavailable(export) => self.path_prompt = Some(PathPrompt::new(export)),
             UiEvent::Imported(report) => {
+                self.path_prompt = None;
                 let text = fill(
                     Text::ImportedNotice.get(lang),
                     &[&report.imported.to_string(), &report.skipped_existing.len().to_string()],

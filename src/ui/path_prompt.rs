@@ -21,15 +21,26 @@ pub struct PathPrompt {
     missing_path: bool,
     /// Put the keyboard in the path field at the next frame.
     focus: bool,
+    /// Sent; waiting for the store's answer.
+    waiting: bool,
+    /// Why the last attempt failed (the path stays for correcting).
+    problem: Option<String>,
 }
 
 impl PathPrompt {
     /// An empty prompt for this import or export.
     pub fn new(export: Option<ExportFormat>) -> Self {
-        Self { export, path: String::new(), missing_path: false, focus: true }
+        Self { export, path: String::new(), missing_path: false, focus: true, waiting: false, problem: None }
     }
 
-    /// The window; returns false once it should close (done or cancelled).
+    /// The import or export failed: say why and let the path be corrected.
+    pub fn failed(&mut self, why: String) {
+        self.waiting = false;
+        self.problem = Some(why);
+    }
+
+    /// The window; returns false once it should close (cancelled). It stays open while the store
+    /// works, so a failure keeps the typed path; the desk closes it on success.
     pub fn window(&mut self, ctx: &egui::Context, lang: Lang, commands: &mut Vec<UiCommand>) -> bool {
         let title = match self.export {
             None => Text::ImportTitle,
@@ -37,20 +48,19 @@ impl PathPrompt {
             Some(ExportFormat::Csv) => Text::ExportCsvTitle,
         };
         let mut open = true;
-        let mut done = false;
+        let mut cancelled = false;
         egui::Window::new(title.get(lang))
             .open(&mut open)
             .collapsible(false)
             .resizable(false)
             .anchor(egui::Align2::CENTER_TOP, [0.0, 120.0])
             .show(ctx, |ui| {
-                done = self.ui(ui, lang, commands);
+                cancelled = self.ui(ui, lang, commands);
             });
-        open && !done
+        open && !cancelled
     }
 
-    /// The message, the path field and the buttons; returns true when the command was queued or
-    /// the prompt cancelled.
+    /// The message, the path field and the buttons; returns true when cancelled.
     fn ui(&mut self, ui: &mut Ui, lang: Lang, commands: &mut Vec<UiCommand>) -> bool {
         ui.set_max_width(460.0);
         ui.colored_label(theme::WARNING, Text::FileDialogUnavailable.get(lang));
@@ -66,10 +76,14 @@ impl PathPrompt {
         if self.missing_path {
             ui.colored_label(theme::ERROR, Text::PathRequired.get(lang));
         }
-        let mut done = false;
+        if let Some(problem) = &self.problem {
+            ui.colored_label(theme::ERROR, problem);
+        }
+        let mut cancelled = false;
         ui.horizontal(|ui| {
             let action = if self.export.is_some() { Text::ExportButton } else { Text::ImportButton };
-            if ui.button(action.get(lang)).clicked() || entered {
+            let go = ui.add_enabled(!self.waiting, egui::Button::new(action.get(lang))).clicked();
+            if (go || entered) && !self.waiting {
                 let path = self.path.trim();
                 self.missing_path = path.is_empty();
                 if !self.missing_path {
@@ -78,12 +92,16 @@ impl PathPrompt {
                         Some(format) => UiCommand::ExportToPath(format, path),
                         None => UiCommand::ImportFromPath(path),
                     });
-                    done = true;
+                    self.waiting = true;
+                    self.problem = None;
                 }
             }
-            done |= ui.button(Text::Cancel.get(lang)).clicked();
+            if self.waiting {
+                ui.spinner();
+            }
+            cancelled = ui.button(Text::Cancel.get(lang)).clicked();
         });
-        done
+        cancelled
     }
 
     fn example(&self) -> &'static str {
