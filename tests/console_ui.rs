@@ -4,6 +4,7 @@
 mod support;
 
 use egui::accesskit::Role;
+use egui_kittest::kittest::NodeT;
 use egui_kittest::kittest::Queryable;
 use stepwise::ui::Lang;
 use support::{console, settle, type_into};
@@ -90,7 +91,7 @@ fn chinese_system_locale_shows_chinese_ui() {
     type_into(&mut harness, "姓名", "李娜");
     harness.run();
     harness.get_by_label("保存").click();
-    settle(&mut harness, "desk", |h| h.query_by_label("还没有工单").is_some());
+    settle(&mut harness, "desk", |h| h.query_by_label("姓名").is_none());
     harness.get_by_label("加载示例工单").click();
     settle(&mut harness, "samples", |h| h.state().desk().listed_count().is_some_and(|n| n > 20));
     harness.get_by_label("设置").click();
@@ -151,4 +152,192 @@ fn a_ticket_with_a_long_timeline_opens_with_its_newest_page() {
     settle(&mut harness, "older page", |h| h.query_by_label("Show older entries (50 more)").is_some());
     harness.get_by_label("Show older entries (50 more)").click_accesskit();
     settle(&mut harness, "all loaded", |h| h.query_by_label_contains("Show older entries").is_none());
+}
+
+fn load_samples(harness: &mut support::ConsoleHarness) {
+    harness.get_by_label("Load sample tickets").click();
+    settle(harness, "samples listed", |h| h.state().desk().listed_count().is_some_and(|n| n > 20));
+}
+
+/// Whether the list row of ticket `number` is shown selected.
+fn row_selected(harness: &support::ConsoleHarness, number: &str) -> bool {
+    let row = harness
+        .query_all_by_role(Role::Button)
+        .find(|node| node.accesskit_node().label().is_some_and(|label| label.starts_with(number)))
+        .expect("the ticket's row");
+    row.accesskit_node().toggled() == Some(egui::accesskit::Toggled::True)
+}
+
+#[test]
+fn without_a_file_dialog_export_and_import_take_a_typed_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("export.json");
+    let data = dir.path().join("console");
+    let mut harness = support::console_without_file_dialogs(&data, Lang::En);
+    save_profile(&mut harness, "Priya Shah");
+    load_samples(&mut harness);
+    let count = harness.state().desk().listed_count().unwrap();
+
+    harness.get_by_label("Export JSON…").click();
+    harness.run();
+    harness.get_by_label("No file dialog is available on this system. Type the file's path instead.");
+    assert!(harness.get_by_label("File path").is_focused(), "the keyboard is in the path field");
+    harness.get_by_label("Export").click();
+    harness.run();
+    harness.get_by_label("Type the file's path first");
+    // A folder that does not exist: the reason is shown and the typed path kept for correcting.
+    let wrong = dir.path().join("no such folder").join("export.json");
+    type_into(&mut harness, "File path", wrong.to_str().unwrap());
+    harness.get_by_label("Export").click();
+    settle(&mut harness, "export refused, in the prompt and the status line", |h| {
+        h.query_all_by_label_contains("Cannot create").count() == 2
+    });
+    let field = harness.get_by_label("File path");
+    assert_eq!(field.value().as_deref(), wrong.to_str(), "the path is kept");
+    field.focus();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.run();
+    harness.get_by_label("File path").type_text(file.to_str().unwrap());
+    harness.run();
+    harness.get_by_label("Export").click();
+    settle(&mut harness, "exported", |h| h.query_by_label_contains("Exported").is_some());
+    assert!(harness.query_by_label("File path").is_none(), "the prompt closed");
+    let exported: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert!(exported.to_string().contains("T-"), "the tickets are in the file");
+    drop(harness);
+
+    let other = dir.path().join("other");
+    let mut harness = support::console_without_file_dialogs(&other, Lang::Zh);
+    settle(&mut harness, "profile question", |h| h.query_by_label("姓名").is_some());
+    type_into(&mut harness, "姓名", "李娜");
+    harness.get_by_label("保存").click();
+    settle(&mut harness, "profile saved", |h| h.query_by_label("姓名").is_none());
+    harness.get_by_label("导入…").click();
+    settle(&mut harness, "path asked for", |h| h.query_by_label_contains("文件对话框").is_some());
+    harness.get_by_label("此系统没有可用的文件对话框，请直接输入文件路径。");
+    type_into(&mut harness, "文件路径", file.to_str().unwrap());
+    harness.get_by_label("导入").click();
+    settle(&mut harness, "imported", |h| h.state().desk().listed_count() == Some(count));
+}
+
+#[test]
+fn new_ticket_form_by_keyboard_with_named_limits_and_the_list_in_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = console(dir.path(), Lang::En);
+    save_profile(&mut harness, "Priya Shah");
+    load_samples(&mut harness);
+    harness.key_press(egui::Key::ArrowDown);
+    settle(&mut harness, "first ticket open", |h| h.state().desk().open_ticket_number().is_some());
+    let first = harness.state().desk().open_ticket_number().unwrap().to_owned();
+    assert!(row_selected(&harness, &first));
+
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
+    harness.run();
+    assert!(harness.get_by_label("Title *").is_focused(), "Ctrl+N puts the keyboard in Title");
+    assert!(!row_selected(&harness, &first), "the list selects nothing while the form is open");
+
+    // The whole placeholder fits in the "Reported" field.
+    let field = harness.get_by_label("Reported").rect();
+    let font = egui::TextStyle::Body.resolve(&harness.ctx.global_style());
+    let hint_width = harness.ctx.fonts_mut(|fonts| {
+        fonts.layout_no_wrap("YYYY-MM-DD HH:MM, empty = now".to_owned(), font, egui::Color32::GRAY).size().x
+    });
+    assert!(field.width() >= hint_width + 8.0, "field {} wide, placeholder {hint_width}", field.width());
+
+    type_into(&mut harness, "Title *", &"x".repeat(201));
+    type_into(&mut harness, "Requester *", "Alex");
+    type_into(&mut harness, "Description (symptom, exact error text) *", "Error -14");
+    type_into(&mut harness, "Reported", "1900-01-01 00:00");
+    type_into(&mut harness, "Contact", "alex@corp");
+    harness.get_by_label("This does not look like an e-mail address (name@example.com)");
+    harness.get_by_label("Create ticket").click();
+    harness.run();
+    harness.get_by_label("Title is too long (at most 200 characters)");
+    harness.get_by_label("Use YYYY-MM-DD HH:MM, between 2000-01-01 and now");
+    assert_eq!(harness.state().desk().open_ticket_number(), None, "nothing was created");
+
+    harness.key_press(egui::Key::Escape);
+    settle(&mut harness, "back to the ticket", |h| h.state().desk().open_ticket_number() == Some(first.as_str()));
+    assert!(harness.query_by_label("Create ticket").is_none(), "Esc closed the form");
+    assert!(row_selected(&harness, &first), "the list selects the ticket shown again");
+}
+
+#[test]
+fn enter_saves_the_first_run_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = console(dir.path(), Lang::En);
+    settle(&mut harness, "first-run profile", |h| h.query_by_label("Your name").is_some());
+    harness.run();
+    assert!(harness.get_by_label("Your name").is_focused(), "the keyboard starts in the name field");
+    harness.get_by_label("Your name").type_text("Priya Shah");
+    harness.run();
+    harness.key_press(egui::Key::Enter);
+    settle(&mut harness, "profile saved", |h| h.query_by_label("Your name").is_none());
+    assert_eq!(harness.state().desk().actor(), "Priya Shah");
+}
+
+#[test]
+fn a_rule_message_goes_once_met_the_rating_starts_empty_and_samples_stay_in_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = console(dir.path(), Lang::En);
+    save_profile(&mut harness, "Priya Shah");
+    harness.get_by_label("＋ New ticket").click();
+    harness.run();
+    type_into(&mut harness, "Title *", "VPN fails to connect");
+    type_into(&mut harness, "Requester *", "Alex");
+    type_into(&mut harness, "Description (symptom, exact error text) *", "Error -14");
+    harness.get_by_label("Create ticket").click();
+    settle(&mut harness, "created", |h| h.state().desk().open_ticket_number().is_some());
+    harness.get_by_label("→ In progress").click();
+    settle(&mut harness, "in progress", |h| h.query_by_label("→ Resolved").is_some());
+    harness.get_by_label("→ Resolved").click();
+    let rule = "Write the resolution before resolving the ticket";
+    settle(&mut harness, "rule shown", |h| h.query_by_label(rule).is_some());
+
+    let resolution = harness.get_by_role_and_label(Role::MultilineTextInput, "Resolution");
+    resolution.focus();
+    harness.run();
+    harness.get_by_role_and_label(Role::MultilineTextInput, "Resolution").type_text("Reinstalled the VPN client");
+    harness.run();
+    harness.get_by_label("Save resolution").click();
+    settle(&mut harness, "rule met, message gone", |h| h.query_by_label(rule).is_none());
+    harness.get_by_label("→ Resolved").click();
+    settle(&mut harness, "resolved", |h| h.query_by_label("Record rating").is_some());
+    assert!(harness.get_by_label("Record rating").accesskit_node().is_disabled(), "no rating picked yet");
+    for stars in 1..=5 {
+        let label = "★".repeat(stars);
+        let option = harness.get_by_label(&label);
+        assert_ne!(option.accesskit_node().toggled(), Some(egui::accesskit::Toggled::True), "{stars} stars picked");
+    }
+    harness.get_by_label("★★★★").click();
+    harness.run();
+    assert!(!harness.get_by_label("Record rating").accesskit_node().is_disabled());
+
+    harness.get_by_label("Settings").click();
+    harness.run();
+    load_samples(&mut harness);
+}
+
+#[test]
+fn each_ticket_opens_at_its_top() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = console(dir.path(), Lang::En);
+    save_profile(&mut harness, "Priya Shah");
+    load_samples(&mut harness);
+    harness.key_press(egui::Key::ArrowDown);
+    settle(&mut harness, "first ticket open", |h| h.state().desk().open_ticket_number().is_some());
+    let first = harness.state().desk().open_ticket_number().unwrap().to_owned();
+    let top = harness.get_by_label("Details").rect().top();
+    for _ in 0..3 {
+        harness.get_by_label("Details").scroll_down();
+        harness.run();
+    }
+    assert!(harness.get_by_label("Details").rect().top() < top - 100.0, "scrolled down");
+    harness.key_press(egui::Key::ArrowDown);
+    settle(&mut harness, "second ticket open", |h| {
+        h.state().desk().open_ticket_number().is_some_and(|number| number != first)
+    });
+    harness.run();
+    assert_eq!(harness.get_by_label("Details").rect().top(), top, "the next ticket starts at its top");
 }

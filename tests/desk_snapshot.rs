@@ -18,7 +18,8 @@ fn desk_with_sample_tickets() {
     type_into(&mut harness, "Your name", "陈伟");
     type_into(&mut harness, "Team", "IT 服务台");
     harness.get_by_label("Save").click();
-    settle(&mut harness, "desk", |h| h.query_by_label("Load sample tickets").is_some());
+    // The empty desk shows under the profile question: wait for the question to go.
+    settle(&mut harness, "desk", |h| h.query_by_label("Your name").is_none());
     harness.get_by_label("Load sample tickets").click();
     settle(&mut harness, "samples", |h| h.state().desk().listed_count().is_some_and(|n| n > 20));
     harness.key_press(egui::Key::ArrowDown);

@@ -124,7 +124,8 @@ fn engineer_starts_a_session_and_the_user_allows_with_a_scope_unticked() {
     // The user pastes the link into the Get-help window.
     let mut user = user_joins(&mut desk, user_dir.path(), &link);
 
-    desk.get_by_label("Waiting for the user's consent to see the screen");
+    desk.get_by_label("Not requested yet");
+    assert!(desk.query_by_label("Waiting for the user's consent to see the screen").is_none(), "nothing asked yet");
     type_into(&mut desk, "Why you need to see the screen", "Check the printer queue with you");
     desk.get_by_label("Ask for consent").click();
     settle(&mut desk, "request sent", |h| h.query_by_label("Waiting for the user's answer…").is_some());
@@ -188,6 +189,8 @@ fn engineer_starts_a_session_and_the_user_allows_with_a_scope_unticked() {
     });
 
     desk.get_by_label("End session").click_accesskit();
+    let _ = desk.try_run();
+    desk.get_by_label("Yes, end the session").click_accesskit();
     settle(&mut desk, "ended", |h| h.query_by_label("Start a new session").is_some());
     desk.get_by_label("Session ended: the engineer ended it");
     desk.get_by_label("Session ended: engineer ended");
@@ -605,6 +608,7 @@ fn after_a_burned_code_a_new_session_starts() {
             .is_some()
     });
     desk.get_by_label("127.0.0.5: 1 wrong");
+    assert!(desk.query_by_label_contains("A wrong code came from").is_none(), "no attempts-left line under a burn");
     desk.get_by_label("Start a new session").click();
     settle(&mut desk, "a new session waits", |h| {
         h.state().desk().session(ticket_id).is_some_and(|s| s.phase == LinkPhase::Waiting && s.link != link)

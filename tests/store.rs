@@ -591,3 +591,25 @@ fn a_long_timeline_is_read_a_page_at_a_time_newest_first() {
     assert_eq!(older.last().unwrap().seq + 1, newest[0].seq, "pages meet without a gap");
     assert_eq!(store.history_page_count_before(ticket.id, older[0].seq).unwrap(), 601);
 }
+
+#[test]
+fn a_reported_time_outside_the_plausible_range_is_refused_and_nothing_is_created() {
+    use stepwise::store::FieldError;
+    let mut store = Store::open_in_memory().unwrap();
+    let year_1900_ms = -2_208_988_800_000;
+    for (at_ms, what) in [(year_1900_ms, "1900-01-01"), (T0 + 60 * MIN, "an hour ahead")] {
+        let new =
+            NewTicket { reported_at_ms: Some(at_ms), ..form("VPN 连接失败", "提示“无法建立隧道”") };
+        match store.create_ticket(&new, "陈伟", T0) {
+            Err(StoreError::InvalidFields(errors)) => {
+                assert_eq!(errors, vec![FieldError::ReportedAtOutOfRange], "{what}");
+                assert!(StoreError::InvalidFields(errors).to_string().contains("2000-01-01"), "the limit is named");
+            }
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+    let listed = store.list_tickets(&TicketFilter::default(), 0, 100, T0).unwrap();
+    assert!(listed.is_empty(), "nothing was created");
+    let yesterday = NewTicket { reported_at_ms: Some(T0 - 24 * 60 * MIN), ..form("VPN 连接失败", "隧道") };
+    assert_eq!(store.create_ticket(&yesterday, "陈伟", T0).unwrap().reported_at_ms, T0 - 24 * 60 * MIN);
+}

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, channel};
-use std::time::Duration;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::{Duration, Instant};
 
 use crate::protocol::HoldReason;
 use crate::store::{ExportFormat, now_ms};
@@ -15,6 +15,23 @@ use super::assist::AssistController;
 use super::sessions::{EngineerSessions, ListenConfig};
 use super::store_worker::{StoreRequest, StoreWorker};
 
+/// A dialog that "returns" sooner than this was never shown.
+const NO_DIALOG_SHOWN: Duration = Duration::from_millis(300);
+
+/// Whether a native file dialog can be shown. On Linux and the BSDs rfd needs the desktop portal
+/// (on the D-Bus session bus) or, failing that, `zenity`; with neither it returns at once.
+fn file_dialog_service_available() -> bool {
+    if cfg!(any(target_os = "windows", target_os = "macos")) {
+        return true;
+    }
+    let env_bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|address| !address.is_empty());
+    let runtime_bus =
+        std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|dir| std::path::Path::new(&dir).join("bus").exists());
+    let zenity = std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("zenity").is_file()));
+    env_bus || runtime_bus || zenity
+}
+
 /// How often an idle console wakes up so SLA countdowns move.
 const IDLE_REPAINT: Duration = Duration::from_secs(20);
 
@@ -23,6 +40,10 @@ pub struct ConsoleApp {
     desk: DeskState,
     worker: StoreWorker,
     events: Receiver<UiEvent>,
+    /// For the file-dialog thread: "no dialog could be shown".
+    ui_events: Sender<UiEvent>,
+    /// Whether native file dialogs may be tried (tests turn them off).
+    file_dialogs: bool,
     clock: fn() -> i64,
     sessions: EngineerSessions,
     assist: AssistController,
@@ -73,6 +94,7 @@ impl ConsoleApp {
             options.transport.clone(),
             options.share_source.clone(),
         );
+        let ui_events = sender.clone();
         let worker = StoreWorker::spawn(data_dir, sender, waker.clone(), clock);
         let sessions =
             EngineerSessions::new(options.runtime, worker.sender(), waker, options.listen, options.transport);
@@ -82,7 +104,16 @@ impl ConsoleApp {
             desk.open_ticket(ticket_id);
         }
         let demo = options.demo_ticket.map(|ticket_id| (ticket_id, DemoStage::WaitingForStore));
-        Self { desk, worker, events, clock, sessions, assist, demo }
+        let file_dialogs = file_dialog_service_available();
+        Self { desk, worker, events, ui_events, file_dialogs, clock, sessions, assist, demo }
+    }
+
+    /// Never tries a native file dialog: Import and Export ask for a typed path (tests; systems
+    /// where the dialog hangs).
+    #[must_use]
+    pub fn without_file_dialogs(mut self) -> Self {
+        self.file_dialogs = false;
+        self
     }
 
     /// The view state (tests read it).
@@ -116,6 +147,8 @@ impl ConsoleApp {
         match command {
             UiCommand::Export(format) => self.pick_file(ctx, Some(format)),
             UiCommand::Import => self.pick_file(ctx, None),
+            UiCommand::ExportToPath(format, path) => self.worker.send(StoreRequest::ExportTo(format, path)),
+            UiCommand::ImportFromPath(path) => self.worker.send(StoreRequest::ImportFrom(path)),
             UiCommand::SetLanguage(choice) => {
                 self.desk.set_language(choice);
                 self.worker.send(StoreRequest::Command(UiCommand::SetLanguage(choice)));
@@ -131,10 +164,17 @@ impl ConsoleApp {
     }
 
     /// Shows a native file dialog on its own thread (it blocks), then queues the export or import.
-    fn pick_file(&self, ctx: &egui::Context, export: Option<ExportFormat>) {
+    /// Without a dialog service the views ask for a typed path instead.
+    fn pick_file(&mut self, ctx: &egui::Context, export: Option<ExportFormat>) {
+        if !self.file_dialogs {
+            self.desk.apply(UiEvent::FileDialogUnavailable(export));
+            return;
+        }
         let requests = self.worker.sender();
+        let ui_events = self.ui_events.clone();
         let ctx = ctx.clone();
         let spawned = std::thread::Builder::new().name("stepwise-file-dialog".into()).spawn(move || {
+            let started = Instant::now();
             let dialog = rfd::FileDialog::new();
             let request = match export {
                 Some(format) => {
@@ -153,13 +193,21 @@ impl ConsoleApp {
                     dialog.add_filter("Stepwise export", &["json", "csv"]).pick_file().map(StoreRequest::ImportFrom)
                 }
             };
-            if let Some(request) = request {
-                let _ = requests.send(request);
-                ctx.request_repaint();
-            }
+            match request {
+                Some(request) => requests.send(request).ok(),
+                // No person answers a dialog this fast: none was shown (the portal and zenity
+                // both failed; rfd only logs why).
+                None if started.elapsed() < NO_DIALOG_SHOWN => {
+                    tracing::warn!("no file dialog could be shown; asking for a typed path");
+                    ui_events.send(UiEvent::FileDialogUnavailable(export)).ok()
+                }
+                None => None,
+            };
+            ctx.request_repaint();
         });
         if let Err(err) = spawned {
             tracing::error!("cannot open a file dialog: {err}");
+            self.desk.apply(UiEvent::FileDialogUnavailable(export));
         }
     }
 }

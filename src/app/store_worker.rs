@@ -585,6 +585,8 @@ pub(super) fn run_command(
         // File dialogs and sessions are the app's business; retry is handled before a store exists.
         UiCommand::Export(_)
         | UiCommand::Import
+        | UiCommand::ExportToPath(..)
+        | UiCommand::ImportFromPath(_)
         | UiCommand::RetryOpenStore
         | UiCommand::StartSession { .. }
         | UiCommand::Session { .. }

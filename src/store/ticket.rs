@@ -181,7 +181,15 @@ pub enum FieldError {
         /// The limit.
         max_chars: usize,
     },
+    /// The reported time lies before [`EARLIEST_REPORTED_AT_MS`] or after now.
+    #[error("the reported time must lie between 2000-01-01 and now")]
+    ReportedAtOutOfRange,
 }
+
+/// Earliest plausible "reported" time, 2000-01-01 00:00 UTC (unix ms): older dates are typos.
+pub const EARLIEST_REPORTED_AT_MS: i64 = 946_684_800_000;
+/// How far after the store's clock a reported time may lie (two machines' clocks differ), ms.
+pub const REPORTED_AT_SLACK_MS: i64 = 60_000;
 
 /// Longest accepted single-line field, in characters.
 pub const MAX_LINE_CHARS: usize = 200;
@@ -256,6 +264,19 @@ pub struct NewTicket {
     pub impact: Grade,
     /// When the problem was reported (unix ms); defaults to now.
     pub reported_at_ms: Option<i64>,
+}
+
+impl NewTicket {
+    /// Checks the fields and that the reported time (if given) lies between
+    /// [`EARLIEST_REPORTED_AT_MS`] and `now_ms`; returns every problem, in form order.
+    pub fn validate(&self, now_ms: i64) -> Vec<FieldError> {
+        let mut errors = self.fields.validate();
+        let latest_ms = now_ms.saturating_add(REPORTED_AT_SLACK_MS);
+        if self.reported_at_ms.is_some_and(|at_ms| !(EARLIEST_REPORTED_AT_MS..=latest_ms).contains(&at_ms)) {
+            errors.push(FieldError::ReportedAtOutOfRange);
+        }
+        errors
+    }
 }
 
 /// A ticket as stored, with its SLA bookkeeping.

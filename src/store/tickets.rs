@@ -280,7 +280,7 @@ fn check_text(field: &'static str, text: &str, max_chars: usize) -> StoreResult<
 impl Store {
     /// Opens a new ticket: validates the form, hands out a number, starts the SLA clock.
     pub fn create_ticket(&mut self, new: &NewTicket, actor: &str, now_ms: i64) -> StoreResult<Ticket> {
-        let errors = new.fields.validate();
+        let errors = new.validate(now_ms);
         if !errors.is_empty() {
             return Err(StoreError::InvalidFields(errors));
         }

@@ -15,6 +15,16 @@ pub fn color32(color: AnnotationColor) -> Color32 {
     }
 }
 
+/// The text colour of a label on `color`: black or white, whichever contrasts more (white on the
+/// yellow highlight cannot be read).
+pub fn label_text_color(color: AnnotationColor) -> Color32 {
+    super::theme::text_on(label_fill(color32(color)))
+}
+
+fn label_fill(color: Color32) -> Color32 {
+    color.gamma_multiply(0.9)
+}
+
 /// Draws `annotation` with `place` mapping remote pixels to points; `opacity` 0..1 for fading.
 pub fn draw(painter: &Painter, annotation: &Annotation, place: impl Fn(RemotePixel) -> Pos2, opacity: f32) {
     let color = color32(annotation.color).gamma_multiply(opacity);
@@ -38,10 +48,11 @@ pub fn draw(painter: &Painter, annotation: &Annotation, place: impl Fn(RemotePix
         }
     };
     if !annotation.label.is_empty() {
-        let galley = painter.layout_no_wrap(annotation.label.clone(), egui::FontId::proportional(15.0), Color32::WHITE);
+        let text_color = label_text_color(annotation.color).gamma_multiply(opacity);
+        let galley = painter.layout_no_wrap(annotation.label.clone(), egui::FontId::proportional(15.0), text_color);
         let rect = egui::Rect::from_min_size(label_at + vec2(4.0, 4.0), galley.size() + vec2(8.0, 4.0));
-        painter.rect_filled(rect, 4.0, color.gamma_multiply(0.9));
-        painter.galley(rect.min + vec2(4.0, 2.0), galley, Color32::WHITE);
+        painter.rect_filled(rect, 4.0, label_fill(color));
+        painter.galley(rect.min + vec2(4.0, 2.0), galley, text_color);
     }
 }
 
@@ -139,6 +150,16 @@ mod tests {
             color: AnnotationColor::Red,
             fade_ms,
         }
+    }
+
+    #[test]
+    fn every_label_is_readable_on_its_highlight() {
+        for color in AnnotationColor::ALL {
+            let fill = label_fill(color32(color));
+            let ratio = crate::ui::theme::contrast_ratio(label_text_color(color), fill);
+            assert!(ratio >= 4.5, "{color:?}: contrast {ratio:.2} is below 4.5");
+        }
+        assert_eq!(label_text_color(AnnotationColor::Yellow), Color32::BLACK, "dark text on yellow");
     }
 
     #[test]

@@ -125,6 +125,10 @@ pub enum UiCommand {
     Export(ExportFormat),
     /// Ask for a file, then import it.
     Import,
+    /// Export to a path the engineer typed (no file dialog available).
+    ExportToPath(ExportFormat, PathBuf),
+    /// Import a path the engineer typed (no file dialog available).
+    ImportFromPath(PathBuf),
     /// Try to open the database again.
     RetryOpenStore,
     /// Start a remote session for a ticket (listen, issue a code).
@@ -282,6 +286,9 @@ pub enum UiEvent {
     },
     /// An import finished.
     Imported(ImportReport),
+    /// No file dialog can be shown on this system: ask for a typed path instead. `None` imports,
+    /// `Some` exports in that format.
+    FileDialogUnavailable(Option<ExportFormat>),
     /// Something happened in a ticket's remote session.
     Session {
         /// Ticket id.

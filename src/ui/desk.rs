@@ -14,6 +14,7 @@ use super::command::{GuideView, StoreInfo, UiCommand, UiEvent};
 use super::i18n::{Lang, Text, fill};
 use super::knowledge_base::KnowledgeBaseView;
 use super::new_ticket::{FormOutcome, NewTicketForm};
+use super::path_prompt::PathPrompt;
 use super::session_panel::RemoteSessionView;
 use super::settings::{ProfileForm, SettingsView, first_run_modal};
 use super::sidebar::{Sidebar, SidebarAction};
@@ -48,10 +49,29 @@ enum MainPane {
 /// A message in the status line.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Notice {
-    /// What to say.
+    /// What to say (starts with a capital).
     pub text: String,
     /// Whether it reports a failure.
     pub is_error: bool,
+    /// When it was said, unix ms.
+    pub at_ms: i64,
+}
+
+/// How long a success message stays in the status line, ms. Errors stay until dismissed, replaced,
+/// or a later change succeeds.
+pub const NOTICE_SHOWN_MS: i64 = 8_000;
+
+impl Notice {
+    /// Whether the status line still shows it at `now_ms`.
+    pub fn is_shown(&self, now_ms: i64) -> bool {
+        self.is_error || now_ms - self.at_ms < NOTICE_SHOWN_MS
+    }
+}
+
+/// `text` with its first letter a capital (store messages are sentence fragments).
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
 }
 
 /// All state of the console's views. Runtime handles live in the app, not here.
@@ -73,6 +93,8 @@ pub struct DeskState {
     assist_in_window: bool,
     phrases_draft: Option<String>,
     network_draft: Option<super::settings::NetworkDraft>,
+    /// No file dialog could be shown: the path is typed here.
+    path_prompt: Option<PathPrompt>,
     /// Wall-clock time of this frame, unix ms (injected so tests are deterministic).
     pub now_ms: i64,
     last_refresh_ms: i64,
@@ -100,6 +122,7 @@ impl DeskState {
             assist_in_window: false,
             phrases_draft: None,
             network_draft: None,
+            path_prompt: None,
             now_ms,
             last_refresh_ms: now_ms,
         }
@@ -179,9 +202,9 @@ impl DeskState {
         self.sidebar.total()
     }
 
-    /// The latest status-line message.
+    /// The status-line message shown now, if any.
     pub fn notice(&self) -> Option<&Notice> {
-        self.notice.as_ref()
+        self.notice.as_ref().filter(|notice| notice.is_shown(self.now_ms))
     }
 
     /// The engineer's name, the "who" of history entries.
@@ -190,7 +213,14 @@ impl DeskState {
     }
 
     fn say(&mut self, text: String, is_error: bool) {
-        self.notice = Some(Notice { text, is_error });
+        self.notice = Some(Notice { text: capitalized(&text), is_error, at_ms: self.now_ms });
+    }
+
+    /// A change went through: an error about an earlier attempt (a rule, a refusal) is stale.
+    fn clear_error(&mut self) {
+        if self.notice.as_ref().is_some_and(|notice| notice.is_error) {
+            self.notice = None;
+        }
     }
 
     /// Applies one event from below.
@@ -216,13 +246,18 @@ impl DeskState {
             UiEvent::PageLoaded { generation, page, rows } => self.sidebar.page_loaded(generation, page, rows),
             UiEvent::TicketLoaded { detail, created, changed } => {
                 let id = detail.ticket.id;
+                if changed || created {
+                    self.clear_error();
+                }
                 if created {
                     self.say(fill(Text::Created.get(lang), &[&detail.ticket.number]), false);
                     self.sidebar.select(id);
                 }
                 match &mut self.pane {
                     MainPane::Ticket(view) if view.id() == id => view.update(detail),
-                    MainPane::NewTicket(_) if !created => {}
+                    // A reload in the background leaves the form alone; a ticket picked in the list
+                    // (selected while the form is open) replaces it.
+                    MainPane::NewTicket(_) if !created && self.sidebar.selected_id != Some(id) => {}
                     _ if created || self.sidebar.selected_id == Some(id) => {
                         self.pane = MainPane::Ticket(Box::new(TicketView::new(detail)));
                     }
@@ -232,7 +267,12 @@ impl DeskState {
                     self.sidebar.refresh(&mut self.commands);
                 }
             }
-            UiEvent::ActionFailed(message) => self.say(message, true),
+            UiEvent::ActionFailed(message) => {
+                if let Some(prompt) = &mut self.path_prompt {
+                    prompt.failed(capitalized(&message));
+                }
+                self.say(message, true);
+            }
             UiEvent::CreateFailed(message) => {
                 if let MainPane::NewTicket(form) = &mut self.pane {
                     form.submitted = false;
@@ -252,9 +292,12 @@ impl DeskState {
                 self.say(Text::Saved.get(lang).to_owned(), false);
             }
             UiEvent::Exported { path, count } => {
+                self.path_prompt = None;
                 self.say(fill(Text::Exported.get(lang), &[&count.to_string(), &path.display().to_string()]), false);
             }
+            UiEvent::FileDialogUnavailable(export) => self.path_prompt = Some(PathPrompt::new(export)),
             UiEvent::Imported(report) => {
+                self.path_prompt = None;
                 let text = fill(
                     Text::ImportedNotice.get(lang),
                     &[&report.imported.to_string(), &report.skipped_existing.len().to_string()],
@@ -285,7 +328,7 @@ impl DeskState {
             }
             UiEvent::GuidesListed { view: GuideView::Session(ticket_id), guides } => {
                 if let Some(session) = self.sessions.get_mut(&ticket_id) {
-                    session.guide_results = guides;
+                    session.guides_listed(guides);
                 }
             }
             UiEvent::GuidesListed { view: GuideView::KnowledgeBase, guides } => self.knowledge_base.listed(guides),
@@ -437,10 +480,18 @@ impl DeskState {
         }
     }
 
+    /// Shows the new-ticket form with the keyboard in Title; the list selects nothing while it
+    /// is open (Cancel goes back to the ticket that was open).
     fn open_new_ticket_form(&mut self) {
-        if !matches!(self.pane, MainPane::NewTicket(_)) {
-            self.pane = MainPane::NewTicket(NewTicketForm::default());
+        match &mut self.pane {
+            MainPane::NewTicket(form) => form.focus_title = true,
+            MainPane::Ticket(view) => {
+                let previous = Some(view.id());
+                self.pane = MainPane::NewTicket(NewTicketForm::after(previous));
+            }
+            MainPane::Empty => self.pane = MainPane::NewTicket(NewTicketForm::default()),
         }
+        self.sidebar.clear_selection();
     }
 
     fn top_bar_ui(&mut self, ui: &mut Ui, lang: Lang) {
@@ -490,7 +541,11 @@ impl DeskState {
     }
 
     fn status_line_ui(&mut self, ui: &mut Ui, lang: Lang) {
-        let Some(notice) = self.notice.clone() else { return };
+        let Some(notice) = self.notice().cloned() else { return };
+        if !notice.is_error {
+            let left_ms = NOTICE_SHOWN_MS - (self.now_ms - notice.at_ms);
+            ui.ctx().request_repaint_after(std::time::Duration::from_millis(u64::try_from(left_ms).unwrap_or(0)));
+        }
         egui::Panel::bottom("status_line").show(ui, |ui| {
             ui.horizontal(|ui| {
                 let color = if notice.is_error { theme::ERROR } else { theme::SUCCESS };
@@ -507,7 +562,11 @@ impl DeskState {
         match &mut self.pane {
             MainPane::NewTicket(form) => {
                 if form.ui(ui, lang, self.now_ms, &mut self.commands) == FormOutcome::Cancelled {
+                    let previous = form.previous_ticket;
                     self.pane = MainPane::Empty;
+                    if let Some(id) = previous {
+                        self.open_ticket(id);
+                    }
                 }
             }
             MainPane::Ticket(view) => {
@@ -528,7 +587,11 @@ impl DeskState {
                     }
                 }
             }
-            MainPane::Empty if info.ticket_count == 0 => empty_store_ui(ui, lang, &mut self.commands, &mut self.pane),
+            MainPane::Empty if info.ticket_count == 0 => {
+                if empty_store_ui(ui, lang, &mut self.commands) {
+                    self.open_new_ticket_form();
+                }
+            }
             MainPane::Empty => {
                 ui.centered_and_justified(|ui| ui.weak(Text::SelectTicket.get(lang)));
             }
@@ -543,6 +606,11 @@ impl DeskState {
             return;
         }
         self.knowledge_base.window(ctx, lang, &mut self.commands);
+        if let Some(prompt) = &mut self.path_prompt
+            && !prompt.window(ctx, lang, &mut self.commands)
+        {
+            self.path_prompt = None;
+        }
         if self.settings_open {
             let data_dir = info.data_dir.display().to_string();
             let view = SettingsView { lang, language_choice: info.language, data_dir: &data_dir, policy: &info.policy };
@@ -584,7 +652,8 @@ impl DeskState {
     }
 }
 
-fn empty_store_ui(ui: &mut Ui, lang: Lang, commands: &mut Vec<UiCommand>, pane: &mut MainPane) {
+/// The first-run pane; returns true when "New ticket" was clicked.
+fn empty_store_ui(ui: &mut Ui, lang: Lang, commands: &mut Vec<UiCommand>) -> bool {
     ui.vertical_centered(|ui| {
         ui.add_space(80.0);
         ui.heading(Text::EmptyStoreTitle.get(lang));
@@ -593,10 +662,9 @@ fn empty_store_ui(ui: &mut Ui, lang: Lang, commands: &mut Vec<UiCommand>, pane: 
         if ui.button(Text::LoadSamples.get(lang)).clicked() {
             commands.push(UiCommand::LoadSamples);
         }
-        if ui.button(Text::NewTicket.get(lang)).clicked() {
-            *pane = MainPane::NewTicket(NewTicketForm::default());
-        }
-    });
+        ui.button(Text::NewTicket.get(lang)).clicked()
+    })
+    .inner
 }
 
 impl DeskState {
@@ -606,5 +674,37 @@ impl DeskState {
             StoreState::Ready(info) => Some(&info.policy),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: i64 = 1_795_424_400_000;
+
+    #[test]
+    fn success_messages_leave_the_status_line_errors_stay_and_all_start_with_a_capital() {
+        let mut desk = DeskState::new(Lang::En, T0);
+        let profile = EngineerProfile { name: "Li Wei".into(), team: String::new() };
+        desk.apply(UiEvent::ProfileSaved(profile));
+        assert_eq!(desk.notice().map(|notice| notice.text.as_str()), Some("Saved"));
+        desk.now_ms = T0 + NOTICE_SHOWN_MS - 1;
+        assert!(desk.notice().is_some(), "still there a moment later");
+        desk.now_ms = T0 + NOTICE_SHOWN_MS;
+        assert_eq!(desk.notice(), None, "not minutes later");
+
+        desk.apply(UiEvent::ActionFailed("write the resolution before resolving the ticket".into()));
+        desk.now_ms += 10 * 60_000;
+        let notice = desk.notice().expect("an error stays until dismissed or resolved");
+        assert_eq!(notice.text, "Write the resolution before resolving the ticket");
+        assert!(notice.is_error);
+    }
+
+    #[test]
+    fn capitals_leave_chinese_and_empty_text_alone() {
+        assert_eq!(capitalized("已保存"), "已保存");
+        assert_eq!(capitalized(""), "");
+        assert_eq!(capitalized("über"), "Über");
     }
 }

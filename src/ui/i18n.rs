@@ -343,11 +343,11 @@ texts! {
     FieldImpactGrade => "Impact", "影响范围";
     FieldReportedAt => "Reported", "报告时间";
     ReportedAtHint => "YYYY-MM-DD HH:MM, empty = now", "YYYY-MM-DD HH:MM，留空为现在";
-    ReportedAtInvalid => "Use YYYY-MM-DD HH:MM, not in the future", "请按 YYYY-MM-DD HH:MM 填写，且不能晚于现在";
+    ReportedAtInvalid => "Use YYYY-MM-DD HH:MM, between 2000-01-01 and now", "请按 YYYY-MM-DD HH:MM 填写，时间须在 2000-01-01 与现在之间";
     FieldCreatedAt => "Opened", "创建时间";
     FieldTier => "Support tier", "支持级别";
     Required => "{} is required", "请填写{}";
-    TooLong => "{} is too long", "{}过长";
+    TooLong => "{} is too long (at most {} characters)", "{}过长（最多 {} 个字符）";
     CreateTicket => "Create ticket", "创建工单";
     Cancel => "Cancel", "取消";
     SaveChanges => "Save changes", "保存修改";
@@ -431,6 +431,21 @@ texts! {
     TranscriptNotSaved => "The session transcript could not be saved ({}): {}. It was not recorded; the session must not go on unrecorded.", "会话记录无法保存（{}）：{}。该事件未被记录；会话不能在无记录的情况下继续。";
     Dismiss => "Dismiss", "关闭提示";
     Engineer => "Engineer", "工程师";
+    // Console polish (issue 10)
+    ContactEmailHint => "This does not look like an e-mail address (name@example.com)", "这看起来不像有效的电子邮件地址（例如 name@example.com）";
+    FileDialogUnavailable => "No file dialog is available on this system. Type the file's path instead.", "此系统没有可用的文件对话框，请直接输入文件路径。";
+    FilePath => "File path", "文件路径";
+    ImportTitle => "Import tickets", "导入工单";
+    ExportJsonTitle => "Export tickets as JSON", "将工单导出为 JSON";
+    ExportCsvTitle => "Export tickets as CSV", "将工单导出为 CSV";
+    ImportButton => "Import", "导入";
+    ExportButton => "Export", "导出";
+    PathRequired => "Type the file's path first", "请先输入文件路径";
+    SampleData => "Sample data", "示例数据";
+    NoGuideMatches => "No guide matches", "没有匹配的指南";
+    EndSessionConfirm => "End the session? The user's screen sharing and chat stop for both of you.", "确定结束会话吗？双方的屏幕共享和聊天都会停止。";
+    EndSessionYes => "Yes, end the session", "确定结束";
+    WrongCodeLastAttempt => "A wrong code came from {} (one more wrong attempt burns the code)", "来自 {} 的连接码错误（再错 1 次连接码将作废）";
 }
 
 /// Fills `{}` placeholders in order.

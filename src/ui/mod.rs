@@ -11,6 +11,7 @@ pub mod desk;
 pub mod i18n;
 pub mod knowledge_base;
 pub mod new_ticket;
+pub mod path_prompt;
 pub mod session_panel;
 pub mod settings;
 pub mod sidebar;

@@ -3,11 +3,15 @@
 
 use egui::{RichText, Ui};
 
+use crate::store::ticket::{EARLIEST_REPORTED_AT_MS, REPORTED_AT_SLACK_MS};
 use crate::store::{Category, FieldError, Grade, NewTicket, Priority, TicketFields};
 
 use super::command::UiCommand;
 use super::i18n::{Lang, Text, category_text, fill, grade_text, priority_text};
-use super::ticket_view::fields_form_ui;
+use super::ticket_view::{field_id, fields_form_ui};
+
+/// Id salt of the form's field grid (and of its fields' ids).
+const NEW_TICKET_FIELDS: &str = "new_ticket_fields";
 use super::{theme, widgets};
 
 /// State of the form.
@@ -25,6 +29,10 @@ pub struct NewTicketForm {
     pub rejection: Option<String>,
     /// Set once submitted, until the store answers.
     pub submitted: bool,
+    /// Put the keyboard focus on Title at the next frame (the form was just opened, Ctrl+N).
+    pub focus_title: bool,
+    /// The ticket that was open before the form, shown again on Cancel.
+    pub previous_ticket: Option<i64>,
 }
 
 impl Default for NewTicketForm {
@@ -39,6 +47,8 @@ impl Default for NewTicketForm {
             errors: Vec::new(),
             rejection: None,
             submitted: false,
+            focus_title: true,
+            previous_ticket: None,
         }
     }
 }
@@ -53,13 +63,27 @@ pub enum FormOutcome {
 }
 
 impl NewTicketForm {
-    /// Draws the form; emits [`UiCommand::CreateTicket`] when it validates.
+    /// A form opened while ticket `previous_ticket` was shown (Cancel goes back to it).
+    pub fn after(previous_ticket: Option<i64>) -> Self {
+        Self { previous_ticket, ..Self::default() }
+    }
+
+    /// Draws the form; emits [`UiCommand::CreateTicket`] when it validates. Esc cancels.
     pub fn ui(&mut self, ui: &mut Ui, lang: Lang, now_ms: i64, commands: &mut Vec<UiCommand>) -> FormOutcome {
         let mut outcome = FormOutcome::Editing;
+        // Esc closes an open picker first; with none open it cancels the form.
+        if !egui::Popup::is_any_open(ui.ctx()) && ui.input(|input| input.key_pressed(egui::Key::Escape)) {
+            return FormOutcome::Cancelled;
+        }
+
         ui.heading(Text::NewTicketHeading.get(lang));
         ui.separator();
         egui::ScrollArea::vertical().id_salt("new_ticket_form").auto_shrink([false, false]).show(ui, |ui| {
-            fields_form_ui(ui, lang, "new_ticket_fields", &mut self.fields, &self.errors);
+            fields_form_ui(ui, lang, NEW_TICKET_FIELDS, &mut self.fields, &self.errors);
+            // Once Title exists this frame: a focus request for a widget not yet seen is dropped.
+            if std::mem::take(&mut self.focus_title) {
+                ui.memory_mut(|memory| memory.request_focus(field_id(NEW_TICKET_FIELDS, "title")));
+            }
             ui.add_space(6.0);
             ui.horizontal_wrapped(|ui| {
                 let label = ui.label(Text::CategoryLabel.get(lang));
@@ -77,10 +101,17 @@ impl NewTicketForm {
             });
             ui.horizontal_wrapped(|ui| {
                 let label = ui.label(Text::FieldReportedAt.get(lang));
+                let hint = Text::ReportedAtHint.get(lang);
+                // Wide enough for the whole placeholder in either language.
+                let hint_width = ui.fonts_mut(|fonts| {
+                    let font = egui::TextStyle::Body.resolve(ui.style());
+                    fonts.layout_no_wrap(hint.to_owned(), font, egui::Color32::PLACEHOLDER).size().x
+                });
+                let margin = ui.spacing().button_padding.x * 2.0 + 8.0;
                 ui.add(
                     egui::TextEdit::singleline(&mut self.reported_at)
-                        .hint_text(Text::ReportedAtHint.get(lang))
-                        .desired_width(180.0),
+                        .hint_text(hint)
+                        .desired_width((hint_width + margin).max(180.0)),
                 )
                 .labelled_by(label.id);
                 if self.reported_at_error {
@@ -123,12 +154,12 @@ impl NewTicketForm {
     }
 }
 
-/// The "reported" field is not a past local time in `YYYY-MM-DD HH:MM`.
+/// The "reported" field is not a local time in `YYYY-MM-DD HH:MM` between 2000-01-01 and now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InvalidReportedAt;
 
-/// Parses the "reported" field: empty is `None` (now); otherwise local `YYYY-MM-DD HH:MM`, not in
-/// the future.
+/// Parses the "reported" field: empty is `None` (now); otherwise local `YYYY-MM-DD HH:MM`, within
+/// the store's plausible range: not before [`EARLIEST_REPORTED_AT_MS`], not in the future.
 pub fn parse_reported_at(text: &str, now_ms: i64) -> Result<Option<i64>, InvalidReportedAt> {
     use chrono::TimeZone;
     let text = text.trim();
@@ -137,7 +168,8 @@ pub fn parse_reported_at(text: &str, now_ms: i64) -> Result<Option<i64>, Invalid
     }
     let naive = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").map_err(|_| InvalidReportedAt)?;
     let at_ms = chrono::Local.from_local_datetime(&naive).earliest().ok_or(InvalidReportedAt)?.timestamp_millis();
-    if at_ms > now_ms + 60_000 { Err(InvalidReportedAt) } else { Ok(Some(at_ms)) }
+    let latest_ms = now_ms.saturating_add(REPORTED_AT_SLACK_MS);
+    if (EARLIEST_REPORTED_AT_MS..=latest_ms).contains(&at_ms) { Ok(Some(at_ms)) } else { Err(InvalidReportedAt) }
 }
 
 #[cfg(test)]
@@ -151,5 +183,7 @@ mod tests {
         assert!(parse_reported_at("2026-01-02 09:30", now).unwrap().is_some());
         assert!(parse_reported_at("yesterday", now).is_err());
         assert!(parse_reported_at("2999-01-01 00:00", now).is_err(), "the future is refused");
+        assert!(parse_reported_at("1900-01-01 00:00", now).is_err(), "before the plausible range");
+        assert!(parse_reported_at("1999-12-30 12:00", now).is_err(), "before 2000-01-01");
     }
 }

@@ -218,6 +218,10 @@ pub struct RemoteSessionView {
     guide_query: String,
     /// Guides found by the last search.
     pub guide_results: Vec<GuideSummary>,
+    /// A search was answered since the last guide was loaded (an empty answer says "no match").
+    guide_searched: bool,
+    /// "End session" was clicked: ask before ending.
+    confirm_end: bool,
     guide_title: String,
     /// The knowledge-base guide the steps were loaded from (saved back in place on request).
     loaded_guide: Option<Guide>,
@@ -258,6 +262,8 @@ impl RemoteSessionView {
             step_expected: String::new(),
             guide_query: String::new(),
             guide_results: Vec::new(),
+            guide_searched: false,
+            confirm_end: false,
             guide_title: String::new(),
             loaded_guide: None,
             saved_guide: None,
@@ -270,6 +276,12 @@ impl RemoteSessionView {
     /// Whether the session still runs (or is starting) and can still be joined or used.
     pub fn is_running(&self) -> bool {
         !matches!(self.phase, LinkPhase::Over(_) | LinkPhase::CodeUnusable(_))
+    }
+
+    /// The answer to a guide search.
+    pub fn guides_listed(&mut self, guides: Vec<GuideSummary>) {
+        self.guide_results = guides;
+        self.guide_searched = true;
     }
 
     /// Puts a knowledge-base guide's steps in place of the unsent ones.
@@ -291,6 +303,7 @@ impl RemoteSessionView {
         self.loaded_guide = Some(guide.clone());
         self.saved_guide = None;
         self.guide_results.clear();
+        self.guide_searched = false;
     }
 
     /// The steps worth keeping as a guide: all but the skipped ones, in order.
@@ -346,7 +359,8 @@ impl RemoteSessionView {
             }
             SessionNotice::StartFailed(why) => self.phase = LinkPhase::Over(why),
             SessionNotice::PairingFailed { source, source_attempts, source_blocked, attempts_left } => {
-                self.problem = Some(fill(Text::WrongCodeAttempt.get(lang), &[&source, &attempts_left.to_string()]));
+                let template = if attempts_left == 1 { Text::WrongCodeLastAttempt } else { Text::WrongCodeAttempt };
+                self.problem = Some(fill(template.get(lang), &[&source, &attempts_left.to_string()]));
                 match self.attempts.iter_mut().find(|row| row.source == source) {
                     Some(row) => (row.wrong, row.blocked) = (source_attempts, source_blocked),
                     None => {
@@ -360,11 +374,14 @@ impl RemoteSessionView {
                 self.attempts.clear();
                 self.problem = None;
             }
+            // The code is gone: a count of attempts left under it would contradict that.
             SessionNotice::CodeBurned => {
                 self.phase = LinkPhase::CodeUnusable(Text::CodeBurnedNotice.get(lang).to_owned());
+                self.problem = None;
             }
             SessionNotice::CodeExpired => {
                 self.phase = LinkPhase::CodeUnusable(Text::CodeExpiredNotice.get(lang).to_owned());
+                self.problem = None;
             }
             SessionNotice::Paired => {
                 self.phase = LinkPhase::Connected;
@@ -565,11 +582,9 @@ pub fn session_panel_ui(
         }
         return;
     };
-    // The way out stays at the top, whatever the panel below grows to.
+    // The way out stays at the top, whatever the panel below grows to; it asks first.
     if session.is_running() {
-        if ui.button(Text::EndSession.get(lang)).clicked() {
-            commands.push(UiCommand::Session { ticket_id, action: SessionAction::End });
-        }
+        end_session_ui(ui, lang, ticket_id, session, commands);
     } else if ui.button(Text::StartNewSession.get(lang)).clicked() {
         commands.push(UiCommand::StartSession { ticket_id });
     }
@@ -613,7 +628,11 @@ pub fn session_panel_ui(
         ui.add_space(4.0);
         consent_ui(ui, lang, context, session, commands);
         ui.add_space(4.0);
-        viewer_ui(ui, lang, ticket_id, session, commands);
+        // Before consent is asked for (or after a no) nothing waits for it: the consent line says
+        // where it stands and the viewer stays out of the way.
+        if !matches!(session.consent, ConsentState::NotRequested | ConsentState::Denied) {
+            viewer_ui(ui, lang, ticket_id, session, commands);
+        }
         ui.add_space(4.0);
         steps_ui(ui, lang, context, session, commands);
         ui.add_space(4.0);
@@ -633,6 +652,30 @@ pub fn session_panel_ui(
         let peer = user_claim(session.peer_name.as_deref().unwrap_or(""), lang);
         chat_ui(ui, lang, "engineer_chat", &peer, &session.chat, None);
     }
+}
+
+/// "End session", then "Yes, end the session" / "Cancel".
+fn end_session_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    ticket_id: i64,
+    session: &mut RemoteSessionView,
+    commands: &mut Vec<UiCommand>,
+) {
+    if !session.confirm_end {
+        session.confirm_end = ui.button(Text::EndSession.get(lang)).clicked();
+        return;
+    }
+    ui.colored_label(theme::WARNING, Text::EndSessionConfirm.get(lang));
+    ui.horizontal(|ui| {
+        if ui.button(RichText::new(Text::EndSessionYes.get(lang)).color(theme::ERROR)).clicked() {
+            session.confirm_end = false;
+            commands.push(UiCommand::Session { ticket_id, action: SessionAction::End });
+        }
+        if ui.button(Text::Cancel.get(lang)).clicked() {
+            session.confirm_end = false;
+        }
+    });
 }
 
 /// The canned phrases (with the engineer's name filled in); a click puts one in the chat line.
@@ -722,9 +765,10 @@ fn steps_ui(
     guide_search_ui(ui, lang, ticket_id, session, commands);
     let rows = session.steps.clone();
     for (index, row) in rows.iter().enumerate() {
+        let mut number_id = egui::Id::NULL;
         ui.horizontal_wrapped(|ui| {
             let position = fill(Text::StepOf.get(lang), &[&(index + 1).to_string(), &rows.len().to_string()]);
-            let number = ui.label(RichText::new(position).strong());
+            number_id = ui.label(RichText::new(position).strong()).id;
             let state = match &row.state {
                 StepState::Draft => Text::StepDraft.get(lang).to_owned(),
                 StepState::Waiting => Text::StepWaiting.get(lang).to_owned(),
@@ -742,15 +786,6 @@ fn steps_ui(
                     text
                 }
             };
-            let editable = Some(row.step_id) == waiting || row.state == StepState::Draft;
-            if editable {
-                if let Some(editable) = session.steps.iter_mut().find(|r| r.step_id == row.step_id) {
-                    ui.add(egui::TextEdit::singleline(&mut editable.instruction).desired_width(320.0))
-                        .labelled_by(number.id);
-                }
-            } else {
-                ui.label(&row.instruction);
-            }
             if let Some(pointer) = &row.pointer {
                 ui.label("➚").on_hover_text(fill(Text::StepPointsAt.get(lang), &[&pointer.annotation.label]));
             }
@@ -789,6 +824,19 @@ fn steps_ui(
                 if ui.small_button(Text::SkipStep.get(lang)).clicked() {
                     commands.push(UiCommand::Session { ticket_id, action: SessionAction::SkipStep });
                 }
+            }
+        });
+        // The instruction on a row of its own, the panel's full width, wrapped: never cut off.
+        let editable = Some(row.step_id) == waiting || row.state == StepState::Draft;
+        ui.indent(("step_text", row.step_id), |ui| {
+            if let (true, Some(editable)) = (editable, session.steps.iter_mut().find(|r| r.step_id == row.step_id)) {
+                let edit = egui::TextEdit::multiline(&mut editable.instruction)
+                    .id_salt(("step_instruction", row.step_id))
+                    .desired_rows(1)
+                    .desired_width(f32::INFINITY);
+                ui.add(edit).labelled_by(number_id);
+            } else {
+                ui.add(egui::Label::new(&row.instruction).wrap());
             }
         });
     }
@@ -919,6 +967,9 @@ fn guide_search_ui(
             });
         }
     });
+    if session.guide_searched && session.guide_results.is_empty() {
+        ui.weak(Text::NoGuideMatches.get(lang));
+    }
     let results = session.guide_results.clone();
     for guide in results {
         ui.horizontal(|ui| {
@@ -1147,6 +1198,171 @@ pub fn describe_session_event(kind: &str, entry: &HistoryEntry, lang: Lang) -> O
 
 #[cfg(test)]
 mod tests {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    use super::*;
+
+    const NOW_MS: i64 = 1_795_424_400_000;
+
+    /// The panel of ticket 7 with `session`, in English, collecting the commands it queues.
+    fn panel(session: RemoteSessionView) -> Harness<'static, (RemoteSessionView, Vec<UiCommand>)> {
+        let system_fonts = |ctx: &egui::Context| {
+            ctx.add_font_provider(std::sync::Arc::new(egui_system_font_provider::SystemFontProvider::new()));
+        };
+        Harness::builder().with_size(egui::vec2(520.0, 900.0)).with_context_setup(system_fonts).build_ui_state(
+            |ui, (session, commands): &mut (RemoteSessionView, Vec<UiCommand>)| {
+                let context = PanelContext {
+                    ticket_id: 7,
+                    ticket_number: "T-20261123-0007",
+                    ticket_title: "Printer offline",
+                    engineer_name: "Li Wei",
+                    team: "Service desk",
+                    category: crate::store::Category::Hardware,
+                    phrases: &[],
+                    now_ms: NOW_MS,
+                };
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    session_panel_ui(ui, Lang::En, &context, Some(session), commands);
+                });
+            },
+            (session, Vec::new()),
+        )
+    }
+
+    fn waiting() -> RemoteSessionView {
+        let mut session = RemoteSessionView::starting();
+        session.apply(
+            SessionNotice::Started {
+                link: "stepwise://127.0.0.1:4000/123456789".into(),
+                code: "123 456 789".into(),
+                address: "127.0.0.1:4000".into(),
+                expires_at_ms: NOW_MS + 600_000,
+                viewer: FrameSlot::default(),
+            },
+            Lang::En,
+        );
+        session
+    }
+
+    fn connected() -> RemoteSessionView {
+        let mut session = waiting();
+        session.apply(SessionNotice::Paired, Lang::En);
+        session.apply(SessionNotice::Event(SessionEvent::PeerHello { display_name: "Wang Li".into() }), Lang::En);
+        session
+    }
+
+    fn ended(commands: &[UiCommand]) -> bool {
+        commands.iter().any(|command| matches!(command, UiCommand::Session { action: SessionAction::End, .. }))
+    }
+
+    #[test]
+    fn end_session_asks_first() {
+        let mut harness = panel(connected());
+        harness.get_by_label("End session").click();
+        harness.run();
+        assert!(!ended(&harness.state().1), "one click does not end the session");
+        harness.get_by_label_contains("End the session?");
+        harness.get_by_label("Cancel").click();
+        harness.run();
+        assert!(!ended(&harness.state().1));
+        harness.get_by_label("End session").click();
+        harness.run();
+        harness.get_by_label("Yes, end the session").click();
+        harness.run();
+        assert!(ended(&harness.state().1), "confirmed: ended");
+    }
+
+    #[test]
+    fn before_consent_is_asked_for_nothing_says_it_waits_for_it() {
+        let mut harness = panel(connected());
+        harness.run();
+        harness.get_by_label("Not requested yet");
+        assert!(harness.query_by_label("Waiting for the user's consent to see the screen").is_none());
+        harness.state_mut().0.apply(
+            SessionNotice::Event(SessionEvent::ConsentRequested(ConsentRequest {
+                engineer_name: "Li Wei".into(),
+                team: "Service desk".into(),
+                ticket_number: "T-20261123-0007".into(),
+                ticket_title: "Printer offline".into(),
+                purpose: "Check the queue".into(),
+                suggested: Scopes::default(),
+            })),
+            Lang::En,
+        );
+        harness.run();
+        harness.get_by_label("Waiting for the user's consent to see the screen");
+    }
+
+    #[test]
+    fn a_burned_code_leaves_no_count_of_attempts_left() {
+        let mut session = waiting();
+        let wrong = |attempts_left| SessionNotice::PairingFailed {
+            source: "127.0.0.2".into(),
+            source_attempts: 1,
+            source_blocked: false,
+            attempts_left,
+        };
+        session.apply(wrong(1), Lang::En);
+        assert_eq!(
+            session.problem.as_deref(),
+            Some("A wrong code came from 127.0.0.2 (one more wrong attempt burns the code)")
+        );
+        session.apply(wrong(0), Lang::En);
+        session.apply(SessionNotice::CodeBurned, Lang::En);
+        let mut harness = panel(session);
+        harness.run();
+        harness.get_by_label_contains("The code was burned");
+        assert!(harness.query_by_label_contains("A wrong code came from").is_none(), "stale line removed");
+        harness.get_by_label("127.0.0.2: 1 wrong");
+    }
+
+    #[test]
+    fn a_guide_search_without_a_match_says_so() {
+        let mut harness = panel(connected());
+        harness.run();
+        assert!(harness.query_by_label("No guide matches").is_none(), "nothing searched yet");
+        harness.state_mut().0.guides_listed(Vec::new());
+        harness.run();
+        harness.get_by_label("No guide matches");
+    }
+
+    #[test]
+    fn step_texts_are_shown_whole() {
+        let long = "Open Settings, then Devices, then Printers and scanners, choose the printer on the \
+                    third floor and press Open queue; tell me every document it lists and its status";
+        let mut session = connected();
+        for (step_id, state) in [(1, StepState::Skipped), (2, StepState::Draft)] {
+            session.steps.push(StepRow {
+                step_id,
+                instruction: long.into(),
+                expected: String::new(),
+                state,
+                from_guide: None,
+                history: None,
+                pointer: None,
+            });
+        }
+        let mut harness = panel(session);
+        harness.run();
+        let label = harness.get_by_label(long);
+        // The waiting or draft step's text field (labelled by its number), whatever kind it is.
+        let edit = harness.query_all_by_label("Step 2 of 2").find(|node| node.value().is_some()).expect("step field");
+        assert_eq!(edit.value().as_deref(), Some(long));
+        // A text field has a margin of 4 points each side; a label none.
+        for (rect, margin) in [(label.rect(), 0.0), (edit.rect(), 8.0)] {
+            assert!(rect.right() <= 520.0, "inside the panel: {rect:?}");
+            let font = egui::TextStyle::Body.resolve(&harness.ctx.global_style());
+            let needed = harness.ctx.fonts_mut(|fonts| {
+                fonts.layout(long.to_owned(), font, egui::Color32::WHITE, rect.width() - margin).size().y
+            });
+            assert!(rect.height() + 1.0 >= needed, "{rect:?} is shorter than the text ({needed})");
+        }
+    }
+}
+
+#[cfg(test)]
+mod reconnect_tests {
     use egui_kittest::Harness;
     use egui_kittest::kittest::Queryable;
 

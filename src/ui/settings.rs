@@ -24,19 +24,30 @@ impl ProfileForm {
         profile.map_or_else(Self::default, |profile| Self { name: profile.name.clone(), team: profile.team.clone() })
     }
 
-    /// Name and team fields; returns the profile when Save is pressed with a name.
-    pub fn ui(&mut self, ui: &mut Ui, lang: Lang) -> Option<EngineerProfile> {
-        egui::Grid::new("profile_form").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
-            let label = ui.label(Text::ProfileName.get(lang));
-            ui.add(egui::TextEdit::singleline(&mut self.name).desired_width(240.0)).labelled_by(label.id);
-            ui.end_row();
-            let label = ui.label(Text::ProfileTeam.get(lang));
-            ui.add(egui::TextEdit::singleline(&mut self.team).desired_width(240.0)).labelled_by(label.id);
-            ui.end_row();
-        });
+    /// Name and team fields; returns the profile when Save is pressed (or Enter in a field) with a
+    /// name. `focus_name` puts the keyboard in the name field.
+    pub fn ui(&mut self, ui: &mut Ui, lang: Lang, focus_name: bool) -> Option<EngineerProfile> {
+        let entered = egui::Grid::new("profile_form")
+            .num_columns(2)
+            .spacing([12.0, 6.0])
+            .show(ui, |ui| {
+                let label = ui.label(Text::ProfileName.get(lang));
+                let name =
+                    ui.add(egui::TextEdit::singleline(&mut self.name).desired_width(240.0)).labelled_by(label.id);
+                if focus_name {
+                    name.request_focus();
+                }
+                ui.end_row();
+                let label = ui.label(Text::ProfileTeam.get(lang));
+                let team =
+                    ui.add(egui::TextEdit::singleline(&mut self.team).desired_width(240.0)).labelled_by(label.id);
+                ui.end_row();
+                (name.lost_focus() || team.lost_focus()) && ui.input(|input| input.key_pressed(egui::Key::Enter))
+            })
+            .inner;
         let profile = EngineerProfile { name: self.name.trim().to_owned(), team: self.team.trim().to_owned() };
         let save = ui.add_enabled(profile.is_complete(), egui::Button::new(Text::Save.get(lang))).clicked();
-        save.then_some(profile)
+        (save || (entered && profile.is_complete())).then_some(profile)
     }
 }
 
@@ -49,7 +60,9 @@ pub fn first_run_modal(ctx: &egui::Context, lang: Lang, form: &mut ProfileForm, 
         ui.heading(Text::ProfileHeading.get(lang));
         ui.label(Text::ProfileBody.get(lang));
         ui.add_space(8.0);
-        if let Some(profile) = form.ui(ui, lang) {
+        // The keyboard starts in the name field (and goes back there when nothing has it).
+        let focus_name = ui.memory(|memory| memory.focused().is_none());
+        if let Some(profile) = form.ui(ui, lang, focus_name) {
             commands.push(UiCommand::SaveProfile(profile));
         }
         ui.separator();
@@ -72,12 +85,12 @@ pub struct SettingsView<'a> {
 }
 
 impl SettingsView<'_> {
-    /// Draws the profile, language, data folder and SLA settings; emits profile and language
-    /// commands.
+    /// Draws the profile, language, data folder (with "Load sample tickets", also once tickets
+    /// exist) and SLA settings; emits profile, language and sample commands.
     pub fn ui(&self, ui: &mut Ui, form: &mut ProfileForm, commands: &mut Vec<UiCommand>) {
         let lang = self.lang;
         ui.heading(Text::Engineer.get(lang));
-        if let Some(profile) = form.ui(ui, lang) {
+        if let Some(profile) = form.ui(ui, lang, false) {
             commands.push(UiCommand::SaveProfile(profile));
         }
         ui.separator();
@@ -101,6 +114,12 @@ impl SettingsView<'_> {
         });
         ui.separator();
         ui.label(format!("{}: {}", Text::DataFolder.get(lang), self.data_dir));
+        ui.horizontal(|ui| {
+            ui.label(Text::SampleData.get(lang));
+            if ui.button(Text::LoadSamples.get(lang)).clicked() {
+                commands.push(UiCommand::LoadSamples);
+            }
+        });
         ui.label(Text::SlaPolicy.get(lang));
         egui::Grid::new("settings_sla").num_columns(2).show(ui, |ui| {
             for priority in Priority::ALL {

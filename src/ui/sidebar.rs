@@ -102,6 +102,12 @@ impl Sidebar {
         self.scroll_to_selected = true;
     }
 
+    /// Selects nothing (the main pane shows no ticket).
+    pub fn clear_selection(&mut self) {
+        self.selected_id = None;
+        self.selected_index = None;
+    }
+
     /// Moves the selection up or down by `delta` rows; returns the ticket to open.
     pub fn move_selection(&mut self, delta: i64) -> Option<i64> {
         let total = usize::try_from(self.total?).ok()?;

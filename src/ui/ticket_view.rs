@@ -41,7 +41,8 @@ pub struct TicketView {
     escalation_reason: String,
     resolution: String,
     note: String,
-    rating: i64,
+    /// Stars picked; empty until the engineer picks (or the ticket has a rating).
+    rating: Option<i64>,
     rating_comment: String,
 }
 
@@ -56,7 +57,7 @@ impl TicketView {
             escalation_reason: String::new(),
             resolution: ticket.resolution.clone(),
             note: String::new(),
-            rating: ticket.satisfaction.unwrap_or(5),
+            rating: ticket.satisfaction,
             rating_comment: ticket.satisfaction_comment.clone(),
             detail,
         }
@@ -101,7 +102,7 @@ impl TicketView {
         let PaneEnv { lang, now_ms, policy, actor, team, phrases } = *env;
         self.header_ui(ui, lang, now_ms, policy);
         ui.separator();
-        egui::ScrollArea::vertical().id_salt("ticket_pane").auto_shrink([false, false]).show(ui, |ui| {
+        egui::ScrollArea::vertical().id_salt(("ticket_pane", self.id())).auto_shrink([false, false]).show(ui, |ui| {
             self.workflow_ui(ui, lang, actor, commands);
             ui.add_space(8.0);
             egui::CollapsingHeader::new(Text::RemoteSession.get(lang)).default_open(true).show(ui, |ui| {
@@ -251,16 +252,17 @@ impl TicketView {
             ui.horizontal(|ui| {
                 ui.label(Text::Satisfaction.get(lang));
                 for stars in 1..=5 {
-                    ui.selectable_value(&mut self.rating, stars, "★".repeat(stars as usize));
+                    ui.selectable_value(&mut self.rating, Some(stars), "★".repeat(stars as usize));
                 }
             });
             let label = ui.label(Text::SatisfactionComment.get(lang));
             ui.add(egui::TextEdit::singleline(&mut self.rating_comment).desired_width(f32::INFINITY))
                 .labelled_by(label.id);
-            if ui.button(Text::RecordRating.get(lang)).clicked() {
+            let record = ui.add_enabled(self.rating.is_some(), egui::Button::new(Text::RecordRating.get(lang)));
+            if let (true, Some(rating)) = (record.clicked(), self.rating) {
                 commands.push(UiCommand::SetSatisfaction {
                     id,
-                    rating: self.rating,
+                    rating,
                     comment: self.rating_comment.trim().to_owned(),
                 });
             }
@@ -307,7 +309,11 @@ pub fn fields_form_ui(ui: &mut Ui, lang: Lang, id_salt: &str, fields: &mut Ticke
                 } else {
                     egui::TextEdit::singleline(value)
                 };
-                ui.add(edit.desired_width(f32::INFINITY)).labelled_by(label.id);
+                let edit = edit.id(field_id(id_salt, name)).desired_width(f32::INFINITY);
+                ui.add(edit).labelled_by(label.id);
+                if name == "contact" && looks_like_broken_email(value) {
+                    ui.colored_label(theme::WARNING, Text::ContactEmailHint.get(lang));
+                }
                 for error in errors {
                     if let Some(message) = field_error_text(error, name, lang) {
                         ui.colored_label(theme::ERROR, message);
@@ -319,17 +325,35 @@ pub fn fields_form_ui(ui: &mut Ui, lang: Lang, id_salt: &str, fields: &mut Ticke
     });
 }
 
-/// The translated message of `error` if it concerns field `name`.
+/// The id of the text field `name` in the field grid `id_salt` (focus, tests).
+pub fn field_id(id_salt: &str, name: &str) -> egui::Id {
+    egui::Id::unique((id_salt, name))
+}
+
+/// Whether a contact meant as an e-mail address (it has an `@` after some text; `@handle` is a chat
+/// handle) is obviously malformed: not one `@`, a space, or a domain without a dot.
+pub fn looks_like_broken_email(contact: &str) -> bool {
+    let contact = contact.trim();
+    let Some((local, domain)) = contact.split_once('@') else { return false };
+    if local.is_empty() {
+        return false;
+    }
+    let labels_ok = domain.split('.').count() >= 2 && domain.split('.').all(|label| !label.is_empty());
+    domain.contains('@') || contact.contains(char::is_whitespace) || !labels_ok
+}
+
+/// The translated message of `error` if it concerns field `name`; limits are named.
 pub fn field_error_text(error: &FieldError, name: &str, lang: Lang) -> Option<String> {
-    let (field, template) = match error {
-        FieldError::Required(field) => (*field, Text::Required),
-        FieldError::TooLong { field, .. } => (*field, Text::TooLong),
+    let (field, template, limit) = match error {
+        FieldError::Required(field) => (*field, Text::Required, String::new()),
+        FieldError::TooLong { field, max_chars, .. } => (*field, Text::TooLong, max_chars.to_string()),
+        FieldError::ReportedAtOutOfRange => ("reported_at", Text::ReportedAtInvalid, String::new()),
     };
     if field != name {
         return None;
     }
     let label = field_text(field).map_or(field, |text| text.get(lang));
-    Some(fill(template.get(lang), &[label]))
+    Some(fill(template.get(lang), &[label, &limit]))
 }
 
 /// The timeline, newest first; entries that came from an import file say so, with the file,

@@ -10,9 +10,10 @@ use super::theme;
 
 /// A filled, rounded priority badge.
 pub fn priority_badge(ui: &mut Ui, lang: Lang, priority: Priority) {
-    let text = RichText::new(priority_text(priority).get(lang)).small().strong().color(Color32::WHITE);
+    let fill = theme::priority_color(priority);
+    let text = RichText::new(priority_text(priority).get(lang)).small().strong().color(theme::text_on(fill));
     egui::Frame::new()
-        .fill(theme::priority_color(priority))
+        .fill(fill)
         .corner_radius(4.0)
         .inner_margin(egui::Margin::symmetric(5, 1))
         .show(ui, |ui| ui.label(text));
@@ -43,13 +44,13 @@ pub fn sla_summary(
     (text, color)
 }
 
-/// Compact countdown for a sidebar row: `45m`, `-2h 05m`, `⏸ 1h 10m`, or nothing once resolved.
+/// Compact countdown for a sidebar row: `45m`, `-2h 05m`, `‖ 1h 10m`, or nothing once resolved.
 pub fn sla_countdown(clock: &SlaClock, status: Status, now_ms: i64, policy: &SlaPolicy) -> (String, Option<Color32>) {
     if !status.is_open() {
         return (String::new(), None);
     }
     let reading = clock.read(now_ms, policy);
-    let prefix = if reading.paused { "⏸ " } else { "" };
+    let prefix = if reading.paused { "‖ " } else { "" };
     (format!("{prefix}{}", format_countdown(reading.remaining_ms)), theme::sla_color(reading.level, reading.paused))
 }
 

@@ -67,6 +67,19 @@ pub fn console_with(data_dir: &Path, options: ConsoleOptions) -> ConsoleHarness 
         .build_eframe(move |cc| ConsoleApp::with_clock(&cc.egui_ctx, data_dir, options, fixed_clock))
 }
 
+/// A console on `data_dir` that never tries a native file dialog (as on a system without one).
+pub fn console_without_file_dialogs(data_dir: &Path, lang: Lang) -> ConsoleHarness {
+    let data_dir = data_dir.to_path_buf();
+    let options = options(lang);
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .with_max_steps(32)
+        .with_context_setup(add_cjk_fonts)
+        .build_eframe(move |cc| {
+            ConsoleApp::with_clock(&cc.egui_ctx, data_dir, options, fixed_clock).without_file_dialogs()
+        })
+}
+
 /// The system fonts, Chinese first, so CJK text renders (a missing glyph fails the test).
 pub fn add_cjk_fonts(ctx: &egui::Context) {
     ctx.add_font_provider(Arc::new(egui_system_font_provider::SystemFontProvider::new().with_locale(Some("zh-Hans"))));
