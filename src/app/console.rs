@@ -27,6 +27,7 @@ pub struct ConsoleApp {
     sessions: EngineerSessions,
     assist: AssistController,
     demo: Option<(i64, DemoStage)>,
+    pictures: super::pictures::PictureLoader,
 }
 
 /// What the console needs besides its data directory.
@@ -73,6 +74,7 @@ impl ConsoleApp {
             options.transport.clone(),
             options.share_source.clone(),
         );
+        let pictures = super::pictures::PictureLoader::new(&data_dir, sender.clone(), waker.clone());
         let worker = StoreWorker::spawn(data_dir, sender, waker.clone(), clock);
         let sessions =
             EngineerSessions::new(options.runtime, worker.sender(), waker, options.listen, options.transport);
@@ -82,7 +84,7 @@ impl ConsoleApp {
             desk.open_ticket(ticket_id);
         }
         let demo = options.demo_ticket.map(|ticket_id| (ticket_id, DemoStage::WaitingForStore));
-        Self { desk, worker, events, clock, sessions, assist, demo }
+        Self { desk, worker, events, clock, sessions, assist, demo, pictures }
     }
 
     /// The view state (tests read it).
@@ -126,6 +128,7 @@ impl ConsoleApp {
             }
             UiCommand::Session { ticket_id, action } => self.sessions.act(ticket_id, action),
             UiCommand::Assist(command) => self.assist.run(command),
+            UiCommand::ShowScreenshot { file } => self.pictures.open(file),
             other => self.worker.send(StoreRequest::Command(other)),
         }
     }

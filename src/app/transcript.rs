@@ -104,10 +104,13 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
         SessionEvent::Unheld => entry(kind::SESSION_UNHELD, json!({}), System),
         SessionEvent::Reconnected { gap_ms } => entry(kind::RECONNECTED, json!({ "gap_ms": gap_ms }), System),
         SessionEvent::Ended { reason, by_peer } => {
-            let detail = match reason {
-                crate::protocol::EndReason::ProtocolViolation(why) => why.clone(),
-                crate::protocol::EndReason::IncompatibleVersion { peer } => format!("peer version {peer}"),
-                _ => String::new(),
+            // A broken rule is stored as its code (translated when shown) and the technical detail.
+            let (code, detail) = match reason {
+                crate::protocol::EndReason::ProtocolViolation(why) => {
+                    (why.code.as_str(), why.detail.clone().unwrap_or_default())
+                }
+                crate::protocol::EndReason::IncompatibleVersion { peer } => ("", format!("peer version {peer}")),
+                _ => ("", String::new()),
             };
             let actor = match reason {
                 _ if *by_peer => User,
@@ -116,7 +119,7 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
             };
             entry(
                 kind::SESSION_ENDED,
-                json!({ "reason": reason.as_str(), "detail": detail, "by_user": by_peer }),
+                json!({ "reason": reason.as_str(), "code": code, "detail": detail, "by_user": by_peer }),
                 actor,
             )
         }

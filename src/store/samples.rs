@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::history::{append, event_kind};
+use super::history::{ActorKind, append, append_as, event_kind};
 use super::sla::SlaClock;
 use super::ticket::{Category, Grade, Priority, Status, Ticket, TicketFields};
 use super::tickets::{insert_record, next_number};
@@ -89,16 +89,23 @@ impl Store {
                 ticket.id = insert_record(tx, &ticket, &policy)?;
                 let engineer = sample.assignee.as_deref().unwrap_or("Service desk");
                 let payload = json!({ "number": ticket.number, "priority": priority.as_str(), "category": ticket.category.as_str() });
-                append(tx, ticket.id, created_at_ms, "Service desk", event_kind::CREATED, &payload)?;
+                // The intake (not a person) opens and routes the samples; a name would stay
+                // English in every language, the system's kind is translated.
+                let intake = (ActorKind::System, ActorKind::System.as_str());
+                let mover = match sample.assignee.as_deref() {
+                    Some(name) => (ActorKind::Engineer, name),
+                    None => intake,
+                };
+                append_as(tx, ticket.id, created_at_ms, intake, event_kind::CREATED, &payload)?;
                 for (index, (from, to, at_ms)) in moves.iter().enumerate() {
                     if index == 0 {
-                        append(tx, ticket.id, *at_ms, "Service desk", event_kind::ASSIGNEE_CHANGED, &json!({ "from": null, "to": engineer }))?;
+                        append_as(tx, ticket.id, *at_ms, intake, event_kind::ASSIGNEE_CHANGED, &json!({ "from": null, "to": engineer }))?;
                     }
-                    append(tx, ticket.id, *at_ms, engineer, event_kind::STATUS_CHANGED, &json!({ "from": from.as_str(), "to": to.as_str() }))?;
+                    append_as(tx, ticket.id, *at_ms, mover, event_kind::STATUS_CHANGED, &json!({ "from": from.as_str(), "to": to.as_str() }))?;
                 }
                 let mid_ms = created_at_ms + age_ms / 3;
                 if let (Some(reason), true) = (&sample.escalation_reason, ticket.tier > 1) {
-                    append(tx, ticket.id, mid_ms, engineer, event_kind::ESCALATED, &json!({ "from_tier": ticket.tier - 1, "to_tier": ticket.tier, "reason": reason }))?;
+                    append_as(tx, ticket.id, mid_ms, mover, event_kind::ESCALATED, &json!({ "from_tier": ticket.tier - 1, "to_tier": ticket.tier, "reason": reason }))?;
                 }
                 for (index, note) in sample.notes.iter().enumerate() {
                     let at_ms = mid_ms + index as i64 * MS_PER_MINUTE;
@@ -106,11 +113,11 @@ impl Store {
                         "INSERT INTO ticket_notes (ticket_id, at_ms, author, body) VALUES (?1, ?2, ?3, ?4)",
                         rusqlite::params![ticket.id, at_ms, engineer, note],
                     )?;
-                    append(tx, ticket.id, at_ms, engineer, event_kind::NOTE_ADDED, &json!({ "text": note }))?;
+                    append_as(tx, ticket.id, at_ms, mover, event_kind::NOTE_ADDED, &json!({ "text": note }))?;
                 }
                 if !ticket.resolution.is_empty() {
                     let at_ms = moves.iter().find(|m| m.1 == Status::Resolved).map_or(now_ms, |m| m.2);
-                    append(tx, ticket.id, at_ms - 1, engineer, event_kind::RESOLUTION_SET, &json!({ "text": ticket.resolution }))?;
+                    append_as(tx, ticket.id, at_ms - 1, mover, event_kind::RESOLUTION_SET, &json!({ "text": ticket.resolution }))?;
                 }
                 if let Some(rating) = ticket.satisfaction {
                     append(tx, ticket.id, ticket.updated_at_ms, &ticket.fields.requester_name, event_kind::SATISFACTION_RECORDED, &json!({ "rating": rating, "comment": ticket.satisfaction_comment }))?;

@@ -169,6 +169,11 @@ pub enum UiCommand {
     },
     /// Save where sessions listen.
     SaveNetworkSettings(NetworkSettings),
+    /// Show a screenshot kept in a ticket's timeline in the picture window (loaded on a thread).
+    ShowScreenshot {
+        /// The file, as the timeline entry names it.
+        file: std::path::PathBuf,
+    },
     /// Save the canned chat phrases of a language.
     SaveCannedPhrases {
         /// The language.
@@ -228,6 +233,23 @@ impl StoreInfo {
     }
 }
 
+/// A decoded picture: straight (not premultiplied) RGBA rows.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Picture {
+    /// Width, pixels.
+    pub width: u32,
+    /// Height, pixels.
+    pub height: u32,
+    /// `width × height × 4` bytes.
+    pub rgba: std::sync::Arc<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Picture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Picture({}×{})", self.width, self.height)
+    }
+}
+
 /// Something that happened below the views; applied by [`super::DeskState::apply`].
 #[expect(clippy::large_enum_variant, reason = "one value per user action or frame; boxing buys nothing")]
 #[derive(Clone, Debug, PartialEq)]
@@ -267,6 +289,15 @@ pub enum UiEvent {
     },
     /// A write was refused; the message says why.
     ActionFailed(String),
+    /// A screenshot asked for by [`UiCommand::ShowScreenshot`] was read, or why it could not be.
+    ScreenshotLoaded {
+        /// The file asked for.
+        file: std::path::PathBuf,
+        /// The picture, or why it cannot be shown.
+        picture: Result<Picture, String>,
+    },
+    /// A ticket workflow rule refused a write (translated by the view).
+    RuleRefused(crate::store::TicketRule),
     /// The new-ticket form was refused.
     CreateFailed(String),
     /// Samples were loaded.

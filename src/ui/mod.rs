@@ -11,6 +11,8 @@ pub mod desk;
 pub mod i18n;
 pub mod knowledge_base;
 pub mod new_ticket;
+pub mod picture_viewer;
+pub mod reasons;
 pub mod session_panel;
 pub mod settings;
 pub mod sidebar;

@@ -342,6 +342,12 @@ fn timeline_ui(ui: &mut Ui, lang: Lang, detail: &TicketDetail, commands: &mut Ve
             ui.weak(format!("#{} {}", entry.seq, widgets::format_time(entry.at_ms)));
             ui.label(super::actor::actor_label(entry.actor_kind, &entry.actor, lang));
             ui.label(describe(entry, lang));
+            if entry.kind == event_kind::SCREENSHOT_ATTACHED
+                && let Some(file) = entry.payload.get("file").and_then(|file| file.as_str())
+                && ui.small_button(Text::ShowScreenshot.get(lang)).clicked()
+            {
+                commands.push(UiCommand::ShowScreenshot { file: file.into() });
+            }
             if let Some(origin) = &entry.imported {
                 imported_ui(ui, lang, origin);
             }
@@ -371,6 +377,21 @@ fn payload_str<'a>(entry: &'a HistoryEntry, key: &str) -> &'a str {
     entry.payload.get(key).and_then(|value| value.as_str()).unwrap_or("")
 }
 
+/// Longest field value quoted in a timeline line, characters.
+const MAX_QUOTED_CHARS: usize = 60;
+
+/// A field value for one timeline line: on one line, at most [`MAX_QUOTED_CHARS`].
+fn short_value(value: &str) -> String {
+    let flat = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > MAX_QUOTED_CHARS {
+        let mut cut: String = flat.chars().take(MAX_QUOTED_CHARS - 1).collect();
+        cut.push('…');
+        cut
+    } else {
+        flat
+    }
+}
+
 fn status_name(name: &str, lang: Lang) -> String {
     Status::parse(name).map_or_else(|| name.to_owned(), |status| status_text(status).get(lang).to_owned())
 }
@@ -384,7 +405,17 @@ pub fn describe(entry: &HistoryEntry, lang: Lang) -> String {
         event_kind::FIELD_CHANGED => {
             let field = payload_str(entry, "field");
             let label = field_text(field).map_or(field, |t| t.get(lang));
-            fill(Text::EventFieldChanged.get(lang), &[label])
+            match (entry.payload.get("old"), entry.payload.get("new")) {
+                (Some(_), Some(_)) => {
+                    let value = |key: &str| match short_value(payload_str(entry, key)) {
+                        value if value.is_empty() => Text::Empty.get(lang).to_owned(),
+                        value => value,
+                    };
+                    fill(Text::EventFieldChangedFromTo.get(lang), &[label, &value("old"), &value("new")])
+                }
+                // Entries written before values were kept (imports, old files).
+                _ => fill(Text::EventFieldChanged.get(lang), &[label]),
+            }
         }
         event_kind::CLASSIFICATION_CHANGED => text(Text::EventClassification),
         event_kind::STATUS_CHANGED => fill(
