@@ -145,3 +145,19 @@ pub fn format_duration_ms(duration_ms: i64) -> String {
     let (hours, minutes, seconds) = (seconds / 3_600, seconds / 60 % 60, seconds % 60);
     if hours > 0 { format!("{hours}:{minutes:02}:{seconds:02}") } else { format!("{minutes}:{seconds:02}") }
 }
+
+#[cfg(test)]
+mod countdown_tests {
+    use super::*;
+
+    #[test]
+    fn countdowns_use_the_languages_units() {
+        const MINUTE_MS: i64 = 60_000;
+        assert_eq!(countdown_text(45 * MINUTE_MS, Lang::En), "45m");
+        assert_eq!(countdown_text(-(125 * MINUTE_MS), Lang::En), "-2h 05m");
+        assert_eq!(countdown_text((2 * 1440 + 180) * MINUTE_MS, Lang::En), "2d 3h");
+        assert_eq!(countdown_text(45 * MINUTE_MS, Lang::Zh), "45分");
+        assert_eq!(countdown_text(-(125 * MINUTE_MS), Lang::Zh), "-2时05分");
+        assert_eq!(countdown_text((2 * 1440 + 180) * MINUTE_MS, Lang::Zh), "2天3时");
+    }
+}
