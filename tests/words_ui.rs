@@ -65,7 +65,9 @@ fn a_refused_move_is_said_in_the_language_in_force_even_after_a_switch() {
     settle(&mut harness, "refusal shown", |h| h.query_by_label(english).is_some());
 
     switch_language(&mut harness, "Settings", "Language", "简体中文");
-    settle(&mut harness, "the refusal in Chinese", |h| h.query_by_label("请先选择处理人，再将工单标记为已分配").is_some());
+    settle(&mut harness, "the refusal in Chinese", |h| {
+        h.query_by_label("请先选择处理人，再将工单标记为已分配").is_some()
+    });
     assert!(harness.query_by_label(english).is_none(), "no stale English next to a Chinese UI");
 }
 
@@ -171,22 +173,25 @@ fn live_session() -> RemoteSessionView {
 }
 
 fn panel(view: RemoteSessionView, lang: Lang) -> Harness<'static, RemoteSessionView> {
-    let mut harness = Harness::builder().with_size(egui::vec2(760.0, 900.0)).with_context_setup(support::add_cjk_fonts).build_ui_state(
-        move |ui, view: &mut RemoteSessionView| {
-            let context = PanelContext {
-                ticket_id: 1,
-                ticket_number: "T-20261204-0001",
-                ticket_title: "Printer offline",
-                engineer_name: "Li Wei",
-                team: "Desk",
-                category: Category::Hardware,
-                phrases: &[],
-                now_ms: 0,
-            };
-            session_panel_ui(ui, lang, &context, Some(view), &mut Vec::new());
-        },
-        view,
-    );
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(760.0, 900.0))
+        .with_context_setup(support::add_cjk_fonts)
+        .build_ui_state(
+            move |ui, view: &mut RemoteSessionView| {
+                let context = PanelContext {
+                    ticket_id: 1,
+                    ticket_number: "T-20261204-0001",
+                    ticket_title: "Printer offline",
+                    engineer_name: "Li Wei",
+                    team: "Desk",
+                    category: Category::Hardware,
+                    phrases: &[],
+                    now_ms: 0,
+                };
+                session_panel_ui(ui, lang, &context, Some(view), &mut Vec::new());
+            },
+            view,
+        );
     harness.run_steps(4);
     harness
 }
@@ -209,4 +214,14 @@ fn a_session_end_reason_reads_in_the_panels_language() {
     let harness = panel(view, Lang::Zh);
     harness.get_by_label("会话已结束：用户停止了会话");
     assert!(harness.query_by_label_contains("the user stopped it").is_none());
+}
+
+#[test]
+fn a_screenshot_that_could_not_be_kept_is_reported_in_the_language_in_force() {
+    let mut desk = stepwise::ui::DeskState::new(Lang::Zh, T0);
+    desk.apply(stepwise::ui::UiEvent::ScreenshotNotSaved("No space left on device".into()));
+    let notice = desk.notice().expect("a notice");
+    assert!(notice.is_error);
+    assert_eq!(notice.text(Lang::Zh), "截图无法保存：No space left on device");
+    assert_eq!(notice.text(Lang::En), "The screenshot could not be saved: No space left on device");
 }

@@ -251,7 +251,7 @@ impl Worker {
                 });
                 self.record(ticket_id, actor, event_kind::SCREENSHOT_ATTACHED, payload);
             }
-            Err(err) => self.emit(UiEvent::ActionFailed(format!("The screenshot could not be saved: {err}"))),
+            Err(err) => self.emit(UiEvent::ScreenshotNotSaved(err)),
         }
     }
 

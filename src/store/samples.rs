@@ -145,3 +145,24 @@ pub(crate) fn tests_new_ticket(title: &str) -> super::NewTicket {
         reported_at_ms: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::ActorKind;
+    use super::*;
+
+    #[test]
+    fn samples_are_opened_by_the_system_not_by_an_english_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let count = store.load_sample_tickets(1_795_424_400_000).unwrap();
+        for ticket_id in 1..=i64::try_from(count).unwrap() {
+            for entry in store.history(ticket_id).unwrap() {
+                assert_ne!(entry.actor, "Service desk", "{entry:?}");
+                if entry.kind == event_kind::CREATED {
+                    assert_eq!(entry.actor_kind, ActorKind::System, "{entry:?}");
+                }
+            }
+        }
+    }
+}

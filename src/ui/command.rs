@@ -296,6 +296,8 @@ pub enum UiEvent {
         /// The picture, or why it cannot be shown.
         picture: Result<Picture, String>,
     },
+    /// A screenshot could not be kept; the system's words say why.
+    ScreenshotNotSaved(String),
     /// A ticket workflow rule refused a write (translated by the view).
     RuleRefused(crate::store::TicketRule),
     /// The new-ticket form was refused.

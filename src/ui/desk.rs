@@ -265,6 +265,9 @@ impl DeskState {
                     window.loaded(&file, picture);
                 }
             }
+            UiEvent::ScreenshotNotSaved(why) => {
+                self.say_in(|lang| fill(Text::ScreenshotNotSaved.get(lang), &[&why]), true);
+            }
             UiEvent::RuleRefused(rule) => self.say_in(|lang| super::reasons::ticket_rule_text(rule, lang), true),
             UiEvent::CreateFailed(message) => {
                 if let MainPane::NewTicket(form) = &mut self.pane {

@@ -467,7 +467,10 @@ mod tests {
             event_kind::STEP_CONFIRMED,
             json!({ "outcome": "didnt_work", "seconds": 12, "comment": "the printer still says offline" }),
         );
-        assert_eq!(describe(&answer, Lang::En), "answered: Didn't work (12 s), saying “the printer still says offline”");
+        assert_eq!(
+            describe(&answer, Lang::En),
+            "answered: Didn't work (12 s), saying “the printer still says offline”"
+        );
         assert!(describe(&answer, Lang::Zh).contains("the printer still says offline"));
         let silent = entry(event_kind::STEP_CONFIRMED, json!({ "outcome": "done", "seconds": 3, "comment": "" }));
         assert_eq!(describe(&silent, Lang::En), "answered: Done (3 s)");
@@ -493,7 +496,8 @@ mod tests {
 
     #[test]
     fn a_changed_field_shows_old_and_new() {
-        let changed = entry(event_kind::FIELD_CHANGED, json!({ "field": "affected_version", "old": "1.2", "new": "1.3" }));
+        let changed =
+            entry(event_kind::FIELD_CHANGED, json!({ "field": "affected_version", "old": "1.2", "new": "1.3" }));
         assert_eq!(describe(&changed, Lang::En), "changed Version from “1.2” to “1.3”");
         assert!(describe(&changed, Lang::Zh).contains("“1.2”") && describe(&changed, Lang::Zh).contains("“1.3”"));
         let emptied = entry(event_kind::FIELD_CHANGED, json!({ "field": "affected_version", "old": "1.2", "new": "" }));
@@ -508,13 +512,17 @@ mod tests {
 
     #[test]
     fn a_screenshot_is_named_not_given_as_a_path() {
-        let shot = entry(event_kind::SCREENSHOT_ATTACHED, json!({ "file": "/home/li/.local/share/stepwise/attachments/3/screenshot-17.png" }));
+        let shot = entry(
+            event_kind::SCREENSHOT_ATTACHED,
+            json!({ "file": "/home/li/.local/share/stepwise/attachments/3/screenshot-17.png" }),
+        );
         assert_eq!(describe(&shot, Lang::En), "Screenshot attached: screenshot-17.png");
     }
 
     #[test]
     fn session_end_reasons_read_in_chinese() {
-        let ended = entry(event_kind::SESSION_ENDED, json!({ "reason": "user_stopped", "detail": "", "by_user": true }));
+        let ended =
+            entry(event_kind::SESSION_ENDED, json!({ "reason": "user_stopped", "detail": "", "by_user": true }));
         assert_eq!(describe(&ended, Lang::Zh), "会话结束：用户停止了会话");
         let broken = entry(
             event_kind::SESSION_ENDED,
