@@ -250,6 +250,20 @@ mod tests {
     }
 
     #[test]
+    fn a_broken_rule_is_stored_as_its_code_and_reads_in_chinese() {
+        use crate::protocol::{EndReason, Violation, ViolationCode};
+        let why = Violation::with_detail(ViolationCode::OverLimit, "the peer kept sending chat lines too fast");
+        let ended = SessionEvent::Ended { reason: EndReason::ProtocolViolation(why), by_peer: true };
+        let entry = session_entry(&ended).expect("an end is transcript");
+        assert_eq!(entry.payload["reason"], "protocol_violation");
+        assert_eq!(entry.payload["code"], "over_limit");
+        assert_eq!(entry.payload["detail"], "the peer kept sending chat lines too fast");
+        let text =
+            crate::ui::reasons::stored_end_reason_text("protocol_violation", "over_limit", "", crate::ui::Lang::Zh);
+        assert_eq!(text, "对方违反了会话规则：对方发送的内容过多或过快");
+    }
+
+    #[test]
     fn frames_and_hellos_are_not_transcript() {
         let frame = TransportEvent::Session(SessionEvent::FrameReceived { seq: 1, data: vec![1] });
         assert_eq!(transcript_entry(&frame), None);

@@ -209,6 +209,48 @@ mod tests {
     }
 
     #[test]
+    fn a_broken_rule_reaches_the_peer_as_a_code() {
+        use crate::protocol::{
+            EndReason, FrameDecoder, MAX_CONTROL_MESSAGE_BYTES, Message, Role, Session, encode_frame,
+        };
+        let mut user = Session::new(Role::User, "u", 0);
+        user.handle_message(0, Message::Heartbeat);
+        user.handle_message(0, Message::Pause);
+        let expected = EndReason::ProtocolViolation(Violation::new(ViolationCode::BeforeHello));
+        assert_eq!(user.ended(), Some(&expected));
+        let told = std::iter::from_fn(|| user.poll_transmit(0)).find(|message| matches!(message, Message::End(_)));
+        let Some(told) = told else { panic!("the peer is told why") };
+        // Through the wire encoding and back: the code, not a sentence.
+        let mut decoder = FrameDecoder::new(MAX_CONTROL_MESSAGE_BYTES);
+        decoder.push(&encode_frame(&told).unwrap());
+        assert_eq!(decoder.next_message::<Message>().unwrap(), Some(Message::End(expected)));
+    }
+
+    #[test]
+    fn the_overlay_reason_travels_as_a_code_and_its_detail_is_bounded() {
+        use crate::protocol::message::MAX_PURPOSE_CHARS;
+        use crate::protocol::{Message, Role, Session};
+        let mut user = Session::new(Role::User, "u", 0);
+        let why = NoOverlay::with_detail(NoOverlayCode::Unavailable, "x".repeat(MAX_PURPOSE_CHARS + 50));
+        user.announce_guidance_mode(false, Some(why)).unwrap();
+        let sent = std::iter::from_fn(|| user.poll_transmit(0))
+            .find_map(|message| match message {
+                Message::GuidanceMode { overlay, why_not } => Some((overlay, why_not)),
+                _ => None,
+            })
+            .expect("the mode is announced");
+        let (overlay, Some(why_not)) = sent else { panic!("a reason goes with it") };
+        assert!(!overlay);
+        assert_eq!(why_not.code, NoOverlayCode::Unavailable);
+        assert_eq!(why_not.detail.as_deref().map(|detail| detail.chars().count()), Some(MAX_PURPOSE_CHARS));
+        let too_long = Message::GuidanceMode {
+            overlay: false,
+            why_not: Some(NoOverlay::with_detail(NoOverlayCode::Failed, "x".repeat(MAX_PURPOSE_CHARS + 1))),
+        };
+        assert!(too_long.validate().is_err(), "a peer's oversized detail is refused");
+    }
+
+    #[test]
     fn english_text_keeps_the_detail() {
         let violation = Violation::with_detail(ViolationCode::OutOfBounds, "display name is 5000 characters");
         assert_eq!(violation.to_string(), "a message was beyond the limits: display name is 5000 characters");
