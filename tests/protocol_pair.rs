@@ -275,7 +275,9 @@ fn oversized_text_is_a_violation() {
         0,
         Message::Hello { protocol_version: 1, role: Role::Engineer, display_name: "x".repeat(5_000) },
     );
-    assert!(matches!(user.ended(), Some(EndReason::ProtocolViolation(why)) if why.contains("display name")));
+    assert!(
+        matches!(user.ended(), Some(EndReason::ProtocolViolation(why)) if why.to_string().contains("display name"))
+    );
 }
 
 #[test]
@@ -565,7 +567,7 @@ fn granted(scopes: Scopes) -> Pair {
 
 fn ended_by_violation(events: &[SessionEvent]) -> Option<String> {
     events.iter().find_map(|event| match event {
-        SessionEvent::Ended { reason: EndReason::ProtocolViolation(why), .. } => Some(why.clone()),
+        SessionEvent::Ended { reason: EndReason::ProtocolViolation(why), .. } => Some(why.to_string()),
         _ => None,
     })
 }

@@ -8,7 +8,7 @@ mod unwritable;
 use stepwise::store::sla::{SlaLevel, SlaTarget};
 use stepwise::store::{
     Category, ExportFormat, Grade, NewTicket, SlaFilter, Status, Store, StoreError, TicketFields, TicketFilter,
-    event_kind,
+    TicketRule, event_kind,
 };
 
 const MIN: i64 = 60_000;
@@ -151,7 +151,10 @@ fn escalation_needs_a_reason_and_stops_at_tier_three() {
     assert!(store.escalate(ticket.id, "  ", "me", T0).is_err());
     assert_eq!(store.escalate(ticket.id, "needs DBA", "me", T0).unwrap().tier, 2);
     assert_eq!(store.escalate(ticket.id, "vendor bug", "me", T0).unwrap().tier, 3);
-    assert!(matches!(store.escalate(ticket.id, "more", "me", T0), Err(StoreError::Rule(_))));
+    assert!(matches!(
+        store.escalate(ticket.id, "more", "me", T0),
+        Err(StoreError::TicketRule(TicketRule::HighestTier { max_tier: 3 }))
+    ));
     let last = store.history(ticket.id).unwrap().pop().unwrap();
     assert_eq!(last.kind, "escalated");
     assert_eq!(last.payload["reason"], "vendor bug");

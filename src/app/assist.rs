@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::capture::{CaptureError, PixelRect, ScreenSource, SourceChoice, SourceLabel};
 use crate::overlay::DesktopRect;
-use crate::protocol::{ConsentRequest, JoinLink, SessionEvent};
+use crate::protocol::{ConsentRequest, JoinLink, NoOverlay, NoOverlayCode, SessionEvent};
 use crate::store::private_fs;
 use crate::transport::{
     EventSink, JoinError, SessionCommand, SessionHandle, TransportEvent, TransportSettings, join_session,
@@ -441,11 +441,13 @@ impl AssistController {
                             let (handle, events, waker) = (handle.clone(), events.clone(), waker.clone());
                             tokio::task::spawn_blocking(move || open_arrow_overlay(area, handle, events, waker))
                                 .await
-                                .unwrap_or_else(|err| Err(err.to_string()))
+                                .unwrap_or_else(|err| {
+                                    Err(NoOverlay::with_detail(NoOverlayCode::Failed, err.to_string()))
+                                })
                         }
                         None => Err(source_not_live_screen(&source)),
                     };
-                    let why_not = on_screen.as_ref().err().cloned().unwrap_or_default();
+                    let why_not = on_screen.as_ref().err().cloned();
                     let overlay_active = on_screen.is_ok();
                     *overlay.lock().unwrap_or_else(PoisonError::into_inner) = on_screen.ok();
                     handle.send(SessionCommand::GuidanceMode { overlay: overlay_active, why_not });
@@ -501,12 +503,19 @@ pub fn describe_source(choice: &SourceChoice) -> Result<(SourceLabel, Option<Pix
 }
 
 /// Why arrows cannot go over the real screen when `source` has no place on the desktop.
-fn source_not_live_screen(source: &SourceChoice) -> String {
-    match source {
-        SourceChoice::Screen { .. } => "the screen cannot be captured here".into(),
-        SourceChoice::FrameFolder { .. } | SourceChoice::Synthetic { .. } => {
-            "the user shares recorded frames or the built-in picture, not the live screen".into()
-        }
+fn source_not_live_screen(source: &SourceChoice) -> NoOverlay {
+    NoOverlay::new(match source {
+        SourceChoice::Screen { .. } => NoOverlayCode::ScreenNotCaptured,
+        SourceChoice::FrameFolder { .. } | SourceChoice::Synthetic { .. } => NoOverlayCode::NotLiveScreen,
+    })
+}
+
+/// The code (and the display's own words as detail) for an overlay that cannot be shown.
+fn no_overlay(err: &crate::overlay::OverlayError) -> NoOverlay {
+    use crate::overlay::OverlayError;
+    match err {
+        OverlayError::Unavailable(detail) => NoOverlay::with_detail(NoOverlayCode::Unavailable, detail.clone()),
+        OverlayError::Failed(detail) => NoOverlay::with_detail(NoOverlayCode::Failed, detail.clone()),
     }
 }
 
@@ -517,8 +526,8 @@ fn open_arrow_overlay(
     handle: SessionHandle,
     events: Sender<UiEvent>,
     waker: Waker,
-) -> Result<ArrowOverlay, String> {
-    let too_far = |_| "the shared monitor lies outside the desktop's coordinates".to_owned();
+) -> Result<ArrowOverlay, NoOverlay> {
+    let too_far = |_| NoOverlay::new(NoOverlayCode::OutsideDesktop);
     let desktop = DesktopRect {
         x: i32::try_from(area.x).map_err(too_far)?,
         y: i32::try_from(area.y).map_err(too_far)?,
@@ -526,13 +535,13 @@ fn open_arrow_overlay(
         height: area.height,
     };
     let on_failure = Box::new(move |err: crate::overlay::OverlayError| {
-        handle.send(SessionCommand::GuidanceMode { overlay: false, why_not: err.to_string() });
+        handle.send(SessionCommand::GuidanceMode { overlay: false, why_not: Some(no_overlay(&err)) });
         let _ = events.send(UiEvent::Assist(AssistNotice::ArrowsOnScreen(false)));
         waker();
     });
     ArrowOverlay::open(desktop, on_failure).map_err(|err| {
         tracing::info!("arrows stay in the Get-help window: {err}");
-        err.to_string()
+        no_overlay(&err)
     })
 }
 

@@ -48,6 +48,7 @@ pub struct ConsoleApp {
     sessions: EngineerSessions,
     assist: AssistController,
     demo: Option<(i64, DemoStage)>,
+    pictures: super::pictures::PictureLoader,
 }
 
 /// What the console needs besides its data directory.
@@ -95,6 +96,7 @@ impl ConsoleApp {
             options.share_source.clone(),
         );
         let ui_events = sender.clone();
+        let pictures = super::pictures::PictureLoader::new(&data_dir, sender.clone(), waker.clone());
         let worker = StoreWorker::spawn(data_dir, sender, waker.clone(), clock);
         let sessions =
             EngineerSessions::new(options.runtime, worker.sender(), waker, options.listen, options.transport);
@@ -105,7 +107,7 @@ impl ConsoleApp {
         }
         let demo = options.demo_ticket.map(|ticket_id| (ticket_id, DemoStage::WaitingForStore));
         let file_dialogs = file_dialog_service_available();
-        Self { desk, worker, events, ui_events, file_dialogs, clock, sessions, assist, demo }
+        Self { desk, worker, events, ui_events, file_dialogs, clock, sessions, assist, demo, pictures }
     }
 
     /// Never tries a native file dialog: Import and Export ask for a typed path (tests; systems
@@ -159,6 +161,7 @@ impl ConsoleApp {
             }
             UiCommand::Session { ticket_id, action } => self.sessions.act(ticket_id, action),
             UiCommand::Assist(command) => self.assist.run(command),
+            UiCommand::ShowScreenshot { file } => self.pictures.open(file),
             other => self.worker.send(StoreRequest::Command(other)),
         }
     }

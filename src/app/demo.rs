@@ -191,6 +191,7 @@ impl Demo {
                 }
                 UiEvent::StoreFailed(why) => bail!("the store cannot be opened: {why}"),
                 UiEvent::ActionFailed(why) => bail!("{why}"),
+                UiEvent::RuleRefused(rule) => bail!("{rule}"),
                 _ => {}
             }
             if wanted(&event) {

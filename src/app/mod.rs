@@ -11,6 +11,7 @@ pub mod demo;
 pub mod link_handoff;
 pub mod overlay;
 pub mod overlay_bench;
+pub mod pictures;
 pub mod session_bench;
 pub mod sessions;
 pub mod sharing;

@@ -251,7 +251,7 @@ impl Worker {
                 });
                 self.record(ticket_id, actor, event_kind::SCREENSHOT_ATTACHED, payload);
             }
-            Err(err) => self.emit(UiEvent::ActionFailed(format!("The screenshot could not be saved: {err}"))),
+            Err(err) => self.emit(UiEvent::ScreenshotNotSaved(err)),
         }
     }
 
@@ -426,6 +426,10 @@ impl Worker {
                 }
             }
             Err(Failure::Create(err)) => self.emit(UiEvent::CreateFailed(err.to_string())),
+            Err(Failure::Other(StoreError::TicketRule(rule))) => {
+                tracing::info!("a ticket rule refused the change: {rule}");
+                self.emit(UiEvent::RuleRefused(rule));
+            }
             Err(Failure::Other(err)) => {
                 tracing::warn!("store command failed: {err}");
                 self.emit(UiEvent::ActionFailed(err.to_string()));
@@ -590,6 +594,7 @@ pub(super) fn run_command(
         | UiCommand::RetryOpenStore
         | UiCommand::StartSession { .. }
         | UiCommand::Session { .. }
+        | UiCommand::ShowScreenshot { .. }
         | UiCommand::Assist(_) => Ok(Vec::new()),
         UiCommand::SearchGuides { view, query } => {
             Ok(vec![UiEvent::GuidesListed { view, guides: store.list_guides(&query)? }])

@@ -104,10 +104,13 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
         SessionEvent::Unheld => entry(kind::SESSION_UNHELD, json!({}), System),
         SessionEvent::Reconnected { gap_ms } => entry(kind::RECONNECTED, json!({ "gap_ms": gap_ms }), System),
         SessionEvent::Ended { reason, by_peer } => {
-            let detail = match reason {
-                crate::protocol::EndReason::ProtocolViolation(why) => why.clone(),
-                crate::protocol::EndReason::IncompatibleVersion { peer } => format!("peer version {peer}"),
-                _ => String::new(),
+            // A broken rule is stored as its code (translated when shown) and the technical detail.
+            let (code, detail) = match reason {
+                crate::protocol::EndReason::ProtocolViolation(why) => {
+                    (why.code.as_str(), why.detail.clone().unwrap_or_default())
+                }
+                crate::protocol::EndReason::IncompatibleVersion { peer } => ("", format!("peer version {peer}")),
+                _ => ("", String::new()),
             };
             let actor = match reason {
                 _ if *by_peer => User,
@@ -116,7 +119,7 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
             };
             entry(
                 kind::SESSION_ENDED,
-                json!({ "reason": reason.as_str(), "detail": detail, "by_user": by_peer }),
+                json!({ "reason": reason.as_str(), "code": code, "detail": detail, "by_user": by_peer }),
                 actor,
             )
         }
@@ -244,6 +247,20 @@ mod tests {
         assert_eq!((lost.kind, lost.actor), ("disconnected", System));
         let back = transcript_entry(&TransportEvent::Session(SessionEvent::Reconnected { gap_ms: 21_450 })).unwrap();
         assert_eq!((back.kind, back.payload["gap_ms"].as_i64()), ("reconnected", Some(21_450)));
+    }
+
+    #[test]
+    fn a_broken_rule_is_stored_as_its_code_and_reads_in_chinese() {
+        use crate::protocol::{EndReason, Violation, ViolationCode};
+        let why = Violation::with_detail(ViolationCode::OverLimit, "the peer kept sending chat lines too fast");
+        let ended = SessionEvent::Ended { reason: EndReason::ProtocolViolation(why), by_peer: true };
+        let entry = session_entry(&ended).expect("an end is transcript");
+        assert_eq!(entry.payload["reason"], "protocol_violation");
+        assert_eq!(entry.payload["code"], "over_limit");
+        assert_eq!(entry.payload["detail"], "the peer kept sending chat lines too fast");
+        let text =
+            crate::ui::reasons::stored_end_reason_text("protocol_violation", "over_limit", "", crate::ui::Lang::Zh);
+        assert_eq!(text, "对方违反了会话规则：对方发送的内容过多或过快");
     }
 
     #[test]

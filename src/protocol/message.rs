@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::guidance::{Annotation, StepCard, StepOutcome, validate_comment};
+use super::reasons::{NoOverlay, Violation};
 
 /// Version of the session protocol; peers with a different major version refuse each other.
 pub const PROTOCOL_VERSION: u16 = 1;
@@ -98,8 +99,9 @@ pub enum EndReason {
     Timeout,
     /// The connection was gone for longer than the reconnect window.
     ReconnectWindowExpired,
-    /// The other side broke the protocol (unknown, oversized, malformed or out-of-place message).
-    ProtocolViolation(String),
+    /// The other side broke the protocol (unknown, oversized, malformed or out-of-place message):
+    /// a code each side translates, with the technical detail.
+    ProtocolViolation(Violation),
     /// The peers speak different protocol versions.
     IncompatibleVersion {
         /// The peer's version.
@@ -233,8 +235,8 @@ pub enum Message {
     GuidanceMode {
         /// Drawn over the user's real screen.
         overlay: bool,
-        /// Why not, in words (empty when `overlay`).
-        why_not: String,
+        /// Why not, as a code each side translates (`None` when `overlay`).
+        why_not: Option<NoOverlay>,
     },
     /// User → engineer: where the pointer is, in screen pixels (sent as a datagram, often).
     Cursor {
@@ -290,8 +292,12 @@ impl Message {
             Message::Annotate(annotation) => annotation.validate(),
             Message::Step(card) => card.validate(),
             Message::StepAnswer { comment, .. } => validate_comment(comment),
-            Message::GuidanceMode { why_not, .. } => check("guidance note", why_not, MAX_PURPOSE_CHARS),
-            Message::End(EndReason::ProtocolViolation(why)) => check("end reason", why, MAX_PURPOSE_CHARS),
+            Message::GuidanceMode { why_not: Some(NoOverlay { detail: Some(detail), .. }), .. } => {
+                check("guidance note", detail, MAX_PURPOSE_CHARS)
+            }
+            Message::End(EndReason::ProtocolViolation(Violation { detail: Some(detail), .. })) => {
+                check("end reason", detail, MAX_PURPOSE_CHARS)
+            }
             Message::ScreenSize { width, height } => check_screen_size(*width, *height),
             _ => Ok(()),
         }

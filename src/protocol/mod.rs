@@ -8,6 +8,7 @@ pub mod guidance;
 pub mod limits;
 pub mod message;
 pub mod pairing;
+pub mod reasons;
 pub mod screen;
 pub mod session;
 
@@ -18,4 +19,5 @@ pub use message::{
     CONSENT_RETRY_WAIT_MS, ConsentRequest, Decision, EndReason, Handshake, HoldReason, Message, PROTOCOL_VERSION,
     PairingVerdict, Role, Scopes,
 };
+pub use reasons::{NoOverlay, NoOverlayCode, Violation, ViolationCode};
 pub use session::{CommandError, ConsentState, Session, SessionEvent};

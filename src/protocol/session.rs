@@ -15,6 +15,7 @@ use super::message::{
     CONSENT_RETRY_WAIT_MS, ConsentRequest, Decision, EndReason, HoldReason, Message, PROTOCOL_VERSION, Role, Scopes,
     check_screen_size,
 };
+use super::reasons::{NoOverlay, Violation, ViolationCode};
 
 /// Send a heartbeat when nothing was sent for this long (the default of [`LinkTiming`]).
 pub const HEARTBEAT_INTERVAL_MS: i64 = 2_500;
@@ -155,8 +156,8 @@ pub enum SessionEvent {
     GuidanceMode {
         /// Over the real screen; otherwise in the Get-help window over a picture.
         overlay: bool,
-        /// Why not over the real screen, in words (empty when `overlay`).
-        why_not: String,
+        /// Why not over the real screen, as a code (`None` when `overlay`).
+        why_not: Option<NoOverlay>,
     },
     /// The session is on hold (both sides): nothing is shared, drawn or asked meanwhile.
     Held(HoldReason),
@@ -455,7 +456,7 @@ impl Session {
 
     /// The transport could not decode the peer's bytes: end with a clear reason.
     pub fn handle_decode_error(&mut self, error: &DecodeError) {
-        self.violation(error.to_string());
+        self.violation(Violation::with_detail(ViolationCode::Undecodable, error.to_string()));
     }
 
     /// A message from the peer.
@@ -465,17 +466,17 @@ impl Session {
         }
         self.last_received_ms = now_ms;
         if let Err(why) = message.validate() {
-            return self.violation(why);
+            return self.violation(Violation::with_detail(ViolationCode::OutOfBounds, why));
         }
         let Some(message) = self.take_consent_restatement(message) else { return };
         let role = self.role;
         if self.peer_name.is_none() && !matches!(message, Message::Hello { .. }) {
-            return self.violation("a message arrived before hello".into());
+            return self.violation(Violation::new(ViolationCode::BeforeHello));
         }
         if let Some(kind) = limited_kind(role, &message)
             && let Err(exceeded) = self.peer_limits.admit(kind, now_ms)
         {
-            return self.violation(exceeded.to_string());
+            return self.violation(Violation::with_detail(ViolationCode::OverLimit, exceeded.to_string()));
         }
         match message {
             Message::Hello { protocol_version, role: peer_role, display_name } => {
@@ -483,29 +484,29 @@ impl Session {
                     return self.finish(EndReason::IncompatibleVersion { peer: protocol_version }, true, true);
                 }
                 if peer_role == role || self.peer_name.is_some() {
-                    return self.violation("unexpected hello".into());
+                    return self.violation(Violation::new(ViolationCode::UnexpectedHello));
                 }
                 self.peer_name = Some(display_name.clone());
                 self.events.push_back(SessionEvent::PeerHello { display_name });
             }
             Message::ConsentRequest(_) if role == Role::User && self.no_more_requests => {
-                self.violation("consent was requested again after the user asked not to be asked".into())
+                self.violation(Violation::new(ViolationCode::AskedAfterDontAskAgain))
             }
             Message::ConsentRequest(_)
                 if role == Role::User && self.ask_again_at_ms.is_some_and(|at_ms| now_ms < at_ms) =>
             {
-                self.violation("consent was requested again too soon after the user said no".into())
+                self.violation(Violation::new(ViolationCode::AskedTooSoon))
             }
             Message::ConsentRequest(request) if role == Role::User => match self.consent {
                 ConsentState::NotRequested | ConsentState::Denied | ConsentState::Revoked => {
                     self.consent = ConsentState::Requested(request.clone());
                     self.events.push_back(SessionEvent::ConsentRequested(request));
                 }
-                _ => self.violation("consent was requested while a request or consent is in force".into()),
+                _ => self.violation(Violation::new(ViolationCode::AskedWhileInForce)),
             },
             Message::ConsentDecision(decision) if role == Role::Engineer => {
                 if !matches!(self.consent, ConsentState::Requested(_)) {
-                    return self.violation("a consent decision arrived without a request".into());
+                    return self.violation(Violation::new(ViolationCode::DecisionWithoutRequest));
                 }
                 self.apply_decision(now_ms, decision);
             }
@@ -514,7 +515,7 @@ impl Session {
                     *current = scopes;
                     self.events.push_back(SessionEvent::ScopesChanged(scopes));
                 }
-                _ => self.violation("scopes changed without consent".into()),
+                _ => self.violation(Violation::new(ViolationCode::ScopesWithoutConsent)),
             },
             Message::Pause | Message::Resume if role == Role::Engineer => {
                 let pause = matches!(message, Message::Pause);
@@ -529,7 +530,7 @@ impl Session {
                     }
                     // Repeats are harmless; outside consent they are not.
                     ConsentState::Granted { .. } => {}
-                    _ => self.violation("pause or resume without consent".into()),
+                    _ => self.violation(Violation::new(ViolationCode::PauseWithoutConsent)),
                 }
             }
             Message::Revoke if role == Role::Engineer => match self.consent {
@@ -562,7 +563,7 @@ impl Session {
                         SessionEvent::StepSent { card: card.clone(), resent: true }
                     }
                     Some((current, _)) if current.step_id == card.step_id => SessionEvent::StepEdited(card.clone()),
-                    Some(_) => return self.violation("a new step arrived before the current one was answered".into()),
+                    Some(_) => return self.violation(Violation::new(ViolationCode::StepBeforeAnswer)),
                     None => SessionEvent::StepSent { card: card.clone(), resent: false },
                 };
                 // The step's arrow is shown only under the pointers scope, like any other.
@@ -610,7 +611,7 @@ impl Session {
             }
             Message::ScreenshotTaken { at_ms } if role == Role::User => {
                 if !self.keeping_allowed() {
-                    return self.violation("a screenshot was kept without the user's consent to record".into());
+                    return self.violation(Violation::new(ViolationCode::ScreenshotWithoutRecord));
                 }
                 self.events.push_back(SessionEvent::ScreenshotTaken { at_ms });
             }
@@ -633,7 +634,10 @@ impl Session {
                     self.frames_dropped += 1;
                 }
             }
-            other => self.violation(format!("{} is not allowed from this peer", message_name(&other))),
+            other => self.violation(Violation::with_detail(
+                ViolationCode::NotAllowed,
+                format!("{} is not allowed from this peer", message_name(&other)),
+            )),
         }
     }
 
@@ -1065,9 +1069,12 @@ impl Session {
     }
 
     /// User: tell the engineer how arrows will be shown, and why not over the real screen.
-    pub fn announce_guidance_mode(&mut self, overlay: bool, why_not: &str) -> Result<(), CommandError> {
+    pub fn announce_guidance_mode(&mut self, overlay: bool, why_not: Option<NoOverlay>) -> Result<(), CommandError> {
         self.require(Role::User)?;
-        let why_not: String = why_not.chars().take(super::message::MAX_PURPOSE_CHARS).collect();
+        let why_not = why_not.map(|mut why| {
+            why.detail = why.detail.map(|detail| detail.chars().take(super::message::MAX_PURPOSE_CHARS).collect());
+            why
+        });
         self.outbox.push_back(Message::GuidanceMode { overlay, why_not });
         Ok(())
     }
@@ -1101,7 +1108,7 @@ impl Session {
         Ok(())
     }
 
-    fn violation(&mut self, why: String) {
+    fn violation(&mut self, why: Violation) {
         self.finish(EndReason::ProtocolViolation(why), false, true);
     }
 

@@ -27,7 +27,7 @@ pub use history::{ActorKind, HistoryEntry, ImportOrigin, event_kind};
 pub use query::{SlaFilter, TicketFilter, TicketSummary};
 pub use samples::SAMPLE_TICKETS_JSON;
 pub use settings::{EngineerProfile, NetworkSettings};
-pub use ticket::{Category, FieldError, Grade, NewTicket, Priority, Status, Ticket, TicketFields};
+pub use ticket::{Category, FieldError, Grade, NewTicket, Priority, Status, Ticket, TicketFields, TicketRule};
 pub use tickets::Note;
 
 use sla::{SlaPolicy, SlaPolicyError};
@@ -96,6 +96,9 @@ pub enum StoreError {
     /// A workflow rule refused the change (e.g. resolving without a resolution).
     #[error("{0}")]
     Rule(String),
+    /// A ticket workflow rule refused the change (a code the UI translates).
+    #[error("{0}")]
+    TicketRule(#[from] TicketRule),
     /// An import file could not be used; nothing was imported.
     #[error("import failed, nothing was imported: {0}")]
     Import(String),

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::history::{append, event_kind};
+use super::history::{ActorKind, append_as, event_kind};
 use super::sla::SlaClock;
 use super::ticket::{Category, Grade, Priority, Status, Ticket, TicketFields};
 use super::tickets::{insert_record, next_number};
@@ -88,19 +88,26 @@ impl Store {
                 }
                 ticket.id = insert_record(tx, &ticket, &policy)?;
                 let engineer = sample.assignee.as_deref().unwrap_or("Service desk");
+                // The intake (not a person) opens and routes the samples; a name would stay
+                // English in every language, the system's kind is translated.
+                let intake = (ActorKind::System, ActorKind::System.as_str());
+                let mover = match sample.assignee.as_deref() {
+                    Some(name) => (ActorKind::Engineer, name),
+                    None => intake,
+                };
                 // Collected first and appended in time order: the timeline reads as it happened.
-                let mut timeline: Vec<(i64, &str, &str, serde_json::Value)> = Vec::new();
+                let mut timeline: Vec<(i64, (ActorKind, &str), &str, serde_json::Value)> = Vec::new();
                 let payload = json!({ "number": ticket.number, "priority": priority.as_str(), "category": ticket.category.as_str() });
-                timeline.push((created_at_ms, "Service desk", event_kind::CREATED, payload));
+                timeline.push((created_at_ms, intake, event_kind::CREATED, payload));
                 for (index, (from, to, at_ms)) in moves.iter().enumerate() {
                     if index == 0 {
-                        timeline.push((*at_ms, "Service desk", event_kind::ASSIGNEE_CHANGED, json!({ "from": null, "to": engineer })));
+                        timeline.push((*at_ms, intake, event_kind::ASSIGNEE_CHANGED, json!({ "from": null, "to": engineer })));
                     }
-                    timeline.push((*at_ms, engineer, event_kind::STATUS_CHANGED, json!({ "from": from.as_str(), "to": to.as_str() })));
+                    timeline.push((*at_ms, mover, event_kind::STATUS_CHANGED, json!({ "from": from.as_str(), "to": to.as_str() })));
                 }
                 let mid_ms = created_at_ms + age_ms / 3;
                 if let (Some(reason), true) = (&sample.escalation_reason, ticket.tier > 1) {
-                    timeline.push((mid_ms, engineer, event_kind::ESCALATED, json!({ "from_tier": ticket.tier - 1, "to_tier": ticket.tier, "reason": reason })));
+                    timeline.push((mid_ms, mover, event_kind::ESCALATED, json!({ "from_tier": ticket.tier - 1, "to_tier": ticket.tier, "reason": reason })));
                 }
                 for (index, note) in sample.notes.iter().enumerate() {
                     // A minute apart, never later than now.
@@ -109,19 +116,21 @@ impl Store {
                         "INSERT INTO ticket_notes (ticket_id, at_ms, author, body) VALUES (?1, ?2, ?3, ?4)",
                         rusqlite::params![ticket.id, at_ms, engineer, note],
                     )?;
-                    timeline.push((at_ms, engineer, event_kind::NOTE_ADDED, json!({ "text": note })));
+                    timeline.push((at_ms, mover, event_kind::NOTE_ADDED, json!({ "text": note })));
                 }
                 if !ticket.resolution.is_empty() {
                     let at_ms = moves.iter().find(|m| m.1 == Status::Resolved).map_or(now_ms, |m| m.2);
-                    timeline.push((at_ms - 1, engineer, event_kind::RESOLUTION_SET, json!({ "text": ticket.resolution })));
+                    timeline.push((at_ms - 1, mover, event_kind::RESOLUTION_SET, json!({ "text": ticket.resolution })));
                 }
                 if let Some(rating) = ticket.satisfaction {
-                    timeline.push((ticket.updated_at_ms, &ticket.fields.requester_name, event_kind::SATISFACTION_RECORDED, json!({ "rating": rating, "comment": ticket.satisfaction_comment })));
+                    let payload = json!({ "rating": rating, "comment": ticket.satisfaction_comment });
+                    let by = (ActorKind::infer(event_kind::SATISFACTION_RECORDED, &payload), ticket.fields.requester_name.as_str());
+                    timeline.push((ticket.updated_at_ms, by, event_kind::SATISFACTION_RECORDED, payload));
                 }
                 // Stable: events at the same moment keep the order they were listed in.
                 timeline.sort_by_key(|(at_ms, ..)| *at_ms);
                 for (at_ms, actor, kind, payload) in &timeline {
-                    append(tx, ticket.id, *at_ms, actor, kind, payload)?;
+                    append_as(tx, ticket.id, *at_ms, *actor, kind, payload)?;
                 }
                 super::tickets::refresh_search(tx, ticket.id)?;
             }
@@ -149,7 +158,8 @@ pub(crate) fn tests_new_ticket(title: &str) -> super::NewTicket {
 
 #[cfg(test)]
 mod tests {
-    use super::super::Store;
+    use super::super::ActorKind;
+    use super::*;
 
     const NOW_MS: i64 = 1_800_000_000_000;
 
@@ -173,6 +183,21 @@ mod tests {
                 history.iter().map(|e| (e.at_ms, &e.kind)).collect::<Vec<_>>()
             );
             assert!(times.iter().all(|at_ms| *at_ms <= NOW_MS), "ticket {id} has an entry in the future: {times:?}");
+        }
+    }
+
+    #[test]
+    fn samples_are_opened_by_the_system_not_by_an_english_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let count = store.load_sample_tickets(1_795_424_400_000).unwrap();
+        for ticket_id in 1..=i64::try_from(count).unwrap() {
+            for entry in store.history(ticket_id).unwrap() {
+                assert_ne!(entry.actor, "Service desk", "{entry:?}");
+                if entry.kind == event_kind::CREATED {
+                    assert_eq!(entry.actor_kind, ActorKind::System, "{entry:?}");
+                }
+            }
         }
     }
 }

@@ -191,6 +191,42 @@ pub const EARLIEST_REPORTED_AT_MS: i64 = 946_684_800_000;
 /// How far after the store's clock a reported time may lie (two machines' clocks differ), ms.
 pub const REPORTED_AT_SLACK_MS: i64 = 60_000;
 
+/// A workflow rule that refused a change to a ticket: a code the UI translates (the English text
+/// is for logs and the command line).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TicketRule {
+    /// "Assigned" without an assignee.
+    #[error("choose an assignee before marking the ticket assigned")]
+    AssigneeBeforeAssigned,
+    /// "Resolved" without a resolution.
+    #[error("write the resolution before resolving the ticket")]
+    ResolutionBeforeResolved,
+    /// Removing the assignee of an assigned ticket.
+    #[error("an assigned ticket needs an assignee; move it back to new first")]
+    AssignedNeedsAssignee,
+    /// Escalating beyond the highest tier.
+    #[error("the ticket is already at the highest tier ({max_tier})")]
+    HighestTier {
+        /// The highest tier.
+        max_tier: i64,
+    },
+    /// Escalating a closed or resolved ticket.
+    #[error("reopen the ticket before escalating it")]
+    ReopenBeforeEscalating,
+    /// Changing the resolution of a resolved ticket.
+    #[error("a resolved ticket keeps its resolution; reopen it first")]
+    ResolutionKept,
+    /// A rating outside 1..=5.
+    #[error("a satisfaction rating is 1 to 5, not {rating}")]
+    RatingOutOfRange {
+        /// The rating given.
+        rating: i64,
+    },
+    /// A rating before the ticket is resolved.
+    #[error("ask for a rating once the ticket is resolved")]
+    RatingBeforeResolved,
+}
+
 /// Longest accepted single-line field, in characters.
 pub const MAX_LINE_CHARS: usize = 200;
 /// Longest accepted multi-line field, in characters.

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::history::{append, event_kind};
 use super::sla::{SlaClock, SlaPolicy};
-use super::ticket::{Category, Grade, NewTicket, Priority, Status, Ticket, TicketFields};
+use super::ticket::{Category, Grade, NewTicket, Priority, Status, Ticket, TicketFields, TicketRule};
 use super::{Store, StoreError, StoreResult};
 
 /// One internal note of a ticket.
@@ -430,11 +430,11 @@ impl Store {
             let assignee_before = ticket.assignee.clone();
             match to {
                 Status::Assigned if ticket.assignee.as_deref().is_none_or(|name| name.trim().is_empty()) => {
-                    return Err(StoreError::Rule("choose an assignee before marking the ticket assigned".into()));
+                    return Err(TicketRule::AssigneeBeforeAssigned.into());
                 }
                 Status::InProgress if ticket.assignee.is_none() => ticket.assignee = Some(actor.to_owned()),
                 Status::Resolved if ticket.resolution.trim().is_empty() => {
-                    return Err(StoreError::Rule("write the resolution before resolving the ticket".into()));
+                    return Err(TicketRule::ResolutionBeforeResolved.into());
                 }
                 Status::New => ticket.assignee = None,
                 _ => {}
@@ -478,7 +478,7 @@ impl Store {
                 return Ok(ticket);
             }
             if assignee.is_none() && ticket.status == Status::Assigned {
-                return Err(StoreError::Rule("an assigned ticket needs an assignee; move it back to new first".into()));
+                return Err(TicketRule::AssignedNeedsAssignee.into());
             }
             let before = std::mem::replace(&mut ticket.assignee, assignee.clone());
             ticket.updated_at_ms = now_ms;
@@ -518,10 +518,10 @@ impl Store {
         self.write(|tx| {
             let mut ticket = load(tx, ticket_id)?;
             if ticket.tier >= MAX_TIER {
-                return Err(StoreError::Rule(format!("the ticket is already at the highest tier ({MAX_TIER})")));
+                return Err(TicketRule::HighestTier { max_tier: MAX_TIER }.into());
             }
             if !ticket.status.is_open() {
-                return Err(StoreError::Rule("reopen the ticket before escalating it".into()));
+                return Err(TicketRule::ReopenBeforeEscalating.into());
             }
             let from_tier = ticket.tier;
             ticket.tier += 1;
@@ -570,7 +570,7 @@ impl Store {
                 return Ok(ticket);
             }
             if text.is_empty() && !ticket.status.is_open() {
-                return Err(StoreError::Rule("a resolved ticket keeps its resolution; reopen it first".into()));
+                return Err(TicketRule::ResolutionKept.into());
             }
             ticket.resolution = text.clone();
             ticket.updated_at_ms = now_ms;
@@ -590,7 +590,7 @@ impl Store {
         now_ms: i64,
     ) -> StoreResult<Ticket> {
         if !(1..=5).contains(&rating) {
-            return Err(StoreError::Rule(format!("a satisfaction rating is 1 to 5, not {rating}")));
+            return Err(TicketRule::RatingOutOfRange { rating }.into());
         }
         let comment = comment.trim().to_owned();
         check_text("satisfaction comment", &comment, MAX_NOTE_CHARS)?;
@@ -598,7 +598,7 @@ impl Store {
         self.write(|tx| {
             let mut ticket = load(tx, ticket_id)?;
             if ticket.status.is_open() {
-                return Err(StoreError::Rule("ask for a rating once the ticket is resolved".into()));
+                return Err(TicketRule::RatingBeforeResolved.into());
             }
             ticket.satisfaction = Some(rating);
             ticket.satisfaction_comment = comment.clone();

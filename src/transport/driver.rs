@@ -301,7 +301,7 @@ impl Driver {
             SessionCommand::Chat(text) => self.session.send_chat(now_ms, &text).map(|_| ()),
             SessionCommand::RequestKeyframe => self.session.request_keyframe(),
             SessionCommand::Cursor { x, y } => self.session.send_cursor(x, y),
-            SessionCommand::GuidanceMode { overlay, why_not } => self.session.announce_guidance_mode(overlay, &why_not),
+            SessionCommand::GuidanceMode { overlay, why_not } => self.session.announce_guidance_mode(overlay, why_not),
             SessionCommand::Annotate(annotation) => self.session.annotate(annotation),
             SessionCommand::RemoveAnnotation(id) => self.session.remove_annotation(id),
             SessionCommand::ClearAnnotations => self.session.clear_annotations(),

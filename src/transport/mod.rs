@@ -210,8 +210,8 @@ pub enum SessionCommand {
     GuidanceMode {
         /// Over the real screen.
         overlay: bool,
-        /// Why not, in words (empty when `overlay`).
-        why_not: String,
+        /// Why not, as a code (`None` when `overlay`).
+        why_not: Option<crate::protocol::NoOverlay>,
     },
     /// User: the pointer is at this screen pixel (sent as a datagram while the screen is shared).
     Cursor {

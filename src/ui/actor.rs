@@ -33,10 +33,16 @@ pub fn claimed_name(name: &str) -> String {
     }
 }
 
-/// "User (says: NAME)", or "User" when the peer sent no name.
+/// "User (says: NAME)", or "User" when the peer sent no name or only the word "user" itself
+/// (a login called `user`, or an older Get-help window's stand-in), in either language.
 pub fn user_claim(name: &str, lang: Lang) -> String {
     let name = claimed_name(name);
-    if name.is_empty() { Text::ActorUser.get(lang).to_owned() } else { fill(Text::ActorUserClaim.get(lang), &[&name]) }
+    let generic = Lang::ALL.iter().any(|of| name.to_lowercase() == Text::ActorUser.get(*of).to_lowercase());
+    if name.is_empty() || generic {
+        Text::ActorUser.get(lang).to_owned()
+    } else {
+        fill(Text::ActorUserClaim.get(lang), &[&name])
+    }
 }
 
 /// The words for an actor.
@@ -72,6 +78,14 @@ mod tests {
         assert_eq!(actor_text(ActorKind::User, "Eng Attack", Lang::Zh), "用户（自称：Eng Attack）");
         assert_eq!(actor_text(ActorKind::User, "", Lang::En), "User");
         assert_eq!(actor_text(ActorKind::System, "system", Lang::Zh), "系统");
+    }
+
+    #[test]
+    fn a_user_called_user_is_just_the_user() {
+        assert_eq!(actor_text(ActorKind::User, "user", Lang::En), "User");
+        assert_eq!(actor_text(ActorKind::User, "User", Lang::Zh), "用户");
+        assert_eq!(actor_text(ActorKind::User, " 用户 ", Lang::En), "User");
+        assert_eq!(actor_text(ActorKind::User, "Users", Lang::En), "User (says: Users)");
     }
 
     #[test]

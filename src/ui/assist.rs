@@ -330,7 +330,7 @@ impl AssistView {
             }
             SessionEvent::Ended { reason, .. } => {
                 self.reconnecting = false;
-                self.screen = Screen::Finished(fill(Text::SessionOver.get(lang), &[&end_reason_text(&reason)]));
+                self.screen = Screen::Finished(fill(Text::SessionOver.get(lang), &[&end_reason_text(&reason, lang)]));
             }
         }
     }

@@ -173,6 +173,11 @@ pub enum UiCommand {
     },
     /// Save where sessions listen.
     SaveNetworkSettings(NetworkSettings),
+    /// Show a screenshot kept in a ticket's timeline in the picture window (loaded on a thread).
+    ShowScreenshot {
+        /// The file, as the timeline entry names it.
+        file: std::path::PathBuf,
+    },
     /// Save the canned chat phrases of a language.
     SaveCannedPhrases {
         /// The language.
@@ -232,6 +237,23 @@ impl StoreInfo {
     }
 }
 
+/// A decoded picture: straight (not premultiplied) RGBA rows.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Picture {
+    /// Width, pixels.
+    pub width: u32,
+    /// Height, pixels.
+    pub height: u32,
+    /// `width × height × 4` bytes.
+    pub rgba: std::sync::Arc<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Picture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Picture({}×{})", self.width, self.height)
+    }
+}
+
 /// Something that happened below the views; applied by [`super::DeskState::apply`].
 #[expect(clippy::large_enum_variant, reason = "one value per user action or frame; boxing buys nothing")]
 #[derive(Clone, Debug, PartialEq)]
@@ -271,6 +293,17 @@ pub enum UiEvent {
     },
     /// A write was refused; the message says why.
     ActionFailed(String),
+    /// A screenshot asked for by [`UiCommand::ShowScreenshot`] was read, or why it could not be.
+    ScreenshotLoaded {
+        /// The file asked for.
+        file: std::path::PathBuf,
+        /// The picture, or why it cannot be shown.
+        picture: Result<Picture, String>,
+    },
+    /// A screenshot could not be kept; the system's words say why.
+    ScreenshotNotSaved(String),
+    /// A ticket workflow rule refused a write (translated by the view).
+    RuleRefused(crate::store::TicketRule),
     /// The new-ticket form was refused.
     CreateFailed(String),
     /// Samples were loaded.

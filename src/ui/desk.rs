@@ -46,11 +46,12 @@ enum MainPane {
     NewTicket(NewTicketForm),
 }
 
-/// A message in the status line.
+/// A message in the status line, in every language, so switching the language translates it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Notice {
-    /// What to say (starts with a capital).
-    pub text: String,
+    /// What to say, per language in [`Lang::ALL`] order (words from below without a
+    /// translation are the same in each).
+    texts: [String; Lang::ALL.len()],
     /// Whether it reports a failure.
     pub is_error: bool,
     /// When it was said, unix ms.
@@ -74,6 +75,14 @@ fn capitalized(text: &str) -> String {
     chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
 }
 
+impl Notice {
+    /// The message in `lang`.
+    pub fn text(&self, lang: Lang) -> &str {
+        let index = Lang::ALL.iter().position(|of| *of == lang).unwrap_or(0);
+        &self.texts[index]
+    }
+}
+
 /// All state of the console's views. Runtime handles live in the app, not here.
 #[derive(Debug)]
 pub struct DeskState {
@@ -91,7 +100,11 @@ pub struct DeskState {
     assist: Option<AssistView>,
     /// Show the Get-help screens in their own window next to the desk (the demo).
     assist_in_window: bool,
-    phrases_draft: Option<String>,
+    /// The canned-phrase box per language, as typed: switching the language shows (and saves)
+    /// that language's phrases, and an unsaved edit of the other waits for its return.
+    phrases_drafts: Vec<(Lang, String)>,
+    /// The screenshot window, when one is open.
+    picture: Option<super::picture_viewer::PictureWindow>,
     network_draft: Option<super::settings::NetworkDraft>,
     /// No file dialog could be shown: the path is typed here.
     path_prompt: Option<PathPrompt>,
@@ -120,7 +133,8 @@ impl DeskState {
             sessions: HashMap::new(),
             assist: None,
             assist_in_window: false,
-            phrases_draft: None,
+            phrases_drafts: Vec::new(),
+            picture: None,
             network_draft: None,
             path_prompt: None,
             now_ms,
@@ -138,6 +152,13 @@ impl DeskState {
 
     /// The commands queued by the views since the last call.
     pub fn take_commands(&mut self) -> Vec<UiCommand> {
+        // A screenshot asked for opens its window at once, waiting for the loader's pixels.
+        if let Some(file) = self.commands.iter().rev().find_map(|command| match command {
+            UiCommand::ShowScreenshot { file } => Some(file.clone()),
+            _ => None,
+        }) {
+            self.picture = Some(super::picture_viewer::PictureWindow::loading(file));
+        }
         if let Some(assist) = &mut self.assist {
             self.commands.extend(assist.take_commands().into_iter().map(UiCommand::Assist));
         }
@@ -212,8 +233,16 @@ impl DeskState {
         self.profile.as_ref().map_or("", |profile| profile.name.as_str())
     }
 
+    /// Says words from below that have no translation (the same in every language).
     fn say(&mut self, text: String, is_error: bool) {
-        self.notice = Some(Notice { text: capitalized(&text), is_error, at_ms: self.now_ms });
+        self.say_in(|_| text.clone(), is_error);
+    }
+
+    /// Says something in every language (each starting with a capital); the status line shows
+    /// the one in force.
+    fn say_in(&mut self, words: impl Fn(Lang) -> String, is_error: bool) {
+        let texts = Lang::ALL.map(|lang| capitalized(&words(lang)));
+        self.notice = Some(Notice { texts, is_error, at_ms: self.now_ms });
     }
 
     /// A change went through: an error about an earlier attempt (a rule, a refusal) is stale.
@@ -250,7 +279,7 @@ impl DeskState {
                     self.clear_error();
                 }
                 if created {
-                    self.say(fill(Text::Created.get(lang), &[&detail.ticket.number]), false);
+                    self.say_in(|lang| fill(Text::Created.get(lang), &[&detail.ticket.number]), false);
                     self.sidebar.select(id);
                 }
                 match &mut self.pane {
@@ -273,6 +302,15 @@ impl DeskState {
                 }
                 self.say(message, true);
             }
+            UiEvent::ScreenshotLoaded { file, picture } => {
+                if let Some(window) = &mut self.picture {
+                    window.loaded(&file, picture);
+                }
+            }
+            UiEvent::ScreenshotNotSaved(why) => {
+                self.say_in(|lang| fill(Text::ScreenshotNotSaved.get(lang), &[&why]), true);
+            }
+            UiEvent::RuleRefused(rule) => self.say_in(|lang| super::reasons::ticket_rule_text(rule, lang), true),
             UiEvent::CreateFailed(message) => {
                 if let MainPane::NewTicket(form) = &mut self.pane {
                     form.submitted = false;
@@ -281,7 +319,7 @@ impl DeskState {
                 self.say(message, true);
             }
             UiEvent::SamplesLoaded(count) => {
-                self.say(fill(Text::SamplesLoaded.get(lang), &[&count.to_string()]), false);
+                self.say_in(|lang| fill(Text::SamplesLoaded.get(lang), &[&count.to_string()]), false);
                 self.sidebar.refresh(&mut self.commands);
             }
             UiEvent::ProfileSaved(profile) => {
@@ -289,20 +327,20 @@ impl DeskState {
                     info.profile = Some(profile.clone());
                 }
                 self.profile = Some(profile);
-                self.say(Text::Saved.get(lang).to_owned(), false);
+                self.say_in(|lang| Text::Saved.get(lang).to_owned(), false);
             }
             UiEvent::Exported { path, count } => {
                 self.path_prompt = None;
-                self.say(fill(Text::Exported.get(lang), &[&count.to_string(), &path.display().to_string()]), false);
+                self.say_in(
+                    |lang| fill(Text::Exported.get(lang), &[&count.to_string(), &path.display().to_string()]),
+                    false,
+                );
             }
             UiEvent::FileDialogUnavailable(export) => self.path_prompt = Some(PathPrompt::new(export)),
             UiEvent::Imported(report) => {
                 self.path_prompt = None;
-                let text = fill(
-                    Text::ImportedNotice.get(lang),
-                    &[&report.imported.to_string(), &report.skipped_existing.len().to_string()],
-                );
-                self.say(text, false);
+                let counts = [report.imported.to_string(), report.skipped_existing.len().to_string()];
+                self.say_in(|lang| fill(Text::ImportedNotice.get(lang), &[&counts[0], &counts[1]]), false);
                 self.sidebar.refresh(&mut self.commands);
             }
             UiEvent::Session { ticket_id, notice } => {
@@ -317,14 +355,14 @@ impl DeskState {
                     info.network = network;
                 }
                 self.network_draft = None;
-                self.say(Text::NetworkSaved.get(lang).to_owned(), false);
+                self.say_in(|lang| Text::NetworkSaved.get(lang).to_owned(), false);
             }
             UiEvent::CannedPhrasesSaved { lang: of, phrases } => {
                 if let StoreState::Ready(info) = &mut self.store {
                     info.canned_phrases.retain(|(existing, _)| *existing != of);
                     info.canned_phrases.push((of, phrases));
                 }
-                self.say(Text::Saved.get(lang).to_owned(), false);
+                self.say_in(|lang| Text::Saved.get(lang).to_owned(), false);
             }
             UiEvent::GuidesListed { view: GuideView::Session(ticket_id), guides } => {
                 if let Some(session) = self.sessions.get_mut(&ticket_id) {
@@ -364,7 +402,7 @@ impl DeskState {
                 }
             }
             UiEvent::TranscriptWriteFailed { ticket_id: _, kind, reason } => {
-                self.say(fill(Text::TranscriptNotSaved.get(lang), &[&kind, &reason]), true);
+                self.say_in(|lang| fill(Text::TranscriptNotSaved.get(lang), &[&kind, &reason]), true);
             }
             UiEvent::OlderHistoryLoaded { ticket_id, entries, older_entries } => {
                 if let MainPane::Ticket(view) = &mut self.pane
@@ -379,7 +417,9 @@ impl DeskState {
                     view.detail.older_entries = older_entries;
                 }
             }
-            UiEvent::TranscriptRecovered { .. } => self.say(Text::TranscriptSavedAgain.get(lang).to_owned(), false),
+            UiEvent::TranscriptRecovered { .. } => {
+                self.say_in(|lang| Text::TranscriptSavedAgain.get(lang).to_owned(), false)
+            }
             UiEvent::Assist(notice) => {
                 if let Some(assist) = &mut self.assist {
                     assist.apply(notice);
@@ -463,6 +503,16 @@ impl DeskState {
         );
         egui::CentralPanel::default_margins().show(ui, |ui| self.main_pane_ui(ui, lang, &info));
         self.dialogs_ui(ui.ctx(), lang, &info);
+        if let Some(window) = &mut self.picture
+            && !window.window(ui.ctx(), lang)
+        {
+            self.picture = None;
+        }
+    }
+
+    /// The open screenshot window, if any (tests read it).
+    pub fn picture(&self) -> Option<&super::picture_viewer::PictureWindow> {
+        self.picture.as_ref()
     }
 
     fn shortcuts_ui(&mut self, ui: &mut Ui, search_id: egui::Id) {
@@ -549,7 +599,7 @@ impl DeskState {
         egui::Panel::bottom("status_line").show(ui, |ui| {
             ui.horizontal(|ui| {
                 let color = if notice.is_error { theme::ERROR } else { theme::SUCCESS };
-                ui.colored_label(color, &notice.text);
+                ui.colored_label(color, notice.text(lang));
                 if ui.small_button(Text::Dismiss.get(lang)).clicked() {
                     self.notice = None;
                 }
@@ -620,8 +670,12 @@ impl DeskState {
                 ctx,
                 |ui| {
                     view.ui(ui, &mut self.profile_form, &mut self.commands);
-                    let draft = self.phrases_draft.get_or_insert_with(|| info.phrases(lang).join("\n"));
-                    super::settings::phrases_editor_ui(ui, lang, draft, &mut self.commands);
+                    if !self.phrases_drafts.iter().any(|(of, _)| *of == lang) {
+                        self.phrases_drafts.push((lang, info.phrases(lang).join("\n")));
+                    }
+                    if let Some((_, draft)) = self.phrases_drafts.iter_mut().find(|(of, _)| *of == lang) {
+                        super::settings::phrases_editor_ui(ui, lang, draft, &mut self.commands);
+                    }
                     let network =
                         self.network_draft.get_or_insert_with(|| super::settings::NetworkDraft::from(&info.network));
                     super::settings::network_editor_ui(ui, lang, network, &mut self.commands);
@@ -631,7 +685,7 @@ impl DeskState {
             );
             self.settings_open = open && !close;
             if !self.settings_open {
-                self.phrases_draft = None;
+                self.phrases_drafts.clear();
                 self.network_draft = None;
             }
         }
@@ -688,7 +742,7 @@ mod tests {
         let mut desk = DeskState::new(Lang::En, T0);
         let profile = EngineerProfile { name: "Li Wei".into(), team: String::new() };
         desk.apply(UiEvent::ProfileSaved(profile));
-        assert_eq!(desk.notice().map(|notice| notice.text.as_str()), Some("Saved"));
+        assert_eq!(desk.notice().map(|notice| notice.text(Lang::En)), Some("Saved"));
         desk.now_ms = T0 + NOTICE_SHOWN_MS - 1;
         assert!(desk.notice().is_some(), "still there a moment later");
         desk.now_ms = T0 + NOTICE_SHOWN_MS;
@@ -697,7 +751,7 @@ mod tests {
         desk.apply(UiEvent::ActionFailed("write the resolution before resolving the ticket".into()));
         desk.now_ms += 10 * 60_000;
         let notice = desk.notice().expect("an error stays until dismissed or resolved");
-        assert_eq!(notice.text, "Write the resolution before resolving the ticket");
+        assert_eq!(notice.text(Lang::En), "Write the resolution before resolving the ticket");
         assert!(notice.is_error);
     }
 

@@ -12,6 +12,8 @@ pub mod i18n;
 pub mod knowledge_base;
 pub mod new_ticket;
 pub mod path_prompt;
+pub mod picture_viewer;
+pub mod reasons;
 pub mod session_panel;
 pub mod settings;
 pub mod sidebar;

@@ -5,13 +5,15 @@
 use egui::{RichText, Ui};
 
 use crate::protocol::{
-    Annotation, ConsentRequest, ConsentState, EndReason, Role, Scopes, SessionEvent, StepCard, StepOutcome,
+    Annotation, ConsentRequest, ConsentState, EndReason, NoOverlay, Role, Scopes, SessionEvent, StepCard, StepOutcome,
 };
 use crate::store::{Guide, GuideStep, GuideSummary, HistoryEntry, StepAnswer, StepPointer, StepStats, event_kind};
 
 use super::actor::user_claim;
 use super::command::{GuideView, UiCommand};
 use super::i18n::{Lang, Text, fill};
+pub use super::reasons::end_reason_text;
+use super::reasons::{no_overlay_text, stored_end_reason_text};
 use super::viewer::{FrameSlot, ViewerAction, ViewerState, ViewerView};
 use super::{theme, widgets};
 
@@ -149,8 +151,30 @@ pub enum LinkPhase {
     Connected,
     /// Connection lost, waiting for it to come back.
     Reconnecting,
-    /// Over; nothing more happens. The text says why.
-    Over(String),
+    /// Over; nothing more happens, for this reason.
+    Over(Ending),
+}
+
+/// Why a session is over, kept as a code so it reads in the language in force when drawn.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// The session ended (either side, or the link).
+    Reason(EndReason),
+    /// The link closed without an end message.
+    LinkClosed,
+    /// The session could not start; the message (from the network layer) says why.
+    StartFailed(String),
+}
+
+impl Ending {
+    /// The reason in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            Ending::Reason(reason) => end_reason_text(reason, lang),
+            Ending::LinkClosed => Text::LinkClosed.get(lang).to_owned(),
+            Ending::StartFailed(why) => why.clone(),
+        }
+    }
 }
 
 /// One chat line as shown.
@@ -229,8 +253,8 @@ pub struct RemoteSessionView {
     pub saved_guide: Option<i64>,
     /// How the user's side shows arrows: over the real screen, or in its window (`None`: not told).
     pub overlay_mode: Option<bool>,
-    /// Why the user's side cannot draw over the real screen, as it said.
-    overlay_why_not: String,
+    /// Why the user's side cannot draw over the real screen, as it said (a code).
+    overlay_why_not: Option<NoOverlay>,
     attach_arrow: bool,
 }
 
@@ -268,7 +292,7 @@ impl RemoteSessionView {
             loaded_guide: None,
             saved_guide: None,
             overlay_mode: None,
-            overlay_why_not: String::new(),
+            overlay_why_not: None,
             attach_arrow: true,
         }
     }
@@ -357,7 +381,7 @@ impl RemoteSessionView {
                 self.viewer_slot = Some(viewer);
                 (self.link, self.code, self.address, self.expires_at_ms) = (link, code, address, expires_at_ms);
             }
-            SessionNotice::StartFailed(why) => self.phase = LinkPhase::Over(why),
+            SessionNotice::StartFailed(why) => self.phase = LinkPhase::Over(Ending::StartFailed(why)),
             SessionNotice::PairingFailed { source, source_attempts, source_blocked, attempts_left } => {
                 let template = if attempts_left == 1 { Text::WrongCodeLastAttempt } else { Text::WrongCodeAttempt };
                 self.problem = Some(fill(template.get(lang), &[&source, &attempts_left.to_string()]));
@@ -391,7 +415,7 @@ impl RemoteSessionView {
             SessionNotice::Refused(why) => self.problem = Some(why),
             SessionNotice::Closed => {
                 if !matches!(self.phase, LinkPhase::Over(_)) {
-                    self.phase = LinkPhase::Over(Text::LinkClosed.get(lang).to_owned());
+                    self.phase = LinkPhase::Over(Ending::LinkClosed);
                 }
             }
         }
@@ -462,7 +486,7 @@ impl RemoteSessionView {
                 if matches!(self.consent, ConsentState::Granted { .. } | ConsentState::Requested(_)) {
                     self.consent = ConsentState::Revoked;
                 }
-                self.phase = LinkPhase::Over(end_reason_text(&reason));
+                self.phase = LinkPhase::Over(Ending::Reason(reason));
             }
         }
     }
@@ -516,18 +540,6 @@ impl RemoteSessionView {
             expected: row.expected.trim().to_owned(),
             annotation: None,
         }
-    }
-}
-
-/// Plain words for why a session ended (shown to both sides).
-pub fn end_reason_text(reason: &EndReason) -> String {
-    match reason {
-        EndReason::EngineerEnded => "the engineer ended it".into(),
-        EndReason::UserStopped => "the user stopped it".into(),
-        EndReason::Timeout => "no answer for 30 seconds".into(),
-        EndReason::ReconnectWindowExpired => "the connection did not come back within 60 seconds".into(),
-        EndReason::ProtocolViolation(why) => format!("protocol error: {why}"),
-        EndReason::IncompatibleVersion { peer } => format!("the other side runs protocol version {peer}"),
     }
 }
 
@@ -615,7 +627,7 @@ pub fn session_panel_ui(
             });
         }
         LinkPhase::Over(why) => {
-            ui.label(fill(Text::LinkEnded.get(lang), &[&why]));
+            ui.label(fill(Text::LinkEnded.get(lang), &[&why.text(lang)]));
         }
     }
     if let Some(problem) = &session.problem {
@@ -735,13 +747,12 @@ fn viewer_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &mut RemoteSessio
         commands.push(UiCommand::Session { ticket_id, action });
     }
     if state == ViewerState::Live {
-        let mode = match (can_draw, session.overlay_mode) {
-            (false, _) => Text::ArrowsNotAllowed.get(lang).to_owned(),
-            (true, Some(true)) => Text::ArrowsOverlayMode.get(lang).to_owned(),
-            (true, Some(false)) if !session.overlay_why_not.is_empty() => {
-                fill(Text::ArrowsModeBecause.get(lang), &[&session.overlay_why_not])
-            }
-            (true, _) => Text::ArrowsMode.get(lang).to_owned(),
+        let because = session.overlay_why_not.as_ref().map(|why| no_overlay_text(why, lang));
+        let mode = match (can_draw, session.overlay_mode, because) {
+            (false, _, _) => Text::ArrowsNotAllowed.get(lang).to_owned(),
+            (true, Some(true), _) => Text::ArrowsOverlayMode.get(lang).to_owned(),
+            (true, Some(false), Some(because)) => fill(Text::ArrowsModeBecause.get(lang), &[&because]),
+            (true, _, _) => Text::ArrowsMode.get(lang).to_owned(),
         };
         ui.weak(mode);
     }
@@ -1147,7 +1158,10 @@ pub fn describe_session_event(kind: &str, entry: &HistoryEntry, lang: Lang) -> O
             _ => fill(Text::EvWrongCode.get(lang), &[&number("attempts_left").to_string()]),
         },
         event_kind::CODE_RENEWED => Text::EvCodeRenewed.get(lang).to_owned(),
-        event_kind::CONSENT_REQUESTED => fill(Text::EvConsentRequested.get(lang), &[&text("purpose")]),
+        event_kind::CONSENT_REQUESTED => match text("purpose").trim() {
+            "" => Text::EvConsentRequestedNoReason.get(lang).to_owned(),
+            purpose => fill(Text::EvConsentRequested.get(lang), &[purpose]),
+        },
         event_kind::CONSENT_GRANTED => {
             fill(Text::EvConsentGranted.get(lang), &[&scopes_text(payload_scopes(entry, "scopes"), lang)])
         }
@@ -1166,7 +1180,10 @@ pub fn describe_session_event(kind: &str, entry: &HistoryEntry, lang: Lang) -> O
             let seconds = format!("{:.1}", number("gap_ms") as f64 / 1_000.0);
             fill(Text::EvReconnected.get(lang), &[&seconds])
         }
-        event_kind::ARROW_DRAWN => fill(Text::EvArrowDrawn.get(lang), &[&text("label")]),
+        event_kind::ARROW_DRAWN => match text("label").trim() {
+            "" => Text::EvArrowDrawn.get(lang).to_owned(),
+            label => fill(Text::EvArrowDrawnLabel.get(lang), &[label]),
+        },
         event_kind::ARROW_REMOVED => Text::EvArrowRemoved.get(lang).to_owned(),
         event_kind::ARROWS_CLEARED => Text::EvArrowsCleared.get(lang).to_owned(),
         event_kind::STEP_SENT => fill(
@@ -1183,17 +1200,24 @@ pub fn describe_session_event(kind: &str, entry: &HistoryEntry, lang: Lang) -> O
                 "didnt_work" => Text::StepDidntWork,
                 _ => Text::StepStuck,
             };
-            fill(Text::EvStepConfirmed.get(lang), &[outcome.get(lang), &number("seconds").to_string()])
+            let seconds = number("seconds").to_string();
+            match text("comment").trim() {
+                "" => fill(Text::EvStepConfirmed.get(lang), &[outcome.get(lang), &seconds]),
+                comment => fill(Text::EvStepConfirmedComment.get(lang), &[outcome.get(lang), &seconds, comment]),
+            }
         }
-        event_kind::SCREENSHOT_ATTACHED => fill(Text::EvScreenshot.get(lang), &[&text("file")]),
+        event_kind::SCREENSHOT_ATTACHED => fill(Text::EvScreenshot.get(lang), &[&screenshot_name(&text("file"))]),
         event_kind::SESSION_ENDED => {
-            let detail = text("detail");
-            let reason = text("reason").replace('_', " ");
-            let why = if detail.is_empty() { reason } else { format!("{reason} ({detail})") };
+            let why = stored_end_reason_text(&text("reason"), &text("code"), &text("detail"), lang);
             fill(Text::EvSessionEnded.get(lang), &[&why])
         }
         _ => return None,
     })
+}
+
+/// The file name of a screenshot's stored path (the timeline shows the name; "Show" opens it).
+pub fn screenshot_name(path: &str) -> String {
+    std::path::Path::new(path).file_name().map_or_else(|| path.to_owned(), |name| name.to_string_lossy().into_owned())
 }
 
 #[cfg(test)]

@@ -125,7 +125,8 @@ impl SettingsView<'_> {
             for priority in Priority::ALL {
                 let targets = self.policy.targets(*priority);
                 ui.label(priority_text(*priority).get(lang));
-                ui.label(format!("{} min / {} min", targets.response_minutes, targets.resolution_minutes));
+                let minutes = [targets.response_minutes.to_string(), targets.resolution_minutes.to_string()];
+                ui.label(super::i18n::fill(Text::SlaMinutes.get(lang), &[&minutes[0], &minutes[1]]));
                 ui.end_row();
             }
         });

@@ -322,7 +322,7 @@ fn row_ui(
         ui.label(RichText::new(&row.number).monospace().small());
         widgets::priority_badge(ui, lang, row.priority);
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            let (countdown, color) = widgets::sla_countdown(&row.sla, row.status, now_ms, policy);
+            let (countdown, color) = widgets::sla_countdown(lang, &row.sla, row.status, now_ms, policy);
             let mut text = RichText::new(countdown).monospace();
             if let Some(color) = color {
                 text = text.color(color).strong();

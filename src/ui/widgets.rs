@@ -2,7 +2,7 @@
 
 use egui::{Color32, RichText, Ui};
 
-use crate::store::sla::{SlaClock, SlaPolicy, format_countdown};
+use crate::store::sla::{SlaClock, SlaPolicy};
 use crate::store::{Priority, Status};
 
 use super::i18n::{Lang, Text, fill, priority_text, sla_texts};
@@ -37,21 +37,44 @@ pub fn sla_summary(
     }
     let (left, overdue) = sla_texts(reading.target);
     let text = if reading.remaining_ms > 0 {
-        fill(left.get(lang), &[&format_countdown(reading.remaining_ms)])
+        fill(left.get(lang), &[&countdown_text(reading.remaining_ms, lang)])
     } else {
-        fill(overdue.get(lang), &[&format_countdown(-reading.remaining_ms)])
+        fill(overdue.get(lang), &[&countdown_text(-reading.remaining_ms, lang)])
     };
     (text, color)
 }
 
-/// Compact countdown for a sidebar row: `45m`, `-2h 05m`, `‖ 1h 10m`, or nothing once resolved.
-pub fn sla_countdown(clock: &SlaClock, status: Status, now_ms: i64, policy: &SlaPolicy) -> (String, Option<Color32>) {
+/// Compact countdown for a sidebar row: `45m`, `-2h 05m`, `‖ 1h 10m` (in `lang`'s units), or
+/// nothing once resolved.
+pub fn sla_countdown(
+    lang: Lang,
+    clock: &SlaClock,
+    status: Status,
+    now_ms: i64,
+    policy: &SlaPolicy,
+) -> (String, Option<Color32>) {
     if !status.is_open() {
         return (String::new(), None);
     }
     let reading = clock.read(now_ms, policy);
     let prefix = if reading.paused { "‖ " } else { "" };
-    (format!("{prefix}{}", format_countdown(reading.remaining_ms)), theme::sla_color(reading.level, reading.paused))
+    (format!("{prefix}{}", countdown_text(reading.remaining_ms, lang)), theme::sla_color(reading.level, reading.paused))
+}
+
+/// A countdown in `lang`'s units: `2d 3h`, `1h 05m`, `45m` (`2天3时`, `1时05分`, `45分`);
+/// negative when overdue.
+pub fn countdown_text(remaining_ms: i64, lang: Lang) -> String {
+    let sign = if remaining_ms < 0 { "-" } else { "" };
+    let total_minutes = remaining_ms.unsigned_abs() / 60_000;
+    let (days, hours, minutes) = (total_minutes / 1440, (total_minutes / 60) % 24, total_minutes % 60);
+    let text = if days > 0 {
+        fill(Text::CountdownDaysHours.get(lang), &[&days.to_string(), &hours.to_string()])
+    } else if hours > 0 {
+        fill(Text::CountdownHoursMinutes.get(lang), &[&hours.to_string(), &format!("{minutes:02}")])
+    } else {
+        fill(Text::CountdownMinutes.get(lang), &[&minutes.to_string()])
+    };
+    format!("{sign}{text}")
 }
 
 /// A combo box over `options`, labelled by `label_of`; returns true when the value changed.
@@ -122,4 +145,20 @@ pub fn format_duration_ms(duration_ms: i64) -> String {
     let seconds = duration_ms.max(0) / 1_000;
     let (hours, minutes, seconds) = (seconds / 3_600, seconds / 60 % 60, seconds % 60);
     if hours > 0 { format!("{hours}:{minutes:02}:{seconds:02}") } else { format!("{minutes}:{seconds:02}") }
+}
+
+#[cfg(test)]
+mod countdown_tests {
+    use super::*;
+
+    #[test]
+    fn countdowns_use_the_languages_units() {
+        const MINUTE_MS: i64 = 60_000;
+        assert_eq!(countdown_text(45 * MINUTE_MS, Lang::En), "45m");
+        assert_eq!(countdown_text(-(125 * MINUTE_MS), Lang::En), "-2h 05m");
+        assert_eq!(countdown_text((2 * 1440 + 180) * MINUTE_MS, Lang::En), "2d 3h");
+        assert_eq!(countdown_text(45 * MINUTE_MS, Lang::Zh), "45分");
+        assert_eq!(countdown_text(-(125 * MINUTE_MS), Lang::Zh), "-2时05分");
+        assert_eq!(countdown_text((2 * 1440 + 180) * MINUTE_MS, Lang::Zh), "2天3时");
+    }
 }
