@@ -327,29 +327,15 @@ impl Worker {
                 ActorKind::Engineer => self.actor.clone(),
                 ActorKind::System => ActorKind::System.as_str().to_owned(),
             };
+            // Earlier entries still waiting: this one queues behind them, in order. Otherwise it
+            // is written now, or, when it cannot be, starts the backlog (the session is held
+            // meanwhile).
+            let queued = self.backlog.contains_key(&ticket_id);
             let narrows = narrows_session(&event);
-            if let Some(queue) = self.backlog.get_mut(&ticket_id) {
-                // Earlier entries still wait: this one queues behind them, in order.
-                let notice = session_notice(event);
-                let (shown, held) = if narrows { (Some(notice), None) } else { (None, Some(notice)) };
+            if queued || !self.record(ticket_id, (entry.actor, name.clone()), entry.kind, entry.payload.clone()) {
                 let at_ms = (self.clock)();
-                queue.push_back(HeldEntry {
-                    actor: (entry.actor, name),
-                    kind: entry.kind,
-                    payload: entry.payload,
-                    at_ms,
-                    notice: held,
-                });
-                if let Some(notice) = shown {
-                    self.emit(UiEvent::Session { ticket_id, notice });
-                }
-                return;
-            }
-            let at_ms = (self.clock)();
-            if !self.record(ticket_id, (entry.actor, name.clone()), entry.kind, entry.payload.clone()) {
-                // Not written: it waits in the backlog (the session is held meanwhile). The panel
-                // must not show it as if it were, unless it only ends or narrows the session
-                // (hiding that would show more than is true).
+                // The panel must not show an unwritten entry as if it were written, unless it
+                // only ends or narrows the session (hiding that would show more than is true).
                 let notice = session_notice(event);
                 let (shown, held) = if narrows { (Some(notice), None) } else { (None, Some(notice)) };
                 self.backlog.entry(ticket_id).or_default().push_back(HeldEntry {
