@@ -40,6 +40,8 @@ fn create_a_ticket_find_it_in_chinese_and_move_it() {
     harness.get_by_label("Create ticket").click();
     settle(&mut harness, "ticket created", |h| h.query_by_label_contains("Created T-").is_some());
     let number = harness.state().desk().open_ticket_number().unwrap().to_owned();
+    // The sidebar counts in words with plural rules: "1 ticket", not "1 tickets".
+    settle(&mut harness, "one ticket counted", |h| h.query_by_label("1 ticket").is_some());
 
     // A second ticket, so the search has something to leave out.
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
@@ -50,6 +52,7 @@ fn create_a_ticket_find_it_in_chinese_and_move_it() {
     harness.run();
     harness.get_by_label("Create ticket").click();
     settle(&mut harness, "second ticket listed", |h| h.state().desk().listed_count() == Some(2));
+    harness.get_by_label("2 tickets");
 
     type_into(&mut harness, "Search tickets", "打印");
     settle(&mut harness, "search narrowed", |h| h.state().desk().listed_count() == Some(1));

@@ -349,6 +349,10 @@ fn a_wrong_code_is_explained_in_plain_words() {
         .build_ui_state(|ui, view: &mut AssistView| view.ui(ui), view);
     harness.run();
     harness.get_by_label("That code is not right. Check the digits and try again (2 attempts left).");
+    // The last try is counted in the singular.
+    harness.state_mut().apply(AssistNotice::JoinFailed(stepwise::ui::JoinFailure::WrongCode { attempts_left: 1 }));
+    harness.run();
+    harness.get_by_label("That code is not right. Check the digits and try again (1 attempt left).");
     // A malformed entry is caught before any connection.
     harness.get_by_label("Connect").click();
     harness.run();

@@ -32,6 +32,17 @@ fn every_symbol_the_views_draw_is_in_the_loaded_fonts() {
     for path in files.iter().filter(|path| path.extension().is_some_and(|ext| ext == "rs")) {
         wanted.extend(literal_chars(&std::fs::read_to_string(path).unwrap()));
     }
+    // The messages of every language, as written in their Fluent files (comments left out).
+    let i18n_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/i18n");
+    let mut messages: Vec<_> = std::fs::read_dir(&i18n_dir).unwrap().map(|entry| entry.unwrap().path()).collect();
+    messages.sort();
+    for path in messages.iter().filter(|path| path.extension().is_some_and(|ext| ext == "ftl")) {
+        let source = std::fs::read_to_string(path).unwrap();
+        for line in source.lines().filter(|line| !line.trim_start().starts_with('#')) {
+            wanted.extend(line.chars().filter(|c| !c.is_ascii()));
+        }
+    }
+    assert!(wanted.contains(&'帧'), "the scan reaches messages with arguments");
     for text in Text::ALL {
         for lang in Lang::ALL {
             wanted.extend(text.get(lang).chars().filter(|c| !c.is_ascii()));

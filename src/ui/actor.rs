@@ -7,7 +7,7 @@ use egui::RichText;
 
 use crate::store::ActorKind;
 
-use super::i18n::{Lang, Text, fill};
+use super::i18n::{Lang, Text};
 use super::theme;
 
 /// Longest claimed name shown, characters.
@@ -41,7 +41,7 @@ pub fn user_claim(name: &str, lang: Lang) -> String {
     if name.is_empty() || generic {
         Text::ActorUser.get(lang).to_owned()
     } else {
-        fill(Text::ActorUserClaim.get(lang), &[&name])
+        Text::ActorUserClaim.fill(lang, &[&name])
     }
 }
 

@@ -7,7 +7,7 @@ use egui::{RichText, Ui};
 use crate::capture::{CaptureError, PixelRect, SourceLabel};
 use crate::protocol::{ConsentRequest, JoinCode, JoinLink, Role, Scopes, SessionEvent, StepCard, StepOutcome};
 
-use super::i18n::{Lang, Text, fill};
+use super::i18n::{Lang, Text};
 use super::session_panel::{ChatLine, chat_ui, end_reason_text, scopes_text};
 use super::theme;
 
@@ -238,13 +238,13 @@ impl AssistView {
                 self.screen = Screen::EnterCode;
                 self.error = Some(match failure {
                     JoinFailure::WrongCode { attempts_left } => {
-                        fill(Text::CodeNotRight.get(lang), &[&attempts_left.to_string()])
+                        Text::CodeNotRight.fill(lang, &[&attempts_left.to_string()])
                     }
                     JoinFailure::CodeBurned => Text::CodeBurnedUser.get(lang).to_owned(),
                     JoinFailure::CodeExpired => Text::CodeExpiredUser.get(lang).to_owned(),
                     JoinFailure::CodeUsed => Text::CodeUsedUser.get(lang).to_owned(),
                     JoinFailure::NotTheEngineer => Text::NotTheEngineer.get(lang).to_owned(),
-                    JoinFailure::Unreachable(why) => fill(Text::CannotReach.get(lang), &[&why]),
+                    JoinFailure::Unreachable(why) => Text::CannotReach.fill(lang, &[&why]),
                 });
             }
             AssistNotice::Paired => {
@@ -330,7 +330,7 @@ impl AssistView {
             }
             SessionEvent::Ended { reason, .. } => {
                 self.reconnecting = false;
-                self.screen = Screen::Finished(fill(Text::SessionOver.get(lang), &[&end_reason_text(&reason, lang)]));
+                self.screen = Screen::Finished(Text::SessionOver.fill(lang, &[&end_reason_text(&reason, lang)]));
             }
         }
     }
@@ -407,7 +407,7 @@ impl AssistView {
             Screen::Waiting => {
                 let name = self.engineer.clone().unwrap_or_default();
                 self.step_card_ui(ui);
-                ui.label(fill(Text::ConnectedWaiting.get(lang), &[&name]));
+                ui.label(Text::ConnectedWaiting.fill(lang, &[&name]));
                 self.chat_body_ui(ui);
             }
             Screen::Consent(request) => self.consent_ui(ui, &request),
@@ -490,16 +490,16 @@ impl AssistView {
         let lang = self.lang;
         ui.add_space(8.0);
         ui.label(
-            RichText::new(fill(Text::ConsentQuestion.get(lang), &[&request.engineer_name, &request.team]))
+            RichText::new(Text::ConsentQuestion.fill(lang, &[&request.engineer_name, &request.team]))
                 .size(24.0)
                 .strong(),
         );
         ui.label(
-            RichText::new(fill(Text::ConsentForTicket.get(lang), &[&request.ticket_number, &request.ticket_title]))
+            RichText::new(Text::ConsentForTicket.fill(lang, &[&request.ticket_number, &request.ticket_title]))
                 .size(18.0),
         );
         if !request.purpose.is_empty() {
-            ui.label(RichText::new(fill(Text::ConsentPurpose.get(lang), &[&request.purpose])).size(18.0));
+            ui.label(RichText::new(Text::ConsentPurpose.fill(lang, &[&request.purpose])).size(18.0));
         }
         self.source_ui(ui);
         ui.add_space(12.0);
@@ -524,13 +524,13 @@ impl AssistView {
         let Some(card) = self.step.clone() else { return };
         egui::Frame::group(ui.style()).fill(ui.visuals().faint_bg_color).inner_margin(12.0).show(ui, |ui| {
             ui.label(
-                RichText::new(fill(Text::StepOf.get(lang), &[&card.index.to_string(), &card.total.to_string()]))
+                RichText::new(Text::StepOf.fill(lang, &[&card.index.to_string(), &card.total.to_string()]))
                     .strong()
                     .color(theme::WARNING),
             );
             ui.label(RichText::new(&card.instruction).size(22.0).strong());
             if !card.expected.is_empty() {
-                ui.label(RichText::new(fill(Text::StepExpected.get(lang), &[&card.expected])).size(17.0));
+                ui.label(RichText::new(Text::StepExpected.fill(lang, &[&card.expected])).size(17.0));
             }
             let label = ui.label(Text::StepComment.get(lang));
             ui.add(egui::TextEdit::singleline(&mut self.step_comment).desired_width(f32::INFINITY))
@@ -658,14 +658,11 @@ impl AssistView {
         match &self.source {
             Some(Ok(label)) => {
                 let label = super::i18n::source_label_text(label, lang);
-                ui.label(RichText::new(fill(Text::WhatIsShared.get(lang), &[&label])).size(17.0));
+                ui.label(RichText::new(Text::WhatIsShared.fill(lang, &[&label])).size(17.0));
             }
             Some(Err(why)) => {
                 let why = super::i18n::capture_error_text(why, lang);
-                ui.colored_label(
-                    theme::WARNING,
-                    RichText::new(fill(Text::NoScreenShare.get(lang), &[&why])).size(17.0),
-                );
+                ui.colored_label(theme::WARNING, RichText::new(Text::NoScreenShare.fill(lang, &[&why])).size(17.0));
             }
             None => {}
         }
@@ -676,7 +673,7 @@ impl AssistView {
         let status = if paused {
             Text::SharingPausedNow.get(lang).to_owned()
         } else {
-            fill(Text::SharingNow.get(lang), &[&request.engineer_name, &scopes_text(scopes, lang)])
+            Text::SharingNow.fill(lang, &[&request.engineer_name, &scopes_text(scopes, lang)])
         };
         ui.label(RichText::new(status).size(20.0).strong());
         self.source_ui(ui);
@@ -694,7 +691,7 @@ impl AssistView {
         }
         for at_ms in &self.screenshots_kept {
             let when = super::widgets::format_time(*at_ms);
-            ui.colored_label(theme::WARNING, fill(Text::EngineerKeptScreenshot.get(lang), &[&when]));
+            ui.colored_label(theme::WARNING, Text::EngineerKeptScreenshot.fill(lang, &[&when]));
         }
     }
 
@@ -728,7 +725,7 @@ impl AssistView {
                 Some(Ok(label)) if scopes.view => super::i18n::source_label_text(label, lang),
                 _ => scopes_text(scopes, lang),
             };
-            fill(Text::BarCanSee.get(lang), &[&request.engineer_name, &what])
+            Text::BarCanSee.fill(lang, &[&request.engineer_name, &what])
         };
         // Placed once; afterwards the bar stays where the user drags it.
         let position = *self.bar_position.get_or_insert_with(|| {
@@ -776,7 +773,7 @@ impl AssistView {
         let Some((path, lines)) = &self.receipts else { return };
         let mut open = true;
         egui::Window::new(Text::MyReceipts.get(lang)).open(&mut open).default_width(560.0).show(ctx, |ui| {
-            ui.weak(fill(Text::ReceiptsFile.get(lang), &[path]));
+            ui.weak(Text::ReceiptsFile.fill(lang, &[path]));
             if lines.is_empty() {
                 ui.label(Text::ReceiptsEmpty.get(lang));
             }

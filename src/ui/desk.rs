@@ -11,7 +11,7 @@ use crate::store::{EngineerProfile, ExportFormat};
 
 use super::assist::AssistView;
 use super::command::{GuideView, StoreInfo, UiCommand, UiEvent};
-use super::i18n::{Lang, Text, fill};
+use super::i18n::{Lang, Text};
 use super::knowledge_base::KnowledgeBaseView;
 use super::new_ticket::{FormOutcome, NewTicketForm};
 use super::path_prompt::PathPrompt;
@@ -279,7 +279,7 @@ impl DeskState {
                     self.clear_error();
                 }
                 if created {
-                    self.say_in(|lang| fill(Text::Created.get(lang), &[&detail.ticket.number]), false);
+                    self.say_in(|lang| Text::Created.fill(lang, &[&detail.ticket.number]), false);
                     self.sidebar.select(id);
                 }
                 match &mut self.pane {
@@ -308,7 +308,7 @@ impl DeskState {
                 }
             }
             UiEvent::ScreenshotNotSaved(why) => {
-                self.say_in(|lang| fill(Text::ScreenshotNotSaved.get(lang), &[&why]), true);
+                self.say_in(|lang| Text::ScreenshotNotSaved.fill(lang, &[&why]), true);
             }
             UiEvent::RuleRefused(rule) => self.say_in(|lang| super::reasons::ticket_rule_text(rule, lang), true),
             UiEvent::CreateFailed(message) => {
@@ -319,7 +319,7 @@ impl DeskState {
                 self.say(message, true);
             }
             UiEvent::SamplesLoaded(count) => {
-                self.say_in(|lang| fill(Text::SamplesLoaded.get(lang), &[&count.to_string()]), false);
+                self.say_in(|lang| Text::SamplesLoaded.fill(lang, &[&count.to_string()]), false);
                 self.sidebar.refresh(&mut self.commands);
             }
             UiEvent::ProfileSaved(profile) => {
@@ -332,7 +332,7 @@ impl DeskState {
             UiEvent::Exported { path, count } => {
                 self.path_prompt = None;
                 self.say_in(
-                    |lang| fill(Text::Exported.get(lang), &[&count.to_string(), &path.display().to_string()]),
+                    |lang| Text::Exported.fill(lang, &[&count.to_string(), &path.display().to_string()]),
                     false,
                 );
             }
@@ -340,7 +340,7 @@ impl DeskState {
             UiEvent::Imported(report) => {
                 self.path_prompt = None;
                 let counts = [report.imported.to_string(), report.skipped_existing.len().to_string()];
-                self.say_in(|lang| fill(Text::ImportedNotice.get(lang), &[&counts[0], &counts[1]]), false);
+                self.say_in(|lang| Text::ImportedNotice.fill(lang, &[&counts[0], &counts[1]]), false);
                 self.sidebar.refresh(&mut self.commands);
             }
             UiEvent::Session { ticket_id, notice } => {
@@ -402,7 +402,7 @@ impl DeskState {
                 }
             }
             UiEvent::TranscriptWriteFailed { ticket_id: _, kind, reason } => {
-                self.say_in(|lang| fill(Text::TranscriptNotSaved.get(lang), &[&kind, &reason]), true);
+                self.say_in(|lang| Text::TranscriptNotSaved.fill(lang, &[&kind, &reason]), true);
             }
             UiEvent::OlderHistoryLoaded { ticket_id, entries, older_entries } => {
                 if let MainPane::Ticket(view) = &mut self.pane

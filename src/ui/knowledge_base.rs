@@ -7,7 +7,7 @@ use egui::{RichText, Ui};
 use crate::store::{Category, Guide, GuideStep, GuideSummary, MAX_GUIDE_STEPS, StepStats};
 
 use super::command::{GuideView, UiCommand};
-use super::i18n::{Lang, Text, category_text, fill};
+use super::i18n::{Lang, Text, category_text};
 use super::{theme, widgets};
 
 /// A guide being read or edited.
@@ -156,7 +156,7 @@ impl KnowledgeBaseView {
                     guide.title,
                     category_text(guide.category).get(lang),
                     guide.language,
-                    fill(Text::StepCount.get(lang), &[&guide.step_count.to_string()])
+                    Text::StepCount.fill(lang, &[&guide.step_count.to_string()])
                 );
                 if ui.selectable_label(selected == Some(guide.id), text).clicked() {
                     self.notice = None;
@@ -201,11 +201,11 @@ fn editor_ui(ui: &mut Ui, lang: Lang, editor: &mut GuideEditor, commands: &mut V
     for index in 0..count {
         ui.group(|ui| {
             ui.horizontal_wrapped(|ui| {
-                let position = fill(Text::StepOf.get(lang), &[&(index + 1).to_string(), &count.to_string()]);
+                let position = Text::StepOf.fill(lang, &[&(index + 1).to_string(), &count.to_string()]);
                 ui.label(RichText::new(position).strong());
                 if let Some(Some(stats)) = editor.stats.get(index) {
-                    let text = fill(
-                        Text::StepAnswers.get(lang),
+                    let text = Text::StepAnswers.fill(
+                        lang,
                         &[&stats.done.to_string(), &stats.didnt_work.to_string(), &stats.stuck.to_string()],
                     );
                     let color = if stats.didnt_work + stats.stuck > 0 {
@@ -244,7 +244,7 @@ fn editor_ui(ui: &mut Ui, lang: Lang, editor: &mut GuideEditor, commands: &mut V
                     } else {
                         format!("“{}”", pointer.annotation.label)
                     };
-                    ui.label(format!("➚ {}", fill(Text::StepArrowKept.get(lang), &[&label])));
+                    ui.label(format!("➚ {}", Text::StepArrowKept.fill(lang, &[&label])));
                     remove = ui.small_button(Text::RemoveStepArrow.get(lang)).clicked();
                 });
                 if remove {

@@ -7,7 +7,7 @@ use crate::store::ticket::{EARLIEST_REPORTED_AT_MS, REPORTED_AT_SLACK_MS};
 use crate::store::{Category, FieldError, Grade, NewTicket, Priority, TicketFields};
 
 use super::command::UiCommand;
-use super::i18n::{Lang, Text, category_text, fill, grade_text, priority_text};
+use super::i18n::{Lang, Text, category_text, grade_text, priority_text};
 use super::ticket_view::{field_id, fields_form_ui};
 
 /// Id salt of the form's field grid (and of its fields' ids).
@@ -120,7 +120,7 @@ impl NewTicketForm {
             });
             let priority = Priority::from_grades(self.urgency, self.impact);
             ui.horizontal(|ui| {
-                ui.label(fill(Text::PriorityFollows.get(lang), &[""]));
+                ui.label(Text::PriorityFollows.fill(lang, &[""]));
                 widgets::priority_badge(ui, lang, priority);
                 ui.weak(priority_text(priority).get(lang));
             });

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use egui::{ColorImage, TextureHandle, TextureOptions, Ui};
 
 use super::command::Picture;
-use super::i18n::{Lang, Text, fill};
+use super::i18n::{Lang, Text};
 use super::session_panel::screenshot_name;
 use super::theme;
 
@@ -79,7 +79,7 @@ impl PictureWindow {
 
     /// The window's title: "Screenshot NAME".
     pub fn title(&self, lang: Lang) -> String {
-        fill(Text::ScreenshotTitle.get(lang), &[&screenshot_name(&self.file.to_string_lossy())])
+        Text::ScreenshotTitle.fill(lang, &[&screenshot_name(&self.file.to_string_lossy())])
     }
 
     /// Draws the window; false once the person closed it.
@@ -104,11 +104,11 @@ impl PictureWindow {
                 });
             }
             PictureState::Failed(why) => {
-                ui.colored_label(theme::ERROR, fill(Text::ScreenshotUnreadable.get(lang), &[why]));
+                ui.colored_label(theme::ERROR, Text::ScreenshotUnreadable.fill(lang, &[why]));
             }
             PictureState::Ready { picture, texture } => {
                 let (width, height) = (picture.width, picture.height);
-                ui.weak(fill(Text::ScreenshotSize.get(lang), &[&width.to_string(), &height.to_string()]));
+                ui.weak(Text::ScreenshotSize.fill(lang, &[&width.to_string(), &height.to_string()]));
                 let texture = texture.get_or_insert_with(|| {
                     let size = [width as usize, height as usize];
                     let image = ColorImage::from_rgba_unmultiplied(size, &picture.rgba);

@@ -5,7 +5,7 @@
 use crate::protocol::{EndReason, NoOverlay, NoOverlayCode, Violation, ViolationCode};
 use crate::store::TicketRule;
 
-use super::i18n::{Lang, Text, fill};
+use super::i18n::{Lang, Text};
 
 /// Why a session ended, in `lang` (shown to both sides and in the timeline).
 pub fn end_reason_text(reason: &EndReason, lang: Lang) -> String {
@@ -15,9 +15,9 @@ pub fn end_reason_text(reason: &EndReason, lang: Lang) -> String {
         EndReason::Timeout => Text::EndTimeout.get(lang).to_owned(),
         EndReason::ReconnectWindowExpired => Text::EndReconnectWindowExpired.get(lang).to_owned(),
         EndReason::ProtocolViolation(violation) => {
-            fill(Text::EndProtocolViolation.get(lang), &[&violation_text(violation, lang)])
+            Text::EndProtocolViolation.fill(lang, &[&violation_text(violation, lang)])
         }
-        EndReason::IncompatibleVersion { peer } => fill(Text::EndIncompatibleVersion.get(lang), &[&peer.to_string()]),
+        EndReason::IncompatibleVersion { peer } => Text::EndIncompatibleVersion.fill(lang, &[&peer.to_string()]),
     }
 }
 
@@ -45,10 +45,10 @@ pub fn ticket_rule_text(rule: TicketRule, lang: Lang) -> String {
         TicketRule::AssigneeBeforeAssigned => Text::RuleAssigneeBeforeAssigned.get(lang).to_owned(),
         TicketRule::ResolutionBeforeResolved => Text::RuleResolutionBeforeResolved.get(lang).to_owned(),
         TicketRule::AssignedNeedsAssignee => Text::RuleAssignedNeedsAssignee.get(lang).to_owned(),
-        TicketRule::HighestTier { max_tier } => fill(Text::RuleHighestTier.get(lang), &[&max_tier.to_string()]),
+        TicketRule::HighestTier { max_tier } => Text::RuleHighestTier.fill(lang, &[&max_tier.to_string()]),
         TicketRule::ReopenBeforeEscalating => Text::RuleReopenBeforeEscalating.get(lang).to_owned(),
         TicketRule::ResolutionKept => Text::RuleResolutionKept.get(lang).to_owned(),
-        TicketRule::RatingOutOfRange { rating } => fill(Text::RuleRatingOutOfRange.get(lang), &[&rating.to_string()]),
+        TicketRule::RatingOutOfRange { rating } => Text::RuleRatingOutOfRange.fill(lang, &[&rating.to_string()]),
         TicketRule::RatingBeforeResolved => Text::RuleRatingBeforeResolved.get(lang).to_owned(),
     }
 }
@@ -70,13 +70,13 @@ pub fn stored_end_reason_text(reason: &str, code: &str, detail: &str, lang: Lang
     match (reason, ViolationCode::parse(code)) {
         ("protocol_violation", Some(code)) => {
             let violation = Violation { code, detail: detail.map(str::to_owned) };
-            fill(Text::EndProtocolViolation.get(lang), &[&violation_text(&violation, lang)])
+            Text::EndProtocolViolation.fill(lang, &[&violation_text(&violation, lang)])
         }
         // Transcripts from before the codes: only the English detail.
-        ("protocol_violation", None) => fill(Text::EndProtocolViolation.get(lang), &[detail.unwrap_or("")]),
+        ("protocol_violation", None) => Text::EndProtocolViolation.fill(lang, &[detail.unwrap_or("")]),
         ("incompatible_version", _) => {
             let peer = detail.and_then(|detail| detail.rsplit(' ').next()).unwrap_or("?");
-            fill(Text::EndIncompatibleVersion.get(lang), &[peer])
+            Text::EndIncompatibleVersion.fill(lang, &[peer])
         }
         _ => with_detail(&reason.replace('_', " "), detail, lang),
     }
@@ -103,7 +103,7 @@ fn violation_code_text(code: ViolationCode) -> Text {
 
 fn with_detail(text: &str, detail: Option<&str>, lang: Lang) -> String {
     match detail {
-        Some(detail) if !detail.trim().is_empty() => fill(Text::WithDetail.get(lang), &[text, detail]),
+        Some(detail) if !detail.trim().is_empty() => Text::WithDetail.fill(lang, &[text, detail]),
         _ => text.to_owned(),
     }
 }

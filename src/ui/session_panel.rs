@@ -11,7 +11,7 @@ use crate::store::{Guide, GuideStep, GuideSummary, HistoryEntry, StepAnswer, Ste
 
 use super::actor::user_claim;
 use super::command::{GuideView, UiCommand};
-use super::i18n::{Lang, Text, fill};
+use super::i18n::{Lang, Text};
 pub use super::reasons::end_reason_text;
 use super::reasons::{no_overlay_text, stored_end_reason_text};
 use super::viewer::{FrameSlot, ViewerAction, ViewerState, ViewerView};
@@ -384,7 +384,7 @@ impl RemoteSessionView {
             SessionNotice::StartFailed(why) => self.phase = LinkPhase::Over(Ending::StartFailed(why)),
             SessionNotice::PairingFailed { source, source_attempts, source_blocked, attempts_left } => {
                 let template = if attempts_left == 1 { Text::WrongCodeLastAttempt } else { Text::WrongCodeAttempt };
-                self.problem = Some(fill(template.get(lang), &[&source, &attempts_left.to_string()]));
+                self.problem = Some(template.fill(lang, &[&source, &attempts_left.to_string()]));
                 match self.attempts.iter_mut().find(|row| row.source == source) {
                     Some(row) => (row.wrong, row.blocked) = (source_attempts, source_blocked),
                     None => {
@@ -503,10 +503,10 @@ impl RemoteSessionView {
             ConsentState::NotRequested => Text::ConsentNotRequested.get(lang).to_owned(),
             ConsentState::Requested(_) => Text::ConsentWaiting.get(lang).to_owned(),
             ConsentState::Granted { scopes, paused: false } => {
-                fill(Text::ConsentGrantedLive.get(lang), &[&scopes_text(*scopes, lang)])
+                Text::ConsentGrantedLive.fill(lang, &[&scopes_text(*scopes, lang)])
             }
             ConsentState::Granted { scopes, paused: true } => {
-                fill(Text::ConsentGrantedPaused.get(lang), &[&scopes_text(*scopes, lang)])
+                Text::ConsentGrantedPaused.fill(lang, &[&scopes_text(*scopes, lang)])
             }
             ConsentState::Denied => Text::ConsentDeniedState.get(lang).to_owned(),
             ConsentState::Revoked => Text::ConsentRevokedState.get(lang).to_owned(),
@@ -618,7 +618,7 @@ pub fn session_panel_ui(
         }
         LinkPhase::Connected => {
             let peer = user_claim(session.peer_name.as_deref().unwrap_or(""), lang);
-            ui.colored_label(theme::SUCCESS, fill(Text::LinkConnected.get(lang), &[&peer]));
+            ui.colored_label(theme::SUCCESS, Text::LinkConnected.fill(lang, &[&peer]));
         }
         LinkPhase::Reconnecting => {
             ui.horizontal(|ui| {
@@ -627,7 +627,7 @@ pub fn session_panel_ui(
             });
         }
         LinkPhase::Over(why) => {
-            ui.label(fill(Text::LinkEnded.get(lang), &[&why.text(lang)]));
+            ui.label(Text::LinkEnded.fill(lang, &[&why.text(lang)]));
         }
     }
     if let Some(problem) = &session.problem {
@@ -751,7 +751,7 @@ fn viewer_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &mut RemoteSessio
         let mode = match (can_draw, session.overlay_mode, because) {
             (false, _, _) => Text::ArrowsNotAllowed.get(lang).to_owned(),
             (true, Some(true), _) => Text::ArrowsOverlayMode.get(lang).to_owned(),
-            (true, Some(false), Some(because)) => fill(Text::ArrowsModeBecause.get(lang), &[&because]),
+            (true, Some(false), Some(because)) => Text::ArrowsModeBecause.fill(lang, &[&because]),
             (true, _, _) => Text::ArrowsMode.get(lang).to_owned(),
         };
         ui.weak(mode);
@@ -778,7 +778,7 @@ fn steps_ui(
     for (index, row) in rows.iter().enumerate() {
         let mut number_id = egui::Id::NULL;
         ui.horizontal_wrapped(|ui| {
-            let position = fill(Text::StepOf.get(lang), &[&(index + 1).to_string(), &rows.len().to_string()]);
+            let position = Text::StepOf.fill(lang, &[&(index + 1).to_string(), &rows.len().to_string()]);
             number_id = ui.label(RichText::new(position).strong()).id;
             let state = match &row.state {
                 StepState::Draft => Text::StepDraft.get(lang).to_owned(),
@@ -790,7 +790,7 @@ fn steps_ui(
                         StepOutcome::DidntWork => Text::StepDidntWork,
                         StepOutcome::Stuck => Text::StepStuck,
                     };
-                    let mut text = fill(Text::StepAnsweredState.get(lang), &[word.get(lang), &seconds.to_string()]);
+                    let mut text = Text::StepAnsweredState.fill(lang, &[word.get(lang), &seconds.to_string()]);
                     if !comment.is_empty() {
                         text.push_str(&format!(" — “{comment}”"));
                     }
@@ -798,12 +798,12 @@ fn steps_ui(
                 }
             };
             if let Some(pointer) = &row.pointer {
-                ui.label("➚").on_hover_text(fill(Text::StepPointsAt.get(lang), &[&pointer.annotation.label]));
+                ui.label("➚").on_hover_text(Text::StepPointsAt.fill(lang, &[&pointer.annotation.label]));
             }
             if let Some(history) = row.history.filter(|h| h.didnt_work + h.stuck > 0) {
                 ui.colored_label(
                     theme::WARNING,
-                    fill(Text::StepHistory.get(lang), &[&history.didnt_work.to_string(), &history.stuck.to_string()]),
+                    Text::StepHistory.fill(lang, &[&history.didnt_work.to_string(), &history.stuck.to_string()]),
                 );
             }
             if row.state == StepState::Draft {
@@ -929,7 +929,7 @@ fn steps_ui(
             if let Some(loaded) = session.loaded_guide.clone()
                 && ui
                     .button(Text::SaveGuideChanges.get(lang))
-                    .on_hover_text(fill(Text::SaveGuideChangesHint.get(lang), &[&loaded.title]))
+                    .on_hover_text(Text::SaveGuideChangesHint.fill(lang, &[&loaded.title]))
                     .clicked()
                 && titled
             {
@@ -985,7 +985,7 @@ fn guide_search_ui(
     for guide in results {
         ui.horizontal(|ui| {
             let text = format!("{} ({}, {})", guide.title, guide.language, guide.step_count);
-            if ui.button(fill(Text::LoadGuide.get(lang), &[&text])).clicked() {
+            if ui.button(Text::LoadGuide.fill(lang, &[&text])).clicked() {
                 commands.push(UiCommand::LoadGuide { view: GuideView::Session(ticket_id), guide_id: guide.id });
             }
         });
@@ -1003,7 +1003,7 @@ fn attempts_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &RemoteSessionV
             } else {
                 (Text::AttemptsFromSource, theme::WARNING)
             };
-            ui.colored_label(color, fill(template.get(lang), &[&row.source, &row.wrong.to_string()]));
+            ui.colored_label(color, template.fill(lang, &[&row.source, &row.wrong.to_string()]));
         }
     }
     if ui.button(Text::NewCode.get(lang)).on_hover_text(Text::NewCodeHint.get(lang)).clicked() {
@@ -1031,7 +1031,7 @@ fn code_ui(ui: &mut Ui, lang: Lang, session: &RemoteSessionView, now_ms: i64) {
         ui.end_row();
     });
     let left_ms = (session.expires_at_ms - now_ms).max(0);
-    ui.weak(fill(Text::CodeExpiresIn.get(lang), &[&widgets::format_duration_ms(left_ms)]));
+    ui.weak(Text::CodeExpiresIn.fill(lang, &[&widgets::format_duration_ms(left_ms)]));
     ui.weak(Text::TellUserCode.get(lang));
 }
 
@@ -1059,7 +1059,7 @@ fn consent_ui(
             }
             Some(wait_ms) if wait_ms > 0 => {
                 let seconds = (wait_ms + 999) / 1_000;
-                ui.colored_label(theme::WARNING, fill(Text::AskAgainIn.get(lang), &[&seconds.to_string()]));
+                ui.colored_label(theme::WARNING, Text::AskAgainIn.fill(lang, &[&seconds.to_string()]));
                 ui.ctx().request_repaint_after(std::time::Duration::from_millis(250));
                 return;
             }
@@ -1153,46 +1153,42 @@ pub fn describe_session_event(kind: &str, entry: &HistoryEntry, lang: Lang) -> O
                 let blocked = entry.payload.get("source_blocked").and_then(|v| v.as_bool()).unwrap_or(false);
                 let template = if blocked { Text::EvWrongCodeBlocked } else { Text::EvWrongCodeFrom };
                 let counts = [number("source_attempts").to_string(), number("attempts_left").to_string()];
-                fill(template.get(lang), &[&text("source"), &counts[0], &counts[1]])
+                template.fill(lang, &[&text("source"), &counts[0], &counts[1]])
             }
-            _ => fill(Text::EvWrongCode.get(lang), &[&number("attempts_left").to_string()]),
+            _ => Text::EvWrongCode.fill(lang, &[&number("attempts_left").to_string()]),
         },
         event_kind::CODE_RENEWED => Text::EvCodeRenewed.get(lang).to_owned(),
         event_kind::CONSENT_REQUESTED => match text("purpose").trim() {
             "" => Text::EvConsentRequestedNoReason.get(lang).to_owned(),
-            purpose => fill(Text::EvConsentRequested.get(lang), &[purpose]),
+            purpose => Text::EvConsentRequested.fill(lang, &[purpose]),
         },
         event_kind::CONSENT_GRANTED => {
-            fill(Text::EvConsentGranted.get(lang), &[&scopes_text(payload_scopes(entry, "scopes"), lang)])
+            Text::EvConsentGranted.fill(lang, &[&scopes_text(payload_scopes(entry, "scopes"), lang)])
         }
         event_kind::CONSENT_DENIED => Text::EvConsentDenied.get(lang).to_owned(),
         event_kind::SCOPES_CHANGED => {
-            fill(Text::EvScopesChanged.get(lang), &[&scopes_text(payload_scopes(entry, "scopes"), lang)])
+            Text::EvScopesChanged.fill(lang, &[&scopes_text(payload_scopes(entry, "scopes"), lang)])
         }
         event_kind::SHARING_PAUSED => Text::EvSharingPaused.get(lang).to_owned(),
         event_kind::SHARING_RESUMED => Text::EvSharingResumed.get(lang).to_owned(),
         event_kind::CONSENT_REVOKED => Text::EvConsentRevoked.get(lang).to_owned(),
-        event_kind::CHAT => fill(Text::EvChat.get(lang), &[&text("text")]),
+        event_kind::CHAT => Text::EvChat.fill(lang, &[&text("text")]),
         event_kind::DISCONNECTED => Text::EvDisconnected.get(lang).to_owned(),
         event_kind::SESSION_HELD => Text::EvSessionHeld.get(lang).to_owned(),
         event_kind::SESSION_UNHELD => Text::EvSessionUnheld.get(lang).to_owned(),
         event_kind::RECONNECTED => {
             let seconds = format!("{:.1}", number("gap_ms") as f64 / 1_000.0);
-            fill(Text::EvReconnected.get(lang), &[&seconds])
+            Text::EvReconnected.fill(lang, &[&seconds])
         }
         event_kind::ARROW_DRAWN => match text("label").trim() {
             "" => Text::EvArrowDrawn.get(lang).to_owned(),
-            label => fill(Text::EvArrowDrawnLabel.get(lang), &[label]),
+            label => Text::EvArrowDrawnLabel.fill(lang, &[label]),
         },
         event_kind::ARROW_REMOVED => Text::EvArrowRemoved.get(lang).to_owned(),
         event_kind::ARROWS_CLEARED => Text::EvArrowsCleared.get(lang).to_owned(),
-        event_kind::STEP_SENT => fill(
-            Text::EvStepSent.get(lang),
-            &[&number("index").to_string(), &number("total").to_string(), &text("instruction")],
-        ),
-        event_kind::STEP_EDITED => {
-            fill(Text::EvStepEdited.get(lang), &[&number("index").to_string(), &text("instruction")])
-        }
+        event_kind::STEP_SENT => Text::EvStepSent
+            .fill(lang, &[&number("index").to_string(), &number("total").to_string(), &text("instruction")]),
+        event_kind::STEP_EDITED => Text::EvStepEdited.fill(lang, &[&number("index").to_string(), &text("instruction")]),
         event_kind::STEP_SKIPPED => Text::EvStepSkipped.get(lang).to_owned(),
         event_kind::STEP_CONFIRMED => {
             let outcome = match text("outcome").as_str() {
@@ -1202,14 +1198,14 @@ pub fn describe_session_event(kind: &str, entry: &HistoryEntry, lang: Lang) -> O
             };
             let seconds = number("seconds").to_string();
             match text("comment").trim() {
-                "" => fill(Text::EvStepConfirmed.get(lang), &[outcome.get(lang), &seconds]),
-                comment => fill(Text::EvStepConfirmedComment.get(lang), &[outcome.get(lang), &seconds, comment]),
+                "" => Text::EvStepConfirmed.fill(lang, &[outcome.get(lang), &seconds]),
+                comment => Text::EvStepConfirmedComment.fill(lang, &[outcome.get(lang), &seconds, comment]),
             }
         }
-        event_kind::SCREENSHOT_ATTACHED => fill(Text::EvScreenshot.get(lang), &[&screenshot_name(&text("file"))]),
+        event_kind::SCREENSHOT_ATTACHED => Text::EvScreenshot.fill(lang, &[&screenshot_name(&text("file"))]),
         event_kind::SESSION_ENDED => {
             let why = stored_end_reason_text(&text("reason"), &text("code"), &text("detail"), lang);
-            fill(Text::EvSessionEnded.get(lang), &[&why])
+            Text::EvSessionEnded.fill(lang, &[&why])
         }
         _ => return None,
     })
@@ -1434,7 +1430,7 @@ mod reconnect_tests {
     #[test]
     fn consent_is_unknown_not_live_while_reconnecting() {
         let scopes = Scopes { view: true, pointers: false, record: false };
-        let live = fill(Text::ConsentGrantedLive.get(Lang::En), &[&scopes_text(scopes, Lang::En)]);
+        let live = Text::ConsentGrantedLive.fill(Lang::En, &[&scopes_text(scopes, Lang::En)]);
         let harness = panel(granted_view());
         assert!(harness.query_by_label(&live).is_some(), "granted and connected reads as live");
 

@@ -126,7 +126,7 @@ impl SettingsView<'_> {
                 let targets = self.policy.targets(*priority);
                 ui.label(priority_text(*priority).get(lang));
                 let minutes = [targets.response_minutes.to_string(), targets.resolution_minutes.to_string()];
-                ui.label(super::i18n::fill(Text::SlaMinutes.get(lang), &[&minutes[0], &minutes[1]]));
+                ui.label(Text::SlaMinutes.fill(lang, &[&minutes[0], &minutes[1]]));
                 ui.end_row();
             }
         });
@@ -136,7 +136,7 @@ impl SettingsView<'_> {
 /// The canned chat phrases of the current language, one per line, with a Save button.
 pub fn phrases_editor_ui(ui: &mut Ui, lang: Lang, draft: &mut String, commands: &mut Vec<UiCommand>) {
     ui.separator();
-    let label = ui.label(super::i18n::fill(Text::ChatPhrasesSetting.get(lang), &[lang.native_name()]));
+    let label = ui.label(Text::ChatPhrasesSetting.fill(lang, &[lang.native_name()]));
     ui.add(egui::TextEdit::multiline(draft).desired_rows(4).desired_width(f32::INFINITY)).labelled_by(label.id);
     if ui.button(Text::SavePhrases.get(lang)).clicked() {
         let phrases = draft.lines().map(str::to_owned).collect();
@@ -180,7 +180,7 @@ pub fn network_editor_ui(ui: &mut Ui, lang: Lang, draft: &mut NetworkDraft, comm
         let port = draft.port.trim();
         let session_port = if port.is_empty() { Ok(0) } else { port.parse::<u16>() };
         let settings = session_port
-            .map_err(|_| super::i18n::fill(Text::PortInvalid.get(lang), &[port]))
+            .map_err(|_| Text::PortInvalid.fill(lang, &[port]))
             .map(|session_port| NetworkSettings { session_port, advertised_host: draft.host.trim().to_owned() })
             .and_then(|settings| settings.validate().map(|()| settings));
         match settings {

@@ -9,7 +9,7 @@ use crate::store::sla::SlaPolicy;
 use crate::store::{Category, Priority, SlaFilter, Status, TicketFilter, TicketSummary};
 
 use super::command::UiCommand;
-use super::i18n::{Lang, Text, category_text, fill, priority_text, status_text};
+use super::i18n::{Lang, Text, category_text, priority_text, status_text};
 use super::{theme, widgets};
 
 /// Rows per page fetched from the store.
@@ -209,7 +209,7 @@ impl Sidebar {
         ui.horizontal(|ui| {
             let count = self.total.map_or_else(
                 || Text::Loading.get(lang).to_owned(),
-                |total| fill(Text::TicketCount.get(lang), &[&total.to_string()]),
+                |total| Text::TicketCount.fill(lang, &[&total.to_string()]),
             );
             ui.weak(count);
             if self.filter != TicketFilter::default() && ui.small_button(Text::ClearFilters.get(lang)).clicked() {

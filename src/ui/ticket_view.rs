@@ -9,7 +9,7 @@ use crate::store::{Category, FieldError, Grade, HistoryEntry, ImportOrigin, Stat
 use std::collections::HashMap;
 
 use super::command::{TicketDetail, UiCommand};
-use super::i18n::{Lang, Text, category_text, field_text, fill, grade_text, status_text};
+use super::i18n::{Lang, Text, category_text, field_text, grade_text, status_text};
 use super::session_panel::{PanelContext, RemoteSessionView, session_panel_ui};
 use super::{theme, widgets};
 
@@ -140,7 +140,7 @@ impl TicketView {
             ui.label(RichText::new(&ticket.number).monospace().strong());
             widgets::priority_badge(ui, lang, ticket.priority);
             ui.label(RichText::new(status_text(ticket.status).get(lang)).strong());
-            ui.label(fill(Text::Tier.get(lang), &[&ticket.tier.to_string()]));
+            ui.label(Text::Tier.fill(lang, &[&ticket.tier.to_string()]));
             let (sla_text, color) = widgets::sla_summary(lang, &ticket.sla, ticket.status, now_ms, policy);
             let mut text = RichText::new(sla_text);
             if let Some(color) = color {
@@ -207,7 +207,7 @@ impl TicketView {
                 let label = ui.label(Text::EscalationReason.get(lang));
                 ui.add(egui::TextEdit::singleline(&mut self.escalation_reason).desired_width(260.0))
                     .labelled_by(label.id);
-                let next = fill(Text::Tier.get(lang), &[&(self.detail.ticket.tier + 1).to_string()]);
+                let next = Text::Tier.fill(lang, &[&(self.detail.ticket.tier + 1).to_string()]);
                 let button = egui::Button::new(format!("{} → {next}", Text::Escalate.get(lang)));
                 if ui.add_enabled(!self.escalation_reason.trim().is_empty(), button).clicked() {
                     commands.push(UiCommand::Escalate { id, reason: self.escalation_reason.trim().to_owned() });
@@ -353,7 +353,7 @@ pub fn field_error_text(error: &FieldError, name: &str, lang: Lang) -> Option<St
         return None;
     }
     let label = field_text(field).map_or(field, |text| text.get(lang));
-    Some(fill(template.get(lang), &[label, &limit]))
+    Some(template.fill(lang, &[label, &limit]))
 }
 
 /// The timeline, newest first; entries that came from an import file say so, with the file,
@@ -379,7 +379,7 @@ fn timeline_ui(ui: &mut Ui, lang: Lang, detail: &TicketDetail, commands: &mut Ve
     }
     if detail.older_entries > 0
         && let Some(oldest) = detail.history.first()
-        && ui.button(fill(Text::ShowOlderEntries.get(lang), &[&detail.older_entries.to_string()])).clicked()
+        && ui.button(Text::ShowOlderEntries.fill(lang, &[&detail.older_entries.to_string()])).clicked()
     {
         commands.push(UiCommand::LoadOlderHistory { ticket_id: detail.ticket.id, before_seq: oldest.seq });
     }
@@ -394,7 +394,7 @@ fn imported_ui(ui: &mut Ui, lang: Lang, origin: &ImportOrigin) {
 /// The words of the imported mark.
 pub fn imported_text(lang: Lang, origin: &ImportOrigin) -> String {
     let at = widgets::format_time(origin.imported_at_ms);
-    fill(Text::ImportedFrom.get(lang), &[&origin.file, &origin.importer, &at])
+    Text::ImportedFrom.fill(lang, &[&origin.file, &origin.importer, &at])
 }
 
 fn payload_str<'a>(entry: &'a HistoryEntry, key: &str) -> &'a str {
@@ -435,30 +435,30 @@ pub fn describe(entry: &HistoryEntry, lang: Lang) -> String {
                         value if value.is_empty() => Text::Empty.get(lang).to_owned(),
                         value => value,
                     };
-                    fill(Text::EventFieldChangedFromTo.get(lang), &[label, &value("old"), &value("new")])
+                    Text::EventFieldChangedFromTo.fill(lang, &[label, &value("old"), &value("new")])
                 }
                 // Entries written before values were kept (imports, old files).
-                _ => fill(Text::EventFieldChanged.get(lang), &[label]),
+                _ => Text::EventFieldChanged.fill(lang, &[label]),
             }
         }
         event_kind::CLASSIFICATION_CHANGED => text(Text::EventClassification),
-        event_kind::STATUS_CHANGED => fill(
-            Text::EventStatus.get(lang),
+        event_kind::STATUS_CHANGED => Text::EventStatus.fill(
+            lang,
             &[&status_name(payload_str(entry, "from"), lang), &status_name(payload_str(entry, "to"), lang)],
         ),
         event_kind::ASSIGNEE_CHANGED => {
             let to = payload_str(entry, "to");
-            fill(Text::EventAssignee.get(lang), &[if to.is_empty() { Text::Nobody.get(lang) } else { to }])
+            Text::EventAssignee.fill(lang, &[if to.is_empty() { Text::Nobody.get(lang) } else { to }])
         }
         event_kind::ESCALATED => {
             let tier = entry.payload.get("to_tier").and_then(|v| v.as_i64()).unwrap_or(0).to_string();
-            fill(Text::EventEscalated.get(lang), &[&tier, payload_str(entry, "reason")])
+            Text::EventEscalated.fill(lang, &[&tier, payload_str(entry, "reason")])
         }
         event_kind::NOTE_ADDED => format!("{}: {}", text(Text::EventNote), payload_str(entry, "text")),
         event_kind::RESOLUTION_SET => format!("{}: {}", text(Text::EventResolution), payload_str(entry, "text")),
         event_kind::SATISFACTION_RECORDED => {
             let rating = entry.payload.get("rating").and_then(|v| v.as_i64()).unwrap_or(0).to_string();
-            fill(Text::EventSatisfaction.get(lang), &[&rating])
+            Text::EventSatisfaction.fill(lang, &[&rating])
         }
         other => {
             super::session_panel::describe_session_event(other, entry, lang).unwrap_or_else(|| other.replace('_', " "))

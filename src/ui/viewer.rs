@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use egui::{ColorImage, RichText, TextureHandle, TextureOptions, Ui};
 
 use super::coords::ViewMapping;
-use super::i18n::{Lang, Text, fill};
+use super::i18n::{Lang, Text};
 use super::theme;
 use crate::protocol::{Annotation, AnnotationColor, Shape};
 
@@ -377,8 +377,8 @@ impl ViewerView {
             }
         }
         if let Some(stats) = stats.filter(|stats| stats.frames > 0) {
-            ui.weak(fill(
-                Text::ViewerStats.get(lang),
+            ui.weak(Text::ViewerStats.fill(
+                lang,
                 &[
                     &format!("{:.0}", stats.fps),
                     &stats.latency_ms.to_string(),

@@ -5,7 +5,7 @@ use egui::{Color32, RichText, Ui};
 use crate::store::sla::{SlaClock, SlaPolicy};
 use crate::store::{Priority, Status};
 
-use super::i18n::{Lang, Text, fill, priority_text, sla_texts};
+use super::i18n::{Lang, Text, priority_text, sla_texts};
 use super::theme;
 
 /// A filled, rounded priority badge.
@@ -37,9 +37,9 @@ pub fn sla_summary(
     }
     let (left, overdue) = sla_texts(reading.target);
     let text = if reading.remaining_ms > 0 {
-        fill(left.get(lang), &[&countdown_text(reading.remaining_ms, lang)])
+        left.fill(lang, &[&countdown_text(reading.remaining_ms, lang)])
     } else {
-        fill(overdue.get(lang), &[&countdown_text(-reading.remaining_ms, lang)])
+        overdue.fill(lang, &[&countdown_text(-reading.remaining_ms, lang)])
     };
     (text, color)
 }
@@ -68,11 +68,11 @@ pub fn countdown_text(remaining_ms: i64, lang: Lang) -> String {
     let total_minutes = remaining_ms.unsigned_abs() / 60_000;
     let (days, hours, minutes) = (total_minutes / 1440, (total_minutes / 60) % 24, total_minutes % 60);
     let text = if days > 0 {
-        fill(Text::CountdownDaysHours.get(lang), &[&days.to_string(), &hours.to_string()])
+        Text::CountdownDaysHours.fill(lang, &[&days.to_string(), &hours.to_string()])
     } else if hours > 0 {
-        fill(Text::CountdownHoursMinutes.get(lang), &[&hours.to_string(), &format!("{minutes:02}")])
+        Text::CountdownHoursMinutes.fill(lang, &[&hours.to_string(), &format!("{minutes:02}")])
     } else {
-        fill(Text::CountdownMinutes.get(lang), &[&minutes.to_string()])
+        Text::CountdownMinutes.fill(lang, &[&minutes.to_string()])
     };
     format!("{sign}{text}")
 }
