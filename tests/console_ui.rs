@@ -73,7 +73,9 @@ fn keyboard_moves_through_the_sample_tickets() {
     let mut harness = console(dir.path(), Lang::En);
     save_profile(&mut harness, "Priya Shah");
     harness.get_by_label("Load sample tickets").click();
-    settle(&mut harness, "samples listed", |h| h.state().desk().listed_count().is_some_and(|n| n > 20));
+    settle(&mut harness, "samples listed", |h| {
+        h.state().desk().listed_count().is_some_and(|n| n > 20) && h.state().desk().first_row_loaded()
+    });
     harness.key_press(egui::Key::ArrowDown);
     settle(&mut harness, "first ticket open", |h| h.state().desk().open_ticket_number().is_some());
     let first = harness.state().desk().open_ticket_number().unwrap().to_owned();
@@ -159,7 +161,9 @@ fn a_ticket_with_a_long_timeline_opens_with_its_newest_page() {
 
 fn load_samples(harness: &mut support::ConsoleHarness) {
     harness.get_by_label("Load sample tickets").click();
-    settle(harness, "samples listed", |h| h.state().desk().listed_count().is_some_and(|n| n > 20));
+    settle(harness, "samples listed", |h| {
+        h.state().desk().listed_count().is_some_and(|n| n > 20) && h.state().desk().first_row_loaded()
+    });
 }
 
 /// Whether the list row of ticket `number` is shown selected.

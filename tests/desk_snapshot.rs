@@ -21,7 +21,9 @@ fn desk_with_sample_tickets() {
     // The empty desk shows under the profile question: wait for the question to go.
     settle(&mut harness, "desk", |h| h.query_by_label("Your name").is_none());
     harness.get_by_label("Load sample tickets").click();
-    settle(&mut harness, "samples", |h| h.state().desk().listed_count().is_some_and(|n| n > 20));
+    settle(&mut harness, "samples", |h| {
+        h.state().desk().listed_count().is_some_and(|n| n > 20) && h.state().desk().first_row_loaded()
+    });
     harness.key_press(egui::Key::ArrowDown);
     settle(&mut harness, "ticket open", |h| h.state().desk().open_ticket_number().is_some());
     harness.get_by_label("Dismiss").click();

@@ -223,6 +223,11 @@ impl DeskState {
         self.sidebar.total()
     }
 
+    /// Whether the sidebar's first row is loaded (its count can arrive a frame before it).
+    pub fn first_row_loaded(&self) -> bool {
+        self.sidebar.first_row_loaded()
+    }
+
     /// The status-line message shown now, if any.
     pub fn notice(&self) -> Option<&Notice> {
         self.notice.as_ref().filter(|notice| notice.is_shown(self.now_ms))

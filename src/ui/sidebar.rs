@@ -83,6 +83,11 @@ impl Sidebar {
         })
     }
 
+    /// Whether the first row of the listing is loaded (the arrow keys move through loaded rows).
+    pub fn first_row_loaded(&self) -> bool {
+        self.row(0).is_some()
+    }
+
     fn row(&self, index: usize) -> Option<(&TicketSummary, bool)> {
         let index = i64::try_from(index).ok()?;
         let (generation, rows) = self.pages.get(&(index / PAGE_SIZE))?;
