@@ -13,7 +13,7 @@ pub mod screen;
 pub mod session;
 
 pub use code::{JoinCode, JoinLink, JoinLinkError};
-pub use codec::{DecodeError, FrameDecoder, MAX_CONTROL_MESSAGE_BYTES, encode_frame};
+pub use codec::{DecodeError, EncodeError, FrameDecoder, MAX_CONTROL_MESSAGE_BYTES, encode_frame};
 pub use guidance::{Annotation, AnnotationColor, RemotePixel, Shape, StepCard, StepOutcome};
 pub use message::{
     CONSENT_RETRY_WAIT_MS, ConsentRequest, Decision, EndReason, Handshake, HoldReason, Message, PROTOCOL_VERSION,
