@@ -119,6 +119,14 @@ fn a_damaged_database_is_reported_and_left_alone() {
     harness.get_by_label("Retry").click();
     settle(&mut harness, "error shown again", |h| h.query_by_label("Retry").is_some());
     assert_eq!(std::fs::read(&path).unwrap(), garbage);
+    // Retry really opens again: once the damaged file is moved aside, the same button opens a
+    // fresh store (a Retry that did nothing would leave the error on screen).
+    let kept = dir.path().join("damaged-copy.db");
+    std::fs::rename(&path, &kept).unwrap();
+    harness.get_by_label("Retry").click();
+    settle(&mut harness, "opened after Retry", |h| h.state().desk().listed_count() == Some(0));
+    assert!(harness.query_by_label("Retry").is_none(), "the error is gone");
+    assert_eq!(std::fs::read(&kept).unwrap(), garbage);
 }
 
 #[test]

@@ -29,11 +29,25 @@ pub enum DecodeError {
     Malformed(String),
 }
 
+/// Why a message could not be encoded. Nothing from the peer causes this: it is a message this
+/// side built that the wire encoding cannot carry.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EncodeError {
+    /// The message could not be serialised.
+    #[error("cannot encode the message: {0}")]
+    Unserializable(String),
+    /// The encoded body does not fit the frame's length field.
+    #[error("encoded message of {size_bytes} bytes does not fit a frame")]
+    TooLarge {
+        /// Size of the encoded body.
+        size_bytes: usize,
+    },
+}
+
 /// Encodes one message as a frame.
-pub fn encode_frame<T: Serialize>(message: &T) -> Result<Vec<u8>, DecodeError> {
-    let body = postcard::to_stdvec(message).map_err(|err| DecodeError::Malformed(err.to_string()))?;
-    let length = u32::try_from(body.len())
-        .map_err(|_| DecodeError::Oversized { size_bytes: body.len(), max_bytes: u32::MAX as usize })?;
+pub fn encode_frame<T: Serialize>(message: &T) -> Result<Vec<u8>, EncodeError> {
+    let body = postcard::to_stdvec(message).map_err(|err| EncodeError::Unserializable(err.to_string()))?;
+    let length = u32::try_from(body.len()).map_err(|_| EncodeError::TooLarge { size_bytes: body.len() })?;
     let mut frame = Vec::with_capacity(HEADER_BYTES + body.len());
     frame.push(ENCODING_VERSION);
     frame.extend_from_slice(&length.to_be_bytes());
@@ -125,6 +139,22 @@ mod tests {
                 assert_eq!(message, sample());
             }
         }
+    }
+
+    /// A value whose serialisation fails, as a message the encoding cannot carry would.
+    struct Unencodable;
+
+    impl Serialize for Unencodable {
+        fn serialize<S: serde::Serializer>(&self, _serializer: S) -> Result<S::Ok, S::Error> {
+            Err(serde::ser::Error::custom("cannot be written"))
+        }
+    }
+
+    #[test]
+    fn an_encoding_failure_is_an_encode_error_not_a_decode_error() {
+        let error = encode_frame(&Unencodable).unwrap_err();
+        assert!(matches!(error, EncodeError::Unserializable(_)), "{error:?}");
+        assert!(error.to_string().starts_with("cannot encode"), "{error}");
     }
 
     #[test]

@@ -8,8 +8,10 @@ use super::reasons::{NoOverlay, Violation};
 /// Version of the session protocol; peers with a different major version refuse each other.
 pub const PROTOCOL_VERSION: u16 = 1;
 
-/// Longest display name, team, ticket title, in characters.
+/// Longest display name, team, ticket number, in characters.
 pub const MAX_NAME_CHARS: usize = 120;
+/// Longest ticket title in a consent request, in characters.
+pub const MAX_TICKET_TITLE_CHARS: usize = 2 * MAX_NAME_CHARS;
 /// Longest purpose text, in characters.
 pub const MAX_PURPOSE_CHARS: usize = 1_000;
 /// Longest chat line, in characters.
@@ -285,7 +287,7 @@ impl Message {
                 check("engineer name", &request.engineer_name, MAX_NAME_CHARS)?;
                 check("team", &request.team, MAX_NAME_CHARS)?;
                 check("ticket number", &request.ticket_number, MAX_NAME_CHARS)?;
-                check("ticket title", &request.ticket_title, MAX_NAME_CHARS * 2)?;
+                check("ticket title", &request.ticket_title, MAX_TICKET_TITLE_CHARS)?;
                 check("purpose", &request.purpose, MAX_PURPOSE_CHARS)
             }
             Message::Chat { text, .. } => check("chat line", text, MAX_CHAT_CHARS),

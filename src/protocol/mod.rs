@@ -13,11 +13,11 @@ pub mod screen;
 pub mod session;
 
 pub use code::{JoinCode, JoinLink, JoinLinkError};
-pub use codec::{DecodeError, FrameDecoder, MAX_CONTROL_MESSAGE_BYTES, encode_frame};
+pub use codec::{DecodeError, EncodeError, FrameDecoder, MAX_CONTROL_MESSAGE_BYTES, encode_frame};
 pub use guidance::{Annotation, AnnotationColor, RemotePixel, Shape, StepCard, StepOutcome};
 pub use message::{
-    CONSENT_RETRY_WAIT_MS, ConsentRequest, Decision, EndReason, Handshake, HoldReason, Message, PROTOCOL_VERSION,
-    PairingVerdict, Role, Scopes,
+    CONSENT_RETRY_WAIT_MS, ConsentRequest, Decision, EndReason, Handshake, HoldReason, MAX_CHAT_CHARS, MAX_NAME_CHARS,
+    MAX_PURPOSE_CHARS, MAX_TICKET_TITLE_CHARS, Message, PROTOCOL_VERSION, PairingVerdict, Role, Scopes,
 };
 pub use reasons::{NoOverlay, NoOverlayCode, Violation, ViolationCode};
 pub use session::{CommandError, ConsentState, Session, SessionEvent};

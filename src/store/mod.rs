@@ -122,13 +122,6 @@ fn join_field_errors(errors: &[FieldError]) -> String {
 /// Result of store calls.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Durability of one event write.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Durability {
-    /// Commit and sync before returning (every write of the store does this).
-    Full,
-}
-
 /// An open ticket database.
 pub struct Store {
     conn: Connection,

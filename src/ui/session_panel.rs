@@ -5,7 +5,8 @@
 use egui::{RichText, Ui};
 
 use crate::protocol::{
-    Annotation, ConsentRequest, ConsentState, EndReason, NoOverlay, Role, Scopes, SessionEvent, StepCard, StepOutcome,
+    Annotation, ConsentRequest, ConsentState, EndReason, MAX_PURPOSE_CHARS, MAX_TICKET_TITLE_CHARS, NoOverlay, Role,
+    Scopes, SessionEvent, StepCard, StepOutcome,
 };
 use crate::store::{Guide, GuideStep, GuideSummary, HistoryEntry, StepAnswer, StepPointer, StepStats, event_kind};
 
@@ -1075,19 +1076,24 @@ fn consent_ui(
         )
         .labelled_by(label.id);
         if ui.button(Text::AskConsent.get(lang)).clicked() {
-            let request = ConsentRequest {
-                engineer_name: context.engineer_name.to_owned(),
-                team: context.team.to_owned(),
-                ticket_number: context.ticket_number.to_owned(),
-                ticket_title: context.ticket_title.chars().take(240).collect(),
-                purpose: session.purpose.trim().chars().take(1_000).collect(),
-                suggested: Scopes::default(),
-            };
             commands.push(UiCommand::Session {
                 ticket_id: context.ticket_id,
-                action: SessionAction::RequestConsent(request),
+                action: SessionAction::RequestConsent(consent_request(context, &session.purpose)),
             });
         }
+    }
+}
+
+/// The consent request for the ticket in `context` with the engineer's `purpose`, the ticket
+/// title and the purpose cut to what the protocol carries.
+fn consent_request(context: &PanelContext<'_>, purpose: &str) -> ConsentRequest {
+    ConsentRequest {
+        engineer_name: context.engineer_name.to_owned(),
+        team: context.team.to_owned(),
+        ticket_number: context.ticket_number.to_owned(),
+        ticket_title: context.ticket_title.chars().take(MAX_TICKET_TITLE_CHARS).collect(),
+        purpose: purpose.trim().chars().take(MAX_PURPOSE_CHARS).collect(),
+        suggested: Scopes::default(),
     }
 }
 
@@ -1224,6 +1230,29 @@ mod tests {
     use super::*;
 
     const NOW_MS: i64 = 1_795_424_400_000;
+
+    #[test]
+    fn a_consent_request_is_cut_to_the_protocol_limits_and_passes_validation() {
+        let title = "标".repeat(MAX_TICKET_TITLE_CHARS + 30);
+        let context = PanelContext {
+            ticket_id: 7,
+            ticket_number: "T-20261123-0007",
+            ticket_title: &title,
+            engineer_name: "Li Wei",
+            team: "Service desk",
+            category: crate::store::Category::Hardware,
+            phrases: &[],
+            now_ms: NOW_MS,
+        };
+        let purpose = format!("  {}  ", "p".repeat(MAX_PURPOSE_CHARS + 1));
+        let request = consent_request(&context, &purpose);
+        assert_eq!(request.ticket_title.chars().count(), MAX_TICKET_TITLE_CHARS);
+        assert_eq!(request.purpose.chars().count(), MAX_PURPOSE_CHARS);
+        assert!(!request.purpose.starts_with(' '), "the purpose is trimmed before it is cut");
+        assert_eq!(crate::protocol::Message::ConsentRequest(request).validate(), Ok(()), "the peer accepts it");
+        let short = consent_request(&context, " check the queue ");
+        assert_eq!(short.purpose, "check the queue");
+    }
 
     /// The panel of ticket 7 with `session`, in English, collecting the commands it queues.
     fn panel(session: RemoteSessionView) -> Harness<'static, (RemoteSessionView, Vec<UiCommand>)> {
