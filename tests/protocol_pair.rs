@@ -988,3 +988,17 @@ fn a_chat_line_written_while_reconnecting_is_sent_after_the_restatement() {
         .collect();
     assert_eq!(heard.len(), 1, "delivered once, after the cut");
 }
+
+#[test]
+fn no_screenshot_before_the_users_consent_is_restated_after_a_cut() {
+    // The user may have paused or stopped during the cut: until their restated consent arrives,
+    // the engineer's side keeps nothing (and sends no notice the user's side would refuse).
+    let mut pair = granted(Scopes { view: true, pointers: true, record: true });
+    pair.engineer.take_screenshot(pair.now_ms).unwrap();
+    let now_ms = pair.now_ms;
+    pair.engineer.handle_disconnect(now_ms + 5_000);
+    pair.engineer.handle_reconnect(now_ms + 9_000);
+    assert!(pair.engineer.consent_settling());
+    assert!(!pair.engineer.keeping_allowed());
+    assert!(pair.engineer.take_screenshot(now_ms + 9_001).is_err());
+}

@@ -357,7 +357,11 @@ impl Session {
     /// Whether screen data flows and the record scope is in force: only then may the engineer
     /// keep anything of the user's screen (a screenshot, a recording).
     pub fn keeping_allowed(&self) -> bool {
-        self.screen_allowed() && matches!(self.consent, ConsentState::Granted { scopes, .. } if scopes.record)
+        // After a reconnect the user may have paused or stopped during the cut: nothing is kept
+        // until their restated consent arrives.
+        self.screen_allowed()
+            && !self.awaiting_consent_restatement
+            && matches!(self.consent, ConsentState::Granted { scopes, .. } if scopes.record)
     }
 
     /// When the engineer may ask for consent again after a refusal, unix ms: `Some(0)` when
