@@ -60,6 +60,9 @@ pub fn take_link_file(path: &Path) -> Result<String, HandoffError> {
     if metadata.mode() & 0o077 != 0 {
         return Err(HandoffError::NotPrivate(path.to_path_buf()));
     }
+    if metadata.len() > MAX_LINK_BYTES as u64 * 4 {
+        return Err(HandoffError::TooLong);
+    }
     let text = std::fs::read_to_string(path).map_err(io(format!("cannot read {}", path.display())))?;
     std::fs::remove_file(path).map_err(io(format!("cannot remove {}", path.display())))?;
     clean(&text)
@@ -116,6 +119,16 @@ mod tests {
         assert_eq!(take_link_file(&path).unwrap(), LINK);
         assert!(!path.exists(), "the code does not stay on disk");
         assert!(take_link_file(&path).is_err());
+    }
+
+    #[test]
+    fn a_huge_file_is_refused_unread() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("link");
+        std::fs::write(&path, "x".repeat(1 << 20)).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(matches!(take_link_file(&path), Err(HandoffError::TooLong)));
     }
 
     #[test]
