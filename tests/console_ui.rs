@@ -71,14 +71,7 @@ fn create_a_ticket_find_it_in_chinese_and_move_it() {
 fn keyboard_moves_through_the_sample_tickets() {
     let dir = tempfile::tempdir().unwrap();
     let mut harness = console(dir.path(), Lang::En);
-    save_profile(&mut harness, "Priya Shah");
-    harness.get_by_label("Load sample tickets").click();
-    settle(&mut harness, "samples listed", |h| {
-        h.state().desk().listed_count().is_some_and(|n| n > 20) && h.state().desk().first_row_loaded()
-    });
-    harness.key_press(egui::Key::ArrowDown);
-    settle(&mut harness, "first ticket open", |h| h.state().desk().open_ticket_number().is_some());
-    let first = harness.state().desk().open_ticket_number().unwrap().to_owned();
+    let first = samples_with_the_first_open_by_keyboard(&mut harness);
     harness.key_press(egui::Key::ArrowDown);
     settle(&mut harness, "second ticket open", |h| {
         h.state().desk().open_ticket_number().is_some_and(|number| number != first)
@@ -167,6 +160,16 @@ fn a_ticket_with_a_long_timeline_opens_with_its_newest_page() {
     settle(&mut harness, "all loaded", |h| h.query_by_label_contains("Show older entries").is_none());
 }
 
+/// Saves a profile, loads the samples and opens the first ticket with the arrow key; returns
+/// its number.
+fn samples_with_the_first_open_by_keyboard(harness: &mut support::ConsoleHarness) -> String {
+    save_profile(harness, "Priya Shah");
+    load_samples(harness);
+    harness.key_press(egui::Key::ArrowDown);
+    settle(harness, "first ticket open", |h| h.state().desk().open_ticket_number().is_some());
+    harness.state().desk().open_ticket_number().unwrap().to_owned()
+}
+
 fn load_samples(harness: &mut support::ConsoleHarness) {
     harness.get_by_label("Load sample tickets").click();
     settle(harness, "samples listed", |h| {
@@ -240,11 +243,7 @@ fn without_a_file_dialog_export_and_import_take_a_typed_path() {
 fn new_ticket_form_by_keyboard_with_named_limits_and_the_list_in_step() {
     let dir = tempfile::tempdir().unwrap();
     let mut harness = console(dir.path(), Lang::En);
-    save_profile(&mut harness, "Priya Shah");
-    load_samples(&mut harness);
-    harness.key_press(egui::Key::ArrowDown);
-    settle(&mut harness, "first ticket open", |h| h.state().desk().open_ticket_number().is_some());
-    let first = harness.state().desk().open_ticket_number().unwrap().to_owned();
+    let first = samples_with_the_first_open_by_keyboard(&mut harness);
     assert!(row_selected(&harness, &first));
 
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
@@ -338,11 +337,7 @@ fn a_rule_message_goes_once_met_the_rating_starts_empty_and_samples_stay_in_sett
 fn each_ticket_opens_at_its_top() {
     let dir = tempfile::tempdir().unwrap();
     let mut harness = console(dir.path(), Lang::En);
-    save_profile(&mut harness, "Priya Shah");
-    load_samples(&mut harness);
-    harness.key_press(egui::Key::ArrowDown);
-    settle(&mut harness, "first ticket open", |h| h.state().desk().open_ticket_number().is_some());
-    let first = harness.state().desk().open_ticket_number().unwrap().to_owned();
+    let first = samples_with_the_first_open_by_keyboard(&mut harness);
     let top = harness.get_by_label("Details").rect().top();
     for _ in 0..3 {
         harness.get_by_label("Details").scroll_down();
