@@ -16,7 +16,7 @@ use stepwise::capture::SourceChoice;
 use stepwise::protocol::{ConsentRequest, Scopes, SessionEvent};
 use stepwise::store::{Category, EngineerProfile, Grade, NewTicket, Store, TicketFields};
 use stepwise::transport::TransportSettings;
-use stepwise::ui::session_panel::LinkPhase;
+use stepwise::ui::session::LinkPhase;
 use stepwise::ui::{AssistCommand, AssistNotice, AssistView, Lang};
 use support::{console, runtime, settle, type_into};
 

@@ -12,7 +12,7 @@ use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 use stepwise::store::{Category, EngineerProfile, Grade, NewTicket, Store, TicketFields};
 use stepwise::ui::Lang;
-use stepwise::ui::session_panel::LinkPhase;
+use stepwise::ui::session::LinkPhase;
 use support::{console, settle};
 
 #[test]

@@ -10,7 +10,7 @@ use egui_kittest::kittest::Queryable;
 use stepwise::protocol::{EndReason, NoOverlay, NoOverlayCode, Scopes, SessionEvent};
 use stepwise::store::{ActorKind, Category, EngineerProfile, Grade, NewTicket, Store, TicketFields, event_kind};
 use stepwise::ui::Lang;
-use stepwise::ui::session_panel::{PanelContext, RemoteSessionView, SessionNotice, session_panel_ui};
+use stepwise::ui::session::{PanelContext, RemoteSessionView, SessionNotice, session_panel_ui};
 use stepwise::ui::viewer::FrameSlot;
 use support::{T0, console, settle};
 

@@ -17,7 +17,7 @@ use crate::transport::{
     EventSink, JoinError, SessionCommand, SessionHandle, TransportEvent, TransportSettings, join_session,
 };
 use crate::ui::i18n::{Lang, Text};
-use crate::ui::session_panel::scopes_text;
+use crate::ui::session::scopes_text;
 use crate::ui::{AssistCommand, AssistNotice, AssistView, JoinFailure, UiEvent};
 
 use super::assist_settings::AssistSettings;

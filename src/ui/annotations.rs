@@ -56,6 +56,25 @@ pub fn draw(painter: &Painter, annotation: &Annotation, place: impl Fn(RemotePix
     }
 }
 
+/// Where the user's side shows the engineer's arrows, as it last reported.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ArrowPlacement {
+    /// Not reported yet.
+    #[default]
+    NotReported,
+    /// Over the user's real screen (the screen overlay).
+    OverScreen,
+    /// In the Get-help window's picture (no overlay on that screen).
+    InWindow,
+}
+
+impl ArrowPlacement {
+    /// The placement the user's side reported: `over_screen` when it draws over the real screen.
+    pub fn reported(over_screen: bool) -> Self {
+        if over_screen { Self::OverScreen } else { Self::InWindow }
+    }
+}
+
 /// The arrows on show on the user's side, each with the time it was first drawn (seconds on
 /// the caller's clock) so it can fade. The Get-help picture and the screen overlay both follow
 /// the session's events through this, so they always agree.

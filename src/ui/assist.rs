@@ -7,8 +7,10 @@ use egui::{RichText, Ui};
 use crate::capture::{CaptureError, PixelRect, SourceLabel};
 use crate::protocol::{ConsentRequest, JoinCode, JoinLink, Role, Scopes, SessionEvent, StepCard, StepOutcome};
 
+use super::chat::{ChatLine, chat_ui};
 use super::i18n::{Lang, Text};
-use super::session_panel::{ChatLine, chat_ui, end_reason_text, scopes_text};
+use super::reasons::end_reason_text;
+use super::session::scopes_text;
 use super::theme;
 
 /// What the user's screens ask for.

@@ -11,7 +11,7 @@ use crate::store::{
 
 use super::assist::{AssistCommand, AssistNotice};
 use super::i18n::Lang;
-use super::session_panel::{SessionAction, SessionNotice};
+use super::session::{SessionAction, SessionNotice};
 
 /// Which view asked for guides (and gets the answer).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -15,7 +15,7 @@ use super::i18n::{Lang, Text};
 use super::knowledge_base::KnowledgeBaseView;
 use super::new_ticket::{FormOutcome, NewTicketForm};
 use super::path_prompt::PathPrompt;
-use super::session_panel::RemoteSessionView;
+use super::session::RemoteSessionView;
 use super::settings::{ProfileForm, SettingsView, first_run_modal};
 use super::sidebar::{Sidebar, SidebarAction};
 use super::theme;

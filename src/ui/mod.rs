@@ -5,6 +5,7 @@
 pub mod actor;
 pub mod annotations;
 pub mod assist;
+pub mod chat;
 pub mod command;
 pub mod coords;
 pub mod desk;
@@ -14,12 +15,13 @@ pub mod new_ticket;
 pub mod path_prompt;
 pub mod picture_viewer;
 pub mod reasons;
-pub mod session_panel;
+pub mod session;
 pub mod settings;
 pub mod sidebar;
 pub mod softpaint;
 pub mod theme;
 pub mod ticket_view;
+pub mod timeline;
 pub mod viewer;
 pub mod widgets;
 
@@ -27,4 +29,4 @@ pub use assist::{AssistCommand, AssistNotice, AssistView, JoinFailure};
 pub use command::{GuideView, StoreInfo, TicketDetail, UiCommand, UiEvent};
 pub use desk::{DeskState, Notice};
 pub use i18n::{Lang, Text};
-pub use session_panel::{RemoteSessionView, SessionAction, SessionNotice};
+pub use session::{RemoteSessionView, SessionAction, SessionNotice};

@@ -10,8 +10,8 @@ use egui::{ColorImage, TextureHandle, TextureOptions, Ui};
 
 use super::command::Picture;
 use super::i18n::{Lang, Text};
-use super::session_panel::screenshot_name;
 use super::theme;
+use super::timeline::screenshot_name;
 
 /// Where the picture is.
 enum PictureState {

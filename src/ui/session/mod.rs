@@ -1,0 +1,18 @@
+//! The engineer's remote-session panel in the ticket view: code and link with copy buttons, the
+//! link and consent state live, the consent request, guided steps, chat and "End session". One
+//! console can hold sessions for several tickets; each ticket has its own [`RemoteSessionView`].
+//!
+//! [`model`] holds the state and how notices change it, [`panel`] draws it, [`steps`] is the
+//! guided-steps editor.
+
+pub mod model;
+pub mod panel;
+pub mod steps;
+
+#[cfg(test)]
+mod tests;
+
+pub use model::{
+    Ending, LinkPhase, RemoteSessionView, SessionAction, SessionNotice, SourceAttempts, StepRow, StepState, scopes_text,
+};
+pub use panel::{PanelContext, session_panel_ui};

@@ -1,0 +1,322 @@
+//! Drawing the engineer's remote-session panel: the join code and link, where wrong codes came
+//! from, consent, the live view, the guided steps (see [`super::steps`]), canned phrases, chat and
+//! "End session".
+
+use egui::{RichText, Ui};
+
+use crate::protocol::{Annotation, ConsentRequest, ConsentState, MAX_PURPOSE_CHARS, MAX_TICKET_TITLE_CHARS, Scopes};
+
+use super::super::actor::user_claim;
+use super::super::annotations::ArrowPlacement;
+use super::super::chat::chat_ui;
+use super::super::command::UiCommand;
+use super::super::i18n::{Lang, Text};
+use super::super::reasons::no_overlay_text;
+use super::super::viewer::{ViewerAction, ViewerState};
+use super::super::{theme, widgets};
+use super::model::{LinkPhase, RemoteSessionView, SessionAction};
+use super::steps::steps_ui;
+
+/// What the panel needs to know about the ticket and the engineer.
+pub struct PanelContext<'a> {
+    /// Ticket id.
+    pub ticket_id: i64,
+    /// Ticket number.
+    pub ticket_number: &'a str,
+    /// Ticket title.
+    pub ticket_title: &'a str,
+    /// Engineer's name.
+    pub engineer_name: &'a str,
+    /// Engineer's team.
+    pub team: &'a str,
+    /// The ticket's category (guides saved from the session get it).
+    pub category: crate::store::Category,
+    /// Canned chat phrases (`{name}` = the engineer's name).
+    pub phrases: &'a [String],
+    /// Now, unix ms.
+    pub now_ms: i64,
+}
+
+/// Draws the panel for the ticket in `context`; `session` is its state, if a session was started.
+pub fn session_panel_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    context: &PanelContext<'_>,
+    session: Option<&mut RemoteSessionView>,
+    commands: &mut Vec<UiCommand>,
+) {
+    let ticket_id = context.ticket_id;
+    let Some(session) = session else {
+        ui.weak(Text::StartSessionHint.get(lang));
+        if ui.button(RichText::new(Text::StartRemoteSession.get(lang)).strong()).clicked() {
+            commands.push(UiCommand::StartSession { ticket_id });
+        }
+        return;
+    };
+    // The way out stays at the top, whatever the panel below grows to; it asks first.
+    if session.is_running() {
+        end_session_ui(ui, lang, ticket_id, session, commands);
+    } else if ui.button(Text::StartNewSession.get(lang)).clicked() {
+        commands.push(UiCommand::StartSession { ticket_id });
+    }
+    match session.phase.clone() {
+        LinkPhase::Starting => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(Text::Connecting.get(lang));
+            });
+        }
+        LinkPhase::Waiting => {
+            code_ui(ui, lang, session, context.now_ms);
+            ui.label(Text::LinkWaiting.get(lang));
+            attempts_ui(ui, lang, ticket_id, session, commands);
+        }
+        LinkPhase::CodeUnusable(why) => {
+            ui.colored_label(theme::ERROR, why);
+            attempts_ui(ui, lang, ticket_id, session, commands);
+        }
+        LinkPhase::Connected => {
+            let peer = user_claim(session.peer_name.as_deref().unwrap_or(""), lang);
+            ui.colored_label(theme::SUCCESS, Text::LinkConnected.fill(lang, &[&peer]));
+        }
+        LinkPhase::Reconnecting => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.colored_label(theme::WARNING, Text::LinkReconnecting.get(lang));
+            });
+        }
+        LinkPhase::Over(why) => {
+            ui.label(Text::LinkEnded.fill(lang, &[&why.text(lang)]));
+        }
+    }
+    if let Some(problem) = &session.problem {
+        ui.colored_label(theme::ERROR, problem);
+    }
+    if session.held.is_some() && session.is_running() {
+        ui.colored_label(theme::WARNING, RichText::new(Text::HeldTranscript.get(lang)).strong());
+    }
+    if matches!(session.phase, LinkPhase::Connected | LinkPhase::Reconnecting) {
+        ui.add_space(4.0);
+        consent_ui(ui, lang, context, session, commands);
+        ui.add_space(4.0);
+        // Before consent is asked for (or after a no) nothing waits for it: the consent line says
+        // where it stands and the viewer stays out of the way.
+        if !matches!(session.consent, ConsentState::NotRequested | ConsentState::Denied) {
+            viewer_ui(ui, lang, ticket_id, session, commands);
+        }
+        ui.add_space(4.0);
+        steps_ui(ui, lang, context, session, commands);
+        ui.add_space(4.0);
+        let peer = user_claim(session.peer_name.as_deref().unwrap_or(""), lang);
+        phrases_menu_ui(ui, lang, context, &mut session.draft);
+        chat_ui(
+            ui,
+            lang,
+            "engineer_chat",
+            &peer,
+            &session.chat,
+            Some((&mut session.draft, &mut |text| {
+                commands.push(UiCommand::Session { ticket_id, action: SessionAction::Chat(text) });
+            })),
+        );
+    } else if !session.chat.is_empty() {
+        let peer = user_claim(session.peer_name.as_deref().unwrap_or(""), lang);
+        chat_ui(ui, lang, "engineer_chat", &peer, &session.chat, None);
+    }
+}
+
+/// "End session", then "Yes, end the session" / "Cancel".
+fn end_session_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    ticket_id: i64,
+    session: &mut RemoteSessionView,
+    commands: &mut Vec<UiCommand>,
+) {
+    if !session.confirm_end {
+        session.confirm_end = ui.button(Text::EndSession.get(lang)).clicked();
+        return;
+    }
+    ui.colored_label(theme::WARNING, Text::EndSessionConfirm.get(lang));
+    ui.horizontal(|ui| {
+        if ui.button(RichText::new(Text::EndSessionYes.get(lang)).color(theme::ERROR)).clicked() {
+            session.confirm_end = false;
+            commands.push(UiCommand::Session { ticket_id, action: SessionAction::End });
+        }
+        if ui.button(Text::Cancel.get(lang)).clicked() {
+            session.confirm_end = false;
+        }
+    });
+}
+
+/// The canned phrases (with the engineer's name filled in); a click puts one in the chat line.
+fn phrases_menu_ui(ui: &mut Ui, lang: Lang, context: &PanelContext<'_>, draft: &mut String) {
+    if context.phrases.is_empty() {
+        return;
+    }
+    ui.menu_button(Text::Phrases.get(lang), |ui| {
+        for phrase in context.phrases {
+            let text = phrase.replace("{name}", context.engineer_name);
+            if ui.button(&text).clicked() {
+                if !draft.is_empty() {
+                    draft.push(' ');
+                }
+                draft.push_str(&text);
+                ui.close();
+            }
+        }
+    });
+}
+
+fn viewer_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &mut RemoteSessionView, commands: &mut Vec<UiCommand>) {
+    let Some(slot) = session.viewer_slot.clone() else { return };
+    let state = match (&session.phase, &session.consent) {
+        (LinkPhase::Over(_), _) => ViewerState::Ended,
+        (LinkPhase::Reconnecting, _) => ViewerState::Reconnecting,
+        _ if session.held.is_some() => ViewerState::Held,
+        (_, ConsentState::Granted { scopes, paused: false }) if scopes.view => ViewerState::Live,
+        (_, ConsentState::Granted { scopes, paused: true }) if scopes.view => ViewerState::Paused,
+        (_, ConsentState::Granted { .. }) => ViewerState::ViewNotAllowed,
+        (_, ConsentState::Revoked) => ViewerState::Stopped,
+        _ => ViewerState::WaitingForConsent,
+    };
+    let can_draw = matches!(&session.consent, ConsentState::Granted { scopes, paused: false } if scopes.pointers);
+    let can_keep =
+        state == ViewerState::Live && matches!(&session.consent, ConsentState::Granted { scopes, .. } if scopes.record);
+    // The engineer's picture shows what the user's side shows: arrows fade on both at once.
+    let now = ui.input(|input| input.time);
+    let annotations: Vec<Annotation> =
+        session.annotations.visible(now).into_iter().map(|(annotation, _)| annotation).collect();
+    if session.annotations.fading() {
+        ui.ctx().request_repaint_after(std::time::Duration::from_millis(500));
+    }
+    let action = session.viewer.ui(ui, lang, &slot, state, &annotations, can_draw, can_keep);
+    let session_action = match action {
+        Some(ViewerAction::TakeScreenshot) => Some(SessionAction::TakeScreenshot),
+        Some(ViewerAction::Draw { shape, label, color, fade_ms }) => {
+            let id = session.next_annotation_id;
+            session.next_annotation_id += 1;
+            Some(SessionAction::Annotate(Annotation { id, shape, label, color, fade_ms }))
+        }
+        Some(ViewerAction::Undo) => annotations.last().map(|last| SessionAction::RemoveAnnotation(last.id)),
+        Some(ViewerAction::Clear) => Some(SessionAction::ClearAnnotations),
+        None => None,
+    };
+    if let Some(action) = session_action {
+        commands.push(UiCommand::Session { ticket_id, action });
+    }
+    if state == ViewerState::Live {
+        let because = session.overlay_why_not.as_ref().map(|why| no_overlay_text(why, lang));
+        let mode = match (can_draw, session.arrow_placement, because) {
+            (false, _, _) => Text::ArrowsNotAllowed.get(lang).to_owned(),
+            (true, ArrowPlacement::OverScreen, _) => Text::ArrowsOverlayMode.get(lang).to_owned(),
+            (true, ArrowPlacement::InWindow, Some(because)) => Text::ArrowsModeBecause.fill(lang, &[&because]),
+            (true, _, _) => Text::ArrowsMode.get(lang).to_owned(),
+        };
+        ui.weak(mode);
+    }
+}
+
+/// Where wrong codes came from (address and count, shut-out sources marked), and the button that
+/// replaces the code of the waiting session.
+fn attempts_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &RemoteSessionView, commands: &mut Vec<UiCommand>) {
+    if !session.attempts.is_empty() {
+        ui.label(RichText::new(Text::AttemptsHeading.get(lang)).strong());
+        for row in &session.attempts {
+            let (template, color) = if row.blocked {
+                (Text::SourceBlocked, theme::ERROR)
+            } else {
+                (Text::AttemptsFromSource, theme::WARNING)
+            };
+            ui.colored_label(color, template.fill(lang, &[&row.source, &row.wrong.to_string()]));
+        }
+    }
+    if ui.button(Text::NewCode.get(lang)).on_hover_text(Text::NewCodeHint.get(lang)).clicked() {
+        commands.push(UiCommand::Session { ticket_id, action: SessionAction::NewCode });
+    }
+}
+
+fn code_ui(ui: &mut Ui, lang: Lang, session: &RemoteSessionView, now_ms: i64) {
+    egui::Grid::new("join_code_grid").num_columns(3).spacing([8.0, 6.0]).show(ui, |ui| {
+        ui.label(Text::JoinCodeLabel.get(lang));
+        ui.label(RichText::new(&session.code).monospace().size(26.0).strong());
+        if ui.button(Text::Copy.get(lang)).on_hover_text(Text::JoinCodeLabel.get(lang)).clicked() {
+            ui.ctx().copy_text(session.code.replace(' ', ""));
+        }
+        ui.end_row();
+        ui.label(Text::AddressLabel.get(lang));
+        ui.label(RichText::new(&session.address).monospace());
+        ui.label("");
+        ui.end_row();
+        ui.label(Text::JoinLinkLabel.get(lang));
+        ui.label(RichText::new(&session.link).monospace());
+        if ui.button(Text::Copy.get(lang)).on_hover_text(Text::JoinLinkLabel.get(lang)).clicked() {
+            ui.ctx().copy_text(session.link.clone());
+        }
+        ui.end_row();
+    });
+    let left_ms = (session.expires_at_ms - now_ms).max(0);
+    ui.weak(Text::CodeExpiresIn.fill(lang, &[&widgets::format_duration_ms(left_ms)]));
+    ui.weak(Text::TellUserCode.get(lang));
+}
+
+fn consent_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    context: &PanelContext<'_>,
+    session: &mut RemoteSessionView,
+    commands: &mut Vec<UiCommand>,
+) {
+    let state = session.consent_text(lang);
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(Text::ConsentLabel.get(lang)).strong());
+        ui.label(state);
+    });
+    let may_ask = session.phase == LinkPhase::Connected
+        && matches!(session.consent, ConsentState::NotRequested | ConsentState::Denied | ConsentState::Revoked);
+    let now_ms = context.now_ms;
+    let wait_ms = session.ask_again_at_ms.map(|at_ms| at_ms - now_ms);
+    if may_ask {
+        match wait_ms {
+            None => {
+                ui.colored_label(theme::WARNING, Text::NotAskAgain.get(lang));
+                return;
+            }
+            Some(wait_ms) if wait_ms > 0 => {
+                let seconds = (wait_ms + 999) / 1_000;
+                ui.colored_label(theme::WARNING, Text::AskAgainIn.fill(lang, &[&seconds.to_string()]));
+                ui.ctx().request_repaint_after(std::time::Duration::from_millis(250));
+                return;
+            }
+            Some(_) => {}
+        }
+    }
+    if may_ask {
+        let label = ui.label(Text::PurposeLabel.get(lang));
+        ui.add(
+            egui::TextEdit::singleline(&mut session.purpose)
+                .hint_text(Text::PurposeHint.get(lang))
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(label.id);
+        if ui.button(Text::AskConsent.get(lang)).clicked() {
+            commands.push(UiCommand::Session {
+                ticket_id: context.ticket_id,
+                action: SessionAction::RequestConsent(consent_request(context, &session.purpose)),
+            });
+        }
+    }
+}
+
+/// The consent request for the ticket in `context` with the engineer's `purpose`, the ticket
+/// title and the purpose cut to what the protocol carries.
+pub(super) fn consent_request(context: &PanelContext<'_>, purpose: &str) -> ConsentRequest {
+    ConsentRequest {
+        engineer_name: context.engineer_name.to_owned(),
+        team: context.team.to_owned(),
+        ticket_number: context.ticket_number.to_owned(),
+        ticket_title: context.ticket_title.chars().take(MAX_TICKET_TITLE_CHARS).collect(),
+        purpose: purpose.trim().chars().take(MAX_PURPOSE_CHARS).collect(),
+        suggested: Scopes::default(),
+    }
+}

@@ -1,0 +1,268 @@
+//! Tests of the session panel: its state and what it draws, through the accessibility tree.
+
+use crate::protocol::{ConsentRequest, MAX_PURPOSE_CHARS, MAX_TICKET_TITLE_CHARS, Scopes, SessionEvent};
+
+use super::super::command::UiCommand;
+use super::super::i18n::{Lang, Text};
+use super::super::viewer::FrameSlot;
+use super::model::{RemoteSessionView, SessionAction, SessionNotice, StepRow, StepState, scopes_text};
+use super::panel::{PanelContext, consent_request, session_panel_ui};
+
+mod panel_tests {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    use super::*;
+
+    const NOW_MS: i64 = 1_795_424_400_000;
+
+    #[test]
+    fn a_consent_request_is_cut_to_the_protocol_limits_and_passes_validation() {
+        let title = "标".repeat(MAX_TICKET_TITLE_CHARS + 30);
+        let context = PanelContext {
+            ticket_id: 7,
+            ticket_number: "T-20261123-0007",
+            ticket_title: &title,
+            engineer_name: "Li Wei",
+            team: "Service desk",
+            category: crate::store::Category::Hardware,
+            phrases: &[],
+            now_ms: NOW_MS,
+        };
+        let purpose = format!("  {}  ", "p".repeat(MAX_PURPOSE_CHARS + 1));
+        let request = consent_request(&context, &purpose);
+        assert_eq!(request.ticket_title.chars().count(), MAX_TICKET_TITLE_CHARS);
+        assert_eq!(request.purpose.chars().count(), MAX_PURPOSE_CHARS);
+        assert!(!request.purpose.starts_with(' '), "the purpose is trimmed before it is cut");
+        assert_eq!(crate::protocol::Message::ConsentRequest(request).validate(), Ok(()), "the peer accepts it");
+        let short = consent_request(&context, " check the queue ");
+        assert_eq!(short.purpose, "check the queue");
+    }
+
+    /// The panel of ticket 7 with `session`, in English, collecting the commands it queues.
+    fn panel(session: RemoteSessionView) -> Harness<'static, (RemoteSessionView, Vec<UiCommand>)> {
+        let system_fonts = |ctx: &egui::Context| {
+            ctx.add_font_provider(std::sync::Arc::new(egui_system_font_provider::SystemFontProvider::new()));
+        };
+        Harness::builder().with_size(egui::vec2(520.0, 900.0)).with_context_setup(system_fonts).build_ui_state(
+            |ui, (session, commands): &mut (RemoteSessionView, Vec<UiCommand>)| {
+                let context = PanelContext {
+                    ticket_id: 7,
+                    ticket_number: "T-20261123-0007",
+                    ticket_title: "Printer offline",
+                    engineer_name: "Li Wei",
+                    team: "Service desk",
+                    category: crate::store::Category::Hardware,
+                    phrases: &[],
+                    now_ms: NOW_MS,
+                };
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    session_panel_ui(ui, Lang::En, &context, Some(session), commands);
+                });
+            },
+            (session, Vec::new()),
+        )
+    }
+
+    fn waiting() -> RemoteSessionView {
+        let mut session = RemoteSessionView::starting();
+        session.apply(
+            SessionNotice::Started {
+                link: "stepwise://127.0.0.1:4000/123456789".into(),
+                code: "123 456 789".into(),
+                address: "127.0.0.1:4000".into(),
+                expires_at_ms: NOW_MS + 600_000,
+                viewer: FrameSlot::default(),
+            },
+            Lang::En,
+        );
+        session
+    }
+
+    fn connected() -> RemoteSessionView {
+        let mut session = waiting();
+        session.apply(SessionNotice::Paired, Lang::En);
+        session.apply(SessionNotice::Event(SessionEvent::PeerHello { display_name: "Wang Li".into() }), Lang::En);
+        session
+    }
+
+    fn ended(commands: &[UiCommand]) -> bool {
+        commands.iter().any(|command| matches!(command, UiCommand::Session { action: SessionAction::End, .. }))
+    }
+
+    #[test]
+    fn end_session_asks_first() {
+        let mut harness = panel(connected());
+        harness.get_by_label("End session").click();
+        harness.run();
+        assert!(!ended(&harness.state().1), "one click does not end the session");
+        harness.get_by_label_contains("End the session?");
+        harness.get_by_label("Cancel").click();
+        harness.run();
+        assert!(!ended(&harness.state().1));
+        harness.get_by_label("End session").click();
+        harness.run();
+        harness.get_by_label("Yes, end the session").click();
+        harness.run();
+        assert!(ended(&harness.state().1), "confirmed: ended");
+    }
+
+    #[test]
+    fn before_consent_is_asked_for_nothing_says_it_waits_for_it() {
+        let mut harness = panel(connected());
+        harness.run();
+        harness.get_by_label("Not requested yet");
+        assert!(harness.query_by_label("Waiting for the user's consent to see the screen").is_none());
+        harness.state_mut().0.apply(
+            SessionNotice::Event(SessionEvent::ConsentRequested(ConsentRequest {
+                engineer_name: "Li Wei".into(),
+                team: "Service desk".into(),
+                ticket_number: "T-20261123-0007".into(),
+                ticket_title: "Printer offline".into(),
+                purpose: "Check the queue".into(),
+                suggested: Scopes::default(),
+            })),
+            Lang::En,
+        );
+        harness.run();
+        harness.get_by_label("Waiting for the user's consent to see the screen");
+    }
+
+    #[test]
+    fn a_burned_code_leaves_no_count_of_attempts_left() {
+        let mut session = waiting();
+        let wrong = |attempts_left| SessionNotice::PairingFailed {
+            source: "127.0.0.2".into(),
+            source_attempts: 1,
+            source_blocked: false,
+            attempts_left,
+        };
+        session.apply(wrong(1), Lang::En);
+        assert_eq!(
+            session.problem.as_deref(),
+            Some("A wrong code came from 127.0.0.2 (one more wrong attempt burns the code)")
+        );
+        session.apply(wrong(0), Lang::En);
+        session.apply(SessionNotice::CodeBurned, Lang::En);
+        let mut harness = panel(session);
+        harness.run();
+        harness.get_by_label_contains("The code was burned");
+        assert!(harness.query_by_label_contains("A wrong code came from").is_none(), "stale line removed");
+        harness.get_by_label("127.0.0.2: 1 wrong");
+    }
+
+    #[test]
+    fn a_guide_search_without_a_match_says_so() {
+        let mut harness = panel(connected());
+        harness.run();
+        assert!(harness.query_by_label("No guide matches").is_none(), "nothing searched yet");
+        harness.state_mut().0.guides_listed(Vec::new());
+        harness.run();
+        harness.get_by_label("No guide matches");
+    }
+
+    #[test]
+    fn step_texts_are_shown_whole() {
+        let long = "Open Settings, then Devices, then Printers and scanners, choose the printer on the \
+                    third floor and press Open queue; tell me every document it lists and its status";
+        let mut session = connected();
+        for (step_id, state) in [(1, StepState::Skipped), (2, StepState::Draft)] {
+            session.steps.push(StepRow {
+                step_id,
+                instruction: long.into(),
+                expected: String::new(),
+                state,
+                from_guide: None,
+                history: None,
+                pointer: None,
+            });
+        }
+        let mut harness = panel(session);
+        harness.run();
+        let label = harness.get_by_label(long);
+        // The waiting or draft step's text field (labelled by its number), whatever kind it is.
+        let edit = harness.query_all_by_label("Step 2 of 2").find(|node| node.value().is_some()).expect("step field");
+        assert_eq!(edit.value().as_deref(), Some(long));
+        // A text field has a margin of 4 points each side; a label none.
+        for (rect, margin) in [(label.rect(), 0.0), (edit.rect(), 8.0)] {
+            assert!(rect.right() <= 520.0, "inside the panel: {rect:?}");
+            let font = egui::TextStyle::Body.resolve(&harness.ctx.global_style());
+            let needed = harness.ctx.fonts_mut(|fonts| {
+                fonts.layout(long.to_owned(), font, egui::Color32::WHITE, rect.width() - margin).size().y
+            });
+            assert!(rect.height() + 1.0 >= needed, "{rect:?} is shorter than the text ({needed})");
+        }
+    }
+}
+
+mod reconnect_tests {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    use super::*;
+
+    fn granted_view() -> RemoteSessionView {
+        let mut view = RemoteSessionView::starting();
+        let viewer = FrameSlot::default();
+        let started = SessionNotice::Started {
+            link: "stepwise://127.0.0.1:4433/123456789".into(),
+            code: "123 456 789".into(),
+            address: "127.0.0.1:4433".into(),
+            expires_at_ms: 0,
+            viewer,
+        };
+        view.apply(started, Lang::En);
+        view.apply(SessionNotice::Paired, Lang::En);
+        view.apply(SessionNotice::Event(SessionEvent::PeerHello { display_name: "Zhang Min".into() }), Lang::En);
+        let scopes = Scopes { view: true, pointers: false, record: false };
+        view.apply(SessionNotice::Event(SessionEvent::ConsentGranted(scopes)), Lang::En);
+        view
+    }
+
+    fn panel(view: RemoteSessionView) -> Harness<'static, RemoteSessionView> {
+        let mut harness = Harness::builder().with_size(egui::vec2(760.0, 900.0)).build_ui_state(
+            move |ui, view: &mut RemoteSessionView| {
+                let context = PanelContext {
+                    ticket_id: 1,
+                    ticket_number: "T-20261204-0001",
+                    ticket_title: "Printer offline",
+                    engineer_name: "Li Wei",
+                    team: "Service desk",
+                    category: crate::store::Category::Hardware,
+                    phrases: &[],
+                    now_ms: 0,
+                };
+                session_panel_ui(ui, Lang::En, &context, Some(view), &mut Vec::new());
+            },
+            view,
+        );
+        harness.run_steps(4);
+        harness
+    }
+
+    #[test]
+    fn consent_is_unknown_not_live_while_reconnecting() {
+        let scopes = Scopes { view: true, pointers: false, record: false };
+        let live = Text::ConsentGrantedLive.fill(Lang::En, &[&scopes_text(scopes, Lang::En)]);
+        let harness = panel(granted_view());
+        assert!(harness.query_by_label(&live).is_some(), "granted and connected reads as live");
+
+        let mut view = granted_view();
+        view.apply(SessionNotice::Event(SessionEvent::Disconnected), Lang::En);
+        let harness = panel(view);
+        assert!(harness.query_all_by_label("Reconnecting…").next().is_some());
+        harness.get_by_label(Text::ConsentUnknownReconnecting.get(Lang::En));
+        assert!(harness.query_by_label(&live).is_none(), "never 'live' next to 'Reconnecting…'");
+
+        let mut view = granted_view();
+        view.apply(SessionNotice::Event(SessionEvent::Disconnected), Lang::En);
+        assert_eq!(view.consent_text(Lang::Zh), "连接恢复前未知（期间不共享任何内容）");
+
+        // Back: consent reads as it stands again.
+        let mut view = granted_view();
+        view.apply(SessionNotice::Event(SessionEvent::Disconnected), Lang::En);
+        view.apply(SessionNotice::Event(SessionEvent::Reconnected { gap_ms: 12_000 }), Lang::En);
+        let harness = panel(view);
+        assert!(harness.query_by_label(&live).is_some());
+    }
+}
