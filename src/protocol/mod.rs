@@ -3,7 +3,7 @@
 //! sockets, no async runtime, no UI. The transport drives it; tests drive two peers in memory.
 
 pub mod code;
-pub mod codec;
+pub mod framing;
 pub mod guidance;
 pub mod limits;
 pub mod message;
@@ -13,7 +13,7 @@ pub mod screen;
 pub mod session;
 
 pub use code::{JoinCode, JoinLink, JoinLinkError};
-pub use codec::{DecodeError, EncodeError, FrameDecoder, MAX_CONTROL_MESSAGE_BYTES, encode_frame};
+pub use framing::{DecodeError, EncodeError, FrameDecoder, MAX_CONTROL_MESSAGE_BYTES, encode_frame};
 pub use guidance::{Annotation, AnnotationColor, RemotePixel, Shape, StepCard, StepOutcome};
 pub use message::{
     CONSENT_RETRY_WAIT_MS, ConsentRequest, Decision, EndReason, Handshake, HoldReason, MAX_CHAT_CHARS, MAX_NAME_CHARS,

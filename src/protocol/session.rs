@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 
-use super::codec::DecodeError;
+use super::framing::DecodeError;
 use super::guidance::{Annotation, StepCard, StepOutcome, validate_comment};
 use super::limits::{LimitedKind, PeerLimits};
 use super::message::{
