@@ -8,11 +8,18 @@ use proptest::prelude::*;
 use stepwise::app::transcript::transcript_entry;
 use stepwise::protocol::{
     Annotation, AnnotationColor, CommandError, ConsentRequest, ConsentState, EndReason, FrameDecoder,
-    MAX_CONTROL_MESSAGE_BYTES, Message, RemotePixel, Role, Scopes, Session, SessionEvent, Shape, StepCard, StepOutcome,
-    encode_frame,
+    MAX_CONTROL_MESSAGE_BYTES, Message, ReceivedFrame, RemotePixel, Role, Scopes, Session, SessionEvent, Shape,
+    StepCard, StepOutcome, encode_frame,
     session::{HEARTBEAT_INTERVAL_MS, LinkTiming, RECONNECT_WINDOW_MS},
 };
 use stepwise::transport::TransportEvent;
+
+/// What the simulated link carries to the engineer: control-stream bytes, or one screen update
+/// (in the real link, a stream of its own).
+enum ToEngineer {
+    Control(Vec<u8>),
+    Screen { seq: u64, data: Vec<u8> },
+}
 
 /// Two sessions joined by in-memory links with a one-way latency.
 struct Pair {
@@ -21,10 +28,13 @@ struct Pair {
     engineer: Session,
     user: Session,
     to_user: VecDeque<(i64, Vec<u8>)>,
-    to_engineer: VecDeque<(i64, Vec<u8>)>,
+    to_engineer: VecDeque<(i64, ToEngineer)>,
     user_decoder: FrameDecoder,
     engineer_decoder: FrameDecoder,
     engineer_events: Vec<SessionEvent>,
+    /// The screen updates the engineer's side handed out, each with the number of its events
+    /// before it (the order in which the real driver hands both out).
+    engineer_frames: Vec<(usize, ReceivedFrame)>,
     user_events: Vec<SessionEvent>,
     link_up: bool,
 }
@@ -41,6 +51,7 @@ impl Pair {
             user_decoder: FrameDecoder::new(MAX_CONTROL_MESSAGE_BYTES),
             engineer_decoder: FrameDecoder::new(MAX_CONTROL_MESSAGE_BYTES),
             engineer_events: Vec::new(),
+            engineer_frames: Vec::new(),
             user_events: Vec::new(),
             link_up: true,
         }
@@ -58,15 +69,15 @@ impl Pair {
             }
             while let Some(message) = self.user.poll_transmit(self.now_ms) {
                 if self.link_up {
-                    self.to_engineer.push_back((self.now_ms + self.latency_ms, encode_frame(&message).unwrap()));
+                    let bytes = encode_frame(&message).unwrap();
+                    self.to_engineer.push_back((self.now_ms + self.latency_ms, ToEngineer::Control(bytes)));
                 }
                 progressed = true;
             }
             // Screen updates travel on their own streams; here they share the simulated link.
             while let Some((seq, data)) = self.user.poll_frame() {
                 if self.link_up {
-                    let message = Message::Frame { seq, data };
-                    self.to_engineer.push_back((self.now_ms + self.latency_ms, encode_frame(&message).unwrap()));
+                    self.to_engineer.push_back((self.now_ms + self.latency_ms, ToEngineer::Screen { seq, data }));
                 }
                 progressed = true;
             }
@@ -84,19 +95,25 @@ impl Pair {
                     }
                 }
                 while self.to_engineer.front().is_some_and(|m| m.0 <= self.now_ms) {
-                    let (_, bytes) = self.to_engineer.pop_front().unwrap();
-                    self.engineer_decoder.push(&bytes);
-                    while let Some(message) =
-                        self.engineer_decoder.next_message::<Message>().expect("a frame from the peer decodes")
-                    {
-                        self.engineer.handle_message(self.now_ms, message);
+                    match self.to_engineer.pop_front().unwrap().1 {
+                        ToEngineer::Control(bytes) => {
+                            self.engineer_decoder.push(&bytes);
+                            while let Some(message) =
+                                self.engineer_decoder.next_message::<Message>().expect("a frame from the peer decodes")
+                            {
+                                self.engineer.handle_message(self.now_ms, message);
+                                self.collect_engineer_output();
+                            }
+                        }
+                        ToEngineer::Screen { seq, data } => {
+                            self.engineer.handle_frame(self.now_ms, seq, data);
+                            self.collect_engineer_output();
+                        }
                     }
                 }
                 progressed = true;
             }
-            while let Some(event) = self.engineer.poll_event() {
-                self.engineer_events.push(event);
-            }
+            self.collect_engineer_output();
             while let Some(event) = self.user.poll_event() {
                 self.user_events.push(event);
             }
@@ -105,6 +122,17 @@ impl Pair {
             }
         }
         panic!("the pair did not settle: livelock");
+    }
+
+    /// Takes what the engineer's side hands out after one input, as the real driver does:
+    /// accepted screen updates, then events.
+    fn collect_engineer_output(&mut self) {
+        while let Some(frame) = self.engineer.poll_received_frame() {
+            self.engineer_frames.push((self.engineer_events.len(), frame));
+        }
+        while let Some(event) = self.engineer.poll_event() {
+            self.engineer_events.push(event);
+        }
     }
 
     /// Runs the clock `ms` forward, firing every timer on the way; bounded so a timer that
@@ -170,7 +198,7 @@ impl Pair {
     }
 
     fn frames_received(&self) -> usize {
-        self.engineer_events.iter().filter(|e| matches!(e, SessionEvent::FrameReceived { .. })).count()
+        self.engineer_frames.len()
     }
 }
 
@@ -251,9 +279,14 @@ fn deny_pause_resume_revoke_and_end() {
 fn engineer_drops_frames_outside_consent() {
     let mut engineer = Session::new(Role::Engineer, "e", 0);
     engineer.handle_message(1, Message::Hello { protocol_version: 1, role: Role::User, display_name: "u".into() });
-    engineer.handle_message(2, Message::Frame { seq: 1, data: vec![0; 10] });
+    engineer.handle_frame(2, 1, vec![0; 10]);
     assert_eq!(engineer.frames_dropped(), 1);
-    assert!(std::iter::from_fn(|| engineer.poll_event()).all(|e| !matches!(e, SessionEvent::FrameReceived { .. })));
+    assert_eq!(engineer.poll_received_frame(), None);
+    // The same on the control stream, where a peer could put one.
+    engineer.handle_message(3, Message::Frame { seq: 2, data: vec![0; 10] });
+    assert_eq!(engineer.frames_dropped(), 2);
+    assert_eq!(engineer.poll_received_frame(), None);
+    assert_eq!(engineer.ended(), None, "dropped, not a violation");
 }
 
 #[test]
@@ -464,16 +497,14 @@ proptest! {
             // Nothing arrives that the user did not let out under consent, nothing arrives twice
             // or out of order, and the engineer accepts a frame only while its own record of
             // the session (the events it raised so far) says the view is shared.
-            let mut gate = EngineerGate::default();
             let mut last_seq = 0;
-            for event in &pair.engineer_events {
-                if let SessionEvent::FrameReceived { seq, .. } = event {
-                    prop_assert!(sent.contains(seq), "frame {} was sent without consent", seq);
-                    prop_assert!(*seq > last_seq, "frame {} after frame {}", seq, last_seq);
-                    last_seq = *seq;
-                    prop_assert!(gate.open(), "frame {} accepted while the engineer saw {:?}", seq, gate);
-                }
-                gate.apply(event);
+            for (events_before, ReceivedFrame { seq, .. }) in &pair.engineer_frames {
+                let mut gate = EngineerGate::default();
+                pair.engineer_events[..*events_before].iter().for_each(|event| gate.apply(event));
+                prop_assert!(sent.contains(seq), "frame {} was sent without consent", seq);
+                prop_assert!(*seq > last_seq, "frame {} after frame {}", seq, last_seq);
+                last_seq = *seq;
+                prop_assert!(gate.open(), "frame {} accepted while the engineer saw {:?}", seq, gate);
             }
         }
         pair.drive();
@@ -482,7 +513,7 @@ proptest! {
         if let Some(at) = last_revoke {
             let resumed = pair.engineer_events[at..].iter().any(|e| matches!(e, SessionEvent::ConsentGranted(_)));
             if !resumed {
-                let frame_after_revoke = pair.engineer_events[at..].iter().any(|e| matches!(e, SessionEvent::FrameReceived { .. }));
+                let frame_after_revoke = pair.engineer_frames.iter().any(|(events_before, _)| *events_before > at);
                 prop_assert!(!frame_after_revoke, "a frame was accepted after the revoke");
             }
         }

@@ -16,7 +16,7 @@ impl Session {
         }
         self.annotations_visible = true;
         self.outbox.push_back(Message::Annotate(annotation.clone()));
-        self.events.push_back(SessionEvent::Annotation(annotation));
+        self.emit(SessionEvent::Annotation(annotation));
         Ok(())
     }
 
@@ -24,7 +24,7 @@ impl Session {
     pub fn remove_annotation(&mut self, id: u64) -> Result<(), CommandError> {
         self.require(Role::Engineer)?;
         self.outbox.push_back(Message::RemoveAnnotation { id });
-        self.events.push_back(SessionEvent::AnnotationRemoved { id });
+        self.emit(SessionEvent::AnnotationRemoved { id });
         Ok(())
     }
 
@@ -40,7 +40,7 @@ impl Session {
     pub(super) fn clear_annotations_locally(&mut self) {
         if self.annotations_visible {
             self.annotations_visible = false;
-            self.events.push_back(SessionEvent::AnnotationsCleared);
+            self.emit(SessionEvent::AnnotationsCleared);
         }
     }
 

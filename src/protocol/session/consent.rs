@@ -81,7 +81,7 @@ impl Session {
             ConsentState::NotRequested | ConsentState::Denied | ConsentState::Revoked => {
                 self.consent = ConsentState::Requested(request.clone());
                 self.outbox.push_back(message);
-                self.events.push_back(SessionEvent::ConsentRequested(request));
+                self.emit(SessionEvent::ConsentRequested(request));
                 Ok(())
             }
             _ => Err(CommandError::NotNow("a request or consent is already in force")),
@@ -113,7 +113,7 @@ impl Session {
         match decision {
             Decision::Granted(scopes) => {
                 self.consent = ConsentState::Granted { scopes, paused: false };
-                self.events.push_back(SessionEvent::ConsentGranted(scopes));
+                self.emit(SessionEvent::ConsentGranted(scopes));
             }
             Decision::Denied { dont_ask_again } => {
                 self.consent = ConsentState::Denied;
@@ -121,7 +121,7 @@ impl Session {
                 let ask_again_at_ms = now_ms.saturating_add(CONSENT_RETRY_WAIT_MS);
                 self.ask_again_at_ms = Some(ask_again_at_ms);
                 let ask_again_at_ms = (!self.no_more_requests).then_some(ask_again_at_ms);
-                self.events.push_back(SessionEvent::ConsentDenied { dont_ask_again, ask_again_at_ms });
+                self.emit(SessionEvent::ConsentDenied { dont_ask_again, ask_again_at_ms });
             }
         }
     }
@@ -134,7 +134,7 @@ impl Session {
                 if *current != scopes {
                     *current = scopes;
                     self.outbox.push_back(Message::ScopeChange(scopes));
-                    self.events.push_back(SessionEvent::ScopesChanged(scopes));
+                    self.emit(SessionEvent::ScopesChanged(scopes));
                 }
                 Ok(())
             }
@@ -159,11 +159,7 @@ impl Session {
                 if *paused != pause {
                     *paused = pause;
                     self.outbox.push_back(if pause { Message::Pause } else { Message::Resume });
-                    self.events.push_back(if pause {
-                        SessionEvent::SharingPaused
-                    } else {
-                        SessionEvent::SharingResumed
-                    });
+                    self.emit(if pause { SessionEvent::SharingPaused } else { SessionEvent::SharingResumed });
                 }
                 Ok(())
             }
@@ -178,7 +174,7 @@ impl Session {
             ConsentState::Granted { .. } | ConsentState::Requested(_) => {
                 self.consent = ConsentState::Revoked;
                 self.outbox.push_back(Message::Revoke);
-                self.events.push_back(SessionEvent::ConsentRevoked);
+                self.emit(SessionEvent::ConsentRevoked);
                 Ok(())
             }
             _ => Err(CommandError::NotNow("consent is not in force")),
@@ -224,12 +220,12 @@ impl Session {
                     ConsentState::Granted { scopes: current, .. } => {
                         if *current != scopes {
                             *current = scopes;
-                            self.events.push_back(SessionEvent::ScopesChanged(scopes));
+                            self.emit(SessionEvent::ScopesChanged(scopes));
                         }
                     }
                     _ => {
                         self.consent = ConsentState::Granted { scopes, paused: false };
-                        self.events.push_back(SessionEvent::ConsentGranted(scopes));
+                        self.emit(SessionEvent::ConsentGranted(scopes));
                     }
                 }
                 None
@@ -238,7 +234,7 @@ impl Session {
                 // A request made since the reconnect crossed this restatement: it stands.
                 if matches!(self.consent, ConsentState::Granted { .. }) {
                     self.consent = ConsentState::Revoked;
-                    self.events.push_back(SessionEvent::ConsentRevoked);
+                    self.emit(SessionEvent::ConsentRevoked);
                 }
                 None
             }

@@ -1,4 +1,5 @@
-//! What a session reports to the app: [`SessionEvent`]s for the UI and the transcript.
+//! What a session reports to the app: [`SessionEvent`]s for the UI and the transcript, and,
+//! apart from them, the screen updates it accepted ([`ReceivedFrame`]).
 
 use crate::protocol::guidance::{Annotation, StepCard, StepOutcome};
 use crate::protocol::message::{ConsentRequest, EndReason, HoldReason, Role, Scopes};
@@ -42,13 +43,6 @@ pub enum SessionEvent {
         at_ms: i64,
         /// The text.
         text: String,
-    },
-    /// Screen data accepted (engineer side).
-    FrameReceived {
-        /// Sequence number.
-        seq: u64,
-        /// The encoded update.
-        data: Vec<u8>,
     },
     /// The viewer lost track of the screen: the next update must be a keyframe (user side).
     KeyframeRequested,
@@ -131,4 +125,15 @@ pub enum SessionEvent {
         /// Whether the other side ended it.
         by_peer: bool,
     },
+}
+
+/// A screen update the engineer's side accepted (the view scope was in force), polled with
+/// [`super::Session::poll_received_frame`]. It never rides the [`SessionEvent`] queue: it may be
+/// megabytes, and only the viewer wants it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReceivedFrame {
+    /// Sequence number (the sender's order of updates).
+    pub seq: u64,
+    /// The encoded update (a screen envelope around a codec update).
+    pub data: Vec<u8>,
 }

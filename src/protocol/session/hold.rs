@@ -16,7 +16,7 @@ impl Session {
         if self.held.is_none() {
             self.held = Some(reason);
             self.outbox.push_back(Message::Hold(reason));
-            self.events.push_back(SessionEvent::Held(reason));
+            self.emit(SessionEvent::Held(reason));
         }
         Ok(())
     }
@@ -26,7 +26,7 @@ impl Session {
         self.require(Role::Engineer)?;
         if self.held.take().is_some() {
             self.outbox.push_back(Message::Unhold);
-            self.events.push_back(SessionEvent::Unheld);
+            self.emit(SessionEvent::Unheld);
         }
         Ok(())
     }

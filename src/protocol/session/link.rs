@@ -89,7 +89,7 @@ impl Session {
         self.disconnected_at_ms = Some(now_ms);
         self.silent_since_ms = Some(self.last_received_ms.min(now_ms));
         self.outbox.retain(|message| !matches!(message, Message::Heartbeat));
-        self.events.push_back(SessionEvent::Disconnected);
+        self.emit(SessionEvent::Disconnected);
     }
 
     /// The connection is back at `now_ms`; `gap_ms` in the event is the whole silence, from the
@@ -116,7 +116,7 @@ impl Session {
             Role::User => self.restate_consent(),
         }
         let gap_ms = now_ms - self.silent_since_ms.take().unwrap_or(now_ms);
-        self.events.push_back(SessionEvent::Reconnected { gap_ms });
+        self.emit(SessionEvent::Reconnected { gap_ms });
     }
 
     /// The reconnect window passed without a reconnection (or the peer no longer knows the

@@ -26,7 +26,7 @@ use super::reasons::{Violation, ViolationCode};
 
 pub use consent::ConsentState;
 pub use error::CommandError;
-pub use event::SessionEvent;
+pub use event::{ReceivedFrame, SessionEvent};
 pub use link::{HEARTBEAT_INTERVAL_MS, LinkTiming, MISSED_HEARTBEATS, RECONNECT_WINDOW_MS};
 
 /// One side of a session.
@@ -64,6 +64,8 @@ pub struct Session {
     /// On hold, and why (set by the engineer's side).
     held: Option<HoldReason>,
     events: VecDeque<SessionEvent>,
+    /// Screen updates accepted from the peer (engineer side), apart from the events.
+    frames_in: VecDeque<ReceivedFrame>,
 }
 
 impl Session {
@@ -94,6 +96,7 @@ impl Session {
             peer_limits: PeerLimits::default(),
             held: None,
             events: VecDeque::new(),
+            frames_in: VecDeque::new(),
         };
         let display_name: String = display_name.chars().take(super::message::MAX_NAME_CHARS).collect();
         session.outbox.push_back(Message::Hello { protocol_version: PROTOCOL_VERSION, role, display_name });
@@ -177,7 +180,7 @@ impl Session {
         message.validate().map_err(CommandError::Invalid)?;
         self.next_chat_id += 1;
         self.outbox.push_back(message);
-        self.events.push_back(SessionEvent::Chat { from: self.role, id, at_ms: now_ms, text: text.to_owned() });
+        self.emit(SessionEvent::Chat { from: self.role, id, at_ms: now_ms, text: text.to_owned() });
         Ok(id)
     }
 
@@ -201,6 +204,16 @@ impl Session {
         if self.role != role { Err(CommandError::WrongRole(role)) } else { Ok(()) }
     }
 
+    /// Queues an event. An accepted screen update still waiting is dropped when the event finds
+    /// the screen no longer shared (paused, stopped, held, dropped, ended…), so no update from
+    /// before it can be shown after it.
+    pub(super) fn emit(&mut self, event: SessionEvent) {
+        if !self.screen_allowed() {
+            self.frames_in.clear();
+        }
+        self.events.push_back(event);
+    }
+
     pub(super) fn violation(&mut self, why: Violation) {
         self.finish(EndReason::ProtocolViolation(why), false, true);
     }
@@ -219,6 +232,6 @@ impl Session {
         }
         self.ended = Some(reason.clone());
         self.ended_by_peer = by_peer;
-        self.events.push_back(SessionEvent::Ended { reason, by_peer });
+        self.emit(SessionEvent::Ended { reason, by_peer });
     }
 }

@@ -35,7 +35,7 @@ impl Session {
                     return self.violation(Violation::new(ViolationCode::UnexpectedHello));
                 }
                 self.peer_name = Some(display_name.clone());
-                self.events.push_back(SessionEvent::PeerHello { display_name });
+                self.emit(SessionEvent::PeerHello { display_name });
             }
             Message::ConsentRequest(_) if role == Role::User && self.no_more_requests => {
                 self.violation(Violation::new(ViolationCode::AskedAfterDontAskAgain))
@@ -48,7 +48,7 @@ impl Session {
             Message::ConsentRequest(request) if role == Role::User => match self.consent {
                 ConsentState::NotRequested | ConsentState::Denied | ConsentState::Revoked => {
                     self.consent = ConsentState::Requested(request.clone());
-                    self.events.push_back(SessionEvent::ConsentRequested(request));
+                    self.emit(SessionEvent::ConsentRequested(request));
                 }
                 _ => self.violation(Violation::new(ViolationCode::AskedWhileInForce)),
             },
@@ -61,7 +61,7 @@ impl Session {
             Message::ScopeChange(scopes) if role == Role::Engineer => match &mut self.consent {
                 ConsentState::Granted { scopes: current, .. } => {
                     *current = scopes;
-                    self.events.push_back(SessionEvent::ScopesChanged(scopes));
+                    self.emit(SessionEvent::ScopesChanged(scopes));
                 }
                 _ => self.violation(Violation::new(ViolationCode::ScopesWithoutConsent)),
             },
@@ -70,11 +70,7 @@ impl Session {
                 match &mut self.consent {
                     ConsentState::Granted { paused, .. } if *paused != pause => {
                         *paused = pause;
-                        self.events.push_back(if pause {
-                            SessionEvent::SharingPaused
-                        } else {
-                            SessionEvent::SharingResumed
-                        });
+                        self.emit(if pause { SessionEvent::SharingPaused } else { SessionEvent::SharingResumed });
                     }
                     // Repeats are harmless; outside consent they are not.
                     ConsentState::Granted { .. } => {}
@@ -84,7 +80,7 @@ impl Session {
             Message::Revoke if role == Role::Engineer => match self.consent {
                 ConsentState::Granted { .. } | ConsentState::Requested(_) => {
                     self.consent = ConsentState::Revoked;
-                    self.events.push_back(SessionEvent::ConsentRevoked);
+                    self.emit(SessionEvent::ConsentRevoked);
                 }
                 _ => {}
             },
@@ -93,16 +89,16 @@ impl Session {
                     Role::Engineer => Role::User,
                     Role::User => Role::Engineer,
                 };
-                self.events.push_back(SessionEvent::Chat { from, id, at_ms, text });
+                self.emit(SessionEvent::Chat { from, id, at_ms, text });
             }
             Message::Annotate(annotation) if role == Role::User => {
                 if self.pointers_allowed() {
                     self.annotations_visible = true;
-                    self.events.push_back(SessionEvent::Annotation(annotation));
+                    self.emit(SessionEvent::Annotation(annotation));
                 }
             }
             Message::RemoveAnnotation { id } if role == Role::User => {
-                self.events.push_back(SessionEvent::AnnotationRemoved { id });
+                self.emit(SessionEvent::AnnotationRemoved { id });
             }
             Message::ClearAnnotations if role == Role::User => self.clear_annotations_locally(),
             Message::Step(card) if role == Role::User => {
@@ -117,80 +113,79 @@ impl Session {
                 // The step's arrow is shown only under the pointers scope, like any other.
                 let arrow = card.annotation.clone().filter(|_| self.pointers_allowed());
                 self.pending_step = Some((card, now_ms));
-                self.events.push_back(event);
+                self.emit(event);
                 if let Some(arrow) = arrow {
                     self.annotations_visible = true;
-                    self.events.push_back(SessionEvent::Annotation(arrow));
+                    self.emit(SessionEvent::Annotation(arrow));
                 }
             }
             Message::StepWithdrawn { step_id } if role == Role::User => {
                 if self.pending_step.as_ref().is_some_and(|(card, _)| card.step_id == step_id) {
                     self.pending_step = None;
-                    self.events.push_back(SessionEvent::StepSkipped { step_id });
+                    self.emit(SessionEvent::StepSkipped { step_id });
                 }
             }
             Message::StepAnswer { step_id, outcome, comment } if role == Role::Engineer => {
                 match self.pending_step.take() {
                     Some((card, sent_at_ms)) if card.step_id == step_id => {
                         let seconds = (now_ms - sent_at_ms).max(0) / 1_000;
-                        self.events.push_back(SessionEvent::StepAnswered { step_id, outcome, comment, seconds });
+                        self.emit(SessionEvent::StepAnswered { step_id, outcome, comment, seconds });
                     }
                     // An answer to a step that was skipped meanwhile: too late, ignore it.
                     other => self.pending_step = other,
                 }
             }
             Message::GuidanceMode { overlay, why_not } if role == Role::Engineer => {
-                self.events.push_back(SessionEvent::GuidanceMode { overlay, why_not });
+                self.emit(SessionEvent::GuidanceMode { overlay, why_not });
             }
             Message::Hold(reason) if role == Role::User => {
                 if self.held.is_none() {
                     self.held = Some(reason);
                     self.frames_out.clear();
-                    self.events.push_back(SessionEvent::Held(reason));
+                    self.emit(SessionEvent::Held(reason));
                 }
             }
             Message::Unhold if role == Role::User => {
                 if self.held.take().is_some() {
-                    self.events.push_back(SessionEvent::Unheld);
+                    self.emit(SessionEvent::Unheld);
                 }
             }
             Message::ScreenSize { width, height } if role == Role::Engineer => {
-                self.events.push_back(SessionEvent::ScreenAnnounced { width, height });
+                self.emit(SessionEvent::ScreenAnnounced { width, height });
             }
             Message::ScreenshotTaken { at_ms } if role == Role::User => {
                 if !self.keeping_allowed() {
                     return self.violation(Violation::new(ViolationCode::ScreenshotWithoutRecord));
                 }
-                self.events.push_back(SessionEvent::ScreenshotTaken { at_ms });
+                self.emit(SessionEvent::ScreenshotTaken { at_ms });
             }
             Message::Cursor { x, y } if role == Role::Engineer => {
                 if self.screen_allowed() {
-                    self.events.push_back(SessionEvent::CursorMoved { x, y });
+                    self.emit(SessionEvent::CursorMoved { x, y });
                 }
             }
             Message::KeyframeRequest if role == Role::User => {
                 if self.screen_allowed() {
-                    self.events.push_back(SessionEvent::KeyframeRequested);
+                    self.emit(SessionEvent::KeyframeRequested);
                 }
             }
             Message::End(reason) => self.finish(reason, true, false),
             Message::Heartbeat => {}
-            Message::Frame { seq, data } if role == Role::Engineer => {
-                if self.screen_allowed() {
-                    self.events.push_back(SessionEvent::FrameReceived { seq, data });
-                } else {
-                    self.frames_dropped += 1;
-                }
-            }
-            other => self.violation(Violation::with_detail(
-                ViolationCode::NotAllowed,
-                format!("{} is not allowed from this peer", message_name(&other)),
-            )),
+            // Not sent this way by Stepwise (updates travel on streams of their own, see
+            // `handle_frame`), but accepted the same way when a peer does.
+            Message::Frame { seq, data } if role == Role::Engineer => self.accept_frame(seq, data),
+            other => self.violation(not_allowed_from_peer(message_name(&other))),
         }
     }
 }
 
-fn message_name(message: &Message) -> &'static str {
+/// The violation of a peer that sent `what`, which only the other role may send.
+pub(super) fn not_allowed_from_peer(what: &str) -> Violation {
+    Violation::with_detail(ViolationCode::NotAllowed, format!("{what} is not allowed from this peer"))
+}
+
+/// How a message is named in a violation's detail.
+pub(super) fn message_name(message: &Message) -> &'static str {
     match message {
         Message::Hello { .. } => "hello",
         Message::ConsentRequest(_) => "a consent request",

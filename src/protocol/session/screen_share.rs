@@ -1,8 +1,10 @@
 //! The shared screen: updates out (user side, only while the view scope is in force), the
 //! pointer, the announced screen size, keyframe requests and the engineer's screenshots.
 
-use super::{CommandError, Session, SessionEvent};
+use super::receive::{message_name, not_allowed_from_peer};
+use super::{CommandError, ReceivedFrame, Session, SessionEvent};
 use crate::protocol::message::{Message, Role, check_screen_size};
+use crate::protocol::reasons::{Violation, ViolationCode};
 
 impl Session {
     /// Screen messages the engineer side dropped because consent was not in force.
@@ -72,7 +74,45 @@ impl Session {
             return Err(CommandError::NotNow("the user has not allowed recording"));
         }
         self.outbox.push_back(Message::ScreenshotTaken { at_ms: now_ms });
-        self.events.push_back(SessionEvent::ScreenshotTaken { at_ms: now_ms });
+        self.emit(SessionEvent::ScreenshotTaken { at_ms: now_ms });
         Ok(())
+    }
+
+    /// A screen update from the peer's frame stream, at `now_ms` (engineer side). Kept for
+    /// [`Session::poll_received_frame`] only while the view scope is in force, dropped (and
+    /// counted) otherwise. The same checks as any message from the peer: nothing before its
+    /// hello, nothing the user's side may not receive.
+    pub fn handle_frame(&mut self, now_ms: i64, seq: u64, data: Vec<u8>) {
+        if self.ended.is_some() {
+            return;
+        }
+        self.last_received_ms = now_ms;
+        if self.peer_name.is_none() {
+            return self.violation(Violation::new(ViolationCode::BeforeHello));
+        }
+        if self.role != Role::Engineer {
+            return self.violation(not_allowed_from_peer(message_name(&Message::Frame { seq, data: Vec::new() })));
+        }
+        self.accept_frame(seq, data);
+    }
+
+    /// Engineer: keeps an update while the view scope is in force, else drops and counts it.
+    pub(super) fn accept_frame(&mut self, seq: u64, data: Vec<u8>) {
+        if self.screen_allowed() {
+            self.frames_in.push_back(ReceivedFrame { seq, data });
+        } else {
+            self.frames_dropped += 1;
+        }
+    }
+
+    /// The next screen update accepted from the peer (engineer side), apart from
+    /// [`Session::poll_event`]. Updates still waiting are discarded the moment the view scope
+    /// stops being in force (pause, revoke, hold, drop, end).
+    pub fn poll_received_frame(&mut self) -> Option<ReceivedFrame> {
+        if !self.screen_allowed() {
+            self.frames_in.clear();
+            return None;
+        }
+        self.frames_in.pop_front()
     }
 }

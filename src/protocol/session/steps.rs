@@ -24,7 +24,7 @@ impl Session {
         }
         self.outbox.push_back(Message::Step(card.clone()));
         self.pending_step = Some((card.clone(), now_ms));
-        self.events.push_back(SessionEvent::StepSent { card, resent: false });
+        self.emit(SessionEvent::StepSent { card, resent: false });
         Ok(())
     }
 
@@ -34,7 +34,7 @@ impl Session {
         let Some((card, _)) = &self.pending_step else { return Err(CommandError::NotNow("no step is waiting")) };
         let card = card.clone();
         self.outbox.push_back(Message::Step(card.clone()));
-        self.events.push_back(SessionEvent::StepSent { card, resent: true });
+        self.emit(SessionEvent::StepSent { card, resent: true });
         Ok(())
     }
 
@@ -46,7 +46,7 @@ impl Session {
             Some((current, _)) if current.step_id == card.step_id => {
                 *current = card.clone();
                 self.outbox.push_back(Message::Step(card.clone()));
-                self.events.push_back(SessionEvent::StepEdited(card));
+                self.emit(SessionEvent::StepEdited(card));
                 Ok(())
             }
             _ => Err(CommandError::NotNow("only the waiting step can be edited")),
@@ -60,7 +60,7 @@ impl Session {
             return Err(CommandError::NotNow("no step is waiting"));
         };
         self.outbox.push_back(Message::StepWithdrawn { step_id: card.step_id });
-        self.events.push_back(SessionEvent::StepSkipped { step_id: card.step_id });
+        self.emit(SessionEvent::StepSkipped { step_id: card.step_id });
         Ok(())
     }
 
@@ -74,7 +74,7 @@ impl Session {
         self.pending_step = None;
         let comment = comment.trim().to_owned();
         self.outbox.push_back(Message::StepAnswer { step_id, outcome, comment: comment.clone() });
-        self.events.push_back(SessionEvent::StepAnswered { step_id, outcome, comment, seconds: 0 });
+        self.emit(SessionEvent::StepAnswered { step_id, outcome, comment, seconds: 0 });
         Ok(())
     }
 }
