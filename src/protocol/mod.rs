@@ -11,6 +11,7 @@ pub mod pairing;
 pub mod reasons;
 pub mod screen;
 pub mod session;
+pub mod validation;
 
 pub use code::{JoinCode, JoinLink, JoinLinkError};
 pub use framing::{DecodeError, EncodeError, FrameDecoder, MAX_CONTROL_MESSAGE_BYTES, encode_frame};
@@ -21,3 +22,4 @@ pub use message::{
 };
 pub use reasons::{NoOverlay, NoOverlayCode, Violation, ViolationCode};
 pub use session::{CommandError, ConsentState, ReceivedFrame, Session, SessionEvent};
+pub use validation::{TextField, ValidationError};

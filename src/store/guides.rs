@@ -134,7 +134,7 @@ impl Guide {
             return Err(StoreError::Rule("every step needs an instruction".into()));
         }
         for pointer in self.steps.iter().filter_map(|step| step.pointer.as_ref()) {
-            pointer.annotation.validate().map_err(StoreError::Rule)?;
+            pointer.annotation.validate().map_err(|err| StoreError::Rule(err.to_string()))?;
             if pointer.screen_width == 0 || pointer.screen_height == 0 {
                 return Err(StoreError::Rule("a step's arrow needs the size of the screen it was drawn on".into()));
             }

@@ -1,6 +1,7 @@
 //! Why a command was refused.
 
 use crate::protocol::message::Role;
+use crate::protocol::validation::ValidationError;
 
 /// A command that the current state does not allow.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -16,5 +17,5 @@ pub enum CommandError {
     Ended,
     /// Text too long or otherwise invalid.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(#[from] ValidationError),
 }

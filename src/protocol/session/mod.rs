@@ -23,6 +23,7 @@ use super::guidance::StepCard;
 use super::limits::PeerLimits;
 use super::message::{EndReason, HoldReason, Message, PROTOCOL_VERSION, Role};
 use super::reasons::{Violation, ViolationCode};
+use super::validation::ValidationError;
 
 pub use consent::ConsentState;
 pub use error::CommandError;
@@ -173,7 +174,7 @@ impl Session {
         self.check_not_held()?;
         let text = text.trim();
         if text.is_empty() {
-            return Err(CommandError::Invalid("the message is empty".into()));
+            return Err(CommandError::Invalid(ValidationError::EmptyChatLine));
         }
         let id = self.next_chat_id;
         let message = Message::Chat { id, at_ms: now_ms, text: text.to_owned() };
@@ -235,3 +236,6 @@ impl Session {
         self.emit(SessionEvent::Ended { reason, by_peer });
     }
 }
+
+#[cfg(test)]
+mod tests;

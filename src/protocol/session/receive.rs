@@ -14,7 +14,7 @@ impl Session {
         }
         self.last_received_ms = now_ms;
         if let Err(why) = message.validate() {
-            return self.violation(Violation::with_detail(ViolationCode::OutOfBounds, why));
+            return self.violation(Violation::with_detail(ViolationCode::OutOfBounds, why.to_string()));
         }
         let Some(message) = self.take_consent_restatement(message) else { return };
         let role = self.role;

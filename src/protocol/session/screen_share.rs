@@ -3,8 +3,9 @@
 
 use super::receive::{message_name, not_allowed_from_peer};
 use super::{CommandError, ReceivedFrame, Session, SessionEvent};
-use crate::protocol::message::{Message, Role, check_screen_size};
+use crate::protocol::message::{Message, Role};
 use crate::protocol::reasons::{Violation, ViolationCode};
+use crate::protocol::validation::check_screen_size;
 
 impl Session {
     /// Screen messages the engineer side dropped because consent was not in force.
