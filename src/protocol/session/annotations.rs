@@ -1,7 +1,7 @@
 //! Arrows and highlights: drawn by the engineer only under the pointers scope, cleared on the
 //! user's side the moment that scope stops; how the user's side shows them.
 
-use super::{CommandError, Session, SessionEvent};
+use super::{CommandError, NotNowReason, Session, SessionEvent};
 use crate::protocol::guidance::Annotation;
 use crate::protocol::message::{MAX_PURPOSE_CHARS, Message, Role};
 use crate::protocol::reasons::NoOverlay;
@@ -12,7 +12,7 @@ impl Session {
         self.require(Role::Engineer)?;
         annotation.validate().map_err(CommandError::Invalid)?;
         if !self.pointers_allowed() {
-            return Err(CommandError::NotNow("the user has not allowed arrows on their screen"));
+            return Err(CommandError::NotNow(NotNowReason::ArrowsNotAllowed));
         }
         self.annotations_visible = true;
         self.outbox.push_back(Message::Annotate(annotation.clone()));

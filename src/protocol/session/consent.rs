@@ -1,7 +1,7 @@
 //! Consent and its scopes: the engineer's request, the user's decision, scope changes, pause,
 //! resume and revoke, and the restatement of consent after a reconnect.
 
-use super::{CommandError, Session, SessionEvent};
+use super::{CommandError, NotNowReason, Session, SessionEvent};
 use crate::protocol::message::{CONSENT_RETRY_WAIT_MS, ConsentRequest, Decision, Message, Role, Scopes};
 
 /// Where consent stands.
@@ -72,10 +72,10 @@ impl Session {
         let message = Message::ConsentRequest(request.clone());
         message.validate().map_err(CommandError::Invalid)?;
         if self.no_more_requests {
-            return Err(CommandError::NotNow("the user asked not to be asked again in this session"));
+            return Err(CommandError::NotNow(NotNowReason::DontAskAgain));
         }
         if self.ask_again_at_ms.is_some_and(|at_ms| now_ms < at_ms) {
-            return Err(CommandError::NotNow("the user said no less than 30 seconds ago"));
+            return Err(CommandError::NotNow(NotNowReason::AskedTooSoon));
         }
         match self.consent {
             ConsentState::NotRequested | ConsentState::Denied | ConsentState::Revoked => {
@@ -84,7 +84,7 @@ impl Session {
                 self.emit(SessionEvent::ConsentRequested(request));
                 Ok(())
             }
-            _ => Err(CommandError::NotNow("a request or consent is already in force")),
+            _ => Err(CommandError::NotNow(NotNowReason::AlreadyInForce)),
         }
     }
 
@@ -102,7 +102,7 @@ impl Session {
     pub(super) fn decide(&mut self, now_ms: i64, decision: Decision) -> Result<(), CommandError> {
         self.require(Role::User)?;
         if !matches!(self.consent, ConsentState::Requested(_)) {
-            return Err(CommandError::NotNow("there is no request to answer"));
+            return Err(CommandError::NotNow(NotNowReason::NoRequest));
         }
         self.outbox.push_back(Message::ConsentDecision(decision));
         self.apply_decision(now_ms, decision);
@@ -138,7 +138,7 @@ impl Session {
                 }
                 Ok(())
             }
-            _ => Err(CommandError::NotNow("consent is not in force")),
+            _ => Err(CommandError::NotNow(NotNowReason::ConsentNotInForce)),
         }
     }
 
@@ -163,7 +163,7 @@ impl Session {
                 }
                 Ok(())
             }
-            _ => Err(CommandError::NotNow("consent is not in force")),
+            _ => Err(CommandError::NotNow(NotNowReason::ConsentNotInForce)),
         }
     }
 
@@ -177,7 +177,7 @@ impl Session {
                 self.emit(SessionEvent::ConsentRevoked);
                 Ok(())
             }
-            _ => Err(CommandError::NotNow("consent is not in force")),
+            _ => Err(CommandError::NotNow(NotNowReason::ConsentNotInForce)),
         }
     }
 

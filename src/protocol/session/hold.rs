@@ -1,6 +1,6 @@
 //! The engineer's hold: while it lasts nothing is shared, drawn or asked on either side.
 
-use super::{CommandError, Session, SessionEvent};
+use super::{CommandError, NotNowReason, Session, SessionEvent};
 use crate::protocol::message::{HoldReason, Message, Role};
 
 impl Session {
@@ -32,6 +32,6 @@ impl Session {
     }
 
     pub(super) fn check_not_held(&self) -> Result<(), CommandError> {
-        if self.held.is_some() { Err(CommandError::NotNow("the session is on hold")) } else { Ok(()) }
+        if self.held.is_some() { Err(CommandError::NotNow(NotNowReason::OnHold)) } else { Ok(()) }
     }
 }

@@ -26,7 +26,7 @@ use super::reasons::{Violation, ViolationCode};
 use super::validation::ValidationError;
 
 pub use consent::ConsentState;
-pub use error::CommandError;
+pub use error::{CommandError, NotNowReason};
 pub use event::{ReceivedFrame, SessionEvent};
 pub use link::{HEARTBEAT_INTERVAL_MS, LinkTiming, MISSED_HEARTBEATS, RECONNECT_WINDOW_MS};
 

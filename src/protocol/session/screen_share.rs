@@ -2,7 +2,7 @@
 //! pointer, the announced screen size, keyframe requests and the engineer's screenshots.
 
 use super::receive::{message_name, not_allowed_from_peer};
-use super::{CommandError, ReceivedFrame, Session, SessionEvent};
+use super::{CommandError, NotNowReason, ReceivedFrame, Session, SessionEvent};
 use crate::protocol::message::{Message, Role};
 use crate::protocol::reasons::{Violation, ViolationCode};
 use crate::protocol::validation::check_screen_size;
@@ -17,7 +17,7 @@ impl Session {
     pub fn send_frame(&mut self, seq: u64, data: Vec<u8>) -> Result<(), CommandError> {
         self.require(Role::User)?;
         if !self.screen_allowed() {
-            return Err(CommandError::NotNow("consent to view the screen is not in force"));
+            return Err(CommandError::NotNow(NotNowReason::ViewNotInForce));
         }
         self.frames_out.push_back((seq, data));
         Ok(())
@@ -72,7 +72,7 @@ impl Session {
     pub fn take_screenshot(&mut self, now_ms: i64) -> Result<(), CommandError> {
         self.require(Role::Engineer)?;
         if !self.keeping_allowed() {
-            return Err(CommandError::NotNow("the user has not allowed recording"));
+            return Err(CommandError::NotNow(NotNowReason::RecordingNotAllowed));
         }
         self.outbox.push_back(Message::ScreenshotTaken { at_ms: now_ms });
         self.emit(SessionEvent::ScreenshotTaken { at_ms: now_ms });

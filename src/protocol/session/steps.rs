@@ -1,7 +1,7 @@
 //! Guided steps: one at a time (no step n+1 before n is answered); resend, edit and skip are
 //! recorded; the user answers done / didn't work / stuck.
 
-use super::{CommandError, Session, SessionEvent};
+use super::{CommandError, NotNowReason, Session, SessionEvent};
 use crate::protocol::guidance::{StepCard, StepOutcome, validate_comment};
 use crate::protocol::message::{Message, Role};
 
@@ -17,10 +17,10 @@ impl Session {
         self.check_not_held()?;
         card.validate().map_err(CommandError::Invalid)?;
         if self.pending_step.is_some() {
-            return Err(CommandError::NotNow("the user has not answered the current step yet"));
+            return Err(CommandError::NotNow(NotNowReason::StepUnanswered));
         }
         if card.annotation.is_some() && !self.pointers_allowed() {
-            return Err(CommandError::NotNow("the user has not allowed arrows on their screen"));
+            return Err(CommandError::NotNow(NotNowReason::ArrowsNotAllowed));
         }
         self.outbox.push_back(Message::Step(card.clone()));
         self.pending_step = Some((card.clone(), now_ms));
@@ -31,7 +31,7 @@ impl Session {
     /// Engineer: send the current step again (the clock keeps running from the first send).
     pub fn resend_step(&mut self) -> Result<(), CommandError> {
         self.require(Role::Engineer)?;
-        let Some((card, _)) = &self.pending_step else { return Err(CommandError::NotNow("no step is waiting")) };
+        let Some((card, _)) = &self.pending_step else { return Err(CommandError::NotNow(NotNowReason::NoStepWaiting)) };
         let card = card.clone();
         self.outbox.push_back(Message::Step(card.clone()));
         self.emit(SessionEvent::StepSent { card, resent: true });
@@ -49,7 +49,7 @@ impl Session {
                 self.emit(SessionEvent::StepEdited(card));
                 Ok(())
             }
-            _ => Err(CommandError::NotNow("only the waiting step can be edited")),
+            _ => Err(CommandError::NotNow(NotNowReason::NotTheWaitingStep)),
         }
     }
 
@@ -57,7 +57,7 @@ impl Session {
     pub fn skip_step(&mut self) -> Result<(), CommandError> {
         self.require(Role::Engineer)?;
         let Some((card, _)) = self.pending_step.take() else {
-            return Err(CommandError::NotNow("no step is waiting"));
+            return Err(CommandError::NotNow(NotNowReason::NoStepWaiting));
         };
         self.outbox.push_back(Message::StepWithdrawn { step_id: card.step_id });
         self.emit(SessionEvent::StepSkipped { step_id: card.step_id });
@@ -69,7 +69,7 @@ impl Session {
         self.require(Role::User)?;
         validate_comment(comment).map_err(CommandError::Invalid)?;
         if self.pending_step.as_ref().is_none_or(|(card, _)| card.step_id != step_id) {
-            return Err(CommandError::NotNow("this step is not waiting for an answer"));
+            return Err(CommandError::NotNow(NotNowReason::StepNotWaiting));
         }
         self.pending_step = None;
         let comment = comment.trim().to_owned();

@@ -95,3 +95,18 @@ fn refused_input_carries_a_typed_reason_with_the_same_text() {
     assert_eq!(violation.detail.as_deref(), Some(expected.to_string().as_str()));
     assert_eq!(expected.to_string(), "display name is 121 characters (at most 120)");
 }
+
+#[test]
+fn a_command_refused_for_now_says_why_as_a_code() {
+    let mut user = Session::new(Role::User, "Zhang Min", 0);
+    let refused = user.pause().unwrap_err();
+    assert_eq!(refused, CommandError::NotNow(NotNowReason::ConsentNotInForce));
+    assert_eq!(refused.to_string(), "not possible now: consent is not in force");
+    let mut engineer = engineer_seeing_the_screen();
+    engineer.handle_message(4, Message::Revoke);
+    engineer.request_consent(5, request()).unwrap();
+    engineer.handle_message(6, Message::ConsentDecision(Decision::Denied { dont_ask_again: false }));
+    let too_soon = engineer.request_consent(7, request()).unwrap_err();
+    assert_eq!(too_soon, CommandError::NotNow(NotNowReason::AskedTooSoon));
+    assert_eq!(too_soon.to_string(), "not possible now: the user said no less than 30 seconds ago");
+}
