@@ -70,7 +70,7 @@ pub enum RuleError {
 #[derive(Clone, Debug, PartialEq)]
 pub enum TicketChange {
     /// New intake fields (one `field_changed` per changed field).
-    Fields(TicketFields),
+    Fields(Box<TicketFields>),
     /// Category, urgency and impact (the priority and SLA targets follow).
     Classification {
         /// Technical area.
@@ -479,7 +479,7 @@ mod tests {
         let mut fields = ticket.fields.clone();
         fields.affected_version = "1.3".into();
         fields.location = " Floor 3 ".into();
-        let events = apply(&mut ticket, TicketChange::Fields(fields.clone())).unwrap();
+        let events = apply(&mut ticket, TicketChange::Fields(Box::new(fields.clone()))).unwrap();
         let changed: Vec<_> = events
             .iter()
             .map(|event| match event {
@@ -489,12 +489,12 @@ mod tests {
             .collect();
         assert_eq!(changed, [("location", Some("Floor 3")), ("affected_version", Some("1.3"))]);
         let updated_at_ms = ticket.updated_at_ms;
-        let again = ticket.apply(&TicketChange::Fields(fields), "陈伟", T0 + 120_000, &SlaPolicy::default()).unwrap();
+        let again = ticket.apply(&TicketChange::Fields(Box::new(fields)), "陈伟", T0 + 120_000, &SlaPolicy::default()).unwrap();
         assert!(again.is_empty());
         assert_eq!(ticket.updated_at_ms, updated_at_ms, "nothing changed, nothing stamped");
         fields = ticket.fields.clone();
         fields.title = String::new();
-        let err = refused(&mut ticket, TicketChange::Fields(fields));
+        let err = refused(&mut ticket, TicketChange::Fields(Box::new(fields)));
         assert_eq!(err, RuleError::InvalidFields(vec![FieldError::Required("title")]));
     }
 
