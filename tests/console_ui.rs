@@ -145,8 +145,8 @@ fn a_ticket_with_a_long_timeline_opens_with_its_newest_page() {
         let ticket = store.create_ticket(&new, "Li Wei", support::T0).unwrap();
         let line = stepwise::model::TimelineEvent::Chat {
             from: stepwise::model::ChatAuthor::User,
-            id: 0,
-            sent_at_ms: 0,
+            id: None,
+            sent_at_ms: None,
             text: "line".into(),
         };
         for n in 0..449 {

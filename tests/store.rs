@@ -583,7 +583,7 @@ fn a_data_folder_that_cannot_be_written_still_exports() {
 fn a_long_timeline_is_read_a_page_at_a_time_newest_first() {
     let mut store = Store::open_in_memory().unwrap();
     let ticket = store.create_ticket(&form("VPN", "drops"), "陈伟", T0).unwrap();
-    let line = TimelineEvent::Chat { from: ChatAuthor::User, id: 0, sent_at_ms: 0, text: "line".into() };
+    let line = TimelineEvent::Chat { from: ChatAuthor::User, id: None, sent_at_ms: None, text: "line".into() };
     for n in 0..1_000 {
         store.append_event(ticket.id, (stepwise::model::ActorKind::User, "王丽"), &line, T0 + n).unwrap();
     }

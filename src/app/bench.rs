@@ -262,8 +262,12 @@ fn measure_long_timeline(store: &mut Store, now: i64) -> anyhow::Result<LongTime
         let events: Vec<(TimelineEvent, i64)> = chunk
             .iter()
             .map(|n| {
-                let line =
-                    TimelineEvent::Chat { from: ChatAuthor::User, id: 0, sent_at_ms: 0, text: format!("line {n}") };
+                let line = TimelineEvent::Chat {
+                    from: ChatAuthor::User,
+                    id: None,
+                    sent_at_ms: None,
+                    text: format!("line {n}"),
+                };
                 (line, now + n)
             })
             .collect();

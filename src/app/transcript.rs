@@ -94,7 +94,12 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
         SessionEvent::SharingResumed => entry(TimelineEvent::SharingResumed {}, User),
         SessionEvent::ConsentRevoked => entry(TimelineEvent::ConsentRevoked {}, User),
         SessionEvent::Chat { from, id, at_ms, text } => entry(
-            TimelineEvent::Chat { from: chat_author(*from), id: *id, sent_at_ms: *at_ms, text: text.clone() },
+            TimelineEvent::Chat {
+                from: chat_author(*from),
+                id: Some(*id),
+                sent_at_ms: Some(*at_ms),
+                text: text.clone(),
+            },
             if *from == Role::User { User } else { Engineer },
         ),
         SessionEvent::Disconnected => entry(TimelineEvent::Disconnected {}, System),

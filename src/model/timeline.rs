@@ -404,12 +404,12 @@ pub enum TimelineEvent {
         /// Who wrote it.
         #[serde(default)]
         from: ChatAuthor,
-        /// Its id in the session.
-        #[serde(default)]
-        id: u64,
-        /// When it was sent, unix ms (the sender's clock).
-        #[serde(default)]
-        sent_at_ms: i64,
+        /// Its id in the session (rows of early releases do not say).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u64>,
+        /// When it was sent, unix ms, the sender's clock (rows of early releases do not say).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sent_at_ms: Option<i64>,
         /// The line.
         text: String,
     },

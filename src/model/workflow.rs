@@ -489,7 +489,8 @@ mod tests {
             .collect();
         assert_eq!(changed, [("location", Some("Floor 3")), ("affected_version", Some("1.3"))]);
         let updated_at_ms = ticket.updated_at_ms;
-        let again = ticket.apply(&TicketChange::Fields(Box::new(fields)), "陈伟", T0 + 120_000, &SlaPolicy::default()).unwrap();
+        let again =
+            ticket.apply(&TicketChange::Fields(Box::new(fields)), "陈伟", T0 + 120_000, &SlaPolicy::default()).unwrap();
         assert!(again.is_empty());
         assert_eq!(ticket.updated_at_ms, updated_at_ms, "nothing changed, nothing stamped");
         fields = ticket.fields.clone();
@@ -502,7 +503,8 @@ mod tests {
     fn a_new_classification_retargets_the_sla_clock() {
         let mut ticket = ticket();
         let before = ticket.sla.resolution_target_ms;
-        let change = TicketChange::Classification { category: Category::Network, urgency: Grade::High, impact: Grade::High };
+        let change =
+            TicketChange::Classification { category: Category::Network, urgency: Grade::High, impact: Grade::High };
         let events = apply(&mut ticket, change).unwrap();
         assert_eq!(
             events,
@@ -526,6 +528,8 @@ mod tests {
         );
         refused(&mut ticket, TicketChange::Note(" ".into()));
         let err = refused(&mut ticket, TicketChange::Note("x".repeat(MAX_NOTE_CHARS + 1)));
-        assert!(matches!(err, RuleError::InvalidFields(ref errors) if matches!(errors[..], [FieldError::TooLong { .. }])));
+        assert!(
+            matches!(err, RuleError::InvalidFields(ref errors) if matches!(errors[..], [FieldError::TooLong { .. }]))
+        );
     }
 }
