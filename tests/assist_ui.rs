@@ -6,7 +6,7 @@ mod support;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use stepwise::app::assist::{ASSIST_WINDOW_SIZE, AssistApp};
+use stepwise::app::get_help_app::{ASSIST_WINDOW_SIZE, AssistApp};
 use stepwise::capture::SourceChoice;
 use stepwise::protocol::{ConsentRequest, Role as PeerRole, Scopes, SessionEvent, StepCard};
 use stepwise::transport::TransportSettings;

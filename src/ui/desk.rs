@@ -9,8 +9,8 @@ use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 use crate::store::sla::SlaPolicy;
 use crate::store::{EngineerProfile, ExportFormat};
 
-use super::assist::AssistView;
 use super::command::{GuideView, StoreInfo, UiCommand, UiEvent};
+use super::get_help::AssistView;
 use super::i18n::{Lang, Text};
 use super::knowledge_base::KnowledgeBaseView;
 use super::new_ticket::{FormOutcome, NewTicketForm};

@@ -21,7 +21,7 @@ use crate::ui::session::scopes_text;
 use crate::ui::{AssistCommand, AssistNotice, AssistView, JoinFailure, UiEvent};
 
 use super::assist_settings::AssistSettings;
-use super::overlay::ArrowOverlay;
+use super::overlay_thread::ArrowOverlay;
 use super::sharing::{PrivateRegions, SharingThread};
 use super::store_worker::Waker;
 use super::transcript::scopes_json;
