@@ -12,6 +12,7 @@ use crate::store::{
 use crate::capture::{CaptureError, PixelRect, SourceLabel};
 use crate::protocol::{JoinLink, Scopes, SessionEvent, StepOutcome};
 
+use super::annotations::ArrowPlacement;
 use super::i18n::Lang;
 use super::session::{SessionAction, SessionNotice};
 
@@ -487,9 +488,9 @@ pub enum AssistNotice {
     SharedArea(PixelRect),
     /// Where a small copy of what is shared appears (the user's own preview).
     Preview(super::viewer::FrameSlot),
-    /// Whether the engineer's arrows are drawn over the real screen (`true`) or only over the
-    /// picture in this window.
-    ArrowsOnScreen(bool),
+    /// Where the engineer's arrows are drawn: over the real screen, or only over the picture in
+    /// this window.
+    ArrowsShown(ArrowPlacement),
     /// The receipts log, for the receipts window.
     Receipts {
         /// Where the log lives.

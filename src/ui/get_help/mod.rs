@@ -163,7 +163,7 @@ impl AssistView {
             AssistNotice::Receipts { path, lines } => self.receipts = Some((path, lines)),
             AssistNotice::Source(source) => self.source = Some(source),
             AssistNotice::SharedArea(area) => self.shared_area = Some(area),
-            AssistNotice::ArrowsOnScreen(on_screen) => self.arrow_placement = ArrowPlacement::reported(on_screen),
+            AssistNotice::ArrowsShown(placement) => self.arrow_placement = placement,
             AssistNotice::Preview(slot) => {
                 let regions = self.preview.take().map(PrivateAreasPreview::into_regions).unwrap_or_default();
                 self.preview = Some(PrivateAreasPreview::new(slot, regions));
