@@ -8,6 +8,7 @@
 pub mod app;
 pub mod capture;
 pub mod codec;
+pub mod model;
 pub mod overlay;
 pub mod protocol;
 pub mod store;

@@ -17,8 +17,9 @@ use stepwise::app::session_bench::{PathOptions, run_session_bench};
 use stepwise::app::sessions::ListenConfig;
 use stepwise::app::{ConsoleApp, system_lang};
 use stepwise::capture::SourceChoice;
+use stepwise::model::now_ms;
 use stepwise::protocol::JoinLink;
-use stepwise::store::{Store, now_ms};
+use stepwise::store::Store;
 use stepwise::transport::TransportSettings;
 
 fn main() -> ExitCode {
@@ -202,7 +203,7 @@ fn run_console_with(
     runtime: tokio::runtime::Handle,
     listen: ListenConfig,
     share_source: SourceChoice,
-    demo_ticket: Option<i64>,
+    demo_ticket: Option<stepwise::model::TicketId>,
 ) -> anyhow::Result<()> {
     let options = window_options("Stepwise", "stepwise", [1280.0, 800.0], [900.0, 560.0]);
     let data_dir = data_dir.to_path_buf();

@@ -128,25 +128,30 @@ fn a_ticket_with_a_long_timeline_opens_with_its_newest_page() {
     let ticket_number = {
         let mut store = stepwise::store::Store::open(dir.path()).unwrap();
         store
-            .set_engineer_profile(&stepwise::store::EngineerProfile { name: "Li Wei".into(), team: "Desk".into() })
+            .set_engineer_profile(&stepwise::model::EngineerProfile { name: "Li Wei".into(), team: "Desk".into() })
             .unwrap();
-        let new = stepwise::store::NewTicket {
-            fields: stepwise::store::TicketFields {
+        let new = stepwise::model::NewTicket {
+            fields: stepwise::model::TicketFields {
                 title: "Long chat".into(),
                 requester_name: "Zhang Min".into(),
                 description: "many lines".into(),
                 ..Default::default()
             },
-            category: stepwise::store::Category::Network,
-            urgency: stepwise::store::Grade::Low,
-            impact: stepwise::store::Grade::Low,
+            category: stepwise::model::Category::Network,
+            urgency: stepwise::model::Grade::Low,
+            impact: stepwise::model::Grade::Low,
             reported_at_ms: None,
         };
         let ticket = store.create_ticket(&new, "Li Wei", support::T0).unwrap();
-        let payload = serde_json::json!({ "from": "user", "text": "line" });
+        let line = stepwise::model::TimelineEvent::Chat {
+            from: stepwise::model::ChatAuthor::User,
+            id: 0,
+            sent_at_ms: 0,
+            text: "line".into(),
+        };
         for n in 0..449 {
-            let actor = (stepwise::store::ActorKind::User, "Zhang Min");
-            store.append_event(ticket.id, actor, stepwise::store::event_kind::CHAT, &payload, support::T0 + n).unwrap();
+            let actor = (stepwise::model::ActorKind::User, "Zhang Min");
+            store.append_event(ticket.id, actor, &line, support::T0 + n).unwrap();
         }
         ticket.number
     };

@@ -2,7 +2,8 @@
 //! the store, and the export carries it under the transcript's event names.
 
 use stepwise::app::demo::run_headless_demo;
-use stepwise::store::{ExportFormat, Store};
+use stepwise::model::ExportFormat;
+use stepwise::store::Store;
 
 #[test]
 fn the_scripted_session_pairs_gates_frames_and_records_the_transcript() {
@@ -45,7 +46,7 @@ fn the_scripted_session_pairs_gates_frames_and_records_the_transcript() {
 
     let store = Store::open(dir.path()).unwrap();
     let export = dir.path().join("export.json");
-    store.export_to_path(ExportFormat::Json, &export, stepwise::store::now_ms()).unwrap();
+    store.export_to_path(ExportFormat::Json, &export, stepwise::model::now_ms()).unwrap();
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&export).unwrap()).unwrap();
     let ticket = &json["tickets"][0];
     assert_eq!(ticket["number"], report.ticket_number.as_str());

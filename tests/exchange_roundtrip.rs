@@ -3,7 +3,10 @@
 //! import into a fresh store → the same tickets.
 
 use proptest::prelude::*;
-use stepwise::store::{Category, ExportFormat, Grade, NewTicket, Status, Store, Ticket, TicketFields, event_kind};
+use stepwise::model::{
+    Category, ExportFormat, Grade, NewTicket, Status, Ticket, TicketFields, TicketId, TimelineEvent,
+};
+use stepwise::store::Store;
 
 const MIN: i64 = 60_000;
 const T0: i64 = 1_795_000_000_000;
@@ -138,7 +141,7 @@ proptest! {
         let copies = tickets(&json);
         prop_assert_eq!(copies.len(), originals.len());
         for (copy, original) in copies.iter().zip(&originals) {
-            let strip_id = |ticket: &Ticket| Ticket { id: 0, ..ticket.clone() };
+            let strip_id = |ticket: &Ticket| Ticket { id: TicketId(0), ..ticket.clone() };
             prop_assert_eq!(strip_id(copy), strip_id(original));
             let notes = |store: &Store, id| {
                 store.notes(id).unwrap().into_iter().map(|note| (note.at_ms, note.author, note.text)).collect::<Vec<_>>()
@@ -149,8 +152,8 @@ proptest! {
                     .history(id)
                     .unwrap()
                     .into_iter()
-                    .filter(|entry| entry.imported.is_some() || entry.kind != event_kind::IMPORTED)
-                    .map(|entry| (entry.seq, entry.at_ms, entry.actor, entry.kind, entry.payload))
+                    .filter(|entry| entry.imported.is_some() || !matches!(entry.event, TimelineEvent::Imported { .. }))
+                    .map(|entry| (entry.seq, entry.at_ms, entry.actor, entry.event.to_stored()))
                     .collect::<Vec<_>>()
             };
             prop_assert_eq!(history(&json, copy.id), history(&source, original.id));
@@ -161,7 +164,7 @@ proptest! {
         let copies = tickets(&csv);
         prop_assert_eq!(copies.len(), originals.len());
         for (copy, original) in copies.iter().zip(&originals) {
-            let carried = |ticket: &Ticket| Ticket { id: 0, sla: original.sla, ..ticket.clone() };
+            let carried = |ticket: &Ticket| Ticket { id: TicketId(0), sla: original.sla, ..ticket.clone() };
             prop_assert_eq!(carried(copy), carried(original));
         }
     }

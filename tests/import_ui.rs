@@ -5,7 +5,9 @@ mod support;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT as _, Queryable};
-use stepwise::store::{Category, EngineerProfile, ExportFormat, Grade, NewTicket, Store, TicketFields};
+use stepwise::model::ExportFormat;
+use stepwise::model::{Category, EngineerProfile, Grade, NewTicket, TicketFields};
+use stepwise::store::Store;
 use stepwise::ui::Lang;
 use support::{T0, console, settle};
 

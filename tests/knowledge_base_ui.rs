@@ -5,7 +5,9 @@
 mod support;
 
 use egui_kittest::kittest::Queryable;
-use stepwise::store::{EngineerProfile, StepAnswer, Store};
+use stepwise::model::EngineerProfile;
+use stepwise::protocol::StepOutcome;
+use stepwise::store::Store;
 use stepwise::ui::Lang;
 use support::{console, settle, type_into};
 
@@ -16,8 +18,8 @@ fn engineer_reads_edits_writes_and_removes_guides() {
         let mut store = Store::open(dir.path()).unwrap();
         store.set_engineer_profile(&EngineerProfile { name: "Li Wei".into(), team: "Service desk".into() }).unwrap();
         let wifi = store.list_guides("Reconnect to the office").unwrap()[0].id;
-        store.record_step_answer(wifi, 0, StepAnswer::Stuck).unwrap();
-        store.record_step_answer(wifi, 0, StepAnswer::Done).unwrap();
+        store.record_step_answer(wifi, 0, StepOutcome::Stuck).unwrap();
+        store.record_step_answer(wifi, 0, StepOutcome::Done).unwrap();
         wifi
     };
     let mut desk = console(dir.path(), Lang::En);

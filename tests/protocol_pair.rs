@@ -160,12 +160,12 @@ impl Pair {
     }
 
     /// The link events (and consent changes) each side recorded, as transcript entry names.
-    fn transcript(events: &[SessionEvent]) -> Vec<&'static str> {
+    fn transcript(events: &[SessionEvent]) -> Vec<String> {
         events
             .iter()
             .filter_map(|event| transcript_entry(&TransportEvent::Session(event.clone())))
-            .map(|entry| entry.kind)
-            .filter(|kind| !matches!(*kind, "chat"))
+            .map(|entry| entry.event.kind())
+            .filter(|kind| kind != "chat")
             .collect()
     }
 

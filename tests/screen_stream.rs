@@ -55,7 +55,7 @@ fn consent_gates_capture_and_private_regions_stay_private() {
     let sink: EventSink = Arc::new(move |event| {
         if let TransportEvent::Session(session_event) = &event {
             let observed =
-                feed.lock().unwrap_or_else(PoisonError::into_inner).observe(session_event, stepwise::store::now_ms());
+                feed.lock().unwrap_or_else(PoisonError::into_inner).observe(session_event, stepwise::model::now_ms());
             if let SessionEvent::FrameReceived { .. } = session_event {
                 assert!(
                     matches!(observed, Observed::Handled(FeedOutcome::Applied { .. })),

@@ -13,14 +13,15 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use stepwise::app::get_help_app::AssistApp;
 use stepwise::capture::SourceChoice;
+use stepwise::model::{Category, EngineerProfile, Grade, NewTicket, TicketFields};
 use stepwise::protocol::{ConsentRequest, Scopes, SessionEvent};
-use stepwise::store::{Category, EngineerProfile, Grade, NewTicket, Store, TicketFields};
+use stepwise::store::Store;
 use stepwise::transport::TransportSettings;
 use stepwise::ui::session::LinkPhase;
 use stepwise::ui::{AssistCommand, AssistNotice, AssistView, Lang};
 use support::{console, runtime, settle, type_into};
 
-fn seed(dir: &Path) -> (i64, String) {
+fn seed(dir: &Path) -> (stepwise::model::TicketId, String) {
     let mut store = Store::open(dir).unwrap();
     store.set_engineer_profile(&EngineerProfile { name: "Li Wei".into(), team: "Service desk".into() }).unwrap();
     let fields = TicketFields {
@@ -44,7 +45,9 @@ type AssistHarness = Harness<'static, AssistApp>;
 
 /// The console with the seeded ticket open and a session started from it, waiting for the user:
 /// (console, ticket id, ticket number, join link).
-fn console_waiting_for_user(console_dir: &Path) -> (support::ConsoleHarness, i64, String, String) {
+fn console_waiting_for_user(
+    console_dir: &Path,
+) -> (support::ConsoleHarness, stepwise::model::TicketId, String, String) {
     let (ticket_id, number) = seed(console_dir);
     let mut desk = console(console_dir, Lang::En);
     settle(&mut desk, "ticket listed", |h| h.state().desk().listed_count() == Some(1));
@@ -53,7 +56,11 @@ fn console_waiting_for_user(console_dir: &Path) -> (support::ConsoleHarness, i64
 }
 
 /// Opens the seeded ticket and starts a session from it; returns the join link.
-fn open_and_start_session(desk: &mut support::ConsoleHarness, ticket_id: i64, number: &str) -> String {
+fn open_and_start_session(
+    desk: &mut support::ConsoleHarness,
+    ticket_id: stepwise::model::TicketId,
+    number: &str,
+) -> String {
     // The row may show a frame after the count: wait for it, not just for the count.
     let row = format!("{number} 打印机脱机");
     settle(desk, "ticket row shown", |h| h.query_by_role_and_label(Role::Button, &row).is_some());
@@ -201,7 +208,7 @@ fn engineer_starts_a_session_and_the_user_allows_with_a_scope_unticked() {
 
     // The transcript is in the store, in order.
     let store = Store::open(console_dir.path()).unwrap();
-    let kinds: Vec<String> = store.history(ticket_id).unwrap().into_iter().map(|entry| entry.kind).collect();
+    let kinds: Vec<String> = store.history(ticket_id).unwrap().into_iter().map(|entry| entry.event.kind()).collect();
     let expected = [
         "created",
         "session_started",
@@ -247,7 +254,7 @@ fn nothing_is_granted_before_the_users_receipt_is_on_disk() {
     assert!(user.query_by_label("Stop sharing").is_none(), "the window must not say it is sharing");
     assert!(desk.query_by_label_contains("Granted, live").is_none(), "the engineer must not hear of a grant");
     let store = Store::open(console_dir.path()).unwrap();
-    let kinds: Vec<String> = store.history(ticket_id).unwrap().into_iter().map(|entry| entry.kind).collect();
+    let kinds: Vec<String> = store.history(ticket_id).unwrap().into_iter().map(|entry| entry.event.kind()).collect();
     assert!(!kinds.iter().any(|kind| kind == "consent_granted"), "{kinds:?}");
 }
 
@@ -412,8 +419,9 @@ fn engineer_points_with_an_arrow_and_the_user_answers_a_step() {
     settle(&mut desk, "arrow in the timeline", |h| h.query_by_label_contains("Pointed at the user's screen").is_some());
     settle_assist(&mut user, "arrow on the user's side", |h| h.state().view().annotation_count() == 1);
     let drawn = Store::open(console_dir.path()).unwrap().history(ticket_id).unwrap();
-    let arrow = drawn.iter().find(|entry| entry.kind == "arrow_drawn").expect("arrow_drawn in the history");
-    assert_eq!(arrow.payload["fade_ms"], 10_000, "{}", arrow.payload);
+    let arrow = drawn.iter().find(|entry| entry.event.kind() == "arrow_drawn").expect("arrow_drawn in the history");
+    let payload = arrow.event.to_stored().1;
+    assert_eq!(payload["fade_ms"], 10_000, "{payload}");
 
     // One step, answered on the user's step card.
     type_into(&mut desk, "Instruction", "Open Settings → Printers");
@@ -633,7 +641,7 @@ fn after_a_burned_code_a_new_session_starts() {
 
 #[test]
 fn a_user_calling_themselves_an_engineer_is_shown_as_the_users_claim() {
-    use stepwise::store::ActorKind;
+    use stepwise::model::ActorKind;
     use stepwise::transport::{EventSink, SessionCommand, join_session};
     let console_dir = tempfile::tempdir().unwrap();
     let (mut desk, ticket_id, _number, link) = console_waiting_for_user(console_dir.path());
@@ -654,11 +662,11 @@ fn a_user_calling_themselves_an_engineer_is_shown_as_the_users_claim() {
     assert!(desk.query_by_label("Eng Attack").is_none());
     assert!(desk.query_all_by_label("Li Wei").count() > 0, "the engineer's own entries carry the plain name");
     let history = Store::open(console_dir.path()).unwrap().history(ticket_id).unwrap();
-    let chat = history.iter().find(|entry| entry.kind == "chat").expect("the chat line is in the timeline");
+    let chat = history.iter().find(|entry| entry.event.kind() == "chat").expect("the chat line is in the timeline");
     assert_eq!((chat.actor_kind, chat.actor.as_str()), (ActorKind::User, "Eng Attack"));
-    let started = history.iter().find(|entry| entry.kind == "session_started").unwrap();
+    let started = history.iter().find(|entry| entry.event.kind() == "session_started").unwrap();
     assert_eq!((started.actor_kind, started.actor.as_str()), (ActorKind::Engineer, "Li Wei"));
-    let shown = |entry: &stepwise::store::HistoryEntry| {
+    let shown = |entry: &stepwise::model::HistoryEntry| {
         stepwise::ui::actor::actor_text(entry.actor_kind, &entry.actor, Lang::Zh)
     };
     assert_eq!(shown(chat), "用户（自称：Eng Attack）");

@@ -5,11 +5,16 @@
 #[path = "support/unwritable.rs"]
 mod unwritable;
 
-use stepwise::store::sla::{SlaLevel, SlaTarget};
-use stepwise::store::{
-    Category, ExportFormat, Grade, NewTicket, SlaFilter, Status, Store, StoreError, TicketFields, TicketFilter,
-    TicketRule, event_kind,
-};
+use stepwise::model::{Category, Grade, NewTicket, Status, TicketFields, TicketRule};
+use stepwise::model::{ChatAuthor, HistoryEntry, TimelineEvent};
+use stepwise::model::{ExportFormat, SlaFilter, TicketFilter};
+use stepwise::model::{SlaLevel, SlaTarget};
+use stepwise::store::{Store, StoreError};
+
+/// The stored payload of an entry, as written to the database.
+fn payload(entry: &HistoryEntry) -> serde_json::Value {
+    entry.event.to_stored().1
+}
 
 const MIN: i64 = 60_000;
 const T0: i64 = 1_795_000_000_000;
@@ -42,10 +47,10 @@ fn create_numbers_and_history() {
     let second = store.create_ticket(&form("Printer offline", "Shows 'offline'"), "陈伟", T0 + 1).unwrap();
     assert!(first.number.starts_with("T-") && first.number.ends_with("-0001"), "{}", first.number);
     assert!(second.number.ends_with("-0002"));
-    assert_eq!(first.priority, stepwise::store::Priority::Urgent);
+    assert_eq!(first.priority, stepwise::model::Priority::Urgent);
     let history = store.history(first.id).unwrap();
     assert_eq!(history.len(), 1);
-    assert_eq!(history[0].kind, event_kind::CREATED);
+    assert_eq!(history[0].event.kind(), "created");
     assert_eq!(history[0].actor, "陈伟");
     assert_eq!(history[0].seq, 1);
 }
@@ -93,7 +98,7 @@ fn status_rules_and_history() {
     store.change_status(ticket.id, Status::Closed, "陈伟", T0 + 4 * MIN).unwrap();
     let reopened = store.change_status(ticket.id, Status::InProgress, "陈伟", T0 + 5 * MIN).unwrap();
     assert_eq!(reopened.status, Status::InProgress);
-    let kinds: Vec<String> = store.history(ticket.id).unwrap().into_iter().map(|entry| entry.kind).collect();
+    let kinds: Vec<String> = store.history(ticket.id).unwrap().into_iter().map(|entry| entry.event.kind()).collect();
     assert_eq!(
         kinds,
         [
@@ -156,8 +161,8 @@ fn escalation_needs_a_reason_and_stops_at_tier_three() {
         Err(StoreError::TicketRule(TicketRule::HighestTier { max_tier: 3 }))
     ));
     let last = store.history(ticket.id).unwrap().pop().unwrap();
-    assert_eq!(last.kind, "escalated");
-    assert_eq!(last.payload["reason"], "vendor bug");
+    assert_eq!(last.event.kind(), "escalated");
+    assert_eq!(payload(&last)["reason"], "vendor bug");
 }
 
 #[test]
@@ -261,7 +266,7 @@ fn json_export_import_round_trip_keeps_history() {
     assert_eq!(copy.sla, original.sla);
     let history = target.history(copy.id).unwrap();
     assert_eq!(history.len(), source.history(original.id).unwrap().len() + 1);
-    assert_eq!(history.last().unwrap().kind, event_kind::IMPORTED);
+    assert_eq!(history.last().unwrap().event.kind(), "imported");
     // Importing again skips every ticket that already exists.
     let again = target.import_from_path(&path, "importer", T0).unwrap();
     assert_eq!((again.imported, again.skipped_existing.len()), (0, exported));
@@ -316,7 +321,7 @@ fn data_survives_reopening() {
 
 #[test]
 fn network_settings_are_checked_and_kept() {
-    use stepwise::store::NetworkSettings;
+    use stepwise::model::NetworkSettings;
     let mut store = Store::open_in_memory().unwrap();
     assert_eq!(store.network_settings().unwrap(), NetworkSettings::default());
     let saved = store
@@ -419,9 +424,9 @@ fn imported_history_and_notes_keep_their_provenance() {
         assert_eq!(origin.importer, "李娜");
         assert_eq!(origin.imported_at_ms, T0 + 10 * MIN);
     }
-    assert_eq!(marker.kind, event_kind::IMPORTED);
+    assert_eq!(marker.event.kind(), "imported");
     assert!(marker.imported.is_none(), "the import itself happened here");
-    assert_eq!(marker.payload["importer"], "李娜");
+    assert_eq!(payload(marker)["importer"], "李娜");
     let notes = store.notes(ticket.id).unwrap();
     assert_eq!(notes[0].imported.as_ref().map(|origin| origin.importer.as_str()), Some("李娜"));
     // What happens here afterwards is not imported; the marks survive reopening.
@@ -578,11 +583,9 @@ fn a_data_folder_that_cannot_be_written_still_exports() {
 fn a_long_timeline_is_read_a_page_at_a_time_newest_first() {
     let mut store = Store::open_in_memory().unwrap();
     let ticket = store.create_ticket(&form("VPN", "drops"), "陈伟", T0).unwrap();
-    let payload = serde_json::json!({ "text": "line" });
+    let line = TimelineEvent::Chat { from: ChatAuthor::User, id: 0, sent_at_ms: 0, text: "line".into() };
     for n in 0..1_000 {
-        store
-            .append_event(ticket.id, (stepwise::store::ActorKind::User, "王丽"), event_kind::CHAT, &payload, T0 + n)
-            .unwrap();
+        store.append_event(ticket.id, (stepwise::model::ActorKind::User, "王丽"), &line, T0 + n).unwrap();
     }
     assert_eq!(store.history_len(ticket.id).unwrap(), 1_001);
     let newest = store.history_page(ticket.id, None, 200).unwrap();
@@ -597,7 +600,7 @@ fn a_long_timeline_is_read_a_page_at_a_time_newest_first() {
 
 #[test]
 fn a_reported_time_outside_the_plausible_range_is_refused_and_nothing_is_created() {
-    use stepwise::store::FieldError;
+    use stepwise::model::FieldError;
     let mut store = Store::open_in_memory().unwrap();
     let year_1900_ms = -2_208_988_800_000;
     for (at_ms, what) in [(year_1900_ms, "1900-01-01"), (T0 + 60 * MIN, "an hour ahead")] {

@@ -10,7 +10,8 @@ mod unwritable;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
-use stepwise::store::{Category, EngineerProfile, Grade, NewTicket, Store, TicketFields};
+use stepwise::model::{Category, EngineerProfile, Grade, NewTicket, TicketFields};
+use stepwise::store::Store;
 use stepwise::ui::Lang;
 use stepwise::ui::session::LinkPhase;
 use support::{console, settle};

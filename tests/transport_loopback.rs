@@ -606,8 +606,8 @@ async fn record_until(
 
 /// The timeline entry names the events would give (what each side's transcript says about the
 /// link and consent).
-fn transcript(events: &[(Instant, TransportEvent)]) -> Vec<&'static str> {
-    events.iter().filter_map(|(_, event)| transcript_entry(event)).map(|entry| entry.kind).collect()
+fn transcript(events: &[(Instant, TransportEvent)]) -> Vec<String> {
+    events.iter().filter_map(|(_, event)| transcript_entry(event)).map(|entry| entry.event.kind()).collect()
 }
 
 fn ends_or_reconnects(event: &TransportEvent) -> bool {
@@ -773,7 +773,7 @@ async fn a_pause_or_stop_inside_a_cut_acts_at_once_and_reaches_the_engineer_firs
         let after_reconnect: Vec<_> = outcome
             .engineer
             .iter()
-            .filter_map(|(_, event)| transcript_entry(event).map(|entry| entry.kind))
+            .filter_map(|(_, event)| transcript_entry(event).map(|entry| entry.event.kind()))
             .skip_while(|kind| *kind != "reconnected")
             .collect();
         eprintln!(

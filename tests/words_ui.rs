@@ -7,15 +7,17 @@ mod support;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use stepwise::model::{ActorKind, Category, EngineerProfile, Grade, NewTicket, TicketFields};
+use stepwise::model::{TicketId, TimelineEvent};
 use stepwise::protocol::{EndReason, NoOverlay, NoOverlayCode, Scopes, SessionEvent};
-use stepwise::store::{ActorKind, Category, EngineerProfile, Grade, NewTicket, Store, TicketFields, event_kind};
+use stepwise::store::Store;
 use stepwise::ui::Lang;
 use stepwise::ui::session::{PanelContext, RemoteSessionView, SessionNotice, session_panel_ui};
 use stepwise::ui::viewer::FrameSlot;
 use support::{T0, console, settle};
 
 /// A data folder with a profile and one new ticket; returns the ticket's id and number.
-fn desk_with_a_ticket(dir: &std::path::Path) -> (i64, String) {
+fn desk_with_a_ticket(dir: &std::path::Path) -> (TicketId, String) {
     let mut store = Store::open(dir).unwrap();
     store.set_engineer_profile(&EngineerProfile { name: "Li Wei".into(), team: "Desk".into() }).unwrap();
     let new = NewTicket {
@@ -121,9 +123,9 @@ fn a_screenshot_in_the_timeline_opens_in_the_picture_window() {
     image::RgbaImage::from_pixel(64, 48, image::Rgba([200, 30, 30, 255])).save(&file).unwrap();
     {
         let mut store = Store::open(dir.path()).unwrap();
-        let payload = serde_json::json!({ "file": file.display().to_string(), "width": 64, "height": 48 });
+        let attached = TimelineEvent::ScreenshotAttached { file: file.display().to_string(), width: 64, height: 48 };
         let actor = (ActorKind::Engineer, "Li Wei");
-        store.append_event(ticket_id, actor, event_kind::SCREENSHOT_ATTACHED, &payload, T0).unwrap();
+        store.append_event(ticket_id, actor, &attached, T0).unwrap();
     }
     let mut harness = console(dir.path(), Lang::En);
     open_ticket(&mut harness, &number);
@@ -145,9 +147,9 @@ fn a_screenshot_that_cannot_be_read_says_why() {
     {
         let mut store = Store::open(dir.path()).unwrap();
         // An imported or tampered entry pointing outside the attachments folder.
-        let payload = serde_json::json!({ "file": "/etc/passwd" });
+        let tampered = TimelineEvent::from_stored("screenshot_attached", serde_json::json!({ "file": "/etc/passwd" }));
         let actor = (ActorKind::Engineer, "Li Wei");
-        store.append_event(ticket_id, actor, event_kind::SCREENSHOT_ATTACHED, &payload, T0).unwrap();
+        store.append_event(ticket_id, actor, &tampered, T0).unwrap();
     }
     let mut harness = console(dir.path(), Lang::En);
     open_ticket(&mut harness, &number);
@@ -179,7 +181,7 @@ fn panel(view: RemoteSessionView, lang: Lang) -> Harness<'static, RemoteSessionV
         .build_ui_state(
             move |ui, view: &mut RemoteSessionView| {
                 let context = PanelContext {
-                    ticket_id: 1,
+                    ticket_id: TicketId(1),
                     ticket_number: "T-20261204-0001",
                     ticket_title: "Printer offline",
                     engineer_name: "Li Wei",

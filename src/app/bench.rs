@@ -8,7 +8,10 @@ use std::time::Instant;
 use anyhow::{Context as _, bail};
 use serde::Serialize;
 
-use crate::store::{Category, EngineerProfile, Grade, NewTicket, Store, TicketFields, TicketFilter, now_ms};
+use crate::model::TicketFilter;
+use crate::model::{Category, EngineerProfile, Grade, NewTicket, TicketFields, now_ms};
+use crate::model::{ChatAuthor, TimelineEvent};
+use crate::store::Store;
 use crate::ui::{DeskState, Lang, StoreInfo, UiEvent};
 
 use super::store_worker::run_command;
@@ -254,16 +257,14 @@ fn measure_long_timeline(store: &mut Store, now: i64) -> anyhow::Result<LongTime
     const ENTRIES: i64 = 100_000;
     let mut rng = Lcg(7);
     let ticket = store.create_ticket(&synthetic(&mut rng, 0), "bench", now)?;
-    let actor = (crate::store::ActorKind::User, "flood");
+    let actor = (crate::model::ActorKind::User, "flood");
     for chunk in (0..ENTRIES).collect::<Vec<_>>().chunks(10_000) {
-        let events: Vec<(&str, serde_json::Value, i64)> = chunk
+        let events: Vec<(TimelineEvent, i64)> = chunk
             .iter()
             .map(|n| {
-                (
-                    crate::store::event_kind::CHAT,
-                    serde_json::json!({ "from": "user", "text": format!("line {n}") }),
-                    now + n,
-                )
+                let line =
+                    TimelineEvent::Chat { from: ChatAuthor::User, id: 0, sent_at_ms: 0, text: format!("line {n}") };
+                (line, now + n)
             })
             .collect();
         store.append_events(ticket.id, actor, &events)?;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::store::ExportFormat;
+use crate::model::ExportFormat;
 
 /// Stepwise: a support console for remote assistance.
 #[derive(Debug, Parser)]

@@ -6,8 +6,10 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
+use crate::model::ExportFormat;
+use crate::model::TicketId;
+use crate::model::now_ms;
 use crate::protocol::HoldReason;
-use crate::store::{ExportFormat, now_ms};
 use crate::transport::{SessionCommand, TransportSettings};
 use crate::ui::{DeskState, Lang, UiCommand, UiEvent};
 
@@ -47,7 +49,7 @@ pub struct ConsoleApp {
     clock: fn() -> i64,
     sessions: EngineerSessions,
     assist: AssistController,
-    demo: Option<(i64, DemoStage)>,
+    demo: Option<(TicketId, DemoStage)>,
     pictures: super::pictures::PictureLoader,
 }
 
@@ -65,7 +67,7 @@ pub struct ConsoleOptions {
     /// What "Get help" shares from this machine.
     pub share_source: crate::capture::SourceChoice,
     /// The demo: this ticket's session starts by itself and a Get-help window joins it.
-    pub demo_ticket: Option<i64>,
+    pub demo_ticket: Option<TicketId>,
 }
 
 /// Progress of the one-machine demo.

@@ -12,11 +12,13 @@ use anyhow::{Context as _, bail};
 use serde::Serialize;
 
 use crate::capture::SourceChoice;
+use crate::model::TicketId;
+use crate::model::{Category, EngineerProfile, Grade, NewTicket, TicketFields, now_ms};
 use crate::protocol::{
     Annotation, AnnotationColor, ConsentRequest, JoinCode, JoinLink, RemotePixel, Scopes, SessionEvent, Shape,
     StepCard, StepOutcome,
 };
-use crate::store::{Category, EngineerProfile, Grade, NewTicket, Store, TicketFields, now_ms};
+use crate::store::Store;
 use crate::transport::TransportSettings;
 use crate::ui::{AssistCommand, AssistNotice, JoinFailure, SessionAction, SessionNotice, UiCommand, UiEvent};
 
@@ -116,7 +118,7 @@ struct Demo {
     user: AssistController,
     events: Receiver<UiEvent>,
     chat_lines: u64,
-    ticket_id: i64,
+    ticket_id: TicketId,
 }
 
 /// Runs the script against the store in `data_dir`; the transcript stays there.
@@ -141,7 +143,7 @@ pub fn run_headless_demo(
         .map(|(label, _)| label.to_string())
         .map_err(|why| anyhow::anyhow!("{why}"))?;
     let user = AssistController::new(runtime, data_dir, sender, waker, settings, source);
-    let mut demo = Demo { worker, sessions, user, events, chat_lines: 0, ticket_id: 0 };
+    let mut demo = Demo { worker, sessions, user, events, chat_lines: 0, ticket_id: TicketId(0) };
 
     let engineer = demo.open_store()?;
     let ticket_number = demo.create_ticket()?;
@@ -408,7 +410,7 @@ impl Demo {
     fn transcript(&self, data_dir: &Path) -> anyhow::Result<Vec<String>> {
         let store = Store::open(data_dir)?;
         let history = store.history(self.ticket_id)?;
-        Ok(history.into_iter().map(|entry| entry.kind).filter(|kind| !matches!(kind.as_str(), "created")).collect())
+        Ok(history.into_iter().map(|entry| entry.event.kind()).filter(|kind| kind != "created").collect())
     }
 }
 
@@ -425,7 +427,7 @@ fn demo_ticket(title: &str, description: &str) -> NewTicket {
 }
 
 /// For the windowed demo: a profile if there is none, and a fresh demo ticket; returns its id.
-pub fn prepare_demo_ticket(data_dir: &Path) -> anyhow::Result<i64> {
+pub fn prepare_demo_ticket(data_dir: &Path) -> anyhow::Result<TicketId> {
     let mut store = Store::open(data_dir)?;
     let profile = match store.engineer_profile()?.filter(EngineerProfile::is_complete) {
         Some(profile) => profile,

@@ -25,7 +25,6 @@ use super::assist_settings::AssistSettings;
 use super::overlay_thread::ArrowOverlay;
 use super::sharing::{PrivateRegions, SharingThread};
 use super::store_worker::Waker;
-use super::transcript::scopes_json;
 
 /// The Get-help window's size when it opens, points.
 pub const ASSIST_WINDOW_SIZE: [f32; 2] = [760.0, 620.0];
@@ -151,12 +150,12 @@ fn receipt(
     request: Option<&ConsentRequest>,
     engineer_at: &str,
 ) -> Value {
-    let at_ms = crate::store::now_ms();
+    let at_ms = crate::model::now_ms();
     json!({
         "at": chrono::DateTime::from_timestamp_millis(at_ms).map(|at| at.to_rfc3339()).unwrap_or_default(),
         "at_ms": at_ms,
         "decision": decision,
-        "scopes": scopes.map(scopes_json),
+        "scopes": scopes.map(crate::model::ScopesRecord::from),
         "engineer": request.map(|r| r.engineer_name.clone()),
         "team": request.map(|r| r.team.clone()),
         "ticket": request.map(|r| r.ticket_number.clone()),

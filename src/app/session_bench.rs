@@ -138,7 +138,7 @@ pub fn run_session_bench(
     let keyframe_for_sink = keyframe_handle.clone();
     let engineer_sink: EventSink = Arc::new(move |event| {
         if let TransportEvent::Session(session_event) = &event {
-            let now_ms = crate::store::now_ms();
+            let now_ms = crate::model::now_ms();
             let Observed::Handled(outcome) =
                 feed.lock().unwrap_or_else(PoisonError::into_inner).observe(session_event, now_ms)
             else {

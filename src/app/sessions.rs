@@ -9,9 +9,10 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::codec::Decoder;
+use crate::model::NetworkSettings;
+use crate::model::TicketId;
 use crate::protocol::screen::unwrap_screen_update;
 use crate::protocol::{JoinLink, SessionEvent};
-use crate::store::NetworkSettings;
 use crate::transport::{
     CodeControl, EventSink, HostRequest, SessionCommand, SessionHandle, TransportEvent, TransportSettings, host_session,
 };
@@ -241,8 +242,8 @@ pub struct EngineerSessions {
     /// What the command line said (port 0 and no host: nothing).
     command_line: ListenConfig,
     settings: TransportSettings,
-    sessions: HashMap<i64, RunningSession>,
-    viewers: HashMap<i64, FrameSlot>,
+    sessions: HashMap<TicketId, RunningSession>,
+    viewers: HashMap<TicketId, FrameSlot>,
 }
 
 impl EngineerSessions {
@@ -275,14 +276,14 @@ impl EngineerSessions {
         self.listen.advertised_host = self.command_line.advertised_host.clone().or(saved_host);
     }
 
-    fn notify(&self, ticket_id: i64, event: TransportEvent) {
+    fn notify(&self, ticket_id: TicketId, event: TransportEvent) {
         let _ = self.store.send(StoreRequest::Session { ticket_id, event });
     }
 
     /// Starts listening for a ticket's user; the code arrives as [`SessionNotice::Started`]. A
     /// session of the ticket that nobody joined (its code burned, expired or unused) is ended
     /// and replaced; one the user joined is not.
-    pub fn start(&mut self, ticket_id: i64, engineer_name: &str) -> Option<JoinLink> {
+    pub fn start(&mut self, ticket_id: TicketId, engineer_name: &str) -> Option<JoinLink> {
         if let Some(running) = self.sessions.get(&ticket_id).filter(|running| running.handle.is_running()) {
             if !running.code.is_waiting() {
                 self.notify(
@@ -317,7 +318,7 @@ impl EngineerSessions {
             }
             if let TransportEvent::Session(session_event) = &event {
                 let observed =
-                    feed.lock().unwrap_or_else(PoisonError::into_inner).observe(session_event, crate::store::now_ms());
+                    feed.lock().unwrap_or_else(PoisonError::into_inner).observe(session_event, crate::model::now_ms());
                 if let Observed::Handled(outcome) = observed {
                     if outcome == FeedOutcome::NeedKeyframe
                         && let Some(handle) = handle_for_sink.get()
@@ -374,7 +375,7 @@ impl EngineerSessions {
     }
 
     /// Passes the panel's action to the ticket's session.
-    pub fn act(&mut self, ticket_id: i64, action: SessionAction) {
+    pub fn act(&mut self, ticket_id: TicketId, action: SessionAction) {
         let command = match action {
             SessionAction::RequestConsent(request) => SessionCommand::RequestConsent(request),
             SessionAction::Chat(text) => SessionCommand::Chat(text),
@@ -397,7 +398,7 @@ impl EngineerSessions {
 
     /// Replaces the code of the ticket's waiting session; the panel hears of it as
     /// [`SessionNotice::CodeRenewed`] once the timeline has it.
-    fn new_code(&self, ticket_id: i64) {
+    fn new_code(&self, ticket_id: TicketId) {
         let Some(running) = self.sessions.get(&ticket_id).filter(|running| running.handle.is_running()) else {
             return self.notify(ticket_id, TransportEvent::CommandRefused("the session is over".into()));
         };
@@ -415,12 +416,12 @@ impl EngineerSessions {
     }
 
     /// The viewer slot of a ticket's session (the demo and benchmarks read it).
-    pub fn viewer(&self, ticket_id: i64) -> Option<&FrameSlot> {
+    pub fn viewer(&self, ticket_id: TicketId) -> Option<&FrameSlot> {
         self.viewers.get(&ticket_id)
     }
 
     /// Sends a raw command to a ticket's session (the demo uses it); `false` if none runs.
-    pub fn command(&self, ticket_id: i64, command: SessionCommand) -> bool {
+    pub fn command(&self, ticket_id: TicketId, command: SessionCommand) -> bool {
         self.sessions.get(&ticket_id).is_some_and(|running| running.handle.send(command))
     }
 

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use crate::capture::{CaptureError, PixelRect, ScreenImage, ScreenSource, SourceChoice, blank_regions, open_source};
 use crate::codec::{Encoder, EncoderConfig, Frame};
+use crate::model::now_ms;
 use crate::protocol::screen::{ScreenHeader, wrap_screen_update};
-use crate::store::now_ms;
 use crate::transport::{LinkStatus, SessionCommand, SessionHandle};
 use crate::ui::coords::PREVIEW_SCALE;
 use crate::ui::viewer::FrameSlot;

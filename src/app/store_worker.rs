@@ -7,10 +7,11 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Duration;
 
+use crate::model::{ActorKind, EngineerProfile, HistoryEntry};
+use crate::model::{ExportFormat, TicketFilter};
+use crate::model::{TicketId, TimelineEvent};
 use crate::protocol::SessionEvent;
-use crate::store::{
-    ActorKind, EngineerProfile, ExportFormat, HistoryEntry, Store, StoreError, TicketFilter, event_kind, private_fs,
-};
+use crate::store::{Store, StoreError, private_fs};
 use crate::transport::TransportEvent;
 use crate::ui::sidebar::PAGE_SIZE;
 use crate::ui::{Lang, SessionNotice, StoreInfo, TicketDetail, UiCommand, UiEvent};
@@ -36,7 +37,7 @@ pub enum StoreRequest {
     /// ([`SessionNotice::CodeRenewed`]): record it, then tell the views.
     SessionStarted {
         /// Ticket id.
-        ticket_id: i64,
+        ticket_id: TicketId,
         /// The UDP port.
         port: u16,
         /// What the panel shows (code, link, expiry).
@@ -45,7 +46,7 @@ pub enum StoreRequest {
     /// Attach a picture of the remote screen to a ticket (PNG in the data folder + timeline entry).
     AttachScreenshot {
         /// Ticket id.
-        ticket_id: i64,
+        ticket_id: TicketId,
         /// Width, pixels.
         width: u32,
         /// Height, pixels.
@@ -57,7 +58,7 @@ pub enum StoreRequest {
     /// tell the views, so nothing shown can be lost.
     Session {
         /// Ticket id.
-        ticket_id: i64,
+        ticket_id: TicketId,
         /// What happened.
         event: TransportEvent,
     },
@@ -104,18 +105,17 @@ struct Worker {
     waker: Waker,
     clock: fn() -> i64,
     /// The user's display name per ticket with a session, the "who" of their transcript lines.
-    peer_names: HashMap<i64, String>,
+    peer_names: HashMap<TicketId, String>,
     /// Per ticket, transcript entries that could not be written yet, oldest first; later
     /// entries of the same ticket queue behind them so the order stays true.
-    backlog: HashMap<i64, VecDeque<HeldEntry>>,
+    backlog: HashMap<TicketId, VecDeque<HeldEntry>>,
 }
 
 /// A transcript entry waiting to be written, with its original time and the notice it holds
 /// back from the panel.
 struct HeldEntry {
     actor: (ActorKind, String),
-    kind: &'static str,
-    payload: serde_json::Value,
+    event: TimelineEvent,
     at_ms: i64,
     notice: Option<SessionNotice>,
 }
@@ -205,36 +205,30 @@ impl Worker {
     /// timeout). Only a written entry is announced as [`UiEvent::HistoryAppended`]; when it cannot
     /// be written the views get [`UiEvent::TranscriptWriteFailed`] instead, so the session can be
     /// held rather than go on unrecorded. Returns whether the entry was written.
-    fn record(
-        &mut self,
-        ticket_id: i64,
-        (actor_kind, actor): (ActorKind, String),
-        kind: &str,
-        payload: serde_json::Value,
-    ) -> bool {
+    fn record(&mut self, ticket_id: TicketId, (actor_kind, actor): (ActorKind, String), event: TimelineEvent) -> bool {
         let at_ms = (self.clock)();
         let written = match self.store.as_mut() {
-            Some(store) => store
-                .append_event(ticket_id, (actor_kind, &actor), kind, &payload, at_ms)
-                .map_err(|err| err.to_string()),
+            Some(store) => {
+                store.append_event(ticket_id, (actor_kind, &actor), &event, at_ms).map_err(|err| err.to_string())
+            }
             None => Err("the database is not open".to_owned()),
         };
         match written {
             Ok(seq) => {
-                let entry =
-                    HistoryEntry { seq, at_ms, actor, actor_kind, kind: kind.to_owned(), payload, imported: None };
+                let entry = HistoryEntry { seq, at_ms, actor, actor_kind, event, imported: None };
                 self.emit(UiEvent::HistoryAppended { ticket_id, entry });
                 true
             }
             Err(reason) => {
+                let kind = event.kind();
                 tracing::error!(kind, "cannot save a session transcript entry: {reason}");
-                self.emit(UiEvent::TranscriptWriteFailed { ticket_id, kind: kind.to_owned(), reason });
+                self.emit(UiEvent::TranscriptWriteFailed { ticket_id, kind, reason });
                 false
             }
         }
     }
 
-    fn attach_screenshot(&mut self, ticket_id: i64, width: u32, height: u32, rgba: Vec<u8>) {
+    fn attach_screenshot(&mut self, ticket_id: TicketId, width: u32, height: u32, rgba: Vec<u8>) {
         let at_ms = (self.clock)();
         let dir = self.data_dir.join(ATTACHMENTS_DIR).join(ticket_id.to_string());
         let file_name = format!("screenshot-{at_ms}.png");
@@ -246,10 +240,8 @@ impl Worker {
         match saved {
             Ok(()) => {
                 let actor = (ActorKind::Engineer, self.actor.clone());
-                let payload = serde_json::json!({
-                    "file": path.display().to_string(), "width": width, "height": height,
-                });
-                self.record(ticket_id, actor, event_kind::SCREENSHOT_ATTACHED, payload);
+                let attached = TimelineEvent::ScreenshotAttached { file: path.display().to_string(), width, height };
+                self.record(ticket_id, actor, attached);
             }
             Err(err) => self.emit(UiEvent::ScreenshotNotSaved(err)),
         }
@@ -273,12 +265,12 @@ impl Worker {
     }
 
     fn flush_backlog_now(&mut self) {
-        let tickets: Vec<i64> = self.backlog.keys().copied().collect();
+        let tickets: Vec<TicketId> = self.backlog.keys().copied().collect();
         for ticket_id in tickets {
             while let Some(held) = self.backlog.get_mut(&ticket_id).and_then(VecDeque::pop_front) {
                 let written = match self.store.as_mut() {
                     Some(store) => store
-                        .append_event(ticket_id, (held.actor.0, &held.actor.1), held.kind, &held.payload, held.at_ms)
+                        .append_event(ticket_id, (held.actor.0, &held.actor.1), &held.event, held.at_ms)
                         .map_err(|err| err.to_string()),
                     None => Err("the database is not open".to_owned()),
                 };
@@ -290,8 +282,7 @@ impl Worker {
                             at_ms: held.at_ms,
                             actor,
                             actor_kind,
-                            kind: held.kind.to_owned(),
-                            payload: held.payload,
+                            event: held.event,
                             imported: None,
                         };
                         self.emit(UiEvent::HistoryAppended { ticket_id, entry });
@@ -310,13 +301,13 @@ impl Worker {
             }
             if self.backlog.get(&ticket_id).is_some_and(VecDeque::is_empty) {
                 self.backlog.remove(&ticket_id);
-                tracing::info!(ticket_id, "the held-back session transcript is written");
+                tracing::info!(ticket_id = ticket_id.0, "the held-back session transcript is written");
                 self.emit(UiEvent::TranscriptRecovered { ticket_id });
             }
         }
     }
 
-    fn session_event(&mut self, ticket_id: i64, event: TransportEvent) {
+    fn session_event(&mut self, ticket_id: TicketId, event: TransportEvent) {
         if let TransportEvent::Session(SessionEvent::PeerHello { display_name }) = &event {
             self.peer_names.insert(ticket_id, display_name.clone());
         }
@@ -332,7 +323,7 @@ impl Worker {
             // meanwhile).
             let queued = self.backlog.contains_key(&ticket_id);
             let narrows = narrows_session(&event);
-            if queued || !self.record(ticket_id, (entry.actor, name.clone()), entry.kind, entry.payload.clone()) {
+            if queued || !self.record(ticket_id, (entry.actor, name.clone()), entry.event.clone()) {
                 let at_ms = (self.clock)();
                 // The panel must not show an unwritten entry as if it were written, unless it
                 // only ends or narrows the session (hiding that would show more than is true).
@@ -340,8 +331,7 @@ impl Worker {
                 let (shown, held) = if narrows { (Some(notice), None) } else { (None, Some(notice)) };
                 self.backlog.entry(ticket_id).or_default().push_back(HeldEntry {
                     actor: (entry.actor, name),
-                    kind: entry.kind,
-                    payload: entry.payload,
+                    event: entry.event,
                     at_ms,
                     notice: held,
                 });
@@ -362,15 +352,15 @@ impl Worker {
                 return;
             }
             StoreRequest::SessionStarted { ticket_id, port, notice } => {
-                let kind = if matches!(notice, SessionNotice::CodeRenewed { .. }) {
-                    event_kind::CODE_RENEWED
+                let event = if matches!(notice, SessionNotice::CodeRenewed { .. }) {
+                    TimelineEvent::CodeRenewed { port }
                 } else {
                     self.peer_names.remove(&ticket_id);
-                    event_kind::SESSION_STARTED
+                    TimelineEvent::SessionStarted { port }
                 };
                 let actor = (ActorKind::Engineer, self.actor.clone());
                 // An unrecorded session never shows its code: nobody can join it.
-                if self.record(ticket_id, actor, kind, serde_json::json!({ "port": port })) {
+                if self.record(ticket_id, actor, event) {
                     self.emit(UiEvent::Session { ticket_id, notice });
                 }
                 return;
@@ -471,13 +461,13 @@ impl From<StoreError> for Failure {
 }
 
 /// A ticket as the main pane shows it: the ticket, its notes and the newest page of its timeline.
-pub(super) fn detail(store: &Store, id: i64) -> Result<TicketDetail, StoreError> {
+pub(super) fn detail(store: &Store, id: TicketId) -> Result<TicketDetail, StoreError> {
     let history = store.history_page(id, None, HISTORY_PAGE)?;
     let older_entries = store.history_len(id)?.saturating_sub(history.len() as u64);
     Ok(TicketDetail { ticket: store.ticket(id)?, notes: store.notes(id)?, history, older_entries })
 }
 
-fn changed(store: &Store, id: i64) -> Result<Vec<UiEvent>, Failure> {
+fn changed(store: &Store, id: TicketId) -> Result<Vec<UiEvent>, Failure> {
     Ok(vec![UiEvent::TicketLoaded { detail: detail(store, id)?, created: false, changed: true }])
 }
 
@@ -616,14 +606,14 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::store::{Category, Grade, NewTicket, TicketFields};
+    use crate::model::{Category, Grade, NewTicket, TicketFields};
     use crate::ui::SessionNotice;
 
     /// Events until (and including) the first one `last` accepts; fails after 20 s of silence.
     #[test]
     fn entries_held_back_by_a_lock_are_written_in_order_once_it_is_released() {
         let dir = tempfile::tempdir().unwrap();
-        let (worker, events, ticket_id) = worker_with_ticket(dir.path(), crate::store::now_ms);
+        let (worker, events, ticket_id) = worker_with_ticket(dir.path(), crate::model::now_ms);
 
         // Another program holds the write lock past the busy timeout.
         let competitor = rusqlite::Connection::open(dir.path().join(crate::store::DATABASE_FILE)).unwrap();
@@ -643,7 +633,7 @@ mod tests {
         let order: Vec<String> = recovered
             .iter()
             .filter_map(|event| match event {
-                UiEvent::HistoryAppended { entry, .. } => Some(entry.kind.clone()),
+                UiEvent::HistoryAppended { entry, .. } => Some(entry.event.kind()),
                 UiEvent::Session { notice: SessionNotice::Paired, .. } => Some("notice:paired".into()),
                 UiEvent::Session { notice: SessionNotice::Event(SessionEvent::Chat { .. }), .. } => {
                     Some("notice:chat".into())
@@ -653,13 +643,13 @@ mod tests {
             .collect();
         assert_eq!(
             order,
-            [event_kind::PAIRING_SUCCEEDED, "notice:paired", event_kind::CHAT, "notice:chat"],
+            ["pairing_succeeded", "notice:paired", "chat", "notice:chat"],
             "written in order, each shown only once it is written"
         );
     }
 
     /// A store thread on `dir` with one ticket created: (worker, its events, the ticket id).
-    fn worker_with_ticket(dir: &Path, clock: fn() -> i64) -> (StoreWorker, Receiver<UiEvent>, i64) {
+    fn worker_with_ticket(dir: &Path, clock: fn() -> i64) -> (StoreWorker, Receiver<UiEvent>, TicketId) {
         let (sender, events) = channel();
         let worker = StoreWorker::spawn(dir.to_path_buf(), sender, Arc::new(|| {}), clock);
         events_until(&events, |event| matches!(event, UiEvent::StoreOpened(_)));
@@ -717,7 +707,12 @@ mod tests {
         assert_eq!((mode(&dir.path().join(ATTACHMENTS_DIR)), mode(&old_dir)), (0o700, 0o700));
         assert_eq!(mode(&old_dir.join("old.png")), 0o600);
 
-        worker.send(StoreRequest::AttachScreenshot { ticket_id: 7, width: 2, height: 2, rgba: vec![255; 16] });
+        worker.send(StoreRequest::AttachScreenshot {
+            ticket_id: TicketId(7),
+            width: 2,
+            height: 2,
+            rgba: vec![255; 16],
+        });
         events_until(&events, |event| matches!(event, UiEvent::TranscriptWriteFailed { .. }));
         let new_dir = dir.path().join(ATTACHMENTS_DIR).join("7");
         let shot = new_dir.join("screenshot-1795000000000.png");
@@ -737,21 +732,21 @@ mod tests {
         assert!(matches!(
             &written[..2],
             [UiEvent::HistoryAppended { entry, .. }, UiEvent::Session { notice: SessionNotice::Paired, .. }]
-                if entry.kind == event_kind::PAIRING_SUCCEEDED
+                if entry.event == TimelineEvent::PairingSucceeded {}
         ));
 
         // Cannot be written (no such ticket): a distinct event, no timeline entry, and the panel
         // does not hear of the pairing; a revocation still reaches it (it only narrows).
-        worker.send(StoreRequest::Session { ticket_id: ticket_id + 1000, event: TransportEvent::Paired });
+        worker.send(StoreRequest::Session { ticket_id: TicketId(ticket_id.0 + 1000), event: TransportEvent::Paired });
         let revoked = TransportEvent::Session(SessionEvent::ConsentRevoked);
-        worker.send(StoreRequest::Session { ticket_id: ticket_id + 1000, event: revoked });
+        worker.send(StoreRequest::Session { ticket_id: TicketId(ticket_id.0 + 1000), event: revoked });
         worker.send(listed(2));
         let failed = events_until(&events, |event| matches!(event, UiEvent::PageLoaded { generation: 2, .. }));
         let kinds: Vec<&str> = failed
             .iter()
             .filter_map(|event| match event {
                 UiEvent::TranscriptWriteFailed { ticket_id: failed_id, kind, reason } => {
-                    assert_eq!(*failed_id, ticket_id + 1000);
+                    assert_eq!(*failed_id, TicketId(ticket_id.0 + 1000));
                     assert!(reason.contains("does not exist"), "{reason}");
                     Some(kind.as_str())
                 }
@@ -760,7 +755,7 @@ mod tests {
             .collect();
         // The revocation queues behind the unwritten pairing (order stays true) and is not
         // reported as a second failure.
-        assert_eq!(kinds, [event_kind::PAIRING_SUCCEEDED]);
+        assert_eq!(kinds, ["pairing_succeeded"]);
         assert!(!failed.iter().any(|event| matches!(event, UiEvent::HistoryAppended { .. })));
         let notices: Vec<&SessionNotice> = failed
             .iter()

@@ -1,52 +1,53 @@
 //! The session transcript: which link events go into a ticket's timeline, under which names, with
 //! which payload. The engineer side writes each one (durably) before the UI shows it.
 
-use serde_json::{Value, json};
-
-use crate::protocol::{Role, Scopes, SessionEvent};
-use crate::store::ActorKind;
-use crate::store::ActorKind::{Engineer, System, User};
-use crate::store::event_kind as kind;
+use crate::model::ActorKind::{self, Engineer, System, User};
+use crate::model::{ChatAuthor, HoldCause, PairingFailure, StepRecord, TimelineEvent};
+use crate::protocol::{EndReason, HoldReason, Role, SessionEvent};
 use crate::transport::TransportEvent;
 use crate::ui::SessionNotice;
 
 /// One timeline entry to write.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TranscriptEntry {
-    /// Event name (see [`crate::store::event_kind`]).
-    pub kind: &'static str,
-    /// JSON payload.
-    pub payload: Value,
+    /// What happened.
+    pub event: TimelineEvent,
     /// Who did it: the engineer, the user (named by their own claim) or the link itself.
     pub actor: ActorKind,
 }
 
-fn entry(kind: &'static str, payload: Value, actor: ActorKind) -> Option<TranscriptEntry> {
-    Some(TranscriptEntry { kind, payload, actor })
+fn entry(event: TimelineEvent, actor: ActorKind) -> Option<TranscriptEntry> {
+    Some(TranscriptEntry { event, actor })
 }
 
-/// JSON for scopes, with stable names.
-pub fn scopes_json(scopes: Scopes) -> Value {
-    json!({ "view": scopes.view, "pointers": scopes.pointers, "record": scopes.record })
+fn pairing_failed(reason: PairingFailure) -> TimelineEvent {
+    TimelineEvent::PairingFailed {
+        reason,
+        source: None,
+        source_attempts: None,
+        source_blocked: None,
+        attempts_left: None,
+    }
 }
 
 /// The timeline entry for a link event, if it belongs in the transcript. Screen data, hellos,
 /// refused commands and the task's end do not.
 pub fn transcript_entry(event: &TransportEvent) -> Option<TranscriptEntry> {
     match event {
-        TransportEvent::Paired => entry(kind::PAIRING_SUCCEEDED, json!({}), User),
+        TransportEvent::Paired => entry(TimelineEvent::PairingSucceeded {}, User),
         // Whoever sent a wrong code is unknown (not necessarily the user): the gate reports it.
         TransportEvent::PairingFailed(wrong) => entry(
-            kind::PAIRING_FAILED,
-            json!({
-                "reason": "wrong_code", "source": wrong.source.to_string(),
-                "source_attempts": wrong.source_attempts, "source_blocked": wrong.source_blocked,
-                "attempts_left": wrong.attempts_left,
-            }),
+            TimelineEvent::PairingFailed {
+                reason: PairingFailure::WrongCode,
+                source: Some(wrong.source.to_string()),
+                source_attempts: Some(wrong.source_attempts),
+                source_blocked: Some(wrong.source_blocked),
+                attempts_left: Some(wrong.attempts_left),
+            },
             System,
         ),
-        TransportEvent::CodeBurned => entry(kind::PAIRING_FAILED, json!({ "reason": "code_burned" }), System),
-        TransportEvent::CodeExpired => entry(kind::PAIRING_FAILED, json!({ "reason": "code_expired" }), System),
+        TransportEvent::CodeBurned => entry(pairing_failed(PairingFailure::CodeBurned), System),
+        TransportEvent::CodeExpired => entry(pairing_failed(PairingFailure::CodeExpired), System),
         TransportEvent::CommandRefused(_) | TransportEvent::Closed => None,
         TransportEvent::Session(event) => session_entry(event),
     }
@@ -62,102 +63,81 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
         // The engineer's side records the screenshot once the file is saved (`screenshot_attached`).
         | SessionEvent::ScreenshotTaken { .. }
         | SessionEvent::GuidanceMode { .. } => None,
-        SessionEvent::Annotation(annotation) => entry(kind::ARROW_DRAWN, annotation_json(annotation), Engineer),
-        SessionEvent::AnnotationRemoved { id } => entry(kind::ARROW_REMOVED, json!({ "id": id }), Engineer),
-        SessionEvent::AnnotationsCleared => entry(kind::ARROWS_CLEARED, json!({}), Engineer),
+        SessionEvent::Annotation(annotation) => entry(TimelineEvent::ArrowDrawn(annotation.into()), Engineer),
+        SessionEvent::AnnotationRemoved { id } => entry(TimelineEvent::ArrowRemoved { id: *id }, Engineer),
+        SessionEvent::AnnotationsCleared => entry(TimelineEvent::ArrowsCleared {}, Engineer),
         SessionEvent::StepSent { card, resent } => {
-            let mut payload = step_json(card);
-            payload["resent"] = json!(resent);
-            entry(kind::STEP_SENT, payload, Engineer)
+            entry(TimelineEvent::StepSent { step: StepRecord::from(card), resent: *resent }, Engineer)
         }
-        SessionEvent::StepEdited(card) => entry(kind::STEP_EDITED, step_json(card), Engineer),
-        SessionEvent::StepSkipped { step_id } => entry(kind::STEP_SKIPPED, json!({ "step_id": step_id }), Engineer),
+        SessionEvent::StepEdited(card) => entry(TimelineEvent::StepEdited(card.into()), Engineer),
+        SessionEvent::StepSkipped { step_id } => entry(TimelineEvent::StepSkipped { step_id: *step_id }, Engineer),
         SessionEvent::StepAnswered { step_id, outcome, comment, seconds } => entry(
-            kind::STEP_CONFIRMED,
-            json!({ "step_id": step_id, "outcome": outcome.as_str(), "comment": comment, "seconds": seconds }),
+            TimelineEvent::StepConfirmed {
+                step_id: *step_id,
+                outcome: *outcome,
+                comment: comment.clone(),
+                seconds: *seconds,
+            },
             User,
         ),
         SessionEvent::ConsentRequested(request) => entry(
-            kind::CONSENT_REQUESTED,
-            json!({ "purpose": request.purpose, "suggested": scopes_json(request.suggested) }),
+            TimelineEvent::ConsentRequested { purpose: request.purpose.clone(), suggested: request.suggested.into() },
             Engineer,
         ),
         SessionEvent::ConsentGranted(scopes) => {
-            entry(kind::CONSENT_GRANTED, json!({ "scopes": scopes_json(*scopes) }), User)
+            entry(TimelineEvent::ConsentGranted { scopes: (*scopes).into() }, User)
         }
         SessionEvent::ConsentDenied { dont_ask_again, .. } => {
-            entry(kind::CONSENT_DENIED, json!({ "dont_ask_again": dont_ask_again }), User)
+            entry(TimelineEvent::ConsentDenied { dont_ask_again: Some(*dont_ask_again) }, User)
         }
-        SessionEvent::ScopesChanged(scopes) => {
-            entry(kind::SCOPES_CHANGED, json!({ "scopes": scopes_json(*scopes) }), User)
-        }
-        SessionEvent::SharingPaused => entry(kind::SHARING_PAUSED, json!({}), User),
-        SessionEvent::SharingResumed => entry(kind::SHARING_RESUMED, json!({}), User),
-        SessionEvent::ConsentRevoked => entry(kind::CONSENT_REVOKED, json!({}), User),
+        SessionEvent::ScopesChanged(scopes) => entry(TimelineEvent::ScopesChanged { scopes: (*scopes).into() }, User),
+        SessionEvent::SharingPaused => entry(TimelineEvent::SharingPaused {}, User),
+        SessionEvent::SharingResumed => entry(TimelineEvent::SharingResumed {}, User),
+        SessionEvent::ConsentRevoked => entry(TimelineEvent::ConsentRevoked {}, User),
         SessionEvent::Chat { from, id, at_ms, text } => entry(
-            kind::CHAT,
-            json!({ "from": role_name(*from), "id": id, "sent_at_ms": at_ms, "text": text }),
+            TimelineEvent::Chat { from: chat_author(*from), id: *id, sent_at_ms: *at_ms, text: text.clone() },
             if *from == Role::User { User } else { Engineer },
         ),
-        SessionEvent::Disconnected => entry(kind::DISCONNECTED, json!({}), System),
-        SessionEvent::Held(reason) => entry(kind::SESSION_HELD, json!({ "reason": hold_reason_code(*reason) }), System),
-        SessionEvent::Unheld => entry(kind::SESSION_UNHELD, json!({}), System),
-        SessionEvent::Reconnected { gap_ms } => entry(kind::RECONNECTED, json!({ "gap_ms": gap_ms }), System),
+        SessionEvent::Disconnected => entry(TimelineEvent::Disconnected {}, System),
+        SessionEvent::Held(reason) => entry(TimelineEvent::SessionHeld { reason: hold_cause(*reason) }, System),
+        SessionEvent::Unheld => entry(TimelineEvent::SessionUnheld {}, System),
+        SessionEvent::Reconnected { gap_ms } => entry(TimelineEvent::Reconnected { gap_ms: *gap_ms }, System),
         SessionEvent::Ended { reason, by_peer } => {
             // A broken rule is stored as its code (translated when shown) and the technical detail.
             let (code, detail) = match reason {
-                crate::protocol::EndReason::ProtocolViolation(why) => {
-                    (why.code.as_str(), why.detail.clone().unwrap_or_default())
-                }
-                crate::protocol::EndReason::IncompatibleVersion { peer } => ("", format!("peer version {peer}")),
+                EndReason::ProtocolViolation(why) => (why.code.as_str(), why.detail.clone().unwrap_or_default()),
+                EndReason::IncompatibleVersion { peer } => ("", format!("peer version {peer}")),
                 _ => ("", String::new()),
             };
             let actor = match reason {
                 _ if *by_peer => User,
-                crate::protocol::EndReason::EngineerEnded => Engineer,
+                EndReason::EngineerEnded => Engineer,
                 _ => System,
             };
-            entry(
-                kind::SESSION_ENDED,
-                json!({ "reason": reason.as_str(), "code": code, "detail": detail, "by_user": by_peer }),
-                actor,
-            )
+            let ended = TimelineEvent::SessionEnded {
+                reason: reason.as_str().to_owned(),
+                code: code.to_owned(),
+                detail,
+                by_user: *by_peer,
+            };
+            entry(ended, actor)
         }
     }
 }
 
-/// The stable code of a hold reason, for transcripts.
-fn hold_reason_code(reason: crate::protocol::HoldReason) -> &'static str {
-    match reason {
-        crate::protocol::HoldReason::TranscriptUnavailable => "transcript_unavailable",
+/// Who wrote a chat line, as recorded.
+fn chat_author(role: Role) -> ChatAuthor {
+    match role {
+        Role::Engineer => ChatAuthor::Engineer,
+        Role::User => ChatAuthor::User,
     }
 }
 
-/// JSON for an annotation: shape and remote-pixel coordinates, label, colour.
-pub fn annotation_json(annotation: &crate::protocol::Annotation) -> Value {
-    use crate::protocol::Shape;
-    let mut value = match annotation.shape {
-        Shape::Arrow { tail, head } => json!({
-            "shape": "arrow", "tail": { "x": tail.x, "y": tail.y }, "head": { "x": head.x, "y": head.y },
-        }),
-        Shape::Highlight { from, to } => json!({
-            "shape": "highlight", "from": { "x": from.x, "y": from.y }, "to": { "x": to.x, "y": to.y },
-        }),
-    };
-    value["id"] = json!(annotation.id);
-    value["label"] = json!(annotation.label);
-    value["color"] = json!(annotation.color.as_str());
-    value["fade_ms"] = json!(annotation.fade_ms);
-    value
-}
-
-/// JSON for a step card.
-pub fn step_json(card: &crate::protocol::StepCard) -> Value {
-    json!({
-        "step_id": card.step_id, "index": card.index, "total": card.total,
-        "instruction": card.instruction, "expected": card.expected,
-        "annotation": card.annotation.as_ref().map(annotation_json),
-    })
+/// Why a session was held, as recorded.
+fn hold_cause(reason: HoldReason) -> HoldCause {
+    match reason {
+        HoldReason::TranscriptUnavailable => HoldCause::TranscriptUnavailable,
+    }
 }
 
 /// What the engineer's panel is told about a link event.
@@ -189,23 +169,31 @@ pub fn role_name(role: Role) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::EndReason;
+    use crate::protocol::Scopes;
+
+    /// The stored form of an entry: its kind and payload, as written to the database.
+    fn stored(entry: &TranscriptEntry) -> (String, serde_json::Value) {
+        entry.event.to_stored()
+    }
 
     #[test]
     fn names_follow_the_transcript_vocabulary() {
         let scopes = Scopes { view: true, pointers: false, record: false };
         let granted = transcript_entry(&TransportEvent::Session(SessionEvent::ConsentGranted(scopes))).unwrap();
-        assert_eq!(granted.kind, "consent_granted");
-        assert_eq!(granted.payload["scopes"]["pointers"], false);
+        let (kind, payload) = stored(&granted);
+        assert_eq!(kind, "consent_granted");
+        assert_eq!(payload["scopes"]["pointers"], false);
         assert_eq!(granted.actor, ActorKind::User);
         let ended = transcript_entry(&TransportEvent::Session(SessionEvent::Ended {
             reason: EndReason::ReconnectWindowExpired,
             by_peer: false,
         }))
         .unwrap();
-        assert_eq!((ended.kind, ended.payload["reason"].as_str()), ("session_ended", Some("reconnect_window_expired")));
+        let (kind, payload) = stored(&ended);
+        assert_eq!((kind.as_str(), payload["reason"].as_str()), ("session_ended", Some("reconnect_window_expired")));
         let burned = transcript_entry(&TransportEvent::CodeBurned).unwrap();
-        assert_eq!((burned.kind, burned.payload["reason"].as_str()), ("pairing_failed", Some("code_burned")));
+        let (kind, payload) = stored(&burned);
+        assert_eq!((kind.as_str(), payload["reason"].as_str()), ("pairing_failed", Some("code_burned")));
     }
 
     #[test]
@@ -237,27 +225,31 @@ mod tests {
         for (event, actor) in cases {
             let entry = transcript_entry(&event).unwrap();
             assert_eq!(entry.actor, actor, "{event:?}");
-            assert_eq!(ActorKind::infer(entry.kind, &entry.payload), actor, "{event:?}");
+            // What a row written without an actor kind is given when read back.
+            let (kind, payload) = stored(&entry);
+            assert_eq!(TimelineEvent::from_stored(&kind, payload).default_actor_kind(), actor, "{event:?}");
         }
     }
 
     #[test]
     fn a_cut_is_a_gap_from_disconnected_to_reconnected() {
         let lost = transcript_entry(&TransportEvent::Session(SessionEvent::Disconnected)).unwrap();
-        assert_eq!((lost.kind, lost.actor), ("disconnected", System));
+        assert_eq!((stored(&lost).0.as_str(), lost.actor), ("disconnected", System));
         let back = transcript_entry(&TransportEvent::Session(SessionEvent::Reconnected { gap_ms: 21_450 })).unwrap();
-        assert_eq!((back.kind, back.payload["gap_ms"].as_i64()), ("reconnected", Some(21_450)));
+        let (kind, payload) = stored(&back);
+        assert_eq!((kind.as_str(), payload["gap_ms"].as_i64()), ("reconnected", Some(21_450)));
     }
 
     #[test]
     fn a_broken_rule_is_stored_as_its_code_and_reads_in_chinese() {
-        use crate::protocol::{EndReason, Violation, ViolationCode};
+        use crate::protocol::{Violation, ViolationCode};
         let why = Violation::with_detail(ViolationCode::OverLimit, "the peer kept sending chat lines too fast");
         let ended = SessionEvent::Ended { reason: EndReason::ProtocolViolation(why), by_peer: true };
         let entry = session_entry(&ended).expect("an end is transcript");
-        assert_eq!(entry.payload["reason"], "protocol_violation");
-        assert_eq!(entry.payload["code"], "over_limit");
-        assert_eq!(entry.payload["detail"], "the peer kept sending chat lines too fast");
+        let (_, payload) = stored(&entry);
+        assert_eq!(payload["reason"], "protocol_violation");
+        assert_eq!(payload["code"], "over_limit");
+        assert_eq!(payload["detail"], "the peer kept sending chat lines too fast");
         let text =
             crate::ui::reasons::stored_end_reason_text("protocol_violation", "over_limit", "", crate::ui::Lang::Zh);
         assert_eq!(text, "对方违反了会话规则：对方发送的内容过多或过快");

@@ -6,13 +6,14 @@ use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
-use super::history::{HistoryEntry, append, event_kind};
-use super::sla::SlaClock;
-use super::ticket::{Category, Grade, MAX_LINE_CHARS, Priority, Status, Ticket, TicketFields};
-use super::tickets::{MAX_TIER, TICKET_COLUMNS, insert_record, reserve_number, ticket_from_row};
+use super::history::append;
+use super::tickets::{TICKET_COLUMNS, insert_record, reserve_number, ticket_from_row};
 use super::{Store, StoreError, StoreResult};
+use crate::model::{
+    Category, ExportFormat, Grade, HistoryEntry, ImportReport, MAX_LINE_CHARS, MAX_TIER, Priority, SlaClock, SlaPolicy,
+    Status, Ticket, TicketFields, TicketId, TimelineEvent,
+};
 
 /// Largest file `import` reads.
 const MAX_IMPORT_BYTES: u64 = 1 << 30;
@@ -30,24 +31,6 @@ const MAX_SLA_TARGET_MS: i64 = 366 * 24 * 60 * 60 * 1000;
 const CSV_FORMULA_STARTS: [char; 7] = ['=', '+', '-', '@', '\t', '\r', CSV_ESCAPE];
 /// The prefix that makes a spreadsheet show a cell as text; removed again on import.
 const CSV_ESCAPE: char = '\'';
-
-/// File formats for export and import.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExportFormat {
-    /// Every ticket with its notes and full timeline.
-    Json,
-    /// One row per ticket, intake and workflow fields only.
-    Csv,
-}
-
-/// What an import did.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct ImportReport {
-    /// Tickets added.
-    pub imported: usize,
-    /// Numbers already in the store, left as they were.
-    pub skipped_existing: Vec<String>,
-}
 
 /// One note in an export.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -289,17 +272,21 @@ impl Store {
                 for note in &record.notes {
                     tx.execute(
                         "INSERT INTO ticket_notes (ticket_id, at_ms, author, body) VALUES (?1, ?2, ?3, ?4)",
-                        rusqlite::params![id, note.at_ms, note.author, note.text],
+                        rusqlite::params![id.0, note.at_ms, note.author, note.text],
                     )?;
                 }
                 for entry in &record.history {
-                    append(tx, id, entry.at_ms, &entry.actor, &entry.kind, &entry.payload)?;
+                    append(tx, id, entry.at_ms, &entry.actor, &entry.event)?;
                 }
                 // Everything the new ticket holds so far came from the file.
-                tx.execute("UPDATE ticket_notes SET import_id = ?2 WHERE ticket_id = ?1", [id, import_id])?;
-                tx.execute("UPDATE ticket_events SET import_id = ?2 WHERE ticket_id = ?1", [id, import_id])?;
-                let payload = json!({ "source": source, "importer": actor, "imported_at_ms": now_ms });
-                append(tx, id, now_ms, actor, event_kind::IMPORTED, &payload)?;
+                tx.execute("UPDATE ticket_notes SET import_id = ?2 WHERE ticket_id = ?1", [id.0, import_id])?;
+                tx.execute("UPDATE ticket_events SET import_id = ?2 WHERE ticket_id = ?1", [id.0, import_id])?;
+                let imported = TimelineEvent::Imported {
+                    source: source.to_owned(),
+                    importer: actor.to_owned(),
+                    imported_at_ms: now_ms,
+                };
+                append(tx, id, now_ms, actor, &imported)?;
                 super::tickets::refresh_search(tx, id)?;
                 report.imported += 1;
             }
@@ -323,7 +310,7 @@ fn parse_json(text: &str) -> StoreResult<Vec<ExportedTicket>> {
     Ok(file.tickets)
 }
 
-fn parse_csv(text: &str, policy: &super::sla::SlaPolicy) -> StoreResult<Vec<ExportedTicket>> {
+fn parse_csv(text: &str, policy: &SlaPolicy) -> StoreResult<Vec<ExportedTicket>> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let mut records = Vec::new();
     for (index, row) in reader.deserialize::<CsvTicket>().enumerate() {
@@ -345,7 +332,7 @@ fn parse_csv(text: &str, policy: &super::sla::SlaPolicy) -> StoreResult<Vec<Expo
         sla.on_status(row.status, updated_at_ms.max(created_at_ms));
         records.push(ExportedTicket {
             ticket: Ticket {
-                id: 0,
+                id: TicketId(0),
                 fields: TicketFields {
                     title: csv_value(row.title),
                     requester_name: csv_value(row.requester_name),
@@ -428,7 +415,7 @@ fn validate_times(record: &ExportedTicket, now_ms: i64) -> Result<(), String> {
             .map_err(|why| format!("{why} (the ticket was opened {})", describe_time(created)))?;
     }
     for entry in &record.history {
-        check_time(&format!("history entry {} ({})", entry.seq, entry.kind), entry.at_ms, created, latest)
+        check_time(&format!("history entry {} ({})", entry.seq, entry.event.kind()), entry.at_ms, created, latest)
             .map_err(|why| format!("{why} (the ticket was opened {})", describe_time(created)))?;
     }
     Ok(())
@@ -453,7 +440,10 @@ fn validate_record(record: &ExportedTicket, now_ms: i64) -> Result<(), String> {
         return Err("the priority does not follow from urgency and impact".into());
     }
     validate_times(record, now_ms)?;
-    if record.history.iter().any(|entry| entry.kind.is_empty() || entry.kind.len() > 64) {
+    if record.history.iter().any(|entry| {
+        let kind = entry.event.kind();
+        kind.is_empty() || kind.len() > 64
+    }) {
         return Err("a history entry has no valid event name".into());
     }
     Ok(())

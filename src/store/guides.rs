@@ -3,16 +3,11 @@
 //! answered "Didn't work" or "I'm stuck" in sessions.
 
 use rusqlite::{OptionalExtension, Transaction, params};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::ticket::Category;
 use super::{Store, StoreError, StoreResult};
-use crate::protocol::Annotation;
-
-/// Longest guide title, characters.
-pub const MAX_GUIDE_TITLE_CHARS: usize = 200;
-/// Most steps in one guide.
-pub const MAX_GUIDE_STEPS: usize = 50;
+use crate::model::{Category, Guide, GuideId, GuideStep, GuideSummary, StepStats};
+use crate::protocol::StepOutcome;
 
 /// The guides shipped with Stepwise.
 const BUILTIN_GUIDES: [&str; 6] = [
@@ -24,84 +19,6 @@ const BUILTIN_GUIDES: [&str; 6] = [
     include_str!("../../assets/guides/map-network-drive-zh.json"),
 ];
 
-/// One step of a guide.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GuideStep {
-    /// What to do, in plain language.
-    pub instruction: String,
-    /// "You should now see…" (may be empty).
-    #[serde(default)]
-    pub expected: String,
-    /// Where the step points on the screen, if it carries an arrow or highlight.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<StepPointer>,
-}
-
-/// An arrow or highlight kept with a guide step, in the pixels of the screen it was drawn on,
-/// so it can be placed on the same relative spot of another screen.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StepPointer {
-    /// The arrow or highlight.
-    pub annotation: Annotation,
-    /// Width of the screen it was drawn on, pixels.
-    pub screen_width: u32,
-    /// Height of that screen, pixels.
-    pub screen_height: u32,
-}
-
-impl StepPointer {
-    /// The arrow placed on a screen of `width` × `height`, at the same relative spot.
-    pub fn on_screen(&self, width: u32, height: u32) -> Annotation {
-        let from = (self.screen_width, self.screen_height);
-        Annotation { shape: self.annotation.shape.rescaled(from, (width, height)), ..self.annotation.clone() }
-    }
-}
-
-/// A guide.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Guide {
-    /// Row id (0 for a guide not saved yet).
-    #[serde(default)]
-    pub id: i64,
-    /// Title.
-    pub title: String,
-    /// Technical area.
-    pub category: Category,
-    /// Search tags.
-    #[serde(default)]
-    pub tags: Vec<String>,
-    /// Language code (`en`, `zh`).
-    pub language: String,
-    /// The steps, in order.
-    pub steps: Vec<GuideStep>,
-}
-
-/// How a guide's step was answered in sessions.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StepStats {
-    /// "Done".
-    pub done: i64,
-    /// "Didn't work".
-    pub didnt_work: i64,
-    /// "I'm stuck".
-    pub stuck: i64,
-}
-
-/// A line of the guide list.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GuideSummary {
-    /// Row id.
-    pub id: i64,
-    /// Title.
-    pub title: String,
-    /// Technical area.
-    pub category: Category,
-    /// Language code.
-    pub language: String,
-    /// Number of steps.
-    pub step_count: usize,
-}
-
 #[derive(Deserialize)]
 struct BuiltinGuide {
     key: String,
@@ -109,41 +26,7 @@ struct BuiltinGuide {
     guide: Guide,
 }
 
-/// Answer kinds counted per step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StepAnswer {
-    /// Done.
-    Done,
-    /// Didn't work.
-    DidntWork,
-    /// I'm stuck.
-    Stuck,
-}
-
-impl Guide {
-    /// Checks title, language and steps.
-    pub fn validate(&self) -> StoreResult<()> {
-        let title = self.title.trim();
-        if title.is_empty() || title.chars().count() > MAX_GUIDE_TITLE_CHARS {
-            return Err(StoreError::Rule(format!("a guide needs a title of 1 to {MAX_GUIDE_TITLE_CHARS} characters")));
-        }
-        if self.steps.is_empty() || self.steps.len() > MAX_GUIDE_STEPS {
-            return Err(StoreError::Rule(format!("a guide has 1 to {MAX_GUIDE_STEPS} steps")));
-        }
-        if self.steps.iter().any(|step| step.instruction.trim().is_empty()) {
-            return Err(StoreError::Rule("every step needs an instruction".into()));
-        }
-        for pointer in self.steps.iter().filter_map(|step| step.pointer.as_ref()) {
-            pointer.annotation.validate().map_err(StoreError::Rule)?;
-            if pointer.screen_width == 0 || pointer.screen_height == 0 {
-                return Err(StoreError::Rule("a step's arrow needs the size of the screen it was drawn on".into()));
-            }
-        }
-        Ok(())
-    }
-}
-
-fn insert_guide(tx: &Transaction<'_>, guide: &Guide, builtin_key: Option<&str>, now_ms: i64) -> StoreResult<i64> {
+fn insert_guide(tx: &Transaction<'_>, guide: &Guide, builtin_key: Option<&str>, now_ms: i64) -> StoreResult<GuideId> {
     let steps = serde_json::to_string(&guide.steps).map_err(|err| StoreError::Rule(err.to_string()))?;
     tx.execute(
         "INSERT INTO guides (title, category, tags, language, steps, builtin_key, created_at_ms, updated_at_ms)
@@ -158,12 +41,18 @@ fn insert_guide(tx: &Transaction<'_>, guide: &Guide, builtin_key: Option<&str>, 
             now_ms
         ],
     )?;
-    Ok(tx.last_insert_rowid())
+    Ok(GuideId(tx.last_insert_rowid()))
 }
 
 /// Moves each step's answer counts to where the same instruction now stands; counts of steps
 /// that were removed or reworded are dropped.
-fn remap_step_outcomes(tx: &Transaction<'_>, guide_id: i64, old: &[GuideStep], new: &[GuideStep]) -> StoreResult<()> {
+fn remap_step_outcomes(
+    tx: &Transaction<'_>,
+    guide_id: GuideId,
+    old: &[GuideStep],
+    new: &[GuideStep],
+) -> StoreResult<()> {
+    let guide_id = guide_id.0;
     let mut counts: Vec<Option<(i64, i64, i64)>> = vec![None; old.len()];
     {
         let mut statement =
@@ -224,7 +113,7 @@ impl Store {
             let (id, title, category, _tags, language, steps) = row?;
             let step_count = serde_json::from_str::<Vec<GuideStep>>(&steps).map_or(0, |steps| steps.len());
             guides.push(GuideSummary {
-                id,
+                id: GuideId(id),
                 title,
                 category: Category::parse(&category).unwrap_or(Category::Other),
                 language,
@@ -235,12 +124,12 @@ impl Store {
     }
 
     /// One guide with the answer statistics of each step.
-    pub fn guide(&self, id: i64) -> StoreResult<(Guide, Vec<StepStats>)> {
+    pub fn guide(&self, id: GuideId) -> StoreResult<(Guide, Vec<StepStats>)> {
         let row = self
             .conn
             .query_row(
                 "SELECT id, title, category, tags, language, steps FROM guides WHERE id = ?1",
-                [id],
+                [id.0],
                 row_to_guide,
             )
             .optional()?
@@ -262,7 +151,7 @@ impl Store {
             }
         }
         let guide = Guide {
-            id,
+            id: GuideId(id),
             title,
             category: Category::parse(&category).unwrap_or(Category::Other),
             tags: tags.split_whitespace().map(str::to_owned).collect(),
@@ -275,14 +164,14 @@ impl Store {
     /// Saves a guide: a new one when `id` is 0, else replaces it. Each step keeps its answer
     /// statistics when its instruction is unchanged (wherever it moved); new or reworded steps
     /// start from zero. Returns the id.
-    pub fn save_guide(&mut self, guide: &Guide, now_ms: i64) -> StoreResult<i64> {
+    pub fn save_guide(&mut self, guide: &Guide, now_ms: i64) -> StoreResult<GuideId> {
         guide.validate()?;
         self.write(|tx| {
-            if guide.id == 0 {
+            if guide.id == GuideId(0) {
                 return insert_guide(tx, guide, None, now_ms);
             }
             let old_steps: Option<String> =
-                tx.query_row("SELECT steps FROM guides WHERE id = ?1", [guide.id], |row| row.get(0)).optional()?;
+                tx.query_row("SELECT steps FROM guides WHERE id = ?1", [guide.id.0], |row| row.get(0)).optional()?;
             let Some(old_steps) = old_steps else {
                 return Err(StoreError::Rule(format!("guide {} does not exist", guide.id)));
             };
@@ -293,7 +182,7 @@ impl Store {
                 "UPDATE guides SET title = ?2, category = ?3, tags = ?4, language = ?5, steps = ?6, updated_at_ms = ?7
                  WHERE id = ?1",
                 params![
-                    guide.id,
+                    guide.id.0,
                     guide.title.trim(),
                     guide.category.as_str(),
                     guide.tags.join(" "),
@@ -307,7 +196,8 @@ impl Store {
     }
 
     /// Removes a guide and its answer counts.
-    pub fn delete_guide(&mut self, guide_id: i64) -> StoreResult<()> {
+    pub fn delete_guide(&mut self, guide_id: GuideId) -> StoreResult<()> {
+        let guide_id = guide_id.0;
         self.write(|tx| {
             tx.execute("DELETE FROM guide_step_outcomes WHERE guide_id = ?1", [guide_id])?;
             if tx.execute("DELETE FROM guides WHERE id = ?1", [guide_id])? == 0 {
@@ -319,11 +209,12 @@ impl Store {
 
     /// Counts one answer to step `step_index` (from 0) of a guide. A guide removed meanwhile
     /// (the session loaded it earlier) has nothing left to count: that is not an error.
-    pub fn record_step_answer(&mut self, guide_id: i64, step_index: i64, answer: StepAnswer) -> StoreResult<()> {
+    pub fn record_step_answer(&mut self, guide_id: GuideId, step_index: i64, answer: StepOutcome) -> StoreResult<()> {
+        let guide_id = guide_id.0;
         let column = match answer {
-            StepAnswer::Done => "done",
-            StepAnswer::DidntWork => "didnt_work",
-            StepAnswer::Stuck => "stuck",
+            StepOutcome::Done => "done",
+            StepOutcome::DidntWork => "didnt_work",
+            StepOutcome::Stuck => "stuck",
         };
         self.write(|tx| {
             tx.execute(
@@ -358,9 +249,9 @@ mod tests {
         assert_eq!(wifi.len(), 1, "Chinese tag search: {wifi:?}");
         let (mut guide, stats) = store.guide(wifi[0].id).unwrap();
         assert_eq!(stats.len(), guide.steps.len());
-        store.record_step_answer(guide.id, 1, StepAnswer::Stuck).unwrap();
-        store.record_step_answer(guide.id, 1, StepAnswer::DidntWork).unwrap();
-        store.record_step_answer(guide.id, 1, StepAnswer::Stuck).unwrap();
+        store.record_step_answer(guide.id, 1, StepOutcome::Stuck).unwrap();
+        store.record_step_answer(guide.id, 1, StepOutcome::DidntWork).unwrap();
+        store.record_step_answer(guide.id, 1, StepOutcome::Stuck).unwrap();
         let (_, stats) = store.guide(guide.id).unwrap();
         assert_eq!(stats[1], StepStats { done: 0, didnt_work: 1, stuck: 2 });
         // Edited in place: statistics follow their step when it moves, and a reworded step
@@ -378,12 +269,12 @@ mod tests {
         assert_eq!(stats.len(), guide.steps.len());
         assert!(stats.iter().all(|counts| *counts == StepStats::default()), "{stats:?}");
         // A new guide from a session's steps.
-        let new = Guide { id: 0, title: "Session steps".into(), steps: guide.steps.clone(), ..guide.clone() };
+        let new = Guide { id: GuideId(0), title: "Session steps".into(), steps: guide.steps.clone(), ..guide.clone() };
         let id = store.save_guide(&new, 6).unwrap();
         assert_ne!(id, guide.id);
         assert!(store.save_guide(&Guide { title: " ".into(), ..new }, 7).is_err(), "a title is required");
         // A step can keep an arrow; it is stored and placed on other screen sizes.
-        let arrow = Annotation {
+        let arrow = crate::protocol::Annotation {
             id: 3,
             shape: crate::protocol::Shape::Highlight {
                 from: crate::protocol::RemotePixel { x: 100, y: 50 },
@@ -395,7 +286,7 @@ mod tests {
         };
         let mut pointed = store.guide(id).unwrap().0;
         pointed.steps[0].pointer =
-            Some(StepPointer { annotation: arrow.clone(), screen_width: 400, screen_height: 200 });
+            Some(crate::model::StepPointer { annotation: arrow.clone(), screen_width: 400, screen_height: 200 });
         store.save_guide(&pointed, 8).unwrap();
         let kept = store.guide(id).unwrap().0.steps[0].pointer.clone().expect("kept");
         assert_eq!(kept.annotation, arrow);
@@ -406,13 +297,13 @@ mod tests {
                 to: crate::protocol::RemotePixel { x: 600, y: 300 },
             }
         );
-        pointed.steps[0].pointer = Some(StepPointer { screen_width: 0, ..kept });
+        pointed.steps[0].pointer = Some(crate::model::StepPointer { screen_width: 0, ..kept });
         assert!(store.save_guide(&pointed, 9).is_err(), "an arrow needs its screen size");
         store.delete_guide(id).unwrap();
         assert!(store.guide(id).is_err());
         assert!(store.delete_guide(id).is_err(), "already gone");
         // A session that loaded the guide before it was removed can still answer its steps.
-        store.record_step_answer(id, 0, StepAnswer::Stuck).unwrap();
+        store.record_step_answer(id, 0, StepOutcome::Stuck).unwrap();
         assert_eq!(store.list_guides("").unwrap().len(), 6);
     }
 }

@@ -12,8 +12,6 @@ mod samples;
 mod schema;
 mod search_text;
 mod settings;
-pub mod sla;
-pub mod ticket;
 mod tickets;
 
 use std::path::{Path, PathBuf};
@@ -21,16 +19,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, ffi::ErrorCode};
 
-pub use exchange::{ExportFormat, ImportReport};
-pub use guides::{Guide, GuideStep, GuideSummary, MAX_GUIDE_STEPS, StepAnswer, StepPointer, StepStats};
-pub use history::{ActorKind, HistoryEntry, ImportOrigin, event_kind};
-pub use query::{SlaFilter, TicketFilter, TicketSummary};
 pub use samples::SAMPLE_TICKETS_JSON;
-pub use settings::{EngineerProfile, NetworkSettings};
-pub use ticket::{Category, FieldError, Grade, NewTicket, Priority, Status, Ticket, TicketFields, TicketRule};
-pub use tickets::Note;
 
-use sla::{SlaPolicy, SlaPolicyError};
+use crate::model::{FieldError, GuideError, NetworkSettingsError, RuleError, SlaPolicy, SlaPolicyError, TicketRule};
 
 /// File name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "stepwise.db";
@@ -110,9 +101,27 @@ pub enum StoreError {
         /// The system error.
         source: std::io::Error,
     },
+    /// A guide cannot be saved as it is.
+    #[error("{0}")]
+    Guide(#[from] GuideError),
+    /// The network settings were refused.
+    #[error("{0}")]
+    NetworkSettings(#[from] NetworkSettingsError),
     /// Any other database failure.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+}
+
+impl From<RuleError> for StoreError {
+    fn from(error: RuleError) -> Self {
+        match error {
+            RuleError::InvalidFields(errors) => Self::InvalidFields(errors),
+            RuleError::InvalidTransition { from, to } => {
+                Self::InvalidTransition { from: from.as_str(), to: to.as_str() }
+            }
+            RuleError::Rule(rule) => Self::TicketRule(rule),
+        }
+    }
 }
 
 fn join_field_errors(errors: &[FieldError]) -> String {
@@ -381,14 +390,10 @@ fn uri_path(path: &Path) -> String {
     out
 }
 
-/// Milliseconds since the Unix epoch, now.
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{ActorKind, TicketId, TimelineEvent, now_ms};
 
     #[test]
     fn garbage_file_is_reported_as_corrupt_and_left_untouched() {
@@ -414,14 +419,15 @@ mod tests {
     #[test]
     fn valid_sla_override_applies() {
         let dir = tempfile::tempdir().unwrap();
-        let custom = sla::DEFAULT_POLICY_JSON.replace("\"response_minutes\": 15", "\"response_minutes\": 5");
+        let custom =
+            crate::model::sla::DEFAULT_POLICY_JSON.replace("\"response_minutes\": 15", "\"response_minutes\": 5");
         std::fs::write(dir.path().join(SLA_CONFIG_FILE), custom).unwrap();
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(store.policy().urgent.response_minutes, 5);
     }
 
     /// A store with one ticket in a fresh folder, and a second connection to the same file.
-    fn store_and_competitor() -> (tempfile::TempDir, Store, i64, Connection) {
+    fn store_and_competitor() -> (tempfile::TempDir, Store, TicketId, Connection) {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();
         let ticket = store.create_ticket(&samples::tests_new_ticket("Lock test"), "tester", now_ms()).unwrap();
@@ -439,18 +445,12 @@ mod tests {
             std::thread::sleep(Duration::from_secs(3));
             competitor.execute_batch("COMMIT").unwrap();
         });
-        let payload = serde_json::json!({ "port": 1 });
-        let appended = store.append_event(
-            ticket_id,
-            (ActorKind::Engineer, "tester"),
-            event_kind::SESSION_STARTED,
-            &payload,
-            now_ms(),
-        );
+        let started = TimelineEvent::SessionStarted { port: 1 };
+        let appended = store.append_event(ticket_id, (ActorKind::Engineer, "tester"), &started, now_ms());
         release.join().unwrap();
         let seq = appended.unwrap_or_else(|err| panic!("the append gave up: {err}"));
         let history = store.history(ticket_id).unwrap();
-        assert_eq!(history.last().map(|entry| (entry.seq, entry.kind.as_str())), Some((seq, "session_started")));
+        assert_eq!(history.last().map(|entry| (entry.seq, entry.event.kind())), Some((seq, "session_started".into())));
         let other: String =
             store.conn.query_row("SELECT value FROM settings WHERE key = 'other'", [], |row| row.get(0)).unwrap();
         assert_eq!(other, "x", "the competitor's write is kept too");
@@ -462,17 +462,13 @@ mod tests {
         let (_dir, mut store, ticket_id, competitor) = store_and_competitor();
         store.set_busy_timeout(Duration::from_millis(300)).unwrap();
         competitor.execute_batch("BEGIN IMMEDIATE").unwrap();
-        let payload = serde_json::json!({});
-        let err = store
-            .append_event(ticket_id, (ActorKind::Engineer, "tester"), event_kind::PAIRING_SUCCEEDED, &payload, now_ms())
-            .unwrap_err();
+        let paired = TimelineEvent::PairingSucceeded {};
+        let err = store.append_event(ticket_id, (ActorKind::Engineer, "tester"), &paired, now_ms()).unwrap_err();
         assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
         assert!(err.to_string().contains("in use by another program"), "{err}");
         competitor.execute_batch("ROLLBACK").unwrap();
         assert_eq!(store.history(ticket_id).unwrap().len(), 1, "nothing half-written");
-        store
-            .append_event(ticket_id, (ActorKind::Engineer, "tester"), event_kind::PAIRING_SUCCEEDED, &payload, now_ms())
-            .unwrap();
+        store.append_event(ticket_id, (ActorKind::Engineer, "tester"), &paired, now_ms()).unwrap();
     }
 
     #[test]

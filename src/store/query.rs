@@ -1,68 +1,13 @@
 //! Listing and searching tickets for the sidebar: filters, full-text search (English and
 //! Chinese through FTS5 trigrams), SLA-urgency order, pages.
 
+use super::search_text::{self, ShortTerm};
+use super::tickets::parse_column;
+use super::{Store, StoreResult};
+use crate::model::{Priority, SlaClock, SlaFilter, Status, TicketFilter, TicketId, TicketSummary};
 use rusqlite::ToSql;
 use rusqlite::types::{ToSqlOutput, Value};
 use rusqlite::vtab::array::Array;
-use serde::{Deserialize, Serialize};
-
-use super::search_text::{self, ShortTerm};
-use super::sla::SlaClock;
-use super::ticket::{Category, Priority, Status};
-use super::tickets::parse_column;
-use super::{Store, StoreResult};
-
-/// The "SLA" filter of the sidebar.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SlaFilter {
-    /// No SLA filter.
-    #[default]
-    Any,
-    /// At risk or already breached.
-    AtRiskOrBreached,
-    /// Breached only.
-    Breached,
-}
-
-/// What the sidebar shows: all set filters must match.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TicketFilter {
-    /// Free text over number, title, requester, description and notes.
-    pub text: String,
-    /// Only this status.
-    pub status: Option<Status>,
-    /// Only open tickets (not resolved or closed), when no status is chosen.
-    pub open_only: bool,
-    /// Only this priority.
-    pub priority: Option<Priority>,
-    /// Only this category.
-    pub category: Option<Category>,
-    /// Only this assignee; `Some("")` means unassigned.
-    pub assignee: Option<String>,
-    /// SLA state.
-    pub sla: SlaFilter,
-}
-
-/// One sidebar row.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TicketSummary {
-    /// Database id.
-    pub id: i64,
-    /// Ticket number.
-    pub number: String,
-    /// Title.
-    pub title: String,
-    /// Requester.
-    pub requester_name: String,
-    /// Priority.
-    pub priority: Priority,
-    /// Status.
-    pub status: Status,
-    /// Assignee.
-    pub assignee: Option<String>,
-    /// The SLA clock, read at draw time so the countdown ticks.
-    pub sla: SlaClock,
-}
 
 const SUMMARY_COLUMNS: &str = "id, number, title, requester_name, priority, status, assignee, sla_started_at_ms, \
     sla_response_target_ms, sla_resolution_target_ms, sla_responded_at_ms, sla_paused_total_ms, sla_paused_since_ms";
@@ -196,7 +141,7 @@ const DENSE_MATCHES: usize = 2_000;
 /// A sidebar row from the first columns of `SUMMARY_COLUMNS`.
 fn summary_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<TicketSummary> {
     Ok(TicketSummary {
-        id: row.get(0)?,
+        id: TicketId(row.get(0)?),
         number: row.get(1)?,
         title: row.get(2)?,
         requester_name: row.get(3)?,

@@ -2,13 +2,13 @@
 //! empty store on request with ages, states and timelines that make the SLA view meaningful.
 
 use serde::Deserialize;
-use serde_json::json;
 
-use super::history::{ActorKind, append_as, event_kind};
-use super::sla::SlaClock;
-use super::ticket::{Category, Grade, Priority, Status, Ticket, TicketFields};
+use super::history::append_as;
 use super::tickets::{insert_record, next_number};
 use super::{Store, StoreError, StoreResult};
+use crate::model::{
+    ActorKind, Category, Grade, Priority, SlaClock, Status, Ticket, TicketFields, TicketId, TimelineEvent,
+};
 
 /// The shipped sample file.
 pub const SAMPLE_TICKETS_JSON: &str = include_str!("../../assets/sample-tickets.json");
@@ -58,7 +58,7 @@ impl Store {
                 let created_at_ms = now_ms - sample.age_minutes.clamp(0, 365 * 24 * 60) * MS_PER_MINUTE;
                 let priority = Priority::from_grades(sample.urgency, sample.impact);
                 let mut ticket = Ticket {
-                    id: 0,
+                    id: TicketId(0),
                     number: next_number(tx, created_at_ms)?,
                     fields: sample.fields.clone(),
                     category: sample.category,
@@ -67,7 +67,7 @@ impl Store {
                     priority,
                     status: sample.status,
                     assignee: sample.assignee.clone(),
-                    tier: sample.tier.clamp(1, super::tickets::MAX_TIER),
+                    tier: sample.tier.clamp(1, crate::model::MAX_TIER),
                     resolution: sample.resolution.clone().unwrap_or_default(),
                     satisfaction: sample.satisfaction.filter(|rating| (1..=5).contains(rating)),
                     satisfaction_comment: sample.satisfaction_comment.clone().unwrap_or_default(),
@@ -96,41 +96,49 @@ impl Store {
                     None => intake,
                 };
                 // Collected first and appended in time order: the timeline reads as it happened.
-                let mut timeline: Vec<(i64, (ActorKind, &str), &str, serde_json::Value)> = Vec::new();
-                let payload = json!({ "number": ticket.number, "priority": priority.as_str(), "category": ticket.category.as_str() });
-                timeline.push((created_at_ms, intake, event_kind::CREATED, payload));
+                let mut timeline: Vec<(i64, (ActorKind, &str), TimelineEvent)> = Vec::new();
+                let created =
+                    TimelineEvent::Created { number: ticket.number.clone(), priority, category: ticket.category };
+                timeline.push((created_at_ms, intake, created));
                 for (index, (from, to, at_ms)) in moves.iter().enumerate() {
                     if index == 0 {
-                        timeline.push((*at_ms, intake, event_kind::ASSIGNEE_CHANGED, json!({ "from": null, "to": engineer })));
+                        let assigned = TimelineEvent::AssigneeChanged { from: None, to: Some(engineer.to_owned()) };
+                        timeline.push((*at_ms, intake, assigned));
                     }
-                    timeline.push((*at_ms, mover, event_kind::STATUS_CHANGED, json!({ "from": from.as_str(), "to": to.as_str() })));
+                    timeline.push((*at_ms, mover, TimelineEvent::StatusChanged { from: *from, to: *to }));
                 }
                 let mid_ms = created_at_ms + age_ms / 3;
                 if let (Some(reason), true) = (&sample.escalation_reason, ticket.tier > 1) {
-                    timeline.push((mid_ms, mover, event_kind::ESCALATED, json!({ "from_tier": ticket.tier - 1, "to_tier": ticket.tier, "reason": reason })));
+                    let escalated = TimelineEvent::Escalated {
+                        from_tier: ticket.tier - 1,
+                        to_tier: ticket.tier,
+                        reason: reason.clone(),
+                    };
+                    timeline.push((mid_ms, mover, escalated));
                 }
                 for (index, note) in sample.notes.iter().enumerate() {
                     // A minute apart, never later than now.
                     let at_ms = (mid_ms + index as i64 * MS_PER_MINUTE).min(now_ms);
                     tx.execute(
                         "INSERT INTO ticket_notes (ticket_id, at_ms, author, body) VALUES (?1, ?2, ?3, ?4)",
-                        rusqlite::params![ticket.id, at_ms, engineer, note],
+                        rusqlite::params![ticket.id.0, at_ms, engineer, note],
                     )?;
-                    timeline.push((at_ms, mover, event_kind::NOTE_ADDED, json!({ "text": note })));
+                    timeline.push((at_ms, mover, TimelineEvent::NoteAdded { text: note.clone() }));
                 }
                 if !ticket.resolution.is_empty() {
                     let at_ms = moves.iter().find(|m| m.1 == Status::Resolved).map_or(now_ms, |m| m.2);
-                    timeline.push((at_ms - 1, mover, event_kind::RESOLUTION_SET, json!({ "text": ticket.resolution })));
+                    timeline.push((at_ms - 1, mover, TimelineEvent::ResolutionSet { text: ticket.resolution.clone() }));
                 }
                 if let Some(rating) = ticket.satisfaction {
-                    let payload = json!({ "rating": rating, "comment": ticket.satisfaction_comment });
-                    let by = (ActorKind::infer(event_kind::SATISFACTION_RECORDED, &payload), ticket.fields.requester_name.as_str());
-                    timeline.push((ticket.updated_at_ms, by, event_kind::SATISFACTION_RECORDED, payload));
+                    let rated =
+                        TimelineEvent::SatisfactionRecorded { rating, comment: ticket.satisfaction_comment.clone() };
+                    let by = (rated.default_actor_kind(), ticket.fields.requester_name.as_str());
+                    timeline.push((ticket.updated_at_ms, by, rated));
                 }
                 // Stable: events at the same moment keep the order they were listed in.
                 timeline.sort_by_key(|(at_ms, ..)| *at_ms);
-                for (at_ms, actor, kind, payload) in &timeline {
-                    append_as(tx, ticket.id, *at_ms, *actor, kind, payload)?;
+                for (at_ms, actor, event) in &timeline {
+                    append_as(tx, ticket.id, *at_ms, *actor, event)?;
                 }
                 super::tickets::refresh_search(tx, ticket.id)?;
             }
@@ -141,8 +149,8 @@ impl Store {
 
 /// A valid new-ticket form for tests.
 #[cfg(test)]
-pub(crate) fn tests_new_ticket(title: &str) -> super::NewTicket {
-    super::NewTicket {
+pub(crate) fn tests_new_ticket(title: &str) -> crate::model::NewTicket {
+    crate::model::NewTicket {
         fields: TicketFields {
             title: title.to_owned(),
             requester_name: "Test Requester".to_owned(),
@@ -158,7 +166,6 @@ pub(crate) fn tests_new_ticket(title: &str) -> super::NewTicket {
 
 #[cfg(test)]
 mod tests {
-    use super::super::ActorKind;
     use super::*;
 
     const NOW_MS: i64 = 1_800_000_000_000;
@@ -174,13 +181,13 @@ mod tests {
         };
         assert_eq!(ids.len(), count);
         for id in ids {
-            let history = store.history(id).unwrap();
-            assert_eq!(history.first().map(|entry| entry.kind.as_str()), Some("created"), "ticket {id}");
+            let history = store.history(TicketId(id)).unwrap();
+            assert_eq!(history.first().map(|entry| entry.event.kind()), Some("created".to_owned()), "ticket {id}");
             let times: Vec<i64> = history.iter().map(|entry| entry.at_ms).collect();
             assert!(
                 times.is_sorted(),
                 "ticket {id}: {:?}",
-                history.iter().map(|e| (e.at_ms, &e.kind)).collect::<Vec<_>>()
+                history.iter().map(|e| (e.at_ms, e.event.kind())).collect::<Vec<_>>()
             );
             assert!(times.iter().all(|at_ms| *at_ms <= NOW_MS), "ticket {id} has an entry in the future: {times:?}");
         }
@@ -192,9 +199,9 @@ mod tests {
         let mut store = Store::open(dir.path()).unwrap();
         let count = store.load_sample_tickets(1_795_424_400_000).unwrap();
         for ticket_id in 1..=i64::try_from(count).unwrap() {
-            for entry in store.history(ticket_id).unwrap() {
+            for entry in store.history(TicketId(ticket_id)).unwrap() {
                 assert_ne!(entry.actor, "Service desk", "{entry:?}");
-                if entry.kind == event_kind::CREATED {
+                if let TimelineEvent::Created { .. } = entry.event {
                     assert_eq!(entry.actor_kind, ActorKind::System, "{entry:?}");
                 }
             }

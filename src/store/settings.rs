@@ -1,9 +1,9 @@
 //! Console settings kept in the database: the engineer profile and the UI language.
 
 use rusqlite::{OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreResult};
+use crate::model::{EngineerProfile, NetworkSettings};
 
 const PROFILE_KEY: &str = "engineer_profile";
 const LANGUAGE_KEY: &str = "ui_language";
@@ -11,44 +11,6 @@ const PHRASES_KEY_PREFIX: &str = "canned_phrases_";
 const NETWORK_KEY: &str = "network";
 /// Most canned phrases kept per language.
 pub const MAX_CANNED_PHRASES: usize = 30;
-
-/// Who is using this console: the "who" of history entries and the name users see when asked
-/// for consent.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EngineerProfile {
-    /// Display name, e.g. "陈伟".
-    pub name: String,
-    /// Team, e.g. "IT Service Desk".
-    pub team: String,
-}
-
-/// Where the console listens for users' Get-help windows (the command line's `--session-port`
-/// and `--advertise` take precedence).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NetworkSettings {
-    /// UDP port for sessions (further concurrent sessions take the next ones); 0 = any free port.
-    pub session_port: u16,
-    /// Host name or address put in join links; empty = this computer's address.
-    pub advertised_host: String,
-}
-
-impl NetworkSettings {
-    /// Checks the host: a name or address without spaces, at most 253 characters.
-    pub fn validate(&self) -> Result<(), String> {
-        let host = self.advertised_host.trim();
-        if host.chars().count() > 253 || host.chars().any(|ch| ch.is_whitespace() || ch == '/' || ch == '@') {
-            return Err(format!("\"{host}\" is not a host name or address"));
-        }
-        Ok(())
-    }
-}
-
-impl EngineerProfile {
-    /// Whether the profile can be used (a name is required).
-    pub fn is_complete(&self) -> bool {
-        !self.name.trim().is_empty()
-    }
-}
 
 impl Store {
     /// A raw setting.
@@ -103,7 +65,7 @@ impl Store {
 
     /// Saves the network settings after checking them.
     pub fn set_network_settings(&mut self, settings: &NetworkSettings) -> StoreResult<NetworkSettings> {
-        settings.validate().map_err(super::StoreError::Rule)?;
+        settings.validate()?;
         let settings = NetworkSettings {
             session_port: settings.session_port,
             advertised_host: settings.advertised_host.trim().to_owned(),

@@ -2,25 +2,13 @@
 //! Every change is one transaction that also appends to the ticket's timeline.
 
 use rusqlite::{OptionalExtension, Row, Transaction, params};
-use serde_json::json;
 
-use super::history::{append, event_kind};
-use super::sla::{SlaClock, SlaPolicy};
-use super::ticket::{Category, Grade, NewTicket, Priority, Status, Ticket, TicketFields, TicketRule};
+use super::history::append;
 use super::{Store, StoreError, StoreResult};
-
-/// One internal note of a ticket.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Note {
-    /// When it was written, unix ms.
-    pub at_ms: i64,
-    /// Who wrote it (as recorded; for imported notes, as the file said).
-    pub author: String,
-    /// The note.
-    pub text: String,
-    /// Set when the note came from an import file.
-    pub imported: Option<super::ImportOrigin>,
-}
+use crate::model::{
+    Category, Grade, NewTicket, Note, Priority, RuleError, SlaClock, SlaPolicy, Status, Ticket, TicketChange,
+    TicketFields, TicketId, TimelineEvent,
+};
 
 /// Columns read by [`ticket_from_row`], in order.
 pub(super) const TICKET_COLUMNS: &str = "id, number, title, requester_name, department, contact, location, \
@@ -28,11 +16,6 @@ pub(super) const TICKET_COLUMNS: &str = "id, number, title, requester_name, depa
     priority, status, assignee, tier, resolution, satisfaction, satisfaction_comment, reported_at_ms, \
     created_at_ms, updated_at_ms, sla_started_at_ms, sla_response_target_ms, sla_resolution_target_ms, \
     sla_responded_at_ms, sla_paused_total_ms, sla_paused_since_ms";
-
-/// Longest note, in characters.
-const MAX_NOTE_CHARS: usize = 20_000;
-/// Highest support tier.
-pub const MAX_TIER: i64 = 3;
 
 /// Reads a stored enum name; a value this build does not know is a conversion error, not a panic.
 pub(super) fn parse_column<T>(row: &Row<'_>, index: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
@@ -49,7 +32,7 @@ pub(super) fn parse_column<T>(row: &Row<'_>, index: usize, parse: fn(&str) -> Op
 /// Builds a [`Ticket`] from a row selected with [`TICKET_COLUMNS`].
 pub(super) fn ticket_from_row(row: &Row<'_>) -> rusqlite::Result<Ticket> {
     Ok(Ticket {
-        id: row.get(0)?,
+        id: TicketId(row.get(0)?),
         number: row.get(1)?,
         fields: TicketFields {
             title: row.get(2)?,
@@ -87,14 +70,14 @@ pub(super) fn ticket_from_row(row: &Row<'_>) -> rusqlite::Result<Ticket> {
     })
 }
 
-fn load(tx: &Transaction<'_>, ticket_id: i64) -> StoreResult<Ticket> {
-    tx.query_row(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?1"), [ticket_id], ticket_from_row)
+fn load(tx: &Transaction<'_>, ticket_id: TicketId) -> StoreResult<Ticket> {
+    tx.query_row(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?1"), [ticket_id.0], ticket_from_row)
         .optional()?
         .ok_or_else(|| StoreError::TicketNotFound(ticket_id.to_string()))
 }
 
 /// Inserts a complete ticket record (new, imported or sample) and indexes it for search.
-pub(super) fn insert_record(tx: &Transaction<'_>, ticket: &Ticket, policy: &SlaPolicy) -> StoreResult<i64> {
+pub(super) fn insert_record(tx: &Transaction<'_>, ticket: &Ticket, policy: &SlaPolicy) -> StoreResult<TicketId> {
     tx.prepare_cached(
         "INSERT INTO tickets (number, title, requester_name, department, contact, location, affected_system, \
          affected_version, description, expectation, business_impact, category, urgency, impact, priority, status, \
@@ -139,7 +122,7 @@ pub(super) fn insert_record(tx: &Transaction<'_>, ticket: &Ticket, policy: &SlaP
         ticket.sla.at_risk_from_ms(ticket.status, policy),
         ticket.sla.breach_at_ms(ticket.status, policy),
     ])?;
-    let id = tx.last_insert_rowid();
+    let id = TicketId(tx.last_insert_rowid());
     refresh_search(tx, id)?;
     Ok(id)
 }
@@ -156,7 +139,7 @@ fn save(tx: &Transaction<'_>, ticket: &Ticket, policy: &SlaPolicy) -> StoreResul
          sla_breach_at_ms = ?30 WHERE id = ?1",
     )?
     .execute(params![
-        ticket.id,
+        ticket.id.0,
         ticket.fields.title,
         ticket.fields.requester_name,
         ticket.fields.department,
@@ -192,7 +175,8 @@ fn save(tx: &Transaction<'_>, ticket: &Ticket, policy: &SlaPolicy) -> StoreResul
 
 /// Rebuilds the full-text entries of one ticket: the trigram index over number, title,
 /// requester, description and notes, and the word/bigram index used for short terms.
-pub(super) fn refresh_search(tx: &Transaction<'_>, ticket_id: i64) -> StoreResult<()> {
+pub(super) fn refresh_search(tx: &Transaction<'_>, ticket_id: TicketId) -> StoreResult<()> {
+    let ticket_id = ticket_id.0;
     let texts: Option<[String; 5]> = tx
         .prepare_cached(
             "SELECT number, title, requester_name, description, \
@@ -219,7 +203,7 @@ pub(super) fn rebuild_search(tx: &Transaction<'_>) -> StoreResult<()> {
     let ids: Vec<i64> =
         tx.prepare("SELECT id FROM tickets")?.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
     for id in ids {
-        refresh_search(tx, id)?;
+        refresh_search(tx, TicketId(id))?;
     }
     Ok(())
 }
@@ -269,22 +253,14 @@ pub(super) fn reserve_number(tx: &Transaction<'_>, number: &str) -> StoreResult<
     Ok(())
 }
 
-fn check_text(field: &'static str, text: &str, max_chars: usize) -> StoreResult<()> {
-    let len_chars = text.chars().count();
-    if len_chars > max_chars {
-        return Err(StoreError::InvalidFields(vec![super::FieldError::TooLong { field, len_chars, max_chars }]));
-    }
-    Ok(())
-}
-
 impl Store {
     /// Opens a new ticket: validates the form, hands out a number, starts the SLA clock.
     pub fn create_ticket(&mut self, new: &NewTicket, actor: &str, now_ms: i64) -> StoreResult<Ticket> {
+        let policy = self.policy;
         let errors = new.validate(now_ms);
         if !errors.is_empty() {
-            return Err(StoreError::InvalidFields(errors));
+            return Err(RuleError::InvalidFields(errors).into());
         }
-        let policy = self.policy;
         self.write(|tx| create_in(tx, new, actor, now_ms, &policy))
     }
 
@@ -292,7 +268,7 @@ impl Store {
     /// and the creation time. All or nothing: one invalid form and none is created.
     pub fn create_tickets(&mut self, batch: &[(NewTicket, i64)], actor: &str) -> StoreResult<usize> {
         if let Some(errors) = batch.iter().map(|(new, _)| new.fields.validate()).find(|errors| !errors.is_empty()) {
-            return Err(StoreError::InvalidFields(errors));
+            return Err(RuleError::InvalidFields(errors).into());
         }
         let policy = self.policy;
         self.write(|tx| {
@@ -304,9 +280,9 @@ impl Store {
     }
 
     /// One ticket by id.
-    pub fn ticket(&self, ticket_id: i64) -> StoreResult<Ticket> {
+    pub fn ticket(&self, ticket_id: TicketId) -> StoreResult<Ticket> {
         self.conn
-            .query_row(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?1"), [ticket_id], ticket_from_row)
+            .query_row(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?1"), [ticket_id.0], ticket_from_row)
             .optional()?
             .ok_or_else(|| StoreError::TicketNotFound(ticket_id.to_string()))
     }
@@ -320,13 +296,13 @@ impl Store {
     }
 
     /// Internal notes of a ticket, oldest first.
-    pub fn notes(&self, ticket_id: i64) -> StoreResult<Vec<Note>> {
+    pub fn notes(&self, ticket_id: TicketId) -> StoreResult<Vec<Note>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT n.at_ms, n.author, n.body, i.file, i.importer, i.at_ms
              FROM ticket_notes n LEFT JOIN imports i ON i.id = n.import_id
              WHERE n.ticket_id = ?1 ORDER BY n.id",
         )?;
-        let rows = stmt.query_map([ticket_id], |row| {
+        let rows = stmt.query_map([ticket_id.0], |row| {
             Ok(Note {
                 at_ms: row.get(0)?,
                 author: row.get(1)?,
@@ -340,278 +316,100 @@ impl Store {
     /// Applies edited intake fields; one `field_changed` entry per changed field.
     pub fn update_fields(
         &mut self,
-        ticket_id: i64,
+        ticket_id: TicketId,
         fields: &TicketFields,
         actor: &str,
         now_ms: i64,
     ) -> StoreResult<Ticket> {
-        let errors = fields.validate();
-        if !errors.is_empty() {
-            return Err(StoreError::InvalidFields(errors));
-        }
-        let policy = self.policy;
-        let fields = trimmed(fields);
-        self.write(|tx| {
-            let mut ticket = load(tx, ticket_id)?;
-            let changes: Vec<_> = ticket
-                .fields
-                .named_values()
-                .into_iter()
-                .zip(fields.named_values())
-                .filter(|((_, old, _), (_, new, _))| old != new)
-                .map(|((name, old, _), (_, new, _))| (name, old.clone(), new.clone()))
-                .collect();
-            if changes.is_empty() {
-                return Ok(ticket);
-            }
-            ticket.fields = fields.clone();
-            ticket.updated_at_ms = now_ms;
-            save(tx, &ticket, &policy)?;
-            refresh_search(tx, ticket_id)?;
-            for (field, old, new) in changes {
-                append(
-                    tx,
-                    ticket_id,
-                    now_ms,
-                    actor,
-                    event_kind::FIELD_CHANGED,
-                    &json!({ "field": field, "old": old, "new": new }),
-                )?;
-            }
-            Ok(ticket)
-        })
+        self.change_ticket(ticket_id, &TicketChange::Fields(fields.clone()), actor, now_ms)
     }
 
     /// Changes category, urgency and impact; the priority and SLA targets follow.
     pub fn set_classification(
         &mut self,
-        ticket_id: i64,
+        ticket_id: TicketId,
         category: Category,
         urgency: Grade,
         impact: Grade,
         actor: &str,
         now_ms: i64,
     ) -> StoreResult<Ticket> {
-        let policy = self.policy;
-        self.write(|tx| {
-            let mut ticket = load(tx, ticket_id)?;
-            if (ticket.category, ticket.urgency, ticket.impact) == (category, urgency, impact) {
-                return Ok(ticket);
-            }
-            let payload = json!({
-                "category": [ticket.category.as_str(), category.as_str()],
-                "urgency": [ticket.urgency.as_str(), urgency.as_str()],
-                "impact": [ticket.impact.as_str(), impact.as_str()],
-                "priority": [ticket.priority.as_str(), Priority::from_grades(urgency, impact).as_str()],
-            });
-            ticket.category = category;
-            ticket.urgency = urgency;
-            ticket.impact = impact;
-            ticket.priority = Priority::from_grades(urgency, impact);
-            ticket.sla.retarget(&policy, ticket.priority);
-            ticket.updated_at_ms = now_ms;
-            save(tx, &ticket, &policy)?;
-            append(tx, ticket_id, now_ms, actor, event_kind::CLASSIFICATION_CHANGED, &payload)?;
-            Ok(ticket)
-        })
+        self.change_ticket(ticket_id, &TicketChange::Classification { category, urgency, impact }, actor, now_ms)
     }
 
-    /// Moves a ticket along the workflow. Rules: only moves from [`Status::next_allowed`];
-    /// "assigned" needs an assignee; "in progress" without one assigns `actor`; "resolved" needs a
-    /// resolution; back to "new" clears the assignee.
-    pub fn change_status(&mut self, ticket_id: i64, to: Status, actor: &str, now_ms: i64) -> StoreResult<Ticket> {
-        let policy = self.policy;
-        self.write(|tx| {
-            let mut ticket = load(tx, ticket_id)?;
-            let from = ticket.status;
-            if !from.can_move_to(to) {
-                return Err(StoreError::InvalidTransition { from: from.as_str(), to: to.as_str() });
-            }
-            let assignee_before = ticket.assignee.clone();
-            match to {
-                Status::Assigned if ticket.assignee.as_deref().is_none_or(|name| name.trim().is_empty()) => {
-                    return Err(TicketRule::AssigneeBeforeAssigned.into());
-                }
-                Status::InProgress if ticket.assignee.is_none() => ticket.assignee = Some(actor.to_owned()),
-                Status::Resolved if ticket.resolution.trim().is_empty() => {
-                    return Err(TicketRule::ResolutionBeforeResolved.into());
-                }
-                Status::New => ticket.assignee = None,
-                _ => {}
-            }
-            ticket.status = to;
-            ticket.sla.on_status(to, now_ms);
-            ticket.updated_at_ms = now_ms;
-            save(tx, &ticket, &policy)?;
-            append(
-                tx,
-                ticket_id,
-                now_ms,
-                actor,
-                event_kind::STATUS_CHANGED,
-                &json!({ "from": from.as_str(), "to": to.as_str() }),
-            )?;
-            if ticket.assignee != assignee_before {
-                append(
-                    tx,
-                    ticket_id,
-                    now_ms,
-                    actor,
-                    event_kind::ASSIGNEE_CHANGED,
-                    &json!({ "from": assignee_before, "to": ticket.assignee }),
-                )?;
-            }
-            Ok(ticket)
-        })
+    /// Moves a ticket along the workflow (rules: [`Ticket::apply`]).
+    pub fn change_status(&mut self, ticket_id: TicketId, to: Status, actor: &str, now_ms: i64) -> StoreResult<Ticket> {
+        self.change_ticket(ticket_id, &TicketChange::Status(to), actor, now_ms)
     }
 
     /// Sets or clears the assignee. A new ticket that gets an assignee moves to "assigned".
-    pub fn assign(&mut self, ticket_id: i64, assignee: Option<&str>, actor: &str, now_ms: i64) -> StoreResult<Ticket> {
-        let assignee = assignee.map(str::trim).filter(|name| !name.is_empty()).map(str::to_owned);
-        if let Some(name) = &assignee {
-            check_text("assignee", name, super::ticket::MAX_LINE_CHARS)?;
-        }
-        let policy = self.policy;
-        self.write(|tx| {
-            let mut ticket = load(tx, ticket_id)?;
-            if ticket.assignee == assignee {
-                return Ok(ticket);
-            }
-            if assignee.is_none() && ticket.status == Status::Assigned {
-                return Err(TicketRule::AssignedNeedsAssignee.into());
-            }
-            let before = std::mem::replace(&mut ticket.assignee, assignee.clone());
-            ticket.updated_at_ms = now_ms;
-            if ticket.status == Status::New && assignee.is_some() {
-                ticket.status = Status::Assigned;
-                ticket.sla.on_status(Status::Assigned, now_ms);
-                append(
-                    tx,
-                    ticket_id,
-                    now_ms,
-                    actor,
-                    event_kind::STATUS_CHANGED,
-                    &json!({ "from": "new", "to": "assigned" }),
-                )?;
-            }
-            save(tx, &ticket, &policy)?;
-            append(
-                tx,
-                ticket_id,
-                now_ms,
-                actor,
-                event_kind::ASSIGNEE_CHANGED,
-                &json!({ "from": before, "to": assignee }),
-            )?;
-            Ok(ticket)
-        })
+    pub fn assign(
+        &mut self,
+        ticket_id: TicketId,
+        assignee: Option<&str>,
+        actor: &str,
+        now_ms: i64,
+    ) -> StoreResult<Ticket> {
+        self.change_ticket(ticket_id, &TicketChange::Assign(assignee.map(str::to_owned)), actor, now_ms)
     }
 
     /// Escalates to the next tier (or another team) with a reason, handing over the context.
-    pub fn escalate(&mut self, ticket_id: i64, reason: &str, actor: &str, now_ms: i64) -> StoreResult<Ticket> {
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(StoreError::InvalidFields(vec![super::FieldError::Required("escalation reason")]));
-        }
-        check_text("escalation reason", reason, MAX_NOTE_CHARS)?;
-        let policy = self.policy;
-        self.write(|tx| {
-            let mut ticket = load(tx, ticket_id)?;
-            if ticket.tier >= MAX_TIER {
-                return Err(TicketRule::HighestTier { max_tier: MAX_TIER }.into());
-            }
-            if !ticket.status.is_open() {
-                return Err(TicketRule::ReopenBeforeEscalating.into());
-            }
-            let from_tier = ticket.tier;
-            ticket.tier += 1;
-            ticket.updated_at_ms = now_ms;
-            save(tx, &ticket, &policy)?;
-            append(
-                tx,
-                ticket_id,
-                now_ms,
-                actor,
-                event_kind::ESCALATED,
-                &json!({ "from_tier": from_tier, "to_tier": ticket.tier, "reason": reason }),
-            )?;
-            Ok(ticket)
-        })
+    pub fn escalate(&mut self, ticket_id: TicketId, reason: &str, actor: &str, now_ms: i64) -> StoreResult<Ticket> {
+        self.change_ticket(ticket_id, &TicketChange::Escalate(reason.to_owned()), actor, now_ms)
     }
 
     /// Adds an internal note (searchable, and an entry in the timeline).
-    pub fn add_note(&mut self, ticket_id: i64, text: &str, actor: &str, now_ms: i64) -> StoreResult<()> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(StoreError::InvalidFields(vec![super::FieldError::Required("note")]));
-        }
-        check_text("note", text, MAX_NOTE_CHARS)?;
-        self.write(|tx| {
-            load(tx, ticket_id)?;
-            tx.execute(
-                "INSERT INTO ticket_notes (ticket_id, at_ms, author, body) VALUES (?1, ?2, ?3, ?4)",
-                params![ticket_id, now_ms, actor, text],
-            )?;
-            tx.execute("UPDATE tickets SET updated_at_ms = ?2 WHERE id = ?1", params![ticket_id, now_ms])?;
-            refresh_search(tx, ticket_id)?;
-            append(tx, ticket_id, now_ms, actor, event_kind::NOTE_ADDED, &json!({ "text": text }))?;
-            Ok(())
-        })
+    pub fn add_note(&mut self, ticket_id: TicketId, text: &str, actor: &str, now_ms: i64) -> StoreResult<()> {
+        self.change_ticket(ticket_id, &TicketChange::Note(text.to_owned()), actor, now_ms).map(drop)
     }
 
     /// Records what fixed the problem.
-    pub fn set_resolution(&mut self, ticket_id: i64, text: &str, actor: &str, now_ms: i64) -> StoreResult<Ticket> {
-        let text = text.trim().to_owned();
-        check_text("resolution", &text, MAX_NOTE_CHARS)?;
-        let policy = self.policy;
-        self.write(|tx| {
-            let mut ticket = load(tx, ticket_id)?;
-            if ticket.resolution == text {
-                return Ok(ticket);
-            }
-            if text.is_empty() && !ticket.status.is_open() {
-                return Err(TicketRule::ResolutionKept.into());
-            }
-            ticket.resolution = text.clone();
-            ticket.updated_at_ms = now_ms;
-            save(tx, &ticket, &policy)?;
-            append(tx, ticket_id, now_ms, actor, event_kind::RESOLUTION_SET, &json!({ "text": text }))?;
-            Ok(ticket)
-        })
+    pub fn set_resolution(&mut self, ticket_id: TicketId, text: &str, actor: &str, now_ms: i64) -> StoreResult<Ticket> {
+        self.change_ticket(ticket_id, &TicketChange::Resolution(text.to_owned()), actor, now_ms)
     }
 
     /// Records the requester's satisfaction rating (1–5) and comment; only once resolved.
     pub fn set_satisfaction(
         &mut self,
-        ticket_id: i64,
+        ticket_id: TicketId,
         rating: i64,
         comment: &str,
         actor: &str,
         now_ms: i64,
     ) -> StoreResult<Ticket> {
-        if !(1..=5).contains(&rating) {
-            return Err(TicketRule::RatingOutOfRange { rating }.into());
-        }
-        let comment = comment.trim().to_owned();
-        check_text("satisfaction comment", &comment, MAX_NOTE_CHARS)?;
+        let change = TicketChange::Satisfaction { rating, comment: comment.to_owned() };
+        self.change_ticket(ticket_id, &change, actor, now_ms)
+    }
+
+    /// Applies one change in one transaction: the model's rules decide ([`Ticket::apply`]); the
+    /// store writes the ticket, the note or search text it touches, and the events it yields.
+    pub fn change_ticket(
+        &mut self,
+        ticket_id: TicketId,
+        change: &TicketChange,
+        actor: &str,
+        now_ms: i64,
+    ) -> StoreResult<Ticket> {
         let policy = self.policy;
         self.write(|tx| {
             let mut ticket = load(tx, ticket_id)?;
-            if ticket.status.is_open() {
-                return Err(TicketRule::RatingBeforeResolved.into());
+            let events = ticket.apply(change, actor, now_ms, &policy)?;
+            if events.is_empty() {
+                return Ok(ticket);
             }
-            ticket.satisfaction = Some(rating);
-            ticket.satisfaction_comment = comment.clone();
-            ticket.updated_at_ms = now_ms;
             save(tx, &ticket, &policy)?;
-            append(
-                tx,
-                ticket_id,
-                now_ms,
-                actor,
-                event_kind::SATISFACTION_RECORDED,
-                &json!({ "rating": rating, "comment": comment }),
-            )?;
+            if let Some(TimelineEvent::NoteAdded { text }) = events.first() {
+                tx.execute(
+                    "INSERT INTO ticket_notes (ticket_id, at_ms, author, body) VALUES (?1, ?2, ?3, ?4)",
+                    params![ticket_id.0, now_ms, actor, text],
+                )?;
+            }
+            if matches!(change, TicketChange::Fields(_) | TicketChange::Note(_)) {
+                refresh_search(tx, ticket_id)?;
+            }
+            for event in &events {
+                append(tx, ticket_id, now_ms, actor, event)?;
+            }
             Ok(ticket)
         })
     }
@@ -650,45 +448,8 @@ fn create_in(
     now_ms: i64,
     policy: &SlaPolicy,
 ) -> StoreResult<Ticket> {
-    let priority = Priority::from_grades(new.urgency, new.impact);
-    let mut ticket = Ticket {
-        id: 0,
-        number: next_number(tx, now_ms)?,
-        fields: trimmed(&new.fields),
-        category: new.category,
-        urgency: new.urgency,
-        impact: new.impact,
-        priority,
-        status: Status::New,
-        assignee: None,
-        tier: 1,
-        resolution: String::new(),
-        satisfaction: None,
-        satisfaction_comment: String::new(),
-        reported_at_ms: new.reported_at_ms.unwrap_or(now_ms),
-        created_at_ms: now_ms,
-        updated_at_ms: now_ms,
-        sla: SlaClock::start(now_ms, policy, priority),
-    };
+    let (mut ticket, created) = Ticket::open_unchecked(new, next_number(tx, now_ms)?, now_ms, policy);
     ticket.id = insert_record(tx, &ticket, policy)?;
-    append(
-        tx,
-        ticket.id,
-        now_ms,
-        actor,
-        event_kind::CREATED,
-        &json!({ "number": ticket.number, "priority": priority.as_str(), "category": ticket.category.as_str() }),
-    )?;
+    append(tx, ticket.id, now_ms, actor, &created)?;
     Ok(ticket)
-}
-
-fn trimmed(fields: &TicketFields) -> TicketFields {
-    let mut fields = fields.clone();
-    for name in ["title", "requester_name", "department", "contact", "location", "affected_system", "affected_version"]
-    {
-        if let Some(value) = fields.field_mut(name) {
-            *value = value.trim().to_owned();
-        }
-    }
-    fields
 }

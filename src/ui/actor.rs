@@ -5,7 +5,7 @@
 
 use egui::RichText;
 
-use crate::store::ActorKind;
+use crate::model::ActorKind;
 
 use super::i18n::{Lang, Text};
 use super::theme;

@@ -3,13 +3,13 @@
 
 use std::path::PathBuf;
 
-use crate::store::sla::SlaPolicy;
-use crate::store::{
-    Category, EngineerProfile, ExportFormat, Grade, Guide, GuideSummary, HistoryEntry, ImportReport, NetworkSettings,
-    NewTicket, Note, Status, StepAnswer, StepStats, Ticket, TicketFields, TicketFilter, TicketSummary,
-};
-
 use crate::capture::{CaptureError, PixelRect, SourceLabel};
+use crate::model::SlaPolicy;
+use crate::model::{
+    Category, EngineerProfile, Grade, Guide, GuideId, GuideSummary, HistoryEntry, NetworkSettings, NewTicket, Status,
+    StepStats, Ticket, TicketFields, TicketId,
+};
+use crate::model::{ExportFormat, ImportReport, Note, TicketFilter, TicketSummary};
 use crate::protocol::{JoinLink, Scopes, SessionEvent, StepOutcome};
 
 use super::annotations::ArrowPlacement;
@@ -20,7 +20,7 @@ use super::session::{SessionAction, SessionNotice};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GuideView {
     /// The session panel of a ticket.
-    Session(i64),
+    Session(TicketId),
     /// The knowledge-base window.
     KnowledgeBase,
 }
@@ -46,11 +46,11 @@ pub enum UiCommand {
         page: i64,
     },
     /// Load a ticket with its notes and history into the main pane.
-    OpenTicket(i64),
+    OpenTicket(TicketId),
     /// Load the page of the ticket's timeline before `before_seq`.
     LoadOlderHistory {
         /// Ticket id.
-        ticket_id: i64,
+        ticket_id: TicketId,
         /// The oldest entry shown now.
         before_seq: i64,
     },
@@ -59,14 +59,14 @@ pub enum UiCommand {
     /// Save edited intake fields.
     UpdateFields {
         /// Ticket id.
-        id: i64,
+        id: TicketId,
         /// The edited fields.
         fields: TicketFields,
     },
     /// Change category, urgency and impact.
     SetClassification {
         /// Ticket id.
-        id: i64,
+        id: TicketId,
         /// New category.
         category: Category,
         /// New urgency.
@@ -77,42 +77,42 @@ pub enum UiCommand {
     /// Move along the workflow.
     ChangeStatus {
         /// Ticket id.
-        id: i64,
+        id: TicketId,
         /// Target status.
         to: Status,
     },
     /// Set or clear the assignee.
     Assign {
         /// Ticket id.
-        id: i64,
+        id: TicketId,
         /// New assignee, `None` to clear.
         assignee: Option<String>,
     },
     /// Escalate one tier with a reason.
     Escalate {
         /// Ticket id.
-        id: i64,
+        id: TicketId,
         /// Why.
         reason: String,
     },
     /// Add an internal note.
     AddNote {
         /// Ticket id.
-        id: i64,
+        id: TicketId,
         /// Note text.
         text: String,
     },
     /// Save the resolution text.
     SetResolution {
         /// Ticket id.
-        id: i64,
+        id: TicketId,
         /// Resolution text.
         text: String,
     },
     /// Record the requester's rating.
     SetSatisfaction {
         /// Ticket id.
-        id: i64,
+        id: TicketId,
         /// 1–5.
         rating: i64,
         /// Comment.
@@ -137,12 +137,12 @@ pub enum UiCommand {
     /// Start a remote session for a ticket (listen, issue a code).
     StartSession {
         /// Ticket id.
-        ticket_id: i64,
+        ticket_id: TicketId,
     },
     /// Act on a ticket's remote session.
     Session {
         /// Ticket id.
-        ticket_id: i64,
+        ticket_id: TicketId,
         /// What to do.
         action: SessionAction,
     },
@@ -160,7 +160,7 @@ pub enum UiCommand {
         /// The view that asked.
         view: GuideView,
         /// Guide.
-        guide_id: i64,
+        guide_id: GuideId,
     },
     /// Save a guide (new when its id is 0, else in place).
     SaveGuide {
@@ -172,7 +172,7 @@ pub enum UiCommand {
     /// Remove a guide from the knowledge base.
     DeleteGuide {
         /// Guide.
-        guide_id: i64,
+        guide_id: GuideId,
     },
     /// Save where sessions listen.
     SaveNetworkSettings(NetworkSettings),
@@ -191,11 +191,11 @@ pub enum UiCommand {
     /// Count a user's answer to a guide's step.
     RecordStepAnswer {
         /// Guide.
-        guide_id: i64,
+        guide_id: GuideId,
         /// Step, from 0.
         step_index: i64,
         /// The answer.
-        answer: StepAnswer,
+        answer: StepOutcome,
     },
 }
 
@@ -306,7 +306,7 @@ pub enum UiEvent {
     /// A screenshot could not be kept; the system's words say why.
     ScreenshotNotSaved(String),
     /// A ticket workflow rule refused a write (translated by the view).
-    RuleRefused(crate::store::TicketRule),
+    RuleRefused(crate::model::TicketRule),
     /// The new-ticket form was refused.
     CreateFailed(String),
     /// Samples were loaded.
@@ -328,21 +328,21 @@ pub enum UiEvent {
     /// Something happened in a ticket's remote session.
     Session {
         /// Ticket id.
-        ticket_id: i64,
+        ticket_id: TicketId,
         /// What.
         notice: SessionNotice,
     },
     /// An entry was appended to a ticket's timeline (session transcript).
     HistoryAppended {
         /// Ticket id.
-        ticket_id: i64,
+        ticket_id: TicketId,
         /// The entry, as stored.
         entry: HistoryEntry,
     },
     /// An older page of a ticket's timeline, oldest first.
     OlderHistoryLoaded {
         /// Ticket id.
-        ticket_id: i64,
+        ticket_id: TicketId,
         /// The entries.
         entries: Vec<HistoryEntry>,
         /// How many older entries are still not loaded.
@@ -353,7 +353,7 @@ pub enum UiEvent {
     /// session should be held.
     TranscriptWriteFailed {
         /// Ticket id of the session.
-        ticket_id: i64,
+        ticket_id: TicketId,
         /// The event name that was not written (see [`crate::store::event_kind`]).
         kind: String,
         /// Why, in words.
@@ -363,7 +363,7 @@ pub enum UiEvent {
     /// original time); the session may go on.
     TranscriptRecovered {
         /// Ticket id of the session.
-        ticket_id: i64,
+        ticket_id: TicketId,
     },
     /// Something happened in the user's Get-help session.
     Assist(AssistNotice),
@@ -397,12 +397,12 @@ pub enum UiEvent {
         /// The view that asked.
         view: GuideView,
         /// Its id.
-        guide_id: i64,
+        guide_id: GuideId,
     },
     /// A guide was removed.
     GuideDeleted {
         /// Its id.
-        guide_id: i64,
+        guide_id: GuideId,
     },
 }
 

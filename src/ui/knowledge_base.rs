@@ -4,7 +4,8 @@
 
 use egui::{RichText, Ui};
 
-use crate::store::{Category, Guide, GuideStep, GuideSummary, MAX_GUIDE_STEPS, StepStats};
+use crate::model::GuideId;
+use crate::model::{Category, Guide, GuideStep, GuideSummary, MAX_GUIDE_STEPS, StepStats};
 
 use super::command::{GuideView, UiCommand};
 use super::i18n::{Lang, Text, category_text};
@@ -29,7 +30,7 @@ impl GuideEditor {
 
     fn blank(lang: Lang) -> Self {
         let guide = Guide {
-            id: 0,
+            id: GuideId(0),
             title: String::new(),
             category: Category::Other,
             tags: Vec::new(),
@@ -75,12 +76,12 @@ impl KnowledgeBaseView {
 
     /// The guide was saved: list it again, and reload it if it is still the one open (answer
     /// counts may have moved with its steps; a new guide gets its id).
-    pub fn saved(&mut self, guide_id: i64, lang: Lang) -> Vec<UiCommand> {
+    pub fn saved(&mut self, guide_id: GuideId, lang: Lang) -> Vec<UiCommand> {
         self.notice = Some(Text::GuideSavedNotice.get(lang).to_owned());
         let still_open = self
             .editor
             .as_ref()
-            .is_some_and(|editor| (editor.guide.id == guide_id || editor.guide.id == 0) && !editor.changed);
+            .is_some_and(|editor| (editor.guide.id == guide_id || editor.guide.id == GuideId(0)) && !editor.changed);
         let mut commands = vec![self.search_command()];
         if still_open {
             commands.push(UiCommand::LoadGuide { view: GuideView::KnowledgeBase, guide_id });
@@ -89,7 +90,7 @@ impl KnowledgeBaseView {
     }
 
     /// A guide was removed.
-    pub fn deleted(&mut self, guide_id: i64, lang: Lang) -> UiCommand {
+    pub fn deleted(&mut self, guide_id: GuideId, lang: Lang) -> UiCommand {
         if self.editor.as_ref().is_some_and(|editor| editor.guide.id == guide_id) {
             self.editor = None;
         }
@@ -292,7 +293,7 @@ fn editor_ui(ui: &mut Ui, lang: Lang, editor: &mut GuideEditor, commands: &mut V
             editor.changed = false;
             commands.push(UiCommand::SaveGuide { view: GuideView::KnowledgeBase, guide });
         }
-        if editor.guide.id != 0 {
+        if editor.guide.id != GuideId(0) {
             if editor.confirm_delete {
                 ui.colored_label(theme::ERROR, Text::ConfirmDeleteGuide.get(lang));
                 if ui.button(Text::DeleteGuide.get(lang)).clicked() {

@@ -3,8 +3,9 @@
 
 use egui::{RichText, Ui};
 
-use crate::store::ticket::{EARLIEST_REPORTED_AT_MS, REPORTED_AT_SLACK_MS};
-use crate::store::{Category, FieldError, Grade, NewTicket, Priority, TicketFields};
+use crate::model::TicketId;
+use crate::model::{Category, FieldError, Grade, NewTicket, Priority, TicketFields};
+use crate::model::{EARLIEST_REPORTED_AT_MS, REPORTED_AT_SLACK_MS};
 
 use super::command::UiCommand;
 use super::i18n::{Lang, Text, category_text, grade_text, priority_text};
@@ -32,7 +33,7 @@ pub struct NewTicketForm {
     /// Put the keyboard focus on Title at the next frame (the form was just opened, Ctrl+N).
     pub focus_title: bool,
     /// The ticket that was open before the form, shown again on Cancel.
-    pub previous_ticket: Option<i64>,
+    pub previous_ticket: Option<TicketId>,
 }
 
 impl Default for NewTicketForm {
@@ -64,7 +65,7 @@ pub enum FormOutcome {
 
 impl NewTicketForm {
     /// A form opened while ticket `previous_ticket` was shown (Cancel goes back to it).
-    pub fn after(previous_ticket: Option<i64>) -> Self {
+    pub fn after(previous_ticket: Option<TicketId>) -> Self {
         Self { previous_ticket, ..Self::default() }
     }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use egui::Ui;
 
-use crate::store::ExportFormat;
+use crate::model::ExportFormat;
 
 use super::command::UiCommand;
 use super::i18n::{Lang, Text};

@@ -2,9 +2,9 @@
 //! the store refused a change. Each arrives as a code (over the wire or from the store) and is
 //! translated here, in the language in force; technical details stay as they are.
 
+use crate::model::TicketRule;
 use crate::protocol::session::RECONNECT_WINDOW_MS;
 use crate::protocol::{EndReason, NoOverlay, NoOverlayCode, Violation, ViolationCode};
-use crate::store::TicketRule;
 
 use super::i18n::{Lang, Text};
 

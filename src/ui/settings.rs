@@ -3,8 +3,8 @@
 
 use egui::Ui;
 
-use crate::store::sla::SlaPolicy;
-use crate::store::{EngineerProfile, NetworkSettings, Priority};
+use crate::model::SlaPolicy;
+use crate::model::{EngineerProfile, NetworkSettings, Priority};
 
 use super::command::UiCommand;
 use super::i18n::{Lang, Text, priority_text};
@@ -182,7 +182,7 @@ pub fn network_editor_ui(ui: &mut Ui, lang: Lang, draft: &mut NetworkDraft, comm
         let settings = session_port
             .map_err(|_| Text::PortInvalid.fill(lang, &[port]))
             .map(|session_port| NetworkSettings { session_port, advertised_host: draft.host.trim().to_owned() })
-            .and_then(|settings| settings.validate().map(|()| settings));
+            .and_then(|settings| settings.validate().map(|()| settings).map_err(|err| err.to_string()));
         match settings {
             Ok(settings) => {
                 draft.problem = None;

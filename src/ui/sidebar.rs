@@ -5,8 +5,10 @@ use std::collections::{HashMap, HashSet};
 
 use egui::{Key, RichText, Sense, Ui};
 
-use crate::store::sla::SlaPolicy;
-use crate::store::{Category, Priority, SlaFilter, Status, TicketFilter, TicketSummary};
+use crate::model::SlaPolicy;
+use crate::model::TicketId;
+use crate::model::{Category, Priority, Status};
+use crate::model::{SlaFilter, TicketFilter, TicketSummary};
 
 use super::command::UiCommand;
 use super::i18n::{Lang, Text, category_text, priority_text, status_text};
@@ -28,7 +30,7 @@ pub struct Sidebar {
     requested: HashSet<(u64, i64)>,
     assignees: Vec<String>,
     /// Id of the selected ticket.
-    pub selected_id: Option<i64>,
+    pub selected_id: Option<TicketId>,
     selected_index: Option<usize>,
     scroll_to_selected: bool,
 }
@@ -38,7 +40,7 @@ pub enum SidebarAction {
     /// Nothing.
     None,
     /// Open this ticket.
-    Open(i64),
+    Open(TicketId),
 }
 
 impl Sidebar {
@@ -76,7 +78,7 @@ impl Sidebar {
         }
     }
 
-    fn index_of(&self, id: i64) -> Option<usize> {
+    fn index_of(&self, id: TicketId) -> Option<usize> {
         self.pages.iter().find_map(|(page, (_, rows))| {
             let at = rows.iter().position(|row| row.id == id)?;
             usize::try_from(page * PAGE_SIZE).ok().map(|base| base + at)
@@ -101,7 +103,7 @@ impl Sidebar {
     }
 
     /// Marks `id` as selected (e.g. after creating it) and scrolls to it when it is listed.
-    pub fn select(&mut self, id: i64) {
+    pub fn select(&mut self, id: TicketId) {
         self.selected_id = Some(id);
         self.selected_index = self.index_of(id);
         self.scroll_to_selected = true;
@@ -114,7 +116,7 @@ impl Sidebar {
     }
 
     /// Moves the selection up or down by `delta` rows; returns the ticket to open.
-    pub fn move_selection(&mut self, delta: i64) -> Option<i64> {
+    pub fn move_selection(&mut self, delta: i64) -> Option<TicketId> {
         let total = usize::try_from(self.total?).ok()?;
         if total == 0 {
             return None;
@@ -289,7 +291,7 @@ impl Sidebar {
     }
 
     /// Arrow keys move through the list when no text field has focus.
-    pub fn keyboard(&mut self, ui: &Ui) -> Option<i64> {
+    pub fn keyboard(&mut self, ui: &Ui) -> Option<TicketId> {
         if ui.ctx().memory(|memory| memory.focused().is_some()) {
             return None;
         }

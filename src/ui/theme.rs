@@ -2,8 +2,8 @@
 
 use egui::Color32;
 
-use crate::store::Priority;
-use crate::store::sla::SlaLevel;
+use crate::model::Priority;
+use crate::model::SlaLevel;
 
 /// Badge colour of a priority.
 pub fn priority_color(priority: Priority) -> Color32 {

@@ -3,8 +3,8 @@
 
 use egui::{RichText, Ui};
 
-use crate::store::sla::SlaPolicy;
-use crate::store::{Category, FieldError, Grade, ImportOrigin, TicketFields, event_kind};
+use crate::model::SlaPolicy;
+use crate::model::{Category, FieldError, Grade, ImportOrigin, TicketFields, TicketId, TimelineEvent};
 
 use std::collections::HashMap;
 
@@ -88,7 +88,7 @@ impl TicketView {
     }
 
     /// Ticket id.
-    pub fn id(&self) -> i64 {
+    pub fn id(&self) -> TicketId {
         self.detail.ticket.id
     }
 
@@ -97,7 +97,7 @@ impl TicketView {
         &mut self,
         ui: &mut Ui,
         env: &PaneEnv<'_>,
-        sessions: &mut HashMap<i64, RemoteSessionView>,
+        sessions: &mut HashMap<TicketId, RemoteSessionView>,
         commands: &mut Vec<UiCommand>,
     ) {
         let PaneEnv { lang, now_ms, policy, actor, team, phrases } = *env;
@@ -367,11 +367,10 @@ fn timeline_ui(ui: &mut Ui, lang: Lang, detail: &TicketDetail, commands: &mut Ve
             ui.weak(format!("#{} {}", entry.seq, widgets::format_time(entry.at_ms)));
             ui.label(super::actor::actor_label(entry.actor_kind, &entry.actor, lang));
             ui.label(describe(entry, lang));
-            if entry.kind == event_kind::SCREENSHOT_ATTACHED
-                && let Some(file) = entry.payload.get("file").and_then(|file| file.as_str())
+            if let TimelineEvent::ScreenshotAttached { file, .. } = &entry.event
                 && ui.small_button(Text::ShowScreenshot.get(lang)).clicked()
             {
-                commands.push(UiCommand::ShowScreenshot { file: file.into() });
+                commands.push(UiCommand::ShowScreenshot { file: file.as_str().into() });
             }
             if let Some(origin) = &entry.imported {
                 imported_ui(ui, lang, origin);

@@ -2,8 +2,8 @@
 
 use egui::{Color32, RichText, Ui};
 
-use crate::store::sla::{SlaClock, SlaPolicy};
-use crate::store::{Priority, Status};
+use crate::model::{Priority, Status};
+use crate::model::{SlaClock, SlaPolicy};
 
 use super::i18n::{Lang, Text, priority_text, sla_texts};
 use super::theme;

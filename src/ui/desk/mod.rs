@@ -13,8 +13,10 @@ pub use notice::{NOTICE_SHOWN_MS, Notice};
 
 use std::collections::HashMap;
 
-use crate::store::sla::SlaPolicy;
-use crate::store::{EngineerProfile, ExportFormat};
+use crate::model::EngineerProfile;
+use crate::model::ExportFormat;
+use crate::model::SlaPolicy;
+use crate::model::TicketId;
 
 use super::command::{GuideView, StoreInfo, UiCommand, UiEvent};
 use super::get_help::AssistView;
@@ -65,7 +67,7 @@ pub struct DeskState {
     knowledge_base: KnowledgeBaseView,
     notice: Option<Notice>,
     commands: Vec<UiCommand>,
-    sessions: HashMap<i64, RemoteSessionView>,
+    sessions: HashMap<TicketId, RemoteSessionView>,
     assist: Option<AssistView>,
     /// Show the Get-help screens in their own window next to the desk (the demo).
     assist_in_window: bool,
@@ -140,7 +142,7 @@ impl DeskState {
     }
 
     /// The remote session of a ticket, if one was started.
-    pub fn session(&self, ticket_id: i64) -> Option<&RemoteSessionView> {
+    pub fn session(&self, ticket_id: TicketId) -> Option<&RemoteSessionView> {
         self.sessions.get(&ticket_id)
     }
 
@@ -167,7 +169,7 @@ impl DeskState {
     }
 
     /// Opens a ticket in the main pane (as a click in the list would).
-    pub fn open_ticket(&mut self, id: i64) {
+    pub fn open_ticket(&mut self, id: TicketId) {
         self.sidebar.select(id);
         self.commands.push(UiCommand::OpenTicket(id));
     }

@@ -7,8 +7,8 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use unic_langid::LanguageIdentifier;
 
-use crate::store::sla::SlaTarget;
-use crate::store::{Category, Grade, Priority, Status};
+use crate::model::SlaTarget;
+use crate::model::{Category, Grade, Priority, Status};
 
 /// A UI language.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

@@ -1,10 +1,11 @@
 //! The state of one engineer-side remote session as the panel shows it: the link, consent, chat,
 //! the guided steps, and how each notice from the app changes it. Nothing here draws.
 
+use crate::model::GuideId;
+use crate::model::{Guide, GuideStep, GuideSummary, StepPointer, StepStats};
 use crate::protocol::{
     Annotation, ConsentRequest, ConsentState, EndReason, NoOverlay, Role, Scopes, SessionEvent, StepCard, StepOutcome,
 };
-use crate::store::{Guide, GuideStep, GuideSummary, StepAnswer, StepPointer, StepStats};
 
 use super::super::annotations::{ArrowPlacement, ShownAnnotations};
 use super::super::chat::ChatLine;
@@ -73,7 +74,7 @@ pub struct StepRow {
     /// State.
     pub state: StepState,
     /// The knowledge-base guide and step index it came from, if any.
-    pub from_guide: Option<(i64, usize)>,
+    pub from_guide: Option<(GuideId, usize)>,
     /// How that guide step was answered in earlier sessions.
     pub history: Option<StepStats>,
     /// The arrow the step carries (from the knowledge base, or attached when it was sent).
@@ -234,7 +235,7 @@ pub struct RemoteSessionView {
     /// The knowledge-base guide the steps were loaded from (saved back in place on request).
     pub(super) loaded_guide: Option<Guide>,
     /// A guide was just saved (its id).
-    pub saved_guide: Option<i64>,
+    pub saved_guide: Option<GuideId>,
     /// How the user's side shows arrows: over the real screen, or in its window (or not told yet).
     pub arrow_placement: ArrowPlacement,
     /// Why the user's side cannot draw over the real screen, as it said (a code).
@@ -329,7 +330,7 @@ impl RemoteSessionView {
 
     /// After saving the steps over guide `guide_id`, each kept step is that guide's step at
     /// its new position (answers from now on are counted there).
-    pub(super) fn point_steps_at_guide(&mut self, guide_id: i64) {
+    pub(super) fn point_steps_at_guide(&mut self, guide_id: GuideId) {
         let kept = self.steps.iter_mut().filter(|row| row.state != StepState::Skipped);
         for (index, row) in kept.enumerate() {
             row.from_guide = Some((guide_id, index));
@@ -337,20 +338,14 @@ impl RemoteSessionView {
     }
 
     /// Applies one notice from the app; returns a guide step answer to count, if any.
-    pub fn apply_and_count(&mut self, notice: SessionNotice, lang: Lang) -> Option<(i64, usize, StepAnswer)> {
+    pub fn apply_and_count(&mut self, notice: SessionNotice, lang: Lang) -> Option<(GuideId, usize, StepOutcome)> {
         let counted = match &notice {
-            SessionNotice::Event(SessionEvent::StepAnswered { step_id, outcome, .. }) => {
-                self.steps.iter().find(|row| row.step_id == *step_id).and_then(|row| row.from_guide).map(
-                    |(guide, index)| {
-                        let answer = match outcome {
-                            StepOutcome::Done => StepAnswer::Done,
-                            StepOutcome::DidntWork => StepAnswer::DidntWork,
-                            StepOutcome::Stuck => StepAnswer::Stuck,
-                        };
-                        (guide, index, answer)
-                    },
-                )
-            }
+            SessionNotice::Event(SessionEvent::StepAnswered { step_id, outcome, .. }) => self
+                .steps
+                .iter()
+                .find(|row| row.step_id == *step_id)
+                .and_then(|row| row.from_guide)
+                .map(|(guide, index)| (guide, index, *outcome)),
             _ => None,
         };
         self.apply(notice, lang);

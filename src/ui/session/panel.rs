@@ -4,6 +4,7 @@
 
 use egui::{RichText, Ui};
 
+use crate::model::TicketId;
 use crate::protocol::{Annotation, ConsentRequest, ConsentState, MAX_PURPOSE_CHARS, MAX_TICKET_TITLE_CHARS, Scopes};
 
 use super::super::actor::user_claim;
@@ -20,7 +21,7 @@ use super::steps::steps_ui;
 /// What the panel needs to know about the ticket and the engineer.
 pub struct PanelContext<'a> {
     /// Ticket id.
-    pub ticket_id: i64,
+    pub ticket_id: TicketId,
     /// Ticket number.
     pub ticket_number: &'a str,
     /// Ticket title.
@@ -30,7 +31,7 @@ pub struct PanelContext<'a> {
     /// Engineer's team.
     pub team: &'a str,
     /// The ticket's category (guides saved from the session get it).
-    pub category: crate::store::Category,
+    pub category: crate::model::Category,
     /// Canned chat phrases (`{name}` = the engineer's name).
     pub phrases: &'a [String],
     /// Now, unix ms.
@@ -129,7 +130,7 @@ pub fn session_panel_ui(
 fn end_session_ui(
     ui: &mut Ui,
     lang: Lang,
-    ticket_id: i64,
+    ticket_id: TicketId,
     session: &mut RemoteSessionView,
     commands: &mut Vec<UiCommand>,
 ) {
@@ -168,7 +169,13 @@ fn phrases_menu_ui(ui: &mut Ui, lang: Lang, context: &PanelContext<'_>, draft: &
     });
 }
 
-fn viewer_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &mut RemoteSessionView, commands: &mut Vec<UiCommand>) {
+fn viewer_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    ticket_id: TicketId,
+    session: &mut RemoteSessionView,
+    commands: &mut Vec<UiCommand>,
+) {
     let Some(slot) = session.viewer_slot.clone() else { return };
     let state = match (&session.phase, &session.consent) {
         (LinkPhase::Over(_), _) => ViewerState::Ended,
@@ -219,7 +226,13 @@ fn viewer_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &mut RemoteSessio
 
 /// Where wrong codes came from (address and count, shut-out sources marked), and the button that
 /// replaces the code of the waiting session.
-fn attempts_ui(ui: &mut Ui, lang: Lang, ticket_id: i64, session: &RemoteSessionView, commands: &mut Vec<UiCommand>) {
+fn attempts_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    ticket_id: TicketId,
+    session: &RemoteSessionView,
+    commands: &mut Vec<UiCommand>,
+) {
     if !session.attempts.is_empty() {
         ui.label(RichText::new(Text::AttemptsHeading.get(lang)).strong());
         for row in &session.attempts {

@@ -4,8 +4,8 @@
 
 use egui::{RichText, Ui};
 
+use crate::model::{Guide, GuideId, StepPointer, TicketId};
 use crate::protocol::{Annotation, StepCard, StepOutcome};
-use crate::store::{Guide, StepPointer};
 
 use super::super::command::{GuideView, UiCommand};
 use super::super::i18n::{Lang, Text};
@@ -41,7 +41,7 @@ pub(super) fn steps_ui(
 fn step_rows_ui(
     ui: &mut Ui,
     lang: Lang,
-    ticket_id: i64,
+    ticket_id: TicketId,
     waiting: Option<u64>,
     session: &mut RemoteSessionView,
     commands: &mut Vec<UiCommand>,
@@ -135,7 +135,7 @@ fn step_rows_ui(
 fn send_next_step_ui(
     ui: &mut Ui,
     lang: Lang,
-    ticket_id: i64,
+    ticket_id: TicketId,
     session: &mut RemoteSessionView,
     commands: &mut Vec<UiCommand>,
 ) {
@@ -225,7 +225,7 @@ fn save_guide_ui(
         }
         if ui.button(Text::SaveAsGuide.get(lang)).clicked() && titled {
             let guide = Guide {
-                id: 0,
+                id: GuideId(0),
                 title: session.guide_title.trim().to_owned(),
                 category: context.category,
                 tags: Vec::new(),
@@ -265,7 +265,7 @@ fn step_state_text(state: &StepState, lang: Lang) -> String {
 fn guide_search_ui(
     ui: &mut Ui,
     lang: Lang,
-    ticket_id: i64,
+    ticket_id: TicketId,
     session: &mut RemoteSessionView,
     commands: &mut Vec<UiCommand>,
 ) {

@@ -20,12 +20,12 @@ mod panel_tests {
     fn a_consent_request_is_cut_to_the_protocol_limits_and_passes_validation() {
         let title = "标".repeat(MAX_TICKET_TITLE_CHARS + 30);
         let context = PanelContext {
-            ticket_id: 7,
+            ticket_id: crate::model::TicketId(7),
             ticket_number: "T-20261123-0007",
             ticket_title: &title,
             engineer_name: "Li Wei",
             team: "Service desk",
-            category: crate::store::Category::Hardware,
+            category: crate::model::Category::Hardware,
             phrases: &[],
             now_ms: NOW_MS,
         };
@@ -47,12 +47,12 @@ mod panel_tests {
         Harness::builder().with_size(egui::vec2(520.0, 900.0)).with_context_setup(system_fonts).build_ui_state(
             |ui, (session, commands): &mut (RemoteSessionView, Vec<UiCommand>)| {
                 let context = PanelContext {
-                    ticket_id: 7,
+                    ticket_id: crate::model::TicketId(7),
                     ticket_number: "T-20261123-0007",
                     ticket_title: "Printer offline",
                     engineer_name: "Li Wei",
                     team: "Service desk",
-                    category: crate::store::Category::Hardware,
+                    category: crate::model::Category::Hardware,
                     phrases: &[],
                     now_ms: NOW_MS,
                 };
@@ -223,12 +223,12 @@ mod reconnect_tests {
         let mut harness = Harness::builder().with_size(egui::vec2(760.0, 900.0)).build_ui_state(
             move |ui, view: &mut RemoteSessionView| {
                 let context = PanelContext {
-                    ticket_id: 1,
+                    ticket_id: crate::model::TicketId(1),
                     ticket_number: "T-20261204-0001",
                     ticket_title: "Printer offline",
                     engineer_name: "Li Wei",
                     team: "Service desk",
-                    category: crate::store::Category::Hardware,
+                    category: crate::model::Category::Hardware,
                     phrases: &[],
                     now_ms: 0,
                 };

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ids::TicketId;
+
 /// Technical area a ticket belongs to (硬件 / 软件 / 网络 / 数据库 / 账号 / 其他).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -191,42 +193,6 @@ pub const EARLIEST_REPORTED_AT_MS: i64 = 946_684_800_000;
 /// How far after the store's clock a reported time may lie (two machines' clocks differ), ms.
 pub const REPORTED_AT_SLACK_MS: i64 = 60_000;
 
-/// A workflow rule that refused a change to a ticket: a code the UI translates (the English text
-/// is for logs and the command line).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum TicketRule {
-    /// "Assigned" without an assignee.
-    #[error("choose an assignee before marking the ticket assigned")]
-    AssigneeBeforeAssigned,
-    /// "Resolved" without a resolution.
-    #[error("write the resolution before resolving the ticket")]
-    ResolutionBeforeResolved,
-    /// Removing the assignee of an assigned ticket.
-    #[error("an assigned ticket needs an assignee; move it back to new first")]
-    AssignedNeedsAssignee,
-    /// Escalating beyond the highest tier.
-    #[error("the ticket is already at the highest tier ({max_tier})")]
-    HighestTier {
-        /// The highest tier.
-        max_tier: i64,
-    },
-    /// Escalating a closed or resolved ticket.
-    #[error("reopen the ticket before escalating it")]
-    ReopenBeforeEscalating,
-    /// Changing the resolution of a resolved ticket.
-    #[error("a resolved ticket keeps its resolution; reopen it first")]
-    ResolutionKept,
-    /// A rating outside 1..=5.
-    #[error("a satisfaction rating is 1 to 5, not {rating}")]
-    RatingOutOfRange {
-        /// The rating given.
-        rating: i64,
-    },
-    /// A rating before the ticket is resolved.
-    #[error("ask for a rating once the ticket is resolved")]
-    RatingBeforeResolved,
-}
-
 /// Longest accepted single-line field, in characters.
 pub const MAX_LINE_CHARS: usize = 200;
 /// Longest accepted multi-line field, in characters.
@@ -319,7 +285,7 @@ impl NewTicket {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Ticket {
     /// Database id.
-    pub id: i64,
+    pub id: TicketId,
     /// Human-readable unique number, e.g. `T-20261123-0042`.
     pub number: String,
     /// Intake fields.
@@ -351,5 +317,5 @@ pub struct Ticket {
     /// Last change (unix ms).
     pub updated_at_ms: i64,
     /// Timing data for the SLA clock.
-    pub sla: crate::store::sla::SlaClock,
+    pub sla: super::sla::SlaClock,
 }

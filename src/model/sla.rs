@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::ticket::{Priority, Status};
+use super::ticket::{Priority, Status};
 
 const MS_PER_MINUTE: i64 = 60_000;
 /// Longest accepted SLA target: one year.

@@ -1,0 +1,31 @@
+//! The domain, pure: tickets with their SLA clock and workflow rules, guides, the engineer's
+//! profile, the typed timeline, the clock. No I/O, no egui, no SQLite, no tokio: `store/`
+//! persists these types, `ui/` shows them, `app/` wires them.
+
+pub mod clock;
+pub mod desk;
+pub mod guide;
+pub mod ids;
+pub mod profile;
+pub mod sla;
+pub mod ticket;
+pub mod timeline;
+pub mod workflow;
+
+pub use clock::now_ms;
+pub use desk::{ExportFormat, ImportReport, Note, SlaFilter, TicketFilter, TicketSummary};
+pub use guide::{
+    Guide, GuideError, GuideStep, GuideSummary, MAX_GUIDE_STEPS, MAX_GUIDE_TITLE_CHARS, StepPointer, StepStats,
+};
+pub use ids::{GuideId, TicketId};
+pub use profile::{EngineerProfile, NetworkSettings, NetworkSettingsError};
+pub use sla::{SlaClock, SlaLevel, SlaPolicy, SlaPolicyError, SlaReading, SlaTarget, SlaTargets, format_countdown};
+pub use ticket::{
+    Category, EARLIEST_REPORTED_AT_MS, FieldError, Grade, MAX_LINE_CHARS, MAX_TEXT_CHARS, NewTicket, Priority,
+    REPORTED_AT_SLACK_MS, Status, Ticket, TicketFields,
+};
+pub use timeline::{
+    ActorKind, ArrowRecord, ArrowShape, ChatAuthor, HistoryEntry, HoldCause, ImportOrigin, PairingFailure,
+    ScopesRecord, StepRecord, TimelineEvent,
+};
+pub use workflow::{MAX_NOTE_CHARS, MAX_TIER, RuleError, TicketChange, TicketRule};
