@@ -1,23 +1,23 @@
 //! The live screen end to end over loopback QUIC: nothing is captured before consent, capture
 //! stops on pause, nothing arrives after the revoke is acknowledged, private regions never reach
-//! the viewer, and the codec round-trips real screen recordings bit-exactly.
+//! the viewer, and the codec round-trips real screen recordings bit-exactly. The engineer's side
+//! is the console's own (`EngineerSessions`: its event and frame sinks, its `ViewerFeed`), so a
+//! fault in the production sink fails these tests.
 
-use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::Ordering;
+use std::net::Ipv4Addr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, channel};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use stepwise::app::sessions::{FeedOutcome, Observed, ViewerFeed};
+use stepwise::app::sessions::{EngineerSessions, ListenConfig};
 use stepwise::app::sharing::SharingThread;
+use stepwise::app::store_worker::StoreRequest;
 use stepwise::capture::synthetic::SyntheticSource;
 use stepwise::capture::{CaptureError, PixelRect, ScreenSource};
 use stepwise::codec::{Decoder, Encoder, EncoderConfig, Frame};
 use stepwise::protocol::{ConsentRequest, Scopes, SessionEvent};
-use stepwise::transport::{
-    EventSink, HostRequest, SessionCommand, TransportEvent, TransportSettings, host_session, join_session,
-};
-use stepwise::ui::viewer::FrameSlot;
+use stepwise::transport::{EventSink, SessionCommand, TransportEvent, TransportSettings, join_session};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
@@ -29,6 +29,21 @@ fn wait(events: &Receiver<TransportEvent>, what: &str, wanted: impl Fn(&Transpor
         let left = deadline.saturating_duration_since(Instant::now());
         let event = events.recv_timeout(left).unwrap_or_else(|_| panic!("timed out waiting for {what}"));
         if wanted(&event) {
+            return;
+        }
+    }
+}
+
+/// Waits for a session event the console's sink passed on to the store thread (the way the
+/// transcript and the panel hear of it).
+fn wait_engineer(store: &Receiver<StoreRequest>, what: &str, wanted: impl Fn(&TransportEvent) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let request = store.recv_timeout(left).unwrap_or_else(|_| panic!("timed out waiting for {what}"));
+        if let StoreRequest::Session { event, .. } = request
+            && wanted(&event)
+        {
             return;
         }
     }
@@ -49,35 +64,32 @@ fn session_event(wanted: fn(&SessionEvent) -> bool) -> impl Fn(&TransportEvent) 
 #[test]
 fn consent_gates_capture_and_private_regions_stay_private() {
     let runtime = runtime();
-    let slot = FrameSlot::default();
-    let feed = Mutex::new(ViewerFeed::new(slot.clone(), Arc::new(|| {})));
-    let (engineer_tx, engineer) = channel();
-    let sink: EventSink = Arc::new(move |event| {
-        if let TransportEvent::Session(session_event) = &event {
-            let observed =
-                feed.lock().unwrap_or_else(PoisonError::into_inner).observe(session_event, stepwise::model::now_ms());
-            if let SessionEvent::FrameReceived { .. } = session_event {
-                assert!(
-                    matches!(observed, Observed::Handled(FeedOutcome::Applied { .. })),
-                    "every update decodes: {observed:?}"
-                );
-            }
-            if observed != Observed::PassOn {
-                return;
-            }
-        }
-        let _ = engineer_tx.send(event);
-    });
-    let request = HostRequest {
-        bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        advertised_host: Some("127.0.0.1".into()),
-        display_name: "Li Wei".into(),
-    };
-    let hosted = host_session(runtime.handle(), request, TransportSettings::default(), sink).unwrap();
+    // The console's sessions, as the console runs them; the store thread is this channel.
+    let (store_tx, engineer) = channel();
+    let listen =
+        ListenConfig { port: 0, bind_ip: Ipv4Addr::LOCALHOST.into(), advertised_host: Some("127.0.0.1".into()) };
+    let mut sessions = EngineerSessions::new(
+        runtime.handle().clone(),
+        store_tx,
+        Arc::new(|| {}),
+        listen,
+        TransportSettings::default(),
+    );
+    const TICKET: stepwise::model::TicketId = stepwise::model::TicketId(1);
+    let link = sessions.start(TICKET, "Li Wei").expect("listens on loopback");
+    let slot = sessions.viewer(TICKET).expect("the session has a viewer").clone();
+    // The viewer asks the user's side for a keyframe whenever an update does not decode: none
+    // may be asked for while the screen streams.
+    let keyframe_requests = Arc::new(AtomicUsize::new(0));
+    let counted_requests = keyframe_requests.clone();
     let (user_tx, user_events) = channel();
-    let user_sink: EventSink = Arc::new(move |event| drop(user_tx.send(event)));
-    let user =
-        runtime.block_on(join_session(&hosted.link, "Zhang Min", TransportSettings::default(), user_sink)).unwrap();
+    let user_sink: EventSink = Arc::new(move |event| {
+        if event == TransportEvent::Session(SessionEvent::KeyframeRequested) {
+            counted_requests.fetch_add(1, Ordering::Relaxed);
+        }
+        drop(user_tx.send(event));
+    });
+    let user = runtime.block_on(join_session(&link, "Zhang Min", TransportSettings::default(), user_sink)).unwrap();
 
     // Sharing runs from the start, with a private region; the gate is still closed.
     let private_region = PixelRect { x: 100, y: 60, width: 120, height: 80 };
@@ -93,19 +105,23 @@ fn consent_gates_capture_and_private_regions_stay_private() {
     assert_eq!(sharing.stats.captured.load(Ordering::Relaxed), 0, "nothing is captured before consent");
     assert_eq!(*opens.lock().unwrap(), 0, "the source is not even opened before consent");
 
-    hosted.handle.send(SessionCommand::RequestConsent(ConsentRequest {
-        engineer_name: "Li Wei".into(),
-        team: "Desk".into(),
-        ticket_number: "T-1".into(),
-        ticket_title: "Printer".into(),
-        purpose: "Look".into(),
-        suggested: Scopes::default(),
-    }));
+    assert!(sessions.command(
+        TICKET,
+        SessionCommand::RequestConsent(ConsentRequest {
+            engineer_name: "Li Wei".into(),
+            team: "Desk".into(),
+            ticket_number: "T-1".into(),
+            ticket_title: "Printer".into(),
+            purpose: "Look".into(),
+            suggested: Scopes::default(),
+        })
+    ));
     wait(&user_events, "request", session_event(|e| matches!(e, SessionEvent::ConsentRequested(_))));
     user.send(SessionCommand::Grant(Scopes::default()));
-    wait(&engineer, "grant", session_event(|e| matches!(e, SessionEvent::ConsentGranted(_))));
+    wait_engineer(&engineer, "grant", session_event(|e| matches!(e, SessionEvent::ConsentGranted(_))));
     until("a few frames", || slot.lock().stats.frames >= 5);
     until("the pointer, by datagram", || slot.lock().cursor.is_some());
+    assert_eq!(keyframe_requests.load(Ordering::Relaxed), 0, "every update decodes");
 
     {
         let state = slot.lock();
@@ -122,7 +138,7 @@ fn consent_gates_capture_and_private_regions_stay_private() {
     // Pause: the capture stops (the gate closes at once, as the Pause button does).
     user.status().close_screen_gate();
     user.send(SessionCommand::Pause);
-    wait(&engineer, "pause", session_event(|e| *e == SessionEvent::SharingPaused));
+    wait_engineer(&engineer, "pause", session_event(|e| *e == SessionEvent::SharingPaused));
     {
         // Nothing received before the pause is kept: the picture is wiped the moment it ends.
         let state = slot.lock();
@@ -137,21 +153,22 @@ fn consent_gates_capture_and_private_regions_stay_private() {
     assert!(sharing.stats.discarded_at_close.load(Ordering::Relaxed) <= 1, "only a grab under way at the click");
 
     user.send(SessionCommand::Resume);
-    wait(&engineer, "resume", session_event(|e| *e == SessionEvent::SharingResumed));
+    wait_engineer(&engineer, "resume", session_event(|e| *e == SessionEvent::SharingResumed));
     let resumed_from = slot.lock().stats.frames;
     until("frames after resume", || slot.lock().stats.frames > resumed_from + 2);
+    assert_eq!(keyframe_requests.load(Ordering::Relaxed), 0, "every update decodes, also after the pause");
 
     // Revoke: once acknowledged, nothing more arrives.
     user.status().close_screen_gate();
     user.send(SessionCommand::Revoke);
-    wait(&engineer, "revoke", session_event(|e| *e == SessionEvent::ConsentRevoked));
+    wait_engineer(&engineer, "revoke", session_event(|e| *e == SessionEvent::ConsentRevoked));
     assert!(slot.lock().rgba.is_empty(), "the picture is wiped when the user stops sharing");
     let decoded_at_revoke = slot.lock().stats.frames;
     std::thread::sleep(Duration::from_millis(400));
     assert_eq!(slot.lock().stats.frames, decoded_at_revoke, "nothing is received after the revoke");
     drop(sharing);
-    hosted.handle.send(SessionCommand::End);
-    wait(&engineer, "closed", |e| *e == TransportEvent::Closed);
+    assert!(sessions.command(TICKET, SessionCommand::End));
+    wait_engineer(&engineer, "closed", |e| *e == TransportEvent::Closed);
 }
 
 /// Frames of a scrolling "document" (text-like rows), the case copy-rect detection is for.

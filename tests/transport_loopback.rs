@@ -18,11 +18,11 @@ use tokio::time::Instant;
 
 use stepwise::protocol::pairing::{EXPORTER_LABEL, Pairing, SessionKey};
 use stepwise::protocol::{
-    ConsentRequest, EndReason, Handshake, JoinCode, JoinLink, Message, PROTOCOL_VERSION, PairingVerdict, Role, Scopes,
-    SessionEvent,
+    ConsentRequest, EndReason, Handshake, JoinCode, JoinLink, Message, PROTOCOL_VERSION, PairingVerdict, ReceivedFrame,
+    Role, Scopes, SessionEvent,
 };
 use stepwise::transport::{
-    ControlStream, EventSink, HostRequest, HostedSession, Inbound, JoinError, SessionCommand, SessionHandle,
+    ControlStream, EventSink, FrameSink, HostRequest, HostedSession, Inbound, JoinError, SessionCommand, SessionHandle,
     TransportEvent, TransportSettings, WrongAttempt, host_session, join_session, tls,
 };
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
@@ -40,14 +40,34 @@ fn fast_settings() -> TransportSettings {
 }
 
 fn host(settings: TransportSettings) -> (HostedSession, UnboundedReceiver<TransportEvent>) {
+    let (hosted, events, _frames) = host_receiving_frames(settings);
+    (hosted, events)
+}
+
+/// Like [`host`], with the screen updates the engineer's side hands out (apart from events).
+fn host_receiving_frames(
+    settings: TransportSettings,
+) -> (HostedSession, UnboundedReceiver<TransportEvent>, UnboundedReceiver<ReceivedFrame>) {
     let (sink, events) = sink();
+    let (frames_tx, frames) = unbounded_channel();
+    let frame_sink: FrameSink = Arc::new(move |frame| drop(frames_tx.send(frame)));
     let request = HostRequest {
         bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         advertised_host: Some("127.0.0.1".into()),
         display_name: "Li Wei".into(),
     };
-    let hosted = host_session(&tokio::runtime::Handle::current(), request, settings, sink).expect("listen on loopback");
-    (hosted, events)
+    let hosted = host_session(&tokio::runtime::Handle::current(), request, settings, sink, frame_sink)
+        .expect("listen on loopback");
+    (hosted, events, frames)
+}
+
+/// Waits for the next screen update the engineer's side hands out; panics after [`WAIT`].
+async fn expect_frame(frames: &mut UnboundedReceiver<ReceivedFrame>, what: &str) -> ReceivedFrame {
+    match timeout(WAIT, frames.recv()).await {
+        Ok(Some(frame)) => frame,
+        Ok(None) => panic!("frame stream ended while waiting for {what}"),
+        Err(_) => panic!("timed out waiting for {what}"),
+    }
 }
 
 async fn join(
@@ -131,7 +151,7 @@ async fn paired_with_consent_via(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn right_code_pairs_and_consent_gates_frames() {
-    let (hosted, mut engineer) = host(fast_settings());
+    let (hosted, mut engineer, mut frames) = host_receiving_frames(fast_settings());
     assert!(hosted.link.to_link().starts_with("stepwise://127.0.0.1:"));
     let (user, mut user_events) = join(&hosted.link, fast_settings()).await;
     let user = user.expect("right code pairs");
@@ -157,10 +177,8 @@ async fn right_code_pairs_and_consent_gates_frames() {
     expect_event(&mut engineer, "grant", |e| *e == TransportEvent::Session(SessionEvent::ConsentGranted(scopes))).await;
 
     user.send(SessionCommand::SendFrame(vec![2; 100]));
-    let frame =
-        expect_event(&mut engineer, "frame", |e| is_session(e, |s| matches!(s, SessionEvent::FrameReceived { .. })))
-            .await;
-    assert_eq!(frame, TransportEvent::Session(SessionEvent::FrameReceived { seq: 1, data: vec![2; 100] }));
+    let frame = expect_frame(&mut frames, "frame").await;
+    assert_eq!(frame, ReceivedFrame { seq: 1, data: vec![2; 100] }, "the first frame is the one sent under consent");
 
     user.send(SessionCommand::Chat("打印机还是不行".into()));
     expect_event(&mut engineer, "chat", |e| {
@@ -178,14 +196,15 @@ async fn right_code_pairs_and_consent_gates_frames() {
     // After the revoke, frames are refused at the source; the next thing the engineer sees is the end.
     user.send(SessionCommand::SendFrame(vec![3; 100]));
     hosted.handle.send(SessionCommand::End);
-    let ended = expect_event(&mut engineer, "end or frame", |e| {
-        is_session(e, |s| matches!(s, SessionEvent::Ended { .. } | SessionEvent::FrameReceived { .. }))
-    })
-    .await;
+    let ended =
+        expect_event(&mut engineer, "end", |e| is_session(e, |s| matches!(s, SessionEvent::Ended { .. }))).await;
     assert_eq!(
         ended,
         TransportEvent::Session(SessionEvent::Ended { reason: EndReason::EngineerEnded, by_peer: false })
     );
+    // The session task hands updates and events out in the order they happened: had a frame
+    // been accepted before the end, it would be waiting here already.
+    assert_eq!(frames.try_recv().ok(), None, "no frame after the revoke");
     expect_event(&mut user_events, "user sees end", |e| {
         is_session(e, |s| matches!(s, SessionEvent::Ended { reason: EndReason::EngineerEnded, by_peer: true }))
     })
@@ -394,7 +413,11 @@ async fn a_man_in_the_middle_fails_pairing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_drop_within_the_window_resumes_with_consent_intact() {
-    let (hosted, mut engineer, user, mut user_events) = paired_with_consent(fast_settings()).await;
+    let settings = fast_settings();
+    let (hosted, engineer, mut frames) = host_receiving_frames(settings.clone());
+    let link = hosted.link.clone();
+    let (hosted, mut engineer, user, mut user_events) =
+        paired_with_consent_via(hosted, engineer, &link, settings).await;
     user.send(SessionCommand::SimulateDrop { outage: Duration::from_millis(300) });
     expect_event(&mut engineer, "disconnect", |e| is_session(e, |s| *s == SessionEvent::Disconnected)).await;
     expect_event(&mut user_events, "disconnect", |e| is_session(e, |s| *s == SessionEvent::Disconnected)).await;
@@ -407,10 +430,7 @@ async fn a_drop_within_the_window_resumes_with_consent_intact() {
         .await;
     // Consent was in force, so it still is: a frame goes through without asking again.
     user.send(SessionCommand::SendFrame(vec![9; 10]));
-    expect_event(&mut engineer, "frame after resume", |e| {
-        is_session(e, |s| matches!(s, SessionEvent::FrameReceived { .. }))
-    })
-    .await;
+    assert_eq!(expect_frame(&mut frames, "frame after resume").await.data, vec![9; 10]);
     hosted.handle.send(SessionCommand::End);
     expect_event(&mut user_events, "end", |e| is_session(e, |s| matches!(s, SessionEvent::Ended { .. }))).await;
 }

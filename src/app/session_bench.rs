@@ -15,7 +15,8 @@ use crate::capture::{CaptureError, FrameFolderSource, ScreenSource};
 use crate::protocol::{ConsentRequest, Scopes, SessionEvent};
 use crate::transport::impair::Impairment;
 use crate::transport::{
-    Congestion, EventSink, HostRequest, SessionCommand, TransportEvent, TransportSettings, host_session, join_session,
+    Congestion, EventSink, FrameSink, HostRequest, SessionCommand, TransportEvent, TransportSettings, host_session,
+    join_session,
 };
 use crate::ui::viewer::FrameSlot;
 
@@ -131,42 +132,51 @@ pub fn run_session_bench(
 
     // Console side: a viewer feed measuring every decoded update.
     let samples = Arc::new(Mutex::new(Samples::default()));
-    let feed = Mutex::new(ViewerFeed::new(FrameSlot::default(), Arc::new(|| {})));
+    let feed = Arc::new(Mutex::new(ViewerFeed::new(FrameSlot::default(), Arc::new(|| {}))));
     let (engineer_tx, engineer_events) = channel();
     let engineer_samples = samples.clone();
     let keyframe_handle: Arc<std::sync::OnceLock<crate::transport::SessionHandle>> = Arc::default();
-    let keyframe_for_sink = keyframe_handle.clone();
-    let engineer_sink: EventSink = Arc::new(move |event| {
-        if let TransportEvent::Session(session_event) = &event {
-            let now_ms = crate::model::now_ms();
-            let Observed::Handled(outcome) =
-                feed.lock().unwrap_or_else(PoisonError::into_inner).observe(session_event, now_ms)
-            else {
-                let _ = engineer_tx.send(event);
-                return;
-            };
+    let ask_for_keyframe = {
+        let keyframe_handle = keyframe_handle.clone();
+        move |outcome: FeedOutcome| {
             if outcome == FeedOutcome::NeedKeyframe
-                && let Some(handle) = keyframe_for_sink.get()
+                && let Some(handle) = keyframe_handle.get()
             {
                 handle.send(SessionCommand::RequestKeyframe);
             }
-            if let FeedOutcome::Applied { latency_ms, bytes, skipped_frames } = outcome {
-                let mut samples = engineer_samples.lock().unwrap_or_else(PoisonError::into_inner);
-                samples.latencies_ms.push(latency_ms);
-                samples.timeline_ms.push((now_ms - latency_ms, now_ms));
-                samples.bytes += bytes;
-                samples.skipped += u64::from(skipped_frames);
-            }
-            return;
         }
-        let _ = engineer_tx.send(event);
+    };
+    let engineer_sink: EventSink = {
+        let (feed, ask_for_keyframe) = (feed.clone(), ask_for_keyframe.clone());
+        Arc::new(move |event| {
+            if let TransportEvent::Session(session_event) = &event
+                && let Observed::Handled(outcome) =
+                    feed.lock().unwrap_or_else(PoisonError::into_inner).observe(session_event)
+            {
+                ask_for_keyframe(outcome);
+                return;
+            }
+            let _ = engineer_tx.send(event);
+        })
+    };
+    let engineer_frames: FrameSink = Arc::new(move |frame| {
+        let now_ms = crate::model::now_ms();
+        let outcome = feed.lock().unwrap_or_else(PoisonError::into_inner).apply(&frame.data, now_ms);
+        ask_for_keyframe(outcome);
+        if let FeedOutcome::Applied { latency_ms, bytes, skipped_frames } = outcome {
+            let mut samples = engineer_samples.lock().unwrap_or_else(PoisonError::into_inner);
+            samples.latencies_ms.push(latency_ms);
+            samples.timeline_ms.push((now_ms - latency_ms, now_ms));
+            samples.bytes += bytes;
+            samples.skipped += u64::from(skipped_frames);
+        }
     });
     let request = HostRequest {
         bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         advertised_host: Some("127.0.0.1".into()),
         display_name: "Bench engineer".into(),
     };
-    let hosted = host_session(runtime, request, settings(1), engineer_sink)?;
+    let hosted = host_session(runtime, request, settings(1), engineer_sink, engineer_frames)?;
     let _ = keyframe_handle.set(hosted.handle.clone());
 
     // User side: the real capture thread over the preloaded frames.

@@ -12,9 +12,10 @@ use crate::codec::Decoder;
 use crate::model::NetworkSettings;
 use crate::model::TicketId;
 use crate::protocol::screen::unwrap_screen_update;
-use crate::protocol::{JoinLink, SessionEvent};
+use crate::protocol::{JoinLink, ReceivedFrame, SessionEvent};
 use crate::transport::{
-    CodeControl, EventSink, HostRequest, SessionCommand, SessionHandle, TransportEvent, TransportSettings, host_session,
+    CodeControl, EventSink, FrameSink, HostRequest, SessionCommand, SessionHandle, TransportEvent, TransportSettings,
+    host_session,
 };
 use crate::ui::viewer::FrameSlot;
 use crate::ui::{SessionAction, SessionNotice};
@@ -71,12 +72,11 @@ impl ViewerFeed {
         }
     }
 
-    /// Looks at a session event on the session task: screen updates, the pointer and the
-    /// announced screen size are handled here; an event that ends the view wipes the picture
-    /// (and is passed on).
-    pub fn observe(&mut self, event: &SessionEvent, now_ms: i64) -> Observed {
+    /// Looks at a session event on the session task: the pointer and the announced screen size
+    /// are handled here; an event that ends the view wipes the picture (and is passed on).
+    /// Screen updates do not come this way: they go to [`ViewerFeed::apply`].
+    pub fn observe(&mut self, event: &SessionEvent) -> Observed {
         match event {
-            SessionEvent::FrameReceived { data, .. } => Observed::Handled(self.apply(data, now_ms)),
             SessionEvent::CursorMoved { x, y } => {
                 self.cursor_moved(*x, *y);
                 Observed::Handled(FeedOutcome::Ignored)
@@ -220,6 +220,66 @@ pub enum FeedOutcome {
     Ignored,
 }
 
+/// Where one engineer session's output goes, on its session task: screen updates, the pointer
+/// and the screen size to the viewer feed (asking for a keyframe when the feed lost track), a
+/// screenshot notice becomes a copy of the picture for the store; every other event goes to the
+/// store thread, which writes the transcript entry before the panel hears of it.
+struct SessionOutput {
+    ticket_id: TicketId,
+    store: Sender<StoreRequest>,
+    /// Set when a new session replaces this one: its late output is dropped.
+    retired: Arc<AtomicBool>,
+    feed: Mutex<ViewerFeed>,
+    /// The session's handle, for keyframe requests (set once the session is hosted).
+    handle: OnceLock<SessionHandle>,
+}
+
+impl SessionOutput {
+    /// A link event.
+    fn event(&self, event: TransportEvent) {
+        if self.retired.load(Ordering::Acquire) {
+            return;
+        }
+        if let TransportEvent::Session(SessionEvent::ScreenshotTaken { .. }) = &event {
+            // The protocol allowed it (record scope in force) and told the user: copy the
+            // picture now, in order with the frames, and attach it.
+            if let Some((width, height, rgba)) = self.feed().snapshot() {
+                let _ =
+                    self.store.send(StoreRequest::AttachScreenshot { ticket_id: self.ticket_id, width, height, rgba });
+            }
+            return;
+        }
+        if let TransportEvent::Session(session_event) = &event
+            && let Observed::Handled(outcome) = self.feed().observe(session_event)
+        {
+            self.keyframe_if_needed(outcome);
+            return;
+        }
+        let _ = self.store.send(StoreRequest::Session { ticket_id: self.ticket_id, event });
+    }
+
+    /// A screen update the protocol accepted: decoded straight into the viewer's slot.
+    fn frame(&self, frame: ReceivedFrame) {
+        if self.retired.load(Ordering::Acquire) {
+            return;
+        }
+        let outcome = self.feed().apply(&frame.data, crate::model::now_ms());
+        self.keyframe_if_needed(outcome);
+    }
+
+    fn keyframe_if_needed(&self, outcome: FeedOutcome) {
+        if outcome == FeedOutcome::NeedKeyframe
+            && let Some(handle) = self.handle.get()
+        {
+            handle.send(SessionCommand::RequestKeyframe);
+        }
+    }
+
+    fn feed(&self) -> std::sync::MutexGuard<'_, ViewerFeed> {
+        self.feed.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// One ticket's session as the console holds it.
 struct RunningSession {
     handle: SessionHandle,
@@ -295,41 +355,23 @@ impl EngineerSessions {
             running.retired.store(true, Ordering::Release);
             running.handle.send(SessionCommand::End);
         }
-        let store = self.store.clone();
         let retired = Arc::new(AtomicBool::new(false));
-        let retired_for_sink = retired.clone();
         let slot = FrameSlot::default();
-        let feed = Mutex::new(ViewerFeed::new(slot.clone(), self.waker.clone()));
-        let handle_cell: Arc<OnceLock<SessionHandle>> = Arc::new(OnceLock::new());
-        let handle_for_sink = handle_cell.clone();
-        let store_for_sink = store.clone();
-        let sink: EventSink = Arc::new(move |event| {
-            if retired_for_sink.load(Ordering::Acquire) {
-                return;
-            }
-            // Screen updates go straight to the viewer's slot; everything else to the transcript.
-            if let TransportEvent::Session(SessionEvent::ScreenshotTaken { .. }) = &event {
-                // The protocol allowed it (record scope in force) and told the user: copy the
-                // picture now, in order with the frames, and attach it.
-                if let Some((width, height, rgba)) = feed.lock().unwrap_or_else(PoisonError::into_inner).snapshot() {
-                    let _ = store_for_sink.send(StoreRequest::AttachScreenshot { ticket_id, width, height, rgba });
-                }
-                return;
-            }
-            if let TransportEvent::Session(session_event) = &event {
-                let observed =
-                    feed.lock().unwrap_or_else(PoisonError::into_inner).observe(session_event, crate::model::now_ms());
-                if let Observed::Handled(outcome) = observed {
-                    if outcome == FeedOutcome::NeedKeyframe
-                        && let Some(handle) = handle_for_sink.get()
-                    {
-                        handle.send(SessionCommand::RequestKeyframe);
-                    }
-                    return;
-                }
-            }
-            let _ = store.send(StoreRequest::Session { ticket_id, event });
+        let output = Arc::new(SessionOutput {
+            ticket_id,
+            store: self.store.clone(),
+            retired: retired.clone(),
+            feed: Mutex::new(ViewerFeed::new(slot.clone(), self.waker.clone())),
+            handle: OnceLock::new(),
         });
+        let sink: EventSink = {
+            let output = output.clone();
+            Arc::new(move |event| output.event(event))
+        };
+        let frame_sink: FrameSink = {
+            let output = output.clone();
+            Arc::new(move |frame| output.frame(frame))
+        };
         let ports: Vec<u16> = if self.listen.port == 0 {
             vec![0]
         } else {
@@ -342,7 +384,7 @@ impl EngineerSessions {
                 advertised_host: self.listen.advertised_host.clone(),
                 display_name: engineer_name.to_owned(),
             };
-            match host_session(&self.runtime, request, self.settings.clone(), sink.clone()) {
+            match host_session(&self.runtime, request, self.settings.clone(), sink.clone(), frame_sink.clone()) {
                 Ok(hosted) => {
                     let notice = SessionNotice::Started {
                         link: hosted.link.to_link(),
@@ -356,7 +398,7 @@ impl EngineerSessions {
                         port: hosted.local_addr.port(),
                         notice,
                     });
-                    let _ = handle_cell.set(hosted.handle.clone());
+                    let _ = output.handle.set(hosted.handle.clone());
                     let port = hosted.local_addr.port();
                     let running = RunningSession { handle: hosted.handle, code: hosted.code_control, port, retired };
                     self.sessions.insert(ticket_id, running);
@@ -501,7 +543,7 @@ mod tests {
         ] {
             assert!(matches!(feed.apply(&keyframe(64, 64), 0), FeedOutcome::Applied { .. }));
             assert!(!slot.lock().rgba.is_empty());
-            assert_eq!(feed.observe(&event, 0), Observed::PassOn);
+            assert_eq!(feed.observe(&event), Observed::PassOn);
             assert!(slot.lock().rgba.is_empty(), "{event:?} wipes the picture");
             assert!(feed.decoder.frame().is_none(), "{event:?} drops the decoder's frame");
             assert_eq!(feed.snapshot(), None, "nothing to keep after {event:?}");
@@ -510,7 +552,7 @@ mod tests {
         assert!(matches!(feed.apply(&keyframe(64, 64), 0), FeedOutcome::Applied { .. }));
         let keeps_view =
             SessionEvent::ScopesChanged(crate::protocol::Scopes { view: true, pointers: false, record: true });
-        feed.observe(&keeps_view, 0);
+        feed.observe(&keeps_view);
         assert!(!slot.lock().rgba.is_empty());
     }
 }

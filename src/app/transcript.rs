@@ -56,7 +56,6 @@ pub fn transcript_entry(event: &TransportEvent) -> Option<TranscriptEntry> {
 fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
     match event {
         SessionEvent::PeerHello { .. }
-        | SessionEvent::FrameReceived { .. }
         | SessionEvent::KeyframeRequested
         | SessionEvent::CursorMoved { .. }
         | SessionEvent::ScreenAnnounced { .. }
@@ -256,9 +255,12 @@ mod tests {
     }
 
     #[test]
-    fn frames_and_hellos_are_not_transcript() {
-        let frame = TransportEvent::Session(SessionEvent::FrameReceived { seq: 1, data: vec![1] });
-        assert_eq!(transcript_entry(&frame), None);
+    fn screen_traffic_and_hellos_are_not_transcript() {
+        // Screen updates never reach this point: they travel apart from the events (`FrameSink`).
+        let pointer = TransportEvent::Session(SessionEvent::CursorMoved { x: 1, y: 2 });
+        assert_eq!(transcript_entry(&pointer), None);
+        let hello = TransportEvent::Session(SessionEvent::PeerHello { display_name: "Zhang Min".into() });
+        assert_eq!(transcript_entry(&hello), None);
         assert_eq!(transcript_entry(&TransportEvent::Closed), None);
     }
 }

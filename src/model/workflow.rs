@@ -70,7 +70,7 @@ pub enum RuleError {
 #[derive(Clone, Debug, PartialEq)]
 pub enum TicketChange {
     /// New intake fields (one `field_changed` per changed field).
-    Fields(TicketFields),
+    Fields(Box<TicketFields>),
     /// Category, urgency and impact (the priority and SLA targets follow).
     Classification {
         /// Technical area.
@@ -343,5 +343,193 @@ impl Ticket {
         self.satisfaction = Some(rating);
         comment.clone_into(&mut self.satisfaction_comment);
         Ok(vec![TimelineEvent::SatisfactionRecorded { rating, comment: comment.to_owned() }])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: i64 = 1_795_000_000_000;
+
+    fn ticket() -> Ticket {
+        let new = NewTicket {
+            fields: TicketFields {
+                title: " Printer offline ".into(),
+                requester_name: "王丽".into(),
+                description: "The queue is stuck".into(),
+                ..TicketFields::default()
+            },
+            category: Category::Hardware,
+            urgency: Grade::Medium,
+            impact: Grade::Low,
+            reported_at_ms: None,
+        };
+        let (ticket, created) = Ticket::open(&new, "T-20261204-0001".into(), T0, &SlaPolicy::default()).unwrap();
+        assert!(matches!(created, TimelineEvent::Created { priority: Priority::Normal, .. }));
+        assert_eq!(ticket.fields.title, "Printer offline", "single-line fields are trimmed");
+        ticket
+    }
+
+    fn apply(ticket: &mut Ticket, change: TicketChange) -> Result<Vec<TimelineEvent>, RuleError> {
+        ticket.apply(&change, "陈伟", T0 + 60_000, &SlaPolicy::default())
+    }
+
+    /// A refused change leaves the ticket exactly as it was.
+    fn refused(ticket: &mut Ticket, change: TicketChange) -> RuleError {
+        let before = ticket.clone();
+        let err = apply(ticket, change).expect_err("the rule refuses");
+        assert_eq!(*ticket, before, "nothing changes when a rule refuses");
+        err
+    }
+
+    #[test]
+    fn assigned_needs_an_assignee_and_in_progress_takes_the_actor() {
+        let mut ticket = ticket();
+        let err = refused(&mut ticket, TicketChange::Status(Status::Assigned));
+        assert_eq!(err, RuleError::Rule(TicketRule::AssigneeBeforeAssigned));
+        let events = apply(&mut ticket, TicketChange::Status(Status::InProgress)).unwrap();
+        assert_eq!(
+            events,
+            [
+                TimelineEvent::StatusChanged { from: Status::New, to: Status::InProgress },
+                TimelineEvent::AssigneeChanged { from: None, to: Some("陈伟".into()) },
+            ]
+        );
+        assert_eq!((ticket.status, ticket.assignee.as_deref()), (Status::InProgress, Some("陈伟")));
+        assert_eq!(ticket.updated_at_ms, T0 + 60_000);
+        assert_eq!(ticket.sla.responded_at_ms, Some(T0 + 60_000), "the first response is counted");
+    }
+
+    #[test]
+    fn moves_outside_the_workflow_are_refused() {
+        let mut ticket = ticket();
+        let err = refused(&mut ticket, TicketChange::Status(Status::Closed));
+        assert_eq!(err, RuleError::InvalidTransition { from: Status::New, to: Status::Closed });
+        assert_eq!(err.to_string(), "a ticket cannot move from new to closed");
+    }
+
+    #[test]
+    fn resolved_needs_a_resolution_and_keeps_it() {
+        let mut ticket = ticket();
+        apply(&mut ticket, TicketChange::Status(Status::InProgress)).unwrap();
+        let err = refused(&mut ticket, TicketChange::Status(Status::Resolved));
+        assert_eq!(err, RuleError::Rule(TicketRule::ResolutionBeforeResolved));
+        let events = apply(&mut ticket, TicketChange::Resolution("  Restarted the spooler ".into())).unwrap();
+        assert_eq!(events, [TimelineEvent::ResolutionSet { text: "Restarted the spooler".into() }]);
+        apply(&mut ticket, TicketChange::Status(Status::Resolved)).unwrap();
+        let err = refused(&mut ticket, TicketChange::Resolution(String::new()));
+        assert_eq!(err, RuleError::Rule(TicketRule::ResolutionKept));
+        let err = refused(&mut ticket, TicketChange::Escalate("vendor".into()));
+        assert_eq!(err, RuleError::Rule(TicketRule::ReopenBeforeEscalating));
+    }
+
+    #[test]
+    fn back_to_new_clears_the_assignee_and_an_assigned_ticket_keeps_one() {
+        let mut ticket = ticket();
+        let events = apply(&mut ticket, TicketChange::Assign(Some(" 陈伟 ".into()))).unwrap();
+        assert_eq!(
+            events,
+            [
+                TimelineEvent::StatusChanged { from: Status::New, to: Status::Assigned },
+                TimelineEvent::AssigneeChanged { from: None, to: Some("陈伟".into()) },
+            ],
+            "a new ticket that gets an assignee becomes assigned"
+        );
+        let err = refused(&mut ticket, TicketChange::Assign(None));
+        assert_eq!(err, RuleError::Rule(TicketRule::AssignedNeedsAssignee));
+        let events = apply(&mut ticket, TicketChange::Status(Status::New)).unwrap();
+        assert_eq!(events.last(), Some(&TimelineEvent::AssigneeChanged { from: Some("陈伟".into()), to: None }));
+        assert_eq!(ticket.assignee, None);
+    }
+
+    #[test]
+    fn escalation_stops_at_the_highest_tier() {
+        let mut ticket = ticket();
+        refused(&mut ticket, TicketChange::Escalate("  ".into()));
+        for tier in 2..=MAX_TIER {
+            let events = apply(&mut ticket, TicketChange::Escalate("needs tier 2".into())).unwrap();
+            assert_eq!(
+                events,
+                [TimelineEvent::Escalated { from_tier: tier - 1, to_tier: tier, reason: "needs tier 2".into() }]
+            );
+        }
+        let err = refused(&mut ticket, TicketChange::Escalate("more".into()));
+        assert_eq!(err, RuleError::Rule(TicketRule::HighestTier { max_tier: MAX_TIER }));
+    }
+
+    #[test]
+    fn a_rating_is_one_to_five_and_given_once_resolved() {
+        let mut ticket = ticket();
+        let err = refused(&mut ticket, TicketChange::Satisfaction { rating: 6, comment: String::new() });
+        assert_eq!(err, RuleError::Rule(TicketRule::RatingOutOfRange { rating: 6 }));
+        let err = refused(&mut ticket, TicketChange::Satisfaction { rating: 5, comment: String::new() });
+        assert_eq!(err, RuleError::Rule(TicketRule::RatingBeforeResolved));
+        apply(&mut ticket, TicketChange::Status(Status::InProgress)).unwrap();
+        apply(&mut ticket, TicketChange::Resolution("fixed".into())).unwrap();
+        apply(&mut ticket, TicketChange::Status(Status::Resolved)).unwrap();
+        let events = apply(&mut ticket, TicketChange::Satisfaction { rating: 5, comment: " 很好 ".into() }).unwrap();
+        assert_eq!(events, [TimelineEvent::SatisfactionRecorded { rating: 5, comment: "很好".into() }]);
+        assert_eq!((ticket.satisfaction, ticket.satisfaction_comment.as_str()), (Some(5), "很好"));
+    }
+
+    #[test]
+    fn each_changed_field_is_one_event_and_no_change_is_no_event() {
+        let mut ticket = ticket();
+        let mut fields = ticket.fields.clone();
+        fields.affected_version = "1.3".into();
+        fields.location = " Floor 3 ".into();
+        let events = apply(&mut ticket, TicketChange::Fields(Box::new(fields.clone()))).unwrap();
+        let changed: Vec<_> = events
+            .iter()
+            .map(|event| match event {
+                TimelineEvent::FieldChanged { field, new, .. } => (field.as_str(), new.as_deref()),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(changed, [("location", Some("Floor 3")), ("affected_version", Some("1.3"))]);
+        let updated_at_ms = ticket.updated_at_ms;
+        let again =
+            ticket.apply(&TicketChange::Fields(Box::new(fields)), "陈伟", T0 + 120_000, &SlaPolicy::default()).unwrap();
+        assert!(again.is_empty());
+        assert_eq!(ticket.updated_at_ms, updated_at_ms, "nothing changed, nothing stamped");
+        fields = ticket.fields.clone();
+        fields.title = String::new();
+        let err = refused(&mut ticket, TicketChange::Fields(Box::new(fields)));
+        assert_eq!(err, RuleError::InvalidFields(vec![FieldError::Required("title")]));
+    }
+
+    #[test]
+    fn a_new_classification_retargets_the_sla_clock() {
+        let mut ticket = ticket();
+        let before = ticket.sla.resolution_target_ms;
+        let change =
+            TicketChange::Classification { category: Category::Network, urgency: Grade::High, impact: Grade::High };
+        let events = apply(&mut ticket, change).unwrap();
+        assert_eq!(
+            events,
+            [TimelineEvent::ClassificationChanged {
+                category: [Category::Hardware, Category::Network],
+                urgency: [Grade::Medium, Grade::High],
+                impact: [Grade::Low, Grade::High],
+                priority: [Priority::Normal, Priority::Urgent],
+            }]
+        );
+        assert_eq!(ticket.priority, Priority::Urgent);
+        assert!(ticket.sla.resolution_target_ms < before, "an urgent ticket is due sooner");
+    }
+
+    #[test]
+    fn a_note_is_trimmed_required_and_bounded() {
+        let mut ticket = ticket();
+        assert_eq!(
+            apply(&mut ticket, TicketChange::Note(" called back ".into())).unwrap(),
+            [TimelineEvent::NoteAdded { text: "called back".into() }]
+        );
+        refused(&mut ticket, TicketChange::Note(" ".into()));
+        let err = refused(&mut ticket, TicketChange::Note("x".repeat(MAX_NOTE_CHARS + 1)));
+        assert!(
+            matches!(err, RuleError::InvalidFields(ref errors) if matches!(errors[..], [FieldError::TooLong { .. }]))
+        );
     }
 }

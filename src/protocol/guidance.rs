@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::validation::{TextField, ValidationError, check_length};
+
 /// Longest annotation label, characters.
 pub const MAX_LABEL_CHARS: usize = 60;
 /// Longest step instruction or expected result, characters.
@@ -122,11 +124,6 @@ impl StepOutcome {
     }
 }
 
-fn check(what: &str, text: &str, max: usize) -> Result<(), String> {
-    let chars = text.chars().count();
-    if chars > max { Err(format!("{what} is {chars} characters (at most {max})")) } else { Ok(()) }
-}
-
 impl RemotePixel {
     /// The same relative spot on a screen of size `to` (this pixel lies on one of size `from`).
     pub fn rescaled(self, from: (u32, u32), to: (u32, u32)) -> Self {
@@ -157,29 +154,29 @@ impl Shape {
 
 impl Annotation {
     /// Checks the label length.
-    pub fn validate(&self) -> Result<(), String> {
-        check("annotation label", &self.label, MAX_LABEL_CHARS)
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        check_length(TextField::AnnotationLabel, &self.label, MAX_LABEL_CHARS)
     }
 }
 
 impl StepCard {
     /// Checks text lengths and position.
-    pub fn validate(&self) -> Result<(), String> {
-        check("step instruction", &self.instruction, MAX_STEP_CHARS)?;
-        check("expected result", &self.expected, MAX_STEP_CHARS)?;
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        check_length(TextField::StepInstruction, &self.instruction, MAX_STEP_CHARS)?;
+        check_length(TextField::ExpectedResult, &self.expected, MAX_STEP_CHARS)?;
         if self.index == 0 || self.index > self.total {
-            return Err(format!("step {} of {} is out of range", self.index, self.total));
+            return Err(ValidationError::StepOutOfRange { index: self.index, total: self.total });
         }
         if self.instruction.trim().is_empty() {
-            return Err("the step has no instruction".into());
+            return Err(ValidationError::NoInstruction);
         }
         self.annotation.as_ref().map_or(Ok(()), Annotation::validate)
     }
 }
 
 /// Checks an answer comment.
-pub fn validate_comment(comment: &str) -> Result<(), String> {
-    check("comment", comment, MAX_COMMENT_CHARS)
+pub fn validate_comment(comment: &str) -> Result<(), ValidationError> {
+    check_length(TextField::Comment, comment, MAX_COMMENT_CHARS)
 }
 
 #[cfg(test)]

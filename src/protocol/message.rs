@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::guidance::{Annotation, StepCard, StepOutcome, validate_comment};
 use super::reasons::{NoOverlay, Violation};
+use super::validation::{TextField, ValidationError, check_length, check_screen_size};
 
 /// Version of the session protocol; peers with a different major version refuse each other.
 pub const PROTOCOL_VERSION: u16 = 1;
@@ -275,45 +276,29 @@ pub enum Message {
 }
 
 impl Message {
-    /// Checks lengths of text fields; `Err` names the problem.
-    pub fn validate(&self) -> Result<(), String> {
-        let check = |what: &str, text: &str, max: usize| {
-            let chars = text.chars().count();
-            if chars > max { Err(format!("{what} is {chars} characters (at most {max})")) } else { Ok(()) }
-        };
+    /// Checks lengths of text fields and the announced screen size; `Err` names the problem.
+    pub fn validate(&self) -> Result<(), ValidationError> {
         match self {
-            Message::Hello { display_name, .. } => check("display name", display_name, MAX_NAME_CHARS),
+            Message::Hello { display_name, .. } => check_length(TextField::DisplayName, display_name, MAX_NAME_CHARS),
             Message::ConsentRequest(request) => {
-                check("engineer name", &request.engineer_name, MAX_NAME_CHARS)?;
-                check("team", &request.team, MAX_NAME_CHARS)?;
-                check("ticket number", &request.ticket_number, MAX_NAME_CHARS)?;
-                check("ticket title", &request.ticket_title, MAX_TICKET_TITLE_CHARS)?;
-                check("purpose", &request.purpose, MAX_PURPOSE_CHARS)
+                check_length(TextField::EngineerName, &request.engineer_name, MAX_NAME_CHARS)?;
+                check_length(TextField::Team, &request.team, MAX_NAME_CHARS)?;
+                check_length(TextField::TicketNumber, &request.ticket_number, MAX_NAME_CHARS)?;
+                check_length(TextField::TicketTitle, &request.ticket_title, MAX_TICKET_TITLE_CHARS)?;
+                check_length(TextField::Purpose, &request.purpose, MAX_PURPOSE_CHARS)
             }
-            Message::Chat { text, .. } => check("chat line", text, MAX_CHAT_CHARS),
+            Message::Chat { text, .. } => check_length(TextField::ChatLine, text, MAX_CHAT_CHARS),
             Message::Annotate(annotation) => annotation.validate(),
             Message::Step(card) => card.validate(),
             Message::StepAnswer { comment, .. } => validate_comment(comment),
             Message::GuidanceMode { why_not: Some(NoOverlay { detail: Some(detail), .. }), .. } => {
-                check("guidance note", detail, MAX_PURPOSE_CHARS)
+                check_length(TextField::GuidanceNote, detail, MAX_PURPOSE_CHARS)
             }
             Message::End(EndReason::ProtocolViolation(Violation { detail: Some(detail), .. })) => {
-                check("end reason", detail, MAX_PURPOSE_CHARS)
+                check_length(TextField::EndReason, detail, MAX_PURPOSE_CHARS)
             }
             Message::ScreenSize { width, height } => check_screen_size(*width, *height),
             _ => Ok(()),
         }
     }
-}
-
-/// Checks an announced screen size: both sides at least one pixel, at most [`MAX_SCREEN_SIDE`],
-/// and the area at most [`MAX_SCREEN_PIXELS`].
-pub fn check_screen_size(width: u32, height: u32) -> Result<(), String> {
-    let area = u64::from(width) * u64::from(height);
-    if width == 0 || height == 0 || width > MAX_SCREEN_SIDE || height > MAX_SCREEN_SIDE || area > MAX_SCREEN_PIXELS {
-        return Err(format!(
-            "a screen of {width}×{height} pixels is not plausible (at most {MAX_SCREEN_SIDE} per side and 7680×4320 in area)"
-        ));
-    }
-    Ok(())
 }

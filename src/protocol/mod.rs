@@ -3,7 +3,7 @@
 //! sockets, no async runtime, no UI. The transport drives it; tests drive two peers in memory.
 
 pub mod code;
-pub mod codec;
+pub mod framing;
 pub mod guidance;
 pub mod limits;
 pub mod message;
@@ -11,13 +11,15 @@ pub mod pairing;
 pub mod reasons;
 pub mod screen;
 pub mod session;
+pub mod validation;
 
 pub use code::{JoinCode, JoinLink, JoinLinkError};
-pub use codec::{DecodeError, EncodeError, FrameDecoder, MAX_CONTROL_MESSAGE_BYTES, encode_frame};
+pub use framing::{DecodeError, EncodeError, FrameDecoder, MAX_CONTROL_MESSAGE_BYTES, encode_frame};
 pub use guidance::{Annotation, AnnotationColor, RemotePixel, Shape, StepCard, StepOutcome};
 pub use message::{
     CONSENT_RETRY_WAIT_MS, ConsentRequest, Decision, EndReason, Handshake, HoldReason, MAX_CHAT_CHARS, MAX_NAME_CHARS,
     MAX_PURPOSE_CHARS, MAX_TICKET_TITLE_CHARS, Message, PROTOCOL_VERSION, PairingVerdict, Role, Scopes,
 };
 pub use reasons::{NoOverlay, NoOverlayCode, Violation, ViolationCode};
-pub use session::{CommandError, ConsentState, Session, SessionEvent};
+pub use session::{CommandError, ConsentState, NotNowReason, ReceivedFrame, Session, SessionEvent};
+pub use validation::{TextField, ValidationError};

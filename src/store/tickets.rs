@@ -321,7 +321,7 @@ impl Store {
         actor: &str,
         now_ms: i64,
     ) -> StoreResult<Ticket> {
-        self.change_ticket(ticket_id, &TicketChange::Fields(fields.clone()), actor, now_ms)
+        self.change_ticket(ticket_id, &TicketChange::Fields(Box::new(fields.clone())), actor, now_ms)
     }
 
     /// Changes category, urgency and impact; the priority and SLA targets follow.

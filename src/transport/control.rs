@@ -1,5 +1,5 @@
 //! The reliable control stream: one bidirectional QUIC stream opened by the user side, carrying
-//! length-prefixed protocol messages (see `protocol::codec`).
+//! length-prefixed protocol messages (see `protocol::framing`).
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

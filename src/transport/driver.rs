@@ -10,7 +10,7 @@ use tokio::time::{Instant, sleep_until};
 use crate::protocol::{Message, Role, Session, SessionEvent};
 
 use super::control::{ControlStream, Inbound};
-use super::{EventSink, LinkStatus, MAX_FRAME_BYTES, SessionCommand, TransportEvent, unix_now_ms};
+use super::{EventSink, FrameSink, LinkStatus, MAX_FRAME_BYTES, SessionCommand, TransportEvent, unix_now_ms};
 
 /// How long the side that said "end" waits for the peer to close before closing itself.
 const END_LINGER: Duration = Duration::from_secs(2);
@@ -53,6 +53,8 @@ pub(super) struct Driver {
     pub session: Session,
     pub commands: mpsc::UnboundedReceiver<SessionCommand>,
     pub sink: EventSink,
+    /// Engineer: where received screen updates go (`None` on the user's side, which gets none).
+    pub frame_sink: Option<FrameSink>,
     pub next_frame_seq: u64,
     pub status: Arc<LinkStatus>,
 }
@@ -113,6 +115,13 @@ impl Driver {
 
     fn emit_events(&mut self) {
         self.status.set_screen_allowed(self.session.screen_allowed());
+        // One input at a time reaches the session, and an accepted update comes with no event,
+        // so handing over updates first keeps the order in which things happened.
+        while let Some(frame) = self.session.poll_received_frame() {
+            if let Some(frame_sink) = &self.frame_sink {
+                frame_sink(frame);
+            }
+        }
         while let Some(event) = self.session.poll_event() {
             if event == SessionEvent::KeyframeRequested {
                 self.status.want_keyframe();
@@ -196,7 +205,7 @@ impl Driver {
             let wake_at = self.session.poll_timeout().map(instant_for_unix_ms);
             tokio::select! {
                 Some((seq, data)) = frames.recv() => {
-                    self.session.handle_message(unix_now_ms(), Message::Frame { seq, data });
+                    self.session.handle_frame(unix_now_ms(), seq, data);
                 }
                 datagram = live.connection.read_datagram() => {
                     if let Ok(bytes) = datagram {

@@ -16,7 +16,9 @@ use crate::protocol::{Handshake, JoinCode, JoinLink, PairingVerdict, Role, Sessi
 use super::control::{ControlStream, Inbound};
 use super::driver::{Driver, Live, Reconnect};
 use super::gate::{Attempt, AttemptLimits, CodeControl, Gate, GateState, Outcome, lock};
-use super::{EventSink, SessionCommand, SessionHandle, TransportError, TransportEvent, TransportSettings, tls};
+use super::{
+    EventSink, FrameSink, SessionCommand, SessionHandle, TransportError, TransportEvent, TransportSettings, tls,
+};
 
 /// What the engineer asks for when starting a session.
 #[derive(Clone, Debug)]
@@ -56,12 +58,13 @@ pub fn local_ip() -> IpAddr {
 }
 
 /// Binds an endpoint, makes a code and starts the session task on `runtime`. Returns at once;
-/// what happens next arrives through `sink`.
+/// what happens next arrives through `sink`, the user's screen updates through `frame_sink`.
 pub fn host_session(
     runtime: &tokio::runtime::Handle,
     request: HostRequest,
     settings: TransportSettings,
     sink: EventSink,
+    frame_sink: FrameSink,
 ) -> Result<HostedSession, TransportError> {
     let _entered = runtime.enter();
     let transport = tls::transport_config_with(settings.keep_alive, settings.idle_timeout, settings.congestion)?;
@@ -101,6 +104,7 @@ pub fn host_session(
         handovers,
         commands,
         sink,
+        frame_sink,
         settings,
         display_name: request.display_name,
         status,
@@ -264,6 +268,7 @@ struct HostTask {
     handovers: mpsc::Receiver<Handover>,
     commands: mpsc::UnboundedReceiver<SessionCommand>,
     sink: EventSink,
+    frame_sink: FrameSink,
     settings: TransportSettings,
     display_name: String,
     status: Arc<super::LinkStatus>,
@@ -305,8 +310,14 @@ impl HostTask {
         (self.sink)(TransportEvent::Paired);
         let session = Session::new(Role::Engineer, &self.display_name, super::unix_now_ms())
             .with_link_timing(self.settings.link_timing());
-        let driver =
-            Driver { session, commands: self.commands, sink: self.sink, next_frame_seq: 0, status: self.status };
+        let driver = Driver {
+            session,
+            commands: self.commands,
+            sink: self.sink,
+            frame_sink: Some(self.frame_sink),
+            next_frame_seq: 0,
+            status: self.status,
+        };
         let reconnect = HostReconnect { gate: self.gate, handovers: self.handovers, endpoint: self.endpoint };
         driver.run(live, reconnect).await;
     }

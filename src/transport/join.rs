@@ -73,7 +73,7 @@ pub async fn join_session(
     let session = Session::new(Role::User, display_name, super::unix_now_ms()).with_link_timing(settings.link_timing());
     let reconnect = UserReconnect { endpoint, address, pin, session_id, key, settings };
     let status = handle.status().clone();
-    let driver = Driver { session, commands, sink, next_frame_seq: 0, status };
+    let driver = Driver { session, commands, sink, frame_sink: None, next_frame_seq: 0, status };
     tokio::spawn(driver.run(live, reconnect).instrument(tracing::info_span!("join_session", %address)));
     Ok(handle)
 }

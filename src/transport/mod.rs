@@ -3,7 +3,8 @@
 //! pinned certificate, and one tokio task per session driving a [`crate::protocol::Session`].
 //!
 //! The UI never sees a socket: it sends [`SessionCommand`]s through a [`SessionHandle`] and gets
-//! [`TransportEvent`]s through the [`EventSink`] the app supplies.
+//! [`TransportEvent`]s through the [`EventSink`] the app supplies; the engineer's side hands the
+//! screen updates it received to a [`FrameSink`] of their own, never to the event path.
 
 pub mod congestion;
 mod control;
@@ -20,7 +21,9 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::protocol::{Annotation, ConsentRequest, JoinLink, Scopes, SessionEvent, StepCard, StepOutcome};
+use crate::protocol::{
+    Annotation, ConsentRequest, JoinLink, ReceivedFrame, Scopes, SessionEvent, StepCard, StepOutcome,
+};
 
 pub use control::{ControlStream, Inbound};
 pub use gate::{CodeControl, NewCode, NewCodeError, WrongAttempt};
@@ -252,6 +255,11 @@ pub enum TransportEvent {
 
 /// Where a session task sends its events; the app forwards them to the transcript and the UI.
 pub type EventSink = Arc<dyn Fn(TransportEvent) + Send + Sync>;
+
+/// Where the engineer's session task hands each screen update the protocol accepted (the view
+/// scope in force), in order and interleaved with the events exactly as they happened; the app
+/// decodes it into the viewer. Frames never pass through the [`EventSink`].
+pub type FrameSink = Arc<dyn Fn(ReceivedFrame) + Send + Sync>;
 
 /// The app's grip on one session task. Dropping every clone ends the session.
 #[derive(Clone, Debug)]

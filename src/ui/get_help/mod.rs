@@ -207,8 +207,7 @@ impl AssistView {
             SessionEvent::Chat { from, at_ms, text, .. } => {
                 self.chat.push(ChatLine { from_peer: from == Role::Engineer, at_ms, text });
             }
-            SessionEvent::FrameReceived { .. }
-            | SessionEvent::KeyframeRequested
+            SessionEvent::KeyframeRequested
             | SessionEvent::CursorMoved { .. }
             | SessionEvent::ScreenAnnounced { .. }
             | SessionEvent::GuidanceMode { .. } => {}

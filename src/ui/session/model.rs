@@ -207,8 +207,6 @@ pub struct RemoteSessionView {
     pub problem: Option<String>,
     /// Where wrong codes came from, under the current code, in order of first attempt.
     pub attempts: Vec<SourceAttempts>,
-    /// Screen updates received while consent was in force.
-    pub frames_received: u64,
     /// After a refusal: when consent may be asked again, unix ms (`None`: not in this session).
     pub ask_again_at_ms: Option<i64>,
     /// On hold, and why.
@@ -257,7 +255,6 @@ impl RemoteSessionView {
             chat: Vec::new(),
             problem: None,
             attempts: Vec::new(),
-            frames_received: 0,
             ask_again_at_ms: Some(0),
             held: None,
             purpose: String::new(),
@@ -423,7 +420,6 @@ impl RemoteSessionView {
             SessionEvent::Chat { from, at_ms, text, .. } => {
                 self.chat.push(ChatLine { from_peer: from == Role::User, at_ms, text });
             }
-            SessionEvent::FrameReceived { .. } => self.frames_received += 1,
             SessionEvent::Held(reason) => self.held = Some(reason),
             SessionEvent::Unheld => self.held = None,
             SessionEvent::KeyframeRequested

@@ -1,4 +1,5 @@
-//! Wire encoding: each message is `[encoding version: u8][length: u32 big-endian][postcard body]`.
+//! Wire framing of protocol messages: each message is
+//! `[encoding version: u8][length: u32 big-endian][postcard body]`.
 //! The decoder takes bytes as they arrive, enforces a hard size limit before allocating, and
 //! never panics on any input.
 

@@ -1,0 +1,139 @@
+//! What a session reports to the app: [`SessionEvent`]s for the UI and the transcript, and,
+//! apart from them, the screen updates it accepted ([`ReceivedFrame`]).
+
+use crate::protocol::guidance::{Annotation, StepCard, StepOutcome};
+use crate::protocol::message::{ConsentRequest, EndReason, HoldReason, Role, Scopes};
+use crate::protocol::reasons::NoOverlay;
+
+/// Something that happened, for the UI and the transcript.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionEvent {
+    /// The peer said hello.
+    PeerHello {
+        /// Its display name.
+        display_name: String,
+    },
+    /// The engineer asked for consent (both sides see this).
+    ConsentRequested(ConsentRequest),
+    /// Consent granted with these scopes.
+    ConsentGranted(Scopes),
+    /// Consent refused.
+    ConsentDenied {
+        /// The user chose "Don't ask again in this session".
+        dont_ask_again: bool,
+        /// When the engineer may ask again, unix ms (this side's clock); `None`: not in this
+        /// session.
+        ask_again_at_ms: Option<i64>,
+    },
+    /// The user changed the scopes.
+    ScopesChanged(Scopes),
+    /// The user paused sharing.
+    SharingPaused,
+    /// The user resumed sharing.
+    SharingResumed,
+    /// The user withdrew consent.
+    ConsentRevoked,
+    /// A chat line.
+    Chat {
+        /// Who wrote it.
+        from: Role,
+        /// Sender-local id.
+        id: u64,
+        /// When it was written (sender's clock), unix ms.
+        at_ms: i64,
+        /// The text.
+        text: String,
+    },
+    /// The viewer lost track of the screen: the next update must be a keyframe (user side).
+    KeyframeRequested,
+    /// An arrow or highlight: drawn by the engineer (engineer side) or to show (user side).
+    Annotation(Annotation),
+    /// One annotation removed (undo).
+    AnnotationRemoved {
+        /// Its id.
+        id: u64,
+    },
+    /// Every annotation removed (cleared, or the pointers scope stopped).
+    AnnotationsCleared,
+    /// A step went out (engineer) or arrived (user); `resent` when it is the same step again.
+    StepSent {
+        /// The card.
+        card: StepCard,
+        /// Sent again unchanged.
+        resent: bool,
+    },
+    /// The current step was edited and sent again.
+    StepEdited(StepCard),
+    /// The current step was skipped (no answer expected).
+    StepSkipped {
+        /// The step.
+        step_id: u64,
+    },
+    /// The user answered the current step.
+    StepAnswered {
+        /// The step.
+        step_id: u64,
+        /// The answer.
+        outcome: StepOutcome,
+        /// The user's comment.
+        comment: String,
+        /// Seconds from sending to the answer (engineer side; 0 on the user side).
+        seconds: i64,
+    },
+    /// How the user's side shows arrows (engineer side).
+    GuidanceMode {
+        /// Over the real screen; otherwise in the Get-help window over a picture.
+        overlay: bool,
+        /// Why not over the real screen, as a code (`None` when `overlay`).
+        why_not: Option<NoOverlay>,
+    },
+    /// The session is on hold (both sides): nothing is shared, drawn or asked meanwhile.
+    Held(HoldReason),
+    /// The hold is over.
+    Unheld,
+    /// The user side announced the size of the shared screen (engineer side).
+    ScreenAnnounced {
+        /// Width, pixels.
+        width: u32,
+        /// Height, pixels.
+        height: u32,
+    },
+    /// The engineer kept a screenshot under the record scope (both sides; the engineer's side
+    /// copies the picture when it sees this event, the user's side tells the user).
+    ScreenshotTaken {
+        /// When, unix ms (engineer's clock).
+        at_ms: i64,
+    },
+    /// The user's pointer moved (engineer side, only while the screen is shared).
+    CursorMoved {
+        /// Column, screen pixels.
+        x: u32,
+        /// Row, screen pixels.
+        y: u32,
+    },
+    /// The connection dropped; the session may resume.
+    Disconnected,
+    /// The connection is back.
+    Reconnected {
+        /// How long it was gone, ms.
+        gap_ms: i64,
+    },
+    /// The session is over.
+    Ended {
+        /// Why.
+        reason: EndReason,
+        /// Whether the other side ended it.
+        by_peer: bool,
+    },
+}
+
+/// A screen update the engineer's side accepted (the view scope was in force), polled with
+/// [`super::Session::poll_received_frame`]. It never rides the [`SessionEvent`] queue: it may be
+/// megabytes, and only the viewer wants it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReceivedFrame {
+    /// Sequence number (the sender's order of updates).
+    pub seq: u64,
+    /// The encoded update (a screen envelope around a codec update).
+    pub data: Vec<u8>,
+}
