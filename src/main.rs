@@ -8,11 +8,11 @@ use anyhow::Context as _;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use stepwise::app::assist::AssistApp;
 use stepwise::app::bench::run_store_bench;
 use stepwise::app::cli::{BenchCommand, Cli, Command, TicketsCommand, default_data_dir};
 use stepwise::app::console::ConsoleOptions;
 use stepwise::app::demo::run_headless_demo;
+use stepwise::app::get_help_app::AssistApp;
 use stepwise::app::session_bench::{PathOptions, run_session_bench};
 use stepwise::app::sessions::ListenConfig;
 use stepwise::app::{ConsoleApp, system_lang};
@@ -156,8 +156,8 @@ fn run_assist(
     let options = window_options(
         "Stepwise – Get help",
         "stepwise-assist",
-        stepwise::app::assist::ASSIST_WINDOW_SIZE,
-        stepwise::app::assist::ASSIST_WINDOW_MIN_SIZE,
+        stepwise::app::get_help_app::ASSIST_WINDOW_SIZE,
+        stepwise::app::get_help_app::ASSIST_WINDOW_MIN_SIZE,
     );
     let data_dir = data_dir.to_path_buf();
     eframe::run_native(

@@ -6,12 +6,13 @@ mod support;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use stepwise::app::assist::{ASSIST_WINDOW_SIZE, AssistApp};
+use stepwise::app::get_help_app::{ASSIST_WINDOW_SIZE, AssistApp};
 use stepwise::capture::SourceChoice;
 use stepwise::protocol::{ConsentRequest, Role as PeerRole, Scopes, SessionEvent, StepCard};
 use stepwise::transport::TransportSettings;
+use stepwise::ui::annotations::ArrowPlacement;
 use stepwise::ui::viewer::FrameSlot;
-use stepwise::ui::{AssistNotice, AssistView, Lang};
+use stepwise::ui::{AssistNotice, AssistView, Lang, Text};
 
 fn request() -> ConsentRequest {
     ConsentRequest {
@@ -218,4 +219,21 @@ fn a_damaged_settings_file_is_said_and_the_system_language_used() {
     harness.get_by_label_contains("are damaged");
     // Nothing is lost: the damaged file stays as it was until a language is chosen.
     assert_eq!(std::fs::read_to_string(&settings).unwrap(), "{\"lang\": 7");
+}
+
+#[test]
+fn where_the_arrows_appear_is_said_only_once_reported() {
+    let on_screen = Text::ArrowsOnYourScreen.get(Lang::En);
+    let in_window = Text::ArrowsInThisWindow.get(Lang::En);
+    let scopes = Scopes { view: true, pointers: true, record: false };
+    let mut harness = harness(sharing_view(Lang::En, scopes));
+    assert!(harness.query_by_label(on_screen).is_none() && harness.query_by_label(in_window).is_none());
+    for (placement, said, not_said) in
+        [(ArrowPlacement::InWindow, in_window, on_screen), (ArrowPlacement::OverScreen, on_screen, in_window)]
+    {
+        harness.state_mut().apply(AssistNotice::ArrowsShown(placement));
+        harness.run();
+        harness.get_by_label(said);
+        assert!(harness.query_by_label(not_said).is_none(), "{placement:?}");
+    }
 }

@@ -8,7 +8,7 @@ mod xvfb;
 
 use std::process::{Command, Stdio};
 
-use stepwise::app::overlay::ArrowOverlay;
+use stepwise::app::overlay_thread::ArrowOverlay;
 use stepwise::overlay::x11::X11Overlay;
 use stepwise::overlay::{DesktopRect, OverlayKind, ScreenOverlay};
 use stepwise::protocol::{Annotation, AnnotationColor, RemotePixel, SessionEvent, Shape};

@@ -11,7 +11,7 @@ use std::path::Path;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use stepwise::app::assist::AssistApp;
+use stepwise::app::get_help_app::AssistApp;
 use stepwise::capture::SourceChoice;
 use stepwise::model::{Category, EngineerProfile, Grade, NewTicket, TicketFields};
 use stepwise::protocol::{ConsentRequest, Scopes, SessionEvent};
@@ -284,7 +284,7 @@ fn the_receipt_is_on_disk_when_the_engineer_hears_of_the_grant() {
 }
 
 fn user_name() -> String {
-    stepwise::app::assist::user_display_name()
+    stepwise::app::get_help_app::user_display_name()
 }
 
 fn type_into_assist(harness: &mut AssistHarness, label: &str, text: &str) {

@@ -27,11 +27,24 @@ fn literal_chars(source: &str) -> BTreeSet<char> {
 fn every_symbol_the_views_draw_is_in_the_loaded_fonts() {
     let ui_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui");
     let mut wanted: BTreeSet<char> = BTreeSet::new();
-    let mut files: Vec<_> = std::fs::read_dir(&ui_dir).unwrap().map(|entry| entry.unwrap().path()).collect();
+    // Every view's code, in sub-folders too (`session/`, `get_help/`, …).
+    let mut files = Vec::new();
+    let mut folders = vec![ui_dir];
+    while let Some(folder) = folders.pop() {
+        for path in std::fs::read_dir(&folder).unwrap().map(|entry| entry.unwrap().path()) {
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                files.push(path);
+            }
+        }
+    }
     files.sort();
-    for path in files.iter().filter(|path| path.extension().is_some_and(|ext| ext == "rs")) {
+    assert!(files.iter().any(|path| path.ends_with("session/steps.rs")), "the scan reaches sub-folders");
+    for path in &files {
         wanted.extend(literal_chars(&std::fs::read_to_string(path).unwrap()));
     }
+    assert!(wanted.contains(&'➚'), "the scan reaches the step editor's symbols");
     // The messages of every language, as written in their Fluent files (comments left out).
     let i18n_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/i18n");
     let mut messages: Vec<_> = std::fs::read_dir(&i18n_dir).unwrap().map(|entry| entry.unwrap().path()).collect();

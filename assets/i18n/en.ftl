@@ -1,5 +1,5 @@
 # Stepwise UI text, English.
-# Message ids are the `Text` variants of src/ui/i18n.rs in kebab-case; `$arg1`, `$arg2`, … are the
+# Message ids are the `Text` variants of src/ui/i18n/keys.rs in kebab-case; `$arg1`, `$arg2`, … are the
 # arguments of `Text::fill` in order (an integer argument is a number, for plural selectors).
 app-title = Stepwise
 
@@ -246,7 +246,7 @@ ev-session-ended = Session ended: { $arg1 }
 end-engineer-ended = the engineer ended it
 end-user-stopped = the user stopped it
 end-timeout = no answer for 30 seconds
-end-reconnect-window-expired = the connection did not come back within 60 seconds
+end-reconnect-window-expired = the connection did not come back within { $arg1 } seconds
 end-protocol-violation = the other side broke the rules of the session: { $arg1 }
 end-incompatible-version = the other side runs protocol version { $arg1 }
 with-detail = { $arg1 } ({ $arg2 })

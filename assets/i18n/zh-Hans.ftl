@@ -1,5 +1,5 @@
 # Stepwise 界面文字，简体中文。
-# Message ids are the `Text` variants of src/ui/i18n.rs in kebab-case; `$arg1`, `$arg2`, … are the
+# Message ids are the `Text` variants of src/ui/i18n/keys.rs in kebab-case; `$arg1`, `$arg2`, … are the
 # arguments of `Text::fill` in order. Chinese has no plural forms.
 app-title = Stepwise 远程支持台
 
@@ -228,7 +228,7 @@ ev-session-ended = 会话结束：{ $arg1 }
 end-engineer-ended = 工程师结束了会话
 end-user-stopped = 用户停止了会话
 end-timeout = 30 秒内没有回应
-end-reconnect-window-expired = 连接在 60 秒内没有恢复
+end-reconnect-window-expired = 连接在 { $arg1 } 秒内没有恢复
 end-protocol-violation = 对方违反了会话规则：{ $arg1 }
 end-incompatible-version = 对方使用的协议版本 { $arg1 } 与本机不兼容
 with-detail = { $arg1 }（{ $arg2 }）

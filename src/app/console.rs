@@ -13,7 +13,7 @@ use crate::protocol::HoldReason;
 use crate::transport::{SessionCommand, TransportSettings};
 use crate::ui::{DeskState, Lang, UiCommand, UiEvent};
 
-use super::assist::AssistController;
+use super::get_help_app::AssistController;
 use super::sessions::{EngineerSessions, ListenConfig};
 use super::store_worker::{StoreRequest, StoreWorker};
 

@@ -22,7 +22,7 @@ use crate::store::Store;
 use crate::transport::TransportSettings;
 use crate::ui::{AssistCommand, AssistNotice, JoinFailure, SessionAction, SessionNotice, UiCommand, UiEvent};
 
-use super::assist::AssistController;
+use super::get_help_app::AssistController;
 use super::sessions::{EngineerSessions, ListenConfig};
 use super::store_worker::{StoreRequest, StoreWorker};
 
@@ -139,7 +139,7 @@ pub fn run_headless_demo(
         Some(dir) => SourceChoice::FrameFolder { dir, fps: DEMO_FPS },
         None => SourceChoice::Synthetic { fps: DEMO_FPS },
     };
-    let source_label = super::assist::describe_source(&source)
+    let source_label = super::get_help_app::describe_source(&source)
         .map(|(label, _)| label.to_string())
         .map_err(|why| anyhow::anyhow!("{why}"))?;
     let user = AssistController::new(runtime, data_dir, sender, waker, settings, source);

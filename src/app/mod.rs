@@ -1,16 +1,16 @@
 //! Wiring: the CLI, the console app (eframe), the store thread and the benchmarks. The only
 //! layer that knows every other one.
 
-pub mod assist;
 pub mod assist_settings;
 pub mod bench;
 pub mod cli;
 pub mod codec_bench;
 pub mod console;
 pub mod demo;
+pub mod get_help_app;
 pub mod link_handoff;
-pub mod overlay;
 pub mod overlay_bench;
+pub mod overlay_thread;
 pub mod pictures;
 pub mod session_bench;
 pub mod sessions;

@@ -13,7 +13,7 @@ use crate::overlay::{DesktopRect, OverlayImage, ScreenOverlay};
 use crate::protocol::{Annotation, AnnotationColor, RemotePixel, Shape};
 use crate::ui::softpaint::SoftwarePainter;
 
-use super::overlay::paint_annotations;
+use super::overlay_thread::paint_annotations;
 
 /// The figures of one run.
 #[derive(Clone, Debug, Serialize)]

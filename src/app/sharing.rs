@@ -14,6 +14,7 @@ use crate::codec::{Encoder, EncoderConfig, Frame};
 use crate::model::now_ms;
 use crate::protocol::screen::{ScreenHeader, wrap_screen_update};
 use crate::transport::{LinkStatus, SessionCommand, SessionHandle};
+use crate::ui::coords::PREVIEW_SCALE;
 use crate::ui::viewer::FrameSlot;
 
 /// Updates allowed in flight before new frames are skipped.
@@ -28,8 +29,6 @@ const GATE_POLL: Duration = Duration::from_millis(10);
 const LOSSY_BELOW_KBPS: u64 = 20_000;
 /// How often the user's own preview of what is shared is refreshed.
 const PREVIEW_INTERVAL: Duration = Duration::from_millis(500);
-/// The preview is this many times smaller than the screen.
-const PREVIEW_SCALE: u32 = 4;
 
 /// The encoder tuning for the path: lossless unless the path is narrow.
 fn encoder_config_for(status: &LinkStatus) -> EncoderConfig {

@@ -75,13 +75,13 @@ impl ArrowPlacement {
     }
 }
 
-/// The arrows on show on the user's side, each with the time it was first drawn (seconds on
-/// the caller's clock) so it can fade. The Get-help picture and the screen overlay both follow
-/// the session's events through this, so they always agree.
 /// Most arrows on show at once; an engineer (or a faulty peer) sending more pushes the oldest
 /// out, so the user's screen and the overlay's work stay bounded.
 pub const MAX_SHOWN_ANNOTATIONS: usize = 50;
 
+/// The arrows on show on the user's side, each with the time it was first drawn (seconds on
+/// the caller's clock) so it can fade. The Get-help picture and the screen overlay both follow
+/// the session's events through this, so they always agree.
 #[derive(Clone, Debug, Default)]
 pub struct ShownAnnotations {
     items: Vec<(Annotation, Option<f64>)>,

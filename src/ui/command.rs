@@ -3,15 +3,16 @@
 
 use std::path::PathBuf;
 
+use crate::capture::{CaptureError, PixelRect, SourceLabel};
 use crate::model::SlaPolicy;
 use crate::model::{
     Category, EngineerProfile, Grade, Guide, GuideId, GuideSummary, HistoryEntry, NetworkSettings, NewTicket, Status,
     StepStats, Ticket, TicketFields, TicketId,
 };
 use crate::model::{ExportFormat, ImportReport, Note, TicketFilter, TicketSummary};
-use crate::protocol::StepOutcome;
+use crate::protocol::{JoinLink, Scopes, SessionEvent, StepOutcome};
 
-use super::assist::{AssistCommand, AssistNotice};
+use super::annotations::ArrowPlacement;
 use super::i18n::Lang;
 use super::session::{SessionAction, SessionNotice};
 
@@ -402,5 +403,99 @@ pub enum UiEvent {
     GuideDeleted {
         /// Its id.
         guide_id: GuideId,
+    },
+}
+
+// The Get-help window's bus: what it asks of the app and what the app tells it.
+
+/// What the user's screens ask for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AssistCommand {
+    /// Connect and pair.
+    Join(JoinLink),
+    /// Allow with these scopes.
+    Grant(Scopes),
+    /// Refuse; with `dont_ask_again`, for the rest of the session.
+    Deny {
+        /// "Don't ask again in this session".
+        dont_ask_again: bool,
+    },
+    /// Change the scopes while sharing.
+    ChangeScopes(Scopes),
+    /// Pause sharing.
+    Pause,
+    /// Resume sharing.
+    Resume,
+    /// Withdraw consent.
+    Stop,
+    /// Send a chat line.
+    Chat(String),
+    /// Leave the session (ends it) and go back to the code screen.
+    Leave,
+    /// Answer the current guided step.
+    AnswerStep {
+        /// The step.
+        step_id: u64,
+        /// Done / didn't work / stuck.
+        outcome: StepOutcome,
+        /// Optional comment.
+        comment: String,
+    },
+    /// The screen regions never to share (blanked before encoding), in screen pixels.
+    SetPrivateRegions(Vec<PixelRect>),
+    /// Load the consent receipts to show them, worded in this language.
+    LoadReceipts(Lang),
+    /// The user chose this language: remember it for the next launch.
+    SetLanguage(Lang),
+}
+
+/// Why joining failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JoinFailure {
+    /// Wrong code.
+    WrongCode {
+        /// Attempts left.
+        attempts_left: u32,
+    },
+    /// Too many wrong attempts.
+    CodeBurned,
+    /// The code expired.
+    CodeExpired,
+    /// The code was used already.
+    CodeUsed,
+    /// The peer could not prove it is the engineer.
+    NotTheEngineer,
+    /// Could not connect; details.
+    Unreachable(String),
+}
+
+/// What the app reports to the user's screens.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AssistNotice {
+    /// Joining failed.
+    JoinFailed(JoinFailure),
+    /// Paired with the engineer.
+    Paired,
+    /// A protocol event.
+    Event(SessionEvent),
+    /// A command was refused.
+    Refused(String),
+    /// The session task is over.
+    Closed,
+    /// What will be shared (`Ok(label)`), or why the screen cannot be shared here.
+    Source(Result<SourceLabel, CaptureError>),
+    /// Where the shared monitor lies on the desktop, pixels (the sharing bar opens over it).
+    SharedArea(PixelRect),
+    /// Where a small copy of what is shared appears (the user's own preview).
+    Preview(super::viewer::FrameSlot),
+    /// Where the engineer's arrows are drawn: over the real screen, or only over the picture in
+    /// this window.
+    ArrowsShown(ArrowPlacement),
+    /// The receipts log, for the receipts window.
+    Receipts {
+        /// Where the log lives.
+        path: String,
+        /// One line per decision, newest last.
+        lines: Vec<String>,
     },
 }

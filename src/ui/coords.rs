@@ -2,6 +2,9 @@
 //! - viewer points: egui points where the remote picture is drawn (scaled, maybe scrolled);
 //! - remote pixels: pixels of the user's shared screen (what travels on the wire);
 //! - normalised: 0..1 across the shared screen (for pictures of another size, e.g. previews).
+//!
+//! The user's own preview of what is shared is a picture [`PREVIEW_SCALE`] times smaller than the
+//! screen; [`screen_size_from_preview`] is the one place that scale is undone.
 
 use egui::{Pos2, Rect};
 
@@ -17,6 +20,27 @@ pub struct ViewMapping {
     pub remote_width: u32,
     /// Remote screen size, pixels.
     pub remote_height: u32,
+}
+
+/// The user's preview of what is shared is this many times smaller than the screen, each way.
+pub const PREVIEW_SCALE: u32 = 4;
+
+/// The size of the shared screen, pixels, whose preview is `preview_width`×`preview_height`.
+pub fn screen_size_from_preview(preview_width: u32, preview_height: u32) -> (u32, u32) {
+    (preview_width.saturating_mul(PREVIEW_SCALE), preview_height.saturating_mul(PREVIEW_SCALE))
+}
+
+/// A rectangle of the remote screen in pixels: its left and top edges and its size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RemoteRect {
+    /// Left edge, pixels from the screen's left.
+    pub x: u32,
+    /// Top edge, pixels from the screen's top.
+    pub y: u32,
+    /// Width, pixels.
+    pub width: u32,
+    /// Height, pixels.
+    pub height: u32,
 }
 
 /// A point of the shared screen as fractions of its width and height.
@@ -40,6 +64,29 @@ impl ViewMapping {
     /// Viewer point → remote pixel (the pixel under the point), clamped to the screen.
     pub fn viewer_to_remote(&self, point: Pos2) -> RemotePixel {
         normalized_to_remote(self.viewer_to_normalized(point), self.remote_width, self.remote_height)
+    }
+
+    /// Viewer point → the remote pixel edges nearest it on its left and above (`0..=width`,
+    /// `0..=height`, clamped to the screen): the corner of a rectangle dragged out on the picture.
+    pub fn viewer_to_remote_edge(&self, point: Pos2) -> (u32, u32) {
+        let at = self.viewer_to_normalized(point);
+        ((at.x * self.remote_width as f32) as u32, (at.y * self.remote_height as f32) as u32)
+    }
+
+    /// The remote rectangle between two viewer points (any two opposite corners).
+    pub fn viewer_to_remote_rect(&self, from: Pos2, to: Pos2) -> RemoteRect {
+        let ((x0, y0), (x1, y1)) = (self.viewer_to_remote_edge(from), self.viewer_to_remote_edge(to));
+        RemoteRect { x: x0.min(x1), y: y0.min(y1), width: x0.abs_diff(x1), height: y0.abs_diff(y1) }
+    }
+
+    /// Remote rectangle → the viewer rectangle it covers.
+    pub fn remote_rect_to_viewer(&self, rect: RemoteRect) -> Rect {
+        let scale_x = self.shown.width() / self.remote_width.max(1) as f32;
+        let scale_y = self.shown.height() / self.remote_height.max(1) as f32;
+        Rect::from_min_size(
+            self.shown.min + egui::vec2(rect.x as f32 * scale_x, rect.y as f32 * scale_y),
+            egui::vec2(rect.width as f32 * scale_x, rect.height as f32 * scale_y),
+        )
     }
 
     /// Remote pixel → viewer point (the centre of that pixel).
@@ -101,5 +148,26 @@ mod tests {
         assert_eq!(normalized_to_remote(normalized, 1920, 1080), pixel);
         // The same place on a quarter-size preview.
         assert_eq!(normalized_to_remote(normalized, 480, 270), RemotePixel { x: 239, y: 134 });
+    }
+
+    #[test]
+    fn a_dragged_rectangle_reaches_the_screen_edges_and_maps_back_onto_itself() {
+        // A quarter-size preview of a 1920×1080 screen, drawn at 480×270 points from (10, 20).
+        let (remote_width, remote_height) = screen_size_from_preview(480, 270);
+        assert_eq!((remote_width, remote_height), (1920, 1080));
+        let shown = Rect::from_min_size(Pos2::new(10.0, 20.0), vec2(480.0, 270.0));
+        let mapping = ViewMapping { shown, remote_width, remote_height };
+        // Dragged from beyond the bottom-right corner to (120, 67.5) points into the picture.
+        let rect = mapping.viewer_to_remote_rect(Pos2::new(900.0, 900.0), Pos2::new(130.0, 87.5));
+        assert_eq!(rect, RemoteRect { x: 480, y: 270, width: 1440, height: 810 });
+        assert_eq!(rect.x + rect.width, 1920, "a drag past the edge covers the last column");
+        let back = mapping.remote_rect_to_viewer(rect);
+        assert_eq!(back, Rect::from_min_max(Pos2::new(130.0, 87.5), shown.max));
+    }
+
+    #[test]
+    fn the_preview_scale_is_undone_without_overflow() {
+        assert_eq!(screen_size_from_preview(0, 0), (0, 0));
+        assert_eq!(screen_size_from_preview(u32::MAX, 3), (u32::MAX, 12));
     }
 }

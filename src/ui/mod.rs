@@ -4,11 +4,11 @@
 
 pub mod actor;
 pub mod annotations;
-pub mod assist;
 pub mod chat;
 pub mod command;
 pub mod coords;
 pub mod desk;
+pub mod get_help;
 pub mod i18n;
 pub mod knowledge_base;
 pub mod new_ticket;
@@ -25,8 +25,8 @@ pub mod timeline;
 pub mod viewer;
 pub mod widgets;
 
-pub use assist::{AssistCommand, AssistNotice, AssistView, JoinFailure};
-pub use command::{GuideView, StoreInfo, TicketDetail, UiCommand, UiEvent};
+pub use command::{AssistCommand, AssistNotice, GuideView, JoinFailure, StoreInfo, TicketDetail, UiCommand, UiEvent};
 pub use desk::{DeskState, Notice};
+pub use get_help::AssistView;
 pub use i18n::{Lang, Text};
 pub use session::{RemoteSessionView, SessionAction, SessionNotice};

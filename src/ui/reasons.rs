@@ -3,6 +3,7 @@
 //! translated here, in the language in force; technical details stay as they are.
 
 use crate::model::TicketRule;
+use crate::protocol::session::RECONNECT_WINDOW_MS;
 use crate::protocol::{EndReason, NoOverlay, NoOverlayCode, Violation, ViolationCode};
 
 use super::i18n::{Lang, Text};
@@ -13,7 +14,9 @@ pub fn end_reason_text(reason: &EndReason, lang: Lang) -> String {
         EndReason::EngineerEnded => Text::EndEngineerEnded.get(lang).to_owned(),
         EndReason::UserStopped => Text::EndUserStopped.get(lang).to_owned(),
         EndReason::Timeout => Text::EndTimeout.get(lang).to_owned(),
-        EndReason::ReconnectWindowExpired => Text::EndReconnectWindowExpired.get(lang).to_owned(),
+        EndReason::ReconnectWindowExpired => {
+            Text::EndReconnectWindowExpired.fill(lang, &[&(RECONNECT_WINDOW_MS / 1_000).to_string()])
+        }
         EndReason::ProtocolViolation(violation) => {
             Text::EndProtocolViolation.fill(lang, &[&violation_text(violation, lang)])
         }
@@ -114,6 +117,15 @@ mod tests {
 
     fn has_latin_letters(text: &str) -> bool {
         text.chars().any(|ch| ch.is_ascii_alphabetic())
+    }
+
+    #[test]
+    fn the_reconnect_window_is_said_as_the_protocol_sets_it() {
+        let seconds = (RECONNECT_WINDOW_MS / 1_000).to_string();
+        let english = end_reason_text(&EndReason::ReconnectWindowExpired, Lang::En);
+        assert_eq!(english, format!("the connection did not come back within {seconds} seconds"));
+        let chinese = end_reason_text(&EndReason::ReconnectWindowExpired, Lang::Zh);
+        assert_eq!(chinese, format!("连接在 {seconds} 秒内没有恢复"));
     }
 
     #[test]

@@ -25,10 +25,30 @@ pub(super) fn steps_ui(
     let ticket_id = context.ticket_id;
     ui.label(RichText::new(Text::GuidedSteps.get(lang)).strong());
     let waiting = session.waiting_step().map(|row| row.step_id);
+    guide_search_ui(ui, lang, ticket_id, session, commands);
+    step_rows_ui(ui, lang, ticket_id, waiting, session, commands);
+    if waiting.is_none() && session.phase == LinkPhase::Connected {
+        send_next_step_ui(ui, lang, ticket_id, session, commands);
+    }
+    add_step_ui(ui, lang, session);
+    if !session.steps.is_empty() {
+        save_guide_ui(ui, lang, context, session, commands);
+    }
+}
+
+/// Every step: its number, where it stands, move / remove (drafts), resend / edit / skip (the
+/// waiting one), and its instruction on a row of its own (editable while a draft or waiting).
+fn step_rows_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    ticket_id: TicketId,
+    waiting: Option<u64>,
+    session: &mut RemoteSessionView,
+    commands: &mut Vec<UiCommand>,
+) {
     let mut edit: Option<StepCard> = None;
     let mut reorder: Option<(usize, bool)> = None;
     let mut remove: Option<u64> = None;
-    guide_search_ui(ui, lang, ticket_id, session, commands);
     // Rows are borrowed where they are drawn, never copied: a long guide costs nothing per frame.
     let step_count = session.steps.len();
     for index in 0..step_count {
@@ -38,23 +58,7 @@ pub(super) fn steps_ui(
         ui.horizontal_wrapped(|ui| {
             let position = Text::StepOf.fill(lang, &[&(index + 1).to_string(), &step_count.to_string()]);
             number_id = ui.label(RichText::new(position).strong()).id;
-            let state = match &row.state {
-                StepState::Draft => Text::StepDraft.get(lang).to_owned(),
-                StepState::Waiting => Text::StepWaiting.get(lang).to_owned(),
-                StepState::Skipped => Text::StepSkippedState.get(lang).to_owned(),
-                StepState::Answered { outcome, comment, seconds } => {
-                    let word = match outcome {
-                        StepOutcome::Done => Text::StepDone,
-                        StepOutcome::DidntWork => Text::StepDidntWork,
-                        StepOutcome::Stuck => Text::StepStuck,
-                    };
-                    let mut text = Text::StepAnsweredState.fill(lang, &[word.get(lang), &seconds.to_string()]);
-                    if !comment.is_empty() {
-                        text.push_str(&format!(" — “{comment}”"));
-                    }
-                    text
-                }
-            };
+            let state = step_state_text(&row.state, lang);
             if let Some(pointer) = &row.pointer {
                 ui.label("➚").on_hover_text(Text::StepPointsAt.fill(lang, &[&pointer.annotation.label]));
             }
@@ -124,45 +128,53 @@ pub(super) fn steps_ui(
     if let Some(step_id) = remove {
         session.steps.retain(|row| row.step_id != step_id);
     }
-    let next_draft = session.steps.iter().position(|row| row.state == StepState::Draft);
-    if let Some(draft_index) = next_draft
-        && waiting.is_none()
-        && session.phase == LinkPhase::Connected
-    {
-        ui.horizontal(|ui| {
-            let screen = session.remote_screen_size();
-            // The step's own arrow (from the knowledge base), placed on this screen; else the
-            // arrow drawn last.
-            let own_arrow =
-                session.steps[draft_index].pointer.as_ref().zip(screen).map(|(pointer, (width, height))| Annotation {
-                    id: session.next_annotation_id,
-                    ..pointer.on_screen(width, height)
-                });
-            let last_arrow = session.annotations.newest().cloned();
-            if own_arrow.is_some() {
-                ui.checkbox(&mut session.attach_arrow, Text::AttachStepArrow.get(lang));
-            } else if last_arrow.is_some() {
-                ui.checkbox(&mut session.attach_arrow, Text::AttachArrow.get(lang));
-            }
-            if ui.button(Text::SendNextStep.get(lang)).clicked() {
-                let mut card = session.card_for(&session.steps[draft_index]);
-                // The step carries the arrow, so the user sees where to act with the instruction.
-                let attached = own_arrow.clone().or(last_arrow).filter(|_| session.attach_arrow);
-                if own_arrow.is_some() && attached.is_some() {
-                    session.next_annotation_id += 1;
-                }
-                // Kept with the step, so a guide saved from this session points at the spot.
-                if let (Some(arrow), Some((width, height)), None) = (&attached, screen, &own_arrow)
-                    && let Some(sent) = session.steps.get_mut(draft_index)
-                {
-                    sent.pointer =
-                        Some(StepPointer { annotation: arrow.clone(), screen_width: width, screen_height: height });
-                }
-                card.annotation = attached;
-                commands.push(UiCommand::Session { ticket_id, action: SessionAction::SendStep(card) });
-            }
+}
+
+/// "Send next step" for the first draft, with the arrow it may carry (its own from the knowledge
+/// base, else the one drawn last).
+fn send_next_step_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    ticket_id: TicketId,
+    session: &mut RemoteSessionView,
+    commands: &mut Vec<UiCommand>,
+) {
+    let Some(draft_index) = session.steps.iter().position(|row| row.state == StepState::Draft) else { return };
+    ui.horizontal(|ui| {
+        let screen = session.remote_screen_size();
+        // The step's own arrow (from the knowledge base), placed on this screen; else the
+        // arrow drawn last.
+        let own_arrow = session.steps[draft_index].pointer.as_ref().zip(screen).map(|(pointer, (width, height))| {
+            Annotation { id: session.next_annotation_id, ..pointer.on_screen(width, height) }
         });
-    }
+        let last_arrow = session.annotations.newest().cloned();
+        if own_arrow.is_some() {
+            ui.checkbox(&mut session.attach_arrow, Text::AttachStepArrow.get(lang));
+        } else if last_arrow.is_some() {
+            ui.checkbox(&mut session.attach_arrow, Text::AttachArrow.get(lang));
+        }
+        if ui.button(Text::SendNextStep.get(lang)).clicked() {
+            let mut card = session.card_for(&session.steps[draft_index]);
+            // The step carries the arrow, so the user sees where to act with the instruction.
+            let attached = own_arrow.clone().or(last_arrow).filter(|_| session.attach_arrow);
+            if own_arrow.is_some() && attached.is_some() {
+                session.next_annotation_id += 1;
+            }
+            // Kept with the step, so a guide saved from this session points at the spot.
+            if let (Some(arrow), Some((width, height)), None) = (&attached, screen, &own_arrow)
+                && let Some(sent) = session.steps.get_mut(draft_index)
+            {
+                sent.pointer =
+                    Some(StepPointer { annotation: arrow.clone(), screen_width: width, screen_height: height });
+            }
+            card.annotation = attached;
+            commands.push(UiCommand::Session { ticket_id, action: SessionAction::SendStep(card) });
+        }
+    });
+}
+
+/// A new step written on the fly: instruction, expected result, "Add step".
+fn add_step_ui(ui: &mut Ui, lang: Lang, session: &mut RemoteSessionView) {
     ui.horizontal_wrapped(|ui| {
         let label = ui.label(Text::StepInstruction.get(lang));
         ui.add(egui::TextEdit::singleline(&mut session.step_instruction).desired_width(260.0)).labelled_by(label.id);
@@ -181,44 +193,71 @@ pub(super) fn steps_ui(
             });
         }
     });
-    if !session.steps.is_empty() {
-        ui.horizontal_wrapped(|ui| {
-            let label = ui.label(Text::GuideTitle.get(lang));
-            ui.add(egui::TextEdit::singleline(&mut session.guide_title).desired_width(260.0)).labelled_by(label.id);
-            let titled = !session.guide_title.trim().is_empty();
-            if let Some(loaded) = &session.loaded_guide
-                && ui
-                    .button(Text::SaveGuideChanges.get(lang))
-                    .on_hover_text(Text::SaveGuideChangesHint.fill(lang, &[&loaded.title]))
-                    .clicked()
-                && titled
-            {
-                // The same guide, edited: keeps its id, category, tags and language (copied only
-                // now, on the click).
-                let guide = Guide {
-                    title: session.guide_title.trim().to_owned(),
-                    steps: session.guide_steps(),
-                    ..loaded.clone()
-                };
-                session.point_steps_at_guide(guide.id);
-                session.loaded_guide = Some(guide.clone());
-                commands.push(UiCommand::SaveGuide { view: GuideView::Session(ticket_id), guide });
+}
+
+/// The steps kept as a guide: saved over the guide they were loaded from, or as a new one.
+fn save_guide_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    context: &PanelContext<'_>,
+    session: &mut RemoteSessionView,
+    commands: &mut Vec<UiCommand>,
+) {
+    let ticket_id = context.ticket_id;
+    ui.horizontal_wrapped(|ui| {
+        let label = ui.label(Text::GuideTitle.get(lang));
+        ui.add(egui::TextEdit::singleline(&mut session.guide_title).desired_width(260.0)).labelled_by(label.id);
+        let titled = !session.guide_title.trim().is_empty();
+        if let Some(loaded) = &session.loaded_guide
+            && ui
+                .button(Text::SaveGuideChanges.get(lang))
+                .on_hover_text(Text::SaveGuideChangesHint.fill(lang, &[&loaded.title]))
+                .clicked()
+            && titled
+        {
+            // The same guide, edited: keeps its id, category, tags and language (copied only
+            // now, on the click).
+            let guide =
+                Guide { title: session.guide_title.trim().to_owned(), steps: session.guide_steps(), ..loaded.clone() };
+            session.point_steps_at_guide(guide.id);
+            session.loaded_guide = Some(guide.clone());
+            commands.push(UiCommand::SaveGuide { view: GuideView::Session(ticket_id), guide });
+        }
+        if ui.button(Text::SaveAsGuide.get(lang)).clicked() && titled {
+            let guide = Guide {
+                id: GuideId(0),
+                title: session.guide_title.trim().to_owned(),
+                category: context.category,
+                tags: Vec::new(),
+                language: lang.code().to_owned(),
+                steps: session.guide_steps(),
+            };
+            commands.push(UiCommand::SaveGuide { view: GuideView::Session(ticket_id), guide });
+        }
+        if session.saved_guide.is_some() {
+            ui.colored_label(theme::SUCCESS, Text::GuideSavedNotice.get(lang));
+        }
+    });
+}
+
+/// Where a step stands, in words: draft, waiting, skipped, or the answer with its time and comment.
+fn step_state_text(state: &StepState, lang: Lang) -> String {
+    match state {
+        StepState::Draft => Text::StepDraft.get(lang).to_owned(),
+        StepState::Waiting => Text::StepWaiting.get(lang).to_owned(),
+        StepState::Skipped => Text::StepSkippedState.get(lang).to_owned(),
+        StepState::Answered { outcome, comment, seconds } => {
+            let word = match outcome {
+                StepOutcome::Done => Text::StepDone,
+                StepOutcome::DidntWork => Text::StepDidntWork,
+                StepOutcome::Stuck => Text::StepStuck,
+            };
+            let mut text = Text::StepAnsweredState.fill(lang, &[word.get(lang), &seconds.to_string()]);
+            if !comment.is_empty() {
+                text.push_str(&format!(" — “{comment}”"));
             }
-            if ui.button(Text::SaveAsGuide.get(lang)).clicked() && titled {
-                let guide = Guide {
-                    id: GuideId(0),
-                    title: session.guide_title.trim().to_owned(),
-                    category: context.category,
-                    tags: Vec::new(),
-                    language: lang.code().to_owned(),
-                    steps: session.guide_steps(),
-                };
-                commands.push(UiCommand::SaveGuide { view: GuideView::Session(ticket_id), guide });
-            }
-            if session.saved_guide.is_some() {
-                ui.colored_label(theme::SUCCESS, Text::GuideSavedNotice.get(lang));
-            }
-        });
+            text
+        }
     }
 }
 

@@ -1,27 +1,33 @@
 //! The engineer's console: top bar, ticket sidebar, main pane (ticket, new-ticket form or empty
 //! state), status line, dialogs. `ui()` only draws and queues [`UiCommand`]s; `apply()` takes
 //! [`UiEvent`]s from below.
+//!
+//! This module holds the state and how events change it; `draw` draws it, [`notice`] is the
+//! status line's message.
+
+mod draw;
+pub mod notice;
+
+use notice::capitalized;
+pub use notice::{NOTICE_SHOWN_MS, Notice};
 
 use std::collections::HashMap;
-
-use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
 use crate::model::EngineerProfile;
 use crate::model::ExportFormat;
 use crate::model::SlaPolicy;
 use crate::model::TicketId;
 
-use super::assist::AssistView;
 use super::command::{GuideView, StoreInfo, UiCommand, UiEvent};
+use super::get_help::AssistView;
 use super::i18n::{Lang, Text};
 use super::knowledge_base::KnowledgeBaseView;
-use super::new_ticket::{FormOutcome, NewTicketForm};
+use super::new_ticket::NewTicketForm;
 use super::path_prompt::PathPrompt;
 use super::session::RemoteSessionView;
-use super::settings::{ProfileForm, SettingsView, first_run_modal};
-use super::sidebar::{Sidebar, SidebarAction};
-use super::theme;
-use super::ticket_view::{PaneEnv, TicketView};
+use super::settings::ProfileForm;
+use super::sidebar::Sidebar;
+use super::ticket_view::TicketView;
 
 /// Whether the database is usable.
 #[derive(Debug, Default)]
@@ -46,43 +52,6 @@ enum MainPane {
     Ticket(Box<TicketView>),
     /// The new-ticket form.
     NewTicket(NewTicketForm),
-}
-
-/// A message in the status line, in every language, so switching the language translates it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Notice {
-    /// What to say, per language in [`Lang::ALL`] order (words from below without a
-    /// translation are the same in each).
-    texts: [String; Lang::ALL.len()],
-    /// Whether it reports a failure.
-    pub is_error: bool,
-    /// When it was said, unix ms.
-    pub at_ms: i64,
-}
-
-/// How long a success message stays in the status line, ms. Errors stay until dismissed, replaced,
-/// or a later change succeeds.
-pub const NOTICE_SHOWN_MS: i64 = 8_000;
-
-impl Notice {
-    /// Whether the status line still shows it at `now_ms`.
-    pub fn is_shown(&self, now_ms: i64) -> bool {
-        self.is_error || now_ms - self.at_ms < NOTICE_SHOWN_MS
-    }
-}
-
-/// `text` with its first letter a capital (store messages are sentence fragments).
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
-}
-
-impl Notice {
-    /// The message in `lang`.
-    pub fn text(&self, lang: Lang) -> &str {
-        let index = Lang::ALL.iter().position(|of| *of == lang).unwrap_or(0);
-        &self.texts[index]
-    }
 }
 
 /// All state of the console's views. Runtime handles live in the app, not here.
@@ -248,8 +217,7 @@ impl DeskState {
     /// Says something in every language (each starting with a capital); the status line shows
     /// the one in force.
     fn say_in(&mut self, words: impl Fn(Lang) -> String, is_error: bool) {
-        let texts = Lang::ALL.map(|lang| capitalized(&words(lang)));
-        self.notice = Some(Notice { texts, is_error, at_ms: self.now_ms });
+        self.notice = Some(Notice::in_every_language(words, is_error, self.now_ms));
     }
 
     /// A change went through: an error about an earlier attempt (a rule, a refusal) is stale.
@@ -441,291 +409,6 @@ impl DeskState {
             info.language = choice;
         }
     }
-
-    /// Draws the whole console.
-    pub fn ui(&mut self, ui: &mut Ui) {
-        let lang = self.lang();
-        if self.assist_in_window
-            && let Some(assist) = &mut self.assist
-        {
-            let builder = egui::ViewportBuilder::default()
-                .with_title(Text::GetHelpTitle.get(assist.lang))
-                .with_inner_size([680.0, 720.0]);
-            ui.ctx().show_viewport_immediate(
-                egui::ViewportId::from_hash_of("stepwise_demo_get_help"),
-                builder,
-                |ui, _| {
-                    egui::CentralPanel::default_margins().show(ui, |ui| assist.ui(ui));
-                },
-            );
-        } else if let Some(assist) = &mut self.assist {
-            let mut back = false;
-            egui::CentralPanel::default_margins().show(ui, |ui| {
-                assist.ui(ui);
-                if !assist.in_session() {
-                    ui.add_space(16.0);
-                    back = ui.button(Text::BackToDesk.get(assist.lang)).clicked();
-                }
-            });
-            if back {
-                self.assist = None;
-            }
-            return;
-        }
-        let info = match &self.store {
-            StoreState::Opening => {
-                egui::CentralPanel::default_margins().show(ui, |ui| {
-                    ui.centered_and_justified(|ui| ui.spinner());
-                });
-                return;
-            }
-            StoreState::Failed(message) => {
-                let message = message.clone();
-                egui::CentralPanel::default_margins().show(ui, |ui| self.store_failed_ui(ui, lang, &message));
-                return;
-            }
-            StoreState::Ready(info) => info.clone(),
-        };
-        if self.now_ms - self.last_refresh_ms >= LIST_REFRESH_MS {
-            self.last_refresh_ms = self.now_ms;
-            self.sidebar.refresh(&mut self.commands);
-        }
-        let search_id = egui::Id::unique("ticket_search_box");
-        self.shortcuts_ui(ui, search_id);
-        self.top_bar_ui(ui, lang);
-        self.status_line_ui(ui, lang);
-        egui::Panel::left("ticket_sidebar").resizable(true).default_size(theme::SIDEBAR_WIDTH).min_size(280.0).show(
-            ui,
-            |ui| {
-                self.sidebar.filters_ui(ui, lang, search_id, &mut self.commands);
-                ui.separator();
-                let action = self.sidebar.list_ui(ui, lang, self.now_ms, &info.policy, &mut self.commands);
-                let keyboard = self.sidebar.keyboard(ui);
-                if let SidebarAction::Open(id) = action {
-                    self.commands.push(UiCommand::OpenTicket(id));
-                } else if let Some(id) = keyboard {
-                    self.commands.push(UiCommand::OpenTicket(id));
-                }
-            },
-        );
-        egui::CentralPanel::default_margins().show(ui, |ui| self.main_pane_ui(ui, lang, &info));
-        self.dialogs_ui(ui.ctx(), lang, &info);
-        if let Some(window) = &mut self.picture
-            && !window.window(ui.ctx(), lang)
-        {
-            self.picture = None;
-        }
-    }
-
-    /// The open screenshot window, if any (tests read it).
-    pub fn picture(&self) -> Option<&super::picture_viewer::PictureWindow> {
-        self.picture.as_ref()
-    }
-
-    fn shortcuts_ui(&mut self, ui: &mut Ui, search_id: egui::Id) {
-        let (find, new) = ui.input_mut(|input| {
-            (
-                input.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::F)),
-                input.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::N)),
-            )
-        });
-        if find {
-            ui.ctx().memory_mut(|memory| memory.request_focus(search_id));
-        }
-        if new {
-            self.open_new_ticket_form();
-        }
-    }
-
-    /// Shows the new-ticket form with the keyboard in Title; the list selects nothing while it
-    /// is open (Cancel goes back to the ticket that was open).
-    fn open_new_ticket_form(&mut self) {
-        match &mut self.pane {
-            MainPane::NewTicket(form) => form.focus_title = true,
-            MainPane::Ticket(view) => {
-                let previous = Some(view.id());
-                self.pane = MainPane::NewTicket(NewTicketForm::after(previous));
-            }
-            MainPane::Empty => self.pane = MainPane::NewTicket(NewTicketForm::default()),
-        }
-        self.sidebar.clear_selection();
-    }
-
-    fn top_bar_ui(&mut self, ui: &mut Ui, lang: Lang) {
-        egui::Panel::top("top_bar").show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.label(RichText::new(Text::AppTitle.get(lang)).strong().size(16.0));
-                ui.separator();
-                if ui.button(format!("＋ {}", Text::NewTicket.get(lang))).on_hover_text("Ctrl+N").clicked() {
-                    self.open_new_ticket_form();
-                }
-                if ui.button(Text::Import.get(lang)).clicked() {
-                    self.commands.push(UiCommand::Import);
-                }
-                if ui.button(Text::ExportJson.get(lang)).clicked() {
-                    self.commands.push(UiCommand::Export(ExportFormat::Json));
-                }
-                if ui.button(Text::ExportCsv.get(lang)).clicked() {
-                    self.commands.push(UiCommand::Export(ExportFormat::Csv));
-                }
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    if ui.button(Text::GetHelp.get(lang)).clicked() {
-                        self.open_get_help();
-                    }
-                    if ui.button(Text::KnowledgeBase.get(lang)).clicked() {
-                        if self.knowledge_base.open {
-                            self.knowledge_base.open = false;
-                        } else {
-                            let list = self.knowledge_base.open();
-                            self.commands.push(list);
-                        }
-                    }
-                    if ui.button(Text::Settings.get(lang)).clicked() {
-                        self.settings_open = !self.settings_open;
-                        self.profile_form = ProfileForm::from_profile(self.profile.as_ref());
-                    }
-                    if let Some(profile) = &self.profile {
-                        let who = if profile.team.is_empty() {
-                            profile.name.clone()
-                        } else {
-                            format!("{} · {}", profile.name, profile.team)
-                        };
-                        ui.weak(who);
-                    }
-                });
-            });
-        });
-    }
-
-    fn status_line_ui(&mut self, ui: &mut Ui, lang: Lang) {
-        let Some(notice) = self.notice().cloned() else { return };
-        if !notice.is_error {
-            let left_ms = NOTICE_SHOWN_MS - (self.now_ms - notice.at_ms);
-            ui.ctx().request_repaint_after(std::time::Duration::from_millis(u64::try_from(left_ms).unwrap_or(0)));
-        }
-        egui::Panel::bottom("status_line").show(ui, |ui| {
-            ui.horizontal(|ui| {
-                let color = if notice.is_error { theme::ERROR } else { theme::SUCCESS };
-                ui.colored_label(color, notice.text(lang));
-                if ui.small_button(Text::Dismiss.get(lang)).clicked() {
-                    self.notice = None;
-                }
-            });
-        });
-    }
-
-    fn main_pane_ui(&mut self, ui: &mut Ui, lang: Lang, info: &StoreInfo) {
-        let actor = self.actor().to_owned();
-        match &mut self.pane {
-            MainPane::NewTicket(form) => {
-                if form.ui(ui, lang, self.now_ms, &mut self.commands) == FormOutcome::Cancelled {
-                    let previous = form.previous_ticket;
-                    self.pane = MainPane::Empty;
-                    if let Some(id) = previous {
-                        self.open_ticket(id);
-                    }
-                }
-            }
-            MainPane::Ticket(view) => {
-                let team = self.profile.as_ref().map_or("", |profile| profile.team.as_str());
-                let queued = self.commands.len();
-                let env = PaneEnv {
-                    lang,
-                    now_ms: self.now_ms,
-                    policy: &info.policy,
-                    actor: &actor,
-                    team,
-                    phrases: info.phrases(lang),
-                };
-                view.ui(ui, &env, &mut self.sessions, &mut self.commands);
-                for command in &self.commands[queued..] {
-                    if let UiCommand::StartSession { ticket_id } = command {
-                        self.sessions.insert(*ticket_id, RemoteSessionView::starting());
-                    }
-                }
-            }
-            MainPane::Empty if info.ticket_count == 0 => {
-                if empty_store_ui(ui, lang, &mut self.commands) {
-                    self.open_new_ticket_form();
-                }
-            }
-            MainPane::Empty => {
-                ui.centered_and_justified(|ui| ui.weak(Text::SelectTicket.get(lang)));
-            }
-        }
-    }
-
-    fn dialogs_ui(&mut self, ctx: &egui::Context, lang: Lang, info: &StoreInfo) {
-        if self.profile.as_ref().is_none_or(|profile| !profile.is_complete()) {
-            if first_run_modal(ctx, lang, &mut self.profile_form, &mut self.commands) {
-                self.open_get_help();
-            }
-            return;
-        }
-        self.knowledge_base.window(ctx, lang, &mut self.commands);
-        if let Some(prompt) = &mut self.path_prompt
-            && !prompt.window(ctx, lang, &mut self.commands)
-        {
-            self.path_prompt = None;
-        }
-        if self.settings_open {
-            let data_dir = info.data_dir.display().to_string();
-            let view = SettingsView { lang, language_choice: info.language, data_dir: &data_dir, policy: &info.policy };
-            let mut open = true;
-            let mut close = false;
-            egui::Window::new(Text::Settings.get(lang)).open(&mut open).collapsible(false).resizable(false).show(
-                ctx,
-                |ui| {
-                    view.ui(ui, &mut self.profile_form, &mut self.commands);
-                    if !self.phrases_drafts.iter().any(|(of, _)| *of == lang) {
-                        self.phrases_drafts.push((lang, info.phrases(lang).join("\n")));
-                    }
-                    if let Some((_, draft)) = self.phrases_drafts.iter_mut().find(|(of, _)| *of == lang) {
-                        super::settings::phrases_editor_ui(ui, lang, draft, &mut self.commands);
-                    }
-                    let network =
-                        self.network_draft.get_or_insert_with(|| super::settings::NetworkDraft::from(&info.network));
-                    super::settings::network_editor_ui(ui, lang, network, &mut self.commands);
-                    ui.separator();
-                    close = ui.button(Text::Close.get(lang)).clicked();
-                },
-            );
-            self.settings_open = open && !close;
-            if !self.settings_open {
-                self.phrases_drafts.clear();
-                self.network_draft = None;
-            }
-        }
-    }
-
-    fn store_failed_ui(&mut self, ui: &mut Ui, lang: Lang, message: &str) {
-        ui.vertical_centered(|ui| {
-            ui.add_space(80.0);
-            ui.heading(Text::StoreFailedTitle.get(lang));
-            ui.add_space(8.0);
-            ui.colored_label(theme::ERROR, message);
-            ui.add_space(8.0);
-            if ui.button(Text::Retry.get(lang)).clicked() {
-                self.store = StoreState::Opening;
-                self.commands.push(UiCommand::RetryOpenStore);
-            }
-        });
-    }
-}
-
-/// The first-run pane; returns true when "New ticket" was clicked.
-fn empty_store_ui(ui: &mut Ui, lang: Lang, commands: &mut Vec<UiCommand>) -> bool {
-    ui.vertical_centered(|ui| {
-        ui.add_space(80.0);
-        ui.heading(Text::EmptyStoreTitle.get(lang));
-        ui.label(Text::EmptyStoreBody.get(lang));
-        ui.add_space(12.0);
-        if ui.button(Text::LoadSamples.get(lang)).clicked() {
-            commands.push(UiCommand::LoadSamples);
-        }
-        ui.button(Text::NewTicket.get(lang)).clicked()
-    })
-    .inner
 }
 
 impl DeskState {
@@ -760,12 +443,5 @@ mod tests {
         let notice = desk.notice().expect("an error stays until dismissed or resolved");
         assert_eq!(notice.text(Lang::En), "Write the resolution before resolving the ticket");
         assert!(notice.is_error);
-    }
-
-    #[test]
-    fn capitals_leave_chinese_and_empty_text_alone() {
-        assert_eq!(capitalized("已保存"), "已保存");
-        assert_eq!(capitalized(""), "");
-        assert_eq!(capitalized("über"), "Über");
     }
 }

@@ -16,12 +16,13 @@ use crate::store::private_fs;
 use crate::transport::{
     EventSink, JoinError, SessionCommand, SessionHandle, TransportEvent, TransportSettings, join_session,
 };
+use crate::ui::annotations::ArrowPlacement;
 use crate::ui::i18n::{Lang, Text};
 use crate::ui::session::scopes_text;
 use crate::ui::{AssistCommand, AssistNotice, AssistView, JoinFailure, UiEvent};
 
 use super::assist_settings::AssistSettings;
-use super::overlay::ArrowOverlay;
+use super::overlay_thread::ArrowOverlay;
 use super::sharing::{PrivateRegions, SharingThread};
 use super::store_worker::Waker;
 
@@ -450,7 +451,8 @@ impl AssistController {
                     let overlay_active = on_screen.is_ok();
                     *overlay.lock().unwrap_or_else(PoisonError::into_inner) = on_screen.ok();
                     handle.send(SessionCommand::GuidanceMode { overlay: overlay_active, why_not });
-                    let _ = events.send(UiEvent::Assist(AssistNotice::ArrowsOnScreen(overlay_active)));
+                    let _ = events
+                        .send(UiEvent::Assist(AssistNotice::ArrowsShown(ArrowPlacement::reported(overlay_active))));
                     waker();
                     let (error_events, error_waker) = (events.clone(), waker.clone());
                     let on_error = Box::new(move |err: crate::capture::CaptureError| {
@@ -535,7 +537,7 @@ fn open_arrow_overlay(
     };
     let on_failure = Box::new(move |err: crate::overlay::OverlayError| {
         handle.send(SessionCommand::GuidanceMode { overlay: false, why_not: Some(no_overlay(&err)) });
-        let _ = events.send(UiEvent::Assist(AssistNotice::ArrowsOnScreen(false)));
+        let _ = events.send(UiEvent::Assist(AssistNotice::ArrowsShown(ArrowPlacement::InWindow)));
         waker();
     });
     ArrowOverlay::open(desktop, on_failure).map_err(|err| {

@@ -1,0 +1,280 @@
+//! The user's "Get help" window: enter the code (or paste the link) → see who asks and why, tick
+//! the scopes, Allow / Don't allow → while sharing, an always-on-top bar with what is granted,
+//! "Pause sharing", "Stop sharing" and the chat. Large type, plain words, English and Chinese.
+//!
+//! This module holds the window's state and how notices change it; [`screens`] draws the
+//! screens, [`sharing_bar`] the bar, [`private_areas`] the preview where private areas are
+//! dragged out. What the window asks of the app and hears from it ([`AssistCommand`],
+//! [`AssistNotice`]) lives with the other commands in [`super::command`].
+
+pub mod private_areas;
+pub mod screens;
+pub mod sharing_bar;
+
+use egui::{RichText, Ui};
+
+use crate::capture::{CaptureError, PixelRect, SourceLabel};
+use crate::protocol::{ConsentRequest, JoinLink, Role, Scopes, SessionEvent, StepCard};
+
+use super::annotations::{ArrowPlacement, ShownAnnotations};
+use super::chat::ChatLine;
+use super::command::{AssistCommand, AssistNotice, JoinFailure};
+use super::i18n::{Lang, Text};
+use super::reasons::end_reason_text;
+use private_areas::PrivateAreasPreview;
+
+#[derive(Clone, Debug, PartialEq)]
+enum Screen {
+    EnterCode,
+    Connecting,
+    Waiting,
+    Consent(ConsentRequest),
+    Sharing { request: ConsentRequest, scopes: Scopes, paused: bool },
+    Finished(String),
+}
+
+/// State of the Get-help screens.
+#[derive(Debug)]
+pub struct AssistView {
+    /// Language of these screens (the user can switch).
+    pub lang: Lang,
+    screen: Screen,
+    code: String,
+    address: String,
+    link: String,
+    error: Option<String>,
+    reconnecting: bool,
+    engineer: Option<String>,
+    scopes: Scopes,
+    chat: Vec<ChatLine>,
+    draft: String,
+    receipts: Option<(String, Vec<String>)>,
+    source: Option<Result<SourceLabel, CaptureError>>,
+    preview: Option<PrivateAreasPreview>,
+    /// Arrows to show, with the time (egui seconds) each was first drawn.
+    annotations: ShownAnnotations,
+    step: Option<StepCard>,
+    step_comment: String,
+    /// On hold by the engineer's side, and why.
+    held: Option<crate::protocol::HoldReason>,
+    /// The "Don't ask again in this session" box on the consent screen.
+    dont_ask_again: bool,
+    /// When the engineer kept screenshots of this session, unix ms (engineer's clock).
+    screenshots_kept: Vec<i64>,
+    /// Where arrows appear, as the app reported.
+    arrow_placement: ArrowPlacement,
+    /// Where the shared monitor lies on the desktop, pixels (the live screen only).
+    shared_area: Option<PixelRect>,
+    /// Where the sharing bar was opened, desktop points (chosen once per sharing).
+    bar_position: Option<egui::Pos2>,
+    commands: Vec<AssistCommand>,
+}
+
+impl AssistView {
+    /// The code screen, optionally pre-filled from a link.
+    pub fn new(lang: Lang, link: Option<&JoinLink>) -> Self {
+        let mut view = Self {
+            lang,
+            screen: Screen::EnterCode,
+            code: String::new(),
+            address: String::new(),
+            link: String::new(),
+            error: None,
+            reconnecting: false,
+            engineer: None,
+            scopes: Scopes::default(),
+            chat: Vec::new(),
+            draft: String::new(),
+            receipts: None,
+            source: None,
+            preview: None,
+            annotations: Default::default(),
+            step: None,
+            step_comment: String::new(),
+            dont_ask_again: false,
+            held: None,
+            screenshots_kept: Vec::new(),
+            arrow_placement: ArrowPlacement::NotReported,
+            shared_area: None,
+            bar_position: None,
+            commands: Vec::new(),
+        };
+        if let Some(link) = link {
+            view.link = link.to_link();
+            view.screen = Screen::Connecting;
+            view.commands.push(AssistCommand::Join(link.clone()));
+        }
+        view
+    }
+
+    /// Commands queued since the last call.
+    pub fn take_commands(&mut self) -> Vec<AssistCommand> {
+        std::mem::take(&mut self.commands)
+    }
+
+    /// How many arrows or highlights are on show.
+    pub fn annotation_count(&self) -> usize {
+        self.annotations.len()
+    }
+
+    /// Whether commands wait to be taken.
+    pub fn has_pending_commands(&self) -> bool {
+        !self.commands.is_empty()
+    }
+
+    /// Whether a session is on (closing the screens would end it).
+    pub fn in_session(&self) -> bool {
+        matches!(self.screen, Screen::Connecting | Screen::Waiting | Screen::Consent(_) | Screen::Sharing { .. })
+    }
+
+    /// Whether the screen is being shared (the sharing bar is up).
+    pub fn is_sharing(&self) -> bool {
+        matches!(self.screen, Screen::Sharing { .. })
+    }
+
+    /// Applies one notice from the app.
+    pub fn apply(&mut self, notice: AssistNotice) {
+        let lang = self.lang;
+        match notice {
+            AssistNotice::JoinFailed(failure) => {
+                self.screen = Screen::EnterCode;
+                self.error = Some(match failure {
+                    JoinFailure::WrongCode { attempts_left } => {
+                        Text::CodeNotRight.fill(lang, &[&attempts_left.to_string()])
+                    }
+                    JoinFailure::CodeBurned => Text::CodeBurnedUser.get(lang).to_owned(),
+                    JoinFailure::CodeExpired => Text::CodeExpiredUser.get(lang).to_owned(),
+                    JoinFailure::CodeUsed => Text::CodeUsedUser.get(lang).to_owned(),
+                    JoinFailure::NotTheEngineer => Text::NotTheEngineer.get(lang).to_owned(),
+                    JoinFailure::Unreachable(why) => Text::CannotReach.fill(lang, &[&why]),
+                });
+            }
+            AssistNotice::Paired => {
+                self.error = None;
+                self.screen = Screen::Waiting;
+            }
+            AssistNotice::Event(event) => self.apply_event(event),
+            AssistNotice::Refused(why) => self.error = Some(why),
+            AssistNotice::Closed => {
+                if self.in_session() {
+                    self.screen = Screen::Finished(Text::LinkClosed.get(lang).to_owned());
+                }
+            }
+            AssistNotice::Receipts { path, lines } => self.receipts = Some((path, lines)),
+            AssistNotice::Source(source) => self.source = Some(source),
+            AssistNotice::SharedArea(area) => self.shared_area = Some(area),
+            AssistNotice::ArrowsShown(placement) => self.arrow_placement = placement,
+            AssistNotice::Preview(slot) => {
+                let regions = self.preview.take().map(PrivateAreasPreview::into_regions).unwrap_or_default();
+                self.preview = Some(PrivateAreasPreview::new(slot, regions));
+            }
+        }
+    }
+
+    fn apply_event(&mut self, event: SessionEvent) {
+        let lang = self.lang;
+        match event {
+            SessionEvent::PeerHello { display_name } => self.engineer = Some(display_name),
+            SessionEvent::ConsentRequested(request) => {
+                self.scopes = request.suggested;
+                self.dont_ask_again = false;
+                self.screen = Screen::Consent(request);
+            }
+            SessionEvent::ConsentGranted(scopes) => {
+                self.error = None;
+                if let Screen::Consent(request) = &self.screen {
+                    self.screen = Screen::Sharing { request: request.clone(), scopes, paused: false };
+                }
+            }
+            SessionEvent::ConsentDenied { dont_ask_again, .. } => {
+                let words = if dont_ask_again { Text::YouRefusedForGood } else { Text::YouRefused };
+                self.screen = Screen::Finished(words.get(lang).to_owned());
+            }
+            SessionEvent::ScreenshotTaken { at_ms } => self.screenshots_kept.push(at_ms),
+            SessionEvent::Held(reason) => self.held = Some(reason),
+            SessionEvent::Unheld => self.held = None,
+            SessionEvent::ScopesChanged(new) => {
+                if let Screen::Sharing { scopes, .. } = &mut self.screen {
+                    *scopes = new;
+                }
+            }
+            SessionEvent::SharingPaused | SessionEvent::SharingResumed => {
+                if let Screen::Sharing { paused, .. } = &mut self.screen {
+                    *paused = matches!(event, SessionEvent::SharingPaused);
+                }
+            }
+            SessionEvent::ConsentRevoked => self.screen = Screen::Waiting,
+            SessionEvent::Chat { from, at_ms, text, .. } => {
+                self.chat.push(ChatLine { from_peer: from == Role::Engineer, at_ms, text });
+            }
+            SessionEvent::KeyframeRequested
+            | SessionEvent::CursorMoved { .. }
+            | SessionEvent::ScreenAnnounced { .. }
+            | SessionEvent::GuidanceMode { .. } => {}
+            SessionEvent::Annotation(_) | SessionEvent::AnnotationRemoved { .. } | SessionEvent::AnnotationsCleared => {
+                self.annotations.apply(&event);
+            }
+            SessionEvent::StepSent { card, .. } | SessionEvent::StepEdited(card) => {
+                if self.step.as_ref().is_none_or(|current| current.step_id != card.step_id) {
+                    self.step_comment.clear();
+                }
+                self.step = Some(card);
+            }
+            SessionEvent::StepSkipped { .. } | SessionEvent::StepAnswered { .. } => self.step = None,
+            SessionEvent::Disconnected => self.reconnecting = true,
+            SessionEvent::Reconnected { .. } => {
+                self.reconnecting = false;
+                if let Screen::Consent(_) = self.screen {
+                    // A pending request is dropped on reconnect; the engineer asks again.
+                    self.screen = Screen::Waiting;
+                }
+            }
+            SessionEvent::Ended { reason, .. } => {
+                self.reconnecting = false;
+                self.screen = Screen::Finished(Text::SessionOver.fill(lang, &[&end_reason_text(&reason, lang)]));
+            }
+        }
+    }
+
+    /// Draws the screens into `ui` (the whole window) and, while sharing, the sharing bar.
+    /// Whatever the window's size, everything is reachable: the screens scroll, and while a
+    /// session is on "Close" stays at the bottom edge.
+    pub fn ui(&mut self, ui: &mut Ui) {
+        ui.style_mut().text_styles.iter_mut().for_each(|(_, font)| font.size *= 1.25);
+        let lang = self.lang;
+        ui.horizontal(|ui| {
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                for choice in Lang::ALL {
+                    if ui.selectable_label(self.lang == choice, choice.native_name()).clicked() && self.lang != choice {
+                        self.lang = choice;
+                        self.commands.push(AssistCommand::SetLanguage(choice));
+                    }
+                }
+                if ui.button(Text::MyReceipts.get(lang)).clicked() {
+                    self.commands.push(AssistCommand::LoadReceipts(lang));
+                }
+            });
+        });
+        ui.heading(RichText::new(Text::GetHelpTitle.get(lang)).strong());
+        ui.separator();
+        if matches!(self.screen, Screen::Waiting | Screen::Sharing { .. }) {
+            egui::Panel::bottom("assist_footer").show(ui, |ui| {
+                ui.add_space(6.0);
+                if ui.button(Text::Leave.get(lang)).clicked() {
+                    self.commands.push(AssistCommand::Leave);
+                }
+            });
+        }
+        // Shrinks to short screens, so what a host draws below (the console's "Back") stays near.
+        egui::ScrollArea::vertical()
+            .id_salt("assist_screens")
+            .auto_shrink([false, true])
+            .show(ui, |ui| self.screens_ui(ui));
+        if let Screen::Sharing { request, scopes, paused } = self.screen.clone() {
+            self.sharing_bar(ui.ctx(), &request, scopes, paused);
+        } else {
+            self.bar_position = None;
+        }
+        self.receipts_ui(ui.ctx());
+    }
+}
