@@ -61,10 +61,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ),
     ("transport", &["egui", "eframe", "rusqlite", "Runtime::new", "runtime::Builder"]),
     ("store", &["egui", "eframe", "tokio", "quinn", "clap", "rfd"]),
-    (
-        "ui",
-        &["rusqlite", "tokio", "quinn", "rfd", "std::fs", "std::net", "std::thread", "clap", "Store::open"],
-    ),
+    ("ui", &["rusqlite", "tokio", "quinn", "rfd", "std::fs", "std::net", "std::thread", "clap", "Store::open"]),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -305,8 +302,10 @@ fn the_checker_reads_grouped_imports_relative_paths_and_paths_in_code() {
     assert_eq!(layer_violations("model", vec!["model".into()], "use crate::store::Store;"), ["1: crate::store"]);
     assert_eq!(layer_violations("model", vec!["model".into()], "use crate::protocol::Scopes;"), Vec::<String>::new());
     // Comments and strings are not code.
-    assert!(layer_violations("store", vec!["store".into()], "//! Not crate::ui.\nconst X: &str = \"crate::ui\";")
-        .is_empty());
+    assert!(
+        layer_violations("store", vec!["store".into()], "//! Not crate::ui.\nconst X: &str = \"crate::ui\";")
+            .is_empty()
+    );
 }
 
 #[test]
