@@ -8,6 +8,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use stepwise::app::get_help_app::{ASSIST_WINDOW_SIZE, AssistApp};
 use stepwise::capture::SourceChoice;
+use stepwise::protocol::SessionCommand;
 use stepwise::protocol::{ConsentRequest, Role as PeerRole, Scopes, SessionEvent, StepCard};
 use stepwise::transport::TransportSettings;
 use stepwise::ui::annotations::ArrowPlacement;
@@ -128,7 +129,7 @@ fn the_sharing_bar_is_one_row_with_a_recording_dot_while_recording() {
     assert!(dot.right() <= status.left() + 1.0 && status.right() <= pause.left() + 1.0, "{dot:?} {status:?} {pause:?}");
     harness.get_by_role_and_label(Role::Button, "Pause sharing").click();
     harness.run();
-    assert_eq!(harness.state_mut().take_commands(), vec![stepwise::ui::AssistCommand::Pause]);
+    assert_eq!(harness.state_mut().take_commands(), vec![stepwise::ui::AssistCommand::Session(SessionCommand::Pause)]);
     harness.state_mut().apply(AssistNotice::Event(SessionEvent::SharingPaused));
     harness.run();
     assert!(harness.query_by_label("Recording").is_none(), "nothing is recorded while paused");

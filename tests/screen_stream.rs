@@ -16,8 +16,9 @@ use stepwise::app::store_worker::StoreRequest;
 use stepwise::capture::synthetic::SyntheticSource;
 use stepwise::capture::{CaptureError, PixelRect, ScreenSource};
 use stepwise::codec::{Decoder, Encoder, EncoderConfig, Frame};
+use stepwise::protocol::SessionCommand;
 use stepwise::protocol::{ConsentRequest, Scopes, SessionEvent};
-use stepwise::transport::{EventSink, SessionCommand, TransportEvent, TransportSettings, join_session};
+use stepwise::transport::{EventSink, TransportEvent, TransportSettings, join_session};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()

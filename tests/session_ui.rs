@@ -7,6 +7,7 @@ mod hostile;
 mod support;
 
 use std::path::Path;
+use stepwise::protocol::SessionCommand;
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -331,7 +332,10 @@ fn consent_screen_in_chinese_allows_only_what_is_ticked() {
     harness.get_by_label("允许").click();
     harness.run();
     let commands = harness.state_mut().take_commands();
-    assert_eq!(commands, vec![AssistCommand::Grant(Scopes { view: true, pointers: false, record: false })]);
+    assert_eq!(
+        commands,
+        vec![AssistCommand::Session(SessionCommand::Grant(Scopes { view: true, pointers: false, record: false }))]
+    );
 
     // Once granted, the sharing bar offers pause and stop.
     harness.state_mut().apply(AssistNotice::Event(SessionEvent::ConsentGranted(Scopes {
@@ -344,7 +348,10 @@ fn consent_screen_in_chinese_allows_only_what_is_ticked() {
     harness.run();
     harness.get_by_label("停止共享").click();
     harness.run();
-    assert_eq!(harness.state_mut().take_commands(), vec![AssistCommand::Pause, AssistCommand::Stop]);
+    assert_eq!(
+        harness.state_mut().take_commands(),
+        vec![AssistCommand::Session(SessionCommand::Pause), AssistCommand::Session(SessionCommand::Revoke)]
+    );
 }
 
 #[test]
@@ -642,7 +649,8 @@ fn after_a_burned_code_a_new_session_starts() {
 #[test]
 fn a_user_calling_themselves_an_engineer_is_shown_as_the_users_claim() {
     use stepwise::model::ActorKind;
-    use stepwise::transport::{EventSink, SessionCommand, join_session};
+    use stepwise::protocol::SessionCommand;
+    use stepwise::transport::{EventSink, join_session};
     let console_dir = tempfile::tempdir().unwrap();
     let (mut desk, ticket_id, _number, link) = console_waiting_for_user(console_dir.path());
     let (_, link) = engineer_address(&link);

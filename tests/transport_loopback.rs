@@ -16,13 +16,14 @@ use stepwise::app::transcript::transcript_entry;
 use tokio::net::UdpSocket;
 use tokio::time::Instant;
 
+use stepwise::protocol::SessionCommand;
 use stepwise::protocol::pairing::{EXPORTER_LABEL, Pairing, SessionKey};
 use stepwise::protocol::{
     ConsentRequest, EndReason, Handshake, JoinCode, JoinLink, Message, PROTOCOL_VERSION, PairingVerdict, ReceivedFrame,
     Role, Scopes, SessionEvent,
 };
 use stepwise::transport::{
-    ControlStream, EventSink, FrameSink, HostRequest, HostedSession, Inbound, JoinError, SessionCommand, SessionHandle,
+    ControlStream, EventSink, FrameSink, HostRequest, HostedSession, Inbound, JoinError, LinkCommand, SessionHandle,
     TransportEvent, TransportSettings, WrongAttempt, host_session, join_session, tls,
 };
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
@@ -165,7 +166,7 @@ async fn right_code_pairs_and_consent_gates_frames() {
     );
 
     // Before consent, nothing leaves the user's side.
-    user.send(SessionCommand::SendFrame(vec![1; 100]));
+    user.send(LinkCommand::SendFrame(vec![1; 100]));
     hosted.handle.send(SessionCommand::RequestConsent(request()));
     let asked = expect_event(&mut user_events, "request", |e| {
         is_session(e, |s| matches!(s, SessionEvent::ConsentRequested(_)))
@@ -176,7 +177,7 @@ async fn right_code_pairs_and_consent_gates_frames() {
     user.send(SessionCommand::Grant(scopes));
     expect_event(&mut engineer, "grant", |e| *e == TransportEvent::Session(SessionEvent::ConsentGranted(scopes))).await;
 
-    user.send(SessionCommand::SendFrame(vec![2; 100]));
+    user.send(LinkCommand::SendFrame(vec![2; 100]));
     let frame = expect_frame(&mut frames, "frame").await;
     assert_eq!(frame, ReceivedFrame { seq: 1, data: vec![2; 100] }, "the first frame is the one sent under consent");
 
@@ -194,7 +195,7 @@ async fn right_code_pairs_and_consent_gates_frames() {
     expect_event(&mut engineer, "revoke", |e| is_session(e, |s| *s == SessionEvent::ConsentRevoked)).await;
 
     // After the revoke, frames are refused at the source; the next thing the engineer sees is the end.
-    user.send(SessionCommand::SendFrame(vec![3; 100]));
+    user.send(LinkCommand::SendFrame(vec![3; 100]));
     hosted.handle.send(SessionCommand::End);
     let ended =
         expect_event(&mut engineer, "end", |e| is_session(e, |s| matches!(s, SessionEvent::Ended { .. }))).await;
@@ -418,7 +419,7 @@ async fn a_drop_within_the_window_resumes_with_consent_intact() {
     let link = hosted.link.clone();
     let (hosted, mut engineer, user, mut user_events) =
         paired_with_consent_via(hosted, engineer, &link, settings).await;
-    user.send(SessionCommand::SimulateDrop { outage: Duration::from_millis(300) });
+    user.send(LinkCommand::SimulateDrop { outage: Duration::from_millis(300) });
     expect_event(&mut engineer, "disconnect", |e| is_session(e, |s| *s == SessionEvent::Disconnected)).await;
     expect_event(&mut user_events, "disconnect", |e| is_session(e, |s| *s == SessionEvent::Disconnected)).await;
     let back =
@@ -429,7 +430,7 @@ async fn a_drop_within_the_window_resumes_with_consent_intact() {
     expect_event(&mut user_events, "reconnect", |e| is_session(e, |s| matches!(s, SessionEvent::Reconnected { .. })))
         .await;
     // Consent was in force, so it still is: a frame goes through without asking again.
-    user.send(SessionCommand::SendFrame(vec![9; 10]));
+    user.send(LinkCommand::SendFrame(vec![9; 10]));
     assert_eq!(expect_frame(&mut frames, "frame after resume").await.data, vec![9; 10]);
     hosted.handle.send(SessionCommand::End);
     expect_event(&mut user_events, "end", |e| is_session(e, |s| matches!(s, SessionEvent::Ended { .. }))).await;
@@ -439,7 +440,7 @@ async fn a_drop_within_the_window_resumes_with_consent_intact() {
 async fn a_drop_longer_than_the_window_ends_the_session() {
     let settings = TransportSettings { reconnect_window: Duration::from_millis(800), ..fast_settings() };
     let (_hosted, mut engineer, user, mut user_events) = paired_with_consent(settings).await;
-    user.send(SessionCommand::SimulateDrop { outage: Duration::from_millis(2_000) });
+    user.send(LinkCommand::SimulateDrop { outage: Duration::from_millis(2_000) });
     expect_event(&mut engineer, "end", |e| {
         is_session(e, |s| matches!(s, SessionEvent::Ended { reason: EndReason::ReconnectWindowExpired, .. }))
     })

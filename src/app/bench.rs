@@ -15,6 +15,7 @@ use crate::store::Store;
 use crate::ui::{DeskState, Lang, StoreInfo, UiEvent};
 
 use super::store_worker::run_command;
+use crate::ui::UiCommand;
 
 const BATCH: usize = 1_000;
 const LATIN_QUERIES: [&str; 5] = ["printer", "VPN", "password", "Outlook", "0x80070"];
@@ -316,6 +317,7 @@ fn measure_frames(store: &mut Store, data_dir: &Path, now: i64) -> anyhow::Resul
     let mut shapes = 0;
     for frame in 0..FRAMES + 5 {
         for command in desk.take_commands() {
+            let UiCommand::Store(command) = command else { continue };
             if let Ok(events) = run_command(store, "bench", now, command) {
                 events.into_iter().for_each(|event| desk.apply(event));
             }

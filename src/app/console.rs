@@ -10,8 +10,9 @@ use crate::model::ExportFormat;
 use crate::model::TicketId;
 use crate::model::now_ms;
 use crate::protocol::HoldReason;
-use crate::transport::{SessionCommand, TransportSettings};
-use crate::ui::{DeskState, Lang, UiCommand, UiEvent};
+use crate::protocol::SessionCommand;
+use crate::transport::TransportSettings;
+use crate::ui::{DeskState, DialogCommand, Lang, SessionRequest, StoreCommand, UiCommand, UiEvent};
 
 use super::get_help_app::AssistController;
 use super::sessions::{EngineerSessions, ListenConfig};
@@ -131,7 +132,7 @@ impl ConsoleApp {
         let Some((ticket_id, stage)) = self.demo else { return };
         match stage {
             DemoStage::WaitingForStore if self.desk.policy().is_some() && !self.desk.actor().is_empty() => {
-                self.run(ctx, UiCommand::StartSession { ticket_id });
+                self.run(ctx, UiCommand::Session(ticket_id, SessionRequest::Start));
                 self.demo = Some((ticket_id, DemoStage::WaitingForCode));
             }
             DemoStage::WaitingForCode => {
@@ -149,22 +150,20 @@ impl ConsoleApp {
     /// Runs one command from the views.
     fn run(&mut self, ctx: &egui::Context, command: UiCommand) {
         match command {
-            UiCommand::Export(format) => self.pick_file(ctx, Some(format)),
-            UiCommand::Import => self.pick_file(ctx, None),
-            UiCommand::ExportToPath(format, path) => self.worker.send(StoreRequest::ExportTo(format, path)),
-            UiCommand::ImportFromPath(path) => self.worker.send(StoreRequest::ImportFrom(path)),
-            UiCommand::SetLanguage(choice) => {
-                self.desk.set_language(choice);
-                self.worker.send(StoreRequest::Command(UiCommand::SetLanguage(choice)));
+            UiCommand::Store(command) => {
+                if let StoreCommand::SetLanguage(choice) = command {
+                    self.desk.set_language(choice);
+                }
+                self.worker.send(StoreRequest::Command(command));
             }
-            UiCommand::StartSession { ticket_id } => {
+            UiCommand::Session(ticket_id, request) => {
                 let engineer = self.desk.actor().to_owned();
-                self.sessions.start(ticket_id, &engineer);
+                self.sessions.request(&engineer, ticket_id, request);
             }
-            UiCommand::Session { ticket_id, action } => self.sessions.act(ticket_id, action),
             UiCommand::Assist(command) => self.assist.run(command),
-            UiCommand::ShowScreenshot { file } => self.pictures.open(file),
-            other => self.worker.send(StoreRequest::Command(other)),
+            UiCommand::Dialog(DialogCommand::Export(format)) => self.pick_file(ctx, Some(format)),
+            UiCommand::Dialog(DialogCommand::Import) => self.pick_file(ctx, None),
+            UiCommand::Dialog(DialogCommand::ShowScreenshot { file }) => self.pictures.open(file),
         }
     }
 
@@ -192,11 +191,12 @@ impl ConsoleApp {
                         .add_filter(ext.to_uppercase(), &[ext])
                         .set_file_name(name)
                         .save_file()
-                        .map(|path| StoreRequest::ExportTo(format, path))
+                        .map(|path| StoreRequest::Command(StoreCommand::ExportToPath(format, path)))
                 }
-                None => {
-                    dialog.add_filter("Stepwise export", &["json", "csv"]).pick_file().map(StoreRequest::ImportFrom)
-                }
+                None => dialog
+                    .add_filter("Stepwise export", &["json", "csv"])
+                    .pick_file()
+                    .map(|path| StoreRequest::Command(StoreCommand::ImportFromPath(path))),
             };
             match request {
                 Some(request) => requests.send(request).ok(),

@@ -14,13 +14,14 @@ use serde::Serialize;
 use crate::capture::SourceChoice;
 use crate::model::TicketId;
 use crate::model::{Category, EngineerProfile, Grade, NewTicket, TicketFields, now_ms};
+use crate::protocol::SessionCommand;
 use crate::protocol::{
     Annotation, AnnotationColor, ConsentRequest, JoinCode, JoinLink, RemotePixel, Scopes, SessionEvent, Shape,
     StepCard, StepOutcome,
 };
 use crate::store::Store;
 use crate::transport::TransportSettings;
-use crate::ui::{AssistCommand, AssistNotice, JoinFailure, SessionAction, SessionNotice, UiCommand, UiEvent};
+use crate::ui::{AssistCommand, AssistNotice, JoinFailure, SessionNotice, StoreCommand, UiEvent};
 
 use super::get_help_app::AssistController;
 use super::sessions::{EngineerSessions, ListenConfig};
@@ -223,7 +224,7 @@ impl Demo {
             return Ok(profile.name);
         }
         let profile = EngineerProfile { name: "Demo Engineer".into(), team: "Stepwise demo".into() };
-        self.worker.send(StoreRequest::Command(UiCommand::SaveProfile(profile.clone())));
+        self.worker.send(StoreRequest::Command(StoreCommand::SaveProfile(profile.clone())));
         self.wait("the profile", |e| matches!(e, UiEvent::ProfileSaved(_)))?;
         Ok(profile.name)
     }
@@ -232,7 +233,7 @@ impl Demo {
     fn create_ticket(&mut self) -> anyhow::Result<String> {
         let ticket =
             demo_ticket("打印机脱机 / Printer shows offline", "The office printer shows 'Offline' since this morning.");
-        self.worker.send(StoreRequest::Command(UiCommand::CreateTicket(ticket)));
+        self.worker.send(StoreRequest::Command(StoreCommand::CreateTicket(ticket)));
         let UiEvent::TicketLoaded { detail, .. } =
             self.wait("the new ticket", |e| matches!(e, UiEvent::TicketLoaded { created: true, .. }))?
         else {
@@ -293,9 +294,9 @@ impl Demo {
             purpose: "Check the printer queue with you".into(),
             suggested: Scopes::default(),
         };
-        self.sessions.act(self.ticket_id, SessionAction::RequestConsent(request));
+        self.sessions.act(self.ticket_id, SessionCommand::RequestConsent(request));
         self.wait_user("the consent request", |e| matches!(e, SessionEvent::ConsentRequested(_)))?;
-        self.user.run(AssistCommand::Grant(Scopes::default()));
+        self.user.run(AssistCommand::Session(SessionCommand::Grant(Scopes::default())));
         self.wait_engineer("the grant", |e| matches!(e, SessionEvent::ConsentGranted(_)))
     }
 
@@ -318,9 +319,9 @@ impl Demo {
 
     /// Stage: one chat line each way.
     fn exchange_chat(&mut self) -> anyhow::Result<()> {
-        self.user.run(AssistCommand::Chat("打印机还是显示脱机 / still offline".into()));
+        self.user.run(AssistCommand::Session(SessionCommand::Chat("打印机还是显示脱机 / still offline".into())));
         self.wait_engineer("the user's chat", |e| matches!(e, SessionEvent::Chat { .. }))?;
-        self.sessions.act(self.ticket_id, SessionAction::Chat("Thanks, I can see it. Let's check the queue.".into()));
+        self.sessions.act(self.ticket_id, SessionCommand::Chat("Thanks, I can see it. Let's check the queue.".into()));
         self.wait_user("the engineer's chat", |e| matches!(e, SessionEvent::Chat { .. }))
     }
 
@@ -333,7 +334,7 @@ impl Demo {
             color: AnnotationColor::Red,
             fade_ms: 30_000,
         };
-        self.sessions.act(self.ticket_id, SessionAction::Annotate(arrow));
+        self.sessions.act(self.ticket_id, SessionCommand::Annotate(arrow));
         self.wait_user("the arrow", |e| matches!(e, SessionEvent::Annotation(_)))?;
         Ok(1)
     }
@@ -356,12 +357,16 @@ impl Demo {
                 expected: (*expected).to_owned(),
                 annotation: None,
             };
-            self.sessions.act(self.ticket_id, SessionAction::SendStep(card));
+            self.sessions.act(self.ticket_id, SessionCommand::SendStep(card));
             self.wait_user(
                 "the step card",
                 |e| matches!(e, SessionEvent::StepSent { card, .. } if card.step_id == step_id),
             )?;
-            self.user.run(AssistCommand::AnswerStep { step_id, outcome: StepOutcome::Done, comment: String::new() });
+            self.user.run(AssistCommand::Session(SessionCommand::AnswerStep {
+                step_id,
+                outcome: StepOutcome::Done,
+                comment: String::new(),
+            }));
             self.wait_engineer(
                 "the answer",
                 |e| matches!(e, SessionEvent::StepAnswered { step_id: id, .. } if *id == step_id),
@@ -373,23 +378,23 @@ impl Demo {
 
     /// Stage: the user pauses (nothing may arrive meanwhile), then resumes sharing.
     fn pause_and_resume(&mut self) -> anyhow::Result<u64> {
-        self.user.run(AssistCommand::Pause);
+        self.user.run(AssistCommand::Session(SessionCommand::Pause));
         self.wait_engineer("the pause", |e| matches!(e, SessionEvent::SharingPaused))?;
         let while_paused = self.frames_during(LEAK_WATCH)?;
-        self.user.run(AssistCommand::Resume);
+        self.user.run(AssistCommand::Session(SessionCommand::Resume));
         self.wait_engineer("the resume", |e| matches!(e, SessionEvent::SharingResumed))?;
         Ok(while_paused)
     }
 
     /// Stage: the user stops sharing.
     fn revoke(&mut self) -> anyhow::Result<()> {
-        self.user.run(AssistCommand::Stop);
+        self.user.run(AssistCommand::Session(SessionCommand::Revoke));
         self.wait_engineer("the revoke", |e| matches!(e, SessionEvent::ConsentRevoked))
     }
 
     /// Stage: the engineer ends the session; both sides close.
     fn end(&mut self) -> anyhow::Result<()> {
-        self.sessions.act(self.ticket_id, SessionAction::End);
+        self.sessions.act(self.ticket_id, SessionCommand::End);
         // The two sides report independently: wait for both, in whatever order they come.
         let ticket = self.ticket_id;
         let (mut user_closed, mut console_closed) = (false, false);

@@ -11,10 +11,11 @@ use serde_json::{Value, json};
 
 use crate::capture::{CaptureError, PixelRect, ScreenSource, SourceChoice, SourceLabel};
 use crate::overlay::DesktopRect;
+use crate::protocol::SessionCommand;
 use crate::protocol::{ConsentRequest, JoinLink, NoOverlay, NoOverlayCode, SessionEvent};
 use crate::store::private_fs;
 use crate::transport::{
-    EventSink, JoinError, SessionCommand, SessionHandle, TransportEvent, TransportSettings, join_session,
+    EventSink, JoinError, LinkCommand, SessionHandle, TransportEvent, TransportSettings, join_session,
 };
 use crate::ui::annotations::ArrowPlacement;
 use crate::ui::i18n::{Lang, Text};
@@ -279,7 +280,7 @@ impl AssistController {
     /// Sends screen data (refused by the session unless the view scope is in force).
     pub fn send_frame(&self, data: Vec<u8>) {
         if let Some(handle) = self.session() {
-            handle.send(SessionCommand::SendFrame(data));
+            handle.send(LinkCommand::SendFrame(data));
         }
     }
 
@@ -287,30 +288,9 @@ impl AssistController {
     pub fn run(&mut self, command: AssistCommand) {
         match command {
             AssistCommand::Join(link) => self.join(link),
-            AssistCommand::Grant(scopes) => self.decide_after_receipt("granted", scopes, SessionCommand::Grant(scopes)),
-            AssistCommand::Deny { dont_ask_again } => self.send(SessionCommand::Deny { dont_ask_again }),
-            AssistCommand::ChangeScopes(scopes) => {
-                if !scopes.view {
-                    // Taking the view away is immediate, like Pause: the receipt follows.
-                    self.close_gate();
-                }
-                self.decide_after_receipt("scopes_changed", scopes, SessionCommand::ChangeScopes(scopes));
-            }
-            AssistCommand::Pause => {
-                self.close_gate();
-                self.send(SessionCommand::Pause);
-            }
-            AssistCommand::Resume => self.send(SessionCommand::Resume),
-            AssistCommand::Stop => {
-                self.close_gate();
-                self.send(SessionCommand::Revoke);
-            }
+            AssistCommand::Session(command) => self.session_command(command),
             AssistCommand::SetPrivateRegions(regions) => {
                 *self.private.lock().unwrap_or_else(PoisonError::into_inner) = regions;
-            }
-            AssistCommand::Chat(text) => self.send(SessionCommand::Chat(text)),
-            AssistCommand::AnswerStep { step_id, outcome, comment } => {
-                self.send(SessionCommand::AnswerStep { step_id, outcome, comment });
             }
             AssistCommand::Leave => {
                 self.close_gate();
@@ -322,6 +302,27 @@ impl AssistController {
             }
             AssistCommand::LoadReceipts(lang) => self.load_receipts(lang),
             AssistCommand::SetLanguage(lang) => self.save_language(lang),
+        }
+    }
+
+    /// Passes a verb of the session on. A decision is written to the receipts first; what
+    /// narrows the sharing (pause, stop, taking the view away) closes the screen gate at once,
+    /// before the session hears of it.
+    fn session_command(&mut self, command: SessionCommand) {
+        match command {
+            SessionCommand::Grant(scopes) => self.decide_after_receipt("granted", scopes, command),
+            SessionCommand::ChangeScopes(scopes) => {
+                if !scopes.view {
+                    // Taking the view away is immediate, like Pause: the receipt follows.
+                    self.close_gate();
+                }
+                self.decide_after_receipt("scopes_changed", scopes, command);
+            }
+            SessionCommand::Pause | SessionCommand::Revoke | SessionCommand::End => {
+                self.close_gate();
+                self.send(command);
+            }
+            command => self.send(command),
         }
     }
 

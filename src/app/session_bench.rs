@@ -12,11 +12,11 @@ use anyhow::{Context as _, bail};
 use serde::Serialize;
 
 use crate::capture::{CaptureError, FrameFolderSource, ScreenSource};
+use crate::protocol::SessionCommand;
 use crate::protocol::{ConsentRequest, Scopes, SessionEvent};
 use crate::transport::impair::Impairment;
 use crate::transport::{
-    Congestion, EventSink, FrameSink, HostRequest, SessionCommand, TransportEvent, TransportSettings, host_session,
-    join_session,
+    Congestion, EventSink, FrameSink, HostRequest, TransportEvent, TransportSettings, host_session, join_session,
 };
 use crate::ui::viewer::FrameSlot;
 

@@ -11,14 +11,14 @@ use std::time::{Duration, Instant};
 use crate::codec::Decoder;
 use crate::model::NetworkSettings;
 use crate::model::TicketId;
+use crate::protocol::SessionCommand;
 use crate::protocol::screen::unwrap_screen_update;
 use crate::protocol::{JoinLink, ReceivedFrame, SessionEvent};
 use crate::transport::{
-    CodeControl, EventSink, FrameSink, HostRequest, SessionCommand, SessionHandle, TransportEvent, TransportSettings,
-    host_session,
+    CodeControl, EventSink, FrameSink, HostRequest, SessionHandle, TransportEvent, TransportSettings, host_session,
 };
 use crate::ui::viewer::FrameSlot;
-use crate::ui::{SessionAction, SessionNotice};
+use crate::ui::{SessionNotice, SessionRequest};
 
 use super::store_worker::{StoreRequest, Waker};
 
@@ -416,22 +416,19 @@ impl EngineerSessions {
         None
     }
 
-    /// Passes the panel's action to the ticket's session.
-    pub fn act(&mut self, ticket_id: TicketId, action: SessionAction) {
-        let command = match action {
-            SessionAction::RequestConsent(request) => SessionCommand::RequestConsent(request),
-            SessionAction::Chat(text) => SessionCommand::Chat(text),
-            SessionAction::End => SessionCommand::End,
-            SessionAction::TakeScreenshot => SessionCommand::TakeScreenshot,
-            SessionAction::Annotate(annotation) => SessionCommand::Annotate(annotation),
-            SessionAction::RemoveAnnotation(id) => SessionCommand::RemoveAnnotation(id),
-            SessionAction::ClearAnnotations => SessionCommand::ClearAnnotations,
-            SessionAction::SendStep(card) => SessionCommand::SendStep(card),
-            SessionAction::ResendStep => SessionCommand::ResendStep,
-            SessionAction::EditStep(card) => SessionCommand::EditStep(card),
-            SessionAction::SkipStep => SessionCommand::SkipStep,
-            SessionAction::NewCode => return self.new_code(ticket_id),
-        };
+    /// Carries out what the panel asked of a ticket's session.
+    pub fn request(&mut self, engineer: &str, ticket_id: TicketId, request: SessionRequest) {
+        match request {
+            SessionRequest::Start => {
+                self.start(ticket_id, engineer);
+            }
+            SessionRequest::NewCode => self.new_code(ticket_id),
+            SessionRequest::Command(command) => self.act(ticket_id, command),
+        }
+    }
+
+    /// Passes a verb of the session protocol to the ticket's session.
+    pub fn act(&mut self, ticket_id: TicketId, command: SessionCommand) {
         let sent = self.sessions.get(&ticket_id).is_some_and(|running| running.handle.send(command));
         if !sent {
             self.notify(ticket_id, TransportEvent::CommandRefused("the session is over".into()));

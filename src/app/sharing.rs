@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 use crate::capture::{CaptureError, PixelRect, ScreenImage, ScreenSource, SourceChoice, blank_regions, open_source};
 use crate::codec::{Encoder, EncoderConfig, Frame};
 use crate::model::now_ms;
+use crate::protocol::SessionCommand;
 use crate::protocol::screen::{ScreenHeader, wrap_screen_update};
-use crate::transport::{LinkStatus, SessionCommand, SessionHandle};
+use crate::transport::{LinkCommand, LinkStatus, SessionHandle};
 use crate::ui::coords::PREVIEW_SCALE;
 use crate::ui::viewer::FrameSlot;
 
@@ -285,7 +286,7 @@ impl CaptureLoop {
         self.encoder.set_config(encoder_config_for(&status));
         let update = self.encoder.encode(&frame, self.keyframe_owed);
         let header = ScreenHeader { captured_at_ms, skipped_frames: self.skipped_since_sent };
-        if self.session.send(SessionCommand::SendFrame(wrap_screen_update(header, &update))) {
+        if self.session.send(LinkCommand::SendFrame(wrap_screen_update(header, &update))) {
             self.stats.sent.fetch_add(1, Ordering::Relaxed);
             self.skipped_since_sent = 0;
             self.keyframe_owed = false;

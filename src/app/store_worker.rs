@@ -7,14 +7,14 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Duration;
 
+use crate::model::TicketFilter;
 use crate::model::{ActorKind, EngineerProfile, HistoryEntry};
-use crate::model::{ExportFormat, TicketFilter};
 use crate::model::{TicketId, TimelineEvent};
 use crate::protocol::SessionEvent;
 use crate::store::{Store, StoreError, private_fs};
 use crate::transport::TransportEvent;
 use crate::ui::sidebar::PAGE_SIZE;
-use crate::ui::{Lang, SessionNotice, StoreInfo, TicketDetail, UiCommand, UiEvent};
+use crate::ui::{Lang, SessionNotice, StoreCommand, StoreInfo, TicketDetail, UiEvent};
 
 use super::transcript::{session_notice, transcript_entry};
 
@@ -28,11 +28,7 @@ pub type Waker = Arc<dyn Fn() + Send + Sync>;
 #[derive(Debug)]
 pub enum StoreRequest {
     /// A command from the views.
-    Command(UiCommand),
-    /// Export to a file the user picked.
-    ExportTo(ExportFormat, PathBuf),
-    /// Import a file the user picked.
-    ImportFrom(PathBuf),
+    Command(StoreCommand),
     /// A remote session of a ticket started listening, or got a new code
     /// ([`SessionNotice::CodeRenewed`]): record it, then tell the views.
     SessionStarted {
@@ -346,7 +342,7 @@ impl Worker {
 
     fn handle(&mut self, request: StoreRequest) {
         let request = match request {
-            StoreRequest::Command(UiCommand::RetryOpenStore) => {
+            StoreRequest::Command(StoreCommand::RetryOpenStore) => {
                 self.store = None;
                 self.open();
                 return;
@@ -380,14 +376,6 @@ impl Worker {
         let now = (self.clock)();
         let result = match request {
             StoreRequest::Command(command) => run_command(store, &actor, now, command),
-            StoreRequest::ExportTo(format, path) => store
-                .export_to_path(format, &path, now)
-                .map(|count| vec![UiEvent::Exported { path, count }])
-                .map_err(Failure::Other),
-            StoreRequest::ImportFrom(path) => store
-                .import_from_path(&path, &actor, now)
-                .map(|report| vec![UiEvent::Imported(report)])
-                .map_err(Failure::Other),
             StoreRequest::SessionStarted { .. }
             | StoreRequest::Session { .. }
             | StoreRequest::AttachScreenshot { .. } => Ok(Vec::new()),
@@ -495,18 +483,18 @@ pub(super) fn run_command(
     store: &mut Store,
     actor: &str,
     now: i64,
-    command: UiCommand,
+    command: StoreCommand,
 ) -> Result<Vec<UiEvent>, Failure> {
     match command {
-        UiCommand::QueryTickets { filter, generation } => Ok(count_and_first_page(store, &filter, generation, now)?),
-        UiCommand::LoadPage { filter, generation, page } => {
+        StoreCommand::QueryTickets { filter, generation } => Ok(count_and_first_page(store, &filter, generation, now)?),
+        StoreCommand::LoadPage { filter, generation, page } => {
             let rows = store.list_tickets(&filter, page.saturating_mul(PAGE_SIZE), PAGE_SIZE, now)?;
             Ok(vec![UiEvent::PageLoaded { generation, page, rows }])
         }
-        UiCommand::OpenTicket(id) => {
+        StoreCommand::OpenTicket(id) => {
             Ok(vec![UiEvent::TicketLoaded { detail: detail(store, id)?, created: false, changed: false }])
         }
-        UiCommand::LoadOlderHistory { ticket_id, before_seq } => {
+        StoreCommand::LoadOlderHistory { ticket_id, before_seq } => {
             let entries = store.history_page(ticket_id, Some(before_seq), HISTORY_PAGE)?;
             let older_entries = match entries.first() {
                 Some(oldest) => store.history_page_count_before(ticket_id, oldest.seq)?,
@@ -514,87 +502,56 @@ pub(super) fn run_command(
             };
             Ok(vec![UiEvent::OlderHistoryLoaded { ticket_id, entries, older_entries }])
         }
-        UiCommand::CreateTicket(new) => {
+        StoreCommand::CreateTicket(new) => {
             let ticket = store.create_ticket(&new, actor, now).map_err(Failure::Create)?;
             let detail = detail(store, ticket.id)?;
             Ok(vec![UiEvent::TicketLoaded { detail, created: true, changed: true }])
         }
-        UiCommand::UpdateFields { id, fields } => {
-            store.update_fields(id, &fields, actor, now)?;
-            changed(store, id)
+        StoreCommand::ChangeTicket { ticket_id, change } => {
+            store.change_ticket(ticket_id, &change, actor, now)?;
+            changed(store, ticket_id)
         }
-        UiCommand::SetClassification { id, category, urgency, impact } => {
-            store.set_classification(id, category, urgency, impact, actor, now)?;
-            changed(store, id)
-        }
-        UiCommand::ChangeStatus { id, to } => {
-            store.change_status(id, to, actor, now)?;
-            changed(store, id)
-        }
-        UiCommand::Assign { id, assignee } => {
-            store.assign(id, assignee.as_deref(), actor, now)?;
-            changed(store, id)
-        }
-        UiCommand::Escalate { id, reason } => {
-            store.escalate(id, &reason, actor, now)?;
-            changed(store, id)
-        }
-        UiCommand::AddNote { id, text } => {
-            store.add_note(id, &text, actor, now)?;
-            changed(store, id)
-        }
-        UiCommand::SetResolution { id, text } => {
-            store.set_resolution(id, &text, actor, now)?;
-            changed(store, id)
-        }
-        UiCommand::SetSatisfaction { id, rating, comment } => {
-            store.set_satisfaction(id, rating, &comment, actor, now)?;
-            changed(store, id)
-        }
-        UiCommand::LoadSamples => Ok(vec![UiEvent::SamplesLoaded(store.load_sample_tickets(now)?)]),
-        UiCommand::SaveProfile(profile) => {
+        StoreCommand::LoadSamples => Ok(vec![UiEvent::SamplesLoaded(store.load_sample_tickets(now)?)]),
+        StoreCommand::SaveProfile(profile) => {
             let profile =
                 EngineerProfile { name: profile.name.trim().to_owned(), team: profile.team.trim().to_owned() };
             store.set_engineer_profile(&profile)?;
             Ok(vec![UiEvent::ProfileSaved(profile)])
         }
-        UiCommand::SetLanguage(choice) => {
+        StoreCommand::SetLanguage(choice) => {
             store.set_ui_language(choice.map(Lang::code))?;
             Ok(Vec::new())
         }
-        // File dialogs and sessions are the app's business; retry is handled before a store exists.
-        UiCommand::Export(_)
-        | UiCommand::Import
-        | UiCommand::ExportToPath(..)
-        | UiCommand::ImportFromPath(_)
-        | UiCommand::RetryOpenStore
-        | UiCommand::StartSession { .. }
-        | UiCommand::Session { .. }
-        | UiCommand::ShowScreenshot { .. }
-        | UiCommand::Assist(_) => Ok(Vec::new()),
-        UiCommand::SearchGuides { view, query } => {
+        StoreCommand::ExportToPath(format, path) => {
+            let count = store.export_to_path(format, &path, now)?;
+            Ok(vec![UiEvent::Exported { path, count }])
+        }
+        StoreCommand::ImportFromPath(path) => Ok(vec![UiEvent::Imported(store.import_from_path(&path, actor, now)?)]),
+        // Handled before a store exists.
+        StoreCommand::RetryOpenStore => Ok(Vec::new()),
+        StoreCommand::SearchGuides { view, query } => {
             Ok(vec![UiEvent::GuidesListed { view, guides: store.list_guides(&query)? }])
         }
-        UiCommand::LoadGuide { view, guide_id } => {
+        StoreCommand::LoadGuide { view, guide_id } => {
             let (guide, stats) = store.guide(guide_id)?;
             Ok(vec![UiEvent::GuideLoaded { view, guide, stats }])
         }
-        UiCommand::SaveGuide { view, guide } => {
+        StoreCommand::SaveGuide { view, guide } => {
             let guide_id = store.save_guide(&guide, now)?;
             Ok(vec![UiEvent::GuideSaved { view, guide_id }])
         }
-        UiCommand::DeleteGuide { guide_id } => {
+        StoreCommand::DeleteGuide { guide_id } => {
             store.delete_guide(guide_id)?;
             Ok(vec![UiEvent::GuideDeleted { guide_id }])
         }
-        UiCommand::SaveNetworkSettings(settings) => {
+        StoreCommand::SaveNetworkSettings(settings) => {
             Ok(vec![UiEvent::NetworkSettingsSaved(store.set_network_settings(&settings)?)])
         }
-        UiCommand::SaveCannedPhrases { lang, phrases } => {
+        StoreCommand::SaveCannedPhrases { lang, phrases } => {
             let phrases = store.set_canned_phrases(lang.code(), &phrases)?;
             Ok(vec![UiEvent::CannedPhrasesSaved { lang, phrases }])
         }
-        UiCommand::RecordStepAnswer { guide_id, step_index, answer } => {
+        StoreCommand::RecordStepAnswer { guide_id, step_index, answer } => {
             store.record_step_answer(guide_id, step_index, answer)?;
             Ok(Vec::new())
         }
@@ -665,7 +622,7 @@ mod tests {
             impact: Grade::High,
             reported_at_ms: None,
         };
-        worker.send(StoreRequest::Command(UiCommand::CreateTicket(new)));
+        worker.send(StoreRequest::Command(StoreCommand::CreateTicket(new)));
         let created = events_until(&events, |event| matches!(event, UiEvent::TicketLoaded { .. }));
         let Some(UiEvent::TicketLoaded { detail, .. }) = created.last() else { unreachable!() };
         let ticket_id = detail.ticket.id;
@@ -685,7 +642,7 @@ mod tests {
     }
 
     fn listed(generation: u64) -> StoreRequest {
-        StoreRequest::Command(UiCommand::QueryTickets { filter: TicketFilter::default(), generation })
+        StoreRequest::Command(StoreCommand::QueryTickets { filter: TicketFilter::default(), generation })
     }
 
     #[cfg(unix)]

@@ -21,5 +21,5 @@ pub use message::{
     MAX_PURPOSE_CHARS, MAX_TICKET_TITLE_CHARS, Message, PROTOCOL_VERSION, PairingVerdict, Role, Scopes,
 };
 pub use reasons::{NoOverlay, NoOverlayCode, Violation, ViolationCode};
-pub use session::{CommandError, ConsentState, NotNowReason, ReceivedFrame, Session, SessionEvent};
+pub use session::{CommandError, ConsentState, NotNowReason, ReceivedFrame, Session, SessionCommand, SessionEvent};
 pub use validation::{TextField, ValidationError};

@@ -7,10 +7,10 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
-use crate::protocol::{Message, Role, Session, SessionEvent};
+use crate::protocol::{Message, Role, Session, SessionCommand, SessionEvent};
 
 use super::control::{ControlStream, Inbound};
-use super::{EventSink, FrameSink, LinkStatus, MAX_FRAME_BYTES, SessionCommand, TransportEvent, unix_now_ms};
+use super::{EventSink, FrameSink, LinkCommand, LinkStatus, MAX_FRAME_BYTES, TransportEvent, unix_now_ms};
 
 /// How long the side that said "end" waits for the peer to close before closing itself.
 const END_LINGER: Duration = Duration::from_secs(2);
@@ -51,7 +51,7 @@ pub(super) trait Reconnect {
 /// Drives one session until it ends.
 pub(super) struct Driver {
     pub session: Session,
-    pub commands: mpsc::UnboundedReceiver<SessionCommand>,
+    pub commands: mpsc::UnboundedReceiver<LinkCommand>,
     pub sink: EventSink,
     /// Engineer: where received screen updates go (`None` on the user's side, which gets none).
     pub frame_sink: Option<FrameSink>,
@@ -222,7 +222,7 @@ impl Driver {
                 },
                 Some(resumed) = reconnect.take_over() => return Step::TakenOver(resumed),
                 command = self.commands.recv() => match command {
-                    Some(SessionCommand::SimulateDrop { outage }) => {
+                    Some(LinkCommand::SimulateDrop { outage }) => {
                         live.connection.close(CLOSE_DROPPED.into(), b"simulated drop");
                         return Step::Lost { outage };
                     }
@@ -255,14 +255,12 @@ impl Driver {
                     return live;
                 }
                 command = self.commands.recv() => match command {
-                    Some(SessionCommand::End) | None => {
+                    Some(LinkCommand::Session(SessionCommand::End)) | None => {
                         let _ = self.session.end();
                         return None;
                     }
-                    Some(SessionCommand::SimulateDrop { .. }) => {}
-                    Some(
-                        SessionCommand::RequestConsent(_) | SessionCommand::Grant(_) | SessionCommand::Deny { .. },
-                    ) => (self.sink)(TransportEvent::CommandRefused(
+                    Some(LinkCommand::SimulateDrop { .. }) => {}
+                    Some(LinkCommand::Session(command)) if command.needs_live_link() => (self.sink)(TransportEvent::CommandRefused(
                         "the connection is down; reconnecting".into(),
                     )),
                     Some(command) => {
@@ -289,39 +287,16 @@ impl Driver {
         }
     }
 
-    fn apply(&mut self, command: SessionCommand) {
-        let now_ms = unix_now_ms();
-        if matches!(command, SessionCommand::RequestConsent(_)) && self.session.consent_settling() {
-            (self.sink)(TransportEvent::CommandRefused("the connection just came back; ask again in a moment".into()));
-            return;
-        }
+    fn apply(&mut self, command: LinkCommand) {
         let result = match command {
-            SessionCommand::RequestConsent(request) => self.session.request_consent(now_ms, request),
-            SessionCommand::Grant(scopes) => self.session.grant(now_ms, scopes),
-            SessionCommand::Deny { dont_ask_again } => self.session.deny(now_ms, dont_ask_again),
-            SessionCommand::AnnounceScreen { width, height } => self.session.announce_screen(width, height),
-            SessionCommand::TakeScreenshot => self.session.take_screenshot(now_ms),
-            SessionCommand::Hold(reason) => self.session.hold(reason),
-            SessionCommand::Unhold => self.session.unhold(),
-            SessionCommand::ChangeScopes(scopes) => self.session.change_scopes(scopes),
-            SessionCommand::Pause => self.session.pause(),
-            SessionCommand::Resume => self.session.resume(),
-            SessionCommand::Revoke => self.session.revoke(),
-            SessionCommand::Chat(text) => self.session.send_chat(now_ms, &text).map(|_| ()),
-            SessionCommand::RequestKeyframe => self.session.request_keyframe(),
-            SessionCommand::Cursor { x, y } => self.session.send_cursor(x, y),
-            SessionCommand::GuidanceMode { overlay, why_not } => self.session.announce_guidance_mode(overlay, why_not),
-            SessionCommand::Annotate(annotation) => self.session.annotate(annotation),
-            SessionCommand::RemoveAnnotation(id) => self.session.remove_annotation(id),
-            SessionCommand::ClearAnnotations => self.session.clear_annotations(),
-            SessionCommand::SendStep(card) => self.session.send_step(now_ms, card),
-            SessionCommand::ResendStep => self.session.resend_step(),
-            SessionCommand::EditStep(card) => self.session.edit_step(card),
-            SessionCommand::SkipStep => self.session.skip_step(),
-            SessionCommand::AnswerStep { step_id, outcome, comment } => {
-                self.session.answer_step(step_id, outcome, &comment)
+            LinkCommand::Session(SessionCommand::RequestConsent(_)) if self.session.consent_settling() => {
+                (self.sink)(TransportEvent::CommandRefused(
+                    "the connection just came back; ask again in a moment".into(),
+                ));
+                return;
             }
-            SessionCommand::SendFrame(data) => {
+            LinkCommand::Session(command) => self.session.handle_command(unix_now_ms(), command),
+            LinkCommand::SendFrame(data) => {
                 // Outside consent the frame never leaves: that is the point, not an error.
                 if !self.session.screen_allowed() {
                     return;
@@ -329,8 +304,7 @@ impl Driver {
                 self.next_frame_seq += 1;
                 self.session.send_frame(self.next_frame_seq, data)
             }
-            SessionCommand::End => self.session.end(),
-            SessionCommand::SimulateDrop { .. } => Ok(()),
+            LinkCommand::SimulateDrop { .. } => Ok(()),
         };
         if let Err(err) = result {
             (self.sink)(TransportEvent::CommandRefused(err.to_string()));

@@ -11,14 +11,12 @@ use tokio::time::{Instant, sleep_until, timeout};
 use tracing::Instrument;
 
 use crate::protocol::pairing::{EXPORTER_LABEL, KEY_BYTES, Pairing};
-use crate::protocol::{Handshake, JoinCode, JoinLink, PairingVerdict, Role, Session};
+use crate::protocol::{Handshake, JoinCode, JoinLink, PairingVerdict, Role, Session, SessionCommand};
 
 use super::control::{ControlStream, Inbound};
 use super::driver::{Driver, Live, Reconnect};
 use super::gate::{Attempt, AttemptLimits, CodeControl, Gate, GateState, Outcome, lock};
-use super::{
-    EventSink, FrameSink, SessionCommand, SessionHandle, TransportError, TransportEvent, TransportSettings, tls,
-};
+use super::{EventSink, FrameSink, LinkCommand, SessionHandle, TransportError, TransportEvent, TransportSettings, tls};
 
 /// What the engineer asks for when starting a session.
 #[derive(Clone, Debug)]
@@ -266,7 +264,7 @@ struct HostTask {
     /// Signalled when the engineer issues a new code (the expiry timer starts again).
     renewed: Arc<Notify>,
     handovers: mpsc::Receiver<Handover>,
-    commands: mpsc::UnboundedReceiver<SessionCommand>,
+    commands: mpsc::UnboundedReceiver<LinkCommand>,
     sink: EventSink,
     frame_sink: FrameSink,
     settings: TransportSettings,
@@ -289,7 +287,7 @@ impl HostTask {
                     None => break None,
                 },
                 command = self.commands.recv() => match command {
-                    Some(SessionCommand::End) | None => break None,
+                    Some(LinkCommand::Session(SessionCommand::End)) | None => break None,
                     Some(_) => (self.sink)(TransportEvent::CommandRefused("nobody has joined yet".into())),
                 },
                 () = self.renewed.notified() => {}

@@ -2,7 +2,8 @@
 //! its join code, the user's joining side, pairing over the control stream, reconnects with a
 //! pinned certificate, and one tokio task per session driving a [`crate::protocol::Session`].
 //!
-//! The UI never sees a socket: it sends [`SessionCommand`]s through a [`SessionHandle`] and gets
+//! The UI never sees a socket: it sends [`LinkCommand`]s (mostly the protocol's own
+//! [`SessionCommand`], passed through) via a [`SessionHandle`] and gets
 //! [`TransportEvent`]s through the [`EventSink`] the app supplies; the engineer's side hands the
 //! screen updates it received to a [`FrameSink`] of their own, never to the event path.
 
@@ -21,9 +22,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::protocol::{
-    Annotation, ConsentRequest, JoinLink, ReceivedFrame, Scopes, SessionEvent, StepCard, StepOutcome,
-};
+use crate::protocol::{JoinLink, ReceivedFrame, SessionCommand, SessionEvent};
 
 pub use control::{ControlStream, Inbound};
 pub use gate::{CodeControl, NewCode, NewCodeError, WrongAttempt};
@@ -146,91 +145,27 @@ pub enum TransportError {
     Protocol(String),
 }
 
-/// Asks a session task to do something. Commands the protocol refuses come back as
+/// Asks a session task to do something: a verb of the protocol session, passed through as it
+/// is, or one of the link's own. Commands the protocol refuses come back as
 /// [`TransportEvent::CommandRefused`].
 #[derive(Clone, Debug)]
-pub enum SessionCommand {
-    /// Engineer: ask the user for consent.
-    RequestConsent(ConsentRequest),
-    /// User: allow with these scopes.
-    Grant(Scopes),
-    /// User: refuse; with `dont_ask_again`, for the rest of the session.
-    Deny {
-        /// "Don't ask again in this session".
-        dont_ask_again: bool,
-    },
-    /// User: change the scopes while consent is in force.
-    ChangeScopes(Scopes),
-    /// User: pause sharing.
-    Pause,
-    /// User: resume sharing.
-    Resume,
-    /// User: withdraw consent.
-    Revoke,
-    /// Either: send a chat line.
-    Chat(String),
+pub enum LinkCommand {
+    /// A verb of the session (consent, chat, steps, arrows, end…).
+    Session(SessionCommand),
     /// User: send encoded screen data on its own stream (dropped unless the view scope is in force).
     SendFrame(Vec<u8>),
-    /// User: the shared screen has this size (before the first update and when it changes).
-    AnnounceScreen {
-        /// Width, pixels.
-        width: u32,
-        /// Height, pixels.
-        height: u32,
-    },
-    /// Engineer: put the session on hold (nothing shared, drawn or asked) until `Unhold`.
-    Hold(crate::protocol::HoldReason),
-    /// Engineer: end the hold.
-    Unhold,
-    /// Engineer: keep a screenshot (refused unless the record scope is in force; the user is told).
-    TakeScreenshot,
-    /// Engineer: the viewer lost state; ask for a keyframe.
-    RequestKeyframe,
-    /// Engineer: draw an arrow or highlight on the user's screen.
-    Annotate(Annotation),
-    /// Engineer: take one annotation back.
-    RemoveAnnotation(u64),
-    /// Engineer: clear every annotation.
-    ClearAnnotations,
-    /// Engineer: send the next guided step.
-    SendStep(StepCard),
-    /// Engineer: send the waiting step again.
-    ResendStep,
-    /// Engineer: replace the waiting step's text and send it again.
-    EditStep(StepCard),
-    /// Engineer: skip the waiting step.
-    SkipStep,
-    /// User: answer the current step.
-    AnswerStep {
-        /// The step.
-        step_id: u64,
-        /// The answer.
-        outcome: StepOutcome,
-        /// Optional comment.
-        comment: String,
-    },
-    /// User: tell the engineer whether arrows are drawn over the real screen.
-    GuidanceMode {
-        /// Over the real screen.
-        overlay: bool,
-        /// Why not, as a code (`None` when `overlay`).
-        why_not: Option<crate::protocol::NoOverlay>,
-    },
-    /// User: the pointer is at this screen pixel (sent as a datagram while the screen is shared).
-    Cursor {
-        /// Column.
-        x: u32,
-        /// Row.
-        y: u32,
-    },
-    /// Either: end the session.
-    End,
     /// Drop the connection as a network failure would, and stay away for `outage` before
     /// reconnecting (the demo and the tests use it).
     SimulateDrop {
         /// How long the user side waits before it tries to reconnect.
         outage: Duration,
     },
+}
+
+impl From<SessionCommand> for LinkCommand {
+    fn from(command: SessionCommand) -> Self {
+        Self::Session(command)
+    }
 }
 
 /// Something the link reports, in order.
@@ -264,12 +199,12 @@ pub type FrameSink = Arc<dyn Fn(ReceivedFrame) + Send + Sync>;
 /// The app's grip on one session task. Dropping every clone ends the session.
 #[derive(Clone, Debug)]
 pub struct SessionHandle {
-    commands: mpsc::UnboundedSender<SessionCommand>,
+    commands: mpsc::UnboundedSender<LinkCommand>,
     status: Arc<LinkStatus>,
 }
 
 impl SessionHandle {
-    fn new() -> (Self, mpsc::UnboundedReceiver<SessionCommand>) {
+    fn new() -> (Self, mpsc::UnboundedReceiver<LinkCommand>) {
         let (commands, inbox) = mpsc::unbounded_channel();
         (Self { commands, status: Arc::new(LinkStatus::default()) }, inbox)
     }
@@ -280,8 +215,8 @@ impl SessionHandle {
     }
 
     /// Queues a command; `false` when the session task is already gone.
-    pub fn send(&self, command: SessionCommand) -> bool {
-        self.commands.send(command).is_ok()
+    pub fn send(&self, command: impl Into<LinkCommand>) -> bool {
+        self.commands.send(command.into()).is_ok()
     }
 
     /// Whether the session task is still running.

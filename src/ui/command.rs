@@ -6,15 +6,15 @@ use std::path::PathBuf;
 use crate::capture::{CaptureError, PixelRect, SourceLabel};
 use crate::model::SlaPolicy;
 use crate::model::{
-    Category, EngineerProfile, Grade, Guide, GuideId, GuideSummary, HistoryEntry, NetworkSettings, NewTicket, Status,
-    StepStats, Ticket, TicketFields, TicketId,
+    EngineerProfile, Guide, GuideId, GuideSummary, HistoryEntry, NetworkSettings, NewTicket, StepStats, Ticket,
+    TicketChange, TicketId,
 };
 use crate::model::{ExportFormat, ImportReport, Note, TicketFilter, TicketSummary};
-use crate::protocol::{JoinLink, Scopes, SessionEvent, StepOutcome};
+use crate::protocol::{JoinLink, SessionCommand, SessionEvent, StepOutcome};
 
 use super::annotations::ArrowPlacement;
 use super::i18n::Lang;
-use super::session::{SessionAction, SessionNotice};
+use super::session::SessionNotice;
 
 /// Which view asked for guides (and gets the answer).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,9 +25,79 @@ pub enum GuideView {
     KnowledgeBase,
 }
 
-/// Something the views ask for. Every variant is handled by the app, never by a view.
+/// Something the views ask for, split by who carries it out. Every variant is handled by the
+/// app, never by a view.
 #[derive(Clone, Debug, PartialEq)]
 pub enum UiCommand {
+    /// Read or change the desk: runs on the store thread.
+    Store(StoreCommand),
+    /// Start or steer the remote session of a ticket.
+    Session(TicketId, SessionRequest),
+    /// The user's Get-help screens.
+    Assist(AssistCommand),
+    /// Something the console shows itself: a file dialog, the picture window.
+    Dialog(DialogCommand),
+}
+
+impl UiCommand {
+    /// Change a ticket under the workflow rules.
+    pub fn change_ticket(ticket_id: TicketId, change: TicketChange) -> Self {
+        Self::Store(StoreCommand::ChangeTicket { ticket_id, change })
+    }
+
+    /// Send a verb of the session protocol to a ticket's session.
+    pub fn session(ticket_id: TicketId, command: SessionCommand) -> Self {
+        Self::Session(ticket_id, SessionRequest::Command(command))
+    }
+}
+
+impl From<StoreCommand> for UiCommand {
+    fn from(command: StoreCommand) -> Self {
+        Self::Store(command)
+    }
+}
+
+impl From<DialogCommand> for UiCommand {
+    fn from(command: DialogCommand) -> Self {
+        Self::Dialog(command)
+    }
+}
+
+impl From<AssistCommand> for UiCommand {
+    fn from(command: AssistCommand) -> Self {
+        Self::Assist(command)
+    }
+}
+
+/// What the engineer does with a ticket's remote session.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SessionRequest {
+    /// Start it (listen, issue a code).
+    Start,
+    /// Replace the join code of a session nobody has joined yet (the old code stops working).
+    NewCode,
+    /// A verb of the session protocol, passed through as it is.
+    Command(SessionCommand),
+}
+
+/// A dialog or window the console opens for the views.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DialogCommand {
+    /// Ask where to export, then export.
+    Export(ExportFormat),
+    /// Ask for a file, then import it.
+    Import,
+    /// Show a screenshot kept in a ticket's timeline in the picture window (loaded on a thread).
+    ShowScreenshot {
+        /// The file, as the timeline entry names it.
+        file: PathBuf,
+    },
+}
+
+/// A read or a change of the desk, run on the store thread; the answer comes back as a
+/// [`UiEvent`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum StoreCommand {
     /// Count the tickets matching a filter, load its first page and list assignees, for a new
     /// sidebar generation.
     QueryTickets {
@@ -56,67 +126,13 @@ pub enum UiCommand {
     },
     /// Open a new ticket from the form.
     CreateTicket(NewTicket),
-    /// Save edited intake fields.
-    UpdateFields {
+    /// Change a ticket under the workflow rules of [`crate::model`] (refusals come back as
+    /// [`UiEvent::RuleRefused`]).
+    ChangeTicket {
         /// Ticket id.
-        id: TicketId,
-        /// The edited fields.
-        fields: TicketFields,
-    },
-    /// Change category, urgency and impact.
-    SetClassification {
-        /// Ticket id.
-        id: TicketId,
-        /// New category.
-        category: Category,
-        /// New urgency.
-        urgency: Grade,
-        /// New impact.
-        impact: Grade,
-    },
-    /// Move along the workflow.
-    ChangeStatus {
-        /// Ticket id.
-        id: TicketId,
-        /// Target status.
-        to: Status,
-    },
-    /// Set or clear the assignee.
-    Assign {
-        /// Ticket id.
-        id: TicketId,
-        /// New assignee, `None` to clear.
-        assignee: Option<String>,
-    },
-    /// Escalate one tier with a reason.
-    Escalate {
-        /// Ticket id.
-        id: TicketId,
-        /// Why.
-        reason: String,
-    },
-    /// Add an internal note.
-    AddNote {
-        /// Ticket id.
-        id: TicketId,
-        /// Note text.
-        text: String,
-    },
-    /// Save the resolution text.
-    SetResolution {
-        /// Ticket id.
-        id: TicketId,
-        /// Resolution text.
-        text: String,
-    },
-    /// Record the requester's rating.
-    SetSatisfaction {
-        /// Ticket id.
-        id: TicketId,
-        /// 1–5.
-        rating: i64,
-        /// Comment.
-        comment: String,
+        ticket_id: TicketId,
+        /// The change.
+        change: TicketChange,
     },
     /// Load the shipped sample tickets.
     LoadSamples,
@@ -124,30 +140,12 @@ pub enum UiCommand {
     SaveProfile(EngineerProfile),
     /// Switch the UI language; `None` follows the system.
     SetLanguage(Option<Lang>),
-    /// Ask where to export, then export.
-    Export(ExportFormat),
-    /// Ask for a file, then import it.
-    Import,
-    /// Export to a path the engineer typed (no file dialog available).
+    /// Export to a path (chosen in the file dialog, or typed when there is none).
     ExportToPath(ExportFormat, PathBuf),
-    /// Import a path the engineer typed (no file dialog available).
+    /// Import a path (chosen in the file dialog, or typed when there is none).
     ImportFromPath(PathBuf),
     /// Try to open the database again.
     RetryOpenStore,
-    /// Start a remote session for a ticket (listen, issue a code).
-    StartSession {
-        /// Ticket id.
-        ticket_id: TicketId,
-    },
-    /// Act on a ticket's remote session.
-    Session {
-        /// Ticket id.
-        ticket_id: TicketId,
-        /// What to do.
-        action: SessionAction,
-    },
-    /// The user's Get-help screens.
-    Assist(AssistCommand),
     /// Find guides whose title or tags contain the text.
     SearchGuides {
         /// The view that asked.
@@ -176,11 +174,6 @@ pub enum UiCommand {
     },
     /// Save where sessions listen.
     SaveNetworkSettings(NetworkSettings),
-    /// Show a screenshot kept in a ticket's timeline in the picture window (loaded on a thread).
-    ShowScreenshot {
-        /// The file, as the timeline entry names it.
-        file: std::path::PathBuf,
-    },
     /// Save the canned chat phrases of a language.
     SaveCannedPhrases {
         /// The language.
@@ -296,7 +289,7 @@ pub enum UiEvent {
     },
     /// A write was refused; the message says why.
     ActionFailed(String),
-    /// A screenshot asked for by [`UiCommand::ShowScreenshot`] was read, or why it could not be.
+    /// A screenshot asked for by [`UiCommand::Dialog(DialogCommand::ShowScreenshot)`] was read, or why it could not be.
     ScreenshotLoaded {
         /// The file asked for.
         file: std::path::PathBuf,
@@ -413,34 +406,12 @@ pub enum UiEvent {
 pub enum AssistCommand {
     /// Connect and pair.
     Join(JoinLink),
-    /// Allow with these scopes.
-    Grant(Scopes),
-    /// Refuse; with `dont_ask_again`, for the rest of the session.
-    Deny {
-        /// "Don't ask again in this session".
-        dont_ask_again: bool,
-    },
-    /// Change the scopes while sharing.
-    ChangeScopes(Scopes),
-    /// Pause sharing.
-    Pause,
-    /// Resume sharing.
-    Resume,
-    /// Withdraw consent.
-    Stop,
-    /// Send a chat line.
-    Chat(String),
+    /// A verb of the session protocol (grant, deny, change scopes, pause, resume, revoke, chat,
+    /// answer a step), passed through as it is; the app closes the screen gate first where the
+    /// verb narrows what is shared.
+    Session(SessionCommand),
     /// Leave the session (ends it) and go back to the code screen.
     Leave,
-    /// Answer the current guided step.
-    AnswerStep {
-        /// The step.
-        step_id: u64,
-        /// Done / didn't work / stuck.
-        outcome: StepOutcome,
-        /// Optional comment.
-        comment: String,
-    },
     /// The screen regions never to share (blanked before encoding), in screen pixels.
     SetPrivateRegions(Vec<PixelRect>),
     /// Load the consent receipts to show them, worded in this language.

@@ -10,6 +10,7 @@ use crate::model::{Category, Guide, GuideStep, GuideSummary, MAX_GUIDE_STEPS, St
 use super::command::{GuideView, UiCommand};
 use super::i18n::{Lang, Text, category_text};
 use super::{theme, widgets};
+use crate::ui::StoreCommand;
 
 /// A guide being read or edited.
 #[derive(Clone, Debug, PartialEq)]
@@ -61,7 +62,7 @@ impl KnowledgeBaseView {
     }
 
     fn search_command(&self) -> UiCommand {
-        UiCommand::SearchGuides { view: GuideView::KnowledgeBase, query: self.query.clone() }
+        UiCommand::Store(StoreCommand::SearchGuides { view: GuideView::KnowledgeBase, query: self.query.clone() })
     }
 
     /// Guides found by the last search.
@@ -84,7 +85,7 @@ impl KnowledgeBaseView {
             .is_some_and(|editor| (editor.guide.id == guide_id || editor.guide.id == GuideId(0)) && !editor.changed);
         let mut commands = vec![self.search_command()];
         if still_open {
-            commands.push(UiCommand::LoadGuide { view: GuideView::KnowledgeBase, guide_id });
+            commands.push(UiCommand::Store(StoreCommand::LoadGuide { view: GuideView::KnowledgeBase, guide_id }));
         }
         commands
     }
@@ -161,7 +162,10 @@ impl KnowledgeBaseView {
                 );
                 if ui.selectable_label(selected == Some(guide.id), text).clicked() {
                     self.notice = None;
-                    commands.push(UiCommand::LoadGuide { view: GuideView::KnowledgeBase, guide_id: guide.id });
+                    commands.push(UiCommand::Store(StoreCommand::LoadGuide {
+                        view: GuideView::KnowledgeBase,
+                        guide_id: guide.id,
+                    }));
                 }
             }
         });
@@ -291,13 +295,13 @@ fn editor_ui(ui: &mut Ui, lang: Lang, editor: &mut GuideEditor, commands: &mut V
                 step.expected = step.expected.trim().to_owned();
             }
             editor.changed = false;
-            commands.push(UiCommand::SaveGuide { view: GuideView::KnowledgeBase, guide });
+            commands.push(UiCommand::Store(StoreCommand::SaveGuide { view: GuideView::KnowledgeBase, guide }));
         }
         if editor.guide.id != GuideId(0) {
             if editor.confirm_delete {
                 ui.colored_label(theme::ERROR, Text::ConfirmDeleteGuide.get(lang));
                 if ui.button(Text::DeleteGuide.get(lang)).clicked() {
-                    commands.push(UiCommand::DeleteGuide { guide_id: editor.guide.id });
+                    commands.push(UiCommand::Store(StoreCommand::DeleteGuide { guide_id: editor.guide.id }));
                     editor.confirm_delete = false;
                 }
                 if ui.button(Text::Cancel.get(lang)).clicked() {

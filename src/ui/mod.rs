@@ -6,6 +6,7 @@ pub mod actor;
 pub mod annotations;
 pub mod chat;
 pub mod command;
+pub mod context;
 pub mod coords;
 pub mod desk;
 pub mod get_help;
@@ -25,8 +26,12 @@ pub mod timeline;
 pub mod viewer;
 pub mod widgets;
 
-pub use command::{AssistCommand, AssistNotice, GuideView, JoinFailure, StoreInfo, TicketDetail, UiCommand, UiEvent};
+pub use command::{
+    AssistCommand, AssistNotice, DialogCommand, GuideView, JoinFailure, SessionRequest, StoreCommand, StoreInfo,
+    TicketDetail, UiCommand, UiEvent,
+};
+pub use context::ViewContext;
 pub use desk::{DeskState, Notice};
 pub use get_help::AssistView;
 pub use i18n::{Lang, Text};
-pub use session::{RemoteSessionView, SessionAction, SessionNotice};
+pub use session::{RemoteSessionView, SessionNotice};

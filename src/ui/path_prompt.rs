@@ -10,6 +10,7 @@ use crate::model::ExportFormat;
 use super::command::UiCommand;
 use super::i18n::{Lang, Text};
 use super::theme;
+use crate::ui::StoreCommand;
 
 /// A path typed by hand for an import (`export: None`) or an export.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,8 +90,8 @@ impl PathPrompt {
                 if !self.missing_path {
                     let path = PathBuf::from(path);
                     commands.push(match self.export {
-                        Some(format) => UiCommand::ExportToPath(format, path),
-                        None => UiCommand::ImportFromPath(path),
+                        Some(format) => UiCommand::Store(StoreCommand::ExportToPath(format, path)),
+                        None => UiCommand::Store(StoreCommand::ImportFromPath(path)),
                     });
                     self.waiting = true;
                     self.problem = None;

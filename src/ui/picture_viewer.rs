@@ -1,8 +1,8 @@
 //! The picture window: a screenshot from a ticket's timeline, shown inside the console. The file
-//! is read and decoded on a thread (after [`UiCommand::ShowScreenshot`]); this view only uploads
+//! is read and decoded on a thread (after [`UiCommand::Dialog(DialogCommand::ShowScreenshot)`]); this view only uploads
 //! the decoded pixels to a texture once and draws them, scaled to fit the window.
 //!
-//! [`UiCommand::ShowScreenshot`]: super::UiCommand::ShowScreenshot
+//! [`UiCommand::Dialog(DialogCommand::ShowScreenshot)`]: super::UiCommand::Dialog(DialogCommand::ShowScreenshot)
 
 use std::path::{Path, PathBuf};
 

@@ -8,6 +8,7 @@ use crate::model::{EngineerProfile, NetworkSettings, Priority};
 
 use super::command::UiCommand;
 use super::i18n::{Lang, Text, priority_text};
+use crate::ui::StoreCommand;
 
 /// Edit buffers of the profile form.
 #[derive(Clone, Debug, Default)]
@@ -63,7 +64,7 @@ pub fn first_run_modal(ctx: &egui::Context, lang: Lang, form: &mut ProfileForm, 
         // The keyboard starts in the name field (and goes back there when nothing has it).
         let focus_name = ui.memory(|memory| memory.focused().is_none());
         if let Some(profile) = form.ui(ui, lang, focus_name) {
-            commands.push(UiCommand::SaveProfile(profile));
+            commands.push(UiCommand::Store(StoreCommand::SaveProfile(profile)));
         }
         ui.separator();
         ui.label(Text::GetHelpIntroShort.get(lang));
@@ -91,7 +92,7 @@ impl SettingsView<'_> {
         let lang = self.lang;
         ui.heading(Text::Engineer.get(lang));
         if let Some(profile) = form.ui(ui, lang, false) {
-            commands.push(UiCommand::SaveProfile(profile));
+            commands.push(UiCommand::Store(StoreCommand::SaveProfile(profile)));
         }
         ui.separator();
         ui.horizontal(|ui| {
@@ -109,7 +110,7 @@ impl SettingsView<'_> {
                 .response
                 .labelled_by(label.id);
             if choice != self.language_choice {
-                commands.push(UiCommand::SetLanguage(choice));
+                commands.push(UiCommand::Store(StoreCommand::SetLanguage(choice)));
             }
         });
         ui.separator();
@@ -117,7 +118,7 @@ impl SettingsView<'_> {
         ui.horizontal(|ui| {
             ui.label(Text::SampleData.get(lang));
             if ui.button(Text::LoadSamples.get(lang)).clicked() {
-                commands.push(UiCommand::LoadSamples);
+                commands.push(UiCommand::Store(StoreCommand::LoadSamples));
             }
         });
         ui.label(Text::SlaPolicy.get(lang));
@@ -140,7 +141,7 @@ pub fn phrases_editor_ui(ui: &mut Ui, lang: Lang, draft: &mut String, commands: 
     ui.add(egui::TextEdit::multiline(draft).desired_rows(4).desired_width(f32::INFINITY)).labelled_by(label.id);
     if ui.button(Text::SavePhrases.get(lang)).clicked() {
         let phrases = draft.lines().map(str::to_owned).collect();
-        commands.push(UiCommand::SaveCannedPhrases { lang, phrases });
+        commands.push(UiCommand::Store(StoreCommand::SaveCannedPhrases { lang, phrases }));
     }
 }
 
@@ -186,7 +187,7 @@ pub fn network_editor_ui(ui: &mut Ui, lang: Lang, draft: &mut NetworkDraft, comm
         match settings {
             Ok(settings) => {
                 draft.problem = None;
-                commands.push(UiCommand::SaveNetworkSettings(settings));
+                commands.push(UiCommand::Store(StoreCommand::SaveNetworkSettings(settings)));
             }
             Err(problem) => draft.problem = Some(problem),
         }

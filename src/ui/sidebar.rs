@@ -13,6 +13,7 @@ use crate::model::{SlaFilter, TicketFilter, TicketSummary};
 use super::command::UiCommand;
 use super::i18n::{Lang, Text, category_text, priority_text, status_text};
 use super::{theme, widgets};
+use crate::ui::StoreCommand;
 
 /// Rows per page fetched from the store.
 pub const PAGE_SIZE: i64 = 100;
@@ -49,13 +50,20 @@ impl Sidebar {
     pub fn refresh(&mut self, commands: &mut Vec<UiCommand>) {
         self.generation += 1;
         self.requested.clear();
-        commands.push(UiCommand::QueryTickets { filter: self.filter.clone(), generation: self.generation });
+        commands.push(UiCommand::Store(StoreCommand::QueryTickets {
+            filter: self.filter.clone(),
+            generation: self.generation,
+        }));
         self.requested.insert((self.generation, 0));
     }
 
     fn request_page(&mut self, page: i64, commands: &mut Vec<UiCommand>) {
         if self.requested.insert((self.generation, page)) {
-            commands.push(UiCommand::LoadPage { filter: self.filter.clone(), generation: self.generation, page });
+            commands.push(UiCommand::Store(StoreCommand::LoadPage {
+                filter: self.filter.clone(),
+                generation: self.generation,
+                page,
+            }));
         }
     }
 

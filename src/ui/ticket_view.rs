@@ -4,11 +4,11 @@
 use egui::{RichText, Ui};
 
 use crate::model::SlaPolicy;
-use crate::model::{Category, FieldError, Grade, ImportOrigin, TicketFields, TicketId, TimelineEvent};
+use crate::model::{Category, FieldError, Grade, ImportOrigin, TicketChange, TicketFields, TicketId, TimelineEvent};
 
 use std::collections::HashMap;
 
-use super::command::{TicketDetail, UiCommand};
+use super::command::{DialogCommand, StoreCommand, TicketDetail, UiCommand};
 use super::i18n::{Lang, Text, category_text, field_text, grade_text, status_text};
 use super::session::{PanelContext, RemoteSessionView, session_panel_ui};
 use super::timeline::describe;
@@ -166,7 +166,7 @@ impl TicketView {
             ui.label(Text::MoveTo.get(lang));
             for &to in ticket.status.next_allowed() {
                 if ui.button(format!("→ {}", status_text(to).get(lang))).clicked() {
-                    commands.push(UiCommand::ChangeStatus { id, to });
+                    commands.push(UiCommand::change_ticket(id, TicketChange::Status(to)));
                 }
             }
         });
@@ -188,7 +188,7 @@ impl TicketView {
                 grade_text(g).get(lang).to_owned()
             });
             if changed {
-                commands.push(UiCommand::SetClassification { id, category, urgency, impact });
+                commands.push(UiCommand::change_ticket(id, TicketChange::Classification { category, urgency, impact }));
             }
         });
         ui.horizontal_wrapped(|ui| {
@@ -197,10 +197,10 @@ impl TicketView {
             let current = self.detail.ticket.assignee.clone().unwrap_or_default();
             if ui.add_enabled(self.assignee.trim() != current, egui::Button::new(Text::Assign.get(lang))).clicked() {
                 let assignee = Some(self.assignee.trim().to_owned()).filter(|name| !name.is_empty());
-                commands.push(UiCommand::Assign { id, assignee });
+                commands.push(UiCommand::change_ticket(id, TicketChange::Assign(assignee)));
             }
             if current != actor && ui.button(Text::AssignToMe.get(lang)).clicked() {
-                commands.push(UiCommand::Assign { id, assignee: Some(actor.to_owned()) });
+                commands.push(UiCommand::change_ticket(id, TicketChange::Assign(Some(actor.to_owned()))));
             }
         });
         if self.detail.ticket.status.is_open() && self.detail.ticket.tier < 3 {
@@ -211,7 +211,10 @@ impl TicketView {
                 let next = Text::Tier.fill(lang, &[&(self.detail.ticket.tier + 1).to_string()]);
                 let button = egui::Button::new(format!("{} → {next}", Text::Escalate.get(lang)));
                 if ui.add_enabled(!self.escalation_reason.trim().is_empty(), button).clicked() {
-                    commands.push(UiCommand::Escalate { id, reason: self.escalation_reason.trim().to_owned() });
+                    commands.push(UiCommand::change_ticket(
+                        id,
+                        TicketChange::Escalate(self.escalation_reason.trim().to_owned()),
+                    ));
                 }
             });
         }
@@ -224,7 +227,8 @@ impl TicketView {
             if ui.add_enabled(dirty, egui::Button::new(Text::SaveChanges.get(lang))).clicked() {
                 self.field_errors = self.fields.validate();
                 if self.field_errors.is_empty() {
-                    commands.push(UiCommand::UpdateFields { id: self.id(), fields: self.fields.clone() });
+                    commands
+                        .push(UiCommand::change_ticket(self.id(), TicketChange::Fields(Box::new(self.fields.clone()))));
                 }
             }
             if ui.add_enabled(dirty, egui::Button::new(Text::Revert.get(lang))).clicked() {
@@ -246,7 +250,7 @@ impl TicketView {
             )
             .clicked()
         {
-            commands.push(UiCommand::SetResolution { id, text: self.resolution.trim().to_owned() });
+            commands.push(UiCommand::change_ticket(id, TicketChange::Resolution(self.resolution.trim().to_owned())));
         }
         if !self.detail.ticket.status.is_open() {
             ui.separator();
@@ -261,11 +265,8 @@ impl TicketView {
                 .labelled_by(label.id);
             let record = ui.add_enabled(self.rating.is_some(), egui::Button::new(Text::RecordRating.get(lang)));
             if let (true, Some(rating)) = (record.clicked(), self.rating) {
-                commands.push(UiCommand::SetSatisfaction {
-                    id,
-                    rating,
-                    comment: self.rating_comment.trim().to_owned(),
-                });
+                let comment = self.rating_comment.trim().to_owned();
+                commands.push(UiCommand::change_ticket(id, TicketChange::Satisfaction { rating, comment }));
             }
         }
     }
@@ -289,7 +290,7 @@ impl TicketView {
         )
         .labelled_by(label.id);
         if ui.add_enabled(!self.note.trim().is_empty(), egui::Button::new(Text::AddNote.get(lang))).clicked() {
-            commands.push(UiCommand::AddNote { id: self.id(), text: self.note.trim().to_owned() });
+            commands.push(UiCommand::change_ticket(self.id(), TicketChange::Note(self.note.trim().to_owned())));
         }
     }
 }
@@ -370,7 +371,7 @@ fn timeline_ui(ui: &mut Ui, lang: Lang, detail: &TicketDetail, commands: &mut Ve
             if let TimelineEvent::ScreenshotAttached { file, .. } = &entry.event
                 && ui.small_button(Text::ShowScreenshot.get(lang)).clicked()
             {
-                commands.push(UiCommand::ShowScreenshot { file: file.as_str().into() });
+                commands.push(UiCommand::Dialog(DialogCommand::ShowScreenshot { file: file.as_str().into() }));
             }
             if let Some(origin) = &entry.imported {
                 imported_ui(ui, lang, origin);
@@ -381,7 +382,10 @@ fn timeline_ui(ui: &mut Ui, lang: Lang, detail: &TicketDetail, commands: &mut Ve
         && let Some(oldest) = detail.history.first()
         && ui.button(Text::ShowOlderEntries.fill(lang, &[&detail.older_entries.to_string()])).clicked()
     {
-        commands.push(UiCommand::LoadOlderHistory { ticket_id: detail.ticket.id, before_seq: oldest.seq });
+        commands.push(UiCommand::Store(StoreCommand::LoadOlderHistory {
+            ticket_id: detail.ticket.id,
+            before_seq: oldest.seq,
+        }));
     }
 }
 

@@ -7,6 +7,7 @@
 //! any that arrives outside it.
 
 mod annotations;
+mod command;
 mod consent;
 mod error;
 mod event;
@@ -25,6 +26,7 @@ use super::message::{EndReason, HoldReason, Message, PROTOCOL_VERSION, Role};
 use super::reasons::{Violation, ViolationCode};
 use super::validation::ValidationError;
 
+pub use command::SessionCommand;
 pub use consent::ConsentState;
 pub use error::{CommandError, NotNowReason};
 pub use event::{ReceivedFrame, SessionEvent};

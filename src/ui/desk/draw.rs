@@ -3,7 +3,7 @@
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
-use super::super::command::{StoreInfo, UiCommand};
+use super::super::command::{DialogCommand, SessionRequest, StoreCommand, StoreInfo, UiCommand};
 use super::super::i18n::{Lang, Text};
 use super::super::new_ticket::{FormOutcome, NewTicketForm};
 use super::super::picture_viewer::PictureWindow;
@@ -77,9 +77,9 @@ impl DeskState {
                 let action = self.sidebar.list_ui(ui, lang, self.now_ms, &info.policy, &mut self.commands);
                 let keyboard = self.sidebar.keyboard(ui);
                 if let SidebarAction::Open(id) = action {
-                    self.commands.push(UiCommand::OpenTicket(id));
+                    self.commands.push(UiCommand::Store(StoreCommand::OpenTicket(id)));
                 } else if let Some(id) = keyboard {
-                    self.commands.push(UiCommand::OpenTicket(id));
+                    self.commands.push(UiCommand::Store(StoreCommand::OpenTicket(id)));
                 }
             },
         );
@@ -135,13 +135,13 @@ impl DeskState {
                     self.open_new_ticket_form();
                 }
                 if ui.button(Text::Import.get(lang)).clicked() {
-                    self.commands.push(UiCommand::Import);
+                    self.commands.push(UiCommand::Dialog(DialogCommand::Import));
                 }
                 if ui.button(Text::ExportJson.get(lang)).clicked() {
-                    self.commands.push(UiCommand::Export(ExportFormat::Json));
+                    self.commands.push(UiCommand::Dialog(DialogCommand::Export(ExportFormat::Json)));
                 }
                 if ui.button(Text::ExportCsv.get(lang)).clicked() {
-                    self.commands.push(UiCommand::Export(ExportFormat::Csv));
+                    self.commands.push(UiCommand::Dialog(DialogCommand::Export(ExportFormat::Csv)));
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if ui.button(Text::GetHelp.get(lang)).clicked() {
@@ -214,7 +214,7 @@ impl DeskState {
                 };
                 view.ui(ui, &env, &mut self.sessions, &mut self.commands);
                 for command in &self.commands[queued..] {
-                    if let UiCommand::StartSession { ticket_id } = command {
+                    if let UiCommand::Session(ticket_id, SessionRequest::Start) = command {
                         self.sessions.insert(*ticket_id, RemoteSessionView::starting());
                     }
                 }
@@ -281,7 +281,7 @@ impl DeskState {
             ui.add_space(8.0);
             if ui.button(Text::Retry.get(lang)).clicked() {
                 self.store = StoreState::Opening;
-                self.commands.push(UiCommand::RetryOpenStore);
+                self.commands.push(UiCommand::Store(StoreCommand::RetryOpenStore));
             }
         });
     }
@@ -295,7 +295,7 @@ fn empty_store_ui(ui: &mut Ui, lang: Lang, commands: &mut Vec<UiCommand>) -> boo
         ui.label(Text::EmptyStoreBody.get(lang));
         ui.add_space(12.0);
         if ui.button(Text::LoadSamples.get(lang)).clicked() {
-            commands.push(UiCommand::LoadSamples);
+            commands.push(UiCommand::Store(StoreCommand::LoadSamples));
         }
         ui.button(Text::NewTicket.get(lang)).clicked()
     })

@@ -8,6 +8,8 @@
 mod draw;
 pub mod notice;
 
+use crate::ui::DialogCommand;
+use crate::ui::StoreCommand;
 use notice::capitalized;
 pub use notice::{NOTICE_SHOWN_MS, Notice};
 
@@ -125,7 +127,7 @@ impl DeskState {
     pub fn take_commands(&mut self) -> Vec<UiCommand> {
         // A screenshot asked for opens its window at once, waiting for the loader's pixels.
         if let Some(file) = self.commands.iter().rev().find_map(|command| match command {
-            UiCommand::ShowScreenshot { file } => Some(file.clone()),
+            UiCommand::Dialog(DialogCommand::ShowScreenshot { file }) => Some(file.clone()),
             _ => None,
         }) {
             self.picture = Some(super::picture_viewer::PictureWindow::loading(file));
@@ -171,7 +173,7 @@ impl DeskState {
     /// Opens a ticket in the main pane (as a click in the list would).
     pub fn open_ticket(&mut self, id: TicketId) {
         self.sidebar.select(id);
-        self.commands.push(UiCommand::OpenTicket(id));
+        self.commands.push(UiCommand::Store(StoreCommand::OpenTicket(id)));
     }
 
     /// Shows the Get-help screens instead of the desk.
@@ -322,7 +324,11 @@ impl DeskState {
                 let session = self.sessions.entry(ticket_id).or_insert_with(RemoteSessionView::starting);
                 if let Some((guide_id, step_index, answer)) = session.apply_and_count(notice, lang) {
                     let step_index = i64::try_from(step_index).unwrap_or(i64::MAX);
-                    self.commands.push(UiCommand::RecordStepAnswer { guide_id, step_index, answer });
+                    self.commands.push(UiCommand::Store(StoreCommand::RecordStepAnswer {
+                        guide_id,
+                        step_index,
+                        answer,
+                    }));
                 }
             }
             UiEvent::NetworkSettingsSaved(network) => {

@@ -12,6 +12,7 @@ use super::super::i18n::{Lang, Text};
 use super::super::session::scopes_text;
 use super::super::theme;
 use super::{AssistView, Screen};
+use crate::protocol::SessionCommand;
 
 impl AssistView {
     /// The current screen, inside the window's scroll area. While sharing, what the user acts
@@ -145,11 +146,12 @@ impl AssistView {
         ui.add_space(12.0);
         ui.horizontal(|ui| {
             if ui.button(RichText::new(Text::Allow.get(lang)).size(22.0).strong()).clicked() {
-                self.commands.push(AssistCommand::Grant(self.scopes));
+                self.commands.push(AssistCommand::Session(SessionCommand::Grant(self.scopes)));
             }
             ui.add_space(24.0);
             if ui.button(RichText::new(Text::DontAllow.get(lang)).size(22.0)).clicked() {
-                self.commands.push(AssistCommand::Deny { dont_ask_again: self.dont_ask_again });
+                self.commands
+                    .push(AssistCommand::Session(SessionCommand::Deny { dont_ask_again: self.dont_ask_again }));
             }
         });
         ui.checkbox(&mut self.dont_ask_again, Text::DontAskAgain.get(lang));
@@ -179,11 +181,11 @@ impl AssistView {
                     (Text::StepStuck, StepOutcome::Stuck),
                 ] {
                     if ui.button(RichText::new(text.get(lang)).size(20.0)).clicked() {
-                        self.commands.push(AssistCommand::AnswerStep {
+                        self.commands.push(AssistCommand::Session(SessionCommand::AnswerStep {
                             step_id: card.step_id,
                             outcome,
                             comment: self.step_comment.trim().to_owned(),
-                        });
+                        }));
                     }
                 }
             });
@@ -229,7 +231,7 @@ impl AssistView {
         let mut edited = scopes;
         scope_checkboxes(ui, lang, &mut edited);
         if edited != scopes {
-            self.commands.push(AssistCommand::ChangeScopes(edited));
+            self.commands.push(AssistCommand::Session(SessionCommand::ChangeScopes(edited)));
         }
         let placement = match self.arrow_placement {
             ArrowPlacement::NotReported => None,
@@ -259,7 +261,7 @@ impl AssistView {
             &peer,
             &self.chat,
             Some((&mut self.draft, &mut |text| {
-                commands.push(AssistCommand::Chat(text));
+                commands.push(AssistCommand::Session(SessionCommand::Chat(text)));
             })),
         );
         ui.add_space(8.0);

@@ -12,6 +12,7 @@ use super::super::i18n::{Lang, Text};
 use super::super::session::scopes_text;
 use super::super::theme;
 use super::AssistView;
+use crate::protocol::SessionCommand;
 
 impl AssistView {
     /// The always-visible bar: one compact row (what is shared, Pause, Stop, a red dot while
@@ -118,12 +119,12 @@ fn sharing_bar_row_ui(
         // Right to left, so the buttons always fit and the words give way.
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui.button(RichText::new(Text::StopSharing.get(lang)).strong()).clicked() {
-                commands.push(AssistCommand::Stop);
+                commands.push(AssistCommand::Session(SessionCommand::Revoke));
             }
             let (label, command) = if paused {
-                (Text::ResumeSharing, AssistCommand::Resume)
+                (Text::ResumeSharing, AssistCommand::Session(SessionCommand::Resume))
             } else {
-                (Text::PauseSharing, AssistCommand::Pause)
+                (Text::PauseSharing, AssistCommand::Session(SessionCommand::Pause))
             };
             if ui.button(label.get(lang)).clicked() {
                 commands.push(command);

@@ -12,7 +12,5 @@ pub mod steps;
 #[cfg(test)]
 mod tests;
 
-pub use model::{
-    Ending, LinkPhase, RemoteSessionView, SessionAction, SessionNotice, SourceAttempts, StepRow, StepState, scopes_text,
-};
+pub use model::{Ending, LinkPhase, RemoteSessionView, SessionNotice, SourceAttempts, StepRow, StepState, scopes_text};
 pub use panel::{PanelContext, session_panel_ui};

@@ -3,44 +3,13 @@
 
 use crate::model::GuideId;
 use crate::model::{Guide, GuideStep, GuideSummary, StepPointer, StepStats};
-use crate::protocol::{
-    Annotation, ConsentRequest, ConsentState, EndReason, NoOverlay, Role, Scopes, SessionEvent, StepCard, StepOutcome,
-};
+use crate::protocol::{ConsentState, EndReason, NoOverlay, Role, Scopes, SessionEvent, StepCard, StepOutcome};
 
 use super::super::annotations::{ArrowPlacement, ShownAnnotations};
 use super::super::chat::ChatLine;
 use super::super::i18n::{Lang, Text};
 use super::super::reasons::end_reason_text;
 use super::super::viewer::{FrameSlot, ViewerView};
-
-/// What the engineer asks of a running session.
-#[derive(Clone, Debug, PartialEq)]
-pub enum SessionAction {
-    /// Ask the user for consent.
-    RequestConsent(ConsentRequest),
-    /// Send a chat line.
-    Chat(String),
-    /// End the session.
-    End,
-    /// Attach the current remote screen to the ticket as a PNG.
-    TakeScreenshot,
-    /// Draw an arrow or highlight on the user's screen.
-    Annotate(Annotation),
-    /// Take one annotation back.
-    RemoveAnnotation(u64),
-    /// Remove every annotation.
-    ClearAnnotations,
-    /// Send the next step.
-    SendStep(StepCard),
-    /// Send the waiting step again.
-    ResendStep,
-    /// Replace the waiting step's text and send it again.
-    EditStep(StepCard),
-    /// Skip the waiting step.
-    SkipStep,
-    /// Replace the join code of a session nobody has joined yet (the old code stops working).
-    NewCode,
-}
 
 /// Where one step of the session's guide stands.
 #[derive(Clone, Debug, PartialEq, Eq)]

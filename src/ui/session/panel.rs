@@ -5,17 +5,19 @@
 use egui::{RichText, Ui};
 
 use crate::model::TicketId;
-use crate::protocol::{Annotation, ConsentRequest, ConsentState, MAX_PURPOSE_CHARS, MAX_TICKET_TITLE_CHARS, Scopes};
+use crate::protocol::{
+    Annotation, ConsentRequest, ConsentState, MAX_PURPOSE_CHARS, MAX_TICKET_TITLE_CHARS, Scopes, SessionCommand,
+};
 
 use super::super::actor::user_claim;
 use super::super::annotations::ArrowPlacement;
 use super::super::chat::chat_ui;
-use super::super::command::UiCommand;
+use super::super::command::{SessionRequest, UiCommand};
 use super::super::i18n::{Lang, Text};
 use super::super::reasons::no_overlay_text;
 use super::super::viewer::{ViewerAction, ViewerState};
 use super::super::{theme, widgets};
-use super::model::{LinkPhase, RemoteSessionView, SessionAction};
+use super::model::{LinkPhase, RemoteSessionView};
 use super::steps::steps_ui;
 
 /// What the panel needs to know about the ticket and the engineer.
@@ -50,7 +52,7 @@ pub fn session_panel_ui(
     let Some(session) = session else {
         ui.weak(Text::StartSessionHint.get(lang));
         if ui.button(RichText::new(Text::StartRemoteSession.get(lang)).strong()).clicked() {
-            commands.push(UiCommand::StartSession { ticket_id });
+            commands.push(UiCommand::Session(ticket_id, SessionRequest::Start));
         }
         return;
     };
@@ -58,7 +60,7 @@ pub fn session_panel_ui(
     if session.is_running() {
         end_session_ui(ui, lang, ticket_id, session, commands);
     } else if ui.button(Text::StartNewSession.get(lang)).clicked() {
-        commands.push(UiCommand::StartSession { ticket_id });
+        commands.push(UiCommand::Session(ticket_id, SessionRequest::Start));
     }
     match session.phase.clone() {
         LinkPhase::Starting => {
@@ -117,7 +119,7 @@ pub fn session_panel_ui(
             &peer,
             &session.chat,
             Some((&mut session.draft, &mut |text| {
-                commands.push(UiCommand::Session { ticket_id, action: SessionAction::Chat(text) });
+                commands.push(UiCommand::session(ticket_id, SessionCommand::Chat(text)));
             })),
         );
     } else if !session.chat.is_empty() {
@@ -142,7 +144,7 @@ fn end_session_ui(
     ui.horizontal(|ui| {
         if ui.button(RichText::new(Text::EndSessionYes.get(lang)).color(theme::ERROR)).clicked() {
             session.confirm_end = false;
-            commands.push(UiCommand::Session { ticket_id, action: SessionAction::End });
+            commands.push(UiCommand::session(ticket_id, SessionCommand::End));
         }
         if ui.button(Text::Cancel.get(lang)).clicked() {
             session.confirm_end = false;
@@ -199,18 +201,18 @@ fn viewer_ui(
     }
     let action = session.viewer.ui(ui, lang, &slot, state, &annotations, can_draw, can_keep);
     let session_action = match action {
-        Some(ViewerAction::TakeScreenshot) => Some(SessionAction::TakeScreenshot),
+        Some(ViewerAction::TakeScreenshot) => Some(SessionCommand::TakeScreenshot),
         Some(ViewerAction::Draw { shape, label, color, fade_ms }) => {
             let id = session.next_annotation_id;
             session.next_annotation_id += 1;
-            Some(SessionAction::Annotate(Annotation { id, shape, label, color, fade_ms }))
+            Some(SessionCommand::Annotate(Annotation { id, shape, label, color, fade_ms }))
         }
-        Some(ViewerAction::Undo) => annotations.last().map(|last| SessionAction::RemoveAnnotation(last.id)),
-        Some(ViewerAction::Clear) => Some(SessionAction::ClearAnnotations),
+        Some(ViewerAction::Undo) => annotations.last().map(|last| SessionCommand::RemoveAnnotation(last.id)),
+        Some(ViewerAction::Clear) => Some(SessionCommand::ClearAnnotations),
         None => None,
     };
     if let Some(action) = session_action {
-        commands.push(UiCommand::Session { ticket_id, action });
+        commands.push(UiCommand::session(ticket_id, action));
     }
     if state == ViewerState::Live {
         let because = session.overlay_why_not.as_ref().map(|why| no_overlay_text(why, lang));
@@ -245,7 +247,7 @@ fn attempts_ui(
         }
     }
     if ui.button(Text::NewCode.get(lang)).on_hover_text(Text::NewCodeHint.get(lang)).clicked() {
-        commands.push(UiCommand::Session { ticket_id, action: SessionAction::NewCode });
+        commands.push(UiCommand::Session(ticket_id, SessionRequest::NewCode));
     }
 }
 
@@ -313,10 +315,8 @@ fn consent_ui(
         )
         .labelled_by(label.id);
         if ui.button(Text::AskConsent.get(lang)).clicked() {
-            commands.push(UiCommand::Session {
-                ticket_id: context.ticket_id,
-                action: SessionAction::RequestConsent(consent_request(context, &session.purpose)),
-            });
+            let request = consent_request(context, &session.purpose);
+            commands.push(UiCommand::session(context.ticket_id, SessionCommand::RequestConsent(request)));
         }
     }
 }

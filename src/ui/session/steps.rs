@@ -5,12 +5,12 @@
 use egui::{RichText, Ui};
 
 use crate::model::{Guide, GuideId, StepPointer, TicketId};
-use crate::protocol::{Annotation, StepCard, StepOutcome};
+use crate::protocol::{Annotation, SessionCommand, StepCard, StepOutcome};
 
-use super::super::command::{GuideView, UiCommand};
+use super::super::command::{GuideView, StoreCommand, UiCommand};
 use super::super::i18n::{Lang, Text};
 use super::super::theme;
-use super::model::{LinkPhase, RemoteSessionView, SessionAction, StepRow, StepState};
+use super::model::{LinkPhase, RemoteSessionView, StepRow, StepState};
 use super::panel::PanelContext;
 
 /// The session's guide: steps written on the fly, sent one at a time, each answered before the
@@ -87,11 +87,11 @@ fn step_rows_ui(
             ui.colored_label(color, state);
             if Some(row.step_id) == waiting {
                 if ui.small_button(Text::ResendStep.get(lang)).clicked() {
-                    commands.push(UiCommand::Session { ticket_id, action: SessionAction::ResendStep });
+                    commands.push(UiCommand::session(ticket_id, SessionCommand::ResendStep));
                 }
                 edit_clicked = ui.small_button(Text::EditStep.get(lang)).clicked();
                 if ui.small_button(Text::SkipStep.get(lang)).clicked() {
-                    commands.push(UiCommand::Session { ticket_id, action: SessionAction::SkipStep });
+                    commands.push(UiCommand::session(ticket_id, SessionCommand::SkipStep));
                 }
             }
         });
@@ -115,7 +115,7 @@ fn step_rows_ui(
         });
     }
     if let Some(card) = edit {
-        commands.push(UiCommand::Session { ticket_id, action: SessionAction::EditStep(card) });
+        commands.push(UiCommand::session(ticket_id, SessionCommand::EditStep(card)));
     }
     if let Some((index, up)) = reorder {
         let other = if up { index.checked_sub(1) } else { Some(index + 1) };
@@ -168,7 +168,7 @@ fn send_next_step_ui(
                     Some(StepPointer { annotation: arrow.clone(), screen_width: width, screen_height: height });
             }
             card.annotation = attached;
-            commands.push(UiCommand::Session { ticket_id, action: SessionAction::SendStep(card) });
+            commands.push(UiCommand::session(ticket_id, SessionCommand::SendStep(card)));
         }
     });
 }
@@ -221,7 +221,7 @@ fn save_guide_ui(
                 Guide { title: session.guide_title.trim().to_owned(), steps: session.guide_steps(), ..loaded.clone() };
             session.point_steps_at_guide(guide.id);
             session.loaded_guide = Some(guide.clone());
-            commands.push(UiCommand::SaveGuide { view: GuideView::Session(ticket_id), guide });
+            commands.push(UiCommand::Store(StoreCommand::SaveGuide { view: GuideView::Session(ticket_id), guide }));
         }
         if ui.button(Text::SaveAsGuide.get(lang)).clicked() && titled {
             let guide = Guide {
@@ -232,7 +232,7 @@ fn save_guide_ui(
                 language: lang.code().to_owned(),
                 steps: session.guide_steps(),
             };
-            commands.push(UiCommand::SaveGuide { view: GuideView::Session(ticket_id), guide });
+            commands.push(UiCommand::Store(StoreCommand::SaveGuide { view: GuideView::Session(ticket_id), guide }));
         }
         if session.saved_guide.is_some() {
             ui.colored_label(theme::SUCCESS, Text::GuideSavedNotice.get(lang));
@@ -275,10 +275,10 @@ fn guide_search_ui(
             ui.add(egui::TextEdit::singleline(&mut session.guide_query).desired_width(220.0)).labelled_by(label.id);
         let entered = response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
         if ui.button(Text::FindButton.get(lang)).clicked() || entered {
-            commands.push(UiCommand::SearchGuides {
+            commands.push(UiCommand::Store(StoreCommand::SearchGuides {
                 view: GuideView::Session(ticket_id),
                 query: session.guide_query.clone(),
-            });
+            }));
         }
     });
     if session.guide_searched && session.guide_results.is_empty() {
@@ -288,7 +288,10 @@ fn guide_search_ui(
         ui.horizontal(|ui| {
             let text = format!("{} ({}, {})", guide.title, guide.language, guide.step_count);
             if ui.button(Text::LoadGuide.fill(lang, &[&text])).clicked() {
-                commands.push(UiCommand::LoadGuide { view: GuideView::Session(ticket_id), guide_id: guide.id });
+                commands.push(UiCommand::Store(StoreCommand::LoadGuide {
+                    view: GuideView::Session(ticket_id),
+                    guide_id: guide.id,
+                }));
             }
         });
     }

@@ -1,11 +1,13 @@
 //! Tests of the session panel: its state and what it draws, through the accessibility tree.
 
-use crate::protocol::{ConsentRequest, MAX_PURPOSE_CHARS, MAX_TICKET_TITLE_CHARS, Scopes, SessionEvent};
+use crate::protocol::{
+    ConsentRequest, MAX_PURPOSE_CHARS, MAX_TICKET_TITLE_CHARS, Scopes, SessionCommand, SessionEvent,
+};
 
-use super::super::command::UiCommand;
+use super::super::command::{SessionRequest, UiCommand};
 use super::super::i18n::{Lang, Text};
 use super::super::viewer::FrameSlot;
-use super::model::{RemoteSessionView, SessionAction, SessionNotice, StepRow, StepState, scopes_text};
+use super::model::{RemoteSessionView, SessionNotice, StepRow, StepState, scopes_text};
 use super::panel::{PanelContext, consent_request, session_panel_ui};
 
 mod panel_tests {
@@ -87,7 +89,9 @@ mod panel_tests {
     }
 
     fn ended(commands: &[UiCommand]) -> bool {
-        commands.iter().any(|command| matches!(command, UiCommand::Session { action: SessionAction::End, .. }))
+        commands
+            .iter()
+            .any(|command| matches!(command, UiCommand::Session(_, SessionRequest::Command(SessionCommand::End))))
     }
 
     #[test]
