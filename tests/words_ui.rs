@@ -12,6 +12,7 @@ use stepwise::model::{TicketId, TimelineEvent};
 use stepwise::protocol::{EndReason, NoOverlay, NoOverlayCode, Scopes, SessionEvent};
 use stepwise::store::Store;
 use stepwise::ui::Lang;
+use stepwise::ui::ViewContext;
 use stepwise::ui::session::{PanelContext, RemoteSessionView, SessionNotice, session_panel_ui};
 use stepwise::ui::viewer::FrameSlot;
 use support::{T0, console, settle};
@@ -188,9 +189,8 @@ fn panel(view: RemoteSessionView, lang: Lang) -> Harness<'static, RemoteSessionV
                     team: "Desk",
                     category: Category::Hardware,
                     phrases: &[],
-                    now_ms: 0,
                 };
-                session_panel_ui(ui, lang, &context, Some(view), &mut Vec::new());
+                session_panel_ui(ui, &mut ViewContext::new(lang, 0, &mut Vec::new()), &context, Some(view));
             },
             view,
         );

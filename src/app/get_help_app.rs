@@ -601,6 +601,7 @@ impl AssistApp {
 
 impl eframe::App for AssistApp {
     fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.view.now_ms = crate::model::now_ms();
         while let Ok(event) = self.events.try_recv() {
             if let UiEvent::Assist(notice) = event {
                 self.view.apply(notice);

@@ -25,7 +25,7 @@ pub use ticket::{
     REPORTED_AT_SLACK_MS, Status, Ticket, TicketFields,
 };
 pub use timeline::{
-    ActorKind, ArrowRecord, ArrowShape, ChatAuthor, HistoryEntry, HoldCause, ImportOrigin, PairingFailure,
-    ScopesRecord, StepRecord, TimelineEvent,
+    ActorKind, ArrowRecord, ChatAuthor, HistoryEntry, HoldCause, ImportOrigin, PairingFailure, ScopesRecord,
+    StepRecord, TimelineEvent,
 };
 pub use workflow::{MAX_NOTE_CHARS, MAX_TIER, RuleError, TicketChange, TicketRule};

@@ -1,7 +1,8 @@
 //! Ticket writes and reads: create, edit in place, workflow moves, assignment, escalation, notes.
 //! Every change is one transaction that also appends to the ticket's timeline.
 
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, Row, Transaction, params, params_from_iter};
 
 use super::history::append;
 use super::{Store, StoreError, StoreResult};
@@ -76,52 +77,60 @@ fn load(tx: &Transaction<'_>, ticket_id: TicketId) -> StoreResult<Ticket> {
         .ok_or_else(|| StoreError::TicketNotFound(ticket_id.to_string()))
 }
 
-/// Inserts a complete ticket record (new, imported or sample) and indexes it for search.
+/// The columns a ticket's edits write, with their values, in one list for both the INSERT and
+/// the UPDATE (the derived SLA columns included, so the list and the urgency order never drift).
+fn mutable_columns(ticket: &Ticket, policy: &SlaPolicy) -> [(&'static str, Value); 29] {
+    let text = |value: &str| Value::Text(value.to_owned());
+    let optional_text = |value: &Option<String>| value.clone().map_or(Value::Null, Value::Text);
+    let optional_int = |value: Option<i64>| value.map_or(Value::Null, Value::Integer);
+    let fields = &ticket.fields;
+    let sla = &ticket.sla;
+    [
+        ("title", text(&fields.title)),
+        ("requester_name", text(&fields.requester_name)),
+        ("department", text(&fields.department)),
+        ("contact", text(&fields.contact)),
+        ("location", text(&fields.location)),
+        ("affected_system", text(&fields.affected_system)),
+        ("affected_version", text(&fields.affected_version)),
+        ("description", text(&fields.description)),
+        ("expectation", text(&fields.expectation)),
+        ("business_impact", text(&fields.business_impact)),
+        ("category", text(ticket.category.as_str())),
+        ("urgency", text(ticket.urgency.as_str())),
+        ("impact", text(ticket.impact.as_str())),
+        ("priority", text(ticket.priority.as_str())),
+        ("status", text(ticket.status.as_str())),
+        ("assignee", optional_text(&ticket.assignee)),
+        ("tier", Value::Integer(ticket.tier)),
+        ("resolution", text(&ticket.resolution)),
+        ("satisfaction", optional_int(ticket.satisfaction)),
+        ("satisfaction_comment", text(&ticket.satisfaction_comment)),
+        ("updated_at_ms", Value::Integer(ticket.updated_at_ms)),
+        ("sla_response_target_ms", Value::Integer(sla.response_target_ms)),
+        ("sla_resolution_target_ms", Value::Integer(sla.resolution_target_ms)),
+        ("sla_responded_at_ms", optional_int(sla.responded_at_ms)),
+        ("sla_paused_total_ms", Value::Integer(sla.paused_total_ms)),
+        ("sla_paused_since_ms", optional_int(sla.paused_since_ms)),
+        ("urgency_key", Value::Integer(sla.urgency_key(ticket.status))),
+        ("sla_at_risk_from_ms", optional_int(sla.at_risk_from_ms(ticket.status, policy))),
+        ("sla_breach_at_ms", optional_int(sla.breach_at_ms(ticket.status, policy))),
+    ]
+}
+
+/// Inserts a ticket row (number and creation times included) and indexes it for search.
 pub(super) fn insert_record(tx: &Transaction<'_>, ticket: &Ticket, policy: &SlaPolicy) -> StoreResult<TicketId> {
-    tx.prepare_cached(
-        "INSERT INTO tickets (number, title, requester_name, department, contact, location, affected_system, \
-         affected_version, description, expectation, business_impact, category, urgency, impact, priority, status, \
-         assignee, tier, resolution, satisfaction, satisfaction_comment, reported_at_ms, created_at_ms, updated_at_ms, \
-         sla_started_at_ms, sla_response_target_ms, sla_resolution_target_ms, sla_responded_at_ms, sla_paused_total_ms, \
-         sla_paused_since_ms, urgency_key, sla_at_risk_from_ms, sla_breach_at_ms) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, \
-         ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)",
-    )?
-    .execute(params![
-        ticket.number,
-        ticket.fields.title,
-        ticket.fields.requester_name,
-        ticket.fields.department,
-        ticket.fields.contact,
-        ticket.fields.location,
-        ticket.fields.affected_system,
-        ticket.fields.affected_version,
-        ticket.fields.description,
-        ticket.fields.expectation,
-        ticket.fields.business_impact,
-        ticket.category.as_str(),
-        ticket.urgency.as_str(),
-        ticket.impact.as_str(),
-        ticket.priority.as_str(),
-        ticket.status.as_str(),
-        ticket.assignee,
-        ticket.tier,
-        ticket.resolution,
-        ticket.satisfaction,
-        ticket.satisfaction_comment,
-        ticket.reported_at_ms,
-        ticket.created_at_ms,
-        ticket.updated_at_ms,
-        ticket.sla.started_at_ms,
-        ticket.sla.response_target_ms,
-        ticket.sla.resolution_target_ms,
-        ticket.sla.responded_at_ms,
-        ticket.sla.paused_total_ms,
-        ticket.sla.paused_since_ms,
-        ticket.sla.urgency_key(ticket.status),
-        ticket.sla.at_risk_from_ms(ticket.status, policy),
-        ticket.sla.breach_at_ms(ticket.status, policy),
-    ])?;
+    let mut columns = vec![
+        ("number", Value::Text(ticket.number.clone())),
+        ("reported_at_ms", Value::Integer(ticket.reported_at_ms)),
+        ("created_at_ms", Value::Integer(ticket.created_at_ms)),
+        ("sla_started_at_ms", Value::Integer(ticket.sla.started_at_ms)),
+    ];
+    columns.extend(mutable_columns(ticket, policy));
+    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let placeholders: Vec<String> = (1..=columns.len()).map(|index| format!("?{index}")).collect();
+    let sql = format!("INSERT INTO tickets ({}) VALUES ({})", names.join(", "), placeholders.join(", "));
+    tx.prepare_cached(&sql)?.execute(params_from_iter(columns.into_iter().map(|(_, value)| value)))?;
     let id = TicketId(tx.last_insert_rowid());
     refresh_search(tx, id)?;
     Ok(id)
@@ -129,47 +138,12 @@ pub(super) fn insert_record(tx: &Transaction<'_>, ticket: &Ticket, policy: &SlaP
 
 /// Writes back every mutable column of `ticket`, including the derived SLA columns.
 fn save(tx: &Transaction<'_>, ticket: &Ticket, policy: &SlaPolicy) -> StoreResult<()> {
-    tx.prepare_cached(
-        "UPDATE tickets SET title = ?2, requester_name = ?3, department = ?4, contact = ?5, location = ?6, \
-         affected_system = ?7, affected_version = ?8, description = ?9, expectation = ?10, business_impact = ?11, \
-         category = ?12, urgency = ?13, impact = ?14, priority = ?15, status = ?16, assignee = ?17, tier = ?18, \
-         resolution = ?19, satisfaction = ?20, satisfaction_comment = ?21, updated_at_ms = ?22, \
-         sla_response_target_ms = ?23, sla_resolution_target_ms = ?24, sla_responded_at_ms = ?25, \
-         sla_paused_total_ms = ?26, sla_paused_since_ms = ?27, urgency_key = ?28, sla_at_risk_from_ms = ?29, \
-         sla_breach_at_ms = ?30 WHERE id = ?1",
-    )?
-    .execute(params![
-        ticket.id.0,
-        ticket.fields.title,
-        ticket.fields.requester_name,
-        ticket.fields.department,
-        ticket.fields.contact,
-        ticket.fields.location,
-        ticket.fields.affected_system,
-        ticket.fields.affected_version,
-        ticket.fields.description,
-        ticket.fields.expectation,
-        ticket.fields.business_impact,
-        ticket.category.as_str(),
-        ticket.urgency.as_str(),
-        ticket.impact.as_str(),
-        ticket.priority.as_str(),
-        ticket.status.as_str(),
-        ticket.assignee,
-        ticket.tier,
-        ticket.resolution,
-        ticket.satisfaction,
-        ticket.satisfaction_comment,
-        ticket.updated_at_ms,
-        ticket.sla.response_target_ms,
-        ticket.sla.resolution_target_ms,
-        ticket.sla.responded_at_ms,
-        ticket.sla.paused_total_ms,
-        ticket.sla.paused_since_ms,
-        ticket.sla.urgency_key(ticket.status),
-        ticket.sla.at_risk_from_ms(ticket.status, policy),
-        ticket.sla.breach_at_ms(ticket.status, policy),
-    ])?;
+    let columns = mutable_columns(ticket, policy);
+    let assignments: Vec<String> =
+        columns.iter().enumerate().map(|(index, (name, _))| format!("{name} = ?{}", index + 2)).collect();
+    let sql = format!("UPDATE tickets SET {} WHERE id = ?1", assignments.join(", "));
+    let values = std::iter::once(Value::Integer(ticket.id.0)).chain(columns.into_iter().map(|(_, value)| value));
+    tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
     Ok(())
 }
 

@@ -17,15 +17,16 @@ pub struct ChatLine {
     pub text: String,
 }
 
-/// A chat transcript with, when `input` is given, a line to type and a Send button.
+/// A chat transcript with, when `draft` is given, a line to type and a Send button; returns the
+/// line the user sent this frame (the caller emits it in its own vocabulary).
 pub fn chat_ui(
     ui: &mut Ui,
     lang: Lang,
     id_salt: &str,
     peer_name: &str,
     lines: &[ChatLine],
-    input: Option<(&mut String, &mut dyn FnMut(String))>,
-) {
+    draft: Option<&mut String>,
+) -> Option<String> {
     let heading = ui.label(RichText::new(Text::ChatLabel.get(lang)).strong());
     egui::ScrollArea::vertical().id_salt(id_salt).max_height(160.0).stick_to_bottom(true).show(ui, |ui| {
         for line in lines {
@@ -42,7 +43,7 @@ pub fn chat_ui(
             });
         }
     });
-    let Some((draft, send)) = input else { return };
+    let draft = draft?;
     ui.horizontal(|ui| {
         let response = ui
             .add(
@@ -53,8 +54,11 @@ pub fn chat_ui(
             .labelled_by(heading.id);
         let entered = response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
         if (ui.button(Text::Send.get(lang)).clicked() || entered) && !draft.trim().is_empty() {
-            send(draft.trim().to_owned());
+            let text = draft.trim().to_owned();
             draft.clear();
+            return Some(text);
         }
-    });
+        None
+    })
+    .inner
 }

@@ -31,9 +31,14 @@ impl<'a, C> ViewContext<'a, C> {
         key.get(self.lang)
     }
 
-    /// How many intents are queued (tests and "did this click do anything" checks).
+    /// How many intents are queued: a mark for [`ViewContext::emitted_since`].
     pub fn queued(&self) -> usize {
         self.commands.len()
+    }
+
+    /// The intents queued after `mark` (what a sub-view asked for while it drew).
+    pub fn emitted_since(&self, mark: usize) -> &[C] {
+        self.commands.get(mark..).unwrap_or_default()
     }
 }
 
@@ -50,6 +55,8 @@ mod tests {
         cx.emit(StoreCommand::OpenTicket(TicketId(7)));
         cx.emit(DialogCommand::Import);
         assert_eq!(cx.queued(), 2);
+        assert_eq!(cx.emitted_since(1), [UiCommand::Dialog(DialogCommand::Import)]);
+        assert!(cx.emitted_since(5).is_empty(), "a mark past the end is nothing new, not a panic");
         assert_eq!(cx.text(Text::Details), Text::Details.get(Lang::Zh));
         assert_eq!(
             queue,

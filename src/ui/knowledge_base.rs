@@ -11,6 +11,7 @@ use super::command::{GuideView, UiCommand};
 use super::i18n::{Lang, Text, category_text};
 use super::{theme, widgets};
 use crate::ui::StoreCommand;
+use crate::ui::ViewContext;
 
 /// A guide being read or edited.
 #[derive(Clone, Debug, PartialEq)]
@@ -77,30 +78,30 @@ impl KnowledgeBaseView {
 
     /// The guide was saved: list it again, and reload it if it is still the one open (answer
     /// counts may have moved with its steps; a new guide gets its id).
-    pub fn saved(&mut self, guide_id: GuideId, lang: Lang) -> Vec<UiCommand> {
-        self.notice = Some(Text::GuideSavedNotice.get(lang).to_owned());
+    pub fn saved(&mut self, guide_id: GuideId, cx: &mut ViewContext<'_, UiCommand>) {
+        self.notice = Some(cx.text(Text::GuideSavedNotice).to_owned());
         let still_open = self
             .editor
             .as_ref()
             .is_some_and(|editor| (editor.guide.id == guide_id || editor.guide.id == GuideId(0)) && !editor.changed);
-        let mut commands = vec![self.search_command()];
+        cx.emit(self.search_command());
         if still_open {
-            commands.push(UiCommand::Store(StoreCommand::LoadGuide { view: GuideView::KnowledgeBase, guide_id }));
+            cx.emit(StoreCommand::LoadGuide { view: GuideView::KnowledgeBase, guide_id });
         }
-        commands
     }
 
     /// A guide was removed.
-    pub fn deleted(&mut self, guide_id: GuideId, lang: Lang) -> UiCommand {
+    pub fn deleted(&mut self, guide_id: GuideId, cx: &mut ViewContext<'_, UiCommand>) {
         if self.editor.as_ref().is_some_and(|editor| editor.guide.id == guide_id) {
             self.editor = None;
         }
-        self.notice = Some(Text::GuideDeletedNotice.get(lang).to_owned());
-        self.search_command()
+        self.notice = Some(cx.text(Text::GuideDeletedNotice).to_owned());
+        cx.emit(self.search_command());
     }
 
     /// Draws the window (when open), queueing commands.
-    pub fn window(&mut self, ctx: &egui::Context, lang: Lang, commands: &mut Vec<UiCommand>) {
+    pub fn window(&mut self, ctx: &egui::Context, cx: &mut ViewContext<'_, UiCommand>) {
+        let lang = cx.lang;
         if !self.open {
             return;
         }
@@ -111,18 +112,19 @@ impl KnowledgeBaseView {
             .min_width(760.0)
             .min_height(480.0)
             .resizable(true)
-            .show(ctx, |ui| self.ui(ui, lang, commands));
+            .show(ctx, |ui| self.ui(ui, cx));
         self.open = open;
     }
 
-    fn ui(&mut self, ui: &mut Ui, lang: Lang, commands: &mut Vec<UiCommand>) {
+    fn ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>) {
+        let lang = cx.lang;
         ui.horizontal(|ui| {
             let label = ui.label(Text::FindGuide.get(lang));
             let response =
                 ui.add(egui::TextEdit::singleline(&mut self.query).desired_width(240.0)).labelled_by(label.id);
             let entered = response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
             if ui.button(Text::FindButton.get(lang)).clicked() || entered || response.changed() {
-                commands.push(self.search_command());
+                cx.emit(self.search_command());
             }
             if ui.button(format!("＋ {}", Text::NewGuide.get(lang))).clicked() {
                 self.editor = Some(GuideEditor::blank(lang));
@@ -134,10 +136,10 @@ impl KnowledgeBaseView {
         });
         ui.separator();
         ui.columns(2, |columns| {
-            self.list_ui(&mut columns[0], lang, commands);
+            self.list_ui(&mut columns[0], cx);
             if let Some(editor) = &mut self.editor {
                 egui::ScrollArea::vertical().id_salt("guide_editor").show(&mut columns[1], |ui| {
-                    editor_ui(ui, lang, editor, commands);
+                    editor_ui(ui, cx, editor);
                 });
             } else {
                 columns[1].weak(Text::PickAGuide.get(lang));
@@ -145,7 +147,8 @@ impl KnowledgeBaseView {
         });
     }
 
-    fn list_ui(&mut self, ui: &mut Ui, lang: Lang, commands: &mut Vec<UiCommand>) {
+    fn list_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>) {
+        let lang = cx.lang;
         if self.results.is_empty() {
             ui.weak(Text::NoGuidesFound.get(lang));
             return;
@@ -162,17 +165,15 @@ impl KnowledgeBaseView {
                 );
                 if ui.selectable_label(selected == Some(guide.id), text).clicked() {
                     self.notice = None;
-                    commands.push(UiCommand::Store(StoreCommand::LoadGuide {
-                        view: GuideView::KnowledgeBase,
-                        guide_id: guide.id,
-                    }));
+                    cx.emit(StoreCommand::LoadGuide { view: GuideView::KnowledgeBase, guide_id: guide.id });
                 }
             }
         });
     }
 }
 
-fn editor_ui(ui: &mut Ui, lang: Lang, editor: &mut GuideEditor, commands: &mut Vec<UiCommand>) {
+fn editor_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, editor: &mut GuideEditor) {
+    let lang = cx.lang;
     let mut changed = false;
     egui::Grid::new("guide_fields").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
         let label = ui.label(Text::GuideTitle.get(lang));
@@ -295,13 +296,13 @@ fn editor_ui(ui: &mut Ui, lang: Lang, editor: &mut GuideEditor, commands: &mut V
                 step.expected = step.expected.trim().to_owned();
             }
             editor.changed = false;
-            commands.push(UiCommand::Store(StoreCommand::SaveGuide { view: GuideView::KnowledgeBase, guide }));
+            cx.emit(StoreCommand::SaveGuide { view: GuideView::KnowledgeBase, guide });
         }
         if editor.guide.id != GuideId(0) {
             if editor.confirm_delete {
                 ui.colored_label(theme::ERROR, Text::ConfirmDeleteGuide.get(lang));
                 if ui.button(Text::DeleteGuide.get(lang)).clicked() {
-                    commands.push(UiCommand::Store(StoreCommand::DeleteGuide { guide_id: editor.guide.id }));
+                    cx.emit(StoreCommand::DeleteGuide { guide_id: editor.guide.id });
                     editor.confirm_delete = false;
                 }
                 if ui.button(Text::Cancel.get(lang)).clicked() {

@@ -8,9 +8,10 @@ use crate::model::{Category, FieldError, Grade, NewTicket, Priority, TicketField
 use crate::model::{EARLIEST_REPORTED_AT_MS, REPORTED_AT_SLACK_MS};
 
 use super::command::UiCommand;
-use super::i18n::{Lang, Text, category_text, grade_text, priority_text};
+use super::i18n::{Text, category_text, grade_text, priority_text};
 use super::ticket_view::{field_id, fields_form_ui};
 use crate::ui::StoreCommand;
+use crate::ui::ViewContext;
 
 /// Id salt of the form's field grid (and of its fields' ids).
 const NEW_TICKET_FIELDS: &str = "new_ticket_fields";
@@ -71,7 +72,9 @@ impl NewTicketForm {
     }
 
     /// Draws the form; emits [`UiCommand::Store(StoreCommand::CreateTicket)`] when it validates. Esc cancels.
-    pub fn ui(&mut self, ui: &mut Ui, lang: Lang, now_ms: i64, commands: &mut Vec<UiCommand>) -> FormOutcome {
+    pub fn ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>) -> FormOutcome {
+        let lang = cx.lang;
+        let now_ms = cx.now_ms;
         let mut outcome = FormOutcome::Editing;
         // Esc closes an open picker first; with none open it cancels the form.
         if !egui::Popup::is_any_open(ui.ctx()) && ui.input(|input| input.key_pressed(egui::Key::Escape)) {
@@ -138,13 +141,13 @@ impl NewTicketForm {
                     self.reported_at_error = reported_at_ms.is_err();
                     if let (true, Ok(reported_at_ms)) = (self.errors.is_empty(), reported_at_ms) {
                         self.submitted = true;
-                        commands.push(UiCommand::Store(StoreCommand::CreateTicket(NewTicket {
+                        cx.emit(StoreCommand::CreateTicket(NewTicket {
                             fields: self.fields.clone(),
                             category: self.category,
                             urgency: self.urgency,
                             impact: self.impact,
                             reported_at_ms,
-                        })));
+                        }));
                     }
                 }
                 if ui.button(Text::Cancel.get(lang)).clicked() {

@@ -8,9 +8,10 @@ use egui::Ui;
 use crate::model::ExportFormat;
 
 use super::command::UiCommand;
-use super::i18n::{Lang, Text};
+use super::i18n::Text;
 use super::theme;
 use crate::ui::StoreCommand;
+use crate::ui::ViewContext;
 
 /// A path typed by hand for an import (`export: None`) or an export.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,7 +43,8 @@ impl PathPrompt {
 
     /// The window; returns false once it should close (cancelled). It stays open while the store
     /// works, so a failure keeps the typed path; the desk closes it on success.
-    pub fn window(&mut self, ctx: &egui::Context, lang: Lang, commands: &mut Vec<UiCommand>) -> bool {
+    pub fn window(&mut self, ctx: &egui::Context, cx: &mut ViewContext<'_, UiCommand>) -> bool {
+        let lang = cx.lang;
         let title = match self.export {
             None => Text::ImportTitle,
             Some(ExportFormat::Json) => Text::ExportJsonTitle,
@@ -56,13 +58,14 @@ impl PathPrompt {
             .resizable(false)
             .anchor(egui::Align2::CENTER_TOP, [0.0, 120.0])
             .show(ctx, |ui| {
-                cancelled = self.ui(ui, lang, commands);
+                cancelled = self.ui(ui, cx);
             });
         open && !cancelled
     }
 
     /// The message, the path field and the buttons; returns true when cancelled.
-    fn ui(&mut self, ui: &mut Ui, lang: Lang, commands: &mut Vec<UiCommand>) -> bool {
+    fn ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>) -> bool {
+        let lang = cx.lang;
         ui.set_max_width(460.0);
         ui.colored_label(theme::WARNING, Text::FileDialogUnavailable.get(lang));
         let label = ui.label(Text::FilePath.get(lang));
@@ -89,7 +92,7 @@ impl PathPrompt {
                 self.missing_path = path.is_empty();
                 if !self.missing_path {
                     let path = PathBuf::from(path);
-                    commands.push(match self.export {
+                    cx.emit(match self.export {
                         Some(format) => UiCommand::Store(StoreCommand::ExportToPath(format, path)),
                         None => UiCommand::Store(StoreCommand::ImportFromPath(path)),
                     });

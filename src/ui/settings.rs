@@ -9,6 +9,7 @@ use crate::model::{EngineerProfile, NetworkSettings, Priority};
 use super::command::UiCommand;
 use super::i18n::{Lang, Text, priority_text};
 use crate::ui::StoreCommand;
+use crate::ui::ViewContext;
 
 /// Edit buffers of the profile form.
 #[derive(Clone, Debug, Default)]
@@ -54,7 +55,8 @@ impl ProfileForm {
 
 /// The first-run question: who is using this console. Cannot be dismissed without a name.
 /// Returns true when the person chose "Get help" instead (a user, not an engineer).
-pub fn first_run_modal(ctx: &egui::Context, lang: Lang, form: &mut ProfileForm, commands: &mut Vec<UiCommand>) -> bool {
+pub fn first_run_modal(ctx: &egui::Context, cx: &mut ViewContext<'_, UiCommand>, form: &mut ProfileForm) -> bool {
+    let lang = cx.lang;
     let mut get_help = false;
     egui::Modal::new(egui::Id::unique("first_run_profile")).show(ctx, |ui| {
         ui.set_max_width(420.0);
@@ -64,7 +66,7 @@ pub fn first_run_modal(ctx: &egui::Context, lang: Lang, form: &mut ProfileForm, 
         // The keyboard starts in the name field (and goes back there when nothing has it).
         let focus_name = ui.memory(|memory| memory.focused().is_none());
         if let Some(profile) = form.ui(ui, lang, focus_name) {
-            commands.push(UiCommand::Store(StoreCommand::SaveProfile(profile)));
+            cx.emit(StoreCommand::SaveProfile(profile));
         }
         ui.separator();
         ui.label(Text::GetHelpIntroShort.get(lang));
@@ -88,11 +90,11 @@ pub struct SettingsView<'a> {
 impl SettingsView<'_> {
     /// Draws the profile, language, data folder (with "Load sample tickets", also once tickets
     /// exist) and SLA settings; emits profile, language and sample commands.
-    pub fn ui(&self, ui: &mut Ui, form: &mut ProfileForm, commands: &mut Vec<UiCommand>) {
+    pub fn ui(&self, ui: &mut Ui, form: &mut ProfileForm, cx: &mut ViewContext<'_, UiCommand>) {
         let lang = self.lang;
         ui.heading(Text::Engineer.get(lang));
         if let Some(profile) = form.ui(ui, lang, false) {
-            commands.push(UiCommand::Store(StoreCommand::SaveProfile(profile)));
+            cx.emit(StoreCommand::SaveProfile(profile));
         }
         ui.separator();
         ui.horizontal(|ui| {
@@ -110,7 +112,7 @@ impl SettingsView<'_> {
                 .response
                 .labelled_by(label.id);
             if choice != self.language_choice {
-                commands.push(UiCommand::Store(StoreCommand::SetLanguage(choice)));
+                cx.emit(StoreCommand::SetLanguage(choice));
             }
         });
         ui.separator();
@@ -118,7 +120,7 @@ impl SettingsView<'_> {
         ui.horizontal(|ui| {
             ui.label(Text::SampleData.get(lang));
             if ui.button(Text::LoadSamples.get(lang)).clicked() {
-                commands.push(UiCommand::Store(StoreCommand::LoadSamples));
+                cx.emit(StoreCommand::LoadSamples);
             }
         });
         ui.label(Text::SlaPolicy.get(lang));
@@ -135,13 +137,14 @@ impl SettingsView<'_> {
 }
 
 /// The canned chat phrases of the current language, one per line, with a Save button.
-pub fn phrases_editor_ui(ui: &mut Ui, lang: Lang, draft: &mut String, commands: &mut Vec<UiCommand>) {
+pub fn phrases_editor_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, draft: &mut String) {
+    let lang = cx.lang;
     ui.separator();
     let label = ui.label(Text::ChatPhrasesSetting.fill(lang, &[lang.native_name()]));
     ui.add(egui::TextEdit::multiline(draft).desired_rows(4).desired_width(f32::INFINITY)).labelled_by(label.id);
     if ui.button(Text::SavePhrases.get(lang)).clicked() {
         let phrases = draft.lines().map(str::to_owned).collect();
-        commands.push(UiCommand::Store(StoreCommand::SaveCannedPhrases { lang, phrases }));
+        cx.emit(StoreCommand::SaveCannedPhrases { lang, phrases });
     }
 }
 
@@ -161,7 +164,8 @@ impl From<&NetworkSettings> for NetworkDraft {
 }
 
 /// Where sessions listen: port and the address put in join links, with a Save button.
-pub fn network_editor_ui(ui: &mut Ui, lang: Lang, draft: &mut NetworkDraft, commands: &mut Vec<UiCommand>) {
+pub fn network_editor_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, draft: &mut NetworkDraft) {
+    let lang = cx.lang;
     ui.separator();
     ui.label(Text::NetworkHeading.get(lang));
     egui::Grid::new("settings_network").num_columns(2).show(ui, |ui| {
@@ -187,7 +191,7 @@ pub fn network_editor_ui(ui: &mut Ui, lang: Lang, draft: &mut NetworkDraft, comm
         match settings {
             Ok(settings) => {
                 draft.problem = None;
-                commands.push(UiCommand::Store(StoreCommand::SaveNetworkSettings(settings)));
+                cx.emit(StoreCommand::SaveNetworkSettings(settings));
             }
             Err(problem) => draft.problem = Some(problem),
         }

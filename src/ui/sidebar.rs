@@ -14,6 +14,7 @@ use super::command::UiCommand;
 use super::i18n::{Lang, Text, category_text, priority_text, status_text};
 use super::{theme, widgets};
 use crate::ui::StoreCommand;
+use crate::ui::ViewContext;
 
 /// Rows per page fetched from the store.
 pub const PAGE_SIZE: i64 = 100;
@@ -47,23 +48,16 @@ pub enum SidebarAction {
 impl Sidebar {
     /// Starts a new generation: recount and reload from the first page (the answer to the query
     /// brings the first page with it).
-    pub fn refresh(&mut self, commands: &mut Vec<UiCommand>) {
+    pub fn refresh(&mut self, cx: &mut ViewContext<'_, UiCommand>) {
         self.generation += 1;
         self.requested.clear();
-        commands.push(UiCommand::Store(StoreCommand::QueryTickets {
-            filter: self.filter.clone(),
-            generation: self.generation,
-        }));
+        cx.emit(StoreCommand::QueryTickets { filter: self.filter.clone(), generation: self.generation });
         self.requested.insert((self.generation, 0));
     }
 
-    fn request_page(&mut self, page: i64, commands: &mut Vec<UiCommand>) {
+    fn request_page(&mut self, page: i64, cx: &mut ViewContext<'_, UiCommand>) {
         if self.requested.insert((self.generation, page)) {
-            commands.push(UiCommand::Store(StoreCommand::LoadPage {
-                filter: self.filter.clone(),
-                generation: self.generation,
-                page,
-            }));
+            cx.emit(StoreCommand::LoadPage { filter: self.filter.clone(), generation: self.generation, page });
         }
     }
 
@@ -142,7 +136,8 @@ impl Sidebar {
     }
 
     /// Draws the search box and filters; emits a refresh when they change.
-    pub fn filters_ui(&mut self, ui: &mut Ui, lang: Lang, search_id: egui::Id, commands: &mut Vec<UiCommand>) {
+    pub fn filters_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, search_id: egui::Id) {
+        let lang = cx.lang;
         let mut changed = false;
         let search = egui::TextEdit::singleline(&mut self.filter.text)
             .id(search_id)
@@ -233,19 +228,14 @@ impl Sidebar {
             }
         });
         if changed {
-            self.refresh(commands);
+            self.refresh(cx);
         }
     }
 
     /// Draws the virtualised list; returns the ticket the user picked.
-    pub fn list_ui(
-        &mut self,
-        ui: &mut Ui,
-        lang: Lang,
-        now_ms: i64,
-        policy: &SlaPolicy,
-        commands: &mut Vec<UiCommand>,
-    ) -> SidebarAction {
+    pub fn list_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, policy: &SlaPolicy) -> SidebarAction {
+        let lang = cx.lang;
+        let now_ms = cx.now_ms;
         let Some(total) = self.total else {
             ui.spinner();
             return SidebarAction::None;
@@ -279,7 +269,7 @@ impl Sidebar {
                 match self.row(index).map(|(row, fresh)| (row.clone(), fresh)) {
                     Some((row, fresh)) => {
                         if !fresh {
-                            self.request_page(page, commands);
+                            self.request_page(page, cx);
                         }
                         let selected = self.selected_id == Some(row.id);
                         if row_ui(ui, lang, &row, selected, now_ms, policy).clicked() {
@@ -289,7 +279,7 @@ impl Sidebar {
                         }
                     }
                     None => {
-                        self.request_page(page, commands);
+                        self.request_page(page, cx);
                         ui.add_sized([ui.available_width(), row_height], egui::Label::new(RichText::new("…").weak()));
                     }
                 }

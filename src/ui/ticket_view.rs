@@ -13,14 +13,11 @@ use super::i18n::{Lang, Text, category_text, field_text, grade_text, status_text
 use super::session::{PanelContext, RemoteSessionView, session_panel_ui};
 use super::timeline::describe;
 use super::{theme, widgets};
+use crate::ui::ViewContext;
 
-/// What the pane needs from around it.
+/// What the pane needs from around it besides the [`ViewContext`].
 #[derive(Clone, Copy)]
 pub struct PaneEnv<'a> {
-    /// UI language.
-    pub lang: Lang,
-    /// Now, unix ms.
-    pub now_ms: i64,
     /// The SLA in force.
     pub policy: &'a SlaPolicy,
     /// The engineer's name.
@@ -98,13 +95,14 @@ impl TicketView {
         ui: &mut Ui,
         env: &PaneEnv<'_>,
         sessions: &mut HashMap<TicketId, RemoteSessionView>,
-        commands: &mut Vec<UiCommand>,
+        cx: &mut ViewContext<'_, UiCommand>,
     ) {
-        let PaneEnv { lang, now_ms, policy, actor, team, phrases } = *env;
+        let PaneEnv { policy, actor, team, phrases } = *env;
+        let (lang, now_ms) = (cx.lang, cx.now_ms);
         self.header_ui(ui, lang, now_ms, policy);
         ui.separator();
         egui::ScrollArea::vertical().id_salt(("ticket_pane", self.id())).auto_shrink([false, false]).show(ui, |ui| {
-            self.workflow_ui(ui, lang, actor, commands);
+            self.workflow_ui(ui, cx, actor);
             ui.add_space(8.0);
             egui::CollapsingHeader::new(Text::RemoteSession.get(lang)).default_open(true).show(ui, |ui| {
                 let ticket = &self.detail.ticket;
@@ -116,21 +114,20 @@ impl TicketView {
                     team,
                     category: ticket.category,
                     phrases,
-                    now_ms,
                 };
-                session_panel_ui(ui, lang, &context, sessions.get_mut(&ticket.id), commands);
+                session_panel_ui(ui, cx, &context, sessions.get_mut(&ticket.id));
             });
             egui::CollapsingHeader::new(Text::Details.get(lang)).default_open(true).show(ui, |ui| {
-                self.fields_ui(ui, lang, commands);
+                self.fields_ui(ui, cx);
             });
             egui::CollapsingHeader::new(Text::Resolution.get(lang)).default_open(true).show(ui, |ui| {
-                self.resolution_ui(ui, lang, commands);
+                self.resolution_ui(ui, cx);
             });
             egui::CollapsingHeader::new(Text::Notes.get(lang)).default_open(true).show(ui, |ui| {
-                self.notes_ui(ui, lang, commands);
+                self.notes_ui(ui, cx);
             });
             egui::CollapsingHeader::new(Text::Timeline.get(lang)).default_open(true).show(ui, |ui| {
-                timeline_ui(ui, lang, &self.detail, commands);
+                timeline_ui(ui, cx, &self.detail);
             });
         });
     }
@@ -159,14 +156,15 @@ impl TicketView {
         });
     }
 
-    fn workflow_ui(&mut self, ui: &mut Ui, lang: Lang, actor: &str, commands: &mut Vec<UiCommand>) {
+    fn workflow_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, actor: &str) {
+        let lang = cx.lang;
         let ticket = &self.detail.ticket;
         let id = ticket.id;
         ui.horizontal_wrapped(|ui| {
             ui.label(Text::MoveTo.get(lang));
             for &to in ticket.status.next_allowed() {
                 if ui.button(format!("→ {}", status_text(to).get(lang))).clicked() {
-                    commands.push(UiCommand::change_ticket(id, TicketChange::Status(to)));
+                    cx.emit(UiCommand::change_ticket(id, TicketChange::Status(to)));
                 }
             }
         });
@@ -188,7 +186,7 @@ impl TicketView {
                 grade_text(g).get(lang).to_owned()
             });
             if changed {
-                commands.push(UiCommand::change_ticket(id, TicketChange::Classification { category, urgency, impact }));
+                cx.emit(UiCommand::change_ticket(id, TicketChange::Classification { category, urgency, impact }));
             }
         });
         ui.horizontal_wrapped(|ui| {
@@ -197,10 +195,10 @@ impl TicketView {
             let current = self.detail.ticket.assignee.clone().unwrap_or_default();
             if ui.add_enabled(self.assignee.trim() != current, egui::Button::new(Text::Assign.get(lang))).clicked() {
                 let assignee = Some(self.assignee.trim().to_owned()).filter(|name| !name.is_empty());
-                commands.push(UiCommand::change_ticket(id, TicketChange::Assign(assignee)));
+                cx.emit(UiCommand::change_ticket(id, TicketChange::Assign(assignee)));
             }
             if current != actor && ui.button(Text::AssignToMe.get(lang)).clicked() {
-                commands.push(UiCommand::change_ticket(id, TicketChange::Assign(Some(actor.to_owned()))));
+                cx.emit(UiCommand::change_ticket(id, TicketChange::Assign(Some(actor.to_owned()))));
             }
         });
         if self.detail.ticket.status.is_open() && self.detail.ticket.tier < 3 {
@@ -211,7 +209,7 @@ impl TicketView {
                 let next = Text::Tier.fill(lang, &[&(self.detail.ticket.tier + 1).to_string()]);
                 let button = egui::Button::new(format!("{} → {next}", Text::Escalate.get(lang)));
                 if ui.add_enabled(!self.escalation_reason.trim().is_empty(), button).clicked() {
-                    commands.push(UiCommand::change_ticket(
+                    cx.emit(UiCommand::change_ticket(
                         id,
                         TicketChange::Escalate(self.escalation_reason.trim().to_owned()),
                     ));
@@ -220,15 +218,15 @@ impl TicketView {
         }
     }
 
-    fn fields_ui(&mut self, ui: &mut Ui, lang: Lang, commands: &mut Vec<UiCommand>) {
+    fn fields_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>) {
+        let lang = cx.lang;
         fields_form_ui(ui, lang, "detail_fields", &mut self.fields, &self.field_errors);
         let dirty = self.fields != self.detail.ticket.fields;
         ui.horizontal(|ui| {
             if ui.add_enabled(dirty, egui::Button::new(Text::SaveChanges.get(lang))).clicked() {
                 self.field_errors = self.fields.validate();
                 if self.field_errors.is_empty() {
-                    commands
-                        .push(UiCommand::change_ticket(self.id(), TicketChange::Fields(Box::new(self.fields.clone()))));
+                    cx.emit(UiCommand::change_ticket(self.id(), TicketChange::Fields(Box::new(self.fields.clone()))));
                 }
             }
             if ui.add_enabled(dirty, egui::Button::new(Text::Revert.get(lang))).clicked() {
@@ -238,7 +236,8 @@ impl TicketView {
         });
     }
 
-    fn resolution_ui(&mut self, ui: &mut Ui, lang: Lang, commands: &mut Vec<UiCommand>) {
+    fn resolution_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>) {
+        let lang = cx.lang;
         let id = self.id();
         let label = ui.label(Text::Resolution.get(lang));
         ui.add(egui::TextEdit::multiline(&mut self.resolution).desired_rows(2).desired_width(f32::INFINITY))
@@ -250,7 +249,7 @@ impl TicketView {
             )
             .clicked()
         {
-            commands.push(UiCommand::change_ticket(id, TicketChange::Resolution(self.resolution.trim().to_owned())));
+            cx.emit(UiCommand::change_ticket(id, TicketChange::Resolution(self.resolution.trim().to_owned())));
         }
         if !self.detail.ticket.status.is_open() {
             ui.separator();
@@ -266,12 +265,13 @@ impl TicketView {
             let record = ui.add_enabled(self.rating.is_some(), egui::Button::new(Text::RecordRating.get(lang)));
             if let (true, Some(rating)) = (record.clicked(), self.rating) {
                 let comment = self.rating_comment.trim().to_owned();
-                commands.push(UiCommand::change_ticket(id, TicketChange::Satisfaction { rating, comment }));
+                cx.emit(UiCommand::change_ticket(id, TicketChange::Satisfaction { rating, comment }));
             }
         }
     }
 
-    fn notes_ui(&mut self, ui: &mut Ui, lang: Lang, commands: &mut Vec<UiCommand>) {
+    fn notes_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>) {
+        let lang = cx.lang;
         for note in &self.detail.notes {
             ui.group(|ui| {
                 ui.weak(format!("{} · {}", widgets::format_time(note.at_ms), note.author));
@@ -290,7 +290,7 @@ impl TicketView {
         )
         .labelled_by(label.id);
         if ui.add_enabled(!self.note.trim().is_empty(), egui::Button::new(Text::AddNote.get(lang))).clicked() {
-            commands.push(UiCommand::change_ticket(self.id(), TicketChange::Note(self.note.trim().to_owned())));
+            cx.emit(UiCommand::change_ticket(self.id(), TicketChange::Note(self.note.trim().to_owned())));
         }
     }
 }
@@ -362,7 +362,8 @@ pub fn field_error_text(error: &FieldError, name: &str, lang: Lang) -> Option<St
 /// who imported it and when.
 /// Only the newest page is loaded; "Show older entries" loads the page before it, so a ticket
 /// with 100 000 entries opens as fast as a new one.
-fn timeline_ui(ui: &mut Ui, lang: Lang, detail: &TicketDetail, commands: &mut Vec<UiCommand>) {
+fn timeline_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, detail: &TicketDetail) {
+    let lang = cx.lang;
     for entry in detail.history.iter().rev() {
         ui.horizontal_wrapped(|ui| {
             ui.weak(format!("#{} {}", entry.seq, widgets::format_time(entry.at_ms)));
@@ -371,7 +372,7 @@ fn timeline_ui(ui: &mut Ui, lang: Lang, detail: &TicketDetail, commands: &mut Ve
             if let TimelineEvent::ScreenshotAttached { file, .. } = &entry.event
                 && ui.small_button(Text::ShowScreenshot.get(lang)).clicked()
             {
-                commands.push(UiCommand::Dialog(DialogCommand::ShowScreenshot { file: file.as_str().into() }));
+                cx.emit(DialogCommand::ShowScreenshot { file: file.as_str().into() });
             }
             if let Some(origin) = &entry.imported {
                 imported_ui(ui, lang, origin);
@@ -382,10 +383,7 @@ fn timeline_ui(ui: &mut Ui, lang: Lang, detail: &TicketDetail, commands: &mut Ve
         && let Some(oldest) = detail.history.first()
         && ui.button(Text::ShowOlderEntries.fill(lang, &[&detail.older_entries.to_string()])).clicked()
     {
-        commands.push(UiCommand::Store(StoreCommand::LoadOlderHistory {
-            ticket_id: detail.ticket.id,
-            before_seq: oldest.seq,
-        }));
+        cx.emit(StoreCommand::LoadOlderHistory { ticket_id: detail.ticket.id, before_seq: oldest.seq });
     }
 }
 

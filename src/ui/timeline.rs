@@ -153,8 +153,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::model::{ActorKind, ArrowRecord, ArrowShape};
-    use crate::protocol::RemotePixel;
+    use crate::model::{ActorKind, ArrowRecord};
+    use crate::protocol::{RemotePixel, Shape};
 
     /// An entry as the store reads it back: from its stored kind and payload.
     fn entry(kind: &str, payload: serde_json::Value) -> HistoryEntry {
@@ -171,7 +171,7 @@ mod tests {
     fn arrow(label: &str) -> serde_json::Value {
         let record = ArrowRecord {
             id: 1,
-            shape: ArrowShape::Arrow { tail: RemotePixel { x: 1, y: 2 }, head: RemotePixel { x: 30, y: 40 } },
+            shape: Shape::Arrow { tail: RemotePixel { x: 1, y: 2 }, head: RemotePixel { x: 30, y: 40 } },
             label: label.into(),
             color: "red".into(),
             fade_ms: 0,

@@ -15,11 +15,23 @@ use super::super::sidebar::SidebarAction;
 use super::super::theme;
 use super::super::ticket_view::PaneEnv;
 use super::{DeskState, ExportFormat, LIST_REFRESH_MS, MainPane, NOTICE_SHOWN_MS, StoreState};
+use crate::ui::ViewContext;
 
 impl DeskState {
-    /// Draws the whole console.
+    /// Draws the whole console; what the views ask for is queued for [`DeskState::take_commands`].
     pub fn ui(&mut self, ui: &mut Ui) {
-        let lang = self.lang();
+        let mut commands = std::mem::take(&mut self.commands);
+        let mut cx = ViewContext::new(self.lang(), self.now_ms, &mut commands);
+        self.draw(ui, &mut cx);
+        commands.append(&mut self.commands);
+        self.commands = commands;
+    }
+
+    fn draw(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>) {
+        let lang = cx.lang;
+        if let Some(assist) = &mut self.assist {
+            assist.now_ms = self.now_ms;
+        }
         if self.assist_in_window
             && let Some(assist) = &mut self.assist
         {
@@ -56,35 +68,35 @@ impl DeskState {
             }
             StoreState::Failed(message) => {
                 let message = message.clone();
-                egui::CentralPanel::default_margins().show(ui, |ui| self.store_failed_ui(ui, lang, &message));
+                egui::CentralPanel::default_margins().show(ui, |ui| self.store_failed_ui(ui, cx, &message));
                 return;
             }
             StoreState::Ready(info) => info.clone(),
         };
         if self.now_ms - self.last_refresh_ms >= LIST_REFRESH_MS {
             self.last_refresh_ms = self.now_ms;
-            self.sidebar.refresh(&mut self.commands);
+            self.sidebar.refresh(cx);
         }
         let search_id = egui::Id::unique("ticket_search_box");
         self.shortcuts_ui(ui, search_id);
-        self.top_bar_ui(ui, lang);
+        self.top_bar_ui(ui, cx);
         self.status_line_ui(ui, lang);
         egui::Panel::left("ticket_sidebar").resizable(true).default_size(theme::SIDEBAR_WIDTH).min_size(280.0).show(
             ui,
             |ui| {
-                self.sidebar.filters_ui(ui, lang, search_id, &mut self.commands);
+                self.sidebar.filters_ui(ui, cx, search_id);
                 ui.separator();
-                let action = self.sidebar.list_ui(ui, lang, self.now_ms, &info.policy, &mut self.commands);
+                let action = self.sidebar.list_ui(ui, cx, &info.policy);
                 let keyboard = self.sidebar.keyboard(ui);
                 if let SidebarAction::Open(id) = action {
-                    self.commands.push(UiCommand::Store(StoreCommand::OpenTicket(id)));
+                    cx.emit(StoreCommand::OpenTicket(id));
                 } else if let Some(id) = keyboard {
-                    self.commands.push(UiCommand::Store(StoreCommand::OpenTicket(id)));
+                    cx.emit(StoreCommand::OpenTicket(id));
                 }
             },
         );
-        egui::CentralPanel::default_margins().show(ui, |ui| self.main_pane_ui(ui, lang, &info));
-        self.dialogs_ui(ui.ctx(), lang, &info);
+        egui::CentralPanel::default_margins().show(ui, |ui| self.main_pane_ui(ui, cx, &info));
+        self.dialogs_ui(ui.ctx(), cx, &info);
         if let Some(window) = &mut self.picture
             && !window.window(ui.ctx(), lang)
         {
@@ -126,7 +138,8 @@ impl DeskState {
         self.sidebar.clear_selection();
     }
 
-    fn top_bar_ui(&mut self, ui: &mut Ui, lang: Lang) {
+    fn top_bar_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>) {
+        let lang = cx.lang;
         egui::Panel::top("top_bar").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.label(RichText::new(Text::AppTitle.get(lang)).strong().size(16.0));
@@ -135,13 +148,13 @@ impl DeskState {
                     self.open_new_ticket_form();
                 }
                 if ui.button(Text::Import.get(lang)).clicked() {
-                    self.commands.push(UiCommand::Dialog(DialogCommand::Import));
+                    cx.emit(DialogCommand::Import);
                 }
                 if ui.button(Text::ExportJson.get(lang)).clicked() {
-                    self.commands.push(UiCommand::Dialog(DialogCommand::Export(ExportFormat::Json)));
+                    cx.emit(DialogCommand::Export(ExportFormat::Json));
                 }
                 if ui.button(Text::ExportCsv.get(lang)).clicked() {
-                    self.commands.push(UiCommand::Dialog(DialogCommand::Export(ExportFormat::Csv)));
+                    cx.emit(DialogCommand::Export(ExportFormat::Csv));
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if ui.button(Text::GetHelp.get(lang)).clicked() {
@@ -152,7 +165,7 @@ impl DeskState {
                             self.knowledge_base.open = false;
                         } else {
                             let list = self.knowledge_base.open();
-                            self.commands.push(list);
+                            cx.emit(list);
                         }
                     }
                     if ui.button(Text::Settings.get(lang)).clicked() {
@@ -189,11 +202,12 @@ impl DeskState {
         });
     }
 
-    fn main_pane_ui(&mut self, ui: &mut Ui, lang: Lang, info: &StoreInfo) {
+    fn main_pane_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, info: &StoreInfo) {
+        let lang = cx.lang;
         let actor = self.actor().to_owned();
         match &mut self.pane {
             MainPane::NewTicket(form) => {
-                if form.ui(ui, lang, self.now_ms, &mut self.commands) == FormOutcome::Cancelled {
+                if form.ui(ui, cx) == FormOutcome::Cancelled {
                     let previous = form.previous_ticket;
                     self.pane = MainPane::Empty;
                     if let Some(id) = previous {
@@ -203,24 +217,17 @@ impl DeskState {
             }
             MainPane::Ticket(view) => {
                 let team = self.profile.as_ref().map_or("", |profile| profile.team.as_str());
-                let queued = self.commands.len();
-                let env = PaneEnv {
-                    lang,
-                    now_ms: self.now_ms,
-                    policy: &info.policy,
-                    actor: &actor,
-                    team,
-                    phrases: info.phrases(lang),
-                };
-                view.ui(ui, &env, &mut self.sessions, &mut self.commands);
-                for command in &self.commands[queued..] {
+                let queued = cx.queued();
+                let env = PaneEnv { policy: &info.policy, actor: &actor, team, phrases: info.phrases(lang) };
+                view.ui(ui, &env, &mut self.sessions, cx);
+                for command in cx.emitted_since(queued) {
                     if let UiCommand::Session(ticket_id, SessionRequest::Start) = command {
                         self.sessions.insert(*ticket_id, RemoteSessionView::starting());
                     }
                 }
             }
             MainPane::Empty if info.ticket_count == 0 => {
-                if empty_store_ui(ui, lang, &mut self.commands) {
+                if empty_store_ui(ui, cx) {
                     self.open_new_ticket_form();
                 }
             }
@@ -230,16 +237,17 @@ impl DeskState {
         }
     }
 
-    fn dialogs_ui(&mut self, ctx: &egui::Context, lang: Lang, info: &StoreInfo) {
+    fn dialogs_ui(&mut self, ctx: &egui::Context, cx: &mut ViewContext<'_, UiCommand>, info: &StoreInfo) {
+        let lang = cx.lang;
         if self.profile.as_ref().is_none_or(|profile| !profile.is_complete()) {
-            if first_run_modal(ctx, lang, &mut self.profile_form, &mut self.commands) {
+            if first_run_modal(ctx, cx, &mut self.profile_form) {
                 self.open_get_help();
             }
             return;
         }
-        self.knowledge_base.window(ctx, lang, &mut self.commands);
+        self.knowledge_base.window(ctx, cx);
         if let Some(prompt) = &mut self.path_prompt
-            && !prompt.window(ctx, lang, &mut self.commands)
+            && !prompt.window(ctx, cx)
         {
             self.path_prompt = None;
         }
@@ -251,15 +259,15 @@ impl DeskState {
             egui::Window::new(Text::Settings.get(lang)).open(&mut open).collapsible(false).resizable(false).show(
                 ctx,
                 |ui| {
-                    view.ui(ui, &mut self.profile_form, &mut self.commands);
+                    view.ui(ui, &mut self.profile_form, cx);
                     if !self.phrases_drafts.iter().any(|(of, _)| *of == lang) {
                         self.phrases_drafts.push((lang, info.phrases(lang).join("\n")));
                     }
                     if let Some((_, draft)) = self.phrases_drafts.iter_mut().find(|(of, _)| *of == lang) {
-                        phrases_editor_ui(ui, lang, draft, &mut self.commands);
+                        phrases_editor_ui(ui, cx, draft);
                     }
                     let network = self.network_draft.get_or_insert_with(|| NetworkDraft::from(&info.network));
-                    network_editor_ui(ui, lang, network, &mut self.commands);
+                    network_editor_ui(ui, cx, network);
                     ui.separator();
                     close = ui.button(Text::Close.get(lang)).clicked();
                 },
@@ -272,7 +280,8 @@ impl DeskState {
         }
     }
 
-    fn store_failed_ui(&mut self, ui: &mut Ui, lang: Lang, message: &str) {
+    fn store_failed_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, message: &str) {
+        let lang = cx.lang;
         ui.vertical_centered(|ui| {
             ui.add_space(80.0);
             ui.heading(Text::StoreFailedTitle.get(lang));
@@ -281,21 +290,22 @@ impl DeskState {
             ui.add_space(8.0);
             if ui.button(Text::Retry.get(lang)).clicked() {
                 self.store = StoreState::Opening;
-                self.commands.push(UiCommand::Store(StoreCommand::RetryOpenStore));
+                cx.emit(StoreCommand::RetryOpenStore);
             }
         });
     }
 }
 
 /// The first-run pane; returns true when "New ticket" was clicked.
-fn empty_store_ui(ui: &mut Ui, lang: Lang, commands: &mut Vec<UiCommand>) -> bool {
+fn empty_store_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>) -> bool {
+    let lang = cx.lang;
     ui.vertical_centered(|ui| {
         ui.add_space(80.0);
         ui.heading(Text::EmptyStoreTitle.get(lang));
         ui.label(Text::EmptyStoreBody.get(lang));
         ui.add_space(12.0);
         if ui.button(Text::LoadSamples.get(lang)).clicked() {
-            commands.push(UiCommand::Store(StoreCommand::LoadSamples));
+            cx.emit(StoreCommand::LoadSamples);
         }
         ui.button(Text::NewTicket.get(lang)).clicked()
     })

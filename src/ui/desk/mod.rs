@@ -10,6 +10,7 @@ pub mod notice;
 
 use crate::ui::DialogCommand;
 use crate::ui::StoreCommand;
+use crate::ui::ViewContext;
 use notice::capitalized;
 pub use notice::{NOTICE_SHOWN_MS, Notice};
 
@@ -240,7 +241,7 @@ impl DeskState {
                     self.say(warning.clone(), true);
                 }
                 self.store = StoreState::Ready(info);
-                self.sidebar.refresh(&mut self.commands);
+                self.sidebar.refresh(&mut ViewContext::new(lang, self.now_ms, &mut self.commands));
             }
             UiEvent::StoreFailed(message) => self.store = StoreState::Failed(message),
             UiEvent::TicketsCounted { generation, total, assignees, store_total } => {
@@ -270,7 +271,7 @@ impl DeskState {
                     _ => {}
                 }
                 if changed {
-                    self.sidebar.refresh(&mut self.commands);
+                    self.sidebar.refresh(&mut ViewContext::new(lang, self.now_ms, &mut self.commands));
                 }
             }
             UiEvent::ActionFailed(message) => {
@@ -297,7 +298,7 @@ impl DeskState {
             }
             UiEvent::SamplesLoaded(count) => {
                 self.say_in(|lang| Text::SamplesLoaded.fill(lang, &[&count.to_string()]), false);
-                self.sidebar.refresh(&mut self.commands);
+                self.sidebar.refresh(&mut ViewContext::new(lang, self.now_ms, &mut self.commands));
             }
             UiEvent::ProfileSaved(profile) => {
                 if let StoreState::Ready(info) = &mut self.store {
@@ -318,7 +319,7 @@ impl DeskState {
                 self.path_prompt = None;
                 let counts = [report.imported.to_string(), report.skipped_existing.len().to_string()];
                 self.say_in(|lang| Text::ImportedNotice.fill(lang, &[&counts[0], &counts[1]]), false);
-                self.sidebar.refresh(&mut self.commands);
+                self.sidebar.refresh(&mut ViewContext::new(lang, self.now_ms, &mut self.commands));
             }
             UiEvent::Session { ticket_id, notice } => {
                 let session = self.sessions.entry(ticket_id).or_insert_with(RemoteSessionView::starting);
@@ -365,14 +366,10 @@ impl DeskState {
                 }
             }
             UiEvent::GuideSaved { view: GuideView::KnowledgeBase, guide_id } => {
-                let lang = self.lang();
-                let reload = self.knowledge_base.saved(guide_id, lang);
-                self.commands.extend(reload);
+                self.knowledge_base.saved(guide_id, &mut ViewContext::new(lang, self.now_ms, &mut self.commands));
             }
             UiEvent::GuideDeleted { guide_id } => {
-                let lang = self.lang();
-                let refresh = self.knowledge_base.deleted(guide_id, lang);
-                self.commands.push(refresh);
+                self.knowledge_base.deleted(guide_id, &mut ViewContext::new(lang, self.now_ms, &mut self.commands));
             }
             UiEvent::HistoryAppended { ticket_id, entry } => {
                 if let MainPane::Ticket(view) = &mut self.pane

@@ -11,6 +11,7 @@ pub mod private_areas;
 pub mod screens;
 pub mod sharing_bar;
 
+use crate::ui::ViewContext;
 use egui::{RichText, Ui};
 
 use crate::capture::{CaptureError, PixelRect, SourceLabel};
@@ -38,6 +39,8 @@ enum Screen {
 pub struct AssistView {
     /// Language of these screens (the user can switch).
     pub lang: Lang,
+    /// Now, unix ms, as the host's `logic()` last read the clock (the views read no clock).
+    pub now_ms: i64,
     screen: Screen,
     code: String,
     address: String,
@@ -75,6 +78,7 @@ impl AssistView {
     pub fn new(lang: Lang, link: Option<&JoinLink>) -> Self {
         let mut view = Self {
             lang,
+            now_ms: 0,
             screen: Screen::EnterCode,
             code: String::new(),
             address: String::new(),
@@ -240,6 +244,14 @@ impl AssistView {
     /// Whatever the window's size, everything is reachable: the screens scroll, and while a
     /// session is on "Close" stays at the bottom edge.
     pub fn ui(&mut self, ui: &mut Ui) {
+        let mut commands = std::mem::take(&mut self.commands);
+        let mut cx = ViewContext::new(self.lang, self.now_ms, &mut commands);
+        self.draw(ui, &mut cx);
+        commands.append(&mut self.commands);
+        self.commands = commands;
+    }
+
+    fn draw(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, AssistCommand>) {
         ui.style_mut().text_styles.iter_mut().for_each(|(_, font)| font.size *= 1.25);
         let lang = self.lang;
         ui.horizontal(|ui| {
@@ -247,11 +259,11 @@ impl AssistView {
                 for choice in Lang::ALL {
                     if ui.selectable_label(self.lang == choice, choice.native_name()).clicked() && self.lang != choice {
                         self.lang = choice;
-                        self.commands.push(AssistCommand::SetLanguage(choice));
+                        cx.emit(AssistCommand::SetLanguage(choice));
                     }
                 }
                 if ui.button(Text::MyReceipts.get(lang)).clicked() {
-                    self.commands.push(AssistCommand::LoadReceipts(lang));
+                    cx.emit(AssistCommand::LoadReceipts(lang));
                 }
             });
         });
@@ -261,7 +273,7 @@ impl AssistView {
             egui::Panel::bottom("assist_footer").show(ui, |ui| {
                 ui.add_space(6.0);
                 if ui.button(Text::Leave.get(lang)).clicked() {
-                    self.commands.push(AssistCommand::Leave);
+                    cx.emit(AssistCommand::Leave);
                 }
             });
         }
@@ -269,9 +281,9 @@ impl AssistView {
         egui::ScrollArea::vertical()
             .id_salt("assist_screens")
             .auto_shrink([false, true])
-            .show(ui, |ui| self.screens_ui(ui));
+            .show(ui, |ui| self.screens_ui(ui, cx));
         if let Screen::Sharing { request, scopes, paused } = self.screen.clone() {
-            self.sharing_bar(ui.ctx(), &request, scopes, paused);
+            self.sharing_bar(ui.ctx(), cx, &request, scopes, paused);
         } else {
             self.bar_position = None;
         }

@@ -13,11 +13,12 @@ use super::super::session::scopes_text;
 use super::super::theme;
 use super::{AssistView, Screen};
 use crate::protocol::SessionCommand;
+use crate::ui::ViewContext;
 
 impl AssistView {
     /// The current screen, inside the window's scroll area. While sharing, what the user acts
     /// on comes first: the step card and the chat, then what is shared and the private areas.
-    pub(super) fn screens_ui(&mut self, ui: &mut Ui) {
+    pub(super) fn screens_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, AssistCommand>) {
         let lang = self.lang;
         if self.reconnecting {
             ui.horizontal(|ui| {
@@ -35,7 +36,7 @@ impl AssistView {
             ui.colored_label(theme::WARNING, RichText::new(Text::UserHeldTranscript.get(lang)).size(18.0).strong());
         }
         match self.screen.clone() {
-            Screen::EnterCode => self.code_ui(ui),
+            Screen::EnterCode => self.code_ui(ui, cx),
             Screen::Connecting => {
                 ui.horizontal(|ui| {
                     ui.spinner();
@@ -44,17 +45,17 @@ impl AssistView {
             }
             Screen::Waiting => {
                 let name = self.engineer.clone().unwrap_or_default();
-                self.step_card_ui(ui);
+                self.step_card_ui(ui, cx);
                 ui.label(Text::ConnectedWaiting.fill(lang, &[&name]));
-                self.chat_body_ui(ui);
+                self.chat_body_ui(ui, cx);
             }
-            Screen::Consent(request) => self.consent_ui(ui, &request),
+            Screen::Consent(request) => self.consent_ui(ui, cx, &request),
             Screen::Sharing { request, scopes, paused } => {
-                self.step_card_ui(ui);
-                self.chat_body_ui(ui);
+                self.step_card_ui(ui, cx);
+                self.chat_body_ui(ui, cx);
                 ui.separator();
-                self.sharing_summary_ui(ui, &request, scopes, paused);
-                self.privacy_ui(ui);
+                self.sharing_summary_ui(ui, cx, &request, scopes, paused);
+                self.privacy_ui(ui, cx);
             }
             Screen::Finished(message) => {
                 ui.label(RichText::new(message).size(20.0));
@@ -77,7 +78,7 @@ impl AssistView {
         self.screenshots_kept.clear();
     }
 
-    fn code_ui(&mut self, ui: &mut Ui) {
+    fn code_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, AssistCommand>) {
         let lang = self.lang;
         ui.label(Text::GetHelpIntro.get(lang));
         ui.add_space(12.0);
@@ -108,7 +109,7 @@ impl AssistView {
                 Some(link) => {
                     self.error = None;
                     self.screen = Screen::Connecting;
-                    self.commands.push(AssistCommand::Join(link));
+                    cx.emit(AssistCommand::Join(link));
                 }
                 None => self.error = Some(Text::InvalidCodeOrAddress.get(lang).to_owned()),
             }
@@ -124,7 +125,7 @@ impl AssistView {
         JoinLink::parse(&format!("stepwise://{}/{}", self.address.trim(), code.digits())).ok()
     }
 
-    fn consent_ui(&mut self, ui: &mut Ui, request: &ConsentRequest) {
+    fn consent_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, AssistCommand>, request: &ConsentRequest) {
         let lang = self.lang;
         ui.add_space(8.0);
         ui.label(
@@ -146,19 +147,18 @@ impl AssistView {
         ui.add_space(12.0);
         ui.horizontal(|ui| {
             if ui.button(RichText::new(Text::Allow.get(lang)).size(22.0).strong()).clicked() {
-                self.commands.push(AssistCommand::Session(SessionCommand::Grant(self.scopes)));
+                cx.emit(AssistCommand::Session(SessionCommand::Grant(self.scopes)));
             }
             ui.add_space(24.0);
             if ui.button(RichText::new(Text::DontAllow.get(lang)).size(22.0)).clicked() {
-                self.commands
-                    .push(AssistCommand::Session(SessionCommand::Deny { dont_ask_again: self.dont_ask_again }));
+                cx.emit(AssistCommand::Session(SessionCommand::Deny { dont_ask_again: self.dont_ask_again }));
             }
         });
         ui.checkbox(&mut self.dont_ask_again, Text::DontAskAgain.get(lang));
     }
 
     /// The current guided step, large, with the three answers.
-    fn step_card_ui(&mut self, ui: &mut Ui) {
+    fn step_card_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, AssistCommand>) {
         let lang = self.lang;
         let Some(card) = self.step.clone() else { return };
         egui::Frame::group(ui.style()).fill(ui.visuals().faint_bg_color).inner_margin(12.0).show(ui, |ui| {
@@ -181,7 +181,7 @@ impl AssistView {
                     (Text::StepStuck, StepOutcome::Stuck),
                 ] {
                     if ui.button(RichText::new(text.get(lang)).size(20.0)).clicked() {
-                        self.commands.push(AssistCommand::Session(SessionCommand::AnswerStep {
+                        cx.emit(AssistCommand::Session(SessionCommand::AnswerStep {
                             step_id: card.step_id,
                             outcome,
                             comment: self.step_comment.trim().to_owned(),
@@ -194,10 +194,10 @@ impl AssistView {
     }
 
     /// The preview with private areas: drag a rectangle to hide that part of the screen.
-    fn privacy_ui(&mut self, ui: &mut Ui) {
+    fn privacy_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, AssistCommand>) {
         let Some(preview) = &mut self.preview else { return };
         if let Some(regions) = preview.ui(ui, self.lang, &mut self.annotations) {
-            self.commands.push(AssistCommand::SetPrivateRegions(regions));
+            cx.emit(AssistCommand::SetPrivateRegions(regions));
         }
     }
 
@@ -217,7 +217,14 @@ impl AssistView {
         }
     }
 
-    fn sharing_summary_ui(&mut self, ui: &mut Ui, request: &ConsentRequest, scopes: Scopes, paused: bool) {
+    fn sharing_summary_ui(
+        &mut self,
+        ui: &mut Ui,
+        cx: &mut ViewContext<'_, AssistCommand>,
+        request: &ConsentRequest,
+        scopes: Scopes,
+        paused: bool,
+    ) {
         let lang = self.lang;
         let status = if paused {
             Text::SharingPausedNow.get(lang).to_owned()
@@ -231,7 +238,7 @@ impl AssistView {
         let mut edited = scopes;
         scope_checkboxes(ui, lang, &mut edited);
         if edited != scopes {
-            self.commands.push(AssistCommand::Session(SessionCommand::ChangeScopes(edited)));
+            cx.emit(AssistCommand::Session(SessionCommand::ChangeScopes(edited)));
         }
         let placement = match self.arrow_placement {
             ArrowPlacement::NotReported => None,
@@ -249,21 +256,13 @@ impl AssistView {
         }
     }
 
-    fn chat_body_ui(&mut self, ui: &mut Ui) {
+    fn chat_body_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, AssistCommand>) {
         let lang = self.lang;
         ui.add_space(8.0);
         let peer = self.engineer.clone().unwrap_or_else(|| Text::EngineerLabel.get(lang).to_owned());
-        let commands = &mut self.commands;
-        chat_ui(
-            ui,
-            lang,
-            "assist_chat",
-            &peer,
-            &self.chat,
-            Some((&mut self.draft, &mut |text| {
-                commands.push(AssistCommand::Session(SessionCommand::Chat(text)));
-            })),
-        );
+        if let Some(text) = chat_ui(ui, lang, "assist_chat", &peer, &self.chat, Some(&mut self.draft)) {
+            cx.emit(AssistCommand::Session(SessionCommand::Chat(text)));
+        }
         ui.add_space(8.0);
     }
 

@@ -13,12 +13,20 @@ use super::super::session::scopes_text;
 use super::super::theme;
 use super::AssistView;
 use crate::protocol::SessionCommand;
+use crate::ui::ViewContext;
 
 impl AssistView {
     /// The always-visible bar: one compact row (what is shared, Pause, Stop, a red dot while
     /// recording) in its own undecorated always-on-top window at the top centre of the shared
     /// monitor, moved by dragging it; an embedded window where the platform has no viewports.
-    pub(super) fn sharing_bar(&mut self, ctx: &egui::Context, request: &ConsentRequest, scopes: Scopes, paused: bool) {
+    pub(super) fn sharing_bar(
+        &mut self,
+        ctx: &egui::Context,
+        cx: &mut ViewContext<'_, AssistCommand>,
+        request: &ConsentRequest,
+        scopes: Scopes,
+        paused: bool,
+    ) {
         let lang = self.lang;
         let status = if paused {
             Text::SharingPausedNow.get(lang).to_owned()
@@ -42,13 +50,12 @@ impl AssistView {
         });
         let builder = sharing_bar_builder(lang, position);
         let recording = scopes.record && !paused;
-        let commands = &mut self.commands;
         ctx.show_viewport_immediate(egui::ViewportId::from_hash_of("stepwise_sharing_bar"), builder, |ui, _class| {
             if ui.input(|input| input.viewport().close_requested()) {
                 // The bar stays while sharing: closing it is what "Stop sharing" is for.
                 ui.ctx().send_viewport_cmd(egui::ViewportCommand::CancelClose);
             }
-            let mut row = |ui: &mut Ui| sharing_bar_row_ui(ui, lang, &status, paused, recording, commands);
+            let mut row = |ui: &mut Ui| sharing_bar_row_ui(ui, lang, &status, paused, recording, cx);
             if ui.ctx().embed_viewports() {
                 row(ui);
             } else {
@@ -113,13 +120,13 @@ fn sharing_bar_row_ui(
     status: &str,
     paused: bool,
     recording: bool,
-    commands: &mut Vec<AssistCommand>,
+    cx: &mut ViewContext<'_, AssistCommand>,
 ) {
     ui.horizontal_centered(|ui| {
         // Right to left, so the buttons always fit and the words give way.
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui.button(RichText::new(Text::StopSharing.get(lang)).strong()).clicked() {
-                commands.push(AssistCommand::Session(SessionCommand::Revoke));
+                cx.emit(AssistCommand::Session(SessionCommand::Revoke));
             }
             let (label, command) = if paused {
                 (Text::ResumeSharing, AssistCommand::Session(SessionCommand::Resume))
@@ -127,7 +134,7 @@ fn sharing_bar_row_ui(
                 (Text::PauseSharing, AssistCommand::Session(SessionCommand::Pause))
             };
             if ui.button(label.get(lang)).clicked() {
-                commands.push(command);
+                cx.emit(command);
             }
             ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
                 if recording {

@@ -19,6 +19,7 @@ use super::super::viewer::{ViewerAction, ViewerState};
 use super::super::{theme, widgets};
 use super::model::{LinkPhase, RemoteSessionView};
 use super::steps::steps_ui;
+use crate::ui::ViewContext;
 
 /// What the panel needs to know about the ticket and the engineer.
 pub struct PanelContext<'a> {
@@ -36,31 +37,29 @@ pub struct PanelContext<'a> {
     pub category: crate::model::Category,
     /// Canned chat phrases (`{name}` = the engineer's name).
     pub phrases: &'a [String],
-    /// Now, unix ms.
-    pub now_ms: i64,
 }
 
 /// Draws the panel for the ticket in `context`; `session` is its state, if a session was started.
 pub fn session_panel_ui(
     ui: &mut Ui,
-    lang: Lang,
+    cx: &mut ViewContext<'_, UiCommand>,
     context: &PanelContext<'_>,
     session: Option<&mut RemoteSessionView>,
-    commands: &mut Vec<UiCommand>,
 ) {
+    let lang = cx.lang;
     let ticket_id = context.ticket_id;
     let Some(session) = session else {
         ui.weak(Text::StartSessionHint.get(lang));
         if ui.button(RichText::new(Text::StartRemoteSession.get(lang)).strong()).clicked() {
-            commands.push(UiCommand::Session(ticket_id, SessionRequest::Start));
+            cx.emit(UiCommand::Session(ticket_id, SessionRequest::Start));
         }
         return;
     };
     // The way out stays at the top, whatever the panel below grows to; it asks first.
     if session.is_running() {
-        end_session_ui(ui, lang, ticket_id, session, commands);
+        end_session_ui(ui, cx, ticket_id, session);
     } else if ui.button(Text::StartNewSession.get(lang)).clicked() {
-        commands.push(UiCommand::Session(ticket_id, SessionRequest::Start));
+        cx.emit(UiCommand::Session(ticket_id, SessionRequest::Start));
     }
     match session.phase.clone() {
         LinkPhase::Starting => {
@@ -70,13 +69,13 @@ pub fn session_panel_ui(
             });
         }
         LinkPhase::Waiting => {
-            code_ui(ui, lang, session, context.now_ms);
+            code_ui(ui, lang, session, cx.now_ms);
             ui.label(Text::LinkWaiting.get(lang));
-            attempts_ui(ui, lang, ticket_id, session, commands);
+            attempts_ui(ui, cx, ticket_id, session);
         }
         LinkPhase::CodeUnusable(why) => {
             ui.colored_label(theme::ERROR, why);
-            attempts_ui(ui, lang, ticket_id, session, commands);
+            attempts_ui(ui, cx, ticket_id, session);
         }
         LinkPhase::Connected => {
             let peer = user_claim(session.peer_name.as_deref().unwrap_or(""), lang);
@@ -100,28 +99,21 @@ pub fn session_panel_ui(
     }
     if matches!(session.phase, LinkPhase::Connected | LinkPhase::Reconnecting) {
         ui.add_space(4.0);
-        consent_ui(ui, lang, context, session, commands);
+        consent_ui(ui, cx, context, session);
         ui.add_space(4.0);
         // Before consent is asked for (or after a no) nothing waits for it: the consent line says
         // where it stands and the viewer stays out of the way.
         if !matches!(session.consent, ConsentState::NotRequested | ConsentState::Denied) {
-            viewer_ui(ui, lang, ticket_id, session, commands);
+            viewer_ui(ui, cx, ticket_id, session);
         }
         ui.add_space(4.0);
-        steps_ui(ui, lang, context, session, commands);
+        steps_ui(ui, cx, context, session);
         ui.add_space(4.0);
         let peer = user_claim(session.peer_name.as_deref().unwrap_or(""), lang);
         phrases_menu_ui(ui, lang, context, &mut session.draft);
-        chat_ui(
-            ui,
-            lang,
-            "engineer_chat",
-            &peer,
-            &session.chat,
-            Some((&mut session.draft, &mut |text| {
-                commands.push(UiCommand::session(ticket_id, SessionCommand::Chat(text)));
-            })),
-        );
+        if let Some(text) = chat_ui(ui, lang, "engineer_chat", &peer, &session.chat, Some(&mut session.draft)) {
+            cx.emit(UiCommand::session(ticket_id, SessionCommand::Chat(text)));
+        }
     } else if !session.chat.is_empty() {
         let peer = user_claim(session.peer_name.as_deref().unwrap_or(""), lang);
         chat_ui(ui, lang, "engineer_chat", &peer, &session.chat, None);
@@ -131,11 +123,11 @@ pub fn session_panel_ui(
 /// "End session", then "Yes, end the session" / "Cancel".
 fn end_session_ui(
     ui: &mut Ui,
-    lang: Lang,
+    cx: &mut ViewContext<'_, UiCommand>,
     ticket_id: TicketId,
     session: &mut RemoteSessionView,
-    commands: &mut Vec<UiCommand>,
 ) {
+    let lang = cx.lang;
     if !session.confirm_end {
         session.confirm_end = ui.button(Text::EndSession.get(lang)).clicked();
         return;
@@ -144,7 +136,7 @@ fn end_session_ui(
     ui.horizontal(|ui| {
         if ui.button(RichText::new(Text::EndSessionYes.get(lang)).color(theme::ERROR)).clicked() {
             session.confirm_end = false;
-            commands.push(UiCommand::session(ticket_id, SessionCommand::End));
+            cx.emit(UiCommand::session(ticket_id, SessionCommand::End));
         }
         if ui.button(Text::Cancel.get(lang)).clicked() {
             session.confirm_end = false;
@@ -171,13 +163,8 @@ fn phrases_menu_ui(ui: &mut Ui, lang: Lang, context: &PanelContext<'_>, draft: &
     });
 }
 
-fn viewer_ui(
-    ui: &mut Ui,
-    lang: Lang,
-    ticket_id: TicketId,
-    session: &mut RemoteSessionView,
-    commands: &mut Vec<UiCommand>,
-) {
+fn viewer_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, ticket_id: TicketId, session: &mut RemoteSessionView) {
+    let lang = cx.lang;
     let Some(slot) = session.viewer_slot.clone() else { return };
     let state = match (&session.phase, &session.consent) {
         (LinkPhase::Over(_), _) => ViewerState::Ended,
@@ -212,7 +199,7 @@ fn viewer_ui(
         None => None,
     };
     if let Some(action) = session_action {
-        commands.push(UiCommand::session(ticket_id, action));
+        cx.emit(UiCommand::session(ticket_id, action));
     }
     if state == ViewerState::Live {
         let because = session.overlay_why_not.as_ref().map(|why| no_overlay_text(why, lang));
@@ -228,13 +215,8 @@ fn viewer_ui(
 
 /// Where wrong codes came from (address and count, shut-out sources marked), and the button that
 /// replaces the code of the waiting session.
-fn attempts_ui(
-    ui: &mut Ui,
-    lang: Lang,
-    ticket_id: TicketId,
-    session: &RemoteSessionView,
-    commands: &mut Vec<UiCommand>,
-) {
+fn attempts_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, ticket_id: TicketId, session: &RemoteSessionView) {
+    let lang = cx.lang;
     if !session.attempts.is_empty() {
         ui.label(RichText::new(Text::AttemptsHeading.get(lang)).strong());
         for row in &session.attempts {
@@ -247,7 +229,7 @@ fn attempts_ui(
         }
     }
     if ui.button(Text::NewCode.get(lang)).on_hover_text(Text::NewCodeHint.get(lang)).clicked() {
-        commands.push(UiCommand::Session(ticket_id, SessionRequest::NewCode));
+        cx.emit(UiCommand::Session(ticket_id, SessionRequest::NewCode));
     }
 }
 
@@ -277,11 +259,11 @@ fn code_ui(ui: &mut Ui, lang: Lang, session: &RemoteSessionView, now_ms: i64) {
 
 fn consent_ui(
     ui: &mut Ui,
-    lang: Lang,
+    cx: &mut ViewContext<'_, UiCommand>,
     context: &PanelContext<'_>,
     session: &mut RemoteSessionView,
-    commands: &mut Vec<UiCommand>,
 ) {
+    let lang = cx.lang;
     let state = session.consent_text(lang);
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new(Text::ConsentLabel.get(lang)).strong());
@@ -289,7 +271,7 @@ fn consent_ui(
     });
     let may_ask = session.phase == LinkPhase::Connected
         && matches!(session.consent, ConsentState::NotRequested | ConsentState::Denied | ConsentState::Revoked);
-    let now_ms = context.now_ms;
+    let now_ms = cx.now_ms;
     let wait_ms = session.ask_again_at_ms.map(|at_ms| at_ms - now_ms);
     if may_ask {
         match wait_ms {
@@ -316,7 +298,7 @@ fn consent_ui(
         .labelled_by(label.id);
         if ui.button(Text::AskConsent.get(lang)).clicked() {
             let request = consent_request(context, &session.purpose);
-            commands.push(UiCommand::session(context.ticket_id, SessionCommand::RequestConsent(request)));
+            cx.emit(UiCommand::session(context.ticket_id, SessionCommand::RequestConsent(request)));
         }
     }
 }

@@ -12,27 +12,28 @@ use super::super::i18n::{Lang, Text};
 use super::super::theme;
 use super::model::{LinkPhase, RemoteSessionView, StepRow, StepState};
 use super::panel::PanelContext;
+use crate::ui::ViewContext;
 
 /// The session's guide: steps written on the fly, sent one at a time, each answered before the
 /// next; resend, edit or skip the waiting one.
 pub(super) fn steps_ui(
     ui: &mut Ui,
-    lang: Lang,
+    cx: &mut ViewContext<'_, UiCommand>,
     context: &PanelContext<'_>,
     session: &mut RemoteSessionView,
-    commands: &mut Vec<UiCommand>,
 ) {
+    let lang = cx.lang;
     let ticket_id = context.ticket_id;
     ui.label(RichText::new(Text::GuidedSteps.get(lang)).strong());
     let waiting = session.waiting_step().map(|row| row.step_id);
-    guide_search_ui(ui, lang, ticket_id, session, commands);
-    step_rows_ui(ui, lang, ticket_id, waiting, session, commands);
+    guide_search_ui(ui, cx, ticket_id, session);
+    step_rows_ui(ui, cx, ticket_id, waiting, session);
     if waiting.is_none() && session.phase == LinkPhase::Connected {
-        send_next_step_ui(ui, lang, ticket_id, session, commands);
+        send_next_step_ui(ui, cx, ticket_id, session);
     }
     add_step_ui(ui, lang, session);
     if !session.steps.is_empty() {
-        save_guide_ui(ui, lang, context, session, commands);
+        save_guide_ui(ui, cx, context, session);
     }
 }
 
@@ -40,12 +41,12 @@ pub(super) fn steps_ui(
 /// waiting one), and its instruction on a row of its own (editable while a draft or waiting).
 fn step_rows_ui(
     ui: &mut Ui,
-    lang: Lang,
+    cx: &mut ViewContext<'_, UiCommand>,
     ticket_id: TicketId,
     waiting: Option<u64>,
     session: &mut RemoteSessionView,
-    commands: &mut Vec<UiCommand>,
 ) {
+    let lang = cx.lang;
     let mut edit: Option<StepCard> = None;
     let mut reorder: Option<(usize, bool)> = None;
     let mut remove: Option<u64> = None;
@@ -87,11 +88,11 @@ fn step_rows_ui(
             ui.colored_label(color, state);
             if Some(row.step_id) == waiting {
                 if ui.small_button(Text::ResendStep.get(lang)).clicked() {
-                    commands.push(UiCommand::session(ticket_id, SessionCommand::ResendStep));
+                    cx.emit(UiCommand::session(ticket_id, SessionCommand::ResendStep));
                 }
                 edit_clicked = ui.small_button(Text::EditStep.get(lang)).clicked();
                 if ui.small_button(Text::SkipStep.get(lang)).clicked() {
-                    commands.push(UiCommand::session(ticket_id, SessionCommand::SkipStep));
+                    cx.emit(UiCommand::session(ticket_id, SessionCommand::SkipStep));
                 }
             }
         });
@@ -115,7 +116,7 @@ fn step_rows_ui(
         });
     }
     if let Some(card) = edit {
-        commands.push(UiCommand::session(ticket_id, SessionCommand::EditStep(card)));
+        cx.emit(UiCommand::session(ticket_id, SessionCommand::EditStep(card)));
     }
     if let Some((index, up)) = reorder {
         let other = if up { index.checked_sub(1) } else { Some(index + 1) };
@@ -134,11 +135,11 @@ fn step_rows_ui(
 /// base, else the one drawn last).
 fn send_next_step_ui(
     ui: &mut Ui,
-    lang: Lang,
+    cx: &mut ViewContext<'_, UiCommand>,
     ticket_id: TicketId,
     session: &mut RemoteSessionView,
-    commands: &mut Vec<UiCommand>,
 ) {
+    let lang = cx.lang;
     let Some(draft_index) = session.steps.iter().position(|row| row.state == StepState::Draft) else { return };
     ui.horizontal(|ui| {
         let screen = session.remote_screen_size();
@@ -168,7 +169,7 @@ fn send_next_step_ui(
                     Some(StepPointer { annotation: arrow.clone(), screen_width: width, screen_height: height });
             }
             card.annotation = attached;
-            commands.push(UiCommand::session(ticket_id, SessionCommand::SendStep(card)));
+            cx.emit(UiCommand::session(ticket_id, SessionCommand::SendStep(card)));
         }
     });
 }
@@ -198,11 +199,11 @@ fn add_step_ui(ui: &mut Ui, lang: Lang, session: &mut RemoteSessionView) {
 /// The steps kept as a guide: saved over the guide they were loaded from, or as a new one.
 fn save_guide_ui(
     ui: &mut Ui,
-    lang: Lang,
+    cx: &mut ViewContext<'_, UiCommand>,
     context: &PanelContext<'_>,
     session: &mut RemoteSessionView,
-    commands: &mut Vec<UiCommand>,
 ) {
+    let lang = cx.lang;
     let ticket_id = context.ticket_id;
     ui.horizontal_wrapped(|ui| {
         let label = ui.label(Text::GuideTitle.get(lang));
@@ -221,7 +222,7 @@ fn save_guide_ui(
                 Guide { title: session.guide_title.trim().to_owned(), steps: session.guide_steps(), ..loaded.clone() };
             session.point_steps_at_guide(guide.id);
             session.loaded_guide = Some(guide.clone());
-            commands.push(UiCommand::Store(StoreCommand::SaveGuide { view: GuideView::Session(ticket_id), guide }));
+            cx.emit(StoreCommand::SaveGuide { view: GuideView::Session(ticket_id), guide });
         }
         if ui.button(Text::SaveAsGuide.get(lang)).clicked() && titled {
             let guide = Guide {
@@ -232,7 +233,7 @@ fn save_guide_ui(
                 language: lang.code().to_owned(),
                 steps: session.guide_steps(),
             };
-            commands.push(UiCommand::Store(StoreCommand::SaveGuide { view: GuideView::Session(ticket_id), guide }));
+            cx.emit(StoreCommand::SaveGuide { view: GuideView::Session(ticket_id), guide });
         }
         if session.saved_guide.is_some() {
             ui.colored_label(theme::SUCCESS, Text::GuideSavedNotice.get(lang));
@@ -264,21 +265,21 @@ fn step_state_text(state: &StepState, lang: Lang) -> String {
 /// Search the knowledge base and load a guide's steps.
 fn guide_search_ui(
     ui: &mut Ui,
-    lang: Lang,
+    cx: &mut ViewContext<'_, UiCommand>,
     ticket_id: TicketId,
     session: &mut RemoteSessionView,
-    commands: &mut Vec<UiCommand>,
 ) {
+    let lang = cx.lang;
     ui.horizontal_wrapped(|ui| {
         let label = ui.label(Text::FindGuide.get(lang));
         let response =
             ui.add(egui::TextEdit::singleline(&mut session.guide_query).desired_width(220.0)).labelled_by(label.id);
         let entered = response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
         if ui.button(Text::FindButton.get(lang)).clicked() || entered {
-            commands.push(UiCommand::Store(StoreCommand::SearchGuides {
+            cx.emit(StoreCommand::SearchGuides {
                 view: GuideView::Session(ticket_id),
                 query: session.guide_query.clone(),
-            }));
+            });
         }
     });
     if session.guide_searched && session.guide_results.is_empty() {
@@ -288,10 +289,7 @@ fn guide_search_ui(
         ui.horizontal(|ui| {
             let text = format!("{} ({}, {})", guide.title, guide.language, guide.step_count);
             if ui.button(Text::LoadGuide.fill(lang, &[&text])).clicked() {
-                commands.push(UiCommand::Store(StoreCommand::LoadGuide {
-                    view: GuideView::Session(ticket_id),
-                    guide_id: guide.id,
-                }));
+                cx.emit(StoreCommand::LoadGuide { view: GuideView::Session(ticket_id), guide_id: guide.id });
             }
         });
     }

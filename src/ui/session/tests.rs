@@ -9,6 +9,7 @@ use super::super::i18n::{Lang, Text};
 use super::super::viewer::FrameSlot;
 use super::model::{RemoteSessionView, SessionNotice, StepRow, StepState, scopes_text};
 use super::panel::{PanelContext, consent_request, session_panel_ui};
+use crate::ui::ViewContext;
 
 mod panel_tests {
     use egui_kittest::Harness;
@@ -29,7 +30,6 @@ mod panel_tests {
             team: "Service desk",
             category: crate::model::Category::Hardware,
             phrases: &[],
-            now_ms: NOW_MS,
         };
         let purpose = format!("  {}  ", "p".repeat(MAX_PURPOSE_CHARS + 1));
         let request = consent_request(&context, &purpose);
@@ -56,10 +56,9 @@ mod panel_tests {
                     team: "Service desk",
                     category: crate::model::Category::Hardware,
                     phrases: &[],
-                    now_ms: NOW_MS,
                 };
                 egui::ScrollArea::vertical().show(ui, |ui| {
-                    session_panel_ui(ui, Lang::En, &context, Some(session), commands);
+                    session_panel_ui(ui, &mut ViewContext::new(Lang::En, NOW_MS, commands), &context, Some(session));
                 });
             },
             (session, Vec::new()),
@@ -234,9 +233,8 @@ mod reconnect_tests {
                     team: "Service desk",
                     category: crate::model::Category::Hardware,
                     phrases: &[],
-                    now_ms: 0,
                 };
-                session_panel_ui(ui, Lang::En, &context, Some(view), &mut Vec::new());
+                session_panel_ui(ui, &mut ViewContext::new(Lang::En, 0, &mut Vec::new()), &context, Some(view));
             },
             view,
         );
