@@ -430,6 +430,14 @@ event-escalated = escalated it to tier { $arg1 }: { $arg2 }
 event-note = added a note
 event-resolution = set the resolution
 event-satisfaction = rated it { $arg1 }/5
+event-survey-answered = the user's survey: { $arg1 }/5, problem solved: { $arg2 }, explanations easy to understand: { $arg3 }
+event-survey-answered-comment = the user's survey: { $arg1 }/5, problem solved: { $arg2 }, explanations easy to understand: { $arg3 } ("{ $arg4 }")
+event-survey-skipped = the user skipped the survey
+event-survey-closed = the user closed the window without answering the survey
+event-survey-lost = the link ended before the survey was answered
+answer-yes = yes
+answer-partly = partly
+answer-no = no
 nobody = nobody
 
 ## Profile and settings

@@ -406,6 +406,14 @@ event-escalated = 升级到 { $arg1 } 线：{ $arg2 }
 event-note = 添加了备注
 event-resolution = 填写了解决方案
 event-satisfaction = 评分 { $arg1 }/5
+event-survey-answered = 用户问卷：{ $arg1 }/5，问题已解决：{ $arg2 }，讲解容易理解：{ $arg3 }
+event-survey-answered-comment = 用户问卷：{ $arg1 }/5，问题已解决：{ $arg2 }，讲解容易理解：{ $arg3 }（“{ $arg4 }”）
+event-survey-skipped = 用户跳过了问卷
+event-survey-closed = 用户关闭了窗口，未回答问卷
+event-survey-lost = 问卷回答前连接已结束
+answer-yes = 是
+answer-partly = 部分
+answer-no = 否
 nobody = 无人
 
 ## Profile and settings

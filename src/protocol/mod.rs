@@ -11,6 +11,7 @@ pub mod pairing;
 pub mod reasons;
 pub mod screen;
 pub mod session;
+pub mod survey;
 pub mod validation;
 
 pub use code::{JoinCode, JoinLink, JoinLinkError};
@@ -22,4 +23,5 @@ pub use message::{
 };
 pub use reasons::{NoOverlay, NoOverlayCode, Violation, ViolationCode};
 pub use session::{CommandError, ConsentState, NotNowReason, ReceivedFrame, Session, SessionCommand, SessionEvent};
+pub use survey::{Answer, MAX_SURVEY_COMMENT_CHARS, SURVEY_MIN_SESSION_MS, SurveyAnswers, SurveyReply};
 pub use validation::{TextField, ValidationError};

@@ -32,6 +32,8 @@ pub enum TextField {
     ExpectedResult,
     /// The comment of a step answer.
     Comment,
+    /// The comment of the exit survey.
+    SurveyComment,
 }
 
 impl TextField {
@@ -51,6 +53,7 @@ impl TextField {
             TextField::StepInstruction => "step instruction",
             TextField::ExpectedResult => "expected result",
             TextField::Comment => "comment",
+            TextField::SurveyComment => "survey comment",
         }
     }
 }
@@ -97,6 +100,12 @@ pub enum ValidationError {
         width: u32,
         /// Height, pixels.
         height: u32,
+    },
+    /// The survey's rating is not 1–5.
+    #[error("the rating {rating} is not between 1 and 5")]
+    RatingOutOfRange {
+        /// What was sent.
+        rating: u8,
     },
 }
 

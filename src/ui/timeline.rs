@@ -3,7 +3,7 @@
 //! here and nowhere else.
 
 use crate::model::{HistoryEntry, PairingFailure, ScopesRecord, Status, TimelineEvent};
-use crate::protocol::{Scopes, StepOutcome};
+use crate::protocol::{Answer, Scopes, StepOutcome};
 
 use super::i18n::{Lang, Text, field_text, status_text};
 use super::reasons::stored_end_reason_text;
@@ -138,6 +138,20 @@ pub fn describe_event(event: &TimelineEvent, lang: Lang) -> String {
         TimelineEvent::SessionEnded { reason, code, detail, .. } => {
             Text::EvSessionEnded.fill(lang, &[&stored_end_reason_text(reason, code, detail, lang)])
         }
+        TimelineEvent::SurveyAnswered(answers) => {
+            let answer = |answer: Answer| answer_text(answer).get(lang);
+            let rating = answers.rating.to_string();
+            let (solved, clear) = (answer(answers.solved), answer(answers.explanations_clear));
+            match answers.comment.trim() {
+                "" => Text::EvSurveyAnswered.fill(lang, &[&rating, solved, clear]),
+                comment => Text::EvSurveyAnsweredComment.fill(lang, &[&rating, solved, clear, comment]),
+            }
+        }
+        TimelineEvent::SurveyNotAnswered { reason } => match reason.as_str() {
+            "skipped" => text(Text::EvSurveySkipped),
+            "closed" => text(Text::EvSurveyClosed),
+            _ => text(Text::EvSurveyLost),
+        },
         // Written by a newer release, or damaged: its name, as stored.
         TimelineEvent::Unreadable { kind, .. } => kind.replace('_', " "),
     }
@@ -146,6 +160,15 @@ pub fn describe_event(event: &TimelineEvent, lang: Lang) -> String {
 /// The file name of a screenshot's stored path (the timeline shows the name; "Show" opens it).
 pub fn screenshot_name(path: &str) -> String {
     std::path::Path::new(path).file_name().map_or_else(|| path.to_owned(), |name| name.to_string_lossy().into_owned())
+}
+
+/// The words for a survey answer.
+pub fn answer_text(answer: Answer) -> Text {
+    match answer {
+        Answer::Yes => Text::AnswerYes,
+        Answer::Partly => Text::AnswerPartly,
+        Answer::No => Text::AnswerNo,
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 mod stored_shape;
 
 use super::ticket::{Category, Grade, Priority, Status};
-use crate::protocol::{Annotation, Scopes, Shape, StepCard, StepOutcome};
+use crate::protocol::{Annotation, Scopes, Shape, StepCard, StepOutcome, SurveyAnswers};
 
 /// What kind of actor did something: the engineer at this console, the user at the other end of
 /// a session (whose name is only their own claim), or the system (the link, the code gate).
@@ -470,6 +470,14 @@ pub enum TimelineEvent {
         #[serde(default)]
         by_user: bool,
     },
+    /// The user answered the exit survey (sent from their side; an engineer cannot write it).
+    SurveyAnswered(SurveyAnswers),
+    /// The survey was offered and not answered.
+    SurveyNotAnswered {
+        /// Why: `skipped` (the user chose Skip), `closed` (the window was closed), `lost` (the
+        /// link ended before an answer came).
+        reason: String,
+    },
     /// A row this build cannot read (written by a newer release, or damaged): kept and shown as
     /// stored.
     #[serde(skip)]
@@ -540,7 +548,10 @@ impl TimelineEvent {
             | Self::SharingPaused {}
             | Self::SharingResumed {}
             | Self::ConsentRevoked {}
-            | Self::StepConfirmed { .. } => ActorKind::User,
+            | Self::StepConfirmed { .. }
+            | Self::SurveyAnswered(_) => ActorKind::User,
+            Self::SurveyNotAnswered { reason } if reason == "lost" => ActorKind::System,
+            Self::SurveyNotAnswered { .. } => ActorKind::User,
             Self::Chat { from: ChatAuthor::Engineer, .. } => ActorKind::Engineer,
             Self::Chat { from: ChatAuthor::User, .. } => ActorKind::User,
             Self::SessionEnded { by_user: true, .. } => ActorKind::User,

@@ -399,6 +399,14 @@ texts! {
     EventNote => "event-note";
     EventResolution => "event-resolution";
     EventSatisfaction => "event-satisfaction";
+    EvSurveyAnswered => "event-survey-answered";
+    EvSurveyAnsweredComment => "event-survey-answered-comment";
+    EvSurveySkipped => "event-survey-skipped";
+    EvSurveyClosed => "event-survey-closed";
+    EvSurveyLost => "event-survey-lost";
+    AnswerYes => "answer-yes";
+    AnswerPartly => "answer-partly";
+    AnswerNo => "answer-no";
     Nobody => "nobody";
     // Profile and settings
     ProfileHeading => "profile-heading";
