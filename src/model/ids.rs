@@ -26,6 +26,10 @@ row_id!(
     /// A guide's database id (0 for a guide not saved yet).
     GuideId
 );
+row_id!(
+    /// A remote session's database id: one row per session started from a ticket.
+    SessionId
+);
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,7 @@ pub mod desk;
 pub mod guide;
 pub mod ids;
 pub mod profile;
+pub mod session;
 pub mod sla;
 pub mod ticket;
 pub mod timeline;
@@ -17,8 +18,9 @@ pub use desk::{ExportFormat, ImportReport, Note, SlaFilter, TicketFilter, Ticket
 pub use guide::{
     Guide, GuideError, GuideStep, GuideSummary, MAX_GUIDE_STEPS, MAX_GUIDE_TITLE_CHARS, StepPointer, StepStats,
 };
-pub use ids::{GuideId, TicketId};
+pub use ids::{GuideId, SessionId, TicketId};
 pub use profile::{EngineerProfile, NetworkSettings, NetworkSettingsError};
+pub use session::{SessionRecord, SurveyOutcome, SurveyRecord};
 pub use sla::{SlaClock, SlaLevel, SlaPolicy, SlaPolicyError, SlaReading, SlaTarget, SlaTargets, format_countdown};
 pub use ticket::{
     Category, EARLIEST_REPORTED_AT_MS, FieldError, Grade, MAX_LINE_CHARS, MAX_TEXT_CHARS, NewTicket, Priority,

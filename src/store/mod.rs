@@ -11,6 +11,7 @@ mod query;
 mod samples;
 mod schema;
 mod search_text;
+mod sessions;
 mod settings;
 mod tickets;
 

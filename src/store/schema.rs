@@ -138,6 +138,37 @@ const MIGRATIONS: &[Migration] = &[
     ALTER TABLE ticket_notes ADD COLUMN import_id INTEGER REFERENCES imports (id);
     "#,
     ),
+    // 6: remote sessions as rows (when, who, how they ended) and the user's exit surveys, one
+    // per session, so reports can count them.
+    Migration::Sql(
+        r#"
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+        engineer TEXT NOT NULL,
+        started_at_ms INTEGER NOT NULL,
+        joined_at_ms INTEGER,
+        ended_at_ms INTEGER,
+        end_reason TEXT
+    );
+    CREATE INDEX sessions_by_ticket ON sessions (ticket_id, id);
+    CREATE INDEX sessions_by_start ON sessions (started_at_ms);
+    CREATE TABLE surveys (
+        session_id INTEGER PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+        ticket_id INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+        asked_at_ms INTEGER NOT NULL,
+        settled_at_ms INTEGER NOT NULL,
+        solved TEXT CHECK (solved IN ('yes', 'partly', 'no')),
+        rating INTEGER CHECK (rating BETWEEN 1 AND 5),
+        explanations_clear TEXT CHECK (explanations_clear IN ('yes', 'partly', 'no')),
+        comment TEXT NOT NULL DEFAULT '',
+        not_answered_reason TEXT,
+        CHECK ((rating IS NULL) = (not_answered_reason IS NOT NULL))
+    );
+    CREATE INDEX surveys_by_ticket ON surveys (ticket_id);
+    CREATE INDEX surveys_by_asked ON surveys (asked_at_ms);
+    "#,
+    ),
 ];
 
 /// The newest schema version this build knows.
