@@ -20,8 +20,16 @@ fn the_scripted_session_pairs_gates_frames_and_records_the_transcript() {
     assert_eq!(report.chat_lines, 2);
     assert_eq!(report.arrows_shown, 1);
     assert_eq!(report.steps_confirmed, 3);
+    assert!(report.survey_answered, "the user's survey is stored on the ticket");
+    assert!(report.summary_saved, "the drafted summary is saved as a note");
+    assert!(report.user_summary, "the user's side has its own summary");
+    // After the end the note (the summary) and the survey arrive in either order.
+    let (session, after_end) = report.transcript.split_at(report.transcript.len().saturating_sub(2));
+    let mut after_end = after_end.to_vec();
+    after_end.sort();
+    assert_eq!(after_end, ["note_added", "survey_answered"]);
     assert_eq!(
-        report.transcript,
+        session,
         [
             "session_started",
             "pairing_failed",
@@ -68,4 +76,7 @@ fn the_scripted_session_pairs_gates_frames_and_records_the_transcript() {
     // The user's own receipts sit next to the store.
     let receipts = std::fs::read_to_string(dir.path().join("consent-receipts.jsonl")).unwrap();
     assert_eq!(receipts.lines().count(), 4, "granted, paused, resumed, revoked");
+    let survey = history.iter().find(|entry| entry["kind"] == "survey_answered").unwrap();
+    assert_eq!(survey["payload"]["rating"], 5);
+    assert_eq!(survey["actor_kind"], "user");
 }

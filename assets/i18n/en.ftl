@@ -438,6 +438,63 @@ event-survey-lost = the link ended before the survey was answered
 answer-yes = yes
 answer-partly = partly
 answer-no = no
+summary-heading = Session summary
+summary-hint = Drafted from the session's transcript. Edit it, then save it to the ticket.
+summary-duration = Remote session of { $arg1 } ({ $arg2 }–{ $arg3 }) with { $arg4 }.
+summary-granted = { $arg1 } the user allowed: { $arg2 }
+summary-changed = { $arg1 } the user changed what is allowed to: { $arg2 }
+summary-denied = { $arg1 } the user did not allow sharing
+summary-paused = { $arg1 } the user paused sharing
+summary-resumed = { $arg1 } the user resumed sharing
+summary-revoked = { $arg1 } the user stopped sharing
+summary-steps = Steps: { $arg1 } sent, { $arg2 } done, { $arg3 } did not work or stuck:
+summary-step-comment = { $arg1 } ("{ $arg2 }")
+summary-step-skipped = skipped
+summary-step-unanswered = not answered
+summary-arrows = Arrows and highlights shown: { $arg1 }
+summary-screenshots = Screenshots kept: { $arg1 }
+summary-reconnects = The connection dropped and came back: { $arg1 } ×
+summary-recording = Recording kept: { $arg1 }
+summary-save-note = Save as note
+summary-save-resolution = Save as resolution
+summary-saved = Saved to the ticket.
+survey-waiting = Waiting for the user's answer to the short survey…
+survey-none-short = No survey: the session was shorter than a minute.
+rating-by-engineer = entered by the engineer
+rating-by-user = the user's own survey
+user-summary-heading = What was done on your computer
+user-summary-intro = { $arg1 } helped you for { $arg2 }.
+user-summary-seen = You let { $arg1 } see your screen.
+user-summary-not-seen = Your screen was not shared.
+user-summary-arrows = { $arg1 } pointed at things on your screen { $arg2 ->
+        [one] once
+       *[other] { $arg2 } times
+    }.
+user-summary-paused = You paused sharing { $arg1 ->
+        [one] once
+       *[other] { $arg1 } times
+    }.
+user-summary-steps-heading = The steps you did:
+user-summary-screenshots = { $arg1 } kept { $arg2 ->
+        [one] one picture
+       *[other] { $arg2 } pictures
+    } of your screen (you allowed this).
+user-summary-recorded = The session was recorded (you allowed this).
+user-summary-nothing-kept = Nothing of your screen was kept.
+user-summary-save = Save as a file…
+user-summary-saved = Saved: { $arg1 }
+receipt-summary = Summary of what was done: { $arg1 }
+survey-title = A short survey (optional)
+survey-solved = Was your problem solved?
+survey-rating = How satisfied are you? (1 = not at all, 5 = very)
+survey-clear = Were the explanations easy to understand?
+survey-comment = Comment (optional)
+survey-send = Send answers
+survey-skip = Skip
+survey-incomplete = Answer the three questions, or choose Skip.
+survey-thanks = Thank you! Your answers were sent.
+survey-skipped-note = You skipped the survey.
+survey-not-sent = The connection has ended, so your answers could not be sent.
 nobody = nobody
 
 ## Profile and settings

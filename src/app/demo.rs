@@ -12,16 +12,17 @@ use anyhow::{Context as _, bail};
 use serde::Serialize;
 
 use crate::capture::SourceChoice;
-use crate::model::TicketId;
 use crate::model::{Category, EngineerProfile, Grade, NewTicket, TicketFields, now_ms};
-use crate::protocol::SessionCommand;
+use crate::model::{TicketChange, TicketId};
 use crate::protocol::{
     Annotation, AnnotationColor, ConsentRequest, JoinCode, JoinLink, RemotePixel, Scopes, SessionEvent, Shape,
     StepCard, StepOutcome,
 };
+use crate::protocol::{Answer, SessionCommand, SurveyAnswers, SurveyReply};
 use crate::store::Store;
 use crate::transport::TransportSettings;
-use crate::ui::{AssistCommand, AssistNotice, JoinFailure, SessionNotice, StoreCommand, UiEvent};
+use crate::ui::summary::engineer_summary_text;
+use crate::ui::{AssistCommand, AssistNotice, JoinFailure, Lang, SessionNotice, StoreCommand, UiCommand, UiEvent};
 
 use super::get_help_app::AssistController;
 use super::sessions::{EngineerSessions, ListenConfig};
@@ -63,6 +64,12 @@ pub struct DemoReport {
     pub arrows_shown: u64,
     /// Guided steps the user confirmed, one at a time.
     pub steps_confirmed: u64,
+    /// The user answered the exit survey and the console stored it on the ticket.
+    pub survey_answered: bool,
+    /// The summary drafted from the transcript was saved on the ticket as a note.
+    pub summary_saved: bool,
+    /// The user's side got its own plain-language summary of the session.
+    pub user_summary: bool,
     /// The session transcript in the ticket's timeline, event names in order.
     pub transcript: Vec<String>,
     /// Wall time of the whole script, ms.
@@ -89,6 +96,9 @@ impl DemoReport {
             row("Chat lines:", self.chat_lines.to_string()),
             row("Arrows shown to the user:", self.arrows_shown.to_string()),
             row("Guided steps confirmed:", self.steps_confirmed.to_string()),
+            row("Survey answered and stored:", yes_no(self.survey_answered).to_owned()),
+            row("Summary saved on the ticket:", yes_no(self.summary_saved).to_owned()),
+            row("The user's own summary:", yes_no(self.user_summary).to_owned()),
             format!("  Transcript in the ticket ({} entries):", self.transcript.len()),
         ];
         lines.extend(self.transcript.iter().enumerate().map(|(index, kind)| format!("    {:>2}. {kind}", index + 1)));
@@ -132,7 +142,9 @@ pub fn run_headless_demo(
     let (sender, events) = channel();
     let waker: super::store_worker::Waker = Arc::new(|| {});
     let worker = StoreWorker::spawn(data_dir.to_path_buf(), sender.clone(), waker.clone(), now_ms);
-    let settings = TransportSettings::default();
+    // The scripted session is shorter than a minute; the survey is asked all the same.
+    let survey = crate::protocol::SurveyTiming { min_session_ms: 0, ..Default::default() };
+    let settings = TransportSettings { survey, ..TransportSettings::default() };
     let listen =
         ListenConfig { port: 0, bind_ip: IpAddr::V4(Ipv4Addr::LOCALHOST), advertised_host: Some("127.0.0.1".into()) };
     let sessions = EngineerSessions::new(runtime.clone(), worker.sender(), waker.clone(), listen, settings.clone());
@@ -161,8 +173,11 @@ pub fn run_headless_demo(
     demo.revoke()?;
     let frames_after_revoke = demo.frames_during(LEAK_WATCH)?;
     let last_latency_ms = demo.viewer_stats().latency_ms;
-    demo.end()?;
+    let (summary, user_summary) = demo.end()?;
     let transcript = demo.transcript(data_dir)?;
+    let store = Store::open(data_dir)?;
+    let survey_answered = store.surveys_for_ticket(demo.ticket_id)?.iter().any(|survey| survey.answers().is_some());
+    let summary_saved = store.notes(demo.ticket_id)?.iter().any(|note| note.text == summary);
     Ok(DemoReport {
         pairing: "ok",
         wrong_code_rejected,
@@ -176,6 +191,9 @@ pub fn run_headless_demo(
         chat_lines: demo.chat_lines,
         arrows_shown,
         steps_confirmed,
+        survey_answered,
+        summary_saved,
+        user_summary,
         transcript,
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     })
@@ -392,23 +410,56 @@ impl Demo {
         self.wait_engineer("the revoke", |e| matches!(e, SessionEvent::ConsentRevoked))
     }
 
-    /// Stage: the engineer ends the session; both sides close.
-    fn end(&mut self) -> anyhow::Result<()> {
+    /// Stage: the engineer ends the session; the user is asked the survey and answers it, the
+    /// console drafts the summary and saves it on the ticket as a note; both sides close.
+    /// Returns the summary saved and whether the user's side got its own.
+    fn end(&mut self) -> anyhow::Result<(String, bool)> {
         self.sessions.act(self.ticket_id, SessionCommand::End);
         // The two sides report independently: wait for both, in whatever order they come.
         let ticket = self.ticket_id;
-        let (mut user_closed, mut console_closed) = (false, false);
-        self.wait("both sides to close", |event| {
+        let (mut offered, mut facts, mut user_summary) = (false, None, false);
+        self.wait("the survey and the summary", |event| {
+            match event {
+                UiEvent::Assist(AssistNotice::Event(SessionEvent::SurveyOffered)) => offered = true,
+                UiEvent::Assist(AssistNotice::Summary(_)) => user_summary = true,
+                UiEvent::Session { ticket_id, notice: SessionNotice::SummaryDrafted(drafted) }
+                    if *ticket_id == ticket =>
+                {
+                    facts = Some(drafted.clone());
+                }
+                _ => {}
+            }
+            offered && facts.is_some() && user_summary
+        })?;
+        let answers = SurveyAnswers {
+            solved: Answer::Yes,
+            rating: 5,
+            explanations_clear: Answer::Yes,
+            comment: "Clear, thank you / 很清楚，谢谢".into(),
+        };
+        self.user.run(AssistCommand::Session(SessionCommand::AnswerSurvey(SurveyReply::Answered(answers))));
+        let summary = engineer_summary_text(&facts.unwrap_or_default(), "Zhang Min", Lang::En);
+        let note = UiCommand::change_ticket(ticket, TicketChange::Note(summary.clone()));
+        if let UiCommand::Store(command) = note {
+            self.worker.send(StoreRequest::Command(command));
+        }
+        let (mut answered, mut user_closed, mut console_closed) = (false, false, false);
+        self.wait("the survey's answer and both sides to close", |event| {
             match event {
                 UiEvent::Assist(AssistNotice::Closed) => user_closed = true,
                 UiEvent::Session { ticket_id, notice: SessionNotice::Closed } if *ticket_id == ticket => {
                     console_closed = true;
                 }
+                UiEvent::Session { ticket_id, notice: SessionNotice::Event(SessionEvent::SurveyReplied(_)) }
+                    if *ticket_id == ticket =>
+                {
+                    answered = true;
+                }
                 _ => {}
             }
-            user_closed && console_closed
+            answered && user_closed && console_closed
         })?;
-        Ok(())
+        Ok((summary, user_summary))
     }
 
     /// The session part of the ticket's timeline, read back from the store.
@@ -478,6 +529,9 @@ mod tests {
             chat_lines: 2,
             arrows_shown: 1,
             steps_confirmed: 3,
+            survey_answered: true,
+            summary_saved: true,
+            user_summary: true,
             transcript: vec!["session_started".into(), "pairing_failed".into()],
             duration_ms: 6_400,
         }

@@ -2,28 +2,27 @@
 //! to the session task, and keeps the user's own receipt of every consent decision. Also the
 //! stand-alone `stepwise assist` window.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, PoisonError};
-
-use serde_json::{Value, json};
 
 use crate::capture::{CaptureError, PixelRect, ScreenSource, SourceChoice, SourceLabel};
 use crate::overlay::DesktopRect;
 use crate::protocol::SessionCommand;
 use crate::protocol::{ConsentRequest, JoinLink, NoOverlay, NoOverlayCode, SessionEvent};
-use crate::store::private_fs;
 use crate::transport::{
     EventSink, JoinError, LinkCommand, SessionHandle, TransportEvent, TransportSettings, join_session,
 };
 use crate::ui::annotations::ArrowPlacement;
-use crate::ui::i18n::{Lang, Text};
-use crate::ui::session::scopes_text;
+use crate::ui::i18n::Lang;
 use crate::ui::{AssistCommand, AssistNotice, AssistView, JoinFailure, UiEvent};
 
 use super::assist_settings::AssistSettings;
+use super::assist_wrap_up::{SessionLog, keep_summary, write_summary};
 use super::overlay_thread::ArrowOverlay;
+use super::receipts::{
+    ReceiptJob, ReceiptLog, receipt, receipt_for, receipt_line, spawn_receipt_writer, summary_receipt,
+};
 use super::sharing::{PrivateRegions, SharingThread};
 use super::store_worker::Waker;
 
@@ -31,168 +30,6 @@ use super::store_worker::Waker;
 pub const ASSIST_WINDOW_SIZE: [f32; 2] = [760.0, 620.0];
 /// The smallest the Get-help window may be made, points.
 pub const ASSIST_WINDOW_MIN_SIZE: [f32; 2] = [520.0, 420.0];
-
-/// File name of the user's consent receipts in the data directory.
-pub const RECEIPTS_FILE: &str = "consent-receipts.jsonl";
-
-/// The user's own log of consent decisions: one JSON object per line, appended and synced.
-#[derive(Clone, Debug)]
-pub struct ReceiptLog {
-    path: PathBuf,
-}
-
-impl ReceiptLog {
-    /// The log in `data_dir`. A log (and folder) left readable by every account by an older
-    /// version is made private here.
-    pub fn new(data_dir: &Path) -> Self {
-        let path = data_dir.join(RECEIPTS_FILE);
-        if data_dir.is_dir()
-            && let Err(err) = private_fs::ensure_private_dir(data_dir).and_then(|()| private_fs::tighten_file(&path))
-        {
-            tracing::warn!(file = %path.display(), "cannot make the consent receipts private: {err}");
-        }
-        Self { path }
-    }
-
-    /// Where it lives.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Appends one decision and syncs it to disk.
-    pub fn append(&self, receipt: &Value) -> std::io::Result<()> {
-        if let Some(dir) = self.path.parent() {
-            private_fs::ensure_private_dir(dir)?;
-        }
-        let mut file = private_fs::append_private_file(&self.path)?;
-        let mut line = receipt.to_string();
-        line.push('\n');
-        file.write_all(line.as_bytes())?;
-        file.sync_all()
-    }
-
-    /// Every receipt, oldest first; unreadable lines are reported in place, never fatal.
-    pub fn read(&self) -> std::io::Result<Vec<Result<Value, String>>> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(text) => text,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(err) => return Err(err),
-        };
-        Ok(text
-            .lines()
-            .filter(|line| !line.trim().is_empty())
-            .enumerate()
-            .map(|(index, line)| {
-                serde_json::from_str(line).map_err(|err| format!("line {}: damaged ({err})", index + 1))
-            })
-            .collect())
-    }
-}
-
-/// One receipt to write, and what to do once it is on disk.
-struct ReceiptJob {
-    receipt: Value,
-    /// A decision that takes effect only after its receipt is synced (Allow, a scope change):
-    /// sent to the session then, and never if the receipt could not be written.
-    then: Option<(SessionHandle, SessionCommand)>,
-}
-
-/// A thread appending receipts in order; a failure is logged and shown to the user, and the
-/// decision waiting on that receipt is not sent.
-fn spawn_receipt_writer(log: ReceiptLog, events: Sender<UiEvent>, waker: Waker) -> Sender<ReceiptJob> {
-    let (sender, receipts) = channel::<ReceiptJob>();
-    let spawned = std::thread::Builder::new().name("stepwise-receipts".into()).spawn(move || {
-        while let Ok(job) = receipts.recv() {
-            match log.append(&job.receipt) {
-                Ok(()) => {
-                    if let Some((handle, command)) = job.then {
-                        handle.send(command);
-                    }
-                }
-                Err(err) => {
-                    tracing::error!("cannot write the consent receipt: {err}");
-                    let mut why =
-                        format!("Your consent receipt could not be saved in {}: {err}.", log.path().display());
-                    if job.then.is_some() {
-                        why.push_str(" Nothing was changed: your choice was not sent.");
-                    }
-                    let _ = events.send(UiEvent::Assist(AssistNotice::Refused(why)));
-                    waker();
-                }
-            }
-        }
-    });
-    if let Err(err) = spawned {
-        tracing::error!("cannot start the receipt writer: {err}");
-    }
-    sender
-}
-
-/// The receipt for a consent event on the user's side, if it is one written after the fact:
-/// refusals, pauses, stops and screenshots the engineer kept. Grants and scope changes are
-/// written before they take effect (see [`AssistController::run`]).
-fn receipt_for(event: &SessionEvent, request: Option<&ConsentRequest>, engineer_at: &str) -> Option<Value> {
-    let decision = match event {
-        SessionEvent::ConsentDenied { dont_ask_again: false, .. } => "denied",
-        SessionEvent::ConsentDenied { dont_ask_again: true, .. } => "denied_for_session",
-        SessionEvent::SharingPaused => "paused",
-        SessionEvent::SharingResumed => "resumed",
-        SessionEvent::ConsentRevoked => "revoked",
-        SessionEvent::ScreenshotTaken { .. } => "screenshot_kept",
-        _ => return None,
-    };
-    Some(receipt(decision, None, request, engineer_at))
-}
-
-/// A receipt line: what was decided, with which scopes, for whom.
-fn receipt(
-    decision: &str,
-    scopes: Option<crate::protocol::Scopes>,
-    request: Option<&ConsentRequest>,
-    engineer_at: &str,
-) -> Value {
-    let at_ms = crate::model::now_ms();
-    json!({
-        "at": chrono::DateTime::from_timestamp_millis(at_ms).map(|at| at.to_rfc3339()).unwrap_or_default(),
-        "at_ms": at_ms,
-        "decision": decision,
-        "scopes": scopes.map(crate::model::ScopesRecord::from),
-        "engineer": request.map(|r| r.engineer_name.clone()),
-        "team": request.map(|r| r.team.clone()),
-        "ticket": request.map(|r| r.ticket_number.clone()),
-        "purpose": request.map(|r| r.purpose.clone()),
-        "engineer_address": engineer_at,
-    })
-}
-
-/// One receipt as a line for the receipts window.
-pub fn receipt_line(receipt: &Value, lang: Lang) -> String {
-    let text = |key: &str| receipt.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
-    let at = receipt.get("at_ms").and_then(Value::as_i64).map(crate::ui::widgets::format_time).unwrap_or_default();
-    let decision = match text("decision").as_str() {
-        "granted" => Text::Allow.get(lang).to_owned(),
-        "denied" => Text::DontAllow.get(lang).to_owned(),
-        "denied_for_session" => format!("{} · {}", Text::DontAllow.get(lang), Text::DontAskAgain.get(lang)),
-        "screenshot_kept" => Text::ReceiptScreenshot.get(lang).to_owned(),
-        "paused" => Text::PauseSharing.get(lang).to_owned(),
-        "resumed" => Text::ResumeSharing.get(lang).to_owned(),
-        "revoked" => Text::StopSharing.get(lang).to_owned(),
-        "scopes_changed" => Text::ChangeWhatIAllow.get(lang).to_owned(),
-        other => other.to_owned(),
-    };
-    let scopes = receipt.get("scopes").filter(|value| !value.is_null()).map(|value| {
-        let flag = |name: &str| value.get(name).and_then(Value::as_bool).unwrap_or(false);
-        let scopes = crate::protocol::Scopes { view: flag("view"), pointers: flag("pointers"), record: flag("record") };
-        format!(" · {}", scopes_text(scopes, lang))
-    });
-    format!(
-        "{at} · {decision}{} · {} ({}) · {}",
-        scopes.unwrap_or_default(),
-        text("engineer"),
-        text("team"),
-        text("ticket")
-    )
-}
 
 /// The user's side of one session at a time.
 pub struct AssistController {
@@ -216,6 +53,8 @@ pub struct AssistController {
     sharing: Arc<Mutex<Option<SharingThread>>>,
     /// The engineer's arrows over the real screen, while a session with a live screen runs.
     overlay: OverlaySlot,
+    /// Where summaries are kept.
+    data_dir: PathBuf,
 }
 
 type OverlaySlot = Arc<Mutex<Option<ArrowOverlay>>>;
@@ -247,6 +86,7 @@ impl AssistController {
             private: Arc::new(Mutex::new(Vec::new())),
             sharing: Arc::new(Mutex::new(None)),
             overlay: Arc::new(Mutex::new(None)),
+            data_dir: data_dir.to_path_buf(),
         }
     }
 
@@ -302,6 +142,7 @@ impl AssistController {
             }
             AssistCommand::LoadReceipts(lang) => self.load_receipts(lang),
             AssistCommand::SetLanguage(lang) => self.save_language(lang),
+            AssistCommand::SaveSummary { text, choose_file } => self.save_summary(text, choose_file),
         }
     }
 
@@ -340,6 +181,34 @@ impl AssistController {
     }
 
     /// Saves the chosen language off the UI thread; a failure is said in the window.
+    /// Keeps the summary in the data folder (with a receipt pointing to it), or saves it where
+    /// the user picks; never on the UI thread.
+    fn save_summary(&self, text: String, choose_file: bool) {
+        let (events, waker, receipts) = (self.events.clone(), self.waker.clone(), self.receipt_writer.clone());
+        let data_dir = self.data_dir.clone();
+        let spawned = std::thread::Builder::new().name("stepwise-summary".into()).spawn(move || {
+            let saved = if choose_file {
+                let Some(path) = rfd::FileDialog::new().set_file_name("stepwise-summary.txt").save_file() else {
+                    return;
+                };
+                write_summary(&path, &text).map(|()| path)
+            } else {
+                keep_summary(&data_dir, &text, crate::model::now_ms()).inspect(|path| {
+                    let _ = receipts.send(ReceiptJob { receipt: summary_receipt(path), then: None });
+                })
+            };
+            let notice = match saved {
+                Ok(path) => AssistNotice::SummarySaved(path.display().to_string()),
+                Err(err) => AssistNotice::Refused(format!("The summary could not be saved: {err}.")),
+            };
+            let _ = events.send(UiEvent::Assist(notice));
+            waker();
+        });
+        if let Err(err) = spawned {
+            tracing::error!("cannot start the summary writer: {err}");
+        }
+    }
+
     fn save_language(&self, lang: Lang) {
         let preferences = self.preferences.clone();
         let (events, waker) = (self.events.clone(), self.waker.clone());
@@ -380,7 +249,14 @@ impl AssistController {
         let engineer_at = format!("{}:{}", link.host, link.port);
         self.engineer_at.clone_from(&engineer_at);
         let overlay = self.overlay.clone();
+        let log = Arc::new(Mutex::new(SessionLog::default()));
         let sink: EventSink = Arc::new(move |event| {
+            let summary = {
+                let mut log = log.lock().unwrap_or_else(PoisonError::into_inner);
+                log.observe(crate::model::now_ms(), &event);
+                let ended = matches!(event, TransportEvent::Session(SessionEvent::Ended { .. }));
+                ended.then(|| log.facts())
+            };
             {
                 let mut overlay = overlay.lock().unwrap_or_else(PoisonError::into_inner);
                 match &event {
@@ -413,6 +289,9 @@ impl AssistController {
                 }
             };
             let _ = events.send(UiEvent::Assist(notice));
+            if let Some(facts) = summary {
+                let _ = events.send(UiEvent::Assist(AssistNotice::Summary(facts)));
+            }
             waker();
         });
         let (events, waker, slot) = (self.events.clone(), self.waker.clone(), self.handle.clone());
@@ -622,36 +501,9 @@ impl eframe::App for AssistApp {
 
 impl Drop for AssistApp {
     fn drop(&mut self) {
+        for command in self.view.closing_commands() {
+            self.controller.run(command);
+        }
         self.controller.run(AssistCommand::Leave);
-    }
-}
-
-#[cfg(all(test, unix))]
-mod tests {
-    use std::os::unix::fs::PermissionsExt as _;
-
-    use super::*;
-
-    fn mode(path: &Path) -> u32 {
-        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-    }
-
-    #[test]
-    fn consent_receipts_are_private_new_or_old() {
-        let root = tempfile::tempdir().unwrap();
-        let fresh = root.path().join("fresh");
-        let log = ReceiptLog::new(&fresh);
-        log.append(&json!({ "decision": "granted" })).unwrap();
-        assert_eq!((mode(&fresh), mode(log.path())), (0o700, 0o600));
-
-        // Receipts an older version left readable by every account are tightened on start.
-        let old = root.path().join("old");
-        std::fs::create_dir_all(&old).unwrap();
-        std::fs::write(old.join(RECEIPTS_FILE), "{\"decision\":\"denied\"}\n").unwrap();
-        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o755)).unwrap();
-        std::fs::set_permissions(old.join(RECEIPTS_FILE), std::fs::Permissions::from_mode(0o644)).unwrap();
-        let log = ReceiptLog::new(&old);
-        assert_eq!((mode(&old), mode(log.path())), (0o700, 0o600));
-        assert_eq!(log.read().unwrap().len(), 1, "nothing lost");
     }
 }

@@ -2,6 +2,7 @@
 //! layer that knows every other one.
 
 pub mod assist_settings;
+pub mod assist_wrap_up;
 pub mod bench;
 pub mod cli;
 pub mod codec_bench;
@@ -12,6 +13,7 @@ pub mod link_handoff;
 pub mod overlay_bench;
 pub mod overlay_thread;
 pub mod pictures;
+pub mod receipts;
 pub mod session_bench;
 pub mod sessions;
 pub mod sharing;

@@ -61,7 +61,11 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
         | SessionEvent::ScreenAnnounced { .. }
         // The engineer's side records the screenshot once the file is saved (`screenshot_attached`).
         | SessionEvent::ScreenshotTaken { .. }
-        | SessionEvent::GuidanceMode { .. } => None,
+        | SessionEvent::GuidanceMode { .. }
+        // The survey is stored as its own row with its timeline entry (`Store::record_survey`).
+        | SessionEvent::SurveyOffered
+        | SessionEvent::SurveyReplied(_)
+        | SessionEvent::SurveyLost => None,
         SessionEvent::Annotation(annotation) => entry(TimelineEvent::ArrowDrawn(annotation.into()), Engineer),
         SessionEvent::AnnotationRemoved { id } => entry(TimelineEvent::ArrowRemoved { id: *id }, Engineer),
         SessionEvent::AnnotationsCleared => entry(TimelineEvent::ArrowsCleared {}, Engineer),

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod profile;
 pub mod session;
 pub mod sla;
+pub mod summary;
 pub mod ticket;
 pub mod timeline;
 pub mod workflow;
@@ -22,6 +23,7 @@ pub use ids::{GuideId, SessionId, TicketId};
 pub use profile::{EngineerProfile, NetworkSettings, NetworkSettingsError};
 pub use session::{SessionRecord, SurveyOutcome, SurveyRecord};
 pub use sla::{SlaClock, SlaLevel, SlaPolicy, SlaPolicyError, SlaReading, SlaTarget, SlaTargets, format_countdown};
+pub use summary::{ConsentFact, SessionFacts, StepFact};
 pub use ticket::{
     Category, EARLIEST_REPORTED_AT_MS, FieldError, Grade, MAX_LINE_CHARS, MAX_TEXT_CHARS, NewTicket, Priority,
     REPORTED_AT_SLACK_MS, Status, Ticket, TicketFields,

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::guidance::{Annotation, StepCard, StepOutcome, validate_comment};
 use super::reasons::{NoOverlay, Violation};
+use super::survey::SurveyReply;
 use super::validation::{TextField, ValidationError, check_length, check_screen_size};
 
 /// Version of the session protocol; peers with a different major version refuse each other.
@@ -273,6 +274,9 @@ pub enum Message {
         /// Encoded update.
         data: Vec<u8>,
     },
+    /// User → engineer, once, after a normal end: the exit survey's reply (or that none was
+    /// offered). The engineer keeps the link open for it.
+    Survey(SurveyReply),
 }
 
 impl Message {
@@ -298,6 +302,7 @@ impl Message {
                 check_length(TextField::EndReason, detail, MAX_PURPOSE_CHARS)
             }
             Message::ScreenSize { width, height } => check_screen_size(*width, *height),
+            Message::Survey(reply) => reply.validate(),
             _ => Ok(()),
         }
     }

@@ -23,5 +23,7 @@ pub use message::{
 };
 pub use reasons::{NoOverlay, NoOverlayCode, Violation, ViolationCode};
 pub use session::{CommandError, ConsentState, NotNowReason, ReceivedFrame, Session, SessionCommand, SessionEvent};
-pub use survey::{Answer, MAX_SURVEY_COMMENT_CHARS, SURVEY_MIN_SESSION_MS, SurveyAnswers, SurveyReply};
+pub use survey::{
+    Answer, MAX_SURVEY_COMMENT_CHARS, SURVEY_MIN_SESSION_MS, SURVEY_WAIT_MS, SurveyAnswers, SurveyReply, SurveyTiming,
+};
 pub use validation::{TextField, ValidationError};

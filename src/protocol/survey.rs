@@ -61,13 +61,56 @@ impl SurveyAnswers {
     }
 }
 
-/// The user's side of the survey: answered, or skipped on purpose.
+/// How long the engineer's side keeps the link open after the end for the user's reply (ms):
+/// the user may take a few minutes over the questions.
+pub const SURVEY_WAIT_MS: i64 = 10 * 60_000;
+
+/// The user's side of the survey, sent once after a normal end.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SurveyReply {
     /// The answers.
     Answered(SurveyAnswers),
     /// The user chose "Skip".
     Skipped,
+    /// The user closed the window without answering.
+    Closed,
+    /// No survey was offered (the session was too short to rate).
+    NotAsked,
+}
+
+impl SurveyReply {
+    /// Why there are no answers, as the timeline's stable code (`skipped`, `closed`), or `None`
+    /// for answers and for a survey that was never offered.
+    pub fn not_answered_reason(&self) -> Option<&'static str> {
+        match self {
+            SurveyReply::Skipped => Some("skipped"),
+            SurveyReply::Closed => Some("closed"),
+            SurveyReply::Answered(_) | SurveyReply::NotAsked => None,
+        }
+    }
+
+    /// Checks the answers (a reply comes from the peer).
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        match self {
+            SurveyReply::Answered(answers) => answers.validate(),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// When a survey is offered and how long the engineer waits for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SurveyTiming {
+    /// Sessions shorter than this (from joining to the end, ms) get no survey.
+    pub min_session_ms: i64,
+    /// How long the engineer's side waits for the reply after the end (ms).
+    pub wait_ms: i64,
+}
+
+impl Default for SurveyTiming {
+    fn default() -> Self {
+        Self { min_session_ms: SURVEY_MIN_SESSION_MS, wait_ms: SURVEY_WAIT_MS }
+    }
 }
 
 #[cfg(test)]

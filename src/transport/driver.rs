@@ -194,7 +194,8 @@ impl Driver {
             }
             let flushed = self.flush(live, frames_out).await;
             self.emit_events();
-            if self.session.ended().is_some() {
+            // After a normal end the link stays open for the user's exit survey.
+            if self.session.ended().is_some() && !self.session.survey_pending() {
                 self.close(live).await;
                 return Step::Ended;
             }
@@ -311,12 +312,17 @@ impl Driver {
         }
     }
 
-    /// Sends what is left (the End message), then closes the connection. The side that ended
-    /// first lets the peer close, so the End is not cut off.
+    /// Sends what is left (the End message, the survey's reply), then closes the connection.
+    /// The side that sent last lets the peer close, so its message is not cut off: the user's
+    /// side always (its survey reply, or "not asked", follows every normal end), the engineer's
+    /// side when it ended first and expects nothing more.
     async fn close(&mut self, live: &mut Live) {
-        let by_peer = self.ended_by_peer();
+        let wait_for_peer = match self.session.role() {
+            Role::Engineer => !self.ended_by_peer() && !self.session.survey_settled(),
+            Role::User => true,
+        };
         live.control.finish();
-        if !by_peer {
+        if wait_for_peer {
             let _ = tokio::time::timeout(END_LINGER, live.connection.closed()).await;
         }
         live.connection.close(CLOSE_ENDED.into(), b"session ended");

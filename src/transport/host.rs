@@ -307,7 +307,8 @@ impl HostTask {
         };
         (self.sink)(TransportEvent::Paired);
         let session = Session::new(Role::Engineer, &self.display_name, super::unix_now_ms())
-            .with_link_timing(self.settings.link_timing());
+            .with_link_timing(self.settings.link_timing())
+            .with_survey_timing(self.settings.survey);
         let driver = Driver {
             session,
             commands: self.commands,

@@ -70,7 +70,9 @@ pub async fn join_session(
     };
     sink(TransportEvent::Paired);
     let (handle, commands) = SessionHandle::new();
-    let session = Session::new(Role::User, display_name, super::unix_now_ms()).with_link_timing(settings.link_timing());
+    let session = Session::new(Role::User, display_name, super::unix_now_ms())
+        .with_link_timing(settings.link_timing())
+        .with_survey_timing(settings.survey);
     let reconnect = UserReconnect { endpoint, address, pin, session_id, key, settings };
     let status = handle.status().clone();
     let driver = Driver { session, commands, sink, frame_sink: None, next_frame_seq: 0, status };

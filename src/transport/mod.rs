@@ -64,6 +64,9 @@ pub struct TransportSettings {
     pub congestion: Congestion,
     /// Impair what this side sends (benchmarks and tests only).
     pub impairment: Option<impair::Impairment>,
+    /// When the user's exit survey is offered, and how long the engineer's side keeps the link
+    /// open for its reply.
+    pub survey: crate::protocol::SurveyTiming,
 }
 
 /// Which congestion controller QUIC uses.
@@ -116,6 +119,7 @@ impl Default for TransportSettings {
             reconnect_attempt_timeout: Duration::from_secs(4),
             congestion: Congestion::default(),
             impairment: None,
+            survey: crate::protocol::SurveyTiming::default(),
         }
     }
 }

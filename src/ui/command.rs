@@ -203,6 +203,8 @@ pub struct TicketDetail {
     pub history: Vec<HistoryEntry>,
     /// How many older entries are not loaded (the view offers to load them a page at a time).
     pub older_entries: u64,
+    /// The user's exit surveys, oldest first.
+    pub surveys: Vec<crate::model::SurveyRecord>,
 }
 
 /// What the views need to know once the store is open.
@@ -418,6 +420,14 @@ pub enum AssistCommand {
     LoadReceipts(Lang),
     /// The user chose this language: remember it for the next launch.
     SetLanguage(Lang),
+    /// Save the session's summary ("What was done on your computer"): into the receipts folder,
+    /// and, with `choose_file`, also where the user picks.
+    SaveSummary {
+        /// The text, in the language the window shows.
+        text: String,
+        /// Ask where to save it.
+        choose_file: bool,
+    },
 }
 
 /// Why joining failed.
@@ -469,4 +479,8 @@ pub enum AssistNotice {
         /// One line per decision, newest last.
         lines: Vec<String>,
     },
+    /// The finished session's facts, for "What was done on your computer".
+    Summary(crate::model::SessionFacts),
+    /// The summary was saved there.
+    SummarySaved(String),
 }

@@ -20,6 +20,7 @@ pub mod session;
 pub mod settings;
 pub mod sidebar;
 pub mod softpaint;
+pub mod summary;
 pub mod theme;
 pub mod ticket_view;
 pub mod timeline;

@@ -251,10 +251,26 @@ impl TicketView {
         {
             cx.emit(UiCommand::change_ticket(id, TicketChange::Resolution(self.resolution.trim().to_owned())));
         }
+        let answered: Vec<_> = self.detail.surveys.iter().filter_map(|survey| survey.answers()).collect();
+        if !answered.is_empty() {
+            ui.separator();
+            ui.label(egui::RichText::new(Text::RatingByUser.get(lang)).strong());
+            for answers in answered {
+                let answer = |answer| super::timeline::answer_text(answer).get(lang);
+                let words = Text::EvSurveyAnswered.fill(
+                    lang,
+                    &[&answers.rating.to_string(), answer(answers.solved), answer(answers.explanations_clear)],
+                );
+                ui.label(format!("{} {words}", "★".repeat(usize::from(answers.rating))));
+                if !answers.comment.trim().is_empty() {
+                    ui.weak(format!("“{}”", answers.comment.trim()));
+                }
+            }
+        }
         if !self.detail.ticket.status.is_open() {
             ui.separator();
             ui.horizontal(|ui| {
-                ui.label(Text::Satisfaction.get(lang));
+                ui.label(format!("{} ({})", Text::Satisfaction.get(lang), Text::RatingByEngineer.get(lang)));
                 for stars in 1..=5 {
                     ui.selectable_value(&mut self.rating, Some(stars), "★".repeat(stars as usize));
                 }

@@ -123,11 +123,7 @@ pub fn describe_event(event: &TimelineEvent, lang: Lang) -> String {
         TimelineEvent::StepEdited(step) => Text::EvStepEdited.fill(lang, &[&step.index.to_string(), &step.instruction]),
         TimelineEvent::StepSkipped { .. } => text(Text::EvStepSkipped),
         TimelineEvent::StepConfirmed { outcome, comment, seconds, .. } => {
-            let outcome = match outcome {
-                StepOutcome::Done => Text::StepDone,
-                StepOutcome::DidntWork => Text::StepDidntWork,
-                StepOutcome::Stuck => Text::StepStuck,
-            };
+            let outcome = step_outcome_text(*outcome);
             let seconds = seconds.to_string();
             match comment.trim() {
                 "" => Text::EvStepConfirmed.fill(lang, &[outcome.get(lang), &seconds]),
@@ -154,6 +150,15 @@ pub fn describe_event(event: &TimelineEvent, lang: Lang) -> String {
         },
         // Written by a newer release, or damaged: its name, as stored.
         TimelineEvent::Unreadable { kind, .. } => kind.replace('_', " "),
+    }
+}
+
+/// The words of a step answer ("Done", "Didn't work", "I'm stuck").
+pub fn step_outcome_text(outcome: StepOutcome) -> Text {
+    match outcome {
+        StepOutcome::Done => Text::StepDone,
+        StepOutcome::DidntWork => Text::StepDidntWork,
+        StepOutcome::Stuck => Text::StepStuck,
     }
 }
 

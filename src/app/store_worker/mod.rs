@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::model::TicketFilter;
 use crate::model::{ActorKind, EngineerProfile, HistoryEntry};
-use crate::model::{TicketId, TimelineEvent};
+use crate::model::{SessionId, TicketId, TimelineEvent};
 use crate::protocol::SessionEvent;
 use crate::store::{Store, StoreError, private_fs};
 use crate::transport::TransportEvent;
@@ -17,6 +17,8 @@ use crate::ui::sidebar::PAGE_SIZE;
 use crate::ui::{Lang, SessionNotice, StoreCommand, StoreInfo, TicketDetail, UiEvent};
 
 use super::transcript::{session_notice, transcript_entry};
+
+mod session_rows;
 
 /// Folder of the data directory that holds screenshots, one subfolder per ticket.
 pub const ATTACHMENTS_DIR: &str = "attachments";
@@ -105,6 +107,8 @@ struct Worker {
     /// Per ticket, transcript entries that could not be written yet, oldest first; later
     /// entries of the same ticket queue behind them so the order stays true.
     backlog: HashMap<TicketId, VecDeque<HeldEntry>>,
+    /// Per ticket, the row of its current session and when it ended (the survey is asked then).
+    sessions: HashMap<TicketId, (SessionId, Option<i64>)>,
 }
 
 /// A transcript entry waiting to be written, with its original time and the notice it holds
@@ -135,6 +139,7 @@ fn run(data_dir: PathBuf, inbox: Receiver<StoreRequest>, events: Sender<UiEvent>
         clock,
         peer_names: HashMap::new(),
         backlog: HashMap::new(),
+        sessions: HashMap::new(),
     };
     worker.open();
     loop {
@@ -307,6 +312,10 @@ impl Worker {
         if let TransportEvent::Session(SessionEvent::PeerHello { display_name }) = &event {
             self.peer_names.insert(ticket_id, display_name.clone());
         }
+        if self.session_row_event(ticket_id, &event) {
+            return;
+        }
+        let ended = matches!(event, TransportEvent::Session(SessionEvent::Ended { .. }));
         if let Some(entry) = transcript_entry(&event) {
             // The user's name is only what their side claimed; the kind says who acted.
             let name = match entry.actor {
@@ -338,6 +347,9 @@ impl Worker {
             }
         }
         self.emit(UiEvent::Session { ticket_id, notice: session_notice(event) });
+        if ended {
+            self.draft_summary(ticket_id);
+        }
     }
 
     fn handle(&mut self, request: StoreRequest) {
@@ -352,6 +364,7 @@ impl Worker {
                     TimelineEvent::CodeRenewed { port }
                 } else {
                     self.peer_names.remove(&ticket_id);
+                    self.begin_session(ticket_id);
                     TimelineEvent::SessionStarted { port }
                 };
                 let actor = (ActorKind::Engineer, self.actor.clone());
@@ -452,7 +465,8 @@ impl From<StoreError> for Failure {
 pub(super) fn detail(store: &Store, id: TicketId) -> Result<TicketDetail, StoreError> {
     let history = store.history_page(id, None, HISTORY_PAGE)?;
     let older_entries = store.history_len(id)?.saturating_sub(history.len() as u64);
-    Ok(TicketDetail { ticket: store.ticket(id)?, notes: store.notes(id)?, history, older_entries })
+    let surveys = store.surveys_for_ticket(id)?;
+    Ok(TicketDetail { ticket: store.ticket(id)?, notes: store.notes(id)?, history, older_entries, surveys })
 }
 
 fn changed(store: &Store, id: TicketId) -> Result<Vec<UiEvent>, Failure> {

@@ -5,6 +5,7 @@ use super::{CommandError, Session};
 use crate::protocol::guidance::{Annotation, StepCard, StepOutcome};
 use crate::protocol::message::{ConsentRequest, HoldReason, Scopes};
 use crate::protocol::reasons::NoOverlay;
+use crate::protocol::survey::SurveyReply;
 
 /// One verb of the session, from either side. The session refuses what the role or the state
 /// does not allow (as a [`CommandError`]); nothing here is trusted more than a peer's message.
@@ -83,6 +84,8 @@ pub enum SessionCommand {
     },
     /// Either: end the session.
     End,
+    /// User, after a normal end: answer, skip or close the exit survey.
+    AnswerSurvey(SurveyReply),
 }
 
 impl SessionCommand {
@@ -96,6 +99,7 @@ impl SessionCommand {
 impl Session {
     /// Carries out one command at `now_ms`.
     pub fn handle_command(&mut self, now_ms: i64, command: SessionCommand) -> Result<(), CommandError> {
+        self.latest_ms = self.latest_ms.max(now_ms);
         match command {
             SessionCommand::RequestConsent(request) => self.request_consent(now_ms, request),
             SessionCommand::Grant(scopes) => self.grant(now_ms, scopes),
@@ -121,6 +125,7 @@ impl Session {
             SessionCommand::SkipStep => self.skip_step(),
             SessionCommand::AnswerStep { step_id, outcome, comment } => self.answer_step(step_id, outcome, &comment),
             SessionCommand::End => self.end(),
+            SessionCommand::AnswerSurvey(reply) => self.answer_survey(reply),
         }
     }
 }

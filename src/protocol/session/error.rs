@@ -62,4 +62,7 @@ pub enum NotNowReason {
     /// The answered step is not the waiting one.
     #[error("this step is not waiting for an answer")]
     StepNotWaiting,
+    /// No survey waits for an answer.
+    #[error("there is no survey to answer")]
+    NoSurvey,
 }

@@ -4,6 +4,7 @@
 use crate::protocol::guidance::{Annotation, StepCard, StepOutcome};
 use crate::protocol::message::{ConsentRequest, EndReason, HoldReason, Role, Scopes};
 use crate::protocol::reasons::NoOverlay;
+use crate::protocol::survey::SurveyReply;
 
 /// Something that happened, for the UI and the transcript.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,6 +126,13 @@ pub enum SessionEvent {
         /// Whether the other side ended it.
         by_peer: bool,
     },
+    /// User side, after a normal end: show the exit survey (never blocking Close).
+    SurveyOffered,
+    /// The user's survey reply: sent (user side) or received (engineer side). A session too short
+    /// to rate gives none.
+    SurveyReplied(SurveyReply),
+    /// Engineer side: the link ended before the survey's reply came.
+    SurveyLost,
 }
 
 /// A screen update the engineer's side accepted (the view scope was in force), polled with

@@ -42,7 +42,7 @@ impl Session {
     /// the silence limit while connected, the end of the reconnect window while not.
     pub fn poll_timeout(&self) -> Option<i64> {
         if self.ended.is_some() {
-            return None;
+            return self.survey_deadline_ms();
         }
         match self.disconnected_at_ms {
             Some(at_ms) if !self.connected => Some(at_ms.saturating_add(self.timing.reconnect_window_ms)),
@@ -59,8 +59,12 @@ impl Session {
     /// reconnect window ends the session.
     pub fn handle_timeout(&mut self, now_ms: i64) {
         if self.ended.is_some() {
+            if self.survey_deadline_ms().is_some_and(|deadline_ms| now_ms >= deadline_ms) {
+                self.lose_survey();
+            }
             return;
         }
+        self.latest_ms = self.latest_ms.max(now_ms);
         if !self.connected {
             let window_ends_ms =
                 self.disconnected_at_ms.map(|at_ms| at_ms.saturating_add(self.timing.reconnect_window_ms));
@@ -82,7 +86,11 @@ impl Session {
     /// passed). Screen data stops until it is back; what is queued now is sent after the
     /// reconnect.
     pub fn handle_disconnect(&mut self, now_ms: i64) {
-        if self.ended.is_some() || !self.connected {
+        if self.ended.is_some() {
+            self.lose_survey();
+            return;
+        }
+        if !self.connected {
             return;
         }
         self.connected = false;

@@ -16,6 +16,7 @@ mod link;
 mod receive;
 mod screen_share;
 mod steps;
+mod survey;
 
 use std::collections::VecDeque;
 
@@ -24,6 +25,7 @@ use super::guidance::StepCard;
 use super::limits::PeerLimits;
 use super::message::{EndReason, HoldReason, Message, PROTOCOL_VERSION, Role};
 use super::reasons::{Violation, ViolationCode};
+use super::survey::SurveyTiming;
 use super::validation::ValidationError;
 
 pub use command::SessionCommand;
@@ -69,6 +71,14 @@ pub struct Session {
     events: VecDeque<SessionEvent>,
     /// Screen updates accepted from the peer (engineer side), apart from the events.
     frames_in: VecDeque<ReceivedFrame>,
+    /// When the session began (the peers were paired), unix ms.
+    started_at_ms: i64,
+    /// The latest time any input carried, unix ms (the end has no clock of its own).
+    latest_ms: i64,
+    /// The exit survey after a normal end.
+    survey: survey::SurveyPhase,
+    /// When a survey is offered and how long its reply is awaited.
+    survey_timing: SurveyTiming,
 }
 
 impl Session {
@@ -100,6 +110,10 @@ impl Session {
             held: None,
             events: VecDeque::new(),
             frames_in: VecDeque::new(),
+            started_at_ms: now_ms,
+            latest_ms: now_ms,
+            survey: survey::SurveyPhase::NotDue,
+            survey_timing: SurveyTiming::default(),
         };
         let display_name: String = display_name.chars().take(super::message::MAX_NAME_CHARS).collect();
         session.outbox.push_back(Message::Hello { protocol_version: PROTOCOL_VERSION, role, display_name });
@@ -156,6 +170,7 @@ impl Session {
         }
         let message = self.outbox.pop_front()?;
         self.last_sent_ms = now_ms;
+        self.latest_ms = self.latest_ms.max(now_ms);
         Some(message)
     }
 
@@ -235,7 +250,8 @@ impl Session {
         }
         self.ended = Some(reason.clone());
         self.ended_by_peer = by_peer;
-        self.emit(SessionEvent::Ended { reason, by_peer });
+        self.emit(SessionEvent::Ended { reason: reason.clone(), by_peer });
+        self.open_survey(&reason);
     }
 }
 

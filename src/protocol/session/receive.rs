@@ -10,9 +10,16 @@ impl Session {
     /// A message from the peer.
     pub fn handle_message(&mut self, now_ms: i64, message: Message) {
         if self.ended.is_some() {
+            // After a normal end only the survey's reply is still read.
+            if let Message::Survey(reply) = message
+                && reply.validate().is_ok()
+            {
+                self.handle_survey(reply);
+            }
             return;
         }
         self.last_received_ms = now_ms;
+        self.latest_ms = self.latest_ms.max(now_ms);
         if let Err(why) = message.validate() {
             return self.violation(Violation::with_detail(ViolationCode::OutOfBounds, why.to_string()));
         }
@@ -211,6 +218,7 @@ pub(super) fn message_name(message: &Message) -> &'static str {
         Message::Hold(_) => "a hold",
         Message::Unhold => "the end of a hold",
         Message::ScreenshotTaken { .. } => "a screenshot notice",
+        Message::Survey(_) => "a survey reply",
     }
 }
 

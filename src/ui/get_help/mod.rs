@@ -10,6 +10,7 @@
 pub mod private_areas;
 pub mod screens;
 pub mod sharing_bar;
+pub mod wrap_up;
 
 use crate::ui::ViewContext;
 use egui::{RichText, Ui};
@@ -23,6 +24,7 @@ use super::command::{AssistCommand, AssistNotice, JoinFailure};
 use super::i18n::{Lang, Text};
 use super::reasons::end_reason_text;
 use private_areas::PrivateAreasPreview;
+use wrap_up::{SurveyForm, UserSummary};
 
 #[derive(Clone, Debug, PartialEq)]
 enum Screen {
@@ -70,6 +72,10 @@ pub struct AssistView {
     shared_area: Option<PixelRect>,
     /// Where the sharing bar was opened, desktop points (chosen once per sharing).
     bar_position: Option<egui::Pos2>,
+    /// The exit survey, once offered.
+    survey: Option<SurveyForm>,
+    /// "What was done on your computer", once the session ended.
+    summary: Option<UserSummary>,
     commands: Vec<AssistCommand>,
 }
 
@@ -101,6 +107,8 @@ impl AssistView {
             arrow_placement: ArrowPlacement::NotReported,
             shared_area: None,
             bar_position: None,
+            survey: None,
+            summary: None,
             commands: Vec::new(),
         };
         if let Some(link) = link {
@@ -129,6 +137,15 @@ impl AssistView {
     /// Whether a session is on (closing the screens would end it).
     pub fn in_session(&self) -> bool {
         matches!(self.screen, Screen::Connecting | Screen::Waiting | Screen::Consent(_) | Screen::Sharing { .. })
+    }
+
+    /// The window is closing: an open survey counts as closed. Returns what to run before the
+    /// window goes (commands still queued included).
+    pub fn closing_commands(&mut self) -> Vec<AssistCommand> {
+        if let Some(command) = self.close_survey() {
+            self.commands.push(command);
+        }
+        self.take_commands()
     }
 
     /// Whether the screen is being shared (the sharing bar is up).
@@ -162,6 +179,23 @@ impl AssistView {
             AssistNotice::Closed => {
                 if self.in_session() {
                     self.screen = Screen::Finished(Text::LinkClosed.get(lang).to_owned());
+                }
+                if let Some(form) = self.survey.as_mut()
+                    && form.sent.is_none()
+                {
+                    form.link_gone = true;
+                }
+            }
+            AssistNotice::Summary(facts) => {
+                let engineer = self.engineer.clone().unwrap_or_default();
+                let summary = UserSummary { facts, engineer, saved_to: None };
+                // Kept at once, in the language the user reads, with a receipt pointing to it.
+                self.commands.push(AssistCommand::SaveSummary { text: summary.text(lang), choose_file: false });
+                self.summary = Some(summary);
+            }
+            AssistNotice::SummarySaved(path) => {
+                if let Some(summary) = self.summary.as_mut() {
+                    summary.saved_to = Some(path);
                 }
             }
             AssistNotice::Receipts { path, lines } => self.receipts = Some((path, lines)),
@@ -226,6 +260,13 @@ impl AssistView {
             }
             SessionEvent::StepSkipped { .. } | SessionEvent::StepAnswered { .. } => self.step = None,
             SessionEvent::Disconnected => self.reconnecting = true,
+            SessionEvent::SurveyOffered => self.survey = Some(SurveyForm::default()),
+            SessionEvent::SurveyReplied(reply) => {
+                if let Some(form) = self.survey.as_mut() {
+                    form.sent = Some(reply);
+                }
+            }
+            SessionEvent::SurveyLost => {}
             SessionEvent::Reconnected { .. } => {
                 self.reconnecting = false;
                 if let Screen::Consent(_) = self.screen {

@@ -11,7 +11,7 @@ use super::super::command::AssistCommand;
 use super::super::i18n::{Lang, Text};
 use super::super::session::scopes_text;
 use super::super::theme;
-use super::{AssistView, Screen};
+use super::{AssistView, Screen, wrap_up};
 use crate::protocol::SessionCommand;
 use crate::ui::ViewContext;
 
@@ -59,7 +59,17 @@ impl AssistView {
             }
             Screen::Finished(message) => {
                 ui.label(RichText::new(message).size(20.0));
+                if let Some(summary) = &self.summary {
+                    wrap_up::user_summary_ui(ui, cx, summary);
+                }
+                if let Some(form) = self.survey.as_mut() {
+                    wrap_up::survey_ui(ui, cx, form);
+                }
+                ui.add_space(10.0);
                 if ui.button(Text::Leave.get(lang)).clicked() {
+                    if let Some(command) = self.close_survey() {
+                        cx.emit(command);
+                    }
                     self.reset();
                 }
             }
@@ -76,6 +86,15 @@ impl AssistView {
         self.step = None;
         self.dont_ask_again = false;
         self.screenshots_kept.clear();
+        self.survey = None;
+        self.summary = None;
+    }
+
+    /// Leaving (or closing the window) with the survey still open answers it as "closed".
+    pub(super) fn close_survey(&mut self) -> Option<AssistCommand> {
+        let form = self.survey.as_mut().filter(|form| form.open())?;
+        form.sent = Some(crate::protocol::SurveyReply::Closed);
+        Some(AssistCommand::Session(SessionCommand::AnswerSurvey(crate::protocol::SurveyReply::Closed)))
     }
 
     fn code_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, AssistCommand>) {

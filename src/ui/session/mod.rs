@@ -8,9 +8,11 @@
 pub mod model;
 pub mod panel;
 pub mod steps;
+pub mod wrap_up;
 
 #[cfg(test)]
 mod tests;
 
 pub use model::{Ending, LinkPhase, RemoteSessionView, SessionNotice, SourceAttempts, StepRow, StepState, scopes_text};
 pub use panel::{PanelContext, session_panel_ui};
+pub use wrap_up::{SummaryDraft, SurveyStatus};

@@ -10,6 +10,7 @@ use super::super::chat::ChatLine;
 use super::super::i18n::{Lang, Text};
 use super::super::reasons::end_reason_text;
 use super::super::viewer::{FrameSlot, ViewerView};
+use super::wrap_up::SurveyStatus;
 
 /// Where one step of the session's guide stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,6 +101,8 @@ pub enum SessionNotice {
     Refused(String),
     /// The session task is over.
     Closed,
+    /// The session's summary, drafted from its transcript when it ended.
+    SummaryDrafted(crate::model::SessionFacts),
 }
 
 /// Where the link stands.
@@ -208,6 +211,10 @@ pub struct RemoteSessionView {
     /// Why the user's side cannot draw over the real screen, as it said (a code).
     pub(super) overlay_why_not: Option<NoOverlay>,
     pub(super) attach_arrow: bool,
+    /// The user's exit survey after the end.
+    pub survey: super::wrap_up::SurveyStatus,
+    /// The summary drafted at the end, being edited.
+    pub summary: Option<super::wrap_up::SummaryDraft>,
 }
 
 impl RemoteSessionView {
@@ -245,6 +252,8 @@ impl RemoteSessionView {
             arrow_placement: ArrowPlacement::NotReported,
             overlay_why_not: None,
             attach_arrow: true,
+            survey: Default::default(),
+            summary: None,
         }
     }
 
@@ -362,6 +371,14 @@ impl RemoteSessionView {
                 if !matches!(self.phase, LinkPhase::Over(_)) {
                     self.phase = LinkPhase::Over(Ending::LinkClosed);
                 }
+                // A session too short to rate closes without a reply.
+                if self.survey == SurveyStatus::Awaiting {
+                    self.survey = SurveyStatus::NotDue;
+                }
+            }
+            SessionNotice::SummaryDrafted(facts) => {
+                let user = self.peer_name.clone().unwrap_or_default();
+                self.summary = Some(super::wrap_up::SummaryDraft::new(facts, &user, lang));
             }
         }
     }
@@ -420,6 +437,9 @@ impl RemoteSessionView {
                 self.set_step_state(step_id, StepState::Answered { outcome, comment, seconds });
             }
             SessionEvent::Disconnected => self.phase = LinkPhase::Reconnecting,
+            SessionEvent::SurveyOffered => {}
+            SessionEvent::SurveyReplied(reply) => self.survey = SurveyStatus::Replied(reply),
+            SessionEvent::SurveyLost => self.survey = SurveyStatus::Lost,
             SessionEvent::Reconnected { .. } => {
                 self.phase = LinkPhase::Connected;
                 if matches!(self.consent, ConsentState::Requested(_)) {
@@ -429,6 +449,10 @@ impl RemoteSessionView {
             SessionEvent::Ended { reason, .. } => {
                 if matches!(self.consent, ConsentState::Granted { .. } | ConsentState::Requested(_)) {
                     self.consent = ConsentState::Revoked;
+                }
+                let normal = matches!(reason, EndReason::EngineerEnded | EndReason::UserStopped);
+                if normal && self.phase == LinkPhase::Connected {
+                    self.survey = SurveyStatus::Awaiting;
                 }
                 self.phase = LinkPhase::Over(Ending::Reason(reason));
             }

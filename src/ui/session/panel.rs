@@ -19,6 +19,7 @@ use super::super::viewer::{ViewerAction, ViewerState};
 use super::super::{theme, widgets};
 use super::model::{LinkPhase, RemoteSessionView};
 use super::steps::steps_ui;
+use super::wrap_up::{summary_ui, survey_status_ui};
 use crate::ui::ViewContext;
 
 /// What the panel needs to know about the ticket and the engineer.
@@ -89,6 +90,10 @@ pub fn session_panel_ui(
         }
         LinkPhase::Over(why) => {
             ui.label(Text::LinkEnded.fill(lang, &[&why.text(lang)]));
+            survey_status_ui(ui, lang, &session.survey);
+            if let Some(draft) = session.summary.as_mut() {
+                summary_ui(ui, cx, ticket_id, draft);
+            }
         }
     }
     if let Some(problem) = &session.problem {
