@@ -226,6 +226,12 @@ fn engineer_starts_a_session_and_the_user_allows_with_a_scope_unticked() {
     assert_eq!(kinds, expected);
     // The user's own receipt of the decisions.
     let receipts = std::fs::read_to_string(user_dir.path().join("consent-receipts.jsonl")).unwrap();
+    // The summary of the session is kept too, once the window has it; the decisions come first.
+    settle_assist(&mut user, "summary kept", |_| {
+        std::fs::read_to_string(user_dir.path().join("consent-receipts.jsonl")).unwrap().contains("summary_saved")
+    });
+    let receipts: String =
+        receipts.lines().filter(|line| !line.contains("summary_saved")).map(|line| format!("{line}\n")).collect();
     assert_eq!(receipts.lines().count(), 5, "granted, scopes changed, screenshot, paused, revoked: {receipts}");
     assert!(receipts.lines().nth(2).unwrap().contains(r#""decision":"screenshot_kept""#), "{receipts}");
     assert!(receipts.lines().next().unwrap().contains(r#""pointers":false"#));
