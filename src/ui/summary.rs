@@ -60,6 +60,15 @@ pub fn engineer_summary_text(facts: &SessionFacts, user: &str, lang: Lang) -> St
     lines.join("\n")
 }
 
+/// A duration as people say it: "1 min 10 s", "45 s" (or "1分10秒").
+fn plain_duration(duration_ms: i64, lang: Lang) -> String {
+    let seconds = duration_ms.max(0) / 1_000;
+    match (seconds / 60, seconds % 60) {
+        (0, seconds) => Text::DurationSeconds.fill(lang, &[&seconds.to_string()]),
+        (minutes, seconds) => Text::DurationMinutes.fill(lang, &[&minutes.to_string(), &seconds.to_string()]),
+    }
+}
+
 fn step_state(step: &StepFact, lang: Lang) -> String {
     match (step.outcome, step.comment.trim()) {
         (Some(outcome), "") => step_outcome_text(outcome).get(lang).to_owned(),
@@ -74,7 +83,7 @@ fn step_state(step: &StepFact, lang: Lang) -> String {
 /// The user's version, in plain words: who helped and how long, whether the screen was seen,
 /// what was pointed at, the steps they did, and what was kept of their screen.
 pub fn user_summary_text(facts: &SessionFacts, engineer: &str, lang: Lang) -> String {
-    let mut lines = vec![Text::UserSummaryIntro.fill(lang, &[engineer, &format_duration_ms(facts.duration_ms())])];
+    let mut lines = vec![Text::UserSummaryIntro.fill(lang, &[engineer, &plain_duration(facts.duration_ms(), lang)])];
     lines.push(if facts.screen_was_seen() {
         Text::UserSummarySeen.fill(lang, &[engineer])
     } else {

@@ -65,6 +65,12 @@ impl Worker {
                 let actor = if actor_kind == ActorKind::System { ActorKind::System.as_str().to_owned() } else { user };
                 let entry = HistoryEntry { seq, at_ms: now, actor, actor_kind, event, imported: None };
                 self.emit(UiEvent::HistoryAppended { ticket_id, entry });
+                // The ticket shows the user's own rating beside the engineer's.
+                if let Some(store) = self.store.as_ref()
+                    && let Ok(detail) = super::detail(store, ticket_id)
+                {
+                    self.emit(UiEvent::TicketLoaded { detail, created: false, changed: false });
+                }
             }
             Err(err) => {
                 tracing::error!(ticket_id = ticket_id.0, "cannot save the user's survey: {err}");

@@ -432,6 +432,8 @@ texts! {
     SurveyNoneShort => "survey-none-short";
     RatingByEngineer => "rating-by-engineer";
     RatingByUser => "rating-by-user";
+    DurationSeconds => "duration-seconds";
+    DurationMinutes => "duration-minutes";
     UserSummaryHeading => "user-summary-heading";
     UserSummaryIntro => "user-summary-intro";
     UserSummarySeen => "user-summary-seen";

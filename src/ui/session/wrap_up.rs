@@ -85,9 +85,8 @@ pub fn survey_status_ui(ui: &mut Ui, lang: Lang, status: &SurveyStatus) {
 pub fn summary_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, ticket_id: TicketId, draft: &mut SummaryDraft) {
     let lang = cx.lang;
     ui.add_space(6.0);
-    ui.label(RichText::new(Text::SummaryHeading.get(lang)).strong());
+    let label = ui.label(RichText::new(Text::SummaryHeading.get(lang)).strong());
     ui.weak(Text::SummaryHint.get(lang));
-    let label = ui.label(Text::SummaryHeading.get(lang));
     ui.add(egui::TextEdit::multiline(&mut draft.text).desired_rows(8).desired_width(f32::INFINITY))
         .labelled_by(label.id);
     ui.horizontal(|ui| {
