@@ -1,0 +1,140 @@
+//! Loads what a report is computed from: the tickets in scope, their workflow moves, sessions,
+//! surveys and guide step counts, in five indexed queries (migration 7 adds the indexes).
+
+use rusqlite::{Row, params};
+
+use super::tickets::parse_column;
+use super::{Store, StoreResult};
+use crate::model::report::{GuideStepCounts, Report, ReportInputs, ReportQuery, ReportTicket, StatusMove};
+use crate::model::{
+    Category, GuideId, GuideStep, Priority, SessionId, SessionRecord, SlaClock, Status, StepStats, SurveyRecord,
+    TicketId,
+};
+
+/// The tickets a report looks at (`?1` = from, `?2` = to, `?3` = category, `?4` = priority):
+/// created in the range, changed since its start, open, or with a session or survey in it.
+const SCOPE: &str = "WITH candidates(id) AS (
+        SELECT id FROM tickets WHERE created_at_ms >= ?1 AND created_at_ms < ?2
+        UNION SELECT id FROM tickets WHERE updated_at_ms >= ?1 AND created_at_ms < ?2
+        UNION SELECT id FROM tickets WHERE status NOT IN ('resolved', 'closed') AND created_at_ms < ?2
+        UNION SELECT ticket_id FROM sessions WHERE started_at_ms >= ?1 AND started_at_ms < ?2
+        UNION SELECT ticket_id FROM surveys WHERE asked_at_ms >= ?1 AND asked_at_ms < ?2
+    ),
+    scope(id) AS (
+        SELECT t.id FROM tickets t JOIN candidates c ON c.id = t.id
+        WHERE (?3 IS NULL OR t.category = ?3) AND (?4 IS NULL OR t.priority = ?4)
+    )";
+
+fn report_ticket_from_row(row: &Row<'_>) -> rusqlite::Result<ReportTicket> {
+    Ok(ReportTicket {
+        id: TicketId(row.get(0)?),
+        number: row.get(1)?,
+        title: row.get(2)?,
+        category: parse_column(row, 3, Category::parse)?,
+        priority: parse_column(row, 4, Priority::parse)?,
+        status: parse_column(row, 5, Status::parse)?,
+        assignee: row.get(6)?,
+        created_at_ms: row.get(7)?,
+        satisfaction: row.get(8)?,
+        sla: SlaClock {
+            started_at_ms: row.get(9)?,
+            response_target_ms: row.get(10)?,
+            resolution_target_ms: row.get(11)?,
+            responded_at_ms: row.get(12)?,
+            paused_total_ms: row.get(13)?,
+            paused_since_ms: row.get(14)?,
+        },
+    })
+}
+
+fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
+    Ok(SessionRecord {
+        id: SessionId(row.get(0)?),
+        ticket_id: TicketId(row.get(1)?),
+        engineer: row.get(2)?,
+        started_at_ms: row.get(3)?,
+        joined_at_ms: row.get(4)?,
+        ended_at_ms: row.get(5)?,
+        end_reason: row.get(6)?,
+    })
+}
+
+impl Store {
+    /// Loads the inputs of a report. Filters on category and priority are applied in SQL; the
+    /// engineer filter is applied by [`Report::compute`] (sessions count by who ran them).
+    pub fn report_inputs(&self, query: &ReportQuery) -> StoreResult<ReportInputs> {
+        let category = query.category.map(Category::as_str);
+        let priority = query.priority.map(Priority::as_str);
+        let scope_params = params![query.from_ms, query.to_ms, category, priority];
+
+        let sql = format!(
+            "{SCOPE} SELECT id, number, title, category, priority, status, assignee, created_at_ms, satisfaction, \
+             sla_started_at_ms, sla_response_target_ms, sla_resolution_target_ms, sla_responded_at_ms, \
+             sla_paused_total_ms, sla_paused_since_ms FROM tickets WHERE id IN scope"
+        );
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let tickets = statement.query_map(scope_params, report_ticket_from_row)?.collect::<Result<Vec<_>, _>>()?;
+
+        let sql = format!(
+            "{SCOPE} SELECT ticket_id, at_ms, json_extract(payload, '$.from'), json_extract(payload, '$.to') \
+             FROM ticket_events WHERE kind = 'status_changed' AND ticket_id IN scope ORDER BY ticket_id, seq"
+        );
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let mut moves = Vec::new();
+        let mut rows = statement.query(scope_params)?;
+        while let Some(row) = rows.next()? {
+            // A move this build cannot read is left out rather than failing the whole report.
+            let (Ok(from), Ok(to)) = (parse_column(row, 2, Status::parse), parse_column(row, 3, Status::parse)) else {
+                continue;
+            };
+            moves.push(StatusMove { ticket_id: TicketId(row.get(0)?), at_ms: row.get(1)?, from, to });
+        }
+
+        let sql = format!(
+            "{SCOPE} SELECT id, ticket_id, engineer, started_at_ms, joined_at_ms, ended_at_ms, end_reason \
+             FROM sessions WHERE ticket_id IN scope ORDER BY started_at_ms, id"
+        );
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let sessions = statement.query_map(scope_params, session_from_row)?.collect::<Result<Vec<_>, _>>()?;
+
+        let surveys: Vec<SurveyRecord> = self.surveys_between(query.from_ms, query.to_ms)?;
+        Ok(ReportInputs { tickets, moves, sessions, surveys, guide_steps: self.guide_step_counts()? })
+    }
+
+    /// Loads the inputs and computes the report (`now_ms` bounds the backlog and running clocks).
+    pub fn report(&self, query: &ReportQuery, now_ms: i64) -> StoreResult<Report> {
+        Ok(Report::compute(query, &self.report_inputs(query)?, now_ms))
+    }
+
+    /// Every answered guide step with its counts and instruction.
+    fn guide_step_counts(&self) -> StoreResult<Vec<GuideStepCounts>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT g.id, g.title, g.steps, o.step_index, o.done, o.didnt_work, o.stuck
+             FROM guide_step_outcomes o JOIN guides g ON g.id = o.guide_id ORDER BY g.id, o.step_index",
+        )?;
+        let mut rows = statement.query([])?;
+        let mut counts = Vec::new();
+        let mut parsed: Option<(i64, Vec<GuideStep>)> = None;
+        while let Some(row) = rows.next()? {
+            let guide_id: i64 = row.get(0)?;
+            if parsed.as_ref().is_none_or(|(id, _)| *id != guide_id) {
+                let steps: String = row.get(2)?;
+                parsed = Some((guide_id, serde_json::from_str(&steps).unwrap_or_default()));
+            }
+            let step_index: i64 = row.get(3)?;
+            let instruction = parsed
+                .as_ref()
+                .and_then(|(_, steps)| usize::try_from(step_index).ok().and_then(|i| steps.get(i)))
+                .map(|step| step.instruction.clone())
+                .unwrap_or_default();
+            counts.push(GuideStepCounts {
+                guide_id: GuideId(guide_id),
+                guide_title: row.get(1)?,
+                step_index,
+                instruction,
+                stats: StepStats { done: row.get(4)?, didnt_work: row.get(5)?, stuck: row.get(6)? },
+            });
+        }
+        Ok(counts)
+    }
+}
