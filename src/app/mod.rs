@@ -14,6 +14,7 @@ pub mod overlay_thread;
 pub mod pictures;
 pub mod report_bench;
 pub mod report_cli;
+pub mod report_dialog;
 pub mod report_export;
 pub mod session_bench;
 pub mod sessions;
