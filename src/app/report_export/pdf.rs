@@ -61,6 +61,26 @@ fn fit(text: &str, size: f32, width: f32) -> String {
     out
 }
 
+/// Column widths filling `width`: narrow columns keep their natural width, the widest ones
+/// share what is left (a cap found by bisection); all grow alike when there is room to spare.
+fn column_widths(natural: &[f32], width: f32) -> Vec<f32> {
+    let total: f32 = natural.iter().sum();
+    if total <= width {
+        let scale = width / total.max(1.0);
+        return natural.iter().map(|w| w * scale).collect();
+    }
+    let (mut low, mut high) = (0.0_f32, natural.iter().copied().fold(0.0, f32::max));
+    for _ in 0..30 {
+        let cap = (low + high) / 2.0;
+        if natural.iter().map(|w| w.min(cap)).sum::<f32>() > width {
+            high = cap;
+        } else {
+            low = cap;
+        }
+    }
+    natural.iter().map(|w| w.min(low)).collect()
+}
+
 /// Lays out pages top to bottom.
 struct Writer {
     document: Document,
@@ -127,8 +147,7 @@ impl Writer {
                     + 8.0
             })
             .collect();
-        let scale = width / natural.iter().sum::<f32>().max(1.0);
-        let widths: Vec<f32> = natural.iter().map(|w| w * scale).collect();
+        let widths = column_widths(&natural, width);
         self.row(&table.headers, &widths, Some([232, 236, 244]));
         for row in table.rows.iter().take(MAX_PDF_ROWS) {
             if self.y + ROW_H > PAGE_H - MARGIN {
