@@ -138,3 +138,83 @@ impl Store {
         Ok(counts)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{TicketChange, report::DAY_MS};
+    use crate::protocol::StepOutcome;
+    use crate::store::samples::tests_new_ticket;
+
+    const FROM: i64 = 1_767_571_200_000; // 2026-01-05
+
+    fn ticket(store: &mut Store, title: &str, category: Category, created_ms: i64) -> TicketId {
+        let new = crate::model::NewTicket { category, ..tests_new_ticket(title) };
+        store.create_ticket(&new, "Li", created_ms).unwrap().id
+    }
+
+    fn resolve(store: &mut Store, id: TicketId, at_ms: i64) {
+        store.change_ticket(id, &TicketChange::Status(Status::InProgress), "Li", at_ms).unwrap();
+        store.change_ticket(id, &TicketChange::Resolution("done".into()), "Li", at_ms).unwrap();
+        store.change_ticket(id, &TicketChange::Status(Status::Resolved), "Li", at_ms + 1).unwrap();
+    }
+
+    #[test]
+    fn loads_the_tickets_in_scope_with_their_moves_sessions_and_steps() {
+        let mut store = Store::open_in_memory().unwrap();
+        let old_resolved = ticket(&mut store, "old, resolved before", Category::Software, FROM - 30 * DAY_MS);
+        resolve(&mut store, old_resolved, FROM - 29 * DAY_MS);
+        let old_open = ticket(&mut store, "old, still open", Category::Network, FROM - 20 * DAY_MS);
+        let in_range = ticket(&mut store, "new in range", Category::Software, FROM + DAY_MS);
+        resolve(&mut store, in_range, FROM + 2 * DAY_MS);
+        let later = ticket(&mut store, "after the range", Category::Software, FROM + 40 * DAY_MS);
+        let session = store.begin_session(old_resolved, "Wang", FROM + 3 * DAY_MS).unwrap();
+        store.end_session(session, "engineer_ended", FROM + 3 * DAY_MS + 60_000).unwrap();
+        let guide = store.list_guides("").unwrap()[0].id;
+        store.record_step_answer(guide, 1, StepOutcome::Stuck).unwrap();
+
+        let query = ReportQuery { from_ms: FROM, to_ms: FROM + 30 * DAY_MS, ..ReportQuery::default() };
+        let inputs = store.report_inputs(&query).unwrap();
+        let mut ids: Vec<TicketId> = inputs.tickets.iter().map(|t| t.id).collect();
+        ids.sort();
+        // The old resolved ticket is in scope through its session in the range; the later one is not.
+        assert_eq!(ids, [old_resolved, old_open, in_range]);
+        assert!(!ids.contains(&later));
+        let moves: Vec<(TicketId, Status, Status)> =
+            inputs.moves.iter().filter(|m| m.ticket_id == in_range).map(|m| (m.ticket_id, m.from, m.to)).collect();
+        assert_eq!(
+            moves,
+            [(in_range, Status::New, Status::InProgress), (in_range, Status::InProgress, Status::Resolved)]
+        );
+        assert_eq!(inputs.sessions.len(), 1);
+        let step = &inputs.guide_steps[0];
+        assert_eq!((step.step_index, step.stats.stuck), (1, 1));
+        assert!(!step.instruction.is_empty());
+
+        let network = ReportQuery { category: Some(Category::Network), ..query.clone() };
+        let inputs = store.report_inputs(&network).unwrap();
+        assert_eq!(inputs.tickets.iter().map(|t| t.id).collect::<Vec<_>>(), [old_open]);
+        let report = store.report(&query, FROM + 30 * DAY_MS).unwrap();
+        assert_eq!(report.first_contact.resolved, 1);
+        assert_eq!(report.backlog.iter().map(|row| row.open.iter().sum::<u32>()).sum::<u32>(), 1);
+    }
+
+    #[test]
+    fn workflow_moves_are_read_through_their_own_index() {
+        let store = Store::open_in_memory().unwrap();
+        let query = ReportQuery { from_ms: FROM, to_ms: FROM + DAY_MS, ..ReportQuery::default() };
+        let sql = format!(
+            "EXPLAIN QUERY PLAN {SCOPE} SELECT ticket_id FROM ticket_events \
+             WHERE kind = 'status_changed' AND ticket_id IN scope"
+        );
+        let mut statement = store.conn.prepare(&sql).unwrap();
+        let plan: Vec<String> = statement
+            .query_map(params![query.from_ms, query.to_ms, None::<String>, None::<String>], |row| row.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let plan = plan.join("\n");
+        assert!(plan.contains("ticket_events_status_moves"), "{plan}");
+        assert!(plan.contains("tickets_by_created"), "{plan}");
+    }
+}
