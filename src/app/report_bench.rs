@@ -67,7 +67,7 @@ pub fn fill_report_store(store: &mut Store, tickets: usize, now_ms: i64) -> Stor
     let forms: Vec<_> = (0..tickets)
         .map(|index| (synthetic(&mut rng, index), start_ms + span_ms * index as i64 / tickets.max(1) as i64))
         .collect();
-    let first_id = store.ticket_count()? as i64 + 1;
+    let first_id = store.ticket_count()? + 1;
     for batch in forms.chunks(BATCH) {
         store.create_tickets(batch, "intake")?;
     }
@@ -77,7 +77,7 @@ pub fn fill_report_store(store: &mut Store, tickets: usize, now_ms: i64) -> Stor
         let engineer = *rng.pick(&ENGINEERS);
         let mut at = created_ms + (5 + (rng.next() % 240) as i64) * MINUTE_MS;
         store.change_ticket(id, &TicketChange::Assign(Some(engineer.to_owned())), engineer, at)?;
-        if rng.next() % 10 == 0 {
+        if rng.next().is_multiple_of(10) {
             continue; // still waiting for someone to start
         }
         at += (rng.next() % 120) as i64 * MINUTE_MS;
@@ -92,7 +92,7 @@ pub fn fill_report_store(store: &mut Store, tickets: usize, now_ms: i64) -> Stor
             at += 90 * MINUTE_MS;
         }
         let work_ms = (30 + (rng.next() % (5 * 24 * 60)) as i64) * MINUTE_MS;
-        if at + work_ms >= now_ms || rng.next() % 8 == 0 {
+        if at + work_ms >= now_ms || rng.next().is_multiple_of(8) {
             continue; // still open
         }
         at += work_ms;
@@ -123,10 +123,10 @@ fn add_session(
     let session = store.begin_session(ticket, engineer, at_ms)?;
     made.sessions += 1;
     let end_ms = at_ms + (3 + (rng.next() % 60) as i64) * MINUTE_MS;
-    if rng.next() % 6 != 0 {
+    if !rng.next().is_multiple_of(6) {
         store.mark_session_joined(session, at_ms + MINUTE_MS)?;
         store.end_session(session, "engineer_ended", end_ms)?;
-        let outcome = if rng.next() % 3 == 0 {
+        let outcome = if rng.next().is_multiple_of(3) {
             SurveyOutcome::NotAnswered { reason: "skipped".into() }
         } else {
             let answer =
