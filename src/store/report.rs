@@ -3,13 +3,11 @@
 
 use rusqlite::{Row, params};
 
+use super::sessions::{SESSION_COLUMNS, session_from_row};
 use super::tickets::parse_column;
 use super::{Store, StoreResult};
 use crate::model::report::{GuideStepCounts, Report, ReportInputs, ReportQuery, ReportTicket, StatusMove};
-use crate::model::{
-    Category, GuideId, GuideStep, Priority, SessionId, SessionRecord, SlaClock, Status, StepStats, SurveyRecord,
-    TicketId,
-};
+use crate::model::{Category, GuideId, GuideStep, Priority, SlaClock, Status, StepStats, SurveyRecord, TicketId};
 
 /// The tickets a report looks at (`?1` = from, `?2` = to, `?3` = category, `?4` = priority):
 /// created in the range, changed since its start, open, or with a session or survey in it.
@@ -47,18 +45,6 @@ fn report_ticket_from_row(row: &Row<'_>) -> rusqlite::Result<ReportTicket> {
     })
 }
 
-fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
-    Ok(SessionRecord {
-        id: SessionId(row.get(0)?),
-        ticket_id: TicketId(row.get(1)?),
-        engineer: row.get(2)?,
-        started_at_ms: row.get(3)?,
-        joined_at_ms: row.get(4)?,
-        ended_at_ms: row.get(5)?,
-        end_reason: row.get(6)?,
-    })
-}
-
 impl Store {
     /// Loads the inputs of a report. Filters on category and priority are applied in SQL; the
     /// engineer filter is applied by [`Report::compute`] (sessions count by who ran them).
@@ -91,8 +77,7 @@ impl Store {
         }
 
         let sql = format!(
-            "{SCOPE} SELECT id, ticket_id, engineer, started_at_ms, joined_at_ms, ended_at_ms, end_reason \
-             FROM sessions WHERE ticket_id IN scope ORDER BY started_at_ms, id"
+            "{SCOPE} SELECT {SESSION_COLUMNS} FROM sessions WHERE ticket_id IN scope ORDER BY started_at_ms, id"
         );
         let mut statement = self.conn.prepare_cached(&sql)?;
         let sessions = statement.query_map(scope_params, session_from_row)?.collect::<Result<Vec<_>, _>>()?;
