@@ -1,6 +1,8 @@
 //! Loads what a report is computed from: the tickets in scope, their workflow moves, sessions,
 //! surveys and guide step counts, in five indexed queries (migration 7 adds the indexes).
 
+use rusqlite::types::Value;
+use rusqlite::vtab::array::Array;
 use rusqlite::{Row, params};
 
 use super::sessions::{SESSION_COLUMNS, session_from_row};
@@ -22,6 +24,10 @@ const SCOPE: &str = "WITH candidates(id) AS (
         SELECT t.id FROM tickets t JOIN candidates c ON c.id = t.id
         WHERE (?3 IS NULL OR t.category = ?3) AND (?4 IS NULL OR t.priority = ?4)
     )";
+
+/// The workflow moves of the tickets in `rarray(?1)`, read through their partial index.
+const MOVES_SQL: &str = "SELECT ticket_id, at_ms, json_extract(payload, '$.from'), json_extract(payload, '$.to') \
+     FROM ticket_events WHERE kind = 'status_changed' AND ticket_id IN rarray(?1) ORDER BY ticket_id, seq";
 
 fn report_ticket_from_row(row: &Row<'_>) -> rusqlite::Result<ReportTicket> {
     Ok(ReportTicket {
@@ -61,13 +67,11 @@ impl Store {
         let mut statement = self.conn.prepare_cached(&sql)?;
         let tickets = statement.query_map(scope_params, report_ticket_from_row)?.collect::<Result<Vec<_>, _>>()?;
 
-        let sql = format!(
-            "{SCOPE} SELECT ticket_id, at_ms, json_extract(payload, '$.from'), json_extract(payload, '$.to') \
-             FROM ticket_events WHERE kind = 'status_changed' AND ticket_id IN scope ORDER BY ticket_id, seq"
-        );
-        let mut statement = self.conn.prepare_cached(&sql)?;
+        // The scope is evaluated once: the moves and sessions are read for its ids.
+        let ids: Array = std::rc::Rc::new(tickets.iter().map(|t| Value::Integer(t.id.0)).collect());
+        let mut statement = self.conn.prepare_cached(MOVES_SQL)?;
         let mut moves = Vec::new();
-        let mut rows = statement.query(scope_params)?;
+        let mut rows = statement.query([&ids])?;
         while let Some(row) = rows.next()? {
             // A move this build cannot read is left out rather than failing the whole report.
             let (Ok(from), Ok(to)) = (parse_column(row, 2, Status::parse), parse_column(row, 3, Status::parse)) else {
@@ -76,11 +80,10 @@ impl Store {
             moves.push(StatusMove { ticket_id: TicketId(row.get(0)?), at_ms: row.get(1)?, from, to });
         }
 
-        let sql = format!(
-            "{SCOPE} SELECT {SESSION_COLUMNS} FROM sessions WHERE ticket_id IN scope ORDER BY started_at_ms, id"
-        );
+        let sql =
+            format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE ticket_id IN rarray(?1) ORDER BY started_at_ms, id");
         let mut statement = self.conn.prepare_cached(&sql)?;
-        let sessions = statement.query_map(scope_params, session_from_row)?.collect::<Result<Vec<_>, _>>()?;
+        let sessions = statement.query_map([&ids], session_from_row)?.collect::<Result<Vec<_>, _>>()?;
 
         let surveys: Vec<SurveyRecord> = self.surveys_between(query.from_ms, query.to_ms)?;
         Ok(ReportInputs { tickets, moves, sessions, surveys, guide_steps: self.guide_step_counts()? })
@@ -188,18 +191,17 @@ mod tests {
     fn workflow_moves_are_read_through_their_own_index() {
         let store = Store::open_in_memory().unwrap();
         let query = ReportQuery { from_ms: FROM, to_ms: FROM + DAY_MS, ..ReportQuery::default() };
-        let sql = format!(
-            "EXPLAIN QUERY PLAN {SCOPE} SELECT ticket_id FROM ticket_events \
-             WHERE kind = 'status_changed' AND ticket_id IN scope"
-        );
-        let mut statement = store.conn.prepare(&sql).unwrap();
-        let plan: Vec<String> = statement
-            .query_map(params![query.from_ms, query.to_ms, None::<String>, None::<String>], |row| row.get(3))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        let plan = plan.join("\n");
+        let plan_of = |sql: String, params: &[&dyn rusqlite::ToSql]| -> String {
+            let mut statement = store.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let rows = statement.query_map(params, |row| row.get::<_, String>(3)).unwrap();
+            rows.collect::<Result<Vec<_>, _>>().unwrap().join("\n")
+        };
+        let ids: Array = std::rc::Rc::new(vec![Value::Integer(1)]);
+        let plan = plan_of(MOVES_SQL.to_owned(), &[&ids]);
         assert!(plan.contains("ticket_events_status_moves"), "{plan}");
+        let scope_sql = format!("{SCOPE} SELECT id FROM scope");
+        let none: Option<String> = None;
+        let plan = plan_of(scope_sql, &[&query.from_ms, &query.to_ms, &none, &none]);
         assert!(plan.contains("tickets_by_created"), "{plan}");
     }
 }
