@@ -43,6 +43,13 @@ fn the_reports_window_shows_tables_and_exports_a_chart() {
     assert!(bytes.starts_with(b"\xEF\xBB\xBFEngineer,Open tickets,Sessions,Session hours"));
     assert!(String::from_utf8_lossy(&bytes).contains("\nMaria Garcia,"));
 
+    // A chart as a picture, drawn off the UI thread.
+    desk.get_all_by_label("Export PNG").next().expect("the first chart's PNG button").click_accesskit();
+    let png = out.path().join("opened.png");
+    settle(&mut desk, "the PNG written", |_| png.exists());
+    let image = image::open(&png).unwrap();
+    assert_eq!((image.width(), image.height()), (1200, 600));
+
     // A range that does not parse is refused in words, and nothing is computed.
     type_into(&mut desk, "From (YYYY-MM-DD)", "x");
     desk.get_by_label("Show report").click_accesskit();
