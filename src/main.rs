@@ -13,6 +13,8 @@ use stepwise::app::cli::{BenchCommand, Cli, Command, TicketsCommand, default_dat
 use stepwise::app::console::ConsoleOptions;
 use stepwise::app::demo::run_headless_demo;
 use stepwise::app::get_help_app::AssistApp;
+use stepwise::app::report_bench::run_report_bench;
+use stepwise::app::report_cli::{ReportArgs, run_report};
 use stepwise::app::session_bench::{PathOptions, run_session_bench};
 use stepwise::app::sessions::ListenConfig;
 use stepwise::app::{ConsoleApp, system_lang};
@@ -54,6 +56,17 @@ fn main() -> ExitCode {
             with_runtime(|runtime| run_windowed_demo(&data_dir, runtime, listen, frames, live_screen))
         }
         Some(Command::Tickets { action }) => run_tickets(&data_dir, action),
+        Some(Command::Report { from, to, format, category, priority, engineer, lang, file }) => {
+            let args = ReportArgs { from, to, format, category, priority, engineer, lang, file };
+            run_report(&data_dir, &args).map(|files| {
+                for file in files {
+                    println!("wrote {}", file.display());
+                }
+            })
+        }
+        Some(Command::Bench { target: BenchCommand::Report { tickets, json } }) => {
+            run_report_bench(tickets).and_then(|report| print_report(&report, json))
+        }
         Some(Command::Bench { target: BenchCommand::Store { tickets, json } }) => run_bench(&data_dir, tickets, json),
         Some(Command::Bench { target: BenchCommand::Codec { corpus, json } }) => run_codec_bench_cli(&corpus, json),
         Some(Command::Bench { target: BenchCommand::Overlay { width, height, frames, json } }) => {

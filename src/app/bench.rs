@@ -65,14 +65,14 @@ pub struct StoreBenchReport {
 }
 
 /// A small deterministic generator, so every run inserts the same tickets.
-struct Lcg(u64);
+pub(crate) struct Lcg(pub(crate) u64);
 
 impl Lcg {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         self.0 >> 33
     }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[(self.next() as usize) % items.len()]
     }
 }
@@ -113,7 +113,7 @@ const TEMPLATES: [(&str, &str, Category); 12] = [
 ];
 const NAMES: [&str; 8] = ["王丽", "Li Na", "张伟", "Maria Garcia", "刘洋", "John Smith", "陈静", "Priya Patel"];
 
-fn synthetic(rng: &mut Lcg, index: usize) -> NewTicket {
+pub(crate) fn synthetic(rng: &mut Lcg, index: usize) -> NewTicket {
     let (title, description, category) = *rng.pick(&TEMPLATES);
     let grades = [Grade::Low, Grade::Medium, Grade::High];
     NewTicket {
@@ -131,7 +131,7 @@ fn synthetic(rng: &mut Lcg, index: usize) -> NewTicket {
     }
 }
 
-fn percentile(samples: &mut [f64], share: f64) -> f64 {
+pub(crate) fn percentile(samples: &mut [f64], share: f64) -> f64 {
     if samples.is_empty() {
         return 0.0;
     }
@@ -140,7 +140,7 @@ fn percentile(samples: &mut [f64], share: f64) -> f64 {
     samples[rank.min(samples.len() - 1)]
 }
 
-fn elapsed_ms(start: Instant) -> f64 {
+pub(crate) fn elapsed_ms(start: Instant) -> f64 {
     start.elapsed().as_secs_f64() * 1_000.0
 }
 

@@ -81,6 +81,33 @@ pub enum Command {
         #[arg(long, conflicts_with = "headless")]
         live_screen: bool,
     },
+    /// Writes a report for a date range: `--format json|csv|pdf FILE` (CSV into a folder: one
+    /// file per chart).
+    Report {
+        /// First day, `YYYY-MM-DD` (UTC).
+        #[arg(long, value_name = "DATE")]
+        from: String,
+        /// Last day, included, `YYYY-MM-DD` (UTC).
+        #[arg(long, value_name = "DATE")]
+        to: String,
+        /// File format.
+        #[arg(long, value_enum, default_value = "pdf")]
+        format: ReportFormatArg,
+        /// Only tickets of this category (`hardware`, `software`, `network`, `database`, `account`, `other`).
+        #[arg(long)]
+        category: Option<String>,
+        /// Only tickets of this priority (`urgent`, `important`, `normal`).
+        #[arg(long)]
+        priority: Option<String>,
+        /// Only this engineer's tickets and sessions.
+        #[arg(long)]
+        engineer: Option<String>,
+        /// Language of the CSV and PDF words (`en`, `zh`); the system's by default.
+        #[arg(long)]
+        lang: Option<String>,
+        /// Where to write (a folder for one CSV file per chart).
+        file: PathBuf,
+    },
     /// Benchmarks.
     Bench {
         /// What to measure.
@@ -137,6 +164,16 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// One year of generated tickets with sessions and surveys: time to compute every chart
+    /// of the Reports window (`report_ms`) and to write the PDF (`pdf_ms`).
+    Report {
+        /// Tickets to generate.
+        #[arg(long, default_value_t = 100_000)]
+        tickets: usize,
+        /// One JSON object instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// Stream one scenario folder at 30 fps over loopback QUIC and measure latency and stalls.
     Session {
         /// One scenario folder of numbered PNG frames.
@@ -186,6 +223,17 @@ pub enum BenchCommand {
 }
 
 /// Congestion controller choice for `bench session`.
+/// File formats of `stepwise report`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormatArg {
+    /// The typed rows of every chart.
+    Json,
+    /// The tables, UTF-8 with BOM.
+    Csv,
+    /// Charts and tables.
+    Pdf,
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum CongestionArg {
     /// Stepwise's loss-tolerant, delay-aware controller.

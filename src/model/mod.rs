@@ -7,6 +7,7 @@ pub mod desk;
 pub mod guide;
 pub mod ids;
 pub mod profile;
+pub mod report;
 pub mod session;
 pub mod sla;
 pub mod summary;

@@ -94,7 +94,7 @@ fn rfc3339(at_ms: i64) -> String {
 
 /// `text` made safe for a spreadsheet: a cell that would start a formula gets [`CSV_ESCAPE`]
 /// in front (and so does one that starts with the escape, so the import can undo it exactly).
-fn csv_cell(text: String) -> String {
+pub fn csv_cell(text: String) -> String {
     if text.starts_with(CSV_FORMULA_STARTS) { format!("{CSV_ESCAPE}{text}") } else { text }
 }
 

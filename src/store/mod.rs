@@ -8,6 +8,7 @@ pub mod guides;
 mod history;
 pub mod private_fs;
 mod query;
+mod report;
 mod samples;
 mod schema;
 mod search_text;
@@ -20,6 +21,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, ffi::ErrorCode};
 
+pub use exchange::csv_cell;
 pub use samples::SAMPLE_TICKETS_JSON;
 
 use crate::model::{FieldError, GuideError, NetworkSettingsError, RuleError, SlaPolicy, SlaPolicyError, TicketRule};

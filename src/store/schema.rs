@@ -169,6 +169,16 @@ const MIGRATIONS: &[Migration] = &[
     CREATE INDEX surveys_by_asked ON surveys (asked_at_ms);
     "#,
     ),
+    // 7: indexes for reports: tickets by creation and by last change, and workflow moves apart
+    // from the rest of the timeline (covering: reading them never touches the other entries).
+    Migration::Sql(
+        r#"
+    CREATE INDEX tickets_by_created ON tickets (created_at_ms);
+    CREATE INDEX tickets_by_updated ON tickets (updated_at_ms);
+    CREATE INDEX ticket_events_status_moves ON ticket_events (ticket_id, seq, at_ms, payload)
+        WHERE kind = 'status_changed';
+    "#,
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -8,11 +8,12 @@ use super::{Store, StoreError, StoreResult};
 use crate::model::{ActorKind, SessionId, SessionRecord, SurveyOutcome, SurveyRecord, TicketId, TimelineEvent};
 use crate::protocol::{Answer, SurveyAnswers};
 
-const SESSION_COLUMNS: &str = "id, ticket_id, engineer, started_at_ms, joined_at_ms, ended_at_ms, end_reason";
+pub(super) const SESSION_COLUMNS: &str =
+    "id, ticket_id, engineer, started_at_ms, joined_at_ms, ended_at_ms, end_reason";
 const SURVEY_COLUMNS: &str = "session_id, ticket_id, asked_at_ms, settled_at_ms, solved, rating, \
                               explanations_clear, comment, not_answered_reason";
 
-fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
+pub(super) fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
     Ok(SessionRecord {
         id: SessionId(row.get(0)?),
         ticket_id: TicketId(row.get(1)?),

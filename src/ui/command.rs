@@ -92,6 +92,8 @@ pub enum DialogCommand {
         /// The file, as the timeline entry names it.
         file: PathBuf,
     },
+    /// Write a chart or the whole report to a file (asked with a dialog unless a path is typed).
+    ExportReport(super::reports::ReportExport),
 }
 
 /// A read or a change of the desk, run on the store thread; the answer comes back as a
@@ -190,6 +192,8 @@ pub enum StoreCommand {
         /// The answer.
         answer: StepOutcome,
     },
+    /// Compute a report (every chart) for a range and filters; answered by `UiEvent::ReportReady`.
+    ComputeReport(crate::model::report::ReportQuery),
 }
 
 /// A ticket with everything the main pane shows.
@@ -399,6 +403,10 @@ pub enum UiEvent {
         /// Its id.
         guide_id: GuideId,
     },
+    /// A report computed for the Reports window, or why it could not be.
+    ReportReady(Result<Box<crate::model::report::Report>, String>),
+    /// A report file was written, or which file could not be and why.
+    ReportExported(Result<PathBuf, (PathBuf, String)>),
 }
 
 // The Get-help window's bus: what it asks of the app and what the app tells it.

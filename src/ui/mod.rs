@@ -16,6 +16,7 @@ pub mod new_ticket;
 pub mod path_prompt;
 pub mod picture_viewer;
 pub mod reasons;
+pub mod reports;
 pub mod session;
 pub mod settings;
 pub mod sidebar;

@@ -540,6 +540,10 @@ pub(super) fn run_command(
             let count = store.export_to_path(format, &path, now)?;
             Ok(vec![UiEvent::Exported { path, count }])
         }
+        StoreCommand::ComputeReport(query) => {
+            let result = store.report(&query, now).map(Box::new).map_err(|err| format!("{err:#}"));
+            Ok(vec![UiEvent::ReportReady(result)])
+        }
         StoreCommand::ImportFromPath(path) => Ok(vec![UiEvent::Imported(store.import_from_path(&path, actor, now)?)]),
         // Handled before a store exists.
         StoreCommand::RetryOpenStore => Ok(Vec::new()),

@@ -160,6 +160,13 @@ impl DeskState {
                     if ui.button(Text::GetHelp.get(lang)).clicked() {
                         self.open_get_help();
                     }
+                    if ui.button(Text::Reports.get(lang)).clicked() {
+                        if self.reports.open {
+                            self.reports.open = false;
+                        } else {
+                            self.reports.open(cx);
+                        }
+                    }
                     if ui.button(Text::KnowledgeBase.get(lang)).clicked() {
                         if self.knowledge_base.open {
                             self.knowledge_base.open = false;
@@ -246,6 +253,7 @@ impl DeskState {
             return;
         }
         self.knowledge_base.window(ctx, cx);
+        self.reports.window(ctx, cx);
         if let Some(prompt) = &mut self.path_prompt
             && !prompt.window(ctx, cx)
         {

@@ -68,6 +68,7 @@ pub struct DeskState {
     profile_form: ProfileForm,
     settings_open: bool,
     knowledge_base: KnowledgeBaseView,
+    reports: super::reports::ReportsWindow,
     notice: Option<Notice>,
     commands: Vec<UiCommand>,
     sessions: HashMap<TicketId, RemoteSessionView>,
@@ -102,6 +103,7 @@ impl DeskState {
             profile_form: ProfileForm::default(),
             settings_open: false,
             knowledge_base: KnowledgeBaseView::default(),
+            reports: super::reports::ReportsWindow::default(),
             notice: None,
             commands: Vec::new(),
             sessions: HashMap::new(),
@@ -307,6 +309,8 @@ impl DeskState {
                 self.profile = Some(profile);
                 self.say_in(|lang| Text::Saved.get(lang).to_owned(), false);
             }
+            UiEvent::ReportReady(result) => self.reports.ready(result, lang),
+            UiEvent::ReportExported(result) => self.reports.exported(result, lang),
             UiEvent::Exported { path, count } => {
                 self.path_prompt = None;
                 self.say_in(

@@ -1,0 +1,399 @@
+//! How each chart's rows are computed from the inputs.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::{
+    AgeBucket, BacklogRow, BreachRow, CATEGORY_COUNT, CsatSummary, CsatWeekRow, DAY_MS, EngineerRow, FailingStepRow,
+    FirstContactSummary, IsoWeek, MAX_FAILING_STEPS, REOPEN_WINDOW_MS, Report, ReportInputs, ReportQuery, ReportTicket,
+    ResolveTimeRow, SlaRow, StatusMove, WeekRow, category_index, percent,
+};
+use crate::model::ids::TicketId;
+use crate::model::session::{SessionRecord, SurveyRecord};
+use crate::model::sla::SlaTarget;
+use crate::model::ticket::{Category, Priority, Status};
+
+/// What the report derives from one ticket's timeline.
+struct TicketFacts<'a> {
+    ticket: &'a ReportTicket,
+    moves: &'a [StatusMove],
+    /// The first move to resolved or closed.
+    first_resolved_at_ms: Option<i64>,
+    /// Reopened within [`REOPEN_WINDOW_MS`] of that first resolution.
+    reopened_soon: bool,
+}
+
+impl<'a> TicketFacts<'a> {
+    fn new(ticket: &'a ReportTicket, moves: &'a [StatusMove]) -> Self {
+        let first_resolved_at_ms = moves.iter().find(|m| !m.to.is_open()).map(|m| m.at_ms);
+        let reopened_soon = first_resolved_at_ms.is_some_and(|resolved| {
+            moves.iter().any(|m| {
+                !m.from.is_open() && m.to.is_open() && m.at_ms > resolved && m.at_ms - resolved <= REOPEN_WINDOW_MS
+            })
+        });
+        TicketFacts { ticket, moves, first_resolved_at_ms, reopened_soon }
+    }
+
+    /// The ticket's status at `at_ms` from its moves (its current status when it has none).
+    fn status_at(&self, at_ms: i64) -> Option<Status> {
+        if self.ticket.created_at_ms > at_ms {
+            return None;
+        }
+        match self.moves.iter().rev().find(|m| m.at_ms <= at_ms) {
+            Some(last) => Some(last.to),
+            None => Some(self.moves.first().map_or(self.ticket.status, |first| first.from)),
+        }
+    }
+}
+
+impl Report {
+    /// Computes every chart for `query` from `inputs` (filters applied here too), with the backlog
+    /// taken at the end of the range or `now_ms`, whichever is earlier.
+    pub fn compute(query: &ReportQuery, inputs: &ReportInputs, now_ms: i64) -> Report {
+        let moves_by_ticket = group_moves(&inputs.moves);
+        let facts: Vec<TicketFacts<'_>> = inputs
+            .tickets
+            .iter()
+            .filter(|ticket| query.admits(ticket))
+            .map(|ticket| TicketFacts::new(ticket, moves_by_ticket.get(&ticket.id).copied().unwrap_or(&[])))
+            .collect();
+        let kind_admitted: HashMap<TicketId, &ReportTicket> =
+            inputs.tickets.iter().filter(|t| admits_kind(query, t)).map(|t| (t.id, t)).collect();
+        let sessions: Vec<&SessionRecord> = inputs
+            .sessions
+            .iter()
+            .filter(|s| kind_admitted.contains_key(&s.ticket_id))
+            .filter(|s| query.engineer.as_deref().is_none_or(|name| s.engineer == name))
+            .collect();
+        let backlog_at_ms = query.to_ms.min(now_ms);
+        let weeks_in_range = weeks(query);
+        let (sla, breaches) = sla_rows(query, &facts, now_ms);
+        let surveys = admitted_surveys(query, inputs, &kind_admitted);
+        Report {
+            query: query.clone(),
+            backlog_at_ms,
+            weeks: week_rows(query, &weeks_in_range, &facts),
+            backlog: backlog_rows(&facts, backlog_at_ms),
+            sla,
+            breaches,
+            resolve_times: resolve_time_rows(query, &facts),
+            first_contact: first_contact(query, &facts, &sessions),
+            csat: csat(query, &facts, &surveys),
+            csat_weeks: csat_week_rows(&weeks_in_range, &surveys),
+            engineers: engineer_rows(query, &facts, &sessions, now_ms),
+            failing_steps: failing_steps(inputs),
+        }
+    }
+}
+
+fn admits_kind(query: &ReportQuery, ticket: &ReportTicket) -> bool {
+    query.category.is_none_or(|category| category == ticket.category)
+        && query.priority.is_none_or(|priority| priority == ticket.priority)
+}
+
+fn group_moves(moves: &[StatusMove]) -> HashMap<TicketId, &[StatusMove]> {
+    let mut groups = HashMap::new();
+    let mut start = 0;
+    for end in 1..=moves.len() {
+        if end == moves.len() || moves[end].ticket_id != moves[start].ticket_id {
+            groups.insert(moves[start].ticket_id, &moves[start..end]);
+            start = end;
+        }
+    }
+    groups
+}
+
+/// Every ISO week that overlaps the range, in order.
+fn weeks(query: &ReportQuery) -> Vec<IsoWeek> {
+    let mut weeks = Vec::new();
+    let mut day_ms = query.from_ms;
+    while day_ms < query.to_ms {
+        let week = IsoWeek::of(day_ms);
+        if weeks.last() != Some(&week) {
+            weeks.push(week);
+        }
+        day_ms += DAY_MS;
+    }
+    if query.to_ms > query.from_ms {
+        let last = IsoWeek::of(query.to_ms - 1);
+        if weeks.last() != Some(&last) {
+            weeks.push(last);
+        }
+    }
+    weeks
+}
+
+fn week_rows(query: &ReportQuery, weeks: &[IsoWeek], facts: &[TicketFacts<'_>]) -> Vec<WeekRow> {
+    let mut rows: BTreeMap<IsoWeek, WeekRow> = weeks
+        .iter()
+        .map(|week| (*week, WeekRow { week: *week, opened: [0; CATEGORY_COUNT], closed: [0; CATEGORY_COUNT] }))
+        .collect();
+    for fact in facts {
+        let index = category_index(fact.ticket.category);
+        if query.contains(fact.ticket.created_at_ms)
+            && let Some(row) = rows.get_mut(&IsoWeek::of(fact.ticket.created_at_ms))
+        {
+            row.opened[index] += 1;
+        }
+        if let Some(resolved) = fact.first_resolved_at_ms.filter(|at| query.contains(*at))
+            && let Some(row) = rows.get_mut(&IsoWeek::of(resolved))
+        {
+            row.closed[index] += 1;
+        }
+    }
+    rows.into_values().collect()
+}
+
+fn backlog_rows(facts: &[TicketFacts<'_>], at_ms: i64) -> Vec<BacklogRow> {
+    let mut rows: Vec<BacklogRow> =
+        AgeBucket::ALL.iter().map(|bucket| BacklogRow { bucket: *bucket, open: [0; CATEGORY_COUNT] }).collect();
+    for fact in facts {
+        if fact.status_at(at_ms).is_some_and(Status::is_open) {
+            let bucket = AgeBucket::of(at_ms - fact.ticket.created_at_ms);
+            let row_index = AgeBucket::ALL.iter().position(|b| *b == bucket).unwrap_or(0);
+            rows[row_index].open[category_index(fact.ticket.category)] += 1;
+        }
+    }
+    rows
+}
+
+/// Met (`Some(None)`), missed by so much (`Some(Some(overdue_ms))`), or not decided yet (`None`).
+type Outcome = Option<Option<i64>>;
+
+fn response_outcome(ticket: &ReportTicket, now_ms: i64) -> Outcome {
+    let clock = &ticket.sla;
+    let taken_ms = match clock.responded_at_ms {
+        Some(responded) => responded - clock.started_at_ms,
+        None => clock.elapsed_ms(now_ms),
+    };
+    let overdue_ms = taken_ms - clock.response_target_ms;
+    match (clock.responded_at_ms, overdue_ms > 0) {
+        (_, true) => Some(Some(overdue_ms)),
+        (Some(_), false) => Some(None),
+        (None, false) => None,
+    }
+}
+
+fn resolution_outcome(ticket: &ReportTicket, now_ms: i64) -> Outcome {
+    let clock = &ticket.sla;
+    let overdue_ms = clock.elapsed_ms(now_ms) - clock.resolution_target_ms;
+    match (ticket.status.is_open(), overdue_ms > 0) {
+        (_, true) => Some(Some(overdue_ms)),
+        (false, false) => Some(None),
+        (true, false) => None,
+    }
+}
+
+fn sla_rows(query: &ReportQuery, facts: &[TicketFacts<'_>], now_ms: i64) -> (Vec<SlaRow>, Vec<BreachRow>) {
+    let mut counts: [[u32; 4]; 3] = [[0; 4]; 3];
+    let mut breaches = Vec::new();
+    for fact in facts.iter().filter(|f| query.contains(f.ticket.created_at_ms)) {
+        let ticket = fact.ticket;
+        let priority_index = Priority::ALL.iter().position(|p| *p == ticket.priority).unwrap_or(0);
+        let outcomes = [
+            (SlaTarget::Response, response_outcome(ticket, now_ms)),
+            (SlaTarget::Resolution, resolution_outcome(ticket, now_ms)),
+        ];
+        for (slot, (target, outcome)) in outcomes.into_iter().enumerate() {
+            match outcome {
+                Some(None) => counts[priority_index][slot * 2] += 1,
+                Some(Some(overdue_ms)) => {
+                    counts[priority_index][slot * 2 + 1] += 1;
+                    breaches.push(BreachRow {
+                        ticket_id: ticket.id,
+                        number: ticket.number.clone(),
+                        title: ticket.title.clone(),
+                        priority: ticket.priority,
+                        target,
+                        overdue_ms,
+                        open: ticket.status.is_open(),
+                    });
+                }
+                None => {}
+            }
+        }
+    }
+    breaches.sort_by(|a, b| b.overdue_ms.cmp(&a.overdue_ms).then_with(|| a.number.cmp(&b.number)));
+    let rows = Priority::ALL
+        .iter()
+        .zip(counts)
+        .map(|(priority, [response_met, response_missed, resolution_met, resolution_missed])| SlaRow {
+            priority: *priority,
+            response_met,
+            response_missed,
+            response_percent: percent(response_met, response_met + response_missed),
+            resolution_met,
+            resolution_missed,
+            resolution_percent: percent(resolution_met, resolution_met + resolution_missed),
+        })
+        .collect();
+    (rows, breaches)
+}
+
+fn resolve_time_rows(query: &ReportQuery, facts: &[TicketFacts<'_>]) -> Vec<ResolveTimeRow> {
+    let mut durations: [Vec<i64>; CATEGORY_COUNT] = Default::default();
+    for fact in facts {
+        if let Some(resolved) = fact.first_resolved_at_ms.filter(|at| query.contains(*at)) {
+            durations[category_index(fact.ticket.category)].push((resolved - fact.ticket.created_at_ms).max(0));
+        }
+    }
+    Category::ALL
+        .iter()
+        .zip(durations.iter_mut())
+        .filter(|(_, list)| !list.is_empty())
+        .map(|(category, list)| {
+            list.sort_unstable();
+            let count = list.len();
+            let total: i128 = list.iter().map(|d| i128::from(*d)).sum();
+            let rank = (count * 9).div_ceil(10).max(1);
+            ResolveTimeRow {
+                category: *category,
+                resolved: u32::try_from(count).unwrap_or(u32::MAX),
+                mean_ms: i64::try_from(total / count as i128).unwrap_or(i64::MAX),
+                p90_ms: list[rank - 1],
+            }
+        })
+        .collect()
+}
+
+fn first_contact(query: &ReportQuery, facts: &[TicketFacts<'_>], sessions: &[&SessionRecord]) -> FirstContactSummary {
+    let mut joined_starts: HashMap<TicketId, Vec<i64>> = HashMap::new();
+    for session in sessions.iter().filter(|s| s.joined_at_ms.is_some()) {
+        joined_starts.entry(session.ticket_id).or_default().push(session.started_at_ms);
+    }
+    let mut summary = FirstContactSummary::default();
+    for fact in facts {
+        let Some(resolved) = fact.first_resolved_at_ms.filter(|at| query.contains(*at)) else {
+            continue;
+        };
+        summary.resolved += 1;
+        let sessions_before = joined_starts
+            .get(&fact.ticket.id)
+            .map_or(0, |starts| starts.iter().filter(|start| **start < resolved).count());
+        if fact.reopened_soon {
+            summary.reopened += 1;
+        } else if sessions_before <= 1 {
+            summary.first_contact += 1;
+        }
+    }
+    summary.percent = percent(summary.first_contact, summary.resolved);
+    summary
+}
+
+fn admitted_surveys<'a>(
+    query: &ReportQuery,
+    inputs: &'a ReportInputs,
+    kind_admitted: &HashMap<TicketId, &ReportTicket>,
+) -> Vec<&'a SurveyRecord> {
+    let engineer_of: HashMap<_, &str> = inputs.sessions.iter().map(|s| (s.id, s.engineer.as_str())).collect();
+    inputs
+        .surveys
+        .iter()
+        .filter(|s| query.contains(s.asked_at_ms) && kind_admitted.contains_key(&s.ticket_id))
+        .filter(|s| query.engineer.as_deref().is_none_or(|name| engineer_of.get(&s.session_id) == Some(&name)))
+        .collect()
+}
+
+fn csat(query: &ReportQuery, facts: &[TicketFacts<'_>], surveys: &[&SurveyRecord]) -> CsatSummary {
+    let mut summary = CsatSummary { offered: u32::try_from(surveys.len()).unwrap_or(u32::MAX), ..Default::default() };
+    let mut answered_tickets = std::collections::HashSet::new();
+    for answers in surveys.iter().filter_map(|s| s.answers().map(|a| (s.ticket_id, a))) {
+        answered_tickets.insert(answers.0);
+        summary.answered += 1;
+        summary.survey_ratings += 1;
+        summary.rated_4_or_5 += u32::from(answers.1.rating >= 4);
+        summary.explanations_clear += u32::from(answers.1.explanations_clear == crate::protocol::Answer::Yes);
+    }
+    for fact in facts {
+        let resolved_in_range = fact.first_resolved_at_ms.is_some_and(|at| query.contains(at));
+        if let Some(rating) = fact.ticket.satisfaction
+            && resolved_in_range
+            && !answered_tickets.contains(&fact.ticket.id)
+        {
+            summary.manual_ratings += 1;
+            summary.rated_4_or_5 += u32::from(rating >= 4);
+        }
+    }
+    summary.response_percent = percent(summary.answered, summary.offered);
+    summary.satisfied_percent = percent(summary.rated_4_or_5, summary.survey_ratings + summary.manual_ratings);
+    summary.explanations_clear_percent = percent(summary.explanations_clear, summary.answered);
+    summary
+}
+
+fn csat_week_rows(weeks: &[IsoWeek], surveys: &[&SurveyRecord]) -> Vec<CsatWeekRow> {
+    // offered, answered, rating sum, rated 4–5, clear
+    let mut tallies: BTreeMap<IsoWeek, [u32; 5]> = weeks.iter().map(|w| (*w, [0; 5])).collect();
+    for survey in surveys {
+        let Some(tally) = tallies.get_mut(&IsoWeek::of(survey.asked_at_ms)) else {
+            continue;
+        };
+        tally[0] += 1;
+        if let Some(answers) = survey.answers() {
+            tally[1] += 1;
+            tally[2] += u32::from(answers.rating);
+            tally[3] += u32::from(answers.rating >= 4);
+            tally[4] += u32::from(answers.explanations_clear == crate::protocol::Answer::Yes);
+        }
+    }
+    tallies
+        .into_iter()
+        .map(|(week, [offered, answered, rating_sum, satisfied, clear])| CsatWeekRow {
+            week,
+            offered,
+            answered,
+            mean_rating: (answered > 0).then(|| f64::from(rating_sum) / f64::from(answered)),
+            satisfied_percent: percent(satisfied, answered),
+            explanations_clear_percent: percent(clear, answered),
+        })
+        .collect()
+}
+
+fn engineer_rows(
+    query: &ReportQuery,
+    facts: &[TicketFacts<'_>],
+    sessions: &[&SessionRecord],
+    now_ms: i64,
+) -> Vec<EngineerRow> {
+    let mut rows: BTreeMap<&str, EngineerRow> = BTreeMap::new();
+    let new_row = |name: &str| EngineerRow { engineer: name.to_owned(), open_tickets: 0, sessions: 0, session_ms: 0 };
+    for fact in facts.iter().filter(|f| f.ticket.status.is_open()) {
+        if let Some(name) = fact.ticket.assignee.as_deref() {
+            rows.entry(name).or_insert_with(|| new_row(name)).open_tickets += 1;
+        }
+    }
+    for session in sessions.iter().filter(|s| query.contains(s.started_at_ms)) {
+        let row = rows.entry(session.engineer.as_str()).or_insert_with(|| new_row(&session.engineer));
+        row.sessions += 1;
+        row.session_ms += session.connected_ms(now_ms);
+    }
+    rows.into_values().collect()
+}
+
+fn failing_steps(inputs: &ReportInputs) -> Vec<FailingStepRow> {
+    let mut rows: Vec<FailingStepRow> = inputs
+        .guide_steps
+        .iter()
+        .filter(|step| step.stats.didnt_work + step.stats.stuck > 0)
+        .map(|step| {
+            let answers = step.stats.done + step.stats.didnt_work + step.stats.stuck;
+            let failed = step.stats.didnt_work + step.stats.stuck;
+            FailingStepRow {
+                guide_title: step.guide_title.clone(),
+                step_number: step.step_index + 1,
+                instruction: step.instruction.clone(),
+                didnt_work: step.stats.didnt_work,
+                stuck: step.stats.stuck,
+                answers,
+                failed_percent: failed as f64 * 100.0 / answers as f64,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (b.didnt_work + b.stuck)
+            .cmp(&(a.didnt_work + a.stuck))
+            .then_with(|| b.failed_percent.total_cmp(&a.failed_percent))
+            .then_with(|| a.guide_title.cmp(&b.guide_title))
+            .then_with(|| a.step_number.cmp(&b.step_number))
+    });
+    rows.truncate(MAX_FAILING_STEPS);
+    rows
+}
