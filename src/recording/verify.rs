@@ -222,7 +222,8 @@ fn scan(mut input: impl Read, file_len: u64, path: &Path) -> Result<Scan, Record
 }
 
 /// After a footer record at `footer_offset` (number `records`, hash `head`): `Some(Sealed)` when
-/// exactly a matching trailer follows and the footer parses, `None` otherwise.
+/// exactly a matching trailer follows and the footer parses, `Some(Torn)` when the trailer is cut
+/// short, `None` otherwise.
 fn footer_end(
     input: &mut impl Read,
     after_footer: u64,
@@ -231,7 +232,10 @@ fn footer_end(
     head: &[u8; HASH_BYTES],
     payload: &[u8],
 ) -> std::io::Result<Option<ScanEnd>> {
-    if after_footer != TRAILER_BYTES as u64 {
+    if after_footer < TRAILER_BYTES as u64 {
+        return Ok(Some(ScanEnd::Torn { record: records + 1 }));
+    }
+    if after_footer > TRAILER_BYTES as u64 {
         return Ok(None);
     }
     let mut trailer_bytes = [0u8; TRAILER_BYTES];
