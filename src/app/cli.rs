@@ -81,6 +81,12 @@ pub enum Command {
         #[arg(long, conflicts_with = "headless")]
         live_screen: bool,
     },
+    /// Check or repair session recordings.
+    Recordings {
+        /// The recording operation.
+        #[command(subcommand)]
+        action: RecordingsCommand,
+    },
     /// Benchmarks.
     Bench {
         /// What to measure.
@@ -103,6 +109,23 @@ pub enum TicketsCommand {
     /// Add the tickets of a JSON or CSV export; existing numbers are skipped.
     Import {
         /// Source file.
+        file: PathBuf,
+    },
+}
+
+/// `stepwise recordings …`.
+#[derive(Debug, Subcommand)]
+pub enum RecordingsCommand {
+    /// Check every record of FILE against its hash chain: prints `verified`, `truncated at …` or
+    /// `modified at record N`; the exit status is 0 only for a verified file.
+    Verify {
+        /// The recording.
+        file: PathBuf,
+    },
+    /// Seal a recording the console did not finish (it stopped mid-recording): cuts off a torn
+    /// last record and writes the index, marked recovered.
+    Recover {
+        /// The recording.
         file: PathBuf,
     },
 }
