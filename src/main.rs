@@ -58,6 +58,12 @@ fn main() -> ExitCode {
         Some(Command::Recordings { action: RecordingsCommand::Recover { file } }) => recover_recording(&file),
         Some(Command::Bench { target: BenchCommand::Store { tickets, json } }) => run_bench(&data_dir, tickets, json),
         Some(Command::Bench { target: BenchCommand::Codec { corpus, json } }) => run_codec_bench_cli(&corpus, json),
+        Some(Command::Bench { target: BenchCommand::Recording { corpus, minutes, fps, seeks, scenario, json } }) => {
+            let options =
+                stepwise::app::recording_bench::RecordingBenchOptions { minutes, fps, seeks, scenarios: scenario };
+            stepwise::app::recording_bench::run_recording_bench(&corpus, &options)
+                .and_then(|rows| rows.iter().try_for_each(|row| print_report(row, json)))
+        }
         Some(Command::Bench { target: BenchCommand::Overlay { width, height, frames, json } }) => {
             stepwise::app::overlay_bench::run_overlay_bench(width, height, frames)
                 .and_then(|report| print_report(&report, json))

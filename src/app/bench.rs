@@ -131,7 +131,8 @@ fn synthetic(rng: &mut Lcg, index: usize) -> NewTicket {
     }
 }
 
-fn percentile(samples: &mut [f64], share: f64) -> f64 {
+/// The `share` quantile (0..=1) of `samples` (sorted in place); 0 for none.
+pub(crate) fn percentile(samples: &mut [f64], share: f64) -> f64 {
     if samples.is_empty() {
         return 0.0;
     }

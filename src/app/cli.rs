@@ -197,6 +197,28 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Build a long recording per scenario (its frames looped through the real encoder and
+    /// recorder), then measure size against the stream, random seeks, opening and verifying.
+    Recording {
+        /// Folder of scenario folders with numbered PNG frames (or one scenario folder).
+        #[arg(long, value_name = "DIR")]
+        corpus: PathBuf,
+        /// Length of each recording, minutes.
+        #[arg(long, default_value_t = 60)]
+        minutes: u32,
+        /// Frames streamed per second.
+        #[arg(long, default_value_t = 10)]
+        fps: u32,
+        /// Random seeks per recording.
+        #[arg(long, default_value_t = 200)]
+        seeks: usize,
+        /// Only this scenario (folder name); repeat for several.
+        #[arg(long, value_name = "NAME")]
+        scenario: Vec<String>,
+        /// Print one JSON object per scenario.
+        #[arg(long)]
+        json: bool,
+    },
     /// Encode every scenario folder of a corpus with Stepwise's codec and two baselines.
     Codec {
         /// Folder of scenario folders with numbered PNG frames.

@@ -12,6 +12,7 @@ pub mod link_handoff;
 pub mod overlay_bench;
 pub mod overlay_thread;
 pub mod pictures;
+pub mod recording_bench;
 pub mod session_bench;
 pub mod sessions;
 pub mod sharing;
