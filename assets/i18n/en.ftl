@@ -32,6 +32,7 @@ viewer-one-to-one = 1:1
 take-screenshot = Take screenshot
 viewer-stats = { $arg1 } fps · { $arg2 } ms · { $arg3 } kbit/s · { $arg4 } skipped
 ev-screenshot = Screenshot attached: { $arg1 }
+ev-recording-saved = Session recorded: { $arg1 } s, { $arg2 } MB (chain head { $arg3 }…)
 tool-arrow = Arrow
 tool-highlight = Highlight
 arrow-label = Label

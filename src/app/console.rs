@@ -16,6 +16,7 @@ use crate::ui::{DeskState, DialogCommand, Lang, SessionRequest, StoreCommand, Ui
 
 use super::get_help_app::AssistController;
 use super::sessions::{EngineerSessions, ListenConfig};
+use super::session_recording::{RECORDINGS_DIR, RecordingTarget};
 use super::store_worker::{StoreRequest, StoreWorker};
 
 /// A dialog that "returns" sooner than this was never shown.
@@ -100,9 +101,14 @@ impl ConsoleApp {
         );
         let ui_events = sender.clone();
         let pictures = super::pictures::PictureLoader::new(&data_dir, sender.clone(), waker.clone());
+        let recordings = RecordingTarget {
+            dir: data_dir.join(RECORDINGS_DIR),
+            floor_bytes: crate::recording::DEFAULT_FREE_SPACE_FLOOR_BYTES,
+        };
         let worker = StoreWorker::spawn(data_dir, sender, waker.clone(), clock);
-        let sessions =
+        let mut sessions =
             EngineerSessions::new(options.runtime, worker.sender(), waker, options.listen, options.transport);
+        sessions.record_into(recordings);
         let mut desk = DeskState::new(options.system_lang, clock());
         if let Some(ticket_id) = options.demo_ticket {
             desk.open_get_help_window();

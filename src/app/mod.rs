@@ -14,6 +14,7 @@ pub mod overlay_thread;
 pub mod pictures;
 pub mod recording_bench;
 pub mod session_bench;
+pub mod session_recording;
 pub mod sessions;
 pub mod sharing;
 pub mod store_worker;

@@ -135,6 +135,8 @@ pub enum GapReason {
     ScopeWithdrawn,
     /// The link was down.
     Disconnected,
+    /// The user's side put the session on hold.
+    OnHold,
 }
 
 impl GapReason {
@@ -145,6 +147,7 @@ impl GapReason {
             Self::StoppedByUser => 2,
             Self::ScopeWithdrawn => 3,
             Self::Disconnected => 4,
+            Self::OnHold => 5,
         }
     }
 
@@ -154,6 +157,7 @@ impl GapReason {
             1 => Self::PausedByUser,
             2 => Self::StoppedByUser,
             4 => Self::Disconnected,
+            5 => Self::OnHold,
             _ => Self::ScopeWithdrawn,
         }
     }

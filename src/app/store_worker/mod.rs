@@ -50,6 +50,14 @@ pub enum StoreRequest {
         /// RGBA8 pixels.
         rgba: Vec<u8>,
     },
+    /// A ticket's session recording was sealed: its `recording_saved` entry (duration, size,
+    /// chain head, file) goes into the timeline as the system's.
+    RecordingSaved {
+        /// Ticket id.
+        ticket_id: TicketId,
+        /// The `TimelineEvent::RecordingSaved` entry.
+        event: TimelineEvent,
+    },
     /// Something happened in a ticket's session: write the transcript entry (durably), then
     /// tell the views, so nothing shown can be lost.
     Session {
@@ -369,6 +377,10 @@ impl Worker {
                 self.attach_screenshot(ticket_id, width, height, rgba);
                 return;
             }
+            StoreRequest::RecordingSaved { ticket_id, event } => {
+                self.record(ticket_id, (ActorKind::System, ActorKind::System.as_str().to_owned()), event);
+                return;
+            }
             other => other,
         };
         let Some(store) = self.store.as_mut() else { return };
@@ -378,7 +390,8 @@ impl Worker {
             StoreRequest::Command(command) => run_command(store, &actor, now, command),
             StoreRequest::SessionStarted { .. }
             | StoreRequest::Session { .. }
-            | StoreRequest::AttachScreenshot { .. } => Ok(Vec::new()),
+            | StoreRequest::AttachScreenshot { .. }
+            | StoreRequest::RecordingSaved { .. } => Ok(Vec::new()),
         };
         match result {
             Ok(events) => {

@@ -32,6 +32,7 @@ texts! {
     TakeScreenshot => "take-screenshot";
     ViewerStats => "viewer-stats";
     EvScreenshot => "ev-screenshot";
+    EvRecordingSaved => "ev-recording-saved";
     ToolArrow => "tool-arrow";
     ToolHighlight => "tool-highlight";
     ArrowLabel => "arrow-label";
