@@ -283,12 +283,7 @@ fn verify_recording(file: &Path) -> ExitCode {
 fn recover_recording(file: &Path) -> anyhow::Result<()> {
     let sealed = stepwise::recording::recover(file)?;
     let how = if sealed.recovered { "sealed as recovered" } else { "already sealed" };
-    println!(
-        "{how}: {:.1} s, {} bytes, head {}",
-        sealed.duration_ms as f64 / 1000.0,
-        sealed.bytes,
-        sealed.hash_head
-    );
+    println!("{how}: {:.1} s, {} bytes, head {}", sealed.duration_ms as f64 / 1000.0, sealed.bytes, sealed.hash_head);
     Ok(())
 }
 

@@ -15,8 +15,8 @@ use crate::transport::TransportSettings;
 use crate::ui::{DeskState, DialogCommand, Lang, SessionRequest, StoreCommand, UiCommand, UiEvent};
 
 use super::get_help_app::AssistController;
-use super::sessions::{EngineerSessions, ListenConfig};
 use super::session_recording::{RECORDINGS_DIR, RecordingTarget};
+use super::sessions::{EngineerSessions, ListenConfig};
 use super::store_worker::{StoreRequest, StoreWorker};
 
 /// A dialog that "returns" sooner than this was never shown.

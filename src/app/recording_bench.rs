@@ -97,7 +97,9 @@ fn scenario_dirs(corpus: &Path, only: &[String]) -> anyhow::Result<Vec<PathBuf>>
     let mut dirs: Vec<PathBuf> = entries
         .into_iter()
         .filter(|path| path.is_dir())
-        .filter(|path| only.is_empty() || only.iter().any(|name| path.file_name().is_some_and(|file| file == name.as_str())))
+        .filter(|path| {
+            only.is_empty() || only.iter().any(|name| path.file_name().is_some_and(|file| file == name.as_str()))
+        })
         .collect();
     dirs.sort();
     if dirs.is_empty() {

@@ -276,7 +276,8 @@ mod tests {
         assert_eq!(reader.header().started_at_ms, START_MS + 1_000);
         assert_eq!(reader.index().gaps.len(), 1);
         assert_eq!(reader.index().gaps[0].reason, GapReason::PausedByUser);
-        let kinds: Vec<String> = reader.events().unwrap().into_iter().map(|(_, recorded)| recorded.event.kind()).collect();
+        let kinds: Vec<String> =
+            reader.events().unwrap().into_iter().map(|(_, recorded)| recorded.event.kind()).collect();
         assert_eq!(kinds, ["scopes_changed", "chat", "sharing_paused"]);
         assert_eq!(reader.frame_at(99).unwrap(), None, "the first frame before the keyframe is not there");
         assert_eq!(reader.frame_at(200).unwrap(), Some(&picture(2)));

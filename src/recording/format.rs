@@ -209,11 +209,9 @@ impl RecordingIndex {
         match kind {
             kind if kind.is_keyframe() => self.keyframes.push(entry),
             RecordKind::Event => self.events.push(entry),
-            RecordKind::Gap => {
-                if self.gaps.last().is_none_or(|gap| gap.to_ms.is_some()) {
-                    let reason = GapReason::from_byte(payload.first().copied().unwrap_or(0));
-                    self.gaps.push(GapSpan { from_ms: t_ms, to_ms: None, reason });
-                }
+            RecordKind::Gap if self.gaps.last().is_none_or(|gap| gap.to_ms.is_some()) => {
+                let reason = GapReason::from_byte(payload.first().copied().unwrap_or(0));
+                self.gaps.push(GapSpan { from_ms: t_ms, to_ms: None, reason });
             }
             RecordKind::Resume => {
                 if let Some(gap) = self.gaps.last_mut().filter(|gap| gap.to_ms.is_none()) {

@@ -24,9 +24,7 @@ mod space;
 mod verify;
 mod writer;
 
-pub use format::{
-    FORMAT_VERSION, GapReason, GapSpan, IndexEntry, RecordKind, RecordingHeader, RecordingIndex,
-};
+pub use format::{FORMAT_VERSION, GapReason, GapSpan, IndexEntry, RecordKind, RecordingHeader, RecordingIndex};
 pub use reader::{RecordingReader, SealState};
 pub use recorder::{KeyframePolicy, Recorder};
 pub use space::{DEFAULT_FREE_SPACE_FLOOR_BYTES, available_bytes};

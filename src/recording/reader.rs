@@ -161,9 +161,7 @@ impl RecordingReader {
             if kind.is_picture() {
                 self.payload.resize(len, 0);
                 reader.read_exact(&mut self.payload).map_err(|err| RecordingError::io("cannot read", path, err))?;
-                reader
-                    .seek_relative(HASH_BYTES as i64)
-                    .map_err(|err| RecordingError::io("cannot read", path, err))?;
+                reader.seek_relative(HASH_BYTES as i64).map_err(|err| RecordingError::io("cannot read", path, err))?;
                 self.decoder.decode(&self.payload).map_err(|err| damaged(offset, &format!("picture: {err}")))?;
             } else {
                 reader
@@ -174,7 +172,6 @@ impl RecordingReader {
         }
         Ok(offset)
     }
-
 }
 
 /// A buffered reader of `file` from `offset`.
@@ -232,8 +229,7 @@ fn read_footer(file: &mut File, file_len: u64) -> Option<RecordingIndex> {
     let footer_start = trailer.footer_offset.checked_sub(HASH_BYTES as u64)?;
     let span = usize::try_from(trailer_offset.checked_sub(footer_start)?).ok()?;
     if trailer.footer_offset < format::FIRST_RECORD_OFFSET
-        || span < HASH_BYTES + RECORD_PREFIX_BYTES + HASH_BYTES
-        || span > MAX_RECORD_PAYLOAD_BYTES
+        || !(HASH_BYTES + RECORD_PREFIX_BYTES + HASH_BYTES..=MAX_RECORD_PAYLOAD_BYTES).contains(&span)
     {
         return None;
     }

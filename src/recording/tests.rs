@@ -308,7 +308,8 @@ fn verification_is_said_in_words() {
         Verification::Truncated { at_record: 3, at_offset: 900 }.to_string(),
         "truncated at record 3 (byte 900)"
     );
-    let verified = Verification::Verified { records: 4, duration_ms: 1_500, hash_head: HashHead([0xab; 32]), recovered: false };
+    let verified =
+        Verification::Verified { records: 4, duration_ms: 1_500, hash_head: HashHead([0xab; 32]), recovered: false };
     assert!(verified.to_string().starts_with("verified (4 records, 1.5 s, head abab"));
 }
 

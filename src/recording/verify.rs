@@ -108,9 +108,7 @@ pub fn verify(path: &Path) -> Result<Verification, RecordingError> {
         ScanEnd::Broken { record } => Verification::Modified { record },
         // A torn record or a missing footer in a file that still ends with a trailer was cut
         // out of the middle or changed, not cut short.
-        ScanEnd::Torn { record } if ends_with_trailer_magic(path, file_len)? => {
-            Verification::Modified { record }
-        }
+        ScanEnd::Torn { record } if ends_with_trailer_magic(path, file_len)? => Verification::Modified { record },
         ScanEnd::NoFooter if ends_with_trailer_magic(path, file_len)? => {
             Verification::Modified { record: records_before_footer + 1 }
         }
@@ -142,7 +140,10 @@ pub fn recover(path: &Path) -> Result<SealedRecording, RecordingError> {
             detail: format!("record {record} does not match the chain; not sealing a changed file"),
         }),
         ScanEnd::NoFooter | ScanEnd::Torn { .. } => {
-            let file = OpenOptions::new().write(true).open(path).map_err(|err| RecordingError::io("cannot open", path, err))?;
+            let file = OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|err| RecordingError::io("cannot open", path, err))?;
             let end = scan.index.end_offset.max(format::FIRST_RECORD_OFFSET);
             file.set_len(end).map_err(|err| RecordingError::io("cannot cut the torn end of", path, err))?;
             let mut file = file;
@@ -269,10 +270,9 @@ fn ends_with_trailer_magic(path: &Path, file_len: u64) -> Result<bool, Recording
 fn read_tail(path: &Path, file_len: u64) -> Result<[u8; TRAILER_BYTES], RecordingError> {
     let mut tail = [0u8; TRAILER_BYTES];
     let mut file = File::open(path).map_err(|err| RecordingError::io("cannot open", path, err))?;
-    let start = file_len.checked_sub(TRAILER_BYTES as u64).ok_or(RecordingError::Damaged {
-        offset: 0,
-        detail: "shorter than a trailer".into(),
-    })?;
+    let start = file_len
+        .checked_sub(TRAILER_BYTES as u64)
+        .ok_or(RecordingError::Damaged { offset: 0, detail: "shorter than a trailer".into() })?;
     file.seek(SeekFrom::Start(start)).map_err(|err| RecordingError::io("cannot seek in", path, err))?;
     file.read_exact(&mut tail).map_err(|err| RecordingError::io("cannot read", path, err))?;
     Ok(tail)

@@ -9,9 +9,7 @@ use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
-use super::format::{
-    self, HASH_BYTES, MAX_RECORD_PAYLOAD_BYTES, RecordKind, RecordingHeader, RecordingIndex, Trailer,
-};
+use super::format::{self, HASH_BYTES, MAX_RECORD_PAYLOAD_BYTES, RecordKind, RecordingHeader, RecordingIndex, Trailer};
 use super::space::available_bytes;
 use super::{HashHead, RecordingError};
 
@@ -66,7 +64,14 @@ impl RecordingWriter {
         start.extend_from_slice(&header_bytes);
         start.extend_from_slice(&h0);
         file.write_all(&start).map_err(|err| RecordingError::io("cannot write", path, err))?;
-        Ok(Self::resume(file, path.to_path_buf(), h0, format::FIRST_RECORD_OFFSET, RecordingIndex::default(), floor_bytes))
+        Ok(Self::resume(
+            file,
+            path.to_path_buf(),
+            h0,
+            format::FIRST_RECORD_OFFSET,
+            RecordingIndex::default(),
+            floor_bytes,
+        ))
     }
 
     /// A writer that continues a file at `offset` with the chain at `chain` (recovery).
@@ -173,7 +178,8 @@ impl RecordingWriter {
         if payload.len() > MAX_RECORD_PAYLOAD_BYTES {
             return Err(RecordingError::RecordTooLarge { len_bytes: payload.len() });
         }
-        let len = u32::try_from(payload.len()).map_err(|_| RecordingError::RecordTooLarge { len_bytes: payload.len() })?;
+        let len =
+            u32::try_from(payload.len()).map_err(|_| RecordingError::RecordTooLarge { len_bytes: payload.len() })?;
         let prefix = format::record_prefix(kind, t_ms, len);
         let hash = format::chain(&self.chain, &prefix, payload);
         self.buffer.clear();
@@ -197,7 +203,8 @@ fn check_space(folder: &Path, floor_bytes: u64) -> Result<(), RecordingError> {
     if floor_bytes == 0 {
         return Ok(());
     }
-    let available = available_bytes(folder).map_err(|err| RecordingError::io("cannot check free space on", folder, err))?;
+    let available =
+        available_bytes(folder).map_err(|err| RecordingError::io("cannot check free space on", folder, err))?;
     if available < floor_bytes {
         return Err(RecordingError::NotEnoughSpace {
             path: folder.display().to_string(),
