@@ -33,6 +33,7 @@ take-screenshot = Take screenshot
 viewer-stats = { $arg1 } fps · { $arg2 } ms · { $arg3 } kbit/s · { $arg4 } skipped
 ev-screenshot = Screenshot attached: { $arg1 }
 ev-recording-saved = Session recorded: { $arg1 } s, { $arg2 } MB (chain head { $arg3 }…)
+ev-recording-recovered = Recording recovered after the console stopped: { $arg1 } s, { $arg2 } MB (chain head { $arg3 }…)
 tool-arrow = Arrow
 tool-highlight = Highlight
 arrow-label = Label

@@ -33,6 +33,7 @@ take-screenshot = 截图存入工单
 viewer-stats = { $arg1 } 帧/秒 · { $arg2 } 毫秒 · { $arg3 } kbit/s · 跳过 { $arg4 } 帧
 ev-screenshot = 已附加截图：{ $arg1 }
 ev-recording-saved = 已录制会话：{ $arg1 } 秒，{ $arg2 } MB（校验链头 { $arg3 }…）
+ev-recording-recovered = 控制台意外停止后已恢复录像：{ $arg1 } 秒，{ $arg2 } MB（校验链头 { $arg3 }…）
 tool-arrow = 箭头
 tool-highlight = 框选
 arrow-label = 标注文字

@@ -108,6 +108,13 @@ impl ConsoleApp {
         let worker = StoreWorker::spawn(data_dir, sender, waker.clone(), clock);
         let mut sessions =
             EngineerSessions::new(options.runtime, worker.sender(), waker, options.listen, options.transport);
+        let unfinished = (recordings.dir.clone(), worker.sender());
+        let spawned = std::thread::Builder::new()
+            .name("stepwise-recovery".into())
+            .spawn(move || super::session_recording::recover_unfinished(&unfinished.0, &unfinished.1));
+        if let Err(err) = spawned {
+            tracing::warn!("cannot look for unfinished recordings: {err}");
+        }
         sessions.record_into(recordings);
         let mut desk = DeskState::new(options.system_lang, clock());
         if let Some(ticket_id) = options.demo_ticket {

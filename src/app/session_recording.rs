@@ -5,13 +5,16 @@
 //! When the session ends the file is sealed and its `recording_saved` entry (duration, size,
 //! chain head, path) goes to the ticket's timeline.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 
 use crate::model::{SessionId, TicketId, TimelineEvent};
 use crate::protocol::SessionEvent;
 use crate::protocol::screen::unwrap_screen_update;
-use crate::recording::{GapReason, KeyframePolicy, RecordedEvent, Recorder, RecordingHeader, SealedRecording};
+use crate::recording::{
+    GapReason, KeyframePolicy, RecordedEvent, Recorder, RecordingHeader, RecordingReader, SealState, SealedRecording,
+    recover,
+};
 use crate::store::private_fs::ensure_private_dir;
 use crate::transport::TransportEvent;
 
@@ -20,6 +23,8 @@ use super::transcript::transcript_entry;
 
 /// The folder under the data folder that holds recordings.
 pub const RECORDINGS_DIR: &str = "recordings";
+/// The file name extension of recordings.
+const RECORDING_EXTENSION: &str = "swrec";
 
 /// Where and how a console records its sessions.
 #[derive(Clone, Debug)]
@@ -122,7 +127,7 @@ impl SessionRecording {
     fn create(&mut self, now_ms: i64) -> Result<(), crate::recording::RecordingError> {
         ensure_private_dir(&self.target.dir)
             .map_err(|err| crate::recording::RecordingError::io("cannot create", &self.target.dir, err))?;
-        let path = self.target.dir.join(format!("ticket-{}-{now_ms}.swrec", self.ticket_id));
+        let path = self.target.dir.join(format!("ticket-{}-{now_ms}.{RECORDING_EXTENSION}", self.ticket_id));
         let header = RecordingHeader {
             ticket_id: self.ticket_id,
             // Sessions are not numbered on this path yet: the file name and start time tell them apart.
@@ -151,13 +156,50 @@ impl SessionRecording {
             hash_head: sealed.hash_head.to_string(),
             path: sealed.path.display().to_string(),
         };
-        let _ = self.store.send(StoreRequest::RecordingSaved { ticket_id: self.ticket_id, event });
+        let _ = self.store.send(StoreRequest::Recording { ticket_id: self.ticket_id, event });
     }
 
     fn refused(&self, why: &str) {
         let event = TransportEvent::CommandRefused(why.to_owned());
         let _ = self.store.send(StoreRequest::Session { ticket_id: self.ticket_id, event });
     }
+}
+
+/// Seals every recording in `dir` the console did not finish (it stopped mid-session: killed,
+/// crashed, power cut) and sends each one's `recording_recovered` entry to its ticket's
+/// timeline. A sealed file is only opened (its footer read); a changed one is left as it is.
+/// Returns how many were recovered. Run on a short-lived thread at start.
+pub fn recover_unfinished(dir: &Path, store: &Sender<StoreRequest>) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let mut recovered = 0;
+    for path in entries.flatten().map(|entry| entry.path()) {
+        if path.extension().is_none_or(|ext| ext != RECORDING_EXTENSION) {
+            continue;
+        }
+        let ticket_id = match RecordingReader::open(&path) {
+            Ok(reader) if reader.seal_state() == SealState::Unsealed => reader.header().ticket_id,
+            Ok(_) => continue,
+            Err(err) => {
+                tracing::warn!(path = %path.display(), "cannot read a recording: {err}");
+                continue;
+            }
+        };
+        match recover(&path) {
+            Ok(sealed) => {
+                tracing::info!(path = %path.display(), "recording recovered");
+                let event = TimelineEvent::RecordingRecovered {
+                    duration_ms: sealed.duration_ms,
+                    bytes: sealed.bytes,
+                    hash_head: sealed.hash_head.to_string(),
+                    path: sealed.path.display().to_string(),
+                };
+                let _ = store.send(StoreRequest::Recording { ticket_id, event });
+                recovered += 1;
+            }
+            Err(err) => tracing::warn!(path = %path.display(), "cannot recover a recording: {err}"),
+        }
+    }
+    recovered
 }
 
 /// Why the record gate closed, from the event that closed it.
@@ -181,7 +223,7 @@ mod tests {
     use crate::codec::{Encoder, EncoderConfig, Frame};
     use crate::protocol::screen::{ScreenHeader, wrap_screen_update};
     use crate::protocol::{Role, Scopes};
-    use crate::recording::{RecordingReader, Verification, verify};
+    use crate::recording::{Verification, verify};
 
     const START_MS: i64 = 1_800_000_000_000;
 
@@ -199,7 +241,7 @@ mod tests {
 
     fn saved(requests: &Receiver<StoreRequest>) -> Option<TimelineEvent> {
         requests.try_iter().find_map(|request| match request {
-            StoreRequest::RecordingSaved { ticket_id: TicketId(4), event } => Some(event),
+            StoreRequest::Recording { ticket_id: TicketId(4), event } => Some(event),
             _ => None,
         })
     }
@@ -299,6 +341,39 @@ mod tests {
             matches!(request, StoreRequest::Session { event: TransportEvent::CommandRefused(why), .. } if why.contains("free some space"))
         });
         assert!(told);
+    }
+
+    #[test]
+    fn on_start_an_unfinished_recording_is_sealed_as_recovered_and_a_finished_one_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut unfinished, requests) = recording(&dir);
+        let mut stream = Stream::new();
+        unfinished.follow_gate(START_MS, true, None);
+        unfinished.frame(START_MS + 500, &stream.next(1));
+        drop(unfinished); // The console was killed: never sealed.
+        let (mut finished, _) = recording(&dir);
+        finished.follow_gate(START_MS + 1, true, None);
+        finished.finish();
+        let finished_path =
+            files(&dir).into_iter().find(|path| path.to_string_lossy().contains(&format!("{}", START_MS + 1)));
+        let finished_bytes = std::fs::read(finished_path.clone().unwrap()).unwrap();
+        let _ = requests.try_iter().count();
+
+        let (store, requests) = channel();
+        assert_eq!(recover_unfinished(&dir.path().join(RECORDINGS_DIR), &store), 1);
+        let entries: Vec<StoreRequest> = requests.try_iter().collect();
+        let [
+            StoreRequest::Recording {
+                ticket_id: TicketId(4),
+                event: TimelineEvent::RecordingRecovered { duration_ms: 500, path, .. },
+            },
+        ] = entries.as_slice()
+        else {
+            panic!("expected one recording_recovered entry, got {entries:?}");
+        };
+        assert!(matches!(verify(Path::new(path)).unwrap(), Verification::Verified { recovered: true, .. }));
+        assert_eq!(std::fs::read(finished_path.unwrap()).unwrap(), finished_bytes, "a sealed file is left alone");
+        assert_eq!(recover_unfinished(&dir.path().join(RECORDINGS_DIR), &store), 0, "nothing left to recover");
     }
 
     #[derive(Clone, Debug)]

@@ -138,10 +138,10 @@ pub fn describe_event(event: &TimelineEvent, lang: Lang) -> String {
         }
         TimelineEvent::ScreenshotAttached { file, .. } => Text::EvScreenshot.fill(lang, &[&screenshot_name(file)]),
         TimelineEvent::RecordingSaved { duration_ms, bytes, hash_head, .. } => {
-            let seconds = duration_ms.div_ceil(1_000).to_string();
-            let megabytes = format!("{:.1}", *bytes as f64 / 1e6);
-            let head: String = hash_head.chars().take(RECORDING_HEAD_SHOWN_CHARS).collect();
-            Text::EvRecordingSaved.fill(lang, &[&seconds, &megabytes, &head])
+            recording_text(Text::EvRecordingSaved, *duration_ms, *bytes, hash_head, lang)
+        }
+        TimelineEvent::RecordingRecovered { duration_ms, bytes, hash_head, .. } => {
+            recording_text(Text::EvRecordingRecovered, *duration_ms, *bytes, hash_head, lang)
         }
         TimelineEvent::SessionEnded { reason, code, detail, .. } => {
             Text::EvSessionEnded.fill(lang, &[&stored_end_reason_text(reason, code, detail, lang)])
@@ -177,6 +177,14 @@ pub fn answer_text(answer: Answer) -> Text {
         Answer::Partly => Text::AnswerPartly,
         Answer::No => Text::AnswerNo,
     }
+}
+
+/// A recording's entry: length in seconds, size in MB, the start of its chain head.
+fn recording_text(text: Text, duration_ms: u64, bytes: u64, hash_head: &str, lang: Lang) -> String {
+    let seconds = duration_ms.div_ceil(1_000).to_string();
+    let megabytes = format!("{:.1}", bytes as f64 / 1e6);
+    let head: String = hash_head.chars().take(RECORDING_HEAD_SHOWN_CHARS).collect();
+    text.fill(lang, &[&seconds, &megabytes, &head])
 }
 
 #[cfg(test)]
@@ -275,6 +283,18 @@ mod tests {
         );
         assert_eq!(describe(&saved, Lang::En), "Session recorded: 62 s, 2.5 MB (chain head 0123456789ab…)");
         assert_eq!(describe(&saved, Lang::Zh), "已录制会话：62 秒，2.5 MB（校验链头 0123456789ab…）");
+        let recovered = entry(
+            "recording_recovered",
+            json!({ "duration_ms": 1_000, "bytes": 100_000, "hash_head": "ff".repeat(32), "path": "/d/r.swrec" }),
+        );
+        assert_eq!(
+            describe(&recovered, Lang::En),
+            "Recording recovered after the console stopped: 1 s, 0.1 MB (chain head ffffffffffff…)"
+        );
+        assert_eq!(
+            describe(&recovered, Lang::Zh),
+            "控制台意外停止后已恢复录像：1 秒，0.1 MB（校验链头 ffffffffffff…）"
+        );
     }
 
     #[test]

@@ -50,12 +50,13 @@ pub enum StoreRequest {
         /// RGBA8 pixels.
         rgba: Vec<u8>,
     },
-    /// A ticket's session recording was sealed: its `recording_saved` entry (duration, size,
-    /// chain head, file) goes into the timeline as the system's.
-    RecordingSaved {
+    /// A ticket's session recording was sealed at the end of its session (`recording_saved`) or
+    /// by recovery on the next start (`recording_recovered`): the entry (duration, size, chain
+    /// head, file) goes into the timeline as the system's.
+    Recording {
         /// Ticket id.
         ticket_id: TicketId,
-        /// The `TimelineEvent::RecordingSaved` entry.
+        /// The `TimelineEvent::RecordingSaved` or `RecordingRecovered` entry.
         event: TimelineEvent,
     },
     /// Something happened in a ticket's session: write the transcript entry (durably), then
@@ -377,7 +378,7 @@ impl Worker {
                 self.attach_screenshot(ticket_id, width, height, rgba);
                 return;
             }
-            StoreRequest::RecordingSaved { ticket_id, event } => {
+            StoreRequest::Recording { ticket_id, event } => {
                 self.record(ticket_id, (ActorKind::System, ActorKind::System.as_str().to_owned()), event);
                 return;
             }
@@ -391,7 +392,7 @@ impl Worker {
             StoreRequest::SessionStarted { .. }
             | StoreRequest::Session { .. }
             | StoreRequest::AttachScreenshot { .. }
-            | StoreRequest::RecordingSaved { .. } => Ok(Vec::new()),
+            | StoreRequest::Recording { .. } => Ok(Vec::new()),
         };
         match result {
             Ok(events) => {

@@ -468,6 +468,18 @@ pub enum TimelineEvent {
         /// Where the file is.
         path: String,
     },
+    /// A recording the console did not finish (it stopped mid-session) was found on the next
+    /// start and sealed as recovered; it plays up to its last whole record.
+    RecordingRecovered {
+        /// Length, ms.
+        duration_ms: u64,
+        /// File size, bytes.
+        bytes: u64,
+        /// The hash chain's head, 64 hex digits.
+        hash_head: String,
+        /// Where the file is.
+        path: String,
+    },
     /// The session ended.
     SessionEnded {
         /// The end reason's stable code.
@@ -569,7 +581,8 @@ impl TimelineEvent {
             Self::SessionEnded { by_user: true, .. } => ActorKind::User,
             Self::SessionEnded { reason, .. } if reason == "engineer_ended" => ActorKind::Engineer,
             Self::SessionEnded { .. } | Self::PairingFailed { .. } => ActorKind::System,
-            Self::Disconnected {} | Self::Reconnected { .. } | Self::RecordingSaved { .. } => ActorKind::System,
+            Self::Disconnected {} | Self::Reconnected { .. } => ActorKind::System,
+            Self::RecordingSaved { .. } | Self::RecordingRecovered { .. } => ActorKind::System,
             Self::Unreadable { kind, payload } => unreadable_actor_kind(kind, payload),
             _ => ActorKind::Engineer,
         }
@@ -589,7 +602,8 @@ fn unreadable_actor_kind(kind: &str, payload: &serde_json::Value) -> ActorKind {
         "chat" => ActorKind::User,
         "session_ended" if flag("by_user") => ActorKind::User,
         "session_ended" if text("reason") == "engineer_ended" => ActorKind::Engineer,
-        "session_ended" | "pairing_failed" | "disconnected" | "reconnected" | "recording_saved" => ActorKind::System,
+        "session_ended" | "pairing_failed" | "disconnected" | "reconnected" => ActorKind::System,
+        "recording_saved" | "recording_recovered" => ActorKind::System,
         _ => ActorKind::Engineer,
     }
 }

@@ -33,6 +33,7 @@ texts! {
     ViewerStats => "viewer-stats";
     EvScreenshot => "ev-screenshot";
     EvRecordingSaved => "ev-recording-saved";
+    EvRecordingRecovered => "ev-recording-recovered";
     ToolArrow => "tool-arrow";
     ToolHighlight => "tool-highlight";
     ArrowLabel => "arrow-label";
