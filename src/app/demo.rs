@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::capture::SourceChoice;
 use crate::model::TicketId;
-use crate::model::{Category, EngineerProfile, Grade, NewTicket, TicketFields, now_ms};
+use crate::model::{Category, EngineerProfile, Grade, NewTicket, TicketFields, TimelineEvent, now_ms};
 use crate::protocol::SessionCommand;
 use crate::protocol::{
     Annotation, AnnotationColor, ConsentRequest, JoinCode, JoinLink, RemotePixel, Scopes, SessionEvent, Shape,
@@ -24,6 +24,7 @@ use crate::transport::TransportSettings;
 use crate::ui::{AssistCommand, AssistNotice, JoinFailure, SessionNotice, StoreCommand, UiEvent};
 
 use super::get_help_app::AssistController;
+use super::session_recording::{RECORDINGS_DIR, RecordingTarget};
 use super::sessions::{EngineerSessions, ListenConfig};
 use super::store_worker::{StoreRequest, StoreWorker};
 
@@ -33,6 +34,8 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(15);
 const LEAK_WATCH: Duration = Duration::from_millis(400);
 /// Most time spent streaming the frames while consent is in force.
 const STREAM_TIME: Duration = Duration::from_secs(4);
+/// What the demo's user allows: the screen, arrows, and recording.
+const DEMO_SCOPES: Scopes = Scopes { view: true, pointers: true, record: true };
 /// Frame rate of the replayed frames.
 const DEMO_FPS: u32 = 10;
 
@@ -65,6 +68,12 @@ pub struct DemoReport {
     pub steps_confirmed: u64,
     /// The session transcript in the ticket's timeline, event names in order.
     pub transcript: Vec<String>,
+    /// Size of the session's recording (the record scope was granted), bytes.
+    pub recording_bytes: u64,
+    /// Where the recording is (its `recording_saved` entry says so).
+    pub recording_path: String,
+    /// Whether the recording verifies against its chain, with the head in the timeline.
+    pub recording_verified: bool,
     /// Wall time of the whole script, ms.
     pub duration_ms: u64,
 }
@@ -89,6 +98,15 @@ impl DemoReport {
             row("Chat lines:", self.chat_lines.to_string()),
             row("Arrows shown to the user:", self.arrows_shown.to_string()),
             row("Guided steps confirmed:", self.steps_confirmed.to_string()),
+            row(
+                "Recording:",
+                format!(
+                    "{} bytes, {} ({})",
+                    self.recording_bytes,
+                    if self.recording_verified { "verified" } else { "NOT VERIFIED" },
+                    self.recording_path
+                ),
+            ),
             format!("  Transcript in the ticket ({} entries):", self.transcript.len()),
         ];
         lines.extend(self.transcript.iter().enumerate().map(|(index, kind)| format!("    {:>2}. {kind}", index + 1)));
@@ -135,7 +153,11 @@ pub fn run_headless_demo(
     let settings = TransportSettings::default();
     let listen =
         ListenConfig { port: 0, bind_ip: IpAddr::V4(Ipv4Addr::LOCALHOST), advertised_host: Some("127.0.0.1".into()) };
-    let sessions = EngineerSessions::new(runtime.clone(), worker.sender(), waker.clone(), listen, settings.clone());
+    let mut sessions = EngineerSessions::new(runtime.clone(), worker.sender(), waker.clone(), listen, settings.clone());
+    sessions.record_into(RecordingTarget {
+        dir: data_dir.join(RECORDINGS_DIR),
+        floor_bytes: crate::recording::DEFAULT_FREE_SPACE_FLOOR_BYTES,
+    });
     let source = match frames {
         Some(dir) => SourceChoice::FrameFolder { dir, fps: DEMO_FPS },
         None => SourceChoice::Synthetic { fps: DEMO_FPS },
@@ -163,6 +185,7 @@ pub fn run_headless_demo(
     let last_latency_ms = demo.viewer_stats().latency_ms;
     demo.end()?;
     let transcript = demo.transcript(data_dir)?;
+    let (recording_path, recording_bytes, recording_verified) = demo.recording(data_dir)?;
     Ok(DemoReport {
         pairing: "ok",
         wrong_code_rejected,
@@ -177,6 +200,9 @@ pub fn run_headless_demo(
         arrows_shown,
         steps_confirmed,
         transcript,
+        recording_bytes,
+        recording_path,
+        recording_verified,
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     })
 }
@@ -292,11 +318,11 @@ impl Demo {
             ticket_number: ticket_number.to_owned(),
             ticket_title: "Printer shows offline".into(),
             purpose: "Check the printer queue with you".into(),
-            suggested: Scopes::default(),
+            suggested: DEMO_SCOPES,
         };
         self.sessions.act(self.ticket_id, SessionCommand::RequestConsent(request));
         self.wait_user("the consent request", |e| matches!(e, SessionEvent::ConsentRequested(_)))?;
-        self.user.run(AssistCommand::Session(SessionCommand::Grant(Scopes::default())));
+        self.user.run(AssistCommand::Session(SessionCommand::Grant(DEMO_SCOPES)));
         self.wait_engineer("the grant", |e| matches!(e, SessionEvent::ConsentGranted(_)))
     }
 
@@ -411,6 +437,22 @@ impl Demo {
         Ok(())
     }
 
+    /// The recording as its `recording_saved` entry names it: path, size, and whether the file
+    /// verifies with the chain head the entry holds.
+    fn recording(&self, data_dir: &Path) -> anyhow::Result<(String, u64, bool)> {
+        let store = Store::open(data_dir)?;
+        let saved = store.history(self.ticket_id)?.into_iter().find_map(|entry| match entry.event {
+            TimelineEvent::RecordingSaved { path, bytes, hash_head, .. } => Some((path, bytes, hash_head)),
+            _ => None,
+        });
+        let Some((path, bytes, hash_head)) = saved else { bail!("the session was not recorded") };
+        let verified = matches!(
+            crate::recording::verify(Path::new(&path))?,
+            crate::recording::Verification::Verified { hash_head: head, .. } if head.to_string() == hash_head
+        );
+        Ok((path, bytes, verified))
+    }
+
     /// The session part of the ticket's timeline, read back from the store.
     fn transcript(&self, data_dir: &Path) -> anyhow::Result<Vec<String>> {
         let store = Store::open(data_dir)?;
@@ -479,6 +521,9 @@ mod tests {
             arrows_shown: 1,
             steps_confirmed: 3,
             transcript: vec!["session_started".into(), "pairing_failed".into()],
+            recording_bytes: 120_000,
+            recording_path: "/tmp/recordings/ticket-1-1.swrec".into(),
+            recording_verified: true,
             duration_ms: 6_400,
         }
     }
