@@ -148,7 +148,7 @@ pub fn recover(path: &Path) -> Result<SealedRecording, RecordingError> {
             file.set_len(end).map_err(|err| RecordingError::io("cannot cut the torn end of", path, err))?;
             let mut file = file;
             file.seek(SeekFrom::End(0)).map_err(|err| RecordingError::io("cannot seek in", path, err))?;
-            let writer = RecordingWriter::resume(file, path.to_path_buf(), scan.chain, end, scan.index, 0);
+            let writer = RecordingWriter::continue_at(file, path.to_path_buf(), scan.chain, end, scan.index, 0);
             writer.seal_as(true)
         }
     }

@@ -64,7 +64,7 @@ impl RecordingWriter {
         start.extend_from_slice(&header_bytes);
         start.extend_from_slice(&h0);
         file.write_all(&start).map_err(|err| RecordingError::io("cannot write", path, err))?;
-        Ok(Self::resume(
+        Ok(Self::continue_at(
             file,
             path.to_path_buf(),
             h0,
@@ -75,7 +75,7 @@ impl RecordingWriter {
     }
 
     /// A writer that continues a file at `offset` with the chain at `chain` (recovery).
-    pub(super) fn resume(
+    pub(super) fn continue_at(
         file: File,
         path: PathBuf,
         chain: [u8; HASH_BYTES],
