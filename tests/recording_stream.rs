@@ -3,14 +3,15 @@
 //! allows it the file grows; a pause is a gap; the end seals the file and sends its
 //! `recording_saved` entry, whose chain head `verify` confirms.
 
-use std::net::Ipv4Addr;
+#[path = "support/loopback.rs"]
+mod loopback;
+
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use stepwise::app::session_recording::{RECORDINGS_DIR, RecordingTarget};
-use stepwise::app::sessions::{EngineerSessions, ListenConfig};
 use stepwise::app::sharing::SharingThread;
 use stepwise::app::store_worker::StoreRequest;
 use stepwise::capture::synthetic::SyntheticSource;
@@ -22,11 +23,9 @@ use stepwise::transport::{EventSink, TransportEvent, TransportSettings, join_ses
 
 const TICKET: TicketId = TicketId(3);
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
-}
-
 /// Waits (10 s at most) for a store request `wanted` accepts.
+use loopback::{loopback_sessions, runtime};
+
 fn wait_store<T>(store: &Receiver<StoreRequest>, what: &str, wanted: impl Fn(StoreRequest) -> Option<T>) -> T {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -63,16 +62,7 @@ fn until(what: &str, done: impl Fn() -> bool) {
 fn the_engineer_records_only_under_the_record_scope_and_seals_at_the_end() {
     let runtime = runtime();
     let data_dir = tempfile::tempdir().unwrap();
-    let (store_tx, engineer) = channel();
-    let listen =
-        ListenConfig { port: 0, bind_ip: Ipv4Addr::LOCALHOST.into(), advertised_host: Some("127.0.0.1".into()) };
-    let mut sessions = EngineerSessions::new(
-        runtime.handle().clone(),
-        store_tx,
-        Arc::new(|| {}),
-        listen,
-        TransportSettings::default(),
-    );
+    let (mut sessions, engineer) = loopback_sessions(&runtime);
     sessions.record_into(RecordingTarget { dir: data_dir.path().join(RECORDINGS_DIR), floor_bytes: 0 });
     let link = sessions.start(TICKET, "Li Wei").expect("listens on loopback");
     let slot = sessions.viewer(TICKET).unwrap().clone();
