@@ -2,7 +2,8 @@
 //!
 //! Layers, top to bottom (a module only uses the ones below it; `tests/architecture.rs` checks):
 //! `app` (wiring, CLI, benchmarks) → `ui` (egui views) → `store` (SQLite), `transport` (QUIC),
-//! `capture`, `overlay` (drawing over the user's screen), `codec` → `protocol` (sans-IO).
+//! `recording` (session recording files), `capture`, `overlay` (drawing over the user's screen),
+//! `codec` → `protocol` (sans-IO).
 //! See `ARCHITECTURE.md`.
 
 pub mod app;
@@ -11,6 +12,7 @@ pub mod codec;
 pub mod model;
 pub mod overlay;
 pub mod protocol;
+pub mod recording;
 pub mod store;
 pub mod transport;
 pub mod ui;

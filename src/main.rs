@@ -9,7 +9,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use stepwise::app::bench::run_store_bench;
-use stepwise::app::cli::{BenchCommand, Cli, Command, TicketsCommand, default_data_dir};
+use stepwise::app::cli::{BenchCommand, Cli, Command, RecordingsCommand, TicketsCommand, default_data_dir};
 use stepwise::app::console::ConsoleOptions;
 use stepwise::app::demo::run_headless_demo;
 use stepwise::app::get_help_app::AssistApp;
@@ -67,8 +67,16 @@ fn main() -> ExitCode {
         Some(Command::Bench { target: BenchCommand::Report { tickets, json } }) => {
             run_report_bench(tickets).and_then(|report| print_report(&report, json))
         }
+        Some(Command::Recordings { action: RecordingsCommand::Verify { file } }) => return verify_recording(&file),
+        Some(Command::Recordings { action: RecordingsCommand::Recover { file } }) => recover_recording(&file),
         Some(Command::Bench { target: BenchCommand::Store { tickets, json } }) => run_bench(&data_dir, tickets, json),
         Some(Command::Bench { target: BenchCommand::Codec { corpus, json } }) => run_codec_bench_cli(&corpus, json),
+        Some(Command::Bench { target: BenchCommand::Recording { corpus, minutes, fps, seeks, scenario, json } }) => {
+            let options =
+                stepwise::app::recording_bench::RecordingBenchOptions { minutes, fps, seeks, scenarios: scenario };
+            stepwise::app::recording_bench::run_recording_bench(&corpus, &options)
+                .and_then(|rows| rows.iter().try_for_each(|row| print_report(row, json)))
+        }
         Some(Command::Bench { target: BenchCommand::Overlay { width, height, frames, json } }) => {
             stepwise::app::overlay_bench::run_overlay_bench(width, height, frames)
                 .and_then(|report| print_report(&report, json))
@@ -263,6 +271,32 @@ fn run_tickets(data_dir: &Path, action: TicketsCommand) -> anyhow::Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+/// `stepwise recordings verify FILE`: the verdict on standard output; success only if verified.
+fn verify_recording(file: &Path) -> ExitCode {
+    match stepwise::recording::verify(file) {
+        Ok(verdict) => {
+            println!("{verdict}");
+            if matches!(verdict, stepwise::recording::Verification::Verified { .. }) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(err) => {
+            eprintln!("stepwise: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `stepwise recordings recover FILE`.
+fn recover_recording(file: &Path) -> anyhow::Result<()> {
+    let sealed = stepwise::recording::recover(file)?;
+    let how = if sealed.recovered { "sealed as recovered" } else { "already sealed" };
+    println!("{how}: {:.1} s, {} bytes, head {}", sealed.duration_ms as f64 / 1000.0, sealed.bytes, sealed.hash_head);
     Ok(())
 }
 

@@ -18,8 +18,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("model", &["protocol"]),
     ("store", &["model", "protocol"]),
     ("transport", &["protocol"]),
+    ("recording", &["codec", "model", "protocol"]),
     ("ui", &["model", "protocol", "capture"]),
-    ("app", &["model", "protocol", "codec", "capture", "overlay", "store", "transport", "ui"]),
+    ("app", &["model", "protocol", "codec", "capture", "overlay", "store", "transport", "recording", "ui"]),
 ];
 
 /// For each layer, outside crates and calls its code must not mention (whole words).
@@ -61,6 +62,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ),
     ("transport", &["egui", "eframe", "rusqlite", "Runtime::new", "runtime::Builder"]),
     ("store", &["egui", "eframe", "tokio", "quinn", "clap", "rfd"]),
+    ("recording", &["egui", "eframe", "tokio", "quinn", "rustls", "rusqlite", "clap", "rfd", "std::net"]),
     ("ui", &["rusqlite", "tokio", "quinn", "rfd", "std::fs", "std::net", "std::thread", "clap", "Store::open"]),
 ];
 

@@ -112,6 +112,16 @@ fn the_headless_demo_prints_a_readable_summary_and_json_on_request() {
     assert!(summary.contains("session_started"), "{summary}");
     let json: serde_json::Value = serde_json::from_str(&run(true)).expect("--json prints one JSON object");
     assert_eq!(json["pairing"], "ok");
+    assert_eq!(json["recording_verified"], true);
+    // The recording verifies on the command line, and no longer once any byte of it changed.
+    let recording = std::path::PathBuf::from(json["recording_path"].as_str().unwrap());
+    let verify = || stepwise().args(["recordings", "verify"]).arg(&recording).output().unwrap();
+    assert!(verify().status.success());
+    let mut bytes = std::fs::read(&recording).unwrap();
+    let middle = bytes.len() / 3;
+    bytes[middle] ^= 0x20;
+    std::fs::write(&recording, &bytes).unwrap();
+    assert!(!verify().status.success());
 }
 
 #[test]

@@ -48,6 +48,7 @@ fn the_scripted_session_pairs_gates_frames_and_records_the_transcript() {
             "sharing_paused",
             "sharing_resumed",
             "consent_revoked",
+            "recording_saved",
             "session_ended",
         ]
     );
@@ -61,7 +62,11 @@ fn the_scripted_session_pairs_gates_frames_and_records_the_transcript() {
     let history = ticket["history"].as_array().unwrap();
     let granted = history.iter().find(|entry| entry["kind"] == "consent_granted").unwrap();
     assert_eq!(granted["payload"]["scopes"]["view"], true);
-    assert_eq!(granted["payload"]["scopes"]["record"], false);
+    assert_eq!(granted["payload"]["scopes"]["record"], true);
+    assert!(report.recording_verified, "the recording verifies against the head in the timeline");
+    assert!(report.recording_bytes > 1_000, "the screen is in the recording: {}", report.recording_bytes);
+    let saved = history.iter().find(|entry| entry["kind"] == "recording_saved").unwrap();
+    assert_eq!(saved["payload"]["path"], report.recording_path.as_str());
     let ended = history.iter().find(|entry| entry["kind"] == "session_ended").unwrap();
     assert_eq!(ended["payload"]["reason"], "engineer_ended");
     let answers: Vec<&serde_json::Value> = history.iter().filter(|entry| entry["kind"] == "step_confirmed").collect();

@@ -4,13 +4,14 @@
 //! is the console's own (`EngineerSessions`: its event and frame sinks, its `ViewerFeed`), so a
 //! fault in the production sink fails these tests.
 
-use std::net::Ipv4Addr;
+#[path = "support/loopback.rs"]
+mod loopback;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use stepwise::app::sessions::{EngineerSessions, ListenConfig};
 use stepwise::app::sharing::SharingThread;
 use stepwise::app::store_worker::StoreRequest;
 use stepwise::capture::synthetic::SyntheticSource;
@@ -20,9 +21,7 @@ use stepwise::protocol::SessionCommand;
 use stepwise::protocol::{ConsentRequest, Scopes, SessionEvent};
 use stepwise::transport::{EventSink, TransportEvent, TransportSettings, join_session};
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
-}
+use loopback::{loopback_sessions, runtime};
 
 fn wait(events: &Receiver<TransportEvent>, what: &str, wanted: impl Fn(&TransportEvent) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -66,16 +65,7 @@ fn session_event(wanted: fn(&SessionEvent) -> bool) -> impl Fn(&TransportEvent) 
 fn consent_gates_capture_and_private_regions_stay_private() {
     let runtime = runtime();
     // The console's sessions, as the console runs them; the store thread is this channel.
-    let (store_tx, engineer) = channel();
-    let listen =
-        ListenConfig { port: 0, bind_ip: Ipv4Addr::LOCALHOST.into(), advertised_host: Some("127.0.0.1".into()) };
-    let mut sessions = EngineerSessions::new(
-        runtime.handle().clone(),
-        store_tx,
-        Arc::new(|| {}),
-        listen,
-        TransportSettings::default(),
-    );
+    let (mut sessions, engineer) = loopback_sessions(&runtime);
     const TICKET: stepwise::model::TicketId = stepwise::model::TicketId(1);
     let link = sessions.start(TICKET, "Li Wei").expect("listens on loopback");
     let slot = sessions.viewer(TICKET).expect("the session has a viewer").clone();

@@ -221,6 +221,8 @@ fn engineer_starts_a_session_and_the_user_allows_with_a_scope_unticked() {
         "chat",
         "sharing_paused",
         "consent_revoked",
+        // The record scope was in force: the engineer's side recorded, sealed at the end.
+        "recording_saved",
         "session_ended",
     ];
     assert_eq!(kinds, expected);

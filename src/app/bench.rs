@@ -131,6 +131,7 @@ pub(crate) fn synthetic(rng: &mut Lcg, index: usize) -> NewTicket {
     }
 }
 
+/// The `share` quantile (0..=1) of `samples` (sorted in place); 0 for none.
 pub(crate) fn percentile(samples: &mut [f64], share: f64) -> f64 {
     if samples.is_empty() {
         return 0.0;

@@ -108,6 +108,12 @@ pub enum Command {
         /// Where to write (a folder for one CSV file per chart).
         file: PathBuf,
     },
+    /// Check or repair session recordings.
+    Recordings {
+        /// The recording operation.
+        #[command(subcommand)]
+        action: RecordingsCommand,
+    },
     /// Benchmarks.
     Bench {
         /// What to measure.
@@ -130,6 +136,23 @@ pub enum TicketsCommand {
     /// Add the tickets of a JSON or CSV export; existing numbers are skipped.
     Import {
         /// Source file.
+        file: PathBuf,
+    },
+}
+
+/// `stepwise recordings …`.
+#[derive(Debug, Subcommand)]
+pub enum RecordingsCommand {
+    /// Check every record of FILE against its hash chain: prints `verified`, `truncated at …` or
+    /// `modified at record N`; the exit status is 0 only for a verified file.
+    Verify {
+        /// The recording.
+        file: PathBuf,
+    },
+    /// Seal a recording the console did not finish (it stopped mid-recording): cuts off a torn
+    /// last record and writes the index, marked recovered.
+    Recover {
+        /// The recording.
         file: PathBuf,
     },
 }
@@ -208,6 +231,28 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         frames: usize,
         /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Build a long recording per scenario (its frames looped through the real encoder and
+    /// recorder), then measure size against the stream, random seeks, opening and verifying.
+    Recording {
+        /// Folder of scenario folders with numbered PNG frames (or one scenario folder).
+        #[arg(long, value_name = "DIR")]
+        corpus: PathBuf,
+        /// Length of each recording, minutes.
+        #[arg(long, default_value_t = 60)]
+        minutes: u32,
+        /// Frames streamed per second.
+        #[arg(long, default_value_t = 10)]
+        fps: u32,
+        /// Random seeks per recording.
+        #[arg(long, default_value_t = 200)]
+        seeks: usize,
+        /// Only this scenario (folder name); repeat for several.
+        #[arg(long, value_name = "NAME")]
+        scenario: Vec<String>,
+        /// Print one JSON object per scenario.
         #[arg(long)]
         json: bool,
     },

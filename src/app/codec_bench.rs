@@ -45,7 +45,7 @@ pub fn run_codec_bench(corpus: &Path) -> anyhow::Result<Vec<Value>> {
 }
 
 /// Loads every `*.png` of `dir`, sorted by file name, as RGBA8 frames.
-fn load_frames(dir: &Path) -> anyhow::Result<Vec<Frame>> {
+pub(crate) fn load_frames(dir: &Path) -> anyhow::Result<Vec<Frame>> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))

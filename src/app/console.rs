@@ -15,6 +15,7 @@ use crate::transport::TransportSettings;
 use crate::ui::{DeskState, DialogCommand, Lang, SessionRequest, StoreCommand, UiCommand, UiEvent};
 
 use super::get_help_app::AssistController;
+use super::session_recording::{RECORDINGS_DIR, RecordingTarget};
 use super::sessions::{EngineerSessions, ListenConfig};
 use super::store_worker::{StoreRequest, StoreWorker};
 
@@ -100,9 +101,21 @@ impl ConsoleApp {
         );
         let ui_events = sender.clone();
         let pictures = super::pictures::PictureLoader::new(&data_dir, sender.clone(), waker.clone());
+        let recordings = RecordingTarget {
+            dir: data_dir.join(RECORDINGS_DIR),
+            floor_bytes: crate::recording::DEFAULT_FREE_SPACE_FLOOR_BYTES,
+        };
         let worker = StoreWorker::spawn(data_dir, sender, waker.clone(), clock);
-        let sessions =
+        let mut sessions =
             EngineerSessions::new(options.runtime, worker.sender(), waker, options.listen, options.transport);
+        let unfinished = (recordings.dir.clone(), worker.sender());
+        let spawned = std::thread::Builder::new()
+            .name("stepwise-recovery".into())
+            .spawn(move || super::session_recording::recover_unfinished(&unfinished.0, &unfinished.1));
+        if let Err(err) = spawned {
+            tracing::warn!("cannot look for unfinished recordings: {err}");
+        }
+        sessions.record_into(recordings);
         let mut desk = DeskState::new(options.system_lang, clock());
         if let Some(ticket_id) = options.demo_ticket {
             desk.open_get_help_window();

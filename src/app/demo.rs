@@ -12,7 +12,7 @@ use anyhow::{Context as _, bail};
 use serde::Serialize;
 
 use crate::capture::SourceChoice;
-use crate::model::{Category, EngineerProfile, Grade, NewTicket, TicketFields, now_ms};
+use crate::model::{Category, EngineerProfile, Grade, NewTicket, TicketFields, TimelineEvent, now_ms};
 use crate::model::{TicketChange, TicketId};
 use crate::protocol::{
     Annotation, AnnotationColor, ConsentRequest, JoinCode, JoinLink, RemotePixel, Scopes, SessionEvent, Shape,
@@ -25,6 +25,7 @@ use crate::ui::summary::engineer_summary_text;
 use crate::ui::{AssistCommand, AssistNotice, JoinFailure, Lang, SessionNotice, StoreCommand, UiCommand, UiEvent};
 
 use super::get_help_app::AssistController;
+use super::session_recording::{RECORDINGS_DIR, RecordingTarget};
 use super::sessions::{EngineerSessions, ListenConfig};
 use super::store_worker::{StoreRequest, StoreWorker};
 
@@ -34,6 +35,8 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(15);
 const LEAK_WATCH: Duration = Duration::from_millis(400);
 /// Most time spent streaming the frames while consent is in force.
 const STREAM_TIME: Duration = Duration::from_secs(4);
+/// What the demo's user allows: the screen, arrows, and recording.
+const DEMO_SCOPES: Scopes = Scopes { view: true, pointers: true, record: true };
 /// Frame rate of the replayed frames.
 const DEMO_FPS: u32 = 10;
 
@@ -72,6 +75,12 @@ pub struct DemoReport {
     pub user_summary: bool,
     /// The session transcript in the ticket's timeline, event names in order.
     pub transcript: Vec<String>,
+    /// Size of the session's recording (the record scope was granted), bytes.
+    pub recording_bytes: u64,
+    /// Where the recording is (its `recording_saved` entry says so).
+    pub recording_path: String,
+    /// Whether the recording verifies against its chain, with the head in the timeline.
+    pub recording_verified: bool,
     /// Wall time of the whole script, ms.
     pub duration_ms: u64,
 }
@@ -99,6 +108,15 @@ impl DemoReport {
             row("Survey answered and stored:", yes_no(self.survey_answered).to_owned()),
             row("Summary saved on the ticket:", yes_no(self.summary_saved).to_owned()),
             row("The user's own summary:", yes_no(self.user_summary).to_owned()),
+            row(
+                "Recording:",
+                format!(
+                    "{} bytes, {} ({})",
+                    self.recording_bytes,
+                    if self.recording_verified { "verified" } else { "NOT VERIFIED" },
+                    self.recording_path
+                ),
+            ),
             format!("  Transcript in the ticket ({} entries):", self.transcript.len()),
         ];
         lines.extend(self.transcript.iter().enumerate().map(|(index, kind)| format!("    {:>2}. {kind}", index + 1)));
@@ -147,7 +165,11 @@ pub fn run_headless_demo(
     let settings = TransportSettings { survey, ..TransportSettings::default() };
     let listen =
         ListenConfig { port: 0, bind_ip: IpAddr::V4(Ipv4Addr::LOCALHOST), advertised_host: Some("127.0.0.1".into()) };
-    let sessions = EngineerSessions::new(runtime.clone(), worker.sender(), waker.clone(), listen, settings.clone());
+    let mut sessions = EngineerSessions::new(runtime.clone(), worker.sender(), waker.clone(), listen, settings.clone());
+    sessions.record_into(RecordingTarget {
+        dir: data_dir.join(RECORDINGS_DIR),
+        floor_bytes: crate::recording::DEFAULT_FREE_SPACE_FLOOR_BYTES,
+    });
     let source = match frames {
         Some(dir) => SourceChoice::FrameFolder { dir, fps: DEMO_FPS },
         None => SourceChoice::Synthetic { fps: DEMO_FPS },
@@ -178,6 +200,7 @@ pub fn run_headless_demo(
     let store = Store::open(data_dir)?;
     let survey_answered = store.surveys_for_ticket(demo.ticket_id)?.iter().any(|survey| survey.answers().is_some());
     let summary_saved = store.notes(demo.ticket_id)?.iter().any(|note| note.text == summary);
+    let (recording_path, recording_bytes, recording_verified) = demo.recording(data_dir)?;
     Ok(DemoReport {
         pairing: "ok",
         wrong_code_rejected,
@@ -195,6 +218,9 @@ pub fn run_headless_demo(
         summary_saved,
         user_summary,
         transcript,
+        recording_bytes,
+        recording_path,
+        recording_verified,
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     })
 }
@@ -310,11 +336,11 @@ impl Demo {
             ticket_number: ticket_number.to_owned(),
             ticket_title: "Printer shows offline".into(),
             purpose: "Check the printer queue with you".into(),
-            suggested: Scopes::default(),
+            suggested: DEMO_SCOPES,
         };
         self.sessions.act(self.ticket_id, SessionCommand::RequestConsent(request));
         self.wait_user("the consent request", |e| matches!(e, SessionEvent::ConsentRequested(_)))?;
-        self.user.run(AssistCommand::Session(SessionCommand::Grant(Scopes::default())));
+        self.user.run(AssistCommand::Session(SessionCommand::Grant(DEMO_SCOPES)));
         self.wait_engineer("the grant", |e| matches!(e, SessionEvent::ConsentGranted(_)))
     }
 
@@ -462,6 +488,22 @@ impl Demo {
         Ok((summary, user_summary))
     }
 
+    /// The recording as its `recording_saved` entry names it: path, size, and whether the file
+    /// verifies with the chain head the entry holds.
+    fn recording(&self, data_dir: &Path) -> anyhow::Result<(String, u64, bool)> {
+        let store = Store::open(data_dir)?;
+        let saved = store.history(self.ticket_id)?.into_iter().find_map(|entry| match entry.event {
+            TimelineEvent::RecordingSaved { path, bytes, hash_head, .. } => Some((path, bytes, hash_head)),
+            _ => None,
+        });
+        let Some((path, bytes, hash_head)) = saved else { bail!("the session was not recorded") };
+        let verified = matches!(
+            crate::recording::verify(Path::new(&path))?,
+            crate::recording::Verification::Verified { hash_head: head, .. } if head.to_string() == hash_head
+        );
+        Ok((path, bytes, verified))
+    }
+
     /// The session part of the ticket's timeline, read back from the store.
     fn transcript(&self, data_dir: &Path) -> anyhow::Result<Vec<String>> {
         let store = Store::open(data_dir)?;
@@ -533,6 +575,9 @@ mod tests {
             summary_saved: true,
             user_summary: true,
             transcript: vec!["session_started".into(), "pairing_failed".into()],
+            recording_bytes: 120_000,
+            recording_path: "/tmp/recordings/ticket-1-1.swrec".into(),
+            recording_verified: true,
             duration_ms: 6_400,
         }
     }

@@ -20,6 +20,7 @@ use crate::transport::{
 use crate::ui::viewer::FrameSlot;
 use crate::ui::{SessionNotice, SessionRequest};
 
+use super::session_recording::{RecordingTarget, SessionRecording};
 use super::store_worker::{StoreRequest, Waker};
 
 /// Where the console listens for users.
@@ -232,6 +233,8 @@ struct SessionOutput {
     feed: Mutex<ViewerFeed>,
     /// The session's handle, for keyframe requests (set once the session is hosted).
     handle: OnceLock<SessionHandle>,
+    /// The recording, when the console records sessions (only under the record scope).
+    recording: Option<Mutex<SessionRecording>>,
 }
 
 impl SessionOutput {
@@ -240,6 +243,7 @@ impl SessionOutput {
         if self.retired.load(Ordering::Acquire) {
             return;
         }
+        self.record_event(&event);
         if let TransportEvent::Session(SessionEvent::ScreenshotTaken { .. }) = &event {
             // The protocol allowed it (record scope in force) and told the user: copy the
             // picture now, in order with the frames, and attach it.
@@ -263,8 +267,45 @@ impl SessionOutput {
         if self.retired.load(Ordering::Acquire) {
             return;
         }
-        let outcome = self.feed().apply(&frame.data, crate::model::now_ms());
+        let now_ms = crate::model::now_ms();
+        let outcome = self.feed().apply(&frame.data, now_ms);
         self.keyframe_if_needed(outcome);
+        if let Some(recording) = &self.recording {
+            let mut recording = recording.lock().unwrap_or_else(PoisonError::into_inner);
+            if recording.follow_gate(now_ms, self.keeping_allowed(), None) {
+                self.keyframe_if_needed(FeedOutcome::NeedKeyframe);
+            }
+            recording.frame(now_ms, &frame.data);
+        }
+    }
+
+    /// Whether the protocol lets the engineer keep the screen now (record scope in force).
+    fn keeping_allowed(&self) -> bool {
+        self.handle.get().is_some_and(|handle| handle.status().keeping_allowed())
+    }
+
+    /// The recording follows the record gate around each event: opened before an event that
+    /// opened it (so the grant is in the file), closed after one that closed it (so the pause
+    /// is), and sealed when the session is over.
+    fn record_event(&self, event: &TransportEvent) {
+        let Some(recording) = &self.recording else { return };
+        let mut recording = recording.lock().unwrap_or_else(PoisonError::into_inner);
+        let now_ms = crate::model::now_ms();
+        let keeping = self.keeping_allowed();
+        if keeping && recording.follow_gate(now_ms, true, None) {
+            self.keyframe_if_needed(FeedOutcome::NeedKeyframe);
+        }
+        recording.event(now_ms, event);
+        let session_event = match event {
+            TransportEvent::Session(session_event) => Some(session_event),
+            _ => None,
+        };
+        if !keeping {
+            recording.follow_gate(now_ms, false, session_event);
+        }
+        if matches!(event, TransportEvent::Closed | TransportEvent::Session(SessionEvent::Ended { .. })) {
+            recording.finish();
+        }
     }
 
     fn keyframe_if_needed(&self, outcome: FeedOutcome) {
@@ -304,6 +345,8 @@ pub struct EngineerSessions {
     settings: TransportSettings,
     sessions: HashMap<TicketId, RunningSession>,
     viewers: HashMap<TicketId, FrameSlot>,
+    /// Where sessions are recorded (under the record scope); `None`: not recorded.
+    recording: Option<RecordingTarget>,
 }
 
 impl EngineerSessions {
@@ -325,7 +368,14 @@ impl EngineerSessions {
             settings,
             sessions: HashMap::new(),
             viewers: HashMap::new(),
+            recording: None,
         }
+    }
+
+    /// Records sessions started from now on into `target`, while the user allows it (the
+    /// record scope in force, sharing not paused).
+    pub fn record_into(&mut self, target: RecordingTarget) {
+        self.recording = Some(target);
     }
 
     /// Uses the saved network settings for sessions started from now on, except where the
@@ -363,6 +413,10 @@ impl EngineerSessions {
             retired: retired.clone(),
             feed: Mutex::new(ViewerFeed::new(slot.clone(), self.waker.clone())),
             handle: OnceLock::new(),
+            recording: self
+                .recording
+                .clone()
+                .map(|target| Mutex::new(SessionRecording::new(ticket_id, target, self.store.clone()))),
         });
         let sink: EventSink = {
             let output = output.clone();

@@ -80,6 +80,13 @@ impl Encoder {
         self.seq
     }
 
+    /// Numbers the next update `last_seq + 1`: a keyframe made by another party than the sender
+    /// (the recorder's, from its decoded picture) takes the sequence number of the frame it
+    /// shows, so the sender's later deltas apply on it.
+    pub fn continue_after(&mut self, last_seq: u64) {
+        self.seq = last_seq;
+    }
+
     /// Encodes `frame` against the reference (or fully if `keyframe`, if there is no reference or
     /// the size changed) and returns the update bytes. The frame becomes the new reference.
     ///

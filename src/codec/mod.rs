@@ -21,6 +21,9 @@ mod wire;
 pub use decoder::Decoder;
 pub use encoder::Encoder;
 
+/// Version of the update layout this build writes and reads (recordings name it in their header).
+pub const FORMAT_VERSION: u8 = wire::FORMAT_VERSION;
+
 /// Largest accepted width or height, in pixels.
 pub const MAX_DIMENSION: u32 = 8192;
 /// Largest accepted frame area, pixels (8K UHD): bounds what a peer's keyframe can make the

@@ -87,6 +87,7 @@ impl Driver {
                 Step::Lost { outage } => {
                     self.session.handle_disconnect(unix_now_ms());
                     self.status.set_screen_allowed(false);
+                    self.status.set_keeping_allowed(false);
                     self.emit_events();
                     reconnect.on_disconnect();
                     match self.wait_for_reconnect(&mut reconnect, outage).await {
@@ -101,6 +102,7 @@ impl Driver {
         }
         reconnect.on_end();
         self.status.set_screen_allowed(false);
+        self.status.set_keeping_allowed(false);
         self.emit_events();
         (self.sink)(TransportEvent::Closed);
     }
@@ -115,6 +117,7 @@ impl Driver {
 
     fn emit_events(&mut self) {
         self.status.set_screen_allowed(self.session.screen_allowed());
+        self.status.set_keeping_allowed(self.session.keeping_allowed());
         // One input at a time reaches the session, and an accepted update comes with no event,
         // so handing over updates first keeps the order in which things happened.
         while let Some(frame) = self.session.poll_received_frame() {

@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 #[derive(Debug, Default)]
 pub struct LinkStatus {
     screen_allowed: AtomicBool,
+    /// Engineer side: the screen is shared and the record scope is in force.
+    keeping_allowed: AtomicBool,
     /// Closed by the user's click, until the session task has caught up.
     user_hold: AtomicBool,
     frames_in_flight: AtomicUsize,
@@ -30,6 +32,16 @@ impl LinkStatus {
     /// protocol itself has closed it (the pause or revoke was applied) and opens it again.
     pub fn close_screen_gate(&self) {
         self.user_hold.store(true, Ordering::Release);
+    }
+
+    /// Engineer side: whether the screen is shared under the record scope (a recording may be
+    /// kept), as the protocol says after the last input; frames handed over since are covered.
+    pub fn keeping_allowed(&self) -> bool {
+        self.keeping_allowed.load(Ordering::Acquire)
+    }
+
+    pub(super) fn set_keeping_allowed(&self, allowed: bool) {
+        self.keeping_allowed.store(allowed, Ordering::Release);
     }
 
     pub(super) fn set_screen_allowed(&self, allowed: bool) {

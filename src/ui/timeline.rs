@@ -11,6 +11,8 @@ use super::session::scopes_text;
 
 /// Longest field value quoted in a timeline line, characters.
 const MAX_QUOTED_CHARS: usize = 60;
+/// Hex digits of a recording's chain head shown in the timeline (the whole head is stored).
+const RECORDING_HEAD_SHOWN_CHARS: usize = 12;
 
 /// A field value for one timeline line: on one line, at most [`MAX_QUOTED_CHARS`].
 fn short_value(value: &str) -> String {
@@ -131,6 +133,12 @@ pub fn describe_event(event: &TimelineEvent, lang: Lang) -> String {
             }
         }
         TimelineEvent::ScreenshotAttached { file, .. } => Text::EvScreenshot.fill(lang, &[&screenshot_name(file)]),
+        TimelineEvent::RecordingSaved { duration_ms, bytes, hash_head, .. } => {
+            recording_text(Text::EvRecordingSaved, *duration_ms, *bytes, hash_head, lang)
+        }
+        TimelineEvent::RecordingRecovered { duration_ms, bytes, hash_head, .. } => {
+            recording_text(Text::EvRecordingRecovered, *duration_ms, *bytes, hash_head, lang)
+        }
         TimelineEvent::SessionEnded { reason, code, detail, .. } => {
             Text::EvSessionEnded.fill(lang, &[&stored_end_reason_text(reason, code, detail, lang)])
         }
@@ -174,6 +182,14 @@ pub fn answer_text(answer: Answer) -> Text {
         Answer::Partly => Text::AnswerPartly,
         Answer::No => Text::AnswerNo,
     }
+}
+
+/// A recording's entry: length in seconds, size in MB, the start of its chain head.
+fn recording_text(text: Text, duration_ms: u64, bytes: u64, hash_head: &str, lang: Lang) -> String {
+    let seconds = duration_ms.div_ceil(1_000).to_string();
+    let megabytes = format!("{:.1}", bytes as f64 / 1e6);
+    let head: String = hash_head.chars().take(RECORDING_HEAD_SHOWN_CHARS).collect();
+    text.fill(lang, &[&seconds, &megabytes, &head])
 }
 
 #[cfg(test)]
@@ -265,6 +281,28 @@ mod tests {
     }
 
     #[test]
+    fn a_saved_recording_says_how_long_how_big_and_its_chain_head() {
+        let saved = entry(
+            "recording_saved",
+            json!({ "duration_ms": 61_500, "bytes": 2_500_000, "hash_head": "0123456789abcdef".repeat(4), "path": "/d/r.swrec" }),
+        );
+        assert_eq!(describe(&saved, Lang::En), "Session recorded: 62 s, 2.5 MB (chain head 0123456789ab…)");
+        assert_eq!(describe(&saved, Lang::Zh), "已录制会话：62 秒，2.5 MB（校验链头 0123456789ab…）");
+        let recovered = entry(
+            "recording_recovered",
+            json!({ "duration_ms": 1_000, "bytes": 100_000, "hash_head": "ff".repeat(32), "path": "/d/r.swrec" }),
+        );
+        assert_eq!(
+            describe(&recovered, Lang::En),
+            "Recording recovered after the console stopped: 1 s, 0.1 MB (chain head ffffffffffff…)"
+        );
+        assert_eq!(
+            describe(&recovered, Lang::Zh),
+            "控制台意外停止后已恢复录像：1 秒，0.1 MB（校验链头 ffffffffffff…）"
+        );
+    }
+
+    #[test]
     fn session_end_reasons_read_in_chinese() {
         let ended = entry("session_ended", json!({ "reason": "user_stopped", "detail": "", "by_user": true }));
         assert_eq!(describe(&ended, Lang::Zh), "会话结束：用户停止了会话");
@@ -288,9 +326,9 @@ mod tests {
 
     #[test]
     fn a_row_this_build_cannot_read_is_shown_by_its_name() {
-        let newer = entry("recording_saved", json!({ "bytes": 12 }));
+        let newer = entry("recording_exported", json!({ "bytes": 12 }));
         assert!(matches!(newer.event, TimelineEvent::Unreadable { .. }));
-        assert_eq!(describe(&newer, Lang::En), "recording saved");
+        assert_eq!(describe(&newer, Lang::En), "recording exported");
         let damaged = entry("status_changed", json!({ "from": "new", "to": "somewhere" }));
         assert_eq!(describe(&damaged, Lang::En), "status changed");
     }

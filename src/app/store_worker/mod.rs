@@ -52,6 +52,15 @@ pub enum StoreRequest {
         /// RGBA8 pixels.
         rgba: Vec<u8>,
     },
+    /// A ticket's session recording was sealed at the end of its session (`recording_saved`) or
+    /// by recovery on the next start (`recording_recovered`): the entry (duration, size, chain
+    /// head, file) goes into the timeline as the system's.
+    Recording {
+        /// Ticket id.
+        ticket_id: TicketId,
+        /// The `TimelineEvent::RecordingSaved` or `RecordingRecovered` entry.
+        event: TimelineEvent,
+    },
     /// Something happened in a ticket's session: write the transcript entry (durably), then
     /// tell the views, so nothing shown can be lost.
     Session {
@@ -382,6 +391,10 @@ impl Worker {
                 self.attach_screenshot(ticket_id, width, height, rgba);
                 return;
             }
+            StoreRequest::Recording { ticket_id, event } => {
+                self.record(ticket_id, (ActorKind::System, ActorKind::System.as_str().to_owned()), event);
+                return;
+            }
             other => other,
         };
         let Some(store) = self.store.as_mut() else { return };
@@ -391,7 +404,8 @@ impl Worker {
             StoreRequest::Command(command) => run_command(store, &actor, now, command),
             StoreRequest::SessionStarted { .. }
             | StoreRequest::Session { .. }
-            | StoreRequest::AttachScreenshot { .. } => Ok(Vec::new()),
+            | StoreRequest::AttachScreenshot { .. }
+            | StoreRequest::Recording { .. } => Ok(Vec::new()),
         };
         match result {
             Ok(events) => {

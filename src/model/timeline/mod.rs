@@ -456,6 +456,30 @@ pub enum TimelineEvent {
         #[serde(default)]
         height: u32,
     },
+    /// The session's recording was sealed (made on the engineer's side while the record scope
+    /// was in force). Its chain head lets a changed or cut file be told apart later.
+    RecordingSaved {
+        /// Length, ms.
+        duration_ms: u64,
+        /// File size, bytes.
+        bytes: u64,
+        /// The hash chain's head, 64 hex digits (`stepwise recordings verify` prints it).
+        hash_head: String,
+        /// Where the file is.
+        path: String,
+    },
+    /// A recording the console did not finish (it stopped mid-session) was found on the next
+    /// start and sealed as recovered; it plays up to its last whole record.
+    RecordingRecovered {
+        /// Length, ms.
+        duration_ms: u64,
+        /// File size, bytes.
+        bytes: u64,
+        /// The hash chain's head, 64 hex digits.
+        hash_head: String,
+        /// Where the file is.
+        path: String,
+    },
     /// The session ended.
     SessionEnded {
         /// The end reason's stable code.
@@ -558,6 +582,7 @@ impl TimelineEvent {
             Self::SessionEnded { reason, .. } if reason == "engineer_ended" => ActorKind::Engineer,
             Self::SessionEnded { .. } | Self::PairingFailed { .. } => ActorKind::System,
             Self::Disconnected {} | Self::Reconnected { .. } => ActorKind::System,
+            Self::RecordingSaved { .. } | Self::RecordingRecovered { .. } => ActorKind::System,
             Self::Unreadable { kind, payload } => unreadable_actor_kind(kind, payload),
             _ => ActorKind::Engineer,
         }
@@ -578,6 +603,7 @@ fn unreadable_actor_kind(kind: &str, payload: &serde_json::Value) -> ActorKind {
         "session_ended" if flag("by_user") => ActorKind::User,
         "session_ended" if text("reason") == "engineer_ended" => ActorKind::Engineer,
         "session_ended" | "pairing_failed" | "disconnected" | "reconnected" => ActorKind::System,
+        "recording_saved" | "recording_recovered" => ActorKind::System,
         _ => ActorKind::Engineer,
     }
 }

@@ -72,6 +72,14 @@ fn rows_of_the_previous_release() -> Vec<(&'static str, serde_json::Value)> {
         ("step_confirmed", json!({ "step_id": 1, "outcome": "didnt_work", "comment": "no", "seconds": 12 })),
         ("screenshot_attached", json!({ "file": "/d/attachments/1/screenshot-1.png", "width": 64, "height": 48 })),
         (
+            "recording_saved",
+            json!({ "duration_ms": 61_000, "bytes": 4_096, "hash_head": "ab".repeat(32), "path": "/d/recordings/1.swrec" }),
+        ),
+        (
+            "recording_recovered",
+            json!({ "duration_ms": 9_000, "bytes": 512, "hash_head": "cd".repeat(32), "path": "/d/recordings/2.swrec" }),
+        ),
+        (
             "session_ended",
             json!({ "reason": "protocol_violation", "code": "over_limit", "detail": "", "by_user": true }),
         ),

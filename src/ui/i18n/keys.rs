@@ -32,6 +32,8 @@ texts! {
     TakeScreenshot => "take-screenshot";
     ViewerStats => "viewer-stats";
     EvScreenshot => "ev-screenshot";
+    EvRecordingSaved => "ev-recording-saved";
+    EvRecordingRecovered => "ev-recording-recovered";
     ToolArrow => "tool-arrow";
     ToolHighlight => "tool-highlight";
     ArrowLabel => "arrow-label";
