@@ -629,3 +629,7 @@ report-generated = Monthly report
 report-filters = Filters: { $arg1 }
 deadline-response = First response
 deadline-resolution = Resolution
+jargon-hint = “{ $arg1 }” may be jargon — plain words: “{ $arg2 }”
+use-plain-words = Use plain words
+glossary-setting = Plain words for jargon ({ $arg1 }), one per line: term = plain phrase
+save-glossary = Save glossary

@@ -587,3 +587,7 @@ report-generated = 月度报表
 report-filters = 筛选：{ $arg1 }
 deadline-response = 首次响应
 deadline-resolution = 解决
+jargon-hint = “{ $arg1 }”可能是术语——通俗说法：“{ $arg2 }”
+use-plain-words = 改用通俗说法
+glossary-setting = 术语的通俗说法（{ $arg1 }），每行一条：术语 = 通俗说法
+save-glossary = 保存术语表

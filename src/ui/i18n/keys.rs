@@ -434,6 +434,10 @@ texts! {
     SurveyNoneShort => "survey-none-short";
     RatingByEngineer => "rating-by-engineer";
     RatingByUser => "rating-by-user";
+    JargonHint => "jargon-hint";
+    UsePlainWords => "use-plain-words";
+    GlossarySetting => "glossary-setting";
+    SaveGlossary => "save-glossary";
     DurationSeconds => "duration-seconds";
     DurationMinutes => "duration-minutes";
     UserSummaryHeading => "user-summary-heading";
