@@ -26,8 +26,25 @@ const SCOPE: &str = "WITH candidates(id) AS (
     )";
 
 /// The workflow moves of the tickets in `rarray(?1)`, read through their partial index.
-const MOVES_SQL: &str = "SELECT ticket_id, at_ms, json_extract(payload, '$.from'), json_extract(payload, '$.to') \
+const MOVES_SQL: &str = "SELECT ticket_id, at_ms, payload \
      FROM ticket_events WHERE kind = 'status_changed' AND ticket_id IN rarray(?1) ORDER BY ticket_id, seq";
+
+/// A `status_changed` payload's statuses: the exact form this build writes is split by hand
+/// (hundreds of thousands per report), anything else goes through serde.
+fn parse_move(payload: &str) -> Option<(Status, Status)> {
+    let fast = payload.strip_prefix(r#"{"from":""#).and_then(|rest| {
+        let (from, rest) = rest.split_once(r#"","to":""#)?;
+        Some((Status::parse(from)?, Status::parse(rest.strip_suffix(r#""}"#)?)?))
+    });
+    fast.or_else(|| {
+        #[derive(serde::Deserialize)]
+        struct Move {
+            from: Status,
+            to: Status,
+        }
+        serde_json::from_str::<Move>(payload).ok().map(|m| (m.from, m.to))
+    })
+}
 
 fn report_ticket_from_row(row: &Row<'_>) -> rusqlite::Result<ReportTicket> {
     Ok(ReportTicket {
@@ -74,7 +91,7 @@ impl Store {
         let mut rows = statement.query([&ids])?;
         while let Some(row) = rows.next()? {
             // A move this build cannot read is left out rather than failing the whole report.
-            let (Ok(from), Ok(to)) = (parse_column(row, 2, Status::parse), parse_column(row, 3, Status::parse)) else {
+            let Some((from, to)) = row.get_ref(2)?.as_str().ok().and_then(parse_move) else {
                 continue;
             };
             moves.push(StatusMove { ticket_id: TicketId(row.get(0)?), at_ms: row.get(1)?, from, to });
@@ -185,6 +202,14 @@ mod tests {
         let report = store.report(&query, FROM + 30 * DAY_MS).unwrap();
         assert_eq!(report.first_contact.resolved, 1);
         assert_eq!(report.backlog.iter().map(|row| row.open.iter().sum::<u32>()).sum::<u32>(), 1);
+    }
+
+    #[test]
+    fn moves_are_parsed_in_both_forms() {
+        assert_eq!(parse_move(r#"{"from":"new","to":"in_progress"}"#), Some((Status::New, Status::InProgress)));
+        assert_eq!(parse_move(r#"{ "to": "closed", "from": "resolved" }"#), Some((Status::Resolved, Status::Closed)));
+        assert_eq!(parse_move(r#"{"from":"new","to":"gone"}"#), None);
+        assert_eq!(parse_move("garbage"), None);
     }
 
     #[test]
