@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::{
     AgeBucket, BacklogRow, BreachRow, CATEGORY_COUNT, CsatSummary, CsatWeekRow, DAY_MS, EngineerRow, FailingStepRow,
-    FirstContactSummary, IsoWeek, MAX_FAILING_STEPS, REOPEN_WINDOW_MS, Report, ReportInputs, ReportQuery, ReportTicket,
-    ResolveTimeRow, SlaRow, StatusMove, WeekRow, category_index, percent,
+    FirstContactSummary, IsoWeek, MAX_BREACHES, MAX_FAILING_STEPS, REOPEN_WINDOW_MS, Report, ReportInputs, ReportQuery,
+    ReportTicket, ResolveTimeRow, SlaRow, StatusMove, WeekRow, category_index, percent,
 };
 use crate::model::ids::TicketId;
 use crate::model::session::{SessionRecord, SurveyRecord};
@@ -185,7 +185,8 @@ fn resolution_outcome(ticket: &ReportTicket, now_ms: i64) -> Outcome {
 
 fn sla_rows(query: &ReportQuery, facts: &[TicketFacts<'_>], now_ms: i64) -> (Vec<SlaRow>, Vec<BreachRow>) {
     let mut counts: [[u32; 4]; 3] = [[0; 4]; 3];
-    let mut breaches = Vec::new();
+    // (overdue, ticket, deadline): rows are made only for the most overdue.
+    let mut breaches: Vec<(i64, &ReportTicket, SlaTarget)> = Vec::new();
     for fact in facts.iter().filter(|f| query.contains(f.ticket.created_at_ms)) {
         let ticket = fact.ticket;
         let priority_index = Priority::ALL.iter().position(|p| *p == ticket.priority).unwrap_or(0);
@@ -198,21 +199,32 @@ fn sla_rows(query: &ReportQuery, facts: &[TicketFacts<'_>], now_ms: i64) -> (Vec
                 Some(None) => counts[priority_index][slot * 2] += 1,
                 Some(Some(overdue_ms)) => {
                     counts[priority_index][slot * 2 + 1] += 1;
-                    breaches.push(BreachRow {
-                        ticket_id: ticket.id,
-                        number: ticket.number.clone(),
-                        title: ticket.title.clone(),
-                        priority: ticket.priority,
-                        target,
-                        overdue_ms,
-                        open: ticket.status.is_open(),
-                    });
+                    breaches.push((overdue_ms, ticket, target));
                 }
                 None => {}
             }
         }
     }
-    breaches.sort_by(|a, b| b.overdue_ms.cmp(&a.overdue_ms).then_with(|| a.number.cmp(&b.number)));
+    let worst_first = |a: &(i64, &ReportTicket, SlaTarget), b: &(i64, &ReportTicket, SlaTarget)| {
+        b.0.cmp(&a.0).then_with(|| a.1.number.cmp(&b.1.number))
+    };
+    if breaches.len() > MAX_BREACHES {
+        breaches.select_nth_unstable_by(MAX_BREACHES, worst_first);
+        breaches.truncate(MAX_BREACHES);
+    }
+    breaches.sort_by(worst_first);
+    let breaches = breaches
+        .into_iter()
+        .map(|(overdue_ms, ticket, target)| BreachRow {
+            ticket_id: ticket.id,
+            number: ticket.number.clone(),
+            title: ticket.title.clone(),
+            priority: ticket.priority,
+            target,
+            overdue_ms,
+            open: ticket.status.is_open(),
+        })
+        .collect();
     let rows = Priority::ALL
         .iter()
         .zip(counts)

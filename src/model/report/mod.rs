@@ -18,6 +18,8 @@ use super::ticket::{Category, Priority, Status};
 pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// A resolution reopened within this time does not count as a first-contact resolution.
 pub const REOPEN_WINDOW_MS: i64 = 7 * DAY_MS;
+/// How many breaches the report lists (the most overdue; the SLA rows count all of them).
+pub const MAX_BREACHES: usize = 1_000;
 /// How many failing guide steps the report lists.
 pub const MAX_FAILING_STEPS: usize = 10;
 /// Number of categories, the length of the per-category arrays ([`Category::ALL`] order).
@@ -358,7 +360,8 @@ pub struct Report {
     pub backlog: Vec<BacklogRow>,
     /// SLA attainment per priority.
     pub sla: Vec<SlaRow>,
-    /// Missed deadlines of tickets opened in the range, most overdue first.
+    /// Missed deadlines of tickets opened in the range, most overdue first (at most
+    /// [`MAX_BREACHES`]).
     pub breaches: Vec<BreachRow>,
     /// Time to resolve per category (categories with resolutions only).
     pub resolve_times: Vec<ResolveTimeRow>,
