@@ -96,7 +96,12 @@ impl Store {
         let sessions = statement.query_map([&ids], session_from_row)?.collect::<Result<Vec<_>, _>>()?;
 
         let surveys: Vec<SurveyRecord> = self.surveys_between(query.from_ms, query.to_ms)?;
-        Ok(ReportInputs { tickets, moves, sessions, surveys, guide_steps: self.guide_step_counts()? })
+        let hints = self.jargon_hint_counts(query.from_ms, query.to_ms, query.engineer.as_deref())?;
+        let jargon_hints = crate::model::report::HintTally {
+            offered: u32::try_from(hints.offered).unwrap_or(u32::MAX),
+            accepted: u32::try_from(hints.accepted).unwrap_or(u32::MAX),
+        };
+        Ok(ReportInputs { tickets, moves, sessions, surveys, guide_steps: self.guide_step_counts()?, jargon_hints })
     }
 
     /// Loads the inputs and computes the report (`now_ms` bounds the backlog and running clocks).

@@ -77,7 +77,7 @@ impl Report {
             breaches,
             resolve_times: resolve_time_rows(query, &facts),
             first_contact: first_contact(query, &facts, &sessions),
-            csat: csat(query, &facts, &surveys),
+            csat: csat(query, &facts, &surveys, inputs.jargon_hints),
             csat_weeks: csat_week_rows(&weeks_in_range, &surveys),
             engineers: engineer_rows(query, &facts, &sessions, now_ms),
             failing_steps: failing_steps(inputs),
@@ -305,7 +305,12 @@ fn admitted_surveys<'a>(
         .collect()
 }
 
-fn csat(query: &ReportQuery, facts: &[TicketFacts<'_>], surveys: &[&SurveyRecord]) -> CsatSummary {
+fn csat(
+    query: &ReportQuery,
+    facts: &[TicketFacts<'_>],
+    surveys: &[&SurveyRecord],
+    jargon_hints: super::HintTally,
+) -> CsatSummary {
     let mut summary = CsatSummary { offered: u32::try_from(surveys.len()).unwrap_or(u32::MAX), ..Default::default() };
     let mut answered_tickets = std::collections::HashSet::new();
     for answers in surveys.iter().filter_map(|s| s.answers().map(|a| (s.ticket_id, a))) {
@@ -328,6 +333,8 @@ fn csat(query: &ReportQuery, facts: &[TicketFacts<'_>], surveys: &[&SurveyRecord
     summary.response_percent = percent(summary.answered, summary.offered);
     summary.satisfied_percent = percent(summary.rated_4_or_5, summary.survey_ratings + summary.manual_ratings);
     summary.explanations_clear_percent = percent(summary.explanations_clear, summary.answered);
+    summary.jargon_hints = jargon_hints;
+    summary.jargon_hints_accepted_percent = percent(jargon_hints.accepted, jargon_hints.offered);
     summary
 }
 

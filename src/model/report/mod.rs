@@ -120,6 +120,17 @@ pub struct ReportInputs {
     pub surveys: Vec<SurveyRecord>,
     /// Guide steps with their answer counts.
     pub guide_steps: Vec<GuideStepCounts>,
+    /// Jargon hints offered and taken in the range (by the chosen engineer, if one is).
+    pub jargon_hints: HintTally,
+}
+
+/// Jargon hints: offered (shown for text that was sent, or taken) and taken.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HintTally {
+    /// Hints offered.
+    pub offered: u32,
+    /// Hints whose plain phrase the engineer took.
+    pub accepted: u32,
 }
 
 /// An ISO week (UTC).
@@ -296,6 +307,10 @@ pub struct CsatSummary {
     pub explanations_clear: u32,
     /// `explanations_clear / answered`, percent.
     pub explanations_clear_percent: Option<f64>,
+    /// Plain-language hints offered to the engineers and taken, beside the share above.
+    pub jargon_hints: HintTally,
+    /// `jargon_hints.accepted / jargon_hints.offered`, percent.
+    pub jargon_hints_accepted_percent: Option<f64>,
 }
 
 /// Satisfaction in one week (by when the survey was offered).

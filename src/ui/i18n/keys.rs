@@ -435,6 +435,7 @@ texts! {
     RatingByEngineer => "rating-by-engineer";
     RatingByUser => "rating-by-user";
     JargonHint => "jargon-hint";
+    CsatHintsAccepted => "csat-hints-accepted";
     UsePlainWords => "use-plain-words";
     GlossarySetting => "glossary-setting";
     SaveGlossary => "save-glossary";
