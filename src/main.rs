@@ -9,7 +9,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use stepwise::app::bench::run_store_bench;
-use stepwise::app::cli::{BenchCommand, Cli, Command, TicketsCommand, default_data_dir};
+use stepwise::app::cli::{BenchCommand, Cli, Command, TicketsCommand, default_data_dir, with_link_as_command};
 use stepwise::app::console::ConsoleOptions;
 use stepwise::app::demo::run_headless_demo;
 use stepwise::app::get_help_app::AssistApp;
@@ -23,7 +23,7 @@ use stepwise::store::Store;
 use stepwise::transport::TransportSettings;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(with_link_as_command(std::env::args_os()));
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,stepwise=info")))
         .with_writer(std::io::stderr)
@@ -54,6 +54,7 @@ fn main() -> ExitCode {
             with_runtime(|runtime| run_windowed_demo(&data_dir, runtime, listen, frames, live_screen))
         }
         Some(Command::Tickets { action }) => run_tickets(&data_dir, action),
+        Some(Command::PackagingFiles { dir }) => write_packaging_files(&dir),
         Some(Command::Bench { target: BenchCommand::Store { tickets, json } }) => run_bench(&data_dir, tickets, json),
         Some(Command::Bench { target: BenchCommand::Codec { corpus, json } }) => run_codec_bench_cli(&corpus, json),
         Some(Command::Bench { target: BenchCommand::Overlay { width, height, frames, json } }) => {
@@ -249,6 +250,14 @@ fn run_tickets(data_dir: &Path, action: TicketsCommand) -> anyhow::Result<()> {
                 report.skipped_existing.len()
             );
         }
+    }
+    Ok(())
+}
+
+fn write_packaging_files(dir: &Path) -> anyhow::Result<()> {
+    let written = stepwise::app::packaging_files::write_packaging_files(dir)?;
+    for path in written.man_pages.iter().chain(&written.completions) {
+        println!("{}", path.display());
     }
     Ok(())
 }
