@@ -39,7 +39,7 @@ enum StoreState {
     #[default]
     Opening,
     /// Open.
-    Ready(StoreInfo),
+    Ready(Box<StoreInfo>),
     /// Cannot be used: the message says why.
     Failed(String),
 }
@@ -245,7 +245,7 @@ impl DeskState {
                 if let Some(warning) = info.warnings.first() {
                     self.say(warning.clone(), true);
                 }
-                self.store = StoreState::Ready(info);
+                self.store = StoreState::Ready(Box::new(info));
                 self.sidebar.refresh(&mut ViewContext::new(lang, self.now_ms, &mut self.commands));
             }
             UiEvent::StoreFailed(message) => self.store = StoreState::Failed(message),
