@@ -23,11 +23,11 @@ use stepwise::transport::{EventSink, TransportEvent, TransportSettings, join_ses
 
 const TICKET: TicketId = TicketId(3);
 
-/// Waits (10 s at most) for a store request `wanted` accepts.
+/// Waits (30 s at most) for a store request `wanted` accepts.
 use loopback::{loopback_sessions, runtime};
 
 fn wait_store<T>(store: &Receiver<StoreRequest>, what: &str, wanted: impl Fn(StoreRequest) -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         let request = store.recv_timeout(left).unwrap_or_else(|_| panic!("timed out waiting for {what}"));
@@ -51,7 +51,7 @@ fn recordings(dir: &std::path::Path) -> Vec<PathBuf> {
 }
 
 fn until(what: &str, done: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(30);
     while !done() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(20));
@@ -66,7 +66,12 @@ fn the_engineer_records_only_under_the_record_scope_and_seals_at_the_end() {
     sessions.record_into(RecordingTarget { dir: data_dir.path().join(RECORDINGS_DIR), floor_bytes: 0 });
     let link = sessions.start(TICKET, "Li Wei").expect("listens on loopback");
     let slot = sessions.viewer(TICKET).unwrap().clone();
-    let user_sink: EventSink = Arc::new(|_| {});
+    // The user's side answers only a request it has received: its events come through here.
+    let (user_events, user_inbox) = std::sync::mpsc::channel::<TransportEvent>();
+    let user_events = Mutex::new(user_events);
+    let user_sink: EventSink = Arc::new(move |event| {
+        let _ = user_events.lock().unwrap().send(event);
+    });
     let user = runtime.block_on(join_session(&link, "Zhang Min", TransportSettings::default(), user_sink)).unwrap();
     let opener = Box::new(|| -> Result<Box<dyn ScreenSource>, CaptureError> {
         Ok(Box::new(SyntheticSource::new(320, 200, 30)))
@@ -85,6 +90,14 @@ fn the_engineer_records_only_under_the_record_scope_and_seals_at_the_end() {
     };
     assert!(sessions.command(TICKET, SessionCommand::RequestConsent(request)));
     session_event(&engineer, "request", |event| matches!(event, SessionEvent::ConsentRequested(_)));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let event = user_inbox.recv_timeout(left).expect("the request reaches the user");
+        if matches!(event, TransportEvent::Session(SessionEvent::ConsentRequested(_))) {
+            break;
+        }
+    }
     user.send(SessionCommand::Grant(Scopes::default()));
     session_event(&engineer, "grant", |event| matches!(event, SessionEvent::ConsentGranted(_)));
     until("frames without the record scope", || slot.lock().stats.frames >= 5);
