@@ -126,6 +126,16 @@ pub enum StoreCommand {
         /// The oldest entry shown now.
         before_seq: i64,
     },
+    /// Delete a recording by hand (its file and row; a tombstone stays in the timeline).
+    DeleteRecording {
+        /// The recording's row id.
+        recording_id: i64,
+    },
+    /// Keep recordings this many days (1 to 3650) from now on.
+    SetRecordingRetention {
+        /// Days.
+        days: u32,
+    },
     /// Open a new ticket from the form.
     CreateTicket(NewTicket),
     /// Change a ticket under the workflow rules of [`crate::model`] (refusals come back as
@@ -209,6 +219,10 @@ pub struct TicketDetail {
     pub older_entries: u64,
     /// The user's exit surveys, oldest first.
     pub surveys: Vec<crate::model::SurveyRecord>,
+    /// The ticket's remote sessions, oldest first.
+    pub sessions: Vec<crate::model::SessionRecord>,
+    /// The ticket's session recordings, oldest first.
+    pub recordings: Vec<crate::model::RecordingRecord>,
 }
 
 /// What the views need to know once the store is open.

@@ -18,6 +18,7 @@ use crate::ui::{Lang, SessionNotice, StoreCommand, StoreInfo, TicketDetail, UiEv
 
 use super::transcript::{session_notice, transcript_entry};
 
+mod recording_rows;
 mod session_rows;
 
 /// Folder of the data directory that holds screenshots, one subfolder per ticket.
@@ -203,6 +204,7 @@ impl Worker {
                 self.actor = info.profile.as_ref().map(|profile| profile.name.clone()).unwrap_or_default();
                 self.store = Some(store);
                 self.emit(UiEvent::StoreOpened(info));
+                self.purge_expired_recordings();
             }
             Err(err) => {
                 tracing::error!("cannot open the store: {err}");
@@ -392,7 +394,7 @@ impl Worker {
                 return;
             }
             StoreRequest::Recording { ticket_id, event } => {
-                self.record(ticket_id, (ActorKind::System, ActorKind::System.as_str().to_owned()), event);
+                self.save_recording(ticket_id, event);
                 return;
             }
             other => other,
@@ -480,7 +482,17 @@ pub(super) fn detail(store: &Store, id: TicketId) -> Result<TicketDetail, StoreE
     let history = store.history_page(id, None, HISTORY_PAGE)?;
     let older_entries = store.history_len(id)?.saturating_sub(history.len() as u64);
     let surveys = store.surveys_for_ticket(id)?;
-    Ok(TicketDetail { ticket: store.ticket(id)?, notes: store.notes(id)?, history, older_entries, surveys })
+    let sessions = store.sessions_for_ticket(id)?;
+    let recordings = store.recordings_for_ticket(id)?;
+    Ok(TicketDetail {
+        ticket: store.ticket(id)?,
+        notes: store.notes(id)?,
+        history,
+        older_entries,
+        surveys,
+        sessions,
+        recordings,
+    })
 }
 
 fn changed(store: &Store, id: TicketId) -> Result<Vec<UiEvent>, Failure> {
@@ -561,6 +573,11 @@ pub(super) fn run_command(
         StoreCommand::ImportFromPath(path) => Ok(vec![UiEvent::Imported(store.import_from_path(&path, actor, now)?)]),
         // Handled before a store exists.
         StoreCommand::RetryOpenStore => Ok(Vec::new()),
+        StoreCommand::DeleteRecording { recording_id } => recording_rows::delete_by_hand(store, recording_id, actor, now),
+        StoreCommand::SetRecordingRetention { days } => {
+            store.set_recording_retention_days(days)?;
+            Ok(Vec::new())
+        }
         StoreCommand::SearchGuides { view, query } => {
             Ok(vec![UiEvent::GuidesListed { view, guides: store.list_guides(&query)? }])
         }
