@@ -21,6 +21,7 @@ pub mod session;
 pub mod settings;
 pub mod sidebar;
 pub mod softpaint;
+pub mod session_history;
 pub mod summary;
 pub mod theme;
 pub mod ticket_view;
