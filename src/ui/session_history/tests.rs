@@ -35,7 +35,12 @@ fn recording(id: i64, session_id: Option<SessionId>, status: RecordingStatus) ->
 
 fn detail() -> TicketDetail {
     let new = NewTicket {
-        fields: TicketFields { title: "Printer offline".into(), ..TicketFields::default() },
+        fields: TicketFields {
+            title: "Printer offline".into(),
+            requester_name: "王丽".into(),
+            description: "The queue is stuck".into(),
+            ..TicketFields::default()
+        },
         category: Category::Hardware,
         urgency: Grade::Medium,
         impact: Grade::Low,
@@ -93,7 +98,10 @@ fn detail() -> TicketDetail {
 }
 
 fn history(detail: TicketDetail, lang: Lang) -> Harness<'static, (TicketDetail, Vec<UiCommand>)> {
-    Harness::builder().with_size(egui::vec2(640.0, 700.0)).build_ui_state(
+    let system_fonts = |ctx: &egui::Context| {
+        ctx.add_font_provider(std::sync::Arc::new(egui_system_font_provider::SystemFontProvider::new()));
+    };
+    Harness::builder().with_size(egui::vec2(640.0, 700.0)).with_context_setup(system_fonts).build_ui_state(
         move |ui, (detail, commands): &mut (TicketDetail, Vec<UiCommand>)| {
             session_history_ui(ui, &mut ViewContext::new(lang, T0 + 7_200_000, commands), detail);
         },
