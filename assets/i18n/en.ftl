@@ -643,5 +643,4 @@ recording-sealed = sealed
 recording-recovered-status = recovered
 delete-recording = Delete recording
 recording-retention-days = Keep recordings (days)
-recording-now = Recording
 receipt-recording = Recording allowed

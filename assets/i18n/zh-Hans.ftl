@@ -601,5 +601,4 @@ recording-sealed = 已封存
 recording-recovered-status = 已恢复
 delete-recording = 删除录像
 recording-retention-days = 录像保留天数
-recording-now = 正在录制
 receipt-recording = 允许录制

@@ -48,7 +48,6 @@ texts! {
     RecordingRecoveredStatus => "recording-recovered-status";
     DeleteRecording => "delete-recording";
     RecordingRetentionDays => "recording-retention-days";
-    RecordingNow => "recording-now";
     ReceiptRecording => "receipt-recording";
     ToolArrow => "tool-arrow";
     ToolHighlight => "tool-highlight";
