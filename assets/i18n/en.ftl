@@ -644,3 +644,5 @@ recording-recovered-status = recovered
 delete-recording = Delete recording
 recording-retention-days = Keep recordings (days)
 receipt-recording = Recording allowed
+
+save-retention = Save retention

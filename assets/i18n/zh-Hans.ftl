@@ -602,3 +602,5 @@ recording-recovered-status = 已恢复
 delete-recording = 删除录像
 recording-retention-days = 录像保留天数
 receipt-recording = 允许录制
+
+save-retention = 保存保留期

@@ -244,6 +244,8 @@ pub struct StoreInfo {
     pub canned_phrases: Vec<(Lang, Vec<String>)>,
     /// Where sessions listen, as saved.
     pub network: NetworkSettings,
+    /// How many days session recordings are kept.
+    pub recording_retention_days: u32,
 }
 
 impl StoreInfo {

@@ -176,6 +176,7 @@ fn opened_info(store: &Store, data_dir: &Path) -> Result<StoreInfo, StoreError> 
         policy: *store.policy(),
         warnings: store.warnings().to_vec(),
         network: store.network_settings()?,
+        recording_retention_days: store.recording_retention_days()?,
         canned_phrases: Lang::ALL
             .iter()
             .map(|lang| {

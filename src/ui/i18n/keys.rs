@@ -48,6 +48,7 @@ texts! {
     RecordingRecoveredStatus => "recording-recovered-status";
     DeleteRecording => "delete-recording";
     RecordingRetentionDays => "recording-retention-days";
+    SaveRetention => "save-retention";
     ReceiptRecording => "receipt-recording";
     ToolArrow => "tool-arrow";
     ToolHighlight => "tool-highlight";
