@@ -205,7 +205,7 @@ pub fn network_editor_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, draft
 /// now on), with a Save button. The value being edited lives in egui's memory.
 pub fn retention_editor_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, saved_days: u32) {
     let lang = cx.lang;
-    let id = egui::Id::new("stepwise_recording_retention_days");
+    let id = ui.scope_id().with("stepwise_recording_retention_days");
     let mut days = ui.data(|data| data.get_temp::<u32>(id)).unwrap_or(saved_days);
     ui.separator();
     ui.horizontal(|ui| {

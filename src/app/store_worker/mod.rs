@@ -59,8 +59,18 @@ pub enum StoreRequest {
     Recording {
         /// Ticket id.
         ticket_id: TicketId,
+        /// The session recorded, as its file's header says (`None` when it does not).
+        session_id: Option<SessionId>,
         /// The `TimelineEvent::RecordingSaved` or `RecordingRecovered` entry.
         event: TimelineEvent,
+    },
+    /// Which session row the ticket's running session has (a recording puts it in its
+    /// header); answered on `reply` (`None` when there is none).
+    CurrentSession {
+        /// Ticket id.
+        ticket_id: TicketId,
+        /// Where the answer goes.
+        reply: Sender<Option<SessionId>>,
     },
     /// Something happened in a ticket's session: write the transcript entry (durably), then
     /// tell the views, so nothing shown can be lost.
@@ -394,8 +404,12 @@ impl Worker {
                 self.attach_screenshot(ticket_id, width, height, rgba);
                 return;
             }
-            StoreRequest::Recording { ticket_id, event } => {
-                self.save_recording(ticket_id, event);
+            StoreRequest::Recording { ticket_id, session_id, event } => {
+                self.save_recording(ticket_id, session_id, event);
+                return;
+            }
+            StoreRequest::CurrentSession { ticket_id, reply } => {
+                let _ = reply.send(self.sessions.get(&ticket_id).map(|(id, _)| *id));
                 return;
             }
             other => other,
@@ -408,7 +422,8 @@ impl Worker {
             StoreRequest::SessionStarted { .. }
             | StoreRequest::Session { .. }
             | StoreRequest::AttachScreenshot { .. }
-            | StoreRequest::Recording { .. } => Ok(Vec::new()),
+            | StoreRequest::Recording { .. }
+            | StoreRequest::CurrentSession { .. } => Ok(Vec::new()),
         };
         match result {
             Ok(events) => {

@@ -2,19 +2,22 @@
 //! retention at start-up and deletion by hand, each deletion leaving a tombstone entry.
 
 use super::{Failure, Worker, detail};
-use crate::model::{ActorKind, HistoryEntry, TicketId, TimelineEvent};
+use crate::model::{ActorKind, HistoryEntry, SessionId, TicketId, TimelineEvent};
 use crate::store::{Store, StoreError};
 use crate::store::recordings::DeleteReason;
 use crate::ui::UiEvent;
 
 impl Worker {
-    /// A recording was sealed (`RecordingSaved`, of the ticket's current session) or recovered
-    /// (`RecordingRecovered`, its session unknown): its entry and row in one transaction.
-    pub(super) fn save_recording(&mut self, ticket_id: TicketId, event: TimelineEvent) {
+    /// A recording was sealed (`RecordingSaved`) or recovered (`RecordingRecovered`): its
+    /// entry and row in one transaction. Its session is the one its header names, else (when
+    /// sealed) the ticket's current one.
+    pub(super) fn save_recording(&mut self, ticket_id: TicketId, session_id: Option<SessionId>, event: TimelineEvent) {
         let now = (self.clock)();
         let session_id = match event {
-            TimelineEvent::RecordingSaved { .. } => self.sessions.get(&ticket_id).map(|(id, _)| *id),
-            _ => None,
+            TimelineEvent::RecordingSaved { .. } => {
+                session_id.or_else(|| self.sessions.get(&ticket_id).map(|(id, _)| *id))
+            }
+            _ => session_id,
         };
         let Some(store) = self.store.as_mut() else {
             let reason = "the database is not open".to_owned();
