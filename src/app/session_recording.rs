@@ -161,7 +161,8 @@ impl SessionRecording {
             hash_head: sealed.hash_head.to_string(),
             path: sealed.path.display().to_string(),
         };
-        let _ = self.store.send(StoreRequest::Recording { ticket_id: self.ticket_id, session_id: self.session_id, event });
+        let _ =
+            self.store.send(StoreRequest::Recording { ticket_id: self.ticket_id, session_id: self.session_id, event });
     }
 
     /// Asks the store thread which session row is running for the ticket (waiting at most

@@ -8,9 +8,7 @@ use super::context::ViewContext;
 use super::i18n::{Lang, Text};
 use super::summary::scopes_words;
 use super::widgets;
-use crate::model::{
-    ConsentFact, RecordingRecord, RecordingStatus, SessionFacts, SessionRecord, SurveyOutcome,
-};
+use crate::model::{ConsentFact, RecordingRecord, RecordingStatus, SessionFacts, SessionRecord, SurveyOutcome};
 
 /// One past session as the history shows it, drawn from its row and the loaded timeline.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,8 +34,8 @@ pub fn session_line(detail: &TicketDetail, session: &SessionRecord, now_ms: i64,
         .map(|entry| (entry.at_ms, &entry.event));
     let facts = SessionFacts::from_entries(entries);
     let minutes = (session.connected_ms(now_ms) / 60_000).to_string();
-    let heading =
-        Text::SessionHistoryLine.fill(lang, &[&widgets::format_time(session.started_at_ms), &session.engineer, &minutes]);
+    let heading = Text::SessionHistoryLine
+        .fill(lang, &[&widgets::format_time(session.started_at_ms), &session.engineer, &minutes]);
     let scopes = facts.consent.iter().rev().find_map(|(_, fact)| match fact {
         ConsentFact::Granted(scopes) | ConsentFact::Changed(scopes) => Some(scopes_words(*scopes, lang)),
         _ => None,

@@ -589,7 +589,9 @@ pub(super) fn run_command(
         StoreCommand::ImportFromPath(path) => Ok(vec![UiEvent::Imported(store.import_from_path(&path, actor, now)?)]),
         // Handled before a store exists.
         StoreCommand::RetryOpenStore => Ok(Vec::new()),
-        StoreCommand::DeleteRecording { recording_id } => recording_rows::delete_by_hand(store, recording_id, actor, now),
+        StoreCommand::DeleteRecording { recording_id } => {
+            recording_rows::delete_by_hand(store, recording_id, actor, now)
+        }
         StoreCommand::SetRecordingRetention { days } => {
             store.set_recording_retention_days(days)?;
             Ok(Vec::new())

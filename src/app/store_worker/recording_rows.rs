@@ -3,8 +3,8 @@
 
 use super::{Failure, Worker, detail};
 use crate::model::{ActorKind, HistoryEntry, SessionId, TicketId, TimelineEvent};
-use crate::store::{Store, StoreError};
 use crate::store::recordings::DeleteReason;
+use crate::store::{Store, StoreError};
 use crate::ui::UiEvent;
 
 impl Worker {
@@ -26,7 +26,8 @@ impl Worker {
         match store.save_recording(ticket_id, session_id, &event, now) {
             Ok((seq, _)) => {
                 let actor = ActorKind::System.as_str().to_owned();
-                let entry = HistoryEntry { seq, at_ms: now, actor, actor_kind: ActorKind::System, event, imported: None };
+                let entry =
+                    HistoryEntry { seq, at_ms: now, actor, actor_kind: ActorKind::System, event, imported: None };
                 self.emit(UiEvent::HistoryAppended { ticket_id, entry });
                 if let Some(store) = self.store.as_ref()
                     && let Ok(detail) = detail(store, ticket_id)

@@ -2,8 +2,7 @@ use super::*;
 
 fn store_with_ticket() -> (Store, TicketId) {
     let mut store = Store::open_in_memory().unwrap();
-    let ticket =
-        store.create_ticket(&crate::store::samples::tests_new_ticket("Printer offline"), "Li", 1_000).unwrap();
+    let ticket = store.create_ticket(&crate::store::samples::tests_new_ticket("Printer offline"), "Li", 1_000).unwrap();
     (store, ticket.id)
 }
 

@@ -139,10 +139,9 @@ fn delete_recording_asks_the_store_for_that_recording() {
     harness.run();
     let (_, commands) = harness.state();
     assert!(
-        commands.iter().any(|command| matches!(
-            command,
-            UiCommand::Store(StoreCommand::DeleteRecording { recording_id: 7 })
-        )),
+        commands
+            .iter()
+            .any(|command| matches!(command, UiCommand::Store(StoreCommand::DeleteRecording { recording_id: 7 }))),
         "{commands:?}"
     );
 }
