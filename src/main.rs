@@ -9,7 +9,9 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use stepwise::app::bench::run_store_bench;
-use stepwise::app::cli::{BenchCommand, Cli, Command, RecordingsCommand, TicketsCommand, default_data_dir};
+use stepwise::app::cli::{
+    BenchCommand, Cli, Command, RecordingsCommand, TicketsCommand, default_data_dir, with_link_as_command,
+};
 use stepwise::app::console::ConsoleOptions;
 use stepwise::app::demo::run_headless_demo;
 use stepwise::app::get_help_app::AssistApp;
@@ -25,7 +27,7 @@ use stepwise::store::Store;
 use stepwise::transport::TransportSettings;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(with_link_as_command(std::env::args_os()));
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,stepwise=info")))
         .with_writer(std::io::stderr)
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Recordings { action: RecordingsCommand::Verify { file } }) => return verify_recording(&file),
         Some(Command::Recordings { action: RecordingsCommand::Recover { file } }) => recover_recording(&file),
+        Some(Command::PackagingFiles { dir }) => write_packaging_files(&dir),
         Some(Command::Bench { target: BenchCommand::Store { tickets, json } }) => run_bench(&data_dir, tickets, json),
         Some(Command::Bench { target: BenchCommand::Codec { corpus, json } }) => run_codec_bench_cli(&corpus, json),
         Some(Command::Bench { target: BenchCommand::Recording { corpus, minutes, fps, seeks, scenario, json } }) => {
@@ -297,6 +300,14 @@ fn recover_recording(file: &Path) -> anyhow::Result<()> {
     let sealed = stepwise::recording::recover(file)?;
     let how = if sealed.recovered { "sealed as recovered" } else { "already sealed" };
     println!("{how}: {:.1} s, {} bytes, head {}", sealed.duration_ms as f64 / 1000.0, sealed.bytes, sealed.hash_head);
+    Ok(())
+}
+
+fn write_packaging_files(dir: &Path) -> anyhow::Result<()> {
+    let written = stepwise::app::packaging_files::write_packaging_files(dir)?;
+    for path in written.man_pages.iter().chain(&written.completions) {
+        println!("{}", path.display());
+    }
     Ok(())
 }
 

@@ -69,6 +69,21 @@ fn the_link_handler_refuses_what_is_not_a_join_link() {
 }
 
 #[test]
+fn a_bare_join_link_goes_to_the_get_help_window_as_the_handler_does() {
+    let runtime_dir = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let output = stepwise()
+        .env("XDG_RUNTIME_DIR", runtime_dir.path())
+        .env("HOME", home.path())
+        .arg("stepwise://127.0.0.1:9/123456789")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("Get help window"), "{stderr}");
+    assert_eq!(std::fs::read_dir(runtime_dir.path()).unwrap().count(), 0, "the hand-over file was read and removed");
+}
+
+#[test]
 fn assist_help_lists_only_what_the_get_help_window_uses() {
     let output = stepwise().args(["assist", "--help"]).output().unwrap();
     assert!(output.status.success());

@@ -14,7 +14,6 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use stepwise::app::get_help_app::AssistApp;
 use stepwise::capture::SourceChoice;
-use stepwise::model::{Category, EngineerProfile, Grade, NewTicket, TicketFields};
 use stepwise::protocol::{ConsentRequest, Scopes, SessionEvent};
 use stepwise::store::Store;
 use stepwise::transport::TransportSettings;
@@ -23,23 +22,7 @@ use stepwise::ui::{AssistCommand, AssistNotice, AssistView, Lang};
 use support::{console, runtime, settle, type_into};
 
 fn seed(dir: &Path) -> (stepwise::model::TicketId, String) {
-    let mut store = Store::open(dir).unwrap();
-    store.set_engineer_profile(&EngineerProfile { name: "Li Wei".into(), team: "Service desk".into() }).unwrap();
-    let fields = TicketFields {
-        title: "打印机脱机".into(),
-        requester_name: "Zhang Min".into(),
-        description: "The printer shows offline".into(),
-        ..TicketFields::default()
-    };
-    let new = NewTicket {
-        fields,
-        category: Category::Hardware,
-        urgency: Grade::High,
-        impact: Grade::Low,
-        reported_at_ms: None,
-    };
-    let ticket = store.create_ticket(&new, "Li Wei", support::T0).unwrap();
-    (ticket.id, ticket.number)
+    support::seed_printer_ticket(dir)
 }
 
 type AssistHarness = Harness<'static, AssistApp>;

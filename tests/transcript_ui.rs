@@ -10,7 +10,6 @@ mod unwritable;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
-use stepwise::model::{Category, EngineerProfile, Grade, NewTicket, TicketFields};
 use stepwise::store::Store;
 use stepwise::ui::Lang;
 use stepwise::ui::session::LinkPhase;
@@ -20,24 +19,7 @@ use support::{console, settle};
 fn an_unrecorded_session_never_shows_its_code() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let (ticket_id, number) = {
-        let mut store = Store::open(&data).unwrap();
-        store.set_engineer_profile(&EngineerProfile { name: "Li Wei".into(), team: "Service desk".into() }).unwrap();
-        let new = NewTicket {
-            fields: TicketFields {
-                title: "打印机脱机".into(),
-                requester_name: "Zhang Min".into(),
-                description: "The printer shows offline".into(),
-                ..TicketFields::default()
-            },
-            category: Category::Hardware,
-            urgency: Grade::High,
-            impact: Grade::Low,
-            reported_at_ms: None,
-        };
-        let ticket = store.create_ticket(&new, "Li Wei", support::T0).unwrap();
-        (ticket.id, ticket.number)
-    };
+    let (ticket_id, number) = support::seed_printer_ticket(&data);
     let Some(_locked) = unwritable::UnwritableFolder::new(&data) else {
         assert!(std::env::var_os("STEPWISE_REQUIRE_CHATTR").is_none(), "chattr +i is not available here");
         eprintln!("skipped: cannot make a folder unwritable here (chattr +i)");

@@ -189,6 +189,7 @@ fn panel(view: RemoteSessionView, lang: Lang) -> Harness<'static, RemoteSessionV
                     team: "Desk",
                     category: Category::Hardware,
                     phrases: &[],
+                    glossary: &Default::default(),
                 };
                 session_panel_ui(ui, &mut ViewContext::new(lang, 0, &mut Vec::new()), &context, Some(view));
             },

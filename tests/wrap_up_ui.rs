@@ -11,7 +11,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use stepwise::app::get_help_app::AssistApp;
 use stepwise::capture::SourceChoice;
-use stepwise::model::{Category, EngineerProfile, Grade, NewTicket, SurveyOutcome, TicketFields, TicketId};
+use stepwise::model::{SurveyOutcome, TicketId};
 use stepwise::protocol::{Answer, SurveyTiming};
 use stepwise::store::Store;
 use stepwise::transport::TransportSettings;
@@ -27,23 +27,7 @@ fn settings() -> TransportSettings {
 }
 
 fn seed(dir: &Path) -> (TicketId, String) {
-    let mut store = Store::open(dir).unwrap();
-    store.set_engineer_profile(&EngineerProfile { name: "Li Wei".into(), team: "Service desk".into() }).unwrap();
-    let fields = TicketFields {
-        title: "打印机脱机".into(),
-        requester_name: "Zhang Min".into(),
-        description: "The printer shows offline".into(),
-        ..TicketFields::default()
-    };
-    let new = NewTicket {
-        fields,
-        category: Category::Hardware,
-        urgency: Grade::High,
-        impact: Grade::Low,
-        reported_at_ms: None,
-    };
-    let ticket = store.create_ticket(&new, "Li Wei", support::T0).unwrap();
-    (ticket.id, ticket.number)
+    support::seed_printer_ticket(dir)
 }
 
 fn settle_assist(harness: &mut AssistHarness, what: &str, done: impl Fn(&AssistHarness) -> bool) {

@@ -646,3 +646,8 @@ recording-retention-days = Keep recordings (days)
 receipt-recording = Recording allowed
 
 save-retention = Save retention
+jargon-hint = “{ $arg1 }” may be jargon — plain words: “{ $arg2 }”
+use-plain-words = Use plain words
+glossary-setting = Plain words for jargon ({ $arg1 }), one per line: term = plain phrase
+save-glossary = Save glossary
+csat-hints-accepted = Plain-words hints taken / offered

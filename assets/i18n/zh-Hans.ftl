@@ -604,3 +604,8 @@ recording-retention-days = 录像保留天数
 receipt-recording = 允许录制
 
 save-retention = 保存保留期
+jargon-hint = “{ $arg1 }”可能是术语——通俗说法：“{ $arg2 }”
+use-plain-words = 改用通俗说法
+glossary-setting = 术语的通俗说法（{ $arg1 }），每行一条：术语 = 通俗说法
+save-glossary = 保存术语表
+csat-hints-accepted = 采用的通俗说法提示 / 提示总数

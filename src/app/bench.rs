@@ -302,6 +302,7 @@ fn measure_frames(store: &mut Store, data_dir: &Path, now: i64) -> anyhow::Resul
     let mut desk = DeskState::new(Lang::En, now);
     desk.apply(UiEvent::StoreOpened(StoreInfo {
         canned_phrases: Vec::new(),
+        glossaries: Vec::new(),
         profile: Some(EngineerProfile { name: "bench".into(), team: "bench".into() }),
         language: None,
         ticket_count: store.ticket_count()?,

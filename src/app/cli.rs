@@ -1,5 +1,6 @@
 //! The command line: `stepwise [--data-dir DIR] [tickets …|bench …]`.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -113,6 +114,14 @@ pub enum Command {
         /// The recording operation.
         #[command(subcommand)]
         action: RecordingsCommand,
+    },
+    /// Write the man pages and shell completions for the Linux packages into DIR (used by
+    /// `packaging/build-packages`).
+    #[command(hide = true)]
+    PackagingFiles {
+        /// Destination folder: `man/` and `completions/` are created in it.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
     },
     /// Benchmarks.
     Bench {
@@ -299,6 +308,25 @@ impl From<CongestionArg> for crate::transport::Congestion {
     }
 }
 
+/// The command line with a bare join link (`stepwise stepwise://HOST:PORT/CODE`, as a browser or
+/// a desktop's URL handling may start it) read as `stepwise open-link LINK`; anything else is
+/// returned as it is.
+pub fn with_link_as_command(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut args: Vec<OsString> = args.into_iter().collect();
+    let is_link = |arg: &OsString| {
+        arg.to_str()
+            .and_then(|text| text.get(..LINK_SCHEME.len()))
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case(LINK_SCHEME))
+    };
+    if args.len() == 2 && is_link(&args[1]) {
+        args.insert(1, OsString::from("open-link"));
+    }
+    args
+}
+
+/// How join links start.
+const LINK_SCHEME: &str = "stepwise://";
+
 /// The platform data folder, e.g. `~/.local/share/stepwise`.
 pub fn default_data_dir() -> PathBuf {
     directories::ProjectDirs::from("", "", "stepwise")
@@ -310,7 +338,9 @@ pub fn default_data_dir() -> PathBuf {
 mod tests {
     use clap::Parser as _;
 
-    use super::{Cli, Command};
+    use std::ffi::OsString;
+
+    use super::{Cli, Command, with_link_as_command};
 
     #[test]
     fn the_console_takes_its_network_options_before_any_command() {
@@ -335,5 +365,30 @@ mod tests {
         let cli = Cli::try_parse_from(["stepwise", "demo", "--live-screen"]).unwrap();
         assert!(matches!(cli.command, Some(Command::Demo { live_screen: true, .. })));
         assert!(Cli::try_parse_from(["stepwise", "demo", "--live-screen", "--frames", "dir"]).is_err());
+    }
+
+    #[test]
+    fn a_bare_join_link_opens_the_get_help_window() {
+        let args = with_link_as_command(["stepwise", "stepwise://10.0.0.5:47000/123456789"].map(OsString::from));
+        let cli = Cli::try_parse_from(args).unwrap();
+        assert!(
+            matches!(cli.command, Some(Command::OpenLink { ref link }) if link == "stepwise://10.0.0.5:47000/123456789"),
+            "{cli:?}"
+        );
+        let args = with_link_as_command(["stepwise", "STEPWISE://h:1/123456789"].map(OsString::from));
+        assert_eq!(args[1], "open-link");
+    }
+
+    #[test]
+    fn other_command_lines_stay_as_they_are() {
+        for line in [
+            &["stepwise"][..],
+            &["stepwise", "demo"],
+            &["stepwise", "assist", "stepwise://h:1/123456789"],
+            &["stepwise", "step"],
+        ] {
+            let args: Vec<OsString> = line.iter().map(OsString::from).collect();
+            assert_eq!(with_link_as_command(args.clone()), args);
+        }
     }
 }

@@ -12,6 +12,7 @@ pub mod get_help_app;
 pub mod link_handoff;
 pub mod overlay_bench;
 pub mod overlay_thread;
+pub mod packaging_files;
 pub mod pictures;
 pub mod receipts;
 pub mod recording_bench;

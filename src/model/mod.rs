@@ -4,6 +4,7 @@
 
 pub mod clock;
 pub mod desk;
+pub mod glossary;
 pub mod guide;
 pub mod ids;
 pub mod profile;
@@ -17,6 +18,7 @@ pub mod workflow;
 
 pub use clock::now_ms;
 pub use desk::{ExportFormat, ImportReport, Note, SlaFilter, TicketFilter, TicketSummary};
+pub use glossary::{Glossary, GlossaryEntry, GlossaryError, JargonHit};
 pub use guide::{
     Guide, GuideError, GuideStep, GuideSummary, MAX_GUIDE_STEPS, MAX_GUIDE_TITLE_CHARS, StepPointer, StepStats,
 };

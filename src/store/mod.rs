@@ -4,6 +4,7 @@
 //! Every write commits with `synchronous=FULL`: a call that returned is on disk.
 
 mod exchange;
+mod glossary;
 pub mod guides;
 mod history;
 pub mod private_fs;
@@ -23,6 +24,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, ffi::ErrorCode};
 
 pub use exchange::csv_cell;
+pub use glossary::HintCounts;
 pub use samples::SAMPLE_TICKETS_JSON;
 
 use crate::model::{FieldError, GuideError, NetworkSettingsError, RuleError, SlaPolicy, SlaPolicyError, TicketRule};

@@ -179,7 +179,21 @@ const MIGRATIONS: &[Migration] = &[
         WHERE kind = 'status_changed';
     "#,
     ),
-    // 8: session recordings: the file is in the data folder, the row says which ticket and
+    // 8: plain-language hints: each jargon hint offered before a chat line or step was sent, and
+    // whether the engineer took the plain phrase (reports set it beside "easy to understand").
+    Migration::Sql(
+        r#"
+    CREATE TABLE jargon_hints (
+        id INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        engineer TEXT NOT NULL,
+        term TEXT NOT NULL,
+        accepted INTEGER NOT NULL CHECK (accepted IN (0, 1))
+    );
+    CREATE INDEX jargon_hints_by_time ON jargon_hints (at_ms);
+    "#,
+    ),
+    // 9: session recordings: the file is in the data folder, the row says which ticket and
     // session it recorded, its size, chain head, status and when retention deletes it.
     Migration::Sql(
         r#"

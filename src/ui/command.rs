@@ -186,6 +186,18 @@ pub enum StoreCommand {
     },
     /// Save where sessions listen.
     SaveNetworkSettings(NetworkSettings),
+    /// Save a language's glossary from the Settings text (`term = plain phrase` per line).
+    SaveGlossary {
+        /// The language.
+        lang: Lang,
+        /// The text as typed.
+        text: String,
+    },
+    /// Count jargon hints: each term, and whether its plain phrase was taken.
+    RecordJargonHints {
+        /// `(term, taken)`.
+        hints: Vec<(String, bool)>,
+    },
     /// Save the canned chat phrases of a language.
     SaveCannedPhrases {
         /// The language.
@@ -242,6 +254,8 @@ pub struct StoreInfo {
     pub warnings: Vec<String>,
     /// Canned chat phrases per language (edited ones, else the defaults).
     pub canned_phrases: Vec<(Lang, Vec<String>)>,
+    /// The jargon glossary per language (edited ones, else the shipped ones).
+    pub glossaries: Vec<(Lang, crate::model::Glossary)>,
     /// Where sessions listen, as saved.
     pub network: NetworkSettings,
     /// How many days session recordings are kept.
@@ -249,6 +263,12 @@ pub struct StoreInfo {
 }
 
 impl StoreInfo {
+    /// The glossary of `lang` (empty when none).
+    pub fn glossary(&self, lang: Lang) -> &crate::model::Glossary {
+        static EMPTY: crate::model::Glossary = crate::model::Glossary { entries: Vec::new() };
+        self.glossaries.iter().find(|(of, _)| *of == lang).map_or(&EMPTY, |(_, glossary)| glossary)
+    }
+
     /// The canned phrases of `lang`.
     pub fn phrases(&self, lang: Lang) -> &[String] {
         self.canned_phrases.iter().find(|(of, _)| *of == lang).map_or(&[], |(_, phrases)| phrases.as_slice())
@@ -397,6 +417,13 @@ pub enum UiEvent {
         guide: Guide,
         /// Answer counts per step.
         stats: Vec<StepStats>,
+    },
+    /// A glossary was saved (as stored).
+    GlossarySaved {
+        /// The language.
+        lang: Lang,
+        /// The glossary.
+        glossary: crate::model::Glossary,
     },
     /// Canned phrases were saved.
     CannedPhrasesSaved {

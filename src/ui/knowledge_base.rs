@@ -100,7 +100,12 @@ impl KnowledgeBaseView {
     }
 
     /// Draws the window (when open), queueing commands.
-    pub fn window(&mut self, ctx: &egui::Context, cx: &mut ViewContext<'_, UiCommand>) {
+    pub fn window(
+        &mut self,
+        ctx: &egui::Context,
+        cx: &mut ViewContext<'_, UiCommand>,
+        glossary: &crate::model::Glossary,
+    ) {
         let lang = cx.lang;
         if !self.open {
             return;
@@ -112,11 +117,11 @@ impl KnowledgeBaseView {
             .min_width(760.0)
             .min_height(480.0)
             .resizable(true)
-            .show(ctx, |ui| self.ui(ui, cx));
+            .show(ctx, |ui| self.ui(ui, cx, glossary));
         self.open = open;
     }
 
-    fn ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>) {
+    fn ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, glossary: &crate::model::Glossary) {
         let lang = cx.lang;
         ui.horizontal(|ui| {
             let label = ui.label(Text::FindGuide.get(lang));
@@ -139,7 +144,7 @@ impl KnowledgeBaseView {
             self.list_ui(&mut columns[0], cx);
             if let Some(editor) = &mut self.editor {
                 egui::ScrollArea::vertical().id_salt("guide_editor").show(&mut columns[1], |ui| {
-                    editor_ui(ui, cx, editor);
+                    editor_ui(ui, cx, editor, glossary);
                 });
             } else {
                 columns[1].weak(Text::PickAGuide.get(lang));
@@ -172,7 +177,12 @@ impl KnowledgeBaseView {
     }
 }
 
-fn editor_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, editor: &mut GuideEditor) {
+fn editor_ui(
+    ui: &mut Ui,
+    cx: &mut ViewContext<'_, UiCommand>,
+    editor: &mut GuideEditor,
+    glossary: &crate::model::Glossary,
+) {
     let lang = cx.lang;
     let mut changed = false;
     egui::Grid::new("guide_fields").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
@@ -237,6 +247,8 @@ fn editor_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, editor: &mut Guid
                 .add(egui::TextEdit::multiline(&mut step.instruction).desired_rows(2).desired_width(f32::INFINITY))
                 .labelled_by(label.id)
                 .changed();
+            changed |=
+                crate::ui::jargon::jargon_hints_ui(ui, cx, glossary, &mut step.instruction, ("kb_jargon", index));
             let label = ui.label(Text::StepExpectedInput.get(lang));
             changed |= ui
                 .add(egui::TextEdit::singleline(&mut step.expected).desired_width(f32::INFINITY))

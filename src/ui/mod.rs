@@ -11,6 +11,7 @@ pub mod coords;
 pub mod desk;
 pub mod get_help;
 pub mod i18n;
+pub mod jargon;
 pub mod knowledge_base;
 pub mod new_ticket;
 pub mod path_prompt;

@@ -136,6 +136,20 @@ impl SettingsView<'_> {
     }
 }
 
+/// The jargon glossary of the current language, `term = plain phrase` per line, with a Save
+/// button (a line that is not an entry is refused by name).
+pub fn glossary_editor_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, draft: &mut String) {
+    let lang = cx.lang;
+    ui.separator();
+    let label = ui.label(Text::GlossarySetting.fill(lang, &[lang.native_name()]));
+    egui::ScrollArea::vertical().id_salt("glossary_editor").max_height(140.0).show(ui, |ui| {
+        ui.add(egui::TextEdit::multiline(draft).desired_rows(5).desired_width(f32::INFINITY)).labelled_by(label.id);
+    });
+    if ui.button(Text::SaveGlossary.get(lang)).clicked() {
+        cx.emit(StoreCommand::SaveGlossary { lang, text: draft.clone() });
+    }
+}
+
 /// The canned chat phrases of the current language, one per line, with a Save button.
 pub fn phrases_editor_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, draft: &mut String) {
     let lang = cx.lang;

@@ -26,6 +26,8 @@ pub struct PaneEnv<'a> {
     pub team: &'a str,
     /// Canned chat phrases in the UI language.
     pub phrases: &'a [String],
+    /// The jargon glossary in the UI language.
+    pub glossary: &'a crate::model::Glossary,
 }
 
 /// The open ticket and the edit buffers of its pane.
@@ -97,7 +99,7 @@ impl TicketView {
         sessions: &mut HashMap<TicketId, RemoteSessionView>,
         cx: &mut ViewContext<'_, UiCommand>,
     ) {
-        let PaneEnv { policy, actor, team, phrases } = *env;
+        let PaneEnv { policy, actor, team, phrases, glossary } = *env;
         let (lang, now_ms) = (cx.lang, cx.now_ms);
         self.header_ui(ui, lang, now_ms, policy);
         ui.separator();
@@ -114,6 +116,7 @@ impl TicketView {
                     team,
                     category: ticket.category,
                     phrases,
+                    glossary,
                 };
                 session_panel_ui(ui, cx, &context, sessions.get_mut(&ticket.id));
             });

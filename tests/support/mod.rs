@@ -108,3 +108,26 @@ pub fn type_into(harness: &mut ConsoleHarness, label: &str, text: &str) {
     harness.get_by_label(label).type_text(text);
     harness.run();
 }
+
+/// A data folder with Li Wei's profile and one printer ticket ("打印机脱机", reported by Zhang
+/// Min): its id and number.
+pub fn seed_printer_ticket(dir: &Path) -> (stepwise::model::TicketId, String) {
+    use stepwise::model::{Category, EngineerProfile, Grade, NewTicket, TicketFields};
+    let mut store = stepwise::store::Store::open(dir).unwrap();
+    store.set_engineer_profile(&EngineerProfile { name: "Li Wei".into(), team: "Service desk".into() }).unwrap();
+    let fields = TicketFields {
+        title: "打印机脱机".into(),
+        requester_name: "Zhang Min".into(),
+        description: "The printer shows offline".into(),
+        ..TicketFields::default()
+    };
+    let new = NewTicket {
+        fields,
+        category: Category::Hardware,
+        urgency: Grade::High,
+        impact: Grade::Low,
+        reported_at_ms: None,
+    };
+    let ticket = store.create_ticket(&new, "Li Wei", T0).unwrap();
+    (ticket.id, ticket.number)
+}

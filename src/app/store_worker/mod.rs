@@ -187,6 +187,10 @@ fn opened_info(store: &Store, data_dir: &Path) -> Result<StoreInfo, StoreError> 
         warnings: store.warnings().to_vec(),
         network: store.network_settings()?,
         recording_retention_days: store.recording_retention_days()?,
+        glossaries: Lang::ALL
+            .iter()
+            .map(|lang| Ok((*lang, store.glossary(lang.code())?)))
+            .collect::<Result<_, StoreError>>()?,
         canned_phrases: Lang::ALL
             .iter()
             .map(|lang| {
@@ -613,6 +617,18 @@ pub(super) fn run_command(
         }
         StoreCommand::SaveNetworkSettings(settings) => {
             Ok(vec![UiEvent::NetworkSettingsSaved(store.set_network_settings(&settings)?)])
+        }
+        StoreCommand::SaveGlossary { lang, text } => {
+            let glossary =
+                crate::model::Glossary::parse_lines(&text).map_err(|err| StoreError::Rule(err.to_string()))?;
+            store.set_glossary(lang.code(), &glossary)?;
+            Ok(vec![UiEvent::GlossarySaved { lang, glossary }])
+        }
+        StoreCommand::RecordJargonHints { hints } => {
+            for (term, taken) in hints {
+                store.record_jargon_hint(now, actor, &term, taken)?;
+            }
+            Ok(Vec::new())
         }
         StoreCommand::SaveCannedPhrases { lang, phrases } => {
             let phrases = store.set_canned_phrases(lang.code(), &phrases)?;

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::{
     AgeBucket, BacklogRow, BreachRow, CATEGORY_COUNT, CsatSummary, CsatWeekRow, DAY_MS, EngineerRow, FailingStepRow,
-    FirstContactSummary, IsoWeek, MAX_FAILING_STEPS, REOPEN_WINDOW_MS, Report, ReportInputs, ReportQuery, ReportTicket,
-    ResolveTimeRow, SlaRow, StatusMove, WeekRow, category_index, percent,
+    FirstContactSummary, IsoWeek, MAX_BREACHES, MAX_FAILING_STEPS, REOPEN_WINDOW_MS, Report, ReportInputs, ReportQuery,
+    ReportTicket, ResolveTimeRow, SlaRow, StatusMove, WeekRow, category_index, percent,
 };
 use crate::model::ids::TicketId;
 use crate::model::session::{SessionRecord, SurveyRecord};
@@ -77,7 +77,7 @@ impl Report {
             breaches,
             resolve_times: resolve_time_rows(query, &facts),
             first_contact: first_contact(query, &facts, &sessions),
-            csat: csat(query, &facts, &surveys),
+            csat: csat(query, &facts, &surveys, inputs.jargon_hints),
             csat_weeks: csat_week_rows(&weeks_in_range, &surveys),
             engineers: engineer_rows(query, &facts, &sessions, now_ms),
             failing_steps: failing_steps(inputs),
@@ -185,7 +185,8 @@ fn resolution_outcome(ticket: &ReportTicket, now_ms: i64) -> Outcome {
 
 fn sla_rows(query: &ReportQuery, facts: &[TicketFacts<'_>], now_ms: i64) -> (Vec<SlaRow>, Vec<BreachRow>) {
     let mut counts: [[u32; 4]; 3] = [[0; 4]; 3];
-    let mut breaches = Vec::new();
+    // (overdue, ticket, deadline): rows are made only for the most overdue.
+    let mut breaches: Vec<(i64, &ReportTicket, SlaTarget)> = Vec::new();
     for fact in facts.iter().filter(|f| query.contains(f.ticket.created_at_ms)) {
         let ticket = fact.ticket;
         let priority_index = Priority::ALL.iter().position(|p| *p == ticket.priority).unwrap_or(0);
@@ -198,21 +199,32 @@ fn sla_rows(query: &ReportQuery, facts: &[TicketFacts<'_>], now_ms: i64) -> (Vec
                 Some(None) => counts[priority_index][slot * 2] += 1,
                 Some(Some(overdue_ms)) => {
                     counts[priority_index][slot * 2 + 1] += 1;
-                    breaches.push(BreachRow {
-                        ticket_id: ticket.id,
-                        number: ticket.number.clone(),
-                        title: ticket.title.clone(),
-                        priority: ticket.priority,
-                        target,
-                        overdue_ms,
-                        open: ticket.status.is_open(),
-                    });
+                    breaches.push((overdue_ms, ticket, target));
                 }
                 None => {}
             }
         }
     }
-    breaches.sort_by(|a, b| b.overdue_ms.cmp(&a.overdue_ms).then_with(|| a.number.cmp(&b.number)));
+    let worst_first = |a: &(i64, &ReportTicket, SlaTarget), b: &(i64, &ReportTicket, SlaTarget)| {
+        b.0.cmp(&a.0).then_with(|| a.1.number.cmp(&b.1.number))
+    };
+    if breaches.len() > MAX_BREACHES {
+        breaches.select_nth_unstable_by(MAX_BREACHES, worst_first);
+        breaches.truncate(MAX_BREACHES);
+    }
+    breaches.sort_by(worst_first);
+    let breaches = breaches
+        .into_iter()
+        .map(|(overdue_ms, ticket, target)| BreachRow {
+            ticket_id: ticket.id,
+            number: ticket.number.clone(),
+            title: ticket.title.clone(),
+            priority: ticket.priority,
+            target,
+            overdue_ms,
+            open: ticket.status.is_open(),
+        })
+        .collect();
     let rows = Priority::ALL
         .iter()
         .zip(counts)
@@ -293,7 +305,12 @@ fn admitted_surveys<'a>(
         .collect()
 }
 
-fn csat(query: &ReportQuery, facts: &[TicketFacts<'_>], surveys: &[&SurveyRecord]) -> CsatSummary {
+fn csat(
+    query: &ReportQuery,
+    facts: &[TicketFacts<'_>],
+    surveys: &[&SurveyRecord],
+    jargon_hints: super::HintTally,
+) -> CsatSummary {
     let mut summary = CsatSummary { offered: u32::try_from(surveys.len()).unwrap_or(u32::MAX), ..Default::default() };
     let mut answered_tickets = std::collections::HashSet::new();
     for answers in surveys.iter().filter_map(|s| s.answers().map(|a| (s.ticket_id, a))) {
@@ -316,6 +333,8 @@ fn csat(query: &ReportQuery, facts: &[TicketFacts<'_>], surveys: &[&SurveyRecord
     summary.response_percent = percent(summary.answered, summary.offered);
     summary.satisfied_percent = percent(summary.rated_4_or_5, summary.survey_ratings + summary.manual_ratings);
     summary.explanations_clear_percent = percent(summary.explanations_clear, summary.answered);
+    summary.jargon_hints = jargon_hints;
+    summary.jargon_hints_accepted_percent = percent(jargon_hints.accepted, jargon_hints.offered);
     summary
 }
 

@@ -18,6 +18,8 @@ use super::ticket::{Category, Priority, Status};
 pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// A resolution reopened within this time does not count as a first-contact resolution.
 pub const REOPEN_WINDOW_MS: i64 = 7 * DAY_MS;
+/// How many breaches the report lists (the most overdue; the SLA rows count all of them).
+pub const MAX_BREACHES: usize = 1_000;
 /// How many failing guide steps the report lists.
 pub const MAX_FAILING_STEPS: usize = 10;
 /// Number of categories, the length of the per-category arrays ([`Category::ALL`] order).
@@ -118,6 +120,17 @@ pub struct ReportInputs {
     pub surveys: Vec<SurveyRecord>,
     /// Guide steps with their answer counts.
     pub guide_steps: Vec<GuideStepCounts>,
+    /// Jargon hints offered and taken in the range (by the chosen engineer, if one is).
+    pub jargon_hints: HintTally,
+}
+
+/// Jargon hints: offered (shown for text that was sent, or taken) and taken.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HintTally {
+    /// Hints offered.
+    pub offered: u32,
+    /// Hints whose plain phrase the engineer took.
+    pub accepted: u32,
 }
 
 /// An ISO week (UTC).
@@ -294,6 +307,10 @@ pub struct CsatSummary {
     pub explanations_clear: u32,
     /// `explanations_clear / answered`, percent.
     pub explanations_clear_percent: Option<f64>,
+    /// Plain-language hints offered to the engineers and taken, beside the share above.
+    pub jargon_hints: HintTally,
+    /// `jargon_hints.accepted / jargon_hints.offered`, percent.
+    pub jargon_hints_accepted_percent: Option<f64>,
 }
 
 /// Satisfaction in one week (by when the survey was offered).
@@ -358,7 +375,8 @@ pub struct Report {
     pub backlog: Vec<BacklogRow>,
     /// SLA attainment per priority.
     pub sla: Vec<SlaRow>,
-    /// Missed deadlines of tickets opened in the range, most overdue first.
+    /// Missed deadlines of tickets opened in the range, most overdue first (at most
+    /// [`MAX_BREACHES`]).
     pub breaches: Vec<BreachRow>,
     /// Time to resolve per category (categories with resolutions only).
     pub resolve_times: Vec<ResolveTimeRow>,

@@ -190,7 +190,7 @@ fn inputs() -> ReportInputs {
     ];
     let guide_steps =
         vec![step(1, "Printer", 0, (5, 1, 0)), step(1, "Printer", 1, (1, 2, 2)), step(2, "VPN", 0, (3, 0, 0))];
-    ReportInputs { tickets, moves, sessions, surveys, guide_steps }
+    ReportInputs { tickets, moves, sessions, surveys, guide_steps, jargon_hints: HintTally { offered: 4, accepted: 3 } }
 }
 
 fn query() -> ReportQuery {
@@ -275,6 +275,8 @@ fn satisfaction_counts_surveys_and_manual_ratings() {
     close(csat.response_percent, 200.0 / 3.0);
     close(csat.satisfied_percent, 200.0 / 3.0);
     close(csat.explanations_clear_percent, 50.0);
+    assert_eq!(csat.jargon_hints, HintTally { offered: 4, accepted: 3 });
+    close(csat.jargon_hints_accepted_percent, 75.0);
     let weeks: Vec<(u32, u32)> = report.csat_weeks.iter().map(|w| (w.offered, w.answered)).collect();
     assert_eq!(weeks, [(1, 1), (2, 1)]);
     close(report.csat_weeks[0].mean_rating, 5.0);

@@ -9,7 +9,7 @@ use super::super::new_ticket::{FormOutcome, NewTicketForm};
 use super::super::picture_viewer::PictureWindow;
 use super::super::session::RemoteSessionView;
 use super::super::settings::{
-    NetworkDraft, ProfileForm, SettingsView, first_run_modal, network_editor_ui, phrases_editor_ui,
+    NetworkDraft, ProfileForm, SettingsView, first_run_modal, glossary_editor_ui, network_editor_ui, phrases_editor_ui,
 };
 use super::super::sidebar::SidebarAction;
 use super::super::theme;
@@ -225,7 +225,13 @@ impl DeskState {
             MainPane::Ticket(view) => {
                 let team = self.profile.as_ref().map_or("", |profile| profile.team.as_str());
                 let queued = cx.queued();
-                let env = PaneEnv { policy: &info.policy, actor: &actor, team, phrases: info.phrases(lang) };
+                let env = PaneEnv {
+                    policy: &info.policy,
+                    actor: &actor,
+                    team,
+                    phrases: info.phrases(lang),
+                    glossary: info.glossary(lang),
+                };
                 view.ui(ui, &env, &mut self.sessions, cx);
                 for command in cx.emitted_since(queued) {
                     if let UiCommand::Session(ticket_id, SessionRequest::Start) = command {
@@ -252,7 +258,7 @@ impl DeskState {
             }
             return;
         }
-        self.knowledge_base.window(ctx, cx);
+        self.knowledge_base.window(ctx, cx, info.glossary(lang));
         self.reports.window(ctx, cx);
         if let Some(prompt) = &mut self.path_prompt
             && !prompt.window(ctx, cx)
@@ -274,6 +280,12 @@ impl DeskState {
                     if let Some((_, draft)) = self.phrases_drafts.iter_mut().find(|(of, _)| *of == lang) {
                         phrases_editor_ui(ui, cx, draft);
                     }
+                    if !self.glossary_drafts.iter().any(|(of, _)| *of == lang) {
+                        self.glossary_drafts.push((lang, info.glossary(lang).to_lines()));
+                    }
+                    if let Some((_, draft)) = self.glossary_drafts.iter_mut().find(|(of, _)| *of == lang) {
+                        glossary_editor_ui(ui, cx, draft);
+                    }
                     let network = self.network_draft.get_or_insert_with(|| NetworkDraft::from(&info.network));
                     network_editor_ui(ui, cx, network);
                     super::super::settings::retention_editor_ui(ui, cx, info.recording_retention_days);
@@ -284,6 +296,7 @@ impl DeskState {
             self.settings_open = open && !close;
             if !self.settings_open {
                 self.phrases_drafts.clear();
+                self.glossary_drafts.clear();
                 self.network_draft = None;
             }
         }

@@ -39,7 +39,7 @@ enum StoreState {
     #[default]
     Opening,
     /// Open.
-    Ready(StoreInfo),
+    Ready(Box<StoreInfo>),
     /// Cannot be used: the message says why.
     Failed(String),
 }
@@ -78,6 +78,8 @@ pub struct DeskState {
     /// The canned-phrase box per language, as typed: switching the language shows (and saves)
     /// that language's phrases, and an unsaved edit of the other waits for its return.
     phrases_drafts: Vec<(Lang, String)>,
+    /// The glossary box per language, as typed (like the phrases).
+    glossary_drafts: Vec<(Lang, String)>,
     /// The screenshot window, when one is open.
     picture: Option<super::picture_viewer::PictureWindow>,
     network_draft: Option<super::settings::NetworkDraft>,
@@ -110,6 +112,7 @@ impl DeskState {
             assist: None,
             assist_in_window: false,
             phrases_drafts: Vec::new(),
+            glossary_drafts: Vec::new(),
             picture: None,
             network_draft: None,
             path_prompt: None,
@@ -242,7 +245,7 @@ impl DeskState {
                 if let Some(warning) = info.warnings.first() {
                     self.say(warning.clone(), true);
                 }
-                self.store = StoreState::Ready(info);
+                self.store = StoreState::Ready(Box::new(info));
                 self.sidebar.refresh(&mut ViewContext::new(lang, self.now_ms, &mut self.commands));
             }
             UiEvent::StoreFailed(message) => self.store = StoreState::Failed(message),
@@ -342,6 +345,14 @@ impl DeskState {
                 }
                 self.network_draft = None;
                 self.say_in(|lang| Text::NetworkSaved.get(lang).to_owned(), false);
+            }
+            UiEvent::GlossarySaved { lang: of, glossary } => {
+                if let StoreState::Ready(info) = &mut self.store {
+                    info.glossaries.retain(|(existing, _)| *existing != of);
+                    info.glossaries.push((of, glossary));
+                }
+                self.glossary_drafts.retain(|(existing, _)| *existing != of);
+                self.say_in(|lang| Text::Saved.get(lang).to_owned(), false);
             }
             UiEvent::CannedPhrasesSaved { lang: of, phrases } => {
                 if let StoreState::Ready(info) = &mut self.store {

@@ -450,6 +450,11 @@ texts! {
     SurveyNoneShort => "survey-none-short";
     RatingByEngineer => "rating-by-engineer";
     RatingByUser => "rating-by-user";
+    JargonHint => "jargon-hint";
+    CsatHintsAccepted => "csat-hints-accepted";
+    UsePlainWords => "use-plain-words";
+    GlossarySetting => "glossary-setting";
+    SaveGlossary => "save-glossary";
     DurationSeconds => "duration-seconds";
     DurationMinutes => "duration-minutes";
     UserSummaryHeading => "user-summary-heading";

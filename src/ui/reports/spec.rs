@@ -380,6 +380,15 @@ fn summary_table(report: &Report, lang: Lang) -> ReportTable {
         (Text::CsatManualRatings, csat.manual_ratings.to_string()),
         (Text::CsatSatisfiedPercent, share(csat.satisfied_percent)),
         (Text::CsatClearPercent, share(csat.explanations_clear_percent)),
+        (
+            Text::CsatHintsAccepted,
+            format!(
+                "{} / {} ({})",
+                csat.jargon_hints.accepted,
+                csat.jargon_hints.offered,
+                share(csat.jargon_hints_accepted_percent)
+            ),
+        ),
     ];
     ReportTable {
         headers: texts(lang, &[Text::ColMeasure, Text::ColValue]),

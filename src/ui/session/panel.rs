@@ -21,6 +21,7 @@ use super::model::{LinkPhase, RemoteSessionView};
 use super::steps::steps_ui;
 use super::wrap_up::{summary_ui, survey_status_ui};
 use crate::ui::ViewContext;
+use crate::ui::jargon::{jargon_hints_ui, record_hints_not_taken};
 
 /// What the panel needs to know about the ticket and the engineer.
 pub struct PanelContext<'a> {
@@ -38,6 +39,8 @@ pub struct PanelContext<'a> {
     pub category: crate::model::Category,
     /// Canned chat phrases (`{name}` = the engineer's name).
     pub phrases: &'a [String],
+    /// The jargon glossary in the UI language.
+    pub glossary: &'a crate::model::Glossary,
 }
 
 /// Draws the panel for the ticket in `context`; `session` is its state, if a session was started.
@@ -117,8 +120,10 @@ pub fn session_panel_ui(
         let peer = user_claim(session.peer_name.as_deref().unwrap_or(""), lang);
         phrases_menu_ui(ui, lang, context, &mut session.draft);
         if let Some(text) = chat_ui(ui, lang, "engineer_chat", &peer, &session.chat, Some(&mut session.draft)) {
+            record_hints_not_taken(cx, context.glossary, &text);
             cx.emit(UiCommand::session(ticket_id, SessionCommand::Chat(text)));
         }
+        let _ = jargon_hints_ui(ui, cx, context.glossary, &mut session.draft, "chat_jargon");
     } else if !session.chat.is_empty() {
         let peer = user_claim(session.peer_name.as_deref().unwrap_or(""), lang);
         chat_ui(ui, lang, "engineer_chat", &peer, &session.chat, None);

@@ -31,7 +31,7 @@ pub(super) fn steps_ui(
     if waiting.is_none() && session.phase == LinkPhase::Connected {
         send_next_step_ui(ui, cx, ticket_id, session);
     }
-    add_step_ui(ui, lang, session);
+    add_step_ui(ui, cx, context.glossary, session);
     if !session.steps.is_empty() {
         save_guide_ui(ui, cx, context, session);
     }
@@ -175,13 +175,20 @@ fn send_next_step_ui(
 }
 
 /// A new step written on the fly: instruction, expected result, "Add step".
-fn add_step_ui(ui: &mut Ui, lang: Lang, session: &mut RemoteSessionView) {
+fn add_step_ui(
+    ui: &mut Ui,
+    cx: &mut ViewContext<'_, UiCommand>,
+    glossary: &crate::model::Glossary,
+    session: &mut RemoteSessionView,
+) {
+    let lang = cx.lang;
     ui.horizontal_wrapped(|ui| {
         let label = ui.label(Text::StepInstruction.get(lang));
         ui.add(egui::TextEdit::singleline(&mut session.step_instruction).desired_width(260.0)).labelled_by(label.id);
         let label = ui.label(Text::StepExpectedInput.get(lang));
         ui.add(egui::TextEdit::singleline(&mut session.step_expected).desired_width(200.0)).labelled_by(label.id);
         if ui.button(Text::AddStep.get(lang)).clicked() && !session.step_instruction.trim().is_empty() {
+            crate::ui::jargon::record_hints_not_taken(cx, glossary, &session.step_instruction);
             let step_id = session.steps.iter().map(|row| row.step_id).max().unwrap_or(0) + 1;
             session.steps.push(StepRow {
                 step_id,
@@ -194,6 +201,7 @@ fn add_step_ui(ui: &mut Ui, lang: Lang, session: &mut RemoteSessionView) {
             });
         }
     });
+    let _ = crate::ui::jargon::jargon_hints_ui(ui, cx, glossary, &mut session.step_instruction, "step_jargon");
 }
 
 /// The steps kept as a guide: saved over the guide they were loaded from, or as a new one.

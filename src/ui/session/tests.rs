@@ -30,6 +30,7 @@ mod panel_tests {
             team: "Service desk",
             category: crate::model::Category::Hardware,
             phrases: &[],
+            glossary: &Default::default(),
         };
         let purpose = format!("  {}  ", "p".repeat(MAX_PURPOSE_CHARS + 1));
         let request = consent_request(&context, &purpose);
@@ -56,6 +57,7 @@ mod panel_tests {
                     team: "Service desk",
                     category: crate::model::Category::Hardware,
                     phrases: &[],
+                    glossary: &Default::default(),
                 };
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     session_panel_ui(ui, &mut ViewContext::new(Lang::En, NOW_MS, commands), &context, Some(session));
@@ -233,6 +235,7 @@ mod reconnect_tests {
                     team: "Service desk",
                     category: crate::model::Category::Hardware,
                     phrases: &[],
+                    glossary: &Default::default(),
                 };
                 session_panel_ui(ui, &mut ViewContext::new(Lang::En, 0, &mut Vec::new()), &context, Some(view));
             },
