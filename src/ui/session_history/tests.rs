@@ -34,19 +34,20 @@ fn recording(id: i64, session_id: Option<SessionId>, status: RecordingStatus) ->
 }
 
 fn detail() -> TicketDetail {
+    let fields = TicketFields {
+        requester_name: "Zhao Min".into(),
+        title: "VPN drops every hour".into(),
+        description: "Since Monday".into(),
+        ..Default::default()
+    };
     let new = NewTicket {
-        fields: TicketFields {
-            title: "Printer offline".into(),
-            requester_name: "王丽".into(),
-            description: "The queue is stuck".into(),
-            ..TicketFields::default()
-        },
-        category: Category::Hardware,
-        urgency: Grade::Medium,
-        impact: Grade::Low,
+        fields,
+        category: Category::Network,
+        urgency: Grade::High,
+        impact: Grade::Medium,
         reported_at_ms: None,
     };
-    let (ticket, _) = Ticket::open(&new, "T-20261204-0001".into(), T0, &SlaPolicy::default()).unwrap();
+    let (ticket, _) = Ticket::open(&new, "T-20261205-0042".into(), T0, &SlaPolicy::default()).unwrap();
     let scopes = ScopesRecord { view: true, pointers: false, record: true };
     let step = |step_id: u64, index: u32| crate::model::StepRecord {
         step_id,
