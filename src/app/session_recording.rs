@@ -25,8 +25,6 @@ use super::transcript::transcript_entry;
 pub const RECORDINGS_DIR: &str = "recordings";
 /// The file name extension of recordings.
 const RECORDING_EXTENSION: &str = "swrec";
-/// How long a new recording waits for the store thread to name its session row.
-const SESSION_ANSWER_WAIT: std::time::Duration = std::time::Duration::from_millis(300);
 
 /// Where and how a console records its sessions.
 #[derive(Clone, Debug)]
@@ -132,10 +130,10 @@ impl SessionRecording {
         ensure_private_dir(&self.target.dir)
             .map_err(|err| crate::recording::RecordingError::io("cannot create", &self.target.dir, err))?;
         let path = self.target.dir.join(format!("ticket-{}-{now_ms}.{RECORDING_EXTENSION}", self.ticket_id));
-        self.session_id = self.current_session();
         let header = RecordingHeader {
             ticket_id: self.ticket_id,
-            // 0 when the store does not answer: the file name and start time still tell it apart.
+            // Not known on this thread: the store worker links the row to the running session;
+            // the file name and start time tell files apart.
             session_id: self.session_id.unwrap_or(SessionId(0)),
             started_at_ms: now_ms,
             codec_version: crate::codec::FORMAT_VERSION,
@@ -163,14 +161,6 @@ impl SessionRecording {
         };
         let _ =
             self.store.send(StoreRequest::Recording { ticket_id: self.ticket_id, session_id: self.session_id, event });
-    }
-
-    /// Asks the store thread which session row is running for the ticket (waiting at most
-    /// [`SESSION_ANSWER_WAIT`]: the recording does not hang on a busy store).
-    fn current_session(&self) -> Option<SessionId> {
-        let (reply, answer) = std::sync::mpsc::channel();
-        self.store.send(StoreRequest::CurrentSession { ticket_id: self.ticket_id, reply }).ok()?;
-        answer.recv_timeout(SESSION_ANSWER_WAIT).ok().flatten()
     }
 
     fn refused(&self, why: &str) {
