@@ -119,20 +119,22 @@ fn the_sharing_bar_is_one_row_with_a_recording_dot_while_recording() {
     let status = harness.get_by_label("Li Wei can see: Screen 1 (1920×1080)").rect();
     let pause = harness.get_by_role_and_label(Role::Button, "Pause sharing").rect();
     let stop = harness.get_by_role_and_label(Role::Button, "Stop sharing").rect();
-    let dot = harness.get_by_label("Recording").rect();
-    for (name, rect) in [("pause", pause), ("stop", stop), ("recording dot", dot)] {
+    let dot = harness.get_by_role_and_label(Role::Image, "Recording").rect();
+    let words = harness.get_by_role_and_label(Role::Label, "Recording").rect();
+    for (name, rect) in [("pause", pause), ("stop", stop), ("recording dot", dot), ("recording words", words)] {
         assert!(
             (rect.center().y - status.center().y).abs() < 4.0,
             "{name} is not on the status row: {rect:?} {status:?}"
         );
     }
-    assert!(dot.right() <= status.left() + 1.0 && status.right() <= pause.left() + 1.0, "{dot:?} {status:?} {pause:?}");
+    assert!(dot.right() <= words.left() + 1.0 && words.right() <= status.left() + 1.0, "{dot:?} {words:?} {status:?}");
+    assert!(status.right() <= pause.left() + 1.0, "{status:?} {pause:?}");
     harness.get_by_role_and_label(Role::Button, "Pause sharing").click();
     harness.run();
     assert_eq!(harness.state_mut().take_commands(), vec![stepwise::ui::AssistCommand::Session(SessionCommand::Pause)]);
     harness.state_mut().apply(AssistNotice::Event(SessionEvent::SharingPaused));
     harness.run();
-    assert!(harness.query_by_label("Recording").is_none(), "nothing is recorded while paused");
+    assert_eq!(harness.query_all_by_label("Recording").count(), 0, "nothing is recorded while paused");
     harness.get_by_role_and_label(Role::Button, "Resume sharing");
 
     // Without the record scope there is no dot; in Chinese the same row.
@@ -141,7 +143,8 @@ fn the_sharing_bar_is_one_row_with_a_recording_dot_while_recording() {
     harness.get_by_label("Li Wei 可以看到：屏幕 1（1920×1080）");
     harness.state_mut().apply(AssistNotice::Event(SessionEvent::ScopesChanged(scopes)));
     harness.run();
-    harness.get_by_label("正在录制");
+    harness.get_by_role_and_label(Role::Label, "正在录制");
+    harness.get_by_role_and_label(Role::Image, "正在录制");
 }
 
 fn harness_zh(scopes: Scopes) -> Harness<'static, AssistView> {

@@ -138,7 +138,7 @@ fn the_engineer_records_only_under_the_record_scope_and_seals_at_the_end() {
     drop(sharing);
     assert!(sessions.command(TICKET, SessionCommand::End));
     let saved = wait_store(&engineer, "recording_saved", |request| match request {
-        StoreRequest::Recording { ticket_id: TICKET, event } => Some(event),
+        StoreRequest::Recording { ticket_id: TICKET, event, .. } => Some(event),
         _ => None,
     });
     let TimelineEvent::RecordingSaved { bytes, hash_head, path: saved_path, duration_ms } = saved else {

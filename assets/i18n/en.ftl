@@ -629,6 +629,23 @@ report-generated = Monthly report
 report-filters = Filters: { $arg1 }
 deadline-response = First response
 deadline-resolution = Resolution
+ev-recording-deleted = Recording deleted by hand (chain head { $arg1 }…)
+ev-recording-expired = Recording deleted: its retention period ended (chain head { $arg1 }…)
+session-history = Session history
+session-history-none = No remote sessions yet.
+session-history-line = { $arg1 } · { $arg2 } · { $arg3 } min
+session-history-scopes = Scopes granted: { $arg1 }
+session-history-steps = Steps: { $arg1 } of { $arg2 } confirmed
+session-history-survey = Survey: { $arg1 }/5
+session-history-no-survey = Survey: not answered
+session-history-recording = Recording: { $arg1 } MB, { $arg2 } s, { $arg3 }
+recording-sealed = sealed
+recording-recovered-status = recovered
+delete-recording = Delete recording
+recording-retention-days = Keep recordings (days)
+receipt-recording = Recording allowed
+
+save-retention = Save retention
 jargon-hint = “{ $arg1 }” may be jargon — plain words: “{ $arg2 }”
 use-plain-words = Use plain words
 glossary-setting = Plain words for jargon ({ $arg1 }), one per line: term = plain phrase

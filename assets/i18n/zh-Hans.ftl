@@ -587,6 +587,23 @@ report-generated = 月度报表
 report-filters = 筛选：{ $arg1 }
 deadline-response = 首次响应
 deadline-resolution = 解决
+ev-recording-deleted = 录像已被手动删除（校验链头 { $arg1 }…）
+ev-recording-expired = 录像已删除：保留期已满（校验链头 { $arg1 }…）
+session-history = 会话历史
+session-history-none = 还没有远程会话。
+session-history-line = { $arg1 } · { $arg2 } · { $arg3 } 分钟
+session-history-scopes = 已授权范围：{ $arg1 }
+session-history-steps = 步骤：已确认 { $arg1 } / { $arg2 }
+session-history-survey = 调查：{ $arg1 }/5
+session-history-no-survey = 调查：未回答
+session-history-recording = 录像：{ $arg1 } MB，{ $arg2 } 秒，{ $arg3 }
+recording-sealed = 已封存
+recording-recovered-status = 已恢复
+delete-recording = 删除录像
+recording-retention-days = 录像保留天数
+receipt-recording = 允许录制
+
+save-retention = 保存保留期
 jargon-hint = “{ $arg1 }”可能是术语——通俗说法：“{ $arg2 }”
 use-plain-words = 改用通俗说法
 glossary-setting = 术语的通俗说法（{ $arg1 }），每行一条：术语 = 通俗说法

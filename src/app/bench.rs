@@ -310,6 +310,7 @@ fn measure_frames(store: &mut Store, data_dir: &Path, now: i64) -> anyhow::Resul
         policy: *store.policy(),
         warnings: Vec::new(),
         network: Default::default(),
+        recording_retention_days: crate::store::recordings::DEFAULT_RETENTION_DAYS,
     }));
     let input = || egui::RawInput {
         screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1440.0, 900.0))),

@@ -179,7 +179,8 @@ pub fn receipt_line(receipt: &Value, lang: Lang) -> String {
     let scopes = receipt.get("scopes").filter(|value| !value.is_null()).map(|value| {
         let flag = |name: &str| value.get(name).and_then(Value::as_bool).unwrap_or(false);
         let scopes = crate::protocol::Scopes { view: flag("view"), pointers: flag("pointers"), record: flag("record") };
-        format!(" · {}", scopes_text(scopes, lang))
+        let recording = if scopes.record { format!(" · {}", Text::ReceiptRecording.get(lang)) } else { String::new() };
+        format!(" · {}{recording}", scopes_text(scopes, lang))
     });
     format!(
         "{at} · {decision}{} · {} ({}) · {}",
@@ -217,5 +218,23 @@ mod tests {
         let log = ReceiptLog::new(&old);
         assert_eq!((mode(&old), mode(log.path())), (0o700, 0o600));
         assert_eq!(log.read().unwrap().len(), 1, "nothing lost");
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+
+    #[test]
+    fn a_receipt_with_the_record_scope_says_recording_was_allowed() {
+        let receipt = |record: bool| {
+            serde_json::json!({
+                "at_ms": 0, "decision": "granted", "engineer": "Li Wei", "team": "Desk", "ticket": "T-1",
+                "scopes": { "view": true, "pointers": false, "record": record },
+            })
+        };
+        assert!(receipt_line(&receipt(true), Lang::En).contains(" · Recording allowed · Li Wei"));
+        assert!(receipt_line(&receipt(true), Lang::Zh).contains("允许录制"));
+        assert!(!receipt_line(&receipt(false), Lang::En).contains("Recording allowed"));
     }
 }

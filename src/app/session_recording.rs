@@ -40,6 +40,8 @@ pub struct SessionRecording {
     ticket_id: TicketId,
     target: RecordingTarget,
     store: Sender<StoreRequest>,
+    /// The session row the file's header names, once it is created.
+    session_id: Option<SessionId>,
     recorder: Option<Recorder>,
     /// Sealed (or failed for good): nothing more is written.
     done: bool,
@@ -48,7 +50,7 @@ pub struct SessionRecording {
 impl SessionRecording {
     /// A recording of `ticket_id`'s session into `target`, reporting to the store thread.
     pub fn new(ticket_id: TicketId, target: RecordingTarget, store: Sender<StoreRequest>) -> Self {
-        Self { ticket_id, target, store, recorder: None, done: false }
+        Self { ticket_id, target, store, session_id: None, recorder: None, done: false }
     }
 
     /// Whether records are being written now.
@@ -130,8 +132,9 @@ impl SessionRecording {
         let path = self.target.dir.join(format!("ticket-{}-{now_ms}.{RECORDING_EXTENSION}", self.ticket_id));
         let header = RecordingHeader {
             ticket_id: self.ticket_id,
-            // Sessions are not numbered on this path yet: the file name and start time tell them apart.
-            session_id: SessionId(0),
+            // Not known on this thread: the store worker links the row to the running session;
+            // the file name and start time tell files apart.
+            session_id: self.session_id.unwrap_or(SessionId(0)),
             started_at_ms: now_ms,
             codec_version: crate::codec::FORMAT_VERSION,
         };
@@ -156,7 +159,8 @@ impl SessionRecording {
             hash_head: sealed.hash_head.to_string(),
             path: sealed.path.display().to_string(),
         };
-        let _ = self.store.send(StoreRequest::Recording { ticket_id: self.ticket_id, event });
+        let _ =
+            self.store.send(StoreRequest::Recording { ticket_id: self.ticket_id, session_id: self.session_id, event });
     }
 
     fn refused(&self, why: &str) {
@@ -176,8 +180,11 @@ pub fn recover_unfinished(dir: &Path, store: &Sender<StoreRequest>) -> usize {
         if path.extension().is_none_or(|ext| ext != RECORDING_EXTENSION) {
             continue;
         }
-        let ticket_id = match RecordingReader::open(&path) {
-            Ok(reader) if reader.seal_state() == SealState::Unsealed => reader.header().ticket_id,
+        let (ticket_id, session_id) = match RecordingReader::open(&path) {
+            Ok(reader) if reader.seal_state() == SealState::Unsealed => {
+                let header = reader.header();
+                (header.ticket_id, Some(header.session_id).filter(|id| id.0 != 0))
+            }
             Ok(_) => continue,
             Err(err) => {
                 tracing::warn!(path = %path.display(), "cannot read a recording: {err}");
@@ -193,7 +200,7 @@ pub fn recover_unfinished(dir: &Path, store: &Sender<StoreRequest>) -> usize {
                     hash_head: sealed.hash_head.to_string(),
                     path: sealed.path.display().to_string(),
                 };
-                let _ = store.send(StoreRequest::Recording { ticket_id, event });
+                let _ = store.send(StoreRequest::Recording { ticket_id, session_id, event });
                 recovered += 1;
             }
             Err(err) => tracing::warn!(path = %path.display(), "cannot recover a recording: {err}"),
@@ -241,7 +248,7 @@ mod tests {
 
     fn saved(requests: &Receiver<StoreRequest>) -> Option<TimelineEvent> {
         requests.try_iter().find_map(|request| match request {
-            StoreRequest::Recording { ticket_id: TicketId(4), event } => Some(event),
+            StoreRequest::Recording { ticket_id: TicketId(4), event, .. } => Some(event),
             _ => None,
         })
     }
@@ -366,6 +373,7 @@ mod tests {
             StoreRequest::Recording {
                 ticket_id: TicketId(4),
                 event: TimelineEvent::RecordingRecovered { duration_ms: 500, path, .. },
+                ..
             },
         ] = entries.as_slice()
         else {

@@ -24,7 +24,7 @@ pub use guide::{
 };
 pub use ids::{GuideId, SessionId, TicketId};
 pub use profile::{EngineerProfile, NetworkSettings, NetworkSettingsError};
-pub use session::{SessionRecord, SurveyOutcome, SurveyRecord};
+pub use session::{RecordingRecord, RecordingStatus, SessionRecord, SurveyOutcome, SurveyRecord};
 pub use sla::{SlaClock, SlaLevel, SlaPolicy, SlaPolicyError, SlaReading, SlaTarget, SlaTargets, format_countdown};
 pub use summary::{ConsentFact, SessionFacts, StepFact};
 pub use ticket::{

@@ -97,3 +97,53 @@ mod tests {
         assert_eq!(session.connected_ms(9_000), 3_000);
     }
 }
+
+/// Whether a recording was sealed at its session's end or recovered on a later start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordingStatus {
+    /// Sealed when its session ended.
+    Sealed,
+    /// The console stopped mid-session; sealed as recovered on the next start.
+    Recovered,
+}
+
+impl RecordingStatus {
+    /// The stable code stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sealed => "sealed",
+            Self::Recovered => "recovered",
+        }
+    }
+
+    /// Reads a stored code; `None` for one this build does not know.
+    pub fn parse(code: &str) -> Option<Self> {
+        [Self::Sealed, Self::Recovered].into_iter().find(|status| status.as_str() == code)
+    }
+}
+
+/// One session recording's row: the file lives in the data folder, this says what it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordingRecord {
+    /// Its row id.
+    pub id: i64,
+    /// The recording's ticket.
+    pub ticket_id: TicketId,
+    /// The session it recorded, when known (a recovered file from an older build may not say).
+    pub session_id: Option<SessionId>,
+    /// Where the file is.
+    pub path: String,
+    /// Length, ms.
+    pub duration_ms: u64,
+    /// File size, bytes.
+    pub bytes: u64,
+    /// The hash chain's head, 64 hex digits.
+    pub hash_head: String,
+    /// Sealed or recovered.
+    pub status: RecordingStatus,
+    /// When it was saved, ms since the epoch.
+    pub saved_at_ms: i64,
+    /// When retention deletes it, ms since the epoch.
+    pub retention_until_ms: i64,
+}

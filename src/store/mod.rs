@@ -9,6 +9,7 @@ pub mod guides;
 mod history;
 pub mod private_fs;
 mod query;
+pub mod recordings;
 mod report;
 mod samples;
 mod schema;

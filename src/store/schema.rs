@@ -193,6 +193,26 @@ const MIGRATIONS: &[Migration] = &[
     CREATE INDEX jargon_hints_by_time ON jargon_hints (at_ms);
     "#,
     ),
+    // 9: session recordings: the file is in the data folder, the row says which ticket and
+    // session it recorded, its size, chain head, status and when retention deletes it.
+    Migration::Sql(
+        r#"
+    CREATE TABLE recordings (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+        session_id INTEGER REFERENCES sessions (id) ON DELETE SET NULL,
+        path TEXT NOT NULL UNIQUE,
+        duration_ms INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        hash_head TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('sealed', 'recovered')),
+        saved_at_ms INTEGER NOT NULL,
+        retention_until_ms INTEGER NOT NULL
+    );
+    CREATE INDEX recordings_by_ticket ON recordings (ticket_id, id);
+    CREATE INDEX recordings_by_retention ON recordings (retention_until_ms);
+    "#,
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -126,6 +126,16 @@ pub enum StoreCommand {
         /// The oldest entry shown now.
         before_seq: i64,
     },
+    /// Delete a recording by hand (its file and row; a tombstone stays in the timeline).
+    DeleteRecording {
+        /// The recording's row id.
+        recording_id: i64,
+    },
+    /// Keep recordings this many days (1 to 3650) from now on.
+    SetRecordingRetention {
+        /// Days.
+        days: u32,
+    },
     /// Open a new ticket from the form.
     CreateTicket(NewTicket),
     /// Change a ticket under the workflow rules of [`crate::model`] (refusals come back as
@@ -221,6 +231,10 @@ pub struct TicketDetail {
     pub older_entries: u64,
     /// The user's exit surveys, oldest first.
     pub surveys: Vec<crate::model::SurveyRecord>,
+    /// The ticket's remote sessions, oldest first.
+    pub sessions: Vec<crate::model::SessionRecord>,
+    /// The ticket's session recordings, oldest first.
+    pub recordings: Vec<crate::model::RecordingRecord>,
 }
 
 /// What the views need to know once the store is open.
@@ -244,6 +258,8 @@ pub struct StoreInfo {
     pub glossaries: Vec<(Lang, crate::model::Glossary)>,
     /// Where sessions listen, as saved.
     pub network: NetworkSettings,
+    /// How many days session recordings are kept.
+    pub recording_retention_days: u32,
 }
 
 impl StoreInfo {

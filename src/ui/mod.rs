@@ -19,6 +19,7 @@ pub mod picture_viewer;
 pub mod reasons;
 pub mod reports;
 pub mod session;
+pub mod session_history;
 pub mod settings;
 pub mod sidebar;
 pub mod softpaint;

@@ -214,3 +214,20 @@ pub fn network_editor_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, draft
         ui.colored_label(super::theme::ERROR, problem);
     }
 }
+
+/// How many days session recordings are kept (1 to 3650; applies to recordings saved from
+/// now on), with a Save button. The value being edited lives in egui's memory.
+pub fn retention_editor_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, saved_days: u32) {
+    let lang = cx.lang;
+    let id = ui.scope_id().with("stepwise_recording_retention_days");
+    let mut days = ui.data(|data| data.get_temp::<u32>(id)).unwrap_or(saved_days);
+    ui.separator();
+    ui.horizontal(|ui| {
+        let label = ui.label(Text::RecordingRetentionDays.get(lang));
+        ui.add(egui::DragValue::new(&mut days).range(1..=3650)).labelled_by(label.id);
+        if ui.button(Text::SaveRetention.get(lang)).clicked() {
+            cx.emit(StoreCommand::SetRecordingRetention { days });
+        }
+    });
+    ui.data_mut(|data| data.insert_temp(id, days));
+}

@@ -10,7 +10,8 @@ use super::session::scopes_text;
 use super::timeline::step_outcome_text;
 use super::widgets::{format_clock, format_duration_ms};
 
-fn scopes_words(scopes: crate::model::ScopesRecord, lang: Lang) -> String {
+/// The words for a stored set of scopes.
+pub(super) fn scopes_words(scopes: crate::model::ScopesRecord, lang: Lang) -> String {
     scopes_text(Scopes { view: scopes.view, pointers: scopes.pointers, record: scopes.record }, lang)
 }
 

@@ -129,6 +129,9 @@ impl TicketView {
             egui::CollapsingHeader::new(Text::Notes.get(lang)).default_open(true).show(ui, |ui| {
                 self.notes_ui(ui, cx);
             });
+            egui::CollapsingHeader::new(Text::SessionHistory.get(lang)).default_open(true).show(ui, |ui| {
+                super::session_history::session_history_ui(ui, cx, &self.detail);
+            });
             egui::CollapsingHeader::new(Text::Timeline.get(lang)).default_open(true).show(ui, |ui| {
                 timeline_ui(ui, cx, &self.detail);
             });

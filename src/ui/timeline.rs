@@ -139,6 +139,11 @@ pub fn describe_event(event: &TimelineEvent, lang: Lang) -> String {
         TimelineEvent::RecordingRecovered { duration_ms, bytes, hash_head, .. } => {
             recording_text(Text::EvRecordingRecovered, *duration_ms, *bytes, hash_head, lang)
         }
+        TimelineEvent::RecordingDeleted { reason, hash_head, .. } => {
+            let head: String = hash_head.chars().take(RECORDING_HEAD_SHOWN_CHARS).collect();
+            let why = if reason == "retention" { Text::EvRecordingExpired } else { Text::EvRecordingDeleted };
+            why.fill(lang, &[&head])
+        }
         TimelineEvent::SessionEnded { reason, code, detail, .. } => {
             Text::EvSessionEnded.fill(lang, &[&stored_end_reason_text(reason, code, detail, lang)])
         }

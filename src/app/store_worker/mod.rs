@@ -18,6 +18,7 @@ use crate::ui::{Lang, SessionNotice, StoreCommand, StoreInfo, TicketDetail, UiEv
 
 use super::transcript::{session_notice, transcript_entry};
 
+mod recording_rows;
 mod session_rows;
 
 /// Folder of the data directory that holds screenshots, one subfolder per ticket.
@@ -58,8 +59,18 @@ pub enum StoreRequest {
     Recording {
         /// Ticket id.
         ticket_id: TicketId,
+        /// The session recorded, as its file's header says (`None` when it does not).
+        session_id: Option<SessionId>,
         /// The `TimelineEvent::RecordingSaved` or `RecordingRecovered` entry.
         event: TimelineEvent,
+    },
+    /// Which session row the ticket's running session has (a recording puts it in its
+    /// header); answered on `reply` (`None` when there is none).
+    CurrentSession {
+        /// Ticket id.
+        ticket_id: TicketId,
+        /// Where the answer goes.
+        reply: Sender<Option<SessionId>>,
     },
     /// Something happened in a ticket's session: write the transcript entry (durably), then
     /// tell the views, so nothing shown can be lost.
@@ -175,6 +186,7 @@ fn opened_info(store: &Store, data_dir: &Path) -> Result<StoreInfo, StoreError> 
         policy: *store.policy(),
         warnings: store.warnings().to_vec(),
         network: store.network_settings()?,
+        recording_retention_days: store.recording_retention_days()?,
         glossaries: Lang::ALL
             .iter()
             .map(|lang| Ok((*lang, store.glossary(lang.code())?)))
@@ -207,6 +219,7 @@ impl Worker {
                 self.actor = info.profile.as_ref().map(|profile| profile.name.clone()).unwrap_or_default();
                 self.store = Some(store);
                 self.emit(UiEvent::StoreOpened(info));
+                self.purge_expired_recordings();
             }
             Err(err) => {
                 tracing::error!("cannot open the store: {err}");
@@ -395,8 +408,12 @@ impl Worker {
                 self.attach_screenshot(ticket_id, width, height, rgba);
                 return;
             }
-            StoreRequest::Recording { ticket_id, event } => {
-                self.record(ticket_id, (ActorKind::System, ActorKind::System.as_str().to_owned()), event);
+            StoreRequest::Recording { ticket_id, session_id, event } => {
+                self.save_recording(ticket_id, session_id, event);
+                return;
+            }
+            StoreRequest::CurrentSession { ticket_id, reply } => {
+                let _ = reply.send(self.sessions.get(&ticket_id).map(|(id, _)| *id));
                 return;
             }
             other => other,
@@ -409,7 +426,8 @@ impl Worker {
             StoreRequest::SessionStarted { .. }
             | StoreRequest::Session { .. }
             | StoreRequest::AttachScreenshot { .. }
-            | StoreRequest::Recording { .. } => Ok(Vec::new()),
+            | StoreRequest::Recording { .. }
+            | StoreRequest::CurrentSession { .. } => Ok(Vec::new()),
         };
         match result {
             Ok(events) => {
@@ -484,7 +502,17 @@ pub(super) fn detail(store: &Store, id: TicketId) -> Result<TicketDetail, StoreE
     let history = store.history_page(id, None, HISTORY_PAGE)?;
     let older_entries = store.history_len(id)?.saturating_sub(history.len() as u64);
     let surveys = store.surveys_for_ticket(id)?;
-    Ok(TicketDetail { ticket: store.ticket(id)?, notes: store.notes(id)?, history, older_entries, surveys })
+    let sessions = store.sessions_for_ticket(id)?;
+    let recordings = store.recordings_for_ticket(id)?;
+    Ok(TicketDetail {
+        ticket: store.ticket(id)?,
+        notes: store.notes(id)?,
+        history,
+        older_entries,
+        surveys,
+        sessions,
+        recordings,
+    })
 }
 
 fn changed(store: &Store, id: TicketId) -> Result<Vec<UiEvent>, Failure> {
@@ -565,6 +593,13 @@ pub(super) fn run_command(
         StoreCommand::ImportFromPath(path) => Ok(vec![UiEvent::Imported(store.import_from_path(&path, actor, now)?)]),
         // Handled before a store exists.
         StoreCommand::RetryOpenStore => Ok(Vec::new()),
+        StoreCommand::DeleteRecording { recording_id } => {
+            recording_rows::delete_by_hand(store, recording_id, actor, now)
+        }
+        StoreCommand::SetRecordingRetention { days } => {
+            store.set_recording_retention_days(days)?;
+            Ok(Vec::new())
+        }
         StoreCommand::SearchGuides { view, query } => {
             Ok(vec![UiEvent::GuidesListed { view, guides: store.list_guides(&query)? }])
         }

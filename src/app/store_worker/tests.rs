@@ -160,3 +160,44 @@ fn an_unwritten_transcript_entry_is_reported_and_never_shown_as_written() {
         "only the revocation is shown: {notices:?}"
     );
 }
+
+#[test]
+fn a_recording_row_names_its_session_and_deleting_it_leaves_a_tombstone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (worker, events, ticket_id) = worker_with_ticket(dir.path(), || 1_795_000_000_000);
+    let notice = SessionNotice::Started {
+        link: "stepwise://127.0.0.1:4000/123456789".into(),
+        code: "123 456 789".into(),
+        address: "127.0.0.1:4000".into(),
+        expires_at_ms: 1_795_000_600_000,
+        viewer: crate::ui::viewer::FrameSlot::default(),
+    };
+    worker.send(StoreRequest::SessionStarted { ticket_id, port: 4000, notice });
+    let (reply, answer) = channel();
+    worker.send(StoreRequest::CurrentSession { ticket_id, reply });
+    let session_id = answer.recv_timeout(Duration::from_secs(20)).unwrap().expect("the session's row");
+
+    let file = dir.path().join("ticket-1.swrec");
+    std::fs::write(&file, b"recorded").unwrap();
+    let event = TimelineEvent::RecordingSaved {
+        duration_ms: 1_000,
+        bytes: 8,
+        hash_head: "ab".repeat(32),
+        path: file.display().to_string(),
+    };
+    worker.send(StoreRequest::Recording { ticket_id, session_id: None, event });
+    let loaded = events_until(&events, |event| matches!(event, UiEvent::TicketLoaded { .. }));
+    let Some(UiEvent::TicketLoaded { detail, .. }) = loaded.last() else { unreachable!() };
+    assert_eq!(detail.sessions.iter().map(|session| session.id).collect::<Vec<_>>(), [session_id]);
+    let [recording] = detail.recordings.as_slice() else { panic!("{:?}", detail.recordings) };
+    assert_eq!(recording.session_id, Some(session_id));
+
+    worker.send(StoreRequest::Command(StoreCommand::DeleteRecording { recording_id: recording.id }));
+    let loaded = events_until(&events, |event| matches!(event, UiEvent::TicketLoaded { changed: true, .. }));
+    let Some(UiEvent::TicketLoaded { detail, .. }) = loaded.last() else { unreachable!() };
+    assert!(detail.recordings.is_empty());
+    assert!(!file.exists(), "the file is deleted");
+    let tombstone = detail.history.last().unwrap();
+    assert_eq!(tombstone.actor_kind, ActorKind::Engineer);
+    assert!(matches!(&tombstone.event, TimelineEvent::RecordingDeleted { reason, .. } if reason == "by_hand"));
+}

@@ -480,6 +480,16 @@ pub enum TimelineEvent {
         /// Where the file is.
         path: String,
     },
+    /// A recording was deleted (by hand, or its retention ran out): the tombstone keeps who
+    /// (the entry's actor), why and the chain head it had.
+    RecordingDeleted {
+        /// `by_hand` or `retention`.
+        reason: String,
+        /// The deleted file's chain head, 64 hex digits.
+        hash_head: String,
+        /// Where the file was.
+        path: String,
+    },
     /// The session ended.
     SessionEnded {
         /// The end reason's stable code.
@@ -583,6 +593,7 @@ impl TimelineEvent {
             Self::SessionEnded { .. } | Self::PairingFailed { .. } => ActorKind::System,
             Self::Disconnected {} | Self::Reconnected { .. } => ActorKind::System,
             Self::RecordingSaved { .. } | Self::RecordingRecovered { .. } => ActorKind::System,
+            Self::RecordingDeleted { reason, .. } if reason == "retention" => ActorKind::System,
             Self::Unreadable { kind, payload } => unreadable_actor_kind(kind, payload),
             _ => ActorKind::Engineer,
         }
@@ -604,6 +615,7 @@ fn unreadable_actor_kind(kind: &str, payload: &serde_json::Value) -> ActorKind {
         "session_ended" if text("reason") == "engineer_ended" => ActorKind::Engineer,
         "session_ended" | "pairing_failed" | "disconnected" | "reconnected" => ActorKind::System,
         "recording_saved" | "recording_recovered" => ActorKind::System,
+        "recording_deleted" if text("reason") == "retention" => ActorKind::System,
         _ => ActorKind::Engineer,
     }
 }

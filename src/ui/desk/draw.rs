@@ -288,6 +288,7 @@ impl DeskState {
                     }
                     let network = self.network_draft.get_or_insert_with(|| NetworkDraft::from(&info.network));
                     network_editor_ui(ui, cx, network);
+                    super::super::settings::retention_editor_ui(ui, cx, info.recording_retention_days);
                     ui.separator();
                     close = ui.button(Text::Close.get(lang)).clicked();
                 },

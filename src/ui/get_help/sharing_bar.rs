@@ -147,14 +147,15 @@ fn sharing_bar_row_ui(
     });
 }
 
-/// A painted red dot (no glyph needed), read out as "Recording".
+/// A painted red dot (no glyph needed) with the word "Recording" beside it.
 fn recording_dot_ui(ui: &mut Ui, lang: Lang) {
     let size = ui.text_style_height(&egui::TextStyle::Body);
     let (rect, response) = ui.allocate_exact_size(egui::vec2(size, size), egui::Sense::hover());
     ui.painter().circle_filled(rect.center(), size * 0.35, theme::ERROR);
     let label = Text::BarRecording.get(lang);
-    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, label));
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, label));
     response.on_hover_text(label);
+    ui.add(egui::Label::new(RichText::new(label).strong().color(theme::ERROR)).selectable(false));
 }
 
 #[cfg(test)]

@@ -1,0 +1,104 @@
+//! Recording rows (see `store/recordings.rs`): a row with each sealed or recovered recording,
+//! retention at start-up and deletion by hand, each deletion leaving a tombstone entry.
+
+use super::{Failure, Worker, detail};
+use crate::model::{ActorKind, HistoryEntry, SessionId, TicketId, TimelineEvent};
+use crate::store::recordings::DeleteReason;
+use crate::store::{Store, StoreError};
+use crate::ui::UiEvent;
+
+impl Worker {
+    /// A recording was sealed (`RecordingSaved`) or recovered (`RecordingRecovered`): its
+    /// entry and row in one transaction. Its session is the one its header names, else (when
+    /// sealed) the ticket's current one.
+    pub(super) fn save_recording(&mut self, ticket_id: TicketId, session_id: Option<SessionId>, event: TimelineEvent) {
+        let now = (self.clock)();
+        let session_id = match event {
+            TimelineEvent::RecordingSaved { .. } => {
+                session_id.or_else(|| self.sessions.get(&ticket_id).map(|(id, _)| *id))
+            }
+            _ => session_id,
+        };
+        let Some(store) = self.store.as_mut() else {
+            let reason = "the database is not open".to_owned();
+            return self.emit(UiEvent::TranscriptWriteFailed { ticket_id, kind: event.kind(), reason });
+        };
+        match store.save_recording(ticket_id, session_id, &event, now) {
+            Ok((seq, _)) => {
+                let actor = ActorKind::System.as_str().to_owned();
+                let entry =
+                    HistoryEntry { seq, at_ms: now, actor, actor_kind: ActorKind::System, event, imported: None };
+                self.emit(UiEvent::HistoryAppended { ticket_id, entry });
+                if let Some(store) = self.store.as_ref()
+                    && let Ok(detail) = detail(store, ticket_id)
+                {
+                    self.emit(UiEvent::TicketLoaded { detail, created: false, changed: false });
+                }
+            }
+            Err(err) => {
+                tracing::error!(ticket_id = ticket_id.0, "cannot save the recording's row: {err}");
+                self.emit(UiEvent::TranscriptWriteFailed { ticket_id, kind: event.kind(), reason: err.to_string() });
+            }
+        }
+    }
+
+    /// Deletes every recording whose retention ran out (file, row, tombstone by the system).
+    /// Returns how many were deleted.
+    pub(super) fn purge_expired_recordings(&mut self) -> usize {
+        let now = (self.clock)();
+        let Some(store) = self.store.as_mut() else { return 0 };
+        let expired = match store.expired_recordings(now) {
+            Ok(expired) => expired,
+            Err(err) => {
+                tracing::warn!("cannot list expired recordings: {err}");
+                return 0;
+            }
+        };
+        let system = (ActorKind::System, ActorKind::System.as_str());
+        let mut deleted = 0;
+        for recording in expired {
+            match delete_recording(store, recording.id, system, DeleteReason::Retention, now) {
+                Ok(_) => deleted += 1,
+                Err(err) => tracing::warn!(recording = recording.id, "cannot delete an expired recording: {err:?}"),
+            }
+        }
+        if deleted > 0 {
+            tracing::info!(deleted, "expired recordings deleted");
+        }
+        deleted
+    }
+}
+
+/// Deletes a recording's file (already gone is fine), then its row, leaving the tombstone.
+/// Returns the recording's ticket.
+fn delete_recording(
+    store: &mut Store,
+    recording_id: i64,
+    actor: (ActorKind, &str),
+    reason: DeleteReason,
+    now: i64,
+) -> Result<TicketId, StoreError> {
+    let Some(recording) = store.recording(recording_id)? else {
+        return Err(StoreError::Rule(format!("recording {recording_id} does not exist")));
+    };
+    match std::fs::remove_file(&recording.path) {
+        Ok(()) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+        Err(err) => {
+            return Err(StoreError::Rule(format!("cannot delete the recording {}: {err}", recording.path)));
+        }
+    }
+    let (ticket_id, _, _) = store.delete_recording(recording_id, actor, reason, now)?;
+    Ok(ticket_id)
+}
+
+/// An engineer deletes a recording by hand from the ticket: the ticket as it now is.
+pub(super) fn delete_by_hand(
+    store: &mut Store,
+    recording_id: i64,
+    actor: &str,
+    now: i64,
+) -> Result<Vec<UiEvent>, Failure> {
+    let ticket_id = delete_recording(store, recording_id, (ActorKind::Engineer, actor), DeleteReason::ByHand, now)?;
+    Ok(vec![UiEvent::TicketLoaded { detail: detail(store, ticket_id)?, created: false, changed: true }])
+}
