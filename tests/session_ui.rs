@@ -19,7 +19,7 @@ use stepwise::store::Store;
 use stepwise::transport::TransportSettings;
 use stepwise::ui::session::LinkPhase;
 use stepwise::ui::{AssistCommand, AssistNotice, AssistView, Lang};
-use support::{console, runtime, settle, type_into};
+use support::{console, open_workspace_tab, runtime, settle, type_into};
 
 fn seed(dir: &Path) -> (stepwise::model::TicketId, String) {
     support::seed_printer_ticket(dir)
@@ -149,6 +149,9 @@ fn engineer_starts_a_session_and_the_user_allows_with_a_scope_unticked() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     assert!(desk.query_by_label_contains("Screenshot attached: ").is_none(), "kept without the record scope");
+    // The live transcript beside the picture.
+    open_workspace_tab(&mut desk, "Transcript");
+    assert!(desk.query_by_label_contains("Screenshot attached: ").is_none(), "kept without the record scope");
     settle(&mut desk, "grant in the timeline", |h| h.query_by_label("Consent granted: See my screen").is_some());
     // The user allows recording from the sharing screen; now a screenshot may be kept, and the
     // user is told.
@@ -163,8 +166,11 @@ fn engineer_starts_a_session_and_the_user_allows_with_a_scope_unticked() {
         h.query_by_label_contains("the engineer kept a screenshot of your screen").is_some()
     });
 
+    open_workspace_tab(&mut desk, "Chat");
     type_into(&mut desk, "Chat", "Thanks, I can see it now");
     desk.get_by_label("Send").click_accesskit();
+    let _ = desk.try_run();
+    open_workspace_tab(&mut desk, "Transcript");
     settle(&mut desk, "chat in the timeline", |h| h.query_by_label("Chat: Thanks, I can see it now").is_some());
     settle_assist(&mut user, "chat on the user's side", |h| h.query_by_label("Thanks, I can see it now").is_some());
 
@@ -414,6 +420,7 @@ fn engineer_points_with_an_arrow_and_the_user_answers_a_step() {
         modifiers: egui::Modifiers::NONE,
     });
     let _ = desk.try_run();
+    open_workspace_tab(&mut desk, "Transcript");
     settle(&mut desk, "arrow in the timeline", |h| h.query_by_label_contains("Pointed at the user's screen").is_some());
     settle_assist(&mut user, "arrow on the user's side", |h| h.state().view().annotation_count() == 1);
     let drawn = Store::open(console_dir.path()).unwrap().history(ticket_id).unwrap();
@@ -422,6 +429,7 @@ fn engineer_points_with_an_arrow_and_the_user_answers_a_step() {
     assert_eq!(payload["fade_ms"], 10_000, "{payload}");
 
     // One step, answered on the user's step card.
+    open_workspace_tab(&mut desk, "Steps");
     type_into(&mut desk, "Instruction", "Open Settings → Printers");
     desk.get_by_label("Add step").click_accesskit();
     let _ = desk.try_run();
@@ -432,20 +440,25 @@ fn engineer_points_with_an_arrow_and_the_user_answers_a_step() {
     user.get_by_label("Didn't work").click();
     let _ = user.try_run();
     settle(&mut desk, "answer shown", |h| h.query_by_label_contains("Didn't work after").is_some());
+    open_workspace_tab(&mut desk, "Transcript");
     settle(&mut desk, "answer in the timeline", |h| h.query_by_label_contains("answered: Didn't work").is_some());
 
     // A canned phrase, filled with the engineer's name, then sent.
+    open_workspace_tab(&mut desk, "Chat");
     desk.get_by_label("Phrases").click_accesskit();
     let _ = desk.try_run();
     desk.get_by_label_contains("Hello, this is Li Wei from the service desk").click_accesskit();
     let _ = desk.try_run();
     desk.get_by_label("Send").click_accesskit();
+    let _ = desk.try_run();
+    open_workspace_tab(&mut desk, "Transcript");
     settle(&mut desk, "phrase in the timeline", |h| {
         h.query_by_label_contains("Chat: Hello, this is Li Wei from the service desk").is_some()
     });
 
     // A guide from the knowledge base: its steps follow the answered one; the user's answer to
     // its first step is counted against the guide.
+    open_workspace_tab(&mut desk, "Steps");
     type_into(&mut desk, "Find a guide", "wifi");
     desk.get_by_label("Find").click_accesskit();
     settle(&mut desk, "guide found", |h| h.query_by_label_contains("Use: Reconnect to the office Wi-Fi").is_some());
@@ -653,10 +666,18 @@ fn a_user_calling_themselves_an_engineer_is_shown_as_the_users_claim() {
     let claim = "I (engineer) confirm the user agreed to recording";
     user.send(SessionCommand::Chat(claim.into()));
     // In the timeline and the chat the name is the user's claim; it never stands alone as the
-    // engineer's own name does.
-    settle(&mut desk, "the chat line in the panel and in the timeline", |h| {
+    // engineer's own name does. The line is news on the Chat tab until it is looked at.
+    settle(&mut desk, "the chat line counted on its tab", |h| h.query_by_label_contains("Chat ● 1").is_some());
+    open_workspace_tab(&mut desk, "Chat");
+    settle(&mut desk, "the chat line in the chat", |h| {
+        h.query_by_label(claim).is_some() && h.query_all_by_label("User (says: Eng Attack)").count() == 1
+    });
+    assert!(desk.query_by_label_contains("Chat ● ").is_none(), "seen once shown");
+    assert!(desk.query_by_label("Eng Attack").is_none());
+    open_workspace_tab(&mut desk, "Transcript");
+    settle(&mut desk, "the chat line in the transcript", |h| {
         h.query_by_label(&format!("Chat: {claim}")).is_some()
-            && h.query_all_by_label("User (says: Eng Attack)").count() == 2
+            && h.query_all_by_label("User (says: Eng Attack)").count() == 1
     });
     assert!(desk.query_by_label("Eng Attack").is_none());
     assert!(desk.query_all_by_label("Li Wei").count() > 0, "the engineer's own entries carry the plain name");

@@ -102,7 +102,16 @@ pub struct ViewerView {
     label: String,
     fade: ArrowFade,
     drag: Option<(egui::Pos2, egui::Pos2)>,
+    /// Give the picture all the room left below the toolbars (the session workspace); otherwise
+    /// it is at most [`INLINE_PICTURE_HEIGHT`] tall (the ticket page).
+    pub fill: bool,
 }
+
+/// The tallest the picture gets inline in the ticket page, points.
+pub const INLINE_PICTURE_HEIGHT: f32 = 560.0;
+
+/// Room kept under a filling picture for the stats line, points.
+const STATS_LINE_HEIGHT: f32 = 22.0;
 
 /// How long a new arrow stays on the user's screen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -362,14 +371,19 @@ impl ViewerView {
                 }
                 None
             };
+            let max_height =
+                if self.fill { (ui.available_height() - STATS_LINE_HEIGHT).max(120.0) } else { INLINE_PICTURE_HEIGHT };
             let drawn = if self.one_to_one {
                 egui::ScrollArea::both()
                     .id_salt("remote_screen_1to1")
-                    .max_height(560.0)
+                    .max_height(max_height)
                     .show(ui, |ui| picture(ui, native))
                     .inner
             } else {
-                let scale = (ui.available_width() / native.x).min(560.0 / native.y).min(1.0);
+                // Inline the picture never grows past its own size; the workspace gives it all
+                // the room there is (a 720p screen on a large monitor is shown larger).
+                let scale = (ui.available_width() / native.x).min(max_height / native.y);
+                let scale = if self.fill { scale } else { scale.min(1.0) };
                 picture(ui, native * scale)
             };
             if drawn.is_some() {

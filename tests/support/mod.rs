@@ -103,9 +103,26 @@ pub fn settle(harness: &mut ConsoleHarness, what: &str, done: impl Fn(&ConsoleHa
 /// Focuses the text field labelled `label` and types `text`, as a person would.
 pub fn type_into(harness: &mut ConsoleHarness, label: &str, text: &str) {
     use egui_kittest::kittest::Queryable;
-    harness.get_by_label(label).focus();
+    let field = |node: &egui_kittest::kittest::AccessKitNode<'_>| {
+        // Not a button of the same name (the workspace's "Chat" tab beside the chat line).
+        !matches!(node.role(), egui::accesskit::Role::Button | egui::accesskit::Role::Label)
+            && node.label().as_deref() == Some(label)
+    };
+    harness.get_by(field).focus();
     harness.run();
-    harness.get_by_label(label).type_text(text);
+    harness.get_by(field).type_text(text);
+    harness.run();
+}
+
+/// Shows the session workspace's side tab `name` ("Steps", "Chat", "Transcript"; its label may
+/// carry a count of what is new there).
+pub fn open_workspace_tab(harness: &mut ConsoleHarness, name: &str) {
+    use egui_kittest::kittest::Queryable;
+    harness
+        .get_by(|node| {
+            node.role() == egui::accesskit::Role::Button && node.label().is_some_and(|label| label.starts_with(name))
+        })
+        .click();
     harness.run();
 }
 

@@ -7,7 +7,6 @@ use super::super::command::{DialogCommand, SessionRequest, StoreCommand, StoreIn
 use super::super::i18n::{Lang, Text};
 use super::super::new_ticket::{FormOutcome, NewTicketForm};
 use super::super::picture_viewer::PictureWindow;
-use super::super::session::RemoteSessionView;
 use super::super::settings::{
     NetworkDraft, ProfileForm, SettingsView, first_run_modal, glossary_editor_ui, network_editor_ui, phrases_editor_ui,
 };
@@ -78,9 +77,29 @@ impl DeskState {
             self.sidebar.refresh(cx);
         }
         let search_id = egui::Id::unique("ticket_search_box");
+        self.workspace_frame_start(ui);
         self.shortcuts_ui(ui, search_id);
         self.top_bar_ui(ui, cx);
         self.status_line_ui(ui, lang);
+        if !self.workspace.sidebar_collapsed {
+            self.sidebar_ui(ui, cx, &info, search_id);
+        }
+        egui::CentralPanel::default_margins().show(ui, |ui| {
+            self.session_tabs_row_ui(ui, cx);
+            self.main_pane_ui(ui, cx, &info);
+        });
+        self.popped_workspace_ui(ui, cx, &info);
+        self.window_title_ui(ui, lang);
+        self.dialogs_ui(ui.ctx(), cx, &info);
+        if let Some(window) = &mut self.picture
+            && !window.window(ui.ctx(), lang)
+        {
+            self.picture = None;
+        }
+    }
+
+    /// The ticket list with its search and filters.
+    fn sidebar_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, info: &StoreInfo, search_id: egui::Id) {
         egui::Panel::left("ticket_sidebar").resizable(true).default_size(theme::SIDEBAR_WIDTH).min_size(280.0).show(
             ui,
             |ui| {
@@ -95,13 +114,6 @@ impl DeskState {
                 }
             },
         );
-        egui::CentralPanel::default_margins().show(ui, |ui| self.main_pane_ui(ui, cx, &info));
-        self.dialogs_ui(ui.ctx(), cx, &info);
-        if let Some(window) = &mut self.picture
-            && !window.window(ui.ctx(), lang)
-        {
-            self.picture = None;
-        }
     }
 
     /// The open screenshot window, if any (tests read it).
@@ -110,12 +122,16 @@ impl DeskState {
     }
 
     fn shortcuts_ui(&mut self, ui: &mut Ui, search_id: egui::Id) {
-        let (find, new) = ui.input_mut(|input| {
+        let (find, new, fold) = ui.input_mut(|input| {
             (
                 input.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::F)),
                 input.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::N)),
+                input.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::B)),
             )
         });
+        if fold {
+            self.toggle_sidebar();
+        }
         if find {
             ui.ctx().memory_mut(|memory| memory.request_focus(search_id));
         }
@@ -142,6 +158,7 @@ impl DeskState {
         let lang = cx.lang;
         egui::Panel::top("top_bar").show(ui, |ui| {
             ui.horizontal(|ui| {
+                self.sidebar_toggle_ui(ui, cx);
                 ui.label(RichText::new(Text::AppTitle.get(lang)).strong().size(16.0));
                 ui.separator();
                 if ui.button(format!("＋ {}", Text::NewTicket.get(lang))).on_hover_text("Ctrl+N").clicked() {
@@ -212,6 +229,10 @@ impl DeskState {
     fn main_pane_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, info: &StoreInfo) {
         let lang = cx.lang;
         let actor = self.actor().to_owned();
+        if self.docked_workspace_ui(ui, cx, info) {
+            return;
+        }
+        let mut started = Vec::new();
         match &mut self.pane {
             MainPane::NewTicket(form) => {
                 if form.ui(ui, cx) == FormOutcome::Cancelled {
@@ -235,7 +256,7 @@ impl DeskState {
                 view.ui(ui, &env, &mut self.sessions, cx);
                 for command in cx.emitted_since(queued) {
                     if let UiCommand::Session(ticket_id, SessionRequest::Start) = command {
-                        self.sessions.insert(*ticket_id, RemoteSessionView::starting());
+                        started.push((*ticket_id, view.detail.ticket.number.clone()));
                     }
                 }
             }
@@ -247,6 +268,9 @@ impl DeskState {
             MainPane::Empty => {
                 ui.centered_and_justified(|ui| ui.weak(Text::SelectTicket.get(lang)));
             }
+        }
+        for (ticket_id, number) in started {
+            self.session_started(ticket_id, &number);
         }
     }
 

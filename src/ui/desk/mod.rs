@@ -7,6 +7,7 @@
 
 mod draw;
 pub mod notice;
+mod workspace;
 
 use crate::ui::DialogCommand;
 use crate::ui::StoreCommand;
@@ -85,6 +86,8 @@ pub struct DeskState {
     network_draft: Option<super::settings::NetworkDraft>,
     /// No file dialog could be shown: the path is typed here.
     path_prompt: Option<PathPrompt>,
+    /// The session workspace: folded list, session tabs, popped-out window, unseen news.
+    workspace: workspace::WorkspaceDesk,
     /// Wall-clock time of this frame, unix ms (injected so tests are deterministic).
     pub now_ms: i64,
     last_refresh_ms: i64,
@@ -116,6 +119,7 @@ impl DeskState {
             picture: None,
             network_draft: None,
             path_prompt: None,
+            workspace: workspace::WorkspaceDesk::default(),
             now_ms,
             last_refresh_ms: now_ms,
         }
@@ -258,6 +262,7 @@ impl DeskState {
             UiEvent::PageLoaded { generation, page, rows } => self.sidebar.page_loaded(generation, page, rows),
             UiEvent::TicketLoaded { detail, created, changed } => {
                 let id = detail.ticket.id;
+                self.popped_ticket_loaded(&detail);
                 if changed || created {
                     self.clear_error();
                 }
@@ -329,6 +334,7 @@ impl DeskState {
                 self.sidebar.refresh(&mut ViewContext::new(lang, self.now_ms, &mut self.commands));
             }
             UiEvent::Session { ticket_id, notice } => {
+                self.workspace.attention.notice(ticket_id, &notice, self.now_ms);
                 let session = self.sessions.entry(ticket_id).or_insert_with(RemoteSessionView::starting);
                 if let Some((guide_id, step_index, answer)) = session.apply_and_count(notice, lang) {
                     let step_index = i64::try_from(step_index).unwrap_or(i64::MAX);
@@ -387,6 +393,7 @@ impl DeskState {
                 self.knowledge_base.deleted(guide_id, &mut ViewContext::new(lang, self.now_ms, &mut self.commands));
             }
             UiEvent::HistoryAppended { ticket_id, entry } => {
+                self.popped_history_appended(ticket_id, &entry);
                 if let MainPane::Ticket(view) = &mut self.pane
                     && view.id() == ticket_id
                     && view.detail.history.last().is_none_or(|last| last.seq < entry.seq)

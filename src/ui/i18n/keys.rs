@@ -598,4 +598,30 @@ texts! {
     ReportFilters => "report-filters";
     DeadlineResponse => "deadline-response";
     DeadlineResolution => "deadline-resolution";
+    // Session workspace
+    WorkspaceTicketDetails => "workspace-ticket-details";
+    WorkspaceBackToSession => "workspace-back-to-session";
+    WorkspacePopOut => "workspace-pop-out";
+    WorkspaceDockBack => "workspace-dock-back";
+    WorkspacePoppedOut => "workspace-popped-out";
+    WorkspaceFullScreen => "workspace-full-screen";
+    WorkspaceLeaveFullScreen => "workspace-leave-full-screen";
+    WorkspaceTabSteps => "workspace-tab-steps";
+    WorkspaceTabChat => "workspace-tab-chat";
+    WorkspaceTabTranscript => "workspace-tab-transcript";
+    WorkspaceTranscriptEmpty => "workspace-transcript-empty";
+    WorkspaceWindowTitle => "workspace-window-title";
+    ShowTickets => "show-tickets";
+    HideTickets => "hide-tickets";
+    SessionTabs => "session-tabs";
+    BadgeWaiting => "badge-waiting";
+    BadgeConnected => "badge-connected";
+    BadgeLive => "badge-live";
+    BadgePaused => "badge-paused";
+    BadgeReconnecting => "badge-reconnecting";
+    BadgeNotResponding => "badge-not-responding";
+    BadgeHeld => "badge-held";
+    TabUnseenHint => "tab-unseen-hint";
+    TabUnseenJoined => "tab-unseen-joined";
+    WindowTitleUnseen => "window-title-unseen";
 }

@@ -159,6 +159,8 @@ pub struct SourceAttempts {
 /// The panel's state for one ticket.
 #[derive(Debug)]
 pub struct RemoteSessionView {
+    /// The ticket's number, for the session's tab.
+    pub ticket_number: String,
     /// Link state.
     pub phase: LinkPhase,
     /// Join link.
@@ -221,6 +223,7 @@ impl RemoteSessionView {
     /// A session being started.
     pub fn starting() -> Self {
         Self {
+            ticket_number: String::new(),
             phase: LinkPhase::Starting,
             link: String::new(),
             code: String::new(),

@@ -112,6 +112,7 @@ pub fn session_panel_ui(
         // Before consent is asked for (or after a no) nothing waits for it: the consent line says
         // where it stands and the viewer stays out of the way.
         if !matches!(session.consent, ConsentState::NotRequested | ConsentState::Denied) {
+            session.viewer.fill = false;
             viewer_ui(ui, cx, ticket_id, session);
         }
         ui.add_space(4.0);
@@ -131,7 +132,7 @@ pub fn session_panel_ui(
 }
 
 /// "End session", then "Yes, end the session" / "Cancel".
-fn end_session_ui(
+pub(super) fn end_session_ui(
     ui: &mut Ui,
     cx: &mut ViewContext<'_, UiCommand>,
     ticket_id: TicketId,
@@ -155,7 +156,7 @@ fn end_session_ui(
 }
 
 /// The canned phrases (with the engineer's name filled in); a click puts one in the chat line.
-fn phrases_menu_ui(ui: &mut Ui, lang: Lang, context: &PanelContext<'_>, draft: &mut String) {
+pub(super) fn phrases_menu_ui(ui: &mut Ui, lang: Lang, context: &PanelContext<'_>, draft: &mut String) {
     if context.phrases.is_empty() {
         return;
     }
@@ -173,7 +174,12 @@ fn phrases_menu_ui(ui: &mut Ui, lang: Lang, context: &PanelContext<'_>, draft: &
     });
 }
 
-fn viewer_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, ticket_id: TicketId, session: &mut RemoteSessionView) {
+pub(super) fn viewer_ui(
+    ui: &mut Ui,
+    cx: &mut ViewContext<'_, UiCommand>,
+    ticket_id: TicketId,
+    session: &mut RemoteSessionView,
+) {
     let lang = cx.lang;
     let Some(slot) = session.viewer_slot.clone() else { return };
     let state = match (&session.phase, &session.consent) {
@@ -267,7 +273,7 @@ fn code_ui(ui: &mut Ui, lang: Lang, session: &RemoteSessionView, now_ms: i64) {
     ui.weak(Text::TellUserCode.get(lang));
 }
 
-fn consent_ui(
+pub(super) fn consent_ui(
     ui: &mut Ui,
     cx: &mut ViewContext<'_, UiCommand>,
     context: &PanelContext<'_>,
