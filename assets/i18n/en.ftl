@@ -677,3 +677,4 @@ badge-held = on hold
 tab-unseen-hint = New since you looked: { $arg1 } chat messages, { $arg2 } step answers
 tab-unseen-joined = The user joined
 window-title-unseen = ({ $arg1 }) Stepwise
+workspace-no-picture-yet = The user's screen appears here once they allow you to see it.

@@ -635,3 +635,4 @@ badge-held = 已挂起
 tab-unseen-hint = 您未查看的：聊天 { $arg1 } 条，步骤回答 { $arg2 } 条
 tab-unseen-joined = 用户已加入
 window-title-unseen = ({ $arg1 }) Stepwise
+workspace-no-picture-yet = 用户允许您查看后，其屏幕会显示在这里。

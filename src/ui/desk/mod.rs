@@ -336,6 +336,13 @@ impl DeskState {
             UiEvent::Session { ticket_id, notice } => {
                 self.workspace.attention.notice(ticket_id, &notice, self.now_ms);
                 let session = self.sessions.entry(ticket_id).or_insert_with(RemoteSessionView::starting);
+                // A session started elsewhere (the demo) learns its ticket's number for its tab.
+                if session.ticket_number.is_empty()
+                    && let MainPane::Ticket(view) = &self.pane
+                    && view.id() == ticket_id
+                {
+                    session.ticket_number = view.detail.ticket.number.clone();
+                }
                 if let Some((guide_id, step_index, answer)) = session.apply_and_count(notice, lang) {
                     let step_index = i64::try_from(step_index).unwrap_or(i64::MAX);
                     self.commands.push(UiCommand::Store(StoreCommand::RecordStepAnswer {

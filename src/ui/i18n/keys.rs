@@ -624,4 +624,5 @@ texts! {
     TabUnseenHint => "tab-unseen-hint";
     TabUnseenJoined => "tab-unseen-joined";
     WindowTitleUnseen => "window-title-unseen";
+    WorkspaceNoPictureYet => "workspace-no-picture-yet";
 }

@@ -83,7 +83,9 @@ pub fn workspace_ui(
     egui::CentralPanel::no_frame().show(ui, |ui| {
         // Before consent is asked for (or after a no) nothing waits for it: the consent line
         // above says where it stands.
-        if !matches!(session.consent, ConsentState::NotRequested | ConsentState::Denied) {
+        if matches!(session.consent, ConsentState::NotRequested | ConsentState::Denied) {
+            ui.centered_and_justified(|ui| ui.weak(Text::WorkspaceNoPictureYet.get(cx.lang)));
+        } else {
             session.viewer.fill = true;
             viewer_ui(ui, cx, context.ticket_id, session);
         }
