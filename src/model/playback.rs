@@ -371,10 +371,21 @@ pub enum Integrity {
     Verified,
     /// Intact, but sealed by recovery after the console stopped mid-recording.
     Recovered,
-    /// Changed or cut since it was sealed; the words say where.
-    Modified(String),
-    /// It could not be checked (the file cannot be read); why.
+    /// Changed or cut since it was sealed.
+    Modified(Tampering),
+    /// It could not be checked (the file cannot be read); the system's words say why.
     Unknown(String),
+}
+
+/// What verification found wrong with a recording.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tampering {
+    /// Record N (0 = the header) does not match the chain.
+    ChangedAtRecord(u64),
+    /// The file ends early, at record N.
+    CutAtRecord(u64),
+    /// The file is intact in itself but its chain head is not the one the ticket recorded.
+    NotTheTicketsHead,
 }
 
 #[cfg(test)]

@@ -77,6 +77,9 @@ impl DeskState {
             self.last_refresh_ms = self.now_ms;
             self.sidebar.refresh(cx);
         }
+        if let Some(player) = &mut self.player {
+            player.keyboard(ui.ctx());
+        }
         let search_id = egui::Id::unique("ticket_search_box");
         self.shortcuts_ui(ui, search_id);
         self.top_bar_ui(ui, cx);
@@ -102,6 +105,16 @@ impl DeskState {
         {
             self.picture = None;
         }
+        if let Some(player) = &mut self.player
+            && !player.window(ui.ctx(), cx)
+        {
+            self.player = None;
+        }
+    }
+
+    /// The open review player, if any (tests read it).
+    pub fn player(&self) -> Option<&super::super::player::PlayerWindow> {
+        self.player.as_ref()
     }
 
     /// The open screenshot window, if any (tests read it).
