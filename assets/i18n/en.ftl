@@ -654,7 +654,7 @@ csat-hints-accepted = Plain-words hints taken / offered
 
 # Review player
 player-title = Recording of { $arg1 }
-play-recording = Play
+play-recording = Play recording
 player-opening = Opening the recording…
 player-cannot-open = This recording cannot be played: { $arg1 }
 player-play = Play

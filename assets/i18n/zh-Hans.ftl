@@ -612,7 +612,7 @@ csat-hints-accepted = 采用的通俗说法提示 / 提示总数
 
 # Review player
 player-title = { $arg1 } 的会话录像
-play-recording = 播放
+play-recording = 播放录像
 player-opening = 正在打开录像…
 player-cannot-open = 无法播放此录像：{ $arg1 }
 player-play = 播放

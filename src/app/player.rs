@@ -207,6 +207,3 @@ pub fn integrity(path: &Path, expected: &str) -> Integrity {
         Err(err) => Integrity::Unknown(err.to_string()),
     }
 }
-
-#[cfg(test)]
-mod tests;
