@@ -178,7 +178,8 @@ fn content(reader: &mut RecordingReader) -> Result<PlaybackContent, crate::recor
         .iter()
         .map(|gap| PlaybackGap { from_ms: gap.from_ms, to_ms: gap.to_ms, cause: gap_cause(gap.reason) })
         .collect();
-    Ok(PlaybackContent { duration_ms: reader.duration_ms(), events, gaps })
+    let first_picture_ms = reader.index().keyframes.first().map(|keyframe| keyframe.t_ms);
+    Ok(PlaybackContent { duration_ms: reader.duration_ms(), events, gaps, first_picture_ms })
 }
 
 fn gap_cause(reason: GapReason) -> GapCause {

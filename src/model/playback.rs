@@ -72,6 +72,8 @@ pub struct PlaybackContent {
     pub events: Vec<PlaybackEvent>,
     /// Gaps in time order.
     pub gaps: Vec<PlaybackGap>,
+    /// When the first picture arrived (the playhead starts there), ms since the start.
+    pub first_picture_ms: Option<u64>,
 }
 
 /// What a chapter mark on the scrubber stands for.
@@ -129,10 +131,11 @@ pub struct Playback {
 }
 
 impl Playback {
-    /// A recording at its start, paused, at 1×.
+    /// A recording at its first picture (else its start), paused, at 1×.
     pub fn new(content: PlaybackContent) -> Self {
         let chapters = chapters(&content);
-        Self { content, chapters, playhead_ms: 0, playing: false, speed: 1.0, carry_ms: 0.0 }
+        let playhead_ms = content.first_picture_ms.unwrap_or(0).min(content.duration_ms);
+        Self { content, chapters, playhead_ms, playing: false, speed: 1.0, carry_ms: 0.0 }
     }
 
     /// Length, ms.

@@ -63,6 +63,7 @@ fn session() -> Playback {
             at(55_000, chat("printer works now")),
         ],
         gaps: vec![PlaybackGap { from_ms: 30_000, to_ms: Some(40_000), cause: GapCause::PausedByUser }],
+        first_picture_ms: None,
     })
 }
 
@@ -90,6 +91,15 @@ fn playing_moves_the_playhead_at_the_speed_and_stops_at_the_end() {
     assert!(!playback.is_playing(), "stops at the end");
     playback.play();
     assert_eq!(playback.playhead_ms(), 0, "play at the end starts over");
+}
+
+#[test]
+fn the_playhead_starts_at_the_first_picture() {
+    let content = PlaybackContent { duration_ms: 9_000, first_picture_ms: Some(2_500), ..Default::default() };
+    assert_eq!(Playback::new(content).playhead_ms(), 2_500);
+    let odd = PlaybackContent { duration_ms: 1_000, first_picture_ms: Some(2_500), ..Default::default() };
+    assert_eq!(Playback::new(odd).playhead_ms(), 1_000, "never past the end");
+    assert_eq!(session().playhead_ms(), 0, "no picture: the start");
 }
 
 #[test]

@@ -269,7 +269,7 @@ fn scrubber_ui(ui: &mut Ui, lang: Lang, playback: &mut Playback) {
     let (rect, response) = ui.allocate_exact_size(vec2(width, SCRUBBER_HEIGHT), Sense::click_and_drag());
     let duration_ms = playback.duration_ms().max(1);
     let x_from_ms = |t_ms: u64| rect.left() + rect.width() * (t_ms.min(duration_ms) as f32 / duration_ms as f32);
-    let painter = ui.painter_at(rect.expand(2.0));
+    let painter = ui.painter_at(rect.expand(8.0));
     let visuals = ui.visuals();
     let track = Rect::from_center_size(rect.center(), vec2(rect.width(), 8.0));
     painter.rect_filled(track, 3.0, visuals.extreme_bg_color);
