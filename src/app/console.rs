@@ -53,6 +53,7 @@ pub struct ConsoleApp {
     assist: AssistController,
     demo: Option<(TicketId, DemoStage)>,
     pictures: super::pictures::PictureLoader,
+    player: super::player::PlayerHost,
 }
 
 /// What the console needs besides its data directory.
@@ -105,7 +106,8 @@ impl ConsoleApp {
             dir: data_dir.join(RECORDINGS_DIR),
             floor_bytes: crate::recording::DEFAULT_FREE_SPACE_FLOOR_BYTES,
         };
-        let worker = StoreWorker::spawn(data_dir, sender, waker.clone(), clock);
+        let worker = StoreWorker::spawn(data_dir, sender.clone(), waker.clone(), clock);
+        let player = super::player::PlayerHost::new(sender, waker.clone(), worker.sender());
         let mut sessions =
             EngineerSessions::new(options.runtime, worker.sender(), waker, options.listen, options.transport);
         let unfinished = (recordings.dir.clone(), worker.sender());
@@ -123,7 +125,7 @@ impl ConsoleApp {
         }
         let demo = options.demo_ticket.map(|ticket_id| (ticket_id, DemoStage::WaitingForStore));
         let file_dialogs = file_dialog_service_available();
-        Self { desk, worker, events, ui_events, file_dialogs, clock, sessions, assist, demo, pictures }
+        Self { desk, worker, events, ui_events, file_dialogs, clock, sessions, assist, demo, pictures, player }
     }
 
     /// Never tries a native file dialog: Import and Export ask for a typed path (tests; systems
@@ -177,6 +179,7 @@ impl ConsoleApp {
             UiCommand::Dialog(DialogCommand::Export(format)) => self.pick_file(ctx, Some(format)),
             UiCommand::Dialog(DialogCommand::Import) => self.pick_file(ctx, None),
             UiCommand::Dialog(DialogCommand::ShowScreenshot { file }) => self.pictures.open(file),
+            UiCommand::Player(command) => self.player.run(command),
             UiCommand::Dialog(DialogCommand::ExportReport(export)) => {
                 super::report_dialog::export_report(ctx, self.file_dialogs, self.ui_events.clone(), export);
             }

@@ -14,6 +14,7 @@ pub mod overlay_bench;
 pub mod overlay_thread;
 pub mod packaging_files;
 pub mod pictures;
+pub mod player;
 pub mod receipts;
 pub mod recording_bench;
 pub mod report_bench;

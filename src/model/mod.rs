@@ -7,6 +7,7 @@ pub mod desk;
 pub mod glossary;
 pub mod guide;
 pub mod ids;
+pub mod playback;
 pub mod profile;
 pub mod report;
 pub mod session;

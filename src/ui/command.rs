@@ -37,6 +37,8 @@ pub enum UiCommand {
     Assist(AssistCommand),
     /// Something the console shows itself: a file dialog, the picture window.
     Dialog(DialogCommand),
+    /// The review player: open a recording, seek, save a frame, close.
+    Player(super::player::PlayerCommand),
 }
 
 impl UiCommand {
@@ -60,6 +62,12 @@ impl From<StoreCommand> for UiCommand {
 impl From<DialogCommand> for UiCommand {
     fn from(command: DialogCommand) -> Self {
         Self::Dialog(command)
+    }
+}
+
+impl From<super::player::PlayerCommand> for UiCommand {
+    fn from(command: super::player::PlayerCommand) -> Self {
+        Self::Player(command)
     }
 }
 
@@ -340,6 +348,29 @@ pub enum UiEvent {
     },
     /// A screenshot could not be kept; the system's words say why.
     ScreenshotNotSaved(String),
+    /// The player's worker opened a recording: what it holds, and the slot its pictures arrive in.
+    PlayerOpened {
+        /// The recording's row id.
+        recording_id: i64,
+        /// Length, events, gaps.
+        content: crate::model::playback::PlaybackContent,
+        /// Where the worker puts the picture at the playhead.
+        slot: super::player::PlayerSlot,
+    },
+    /// The player's worker cannot open a recording; the words say why.
+    PlayerFailed {
+        /// The recording's row id.
+        recording_id: i64,
+        /// Why.
+        reason: String,
+    },
+    /// A recording open in the player was verified (on its own thread).
+    PlayerIntegrity {
+        /// The recording's row id.
+        recording_id: i64,
+        /// What verification found.
+        integrity: crate::model::playback::Integrity,
+    },
     /// A ticket workflow rule refused a write (translated by the view).
     RuleRefused(crate::model::TicketRule),
     /// The new-ticket form was refused.

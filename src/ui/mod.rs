@@ -16,6 +16,7 @@ pub mod knowledge_base;
 pub mod new_ticket;
 pub mod path_prompt;
 pub mod picture_viewer;
+pub mod player;
 pub mod reasons;
 pub mod reports;
 pub mod session;

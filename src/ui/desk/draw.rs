@@ -76,6 +76,9 @@ impl DeskState {
             self.last_refresh_ms = self.now_ms;
             self.sidebar.refresh(cx);
         }
+        if let Some(player) = &mut self.player {
+            player.keyboard(ui.ctx());
+        }
         let search_id = egui::Id::unique("ticket_search_box");
         self.workspace_frame_start(ui);
         self.shortcuts_ui(ui, search_id);
@@ -96,6 +99,11 @@ impl DeskState {
         {
             self.picture = None;
         }
+        if let Some(player) = &mut self.player
+            && !player.window(ui.ctx(), cx)
+        {
+            self.player = None;
+        }
     }
 
     /// The ticket list with its search and filters.
@@ -114,6 +122,11 @@ impl DeskState {
                 }
             },
         );
+    }
+
+    /// The open review player, if any (tests read it).
+    pub fn player(&self) -> Option<&super::super::player::PlayerWindow> {
+        self.player.as_ref()
     }
 
     /// The open screenshot window, if any (tests read it).

@@ -28,6 +28,7 @@ use super::i18n::{Lang, Text};
 use super::knowledge_base::KnowledgeBaseView;
 use super::new_ticket::NewTicketForm;
 use super::path_prompt::PathPrompt;
+use super::player::PlayerCommand;
 use super::session::RemoteSessionView;
 use super::settings::ProfileForm;
 use super::sidebar::Sidebar;
@@ -83,6 +84,8 @@ pub struct DeskState {
     glossary_drafts: Vec<(Lang, String)>,
     /// The screenshot window, when one is open.
     picture: Option<super::picture_viewer::PictureWindow>,
+    /// The review player, when a recording is open in it.
+    player: Option<super::player::PlayerWindow>,
     network_draft: Option<super::settings::NetworkDraft>,
     /// No file dialog could be shown: the path is typed here.
     path_prompt: Option<PathPrompt>,
@@ -117,6 +120,7 @@ impl DeskState {
             phrases_drafts: Vec::new(),
             glossary_drafts: Vec::new(),
             picture: None,
+            player: None,
             network_draft: None,
             path_prompt: None,
             workspace: workspace::WorkspaceDesk::default(),
@@ -141,6 +145,13 @@ impl DeskState {
             _ => None,
         }) {
             self.picture = Some(super::picture_viewer::PictureWindow::loading(file));
+        }
+        // A recording asked for opens the player at once, waiting for its worker.
+        if let Some(recording) = self.commands.iter().rev().find_map(|command| match command {
+            UiCommand::Player(PlayerCommand::Open(recording)) => Some(recording.clone()),
+            _ => None,
+        }) {
+            self.player = Some(super::player::PlayerWindow::opening(recording));
         }
         if let Some(assist) = &mut self.assist {
             self.commands.extend(assist.take_commands().into_iter().map(UiCommand::Assist));
@@ -293,6 +304,21 @@ impl DeskState {
             UiEvent::ScreenshotLoaded { file, picture } => {
                 if let Some(window) = &mut self.picture {
                     window.loaded(&file, picture);
+                }
+            }
+            UiEvent::PlayerOpened { recording_id, content, slot } => {
+                if let Some(player) = self.player.as_mut().filter(|player| player.recording_id() == recording_id) {
+                    player.opened(content, slot);
+                }
+            }
+            UiEvent::PlayerFailed { recording_id, reason } => {
+                if let Some(player) = self.player.as_mut().filter(|player| player.recording_id() == recording_id) {
+                    player.failed(reason);
+                }
+            }
+            UiEvent::PlayerIntegrity { recording_id, integrity } => {
+                if let Some(player) = self.player.as_mut().filter(|player| player.recording_id() == recording_id) {
+                    player.verified(integrity);
                 }
             }
             UiEvent::ScreenshotNotSaved(why) => {
