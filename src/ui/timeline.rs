@@ -144,6 +144,11 @@ pub fn describe_event(event: &TimelineEvent, lang: Lang) -> String {
             let why = if reason == "retention" { Text::EvRecordingExpired } else { Text::EvRecordingDeleted };
             why.fill(lang, &[&head])
         }
+        TimelineEvent::RecordingExported { format, redactions, file_name, hash_head, .. } => {
+            let head: String = hash_head.chars().take(RECORDING_HEAD_SHOWN_CHARS).collect();
+            let count = redactions.len().to_string();
+            Text::EvRecordingExported.fill(lang, &[format.label(), file_name, &count, &head])
+        }
         TimelineEvent::SessionEnded { reason, code, detail, .. } => {
             Text::EvSessionEnded.fill(lang, &[&stored_end_reason_text(reason, code, detail, lang)])
         }
