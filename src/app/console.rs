@@ -53,6 +53,7 @@ pub struct ConsoleApp {
     assist: AssistController,
     demo: Option<(TicketId, DemoStage)>,
     pictures: super::pictures::PictureLoader,
+    video_exports: super::video_export::VideoExports,
 }
 
 /// What the console needs besides its data directory.
@@ -123,7 +124,8 @@ impl ConsoleApp {
         }
         let demo = options.demo_ticket.map(|ticket_id| (ticket_id, DemoStage::WaitingForStore));
         let file_dialogs = file_dialog_service_available();
-        Self { desk, worker, events, ui_events, file_dialogs, clock, sessions, assist, demo, pictures }
+        let video_exports = super::video_export::VideoExports::default();
+        Self { desk, worker, events, ui_events, file_dialogs, clock, sessions, assist, demo, pictures, video_exports }
     }
 
     /// Never tries a native file dialog: Import and Export ask for a typed path (tests; systems
@@ -180,6 +182,16 @@ impl ConsoleApp {
             UiCommand::Dialog(DialogCommand::ExportReport(export)) => {
                 super::report_dialog::export_report(ctx, self.file_dialogs, self.ui_events.clone(), export);
             }
+            UiCommand::Dialog(DialogCommand::OpenVideoExport(source)) => {
+                self.video_exports.load_preview(ctx, self.ui_events.clone(), source.path);
+            }
+            UiCommand::Dialog(DialogCommand::ChooseVideoExportPath { format, suggested }) => {
+                self.video_exports.choose_path(ctx, self.file_dialogs, self.ui_events.clone(), format, suggested);
+            }
+            UiCommand::Dialog(DialogCommand::ExportVideo(order)) => {
+                self.video_exports.start(ctx, self.ui_events.clone(), self.worker.sender(), order);
+            }
+            UiCommand::Dialog(DialogCommand::CancelVideoExport) => self.video_exports.cancel(),
         }
     }
 

@@ -87,7 +87,8 @@ impl Redaction {
     pub fn parse(text: &str) -> Result<Self, RedactionParseError> {
         let bad = || RedactionParseError { text: text.to_owned() };
         let (rect, range) = text.split_once('@').ok_or_else(bad)?;
-        let numbers: Vec<u32> = rect.split(',').map(|part| part.trim().parse::<u32>()).collect::<Result<_, _>>().map_err(|_| bad())?;
+        let numbers: Vec<u32> =
+            rect.split(',').map(|part| part.trim().parse::<u32>()).collect::<Result<_, _>>().map_err(|_| bad())?;
         let [x, y, w, h] = numbers[..] else { return Err(bad()) };
         let (from, to) = range.split_once('-').ok_or_else(bad)?;
         let ms = |seconds: &str| -> Result<u64, RedactionParseError> {
@@ -221,8 +222,15 @@ mod tests {
     fn parses_the_command_line_form() {
         assert_eq!(Redaction::parse("10,20,30,40@1.5-3").unwrap(), redaction(10, 20, 30, 40, 1_500, 3_000));
         assert_eq!(Redaction::parse(" 0, 0, 5, 5 @ 0 - 0.25").unwrap(), redaction(0, 0, 5, 5, 0, 250));
-        for bad in ["10,20,30@1-2", "10,20,30,40", "10,20,30,40@1", "a,b,c,d@1-2", "1,2,3,4@-1-2", "1,2,3,4@x-2", "1,2,3,4,5@1-2"]
-        {
+        for bad in [
+            "10,20,30@1-2",
+            "10,20,30,40",
+            "10,20,30,40@1",
+            "a,b,c,d@1-2",
+            "1,2,3,4@-1-2",
+            "1,2,3,4@x-2",
+            "1,2,3,4,5@1-2",
+        ] {
             let err = Redaction::parse(bad).unwrap_err();
             assert!(err.to_string().contains("X,Y,W,H@FROM_S-TO_S"), "{bad}: {err}");
         }

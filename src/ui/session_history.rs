@@ -1,11 +1,15 @@
 //! A ticket's session history: every past session with when, who, how long, what the user
-//! allowed, steps confirmed, their survey answer and the recording (size, status, delete).
+//! allowed, steps confirmed, their survey answer and the recording (size, status, export as a
+//! video, delete).
+
+use std::path::PathBuf;
 
 use egui::{RichText, Ui};
 
-use super::command::{StoreCommand, TicketDetail, UiCommand};
+use super::command::{DialogCommand, StoreCommand, TicketDetail, UiCommand};
 use super::context::ViewContext;
 use super::i18n::{Lang, Text};
+use super::recording_export::VideoExportSource;
 use super::summary::scopes_words;
 use super::widgets;
 use crate::model::{ConsentFact, RecordingRecord, RecordingStatus, SessionFacts, SessionRecord, SurveyOutcome};
@@ -91,6 +95,13 @@ fn recording_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, recording: &Re
     let lang = cx.lang;
     ui.horizontal_wrapped(|ui| {
         ui.label(recording_line(recording, lang));
+        if ui.small_button(Text::ExportVideo.get(lang)).clicked() {
+            cx.emit(DialogCommand::OpenVideoExport(VideoExportSource {
+                ticket_id: recording.ticket_id,
+                path: PathBuf::from(&recording.path),
+                duration_ms: recording.duration_ms,
+            }));
+        }
         if ui.small_button(Text::DeleteRecording.get(lang)).clicked() {
             cx.emit(StoreCommand::DeleteRecording { recording_id: recording.id });
         }

@@ -30,7 +30,11 @@ pub fn compose(
     let Some(frame) = frame else { return };
     let active: Vec<&Redaction> = redactions.iter().filter(|redaction| redaction.active_at(t_ms)).collect();
     let hidden = |x: u32, y: u32| active.iter().any(|redaction| redaction.rect.contains(x, y));
-    if frame.width <= out_width && frame.height <= out_height && frame.width + 1 >= out_width && frame.height + 1 >= out_height {
+    if frame.width <= out_width
+        && frame.height <= out_height
+        && frame.width + 1 >= out_width
+        && frame.height + 1 >= out_height
+    {
         copy_unscaled(frame, &hidden, out_width, out);
     } else {
         copy_scaled(frame, &hidden, out_width, out_height, out);
@@ -56,7 +60,8 @@ fn copy_unscaled(frame: &Frame, hidden: &dyn Fn(u32, u32) -> bool, out_width: u3
 /// A picture of another size (the remote screen was resized): scaled to fit, centred, nearest
 /// pixel.
 fn copy_scaled(frame: &Frame, hidden: &dyn Fn(u32, u32) -> bool, out_width: u32, out_height: u32, out: &mut [u8]) {
-    let scale = f64::min(f64::from(out_width) / f64::from(frame.width), f64::from(out_height) / f64::from(frame.height));
+    let scale =
+        f64::min(f64::from(out_width) / f64::from(frame.width), f64::from(out_height) / f64::from(frame.height));
     let fitted_width = ((f64::from(frame.width) * scale).round() as u32).clamp(1, out_width);
     let fitted_height = ((f64::from(frame.height) * scale).round() as u32).clamp(1, out_height);
     let left = (out_width - fitted_width) / 2;

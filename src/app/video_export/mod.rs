@@ -3,6 +3,7 @@
 //! input (`-f rawvideo -pix_fmt rgba -s WxH -r FPS -i -`). The video is written next to its
 //! final name and renamed once ffmpeg succeeded; the recording itself is only read.
 
+mod dialog;
 mod frames;
 
 use std::ffi::OsString;
@@ -14,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::model::{TimelineEvent, VideoExportError, VideoExportRequest, VideoFormat};
 use crate::recording::{RecordingError, RecordingReader, Verification, verify};
 
+pub use dialog::VideoExports;
 pub use frames::{compose, output_size};
 
 /// Pictures per second of an export.
@@ -21,7 +23,8 @@ pub const EXPORT_FPS: u32 = 10;
 /// The most of ffmpeg's error output kept for the message, bytes (its last lines).
 const STDERR_KEPT_BYTES: usize = 4_096;
 /// What to install when ffmpeg is missing.
-pub const INSTALL_FFMPEG_HINT: &str = "install it with `sudo apt install ffmpeg` (Debian, Ubuntu) or your system's package manager";
+pub const INSTALL_FFMPEG_HINT: &str =
+    "install it with `sudo apt install ffmpeg` (Debian, Ubuntu) or your system's package manager";
 
 /// One export: which recording, where to, what to black out.
 #[derive(Clone, Debug, PartialEq)]
@@ -218,8 +221,20 @@ fn codec_args(format: VideoFormat) -> &'static [&'static str] {
             &["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-movflags", "+faststart", "-f", "mp4"]
         }
         VideoFormat::WebmVp9 => &[
-            "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1", "-b:v", "0", "-crf", "32",
-            "-f", "webm",
+            "-c:v",
+            "libvpx-vp9",
+            "-deadline",
+            "realtime",
+            "-cpu-used",
+            "8",
+            "-row-mt",
+            "1",
+            "-b:v",
+            "0",
+            "-crf",
+            "32",
+            "-f",
+            "webm",
         ],
     }
 }
@@ -232,7 +247,13 @@ struct Ffmpeg {
 }
 
 impl Ffmpeg {
-    fn spawn(job: &VideoExportJob, partial: &Path, width: u32, height: u32, fps: u32) -> Result<Self, VideoExportFailure> {
+    fn spawn(
+        job: &VideoExportJob,
+        partial: &Path,
+        width: u32,
+        height: u32,
+        fps: u32,
+    ) -> Result<Self, VideoExportFailure> {
         let mut command = Command::new(&job.ffmpeg);
         command
             .args(["-hide_banner", "-loglevel", "error", "-nostats", "-y"])
@@ -282,7 +303,8 @@ impl Ffmpeg {
     /// Closes its input and waits; the partial file is removed unless it succeeded.
     fn finish(mut self, partial: &Path) -> Result<(), VideoExportFailure> {
         drop(self.stdin.take());
-        let status = self.child.wait().map_err(|err| VideoExportFailure::io("cannot wait for", Path::new("ffmpeg"), err));
+        let status =
+            self.child.wait().map_err(|err| VideoExportFailure::io("cannot wait for", Path::new("ffmpeg"), err));
         let stderr = self.stderr.take().and_then(|thread| thread.join().ok()).unwrap_or_default();
         match status {
             Ok(status) if status.success() => Ok(()),

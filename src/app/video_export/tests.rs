@@ -99,7 +99,10 @@ fn a_redaction_outside_the_picture_is_refused_before_ffmpeg_runs() {
         vec![Redaction { rect: RedactionRect { x: 30, y: 0, w: 4, h: 4 }, from_ms: 0, to_ms: 500 }];
     let err = run(&job).unwrap_err();
     assert!(
-        matches!(err, VideoExportFailure::Refused(VideoExportError::OutsidePicture { index: 1, width: 32, height: 24 })),
+        matches!(
+            err,
+            VideoExportFailure::Refused(VideoExportError::OutsidePicture { index: 1, width: 32, height: 24 })
+        ),
         "{err:?}"
     );
     let garbage = dir.path().join("garbage.swrec");
