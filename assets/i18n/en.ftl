@@ -640,6 +640,7 @@ export-video-choose = Choose…
 export-video-length = Recording: { $arg1 } s, picture { $arg2 }×{ $arg3 }
 export-video-loading-preview = Loading the picture…
 export-video-preview-failed = The picture cannot be shown: { $arg1 }
+export-video-preview = Picture of the recording: drag on it to black out a rectangle
 export-video-redactions = Black out: drag a rectangle on the picture, or add one
 export-video-add-rect = Add rectangle
 export-video-no-redactions = Nothing is blacked out

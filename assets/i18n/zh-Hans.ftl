@@ -598,6 +598,7 @@ export-video-choose = 选择…
 export-video-length = 录像：{ $arg1 } 秒，画面 { $arg2 }×{ $arg3 }
 export-video-loading-preview = 正在加载画面…
 export-video-preview-failed = 无法显示画面：{ $arg1 }
+export-video-preview = 录像画面：在上面拖动以遮盖一个矩形
 export-video-redactions = 遮盖：在画面上拖出一个矩形，或添加一个
 export-video-add-rect = 添加矩形
 export-video-no-redactions = 没有遮盖区域

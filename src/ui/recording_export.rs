@@ -270,7 +270,7 @@ impl RecordingExportDialog {
                 let scale = f32::min(PREVIEW_MAX.x / width as f32, PREVIEW_MAX.y / height as f32).min(1.0);
                 let size = Vec2::new(width as f32 * scale, height as f32 * scale);
                 let (rect, response) = ui.allocate_exact_size(size, Sense::drag());
-                let label = Text::ExportVideoRedactions.get(lang);
+                let label = Text::ExportVideoPreview.get(lang);
                 response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, label));
                 ui.painter().image(
                     texture.id(),
@@ -425,9 +425,10 @@ impl RecordingExportDialog {
 
 /// A time in ms edited as seconds with one decimal.
 fn seconds_ui(ui: &mut Ui, label: &str, value_ms: &mut u64, max_s: f64) {
-    ui.label(label);
+    let label = ui.label(label);
     let mut seconds = *value_ms as f64 / 1_000.0;
-    if ui.add(egui::DragValue::new(&mut seconds).range(0.0..=max_s.max(0.1)).speed(0.1).max_decimals(1)).changed() {
+    let field = egui::DragValue::new(&mut seconds).range(0.0..=max_s.max(0.1)).speed(0.1).max_decimals(1);
+    if ui.add(field).labelled_by(label.id).changed() {
         *value_ms = (seconds * 1_000.0).round() as u64;
     }
 }

@@ -30,11 +30,16 @@ impl VideoExports {
     /// Loads the recording's first picture for the dialog's preview, on its own thread.
     pub fn load_preview(&self, ctx: &egui::Context, events: Sender<UiEvent>, path: PathBuf) {
         let ctx = ctx.clone();
-        spawn("stepwise-video-preview", move || {
+        let (refused, asked) = (events.clone(), path.clone());
+        let started = spawn("stepwise-video-preview", move || {
             let picture = first_picture(&path);
             events.send(UiEvent::VideoExportPreview { path, picture }).ok();
             ctx.request_repaint();
         });
+        if !started {
+            let picture = Err("cannot start a thread".to_owned());
+            refused.send(UiEvent::VideoExportPreview { path: asked, picture }).ok();
+        }
     }
 
     /// Asks where to write the video in a save dialog on its own thread (`None` back when no
@@ -83,7 +88,8 @@ impl VideoExports {
         let cancel = Arc::new(AtomicBool::new(false));
         self.running = Some(cancel.clone());
         let ctx = ctx.clone();
-        spawn("stepwise-video-export", move || {
+        let refused = events.clone();
+        let started = spawn("stepwise-video-export", move || {
             let ticket_id = order.source.ticket_id;
             let job = VideoExportJob::new(order.source.path, order.out, order.request);
             let mut shown = -1.0f32;
@@ -108,6 +114,10 @@ impl VideoExports {
             events.send(UiEvent::VideoExportFinished(outcome)).ok();
             ctx.request_repaint();
         });
+        if !started {
+            let why = VideoExportProblem::Failed("cannot start the export's thread".into());
+            refused.send(UiEvent::VideoExportFinished(Err(why))).ok();
+        }
     }
 
     /// Stops the running export, if any.
@@ -137,8 +147,13 @@ fn problem(failure: VideoExportFailure) -> VideoExportProblem {
     }
 }
 
-fn spawn(name: &str, work: impl FnOnce() + Send + 'static) {
-    if let Err(err) = std::thread::Builder::new().name(name.into()).spawn(work) {
-        tracing::error!("cannot start {name}: {err}");
+/// Runs `work` on a named thread; false (logged) when none could be started.
+fn spawn(name: &str, work: impl FnOnce() + Send + 'static) -> bool {
+    match std::thread::Builder::new().name(name.into()).spawn(work) {
+        Ok(_) => true,
+        Err(err) => {
+            tracing::error!("cannot start {name}: {err}");
+            false
+        }
     }
 }

@@ -46,6 +46,7 @@ texts! {
     ExportVideoLength => "export-video-length";
     ExportVideoLoadingPreview => "export-video-loading-preview";
     ExportVideoPreviewFailed => "export-video-preview-failed";
+    ExportVideoPreview => "export-video-preview";
     ExportVideoRedactions => "export-video-redactions";
     ExportVideoAddRect => "export-video-add-rect";
     ExportVideoNoRedactions => "export-video-no-redactions";

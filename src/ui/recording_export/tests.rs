@@ -88,7 +88,7 @@ fn a_rectangle_added_and_export_emits_the_order_then_shows_the_outcome() {
 fn a_rectangle_drawn_on_the_preview_is_in_remote_pixels() {
     let mut harness = dialog(Lang::En);
     harness.run();
-    let picture = harness.get_by_label("Black out: drag a rectangle on the picture, or add one").rect();
+    let picture = harness.get_by_label("Picture of the recording: drag on it to black out a rectangle").rect();
     // The 160×120 picture is shown at its own size (it fits): points are remote pixels.
     let from = picture.min + egui::vec2(10.0, 20.0);
     let to = picture.min + egui::vec2(50.0, 60.0);
