@@ -93,7 +93,7 @@ impl Redaction {
         let (from, to) = range.split_once('-').ok_or_else(bad)?;
         let ms = |seconds: &str| -> Result<u64, RedactionParseError> {
             let seconds: f64 = seconds.trim().parse().map_err(|_| bad())?;
-            if !seconds.is_finite() || seconds < 0.0 || seconds > 1e9 {
+            if !(0.0..=1e9).contains(&seconds) {
                 return Err(bad());
             }
             Ok((seconds * 1_000.0).round() as u64)
