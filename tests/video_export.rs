@@ -1,15 +1,23 @@
 //! `stepwise recordings export` as a person runs it, with the real ffmpeg: a recording made by
 //! the real recorder becomes an MP4 and a WebM that `ffprobe` reads back (format, codec, length,
 //! frame count), and a decoded frame shows the redacted rectangle black inside its time range and
-//! not outside it. Without ffmpeg on PATH the message says what to install. (CI installs ffmpeg;
-//! with `CI=true` nothing here is skipped.)
+//! not outside it. Without ffmpeg on PATH the message says what to install. The console's
+//! "Export video…" from the session history writes one and records it in the ticket's timeline.
+//! (CI installs ffmpeg; with `CI=true` nothing here is skipped.)
+
+mod support;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
+use egui::accesskit::Role;
+use egui_kittest::kittest::Queryable;
 use stepwise::codec::{Encoder, EncoderConfig, Frame};
-use stepwise::model::{SessionId, TicketId};
-use stepwise::recording::{KeyframePolicy, Recorder, RecordingHeader};
+use stepwise::model::{SessionId, TicketId, TimelineEvent};
+use stepwise::recording::{KeyframePolicy, Recorder, RecordingHeader, Verification, verify};
+use stepwise::store::Store;
+use stepwise::ui::Lang;
+use support::settle;
 
 const START_MS: i64 = 1_700_000_000_000;
 const WIDTH: u32 = 96;
@@ -192,4 +200,55 @@ fn bad_redactions_and_names_are_refused_in_words() {
     let output = run(&[], &dir.path().join("out.avi"));
     assert!(text(&output.stderr).contains("must end in .mp4 or .webm"), "{}", text(&output.stderr));
     assert!(!out.exists());
+}
+
+#[test]
+fn the_console_exports_a_recording_from_the_session_history_and_records_it() {
+    if !ffmpeg_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (ticket_id, number) = support::seed_printer_ticket(dir.path());
+    let source = dir.path().join("recordings").join("session.swrec");
+    std::fs::create_dir_all(source.parent().unwrap()).unwrap();
+    write_recording(&source);
+    let Verification::Verified { hash_head, duration_ms, .. } = verify(&source).unwrap() else { panic!("not sealed") };
+    {
+        let mut store = Store::open(dir.path()).unwrap();
+        let bytes = std::fs::metadata(&source).unwrap().len();
+        let path = source.display().to_string();
+        let saved = TimelineEvent::RecordingSaved { duration_ms, bytes, hash_head: hash_head.to_string(), path };
+        store.save_recording(ticket_id, None, &saved, support::T0).unwrap();
+    }
+    let mut harness = support::console_without_file_dialogs(dir.path(), Lang::En);
+    settle(&mut harness, "listed", |h| h.state().desk().listed_count() == Some(1));
+    harness.get_by_role_and_label(Role::Button, &format!("{number} 打印机脱机")).click();
+    settle(&mut harness, "opened", |h| h.state().desk().open_ticket_number() == Some(number.as_str()));
+    // Below the fold of the ticket: clicked as a screen reader would.
+    harness.get_by_role_and_label(Role::Button, "Export video…").click_accesskit();
+    settle(&mut harness, "the preview", |h| h.query_by_label("Recording: 3 s, picture 96×64").is_some());
+    harness.get_by_role_and_label(Role::Button, "Add rectangle").click();
+    harness.run();
+    let out = dir.path().join("review.mp4");
+    support::type_into(&mut harness, "Save as", &out.display().to_string());
+    harness.get_by_role_and_label(Role::Button, "Export").click();
+    let written = format!("Video written: {}", out.display());
+    settle(&mut harness, "the video", |h| h.query_by_label(&written).is_some());
+    let entry = format!(
+        "Recording exported as MP4 (H.264): review.mp4 (1 rectangles blacked out, source chain head {}…)",
+        &hash_head.to_string()[..12]
+    );
+    settle(&mut harness, "the timeline entry", |h| h.query_by_label_contains(&entry).is_some());
+    let (_, _, _, frames) = probe(&out);
+    assert_eq!(frames, u64::from(UPDATES));
+    drop(harness);
+    let store = Store::open(dir.path()).unwrap();
+    let history = store.history(ticket_id).unwrap();
+    let exported = history.iter().find_map(|entry| match &entry.event {
+        TimelineEvent::RecordingExported { hash_head, redactions, .. } => {
+            Some((entry.actor.clone(), hash_head.clone(), redactions.len()))
+        }
+        _ => None,
+    });
+    assert_eq!(exported, Some(("Li Wei".to_owned(), hash_head.to_string(), 1)));
 }
