@@ -235,7 +235,7 @@ fn the_console_exports_a_recording_from_the_session_history_and_records_it() {
     let written = format!("Video written: {}", out.display());
     settle(&mut harness, "the video", |h| h.query_by_label(&written).is_some());
     let entry = format!(
-        "Recording exported as MP4 (H.264): review.mp4 (1 rectangles blacked out, source chain head {}…)",
+        "Recording exported as MP4 (H.264): review.mp4 (1 rectangle blacked out, source chain head {}…)",
         &hash_head.to_string()[..12]
     );
     settle(&mut harness, "the timeline entry", |h| h.query_by_label_contains(&entry).is_some());

@@ -631,7 +631,11 @@ deadline-response = First response
 deadline-resolution = Resolution
 ev-recording-deleted = Recording deleted by hand (chain head { $arg1 }…)
 ev-recording-expired = Recording deleted: its retention period ended (chain head { $arg1 }…)
-ev-recording-exported = Recording exported as { $arg1 }: { $arg2 } ({ $arg3 } rectangles blacked out, source chain head { $arg4 }…)
+ev-recording-exported = Recording exported as { $arg1 }: { $arg2 } ({ $arg3 ->
+        [0] nothing blacked out
+        [one] { $arg3 } rectangle blacked out
+       *[other] { $arg3 } rectangles blacked out
+    }, source chain head { $arg4 }…)
 export-video = Export video…
 export-video-title = Export video
 export-video-format = Format

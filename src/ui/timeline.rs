@@ -313,6 +313,29 @@ mod tests {
     }
 
     #[test]
+    fn a_video_export_says_its_format_file_redactions_and_source() {
+        let rect = json!({ "rect": { "x": 1, "y": 2, "w": 3, "h": 4 }, "from_ms": 0, "to_ms": 10 });
+        let exported = |redactions: Vec<serde_json::Value>| {
+            entry(
+                "recording_exported",
+                json!({ "format": "mp4_h264", "redactions": redactions, "file_name": "review.mp4", "hash_head": "ab".repeat(32), "duration_ms": 3_000 }),
+            )
+        };
+        assert_eq!(
+            describe(&exported(vec![]), Lang::En),
+            "Recording exported as MP4 (H.264): review.mp4 (nothing blacked out, source chain head abababababab…)"
+        );
+        assert_eq!(
+            describe(&exported(vec![rect.clone()]), Lang::En),
+            "Recording exported as MP4 (H.264): review.mp4 (1 rectangle blacked out, source chain head abababababab…)"
+        );
+        assert_eq!(
+            describe(&exported(vec![rect.clone(), rect]), Lang::Zh),
+            "录像已导出为 MP4 (H.264)：review.mp4（遮盖了 2 个矩形，源录像校验链头 abababababab…）"
+        );
+    }
+
+    #[test]
     fn session_end_reasons_read_in_chinese() {
         let ended = entry("session_ended", json!({ "reason": "user_stopped", "detail": "", "by_user": true }));
         assert_eq!(describe(&ended, Lang::Zh), "会话结束：用户停止了会话");
