@@ -20,7 +20,7 @@ use super::sessions::{EngineerSessions, ListenConfig};
 use super::store_worker::{StoreRequest, StoreWorker};
 
 /// A dialog that "returns" sooner than this was never shown.
-const NO_DIALOG_SHOWN: Duration = Duration::from_millis(300);
+pub(crate) const NO_DIALOG_SHOWN: Duration = Duration::from_millis(300);
 
 /// Whether a native file dialog can be shown. On Linux and the BSDs rfd needs the desktop portal
 /// (on the D-Bus session bus) or, failing that, `zenity`; with neither it returns at once.

@@ -59,10 +59,12 @@ impl VideoExports {
         let ctx = ctx.clone();
         spawn("stepwise-video-path", move || {
             let ext = format.extension();
+            let started = std::time::Instant::now();
             let chosen =
                 rfd::FileDialog::new().add_filter(ext.to_uppercase(), &[ext]).set_file_name(suggested).save_file();
-            if let Some(path) = chosen {
-                events.send(UiEvent::VideoExportPathChosen(Some(path))).ok();
+            // No person answers a dialog this fast: none was shown, the path is typed instead.
+            if chosen.is_some() || started.elapsed() < crate::app::console::NO_DIALOG_SHOWN {
+                events.send(UiEvent::VideoExportPathChosen(chosen)).ok();
             }
             ctx.request_repaint();
         });

@@ -151,13 +151,14 @@ pub fn export_video(
     let fps = job.fps.clamp(1, 60);
     let frame_count = duration_ms * u64::from(fps) / 1_000 + 1;
     let partial = partial_path(&job.out);
-    let mut ffmpeg = Ffmpeg::spawn(job, &partial, width, height, fps)?;
+    // Dropped before `finish` succeeded (cancel, an unreadable record), it is killed and its
+    // partial file removed.
+    let mut ffmpeg = Ffmpeg::spawn(job, partial.clone(), width, height, fps)?;
     let gaps = reader.index().gaps.clone();
     let mut rgba = Vec::new();
     progress(0.0);
     for n in 0..frame_count {
         if cancel.load(Ordering::Relaxed) {
-            ffmpeg.kill(&partial);
             return Err(VideoExportFailure::Cancelled);
         }
         let t_ms = n * 1_000 / u64::from(fps);
@@ -166,13 +167,19 @@ pub fn export_video(
         compose(frame, &job.request.redactions, t_ms, width, height, &mut rgba);
         if ffmpeg.write(&rgba).is_err() {
             // ffmpeg stopped reading: its own words say why.
-            return Err(ffmpeg.failed(&partial));
+            return Err(match ffmpeg.finish() {
+                Err(failure) => failure,
+                Ok(()) => {
+                    std::fs::remove_file(&partial).ok();
+                    VideoExportFailure::Ffmpeg { status: "stopped reading early".into(), stderr: String::new() }
+                }
+            });
         }
         if n % 10 == 0 {
             progress(n as f32 / frame_count as f32);
         }
     }
-    ffmpeg.finish(&partial)?;
+    ffmpeg.finish()?;
     std::fs::rename(&partial, &job.out).map_err(|err| {
         std::fs::remove_file(&partial).ok();
         VideoExportFailure::io("cannot write", &job.out, err)
@@ -239,17 +246,20 @@ fn codec_args(format: VideoFormat) -> &'static [&'static str] {
     }
 }
 
-/// A running ffmpeg: raw pictures in, its error output kept by a thread.
+/// A running ffmpeg: raw pictures in, its error output kept by a thread. Dropped before
+/// [`Ffmpeg::finish`] succeeded, it is killed and its partial file removed.
 struct Ffmpeg {
     child: Child,
     stdin: Option<ChildStdin>,
     stderr: Option<std::thread::JoinHandle<String>>,
+    partial: PathBuf,
+    succeeded: bool,
 }
 
 impl Ffmpeg {
     fn spawn(
         job: &VideoExportJob,
-        partial: &Path,
+        partial: PathBuf,
         width: u32,
         height: u32,
         fps: u32,
@@ -261,7 +271,7 @@ impl Ffmpeg {
             .args(["-i", "-", "-an"])
             .args(codec_args(job.request.format))
             .args(["-pix_fmt", "yuv420p"])
-            .arg(partial)
+            .arg(&partial)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -270,27 +280,10 @@ impl Ffmpeg {
             _ => VideoExportFailure::io("cannot run", Path::new(&job.ffmpeg), err),
         })?;
         let stdin = child.stdin.take();
-        let stderr = child.stderr.take().and_then(|mut pipe| {
-            std::thread::Builder::new()
-                .name("stepwise-ffmpeg-stderr".into())
-                .spawn(move || {
-                    let mut kept = Vec::new();
-                    let mut buffer = [0u8; 4_096];
-                    while let Ok(read) = pipe.read(&mut buffer) {
-                        if read == 0 {
-                            break;
-                        }
-                        kept.extend_from_slice(&buffer[..read]);
-                        if kept.len() > 2 * STDERR_KEPT_BYTES {
-                            kept.drain(..kept.len() - STDERR_KEPT_BYTES);
-                        }
-                    }
-                    let start = kept.len().saturating_sub(STDERR_KEPT_BYTES);
-                    String::from_utf8_lossy(&kept[start..]).trim().to_owned()
-                })
-                .ok()
+        let stderr = child.stderr.take().and_then(|pipe| {
+            std::thread::Builder::new().name("stepwise-ffmpeg-stderr".into()).spawn(move || keep_tail(pipe)).ok()
         });
-        Ok(Self { child, stdin, stderr })
+        Ok(Self { child, stdin, stderr, partial, succeeded: false })
     }
 
     fn write(&mut self, rgba: &[u8]) -> std::io::Result<()> {
@@ -300,46 +293,51 @@ impl Ffmpeg {
         }
     }
 
-    /// Closes its input and waits; the partial file is removed unless it succeeded.
-    fn finish(mut self, partial: &Path) -> Result<(), VideoExportFailure> {
+    /// Closes its input and waits for it; its error output says why it failed.
+    fn finish(&mut self) -> Result<(), VideoExportFailure> {
         drop(self.stdin.take());
         let status =
-            self.child.wait().map_err(|err| VideoExportFailure::io("cannot wait for", Path::new("ffmpeg"), err));
+            self.child.wait().map_err(|err| VideoExportFailure::io("cannot wait for", Path::new("ffmpeg"), err))?;
         let stderr = self.stderr.take().and_then(|thread| thread.join().ok()).unwrap_or_default();
-        match status {
-            Ok(status) if status.success() => Ok(()),
-            Ok(status) => {
-                std::fs::remove_file(partial).ok();
-                Err(VideoExportFailure::Ffmpeg { status: status.to_string(), stderr })
-            }
-            Err(err) => {
-                std::fs::remove_file(partial).ok();
-                Err(err)
-            }
+        if status.success() {
+            self.succeeded = true;
+            Ok(())
+        } else {
+            Err(VideoExportFailure::Ffmpeg { status: status.to_string(), stderr })
         }
     }
+}
 
-    /// ffmpeg stopped taking pictures: wait for it and say why.
-    fn failed(self, partial: &Path) -> VideoExportFailure {
-        match self.finish(partial) {
-            Err(err) => err,
-            Ok(()) => {
-                std::fs::remove_file(partial).ok();
-                VideoExportFailure::Ffmpeg { status: "stopped early".into(), stderr: String::new() }
-            }
+impl Drop for Ffmpeg {
+    fn drop(&mut self) {
+        if self.succeeded {
+            return;
         }
-    }
-
-    /// Stops it at once and removes what it wrote.
-    fn kill(mut self, partial: &Path) {
         drop(self.stdin.take());
         self.child.kill().ok();
         self.child.wait().ok();
         if let Some(thread) = self.stderr.take() {
             thread.join().ok();
         }
-        std::fs::remove_file(partial).ok();
+        std::fs::remove_file(&self.partial).ok();
     }
+}
+
+/// Reads a pipe to its end, keeping the last [`STDERR_KEPT_BYTES`] as text.
+fn keep_tail(mut pipe: impl Read) -> String {
+    let mut kept = Vec::new();
+    let mut buffer = [0u8; 4_096];
+    while let Ok(read) = pipe.read(&mut buffer) {
+        if read == 0 {
+            break;
+        }
+        kept.extend_from_slice(&buffer[..read]);
+        if kept.len() > 2 * STDERR_KEPT_BYTES {
+            kept.drain(..kept.len() - STDERR_KEPT_BYTES);
+        }
+    }
+    let start = kept.len().saturating_sub(STDERR_KEPT_BYTES);
+    String::from_utf8_lossy(&kept[start..]).trim().to_owned()
 }
 
 #[cfg(test)]
