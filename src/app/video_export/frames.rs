@@ -24,41 +24,59 @@ pub fn compose(
     out_height: u32,
     out: &mut Vec<u8>,
 ) {
-    out.clear();
     out.resize(out_width as usize * out_height as usize * 4, 0);
-    fill(out, &BLACK);
-    let Some(frame) = frame else { return };
+    let Some(frame) = frame else {
+        fill(out, &BLACK);
+        return;
+    };
     let active: Vec<&Redaction> = redactions.iter().filter(|redaction| redaction.active_at(t_ms)).collect();
-    let hidden = |x: u32, y: u32| active.iter().any(|redaction| redaction.rect.contains(x, y));
-    if frame.width <= out_width
+    let same_size = frame.width <= out_width
         && frame.height <= out_height
         && frame.width + 1 >= out_width
-        && frame.height + 1 >= out_height
-    {
-        copy_unscaled(frame, &hidden, out_width, out);
+        && frame.height + 1 >= out_height;
+    if same_size {
+        copy_unscaled(frame, out_width, out_height, out);
+        for redaction in active {
+            black_out_unscaled(redaction, frame, out_width, out);
+        }
     } else {
+        fill(out, &BLACK);
+        let hidden = |x: u32, y: u32| active.iter().any(|redaction| redaction.rect.contains(x, y));
         copy_scaled(frame, &hidden, out_width, out_height, out);
     }
 }
 
-/// The picture at its own size in the top left corner (the padding stays black).
-fn copy_unscaled(frame: &Frame, hidden: &dyn Fn(u32, u32) -> bool, out_width: u32, out: &mut [u8]) {
+/// The picture at its own size in the top left corner, the odd column and row black.
+fn copy_unscaled(frame: &Frame, out_width: u32, out_height: u32, out: &mut [u8]) {
     let row_bytes = frame.width as usize * 4;
-    for y in 0..frame.height {
-        let from = y as usize * row_bytes;
-        let to = y as usize * out_width as usize * 4;
-        out[to..to + row_bytes].copy_from_slice(&frame.rgba[from..from + row_bytes]);
-        for x in 0..frame.width {
-            if hidden(x, y) {
-                let at = to + x as usize * 4;
-                out[at..at + 4].copy_from_slice(&BLACK);
-            }
+    let out_row_bytes = out_width as usize * 4;
+    for (y, row) in out.chunks_exact_mut(out_row_bytes).enumerate().take(out_height as usize) {
+        if y < frame.height as usize {
+            let from = y * row_bytes;
+            row[..row_bytes].copy_from_slice(&frame.rgba[from..from + row_bytes]);
+            fill(&mut row[row_bytes..], &BLACK);
+        } else {
+            fill(row, &BLACK);
         }
     }
 }
 
+/// A redaction over a picture copied at its own size: its rectangle, clipped to the picture.
+fn black_out_unscaled(redaction: &Redaction, frame: &Frame, out_width: u32, out: &mut [u8]) {
+    let rect = redaction.rect;
+    let x_end = rect.x.saturating_add(rect.w).min(frame.width);
+    let y_end = rect.y.saturating_add(rect.h).min(frame.height);
+    if rect.x >= x_end || rect.y >= y_end {
+        return;
+    }
+    for y in rect.y..y_end {
+        let row = y as usize * out_width as usize * 4;
+        fill(&mut out[row + rect.x as usize * 4..row + x_end as usize * 4], &BLACK);
+    }
+}
+
 /// A picture of another size (the remote screen was resized): scaled to fit, centred, nearest
-/// pixel.
+/// pixel, the redactions in its own pixels.
 fn copy_scaled(frame: &Frame, hidden: &dyn Fn(u32, u32) -> bool, out_width: u32, out_height: u32, out: &mut [u8]) {
     let scale =
         f64::min(f64::from(out_width) / f64::from(frame.width), f64::from(out_height) / f64::from(frame.height));
