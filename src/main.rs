@@ -71,6 +71,9 @@ fn main() -> ExitCode {
         }
         Some(Command::Recordings { action: RecordingsCommand::Verify { file } }) => return verify_recording(&file),
         Some(Command::Recordings { action: RecordingsCommand::Recover { file } }) => recover_recording(&file),
+        Some(Command::Recordings { action: RecordingsCommand::Export { file, out, redactions } }) => {
+            export_recording(&data_dir, file, out, redactions)
+        }
         Some(Command::PackagingFiles { dir }) => write_packaging_files(&dir),
         Some(Command::Bench { target: BenchCommand::Store { tickets, json } }) => run_bench(&data_dir, tickets, json),
         Some(Command::Bench { target: BenchCommand::Codec { corpus, json } }) => run_codec_bench_cli(&corpus, json),
@@ -300,6 +303,51 @@ fn recover_recording(file: &Path) -> anyhow::Result<()> {
     let sealed = stepwise::recording::recover(file)?;
     let how = if sealed.recovered { "sealed as recovered" } else { "already sealed" };
     println!("{how}: {:.1} s, {} bytes, head {}", sealed.duration_ms as f64 / 1000.0, sealed.bytes, sealed.hash_head);
+    Ok(())
+}
+
+/// `stepwise recordings export FILE --out OUT [--redact …]`: progress on standard error, then
+/// the video and where its export was recorded.
+fn export_recording(
+    data_dir: &Path,
+    file: std::path::PathBuf,
+    out: std::path::PathBuf,
+    redactions: Vec<stepwise::model::Redaction>,
+) -> anyhow::Result<()> {
+    use stepwise::app::video_export::{VideoExportJob, export_video, format_for};
+    let format = format_for(&out)?;
+    let header = *stepwise::recording::RecordingReader::open(&file)?.header();
+    let job = VideoExportJob::new(file, out, stepwise::model::VideoExportRequest { format, redactions });
+    let mut shown = -1;
+    let exported = export_video(&job, &std::sync::atomic::AtomicBool::new(false), &mut |fraction| {
+        let percent = (fraction * 100.0) as i32;
+        if percent / 10 != shown / 10 {
+            shown = percent;
+            eprint!("\r{percent:>3} %");
+        }
+    });
+    eprintln!();
+    let exported = exported?;
+    println!(
+        "wrote {} ({}x{}, {} frames, {:.1} s)",
+        exported.path.display(),
+        exported.width,
+        exported.height,
+        exported.frames,
+        exported.duration_ms as f64 / 1000.0
+    );
+    // Recorded on the ticket only where its database already is (an export never creates one).
+    if !data_dir.join(stepwise::store::DATABASE_FILE).exists() {
+        println!("not recorded in a timeline: no database in {}", data_dir.display());
+        return Ok(());
+    }
+    let mut store = Store::open(data_dir)?;
+    let actor = store.engineer_profile()?.map_or_else(|| "command line".to_owned(), |profile| profile.name);
+    let actor = (stepwise::model::ActorKind::Engineer, actor.as_str());
+    match store.append_event(header.ticket_id, actor, &exported.event, now_ms()) {
+        Ok(_) => println!("recorded in the timeline of ticket {}", header.ticket_id),
+        Err(err) => println!("not recorded in a timeline: {err}"),
+    }
     Ok(())
 }
 

@@ -631,6 +631,40 @@ deadline-response = First response
 deadline-resolution = Resolution
 ev-recording-deleted = Recording deleted by hand (chain head { $arg1 }…)
 ev-recording-expired = Recording deleted: its retention period ended (chain head { $arg1 }…)
+ev-recording-exported = Recording exported as { $arg1 }: { $arg2 } ({ $arg3 ->
+        [0] nothing blacked out
+        [one] { $arg3 } rectangle blacked out
+       *[other] { $arg3 } rectangles blacked out
+    }, source chain head { $arg4 }…)
+export-video = Export video…
+export-video-title = Export video
+export-video-format = Format
+export-video-file = Save as
+export-video-choose = Choose…
+export-video-length = Recording: { $arg1 } s, picture { $arg2 }×{ $arg3 }
+export-video-loading-preview = Loading the picture…
+export-video-preview-failed = The picture cannot be shown: { $arg1 }
+export-video-preview = Picture of the recording: drag on it to black out a rectangle
+export-video-redactions = Black out: drag a rectangle on the picture, or add one
+export-video-add-rect = Add rectangle
+export-video-no-redactions = Nothing is blacked out
+export-video-rect = Rectangle { $arg1 }
+export-video-from = from (s)
+export-video-to = to (s)
+export-video-remove = Remove
+export-video-start = Export
+export-video-cancel = Cancel export
+export-video-running = Exporting… { $arg1 } %
+export-video-done = Video written: { $arg1 }
+export-video-failed = The export failed: { $arg1 }
+export-video-cancelled = The export was cancelled; nothing was written
+export-video-no-ffmpeg = ffmpeg is not installed: install it with “sudo apt install ffmpeg” (Debian, Ubuntu) and export again
+export-video-empty-rect = Rectangle { $arg1 } is empty
+export-video-outside = Rectangle { $arg1 } reaches outside the { $arg2 }×{ $arg3 } picture
+export-video-empty-range = Rectangle { $arg1 }: “from” must come before “to”
+export-video-after-end = Rectangle { $arg1 } starts after the recording ends ({ $arg2 } s)
+export-video-too-many = At most { $arg1 } rectangles per export
+export-video-no-picture = The recording holds no picture
 session-history = Session history
 session-history-none = No remote sessions yet.
 session-history-line = { $arg1 } · { $arg2 } · { $arg3 } min

@@ -164,6 +164,24 @@ pub enum RecordingsCommand {
         /// The recording.
         file: PathBuf,
     },
+    /// Write FILE as a video (MP4 with H.264 or WebM with VP9, by OUT's extension) through the
+    /// system's ffmpeg, with rectangles blacked out; the recording is not changed. When the data
+    /// folder holds the recording's ticket, the export goes into its timeline.
+    Export {
+        /// The recording.
+        file: PathBuf,
+        /// The video to write: `….mp4` or `….webm`.
+        #[arg(long, value_name = "OUT")]
+        out: PathBuf,
+        /// Black out a rectangle (remote screen pixels) from FROM_S to TO_S seconds; repeatable.
+        #[arg(long = "redact", value_name = "X,Y,W,H@FROM_S-TO_S", value_parser = parse_redaction)]
+        redactions: Vec<crate::model::Redaction>,
+    },
+}
+
+/// Reads a `--redact` value.
+fn parse_redaction(text: &str) -> Result<crate::model::Redaction, String> {
+    crate::model::Redaction::parse(text).map_err(|err| err.to_string())
 }
 
 /// File formats on the command line.

@@ -20,7 +20,7 @@ use super::sessions::{EngineerSessions, ListenConfig};
 use super::store_worker::{StoreRequest, StoreWorker};
 
 /// A dialog that "returns" sooner than this was never shown.
-const NO_DIALOG_SHOWN: Duration = Duration::from_millis(300);
+pub(crate) const NO_DIALOG_SHOWN: Duration = Duration::from_millis(300);
 
 /// Whether a native file dialog can be shown. On Linux and the BSDs rfd needs the desktop portal
 /// (on the D-Bus session bus) or, failing that, `zenity`; with neither it returns at once.
@@ -54,6 +54,7 @@ pub struct ConsoleApp {
     demo: Option<(TicketId, DemoStage)>,
     pictures: super::pictures::PictureLoader,
     player: super::player::PlayerHost,
+    video_exports: super::video_export::VideoExports,
 }
 
 /// What the console needs besides its data directory.
@@ -125,7 +126,21 @@ impl ConsoleApp {
         }
         let demo = options.demo_ticket.map(|ticket_id| (ticket_id, DemoStage::WaitingForStore));
         let file_dialogs = file_dialog_service_available();
-        Self { desk, worker, events, ui_events, file_dialogs, clock, sessions, assist, demo, pictures, player }
+        let video_exports = super::video_export::VideoExports::default();
+        Self {
+            desk,
+            worker,
+            events,
+            ui_events,
+            file_dialogs,
+            clock,
+            sessions,
+            assist,
+            demo,
+            pictures,
+            player,
+            video_exports,
+        }
     }
 
     /// Never tries a native file dialog: Import and Export ask for a typed path (tests; systems
@@ -183,6 +198,16 @@ impl ConsoleApp {
             UiCommand::Dialog(DialogCommand::ExportReport(export)) => {
                 super::report_dialog::export_report(ctx, self.file_dialogs, self.ui_events.clone(), export);
             }
+            UiCommand::Dialog(DialogCommand::OpenVideoExport(source)) => {
+                self.video_exports.load_preview(ctx, self.ui_events.clone(), source.path);
+            }
+            UiCommand::Dialog(DialogCommand::ChooseVideoExportPath { format, suggested }) => {
+                self.video_exports.choose_path(ctx, self.file_dialogs, self.ui_events.clone(), format, suggested);
+            }
+            UiCommand::Dialog(DialogCommand::ExportVideo(order)) => {
+                self.video_exports.start(ctx, self.ui_events.clone(), self.worker.sender(), order);
+            }
+            UiCommand::Dialog(DialogCommand::CancelVideoExport) => self.video_exports.cancel(),
         }
     }
 

@@ -27,6 +27,7 @@ pub mod sessions;
 pub mod sharing;
 pub mod store_worker;
 pub mod transcript;
+pub mod video_export;
 
 pub use console::ConsoleApp;
 

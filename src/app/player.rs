@@ -46,10 +46,6 @@ impl PlayerHost {
                 }
             }
             PlayerCommand::SaveFrame { recording_id, ticket_id } => self.save_frame(recording_id, ticket_id),
-            PlayerCommand::OpenExport { recording_id } => {
-                // The export dialog is built apart (ffmpeg, redactions) and attaches here.
-                tracing::debug!(recording_id, "export asked for; no export dialog in this build yet");
-            }
             PlayerCommand::Close { recording_id } => {
                 if self.current.as_ref().is_some_and(|running| running.recording_id == recording_id) {
                     // Dropping the sender ends the worker.

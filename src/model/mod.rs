@@ -15,6 +15,7 @@ pub mod sla;
 pub mod summary;
 pub mod ticket;
 pub mod timeline;
+pub mod video_export;
 pub mod workflow;
 
 pub use clock::now_ms;
@@ -35,5 +36,8 @@ pub use ticket::{
 pub use timeline::{
     ActorKind, ArrowRecord, ChatAuthor, HistoryEntry, HoldCause, ImportOrigin, PairingFailure, ScopesRecord,
     StepRecord, TimelineEvent,
+};
+pub use video_export::{
+    MAX_REDACTIONS, Redaction, RedactionParseError, RedactionRect, VideoExportError, VideoExportRequest, VideoFormat,
 };
 pub use workflow::{MAX_NOTE_CHARS, MAX_TIER, RuleError, TicketChange, TicketRule};

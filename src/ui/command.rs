@@ -102,6 +102,21 @@ pub enum DialogCommand {
     },
     /// Write a chart or the whole report to a file (asked with a dialog unless a path is typed).
     ExportReport(super::reports::ReportExport),
+    /// Open the "Export video…" dialog of a recording (its preview picture is loaded on a
+    /// thread and comes back as [`UiEvent::VideoExportPreview`]).
+    OpenVideoExport(super::recording_export::VideoExportSource),
+    /// Ask where to write a video in a save dialog; answered by [`UiEvent::VideoExportPathChosen`].
+    ChooseVideoExportPath {
+        /// The format (its extension filters the dialog).
+        format: crate::model::VideoFormat,
+        /// The file name suggested.
+        suggested: String,
+    },
+    /// Export a recording as a video on a thread; progress and outcome come back as events and
+    /// the export is recorded in the ticket's timeline.
+    ExportVideo(super::recording_export::VideoExportOrder),
+    /// Stop the running video export (nothing is left behind).
+    CancelVideoExport,
 }
 
 /// A read or a change of the desk, run on the store thread; the answer comes back as a
@@ -481,6 +496,19 @@ pub enum UiEvent {
     ReportReady(Result<Box<crate::model::report::Report>, String>),
     /// A report file was written, or which file could not be and why.
     ReportExported(Result<PathBuf, (PathBuf, String)>),
+    /// The preview picture of the recording at `path` for the video export dialog.
+    VideoExportPreview {
+        /// The recording.
+        path: PathBuf,
+        /// Its first picture, or why there is none.
+        picture: Result<Picture, String>,
+    },
+    /// Where to write the video, from the save dialog (`None`: no dialog could be shown).
+    VideoExportPathChosen(Option<PathBuf>),
+    /// How far the running video export is, 0..=1.
+    VideoExportProgress(f32),
+    /// The video export ended: the video's path, or why there is none.
+    VideoExportFinished(Result<PathBuf, super::recording_export::VideoExportProblem>),
 }
 
 // The Get-help window's bus: what it asks of the app and what the app tells it.

@@ -18,6 +18,7 @@ pub mod path_prompt;
 pub mod picture_viewer;
 pub mod player;
 pub mod reasons;
+pub mod recording_export;
 pub mod reports;
 pub mod session;
 pub mod session_history;

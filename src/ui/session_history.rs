@@ -1,12 +1,16 @@
 //! A ticket's session history: every past session with when, who, how long, what the user
-//! allowed, steps confirmed, their survey answer and the recording (size, status, play, delete).
+//! allowed, steps confirmed, their survey answer and the recording (size, status, play, export
+//! as a video, delete).
+
+use std::path::PathBuf;
 
 use egui::{RichText, Ui};
 
-use super::command::{StoreCommand, TicketDetail, UiCommand};
+use super::command::{DialogCommand, StoreCommand, TicketDetail, UiCommand};
 use super::context::ViewContext;
 use super::i18n::{Lang, Text};
 use super::player::PlayerCommand;
+use super::recording_export::VideoExportSource;
 use super::summary::scopes_words;
 use super::widgets;
 use crate::model::{ConsentFact, RecordingRecord, RecordingStatus, SessionFacts, SessionRecord, SurveyOutcome};
@@ -94,6 +98,13 @@ fn recording_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, recording: &Re
         ui.label(recording_line(recording, lang));
         if ui.small_button(Text::PlayRecording.get(lang)).clicked() {
             cx.emit(PlayerCommand::Open(recording.clone()));
+        }
+        if ui.small_button(Text::ExportVideo.get(lang)).clicked() {
+            cx.emit(DialogCommand::OpenVideoExport(VideoExportSource {
+                ticket_id: recording.ticket_id,
+                path: PathBuf::from(&recording.path),
+                duration_ms: recording.duration_ms,
+            }));
         }
         if ui.small_button(Text::DeleteRecording.get(lang)).clicked() {
             cx.emit(StoreCommand::DeleteRecording { recording_id: recording.id });

@@ -144,6 +144,11 @@ pub fn describe_event(event: &TimelineEvent, lang: Lang) -> String {
             let why = if reason == "retention" { Text::EvRecordingExpired } else { Text::EvRecordingDeleted };
             why.fill(lang, &[&head])
         }
+        TimelineEvent::RecordingExported { format, redactions, file_name, hash_head, .. } => {
+            let head: String = hash_head.chars().take(RECORDING_HEAD_SHOWN_CHARS).collect();
+            let count = redactions.len().to_string();
+            Text::EvRecordingExported.fill(lang, &[format.label(), file_name, &count, &head])
+        }
         TimelineEvent::SessionEnded { reason, code, detail, .. } => {
             Text::EvSessionEnded.fill(lang, &[&stored_end_reason_text(reason, code, detail, lang)])
         }
@@ -304,6 +309,29 @@ mod tests {
         assert_eq!(
             describe(&recovered, Lang::Zh),
             "控制台意外停止后已恢复录像：1 秒，0.1 MB（校验链头 ffffffffffff…）"
+        );
+    }
+
+    #[test]
+    fn a_video_export_says_its_format_file_redactions_and_source() {
+        let rect = json!({ "rect": { "x": 1, "y": 2, "w": 3, "h": 4 }, "from_ms": 0, "to_ms": 10 });
+        let exported = |redactions: Vec<serde_json::Value>| {
+            entry(
+                "recording_exported",
+                json!({ "format": "mp4_h264", "redactions": redactions, "file_name": "review.mp4", "hash_head": "ab".repeat(32), "duration_ms": 3_000 }),
+            )
+        };
+        assert_eq!(
+            describe(&exported(vec![]), Lang::En),
+            "Recording exported as MP4 (H.264): review.mp4 (nothing blacked out, source chain head abababababab…)"
+        );
+        assert_eq!(
+            describe(&exported(vec![rect.clone()]), Lang::En),
+            "Recording exported as MP4 (H.264): review.mp4 (1 rectangle blacked out, source chain head abababababab…)"
+        );
+        assert_eq!(
+            describe(&exported(vec![rect.clone(), rect]), Lang::Zh),
+            "录像已导出为 MP4 (H.264)：review.mp4（遮盖了 2 个矩形，源录像校验链头 abababababab…）"
         );
     }
 

@@ -64,6 +64,14 @@ pub enum StoreRequest {
         /// The `TimelineEvent::RecordingSaved` or `RecordingRecovered` entry.
         event: TimelineEvent,
     },
+    /// A recording was exported as a video: its `recording_exported` entry goes into the
+    /// ticket's timeline as the engineer's.
+    VideoExported {
+        /// Ticket id.
+        ticket_id: TicketId,
+        /// The `TimelineEvent::RecordingExported` entry.
+        event: TimelineEvent,
+    },
     /// Which session row the ticket's running session has (a recording puts it in its
     /// header); answered on `reply` (`None` when there is none).
     CurrentSession {
@@ -412,6 +420,10 @@ impl Worker {
                 self.save_recording(ticket_id, session_id, event);
                 return;
             }
+            StoreRequest::VideoExported { ticket_id, event } => {
+                self.save_video_export(ticket_id, event);
+                return;
+            }
             StoreRequest::CurrentSession { ticket_id, reply } => {
                 let _ = reply.send(self.sessions.get(&ticket_id).map(|(id, _)| *id));
                 return;
@@ -427,6 +439,7 @@ impl Worker {
             | StoreRequest::Session { .. }
             | StoreRequest::AttachScreenshot { .. }
             | StoreRequest::Recording { .. }
+            | StoreRequest::VideoExported { .. }
             | StoreRequest::CurrentSession { .. } => Ok(Vec::new()),
         };
         match result {

@@ -1,5 +1,6 @@
 //! Recording rows (see `store/recordings.rs`): a row with each sealed or recovered recording,
-//! retention at start-up and deletion by hand, each deletion leaving a tombstone entry.
+//! retention at start-up and deletion by hand, each deletion leaving a tombstone entry; video
+//! exports recorded on the ticket.
 
 use super::{Failure, Worker, detail};
 use crate::model::{ActorKind, HistoryEntry, SessionId, TicketId, TimelineEvent};
@@ -38,6 +39,26 @@ impl Worker {
             Err(err) => {
                 tracing::error!(ticket_id = ticket_id.0, "cannot save the recording's row: {err}");
                 self.emit(UiEvent::TranscriptWriteFailed { ticket_id, kind: event.kind(), reason: err.to_string() });
+            }
+        }
+    }
+
+    /// Records a video export in the ticket's timeline (the engineer's entry), then shows it.
+    pub(super) fn save_video_export(&mut self, ticket_id: TicketId, event: TimelineEvent) {
+        let now = (self.clock)();
+        let actor = self.actor.clone();
+        let Some(store) = self.store.as_mut() else {
+            return self.emit(UiEvent::ActionFailed("the database is not open".to_owned()));
+        };
+        match store.append_event(ticket_id, (ActorKind::Engineer, &actor), &event, now) {
+            Ok(seq) => {
+                let entry =
+                    HistoryEntry { seq, at_ms: now, actor, actor_kind: ActorKind::Engineer, event, imported: None };
+                self.emit(UiEvent::HistoryAppended { ticket_id, entry });
+            }
+            Err(err) => {
+                tracing::warn!(ticket_id = ticket_id.0, "cannot record the video export: {err}");
+                self.emit(UiEvent::ActionFailed(err.to_string()));
             }
         }
     }

@@ -490,6 +490,21 @@ pub enum TimelineEvent {
         /// Where the file was.
         path: String,
     },
+    /// A recording was exported as a video (the recording itself is untouched); with the
+    /// redactions blacked out, the source's chain head says which recording it came from.
+    RecordingExported {
+        /// The video's format.
+        format: super::video_export::VideoFormat,
+        /// The rectangles blacked out, each over its time range.
+        #[serde(default)]
+        redactions: Vec<super::video_export::Redaction>,
+        /// The video's file name (where it was written is the exporter's business).
+        file_name: String,
+        /// The source recording's chain head, 64 hex digits.
+        hash_head: String,
+        /// The video's length, ms.
+        duration_ms: u64,
+    },
     /// The session ended.
     SessionEnded {
         /// The end reason's stable code.

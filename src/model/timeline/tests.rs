@@ -135,3 +135,22 @@ fn entries_export_in_the_stored_layout() {
     let old = json!({ "seq": 1, "at_ms": 0, "actor": "x", "kind": "consent_revoked", "payload": {} });
     assert_eq!(serde_json::from_value::<HistoryEntry>(old).unwrap().actor_kind, ActorKind::User);
 }
+
+#[test]
+fn a_video_export_is_stored_with_its_redactions_and_source_head() {
+    let payload = json!({
+        "format": "webm_vp9",
+        "redactions": [{ "rect": { "x": 10, "y": 20, "w": 30, "h": 40 }, "from_ms": 1_000, "to_ms": 2_500 }],
+        "file_name": "T-1-session-3.webm",
+        "hash_head": "ef".repeat(32),
+        "duration_ms": 61_000,
+    });
+    let event = TimelineEvent::from_stored("recording_exported", payload.clone());
+    let TimelineEvent::RecordingExported { format, redactions, .. } = &event else {
+        panic!("did not read: {event:?}");
+    };
+    assert_eq!(*format, crate::model::VideoFormat::WebmVp9);
+    assert_eq!(redactions[0].rect.w, 30);
+    assert_eq!(event.to_stored(), ("recording_exported".to_owned(), payload));
+    assert_eq!(event.default_actor_kind(), ActorKind::Engineer);
+}

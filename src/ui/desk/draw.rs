@@ -302,6 +302,11 @@ impl DeskState {
         {
             self.path_prompt = None;
         }
+        if let Some(dialog) = &mut self.video_export
+            && !dialog.window(ctx, cx)
+        {
+            self.video_export = None;
+        }
         if self.settings_open {
             let data_dir = info.data_dir.display().to_string();
             let view = SettingsView { lang, language_choice: info.language, data_dir: &data_dir, policy: &info.policy };

@@ -91,6 +91,8 @@ pub struct DeskState {
     path_prompt: Option<PathPrompt>,
     /// The session workspace: folded list, session tabs, popped-out window, unseen news.
     workspace: workspace::WorkspaceDesk,
+    /// The "Export video…" dialog of a recording, when open.
+    video_export: Option<super::recording_export::RecordingExportDialog>,
     /// Wall-clock time of this frame, unix ms (injected so tests are deterministic).
     pub now_ms: i64,
     last_refresh_ms: i64,
@@ -124,6 +126,7 @@ impl DeskState {
             network_draft: None,
             path_prompt: None,
             workspace: workspace::WorkspaceDesk::default(),
+            video_export: None,
             now_ms,
             last_refresh_ms: now_ms,
         }
@@ -152,6 +155,14 @@ impl DeskState {
             _ => None,
         }) {
             self.player = Some(super::player::PlayerWindow::opening(recording));
+        }
+        // So does "Export video…" (waiting for its preview), unless an export is running.
+        if let Some(source) = self.commands.iter().rev().find_map(|command| match command {
+            UiCommand::Dialog(DialogCommand::OpenVideoExport(source)) => Some(source.clone()),
+            _ => None,
+        }) && !self.video_export.as_ref().is_some_and(|dialog| dialog.is_running())
+        {
+            self.video_export = Some(super::recording_export::RecordingExportDialog::new(source));
         }
         if let Some(assist) = &mut self.assist {
             self.commands.extend(assist.take_commands().into_iter().map(UiCommand::Assist));
@@ -345,6 +356,26 @@ impl DeskState {
             }
             UiEvent::ReportReady(result) => self.reports.ready(result, lang),
             UiEvent::ReportExported(result) => self.reports.exported(result, lang),
+            UiEvent::VideoExportPreview { path, picture } => {
+                if let Some(dialog) = &mut self.video_export {
+                    dialog.preview_loaded(&path, picture);
+                }
+            }
+            UiEvent::VideoExportPathChosen(path) => {
+                if let Some(dialog) = &mut self.video_export {
+                    dialog.path_chosen(path);
+                }
+            }
+            UiEvent::VideoExportProgress(fraction) => {
+                if let Some(dialog) = &mut self.video_export {
+                    dialog.progress(fraction);
+                }
+            }
+            UiEvent::VideoExportFinished(outcome) => {
+                if let Some(dialog) = &mut self.video_export {
+                    dialog.finished(outcome);
+                }
+            }
             UiEvent::Exported { path, count } => {
                 self.path_prompt = None;
                 self.say_in(

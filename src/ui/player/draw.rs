@@ -106,7 +106,15 @@ impl PlayerWindow {
         let action = toolbar_ui(ui, lang, playback, &self.integrity, picture_size.is_some());
         match action {
             Some(ToolbarAction::SaveFrame) => cx.emit(PlayerCommand::SaveFrame { recording_id, ticket_id }),
-            Some(ToolbarAction::Export) => cx.emit(PlayerCommand::OpenExport { recording_id }),
+            Some(ToolbarAction::Export) => {
+                cx.emit(crate::ui::command::DialogCommand::OpenVideoExport(
+                    crate::ui::recording_export::VideoExportSource {
+                        ticket_id,
+                        path: std::path::PathBuf::from(&self.recording.path),
+                        duration_ms: self.recording.duration_ms,
+                    },
+                ));
+            }
             None => {}
         }
         scrubber_ui(ui, lang, playback);

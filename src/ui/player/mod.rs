@@ -33,11 +33,6 @@ pub enum PlayerCommand {
         /// The ticket it belongs to.
         ticket_id: TicketId,
     },
-    /// "Export video…": the place where the export dialog attaches (not handled yet).
-    OpenExport {
-        /// The recording's row id.
-        recording_id: i64,
-    },
     /// The window was closed: stop the worker.
     Close {
         /// The recording's row id.

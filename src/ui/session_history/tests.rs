@@ -190,3 +190,19 @@ fn the_tombstone_shows_in_the_timeline_with_who_why_and_head() {
     harness.run();
     harness.get_by_label(&by_hand);
 }
+
+#[test]
+fn export_video_opens_the_dialog_for_that_recording() {
+    let mut harness = history(detail(), Lang::En);
+    harness.run();
+    assert_eq!(harness.query_all_by_label("Export video…").count(), 2);
+    harness.query_all_by_label("Export video…").next().unwrap().click();
+    harness.run();
+    let (_, commands) = harness.state();
+    let expected = crate::ui::recording_export::VideoExportSource {
+        ticket_id: TicketId(1),
+        path: "/d/recordings/7.swrec".into(),
+        duration_ms: 61_000,
+    };
+    assert!(commands.contains(&UiCommand::Dialog(DialogCommand::OpenVideoExport(expected))), "{commands:?}");
+}
