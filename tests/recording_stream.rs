@@ -79,6 +79,9 @@ fn the_engineer_records_only_under_the_record_scope_and_seals_at_the_end() {
     let private = Arc::new(Mutex::new(Vec::new()));
     let sharing = SharingThread::spawn(user.clone(), opener, private, Box::new(|err| panic!("{err}"))).unwrap();
 
+    // A request before the user's hello is refused ("not now"): wait for it, as the panel does.
+    session_event(&engineer, "the user's hello", |event| matches!(event, SessionEvent::PeerHello { .. }));
+
     // View only: the engineer sees the screen, nothing is recorded.
     let request = ConsentRequest {
         engineer_name: "Li Wei".into(),
