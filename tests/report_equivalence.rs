@@ -7,7 +7,9 @@
 use std::collections::BTreeMap;
 
 use stepwise::app::report_bench::fill_report_store;
-use stepwise::model::report::{GuideStepCounts, HintTally, Report, ReportInputs, ReportQuery, ReportTicket, StatusMove};
+use stepwise::model::report::{
+    GuideStepCounts, HintTally, Report, ReportInputs, ReportQuery, ReportTicket, StatusMove,
+};
 use stepwise::model::{Category, GuideId, Priority, StepStats, TicketId, TimelineEvent, now_ms};
 use stepwise::store::Store;
 
@@ -107,7 +109,12 @@ fn optimised_loading_gives_the_straightforward_report() {
         ReportQuery { engineer: Some("王芳".into()), ..month.clone() },
         ReportQuery { engineer: Some("Li Wei".into()), category: Some(Category::Software), ..year.clone() },
         // Weeks on a clock eight hours ahead.
-        ReportQuery { from_ms: month.from_ms - 8 * 3_600_000, to_ms: month.to_ms - 8 * 3_600_000, utc_offset_minutes: 480, ..month.clone() },
+        ReportQuery {
+            from_ms: month.from_ms - 8 * 3_600_000,
+            to_ms: month.to_ms - 8 * 3_600_000,
+            utc_offset_minutes: 480,
+            ..month.clone()
+        },
         ReportQuery { from_ms: now - 3 * DAY_MS, to_ms: now - DAY_MS, ..ReportQuery::default() },
     ];
     let mut compared = 0;

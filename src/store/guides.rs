@@ -69,9 +69,8 @@ fn remap_step_outcomes(
     tx.execute("DELETE FROM guide_step_outcomes WHERE guide_id = ?1", [guide_id])?;
     // Dated answers follow the same moves: marked with their new place (negative while moving),
     // those of removed or reworded steps deleted, then the marks turned into places.
-    let mut move_answers = tx.prepare_cached(
-        "UPDATE guide_step_answers SET step_index = -1 - ?3 WHERE guide_id = ?1 AND step_index = ?2",
-    )?;
+    let mut move_answers = tx
+        .prepare_cached("UPDATE guide_step_answers SET step_index = -1 - ?3 WHERE guide_id = ?1 AND step_index = ?2")?;
     let mut taken = vec![false; old.len()];
     for (new_index, step) in new.iter().enumerate() {
         let same = old.iter().enumerate().position(|(old_index, old_step)| {
@@ -290,7 +289,11 @@ mod tests {
                 .conn
                 .prepare("SELECT step_index, count(*) FROM guide_step_answers WHERE guide_id = ?1 GROUP BY step_index")
                 .unwrap();
-            statement.query_map([guide.id.0], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect()
+            statement
+                .query_map([guide.id.0], |row| Ok((row.get(0)?, row.get(1)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
         };
         assert_eq!(dated(&store), [(0, 3)], "the dated answers moved with the step");
         guide.steps[0].instruction.push_str(" (reworded)");

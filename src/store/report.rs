@@ -7,12 +7,10 @@ use rusqlite::types::Value;
 use rusqlite::vtab::array::Array;
 use rusqlite::{OptionalExtension as _, Row, Transaction, params};
 
-use super::sessions::{SESSION_COLUMNS, session_from_row};
+use super::sessions::{SESSION_COLUMNS, SURVEY_COLUMNS, session_from_row, survey_from_row};
 use super::tickets::parse_column;
 use super::{Store, StoreResult};
-use crate::model::report::{
-    GuideStepCounts, MoveFacts, Report, ReportInputs, ReportQuery, ReportTicket, StatusMove,
-};
+use crate::model::report::{GuideStepCounts, MoveFacts, Report, ReportInputs, ReportQuery, ReportTicket, StatusMove};
 use crate::model::{
     Category, GuideId, GuideStep, Priority, SessionRecord, SlaClock, Status, StepStats, SurveyRecord, TicketId,
 };
@@ -34,6 +32,12 @@ const TICKETS_SQL: &str = "SELECT id, number, title, category, priority, status,
 /// The workflow moves of the tickets in `rarray(?1)`, read through their partial index.
 const MOVES_SQL: &str = "SELECT ticket_id, at_ms, payload \
      FROM ticket_events WHERE kind = 'status_changed' AND ticket_id IN rarray(?1) ORDER BY ticket_id, seq";
+
+/// The surveys asked in `[?1, ?2)`, in any order: read straight from the covering
+/// `surveys_report` index.
+fn surveys_sql() -> String {
+    format!("SELECT {SURVEY_COLUMNS} FROM surveys WHERE asked_at_ms >= ?1 AND asked_at_ms < ?2")
+}
 
 /// Above this share of all tickets in scope (one in this many), sessions are read in one pass
 /// and sorted out here rather than looked up ticket by ticket.
@@ -84,7 +88,13 @@ fn write_move_facts(tx: &Transaction<'_>, ticket_id: i64, facts: &MoveFacts) -> 
 
 /// Keeps a ticket's running move facts as a workflow move is written (inside the same
 /// transaction as its timeline entry).
-pub(super) fn record_move(tx: &Transaction<'_>, ticket_id: TicketId, at_ms: i64, from: Status, to: Status) -> StoreResult<()> {
+pub(super) fn record_move(
+    tx: &Transaction<'_>,
+    ticket_id: TicketId,
+    at_ms: i64,
+    from: Status,
+    to: Status,
+) -> StoreResult<()> {
     let facts = tx
         .prepare_cached(
             "SELECT first_resolved_at_ms, reopened_soon, last_move_at_ms, last_move_to FROM tickets WHERE id = ?1",
@@ -179,7 +189,9 @@ impl Store {
         }
 
         let sessions = self.sessions_of(&tickets)?;
-        let surveys: Vec<SurveyRecord> = self.surveys_between(query.from_ms, query.to_ms)?;
+        let mut statement = self.conn.prepare_cached(&surveys_sql())?;
+        let surveys: Vec<SurveyRecord> =
+            statement.query_map([query.from_ms, query.to_ms], survey_from_row)?.collect::<Result<_, _>>()?;
         let hints = self.jargon_hint_counts(query.from_ms, query.to_ms, query.engineer.as_deref())?;
         let jargon_hints = crate::model::report::HintTally {
             offered: u32::try_from(hints.offered).unwrap_or(u32::MAX),
@@ -367,8 +379,10 @@ mod tests {
         assert!(plan.contains("ticket_events_status_moves"), "{plan}");
         let none: Option<String> = None;
         let plan = plan_of(TICKETS_SQL.to_owned(), &[&query.from_ms, &query.to_ms, &none, &none]);
-        assert!(plan.contains("sessions_by_start") && plan.contains("surveys_by_asked"), "{plan}");
+        assert!(plan.contains("sessions_by_start") && plan.contains("surveys_report"), "{plan}");
         assert!(plan.contains("COVERING INDEX tickets_report"), "the wide rows are not read: {plan}");
+        let plan = plan_of(surveys_sql(), &[&query.from_ms, &query.to_ms]);
+        assert!(plan.contains("COVERING INDEX surveys_report"), "{plan}");
     }
 
     fn facts_of(store: &Store, id: TicketId) -> MoveFacts {
@@ -393,18 +407,24 @@ mod tests {
         store.change_ticket(late, &TicketChange::Status(Status::InProgress), "Li", FROM + 9 * DAY_MS).unwrap();
         let untouched = ticket(&mut store, "new", Category::Network, FROM);
         let expected = [
-            (reopened, MoveFacts {
-                first_resolved_at_ms: Some(FROM + DAY_MS + 1),
-                reopened_soon: true,
-                last_move_at_ms: Some(FROM + 3 * DAY_MS),
-                last_move_to: Some(Status::InProgress),
-            }),
-            (late, MoveFacts {
-                first_resolved_at_ms: Some(FROM + DAY_MS + 1),
-                reopened_soon: false,
-                last_move_at_ms: Some(FROM + 9 * DAY_MS),
-                last_move_to: Some(Status::InProgress),
-            }),
+            (
+                reopened,
+                MoveFacts {
+                    first_resolved_at_ms: Some(FROM + DAY_MS + 1),
+                    reopened_soon: true,
+                    last_move_at_ms: Some(FROM + 3 * DAY_MS),
+                    last_move_to: Some(Status::InProgress),
+                },
+            ),
+            (
+                late,
+                MoveFacts {
+                    first_resolved_at_ms: Some(FROM + DAY_MS + 1),
+                    reopened_soon: false,
+                    last_move_at_ms: Some(FROM + 9 * DAY_MS),
+                    last_move_to: Some(Status::InProgress),
+                },
+            ),
             (untouched, MoveFacts::default()),
         ];
         for (id, facts) in expected {

@@ -231,8 +231,8 @@ const MIGRATIONS: &[Migration] = &[
     ),
     // 11: reports without reading the timeline: each ticket keeps what its workflow moves tell
     // (first resolution, reopened soon after, last move and where it led), updated as moves are
-    // written and back-filled here; and one covering index holds every column a report reads
-    // of a ticket, in creation order.
+    // written and back-filled here; and covering indexes hold every column a report reads of a
+    // ticket (in creation order) and of a survey (by when it was asked).
     Migration::SqlThen(
         r#"
     ALTER TABLE tickets ADD COLUMN first_resolved_at_ms INTEGER;
@@ -243,6 +243,9 @@ const MIGRATIONS: &[Migration] = &[
         created_at_ms, updated_at_ms, status, category, priority, number, title, assignee, satisfaction,
         sla_started_at_ms, sla_response_target_ms, sla_resolution_target_ms, sla_responded_at_ms,
         sla_paused_total_ms, sla_paused_since_ms, first_resolved_at_ms, reopened_soon, last_move_at_ms, last_move_to
+    );
+    CREATE INDEX surveys_report ON surveys (
+        asked_at_ms, ticket_id, settled_at_ms, solved, rating, explanations_clear, comment, not_answered_reason
     );
     "#,
         super::report::backfill_move_facts,

@@ -90,7 +90,10 @@ pub fn heading(report: &Report, lang: Lang) -> pdf::Heading {
             "{} ({})",
             Text::ReportPeriod.fill(
                 lang,
-                &[&day_label(query.from_ms, query.utc_offset_minutes), &day_label(query.to_ms - DAY_MS, query.utc_offset_minutes)]
+                &[
+                    &day_label(query.from_ms, query.utc_offset_minutes),
+                    &day_label(query.to_ms - DAY_MS, query.utc_offset_minutes)
+                ]
             ),
             offset_label(query.utc_offset_minutes)
         ),

@@ -65,7 +65,7 @@ impl Report {
             .filter(|s| query.engineer.as_deref().is_none_or(|name| s.engineer == name))
             .collect();
         let backlog_at_ms = query.to_ms.min(now_ms);
-        let weeks_in_range = weeks(query);
+        let weeks_in_range = Weeks::new(query);
         let (sla, breaches) = sla_rows(query, &facts, now_ms);
         let surveys = admitted_surveys(query, inputs, &kind_admitted);
         Report {
@@ -78,7 +78,7 @@ impl Report {
             resolve_times: resolve_time_rows(query, &facts),
             first_contact: first_contact(query, &facts, &sessions),
             csat: csat(query, &facts, &surveys, inputs.jargon_hints),
-            csat_weeks: csat_week_rows(query, &weeks_in_range, &surveys),
+            csat_weeks: csat_week_rows(&weeks_in_range, &surveys),
             engineers: engineer_rows(query, &facts, &sessions, now_ms),
             failing_steps: failing_steps(inputs),
             failing_steps_undated: inputs.undated_step_answers,
@@ -119,6 +119,32 @@ fn group_moves(moves: &[StatusMove]) -> HashMap<TicketId, &[StatusMove]> {
     groups
 }
 
+/// The range's weeks, one after the other, and where a time falls among them by arithmetic
+/// (a calendar lookup per ticket and survey costs more than the rest of a row).
+struct Weeks {
+    weeks: Vec<IsoWeek>,
+    /// Monday 00:00 of the first week on the query's clock (shifted by its offset), ms.
+    first_monday_ms: i64,
+    offset_ms: i64,
+}
+
+impl Weeks {
+    fn new(query: &ReportQuery) -> Self {
+        use chrono::Datelike as _;
+        let offset_ms = query.offset_ms();
+        let local_day_ms = (query.from_ms + offset_ms).div_euclid(DAY_MS) * DAY_MS;
+        let weekday = chrono::DateTime::from_timestamp_millis(local_day_ms)
+            .map_or(0, |day| i64::from(day.weekday().num_days_from_monday()));
+        Weeks { weeks: weeks(query), first_monday_ms: local_day_ms - weekday * DAY_MS, offset_ms }
+    }
+
+    /// The position of the week `at_ms` falls in; none outside the range's weeks.
+    fn index(&self, at_ms: i64) -> Option<usize> {
+        let index = (at_ms + self.offset_ms - self.first_monday_ms).div_euclid(7 * DAY_MS);
+        usize::try_from(index).ok().filter(|index| *index < self.weeks.len())
+    }
+}
+
 /// Every ISO week that overlaps the range (on the query's clock), in order.
 fn weeks(query: &ReportQuery) -> Vec<IsoWeek> {
     let mut weeks = Vec::new();
@@ -139,25 +165,26 @@ fn weeks(query: &ReportQuery) -> Vec<IsoWeek> {
     weeks
 }
 
-fn week_rows(query: &ReportQuery, weeks: &[IsoWeek], facts: &[TicketFacts<'_>]) -> Vec<WeekRow> {
-    let mut rows: BTreeMap<IsoWeek, WeekRow> = weeks
+fn week_rows(query: &ReportQuery, weeks: &Weeks, facts: &[TicketFacts<'_>]) -> Vec<WeekRow> {
+    let mut rows: Vec<WeekRow> = weeks
+        .weeks
         .iter()
-        .map(|week| (*week, WeekRow { week: *week, opened: [0; CATEGORY_COUNT], closed: [0; CATEGORY_COUNT] }))
+        .map(|week| WeekRow { week: *week, opened: [0; CATEGORY_COUNT], closed: [0; CATEGORY_COUNT] })
         .collect();
     for fact in facts {
         let index = category_index(fact.ticket.category);
         if query.contains(fact.ticket.created_at_ms)
-            && let Some(row) = rows.get_mut(&query.week_of(fact.ticket.created_at_ms))
+            && let Some(row) = weeks.index(fact.ticket.created_at_ms).and_then(|week| rows.get_mut(week))
         {
             row.opened[index] += 1;
         }
         if let Some(resolved) = fact.first_resolved_at_ms.filter(|at| query.contains(*at))
-            && let Some(row) = rows.get_mut(&query.week_of(resolved))
+            && let Some(row) = weeks.index(resolved).and_then(|week| rows.get_mut(week))
         {
             row.closed[index] += 1;
         }
     }
-    rows.into_values().collect()
+    rows
 }
 
 fn backlog_rows(facts: &[TicketFacts<'_>], at_ms: i64) -> Vec<BacklogRow> {
@@ -309,7 +336,8 @@ fn first_contact(query: &ReportQuery, facts: &[TicketFacts<'_>], sessions: &[&Se
 }
 
 fn admitted_surveys<'a>(query: &ReportQuery, inputs: &'a ReportInputs, kind_admitted: &IdSet) -> Vec<&'a SurveyRecord> {
-    let in_scope = inputs.surveys.iter().filter(|s| query.contains(s.asked_at_ms) && kind_admitted.contains(s.ticket_id));
+    let in_scope =
+        inputs.surveys.iter().filter(|s| query.contains(s.asked_at_ms) && kind_admitted.contains(s.ticket_id));
     let Some(name) = query.engineer.as_deref() else {
         return in_scope.collect();
     };
@@ -351,11 +379,11 @@ fn csat(
     summary
 }
 
-fn csat_week_rows(query: &ReportQuery, weeks: &[IsoWeek], surveys: &[&SurveyRecord]) -> Vec<CsatWeekRow> {
+fn csat_week_rows(weeks: &Weeks, surveys: &[&SurveyRecord]) -> Vec<CsatWeekRow> {
     // offered, answered, rating sum, rated 4–5, clear
-    let mut tallies: BTreeMap<IsoWeek, [u32; 5]> = weeks.iter().map(|w| (*w, [0; 5])).collect();
+    let mut tallies: Vec<(IsoWeek, [u32; 5])> = weeks.weeks.iter().map(|w| (*w, [0; 5])).collect();
     for survey in surveys {
-        let Some(tally) = tallies.get_mut(&query.week_of(survey.asked_at_ms)) else {
+        let Some((_, tally)) = weeks.index(survey.asked_at_ms).and_then(|week| tallies.get_mut(week)) else {
             continue;
         };
         tally[0] += 1;
