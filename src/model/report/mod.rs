@@ -120,12 +120,12 @@ impl MoveFacts {
     pub fn apply(&mut self, at_ms: i64, from: Status, to: Status) {
         match self.first_resolved_at_ms {
             None if !to.is_open() => self.first_resolved_at_ms = Some(at_ms),
-            None => {}
-            Some(resolved) => {
-                if !from.is_open() && to.is_open() && at_ms > resolved && at_ms - resolved <= REOPEN_WINDOW_MS {
-                    self.reopened_soon = true;
-                }
+            Some(resolved)
+                if !from.is_open() && to.is_open() && at_ms > resolved && at_ms - resolved <= REOPEN_WINDOW_MS =>
+            {
+                self.reopened_soon = true;
             }
+            _ => {}
         }
         self.last_move_at_ms = Some(self.last_move_at_ms.map_or(at_ms, |last| last.max(at_ms)));
         self.last_move_to = Some(to);
