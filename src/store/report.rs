@@ -406,25 +406,16 @@ mod tests {
         resolve(&mut store, late, FROM + DAY_MS);
         store.change_ticket(late, &TicketChange::Status(Status::InProgress), "Li", FROM + 9 * DAY_MS).unwrap();
         let untouched = ticket(&mut store, "new", Category::Network, FROM);
+        // Resolved a day after creation, then moved back to in progress at `back_ms`.
+        let reopened_at = |back_ms: i64, soon: bool| MoveFacts {
+            first_resolved_at_ms: Some(FROM + DAY_MS + 1),
+            reopened_soon: soon,
+            last_move_at_ms: Some(back_ms),
+            last_move_to: Some(Status::InProgress),
+        };
         let expected = [
-            (
-                reopened,
-                MoveFacts {
-                    first_resolved_at_ms: Some(FROM + DAY_MS + 1),
-                    reopened_soon: true,
-                    last_move_at_ms: Some(FROM + 3 * DAY_MS),
-                    last_move_to: Some(Status::InProgress),
-                },
-            ),
-            (
-                late,
-                MoveFacts {
-                    first_resolved_at_ms: Some(FROM + DAY_MS + 1),
-                    reopened_soon: false,
-                    last_move_at_ms: Some(FROM + 9 * DAY_MS),
-                    last_move_to: Some(Status::InProgress),
-                },
-            ),
+            (reopened, reopened_at(FROM + 3 * DAY_MS, true)),
+            (late, reopened_at(FROM + 9 * DAY_MS, false)),
             (untouched, MoveFacts::default()),
         ];
         for (id, facts) in expected {
