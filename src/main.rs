@@ -58,8 +58,8 @@ fn main() -> ExitCode {
             with_runtime(|runtime| run_windowed_demo(&data_dir, runtime, listen, frames, live_screen))
         }
         Some(Command::Tickets { action }) => run_tickets(&data_dir, action),
-        Some(Command::Report { from, to, format, category, priority, engineer, lang, file }) => {
-            let args = ReportArgs { from, to, format, category, priority, engineer, lang, file };
+        Some(Command::Report { from, to, time_zone, format, category, priority, engineer, lang, file }) => {
+            let args = ReportArgs { from, to, time_zone, format, category, priority, engineer, lang, file };
             run_report(&data_dir, &args).map(|files| {
                 for file in files {
                     println!("wrote {}", file.display());

@@ -18,8 +18,8 @@ fn engineer_reads_edits_writes_and_removes_guides() {
         let mut store = Store::open(dir.path()).unwrap();
         store.set_engineer_profile(&EngineerProfile { name: "Li Wei".into(), team: "Service desk".into() }).unwrap();
         let wifi = store.list_guides("Reconnect to the office").unwrap()[0].id;
-        store.record_step_answer(wifi, 0, StepOutcome::Stuck).unwrap();
-        store.record_step_answer(wifi, 0, StepOutcome::Done).unwrap();
+        store.record_step_answer(wifi, 0, StepOutcome::Stuck, 1_000).unwrap();
+        store.record_step_answer(wifi, 0, StepOutcome::Done, 1_000).unwrap();
         wifi
     };
     let mut desk = console(dir.path(), Lang::En);

@@ -33,6 +33,9 @@ fn the_reports_window_shows_tables_and_exports_a_chart() {
     assert!(desk.query_by_label("Responses in time").is_some(), "the SLA table");
     // The satisfaction figures and the weekly table's heading.
     assert_eq!(desk.query_all_by_label("Explanations easy to understand %").count(), 3);
+    // Days and weeks follow the machine's local time unless UTC is chosen.
+    let zone = format!("{:?}", desk.get_by_label("Days and weeks in"));
+    assert!(zone.contains("role: ComboBox") && zone.contains("value: \"Local time (UTC"), "{zone}");
 
     let out = tempfile::tempdir().unwrap();
     type_into(&mut desk, "File path", out.path().to_str().unwrap());

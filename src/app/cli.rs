@@ -85,12 +85,16 @@ pub enum Command {
     /// Writes a report for a date range: `--format json|csv|pdf FILE` (CSV into a folder: one
     /// file per chart).
     Report {
-        /// First day, `YYYY-MM-DD` (UTC).
+        /// First day, `YYYY-MM-DD` (on the `--time-zone` clock).
         #[arg(long, value_name = "DATE")]
         from: String,
-        /// Last day, included, `YYYY-MM-DD` (UTC).
+        /// Last day, included, `YYYY-MM-DD` (on the `--time-zone` clock).
         #[arg(long, value_name = "DATE")]
         to: String,
+        /// The clock days and weeks follow: `local` (this machine's offset), `utc`, or an offset
+        /// such as `+08:00`.
+        #[arg(long, value_name = "ZONE", default_value = "local")]
+        time_zone: String,
         /// File format.
         #[arg(long, value_enum, default_value = "pdf")]
         format: ReportFormatArg,

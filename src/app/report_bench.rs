@@ -108,7 +108,7 @@ pub fn fill_report_store(store: &mut Store, tickets: usize, now_ms: i64) -> Stor
             store.change_ticket(id, &TicketChange::Satisfaction { rating, comment: String::new() }, engineer, at)?;
         }
     }
-    answer_guide_steps(store, &mut rng)?;
+    answer_guide_steps(store, &mut rng, start_ms, span_ms)?;
     Ok(made)
 }
 
@@ -153,7 +153,7 @@ fn add_session(
     Ok(())
 }
 
-fn answer_guide_steps(store: &mut Store, rng: &mut Lcg) -> StoreResult<()> {
+fn answer_guide_steps(store: &mut Store, rng: &mut Lcg, start_ms: i64, span_ms: i64) -> StoreResult<()> {
     for guide in store.list_guides("")? {
         for step in 0..guide.step_count as i64 {
             for _ in 0..(rng.next() % 40) {
@@ -164,7 +164,8 @@ fn answer_guide_steps(store: &mut Store, rng: &mut Lcg) -> StoreResult<()> {
                     StepOutcome::DidntWork,
                     StepOutcome::Stuck,
                 ]);
-                store.record_step_answer(guide.id, step, outcome)?;
+                let at_ms = start_ms + (rng.next() % span_ms.unsigned_abs().max(1)) as i64;
+                store.record_step_answer(guide.id, step, outcome, at_ms)?;
             }
         }
     }
@@ -185,7 +186,7 @@ pub fn run_report_bench(tickets: usize) -> anyhow::Result<ReportBenchResult> {
     let mut report = None;
     for _ in 0..REPORT_ROUNDS {
         let start = Instant::now();
-        let inputs = store.report_inputs(&query)?;
+        let inputs = store.report_inputs(&query, now)?;
         load_ms.push(elapsed_ms(start));
         report = Some(crate::model::report::Report::compute(&query, &inputs, now));
         report_ms.push(elapsed_ms(start));

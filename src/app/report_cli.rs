@@ -7,10 +7,11 @@ use anyhow::{Context as _, bail};
 
 use super::cli::ReportFormatArg;
 use super::report_export::{ReportFormat, write_report};
-use crate::model::report::ReportQuery;
+use crate::model::report::{ReportQuery, parse_day_ms, parse_utc_offset};
 use crate::model::{Category, Priority, now_ms};
 use crate::store::Store;
 use crate::ui::Lang;
+use crate::ui::reports::local_offset_minutes;
 
 /// What `stepwise report` was asked for.
 #[derive(Debug)]
@@ -19,6 +20,8 @@ pub struct ReportArgs {
     pub from: String,
     /// Last day (included), `YYYY-MM-DD`.
     pub to: String,
+    /// `local`, `utc` or an offset such as `+08:00`.
+    pub time_zone: String,
     /// The file format.
     pub format: ReportFormatArg,
     /// Category filter, by stable name.
@@ -35,7 +38,13 @@ pub struct ReportArgs {
 
 /// The query the arguments describe, or why they do not describe one.
 pub fn query_from_args(args: &ReportArgs) -> anyhow::Result<ReportQuery> {
-    let Some(mut query) = ReportQuery::for_days(&args.from, &args.to) else {
+    let offset_minutes = match args.time_zone.trim() {
+        "local" => local_offset_minutes(parse_day_ms(&args.from).unwrap_or_else(now_ms)),
+        zone => parse_utc_offset(zone).with_context(|| {
+            format!("unknown time zone {zone:?}; one of local, utc, or an offset such as +08:00 (at most ±14:00)")
+        })?,
+    };
+    let Some(mut query) = ReportQuery::for_days(&args.from, &args.to, offset_minutes) else {
         bail!("dates are written YYYY-MM-DD and --from comes before --to (got {} and {})", args.from, args.to);
     };
     if let Some(name) = &args.category {

@@ -67,6 +67,10 @@ fn remap_step_outcomes(
         }
     }
     tx.execute("DELETE FROM guide_step_outcomes WHERE guide_id = ?1", [guide_id])?;
+    // Dated answers follow the same moves: marked with their new place (negative while moving),
+    // those of removed or reworded steps deleted, then the marks turned into places.
+    let mut move_answers = tx
+        .prepare_cached("UPDATE guide_step_answers SET step_index = -1 - ?3 WHERE guide_id = ?1 AND step_index = ?2")?;
     let mut taken = vec![false; old.len()];
     for (new_index, step) in new.iter().enumerate() {
         let same = old.iter().enumerate().position(|(old_index, old_step)| {
@@ -74,13 +78,18 @@ fn remap_step_outcomes(
         });
         let Some(old_index) = same else { continue };
         taken[old_index] = true;
+        let (old_place, new_place) =
+            (i64::try_from(old_index).unwrap_or(i64::MAX), i64::try_from(new_index).unwrap_or(i64::MAX));
+        move_answers.execute(params![guide_id, old_place, new_place])?;
         if let Some((done, didnt_work, stuck)) = counts[old_index] {
             tx.execute(
                 "INSERT INTO guide_step_outcomes (guide_id, step_index, done, didnt_work, stuck) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![guide_id, i64::try_from(new_index).unwrap_or(i64::MAX), done, didnt_work, stuck],
+                params![guide_id, new_place, done, didnt_work, stuck],
             )?;
         }
     }
+    tx.execute("DELETE FROM guide_step_answers WHERE guide_id = ?1 AND step_index >= 0", [guide_id])?;
+    tx.execute("UPDATE guide_step_answers SET step_index = -1 - step_index WHERE guide_id = ?1", [guide_id])?;
     Ok(())
 }
 
@@ -200,6 +209,7 @@ impl Store {
         let guide_id = guide_id.0;
         self.write(|tx| {
             tx.execute("DELETE FROM guide_step_outcomes WHERE guide_id = ?1", [guide_id])?;
+            tx.execute("DELETE FROM guide_step_answers WHERE guide_id = ?1", [guide_id])?;
             if tx.execute("DELETE FROM guides WHERE id = ?1", [guide_id])? == 0 {
                 return Err(StoreError::Rule(format!("guide {guide_id} does not exist")));
             }
@@ -207,9 +217,16 @@ impl Store {
         })
     }
 
-    /// Counts one answer to step `step_index` (from 0) of a guide. A guide removed meanwhile
-    /// (the session loaded it earlier) has nothing left to count: that is not an error.
-    pub fn record_step_answer(&mut self, guide_id: GuideId, step_index: i64, answer: StepOutcome) -> StoreResult<()> {
+    /// Counts one answer to step `step_index` (from 0) of a guide, given at `at_ms` (kept for
+    /// reports). A guide removed meanwhile (the session loaded it earlier) has nothing left to
+    /// count: that is not an error.
+    pub fn record_step_answer(
+        &mut self,
+        guide_id: GuideId,
+        step_index: i64,
+        answer: StepOutcome,
+        at_ms: i64,
+    ) -> StoreResult<()> {
         let guide_id = guide_id.0;
         let column = match answer {
             StepOutcome::Done => "done",
@@ -228,6 +245,11 @@ impl Store {
                     "UPDATE guide_step_outcomes SET {column} = {column} + 1 WHERE guide_id = ?1 AND step_index = ?2"
                 ),
                 params![guide_id, step_index],
+            )?;
+            tx.execute(
+                "INSERT INTO guide_step_answers (guide_id, step_index, outcome, at_ms)
+                 SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM guides WHERE id = ?1)",
+                params![guide_id, step_index, column, at_ms],
             )?;
             Ok(())
         })
@@ -249,9 +271,9 @@ mod tests {
         assert_eq!(wifi.len(), 1, "Chinese tag search: {wifi:?}");
         let (mut guide, stats) = store.guide(wifi[0].id).unwrap();
         assert_eq!(stats.len(), guide.steps.len());
-        store.record_step_answer(guide.id, 1, StepOutcome::Stuck).unwrap();
-        store.record_step_answer(guide.id, 1, StepOutcome::DidntWork).unwrap();
-        store.record_step_answer(guide.id, 1, StepOutcome::Stuck).unwrap();
+        store.record_step_answer(guide.id, 1, StepOutcome::Stuck, 1_000).unwrap();
+        store.record_step_answer(guide.id, 1, StepOutcome::DidntWork, 1_000).unwrap();
+        store.record_step_answer(guide.id, 1, StepOutcome::Stuck, 1_000).unwrap();
         let (_, stats) = store.guide(guide.id).unwrap();
         assert_eq!(stats[1], StepStats { done: 0, didnt_work: 1, stuck: 2 });
         // Edited in place: statistics follow their step when it moves, and a reworded step
@@ -262,12 +284,25 @@ mod tests {
         assert_eq!(saved.steps, guide.steps);
         assert_eq!(stats[0], StepStats { done: 0, didnt_work: 1, stuck: 2 }, "the counts moved with the step");
         assert_eq!(stats[1], StepStats::default());
+        let dated = |store: &Store| -> Vec<(i64, i64)> {
+            let mut statement = store
+                .conn
+                .prepare("SELECT step_index, count(*) FROM guide_step_answers WHERE guide_id = ?1 GROUP BY step_index")
+                .unwrap();
+            statement
+                .query_map([guide.id.0], |row| Ok((row.get(0)?, row.get(1)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        assert_eq!(dated(&store), [(0, 3)], "the dated answers moved with the step");
         guide.steps[0].instruction.push_str(" (reworded)");
         guide.steps.push(GuideStep { instruction: "Restart the laptop".into(), ..GuideStep::default() });
         store.save_guide(&guide, 6).unwrap();
         let (_, stats) = store.guide(guide.id).unwrap();
         assert_eq!(stats.len(), guide.steps.len());
         assert!(stats.iter().all(|counts| *counts == StepStats::default()), "{stats:?}");
+        assert!(dated(&store).is_empty(), "a reworded step starts again");
         // A new guide from a session's steps.
         let new = Guide { id: GuideId(0), title: "Session steps".into(), steps: guide.steps.clone(), ..guide.clone() };
         let id = store.save_guide(&new, 6).unwrap();
@@ -303,7 +338,7 @@ mod tests {
         assert!(store.guide(id).is_err());
         assert!(store.delete_guide(id).is_err(), "already gone");
         // A session that loaded the guide before it was removed can still answer its steps.
-        store.record_step_answer(id, 0, StepOutcome::Stuck).unwrap();
+        store.record_step_answer(id, 0, StepOutcome::Stuck, 1_000).unwrap();
         assert_eq!(store.list_guides("").unwrap().len(), 6);
     }
 }

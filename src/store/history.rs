@@ -38,6 +38,9 @@ pub(super) fn append_as(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![ticket_id, seq, at_ms, actor, actor_kind.as_str(), kind, payload.to_string()])?;
+    if let TimelineEvent::StatusChanged { from, to } = event {
+        super::report::record_move(tx, TicketId(ticket_id), at_ms, *from, *to)?;
+    }
     Ok(seq)
 }
 

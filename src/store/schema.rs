@@ -213,6 +213,43 @@ const MIGRATIONS: &[Migration] = &[
     CREATE INDEX recordings_by_retention ON recordings (retention_until_ms);
     "#,
     ),
+    // 10: guide step answers with their date, so reports count the failing steps of their range
+    // (the per-step totals in `guide_step_outcomes` stay: the guide editor shows them; answers
+    // from before this migration are only in those totals).
+    Migration::Sql(
+        r#"
+    CREATE TABLE guide_step_answers (
+        id INTEGER PRIMARY KEY,
+        guide_id INTEGER NOT NULL REFERENCES guides (id) ON DELETE CASCADE,
+        step_index INTEGER NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('done', 'didnt_work', 'stuck')),
+        at_ms INTEGER NOT NULL
+    );
+    CREATE INDEX guide_step_answers_by_time ON guide_step_answers (at_ms, guide_id, step_index, outcome);
+    CREATE INDEX guide_step_answers_by_step ON guide_step_answers (guide_id, step_index);
+    "#,
+    ),
+    // 11: reports without reading the timeline: each ticket keeps what its workflow moves tell
+    // (first resolution, reopened soon after, last move and where it led), updated as moves are
+    // written and back-filled here; and covering indexes hold every column a report reads of a
+    // ticket (in creation order) and of a survey (by when it was asked).
+    Migration::SqlThen(
+        r#"
+    ALTER TABLE tickets ADD COLUMN first_resolved_at_ms INTEGER;
+    ALTER TABLE tickets ADD COLUMN reopened_soon INTEGER NOT NULL DEFAULT 0 CHECK (reopened_soon IN (0, 1));
+    ALTER TABLE tickets ADD COLUMN last_move_at_ms INTEGER;
+    ALTER TABLE tickets ADD COLUMN last_move_to TEXT;
+    CREATE INDEX tickets_report ON tickets (
+        created_at_ms, updated_at_ms, status, category, priority, number, title, assignee, satisfaction,
+        sla_started_at_ms, sla_response_target_ms, sla_resolution_target_ms, sla_responded_at_ms,
+        sla_paused_total_ms, sla_paused_since_ms, first_resolved_at_ms, reopened_soon, last_move_at_ms, last_move_to
+    );
+    CREATE INDEX surveys_report ON surveys (
+        asked_at_ms, ticket_id, settled_at_ms, solved, rating, explanations_clear, comment, not_answered_reason
+    );
+    "#,
+        super::report::backfill_move_facts,
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -10,7 +10,7 @@ use crate::protocol::{Answer, SurveyAnswers};
 
 pub(super) const SESSION_COLUMNS: &str =
     "id, ticket_id, engineer, started_at_ms, joined_at_ms, ended_at_ms, end_reason";
-const SURVEY_COLUMNS: &str = "session_id, ticket_id, asked_at_ms, settled_at_ms, solved, rating, \
+pub(super) const SURVEY_COLUMNS: &str = "session_id, ticket_id, asked_at_ms, settled_at_ms, solved, rating, \
                               explanations_clear, comment, not_answered_reason";
 
 pub(super) fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
@@ -29,7 +29,7 @@ fn answer_from(text: Option<String>) -> Option<Answer> {
     Answer::ALL.into_iter().find(|answer| text.as_deref() == Some(answer.as_str()))
 }
 
-fn survey_from_row(row: &Row<'_>) -> rusqlite::Result<SurveyRecord> {
+pub(super) fn survey_from_row(row: &Row<'_>) -> rusqlite::Result<SurveyRecord> {
     let rating: Option<i64> = row.get(5)?;
     let answers = match (answer_from(row.get(4)?), rating, answer_from(row.get(6)?)) {
         (Some(solved), Some(rating), Some(explanations_clear)) => Some(SurveyAnswers {

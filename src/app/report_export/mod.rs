@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use crate::model::report::{DAY_MS, Report};
+use crate::model::report::{DAY_MS, Report, day_label, offset_label};
 use crate::store::csv_cell;
 use crate::ui::i18n::{category_text, priority_text};
 use crate::ui::reports::spec::{ChartKind, ReportTable, plot, table};
@@ -71,11 +71,6 @@ pub fn chart_png(report: &Report, kind: ChartKind, lang: Lang) -> anyhow::Result
     png::render_png(&spec, kind.title().get(lang), &font, PNG_SIZE)
 }
 
-/// `YYYY-MM-DD` of a time (UTC).
-pub fn day_label(at_ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(at_ms).map(|at| at.format("%Y-%m-%d").to_string()).unwrap_or_default()
-}
-
 /// The PDF's heading in `lang`.
 pub fn heading(report: &Report, lang: Lang) -> pdf::Heading {
     let query = &report.query;
@@ -91,7 +86,17 @@ pub fn heading(report: &Report, lang: Lang) -> pdf::Heading {
     }
     pdf::Heading {
         title: Text::ReportGenerated.get(lang).to_owned(),
-        period: Text::ReportPeriod.fill(lang, &[&day_label(query.from_ms), &day_label(query.to_ms - DAY_MS)]),
+        period: format!(
+            "{} ({})",
+            Text::ReportPeriod.fill(
+                lang,
+                &[
+                    &day_label(query.from_ms, query.utc_offset_minutes),
+                    &day_label(query.to_ms - DAY_MS, query.utc_offset_minutes)
+                ]
+            ),
+            offset_label(query.utc_offset_minutes)
+        ),
         filters: (!filters.is_empty()).then(|| Text::ReportFilters.fill(lang, &[&filters.join(", ")])),
     }
 }

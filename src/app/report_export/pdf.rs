@@ -16,7 +16,7 @@ use krilla::text::{Font, TextDirection};
 use super::font::CjkFont;
 use super::png::render_png;
 use crate::model::report::Report;
-use crate::ui::reports::spec::{ChartKind, ReportTable, plot, table};
+use crate::ui::reports::spec::{ChartKind, ReportTable, note, plot, table};
 use crate::ui::{Lang, Text};
 
 const PAGE_W: f32 = 595.0;
@@ -224,8 +224,8 @@ pub fn report_pdf(report: &Report, heading: &Heading, lang: Lang, cjk: &CjkFont)
         // Keep a chart's heading with its image (or with the first rows of a table-only chart).
         writer.room(if spec.is_some() { 14.0 * 1.6 + CHART_H } else { 14.0 * 1.6 + 4.0 * ROW_H });
         writer.line(13.0, [20, 40, 90], title);
-        if kind == ChartKind::FailingSteps {
-            writer.line(BODY_SIZE, [110, 110, 110], Text::ReportStepsAllTime.get(lang));
+        if let Some(note) = note(report, kind, lang) {
+            writer.line(BODY_SIZE, [110, 110, 110], &note);
         }
         if let Some(spec) = spec {
             let pixels = ((chart_w * CHART_SCALE) as u32, (CHART_H * CHART_SCALE) as u32);

@@ -648,7 +648,7 @@ pub(super) fn run_command(
             Ok(vec![UiEvent::CannedPhrasesSaved { lang, phrases }])
         }
         StoreCommand::RecordStepAnswer { guide_id, step_index, answer } => {
-            store.record_step_answer(guide_id, step_index, answer)?;
+            store.record_step_answer(guide_id, step_index, answer, now)?;
             Ok(Vec::new())
         }
     }

@@ -1,10 +1,10 @@
 //! How each chart's rows are computed from the inputs.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{
     AgeBucket, BacklogRow, BreachRow, CATEGORY_COUNT, CsatSummary, CsatWeekRow, DAY_MS, EngineerRow, FailingStepRow,
-    FirstContactSummary, IsoWeek, MAX_BREACHES, MAX_FAILING_STEPS, REOPEN_WINDOW_MS, Report, ReportInputs, ReportQuery,
+    FirstContactSummary, IsoWeek, MAX_BREACHES, MAX_FAILING_STEPS, MoveFacts, Report, ReportInputs, ReportQuery,
     ReportTicket, ResolveTimeRow, SlaRow, StatusMove, WeekRow, category_index, percent,
 };
 use crate::model::ids::TicketId;
@@ -15,6 +15,7 @@ use crate::model::ticket::{Category, Priority, Status};
 /// What the report derives from one ticket's timeline.
 struct TicketFacts<'a> {
     ticket: &'a ReportTicket,
+    /// Its moves when it moved after the backlog time (else none are needed).
     moves: &'a [StatusMove],
     /// The first move to resolved or closed.
     first_resolved_at_ms: Option<i64>,
@@ -24,23 +25,23 @@ struct TicketFacts<'a> {
 
 impl<'a> TicketFacts<'a> {
     fn new(ticket: &'a ReportTicket, moves: &'a [StatusMove]) -> Self {
-        let first_resolved_at_ms = moves.iter().find(|m| !m.to.is_open()).map(|m| m.at_ms);
-        let reopened_soon = first_resolved_at_ms.is_some_and(|resolved| {
-            moves.iter().any(|m| {
-                !m.from.is_open() && m.to.is_open() && m.at_ms > resolved && m.at_ms - resolved <= REOPEN_WINDOW_MS
-            })
-        });
+        let MoveFacts { first_resolved_at_ms, reopened_soon, .. } = ticket.moves;
         TicketFacts { ticket, moves, first_resolved_at_ms, reopened_soon }
     }
 
-    /// The ticket's status at `at_ms` from its moves (its current status when it has none).
+    /// The ticket's status at `at_ms`: where its last move until then led, the status before
+    /// its first move when all came later, its current status when it never moved.
     fn status_at(&self, at_ms: i64) -> Option<Status> {
         if self.ticket.created_at_ms > at_ms {
             return None;
         }
+        let Some(first) = self.moves.first() else {
+            // No move after `at_ms` (or none at all): where the last one led.
+            return Some(self.ticket.moves.last_move_to.unwrap_or(self.ticket.status));
+        };
         match self.moves.iter().rev().find(|m| m.at_ms <= at_ms) {
             Some(last) => Some(last.to),
-            None => Some(self.moves.first().map_or(self.ticket.status, |first| first.from)),
+            None => Some(first.from),
         }
     }
 }
@@ -56,16 +57,15 @@ impl Report {
             .filter(|ticket| query.admits(ticket))
             .map(|ticket| TicketFacts::new(ticket, moves_by_ticket.get(&ticket.id).copied().unwrap_or(&[])))
             .collect();
-        let kind_admitted: HashMap<TicketId, &ReportTicket> =
-            inputs.tickets.iter().filter(|t| admits_kind(query, t)).map(|t| (t.id, t)).collect();
+        let kind_admitted = IdSet::new(inputs.tickets.iter().filter(|t| admits_kind(query, t)).map(|t| t.id));
         let sessions: Vec<&SessionRecord> = inputs
             .sessions
             .iter()
-            .filter(|s| kind_admitted.contains_key(&s.ticket_id))
+            .filter(|s| kind_admitted.contains(s.ticket_id))
             .filter(|s| query.engineer.as_deref().is_none_or(|name| s.engineer == name))
             .collect();
         let backlog_at_ms = query.to_ms.min(now_ms);
-        let weeks_in_range = weeks(query);
+        let weeks_in_range = Weeks::new(query);
         let (sla, breaches) = sla_rows(query, &facts, now_ms);
         let surveys = admitted_surveys(query, inputs, &kind_admitted);
         Report {
@@ -81,7 +81,24 @@ impl Report {
             csat_weeks: csat_week_rows(&weeks_in_range, &surveys),
             engineers: engineer_rows(query, &facts, &sessions, now_ms),
             failing_steps: failing_steps(inputs),
+            failing_steps_undated: inputs.undated_step_answers,
         }
+    }
+}
+
+/// A set of ticket ids: sorted, searched by halves (cheaper to build than a hash set for the
+/// hundred thousand tickets of a year).
+struct IdSet(Vec<TicketId>);
+
+impl IdSet {
+    fn new(ids: impl Iterator<Item = TicketId>) -> Self {
+        let mut ids: Vec<TicketId> = ids.collect();
+        ids.sort_unstable();
+        IdSet(ids)
+    }
+
+    fn contains(&self, id: TicketId) -> bool {
+        self.0.binary_search(&id).is_ok()
     }
 }
 
@@ -102,19 +119,45 @@ fn group_moves(moves: &[StatusMove]) -> HashMap<TicketId, &[StatusMove]> {
     groups
 }
 
-/// Every ISO week that overlaps the range, in order.
+/// The range's weeks, one after the other, and where a time falls among them by arithmetic
+/// (a calendar lookup per ticket and survey costs more than the rest of a row).
+struct Weeks {
+    weeks: Vec<IsoWeek>,
+    /// Monday 00:00 of the first week on the query's clock (shifted by its offset), ms.
+    first_monday_ms: i64,
+    offset_ms: i64,
+}
+
+impl Weeks {
+    fn new(query: &ReportQuery) -> Self {
+        use chrono::Datelike as _;
+        let offset_ms = query.offset_ms();
+        let local_day_ms = (query.from_ms + offset_ms).div_euclid(DAY_MS) * DAY_MS;
+        let weekday = chrono::DateTime::from_timestamp_millis(local_day_ms)
+            .map_or(0, |day| i64::from(day.weekday().num_days_from_monday()));
+        Weeks { weeks: weeks(query), first_monday_ms: local_day_ms - weekday * DAY_MS, offset_ms }
+    }
+
+    /// The position of the week `at_ms` falls in; none outside the range's weeks.
+    fn index(&self, at_ms: i64) -> Option<usize> {
+        let index = (at_ms + self.offset_ms - self.first_monday_ms).div_euclid(7 * DAY_MS);
+        usize::try_from(index).ok().filter(|index| *index < self.weeks.len())
+    }
+}
+
+/// Every ISO week that overlaps the range (on the query's clock), in order.
 fn weeks(query: &ReportQuery) -> Vec<IsoWeek> {
     let mut weeks = Vec::new();
     let mut day_ms = query.from_ms;
     while day_ms < query.to_ms {
-        let week = IsoWeek::of(day_ms);
+        let week = query.week_of(day_ms);
         if weeks.last() != Some(&week) {
             weeks.push(week);
         }
         day_ms += DAY_MS;
     }
     if query.to_ms > query.from_ms {
-        let last = IsoWeek::of(query.to_ms - 1);
+        let last = query.week_of(query.to_ms - 1);
         if weeks.last() != Some(&last) {
             weeks.push(last);
         }
@@ -122,25 +165,26 @@ fn weeks(query: &ReportQuery) -> Vec<IsoWeek> {
     weeks
 }
 
-fn week_rows(query: &ReportQuery, weeks: &[IsoWeek], facts: &[TicketFacts<'_>]) -> Vec<WeekRow> {
-    let mut rows: BTreeMap<IsoWeek, WeekRow> = weeks
+fn week_rows(query: &ReportQuery, weeks: &Weeks, facts: &[TicketFacts<'_>]) -> Vec<WeekRow> {
+    let mut rows: Vec<WeekRow> = weeks
+        .weeks
         .iter()
-        .map(|week| (*week, WeekRow { week: *week, opened: [0; CATEGORY_COUNT], closed: [0; CATEGORY_COUNT] }))
+        .map(|week| WeekRow { week: *week, opened: [0; CATEGORY_COUNT], closed: [0; CATEGORY_COUNT] })
         .collect();
     for fact in facts {
         let index = category_index(fact.ticket.category);
         if query.contains(fact.ticket.created_at_ms)
-            && let Some(row) = rows.get_mut(&IsoWeek::of(fact.ticket.created_at_ms))
+            && let Some(row) = weeks.index(fact.ticket.created_at_ms).and_then(|week| rows.get_mut(week))
         {
             row.opened[index] += 1;
         }
         if let Some(resolved) = fact.first_resolved_at_ms.filter(|at| query.contains(*at))
-            && let Some(row) = rows.get_mut(&IsoWeek::of(resolved))
+            && let Some(row) = weeks.index(resolved).and_then(|week| rows.get_mut(week))
         {
             row.closed[index] += 1;
         }
     }
-    rows.into_values().collect()
+    rows
 }
 
 fn backlog_rows(facts: &[TicketFacts<'_>], at_ms: i64) -> Vec<BacklogRow> {
@@ -268,19 +312,19 @@ fn resolve_time_rows(query: &ReportQuery, facts: &[TicketFacts<'_>]) -> Vec<Reso
 }
 
 fn first_contact(query: &ReportQuery, facts: &[TicketFacts<'_>], sessions: &[&SessionRecord]) -> FirstContactSummary {
-    let mut joined_starts: HashMap<TicketId, Vec<i64>> = HashMap::new();
-    for session in sessions.iter().filter(|s| s.joined_at_ms.is_some()) {
-        joined_starts.entry(session.ticket_id).or_default().push(session.started_at_ms);
-    }
+    // (ticket, start) of the sessions the user joined, sorted: a ticket's are one run.
+    let mut joined_starts: Vec<(TicketId, i64)> =
+        sessions.iter().filter(|s| s.joined_at_ms.is_some()).map(|s| (s.ticket_id, s.started_at_ms)).collect();
+    joined_starts.sort_unstable();
     let mut summary = FirstContactSummary::default();
     for fact in facts {
         let Some(resolved) = fact.first_resolved_at_ms.filter(|at| query.contains(*at)) else {
             continue;
         };
         summary.resolved += 1;
-        let sessions_before = joined_starts
-            .get(&fact.ticket.id)
-            .map_or(0, |starts| starts.iter().filter(|start| **start < resolved).count());
+        let id = fact.ticket.id;
+        let sessions_before = joined_starts.partition_point(|&joined| joined < (id, resolved))
+            - joined_starts.partition_point(|&(ticket, _)| ticket < id);
         if fact.reopened_soon {
             summary.reopened += 1;
         } else if sessions_before <= 1 {
@@ -291,18 +335,14 @@ fn first_contact(query: &ReportQuery, facts: &[TicketFacts<'_>], sessions: &[&Se
     summary
 }
 
-fn admitted_surveys<'a>(
-    query: &ReportQuery,
-    inputs: &'a ReportInputs,
-    kind_admitted: &HashMap<TicketId, &ReportTicket>,
-) -> Vec<&'a SurveyRecord> {
-    let engineer_of: HashMap<_, &str> = inputs.sessions.iter().map(|s| (s.id, s.engineer.as_str())).collect();
-    inputs
-        .surveys
-        .iter()
-        .filter(|s| query.contains(s.asked_at_ms) && kind_admitted.contains_key(&s.ticket_id))
-        .filter(|s| query.engineer.as_deref().is_none_or(|name| engineer_of.get(&s.session_id) == Some(&name)))
-        .collect()
+fn admitted_surveys<'a>(query: &ReportQuery, inputs: &'a ReportInputs, kind_admitted: &IdSet) -> Vec<&'a SurveyRecord> {
+    let in_scope =
+        inputs.surveys.iter().filter(|s| query.contains(s.asked_at_ms) && kind_admitted.contains(s.ticket_id));
+    let Some(name) = query.engineer.as_deref() else {
+        return in_scope.collect();
+    };
+    let theirs: HashSet<_> = inputs.sessions.iter().filter(|s| s.engineer == name).map(|s| s.id).collect();
+    in_scope.filter(|s| theirs.contains(&s.session_id)).collect()
 }
 
 fn csat(
@@ -312,19 +352,20 @@ fn csat(
     jargon_hints: super::HintTally,
 ) -> CsatSummary {
     let mut summary = CsatSummary { offered: u32::try_from(surveys.len()).unwrap_or(u32::MAX), ..Default::default() };
-    let mut answered_tickets = std::collections::HashSet::new();
+    let mut answered = Vec::new();
     for answers in surveys.iter().filter_map(|s| s.answers().map(|a| (s.ticket_id, a))) {
-        answered_tickets.insert(answers.0);
+        answered.push(answers.0);
         summary.answered += 1;
         summary.survey_ratings += 1;
         summary.rated_4_or_5 += u32::from(answers.1.rating >= 4);
         summary.explanations_clear += u32::from(answers.1.explanations_clear == crate::protocol::Answer::Yes);
     }
+    let answered_tickets = IdSet::new(answered.into_iter());
     for fact in facts {
         let resolved_in_range = fact.first_resolved_at_ms.is_some_and(|at| query.contains(at));
         if let Some(rating) = fact.ticket.satisfaction
             && resolved_in_range
-            && !answered_tickets.contains(&fact.ticket.id)
+            && !answered_tickets.contains(fact.ticket.id)
         {
             summary.manual_ratings += 1;
             summary.rated_4_or_5 += u32::from(rating >= 4);
@@ -338,11 +379,11 @@ fn csat(
     summary
 }
 
-fn csat_week_rows(weeks: &[IsoWeek], surveys: &[&SurveyRecord]) -> Vec<CsatWeekRow> {
+fn csat_week_rows(weeks: &Weeks, surveys: &[&SurveyRecord]) -> Vec<CsatWeekRow> {
     // offered, answered, rating sum, rated 4–5, clear
-    let mut tallies: BTreeMap<IsoWeek, [u32; 5]> = weeks.iter().map(|w| (*w, [0; 5])).collect();
+    let mut tallies: Vec<(IsoWeek, [u32; 5])> = weeks.weeks.iter().map(|w| (*w, [0; 5])).collect();
     for survey in surveys {
-        let Some(tally) = tallies.get_mut(&IsoWeek::of(survey.asked_at_ms)) else {
+        let Some((_, tally)) = weeks.index(survey.asked_at_ms).and_then(|week| tallies.get_mut(week)) else {
             continue;
         };
         tally[0] += 1;

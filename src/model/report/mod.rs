@@ -1,6 +1,7 @@
 //! The monthly report, pure: a query (date range and filters), the plain inputs the store loads
-//! for it, and every chart's data as typed rows, computed by [`Report::compute`]. Weeks are ISO
-//! weeks in UTC; "closed" means a ticket's first move to resolved or closed.
+//! for it, and every chart's data as typed rows, computed by [`Report::compute`]. Days and weeks
+//! (ISO weeks) follow the query's UTC offset (UTC, or the machine's local time as the app reads
+//! it); "closed" means a ticket's first move to resolved or closed.
 
 mod compute;
 #[cfg(test)]
@@ -24,6 +25,10 @@ pub const MAX_BREACHES: usize = 1_000;
 pub const MAX_FAILING_STEPS: usize = 10;
 /// Number of categories, the length of the per-category arrays ([`Category::ALL`] order).
 pub const CATEGORY_COUNT: usize = 6;
+/// The widest UTC offset a report accepts (UTC−14:00 … UTC+14:00), minutes.
+pub const MAX_UTC_OFFSET_MINUTES: i32 = 14 * 60;
+/// One minute, ms.
+const MINUTE_MS: i64 = 60_000;
 
 /// What a report covers: `[from_ms, to_ms)` and optional filters.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +43,10 @@ pub struct ReportQuery {
     pub priority: Option<Priority>,
     /// Only tickets assigned to, and sessions run by, this engineer.
     pub engineer: Option<String>,
+    /// The clock its days and weeks follow, as minutes east of UTC (0: UTC; the machine's local
+    /// offset when the user chose local time).
+    #[serde(default)]
+    pub utc_offset_minutes: i32,
 }
 
 impl ReportQuery {
@@ -51,6 +60,16 @@ impl ReportQuery {
     /// Whether `at_ms` lies in the range.
     pub fn contains(&self, at_ms: i64) -> bool {
         (self.from_ms..self.to_ms).contains(&at_ms)
+    }
+
+    /// The ISO week `at_ms` falls in on the query's clock.
+    pub fn week_of(&self, at_ms: i64) -> IsoWeek {
+        IsoWeek::of(at_ms + self.offset_ms())
+    }
+
+    /// The query's UTC offset, ms.
+    pub fn offset_ms(&self) -> i64 {
+        i64::from(self.utc_offset_minutes) * MINUTE_MS
     }
 }
 
@@ -77,6 +96,49 @@ pub struct ReportTicket {
     pub sla: SlaClock,
     /// A rating the engineer entered by hand (1–5).
     pub satisfaction: Option<i64>,
+    /// What its workflow moves tell (the store keeps it as moves are written).
+    pub moves: MoveFacts,
+}
+
+/// What a ticket's workflow moves tell a report, folded move by move in timeline order: the
+/// store keeps it up to date as each move is written, so a report need not read the moves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoveFacts {
+    /// Its first move to resolved or closed, unix ms.
+    pub first_resolved_at_ms: Option<i64>,
+    /// A later move took it from resolved or closed back to open within [`REOPEN_WINDOW_MS`]
+    /// of that first resolution.
+    pub reopened_soon: bool,
+    /// The latest time of any of its moves, unix ms.
+    pub last_move_at_ms: Option<i64>,
+    /// Where its last move (in timeline order) led.
+    pub last_move_to: Option<Status>,
+}
+
+impl MoveFacts {
+    /// Takes the next move of the timeline into account.
+    pub fn apply(&mut self, at_ms: i64, from: Status, to: Status) {
+        match self.first_resolved_at_ms {
+            None if !to.is_open() => self.first_resolved_at_ms = Some(at_ms),
+            Some(resolved)
+                if !from.is_open() && to.is_open() && at_ms > resolved && at_ms - resolved <= REOPEN_WINDOW_MS =>
+            {
+                self.reopened_soon = true;
+            }
+            _ => {}
+        }
+        self.last_move_at_ms = Some(self.last_move_at_ms.map_or(at_ms, |last| last.max(at_ms)));
+        self.last_move_to = Some(to);
+    }
+
+    /// The facts of one ticket's moves, in timeline order.
+    pub fn of(moves: &[StatusMove]) -> Self {
+        let mut facts = MoveFacts::default();
+        for m in moves {
+            facts.apply(m.at_ms, m.from, m.to);
+        }
+        facts
+    }
 }
 
 /// A workflow move from the ticket's timeline.
@@ -92,7 +154,7 @@ pub struct StatusMove {
     pub to: Status,
 }
 
-/// A guide step with its answer counts (all time: answers are counted, not dated).
+/// A guide step with the answers it got in the report's range.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuideStepCounts {
     /// The guide.
@@ -112,16 +174,35 @@ pub struct GuideStepCounts {
 pub struct ReportInputs {
     /// Tickets created in the range, touched in it, open, or with sessions or surveys in it.
     pub tickets: Vec<ReportTicket>,
-    /// Their workflow moves, in time order per ticket.
+    /// Every workflow move of the tickets that moved after the backlog time, in timeline order
+    /// per ticket (the backlog replays them; for the other tickets [`ReportTicket::moves`] says
+    /// enough). More tickets' moves, up to all of them, give the same report.
     pub moves: Vec<StatusMove>,
-    /// Sessions started in the range, and earlier sessions of the tickets.
+    /// The sessions of those tickets (at least those started in the range, those of the surveys
+    /// in it, and those before the resolutions in it), in any order.
     pub sessions: Vec<SessionRecord>,
     /// Surveys offered in the range.
     pub surveys: Vec<SurveyRecord>,
-    /// Guide steps with their answer counts.
+    /// Guide steps with their answers in the range.
     pub guide_steps: Vec<GuideStepCounts>,
+    /// Step answers recorded before answers were dated (counted in no range).
+    pub undated_step_answers: u32,
     /// Jargon hints offered and taken in the range (by the chosen engineer, if one is).
     pub jargon_hints: HintTally,
+}
+
+impl ReportInputs {
+    /// Sets every ticket's [`ReportTicket::moves`] from [`ReportInputs::moves`] (each ticket's
+    /// moves in timeline order), for inputs made without the store's running facts.
+    pub fn fold_moves(&mut self) {
+        let mut facts: std::collections::HashMap<TicketId, MoveFacts> = std::collections::HashMap::new();
+        for m in &self.moves {
+            facts.entry(m.ticket_id).or_default().apply(m.at_ms, m.from, m.to);
+        }
+        for ticket in &mut self.tickets {
+            ticket.moves = facts.get(&ticket.id).copied().unwrap_or_default();
+        }
+    }
 }
 
 /// Jargon hints: offered (shown for text that was sent, or taken) and taken.
@@ -133,7 +214,7 @@ pub struct HintTally {
     pub accepted: u32,
 }
 
-/// An ISO week (UTC).
+/// An ISO week.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct IsoWeek {
     /// ISO week-numbering year.
@@ -143,7 +224,8 @@ pub struct IsoWeek {
 }
 
 impl IsoWeek {
-    /// The week `at_ms` falls in.
+    /// The week `at_ms` falls in, in UTC (add a UTC offset first for another clock; see
+    /// [`ReportQuery::week_of`]).
     pub fn of(at_ms: i64) -> Self {
         use chrono::Datelike;
         let date = chrono::DateTime::from_timestamp_millis(at_ms).unwrap_or_default().date_naive();
@@ -388,8 +470,11 @@ pub struct Report {
     pub csat_weeks: Vec<CsatWeekRow>,
     /// Per engineer, by name.
     pub engineers: Vec<EngineerRow>,
-    /// Guide steps that most often fail, worst first.
+    /// Guide steps that most often fail in the range, worst first.
     pub failing_steps: Vec<FailingStepRow>,
+    /// Step answers left out of [`Report::failing_steps`]: recorded before answers were dated.
+    #[serde(default)]
+    pub failing_steps_undated: u32,
 }
 
 /// `part / whole` as a percentage, none when `whole` is 0.
@@ -408,12 +493,61 @@ pub fn parse_day_ms(text: &str) -> Option<i64> {
     Some(date.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis())
 }
 
+/// `YYYY-MM-DD` of the day `at_ms` falls in, `utc_offset_minutes` east of UTC.
+pub fn day_label(at_ms: i64, utc_offset_minutes: i32) -> String {
+    chrono::DateTime::from_timestamp_millis(at_ms + i64::from(utc_offset_minutes) * MINUTE_MS)
+        .map(|at| at.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// A UTC offset as `UTC`, `UTC+08:00` or `UTC-05:30`.
+pub fn offset_label(utc_offset_minutes: i32) -> String {
+    if utc_offset_minutes == 0 {
+        return "UTC".to_owned();
+    }
+    let sign = if utc_offset_minutes < 0 { '-' } else { '+' };
+    let minutes = utc_offset_minutes.unsigned_abs();
+    format!("UTC{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// Reads a UTC offset written `+08:00`, `-05:30`, `+8`, `UTC+08:00` or `UTC`/`Z` (0), minutes;
+/// none when it is not one or is wider than [`MAX_UTC_OFFSET_MINUTES`].
+pub fn parse_utc_offset(text: &str) -> Option<i32> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let rest = text.strip_prefix("UTC").or_else(|| text.strip_prefix("utc")).unwrap_or(text);
+    if rest.is_empty() || rest == "Z" || rest == "z" {
+        return Some(0);
+    }
+    let (sign, digits) = match rest.as_bytes().first()? {
+        b'+' => (1, &rest[1..]),
+        b'-' => (-1, &rest[1..]),
+        _ => return None,
+    };
+    let (hours, minutes) = digits.split_once(':').unwrap_or((digits, "0"));
+    let all_digits = |part: &str| !part.is_empty() && part.len() <= 2 && part.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(hours) || !all_digits(minutes) {
+        return None;
+    }
+    let (hours, minutes): (i32, i32) = (hours.parse().ok()?, minutes.parse().ok()?);
+    let total = sign * (hours * 60 + minutes);
+    (minutes < 60 && total.abs() <= MAX_UTC_OFFSET_MINUTES).then_some(total)
+}
+
 impl ReportQuery {
-    /// A query for whole days: `from` and `to` (`YYYY-MM-DD`, `to` included); none when a date
-    /// does not parse or `to` comes before `from`.
-    pub fn for_days(from: &str, to: &str) -> Option<Self> {
-        let from_ms = parse_day_ms(from)?;
-        let to_ms = parse_day_ms(to)? + DAY_MS;
-        (to_ms > from_ms).then(|| ReportQuery { from_ms, to_ms, ..Default::default() })
+    /// A query for whole days on a clock `utc_offset_minutes` east of UTC: `from` and `to`
+    /// (`YYYY-MM-DD`, `to` included) from their midnights on that clock; none when a date does
+    /// not parse, `to` comes before `from` or the offset is wider than
+    /// [`MAX_UTC_OFFSET_MINUTES`].
+    pub fn for_days(from: &str, to: &str, utc_offset_minutes: i32) -> Option<Self> {
+        if utc_offset_minutes.abs() > MAX_UTC_OFFSET_MINUTES {
+            return None;
+        }
+        let offset_ms = i64::from(utc_offset_minutes) * MINUTE_MS;
+        let from_ms = parse_day_ms(from)? - offset_ms;
+        let to_ms = parse_day_ms(to)? + DAY_MS - offset_ms;
+        (to_ms > from_ms).then(|| ReportQuery { from_ms, to_ms, utc_offset_minutes, ..Default::default() })
     }
 }

@@ -46,6 +46,7 @@ fn ticket(
             paused_since_ms: paused.1,
         },
         satisfaction,
+        moves: MoveFacts::default(),
     }
 }
 
@@ -190,7 +191,17 @@ fn inputs() -> ReportInputs {
     ];
     let guide_steps =
         vec![step(1, "Printer", 0, (5, 1, 0)), step(1, "Printer", 1, (1, 2, 2)), step(2, "VPN", 0, (3, 0, 0))];
-    ReportInputs { tickets, moves, sessions, surveys, guide_steps, jargon_hints: HintTally { offered: 4, accepted: 3 } }
+    let mut inputs = ReportInputs {
+        tickets,
+        moves,
+        sessions,
+        surveys,
+        guide_steps,
+        undated_step_answers: 7,
+        jargon_hints: HintTally { offered: 4, accepted: 3 },
+    };
+    inputs.fold_moves();
+    inputs
 }
 
 fn query() -> ReportQuery {
@@ -225,8 +236,19 @@ fn backlog_by_age_at_the_end_of_the_range() {
     let open: Vec<[u32; CATEGORY_COUNT]> = report.backlog.iter().map(|row| row.open).collect();
     assert_eq!(open, [[0, 1, 0, 0, 0, 0], [0; 6], [0; 6], [1, 0, 0, 0, 0, 0]]);
     // Ticket 2 was reopened on the 10th: open in a backlog taken on the 11th (age 5 days).
-    let earlier = Report::compute(&ReportQuery { to_ms: jan(11, 0), ..query() }, &inputs(), jan(20, 0));
+    let earlier_query = ReportQuery { to_ms: jan(11, 0), ..query() };
+    let earlier = Report::compute(&earlier_query, &inputs(), jan(20, 0));
     assert_eq!(earlier.backlog[2].open, [0, 0, 1, 0, 0, 0]);
+    // Only the moves of tickets that moved after the backlog time are needed (the store reads
+    // no others); the rest is told by each ticket's running facts.
+    for at_ms in [jan(11, 0), jan(19, 0)] {
+        let mut fewer = inputs();
+        let moved_later: Vec<TicketId> =
+            fewer.tickets.iter().filter(|t| t.moves.last_move_at_ms.is_some_and(|m| m > at_ms)).map(|t| t.id).collect();
+        fewer.moves.retain(|m| moved_later.contains(&m.ticket_id));
+        let query = ReportQuery { to_ms: at_ms, ..query() };
+        assert_eq!(Report::compute(&query, &fewer, jan(20, 0)), Report::compute(&query, &inputs(), jan(20, 0)));
+    }
     assert_eq!(AgeBucket::of(DAY_MS - 1), AgeBucket::UnderOneDay);
     assert_eq!(AgeBucket::of(DAY_MS), AgeBucket::OneToThreeDays);
     assert_eq!(AgeBucket::of(3 * DAY_MS), AgeBucket::ThreeToSevenDays);
@@ -297,6 +319,43 @@ fn engineers_and_failing_steps() {
         .collect();
     assert_eq!(steps, [("Printer", 2, 4, 5), ("Printer", 1, 1, 6)]);
     assert!((report.failing_steps[0].failed_percent - 80.0).abs() < 1e-9);
+    assert_eq!(report.failing_steps_undated, 7, "answers from before dates were kept are reported apart");
+}
+
+#[test]
+fn days_and_weeks_follow_the_chosen_offset() {
+    // 2026-01-04 … 2026-01-18 in New York winter time (UTC−05:00): 05:00 UTC to 05:00 UTC.
+    let query = ReportQuery::for_days("2026-01-04", "2026-01-18", -300).unwrap();
+    assert_eq!((query.from_ms, query.to_ms), (jan(4, 5), jan(19, 5)));
+    let report = report(&query);
+    let labels: Vec<String> = report.weeks.iter().map(|w| w.week.label()).collect();
+    // Sunday the 4th is the last day of 2026-W01 there.
+    assert_eq!(labels, ["2026-W01", "2026-W02", "2026-W03"]);
+    // Ticket 1 (01:00 UTC on Monday the 5th) was opened on Sunday evening; ticket 3 (00:00 UTC
+    // on Monday the 12th) also on a Sunday, so in W02; the resolutions move the same way.
+    let opened: Vec<[u32; CATEGORY_COUNT]> = report.weeks.iter().map(|w| w.opened).collect();
+    assert_eq!(opened, [[1, 0, 0, 0, 0, 0], [0, 0, 2, 0, 0, 0], [0, 1, 0, 0, 0, 0]]);
+    let closed: Vec<[u32; CATEGORY_COUNT]> = report.weeks.iter().map(|w| w.closed).collect();
+    assert_eq!(closed, [[0; CATEGORY_COUNT], [1, 0, 1, 0, 0, 0], [0, 0, 1, 0, 0, 0]]);
+    // The same days in UTC.
+    let utc = ReportQuery::for_days("2026-01-05", "2026-01-18", 0).unwrap();
+    assert_eq!((utc.from_ms, utc.to_ms), (JAN_5, jan(19, 0)));
+    assert_eq!(ReportQuery::for_days("2026-01-05", "2026-01-18", 15 * 60), None, "wider than ±14:00");
+}
+
+#[test]
+fn offsets_are_read_and_written() {
+    for (text, minutes) in [("+08:00", 480), ("-05:30", -330), ("UTC+8", 480), ("utc", 0), ("Z", 0), ("+14:00", 840)] {
+        assert_eq!(parse_utc_offset(text), Some(minutes), "{text}");
+    }
+    for bad in ["", "8", "+8:75", "+15:00", "+08:00:00", "local", "+0x8"] {
+        assert_eq!(parse_utc_offset(bad), None, "{bad}");
+    }
+    assert_eq!(offset_label(480), "UTC+08:00");
+    assert_eq!(offset_label(-330), "UTC-05:30");
+    assert_eq!(offset_label(0), "UTC");
+    assert_eq!(day_label(jan(5, 1), -300), "2026-01-04");
+    assert_eq!(day_label(jan(5, 1), 0), "2026-01-05");
 }
 
 #[test]

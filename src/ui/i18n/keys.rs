@@ -624,7 +624,10 @@ texts! {
     ColAnswers => "col-answers";
     ColFailedPercent => "col-failed-percent";
     ReportNoRows => "report-no-rows";
-    ReportStepsAllTime => "report-steps-all-time";
+    ReportStepsUndated => "report-steps-undated";
+    ReportTimeZone => "report-time-zone";
+    ReportLocalTime => "report-local-time";
+    ReportUtc => "report-utc";
     ReportGenerated => "report-generated";
     ReportFilters => "report-filters";
     DeadlineResponse => "deadline-response";

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use egui::Ui;
 
-use crate::model::report::{DAY_MS, Report, ReportQuery};
+use crate::model::report::{DAY_MS, Report, ReportQuery, day_label, offset_label, parse_day_ms};
 use crate::model::{Category, Priority};
 use crate::ui::i18n::{category_text, priority_text};
 use crate::ui::{DialogCommand, StoreCommand, Text, UiCommand, ViewContext, theme};
@@ -64,14 +64,21 @@ pub struct ReportsWindow {
     category: Option<Category>,
     priority: Option<Priority>,
     engineer: String,
+    /// Days and weeks in UTC rather than the machine's local time.
+    utc: bool,
     path: String,
     computing: bool,
     report: Option<Box<Report>>,
     message: Option<(bool, String)>,
 }
 
-fn day(at_ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(at_ms).map(|at| at.format("%Y-%m-%d").to_string()).unwrap_or_default()
+/// The machine's UTC offset in effect at `at_ms`, minutes east of UTC (what "local time" means
+/// for a report starting then).
+pub fn local_offset_minutes(at_ms: i64) -> i32 {
+    use chrono::Offset as _;
+    chrono::DateTime::from_timestamp_millis(at_ms)
+        .map(|at| at.with_timezone(&chrono::Local).offset().fix().local_minus_utc() / 60)
+        .unwrap_or(0)
 }
 
 impl ReportsWindow {
@@ -79,8 +86,9 @@ impl ReportsWindow {
     pub fn open(&mut self, cx: &mut ViewContext<'_, UiCommand>) {
         self.open = true;
         if self.from.is_empty() {
-            self.from = day(cx.now_ms - 29 * DAY_MS);
-            self.to = day(cx.now_ms);
+            let offset = self.offset_minutes(cx.now_ms);
+            self.from = day_label(cx.now_ms - 29 * DAY_MS, offset);
+            self.to = day_label(cx.now_ms, offset);
         }
         self.compute(cx);
     }
@@ -105,8 +113,14 @@ impl ReportsWindow {
         });
     }
 
+    /// The chosen clock's offset for a report starting at `at_ms`.
+    fn offset_minutes(&self, at_ms: i64) -> i32 {
+        if self.utc { 0 } else { local_offset_minutes(at_ms) }
+    }
+
     fn query(&self) -> Option<ReportQuery> {
-        let mut query = ReportQuery::for_days(&self.from, &self.to)?;
+        let offset = self.offset_minutes(parse_day_ms(&self.from)?);
+        let mut query = ReportQuery::for_days(&self.from, &self.to, offset)?;
         query.category = self.category;
         query.priority = self.priority;
         query.engineer = Some(self.engineer.trim().to_owned()).filter(|name| !name.is_empty());
@@ -189,6 +203,14 @@ impl ReportsWindow {
                         ui.selectable_value(&mut self.priority, Some(*priority), priority_text(*priority).get(lang));
                     }
                 });
+            let local = Text::ReportLocalTime.fill(lang, &[&offset_label(local_offset_minutes(cx.now_ms))]);
+            let utc = Text::ReportUtc.get(lang);
+            egui::ComboBox::from_label(Text::ReportTimeZone.get(lang))
+                .selected_text(if self.utc { utc.to_owned() } else { local.clone() })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.utc, false, local);
+                    ui.selectable_value(&mut self.utc, true, utc);
+                });
             let label = ui.label(Text::ReportEngineerFilter.get(lang));
             ui.add(egui::TextEdit::singleline(&mut self.engineer).desired_width(110.0)).labelled_by(label.id);
             if ui.add_enabled(!self.computing, egui::Button::new(Text::ReportCompute.get(lang))).clicked() || entered {
@@ -222,8 +244,8 @@ impl ReportsWindow {
                 self.export(ReportFile::Png(kind), cx);
             }
         });
-        if kind == ChartKind::FailingSteps {
-            ui.weak(Text::ReportStepsAllTime.get(lang));
+        if let Some(note) = spec::note(report, kind, lang) {
+            ui.weak(note);
         }
         if let Some(spec) = &spec {
             plot::plot_ui(ui, kind.file_stem(), spec);

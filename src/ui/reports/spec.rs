@@ -213,6 +213,13 @@ fn backlog_counts(report: &Report, lang: Lang) -> Vec<(String, [u32; CATEGORY_CO
     report.backlog.iter().map(|row| (age_text(row.bucket).get(lang).to_owned(), row.open)).collect()
 }
 
+/// A line shown under a chart's title, if it has one: the failing steps count the answers dated
+/// in the range, and say how many older answers (recorded before answers were dated) are left out.
+pub fn note(report: &Report, kind: ChartKind, lang: Lang) -> Option<String> {
+    (kind == ChartKind::FailingSteps && report.failing_steps_undated > 0)
+        .then(|| Text::ReportStepsUndated.fill(lang, &[&report.failing_steps_undated.to_string()]))
+}
+
 /// The table of one chart.
 pub fn table(report: &Report, kind: ChartKind, lang: Lang) -> ReportTable {
     match kind {
