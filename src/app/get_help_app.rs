@@ -151,13 +151,15 @@ impl AssistController {
     /// before the session hears of it.
     fn session_command(&mut self, command: SessionCommand) {
         match command {
-            SessionCommand::Grant(scopes) => self.decide_after_receipt("granted", scopes, command),
+            SessionCommand::Grant(scopes) => self.decide_after_receipt("granted", Some(scopes), command),
+            // Letting the engineer use the mouse and keyboard takes effect once its receipt is on disk.
+            SessionCommand::GrantControl => self.decide_after_receipt("control_granted", None, command),
             SessionCommand::ChangeScopes(scopes) => {
                 if !scopes.view {
                     // Taking the view away is immediate, like Pause: the receipt follows.
                     self.close_gate();
                 }
-                self.decide_after_receipt("scopes_changed", scopes, command);
+                self.decide_after_receipt("scopes_changed", Some(scopes), command);
             }
             SessionCommand::Pause | SessionCommand::Revoke | SessionCommand::End => {
                 self.close_gate();
@@ -169,12 +171,12 @@ impl AssistController {
 
     /// Writes and syncs the receipt of a decision, and only then sends it to the session: the
     /// engineer hears of it, and the window says it is sharing, once the user's record is on disk.
-    fn decide_after_receipt(&self, decision: &str, scopes: crate::protocol::Scopes, command: SessionCommand) {
+    fn decide_after_receipt(&self, decision: &str, scopes: Option<crate::protocol::Scopes>, command: SessionCommand) {
         let Some(handle) = self.session() else {
             return self.emit(AssistNotice::Refused("There is no session right now.".into()));
         };
         let request = self.request.lock().unwrap_or_else(PoisonError::into_inner).clone();
-        let receipt = receipt(decision, Some(scopes), request.as_ref(), &self.engineer_at);
+        let receipt = receipt(decision, scopes, request.as_ref(), &self.engineer_at);
         if self.receipt_writer.send(ReceiptJob { receipt, then: Some((handle, command)) }).is_err() {
             self.emit(AssistNotice::Refused("Your consent receipt cannot be written; nothing was sent.".into()));
         }

@@ -97,6 +97,15 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
         SessionEvent::SharingPaused => entry(TimelineEvent::SharingPaused {}, User),
         SessionEvent::SharingResumed => entry(TimelineEvent::SharingResumed {}, User),
         SessionEvent::ConsentRevoked => entry(TimelineEvent::ConsentRevoked {}, User),
+        SessionEvent::ControlRequested => entry(TimelineEvent::ControlRequested {}, Engineer),
+        SessionEvent::ControlDeclined => entry(TimelineEvent::ControlDeclined {}, User),
+        SessionEvent::ControlGranted => entry(TimelineEvent::ControlGranted {}, User),
+        SessionEvent::ControlRevoked => entry(TimelineEvent::ControlRevoked {}, User),
+        SessionEvent::ControlTakenBack => entry(TimelineEvent::ControlTakenBack {}, User),
+        SessionEvent::ControlInputCounted { minute_start_ms, count } => entry(
+            TimelineEvent::ControlInputCounted { minute_start_ms: *minute_start_ms, count: *count },
+            Engineer,
+        ),
         SessionEvent::Chat { from, id, at_ms, text } => entry(
             TimelineEvent::Chat {
                 from: chat_author(*from),

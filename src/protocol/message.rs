@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::input::InputEvent;
 use super::guidance::{Annotation, StepCard, StepOutcome, validate_comment};
 use super::reasons::{NoOverlay, Violation};
 use super::survey::SurveyReply;
@@ -37,12 +38,15 @@ pub struct Scopes {
     pub pointers: bool,
     /// Record this session.
     pub record: bool,
+    /// Let the engineer use my mouse and keyboard (never pre-ticked; only with `view`).
+    #[serde(default)]
+    pub control: bool,
 }
 
 impl Default for Scopes {
-    /// View and arrows on, recording off.
+    /// View and arrows on, recording and control off.
     fn default() -> Self {
-        Self { view: true, pointers: true, record: false }
+        Self { view: true, pointers: true, record: false, control: false }
     }
 }
 
@@ -274,6 +278,22 @@ pub enum Message {
         /// Encoded update.
         data: Vec<u8>,
     },
+    /// Engineer → user: please let me use your mouse and keyboard (the control scope), asked
+    /// apart from the first consent, while it is in force.
+    ControlRequest,
+    /// User → engineer: the control request was refused.
+    ControlDeclined,
+    /// User → engineer: the user used their own mouse or keyboard; the engineer's input is
+    /// dropped for [`crate::protocol::input::CONTROL_TAKE_BACK_MS`] after the user's last input.
+    ControlTakenBack,
+    /// Engineer → user: one input event, applied only while the control scope is in force
+    /// (on the control stream: reliable and ordered; `seq` grows by at least one each time).
+    Input {
+        /// Sequence number on the control stream.
+        seq: u64,
+        /// The event.
+        event: InputEvent,
+    },
     /// User → engineer, once, after a normal end: the exit survey's reply (or that none was
     /// offered). The engineer keeps the link open for it.
     Survey(SurveyReply),
@@ -303,6 +323,7 @@ impl Message {
             }
             Message::ScreenSize { width, height } => check_screen_size(*width, *height),
             Message::Survey(reply) => reply.validate(),
+            Message::Input { event, .. } => event.validate(),
             _ => Ok(()),
         }
     }

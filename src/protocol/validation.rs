@@ -101,6 +101,12 @@ pub enum ValidationError {
         /// Height, pixels.
         height: u32,
     },
+    /// A remote control input no screen or keyboard produces.
+    #[error("the input's {what} is out of range")]
+    ImplausibleInput {
+        /// Which part.
+        what: &'static str,
+    },
     /// The survey's rating is not 1–5.
     #[error("the rating {rating} is not between 1 and 5")]
     RatingOutOfRange {

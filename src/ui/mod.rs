@@ -17,6 +17,7 @@ pub mod new_ticket;
 pub mod path_prompt;
 pub mod picture_viewer;
 pub mod reasons;
+pub mod remote_input;
 pub mod reports;
 pub mod session;
 pub mod session_history;

@@ -12,7 +12,7 @@ use super::widgets::{format_clock, format_duration_ms};
 
 /// The words for a stored set of scopes.
 pub(super) fn scopes_words(scopes: crate::model::ScopesRecord, lang: Lang) -> String {
-    scopes_text(Scopes { view: scopes.view, pointers: scopes.pointers, record: scopes.record }, lang)
+    scopes_text(Scopes::from(scopes), lang)
 }
 
 /// The engineer's draft: duration, consent changes with times, steps with the user's answers

@@ -151,11 +151,19 @@ pub struct ScopesRecord {
     pub pointers: bool,
     /// The session may be kept (screenshots, recording).
     pub record: bool,
+    /// The engineer may use the user's mouse and keyboard.
+    pub control: bool,
 }
 
 impl From<Scopes> for ScopesRecord {
     fn from(scopes: Scopes) -> Self {
-        Self { view: scopes.view, pointers: scopes.pointers, record: scopes.record }
+        Self { view: scopes.view, pointers: scopes.pointers, record: scopes.record, control: scopes.control }
+    }
+}
+
+impl From<ScopesRecord> for Scopes {
+    fn from(record: ScopesRecord) -> Self {
+        Self { view: record.view, pointers: record.pointers, record: record.record, control: record.control }
     }
 }
 
@@ -378,6 +386,24 @@ pub enum TimelineEvent {
     SharingResumed {},
     /// The user withdrew consent.
     ConsentRevoked {},
+    /// The engineer asked to use the user's mouse and keyboard.
+    ControlRequested {},
+    /// The user refused the control request.
+    ControlDeclined {},
+    /// The user let the engineer use their mouse and keyboard.
+    ControlGranted {},
+    /// The user took the control scope back (the bar's button or the hotkey).
+    ControlRevoked {},
+    /// The user's own mouse or keyboard held the engineer's input back for a moment.
+    ControlTakenBack {},
+    /// How many input events the engineer sent in one minute (never the events: key presses may
+    /// be passwords).
+    ControlInputCounted {
+        /// Start of the minute, unix ms.
+        minute_start_ms: i64,
+        /// Events.
+        count: u32,
+    },
     /// A chat line.
     Chat {
         /// Who wrote it.
@@ -582,6 +608,10 @@ impl TimelineEvent {
             | Self::SharingPaused {}
             | Self::SharingResumed {}
             | Self::ConsentRevoked {}
+            | Self::ControlDeclined {}
+            | Self::ControlGranted {}
+            | Self::ControlRevoked {}
+            | Self::ControlTakenBack {}
             | Self::StepConfirmed { .. }
             | Self::SurveyAnswered(_) => ActorKind::User,
             Self::SurveyNotAnswered { reason } if reason == "lost" => ActorKind::System,
@@ -608,7 +638,8 @@ fn unreadable_actor_kind(kind: &str, payload: &serde_json::Value) -> ActorKind {
     let text = |key: &str| payload.get(key).and_then(serde_json::Value::as_str).unwrap_or("");
     match kind {
         "pairing_succeeded" | "consent_granted" | "consent_denied" | "scopes_changed" | "sharing_paused"
-        | "sharing_resumed" | "consent_revoked" | "step_confirmed" => ActorKind::User,
+        | "sharing_resumed" | "consent_revoked" | "step_confirmed" | "control_declined" | "control_granted"
+        | "control_revoked" | "control_taken_back" => ActorKind::User,
         "chat" if text("from") == "engineer" => ActorKind::Engineer,
         "chat" => ActorKind::User,
         "session_ended" if flag("by_user") => ActorKind::User,

@@ -72,6 +72,10 @@ pub struct AssistView {
     shared_area: Option<PixelRect>,
     /// Where the sharing bar was opened, desktop points (chosen once per sharing).
     bar_position: Option<egui::Pos2>,
+    /// The engineer asked for control; the user has not answered yet.
+    control_request: bool,
+    /// Until when the user's own input holds the engineer's back, unix ms.
+    control_held_until_ms: i64,
     /// The exit survey, once offered.
     survey: Option<SurveyForm>,
     /// "What was done on your computer", once the session ended.
@@ -107,6 +111,8 @@ impl AssistView {
             arrow_placement: ArrowPlacement::NotReported,
             shared_area: None,
             bar_position: None,
+            control_request: false,
+            control_held_until_ms: 0,
             survey: None,
             summary: None,
             commands: Vec::new(),
@@ -241,7 +247,10 @@ impl AssistView {
                     *paused = matches!(event, SessionEvent::SharingPaused);
                 }
             }
-            SessionEvent::ConsentRevoked => self.screen = Screen::Waiting,
+            SessionEvent::ConsentRevoked => {
+                self.control_request = false;
+                self.screen = Screen::Waiting;
+            }
             SessionEvent::Chat { from, at_ms, text, .. } => {
                 self.chat.push(ChatLine { from_peer: from == Role::Engineer, at_ms, text });
             }
@@ -266,7 +275,18 @@ impl AssistView {
                     form.sent = Some(reply);
                 }
             }
-            SessionEvent::SurveyLost => {}
+            SessionEvent::SurveyLost | SessionEvent::ControlInputCounted { .. } => {}
+            SessionEvent::ControlRequested => self.control_request = true,
+            SessionEvent::ControlDeclined => self.control_request = false,
+            SessionEvent::ControlGranted | SessionEvent::ControlRevoked => {
+                self.control_request = false;
+                if let Screen::Sharing { scopes, .. } = &mut self.screen {
+                    scopes.control = event == SessionEvent::ControlGranted;
+                }
+            }
+            SessionEvent::ControlTakenBack => {
+                self.control_held_until_ms = self.now_ms.saturating_add(crate::protocol::CONTROL_TAKE_BACK_MS);
+            }
             SessionEvent::Reconnected { .. } => {
                 self.reconnecting = false;
                 if let Screen::Consent(_) = self.screen {

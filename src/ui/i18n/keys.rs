@@ -598,4 +598,34 @@ texts! {
     ReportFilters => "report-filters";
     DeadlineResponse => "deadline-response";
     DeadlineResolution => "deadline-resolution";
+    // Remote control
+    ScopeControl => "scope-control";
+    EvControlRequested => "ev-control-requested";
+    EvControlDeclined => "ev-control-declined";
+    EvControlGranted => "ev-control-granted";
+    EvControlRevoked => "ev-control-revoked";
+    EvControlTakenBack => "ev-control-taken-back";
+    EvControlInputCounted => "ev-control-input-counted";
+    ControlActiveBar => "control-active-bar";
+    TakeBackControl => "take-back-control";
+    ControlRequestTitle => "control-request-title";
+    ControlRequestHint => "control-request-hint";
+    AllowControl => "allow-control";
+    DeclineControl => "decline-control";
+    ControlHeldByYou => "control-held-by-you";
+    ControlScopeHint => "control-scope-hint";
+    ControlToggle => "control-toggle";
+    RequestControl => "request-control";
+    ControlRequestWaiting => "control-request-waiting";
+    ControlDeclinedNotice => "control-declined-notice";
+    ControlTakenBackNotice => "control-taken-back-notice";
+    ControlOnHint => "control-on-hint";
+    SpecialKeys => "special-keys";
+    SendCtrlAltDel => "send-ctrl-alt-del";
+    SendSuperKey => "send-super-key";
+    SendAltTab => "send-alt-tab";
+    SendEscape => "send-escape";
+    ReceiptControlGranted => "receipt-control-granted";
+    ReceiptControlRevoked => "receipt-control-revoked";
+    ReceiptControlTakenBack => "receipt-control-taken-back";
 }

@@ -5,6 +5,7 @@
 //! [`model`] holds the state and how notices change it, [`panel`] draws it, [`steps`] is the
 //! guided-steps editor.
 
+pub mod control;
 pub mod model;
 pub mod panel;
 pub mod steps;
