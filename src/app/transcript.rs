@@ -195,7 +195,7 @@ mod tests {
 
     #[test]
     fn names_follow_the_transcript_vocabulary() {
-        let scopes = Scopes { view: true, pointers: false, record: false };
+        let scopes = Scopes { view: true, pointers: false, record: false, control: false };
         let granted = transcript_entry(&TransportEvent::Session(SessionEvent::ConsentGranted(scopes))).unwrap();
         let (kind, payload) = stored(&granted);
         assert_eq!(kind, "consent_granted");

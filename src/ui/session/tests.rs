@@ -219,7 +219,7 @@ mod reconnect_tests {
         view.apply(started, Lang::En);
         view.apply(SessionNotice::Paired, Lang::En);
         view.apply(SessionNotice::Event(SessionEvent::PeerHello { display_name: "Zhang Min".into() }), Lang::En);
-        let scopes = Scopes { view: true, pointers: false, record: false };
+        let scopes = Scopes { view: true, pointers: false, record: false, control: false };
         view.apply(SessionNotice::Event(SessionEvent::ConsentGranted(scopes)), Lang::En);
         view
     }
@@ -247,7 +247,7 @@ mod reconnect_tests {
 
     #[test]
     fn consent_is_unknown_not_live_while_reconnecting() {
-        let scopes = Scopes { view: true, pointers: false, record: false };
+        let scopes = Scopes { view: true, pointers: false, record: false, control: false };
         let live = Text::ConsentGrantedLive.fill(Lang::En, &[&scopes_text(scopes, Lang::En)]);
         let harness = panel(granted_view());
         assert!(harness.query_by_label(&live).is_some(), "granted and connected reads as live");
