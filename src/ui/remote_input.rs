@@ -246,9 +246,9 @@ mod tests {
         let mut translator = RemoteInputTranslator::default();
         let events = [
             Event::PointerMoved(pos2(10.0, 10.0)),
-            Event::PointerMoved(pos2(600.0, 300.0)),
+            Event::PointerMoved(pos2(580.0, 320.0)),
             Event::PointerButton {
-                pos: pos2(600.0, 300.0),
+                pos: pos2(580.0, 320.0),
                 button: PointerButton::Secondary,
                 pressed: true,
                 modifiers: Modifiers::NONE,
@@ -258,8 +258,8 @@ mod tests {
         assert_eq!(
             out,
             vec![
-                InputEvent::PointerMove { x: 1000, y: 500 },
-                InputEvent::Button { button: 3, pressed: true, x: 1000, y: 500 }
+                InputEvent::PointerMove { x: 960, y: 540 },
+                InputEvent::Button { button: 3, pressed: true, x: 960, y: 540 }
             ]
         );
     }

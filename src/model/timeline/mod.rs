@@ -151,7 +151,9 @@ pub struct ScopesRecord {
     pub pointers: bool,
     /// The session may be kept (screenshots, recording).
     pub record: bool,
-    /// The engineer may use the user's mouse and keyboard.
+    /// The engineer may use the user's mouse and keyboard (not written when not granted, so rows
+    /// read back as earlier releases wrote them).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub control: bool,
 }
 
