@@ -19,6 +19,8 @@ use crate::ui::{AssistCommand, AssistNotice, AssistView, JoinFailure, UiEvent};
 
 use super::assist_settings::AssistSettings;
 use super::assist_wrap_up::{SessionLog, keep_summary, write_summary};
+use super::control_thread::ControlThread;
+use crate::capture::x11_input::X11Injector;
 use super::overlay_thread::ArrowOverlay;
 use super::receipts::{
     ReceiptJob, ReceiptLog, receipt, receipt_for, receipt_line, spawn_receipt_writer, summary_receipt,
@@ -55,9 +57,12 @@ pub struct AssistController {
     overlay: OverlaySlot,
     /// Where summaries are kept.
     data_dir: PathBuf,
+    /// The engineer's input injected on the shared monitor, while a session with a live screen runs.
+    control: ControlSlot,
 }
 
 type OverlaySlot = Arc<Mutex<Option<ArrowOverlay>>>;
+type ControlSlot = Arc<Mutex<Option<ControlThread>>>;
 
 impl AssistController {
     /// A controller reporting through `events` (waking the UI with `waker`); receipts go into
@@ -87,6 +92,7 @@ impl AssistController {
             sharing: Arc::new(Mutex::new(None)),
             overlay: Arc::new(Mutex::new(None)),
             data_dir: data_dir.to_path_buf(),
+            control: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -139,6 +145,7 @@ impl AssistController {
                 }
                 self.sharing.lock().unwrap_or_else(PoisonError::into_inner).take();
                 self.overlay.lock().unwrap_or_else(PoisonError::into_inner).take();
+                self.control.lock().unwrap_or_else(PoisonError::into_inner).take();
             }
             AssistCommand::LoadReceipts(lang) => self.load_receipts(lang),
             AssistCommand::SetLanguage(lang) => self.save_language(lang),
@@ -245,12 +252,14 @@ impl AssistController {
             old.send(SessionCommand::End);
         }
         self.overlay.lock().unwrap_or_else(PoisonError::into_inner).take();
+        self.control.lock().unwrap_or_else(PoisonError::into_inner).take();
         let request = self.request.clone();
         *request.lock().unwrap_or_else(PoisonError::into_inner) = None;
         let (events, waker, receipts) = (self.events.clone(), self.waker.clone(), self.receipt_writer.clone());
         let engineer_at = format!("{}:{}", link.host, link.port);
         self.engineer_at.clone_from(&engineer_at);
         let overlay = self.overlay.clone();
+        let control = self.control.clone();
         let log = Arc::new(Mutex::new(SessionLog::default()));
         let sink: EventSink = Arc::new(move |event| {
             let summary = {
@@ -268,6 +277,18 @@ impl AssistController {
                         }
                     }
                     TransportEvent::Closed => drop(overlay.take()),
+                    _ => {}
+                }
+            }
+            {
+                let mut control = control.lock().unwrap_or_else(PoisonError::into_inner);
+                match &event {
+                    TransportEvent::Session(session_event) => {
+                        if let Some(control) = control.as_ref() {
+                            control.follow(session_event);
+                        }
+                    }
+                    TransportEvent::Closed => drop(control.take()),
                     _ => {}
                 }
             }
@@ -300,6 +321,7 @@ impl AssistController {
         let (settings, name) = (self.settings.clone(), self.display_name.clone());
         let (source, private, sharing) = (self.source.clone(), self.private.clone(), self.sharing.clone());
         let overlay = self.overlay.clone();
+        let control = self.control.clone();
         self.runtime.spawn(async move {
             match join_session(&link, &name, settings, sink).await {
                 Ok(handle) => {
@@ -329,6 +351,15 @@ impl AssistController {
                         }
                         None => Err(source_not_live_screen(&source)),
                     };
+                    if let Some(area) = desktop_area {
+                        // The engineer's input lands on the shared monitor only, and only while
+                        // the control scope is in force (the session drops it otherwise).
+                        let handle = handle.clone();
+                        let started = tokio::task::spawn_blocking(move || start_control(area, handle)).await;
+                        if let Ok(Some(thread)) = started {
+                            *control.lock().unwrap_or_else(PoisonError::into_inner) = Some(thread);
+                        }
+                    }
                     let why_not = on_screen.as_ref().err().cloned();
                     let overlay_active = on_screen.is_ok();
                     *overlay.lock().unwrap_or_else(PoisonError::into_inner) = on_screen.ok();
@@ -366,6 +397,28 @@ impl AssistController {
                 }
             }
         });
+    }
+}
+
+/// Opens XTEST injection into the shared monitor `area` and starts its thread, handing the
+/// session task its input sink; `None` (logged) where the display does not allow it.
+fn start_control(area: PixelRect, handle: SessionHandle) -> Option<ControlThread> {
+    let injector = match X11Injector::open(None, area) {
+        Ok(injector) => injector,
+        Err(err) => {
+            tracing::warn!("{err}");
+            return None;
+        }
+    };
+    match ControlThread::spawn(injector, handle.clone(), None) {
+        Ok(thread) => {
+            handle.send(LinkCommand::SetInputSink(thread.sink()));
+            Some(thread)
+        }
+        Err(err) => {
+            tracing::error!("cannot start the remote control thread: {err}");
+            None
+        }
     }
 }
 

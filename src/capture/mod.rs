@@ -4,8 +4,10 @@
 //! user marked are blanked here, before any encoder sees the pixels.
 
 pub mod folder;
+pub mod input;
 pub mod synthetic;
 pub mod x11;
+pub mod x11_input;
 
 pub use folder::FrameFolderSource;
 

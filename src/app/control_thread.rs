@@ -1,0 +1,140 @@
+//! The user's side of remote control: a thread owning the XTEST injector for the shared
+//! monitor. It applies the input the session let through (the session task hands it over
+//! through an [`InputSink`]), and while control is in force it watches for the user's own
+//! pointer and keys (local input wins: the session holds the engineer back for 2 s) and for the
+//! take-back hotkey (which revokes the control scope).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::capture::x11_input::X11Injector;
+use crate::protocol::{InputEvent, SessionCommand, SessionEvent};
+use crate::transport::{InputSink, SessionHandle};
+
+/// How often the user's own input and the hotkey are looked for.
+const LOCAL_INPUT_POLL: Duration = Duration::from_millis(20);
+
+/// Called after each event was injected (the control benchmark times it).
+pub type AppliedObserver = Box<dyn Fn(&InputEvent) + Send>;
+
+/// The injector's thread; stops (letting go of anything held) when dropped.
+pub struct ControlThread {
+    inputs: Sender<InputEvent>,
+    /// Whether the control scope is in force (the session's events say so).
+    active: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ControlThread {
+    /// Starts the thread with `injector`; the user's own input and the hotkey are told to the
+    /// session through `handle`.
+    pub fn spawn(
+        injector: X11Injector,
+        handle: SessionHandle,
+        observer: Option<AppliedObserver>,
+    ) -> std::io::Result<Self> {
+        let (inputs, received) = channel();
+        let active = Arc::new(AtomicBool::new(false));
+        let stop = Arc::new(AtomicBool::new(false));
+        let worker = Worker { injector, handle, active: active.clone(), stop: stop.clone(), observer, was_active: false };
+        let thread = std::thread::Builder::new().name("stepwise-control".into()).spawn(move || worker.run(received))?;
+        Ok(Self { inputs, active, stop, thread: Some(thread) })
+    }
+
+    /// Where the session task hands accepted input.
+    pub fn sink(&self) -> InputSink {
+        let inputs = self.inputs.clone();
+        InputSink(Arc::new(move |event| {
+            let _ = inputs.send(event);
+        }))
+    }
+
+    /// Follows the session's events: control in force or not.
+    pub fn follow(&self, event: &SessionEvent) {
+        let active = match event {
+            SessionEvent::ControlGranted => true,
+            SessionEvent::ConsentGranted(scopes) => scopes.control,
+            SessionEvent::ScopesChanged(scopes) => scopes.control && self.active.load(Ordering::Relaxed),
+            SessionEvent::ControlRevoked
+            | SessionEvent::ConsentRevoked
+            | SessionEvent::Ended { .. }
+            | SessionEvent::Disconnected => false,
+            _ => return,
+        };
+        self.active.store(active, Ordering::Relaxed);
+    }
+}
+
+impl Drop for ControlThread {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+struct Worker {
+    injector: X11Injector,
+    handle: SessionHandle,
+    active: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+    observer: Option<AppliedObserver>,
+    was_active: bool,
+}
+
+impl Worker {
+    fn run(mut self, received: Receiver<InputEvent>) {
+        while !self.stop.load(Ordering::Relaxed) {
+            match received.recv_timeout(LOCAL_INPUT_POLL) {
+                Ok(event) => {
+                    self.apply(event);
+                    while let Ok(event) = received.try_recv() {
+                        self.apply(event);
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            if let Err(err) = self.watch() {
+                tracing::warn!("{err}");
+                break;
+            }
+        }
+        if let Err(err) = self.injector.release_all() {
+            tracing::warn!("{err}");
+        }
+    }
+
+    fn apply(&mut self, event: InputEvent) {
+        match self.injector.apply(event) {
+            Ok(()) => {
+                if let Some(observer) = &self.observer {
+                    observer(&event);
+                }
+            }
+            Err(err) => tracing::warn!("{err}"),
+        }
+    }
+
+    /// Looks for the hotkey and, while control is in force, the user's own input.
+    fn watch(&mut self) -> Result<(), crate::capture::x11_input::InputError> {
+        let active = self.active.load(Ordering::Relaxed);
+        if self.injector.hotkey_pressed()? && active {
+            self.handle.send(SessionCommand::RevokeControl);
+        }
+        let local = self.injector.local_input()?;
+        if active && self.was_active && local {
+            self.handle.send(SessionCommand::TakeBackControl);
+        }
+        if !active && self.was_active {
+            self.injector.release_all()?;
+        }
+        self.was_active = active;
+        Ok(())
+    }
+}
