@@ -220,7 +220,8 @@ impl AssistView {
         match event {
             SessionEvent::PeerHello { display_name } => self.engineer = Some(display_name),
             SessionEvent::ConsentRequested(request) => {
-                self.scopes = request.suggested;
+                // Control is never pre-ticked, whatever the engineer suggests.
+                self.scopes = Scopes { control: false, ..request.suggested };
                 self.dont_ask_again = false;
                 self.screen = Screen::Consent(request);
             }

@@ -50,14 +50,14 @@ pub fn control_in_force(consent: &ConsentState, connected: bool, held: bool) -> 
     connected && !held && matches!(consent, ConsentState::Granted { scopes, paused: false } if scopes.view && scopes.control)
 }
 
-/// The control row above the live view; returns whether input over the view goes to the user.
+/// The control row above the live view (drawn while the screen is shared); returns whether
+/// input over the view goes to the user.
 pub fn control_row_ui(
     ui: &mut Ui,
     cx: &mut ViewContext<'_, UiCommand>,
     ticket_id: TicketId,
     control: &mut ControlView,
     in_force: bool,
-    screen_shared: bool,
 ) -> bool {
     let lang = cx.lang;
     if control.taken_back_pending {
@@ -100,7 +100,7 @@ pub fn control_row_ui(
             if control.requested {
                 toggle.on_disabled_hover_text(Text::ControlRequestWaiting.get(lang));
                 ui.weak(Text::ControlRequestWaiting.get(lang));
-            } else if screen_shared {
+            } else {
                 if ui.button(Text::RequestControl.get(lang)).clicked() {
                     cx.emit(UiCommand::session(ticket_id, SessionCommand::RequestControl));
                 }
