@@ -8,6 +8,7 @@ pub mod input;
 pub mod synthetic;
 pub mod x11;
 pub mod x11_input;
+pub mod x11_target;
 
 pub use folder::FrameFolderSource;
 
