@@ -7,6 +7,7 @@ pub mod bench;
 pub mod cli;
 pub mod codec_bench;
 pub mod console;
+pub mod control_bench;
 pub mod control_thread;
 pub mod demo;
 pub mod get_help_app;
