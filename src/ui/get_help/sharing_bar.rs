@@ -88,7 +88,7 @@ impl AssistView {
 }
 
 /// Size of the sharing bar's window, points: one row.
-pub const SHARING_BAR_SIZE: egui::Vec2 = egui::vec2(640.0, 44.0);
+pub const SHARING_BAR_SIZE: egui::Vec2 = egui::vec2(600.0, 44.0);
 /// Gap between the top of the shared monitor and the sharing bar, points.
 const SHARING_BAR_TOP_GAP: f32 = 6.0;
 
@@ -134,7 +134,8 @@ struct BarState {
 }
 
 /// The sharing bar's one row: a red dot while recording, what is shared, Pause / Resume, Stop;
-/// while the engineer controls the computer "Take back control" (naming the hotkey) first, and
+/// while the engineer controls the computer "Take back control" (naming the hotkey) in place of
+/// Pause, and
 /// Allow / Don't allow while the engineer asks for control.
 fn sharing_bar_row_ui(ui: &mut Ui, lang: Lang, status: &str, bar: BarState, cx: &mut ViewContext<'_, AssistCommand>) {
     let paused = bar.paused;
@@ -163,7 +164,9 @@ fn sharing_bar_row_ui(ui: &mut Ui, lang: Lang, status: &str, bar: BarState, cx: 
             } else {
                 (Text::PauseSharing, AssistCommand::Session(SessionCommand::Pause))
             };
-            if ui.button(label.get(lang)).clicked() {
+            // While the engineer controls the computer the bar keeps room for what matters most
+            // (who controls it, take it back, stop); pausing stays in the window.
+            if !bar.controlled && ui.button(label.get(lang)).clicked() {
                 cx.emit(command);
             }
             ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
