@@ -57,7 +57,8 @@ fn control_is_asked_for_separately_and_applied_only_once_granted() {
     pair.drive();
     assert!(pair.engineer_events.contains(&SessionEvent::ControlRevoked));
     assert!(pair.engineer.send_input(pair.now_ms, click).is_err());
-    let counted = pair.engineer_events.iter().any(|event| matches!(event, SessionEvent::ControlInputCounted { count: 1, .. }));
+    let counted =
+        pair.engineer_events.iter().any(|event| matches!(event, SessionEvent::ControlInputCounted { count: 1, .. }));
     assert!(counted, "the engineer's side counts input per minute: {:?}", pair.engineer_events);
 }
 

@@ -4,14 +4,13 @@
 
 use proptest::prelude::*;
 use stepwise::protocol::{
-    Annotation, AnnotationColor, CommandError, ConsentState, EndReason, Message, ReceivedFrame, RemotePixel, Role, Scopes, Session, SessionEvent, Shape,
-    StepCard, StepOutcome, encode_frame,
+    Annotation, AnnotationColor, CommandError, ConsentState, EndReason, Message, ReceivedFrame, RemotePixel, Role,
+    Scopes, Session, SessionEvent, Shape, StepCard, StepOutcome, encode_frame,
     session::{HEARTBEAT_INTERVAL_MS, LinkTiming, RECONNECT_WINDOW_MS},
 };
 #[path = "support/pair.rs"]
 mod pair;
 use pair::{Pair, request};
-
 
 #[test]
 fn hello_then_consent_then_frames() {

@@ -108,7 +108,11 @@ fn percentile(sorted: &[f64], fraction: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * fraction).round() as usize]
 }
 
-fn wait_for(events: &Receiver<TransportEvent>, what: &str, wanted: impl Fn(&SessionEvent) -> bool) -> anyhow::Result<()> {
+fn wait_for(
+    events: &Receiver<TransportEvent>,
+    what: &str,
+    wanted: impl Fn(&SessionEvent) -> bool,
+) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let left = deadline.saturating_duration_since(Instant::now());

@@ -40,7 +40,8 @@ impl ControlThread {
         let (inputs, received) = channel();
         let active = Arc::new(AtomicBool::new(false));
         let stop = Arc::new(AtomicBool::new(false));
-        let worker = Worker { injector, handle, active: active.clone(), stop: stop.clone(), observer, was_active: false };
+        let worker =
+            Worker { injector, handle, active: active.clone(), stop: stop.clone(), observer, was_active: false };
         let thread = std::thread::Builder::new().name("stepwise-control".into()).spawn(move || worker.run(received))?;
         Ok(Self { inputs, active, stop, thread: Some(thread) })
     }

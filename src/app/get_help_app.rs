@@ -20,13 +20,13 @@ use crate::ui::{AssistCommand, AssistNotice, AssistView, JoinFailure, UiEvent};
 use super::assist_settings::AssistSettings;
 use super::assist_wrap_up::{SessionLog, keep_summary, write_summary};
 use super::control_thread::ControlThread;
-use crate::capture::x11_input::X11Injector;
 use super::overlay_thread::ArrowOverlay;
 use super::receipts::{
     ReceiptJob, ReceiptLog, receipt, receipt_for, receipt_line, spawn_receipt_writer, summary_receipt,
 };
 use super::sharing::{PrivateRegions, SharingThread};
 use super::store_worker::Waker;
+use crate::capture::x11_input::X11Injector;
 
 /// The Get-help window's size when it opens, points.
 pub const ASSIST_WINDOW_SIZE: [f32; 2] = [760.0, 620.0];

@@ -589,7 +589,12 @@ mod tests {
         for event in [
             SessionEvent::SharingPaused,
             SessionEvent::ConsentRevoked,
-            SessionEvent::ScopesChanged(crate::protocol::Scopes { view: false, pointers: true, record: false, control: false }),
+            SessionEvent::ScopesChanged(crate::protocol::Scopes {
+                view: false,
+                pointers: true,
+                record: false,
+                control: false,
+            }),
             SessionEvent::Disconnected,
         ] {
             assert!(matches!(feed.apply(&keyframe(64, 64), 0), FeedOutcome::Applied { .. }));
@@ -601,8 +606,12 @@ mod tests {
         }
         // A scope change that keeps the view keeps the picture.
         assert!(matches!(feed.apply(&keyframe(64, 64), 0), FeedOutcome::Applied { .. }));
-        let keeps_view =
-            SessionEvent::ScopesChanged(crate::protocol::Scopes { view: true, pointers: false, record: true, control: false });
+        let keeps_view = SessionEvent::ScopesChanged(crate::protocol::Scopes {
+            view: true,
+            pointers: false,
+            record: true,
+            control: false,
+        });
         feed.observe(&keeps_view);
         assert!(!slot.lock().rgba.is_empty());
     }

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use x11rb::connection::{Connection, RequestConnection as _};
 use x11rb::protocol::Event;
-use x11rb::wrapper::ConnectionExt as _;
 use x11rb::protocol::xproto::{self, ConnectionExt as _, GrabMode, ModMask};
 use x11rb::protocol::xtest::{self, ConnectionExt as _};
 use x11rb::rust_connection::RustConnection;
+use x11rb::wrapper::ConnectionExt as _;
 
 use super::PixelRect;
 use super::input::{KeyboardMap, SHIFT_L_KEYSYM, desktop_from_remote};
@@ -78,11 +78,8 @@ impl X11Injector {
             .map_err(failed)?
             .reply()
             .map_err(failed)?;
-        let keyboard = KeyboardMap {
-            min_keycode,
-            keysyms_per_keycode: mapping.keysyms_per_keycode,
-            keysyms: mapping.keysyms,
-        };
+        let keyboard =
+            KeyboardMap { min_keycode, keysyms_per_keycode: mapping.keysyms_per_keycode, keysyms: mapping.keysyms };
         let shift_keycode = keyboard.place(SHIFT_L_KEYSYM).map(|placement| placement.keycode);
         let escape_keycode = keyboard.place(ESCAPE_KEYSYM).map(|placement| placement.keycode);
         let mut injector = Self {
@@ -178,7 +175,9 @@ impl X11Injector {
     fn release_key(&mut self, keysym: u32) -> Result<(), InputError> {
         let Some(held) = self.held_keys.remove(&keysym) else { return Ok(()) };
         self.fake(xproto::KEY_RELEASE_EVENT, held.keycode, None)?;
-        if held.shift && let Some(shift_keycode) = self.shift_keycode {
+        if held.shift
+            && let Some(shift_keycode) = self.shift_keycode
+        {
             self.fake(xproto::KEY_RELEASE_EVENT, shift_keycode, None)?;
         }
         Ok(())
@@ -231,9 +230,8 @@ impl X11Injector {
         let foreign_button = buttons_down & !ours != 0;
         let keys = self.connection.query_keymap().map_err(failed)?.reply().map_err(failed)?.keys;
         let ours: Vec<u8> = self.held_keys.values().flat_map(|held| held_keycodes(held, self.shift_keycode)).collect();
-        let foreign_key = (0..=255u8).any(|keycode| {
-            keys[usize::from(keycode / 8)] & (1 << (keycode % 8)) != 0 && !ours.contains(&keycode)
-        });
+        let foreign_key = (0..=255u8)
+            .any(|keycode| keys[usize::from(keycode / 8)] & (1 << (keycode % 8)) != 0 && !ours.contains(&keycode));
         Ok(moved || foreign_button || foreign_key)
     }
 

@@ -80,7 +80,7 @@ impl ClickTarget {
                         let repainted = connection
                             .change_window_attributes(window, &aux)
                             .and_then(|_| connection.clear_area(false, window, 0, 0, 0, 0))
-                            .and_then(|_| connection.flush().map_err(Into::into));
+                            .and_then(|_| connection.flush());
                         if repainted.is_err() {
                             break;
                         }

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::input::InputEvent;
 use super::guidance::{Annotation, StepCard, StepOutcome, validate_comment};
+use super::input::InputEvent;
 use super::reasons::{NoOverlay, Violation};
 use super::survey::SurveyReply;
 use super::validation::{TextField, ValidationError, check_length, check_screen_size};

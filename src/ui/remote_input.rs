@@ -234,7 +234,11 @@ mod tests {
 
     fn mapping() -> ViewMapping {
         // A 1920×1080 screen shown at half size at (100, 50).
-        ViewMapping { shown: Rect::from_min_size(pos2(100.0, 50.0), vec2(960.0, 540.0)), remote_width: 1920, remote_height: 1080 }
+        ViewMapping {
+            shown: Rect::from_min_size(pos2(100.0, 50.0), vec2(960.0, 540.0)),
+            remote_width: 1920,
+            remote_height: 1080,
+        }
     }
 
     fn key(key: Key, pressed: bool, modifiers: Modifiers) -> Event {

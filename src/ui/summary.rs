@@ -129,7 +129,10 @@ mod tests {
         SessionFacts {
             started_at_ms: 0,
             ended_at_ms: 754_000,
-            consent: vec![(5_000, ConsentFact::Granted(ScopesRecord { view: true, pointers: true, record: false, control: false }))],
+            consent: vec![(
+                5_000,
+                ConsentFact::Granted(ScopesRecord { view: true, pointers: true, record: false, control: false }),
+            )],
             steps: vec![
                 StepFact {
                     step_id: 1,

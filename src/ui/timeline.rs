@@ -110,7 +110,9 @@ pub fn describe_event(event: &TimelineEvent, lang: Lang) -> String {
         TimelineEvent::ControlGranted {} => text(Text::EvControlGranted),
         TimelineEvent::ControlRevoked {} => text(Text::EvControlRevoked),
         TimelineEvent::ControlTakenBack {} => text(Text::EvControlTakenBack),
-        TimelineEvent::ControlInputCounted { count, .. } => Text::EvControlInputCounted.fill(lang, &[&count.to_string()]),
+        TimelineEvent::ControlInputCounted { count, .. } => {
+            Text::EvControlInputCounted.fill(lang, &[&count.to_string()])
+        }
         TimelineEvent::Chat { text: line, .. } => Text::EvChat.fill(lang, &[line]),
         TimelineEvent::Disconnected {} => text(Text::EvDisconnected),
         TimelineEvent::SessionHeld { .. } => text(Text::EvSessionHeld),

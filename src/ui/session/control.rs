@@ -47,7 +47,9 @@ impl ControlView {
 
 /// Whether the control scope is in force as the engineer's side knows it.
 pub fn control_in_force(consent: &ConsentState, connected: bool, held: bool) -> bool {
-    connected && !held && matches!(consent, ConsentState::Granted { scopes, paused: false } if scopes.view && scopes.control)
+    connected
+        && !held
+        && matches!(consent, ConsentState::Granted { scopes, paused: false } if scopes.view && scopes.control)
 }
 
 /// The control row above the live view (drawn while the screen is shared); returns whether

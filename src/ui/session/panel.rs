@@ -196,10 +196,13 @@ fn viewer_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, ticket_id: Ticket
     if session.annotations.fading() {
         ui.ctx().request_repaint_after(std::time::Duration::from_millis(500));
     }
-    let in_force =
-        super::control::control_in_force(&session.consent, session.phase == LinkPhase::Connected, session.held.is_some());
-    let control = state == ViewerState::Live
-        && super::control::control_row_ui(ui, cx, ticket_id, &mut session.control, in_force);
+    let in_force = super::control::control_in_force(
+        &session.consent,
+        session.phase == LinkPhase::Connected,
+        session.held.is_some(),
+    );
+    let control =
+        state == ViewerState::Live && super::control::control_row_ui(ui, cx, ticket_id, &mut session.control, in_force);
     let action = session.viewer.ui(ui, lang, &slot, state, &annotations, can_draw, can_keep, control);
     let session_action = match action {
         Some(ViewerAction::TakeScreenshot) => Some(SessionCommand::TakeScreenshot),

@@ -96,7 +96,8 @@ mod panel_tests {
     }
 
     fn inputs(commands: &[UiCommand]) -> usize {
-        let input = |c: &&UiCommand| matches!(c, UiCommand::Session(_, SessionRequest::Command(SessionCommand::Input(_))));
+        let input =
+            |c: &&UiCommand| matches!(c, UiCommand::Session(_, SessionRequest::Command(SessionCommand::Input(_))));
         commands.iter().filter(input).count()
     }
 
@@ -106,10 +107,14 @@ mod panel_tests {
         session.apply(SessionNotice::Event(SessionEvent::ConsentGranted(Scopes::default())), Lang::En);
         let mut harness = panel(session);
         harness.run();
-        assert!(harness.get_by_label("Control").accesskit_node().is_disabled(), "no toggle before the user allows control");
+        assert!(
+            harness.get_by_label("Control").accesskit_node().is_disabled(),
+            "no toggle before the user allows control"
+        );
         harness.get_by_label("Ask for control").click();
         harness.run();
-        let asked = |c: &UiCommand| matches!(c, UiCommand::Session(_, SessionRequest::Command(SessionCommand::RequestControl)));
+        let asked =
+            |c: &UiCommand| matches!(c, UiCommand::Session(_, SessionRequest::Command(SessionCommand::RequestControl)));
         assert!(harness.state().1.iter().any(asked));
         harness.state_mut().0.apply(SessionNotice::Event(SessionEvent::ControlRequested), Lang::En);
         harness.run();
