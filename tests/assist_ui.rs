@@ -71,13 +71,7 @@ fn sharing_view(lang: Lang, scopes: Scopes) -> AssistView {
 }
 
 fn harness(view: AssistView) -> Harness<'static, AssistView> {
-    let [width, height] = ASSIST_WINDOW_SIZE;
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(width, height))
-        .with_context_setup(support::add_cjk_fonts)
-        .build_ui_state(|ui, view: &mut AssistView| view.ui(ui), view);
-    harness.run();
-    harness
+    support::assist_harness(view)
 }
 
 /// Whether a widget lies wholly inside the window.

@@ -8,7 +8,6 @@ mod support;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use stepwise::app::get_help_app::ASSIST_WINDOW_SIZE;
 use stepwise::protocol::{ConsentRequest, Scopes, SessionCommand, SessionEvent};
 use stepwise::ui::{AssistCommand, AssistNotice, AssistView, Lang, Text};
 
@@ -28,13 +27,7 @@ fn asked(lang: Lang, suggested: Scopes) -> Harness<'static, AssistView> {
     view.apply(AssistNotice::Paired);
     view.apply(AssistNotice::Event(SessionEvent::PeerHello { display_name: "Li Wei".into() }));
     view.apply(AssistNotice::Event(SessionEvent::ConsentRequested(request(suggested))));
-    let [width, height] = ASSIST_WINDOW_SIZE;
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(width, height))
-        .with_context_setup(support::add_cjk_fonts)
-        .build_ui_state(|ui, view: &mut AssistView| view.ui(ui), view);
-    harness.run();
-    harness
+    support::assist_harness(view)
 }
 
 fn grants(commands: Vec<AssistCommand>) -> Vec<Scopes> {

@@ -300,19 +300,8 @@ proptest! {
                 }
                 Step::Transmit => { pair.transmit(); }
                 Step::Drive => pair.drive(),
-                Step::Disconnect => {
-                    pair.link_up = false;
-                    pair.to_user.clear();
-                    pair.to_engineer.clear();
-                    pair.screens_to_engineer.clear();
-                    pair.user.handle_disconnect(pair.now_ms);
-                    pair.engineer.handle_disconnect(pair.now_ms);
-                }
-                Step::Reconnect => {
-                    pair.link_up = true;
-                    pair.user.handle_reconnect(pair.now_ms);
-                    pair.engineer.handle_reconnect(pair.now_ms);
-                }
+                Step::Disconnect => pair.cut_link(),
+                Step::Reconnect => pair.restore_link(),
                 Step::Wait(ms) => pair.advance(ms),
                 Step::End => { let _ = pair.user.end(); }
             }

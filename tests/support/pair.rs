@@ -145,6 +145,23 @@ impl Pair {
         panic!("the pair did not settle: livelock");
     }
 
+    /// The network goes: what is in flight is lost, and both sides notice at once.
+    pub fn cut_link(&mut self) {
+        self.link_up = false;
+        self.to_user.clear();
+        self.to_engineer.clear();
+        self.screens_to_engineer.clear();
+        self.user.handle_disconnect(self.now_ms);
+        self.engineer.handle_disconnect(self.now_ms);
+    }
+
+    /// The network is back and both sides resume.
+    pub fn restore_link(&mut self) {
+        self.link_up = true;
+        self.user.handle_reconnect(self.now_ms);
+        self.engineer.handle_reconnect(self.now_ms);
+    }
+
     /// Takes what the user's side hands out after one input, as the real driver does: input to
     /// apply, then events.
     pub fn collect_user_output(&mut self) {
