@@ -112,7 +112,13 @@ impl Worker {
     }
 
     fn apply(&mut self, event: InputEvent) {
-        match self.injector.apply(event) {
+        let injected = match event {
+            InputEvent::PointerMove { x, y } => self.injector.move_pointer(x, y),
+            InputEvent::Button { button, pressed, x, y } => self.injector.button(button, pressed, x, y),
+            InputEvent::Wheel { dx, dy } => self.injector.wheel(dx, dy),
+            InputEvent::Key { keysym, pressed } => self.injector.key(keysym, pressed),
+        };
+        match injected {
             Ok(()) => {
                 if let Some(observer) = &self.observer {
                     observer(&event);

@@ -14,7 +14,6 @@ use x11rb::wrapper::ConnectionExt as _;
 
 use super::PixelRect;
 use super::input::{KeyboardMap, SHIFT_L_KEYSYM, desktop_from_remote};
-use crate::protocol::InputEvent;
 
 /// The keysym of Escape (the take-back hotkey is Ctrl+Alt+Esc).
 const ESCAPE_KEYSYM: u32 = 0xff1b;
@@ -124,31 +123,43 @@ impl X11Injector {
         Ok(())
     }
 
-    /// Injects one event, then flushes it to the server.
-    pub fn apply(&mut self, event: InputEvent) -> Result<(), InputError> {
-        match event {
-            InputEvent::PointerMove { x, y } => self.move_to(x, y)?,
-            InputEvent::Button { button, pressed, x, y } => {
-                if pressed {
-                    self.move_to(x, y)?;
-                    self.fake(xproto::BUTTON_PRESS_EVENT, button, None)?;
-                    self.held_buttons |= button_bit(button);
-                } else {
-                    self.fake(xproto::BUTTON_RELEASE_EVENT, button, None)?;
-                    self.held_buttons &= !button_bit(button);
-                }
+    /// Moves the pointer to remote pixel (`x`, `y`) of the shared monitor.
+    pub fn move_pointer(&mut self, x: u32, y: u32) -> Result<(), InputError> {
+        self.move_to(x, y)?;
+        self.connection.flush().map_err(failed)
+    }
+
+    /// Presses (there, first moving the pointer) or releases pointer `button`.
+    pub fn button(&mut self, button: u8, pressed: bool, x: u32, y: u32) -> Result<(), InputError> {
+        if pressed {
+            self.move_to(x, y)?;
+            self.fake(xproto::BUTTON_PRESS_EVENT, button, None)?;
+            self.held_buttons |= button_bit(button);
+        } else {
+            self.fake(xproto::BUTTON_RELEASE_EVENT, button, None)?;
+            self.held_buttons &= !button_bit(button);
+        }
+        self.connection.flush().map_err(failed)
+    }
+
+    /// Turns the wheel `dx` / `dy` notches (positive: right / down).
+    pub fn wheel(&mut self, dx: i8, dy: i8) -> Result<(), InputError> {
+        for (notches, negative, positive) in [(dy, 4u8, 5u8), (dx, 6, 7)] {
+            let button = if notches < 0 { negative } else { positive };
+            for _ in 0..notches.unsigned_abs() {
+                self.fake(xproto::BUTTON_PRESS_EVENT, button, None)?;
+                self.fake(xproto::BUTTON_RELEASE_EVENT, button, None)?;
             }
-            InputEvent::Wheel { dx, dy } => {
-                for (notches, negative, positive) in [(dy, 4u8, 5u8), (dx, 6, 7)] {
-                    let button = if notches < 0 { negative } else { positive };
-                    for _ in 0..notches.unsigned_abs() {
-                        self.fake(xproto::BUTTON_PRESS_EVENT, button, None)?;
-                        self.fake(xproto::BUTTON_RELEASE_EVENT, button, None)?;
-                    }
-                }
-            }
-            InputEvent::Key { keysym, pressed: true } => self.press_key(keysym)?,
-            InputEvent::Key { keysym, pressed: false } => self.release_key(keysym)?,
+        }
+        self.connection.flush().map_err(failed)
+    }
+
+    /// Presses or releases the key that types `keysym` on the user's layout.
+    pub fn key(&mut self, keysym: u32, pressed: bool) -> Result<(), InputError> {
+        if pressed {
+            self.press_key(keysym)?;
+        } else {
+            self.release_key(keysym)?;
         }
         self.connection.flush().map_err(failed)
     }
