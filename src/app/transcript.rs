@@ -214,6 +214,17 @@ mod tests {
     }
 
     #[test]
+    fn control_is_recorded_by_name_and_input_only_as_a_count() {
+        let kind = |event: SessionEvent| stored(&transcript_entry(&TransportEvent::Session(event)).unwrap());
+        assert_eq!(kind(SessionEvent::ControlGranted).0, "control_granted");
+        assert_eq!(kind(SessionEvent::ControlRevoked).0, "control_revoked");
+        assert_eq!(kind(SessionEvent::ControlTakenBack).0, "control_taken_back");
+        let (name, payload) = kind(SessionEvent::ControlInputCounted { minute_start_ms: 60_000, count: 42 });
+        assert_eq!(name, "control_input_counted");
+        assert_eq!(payload, serde_json::json!({ "minute_start_ms": 60_000, "count": 42 }), "a count, never keys");
+    }
+
+    #[test]
     fn actors_are_typed_and_match_what_old_rows_are_given() {
         let chat = |from| SessionEvent::Chat { from, id: 1, at_ms: 0, text: "I (engineer) confirm".into() };
         let cases = [
@@ -231,6 +242,10 @@ mod tests {
                 System,
             ),
             (TransportEvent::Session(SessionEvent::ConsentRevoked), User),
+            (TransportEvent::Session(SessionEvent::ControlGranted), User),
+            (TransportEvent::Session(SessionEvent::ControlRevoked), User),
+            (TransportEvent::Session(SessionEvent::ControlTakenBack), User),
+            (TransportEvent::Session(SessionEvent::ControlRequested), Engineer),
             (TransportEvent::Session(SessionEvent::Disconnected), System),
             (TransportEvent::Session(SessionEvent::Ended { reason: EndReason::UserStopped, by_peer: true }), User),
             (
