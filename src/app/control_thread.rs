@@ -23,7 +23,11 @@ pub type AppliedObserver = Box<dyn Fn(&InputEvent) + Send>;
 /// The injector's thread; stops (letting go of anything held) when dropped.
 pub struct ControlThread {
     inputs: Sender<InputEvent>,
-    /// Whether the control scope is in force (the session's events say so).
+    /// Whether the control scope is granted, as the session's events say.
+    scope: AtomicBool,
+    /// Whether sharing is paused or the link is down (control is not in force meanwhile).
+    suspended: AtomicBool,
+    /// Whether control is in force: granted and not suspended.
     active: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -43,7 +47,8 @@ impl ControlThread {
         let worker =
             Worker { injector, handle, active: active.clone(), stop: stop.clone(), observer, was_active: false };
         let thread = std::thread::Builder::new().name("stepwise-control".into()).spawn(move || worker.run(received))?;
-        Ok(Self { inputs, active, stop, thread: Some(thread) })
+        let (scope, suspended) = (AtomicBool::new(false), AtomicBool::new(false));
+        Ok(Self { inputs, scope, suspended, active, stop, thread: Some(thread) })
     }
 
     /// Where the session task hands accepted input.
@@ -54,18 +59,27 @@ impl ControlThread {
         }))
     }
 
-    /// Follows the session's events: control in force or not.
+    /// Follows the session's events: control in force or not (granted, not paused, connected).
     pub fn follow(&self, event: &SessionEvent) {
-        let active = match event {
-            SessionEvent::ControlGranted => true,
-            SessionEvent::ConsentGranted(scopes) => scopes.control,
-            SessionEvent::ScopesChanged(scopes) => scopes.control && self.active.load(Ordering::Relaxed),
-            SessionEvent::ControlRevoked
-            | SessionEvent::ConsentRevoked
-            | SessionEvent::Ended { .. }
-            | SessionEvent::Disconnected => false,
+        match event {
+            SessionEvent::ControlGranted => self.scope.store(true, Ordering::Relaxed),
+            SessionEvent::ConsentGranted(scopes) => {
+                self.scope.store(scopes.control, Ordering::Relaxed);
+                self.suspended.store(false, Ordering::Relaxed);
+            }
+            SessionEvent::ScopesChanged(scopes) => self.scope.store(scopes.control, Ordering::Relaxed),
+            SessionEvent::ControlRevoked | SessionEvent::ConsentRevoked | SessionEvent::Ended { .. } => {
+                self.scope.store(false, Ordering::Relaxed);
+            }
+            SessionEvent::SharingPaused | SessionEvent::Disconnected | SessionEvent::Held(_) => {
+                self.suspended.store(true, Ordering::Relaxed);
+            }
+            SessionEvent::SharingResumed | SessionEvent::Reconnected { .. } | SessionEvent::Unheld => {
+                self.suspended.store(false, Ordering::Relaxed);
+            }
             _ => return,
-        };
+        }
+        let active = self.scope.load(Ordering::Relaxed) && !self.suspended.load(Ordering::Relaxed);
         self.active.store(active, Ordering::Relaxed);
     }
 }

@@ -57,6 +57,8 @@ pub struct X11Injector {
     held_buttons: u16,
     /// Where the pointer is expected (last injected or last seen), desktop pixels.
     expected_pointer: Option<(i16, i16)>,
+    /// Spare keycodes remapped for keysyms the layout lacks (given back when done).
+    remapped: Vec<u8>,
 }
 
 impl X11Injector {
@@ -91,6 +93,7 @@ impl X11Injector {
             held_keys: BTreeMap::new(),
             held_buttons: 0,
             expected_pointer: None,
+            remapped: Vec::new(),
         };
         injector.grab_hotkey()?;
         injector.expected_pointer = Some(injector.pointer()?.0);
@@ -197,14 +200,18 @@ impl X11Injector {
     /// Maps a spare keycode to `keysym` (the layout has no key for it).
     fn remap_spare(&mut self, keysym: u32) -> Result<super::input::KeyPlacement, InputError> {
         let held: Vec<u8> = self.held_keys.values().map(|held| held.keycode).collect();
+        // A free keycode, else the one remapped longest ago that no key holds.
         let spare = self
             .keyboard
             .spare_keycode()
             .filter(|keycode| !held.contains(keycode))
+            .or_else(|| self.remapped.iter().copied().find(|keycode| !held.contains(keycode)))
             .ok_or_else(|| failed("no free keycode to type this character"))?;
+        self.remapped.retain(|keycode| *keycode != spare);
         self.connection.change_keyboard_mapping(1, spare, 2, &[keysym, keysym]).map_err(failed)?;
         self.connection.sync().map_err(failed)?;
         self.keyboard.remap(spare, keysym);
+        self.remapped.push(spare);
         Ok(super::input::KeyPlacement { keycode: spare, shift: false })
     }
 
@@ -257,6 +264,17 @@ impl X11Injector {
             }
         }
         Ok(pressed)
+    }
+}
+
+impl Drop for X11Injector {
+    /// Lets go of what is held and gives the remapped keycodes back (the user's layout as it was).
+    fn drop(&mut self) {
+        let _ = self.release_all();
+        for keycode in std::mem::take(&mut self.remapped) {
+            let _ = self.connection.change_keyboard_mapping(1, keycode, 2, &[0, 0]);
+        }
+        let _ = self.connection.flush();
     }
 }
 

@@ -234,6 +234,11 @@ impl Session {
         }
     }
 
+    /// The link dropped: an unanswered control request is forgotten on both sides.
+    pub(super) fn forget_control_request(&mut self) {
+        self.control.requested = false;
+    }
+
     /// The minute's input count, before an event that ends control (revoke, end).
     pub(super) fn flush_input_tally(&mut self) {
         if let Some((minute_start_ms, count)) = self.control.tally.take() {

@@ -269,7 +269,10 @@ impl AssistView {
                 self.step = Some(card);
             }
             SessionEvent::StepSkipped { .. } | SessionEvent::StepAnswered { .. } => self.step = None,
-            SessionEvent::Disconnected => self.reconnecting = true,
+            SessionEvent::Disconnected => {
+                self.reconnecting = true;
+                self.control_request = false;
+            }
             SessionEvent::SurveyOffered => self.survey = Some(SurveyForm::default()),
             SessionEvent::SurveyReplied(reply) => {
                 if let Some(form) = self.survey.as_mut() {

@@ -35,7 +35,10 @@ impl ControlView {
             SessionEvent::ControlRequested => (self.requested, self.declined) = (true, false),
             SessionEvent::ControlDeclined => (self.requested, self.declined) = (false, true),
             SessionEvent::ControlGranted => (self.requested, self.declined) = (false, false),
-            SessionEvent::ControlRevoked | SessionEvent::ConsentRevoked | SessionEvent::Ended { .. } => {
+            SessionEvent::ControlRevoked
+            | SessionEvent::ConsentRevoked
+            | SessionEvent::Disconnected
+            | SessionEvent::Ended { .. } => {
                 self.on = false;
                 self.requested = false;
             }
