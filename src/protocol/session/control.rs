@@ -186,20 +186,17 @@ impl Session {
         }
     }
 
-    /// User: the engineer asked for control.
+    /// User: the engineer asked for control. Only heard while the screen is shared without
+    /// control; a request that crossed a revoke, a pause or a scope change is let go (the
+    /// engineer hears of those).
     pub(super) fn handle_control_request(&mut self) {
-        match self.consent {
-            ConsentState::Granted { scopes, .. } if scopes.control => {}
-            ConsentState::Granted { scopes, .. } if scopes.view => {
-                if !self.control.requested {
-                    self.control.requested = true;
-                    self.emit(SessionEvent::ControlRequested);
-                }
-            }
-            _ => self.violation(Violation::with_detail(
-                ViolationCode::ScopesWithoutConsent,
-                "control was asked while the screen is not shared".to_owned(),
-            )),
+        if let ConsentState::Granted { scopes, paused: false } = self.consent
+            && scopes.view
+            && !scopes.control
+            && !self.control.requested
+        {
+            self.control.requested = true;
+            self.emit(SessionEvent::ControlRequested);
         }
     }
 
