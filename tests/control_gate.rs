@@ -8,10 +8,12 @@ mod pair;
 
 use pair::{Pair, request};
 use proptest::prelude::*;
+use stepwise::app::transcript::transcript_entry;
 use stepwise::protocol::{
-    CONTROL_TAKE_BACK_MS, ConsentState, EndReason, InputEvent, Message, Scopes, Session, SessionEvent, Violation,
-    ViolationCode,
+    CONTROL_TAKE_BACK_MS, ConsentState, EndReason, InputEvent, MAX_CLIPBOARD_CHARS, Message, Scopes, Session,
+    SessionEvent, Violation, ViolationCode,
 };
+use stepwise::transport::TransportEvent;
 
 const SCREEN: (u32, u32) = (1920, 1080);
 
@@ -95,6 +97,32 @@ fn input_out_of_order_or_off_the_screen_is_refused() {
         other => panic!("a repeated sequence number ends the session, not {other:?}"),
     };
     assert_eq!(why, ViolationCode::OutOfBounds);
+}
+
+#[test]
+fn clipboard_text_goes_both_ways_only_under_control_and_is_limited() {
+    let mut pair = shared(false);
+    assert!(pair.engineer.send_clipboard("ipconfig /all".into()).is_err(), "not before control");
+    pair.user.grant_control().unwrap();
+    pair.drive();
+    pair.engineer.send_clipboard("ipconfig /all".into()).unwrap();
+    pair.user.send_clipboard("错误代码 0x80070005".into()).unwrap();
+    pair.drive();
+    assert!(pair.user_events.contains(&SessionEvent::ClipboardReceived { text: "ipconfig /all".into() }));
+    assert!(pair.engineer_events.contains(&SessionEvent::ClipboardReceived { text: "错误代码 0x80070005".into() }));
+    let too_long = "x".repeat(MAX_CLIPBOARD_CHARS + 1);
+    assert!(pair.engineer.send_clipboard(too_long).is_err(), "size-limited");
+    // What is recorded is who sent how much, never the text.
+    let recorded: Vec<String> = pair
+        .engineer_events
+        .iter()
+        .filter_map(|event| transcript_entry(&TransportEvent::Session(event.clone())))
+        .map(|entry| serde_json::to_string(&entry.event.to_stored()).unwrap())
+        .collect();
+    assert!(recorded.iter().any(|row| row.contains("clipboard_shared") && row.contains("\"chars\":13")));
+    assert!(!recorded.iter().any(|row| row.contains("ipconfig") || row.contains("0x80070005")), "{recorded:?}");
+    pair.user.revoke_control().unwrap();
+    assert!(pair.user.send_clipboard("after".into()).is_err(), "not after the revoke");
 }
 
 #[derive(Clone, Debug)]

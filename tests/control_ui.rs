@@ -79,6 +79,9 @@ fn the_bar_answers_the_request_says_who_controls_and_takes_control_back() {
         let controlling = Text::ControlActiveBar.get(lang);
         assert!(harness.query_all_by_label(controlling).count() >= 1, "{lang:?}: the bar says so");
         let take_back = Text::TakeBackControl.fill(lang, &["Ctrl+Alt+Esc"]);
+        harness.query_all_by_label(Text::SendMyClipboard.get(lang)).next().expect("send my clipboard").click();
+        harness.run();
+        assert!(harness.state_mut().take_commands().contains(&AssistCommand::SendClipboard), "only on a click");
         harness.query_all_by_label(&take_back).next().expect("the take-back button names the hotkey").click();
         harness.run();
         assert!(harness.state_mut().take_commands().contains(&AssistCommand::Session(SessionCommand::RevokeControl)));

@@ -93,6 +93,24 @@ impl Drop for ControlThread {
     }
 }
 
+/// "Send my clipboard": reads this computer's clipboard on a short-lived thread (the platform
+/// may make a round trip) and sends its text to the session; `refused` hears why not.
+pub fn send_clipboard(handle: SessionHandle, refused: impl Fn(String) + Send + 'static) {
+    let spawned = std::thread::Builder::new().name("stepwise-clipboard".into()).spawn(move || {
+        match arboard::Clipboard::new().and_then(|mut clipboard| clipboard.get_text()) {
+            Ok(text) => {
+                if !handle.send(SessionCommand::SendClipboard(text)) {
+                    refused("the session is over".into());
+                }
+            }
+            Err(err) => refused(format!("the clipboard cannot be read: {err}")),
+        }
+    });
+    if let Err(err) = spawned {
+        tracing::error!("cannot start the clipboard reader: {err}");
+    }
+}
+
 struct Worker {
     injector: X11Injector,
     handle: SessionHandle,

@@ -135,6 +135,16 @@ impl AssistController {
         match command {
             AssistCommand::Join(link) => self.join(link),
             AssistCommand::Session(command) => self.session_command(command),
+            AssistCommand::SendClipboard => match self.session() {
+                Some(handle) => {
+                    let (events, waker) = (self.events.clone(), self.waker.clone());
+                    super::control_thread::send_clipboard(handle, move |why| {
+                        let _ = events.send(UiEvent::Assist(AssistNotice::Refused(why)));
+                        waker();
+                    });
+                }
+                None => self.emit(AssistNotice::Refused("There is no session right now.".into())),
+            },
             AssistCommand::SetPrivateRegions(regions) => {
                 *self.private.lock().unwrap_or_else(PoisonError::into_inner) = regions;
             }

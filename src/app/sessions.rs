@@ -477,6 +477,16 @@ impl EngineerSessions {
                 self.start(ticket_id, engineer);
             }
             SessionRequest::NewCode => self.new_code(ticket_id),
+            SessionRequest::SendClipboard => {
+                let Some(running) = self.sessions.get(&ticket_id) else {
+                    return self.notify(ticket_id, TransportEvent::CommandRefused("the session is over".into()));
+                };
+                let store = self.store.clone();
+                super::control_thread::send_clipboard(running.handle.clone(), move |why| {
+                    let event = TransportEvent::CommandRefused(why);
+                    let _ = store.send(StoreRequest::Session { ticket_id, event });
+                });
+            }
             SessionRequest::Command(command) => self.act(ticket_id, command),
         }
     }

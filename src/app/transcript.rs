@@ -102,6 +102,12 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
         SessionEvent::ControlGranted => entry(TimelineEvent::ControlGranted {}, User),
         SessionEvent::ControlRevoked => entry(TimelineEvent::ControlRevoked {}, User),
         SessionEvent::ControlTakenBack => entry(TimelineEvent::ControlTakenBack {}, User),
+        SessionEvent::ClipboardShared { from, chars } => entry(
+            TimelineEvent::ClipboardShared { from: chat_author(*from), chars: *chars },
+            if *from == Role::User { User } else { Engineer },
+        ),
+        // The text itself is never recorded.
+        SessionEvent::ClipboardReceived { .. } => None,
         SessionEvent::ControlInputCounted { minute_start_ms, count } => entry(
             TimelineEvent::ControlInputCounted { minute_start_ms: *minute_start_ms, count: *count },
             Engineer,

@@ -19,6 +19,8 @@ pub const MAX_TICKET_TITLE_CHARS: usize = 2 * MAX_NAME_CHARS;
 pub const MAX_PURPOSE_CHARS: usize = 1_000;
 /// Longest chat line, in characters.
 pub const MAX_CHAT_CHARS: usize = 4_000;
+/// Longest clipboard text sent under the control scope, in characters.
+pub const MAX_CLIPBOARD_CHARS: usize = 10_000;
 
 /// Which side a peer is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -294,6 +296,12 @@ pub enum Message {
         /// The event.
         event: InputEvent,
     },
+    /// Either way, only while the control scope is in force and on an explicit click: the
+    /// sender's clipboard text (the receiver copies it only when its user asks).
+    Clipboard {
+        /// The text.
+        text: String,
+    },
     /// User → engineer, once, after a normal end: the exit survey's reply (or that none was
     /// offered). The engineer keeps the link open for it.
     Survey(SurveyReply),
@@ -324,6 +332,7 @@ impl Message {
             Message::ScreenSize { width, height } => check_screen_size(*width, *height),
             Message::Survey(reply) => reply.validate(),
             Message::Input { event, .. } => event.validate(),
+            Message::Clipboard { text } => check_length(TextField::Clipboard, text, MAX_CLIPBOARD_CHARS),
             _ => Ok(()),
         }
     }

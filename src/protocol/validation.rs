@@ -34,6 +34,8 @@ pub enum TextField {
     Comment,
     /// The comment of the exit survey.
     SurveyComment,
+    /// Clipboard text sent under the control scope.
+    Clipboard,
 }
 
 impl TextField {
@@ -54,6 +56,7 @@ impl TextField {
             TextField::ExpectedResult => "expected result",
             TextField::Comment => "comment",
             TextField::SurveyComment => "survey comment",
+            TextField::Clipboard => "clipboard text",
         }
     }
 }

@@ -110,6 +110,7 @@ pub fn describe_event(event: &TimelineEvent, lang: Lang) -> String {
         TimelineEvent::ControlGranted {} => text(Text::EvControlGranted),
         TimelineEvent::ControlRevoked {} => text(Text::EvControlRevoked),
         TimelineEvent::ControlTakenBack {} => text(Text::EvControlTakenBack),
+        TimelineEvent::ClipboardShared { chars, .. } => Text::EvClipboardShared.fill(lang, &[&chars.to_string()]),
         TimelineEvent::ControlInputCounted { count, .. } => {
             Text::EvControlInputCounted.fill(lang, &[&count.to_string()])
         }

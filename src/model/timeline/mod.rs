@@ -398,6 +398,13 @@ pub enum TimelineEvent {
     ControlRevoked {},
     /// The user's own mouse or keyboard held the engineer's input back for a moment.
     ControlTakenBack {},
+    /// Clipboard text was sent under the control scope: who and how long, never the text.
+    ClipboardShared {
+        /// Who sent it.
+        from: ChatAuthor,
+        /// Its length, characters.
+        chars: u32,
+    },
     /// How many input events the engineer sent in one minute (never the events: key presses may
     /// be passwords).
     ControlInputCounted {
@@ -619,6 +626,7 @@ impl TimelineEvent {
             Self::SurveyNotAnswered { reason } if reason == "lost" => ActorKind::System,
             Self::SurveyNotAnswered { .. } => ActorKind::User,
             Self::Chat { from: ChatAuthor::Engineer, .. } => ActorKind::Engineer,
+            Self::ClipboardShared { from: ChatAuthor::User, .. } => ActorKind::User,
             Self::Chat { from: ChatAuthor::User, .. } => ActorKind::User,
             Self::SessionEnded { by_user: true, .. } => ActorKind::User,
             Self::SessionEnded { reason, .. } if reason == "engineer_ended" => ActorKind::Engineer,

@@ -99,6 +99,8 @@ pub enum SessionCommand {
     TakeBackControl,
     /// Engineer: one input event over the live view (dropped unless control is allowed).
     Input(InputEvent),
+    /// Either, on an explicit click: send this clipboard text (only under the control scope).
+    SendClipboard(String),
 }
 
 impl SessionCommand {
@@ -153,6 +155,7 @@ impl Session {
             SessionCommand::RevokeControl => self.revoke_control(),
             SessionCommand::TakeBackControl => self.take_back_control(now_ms),
             SessionCommand::Input(event) => self.send_input(now_ms, event),
+            SessionCommand::SendClipboard(text) => self.send_clipboard(text),
         }
     }
 }

@@ -231,6 +231,40 @@ impl Session {
         }
     }
 
+    /// Either side, on an explicit click: send clipboard `text` (only while the control scope is
+    /// in force; at most [`crate::protocol::message::MAX_CLIPBOARD_CHARS`]).
+    pub fn send_clipboard(&mut self, text: String) -> Result<(), CommandError> {
+        self.check_open()?;
+        if text.trim().is_empty() {
+            return Err(CommandError::Invalid(crate::protocol::ValidationError::EmptyChatLine));
+        }
+        let message = Message::Clipboard { text };
+        message.validate().map_err(CommandError::Invalid)?;
+        if !self.control_in_force() {
+            return Err(CommandError::NotNow(NotNowReason::ControlNotInForce));
+        }
+        if let Message::Clipboard { text } = &message {
+            let chars = u32::try_from(text.chars().count()).unwrap_or(u32::MAX);
+            self.emit(SessionEvent::ClipboardShared { from: self.role, chars });
+        }
+        self.outbox.push_back(message);
+        Ok(())
+    }
+
+    /// The peer's clipboard text: kept for the user to copy while control is in force, dropped
+    /// otherwise (it crossed a revoke).
+    pub(super) fn handle_clipboard(&mut self, text: String) {
+        if self.control_in_force() {
+            let from = match self.role {
+                Role::Engineer => Role::User,
+                Role::User => Role::Engineer,
+            };
+            let chars = u32::try_from(text.chars().count()).unwrap_or(u32::MAX);
+            self.emit(SessionEvent::ClipboardShared { from, chars });
+            self.emit(SessionEvent::ClipboardReceived { text });
+        }
+    }
+
     /// The link dropped: an unanswered control request is forgotten on both sides.
     pub(super) fn forget_control_request(&mut self) {
         self.control.requested = false;

@@ -143,6 +143,18 @@ pub enum SessionEvent {
     ControlRevoked,
     /// The user's own input took control back for a moment (local input wins).
     ControlTakenBack,
+    /// Clipboard text was sent (by this side or the peer): who and how long, never the text.
+    ClipboardShared {
+        /// Who sent it.
+        from: Role,
+        /// Its length, characters.
+        chars: u32,
+    },
+    /// The peer's clipboard text, for this side's user to copy on a click (never recorded).
+    ClipboardReceived {
+        /// The text.
+        text: String,
+    },
     /// How many input events went through in one minute (never the events themselves).
     ControlInputCounted {
         /// Start of the minute, unix ms (this side's clock).

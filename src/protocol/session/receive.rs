@@ -181,6 +181,7 @@ impl Session {
             Message::ControlDeclined if role == Role::Engineer => self.handle_control_declined(),
             Message::ControlTakenBack if role == Role::Engineer => self.handle_control_taken_back(now_ms),
             Message::Input { seq, event } if role == Role::User => self.handle_input(now_ms, seq, event),
+            Message::Clipboard { text } => self.handle_clipboard(text),
             Message::End(reason) => self.finish(reason, true, false),
             Message::Heartbeat => {}
             // Not sent this way by Stepwise (updates travel on streams of their own, see
@@ -228,13 +229,14 @@ pub(super) fn message_name(message: &Message) -> &'static str {
         Message::ControlDeclined => "a refused control request",
         Message::ControlTakenBack => "taking control back",
         Message::Input { .. } => "an input event",
+        Message::Clipboard { .. } => "clipboard text",
     }
 }
 
 /// Which limit a message from the peer counts against, if any (see [`PeerLimits`]).
 fn limited_kind(receiver: Role, message: &Message) -> Option<LimitedKind> {
     match (receiver, message) {
-        (_, Message::Chat { .. }) => Some(LimitedKind::Chat),
+        (_, Message::Chat { .. } | Message::Clipboard { .. }) => Some(LimitedKind::Chat),
         (
             Role::Engineer,
             Message::ScopeChange(_)

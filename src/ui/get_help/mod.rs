@@ -76,6 +76,8 @@ pub struct AssistView {
     control_request: bool,
     /// Until when the user's own input holds the engineer's back, unix ms.
     control_held_until_ms: i64,
+    /// Text the engineer sent from their clipboard, copied only on the user's click.
+    clipboard_in: Option<String>,
     /// The exit survey, once offered.
     survey: Option<SurveyForm>,
     /// "What was done on your computer", once the session ended.
@@ -113,6 +115,7 @@ impl AssistView {
             bar_position: None,
             control_request: false,
             control_held_until_ms: 0,
+            clipboard_in: None,
             survey: None,
             summary: None,
             commands: Vec::new(),
@@ -279,11 +282,15 @@ impl AssistView {
                     form.sent = Some(reply);
                 }
             }
-            SessionEvent::SurveyLost | SessionEvent::ControlInputCounted { .. } => {}
+            SessionEvent::SurveyLost
+            | SessionEvent::ControlInputCounted { .. }
+            | SessionEvent::ClipboardShared { .. } => {}
+            SessionEvent::ClipboardReceived { text } => self.clipboard_in = Some(text),
             SessionEvent::ControlRequested => self.control_request = true,
             SessionEvent::ControlDeclined => self.control_request = false,
             SessionEvent::ControlGranted | SessionEvent::ControlRevoked => {
                 self.control_request = false;
+                self.clipboard_in = None;
                 if let Screen::Sharing { scopes, .. } = &mut self.screen {
                     scopes.control = event == SessionEvent::ControlGranted;
                 }

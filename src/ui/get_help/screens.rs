@@ -254,8 +254,22 @@ impl AssistView {
         ui.label(RichText::new(status).size(20.0).strong());
         if scopes.control && !paused {
             ui.label(RichText::new(Text::ControlActiveBar.get(lang)).size(18.0).strong().color(theme::ERROR));
-            if ui.button(Text::TakeBackControl.fill(lang, &[TAKE_BACK_HOTKEY])).clicked() {
-                cx.emit(AssistCommand::Session(SessionCommand::RevokeControl));
+            ui.horizontal_wrapped(|ui| {
+                if ui.button(Text::TakeBackControl.fill(lang, &[TAKE_BACK_HOTKEY])).clicked() {
+                    cx.emit(AssistCommand::Session(SessionCommand::RevokeControl));
+                }
+                if ui.button(Text::SendMyClipboard.get(lang)).clicked() {
+                    cx.emit(AssistCommand::SendClipboard);
+                }
+            });
+            if let Some(text) = &self.clipboard_in {
+                let chars = text.chars().count().to_string();
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(Text::ClipboardFromEngineer.fill(lang, &[&chars]));
+                    if ui.button(Text::CopyToMyClipboard.get(lang)).clicked() {
+                        ui.ctx().copy_text(text.clone());
+                    }
+                });
             }
         }
         self.control_request_ui(ui, cx);

@@ -628,4 +628,9 @@ texts! {
     ReceiptControlGranted => "receipt-control-granted";
     ReceiptControlRevoked => "receipt-control-revoked";
     ReceiptControlTakenBack => "receipt-control-taken-back";
+    EvClipboardShared => "ev-clipboard-shared";
+    SendMyClipboard => "send-my-clipboard";
+    ClipboardFromUser => "clipboard-from-user";
+    ClipboardFromEngineer => "clipboard-from-engineer";
+    CopyToMyClipboard => "copy-to-my-clipboard";
 }

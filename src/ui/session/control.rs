@@ -8,7 +8,7 @@ use egui::{RichText, Ui};
 use crate::model::TicketId;
 use crate::protocol::{CONTROL_TAKE_BACK_MS, ConsentState, SessionCommand, SessionEvent};
 use crate::ui::ViewContext;
-use crate::ui::command::UiCommand;
+use crate::ui::command::{SessionRequest, UiCommand};
 use crate::ui::i18n::Text;
 use crate::ui::remote_input::SpecialKeys;
 use crate::ui::theme;
@@ -26,6 +26,8 @@ pub struct ControlView {
     taken_back_pending: bool,
     /// Until when the user's own input holds the engineer's back, unix ms.
     pub taken_back_until_ms: i64,
+    /// Text the user sent from their clipboard, copied only on the engineer's click.
+    pub clipboard_in: Option<String>,
 }
 
 impl ControlView {
@@ -41,8 +43,10 @@ impl ControlView {
             | SessionEvent::Ended { .. } => {
                 self.on = false;
                 self.requested = false;
+                self.clipboard_in = None;
             }
             SessionEvent::ControlTakenBack => self.taken_back_pending = true,
+            SessionEvent::ClipboardReceived { text } => self.clipboard_in = Some(text.clone()),
             _ => {}
         }
     }
@@ -94,6 +98,9 @@ pub fn control_row_ui(
                     }
                 }
             });
+            if ui.button(Text::SendMyClipboard.get(lang)).clicked() {
+                cx.emit(UiCommand::Session(ticket_id, SessionRequest::SendClipboard));
+            }
             if cx.now_ms < control.taken_back_until_ms {
                 ui.colored_label(theme::WARNING, Text::ControlTakenBackNotice.get(lang));
                 ui.ctx().request_repaint_after(std::time::Duration::from_millis(250));
@@ -115,5 +122,13 @@ pub fn control_row_ui(
             }
         }
     });
+    if let Some(text) = control.clipboard_in.as_ref().filter(|_| in_force) {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(Text::ClipboardFromUser.fill(lang, &[&text.chars().count().to_string()]));
+            if ui.button(Text::CopyToMyClipboard.get(lang)).clicked() {
+                ui.ctx().copy_text(text.clone());
+            }
+        });
+    }
     in_force && control.on && cx.now_ms >= control.taken_back_until_ms
 }

@@ -415,7 +415,9 @@ impl RemoteSessionView {
             SessionEvent::ControlRequested
             | SessionEvent::ControlDeclined
             | SessionEvent::ControlTakenBack
-            | SessionEvent::ControlInputCounted { .. } => {}
+            | SessionEvent::ControlInputCounted { .. }
+            | SessionEvent::ClipboardShared { .. }
+            | SessionEvent::ClipboardReceived { .. } => {}
             SessionEvent::Chat { from, at_ms, text, .. } => {
                 self.chat.push(ChatLine { from_peer: from == Role::User, at_ms, text });
             }

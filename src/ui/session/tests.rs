@@ -131,6 +131,14 @@ mod panel_tests {
         harness.get_by_label("Send Ctrl+Alt+Del").click();
         harness.run();
         assert_eq!(inputs(&harness.state().1), 6, "three keys down, three up");
+        harness.get_by_label("Send my clipboard").click();
+        harness.run();
+        assert!(harness.state().1.iter().any(|c| matches!(c, UiCommand::Session(_, SessionRequest::SendClipboard))));
+        let text = SessionEvent::ClipboardReceived { text: "C:\\Users\\wang".into() };
+        harness.state_mut().0.apply(SessionNotice::Event(text), Lang::En);
+        harness.run();
+        harness.get_by_label("The user sent text from their clipboard (13 characters).");
+        harness.get_by_label("Copy to my clipboard");
 
         // The user takes the scope back: the toggle goes off and is disabled again.
         harness.state_mut().0.apply(SessionNotice::Event(SessionEvent::ControlRevoked), Lang::En);
