@@ -136,6 +136,7 @@ async fn a_click_from_the_console_presses_a_real_button_and_the_users_own_input_
         purpose: "Fix the printer".into(),
         suggested: Scopes::default(),
     };
+    next_session_event(&mut engineer, "the user's hello", |e| matches!(e, SessionEvent::PeerHello { .. })).await;
     hosted.handle.send(SessionCommand::RequestConsent(consent));
     next_session_event(&mut user_events, "consent request", |e| matches!(e, SessionEvent::ConsentRequested(_))).await;
     user.send(SessionCommand::Grant(Scopes::default()));

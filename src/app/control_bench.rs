@@ -188,6 +188,7 @@ pub fn run_control_bench(runtime: &tokio::runtime::Handle, clicks: usize) -> any
     let control = ControlThread::spawn(injector, user.clone(), Some(observer))?;
     user.send(LinkCommand::SetInputSink(control.sink()));
 
+    wait_for(&engineer_events, "the user's hello", |e| matches!(e, SessionEvent::PeerHello { .. }))?;
     hosted.handle.send(SessionCommand::RequestConsent(ConsentRequest {
         engineer_name: "Bench engineer".into(),
         team: "Bench".into(),
