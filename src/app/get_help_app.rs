@@ -279,26 +279,22 @@ impl AssistController {
                 ended.then(|| log.facts())
             };
             {
+                // The screen overlay and the input injector follow the session, and go with it.
                 let mut overlay = overlay.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut control = control.lock().unwrap_or_else(PoisonError::into_inner);
                 match &event {
                     TransportEvent::Session(session_event) => {
                         if let Some(overlay) = overlay.as_ref() {
                             overlay.follow(session_event);
                         }
-                    }
-                    TransportEvent::Closed => drop(overlay.take()),
-                    _ => {}
-                }
-            }
-            {
-                let mut control = control.lock().unwrap_or_else(PoisonError::into_inner);
-                match &event {
-                    TransportEvent::Session(session_event) => {
                         if let Some(control) = control.as_ref() {
                             control.follow(session_event);
                         }
                     }
-                    TransportEvent::Closed => drop(control.take()),
+                    TransportEvent::Closed => {
+                        overlay.take();
+                        control.take();
+                    }
                     _ => {}
                 }
             }
