@@ -83,6 +83,10 @@ fn main() -> ExitCode {
             stepwise::app::recording_bench::run_recording_bench(&corpus, &options)
                 .and_then(|rows| rows.iter().try_for_each(|row| print_report(row, json)))
         }
+        Some(Command::Bench { target: BenchCommand::Control { clicks, json } }) => with_runtime(|runtime| {
+            let report = stepwise::app::control_bench::run_control_bench(&runtime, clicks)?;
+            print_report(&report, json)
+        }),
         Some(Command::Bench { target: BenchCommand::Overlay { width, height, frames, json } }) => {
             stepwise::app::overlay_bench::run_overlay_bench(width, height, frames)
                 .and_then(|report| print_report(&report, json))

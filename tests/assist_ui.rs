@@ -71,13 +71,7 @@ fn sharing_view(lang: Lang, scopes: Scopes) -> AssistView {
 }
 
 fn harness(view: AssistView) -> Harness<'static, AssistView> {
-    let [width, height] = ASSIST_WINDOW_SIZE;
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(width, height))
-        .with_context_setup(support::add_cjk_fonts)
-        .build_ui_state(|ui, view: &mut AssistView| view.ui(ui), view);
-    harness.run();
-    harness
+    support::assist_harness(view)
 }
 
 /// Whether a widget lies wholly inside the window.
@@ -114,7 +108,7 @@ fn everything_in_the_get_help_window_is_reachable_at_its_default_size() {
 
 #[test]
 fn the_sharing_bar_is_one_row_with_a_recording_dot_while_recording() {
-    let scopes = Scopes { view: true, pointers: true, record: true };
+    let scopes = Scopes { view: true, pointers: true, record: true, control: false };
     let mut harness = harness(sharing_view(Lang::En, scopes));
     let status = harness.get_by_label("Li Wei can see: Screen 1 (1920×1080)").rect();
     let pause = harness.get_by_role_and_label(Role::Button, "Pause sharing").rect();
@@ -229,7 +223,7 @@ fn a_damaged_settings_file_is_said_and_the_system_language_used() {
 fn where_the_arrows_appear_is_said_only_once_reported() {
     let on_screen = Text::ArrowsOnYourScreen.get(Lang::En);
     let in_window = Text::ArrowsInThisWindow.get(Lang::En);
-    let scopes = Scopes { view: true, pointers: true, record: false };
+    let scopes = Scopes { view: true, pointers: true, record: false, control: false };
     let mut harness = harness(sharing_view(Lang::En, scopes));
     assert!(harness.query_by_label(on_screen).is_none() && harness.query_by_label(in_window).is_none());
     for (placement, said, not_said) in

@@ -2,237 +2,15 @@
 //! `Pair` idea): consent rules, step by step and in randomised orders, and the invariant that
 //! screen data flows only while consent with the view scope is in force.
 
-use std::collections::VecDeque;
-
 use proptest::prelude::*;
-use stepwise::app::transcript::transcript_entry;
 use stepwise::protocol::{
-    Annotation, AnnotationColor, CommandError, ConsentRequest, ConsentState, EndReason, FrameDecoder,
-    MAX_CONTROL_MESSAGE_BYTES, Message, ReceivedFrame, RemotePixel, Role, Scopes, Session, SessionEvent, Shape,
-    StepCard, StepOutcome, encode_frame,
+    Annotation, AnnotationColor, CommandError, ConsentState, EndReason, Message, ReceivedFrame, RemotePixel, Role,
+    Scopes, Session, SessionEvent, Shape, StepCard, StepOutcome, encode_frame,
     session::{HEARTBEAT_INTERVAL_MS, LinkTiming, RECONNECT_WINDOW_MS},
 };
-use stepwise::transport::TransportEvent;
-
-/// Two sessions joined by in-memory links with a one-way latency.
-struct Pair {
-    now_ms: i64,
-    latency_ms: i64,
-    engineer: Session,
-    user: Session,
-    to_user: VecDeque<(i64, Vec<u8>)>,
-    to_engineer: VecDeque<(i64, Vec<u8>)>,
-    /// Screen updates on their way (each on a stream of its own in the real link, read in
-    /// order): (arrival, seq, data).
-    screens_to_engineer: VecDeque<(i64, u64, Vec<u8>)>,
-    /// How much later than control messages screen updates arrive, ms: a pause or a stop may
-    /// overtake updates sent before it, as on the real link.
-    screen_lag_ms: i64,
-    user_decoder: FrameDecoder,
-    engineer_decoder: FrameDecoder,
-    engineer_events: Vec<SessionEvent>,
-    /// The screen updates the engineer's side handed out, each with the number of its events
-    /// before it (the order in which the real driver hands both out).
-    engineer_frames: Vec<(usize, ReceivedFrame)>,
-    user_events: Vec<SessionEvent>,
-    link_up: bool,
-}
-
-impl Pair {
-    fn new(latency_ms: i64) -> Self {
-        Self {
-            now_ms: 1_000_000,
-            latency_ms,
-            engineer: Session::new(Role::Engineer, "陈伟", 1_000_000),
-            user: Session::new(Role::User, "王丽", 1_000_000),
-            to_user: VecDeque::new(),
-            to_engineer: VecDeque::new(),
-            screens_to_engineer: VecDeque::new(),
-            screen_lag_ms: 0,
-            user_decoder: FrameDecoder::new(MAX_CONTROL_MESSAGE_BYTES),
-            engineer_decoder: FrameDecoder::new(MAX_CONTROL_MESSAGE_BYTES),
-            engineer_events: Vec::new(),
-            engineer_frames: Vec::new(),
-            user_events: Vec::new(),
-            link_up: true,
-        }
-    }
-
-    /// Puts what both sides have to send on the link, without moving the clock; `true` when
-    /// anything went out.
-    fn transmit(&mut self) -> bool {
-        let mut progressed = false;
-        while let Some(message) = self.engineer.poll_transmit(self.now_ms) {
-            if self.link_up {
-                self.to_user.push_back((self.now_ms + self.latency_ms, encode_frame(&message).unwrap()));
-            }
-            progressed = true;
-        }
-        while let Some(message) = self.user.poll_transmit(self.now_ms) {
-            if self.link_up {
-                self.to_engineer.push_back((self.now_ms + self.latency_ms, encode_frame(&message).unwrap()));
-            }
-            progressed = true;
-        }
-        // Screen updates travel on their own streams, possibly behind the control stream.
-        while let Some((seq, data)) = self.user.poll_frame() {
-            if self.link_up {
-                let arrival = self.now_ms + self.latency_ms + self.screen_lag_ms;
-                self.screens_to_engineer.push_back((arrival, seq, data));
-            }
-            progressed = true;
-        }
-        progressed
-    }
-
-    /// Moves everything until both sides are idle; bounded so a livelock fails the test.
-    fn drive(&mut self) {
-        for _ in 0..1_000 {
-            let mut progressed = self.transmit();
-            let next_arrival = [
-                self.to_user.front().map(|m| m.0),
-                self.to_engineer.front().map(|m| m.0),
-                self.screens_to_engineer.front().map(|m| m.0),
-            ]
-            .into_iter()
-            .flatten()
-            .min();
-            if let Some(at) = next_arrival {
-                self.now_ms = self.now_ms.max(at);
-                while self.to_user.front().is_some_and(|m| m.0 <= self.now_ms) {
-                    let (_, bytes) = self.to_user.pop_front().unwrap();
-                    self.user_decoder.push(&bytes);
-                    while let Some(message) =
-                        self.user_decoder.next_message::<Message>().expect("a frame from the peer decodes")
-                    {
-                        self.user.handle_message(self.now_ms, message);
-                    }
-                }
-                // Whichever arrived first, control message or screen update, is handled first.
-                loop {
-                    let control_at = self.to_engineer.front().map(|m| m.0).filter(|at| *at <= self.now_ms);
-                    let screen_at = self.screens_to_engineer.front().map(|m| m.0).filter(|at| *at <= self.now_ms);
-                    match (control_at, screen_at) {
-                        (Some(control), screen) if screen.is_none_or(|screen| control <= screen) => {
-                            let (_, bytes) = self.to_engineer.pop_front().unwrap();
-                            self.engineer_decoder.push(&bytes);
-                            while let Some(message) =
-                                self.engineer_decoder.next_message::<Message>().expect("a frame from the peer decodes")
-                            {
-                                self.engineer.handle_message(self.now_ms, message);
-                                self.collect_engineer_output();
-                            }
-                        }
-                        (_, Some(_)) => {
-                            let (_, seq, data) = self.screens_to_engineer.pop_front().unwrap();
-                            self.engineer.handle_frame(self.now_ms, seq, data);
-                            self.collect_engineer_output();
-                        }
-                        (_, None) => break,
-                    }
-                }
-                progressed = true;
-            }
-            self.collect_engineer_output();
-            while let Some(event) = self.user.poll_event() {
-                self.user_events.push(event);
-            }
-            if !progressed {
-                return;
-            }
-        }
-        panic!("the pair did not settle: livelock");
-    }
-
-    /// Takes what the engineer's side hands out after one input, as the real driver does:
-    /// accepted screen updates, then events.
-    fn collect_engineer_output(&mut self) {
-        while let Some(frame) = self.engineer.poll_received_frame() {
-            self.engineer_frames.push((self.engineer_events.len(), frame));
-        }
-        while let Some(event) = self.engineer.poll_event() {
-            self.engineer_events.push(event);
-        }
-    }
-
-    /// Runs the clock `ms` forward, firing every timer on the way; bounded so a timer that
-    /// never moves on fails the test instead of hanging it.
-    fn advance(&mut self, ms: i64) {
-        let until = self.now_ms + ms;
-        let mut timers_fired = 0;
-        while let Some(deadline) =
-            [self.engineer.poll_timeout(), self.user.poll_timeout()].into_iter().flatten().min().filter(|d| *d <= until)
-        {
-            timers_fired += 1;
-            assert!(timers_fired < 100_000, "a timer fires again and again at {deadline}: livelock");
-            self.now_ms = deadline.max(self.now_ms);
-            self.engineer.handle_timeout(self.now_ms);
-            self.user.handle_timeout(self.now_ms);
-            self.drive();
-        }
-        self.now_ms = until;
-        self.drive();
-    }
-
-    /// Runs `ms` of simulated time with a transport like the real one around both sessions: a
-    /// side that noticed a drop closes its connection (the other side hears of the close when
-    /// the network carries it); while the network is up, the user's side resumes on a fresh
-    /// connection at once, which the engineer accepts even if it had not noticed the drop yet.
-    /// The engineer refusing a resume (its window ran out) ends the user's side too.
-    fn run_transport(&mut self, ms: i64) {
-        const TICK_MS: i64 = 50;
-        let until = self.now_ms + ms;
-        while self.now_ms < until {
-            self.advance(TICK_MS.min(until - self.now_ms));
-            if !self.link_up {
-                continue;
-            }
-            let now_ms = self.now_ms;
-            if self.engineer.ended().is_none() && !self.engineer.is_connected() && self.user.is_connected() {
-                // The engineer's close reaches the user.
-                self.user.handle_disconnect(now_ms);
-            }
-            if self.user.ended().is_none() && !self.user.is_connected() {
-                self.to_user.clear();
-                self.to_engineer.clear();
-                self.screens_to_engineer.clear();
-                if self.engineer.ended().is_some() {
-                    self.user.handle_reconnect_expired();
-                } else {
-                    self.engineer.handle_disconnect(now_ms);
-                    self.engineer.handle_reconnect(now_ms);
-                    self.user.handle_reconnect(now_ms);
-                }
-            }
-            self.drive();
-        }
-    }
-
-    /// The link events (and consent changes) each side recorded, as transcript entry names.
-    fn transcript(events: &[SessionEvent]) -> Vec<String> {
-        events
-            .iter()
-            .filter_map(|event| transcript_entry(&TransportEvent::Session(event.clone())))
-            .map(|entry| entry.event.kind())
-            .filter(|kind| kind != "chat")
-            .collect()
-    }
-
-    fn frames_received(&self) -> usize {
-        self.engineer_frames.len()
-    }
-}
-
-fn request() -> ConsentRequest {
-    ConsentRequest {
-        engineer_name: "陈伟".into(),
-        team: "IT 服务台".into(),
-        ticket_number: "T-20261125-0001".into(),
-        ticket_title: "打印机脱机".into(),
-        purpose: "查看打印队列".into(),
-        suggested: Scopes::default(),
-    }
-}
+#[path = "support/pair.rs"]
+mod pair;
+use pair::{Pair, request};
 
 #[test]
 fn hello_then_consent_then_frames() {
@@ -244,7 +22,7 @@ fn hello_then_consent_then_frames() {
     pair.engineer.request_consent(pair.now_ms, request()).unwrap();
     pair.drive();
     assert!(matches!(pair.user.consent(), ConsentState::Requested(r) if r.ticket_number == "T-20261125-0001"));
-    pair.user.grant(pair.now_ms, Scopes { view: true, pointers: false, record: false }).unwrap();
+    pair.user.grant(pair.now_ms, Scopes { view: true, pointers: false, record: false, control: false }).unwrap();
     pair.drive();
     assert!(matches!(pair.engineer.consent(), ConsentState::Granted { scopes, paused: false } if !scopes.pointers));
     assert!(pair.user.screen_allowed() && !pair.user.pointers_allowed());
@@ -273,12 +51,13 @@ fn deny_pause_resume_revoke_and_end() {
     pair.drive();
     assert!(pair.engineer_events.contains(&SessionEvent::SharingPaused));
     pair.user.resume().unwrap();
-    pair.user.change_scopes(Scopes { view: true, pointers: false, record: true }).unwrap();
+    pair.user.change_scopes(Scopes { view: true, pointers: false, record: true, control: false }).unwrap();
     pair.drive();
     assert!(pair.engineer_events.contains(&SessionEvent::ScopesChanged(Scopes {
         view: true,
         pointers: false,
-        record: true
+        record: true,
+        control: false
     })));
     pair.user.revoke().unwrap();
     pair.drive();
@@ -503,7 +282,7 @@ proptest! {
         for step in steps {
             match step {
                 Step::Request => { let _ = pair.engineer.request_consent(pair.now_ms, request()); }
-                Step::Grant(view, pointers) => { let _ = pair.user.grant(pair.now_ms, Scopes { view, pointers, record: false }); }
+                Step::Grant(view, pointers) => { let _ = pair.user.grant(pair.now_ms, Scopes { view, pointers, record: false, control: false }); }
                 Step::Deny => { let _ = pair.user.deny(pair.now_ms, false); }
                 Step::Pause => { let _ = pair.user.pause(); }
                 Step::Resume => { let _ = pair.user.resume(); }
@@ -521,19 +300,8 @@ proptest! {
                 }
                 Step::Transmit => { pair.transmit(); }
                 Step::Drive => pair.drive(),
-                Step::Disconnect => {
-                    pair.link_up = false;
-                    pair.to_user.clear();
-                    pair.to_engineer.clear();
-                    pair.screens_to_engineer.clear();
-                    pair.user.handle_disconnect(pair.now_ms);
-                    pair.engineer.handle_disconnect(pair.now_ms);
-                }
-                Step::Reconnect => {
-                    pair.link_up = true;
-                    pair.user.handle_reconnect(pair.now_ms);
-                    pair.engineer.handle_reconnect(pair.now_ms);
-                }
+                Step::Disconnect => pair.cut_link(),
+                Step::Reconnect => pair.restore_link(),
                 Step::Wait(ms) => pair.advance(ms),
                 Step::End => { let _ = pair.user.end(); }
             }
@@ -645,10 +413,10 @@ fn arrows_need_the_pointers_scope_and_vanish_when_it_goes() {
     assert!(pair.engineer.annotate(arrow.clone()).is_err(), "no consent yet");
     pair.engineer.request_consent(pair.now_ms, request()).unwrap();
     pair.drive();
-    pair.user.grant(pair.now_ms, Scopes { view: true, pointers: false, record: false }).unwrap();
+    pair.user.grant(pair.now_ms, Scopes { view: true, pointers: false, record: false, control: false }).unwrap();
     pair.drive();
     assert!(pair.engineer.annotate(arrow.clone()).is_err(), "arrows not allowed");
-    pair.user.change_scopes(Scopes { view: true, pointers: true, record: false }).unwrap();
+    pair.user.change_scopes(Scopes { view: true, pointers: true, record: false, control: false }).unwrap();
     pair.drive();
     pair.engineer.annotate(arrow.clone()).unwrap();
     pair.drive();
@@ -664,7 +432,7 @@ fn a_step_can_carry_its_arrow_when_arrows_are_allowed() {
     pair.drive();
     pair.engineer.request_consent(pair.now_ms, request()).unwrap();
     pair.drive();
-    pair.user.grant(pair.now_ms, Scopes { view: true, pointers: false, record: false }).unwrap();
+    pair.user.grant(pair.now_ms, Scopes { view: true, pointers: false, record: false, control: false }).unwrap();
     pair.drive();
     let arrow = Annotation {
         id: 7,
@@ -763,9 +531,9 @@ fn dont_ask_again_holds_for_the_whole_session() {
 
 #[test]
 fn screenshots_need_the_record_scope_and_the_user_is_told() {
-    let mut pair = granted(Scopes { view: true, pointers: true, record: false });
+    let mut pair = granted(Scopes { view: true, pointers: true, record: false, control: false });
     assert!(pair.engineer.take_screenshot(pair.now_ms).is_err(), "no record scope: no screenshot");
-    pair.user.change_scopes(Scopes { view: true, pointers: true, record: true }).unwrap();
+    pair.user.change_scopes(Scopes { view: true, pointers: true, record: true, control: false }).unwrap();
     pair.drive();
     pair.engineer.take_screenshot(pair.now_ms).unwrap();
     pair.drive();
@@ -778,7 +546,7 @@ fn screenshots_need_the_record_scope_and_the_user_is_told() {
 
 #[test]
 fn a_screenshot_notice_without_record_consent_is_a_violation() {
-    let mut pair = granted(Scopes { view: true, pointers: true, record: false });
+    let mut pair = granted(Scopes { view: true, pointers: true, record: false, control: false });
     pair.user.handle_message(pair.now_ms, Message::ScreenshotTaken { at_ms: pair.now_ms });
     pair.drive();
     assert!(ended_by_violation(&pair.user_events).is_some());
@@ -805,7 +573,7 @@ fn a_chat_flood_ends_the_session_and_stays_bounded() {
 fn a_scope_change_flood_ends_the_session() {
     let mut pair = granted(Scopes::default());
     for n in 0..20_000u32 {
-        let scopes = Scopes { view: true, pointers: n % 2 == 0, record: false };
+        let scopes = Scopes { view: true, pointers: n % 2 == 0, record: false, control: false };
         pair.engineer.handle_message(pair.now_ms, Message::ScopeChange(scopes));
         if pair.engineer.ended().is_some() {
             break;
@@ -1067,7 +835,7 @@ fn a_chat_line_written_while_reconnecting_is_sent_after_the_restatement() {
 fn no_screenshot_before_the_users_consent_is_restated_after_a_cut() {
     // The user may have paused or stopped during the cut: until their restated consent arrives,
     // the engineer's side keeps nothing (and sends no notice the user's side would refuse).
-    let mut pair = granted(Scopes { view: true, pointers: true, record: true });
+    let mut pair = granted(Scopes { view: true, pointers: true, record: true, control: false });
     pair.engineer.take_screenshot(pair.now_ms).unwrap();
     let now_ms = pair.now_ms;
     pair.engineer.handle_disconnect(now_ms + 5_000);

@@ -331,7 +331,12 @@ fn consent_screen_in_chinese_allows_only_what_is_ticked() {
     let commands = harness.state_mut().take_commands();
     assert_eq!(
         commands,
-        vec![AssistCommand::Session(SessionCommand::Grant(Scopes { view: true, pointers: false, record: false }))]
+        vec![AssistCommand::Session(SessionCommand::Grant(Scopes {
+            view: true,
+            pointers: false,
+            record: false,
+            control: false
+        }))]
     );
 
     // Once granted, the sharing bar offers pause and stop.
@@ -339,6 +344,7 @@ fn consent_screen_in_chinese_allows_only_what_is_ticked() {
         view: true,
         pointers: false,
         record: false,
+        control: false,
     })));
     harness.run();
     harness.get_by_label("暂停共享").click();

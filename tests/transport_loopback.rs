@@ -173,7 +173,7 @@ async fn right_code_pairs_and_consent_gates_frames() {
     })
     .await;
     assert_eq!(asked, TransportEvent::Session(SessionEvent::ConsentRequested(request())));
-    let scopes = Scopes { view: true, pointers: false, record: false };
+    let scopes = Scopes { view: true, pointers: false, record: false, control: false };
     user.send(SessionCommand::Grant(scopes));
     expect_event(&mut engineer, "grant", |e| *e == TransportEvent::Session(SessionEvent::ConsentGranted(scopes))).await;
 

@@ -170,7 +170,7 @@ fn live_session() -> RemoteSessionView {
     view.apply(started, Lang::En);
     view.apply(SessionNotice::Paired, Lang::En);
     view.apply(SessionNotice::Event(SessionEvent::PeerHello { display_name: "Zhang Min".into() }), Lang::En);
-    let scopes = Scopes { view: true, pointers: true, record: false };
+    let scopes = Scopes { view: true, pointers: true, record: false, control: false };
     view.apply(SessionNotice::Event(SessionEvent::ConsentGranted(scopes)), Lang::En);
     view
 }

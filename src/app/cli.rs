@@ -249,6 +249,16 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Remote control over loopback QUIC on a private Xvfb: clicks from the console's side into
+    /// an X client on the user's display, timed until applied and until seen in the viewer.
+    Control {
+        /// Clicks to measure.
+        #[arg(long, default_value_t = 100)]
+        clicks: usize,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Paint the engineer's arrows for the screen overlay (software) and, where an X display is
     /// reachable, put them on the screen.
     Overlay {

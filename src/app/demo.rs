@@ -36,7 +36,7 @@ const LEAK_WATCH: Duration = Duration::from_millis(400);
 /// Most time spent streaming the frames while consent is in force.
 const STREAM_TIME: Duration = Duration::from_secs(4);
 /// What the demo's user allows: the screen, arrows, and recording.
-const DEMO_SCOPES: Scopes = Scopes { view: true, pointers: true, record: true };
+const DEMO_SCOPES: Scopes = Scopes { view: true, pointers: true, record: true, control: false };
 /// Frame rate of the replayed frames.
 const DEMO_FPS: u32 = 10;
 

@@ -19,12 +19,14 @@ use crate::ui::{AssistCommand, AssistNotice, AssistView, JoinFailure, UiEvent};
 
 use super::assist_settings::AssistSettings;
 use super::assist_wrap_up::{SessionLog, keep_summary, write_summary};
+use super::control_thread::ControlThread;
 use super::overlay_thread::ArrowOverlay;
 use super::receipts::{
     ReceiptJob, ReceiptLog, receipt, receipt_for, receipt_line, spawn_receipt_writer, summary_receipt,
 };
 use super::sharing::{PrivateRegions, SharingThread};
 use super::store_worker::Waker;
+use crate::capture::x11_input::X11Injector;
 
 /// The Get-help window's size when it opens, points.
 pub const ASSIST_WINDOW_SIZE: [f32; 2] = [760.0, 620.0];
@@ -55,9 +57,12 @@ pub struct AssistController {
     overlay: OverlaySlot,
     /// Where summaries are kept.
     data_dir: PathBuf,
+    /// The engineer's input injected on the shared monitor, while a session with a live screen runs.
+    control: ControlSlot,
 }
 
 type OverlaySlot = Arc<Mutex<Option<ArrowOverlay>>>;
+type ControlSlot = Arc<Mutex<Option<ControlThread>>>;
 
 impl AssistController {
     /// A controller reporting through `events` (waking the UI with `waker`); receipts go into
@@ -87,6 +92,7 @@ impl AssistController {
             sharing: Arc::new(Mutex::new(None)),
             overlay: Arc::new(Mutex::new(None)),
             data_dir: data_dir.to_path_buf(),
+            control: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -129,6 +135,16 @@ impl AssistController {
         match command {
             AssistCommand::Join(link) => self.join(link),
             AssistCommand::Session(command) => self.session_command(command),
+            AssistCommand::SendClipboard => match self.session() {
+                Some(handle) => {
+                    let (events, waker) = (self.events.clone(), self.waker.clone());
+                    super::control_thread::send_clipboard(handle, move |why| {
+                        let _ = events.send(UiEvent::Assist(AssistNotice::Refused(why)));
+                        waker();
+                    });
+                }
+                None => self.emit(AssistNotice::Refused("There is no session right now.".into())),
+            },
             AssistCommand::SetPrivateRegions(regions) => {
                 *self.private.lock().unwrap_or_else(PoisonError::into_inner) = regions;
             }
@@ -139,6 +155,7 @@ impl AssistController {
                 }
                 self.sharing.lock().unwrap_or_else(PoisonError::into_inner).take();
                 self.overlay.lock().unwrap_or_else(PoisonError::into_inner).take();
+                self.control.lock().unwrap_or_else(PoisonError::into_inner).take();
             }
             AssistCommand::LoadReceipts(lang) => self.load_receipts(lang),
             AssistCommand::SetLanguage(lang) => self.save_language(lang),
@@ -151,13 +168,15 @@ impl AssistController {
     /// before the session hears of it.
     fn session_command(&mut self, command: SessionCommand) {
         match command {
-            SessionCommand::Grant(scopes) => self.decide_after_receipt("granted", scopes, command),
+            SessionCommand::Grant(scopes) => self.decide_after_receipt("granted", Some(scopes), command),
+            // Letting the engineer use the mouse and keyboard takes effect once its receipt is on disk.
+            SessionCommand::GrantControl => self.decide_after_receipt("control_granted", None, command),
             SessionCommand::ChangeScopes(scopes) => {
                 if !scopes.view {
                     // Taking the view away is immediate, like Pause: the receipt follows.
                     self.close_gate();
                 }
-                self.decide_after_receipt("scopes_changed", scopes, command);
+                self.decide_after_receipt("scopes_changed", Some(scopes), command);
             }
             SessionCommand::Pause | SessionCommand::Revoke | SessionCommand::End => {
                 self.close_gate();
@@ -169,12 +188,12 @@ impl AssistController {
 
     /// Writes and syncs the receipt of a decision, and only then sends it to the session: the
     /// engineer hears of it, and the window says it is sharing, once the user's record is on disk.
-    fn decide_after_receipt(&self, decision: &str, scopes: crate::protocol::Scopes, command: SessionCommand) {
+    fn decide_after_receipt(&self, decision: &str, scopes: Option<crate::protocol::Scopes>, command: SessionCommand) {
         let Some(handle) = self.session() else {
             return self.emit(AssistNotice::Refused("There is no session right now.".into()));
         };
         let request = self.request.lock().unwrap_or_else(PoisonError::into_inner).clone();
-        let receipt = receipt(decision, Some(scopes), request.as_ref(), &self.engineer_at);
+        let receipt = receipt(decision, scopes, request.as_ref(), &self.engineer_at);
         if self.receipt_writer.send(ReceiptJob { receipt, then: Some((handle, command)) }).is_err() {
             self.emit(AssistNotice::Refused("Your consent receipt cannot be written; nothing was sent.".into()));
         }
@@ -243,12 +262,14 @@ impl AssistController {
             old.send(SessionCommand::End);
         }
         self.overlay.lock().unwrap_or_else(PoisonError::into_inner).take();
+        self.control.lock().unwrap_or_else(PoisonError::into_inner).take();
         let request = self.request.clone();
         *request.lock().unwrap_or_else(PoisonError::into_inner) = None;
         let (events, waker, receipts) = (self.events.clone(), self.waker.clone(), self.receipt_writer.clone());
         let engineer_at = format!("{}:{}", link.host, link.port);
         self.engineer_at.clone_from(&engineer_at);
         let overlay = self.overlay.clone();
+        let control = self.control.clone();
         let log = Arc::new(Mutex::new(SessionLog::default()));
         let sink: EventSink = Arc::new(move |event| {
             let summary = {
@@ -258,14 +279,22 @@ impl AssistController {
                 ended.then(|| log.facts())
             };
             {
+                // The screen overlay and the input injector follow the session, and go with it.
                 let mut overlay = overlay.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut control = control.lock().unwrap_or_else(PoisonError::into_inner);
                 match &event {
                     TransportEvent::Session(session_event) => {
                         if let Some(overlay) = overlay.as_ref() {
                             overlay.follow(session_event);
                         }
+                        if let Some(control) = control.as_ref() {
+                            control.follow(session_event);
+                        }
                     }
-                    TransportEvent::Closed => drop(overlay.take()),
+                    TransportEvent::Closed => {
+                        overlay.take();
+                        control.take();
+                    }
                     _ => {}
                 }
             }
@@ -298,6 +327,7 @@ impl AssistController {
         let (settings, name) = (self.settings.clone(), self.display_name.clone());
         let (source, private, sharing) = (self.source.clone(), self.private.clone(), self.sharing.clone());
         let overlay = self.overlay.clone();
+        let control = self.control.clone();
         self.runtime.spawn(async move {
             match join_session(&link, &name, settings, sink).await {
                 Ok(handle) => {
@@ -327,6 +357,15 @@ impl AssistController {
                         }
                         None => Err(source_not_live_screen(&source)),
                     };
+                    if let Some(area) = desktop_area {
+                        // The engineer's input lands on the shared monitor only, and only while
+                        // the control scope is in force (the session drops it otherwise).
+                        let handle = handle.clone();
+                        let started = tokio::task::spawn_blocking(move || start_control(area, handle)).await;
+                        if let Ok(Some(thread)) = started {
+                            *control.lock().unwrap_or_else(PoisonError::into_inner) = Some(thread);
+                        }
+                    }
                     let why_not = on_screen.as_ref().err().cloned();
                     let overlay_active = on_screen.is_ok();
                     *overlay.lock().unwrap_or_else(PoisonError::into_inner) = on_screen.ok();
@@ -364,6 +403,28 @@ impl AssistController {
                 }
             }
         });
+    }
+}
+
+/// Opens XTEST injection into the shared monitor `area` and starts its thread, handing the
+/// session task its input sink; `None` (logged) where the display does not allow it.
+fn start_control(area: PixelRect, handle: SessionHandle) -> Option<ControlThread> {
+    let injector = match X11Injector::open(None, area) {
+        Ok(injector) => injector,
+        Err(err) => {
+            tracing::warn!("{err}");
+            return None;
+        }
+    };
+    match ControlThread::spawn(injector, handle.clone(), None) {
+        Ok(thread) => {
+            handle.send(LinkCommand::SetInputSink(thread.sink()));
+            Some(thread)
+        }
+        Err(err) => {
+            tracing::error!("cannot start the remote control thread: {err}");
+            None
+        }
     }
 }
 

@@ -7,6 +7,8 @@ pub mod bench;
 pub mod cli;
 pub mod codec_bench;
 pub mod console;
+pub mod control_bench;
+pub mod control_thread;
 pub mod demo;
 pub mod get_help_app;
 pub mod link_handoff;

@@ -123,6 +123,9 @@ pub(super) fn receipt_for(event: &SessionEvent, request: Option<&ConsentRequest>
         SessionEvent::SharingResumed => "resumed",
         SessionEvent::ConsentRevoked => "revoked",
         SessionEvent::ScreenshotTaken { .. } => "screenshot_kept",
+        SessionEvent::ControlDeclined => "control_declined",
+        SessionEvent::ControlRevoked => "control_revoked",
+        SessionEvent::ControlTakenBack => "control_taken_back",
         _ => return None,
     };
     Some(receipt(decision, None, request, engineer_at))
@@ -173,12 +176,21 @@ pub fn receipt_line(receipt: &Value, lang: Lang) -> String {
         "resumed" => Text::ResumeSharing.get(lang).to_owned(),
         "revoked" => Text::StopSharing.get(lang).to_owned(),
         "scopes_changed" => Text::ChangeWhatIAllow.get(lang).to_owned(),
+        "control_granted" => Text::ReceiptControlGranted.get(lang).to_owned(),
+        "control_declined" => format!("{} · {}", Text::DeclineControl.get(lang), Text::ScopeControl.get(lang)),
+        "control_revoked" => Text::ReceiptControlRevoked.get(lang).to_owned(),
+        "control_taken_back" => Text::ReceiptControlTakenBack.get(lang).to_owned(),
         "summary_saved" => return format!("{at} · {}", Text::ReceiptSummary.fill(lang, &[&text("file")])),
         other => other.to_owned(),
     };
     let scopes = receipt.get("scopes").filter(|value| !value.is_null()).map(|value| {
         let flag = |name: &str| value.get(name).and_then(Value::as_bool).unwrap_or(false);
-        let scopes = crate::protocol::Scopes { view: flag("view"), pointers: flag("pointers"), record: flag("record") };
+        let scopes = crate::protocol::Scopes {
+            view: flag("view"),
+            pointers: flag("pointers"),
+            record: flag("record"),
+            control: flag("control"),
+        };
         let recording = if scopes.record { format!(" · {}", Text::ReceiptRecording.get(lang)) } else { String::new() };
         format!(" · {}{recording}", scopes_text(scopes, lang))
     });

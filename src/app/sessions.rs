@@ -477,6 +477,16 @@ impl EngineerSessions {
                 self.start(ticket_id, engineer);
             }
             SessionRequest::NewCode => self.new_code(ticket_id),
+            SessionRequest::SendClipboard => {
+                let Some(running) = self.sessions.get(&ticket_id) else {
+                    return self.notify(ticket_id, TransportEvent::CommandRefused("the session is over".into()));
+                };
+                let store = self.store.clone();
+                super::control_thread::send_clipboard(running.handle.clone(), move |why| {
+                    let event = TransportEvent::CommandRefused(why);
+                    let _ = store.send(StoreRequest::Session { ticket_id, event });
+                });
+            }
             SessionRequest::Command(command) => self.act(ticket_id, command),
         }
     }
@@ -589,7 +599,12 @@ mod tests {
         for event in [
             SessionEvent::SharingPaused,
             SessionEvent::ConsentRevoked,
-            SessionEvent::ScopesChanged(crate::protocol::Scopes { view: false, pointers: true, record: false }),
+            SessionEvent::ScopesChanged(crate::protocol::Scopes {
+                view: false,
+                pointers: true,
+                record: false,
+                control: false,
+            }),
             SessionEvent::Disconnected,
         ] {
             assert!(matches!(feed.apply(&keyframe(64, 64), 0), FeedOutcome::Applied { .. }));
@@ -601,8 +616,12 @@ mod tests {
         }
         // A scope change that keeps the view keeps the picture.
         assert!(matches!(feed.apply(&keyframe(64, 64), 0), FeedOutcome::Applied { .. }));
-        let keeps_view =
-            SessionEvent::ScopesChanged(crate::protocol::Scopes { view: true, pointers: false, record: true });
+        let keeps_view = SessionEvent::ScopesChanged(crate::protocol::Scopes {
+            view: true,
+            pointers: false,
+            record: true,
+            control: false,
+        });
         feed.observe(&keeps_view);
         assert!(!slot.lock().rgba.is_empty());
     }

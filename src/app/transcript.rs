@@ -97,6 +97,21 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
         SessionEvent::SharingPaused => entry(TimelineEvent::SharingPaused {}, User),
         SessionEvent::SharingResumed => entry(TimelineEvent::SharingResumed {}, User),
         SessionEvent::ConsentRevoked => entry(TimelineEvent::ConsentRevoked {}, User),
+        SessionEvent::ControlRequested => entry(TimelineEvent::ControlRequested {}, Engineer),
+        SessionEvent::ControlDeclined => entry(TimelineEvent::ControlDeclined {}, User),
+        SessionEvent::ControlGranted => entry(TimelineEvent::ControlGranted {}, User),
+        SessionEvent::ControlRevoked => entry(TimelineEvent::ControlRevoked {}, User),
+        SessionEvent::ControlTakenBack => entry(TimelineEvent::ControlTakenBack {}, User),
+        SessionEvent::ClipboardShared { from, chars } => entry(
+            TimelineEvent::ClipboardShared { from: chat_author(*from), chars: *chars },
+            if *from == Role::User { User } else { Engineer },
+        ),
+        // The text itself is never recorded.
+        SessionEvent::ClipboardReceived { .. } => None,
+        SessionEvent::ControlInputCounted { minute_start_ms, count } => entry(
+            TimelineEvent::ControlInputCounted { minute_start_ms: *minute_start_ms, count: *count },
+            Engineer,
+        ),
         SessionEvent::Chat { from, id, at_ms, text } => entry(
             TimelineEvent::Chat {
                 from: chat_author(*from),
@@ -186,7 +201,7 @@ mod tests {
 
     #[test]
     fn names_follow_the_transcript_vocabulary() {
-        let scopes = Scopes { view: true, pointers: false, record: false };
+        let scopes = Scopes { view: true, pointers: false, record: false, control: false };
         let granted = transcript_entry(&TransportEvent::Session(SessionEvent::ConsentGranted(scopes))).unwrap();
         let (kind, payload) = stored(&granted);
         assert_eq!(kind, "consent_granted");
@@ -202,6 +217,17 @@ mod tests {
         let burned = transcript_entry(&TransportEvent::CodeBurned).unwrap();
         let (kind, payload) = stored(&burned);
         assert_eq!((kind.as_str(), payload["reason"].as_str()), ("pairing_failed", Some("code_burned")));
+    }
+
+    #[test]
+    fn control_is_recorded_by_name_and_input_only_as_a_count() {
+        let kind = |event: SessionEvent| stored(&transcript_entry(&TransportEvent::Session(event)).unwrap());
+        assert_eq!(kind(SessionEvent::ControlGranted).0, "control_granted");
+        assert_eq!(kind(SessionEvent::ControlRevoked).0, "control_revoked");
+        assert_eq!(kind(SessionEvent::ControlTakenBack).0, "control_taken_back");
+        let (name, payload) = kind(SessionEvent::ControlInputCounted { minute_start_ms: 60_000, count: 42 });
+        assert_eq!(name, "control_input_counted");
+        assert_eq!(payload, serde_json::json!({ "minute_start_ms": 60_000, "count": 42 }), "a count, never keys");
     }
 
     #[test]
@@ -222,6 +248,10 @@ mod tests {
                 System,
             ),
             (TransportEvent::Session(SessionEvent::ConsentRevoked), User),
+            (TransportEvent::Session(SessionEvent::ControlGranted), User),
+            (TransportEvent::Session(SessionEvent::ControlRevoked), User),
+            (TransportEvent::Session(SessionEvent::ControlTakenBack), User),
+            (TransportEvent::Session(SessionEvent::ControlRequested), Engineer),
             (TransportEvent::Session(SessionEvent::Disconnected), System),
             (TransportEvent::Session(SessionEvent::Ended { reason: EndReason::UserStopped, by_peer: true }), User),
             (

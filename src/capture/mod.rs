@@ -4,8 +4,11 @@
 //! user marked are blanked here, before any encoder sees the pixels.
 
 pub mod folder;
+pub mod input;
 pub mod synthetic;
 pub mod x11;
+pub mod x11_input;
+pub mod x11_target;
 
 pub use folder::FrameFolderSource;
 

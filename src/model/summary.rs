@@ -181,7 +181,7 @@ mod tests {
     }
 
     fn timeline() -> Vec<(i64, TimelineEvent)> {
-        let scopes = ScopesRecord { view: true, pointers: true, record: false };
+        let scopes = ScopesRecord { view: true, pointers: true, record: false, control: false };
         vec![
             (1_000, TimelineEvent::SessionStarted { port: 4000 }),
             (

@@ -21,17 +21,21 @@ pub enum LimitedKind {
     Step,
     /// Screenshots the engineer kept (each one a line in the user's receipts).
     Screenshot,
+    /// Remote control input events (from the engineer, on the user's side): a fast typist and
+    /// a moving pointer stay far below it.
+    Input,
 }
 
 impl LimitedKind {
     /// Every kind.
-    pub const ALL: [LimitedKind; 6] = [
+    pub const ALL: [LimitedKind; 7] = [
         LimitedKind::Chat,
         LimitedKind::ConsentChange,
         LimitedKind::StepAnswer,
         LimitedKind::Annotation,
         LimitedKind::Step,
         LimitedKind::Screenshot,
+        LimitedKind::Input,
     ];
 
     /// The limit of this kind: (burst, sustained per minute, session total).
@@ -43,6 +47,7 @@ impl LimitedKind {
             LimitedKind::Annotation => Limit { burst: 30, per_minute: 240, session_total: 5_000 },
             LimitedKind::Step => Limit { burst: 10, per_minute: 60, session_total: 1_000 },
             LimitedKind::Screenshot => Limit { burst: 5, per_minute: 12, session_total: 500 },
+            LimitedKind::Input => Limit { burst: 2_000, per_minute: 60_000, session_total: 20_000_000 },
         }
     }
 
@@ -55,6 +60,7 @@ impl LimitedKind {
             LimitedKind::Annotation => "arrows",
             LimitedKind::Step => "steps",
             LimitedKind::Screenshot => "screenshots",
+            LimitedKind::Input => "input events",
         }
     }
 
@@ -66,6 +72,7 @@ impl LimitedKind {
             LimitedKind::Annotation => 3,
             LimitedKind::Step => 4,
             LimitedKind::Screenshot => 5,
+            LimitedKind::Input => 6,
         }
     }
 }

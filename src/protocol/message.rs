@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::guidance::{Annotation, StepCard, StepOutcome, validate_comment};
+use super::input::InputEvent;
 use super::reasons::{NoOverlay, Violation};
 use super::survey::SurveyReply;
 use super::validation::{TextField, ValidationError, check_length, check_screen_size};
@@ -18,6 +19,8 @@ pub const MAX_TICKET_TITLE_CHARS: usize = 2 * MAX_NAME_CHARS;
 pub const MAX_PURPOSE_CHARS: usize = 1_000;
 /// Longest chat line, in characters.
 pub const MAX_CHAT_CHARS: usize = 4_000;
+/// Longest clipboard text sent under the control scope, in characters.
+pub const MAX_CLIPBOARD_CHARS: usize = 10_000;
 
 /// Which side a peer is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,12 +40,15 @@ pub struct Scopes {
     pub pointers: bool,
     /// Record this session.
     pub record: bool,
+    /// Let the engineer use my mouse and keyboard (never pre-ticked; only with `view`).
+    #[serde(default)]
+    pub control: bool,
 }
 
 impl Default for Scopes {
-    /// View and arrows on, recording off.
+    /// View and arrows on, recording and control off.
     fn default() -> Self {
-        Self { view: true, pointers: true, record: false }
+        Self { view: true, pointers: true, record: false, control: false }
     }
 }
 
@@ -274,6 +280,28 @@ pub enum Message {
         /// Encoded update.
         data: Vec<u8>,
     },
+    /// Engineer → user: please let me use your mouse and keyboard (the control scope), asked
+    /// apart from the first consent, while it is in force.
+    ControlRequest,
+    /// User → engineer: the control request was refused.
+    ControlDeclined,
+    /// User → engineer: the user used their own mouse or keyboard; the engineer's input is
+    /// dropped for [`crate::protocol::input::CONTROL_TAKE_BACK_MS`] after the user's last input.
+    ControlTakenBack,
+    /// Engineer → user: one input event, applied only while the control scope is in force
+    /// (on the control stream: reliable and ordered; `seq` grows by at least one each time).
+    Input {
+        /// Sequence number on the control stream.
+        seq: u64,
+        /// The event.
+        event: InputEvent,
+    },
+    /// Either way, only while the control scope is in force and on an explicit click: the
+    /// sender's clipboard text (the receiver copies it only when its user asks).
+    Clipboard {
+        /// The text.
+        text: String,
+    },
     /// User → engineer, once, after a normal end: the exit survey's reply (or that none was
     /// offered). The engineer keeps the link open for it.
     Survey(SurveyReply),
@@ -303,6 +331,8 @@ impl Message {
             }
             Message::ScreenSize { width, height } => check_screen_size(*width, *height),
             Message::Survey(reply) => reply.validate(),
+            Message::Input { event, .. } => event.validate(),
+            Message::Clipboard { text } => check_length(TextField::Clipboard, text, MAX_CLIPBOARD_CHARS),
             _ => Ok(()),
         }
     }

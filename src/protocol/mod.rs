@@ -5,6 +5,7 @@
 pub mod code;
 pub mod framing;
 pub mod guidance;
+pub mod input;
 pub mod limits;
 pub mod message;
 pub mod pairing;
@@ -17,9 +18,11 @@ pub mod validation;
 pub use code::{JoinCode, JoinLink, JoinLinkError};
 pub use framing::{DecodeError, EncodeError, FrameDecoder, MAX_CONTROL_MESSAGE_BYTES, encode_frame};
 pub use guidance::{Annotation, AnnotationColor, RemotePixel, Shape, StepCard, StepOutcome};
+pub use input::{CONTROL_TAKE_BACK_MS, HeldInput, InputEvent, InputTally};
 pub use message::{
-    CONSENT_RETRY_WAIT_MS, ConsentRequest, Decision, EndReason, Handshake, HoldReason, MAX_CHAT_CHARS, MAX_NAME_CHARS,
-    MAX_PURPOSE_CHARS, MAX_TICKET_TITLE_CHARS, Message, PROTOCOL_VERSION, PairingVerdict, Role, Scopes,
+    CONSENT_RETRY_WAIT_MS, ConsentRequest, Decision, EndReason, Handshake, HoldReason, MAX_CHAT_CHARS,
+    MAX_CLIPBOARD_CHARS, MAX_NAME_CHARS, MAX_PURPOSE_CHARS, MAX_TICKET_TITLE_CHARS, Message, PROTOCOL_VERSION,
+    PairingVerdict, Role, Scopes,
 };
 pub use reasons::{NoOverlay, NoOverlayCode, Violation, ViolationCode};
 pub use session::{CommandError, ConsentState, NotNowReason, ReceivedFrame, Session, SessionCommand, SessionEvent};

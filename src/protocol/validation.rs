@@ -34,6 +34,8 @@ pub enum TextField {
     Comment,
     /// The comment of the exit survey.
     SurveyComment,
+    /// Clipboard text sent under the control scope.
+    Clipboard,
 }
 
 impl TextField {
@@ -54,6 +56,7 @@ impl TextField {
             TextField::ExpectedResult => "expected result",
             TextField::Comment => "comment",
             TextField::SurveyComment => "survey comment",
+            TextField::Clipboard => "clipboard text",
         }
     }
 }
@@ -100,6 +103,12 @@ pub enum ValidationError {
         width: u32,
         /// Height, pixels.
         height: u32,
+    },
+    /// A remote control input no screen or keyboard produces.
+    #[error("the input's {what} is out of range")]
+    ImplausibleInput {
+        /// Which part.
+        what: &'static str,
     },
     /// The survey's rating is not 1–5.
     #[error("the rating {rating} is not between 1 and 5")]

@@ -57,6 +57,8 @@ pub(super) struct Driver {
     pub frame_sink: Option<FrameSink>,
     pub next_frame_seq: u64,
     pub status: Arc<LinkStatus>,
+    /// User: where accepted input goes (`None`: dropped).
+    pub input_sink: Option<super::InputSink>,
 }
 
 /// Bytes of the header of a frame stream: the update's sequence number.
@@ -123,6 +125,14 @@ impl Driver {
         while let Some(frame) = self.session.poll_received_frame() {
             if let Some(frame_sink) = &self.frame_sink {
                 frame_sink(frame);
+            }
+        }
+        if self.session.role() == Role::User {
+            let now_ms = unix_now_ms();
+            while let Some(input) = self.session.poll_input(now_ms) {
+                if let Some(sink) = &self.input_sink {
+                    (sink.0)(input);
+                }
             }
         }
         while let Some(event) = self.session.poll_event() {
@@ -299,6 +309,11 @@ impl Driver {
                 ));
                 return;
             }
+            // Input outside control is no error: the protocol drops it (the view may lag).
+            LinkCommand::Session(command @ SessionCommand::Input(_)) => {
+                let _ = self.session.handle_command(unix_now_ms(), command);
+                Ok(())
+            }
             LinkCommand::Session(command) => self.session.handle_command(unix_now_ms(), command),
             LinkCommand::SendFrame(data) => {
                 // Outside consent the frame never leaves: that is the point, not an error.
@@ -307,6 +322,10 @@ impl Driver {
                 }
                 self.next_frame_seq += 1;
                 self.session.send_frame(self.next_frame_seq, data)
+            }
+            LinkCommand::SetInputSink(sink) => {
+                self.input_sink = Some(sink);
+                Ok(())
             }
             LinkCommand::SimulateDrop { .. } => Ok(()),
         };

@@ -316,6 +316,7 @@ impl HostTask {
             frame_sink: Some(self.frame_sink),
             next_frame_seq: 0,
             status: self.status,
+            input_sink: None,
         };
         let reconnect = HostReconnect { gate: self.gate, handovers: self.handovers, endpoint: self.endpoint };
         driver.run(live, reconnect).await;

@@ -75,7 +75,7 @@ pub async fn join_session(
         .with_survey_timing(settings.survey);
     let reconnect = UserReconnect { endpoint, address, pin, session_id, key, settings };
     let status = handle.status().clone();
-    let driver = Driver { session, commands, sink, frame_sink: None, next_frame_seq: 0, status };
+    let driver = Driver { session, commands, sink, frame_sink: None, next_frame_seq: 0, status, input_sink: None };
     tokio::spawn(driver.run(live, reconnect).instrument(tracing::info_span!("join_session", %address)));
     Ok(handle)
 }

@@ -158,6 +158,9 @@ pub enum LinkCommand {
     Session(SessionCommand),
     /// User: send encoded screen data on its own stream (dropped unless the view scope is in force).
     SendFrame(Vec<u8>),
+    /// User: where the engineer's input goes once the protocol accepted it (the control scope in
+    /// force); until one is set, accepted input is dropped.
+    SetInputSink(InputSink),
     /// Drop the connection as a network failure would, and stay away for `outage` before
     /// reconnecting (the demo and the tests use it).
     SimulateDrop {
@@ -199,6 +202,18 @@ pub type EventSink = Arc<dyn Fn(TransportEvent) + Send + Sync>;
 /// scope in force), in order and interleaved with the events exactly as they happened; the app
 /// decodes it into the viewer. Frames never pass through the [`EventSink`].
 pub type FrameSink = Arc<dyn Fn(ReceivedFrame) + Send + Sync>;
+
+/// Where the user's session task hands each input event the protocol let through (the control
+/// scope in force, the user not using their own mouse or keyboard), and the releases of what it
+/// held down when control stops; the app injects them on the shared screen.
+#[derive(Clone)]
+pub struct InputSink(pub Arc<dyn Fn(crate::protocol::InputEvent) + Send + Sync>);
+
+impl std::fmt::Debug for InputSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("InputSink")
+    }
+}
 
 /// The app's grip on one session task. Dropping every clone ends the session.
 #[derive(Clone, Debug)]

@@ -86,6 +86,8 @@ pub enum SessionRequest {
     NewCode,
     /// A verb of the session protocol, passed through as it is.
     Command(SessionCommand),
+    /// Read the console's clipboard and send its text to the user (control in force).
+    SendClipboard,
 }
 
 /// A dialog or window the console opens for the views.
@@ -518,6 +520,8 @@ pub enum UiEvent {
 pub enum AssistCommand {
     /// Connect and pair.
     Join(JoinLink),
+    /// Read this computer's clipboard and send its text to the engineer (control in force).
+    SendClipboard,
     /// A verb of the session protocol (grant, deny, change scopes, pause, resume, revoke, chat,
     /// answer a step), passed through as it is; the app closes the screen gate first where the
     /// verb narrows what is shared.

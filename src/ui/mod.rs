@@ -19,6 +19,7 @@ pub mod picture_viewer;
 pub mod player;
 pub mod reasons;
 pub mod recording_export;
+pub mod remote_input;
 pub mod reports;
 pub mod session;
 pub mod session_history;

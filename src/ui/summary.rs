@@ -12,7 +12,7 @@ use super::widgets::{format_clock, format_duration_ms};
 
 /// The words for a stored set of scopes.
 pub(super) fn scopes_words(scopes: crate::model::ScopesRecord, lang: Lang) -> String {
-    scopes_text(Scopes { view: scopes.view, pointers: scopes.pointers, record: scopes.record }, lang)
+    scopes_text(Scopes::from(scopes), lang)
 }
 
 /// The engineer's draft: duration, consent changes with times, steps with the user's answers
@@ -129,7 +129,10 @@ mod tests {
         SessionFacts {
             started_at_ms: 0,
             ended_at_ms: 754_000,
-            consent: vec![(5_000, ConsentFact::Granted(ScopesRecord { view: true, pointers: true, record: false }))],
+            consent: vec![(
+                5_000,
+                ConsentFact::Granted(ScopesRecord { view: true, pointers: true, record: false, control: false }),
+            )],
             steps: vec![
                 StepFact {
                     step_id: 1,

@@ -31,7 +31,7 @@ fn status_name(status: Status, lang: Lang) -> String {
 }
 
 fn scopes(record: ScopesRecord) -> Scopes {
-    Scopes { view: record.view, pointers: record.pointers, record: record.record }
+    record.into()
 }
 
 /// One line describing a timeline entry in the UI language.
@@ -105,6 +105,15 @@ pub fn describe_event(event: &TimelineEvent, lang: Lang) -> String {
         TimelineEvent::SharingPaused {} => text(Text::EvSharingPaused),
         TimelineEvent::SharingResumed {} => text(Text::EvSharingResumed),
         TimelineEvent::ConsentRevoked {} => text(Text::EvConsentRevoked),
+        TimelineEvent::ControlRequested {} => text(Text::EvControlRequested),
+        TimelineEvent::ControlDeclined {} => text(Text::EvControlDeclined),
+        TimelineEvent::ControlGranted {} => text(Text::EvControlGranted),
+        TimelineEvent::ControlRevoked {} => text(Text::EvControlRevoked),
+        TimelineEvent::ControlTakenBack {} => text(Text::EvControlTakenBack),
+        TimelineEvent::ClipboardShared { chars, .. } => Text::EvClipboardShared.fill(lang, &[&chars.to_string()]),
+        TimelineEvent::ControlInputCounted { count, .. } => {
+            Text::EvControlInputCounted.fill(lang, &[&count.to_string()])
+        }
         TimelineEvent::Chat { text: line, .. } => Text::EvChat.fill(lang, &[line]),
         TimelineEvent::Disconnected {} => text(Text::EvDisconnected),
         TimelineEvent::SessionHeld { .. } => text(Text::EvSessionHeld),

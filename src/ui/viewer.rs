@@ -105,6 +105,8 @@ pub struct ViewerView {
     /// Give the picture all the room left below the toolbars (the session workspace); otherwise
     /// it is at most [`INLINE_PICTURE_HEIGHT`] tall (the ticket page).
     pub fill: bool,
+    /// The engineer's pointer and keys over the picture, as remote control input.
+    translator: super::remote_input::RemoteInputTranslator,
 }
 
 /// The tallest the picture gets inline in the ticket page, points.
@@ -190,6 +192,28 @@ pub enum ViewerAction {
     Undo,
     /// Remove every annotation.
     Clear,
+    /// Remote control input from the pointer and keys over the picture (control on).
+    Input(Vec<crate::protocol::InputEvent>),
+}
+
+/// Control on: the keyboard goes to the picture while the pointer is over it (Tab, arrows and
+/// Esc included), and the frame's pointer and key events become remote control input.
+fn remote_control_input(
+    ui: &Ui,
+    response: &egui::Response,
+    mapping: &ViewMapping,
+    translator: &mut super::remote_input::RemoteInputTranslator,
+) -> Option<ViewerAction> {
+    if response.hovered() && !response.has_focus() {
+        response.request_focus();
+    }
+    if response.has_focus() {
+        let filter = egui::EventFilter { tab: true, horizontal_arrows: true, vertical_arrows: true, escape: true };
+        ui.memory_mut(|memory| memory.set_focus_lock_filter(response.id, filter));
+    }
+    let events = ui.input(|input| input.events.clone());
+    let input = translator.translate(&events, mapping, response.has_focus());
+    (!input.is_empty()).then_some(ViewerAction::Input(input))
 }
 
 impl ViewerView {
@@ -236,7 +260,8 @@ impl ViewerView {
     /// Draws the state line, the picture (with `annotations`; drawing allowed when `can_draw`,
     /// "Take screenshot" when `can_keep`: the record scope is in force) and the stats; returns
     /// what the engineer asked for. Outside [`ViewerState::Live`] no picture is shown, only a
-    /// neutral placeholder saying why.
+    /// neutral placeholder saying why. With `control` the pointer and keys over the picture
+    /// become remote control input (and nothing is drawn).
     #[allow(clippy::too_many_arguments)]
     pub fn ui(
         &mut self,
@@ -247,7 +272,9 @@ impl ViewerView {
         annotations: &[Annotation],
         can_draw: bool,
         can_keep: bool,
+        control: bool,
     ) -> Option<ViewerAction> {
+        let can_draw = can_draw && !control;
         let stats = self.upload(ui.ctx(), slot);
         if !state.shows_picture() {
             // Belt and braces: even if a frame raced in, nothing is drawn outside consent.
@@ -334,11 +361,21 @@ impl ViewerView {
             let (tool, color, label) = (self.tool, self.color, self.label.trim().to_owned());
             let fade_ms = self.fade.fade_ms();
             let drag = &mut self.drag;
+            let translator = &mut self.translator;
             let mut picture = |ui: &mut Ui, size: egui::Vec2| {
-                let sense = if can_draw { egui::Sense::drag() } else { egui::Sense::hover() };
+                let sense = if control {
+                    egui::Sense::click_and_drag() | egui::Sense::FOCUSABLE
+                } else if can_draw {
+                    egui::Sense::drag()
+                } else {
+                    egui::Sense::hover()
+                };
                 let response = ui.add(egui::Image::new((texture.id(), size)).sense(sense));
                 let mapping =
                     ViewMapping { shown: response.rect, remote_width: width as u32, remote_height: height as u32 };
+                if control {
+                    return remote_control_input(ui, &response, &mapping, translator);
+                }
                 let painter = ui.painter_at(response.rect);
                 for annotation in annotations {
                     super::annotations::draw(&painter, annotation, |pixel| mapping.remote_to_viewer(pixel), 1.0);

@@ -80,6 +80,17 @@ pub fn console_without_file_dialogs(data_dir: &Path, lang: Lang) -> ConsoleHarne
         })
 }
 
+/// The Get-help window's view at its default size, with Chinese fonts, after one frame.
+pub fn assist_harness(view: stepwise::ui::AssistView) -> Harness<'static, stepwise::ui::AssistView> {
+    let [width, height] = stepwise::app::get_help_app::ASSIST_WINDOW_SIZE;
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(width, height))
+        .with_context_setup(add_cjk_fonts)
+        .build_ui_state(|ui, view: &mut stepwise::ui::AssistView| view.ui(ui), view);
+    harness.run();
+    harness
+}
+
 /// The system fonts, Chinese first, so CJK text renders (a missing glyph fails the test).
 pub fn add_cjk_fonts(ctx: &egui::Context) {
     ctx.add_font_provider(Arc::new(egui_system_font_provider::SystemFontProvider::new().with_locale(Some("zh-Hans"))));

@@ -484,6 +484,9 @@ fn narrows_session(event: &TransportEvent) -> bool {
                 | SessionEvent::Ended { .. }
                 | SessionEvent::AnnotationRemoved { .. }
                 | SessionEvent::AnnotationsCleared
+                | SessionEvent::ControlDeclined
+                | SessionEvent::ControlRevoked
+                | SessionEvent::ControlTakenBack
         ),
     }
 }

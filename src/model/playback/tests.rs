@@ -37,7 +37,7 @@ fn step(step_id: u64, index: u32) -> StepRecord {
 /// A minute: consent at 1 s, chat at 5 s, step 1 at 10 s answered at 15 s, an arrow at 20 s
 /// fading over 3 s, a pause from 30 s to 40 s, step 2 at 45 s skipped at 50 s.
 fn session() -> Playback {
-    let scopes = ScopesRecord { view: true, pointers: true, record: true };
+    let scopes = ScopesRecord { view: true, pointers: true, record: true, control: false };
     Playback::new(PlaybackContent {
         duration_ms: 60_000,
         events: vec![

@@ -151,11 +151,21 @@ pub struct ScopesRecord {
     pub pointers: bool,
     /// The session may be kept (screenshots, recording).
     pub record: bool,
+    /// The engineer may use the user's mouse and keyboard (not written when not granted, so rows
+    /// read back as earlier releases wrote them).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub control: bool,
 }
 
 impl From<Scopes> for ScopesRecord {
     fn from(scopes: Scopes) -> Self {
-        Self { view: scopes.view, pointers: scopes.pointers, record: scopes.record }
+        Self { view: scopes.view, pointers: scopes.pointers, record: scopes.record, control: scopes.control }
+    }
+}
+
+impl From<ScopesRecord> for Scopes {
+    fn from(record: ScopesRecord) -> Self {
+        Self { view: record.view, pointers: record.pointers, record: record.record, control: record.control }
     }
 }
 
@@ -378,6 +388,31 @@ pub enum TimelineEvent {
     SharingResumed {},
     /// The user withdrew consent.
     ConsentRevoked {},
+    /// The engineer asked to use the user's mouse and keyboard.
+    ControlRequested {},
+    /// The user refused the control request.
+    ControlDeclined {},
+    /// The user let the engineer use their mouse and keyboard.
+    ControlGranted {},
+    /// The user took the control scope back (the bar's button or the hotkey).
+    ControlRevoked {},
+    /// The user's own mouse or keyboard held the engineer's input back for a moment.
+    ControlTakenBack {},
+    /// Clipboard text was sent under the control scope: who and how long, never the text.
+    ClipboardShared {
+        /// Who sent it.
+        from: ChatAuthor,
+        /// Its length, characters.
+        chars: u32,
+    },
+    /// How many input events the engineer sent in one minute (never the events: key presses may
+    /// be passwords).
+    ControlInputCounted {
+        /// Start of the minute, unix ms.
+        minute_start_ms: i64,
+        /// Events.
+        count: u32,
+    },
     /// A chat line.
     Chat {
         /// Who wrote it.
@@ -597,11 +632,16 @@ impl TimelineEvent {
             | Self::SharingPaused {}
             | Self::SharingResumed {}
             | Self::ConsentRevoked {}
+            | Self::ControlDeclined {}
+            | Self::ControlGranted {}
+            | Self::ControlRevoked {}
+            | Self::ControlTakenBack {}
             | Self::StepConfirmed { .. }
             | Self::SurveyAnswered(_) => ActorKind::User,
             Self::SurveyNotAnswered { reason } if reason == "lost" => ActorKind::System,
             Self::SurveyNotAnswered { .. } => ActorKind::User,
             Self::Chat { from: ChatAuthor::Engineer, .. } => ActorKind::Engineer,
+            Self::ClipboardShared { from: ChatAuthor::User, .. } => ActorKind::User,
             Self::Chat { from: ChatAuthor::User, .. } => ActorKind::User,
             Self::SessionEnded { by_user: true, .. } => ActorKind::User,
             Self::SessionEnded { reason, .. } if reason == "engineer_ended" => ActorKind::Engineer,
@@ -623,7 +663,8 @@ fn unreadable_actor_kind(kind: &str, payload: &serde_json::Value) -> ActorKind {
     let text = |key: &str| payload.get(key).and_then(serde_json::Value::as_str).unwrap_or("");
     match kind {
         "pairing_succeeded" | "consent_granted" | "consent_denied" | "scopes_changed" | "sharing_paused"
-        | "sharing_resumed" | "consent_revoked" | "step_confirmed" => ActorKind::User,
+        | "sharing_resumed" | "consent_revoked" | "step_confirmed" | "control_declined" | "control_granted"
+        | "control_revoked" | "control_taken_back" => ActorKind::User,
         "chat" if text("from") == "engineer" => ActorKind::Engineer,
         "chat" => ActorKind::User,
         "session_ended" if flag("by_user") => ActorKind::User,

@@ -3,6 +3,7 @@
 
 use super::{CommandError, Session};
 use crate::protocol::guidance::{Annotation, StepCard, StepOutcome};
+use crate::protocol::input::InputEvent;
 use crate::protocol::message::{ConsentRequest, HoldReason, Scopes};
 use crate::protocol::reasons::NoOverlay;
 use crate::protocol::survey::SurveyReply;
@@ -86,13 +87,35 @@ pub enum SessionCommand {
     End,
     /// User, after a normal end: answer, skip or close the exit survey.
     AnswerSurvey(SurveyReply),
+    /// Engineer: ask to use the user's mouse and keyboard.
+    RequestControl,
+    /// User: allow the engineer to use the mouse and keyboard.
+    GrantControl,
+    /// User: refuse the control request.
+    DeclineControl,
+    /// User: take the control scope back ("Take back control", the hotkey).
+    RevokeControl,
+    /// User: the user's own mouse or keyboard was used (control is held back for a moment).
+    TakeBackControl,
+    /// Engineer: one input event over the live view (dropped unless control is allowed).
+    Input(InputEvent),
+    /// Either, on an explicit click: send this clipboard text (only under the control scope).
+    SendClipboard(String),
 }
 
 impl SessionCommand {
     /// Whether the command needs the peer's answer, so it cannot be queued while the link is
     /// down (a consent decision must reach the other side while both are there).
     pub fn needs_live_link(&self) -> bool {
-        matches!(self, Self::RequestConsent(_) | Self::Grant(_) | Self::Deny { .. })
+        matches!(
+            self,
+            Self::RequestConsent(_)
+                | Self::Grant(_)
+                | Self::Deny { .. }
+                | Self::RequestControl
+                | Self::GrantControl
+                | Self::DeclineControl
+        )
     }
 }
 
@@ -126,6 +149,13 @@ impl Session {
             SessionCommand::AnswerStep { step_id, outcome, comment } => self.answer_step(step_id, outcome, &comment),
             SessionCommand::End => self.end(),
             SessionCommand::AnswerSurvey(reply) => self.answer_survey(reply),
+            SessionCommand::RequestControl => self.request_control(),
+            SessionCommand::GrantControl => self.grant_control(),
+            SessionCommand::DeclineControl => self.decline_control(),
+            SessionCommand::RevokeControl => self.revoke_control(),
+            SessionCommand::TakeBackControl => self.take_back_control(now_ms),
+            SessionCommand::Input(event) => self.send_input(now_ms, event),
+            SessionCommand::SendClipboard(text) => self.send_clipboard(text),
         }
     }
 }

@@ -114,6 +114,9 @@ impl Session {
             Decision::Granted(scopes) => {
                 self.consent = ConsentState::Granted { scopes, paused: false };
                 self.emit(SessionEvent::ConsentGranted(scopes));
+                if scopes.control {
+                    self.emit(SessionEvent::ControlGranted);
+                }
             }
             Decision::Denied { dont_ask_again } => {
                 self.consent = ConsentState::Denied;
@@ -131,10 +134,11 @@ impl Session {
         self.require(Role::User)?;
         match &mut self.consent {
             ConsentState::Granted { scopes: current, .. } => {
-                if *current != scopes {
+                let old = *current;
+                if old != scopes {
                     *current = scopes;
                     self.outbox.push_back(Message::ScopeChange(scopes));
-                    self.emit(SessionEvent::ScopesChanged(scopes));
+                    self.emit_scope_change(old, scopes);
                 }
                 Ok(())
             }
@@ -210,7 +214,9 @@ impl Session {
     /// consent as it stands (whatever was lost in the drop), a restated stop ends consent in
     /// force. Returns the message when it is not a restatement.
     pub(super) fn take_consent_restatement(&mut self, message: Message) -> Option<Message> {
-        if !self.awaiting_consent_restatement || matches!(message, Message::Frame { .. } | Message::Cursor { .. }) {
+        if !self.awaiting_consent_restatement
+            || matches!(message, Message::Frame { .. } | Message::Cursor { .. } | Message::ControlTakenBack)
+        {
             return Some(message);
         }
         self.awaiting_consent_restatement = false;
@@ -218,14 +224,16 @@ impl Session {
             Message::ConsentDecision(Decision::Granted(scopes)) => {
                 match &mut self.consent {
                     ConsentState::Granted { scopes: current, .. } => {
-                        if *current != scopes {
-                            *current = scopes;
-                            self.emit(SessionEvent::ScopesChanged(scopes));
-                        }
+                        let old = *current;
+                        *current = scopes;
+                        self.emit_scope_change(old, scopes);
                     }
                     _ => {
                         self.consent = ConsentState::Granted { scopes, paused: false };
                         self.emit(SessionEvent::ConsentGranted(scopes));
+                        if scopes.control {
+                            self.emit(SessionEvent::ControlGranted);
+                        }
                     }
                 }
                 None

@@ -62,6 +62,9 @@ pub enum NotNowReason {
     /// The answered step is not the waiting one.
     #[error("this step is not waiting for an answer")]
     StepNotWaiting,
+    /// The control scope is not in force, or the user's own input holds it back for a moment.
+    #[error("the user has not allowed control now")]
+    ControlNotInForce,
     /// No survey waits for an answer.
     #[error("there is no survey to answer")]
     NoSurvey,

@@ -133,6 +133,35 @@ pub enum SessionEvent {
     SurveyReplied(SurveyReply),
     /// Engineer side: the link ended before the survey's reply came.
     SurveyLost,
+    /// The engineer asked to use the user's mouse and keyboard (both sides).
+    ControlRequested,
+    /// The user refused the control request.
+    ControlDeclined,
+    /// The user granted the control scope.
+    ControlGranted,
+    /// The user revoked the control scope (the bar's button or the hotkey).
+    ControlRevoked,
+    /// The user's own input took control back for a moment (local input wins).
+    ControlTakenBack,
+    /// Clipboard text was sent (by this side or the peer): who and how long, never the text.
+    ClipboardShared {
+        /// Who sent it.
+        from: Role,
+        /// Its length, characters.
+        chars: u32,
+    },
+    /// The peer's clipboard text, for this side's user to copy on a click (never recorded).
+    ClipboardReceived {
+        /// The text.
+        text: String,
+    },
+    /// How many input events went through in one minute (never the events themselves).
+    ControlInputCounted {
+        /// Start of the minute, unix ms (this side's clock).
+        minute_start_ms: i64,
+        /// Events sent (engineer) or applied (user).
+        count: u32,
+    },
 }
 
 /// A screen update the engineer's side accepted (the view scope was in force), polled with

@@ -96,7 +96,10 @@ impl Session {
         self.connected = false;
         self.disconnected_at_ms = Some(now_ms);
         self.silent_since_ms = Some(self.last_received_ms.min(now_ms));
-        self.outbox.retain(|message| !matches!(message, Message::Heartbeat));
+        // Input from before the cut is stale by the time the link is back; a control request
+        // is asked again (as a consent request is).
+        self.outbox.retain(|message| !matches!(message, Message::Heartbeat | Message::Input { .. }));
+        self.forget_control_request();
         self.emit(SessionEvent::Disconnected);
     }
 

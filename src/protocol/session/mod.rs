@@ -4,11 +4,13 @@
 //!
 //! The invariant later layers rely on: the user side lets screen data out only while consent
 //! with the view scope is in force (granted, not paused, connected); the engineer side drops
-//! any that arrives outside it.
+//! any that arrives outside it. Likewise the user side applies the engineer's input only while
+//! the control scope is in force on top of that (see `control.rs`).
 
 mod annotations;
 mod command;
 mod consent;
+mod control;
 mod error;
 mod event;
 mod hold;
@@ -79,6 +81,8 @@ pub struct Session {
     survey: survey::SurveyPhase,
     /// When a survey is offered and how long its reply is awaited.
     survey_timing: SurveyTiming,
+    /// Remote control: request, take-back, input in and out.
+    control: control::ControlState,
 }
 
 impl Session {
@@ -114,6 +118,7 @@ impl Session {
             latest_ms: now_ms,
             survey: survey::SurveyPhase::NotDue,
             survey_timing: SurveyTiming::default(),
+            control: control::ControlState::default(),
         };
         let display_name: String = display_name.chars().take(super::message::MAX_NAME_CHARS).collect();
         session.outbox.push_back(Message::Hello { protocol_version: PROTOCOL_VERSION, role, display_name });
@@ -228,6 +233,9 @@ impl Session {
     pub(super) fn emit(&mut self, event: SessionEvent) {
         if !self.screen_allowed() {
             self.frames_in.clear();
+        }
+        if matches!(event, SessionEvent::ConsentRevoked | SessionEvent::ControlRevoked | SessionEvent::Ended { .. }) {
+            self.flush_input_tally();
         }
         self.events.push_back(event);
     }

@@ -67,8 +67,9 @@ impl Session {
             }
             Message::ScopeChange(scopes) if role == Role::Engineer => match &mut self.consent {
                 ConsentState::Granted { scopes: current, .. } => {
+                    let old = *current;
                     *current = scopes;
-                    self.emit(SessionEvent::ScopesChanged(scopes));
+                    self.emit_scope_change(old, scopes);
                 }
                 _ => self.violation(Violation::new(ViolationCode::ScopesWithoutConsent)),
             },
@@ -176,6 +177,11 @@ impl Session {
                     self.emit(SessionEvent::KeyframeRequested);
                 }
             }
+            Message::ControlRequest if role == Role::User => self.handle_control_request(),
+            Message::ControlDeclined if role == Role::Engineer => self.handle_control_declined(),
+            Message::ControlTakenBack if role == Role::Engineer => self.handle_control_taken_back(now_ms),
+            Message::Input { seq, event } if role == Role::User => self.handle_input(now_ms, seq, event),
+            Message::Clipboard { text } => self.handle_clipboard(text),
             Message::End(reason) => self.finish(reason, true, false),
             Message::Heartbeat => {}
             // Not sent this way by Stepwise (updates travel on streams of their own, see
@@ -219,21 +225,30 @@ pub(super) fn message_name(message: &Message) -> &'static str {
         Message::Unhold => "the end of a hold",
         Message::ScreenshotTaken { .. } => "a screenshot notice",
         Message::Survey(_) => "a survey reply",
+        Message::ControlRequest => "a control request",
+        Message::ControlDeclined => "a refused control request",
+        Message::ControlTakenBack => "taking control back",
+        Message::Input { .. } => "an input event",
+        Message::Clipboard { .. } => "clipboard text",
     }
 }
 
 /// Which limit a message from the peer counts against, if any (see [`PeerLimits`]).
 fn limited_kind(receiver: Role, message: &Message) -> Option<LimitedKind> {
     match (receiver, message) {
-        (_, Message::Chat { .. }) => Some(LimitedKind::Chat),
+        (_, Message::Chat { .. } | Message::Clipboard { .. }) => Some(LimitedKind::Chat),
         (
             Role::Engineer,
             Message::ScopeChange(_)
             | Message::Pause
             | Message::Resume
             | Message::ScreenSize { .. }
-            | Message::GuidanceMode { .. },
+            | Message::GuidanceMode { .. }
+            | Message::ControlDeclined
+            | Message::ControlTakenBack,
         ) => Some(LimitedKind::ConsentChange),
+        (Role::User, Message::Input { .. }) => Some(LimitedKind::Input),
+        (Role::User, Message::ControlRequest) => Some(LimitedKind::Step),
         (Role::Engineer, Message::StepAnswer { .. }) => Some(LimitedKind::StepAnswer),
         (Role::User, Message::Annotate(_) | Message::RemoveAnnotation { .. } | Message::ClearAnnotations) => {
             Some(LimitedKind::Annotation)

@@ -54,6 +54,7 @@ impl Session {
     pub fn announce_screen(&mut self, width: u32, height: u32) -> Result<(), CommandError> {
         self.require(Role::User)?;
         check_screen_size(width, height).map_err(CommandError::Invalid)?;
+        self.note_screen_size(width, height);
         self.outbox.push_back(Message::ScreenSize { width, height });
         Ok(())
     }

@@ -72,6 +72,12 @@ pub struct AssistView {
     shared_area: Option<PixelRect>,
     /// Where the sharing bar was opened, desktop points (chosen once per sharing).
     bar_position: Option<egui::Pos2>,
+    /// The engineer asked for control; the user has not answered yet.
+    control_request: bool,
+    /// Until when the user's own input holds the engineer's back, unix ms.
+    control_held_until_ms: i64,
+    /// Text the engineer sent from their clipboard, copied only on the user's click.
+    clipboard_in: Option<String>,
     /// The exit survey, once offered.
     survey: Option<SurveyForm>,
     /// "What was done on your computer", once the session ended.
@@ -107,6 +113,9 @@ impl AssistView {
             arrow_placement: ArrowPlacement::NotReported,
             shared_area: None,
             bar_position: None,
+            control_request: false,
+            control_held_until_ms: 0,
+            clipboard_in: None,
             survey: None,
             summary: None,
             commands: Vec::new(),
@@ -214,7 +223,8 @@ impl AssistView {
         match event {
             SessionEvent::PeerHello { display_name } => self.engineer = Some(display_name),
             SessionEvent::ConsentRequested(request) => {
-                self.scopes = request.suggested;
+                // Control is never pre-ticked, whatever the engineer suggests.
+                self.scopes = Scopes { control: false, ..request.suggested };
                 self.dont_ask_again = false;
                 self.screen = Screen::Consent(request);
             }
@@ -241,7 +251,10 @@ impl AssistView {
                     *paused = matches!(event, SessionEvent::SharingPaused);
                 }
             }
-            SessionEvent::ConsentRevoked => self.screen = Screen::Waiting,
+            SessionEvent::ConsentRevoked => {
+                self.control_request = false;
+                self.screen = Screen::Waiting;
+            }
             SessionEvent::Chat { from, at_ms, text, .. } => {
                 self.chat.push(ChatLine { from_peer: from == Role::Engineer, at_ms, text });
             }
@@ -259,14 +272,32 @@ impl AssistView {
                 self.step = Some(card);
             }
             SessionEvent::StepSkipped { .. } | SessionEvent::StepAnswered { .. } => self.step = None,
-            SessionEvent::Disconnected => self.reconnecting = true,
+            SessionEvent::Disconnected => {
+                self.reconnecting = true;
+                self.control_request = false;
+            }
             SessionEvent::SurveyOffered => self.survey = Some(SurveyForm::default()),
             SessionEvent::SurveyReplied(reply) => {
                 if let Some(form) = self.survey.as_mut() {
                     form.sent = Some(reply);
                 }
             }
-            SessionEvent::SurveyLost => {}
+            SessionEvent::SurveyLost
+            | SessionEvent::ControlInputCounted { .. }
+            | SessionEvent::ClipboardShared { .. } => {}
+            SessionEvent::ClipboardReceived { text } => self.clipboard_in = Some(text),
+            SessionEvent::ControlRequested => self.control_request = true,
+            SessionEvent::ControlDeclined => self.control_request = false,
+            SessionEvent::ControlGranted | SessionEvent::ControlRevoked => {
+                self.control_request = false;
+                self.clipboard_in = None;
+                if let Screen::Sharing { scopes, .. } = &mut self.screen {
+                    scopes.control = event == SessionEvent::ControlGranted;
+                }
+            }
+            SessionEvent::ControlTakenBack => {
+                self.control_held_until_ms = self.now_ms.saturating_add(crate::protocol::CONTROL_TAKE_BACK_MS);
+            }
             SessionEvent::Reconnected { .. } => {
                 self.reconnecting = false;
                 if let Screen::Consent(_) = self.screen {

@@ -3,6 +3,7 @@
 
 use egui::{RichText, Ui};
 
+use crate::capture::x11_input::TAKE_BACK_HOTKEY;
 use crate::protocol::{ConsentRequest, JoinCode, JoinLink, Scopes, StepOutcome};
 
 use super::super::annotations::ArrowPlacement;
@@ -251,6 +252,27 @@ impl AssistView {
             Text::SharingNow.fill(lang, &[&request.engineer_name, &scopes_text(scopes, lang)])
         };
         ui.label(RichText::new(status).size(20.0).strong());
+        if scopes.control && !paused {
+            ui.label(RichText::new(Text::ControlActiveBar.get(lang)).size(18.0).strong().color(theme::ERROR));
+            ui.horizontal_wrapped(|ui| {
+                if ui.button(Text::TakeBackControl.fill(lang, &[TAKE_BACK_HOTKEY])).clicked() {
+                    cx.emit(AssistCommand::Session(SessionCommand::RevokeControl));
+                }
+                if ui.button(Text::SendMyClipboard.get(lang)).clicked() {
+                    cx.emit(AssistCommand::SendClipboard);
+                }
+            });
+            if let Some(text) = &self.clipboard_in {
+                let chars = text.chars().count().to_string();
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(Text::ClipboardFromEngineer.fill(lang, &[&chars]));
+                    if ui.button(Text::CopyToMyClipboard.get(lang)).clicked() {
+                        ui.ctx().copy_text(text.clone());
+                    }
+                });
+            }
+        }
+        self.control_request_ui(ui, cx);
         self.source_ui(ui);
         ui.add_space(6.0);
         ui.label(RichText::new(Text::ChangeWhatIAllow.get(lang)).strong());
@@ -306,10 +328,36 @@ impl AssistView {
     }
 }
 
-/// The three scopes as large checkboxes.
+/// The four scopes as large checkboxes; control (never pre-ticked) only together with the view.
 pub(super) fn scope_checkboxes(ui: &mut Ui, lang: Lang, scopes: &mut Scopes) {
     let big = |text: Text| RichText::new(text.get(lang)).size(19.0);
     ui.checkbox(&mut scopes.view, big(Text::ScopeView));
     ui.checkbox(&mut scopes.pointers, big(Text::ScopePointers));
     ui.checkbox(&mut scopes.record, big(Text::ScopeRecord));
+    if !scopes.view {
+        scopes.control = false;
+    }
+    ui.add_enabled(scopes.view, egui::Checkbox::new(&mut scopes.control, big(Text::ScopeControl)));
+    ui.weak(Text::ControlScopeHint.fill(lang, &[TAKE_BACK_HOTKEY]));
+}
+
+impl AssistView {
+    /// The engineer's control request, answered here or on the bar.
+    pub(super) fn control_request_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, AssistCommand>) {
+        if !self.control_request {
+            return;
+        }
+        let lang = self.lang;
+        ui.add_space(8.0);
+        ui.label(RichText::new(Text::ControlRequestTitle.get(lang)).size(20.0).strong().color(theme::WARNING));
+        ui.label(Text::ControlRequestHint.fill(lang, &[TAKE_BACK_HOTKEY]));
+        ui.horizontal(|ui| {
+            if ui.button(RichText::new(Text::AllowControl.get(lang)).size(19.0).strong()).clicked() {
+                cx.emit(AssistCommand::Session(SessionCommand::GrantControl));
+            }
+            if ui.button(RichText::new(Text::DeclineControl.get(lang)).size(19.0)).clicked() {
+                cx.emit(AssistCommand::Session(SessionCommand::DeclineControl));
+            }
+        });
+    }
 }

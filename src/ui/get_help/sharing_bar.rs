@@ -5,6 +5,7 @@
 use egui::{RichText, Ui};
 
 use crate::capture::PixelRect;
+use crate::capture::x11_input::TAKE_BACK_HOTKEY;
 use crate::protocol::{ConsentRequest, Scopes};
 
 use super::super::command::AssistCommand;
@@ -28,8 +29,15 @@ impl AssistView {
         paused: bool,
     ) {
         let lang = self.lang;
+        let controlled = scopes.control && !paused;
         let status = if paused {
             Text::SharingPausedNow.get(lang).to_owned()
+        } else if controlled && self.now_ms < self.control_held_until_ms {
+            Text::ControlHeldByYou.get(lang).to_owned()
+        } else if controlled {
+            Text::ControlActiveBar.get(lang).to_owned()
+        } else if self.control_request {
+            Text::ControlRequestTitle.get(lang).to_owned()
         } else {
             let what = match &self.source {
                 Some(Ok(label)) if scopes.view => super::super::i18n::source_label_text(label, lang),
@@ -50,12 +58,13 @@ impl AssistView {
         });
         let builder = sharing_bar_builder(lang, position);
         let recording = scopes.record && !paused;
+        let bar = BarState { paused, recording, controlled, control_asked: self.control_request && !paused };
         ctx.show_viewport_immediate(egui::ViewportId::from_hash_of("stepwise_sharing_bar"), builder, |ui, _class| {
             if ui.input(|input| input.viewport().close_requested()) {
                 // The bar stays while sharing: closing it is what "Stop sharing" is for.
                 ui.ctx().send_viewport_cmd(egui::ViewportCommand::CancelClose);
             }
-            let mut row = |ui: &mut Ui| sharing_bar_row_ui(ui, lang, &status, paused, recording, cx);
+            let mut row = |ui: &mut Ui| sharing_bar_row_ui(ui, lang, &status, bar, cx);
             if ui.ctx().embed_viewports() {
                 row(ui);
             } else {
@@ -113,31 +122,55 @@ pub fn sharing_bar_position(
     egui::pos2(left + ((width - SHARING_BAR_SIZE.x) / 2.0).max(0.0), top + SHARING_BAR_TOP_GAP)
 }
 
-/// The sharing bar's one row: a red dot while recording, what is shared, Pause / Resume, Stop.
-fn sharing_bar_row_ui(
-    ui: &mut Ui,
-    lang: Lang,
-    status: &str,
+/// What the bar's row shows.
+#[derive(Clone, Copy, Debug)]
+struct BarState {
     paused: bool,
     recording: bool,
-    cx: &mut ViewContext<'_, AssistCommand>,
-) {
+    /// The engineer is controlling the computer.
+    controlled: bool,
+    /// The engineer asks for control.
+    control_asked: bool,
+}
+
+/// The sharing bar's one row: a red dot while recording, what is shared, Pause / Resume, Stop;
+/// while the engineer controls the computer "Take back control" (naming the hotkey) in place of
+/// Pause, and
+/// Allow / Don't allow while the engineer asks for control.
+fn sharing_bar_row_ui(ui: &mut Ui, lang: Lang, status: &str, bar: BarState, cx: &mut ViewContext<'_, AssistCommand>) {
+    let paused = bar.paused;
     ui.horizontal_centered(|ui| {
         // Right to left, so the buttons always fit and the words give way.
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui.button(RichText::new(Text::StopSharing.get(lang)).strong()).clicked() {
                 cx.emit(AssistCommand::Session(SessionCommand::Revoke));
             }
+            if bar.controlled {
+                let take_back = Text::TakeBackControl.fill(lang, &[TAKE_BACK_HOTKEY]);
+                if ui.button(RichText::new(take_back).strong().color(theme::ERROR)).clicked() {
+                    cx.emit(AssistCommand::Session(SessionCommand::RevokeControl));
+                }
+            }
+            if bar.control_asked {
+                if ui.button(Text::DeclineControl.get(lang)).clicked() {
+                    cx.emit(AssistCommand::Session(SessionCommand::DeclineControl));
+                }
+                if ui.button(RichText::new(Text::AllowControl.get(lang)).strong()).clicked() {
+                    cx.emit(AssistCommand::Session(SessionCommand::GrantControl));
+                }
+            }
             let (label, command) = if paused {
                 (Text::ResumeSharing, AssistCommand::Session(SessionCommand::Resume))
             } else {
                 (Text::PauseSharing, AssistCommand::Session(SessionCommand::Pause))
             };
-            if ui.button(label.get(lang)).clicked() {
+            // While the engineer controls the computer the bar keeps room for what matters most
+            // (who controls it, take it back, stop); pausing stays in the window.
+            if !bar.controlled && ui.button(label.get(lang)).clicked() {
                 cx.emit(command);
             }
             ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
-                if recording {
+                if bar.recording {
                     recording_dot_ui(ui, lang);
                 }
                 let color = if paused { theme::WARNING } else { theme::ERROR };

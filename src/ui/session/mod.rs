@@ -6,6 +6,7 @@
 //! guided-steps editor.
 
 pub mod attention;
+pub mod control;
 pub mod model;
 pub mod panel;
 pub mod steps;

@@ -217,6 +217,8 @@ pub struct RemoteSessionView {
     pub survey: super::wrap_up::SurveyStatus,
     /// The summary drafted at the end, being edited.
     pub summary: Option<super::wrap_up::SummaryDraft>,
+    /// Remote control: the toggle, the request, the user's take-backs.
+    pub control: super::control::ControlView,
 }
 
 impl RemoteSessionView {
@@ -257,6 +259,7 @@ impl RemoteSessionView {
             attach_arrow: true,
             survey: Default::default(),
             summary: None,
+            control: Default::default(),
         }
     }
 
@@ -387,6 +390,7 @@ impl RemoteSessionView {
     }
 
     fn apply_event(&mut self, event: SessionEvent) {
+        self.control.apply(&event);
         match event {
             SessionEvent::PeerHello { display_name } => self.peer_name = Some(display_name),
             SessionEvent::ConsentRequested(request) => self.consent = ConsentState::Requested(request),
@@ -406,6 +410,17 @@ impl RemoteSessionView {
                 }
             }
             SessionEvent::ConsentRevoked => self.consent = ConsentState::Revoked,
+            SessionEvent::ControlGranted | SessionEvent::ControlRevoked => {
+                if let ConsentState::Granted { scopes, .. } = &mut self.consent {
+                    scopes.control = event == SessionEvent::ControlGranted;
+                }
+            }
+            SessionEvent::ControlRequested
+            | SessionEvent::ControlDeclined
+            | SessionEvent::ControlTakenBack
+            | SessionEvent::ControlInputCounted { .. }
+            | SessionEvent::ClipboardShared { .. }
+            | SessionEvent::ClipboardReceived { .. } => {}
             SessionEvent::Chat { from, at_ms, text, .. } => {
                 self.chat.push(ChatLine { from_peer: from == Role::User, at_ms, text });
             }
@@ -525,6 +540,9 @@ pub fn scopes_text(scopes: Scopes, lang: Lang) -> String {
     }
     if scopes.record {
         parts.push(Text::ScopeRecord.get(lang));
+    }
+    if scopes.control {
+        parts.push(Text::ScopeControl.get(lang));
     }
     if parts.is_empty() { Text::ScopesNone.get(lang).to_owned() } else { parts.join(" · ") }
 }

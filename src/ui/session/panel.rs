@@ -202,7 +202,14 @@ pub(super) fn viewer_ui(
     if session.annotations.fading() {
         ui.ctx().request_repaint_after(std::time::Duration::from_millis(500));
     }
-    let action = session.viewer.ui(ui, lang, &slot, state, &annotations, can_draw, can_keep);
+    let in_force = super::control::control_in_force(
+        &session.consent,
+        session.phase == LinkPhase::Connected,
+        session.held.is_some(),
+    );
+    let control =
+        state == ViewerState::Live && super::control::control_row_ui(ui, cx, ticket_id, &mut session.control, in_force);
+    let action = session.viewer.ui(ui, lang, &slot, state, &annotations, can_draw, can_keep, control);
     let session_action = match action {
         Some(ViewerAction::TakeScreenshot) => Some(SessionCommand::TakeScreenshot),
         Some(ViewerAction::Draw { shape, label, color, fade_ms }) => {
@@ -212,6 +219,12 @@ pub(super) fn viewer_ui(
         }
         Some(ViewerAction::Undo) => annotations.last().map(|last| SessionCommand::RemoveAnnotation(last.id)),
         Some(ViewerAction::Clear) => Some(SessionCommand::ClearAnnotations),
+        Some(ViewerAction::Input(events)) => {
+            for event in events {
+                cx.emit(UiCommand::session(ticket_id, SessionCommand::Input(event)));
+            }
+            None
+        }
         None => None,
     };
     if let Some(action) = session_action {

@@ -13,7 +13,7 @@ use crate::ui::ViewContext;
 
 mod panel_tests {
     use egui_kittest::Harness;
-    use egui_kittest::kittest::Queryable;
+    use egui_kittest::kittest::{NodeT as _, Queryable};
 
     use super::*;
 
@@ -93,6 +93,58 @@ mod panel_tests {
         commands
             .iter()
             .any(|command| matches!(command, UiCommand::Session(_, SessionRequest::Command(SessionCommand::End))))
+    }
+
+    fn inputs(commands: &[UiCommand]) -> usize {
+        let input =
+            |c: &&UiCommand| matches!(c, UiCommand::Session(_, SessionRequest::Command(SessionCommand::Input(_))));
+        commands.iter().filter(input).count()
+    }
+
+    #[test]
+    fn control_is_asked_for_and_the_toggle_works_only_while_the_scope_is_in_force() {
+        let mut session = connected();
+        session.apply(SessionNotice::Event(SessionEvent::ConsentGranted(Scopes::default())), Lang::En);
+        let mut harness = panel(session);
+        harness.run();
+        assert!(
+            harness.get_by_label("Control").accesskit_node().is_disabled(),
+            "no toggle before the user allows control"
+        );
+        harness.get_by_label("Ask for control").click();
+        harness.run();
+        let asked =
+            |c: &UiCommand| matches!(c, UiCommand::Session(_, SessionRequest::Command(SessionCommand::RequestControl)));
+        assert!(harness.state().1.iter().any(asked));
+        harness.state_mut().0.apply(SessionNotice::Event(SessionEvent::ControlRequested), Lang::En);
+        harness.run();
+        harness.get_by_label("Waiting for the user to allow control…");
+
+        harness.state_mut().0.apply(SessionNotice::Event(SessionEvent::ControlGranted), Lang::En);
+        harness.run();
+        assert!(!harness.get_by_label("Control").accesskit_node().is_disabled());
+        harness.get_by_label("Control").click();
+        harness.run();
+        assert!(harness.state().0.control.on);
+        harness.get_by_label("Special keys").click();
+        harness.run();
+        harness.get_by_label("Send Ctrl+Alt+Del").click();
+        harness.run();
+        assert_eq!(inputs(&harness.state().1), 6, "three keys down, three up");
+        harness.get_by_label("Send my clipboard").click();
+        harness.run();
+        assert!(harness.state().1.iter().any(|c| matches!(c, UiCommand::Session(_, SessionRequest::SendClipboard))));
+        let text = SessionEvent::ClipboardReceived { text: "C:\\Users\\wang".into() };
+        harness.state_mut().0.apply(SessionNotice::Event(text), Lang::En);
+        harness.run();
+        harness.get_by_label("The user sent text from their clipboard (13 characters).");
+        harness.get_by_label("Copy to my clipboard");
+
+        // The user takes the scope back: the toggle goes off and is disabled again.
+        harness.state_mut().0.apply(SessionNotice::Event(SessionEvent::ControlRevoked), Lang::En);
+        harness.run();
+        assert!(!harness.state().0.control.on);
+        assert!(harness.get_by_label("Control").accesskit_node().is_disabled());
     }
 
     #[test]
@@ -219,7 +271,7 @@ mod reconnect_tests {
         view.apply(started, Lang::En);
         view.apply(SessionNotice::Paired, Lang::En);
         view.apply(SessionNotice::Event(SessionEvent::PeerHello { display_name: "Zhang Min".into() }), Lang::En);
-        let scopes = Scopes { view: true, pointers: false, record: false };
+        let scopes = Scopes { view: true, pointers: false, record: false, control: false };
         view.apply(SessionNotice::Event(SessionEvent::ConsentGranted(scopes)), Lang::En);
         view
     }
@@ -247,7 +299,7 @@ mod reconnect_tests {
 
     #[test]
     fn consent_is_unknown_not_live_while_reconnecting() {
-        let scopes = Scopes { view: true, pointers: false, record: false };
+        let scopes = Scopes { view: true, pointers: false, record: false, control: false };
         let live = Text::ConsentGrantedLive.fill(Lang::En, &[&scopes_text(scopes, Lang::En)]);
         let harness = panel(granted_view());
         assert!(harness.query_by_label(&live).is_some(), "granted and connected reads as live");

@@ -48,7 +48,7 @@ fn detail() -> TicketDetail {
         reported_at_ms: None,
     };
     let (ticket, _) = Ticket::open(&new, "T-20261205-0042".into(), T0, &SlaPolicy::default()).unwrap();
-    let scopes = ScopesRecord { view: true, pointers: false, record: true };
+    let scopes = ScopesRecord { view: true, pointers: false, record: true, control: false };
     let step = |step_id: u64, index: u32| crate::model::StepRecord {
         step_id,
         index,
