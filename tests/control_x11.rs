@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use stepwise::app::control_thread::ControlThread;
+use stepwise::app::sharing::CaptureWake;
 use stepwise::capture::PixelRect;
 use stepwise::capture::x11_input::X11Injector;
 use stepwise::capture::x11_target::ClickTarget;
@@ -124,7 +125,7 @@ async fn a_click_from_the_console_presses_a_real_button_and_the_users_own_input_
     let user = join_session(&hosted.link, "Zhang Min", settings, user_sink).await.expect("pairs");
     user.send(SessionCommand::AnnounceScreen { width: SCREEN.width, height: SCREEN.height });
     let injector = X11Injector::open(Some(&display), SCREEN).expect("XTEST on the private display");
-    let control = ControlThread::spawn(injector, user.clone(), None).expect("control thread");
+    let control = ControlThread::spawn(injector, user.clone(), None, CaptureWake::default()).expect("control thread");
     user.send(LinkCommand::SetInputSink(control.sink()));
 
     // Consent to see the screen first; control is asked for separately.

@@ -26,7 +26,7 @@ use crate::ui::viewer::FrameSlot;
 
 use super::control_thread::ControlThread;
 use super::sessions::{Observed, ViewerFeed};
-use super::sharing::SharingThread;
+use super::sharing::{CaptureWake, SharingExtras, SharingThread};
 
 /// The private screen, pixels.
 const SCREEN: PixelRect = PixelRect { x: 0, y: 0, width: 1280, height: 720 };
@@ -189,7 +189,8 @@ pub fn run_control_bench(runtime: &tokio::runtime::Handle, clicks: usize) -> any
             }
         })
     };
-    let control = ControlThread::spawn(injector, user.clone(), Some(observer))?;
+    let wake = CaptureWake::default();
+    let control = ControlThread::spawn(injector, user.clone(), Some(observer), wake.clone())?;
     user.send(LinkCommand::SetInputSink(control.sink()));
 
     wait_for(&engineer_events, "the user's hello", |e| matches!(e, SessionEvent::PeerHello { .. }))?;
@@ -209,11 +210,12 @@ pub fn run_control_bench(runtime: &tokio::runtime::Handle, clicks: usize) -> any
     let opener = Box::new(move || -> Result<Box<dyn ScreenSource>, CaptureError> {
         Ok(Box::new(X11Source::open_on(Some(&name), 0)?))
     });
-    let sharing = SharingThread::spawn(
+    let sharing = SharingThread::spawn_with(
         user.clone(),
         opener,
         Arc::new(Mutex::new(Vec::new())),
         Box::new(|err| tracing::error!("capture failed: {err}")),
+        SharingExtras { preview: None, wake: Some(wake), monitor: None },
     )?;
     let deadline = Instant::now() + Duration::from_secs(10);
     while viewer_pixel(&slot).is_none() {

@@ -4,12 +4,14 @@
 //! pointer and keys (local input wins: the session holds the engineer back for 2 s) and for the
 //! take-back hotkey (which revokes the control scope).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use super::sharing::CaptureWake;
+use crate::capture::PixelRect;
 use crate::capture::x11_input::X11Injector;
 use crate::protocol::{InputEvent, SessionCommand, SessionEvent};
 use crate::transport::{InputSink, SessionHandle};
@@ -30,25 +32,43 @@ pub struct ControlThread {
     /// Whether control is in force: granted and not suspended.
     active: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
+    /// A new shared monitor for the injector, until the thread takes it.
+    retarget: Arc<Mutex<Option<PixelRect>>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl ControlThread {
     /// Starts the thread with `injector`; the user's own input and the hotkey are told to the
-    /// session through `handle`.
+    /// session through `handle`; `wake` (the capture thread's) hears of every applied input.
     pub fn spawn(
         injector: X11Injector,
         handle: SessionHandle,
         observer: Option<AppliedObserver>,
+        wake: CaptureWake,
     ) -> std::io::Result<Self> {
         let (inputs, received) = channel();
         let active = Arc::new(AtomicBool::new(false));
         let stop = Arc::new(AtomicBool::new(false));
-        let worker =
-            Worker { injector, handle, active: active.clone(), stop: stop.clone(), observer, was_active: false };
+        let retarget = Arc::new(Mutex::new(None));
+        let worker = Worker {
+            injector,
+            handle,
+            active: active.clone(),
+            stop: stop.clone(),
+            retarget: retarget.clone(),
+            observer,
+            wake,
+            was_active: false,
+        };
         let thread = std::thread::Builder::new().name("stepwise-control".into()).spawn(move || worker.run(received))?;
         let (scope, suspended) = (AtomicBool::new(false), AtomicBool::new(false));
-        Ok(Self { inputs, scope, suspended, active, stop, thread: Some(thread) })
+        Ok(Self { inputs, scope, suspended, active, stop, retarget, thread: Some(thread) })
+    }
+
+    /// The user switched the shared monitor: input lands on `monitor` (desktop pixels) from
+    /// now on; whatever the injection held down is let go first.
+    pub fn retarget(&self, monitor: PixelRect) {
+        *self.retarget.lock().unwrap_or_else(PoisonError::into_inner) = Some(monitor);
     }
 
     /// Where the session task hands accepted input.
@@ -116,13 +136,22 @@ struct Worker {
     handle: SessionHandle,
     active: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
+    retarget: Arc<Mutex<Option<PixelRect>>>,
     observer: Option<AppliedObserver>,
+    wake: CaptureWake,
     was_active: bool,
 }
 
 impl Worker {
     fn run(mut self, received: Receiver<InputEvent>) {
         while !self.stop.load(Ordering::Relaxed) {
+            let retarget = self.retarget.lock().unwrap_or_else(PoisonError::into_inner).take();
+            if let Some(monitor) = retarget {
+                if let Err(err) = self.injector.release_all() {
+                    tracing::warn!("{err}");
+                }
+                self.injector.set_monitor(monitor);
+            }
             match received.recv_timeout(LOCAL_INPUT_POLL) {
                 Ok(event) => {
                     self.apply(event);
@@ -152,6 +181,7 @@ impl Worker {
         };
         match injected {
             Ok(()) => {
+                self.wake.input_applied();
                 if let Some(observer) = &self.observer {
                     observer(&event);
                 }

@@ -24,7 +24,7 @@ use super::overlay_thread::ArrowOverlay;
 use super::receipts::{
     ReceiptJob, ReceiptLog, receipt, receipt_for, receipt_line, spawn_receipt_writer, summary_receipt,
 };
-use super::sharing::{PrivateRegions, SharingThread};
+use super::sharing::{CaptureWake, MonitorSwitch, PrivateRegions, SharingExtras, SharingThread};
 use super::store_worker::Waker;
 use crate::capture::x11_input::X11Injector;
 
@@ -271,7 +271,23 @@ impl AssistController {
         let overlay = self.overlay.clone();
         let control = self.control.clone();
         let log = Arc::new(Mutex::new(SessionLog::default()));
+        // The monitor shared: switched only when the user agrees to the engineer's request.
+        let monitor = MonitorSwitch::new(match self.source {
+            SourceChoice::Screen { monitor } => monitor,
+            SourceChoice::Synthetic { .. } | SourceChoice::FrameFolder { .. } => 0,
+        });
+        let switching = MonitorFollower {
+            switch: monitor.clone(),
+            handle: self.handle.clone(),
+            overlay: self.overlay.clone(),
+            control: self.control.clone(),
+            events: self.events.clone(),
+            waker: self.waker.clone(),
+        };
         let sink: EventSink = Arc::new(move |event| {
+            if let TransportEvent::Session(SessionEvent::MonitorSwitchAnswered { index, accepted: true }) = &event {
+                switching.follow(*index);
+            }
             let summary = {
                 let mut log = log.lock().unwrap_or_else(PoisonError::into_inner);
                 log.observe(crate::model::now_ms(), &event);
@@ -357,11 +373,13 @@ impl AssistController {
                         }
                         None => Err(source_not_live_screen(&source)),
                     };
+                    // The capture grabs at once when the engineer's input was applied.
+                    let wake = CaptureWake::default();
                     if let Some(area) = desktop_area {
                         // The engineer's input lands on the shared monitor only, and only while
                         // the control scope is in force (the session drops it otherwise).
-                        let handle = handle.clone();
-                        let started = tokio::task::spawn_blocking(move || start_control(area, handle)).await;
+                        let (handle, wake) = (handle.clone(), wake.clone());
+                        let started = tokio::task::spawn_blocking(move || start_control(area, handle, wake)).await;
                         if let Ok(Some(thread)) = started {
                             *control.lock().unwrap_or_else(PoisonError::into_inner) = Some(thread);
                         }
@@ -379,8 +397,10 @@ impl AssistController {
                         error_waker();
                     });
                     let preview = crate::ui::viewer::FrameSlot::default();
-                    let opener = super::sharing::opener_for(source);
-                    match SharingThread::spawn_with_preview(handle, opener, private, on_error, Some(preview.clone())) {
+                    let opener = super::sharing::switchable_opener(source, monitor.clone());
+                    let extras =
+                        SharingExtras { preview: Some(preview.clone()), wake: Some(wake), monitor: Some(monitor) };
+                    match SharingThread::spawn_with(handle, opener, private, on_error, extras) {
                         Ok(thread) => {
                             *sharing.lock().unwrap_or_else(PoisonError::into_inner) = Some(thread);
                             let _ = events.send(UiEvent::Assist(AssistNotice::Preview(preview)));
@@ -406,9 +426,59 @@ impl AssistController {
     }
 }
 
+/// What follows the user's yes to another monitor: the capture, the arrows over the screen
+/// and the engineer's input move to it.
+#[derive(Clone)]
+struct MonitorFollower {
+    switch: MonitorSwitch,
+    handle: Arc<Mutex<Option<SessionHandle>>>,
+    overlay: OverlaySlot,
+    control: ControlSlot,
+    events: Sender<UiEvent>,
+    waker: Waker,
+}
+
+impl MonitorFollower {
+    /// Switches to monitor `index`: the capture reopens at once; where the monitor lies is
+    /// asked of the display off the session task, then the overlay and the injector follow.
+    fn follow(&self, index: u32) {
+        let Ok(index) = usize::try_from(index) else { return };
+        self.switch.switch_to(index);
+        let this = self.clone();
+        let spawned = std::thread::Builder::new().name("stepwise-monitor".into()).spawn(move || this.move_to(index));
+        if let Err(err) = spawned {
+            tracing::error!("cannot follow the monitor switch: {err}");
+        }
+    }
+
+    fn move_to(&self, index: usize) {
+        let notify = |notice| {
+            let _ = self.events.send(UiEvent::Assist(notice));
+            (self.waker)();
+        };
+        let (label, area) = match describe_source(&SourceChoice::Screen { monitor: index }) {
+            Ok(described) => described,
+            Err(err) => return notify(AssistNotice::Source(Err(err))),
+        };
+        notify(AssistNotice::Source(Ok(label)));
+        let Some(area) = area else { return };
+        notify(AssistNotice::SharedArea(area));
+        if let Some(control) = self.control.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+            control.retarget(area);
+        }
+        let Some(handle) = self.handle.lock().unwrap_or_else(PoisonError::into_inner).clone() else { return };
+        let on_screen = open_arrow_overlay(area, handle.clone(), self.events.clone(), self.waker.clone());
+        let why_not = on_screen.as_ref().err().cloned();
+        let overlay_active = on_screen.is_ok();
+        *self.overlay.lock().unwrap_or_else(PoisonError::into_inner) = on_screen.ok();
+        handle.send(SessionCommand::GuidanceMode { overlay: overlay_active, why_not });
+        notify(AssistNotice::ArrowsShown(ArrowPlacement::reported(overlay_active)));
+    }
+}
+
 /// Opens XTEST injection into the shared monitor `area` and starts its thread, handing the
 /// session task its input sink; `None` (logged) where the display does not allow it.
-fn start_control(area: PixelRect, handle: SessionHandle) -> Option<ControlThread> {
+fn start_control(area: PixelRect, handle: SessionHandle, wake: CaptureWake) -> Option<ControlThread> {
     let injector = match X11Injector::open(None, area) {
         Ok(injector) => injector,
         Err(err) => {
@@ -416,7 +486,7 @@ fn start_control(area: PixelRect, handle: SessionHandle) -> Option<ControlThread
             return None;
         }
     };
-    match ControlThread::spawn(injector, handle.clone(), None) {
+    match ControlThread::spawn(injector, handle.clone(), None, wake) {
         Ok(thread) => {
             handle.send(LinkCommand::SetInputSink(thread.sink()));
             Some(thread)

@@ -4,14 +4,17 @@
 //! that arrive while the link is busy are dropped before encoding, so the encoder's chain of
 //! deltas never breaks and the newest screen always wins.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::capture::{CaptureError, PixelRect, ScreenImage, ScreenSource, SourceChoice, blank_regions, open_source};
+use crate::capture::{
+    CaptureError, DisplayMonitor, PixelRect, ScreenImage, ScreenSource, SourceChoice, blank_regions, open_source,
+};
 use crate::codec::{Encoder, EncoderConfig, Frame};
 use crate::model::now_ms;
+use crate::protocol::monitors::{MAX_MONITOR_NAME_CHARS, MAX_MONITORS, MonitorInfo, MonitorList};
 use crate::protocol::SessionCommand;
 use crate::protocol::screen::{ScreenHeader, wrap_screen_update};
 use crate::transport::{LinkCommand, LinkStatus, SessionHandle};
@@ -28,6 +31,10 @@ const LOSSY_FRAME_INTERVAL: Duration = Duration::from_millis(66);
 const GATE_POLL: Duration = Duration::from_millis(10);
 /// Below this estimated path capacity, photographic tiles may be coded lossily (text never is).
 const LOSSY_BELOW_KBPS: u64 = 20_000;
+/// Capture interval right after the engineer's input was applied (the screen is about to change).
+const FOLLOW_UP_FRAME_INTERVAL: Duration = Duration::from_millis(8);
+/// How long after the engineer's last applied input the capture keeps the follow-up interval.
+const FOLLOW_UP_WINDOW: Duration = Duration::from_millis(120);
 /// How often the user's own preview of what is shared is refreshed.
 const PREVIEW_INTERVAL: Duration = Duration::from_millis(500);
 
@@ -65,6 +72,62 @@ fn publish_preview(preview: &FrameSlot, image: &ScreenImage) {
     slot.stats.frames += 1;
 }
 
+/// Wakes the capture thread when the engineer's input was applied on this computer, so the
+/// change reaches the viewer without waiting for the next capture tick. It changes only *when*
+/// the thread grabs: what is grabbed and sent is still gated by the view scope.
+#[derive(Clone, Default)]
+pub struct CaptureWake(Arc<WakeState>);
+
+#[derive(Default)]
+struct WakeState {
+    /// How many inputs were applied so far, and when the last one was.
+    applied: Mutex<(u64, Option<Instant>)>,
+    signal: Condvar,
+}
+
+impl CaptureWake {
+    /// Tells the capture thread an input was just applied (it grabs at once, then keeps a fast
+    /// interval for a short while).
+    pub fn input_applied(&self) {
+        let mut applied = self.0.applied.lock().unwrap_or_else(PoisonError::into_inner);
+        applied.0 = applied.0.wrapping_add(1);
+        applied.1 = Some(Instant::now());
+        self.0.signal.notify_all();
+    }
+
+    /// How many inputs were applied so far.
+    fn applied_count(&self) -> u64 {
+        self.0.applied.lock().unwrap_or_else(PoisonError::into_inner).0
+    }
+
+    /// Whether an input was applied within `window`.
+    fn input_within(&self, window: Duration) -> bool {
+        let applied = self.0.applied.lock().unwrap_or_else(PoisonError::into_inner);
+        applied.1.is_some_and(|at| at.elapsed() < window)
+    }
+
+    /// Sleeps up to `timeout`, returning early once more than `seen` inputs were applied.
+    fn sleep_unless_applied(&self, seen: u64, timeout: Duration) {
+        let applied = self.0.applied.lock().unwrap_or_else(PoisonError::into_inner);
+        let _ = self
+            .0
+            .signal
+            .wait_timeout_while(applied, timeout, |applied| applied.0 == seen)
+            .unwrap_or_else(PoisonError::into_inner);
+    }
+}
+
+/// Optional parts of a sharing thread.
+#[derive(Clone, Default)]
+pub struct SharingExtras {
+    /// Keeps a small preview of what is shared here, for the user's own window.
+    pub preview: Option<FrameSlot>,
+    /// Woken when the engineer's input was applied (see [`CaptureWake`]).
+    pub wake: Option<CaptureWake>,
+    /// Told when the user agreed to share another monitor (the source is reopened).
+    pub monitor: Option<MonitorSwitch>,
+}
+
 /// Figures of a sharing thread, readable from anywhere.
 #[derive(Debug, Default)]
 pub struct SharingStats {
@@ -89,6 +152,62 @@ pub fn opener_for(choice: SourceChoice) -> SourceOpener {
     Box::new(move || open_source(&choice))
 }
 
+/// Which monitor of the live screen is shared; switched only after the user agreed to the
+/// engineer's request. The capture thread reopens its source on the next tick.
+#[derive(Clone, Debug, Default)]
+pub struct MonitorSwitch {
+    current: Arc<AtomicUsize>,
+    pending: Arc<AtomicBool>,
+}
+
+impl MonitorSwitch {
+    /// Starting on monitor `index`.
+    pub fn new(index: usize) -> Self {
+        Self { current: Arc::new(AtomicUsize::new(index)), pending: Arc::new(AtomicBool::new(false)) }
+    }
+
+    /// Share monitor `index` from now on.
+    pub fn switch_to(&self, index: usize) {
+        self.current.store(index, Ordering::Release);
+        self.pending.store(true, Ordering::Release);
+    }
+
+    /// The monitor shared (or about to be).
+    pub fn current(&self) -> usize {
+        self.current.load(Ordering::Acquire)
+    }
+
+    fn take_pending(&self) -> bool {
+        self.pending.swap(false, Ordering::AcqRel)
+    }
+}
+
+/// An opener for `choice` that, for the live screen, opens the monitor `switch` names.
+pub fn switchable_opener(choice: SourceChoice, switch: MonitorSwitch) -> SourceOpener {
+    Box::new(move || match &choice {
+        SourceChoice::Screen { .. } => open_source(&SourceChoice::Screen { monitor: switch.current() }),
+        other => open_source(other),
+    })
+}
+
+/// The protocol's list of `monitors` (at most [`MAX_MONITORS`], names cut to their limit);
+/// `None` when the shared one does not fit in it.
+pub fn monitor_list(monitors: &[DisplayMonitor], shared: usize) -> Option<MonitorList> {
+    let monitors: Vec<MonitorInfo> = monitors
+        .iter()
+        .take(MAX_MONITORS)
+        .map(|monitor| MonitorInfo {
+            name: monitor.name.chars().take(MAX_MONITOR_NAME_CHARS).collect(),
+            x: monitor.x,
+            y: monitor.y,
+            width: monitor.width,
+            height: monitor.height,
+        })
+        .collect();
+    let list = MonitorList { monitors, shared: u32::try_from(shared).ok()? };
+    list.validate().ok().map(|()| list)
+}
+
 /// A running capture thread; dropping it stops the thread.
 pub struct SharingThread {
     stop: Arc<AtomicBool>,
@@ -105,17 +224,19 @@ impl SharingThread {
         private: PrivateRegions,
         on_error: Box<dyn Fn(CaptureError) + Send>,
     ) -> std::io::Result<Self> {
-        Self::spawn_with_preview(session, open, private, on_error, None)
+        Self::spawn_with(session, open, private, on_error, SharingExtras::default())
     }
 
-    /// Like [`SharingThread::spawn`], also keeping a small preview of what is shared in `preview`.
-    pub fn spawn_with_preview(
+    /// Like [`SharingThread::spawn`], with a preview of what is shared and/or a wake-up on the
+    /// engineer's applied input.
+    pub fn spawn_with(
         session: SessionHandle,
         open: SourceOpener,
         private: PrivateRegions,
         on_error: Box<dyn Fn(CaptureError) + Send>,
-        preview: Option<FrameSlot>,
+        extras: SharingExtras,
     ) -> std::io::Result<Self> {
+        let SharingExtras { preview, wake, monitor } = extras;
         let stop = Arc::new(AtomicBool::new(false));
         let stats = Arc::new(SharingStats::default());
         let worker = CaptureLoop {
@@ -136,6 +257,8 @@ impl SharingThread {
             preview_at: None,
             last_cursor: None,
             announced: None,
+            wake: wake.unwrap_or_default(),
+            monitor: monitor.unwrap_or_default(),
         };
         let thread = std::thread::Builder::new().name("stepwise-capture".into()).spawn(move || worker.run())?;
         Ok(Self { stop, thread: Some(thread), stats })
@@ -171,6 +294,10 @@ struct CaptureLoop {
     last_cursor: Option<(u32, u32)>,
     /// The screen size last announced to the engineer (updates larger than it are refused there).
     announced: Option<(u32, u32)>,
+    /// Woken by the engineer's applied input.
+    wake: CaptureWake,
+    /// Which monitor to share; a switch reopens the source.
+    monitor: MonitorSwitch,
 }
 
 impl CaptureLoop {
@@ -185,9 +312,16 @@ impl CaptureLoop {
                 continue;
             }
             let tick_started = Instant::now();
+            let inputs_seen = self.wake.applied_count();
+            if self.monitor.take_pending() {
+                self.source = None;
+            }
             if self.source.is_none() {
                 match (self.open)() {
                     Ok(source) => {
+                        if let Some(list) = source.monitors().and_then(|(all, shared)| monitor_list(&all, shared)) {
+                            self.session.send(SessionCommand::AnnounceMonitors(list));
+                        }
                         self.source = Some(source);
                         self.encoder = Encoder::new(EncoderConfig::default());
                         self.keyframe_owed = true;
@@ -202,10 +336,16 @@ impl CaptureLoop {
             }
             self.step();
             let lost = status.lost_packets();
-            let interval = if lost > self.lost_packets { LOSSY_FRAME_INTERVAL } else { MIN_FRAME_INTERVAL };
+            let interval = if self.wake.input_within(FOLLOW_UP_WINDOW) {
+                FOLLOW_UP_FRAME_INTERVAL
+            } else if lost > self.lost_packets {
+                LOSSY_FRAME_INTERVAL
+            } else {
+                MIN_FRAME_INTERVAL
+            };
             self.lost_packets = lost;
             if let Some(rest) = interval.checked_sub(tick_started.elapsed()) {
-                std::thread::sleep(rest);
+                self.wake.sleep_unless_applied(inputs_seen, rest);
             }
         }
     }
@@ -292,5 +432,48 @@ impl CaptureLoop {
             self.keyframe_owed = false;
         }
         self.last_sent = Some(frame);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_applied_input_ends_the_capture_sleep() {
+        let wake = CaptureWake::default();
+        let seen = wake.applied_count();
+        let notifier = {
+            let wake = wake.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(20));
+                wake.input_applied();
+            })
+        };
+        let started = Instant::now();
+        wake.sleep_unless_applied(seen, Duration::from_secs(30));
+        assert!(started.elapsed() < Duration::from_secs(20), "the sleep ran to its timeout");
+        assert_eq!(wake.applied_count(), seen + 1);
+        assert!(wake.input_within(FOLLOW_UP_WINDOW * 100));
+        notifier.join().unwrap();
+    }
+
+    #[test]
+    fn an_input_applied_before_the_sleep_is_not_missed() {
+        let wake = CaptureWake::default();
+        let seen = wake.applied_count();
+        wake.input_applied();
+        let started = Instant::now();
+        wake.sleep_unless_applied(seen, Duration::from_secs(30));
+        assert!(started.elapsed() < Duration::from_secs(20));
+    }
+
+    #[test]
+    fn without_input_the_normal_tick_stays() {
+        let wake = CaptureWake::default();
+        assert!(!wake.input_within(FOLLOW_UP_WINDOW));
+        let started = Instant::now();
+        wake.sleep_unless_applied(wake.applied_count(), Duration::from_millis(30));
+        assert!(started.elapsed() >= Duration::from_millis(30));
     }
 }

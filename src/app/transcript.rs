@@ -102,6 +102,14 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
         SessionEvent::ControlGranted => entry(TimelineEvent::ControlGranted {}, User),
         SessionEvent::ControlRevoked => entry(TimelineEvent::ControlRevoked {}, User),
         SessionEvent::ControlTakenBack => entry(TimelineEvent::ControlTakenBack {}, User),
+        // The list itself is the user's machine's layout: not recorded.
+        SessionEvent::MonitorsAnnounced(_) => None,
+        SessionEvent::MonitorSwitchRequested { index } => {
+            entry(TimelineEvent::MonitorRequested { index: *index }, Engineer)
+        }
+        SessionEvent::MonitorSwitchAnswered { index, accepted } => {
+            entry(TimelineEvent::MonitorAnswered { index: *index, accepted: *accepted }, User)
+        }
         SessionEvent::ClipboardShared { from, chars } => entry(
             TimelineEvent::ClipboardShared { from: chat_author(*from), chars: *chars },
             if *from == Role::User { User } else { Engineer },
@@ -228,6 +236,23 @@ mod tests {
         let (name, payload) = kind(SessionEvent::ControlInputCounted { minute_start_ms: 60_000, count: 42 });
         assert_eq!(name, "control_input_counted");
         assert_eq!(payload, serde_json::json!({ "minute_start_ms": 60_000, "count": 42 }), "a count, never keys");
+    }
+
+    #[test]
+    fn a_monitor_switch_is_recorded_with_its_answer_and_the_list_is_not() {
+        let entry = |event: SessionEvent| transcript_entry(&TransportEvent::Session(event));
+        let asked = entry(SessionEvent::MonitorSwitchRequested { index: 1 }).unwrap();
+        assert_eq!(stored(&asked), ("monitor_requested".into(), serde_json::json!({ "index": 1 })));
+        assert_eq!(asked.actor, ActorKind::Engineer);
+        let answered = entry(SessionEvent::MonitorSwitchAnswered { index: 1, accepted: true }).unwrap();
+        assert_eq!(stored(&answered), ("monitor_answered".into(), serde_json::json!({ "index": 1, "accepted": true })));
+        assert_eq!(answered.actor, ActorKind::User);
+        assert_eq!(answered.event.default_actor_kind(), ActorKind::User);
+        let list = crate::protocol::MonitorList {
+            monitors: vec![crate::protocol::MonitorInfo { name: "HDMI-1".into(), x: 0, y: 0, width: 800, height: 600 }],
+            shared: 0,
+        };
+        assert!(entry(SessionEvent::MonitorsAnnounced(list)).is_none());
     }
 
     #[test]

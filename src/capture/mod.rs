@@ -117,6 +117,27 @@ pub trait ScreenSource: Send {
     fn desktop_area(&self) -> Option<PixelRect> {
         None
     }
+
+    /// Every monitor of the desktop and the index of the shared one; `None` when the source is
+    /// not a monitor of a live screen.
+    fn monitors(&self) -> Option<(Vec<DisplayMonitor>, usize)> {
+        None
+    }
+}
+
+/// One monitor of the user's desktop, as the display server names and places it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DisplayMonitor {
+    /// The system's name (e.g. `HDMI-1`); may be empty.
+    pub name: String,
+    /// Left edge on the desktop, pixels.
+    pub x: i32,
+    /// Top edge on the desktop, pixels.
+    pub y: i32,
+    /// Width, pixels.
+    pub width: u32,
+    /// Height, pixels.
+    pub height: u32,
 }
 
 /// Paints the private regions black, clipped to the image. Runs before encoding.

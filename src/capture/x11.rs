@@ -4,12 +4,12 @@
 use x11rb::connection::{Connection, RequestConnection as _};
 use x11rb::protocol::Event;
 use x11rb::protocol::damage::{self, ConnectionExt as _};
-use x11rb::protocol::randr::ConnectionExt as _;
+use x11rb::protocol::randr::{self, ConnectionExt as _};
 use x11rb::protocol::shm::{self, ConnectionExt as _};
 use x11rb::protocol::xproto::{self, ConnectionExt as _, ImageFormat};
 use x11rb::rust_connection::RustConnection;
 
-use super::{CaptureError, PixelRect, ScreenImage, ScreenSource, SourceLabel};
+use super::{CaptureError, DisplayMonitor, PixelRect, ScreenImage, ScreenSource, SourceLabel};
 
 fn failed(err: impl std::fmt::Display) -> CaptureError {
     CaptureError::Failed(err.to_string())
@@ -88,6 +88,9 @@ pub struct X11Source {
     damage_id: damage::Damage,
     damaged: bool,
     label: SourceLabel,
+    /// Every RandR monitor, and which one is shared (`None`: the whole screen is).
+    monitors: Vec<DisplayMonitor>,
+    shared: Option<usize>,
 }
 
 impl X11Source {
@@ -107,6 +110,8 @@ impl X11Source {
         let whole =
             PixelRect { x: 0, y: 0, width: screen.width_in_pixels.into(), height: screen.height_in_pixels.into() };
         let monitors = connection.randr_get_monitors(root, true).ok().and_then(|cookie| cookie.reply().ok());
+        let listed = monitors.as_ref().map(|reply| describe_monitors(&connection, &reply.monitors)).unwrap_or_default();
+        let shared = (monitor < listed.len()).then_some(monitor);
         let (area, label) = match monitors.as_ref().and_then(|reply| reply.monitors.get(monitor)) {
             Some(info) => {
                 let x = u32::try_from(info.x).unwrap_or(0);
@@ -132,7 +137,18 @@ impl X11Source {
         let damage_id = connection.generate_id().map_err(failed)?;
         connection.damage_create(damage_id, root, damage::ReportLevel::NON_EMPTY).map_err(failed)?;
         connection.flush().map_err(failed)?;
-        Ok(Self { connection, root, area, segment, segment_id, damage_id, damaged: true, label })
+        Ok(Self {
+            connection,
+            root,
+            area,
+            segment,
+            segment_id,
+            damage_id,
+            damaged: true,
+            label,
+            monitors: listed,
+            shared,
+        })
     }
 
     fn drain_damage(&mut self) -> Result<(), CaptureError> {
@@ -165,6 +181,10 @@ impl ScreenSource for X11Source {
 
     fn desktop_area(&self) -> Option<PixelRect> {
         Some(self.area)
+    }
+
+    fn monitors(&self) -> Option<(Vec<DisplayMonitor>, usize)> {
+        self.shared.map(|shared| (self.monitors.clone(), shared))
     }
 
     fn capture(&mut self) -> Result<Option<ScreenImage>, CaptureError> {
@@ -210,6 +230,28 @@ impl X11Source {
         let inside = (0..i64::from(self.area.width)).contains(&x) && (0..i64::from(self.area.height)).contains(&y);
         inside.then(|| (u32::try_from(x).unwrap_or(0), u32::try_from(y).unwrap_or(0)))
     }
+}
+
+/// The RandR monitors as names (their atoms' text; empty when it cannot be read) and places.
+fn describe_monitors(connection: &RustConnection, monitors: &[randr::MonitorInfo]) -> Vec<DisplayMonitor> {
+    monitors
+        .iter()
+        .map(|info| {
+            let name = connection
+                .get_atom_name(info.name)
+                .ok()
+                .and_then(|cookie| cookie.reply().ok())
+                .map(|reply| String::from_utf8_lossy(&reply.name).into_owned())
+                .unwrap_or_default();
+            DisplayMonitor {
+                name,
+                x: info.x.into(),
+                y: info.y.into(),
+                width: info.width.into(),
+                height: info.height.into(),
+            }
+        })
+        .collect()
 }
 
 impl Drop for X11Source {

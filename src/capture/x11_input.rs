@@ -126,6 +126,11 @@ impl X11Injector {
         Ok(())
     }
 
+    /// Injects into `monitor` (desktop pixels) from now on: the user switched the shared monitor.
+    pub fn set_monitor(&mut self, monitor: PixelRect) {
+        self.monitor = monitor;
+    }
+
     /// Moves the pointer to remote pixel (`x`, `y`) of the shared monitor.
     pub fn move_pointer(&mut self, x: u32, y: u32) -> Result<(), InputError> {
         self.move_to(x, y)?;

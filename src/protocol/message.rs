@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::guidance::{Annotation, StepCard, StepOutcome, validate_comment};
 use super::input::InputEvent;
+use super::monitors::{MonitorList, check_monitor_index};
 use super::reasons::{NoOverlay, Violation};
 use super::survey::SurveyReply;
 use super::validation::{TextField, ValidationError, check_length, check_screen_size};
@@ -305,6 +306,21 @@ pub enum Message {
     /// User → engineer, once, after a normal end: the exit survey's reply (or that none was
     /// offered). The engineer keeps the link open for it.
     Survey(SurveyReply),
+    /// User → engineer, only while the screen is shared: the user's monitors and which one is
+    /// shared (when sharing starts and whenever that changes).
+    Monitors(MonitorList),
+    /// Engineer → user: please share monitor `index` of the list instead (the user confirms).
+    MonitorSwitchRequest {
+        /// The monitor asked for.
+        index: u32,
+    },
+    /// User → engineer: the answer to a monitor switch request.
+    MonitorSwitchAnswer {
+        /// The monitor asked for.
+        index: u32,
+        /// Whether the user agreed (the capture follows, then a new list is announced).
+        accepted: bool,
+    },
 }
 
 impl Message {
@@ -333,6 +349,10 @@ impl Message {
             Message::Survey(reply) => reply.validate(),
             Message::Input { event, .. } => event.validate(),
             Message::Clipboard { text } => check_length(TextField::Clipboard, text, MAX_CLIPBOARD_CHARS),
+            Message::Monitors(list) => list.validate(),
+            Message::MonitorSwitchRequest { index } | Message::MonitorSwitchAnswer { index, .. } => {
+                check_monitor_index(*index)
+            }
             _ => Ok(()),
         }
     }

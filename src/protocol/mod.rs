@@ -8,6 +8,7 @@ pub mod guidance;
 pub mod input;
 pub mod limits;
 pub mod message;
+pub mod monitors;
 pub mod pairing;
 pub mod reasons;
 pub mod screen;
@@ -24,6 +25,7 @@ pub use message::{
     MAX_CLIPBOARD_CHARS, MAX_NAME_CHARS, MAX_PURPOSE_CHARS, MAX_TICKET_TITLE_CHARS, Message, PROTOCOL_VERSION,
     PairingVerdict, Role, Scopes,
 };
+pub use monitors::{MAX_MONITORS, MonitorInfo, MonitorList};
 pub use reasons::{NoOverlay, NoOverlayCode, Violation, ViolationCode};
 pub use session::{CommandError, ConsentState, NotNowReason, ReceivedFrame, Session, SessionCommand, SessionEvent};
 pub use survey::{

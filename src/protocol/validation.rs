@@ -36,6 +36,8 @@ pub enum TextField {
     SurveyComment,
     /// Clipboard text sent under the control scope.
     Clipboard,
+    /// A monitor's name in the user's list of monitors.
+    MonitorName,
 }
 
 impl TextField {
@@ -57,6 +59,7 @@ impl TextField {
             TextField::Comment => "comment",
             TextField::SurveyComment => "survey comment",
             TextField::Clipboard => "clipboard text",
+            TextField::MonitorName => "monitor name",
         }
     }
 }
@@ -109,6 +112,28 @@ pub enum ValidationError {
     ImplausibleInput {
         /// Which part.
         what: &'static str,
+    },
+    /// A list of monitors that is empty or longer than [`crate::protocol::monitors::MAX_MONITORS`].
+    #[error("a list of {count} monitors is not plausible")]
+    MonitorCount {
+        /// How many were sent.
+        count: usize,
+    },
+    /// A monitor index that is not in the list.
+    #[error("monitor {index} is not among the {count}")]
+    MonitorOutOfRange {
+        /// The index.
+        index: u32,
+        /// How many monitors the list has (or may have).
+        count: usize,
+    },
+    /// A monitor placed implausibly far from the desktop's origin.
+    #[error("a monitor at {x},{y} is not plausible")]
+    ImplausibleMonitorPosition {
+        /// Left edge, pixels.
+        x: i32,
+        /// Top edge, pixels.
+        y: i32,
     },
     /// The survey's rating is not 1–5.
     #[error("the rating {rating} is not between 1 and 5")]

@@ -110,6 +110,13 @@ pub fn describe_event(event: &TimelineEvent, lang: Lang) -> String {
         TimelineEvent::ControlGranted {} => text(Text::EvControlGranted),
         TimelineEvent::ControlRevoked {} => text(Text::EvControlRevoked),
         TimelineEvent::ControlTakenBack {} => text(Text::EvControlTakenBack),
+        TimelineEvent::MonitorRequested { index } => {
+            Text::EvMonitorRequested.fill(lang, &[&(u64::from(*index) + 1).to_string()])
+        }
+        TimelineEvent::MonitorAnswered { index, accepted } => {
+            let key = if *accepted { Text::EvMonitorAccepted } else { Text::EvMonitorDeclined };
+            key.fill(lang, &[&(u64::from(*index) + 1).to_string()])
+        }
         TimelineEvent::ClipboardShared { chars, .. } => Text::EvClipboardShared.fill(lang, &[&chars.to_string()]),
         TimelineEvent::ControlInputCounted { count, .. } => {
             Text::EvControlInputCounted.fill(lang, &[&count.to_string()])

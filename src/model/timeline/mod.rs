@@ -398,6 +398,18 @@ pub enum TimelineEvent {
     ControlRevoked {},
     /// The user's own mouse or keyboard held the engineer's input back for a moment.
     ControlTakenBack {},
+    /// The engineer asked the user to share another of their monitors.
+    MonitorRequested {
+        /// The monitor asked for, in the user's list (0-based).
+        index: u32,
+    },
+    /// The user answered a monitor request (with yes, the capture moved to that monitor).
+    MonitorAnswered {
+        /// The monitor asked for, in the user's list (0-based).
+        index: u32,
+        /// Whether the user agreed.
+        accepted: bool,
+    },
     /// Clipboard text was sent under the control scope: who and how long, never the text.
     ClipboardShared {
         /// Who sent it.
@@ -636,6 +648,7 @@ impl TimelineEvent {
             | Self::ControlGranted {}
             | Self::ControlRevoked {}
             | Self::ControlTakenBack {}
+            | Self::MonitorAnswered { .. }
             | Self::StepConfirmed { .. }
             | Self::SurveyAnswered(_) => ActorKind::User,
             Self::SurveyNotAnswered { reason } if reason == "lost" => ActorKind::System,

@@ -5,6 +5,7 @@ use super::{CommandError, Session};
 use crate::protocol::guidance::{Annotation, StepCard, StepOutcome};
 use crate::protocol::input::InputEvent;
 use crate::protocol::message::{ConsentRequest, HoldReason, Scopes};
+use crate::protocol::monitors::MonitorList;
 use crate::protocol::reasons::NoOverlay;
 use crate::protocol::survey::SurveyReply;
 
@@ -101,6 +102,15 @@ pub enum SessionCommand {
     Input(InputEvent),
     /// Either, on an explicit click: send this clipboard text (only under the control scope).
     SendClipboard(String),
+    /// User: these are my monitors, this one is shared (only while the screen is shared).
+    AnnounceMonitors(MonitorList),
+    /// Engineer: ask the user to share monitor `index` of their list instead.
+    RequestMonitor(u32),
+    /// User: answer the engineer's monitor request.
+    AnswerMonitorSwitch {
+        /// Switch the capture to the monitor asked for.
+        accepted: bool,
+    },
 }
 
 impl SessionCommand {
@@ -115,6 +125,8 @@ impl SessionCommand {
                 | Self::RequestControl
                 | Self::GrantControl
                 | Self::DeclineControl
+                | Self::RequestMonitor(_)
+                | Self::AnswerMonitorSwitch { .. }
         )
     }
 }
@@ -156,6 +168,9 @@ impl Session {
             SessionCommand::TakeBackControl => self.take_back_control(now_ms),
             SessionCommand::Input(event) => self.send_input(now_ms, event),
             SessionCommand::SendClipboard(text) => self.send_clipboard(text),
+            SessionCommand::AnnounceMonitors(list) => self.announce_monitors(list),
+            SessionCommand::RequestMonitor(index) => self.request_monitor(index),
+            SessionCommand::AnswerMonitorSwitch { accepted } => self.answer_monitor_switch(accepted),
         }
     }
 }

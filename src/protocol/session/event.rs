@@ -3,6 +3,7 @@
 
 use crate::protocol::guidance::{Annotation, StepCard, StepOutcome};
 use crate::protocol::message::{ConsentRequest, EndReason, HoldReason, Role, Scopes};
+use crate::protocol::monitors::MonitorList;
 use crate::protocol::reasons::NoOverlay;
 use crate::protocol::survey::SurveyReply;
 
@@ -149,6 +150,20 @@ pub enum SessionEvent {
         from: Role,
         /// Its length, characters.
         chars: u32,
+    },
+    /// Engineer: the user's monitors and which one is shared.
+    MonitorsAnnounced(MonitorList),
+    /// The engineer asked to share another monitor (both sides; the user's side asks its user).
+    MonitorSwitchRequested {
+        /// The monitor asked for, in the user's list.
+        index: u32,
+    },
+    /// The user answered a monitor request (both sides).
+    MonitorSwitchAnswered {
+        /// The monitor asked for, in the user's list.
+        index: u32,
+        /// Whether the user agreed.
+        accepted: bool,
     },
     /// The peer's clipboard text, for this side's user to copy on a click (never recorded).
     ClipboardReceived {

@@ -15,6 +15,7 @@ mod error;
 mod event;
 mod hold;
 mod link;
+mod monitors;
 mod receive;
 mod screen_share;
 mod steps;
@@ -83,6 +84,8 @@ pub struct Session {
     survey_timing: SurveyTiming,
     /// Remote control: request, take-back, input in and out.
     control: control::ControlState,
+    /// Monitor choice: the user's list and a pending switch request.
+    monitors: monitors::MonitorState,
 }
 
 impl Session {
@@ -119,6 +122,7 @@ impl Session {
             survey: survey::SurveyPhase::NotDue,
             survey_timing: SurveyTiming::default(),
             control: control::ControlState::default(),
+            monitors: monitors::MonitorState::default(),
         };
         let display_name: String = display_name.chars().take(super::message::MAX_NAME_CHARS).collect();
         session.outbox.push_back(Message::Hello { protocol_version: PROTOCOL_VERSION, role, display_name });
@@ -229,10 +233,11 @@ impl Session {
 
     /// Queues an event. An accepted screen update still waiting is dropped when the event finds
     /// the screen no longer shared (paused, stopped, held, dropped, ended…), so no update from
-    /// before it can be shown after it.
+    /// before it can be shown after it; the monitor list and a switch request are forgotten then.
     pub(super) fn emit(&mut self, event: SessionEvent) {
         if !self.screen_allowed() {
             self.frames_in.clear();
+            self.forget_monitors();
         }
         if matches!(event, SessionEvent::ConsentRevoked | SessionEvent::ControlRevoked | SessionEvent::Ended { .. }) {
             self.flush_input_tally();

@@ -182,6 +182,11 @@ impl Session {
             Message::ControlTakenBack if role == Role::Engineer => self.handle_control_taken_back(now_ms),
             Message::Input { seq, event } if role == Role::User => self.handle_input(now_ms, seq, event),
             Message::Clipboard { text } => self.handle_clipboard(text),
+            Message::Monitors(list) if role == Role::Engineer => self.handle_monitors(list),
+            Message::MonitorSwitchRequest { index } if role == Role::User => self.handle_monitor_request(index),
+            Message::MonitorSwitchAnswer { index, accepted } if role == Role::Engineer => {
+                self.handle_monitor_answer(index, accepted)
+            }
             Message::End(reason) => self.finish(reason, true, false),
             Message::Heartbeat => {}
             // Not sent this way by Stepwise (updates travel on streams of their own, see
@@ -230,6 +235,9 @@ pub(super) fn message_name(message: &Message) -> &'static str {
         Message::ControlTakenBack => "taking control back",
         Message::Input { .. } => "an input event",
         Message::Clipboard { .. } => "clipboard text",
+        Message::Monitors(_) => "the list of monitors",
+        Message::MonitorSwitchRequest { .. } => "a monitor request",
+        Message::MonitorSwitchAnswer { .. } => "a monitor answer",
     }
 }
 
@@ -245,10 +253,12 @@ fn limited_kind(receiver: Role, message: &Message) -> Option<LimitedKind> {
             | Message::ScreenSize { .. }
             | Message::GuidanceMode { .. }
             | Message::ControlDeclined
-            | Message::ControlTakenBack,
+            | Message::ControlTakenBack
+            | Message::Monitors(_)
+            | Message::MonitorSwitchAnswer { .. },
         ) => Some(LimitedKind::ConsentChange),
         (Role::User, Message::Input { .. }) => Some(LimitedKind::Input),
-        (Role::User, Message::ControlRequest) => Some(LimitedKind::Step),
+        (Role::User, Message::ControlRequest | Message::MonitorSwitchRequest { .. }) => Some(LimitedKind::Step),
         (Role::Engineer, Message::StepAnswer { .. }) => Some(LimitedKind::StepAnswer),
         (Role::User, Message::Annotate(_) | Message::RemoveAnnotation { .. } | Message::ClearAnnotations) => {
             Some(LimitedKind::Annotation)

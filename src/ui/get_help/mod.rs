@@ -78,6 +78,8 @@ pub struct AssistView {
     control_held_until_ms: i64,
     /// Text the engineer sent from their clipboard, copied only on the user's click.
     clipboard_in: Option<String>,
+    /// This computer's monitors as announced, and the engineer's request to switch.
+    monitors: crate::ui::session::monitors::MonitorView,
     /// The exit survey, once offered.
     survey: Option<SurveyForm>,
     /// "What was done on your computer", once the session ended.
@@ -116,6 +118,7 @@ impl AssistView {
             control_request: false,
             control_held_until_ms: 0,
             clipboard_in: None,
+            monitors: Default::default(),
             survey: None,
             summary: None,
             commands: Vec::new(),
@@ -220,6 +223,7 @@ impl AssistView {
 
     fn apply_event(&mut self, event: SessionEvent) {
         let lang = self.lang;
+        self.monitors.apply(&event);
         match event {
             SessionEvent::PeerHello { display_name } => self.engineer = Some(display_name),
             SessionEvent::ConsentRequested(request) => {
@@ -284,7 +288,10 @@ impl AssistView {
             }
             SessionEvent::SurveyLost
             | SessionEvent::ControlInputCounted { .. }
-            | SessionEvent::ClipboardShared { .. } => {}
+            | SessionEvent::ClipboardShared { .. }
+            | SessionEvent::MonitorsAnnounced(_)
+            | SessionEvent::MonitorSwitchRequested { .. }
+            | SessionEvent::MonitorSwitchAnswered { .. } => {}
             SessionEvent::ClipboardReceived { text } => self.clipboard_in = Some(text),
             SessionEvent::ControlRequested => self.control_request = true,
             SessionEvent::ControlDeclined => self.control_request = false,

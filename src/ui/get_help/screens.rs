@@ -10,6 +10,7 @@ use super::super::annotations::ArrowPlacement;
 use super::super::chat::chat_ui;
 use super::super::command::AssistCommand;
 use super::super::i18n::{Lang, Text};
+use super::super::session::monitors::monitor_label;
 use super::super::session::scopes_text;
 use super::super::theme;
 use super::{AssistView, Screen, wrap_up};
@@ -273,6 +274,7 @@ impl AssistView {
             }
         }
         self.control_request_ui(ui, cx);
+        self.monitor_request_ui(ui, cx);
         self.source_ui(ui);
         ui.add_space(6.0);
         ui.label(RichText::new(Text::ChangeWhatIAllow.get(lang)).strong());
@@ -357,6 +359,27 @@ impl AssistView {
             }
             if ui.button(RichText::new(Text::DeclineControl.get(lang)).size(19.0)).clicked() {
                 cx.emit(AssistCommand::Session(SessionCommand::DeclineControl));
+            }
+        });
+    }
+
+    /// The engineer's request to share another monitor: switched only on the user's yes.
+    pub(super) fn monitor_request_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, AssistCommand>) {
+        let Some(index) = self.monitors.requested else { return };
+        let lang = self.lang;
+        let asked = self.monitors.list.as_ref().and_then(|list| list.get(index)).map_or_else(
+            || Text::MonitorEntry.fill(lang, &[&(u64::from(index) + 1).to_string(), "?"]),
+            |monitor| monitor_label(lang, index as usize, monitor),
+        );
+        ui.add_space(8.0);
+        ui.label(RichText::new(Text::MonitorRequestTitle.fill(lang, &[&asked])).size(20.0).strong().color(theme::WARNING));
+        ui.label(Text::MonitorRequestHint.get(lang));
+        ui.horizontal(|ui| {
+            if ui.button(RichText::new(Text::SwitchMonitor.get(lang)).size(19.0).strong()).clicked() {
+                cx.emit(AssistCommand::Session(SessionCommand::AnswerMonitorSwitch { accepted: true }));
+            }
+            if ui.button(RichText::new(Text::KeepMonitor.get(lang)).size(19.0)).clicked() {
+                cx.emit(AssistCommand::Session(SessionCommand::AnswerMonitorSwitch { accepted: false }));
             }
         });
     }

@@ -733,4 +733,17 @@ texts! {
     ClipboardFromUser => "clipboard-from-user";
     ClipboardFromEngineer => "clipboard-from-engineer";
     CopyToMyClipboard => "copy-to-my-clipboard";
+    // Monitor choice
+    MonitorMenu => "monitor-menu";
+    MonitorEntry => "monitor-entry";
+    MonitorShared => "monitor-shared";
+    MonitorRequestWaiting => "monitor-request-waiting";
+    MonitorDeclinedNotice => "monitor-declined-notice";
+    MonitorRequestTitle => "monitor-request-title";
+    MonitorRequestHint => "monitor-request-hint";
+    SwitchMonitor => "switch-monitor";
+    KeepMonitor => "keep-monitor";
+    EvMonitorRequested => "ev-monitor-requested";
+    EvMonitorAccepted => "ev-monitor-accepted";
+    EvMonitorDeclined => "ev-monitor-declined";
 }

@@ -8,6 +8,7 @@
 pub mod attention;
 pub mod control;
 pub mod model;
+pub mod monitors;
 pub mod panel;
 pub mod steps;
 pub mod workspace;

@@ -219,6 +219,8 @@ pub struct RemoteSessionView {
     pub summary: Option<super::wrap_up::SummaryDraft>,
     /// Remote control: the toggle, the request, the user's take-backs.
     pub control: super::control::ControlView,
+    /// The user's monitors and a pending request to switch.
+    pub monitors: super::monitors::MonitorView,
 }
 
 impl RemoteSessionView {
@@ -260,6 +262,7 @@ impl RemoteSessionView {
             survey: Default::default(),
             summary: None,
             control: Default::default(),
+            monitors: Default::default(),
         }
     }
 
@@ -391,6 +394,7 @@ impl RemoteSessionView {
 
     fn apply_event(&mut self, event: SessionEvent) {
         self.control.apply(&event);
+        self.monitors.apply(&event);
         match event {
             SessionEvent::PeerHello { display_name } => self.peer_name = Some(display_name),
             SessionEvent::ConsentRequested(request) => self.consent = ConsentState::Requested(request),
@@ -420,7 +424,10 @@ impl RemoteSessionView {
             | SessionEvent::ControlTakenBack
             | SessionEvent::ControlInputCounted { .. }
             | SessionEvent::ClipboardShared { .. }
-            | SessionEvent::ClipboardReceived { .. } => {}
+            | SessionEvent::ClipboardReceived { .. }
+            | SessionEvent::MonitorsAnnounced(_)
+            | SessionEvent::MonitorSwitchRequested { .. }
+            | SessionEvent::MonitorSwitchAnswered { .. } => {}
             SessionEvent::Chat { from, at_ms, text, .. } => {
                 self.chat.push(ChatLine { from_peer: from == Role::User, at_ms, text });
             }

@@ -207,6 +207,9 @@ pub(super) fn viewer_ui(
         session.phase == LinkPhase::Connected,
         session.held.is_some(),
     );
+    if state == ViewerState::Live {
+        super::monitors::monitor_row_ui(ui, cx, ticket_id, &session.monitors);
+    }
     let control =
         state == ViewerState::Live && super::control::control_row_ui(ui, cx, ticket_id, &mut session.control, in_force);
     let action = session.viewer.ui(ui, lang, &slot, state, &annotations, can_draw, can_keep, control);

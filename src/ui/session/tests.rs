@@ -250,6 +250,43 @@ mod panel_tests {
             assert!(rect.height() + 1.0 >= needed, "{rect:?} is shorter than the text ({needed})");
         }
     }
+
+    #[test]
+    fn the_engineer_picks_another_monitor_from_the_menu_and_waits_for_the_user() {
+        use crate::protocol::{MonitorInfo, MonitorList};
+        let monitor = |name: &str, x| MonitorInfo { name: name.into(), x, y: 0, width: 1920, height: 1080 };
+        let list = MonitorList { monitors: vec![monitor("eDP-1", 0), monitor("HDMI-1", 1920)], shared: 0 };
+        let mut session = connected();
+        session.apply(SessionNotice::Event(SessionEvent::ConsentGranted(Scopes::default())), Lang::En);
+        let mut harness = panel(session);
+        harness.run();
+        assert!(harness.query_by_label("Monitor ▾").is_none(), "no menu before the user's side announced monitors");
+        harness.state_mut().0.apply(SessionNotice::Event(SessionEvent::MonitorsAnnounced(list)), Lang::En);
+        harness.run();
+        harness.get_by_label("Monitor ▾").click();
+        harness.run();
+        assert!(
+            harness.get_by_label("Monitor 1 (eDP-1, 1920×1080) — shared now").accesskit_node().is_disabled(),
+            "the shared monitor is not asked for"
+        );
+        harness.get_by_label("Monitor 2 (HDMI-1, 1920×1080)").click();
+        harness.run();
+        let asked = |c: &UiCommand| {
+            matches!(c, UiCommand::Session(_, SessionRequest::Command(SessionCommand::RequestMonitor(1))))
+        };
+        assert!(harness.state().1.iter().any(asked));
+        harness.state_mut().0.apply(SessionNotice::Event(SessionEvent::MonitorSwitchRequested { index: 1 }), Lang::En);
+        harness.run();
+        harness.get_by_label("Waiting for the user to switch monitors…");
+        let answer = SessionEvent::MonitorSwitchAnswered { index: 1, accepted: false };
+        harness.state_mut().0.apply(SessionNotice::Event(answer), Lang::En);
+        harness.run();
+        harness.get_by_label("The user kept the current monitor.");
+        // Sharing paused: the list is gone until the user's side announces it again.
+        harness.state_mut().0.apply(SessionNotice::Event(SessionEvent::SharingPaused), Lang::En);
+        harness.run();
+        assert!(harness.query_by_label("Monitor ▾").is_none());
+    }
 }
 
 mod reconnect_tests {
@@ -322,4 +359,5 @@ mod reconnect_tests {
         let harness = panel(view);
         assert!(harness.query_by_label(&live).is_some());
     }
+
 }
