@@ -4,9 +4,9 @@
 //! pointer and keys (local input wins: the session holds the engineer back for 2 s) and for the
 //! take-back hotkey (which revokes the control scope).
 
-use std::sync::{Arc, Mutex, PoisonError};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 

@@ -14,8 +14,8 @@ use crate::capture::{
 };
 use crate::codec::{Encoder, EncoderConfig, Frame};
 use crate::model::now_ms;
-use crate::protocol::monitors::{MAX_MONITOR_NAME_CHARS, MAX_MONITORS, MonitorInfo, MonitorList};
 use crate::protocol::SessionCommand;
+use crate::protocol::monitors::{MAX_MONITOR_NAME_CHARS, MAX_MONITORS, MonitorInfo, MonitorList};
 use crate::protocol::screen::{ScreenHeader, wrap_screen_update};
 use crate::transport::{LinkCommand, LinkStatus, SessionHandle};
 use crate::ui::coords::PREVIEW_SCALE;

@@ -88,7 +88,8 @@ impl Session {
     /// the index is another monitor of the announced list; a request that crossed a new list,
     /// a pause or a revoke is let go.
     pub(super) fn handle_monitor_request(&mut self, index: u32) {
-        let other_monitor = self.monitors.list.as_ref().is_some_and(|list| list.get(index).is_some() && list.shared != index);
+        let other_monitor =
+            self.monitors.list.as_ref().is_some_and(|list| list.get(index).is_some() && list.shared != index);
         if self.screen_allowed() && other_monitor && self.monitors.requested.is_none() {
             self.monitors.requested = Some(index);
             self.emit(SessionEvent::MonitorSwitchRequested { index });

@@ -372,7 +372,9 @@ impl AssistView {
             |monitor| monitor_label(lang, index as usize, monitor),
         );
         ui.add_space(8.0);
-        ui.label(RichText::new(Text::MonitorRequestTitle.fill(lang, &[&asked])).size(20.0).strong().color(theme::WARNING));
+        ui.label(
+            RichText::new(Text::MonitorRequestTitle.fill(lang, &[&asked])).size(20.0).strong().color(theme::WARNING),
+        );
         ui.label(Text::MonitorRequestHint.get(lang));
         ui.horizontal(|ui| {
             if ui.button(RichText::new(Text::SwitchMonitor.get(lang)).size(19.0).strong()).clicked() {

@@ -359,5 +359,4 @@ mod reconnect_tests {
         let harness = panel(view);
         assert!(harness.query_by_label(&live).is_some());
     }
-
 }

@@ -2,11 +2,11 @@
 //! asked by the engineer and happens only when the user agrees; bad lists end the session.
 
 use super::super::{Session, SessionEvent};
+use crate::protocol::EndReason;
 use crate::protocol::message::{ConsentRequest, Message, Role, Scopes};
 use crate::protocol::monitors::{MAX_MONITORS, MonitorInfo, MonitorList};
 use crate::protocol::reasons::ViolationCode;
 use crate::protocol::session::{CommandError, NotNowReason};
-use crate::protocol::EndReason;
 
 fn pump(engineer: &mut Session, user: &mut Session, now_ms: i64) {
     loop {
@@ -83,11 +83,18 @@ fn a_switch_is_asked_by_the_engineer_and_confirmed_by_the_user() {
     pump(&mut engineer, &mut user, 6);
     assert_eq!(
         drain(&mut user),
-        vec![SessionEvent::MonitorSwitchAnswered { index: 1, accepted: true }, SessionEvent::MonitorsAnnounced(list(1))]
+        vec![
+            SessionEvent::MonitorSwitchAnswered { index: 1, accepted: true },
+            SessionEvent::MonitorsAnnounced(list(1))
+        ]
     );
     assert_eq!(
         drain(&mut engineer),
-        vec![SessionEvent::MonitorSwitchAnswered { index: 1, accepted: true }, SessionEvent::MonitorsAnnounced(list(1))]
+        vec![
+            SessionEvent::MonitorSwitchRequested { index: 1 },
+            SessionEvent::MonitorSwitchAnswered { index: 1, accepted: true },
+            SessionEvent::MonitorsAnnounced(list(1))
+        ]
     );
     assert_eq!(engineer.monitor_switch_requested(), None);
     assert_eq!(
