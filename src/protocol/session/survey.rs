@@ -126,6 +126,7 @@ mod tests {
     use super::*;
     use crate::protocol::message::PROTOCOL_VERSION;
     use crate::protocol::session::SessionCommand;
+    use crate::protocol::session::tests::{drain, pump};
     use crate::protocol::survey::{Answer, SurveyAnswers};
 
     const MINUTE_MS: i64 = 60_000;
@@ -138,28 +139,6 @@ mod tests {
         drain(&mut engineer);
         drain(&mut user);
         (engineer, user)
-    }
-
-    /// Delivers every queued message both ways at `now_ms`.
-    fn pump(engineer: &mut Session, user: &mut Session, now_ms: i64) {
-        loop {
-            let mut moved = false;
-            while let Some(message) = engineer.poll_transmit(now_ms) {
-                user.handle_message(now_ms, message);
-                moved = true;
-            }
-            while let Some(message) = user.poll_transmit(now_ms) {
-                engineer.handle_message(now_ms, message);
-                moved = true;
-            }
-            if !moved {
-                return;
-            }
-        }
-    }
-
-    fn drain(session: &mut Session) -> Vec<SessionEvent> {
-        std::iter::from_fn(|| session.poll_event()).collect()
     }
 
     fn answers() -> SurveyAnswers {

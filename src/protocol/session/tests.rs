@@ -9,7 +9,31 @@ fn hello_from(role: Role, display_name: &str) -> Message {
     Message::Hello { protocol_version: PROTOCOL_VERSION, role, display_name: display_name.into() }
 }
 
-fn request() -> ConsentRequest {
+/// Delivers every queued message both ways at `now_ms`.
+pub(super) fn pump(engineer: &mut Session, user: &mut Session, now_ms: i64) {
+    loop {
+        let mut moved = false;
+        while let Some(message) = engineer.poll_transmit(now_ms) {
+            user.handle_message(now_ms, message);
+            moved = true;
+        }
+        while let Some(message) = user.poll_transmit(now_ms) {
+            engineer.handle_message(now_ms, message);
+            moved = true;
+        }
+        if !moved {
+            return;
+        }
+    }
+}
+
+/// Every event the session has queued.
+pub(super) fn drain(session: &mut Session) -> Vec<SessionEvent> {
+    std::iter::from_fn(|| session.poll_event()).collect()
+}
+
+/// A consent request for the view.
+pub(super) fn request() -> ConsentRequest {
     ConsentRequest {
         engineer_name: "Li Wei".into(),
         team: "Desk".into(),

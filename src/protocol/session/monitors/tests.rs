@@ -1,33 +1,13 @@
 //! Two peers in memory: the monitor list travels only while the screen is shared, a switch is
 //! asked by the engineer and happens only when the user agrees; bad lists end the session.
 
+use super::super::tests::{drain, pump, request};
 use super::super::{Session, SessionEvent};
 use crate::protocol::EndReason;
-use crate::protocol::message::{ConsentRequest, Message, Role, Scopes};
+use crate::protocol::message::{Message, Role, Scopes};
 use crate::protocol::monitors::{MAX_MONITORS, MonitorInfo, MonitorList};
 use crate::protocol::reasons::ViolationCode;
 use crate::protocol::session::{CommandError, NotNowReason};
-
-fn pump(engineer: &mut Session, user: &mut Session, now_ms: i64) {
-    loop {
-        let mut moved = false;
-        while let Some(message) = engineer.poll_transmit(now_ms) {
-            user.handle_message(now_ms, message);
-            moved = true;
-        }
-        while let Some(message) = user.poll_transmit(now_ms) {
-            engineer.handle_message(now_ms, message);
-            moved = true;
-        }
-        if !moved {
-            return;
-        }
-    }
-}
-
-fn drain(session: &mut Session) -> Vec<SessionEvent> {
-    std::iter::from_fn(|| session.poll_event()).collect()
-}
 
 fn list(shared: u32) -> MonitorList {
     let monitor = |name: &str, x| MonitorInfo { name: name.into(), x, y: 0, width: 1920, height: 1080 };
@@ -39,15 +19,7 @@ fn sharing() -> (Session, Session) {
     let mut engineer = Session::new(Role::Engineer, "Li Wei", 0);
     let mut user = Session::new(Role::User, "Zhang Min", 0);
     pump(&mut engineer, &mut user, 1);
-    let request = ConsentRequest {
-        engineer_name: "Li Wei".into(),
-        team: "Desk".into(),
-        ticket_number: "T-1".into(),
-        ticket_title: "Printer".into(),
-        purpose: "Look".into(),
-        suggested: Scopes::default(),
-    };
-    engineer.request_consent(2, request).unwrap();
+    engineer.request_consent(2, request()).unwrap();
     pump(&mut engineer, &mut user, 2);
     user.grant(3, Scopes::default()).unwrap();
     pump(&mut engineer, &mut user, 3);
