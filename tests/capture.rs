@@ -63,6 +63,12 @@ fn the_live_screen_is_captured_only_when_it_changed() {
     let mut source = X11Source::open_on(Some(&server.display), 0).expect("the private screen opens");
     assert_eq!(source.size(), (640, 480));
     assert_eq!(source.label(), SourceLabel::Monitor { number: 1, width: 640, height: 480 });
+    // RandR names the monitors; the first is the one shared (the engineer's list comes from here).
+    let (monitors, shared) = source.monitors().expect("a monitor of the live screen lists its monitors");
+    assert_eq!(shared, 0);
+    assert_eq!((monitors[0].x, monitors[0].y, monitors[0].width, monitors[0].height), (0, 0, 640, 480));
+    let list = stepwise::app::sharing::monitor_list(&monitors, shared).expect("a valid list for the protocol");
+    assert_eq!(list.validate(), Ok(()));
     let first = source.capture().unwrap().expect("the first grab always delivers");
     assert_eq!(first.rgba.len(), 640 * 480 * 4);
     assert!(first.rgba.chunks_exact(4).all(|pixel| pixel[3] == 255));
