@@ -32,7 +32,7 @@ const GATE_POLL: Duration = Duration::from_millis(10);
 /// Below this estimated path capacity, photographic tiles may be coded lossily (text never is).
 const LOSSY_BELOW_KBPS: u64 = 20_000;
 /// Capture interval right after the engineer's input was applied (the screen is about to change).
-const FOLLOW_UP_FRAME_INTERVAL: Duration = Duration::from_millis(8);
+const FOLLOW_UP_FRAME_INTERVAL: Duration = Duration::from_millis(4);
 /// How long after the engineer's last applied input the capture keeps the follow-up interval.
 const FOLLOW_UP_WINDOW: Duration = Duration::from_millis(120);
 /// How often the user's own preview of what is shared is refreshed.
