@@ -51,7 +51,8 @@ fn the_user_confirms_or_refuses_the_engineers_monitor_request() {
         harness.state_mut().apply(AssistNotice::Event(SessionEvent::MonitorSwitchRequested { index: 1 }));
         harness.run();
         let asked = Text::MonitorEntry.fill(lang, &["2", "DP-2, 2560×1440"]);
-        harness.get_by_label(&Text::MonitorRequestTitle.fill(lang, &[&asked]));
+        let title = Text::MonitorRequestTitle.fill(lang, &[&asked]);
+        assert_eq!(harness.query_all_by_label(&title).count(), 2, "{lang:?}: in the window and on the bar");
         harness.get_by_label(Text::MonitorRequestHint.get(lang));
         assert!(answers(harness.state_mut().take_commands()).is_empty(), "{lang:?}: never automatic");
         let button = if accept { switch } else { Text::KeepMonitor.get(lang) };

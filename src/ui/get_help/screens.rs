@@ -363,14 +363,20 @@ impl AssistView {
         });
     }
 
-    /// The engineer's request to share another monitor: switched only on the user's yes.
-    pub(super) fn monitor_request_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, AssistCommand>) {
-        let Some(index) = self.monitors.requested else { return };
+    /// The monitor the engineer asks for, named for the user (number, name, size).
+    pub(super) fn requested_monitor(&self) -> Option<String> {
+        let index = self.monitors.requested?;
         let lang = self.lang;
-        let asked = self.monitors.list.as_ref().and_then(|list| list.get(index)).map_or_else(
+        Some(self.monitors.list.as_ref().and_then(|list| list.get(index)).map_or_else(
             || Text::MonitorEntry.fill(lang, &[&(u64::from(index) + 1).to_string(), "?"]),
             |monitor| monitor_label(lang, index as usize, monitor),
-        );
+        ))
+    }
+
+    /// The engineer's request to share another monitor: switched only on the user's yes.
+    pub(super) fn monitor_request_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, AssistCommand>) {
+        let Some(asked) = self.requested_monitor() else { return };
+        let lang = self.lang;
         ui.add_space(8.0);
         ui.label(
             RichText::new(Text::MonitorRequestTitle.fill(lang, &[&asked])).size(20.0).strong().color(theme::WARNING),

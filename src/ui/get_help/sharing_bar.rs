@@ -38,6 +38,9 @@ impl AssistView {
             Text::ControlActiveBar.get(lang).to_owned()
         } else if self.control_request {
             Text::ControlRequestTitle.get(lang).to_owned()
+        } else if let Some(asked) = self.requested_monitor().filter(|_| !paused) {
+            // Answered in the Get-help window; the bar makes sure the question is seen.
+            Text::MonitorRequestTitle.fill(lang, &[&asked])
         } else {
             let what = match &self.source {
                 Some(Ok(label)) if scopes.view => super::super::i18n::source_label_text(label, lang),
