@@ -790,3 +790,5 @@ send-my-clipboard = Send my clipboard
 clipboard-from-user = The user sent text from their clipboard ({ $arg1 } characters).
 clipboard-from-engineer = The engineer sent you text ({ $arg1 } characters).
 copy-to-my-clipboard = Copy to my clipboard
+thumbnail-unavailable = (picture unavailable)
+session-screenshots = Screenshots:

@@ -744,3 +744,5 @@ send-my-clipboard = 发送我的剪贴板
 clipboard-from-user = 用户发送了剪贴板中的文字（{ $arg1 } 个字符）。
 clipboard-from-engineer = 工程师发给您一段文字（{ $arg1 } 个字符）。
 copy-to-my-clipboard = 复制到我的剪贴板
+thumbnail-unavailable = （图片无法显示）
+session-screenshots = 截图：
