@@ -802,3 +802,5 @@ keep-monitor = Keep the current one
 ev-monitor-requested = asked to see monitor { $arg1 }
 ev-monitor-accepted = switched the shared screen to monitor { $arg1 }
 ev-monitor-declined = kept the current monitor (asked: monitor { $arg1 })
+thumbnail-unavailable = (picture unavailable)
+session-screenshots = Screenshots:

@@ -756,3 +756,5 @@ keep-monitor = 保留当前显示器
 ev-monitor-requested = 请求查看显示器 { $arg1 }
 ev-monitor-accepted = 已将共享画面切换到显示器 { $arg1 }
 ev-monitor-declined = 保留了当前显示器（请求的是显示器 { $arg1 }）
+thumbnail-unavailable = （图片无法显示）
+session-screenshots = 截图：

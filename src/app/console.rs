@@ -194,6 +194,9 @@ impl ConsoleApp {
             UiCommand::Dialog(DialogCommand::Export(format)) => self.pick_file(ctx, Some(format)),
             UiCommand::Dialog(DialogCommand::Import) => self.pick_file(ctx, None),
             UiCommand::Dialog(DialogCommand::ShowScreenshot { file }) => self.pictures.open(file),
+            UiCommand::Dialog(DialogCommand::LoadThumbnail { ticket_id, file }) => {
+                self.pictures.thumbnail(ticket_id, file);
+            }
             UiCommand::Player(command) => self.player.run(command),
             UiCommand::Dialog(DialogCommand::ExportReport(export)) => {
                 super::report_dialog::export_report(ctx, self.file_dialogs, self.ui_events.clone(), export);

@@ -45,6 +45,43 @@ impl PictureLoader {
     }
 }
 
+impl PictureLoader {
+    /// Reads `file` and shrinks it to at most [`THUMBNAIL_SIDE`] on its own thread; the answer
+    /// arrives as [`UiEvent::ThumbnailLoaded`].
+    pub fn thumbnail(&self, ticket_id: crate::model::TicketId, file: PathBuf) {
+        let (dir, events, waker) = (self.attachments_dir.clone(), self.events.clone(), self.waker.clone());
+        let asked = file.clone();
+        let spawned = std::thread::Builder::new().name("stepwise-thumbnail".into()).spawn(move || {
+            let picture = load_picture(&dir, &file).map(|picture| shrink(&picture, THUMBNAIL_SIDE));
+            events.send(UiEvent::ThumbnailLoaded { ticket_id, file, picture }).ok();
+            waker();
+        });
+        if let Err(err) = spawned {
+            let picture = Err(format!("cannot start a thread to read the picture: {err}"));
+            self.events.send(UiEvent::ThumbnailLoaded { ticket_id, file: asked, picture }).ok();
+            (self.waker)();
+        }
+    }
+}
+
+/// The longest side of a thumbnail in the session history, pixels.
+pub const THUMBNAIL_SIDE: u32 = 200;
+
+/// `picture` scaled down (never up) so its longer side is at most `side`.
+pub fn shrink(picture: &Picture, side: u32) -> Picture {
+    let longer = picture.width.max(picture.height).max(1);
+    if longer <= side {
+        return picture.clone();
+    }
+    let width = (u64::from(picture.width) * u64::from(side) / u64::from(longer)).max(1) as u32;
+    let height = (u64::from(picture.height) * u64::from(side) / u64::from(longer)).max(1) as u32;
+    let Some(full) = image::RgbaImage::from_raw(picture.width, picture.height, picture.rgba.to_vec()) else {
+        return picture.clone();
+    };
+    let small = image::imageops::thumbnail(&full, width, height);
+    Picture { width, height, rgba: Arc::new(small.into_raw()) }
+}
+
 /// Reads `file` if it lies in `attachments_dir` (a timeline entry, perhaps imported, must not
 /// make the console open other files) and decodes it, refusing pictures larger than a screen.
 pub fn load_picture(attachments_dir: &Path, file: &Path) -> Result<Picture, String> {
@@ -73,6 +110,17 @@ mod tests {
 
     fn write_png(path: &Path, width: u32, height: u32) {
         image::RgbaImage::from_pixel(width, height, image::Rgba([10, 20, 30, 255])).save(path).unwrap();
+    }
+
+    #[test]
+    fn thumbnails_keep_the_shape_and_never_grow() {
+        let big = Picture { width: 1920, height: 1080, rgba: Arc::new(vec![7; 1920 * 1080 * 4]) };
+        let small = shrink(&big, THUMBNAIL_SIDE);
+        assert_eq!((small.width, small.height), (200, 112));
+        assert_eq!(small.rgba.len(), 200 * 112 * 4);
+        assert_eq!(small.rgba[0], 7);
+        let tiny = Picture { width: 40, height: 30, rgba: Arc::new(vec![1; 40 * 30 * 4]) };
+        assert_eq!((shrink(&tiny, THUMBNAIL_SIDE).width, shrink(&tiny, THUMBNAIL_SIDE).height), (40, 30));
     }
 
     #[test]

@@ -102,6 +102,13 @@ pub enum DialogCommand {
         /// The file, as the timeline entry names it.
         file: PathBuf,
     },
+    /// Read a screenshot as a small picture for the session history of a ticket.
+    LoadThumbnail {
+        /// The ticket whose history shows it.
+        ticket_id: crate::model::TicketId,
+        /// The file, as the timeline entry names it.
+        file: PathBuf,
+    },
     /// Write a chart or the whole report to a file (asked with a dialog unless a path is typed).
     ExportReport(super::reports::ReportExport),
     /// Open the "Export video…" dialog of a recording (its preview picture is loaded on a
@@ -361,6 +368,15 @@ pub enum UiEvent {
         /// The file asked for.
         file: std::path::PathBuf,
         /// The picture, or why it cannot be shown.
+        picture: Result<Picture, String>,
+    },
+    /// A thumbnail asked for by [`DialogCommand::LoadThumbnail`] was made, or why it could not be.
+    ThumbnailLoaded {
+        /// The ticket whose history shows it.
+        ticket_id: crate::model::TicketId,
+        /// The file asked for.
+        file: std::path::PathBuf,
+        /// The small picture, or why there is none.
         picture: Result<Picture, String>,
     },
     /// A screenshot could not be kept; the system's words say why.

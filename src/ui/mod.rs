@@ -28,6 +28,7 @@ pub mod sidebar;
 pub mod softpaint;
 pub mod summary;
 pub mod theme;
+pub mod thumbnails;
 pub mod ticket_view;
 pub mod timeline;
 pub mod viewer;

@@ -12,8 +12,11 @@ use super::i18n::{Lang, Text};
 use super::player::PlayerCommand;
 use super::recording_export::VideoExportSource;
 use super::summary::scopes_words;
+use super::thumbnails::Thumbnails;
 use super::widgets;
-use crate::model::{ConsentFact, RecordingRecord, RecordingStatus, SessionFacts, SessionRecord, SurveyOutcome};
+use crate::model::{
+    ConsentFact, RecordingRecord, RecordingStatus, SessionFacts, SessionRecord, SurveyOutcome, TimelineEvent,
+};
 
 /// One past session as the history shows it, drawn from its row and the loaded timeline.
 #[derive(Clone, Debug, PartialEq)]
@@ -67,7 +70,12 @@ pub fn recording_line(recording: &RecordingRecord, lang: Lang) -> String {
 
 /// Draws the session history, newest session first; recordings whose session is not known
 /// (recovered from an older build) follow.
-pub fn session_history_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, detail: &TicketDetail) {
+pub fn session_history_ui(
+    ui: &mut Ui,
+    cx: &mut ViewContext<'_, UiCommand>,
+    detail: &TicketDetail,
+    thumbnails: &mut Thumbnails,
+) {
     let lang = cx.lang;
     if detail.sessions.is_empty() && detail.recordings.is_empty() {
         ui.weak(Text::SessionHistoryNone.get(lang));
@@ -85,11 +93,41 @@ pub fn session_history_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, deta
             for recording in detail.recordings.iter().filter(|recording| recording.session_id == Some(session.id)) {
                 recording_ui(ui, cx, recording);
             }
+            screenshots_ui(ui, cx, detail, session, thumbnails);
         });
     }
     for recording in detail.recordings.iter().filter(|recording| recording.session_id.is_none()) {
         recording_ui(ui, cx, recording);
     }
+}
+
+/// The screenshots kept during `session` (of the loaded timeline), as thumbnails.
+fn screenshots_ui(
+    ui: &mut Ui,
+    cx: &mut ViewContext<'_, UiCommand>,
+    detail: &TicketDetail,
+    session: &SessionRecord,
+    thumbnails: &mut Thumbnails,
+) {
+    let until_ms = session.ended_at_ms.unwrap_or(i64::MAX);
+    let files: Vec<&str> = detail
+        .history
+        .iter()
+        .filter(|entry| (session.started_at_ms..=until_ms).contains(&entry.at_ms))
+        .filter_map(|entry| match &entry.event {
+            TimelineEvent::ScreenshotAttached { file, .. } => Some(file.as_str()),
+            _ => None,
+        })
+        .collect();
+    if files.is_empty() {
+        return;
+    }
+    ui.label(Text::SessionScreenshots.get(cx.lang));
+    ui.horizontal_wrapped(|ui| {
+        for file in files {
+            thumbnails.ui(ui, cx, detail.ticket.id, file);
+        }
+    });
 }
 
 fn recording_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, recording: &RecordingRecord) {

@@ -44,6 +44,8 @@ pub struct TicketView {
     /// Stars picked; empty until the engineer picks (or the ticket has a rating).
     rating: Option<i64>,
     rating_comment: String,
+    /// Thumbnails of the screenshots in the session history.
+    thumbnails: super::thumbnails::Thumbnails,
 }
 
 impl TicketView {
@@ -59,6 +61,7 @@ impl TicketView {
             note: String::new(),
             rating: ticket.satisfaction,
             rating_comment: ticket.satisfaction_comment.clone(),
+            thumbnails: Default::default(),
             detail,
         }
     }
@@ -84,6 +87,16 @@ impl TicketView {
             self.note.clear();
         }
         self.detail = detail;
+    }
+
+    /// A thumbnail of one of its screenshots arrived.
+    pub fn thumbnail_loaded(&mut self, file: std::path::PathBuf, picture: Result<super::command::Picture, String>) {
+        self.thumbnails.loaded(file, picture);
+    }
+
+    /// Whether the thumbnail of `file` is shown (tests).
+    pub fn has_thumbnail(&self, file: &str) -> bool {
+        self.thumbnails.is_ready(file)
     }
 
     /// Ticket id.
@@ -130,7 +143,7 @@ impl TicketView {
                 self.notes_ui(ui, cx);
             });
             egui::CollapsingHeader::new(Text::SessionHistory.get(lang)).default_open(true).show(ui, |ui| {
-                super::session_history::session_history_ui(ui, cx, &self.detail);
+                super::session_history::session_history_ui(ui, cx, &self.detail, &mut self.thumbnails);
             });
             egui::CollapsingHeader::new(Text::Timeline.get(lang)).default_open(true).show(ui, |ui| {
                 timeline_ui(ui, cx, &self.detail);

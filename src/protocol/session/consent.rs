@@ -77,6 +77,11 @@ impl Session {
         if self.ask_again_at_ms.is_some_and(|at_ms| now_ms < at_ms) {
             return Err(CommandError::NotNow(NotNowReason::AskedTooSoon));
         }
+        // Just reconnected: the user's restated consent (always sent first) may still grant, and
+        // a request crossing it would be one "while consent is in force". Wait for it.
+        if self.awaiting_consent_restatement {
+            return Err(CommandError::NotNow(NotNowReason::AlreadyInForce));
+        }
         match self.consent {
             ConsentState::NotRequested | ConsentState::Denied | ConsentState::Revoked => {
                 self.consent = ConsentState::Requested(request.clone());

@@ -312,6 +312,13 @@ impl DeskState {
                 }
                 self.say(message, true);
             }
+            UiEvent::ThumbnailLoaded { ticket_id, file, picture } => {
+                if let MainPane::Ticket(view) = &mut self.pane
+                    && view.id() == ticket_id
+                {
+                    view.thumbnail_loaded(file, picture);
+                }
+            }
             UiEvent::ScreenshotLoaded { file, picture } => {
                 if let Some(window) = &mut self.picture {
                     window.loaded(&file, picture);

@@ -11,8 +11,8 @@ use crate::model::TicketId;
 use super::super::command::{StoreCommand, StoreInfo, UiCommand};
 use super::super::i18n::Text;
 use super::super::session::{
-    Attention, Looking, PanelContext, RemoteSessionView, SideTab, WorkspaceAction, WorkspacePlace, session_tabs_ui,
-    wants_workspace, workspace_ui,
+    Attention, Looking, PanelContext, RemoteSessionView, SideTab, WorkspaceAction, WorkspacePlace, WorkspaceView,
+    session_tabs_ui, wants_workspace, workspace_ui,
 };
 use super::super::ticket_view::TicketView;
 use super::{DeskState, MainPane};
@@ -190,9 +190,7 @@ impl DeskState {
             &context,
             &view.detail.history,
             session,
-            &mut self.workspace.tab,
-            unseen,
-            WorkspacePlace::Docked,
+            WorkspaceView { tab: &mut self.workspace.tab, unseen, place: WorkspacePlace::Docked },
         );
         self.workspace.attention.looking_at(id, Looking::Tab(self.workspace.tab));
         match action {
@@ -234,16 +232,8 @@ impl DeskState {
             };
             egui::CentralPanel::default_margins()
                 .show(ui, |ui| {
-                    workspace_ui(
-                        ui,
-                        cx,
-                        &context,
-                        &view.detail.history,
-                        session,
-                        tab,
-                        unseen,
-                        WorkspacePlace::PoppedOut,
-                    )
+                    let look = WorkspaceView { tab: &mut *tab, unseen, place: WorkspacePlace::PoppedOut };
+                    workspace_ui(ui, cx, &context, &view.detail.history, session, look)
                 })
                 .inner
         });

@@ -659,6 +659,8 @@ texts! {
     TabUnseenJoined => "tab-unseen-joined";
     WindowTitleUnseen => "window-title-unseen";
     WorkspaceNoPictureYet => "workspace-no-picture-yet";
+    ThumbnailUnavailable => "thumbnail-unavailable";
+    SessionScreenshots => "session-screenshots";
     // Review player
     PlayerTitle => "player-title";
     PlayRecording => "play-recording";

@@ -20,5 +20,5 @@ mod tests;
 pub use attention::{Attention, Looking, SessionBadge, SideTab, Unseen};
 pub use model::{Ending, LinkPhase, RemoteSessionView, SessionNotice, SourceAttempts, StepRow, StepState, scopes_text};
 pub use panel::{PanelContext, session_panel_ui};
-pub use workspace::{WorkspaceAction, WorkspacePlace, session_tabs_ui, wants_workspace, workspace_ui};
+pub use workspace::{WorkspaceAction, WorkspacePlace, WorkspaceView, session_tabs_ui, wants_workspace, workspace_ui};
 pub use wrap_up::{SummaryDraft, SurveyStatus};

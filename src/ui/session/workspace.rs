@@ -46,6 +46,16 @@ pub enum WorkspacePlace {
     PoppedOut,
 }
 
+/// How the workspace is shown this frame: where, which side tab, what is new on the tabs.
+pub struct WorkspaceView<'a> {
+    /// The right-hand column's tab (the engineer's choice, kept by the desk).
+    pub tab: &'a mut SideTab,
+    /// What is new in the session.
+    pub unseen: Unseen,
+    /// Docked or in its own window.
+    pub place: WorkspacePlace,
+}
+
 /// Whether the session of a ticket is shown as a workspace: the user has joined and the session
 /// is not over (before that the ticket page shows the code; after it, the wrap-up).
 pub fn wants_workspace(session: &RemoteSessionView) -> bool {
@@ -60,10 +70,9 @@ pub fn workspace_ui(
     context: &PanelContext<'_>,
     history: &[HistoryEntry],
     session: &mut RemoteSessionView,
-    tab: &mut SideTab,
-    unseen: Unseen,
-    place: WorkspacePlace,
+    view: WorkspaceView<'_>,
 ) -> Option<WorkspaceAction> {
+    let WorkspaceView { tab, unseen, place } = view;
     let mut action = header_ui(ui, cx, context, session, place);
     ui.horizontal_wrapped(|ui| end_session_ui(ui, cx, context.ticket_id, session));
     consent_ui(ui, cx, context, session);

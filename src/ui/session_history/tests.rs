@@ -10,6 +10,7 @@ use crate::model::{
 };
 use crate::protocol::{Answer, StepOutcome, SurveyAnswers};
 use crate::ui::ViewContext;
+use crate::ui::command::{DialogCommand, Picture};
 
 const T0: i64 = 1_795_000_000_000;
 
@@ -104,7 +105,8 @@ fn history(detail: TicketDetail, lang: Lang) -> Harness<'static, (TicketDetail, 
     };
     Harness::builder().with_size(egui::vec2(640.0, 700.0)).with_context_setup(system_fonts).build_ui_state(
         move |ui, (detail, commands): &mut (TicketDetail, Vec<UiCommand>)| {
-            session_history_ui(ui, &mut ViewContext::new(lang, T0 + 7_200_000, commands), detail);
+            let mut thumbnails = Thumbnails::default();
+            session_history_ui(ui, &mut ViewContext::new(lang, T0 + 7_200_000, commands), detail, &mut thumbnails);
         },
         (detail, Vec::new()),
     )
@@ -205,4 +207,51 @@ fn export_video_opens_the_dialog_for_that_recording() {
         duration_ms: 61_000,
     };
     assert!(commands.contains(&UiCommand::Dialog(DialogCommand::OpenVideoExport(expected))), "{commands:?}");
+}
+
+#[test]
+fn a_sessions_screenshots_are_thumbnails_asked_for_once_that_open_the_picture() {
+    let mut detail = detail();
+    let shot = TimelineEvent::ScreenshotAttached { file: "/d/attachments/1.png".into(), width: 64, height: 48 };
+    detail.history.push(entry(5, T0 + 50_000, shot));
+    // One in the second session's time, not the first's.
+    let later = TimelineEvent::ScreenshotAttached { file: "/d/attachments/2.png".into(), width: 64, height: 48 };
+    detail.history.push(entry(6, T0 + 3_700_000, later));
+    type State = (TicketDetail, Vec<UiCommand>, Thumbnails);
+    let mut harness = Harness::builder().with_size(egui::vec2(640.0, 900.0)).build_ui_state(
+        |ui, (detail, commands, thumbnails): &mut State| {
+            session_history_ui(ui, &mut ViewContext::new(Lang::En, T0 + 7_200_000, commands), detail, thumbnails);
+        },
+        (detail, Vec::new(), Thumbnails::default()),
+    );
+    harness.run_steps(2);
+    let asked = |commands: &[UiCommand]| -> Vec<String> {
+        commands
+            .iter()
+            .filter_map(|command| match command {
+                UiCommand::Dialog(DialogCommand::LoadThumbnail { file, .. }) => Some(file.display().to_string()),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut files = asked(&harness.state().1);
+    files.sort();
+    assert_eq!(files, ["/d/attachments/1.png", "/d/attachments/2.png"], "each asked for once");
+    assert_eq!(harness.query_all_by_label("Screenshots:").count(), 2, "one row per session with screenshots");
+    let picture = Picture { width: 4, height: 3, rgba: std::sync::Arc::new(vec![200; 4 * 3 * 4]) };
+    harness.state_mut().2.loaded("/d/attachments/1.png".into(), Ok(picture));
+    harness.state_mut().2.loaded("/d/attachments/2.png".into(), Err("gone".into()));
+    harness.state_mut().1.clear();
+    harness.run();
+    assert!(asked(&harness.state().1).is_empty(), "not asked again");
+    harness.get_by_label("(picture unavailable)");
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, Text::ShowScreenshot.get(Lang::En)).click();
+    let _ = harness.try_run();
+    assert!(
+        harness.state().1.iter().any(|command| matches!(
+            command,
+            UiCommand::Dialog(DialogCommand::ShowScreenshot { file }) if file.display().to_string() == "/d/attachments/1.png"
+        )),
+        "a click opens the picture"
+    );
 }
