@@ -25,7 +25,9 @@ pub use guide::{
     Guide, GuideError, GuideStep, GuideSummary, MAX_GUIDE_STEPS, MAX_GUIDE_TITLE_CHARS, StepPointer, StepStats,
 };
 pub use ids::{GuideId, SessionId, TicketId};
-pub use profile::{EngineerProfile, NetworkSettings, NetworkSettingsError};
+pub use profile::{
+    EngineerProfile, NetworkSettings, NetworkSettingsError, TeamDatabaseError, TeamDatabaseSettings, redact_database_url,
+};
 pub use session::{RecordingRecord, RecordingStatus, SessionRecord, SurveyOutcome, SurveyRecord};
 pub use sla::{SlaClock, SlaLevel, SlaPolicy, SlaPolicyError, SlaReading, SlaTarget, SlaTargets, format_countdown};
 pub use summary::{ConsentFact, SessionFacts, StepFact};

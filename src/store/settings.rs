@@ -3,12 +3,13 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreResult};
-use crate::model::{EngineerProfile, NetworkSettings};
+use crate::model::{EngineerProfile, NetworkSettings, TeamDatabaseSettings};
 
 const PROFILE_KEY: &str = "engineer_profile";
 const LANGUAGE_KEY: &str = "ui_language";
 const PHRASES_KEY_PREFIX: &str = "canned_phrases_";
 const NETWORK_KEY: &str = "network";
+const TEAM_DATABASE_KEY: &str = "team_database";
 /// Most canned phrases kept per language.
 pub const MAX_CANNED_PHRASES: usize = 30;
 
@@ -85,6 +86,27 @@ impl Store {
             Some(code) => self.set_setting(LANGUAGE_KEY, code),
             None => self.write(|tx| {
                 tx.execute("DELETE FROM settings WHERE key = ?1", [LANGUAGE_KEY])?;
+                Ok(())
+            }),
+        }
+    }
+
+    /// The team database this console uses, if one was chosen (a damaged value counts as none).
+    pub fn team_database(&self) -> StoreResult<Option<TeamDatabaseSettings>> {
+        Ok(self.setting(TEAM_DATABASE_KEY)?.and_then(|text| serde_json::from_str(&text).ok()))
+    }
+
+    /// Saves the team database choice after checking its form; `None` goes back to this
+    /// console's own desk. The file is readable by its owner only (the URL may hold a password).
+    pub fn set_team_database(&mut self, settings: Option<&TeamDatabaseSettings>) -> StoreResult<()> {
+        match settings {
+            Some(settings) => {
+                settings.validate().map_err(|err| super::StoreError::Rule(err.to_string()))?;
+                let settings = TeamDatabaseSettings { url: settings.url.trim().to_owned(), tls: settings.tls };
+                self.set_setting(TEAM_DATABASE_KEY, &serde_json::to_string(&settings).unwrap_or_default())
+            }
+            None => self.write(|tx| {
+                tx.execute("DELETE FROM settings WHERE key = ?1", [TEAM_DATABASE_KEY])?;
                 Ok(())
             }),
         }

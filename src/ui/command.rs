@@ -218,6 +218,11 @@ pub enum StoreCommand {
     },
     /// Save where sessions listen.
     SaveNetworkSettings(NetworkSettings),
+    /// Try to reach a team database and answer with [`UiEvent::TeamDatabaseTested`].
+    TestTeamDatabase(crate::model::TeamDatabaseSettings),
+    /// Work on this team database from now on (`None`: the console's own desk); the desk is
+    /// reopened on it ([`UiEvent::StoreOpened`] again).
+    SaveTeamDatabase(Option<crate::model::TeamDatabaseSettings>),
     /// Save a language's glossary from the Settings text (`term = plain phrase` per line).
     SaveGlossary {
         /// The language.
@@ -292,6 +297,8 @@ pub struct StoreInfo {
     pub network: NetworkSettings,
     /// How many days session recordings are kept.
     pub recording_retention_days: u32,
+    /// The team database the desk is on (`None`: this console's own SQLite desk).
+    pub team_database: Option<crate::model::TeamDatabaseSettings>,
 }
 
 impl StoreInfo {
@@ -498,6 +505,8 @@ pub enum UiEvent {
     },
     /// The network settings were saved (as stored).
     NetworkSettingsSaved(NetworkSettings),
+    /// What "Test connection" found: the server's description, or why it cannot be used.
+    TeamDatabaseTested(Result<String, String>),
     /// A guide was saved.
     GuideSaved {
         /// The view that asked.

@@ -27,6 +27,7 @@ pub mod settings;
 pub mod sidebar;
 pub mod softpaint;
 pub mod summary;
+pub mod team;
 pub mod theme;
 pub mod thumbnails;
 pub mod ticket_view;

@@ -7,6 +7,7 @@ use super::super::command::{DialogCommand, SessionRequest, StoreCommand, StoreIn
 use super::super::i18n::{Lang, Text};
 use super::super::new_ticket::{FormOutcome, NewTicketForm};
 use super::super::picture_viewer::PictureWindow;
+use super::super::team::database::{TeamDatabaseDraft, team_database_ui};
 use super::super::settings::{
     NetworkDraft, ProfileForm, SettingsView, first_run_modal, glossary_editor_ui, network_editor_ui, phrases_editor_ui,
 };
@@ -312,7 +313,7 @@ impl DeskState {
             let view = SettingsView { lang, language_choice: info.language, data_dir: &data_dir, policy: &info.policy };
             let mut open = true;
             let mut close = false;
-            egui::Window::new(Text::Settings.get(lang)).open(&mut open).collapsible(false).resizable(false).show(
+            egui::Window::new(Text::Settings.get(lang)).open(&mut open).collapsible(false).resizable(false).vscroll(true).show(
                 ctx,
                 |ui| {
                     view.ui(ui, &mut self.profile_form, cx);
@@ -331,6 +332,10 @@ impl DeskState {
                     let network = self.network_draft.get_or_insert_with(|| NetworkDraft::from(&info.network));
                     network_editor_ui(ui, cx, network);
                     super::super::settings::retention_editor_ui(ui, cx, info.recording_retention_days);
+                    let team = self
+                        .team_database_draft
+                        .get_or_insert_with(|| TeamDatabaseDraft::from_saved(info.team_database.as_ref()));
+                    team_database_ui(ui, cx, team, info.team_database.as_ref());
                     ui.separator();
                     close = ui.button(Text::Close.get(lang)).clicked();
                 },
@@ -340,6 +345,7 @@ impl DeskState {
                 self.phrases_drafts.clear();
                 self.glossary_drafts.clear();
                 self.network_draft = None;
+                self.team_database_draft = None;
             }
         }
     }

@@ -87,6 +87,8 @@ pub struct DeskState {
     /// The review player, when a recording is open in it.
     player: Option<super::player::PlayerWindow>,
     network_draft: Option<super::settings::NetworkDraft>,
+    /// Settings → "Team database" as typed.
+    team_database_draft: Option<super::team::database::TeamDatabaseDraft>,
     /// No file dialog could be shown: the path is typed here.
     path_prompt: Option<PathPrompt>,
     /// The session workspace: folded list, session tabs, popped-out window, unseen news.
@@ -124,6 +126,7 @@ impl DeskState {
             picture: None,
             player: None,
             network_draft: None,
+            team_database_draft: None,
             path_prompt: None,
             workspace: workspace::WorkspaceDesk::default(),
             video_export: None,
@@ -414,6 +417,11 @@ impl DeskState {
                         step_index,
                         answer,
                     }));
+                }
+            }
+            UiEvent::TeamDatabaseTested(outcome) => {
+                if let Some(draft) = &mut self.team_database_draft {
+                    draft.tested(outcome);
                 }
             }
             UiEvent::NetworkSettingsSaved(network) => {

@@ -748,4 +748,17 @@ texts! {
     EvMonitorRequested => "ev-monitor-requested";
     EvMonitorAccepted => "ev-monitor-accepted";
     EvMonitorDeclined => "ev-monitor-declined";
+    // Team desk
+    TeamDatabaseHeading => "team-database-heading";
+    TeamDatabaseInUse => "team-database-in-use";
+    TeamDatabaseLocal => "team-database-local";
+    TeamDatabaseUrl => "team-database-url";
+    TeamDatabaseTls => "team-database-tls";
+    TestConnection => "test-connection";
+    TestingConnection => "testing-connection";
+    ConnectionWorks => "connection-works";
+    ConnectionFailed => "connection-failed";
+    UseTeamDatabase => "use-team-database";
+    UseLocalDesk => "use-local-desk";
+    TeamDatabaseSaved => "team-database-saved";
 }
