@@ -12,6 +12,7 @@ pub mod private_fs;
 mod query;
 pub mod recordings;
 mod report;
+mod row_columns;
 mod samples;
 mod schema;
 mod search_text;

@@ -2,18 +2,17 @@
 //! Chinese through FTS5 trigrams), SLA-urgency order, pages.
 
 use super::search_text::{self, ShortTerm};
-use super::tickets::parse_column;
 use super::{Store, StoreResult};
-use crate::model::{DeskQuery, Priority, SlaClock, SlaFilter, Status, TicketFilter, TicketId, TicketSummary};
+use crate::model::{DeskQuery, SlaFilter, TicketFilter, TicketId, TicketSummary};
 use rusqlite::ToSql;
 use rusqlite::types::{ToSqlOutput, Value};
 use rusqlite::vtab::array::Array;
 
-const SUMMARY_COLUMNS: &str = "id, number, title, requester_name, priority, status, assignee, sla_started_at_ms, \
+pub(super) const SUMMARY_COLUMNS: &str = "id, number, title, requester_name, priority, status, assignee, sla_started_at_ms, \
     sla_response_target_ms, sla_resolution_target_ms, sla_responded_at_ms, sla_paused_total_ms, sla_paused_since_ms";
 
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
-fn like_pattern(term: &str) -> String {
+pub(super) fn like_pattern(term: &str) -> String {
     let mut pattern = String::with_capacity(term.len() + 2);
     pattern.push('%');
     for ch in term.chars() {
@@ -147,23 +146,7 @@ const DENSE_MATCHES: usize = 2_000;
 
 /// A sidebar row from the first columns of `SUMMARY_COLUMNS`.
 fn summary_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<TicketSummary> {
-    Ok(TicketSummary {
-        id: TicketId(row.get(0)?),
-        number: row.get(1)?,
-        title: row.get(2)?,
-        requester_name: row.get(3)?,
-        priority: parse_column(row, 4, Priority::parse)?,
-        status: parse_column(row, 5, Status::parse)?,
-        assignee: row.get(6)?,
-        sla: SlaClock {
-            started_at_ms: row.get(7)?,
-            response_target_ms: row.get(8)?,
-            resolution_target_ms: row.get(9)?,
-            responded_at_ms: row.get(10)?,
-            paused_total_ms: row.get(11)?,
-            paused_since_ms: row.get(12)?,
-        },
-    })
+    super::row_columns::summary_from(row)
 }
 
 impl Store {

@@ -7,8 +7,8 @@ use rusqlite::{OptionalExtension, Row, Transaction, params, params_from_iter};
 use super::history::append;
 use super::{Store, StoreError, StoreResult};
 use crate::model::{
-    Category, DeskTicket, EngineerId, Grade, NewTicket, Note, Priority, RuleError, SlaClock, SlaPolicy, Status, Ticket,
-    TicketChange, TicketFields, TicketId, TicketVersion, TimelineEvent,
+    Category, DeskTicket, EngineerId, Grade, NewTicket, Note, RuleError, SlaPolicy, Status, Ticket, TicketChange,
+    TicketFields, TicketId, TicketVersion, TimelineEvent,
 };
 
 /// Columns read by [`ticket_from_row`], in order.
@@ -32,48 +32,12 @@ pub(super) fn parse_column<T>(row: &Row<'_>, index: usize, parse: fn(&str) -> Op
 
 /// Builds a [`Ticket`] from a row selected with [`TICKET_COLUMNS`].
 pub(super) fn ticket_from_row(row: &Row<'_>) -> rusqlite::Result<Ticket> {
-    Ok(Ticket {
-        id: TicketId(row.get(0)?),
-        number: row.get(1)?,
-        fields: TicketFields {
-            title: row.get(2)?,
-            requester_name: row.get(3)?,
-            department: row.get(4)?,
-            contact: row.get(5)?,
-            location: row.get(6)?,
-            affected_system: row.get(7)?,
-            affected_version: row.get(8)?,
-            description: row.get(9)?,
-            expectation: row.get(10)?,
-            business_impact: row.get(11)?,
-        },
-        category: parse_column(row, 12, Category::parse)?,
-        urgency: parse_column(row, 13, Grade::parse)?,
-        impact: parse_column(row, 14, Grade::parse)?,
-        priority: parse_column(row, 15, Priority::parse)?,
-        status: parse_column(row, 16, Status::parse)?,
-        assignee: row.get(17)?,
-        tier: row.get(18)?,
-        resolution: row.get(19)?,
-        satisfaction: row.get(20)?,
-        satisfaction_comment: row.get(21)?,
-        reported_at_ms: row.get(22)?,
-        created_at_ms: row.get(23)?,
-        updated_at_ms: row.get(24)?,
-        sla: SlaClock {
-            started_at_ms: row.get(25)?,
-            response_target_ms: row.get(26)?,
-            resolution_target_ms: row.get(27)?,
-            responded_at_ms: row.get(28)?,
-            paused_total_ms: row.get(29)?,
-            paused_since_ms: row.get(30)?,
-        },
-    })
+    super::row_columns::ticket_from(row)
 }
 
 /// The columns a ticket's edits write, with their values, in one list for both the INSERT and
 /// the UPDATE (the derived SLA columns included, so the list and the urgency order never drift).
-fn mutable_columns(ticket: &Ticket, policy: &SlaPolicy) -> [(&'static str, Value); 29] {
+pub(super) fn mutable_columns(ticket: &Ticket, policy: &SlaPolicy) -> [(&'static str, Value); 29] {
     let text = |value: &str| Value::Text(value.to_owned());
     let optional_text = |value: &Option<String>| value.clone().map_or(Value::Null, Value::Text);
     let optional_int = |value: Option<i64>| value.map_or(Value::Null, Value::Integer);
@@ -249,7 +213,7 @@ pub(super) fn rebuild_search(tx: &Transaction<'_>) -> StoreResult<()> {
 }
 
 /// The local calendar day of `at_ms` as `YYYYMMDD`.
-fn local_day(at_ms: i64) -> String {
+pub(super) fn local_day(at_ms: i64) -> String {
     use chrono::TimeZone;
     match chrono::Local.timestamp_millis_opt(at_ms).single() {
         Some(at) => at.format("%Y%m%d").to_string(),

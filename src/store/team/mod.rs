@@ -8,7 +8,10 @@
 //! there).
 
 mod connect;
+mod desk_impl;
 mod listener;
+mod query;
+mod rows;
 
 use std::time::Duration;
 
