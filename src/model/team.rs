@@ -198,6 +198,39 @@ pub fn field_conflicts(base: &Ticket, theirs: &Ticket, mine: &Ticket) -> Vec<Fie
         .collect()
 }
 
+/// An edit made from `base` (yielding `mine`), restated to apply on top of `current` without
+/// undoing what others changed meanwhile: a whole intake form or classification keeps
+/// `current`'s value in every part this edit did not change. Other changes are intents
+/// (a move, an assignee, a note) and stay as they are.
+pub fn rebase_change(change: &TicketChange, base: &Ticket, mine: &Ticket, current: &Ticket) -> TicketChange {
+    match change {
+        TicketChange::Fields(_) => {
+            let mut fields = current.fields.clone();
+            for ((name, base_value, _), (_, mine_value, _)) in
+                base.fields.named_values().into_iter().zip(mine.fields.named_values())
+            {
+                if base_value != mine_value
+                    && let Some(slot) = fields.field_mut(name)
+                {
+                    slot.clone_from(mine_value);
+                }
+            }
+            TicketChange::Fields(Box::new(fields))
+        }
+        TicketChange::Classification { .. } => {
+            fn pick<T: PartialEq>(base: T, mine: T, current: T) -> T {
+                if base == mine { current } else { mine }
+            }
+            TicketChange::Classification {
+                category: pick(base.category, mine.category, current.category),
+                urgency: pick(base.urgency, mine.urgency, current.urgency),
+                impact: pick(base.impact, mine.impact, current.impact),
+            }
+        }
+        other => other.clone(),
+    }
+}
+
 /// What happened to a ticket, as other consoles are told.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

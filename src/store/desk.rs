@@ -179,12 +179,24 @@ pub(super) fn plan_change(
     let Some(base) = base else {
         return Err(super::StoreError::Conflict { current: current_version, fields: Vec::new() });
     };
-    let (mine, _) = apply_all(base)?;
+    // Each change applied in turn from the base tells what this edit changes, restated on top
+    // of the current row so that nothing else of theirs is undone.
+    let mut mine = base.clone();
+    let mut rebased = Vec::with_capacity(changes.len());
+    for change in changes {
+        let before = mine.clone();
+        mine.apply(change, actor, now_ms, policy)?;
+        rebased.push(crate::model::team::rebase_change(change, &before, &mine, current));
+    }
     let conflicts = crate::model::team::field_conflicts(base, current, &mine);
     if !conflicts.is_empty() {
         return Err(super::StoreError::Conflict { current: current_version, fields: conflicts });
     }
-    let (ticket, events) = apply_all(current)?;
+    let mut ticket = current.clone();
+    let mut events = Vec::new();
+    for change in &rebased {
+        events.extend(ticket.apply(change, actor, now_ms, policy)?);
+    }
     Ok(PlannedChange { ticket, events, merged_over: Some(current_version) })
 }
 

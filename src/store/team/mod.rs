@@ -72,6 +72,12 @@ impl TeamStore {
         &self.policy
     }
 
+    /// The server process serving this store's connection (`pg_backend_pid()`), for diagnostics
+    /// and for tests that cut the link.
+    pub fn backend_pid(&mut self) -> StoreResult<i32> {
+        self.read(|client| Ok(client.query_one("SELECT pg_backend_pid()", &[]).map_err(classify)?.get(0)))
+    }
+
     /// The connection, reconnecting first when the last one was lost.
     fn client(&mut self) -> StoreResult<&mut postgres::Client> {
         if self.client.as_ref().is_none_or(postgres::Client::is_closed) {

@@ -121,7 +121,7 @@ pub const TEAM_SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub(super) fn migrate(client: &mut postgres::Client) -> StoreResult<()> {
     let mut tx = client.transaction().map_err(classify)?;
     // One console migrates at a time (the lock ends with the transaction).
-    tx.execute("SELECT pg_advisory_xact_lock(7_357_000_014)", &[]).map_err(classify)?;
+    tx.execute("SELECT pg_advisory_xact_lock(7357000014)", &[]).map_err(classify)?;
     tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)").map_err(classify)?;
     let found: Option<i64> =
         tx.query_opt("SELECT max(version) FROM schema_version", &[]).map_err(classify)?.and_then(|row| row.get(0));
