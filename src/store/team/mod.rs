@@ -7,6 +7,7 @@
 //! on the store thread (or another plain `std` thread), never on a tokio worker (it panics
 //! there).
 
+mod bulk;
 mod connect;
 mod desk_impl;
 mod listener;
@@ -15,6 +16,7 @@ mod rows;
 
 use std::time::Duration;
 
+pub use bulk::MigrateReport;
 pub use connect::{TeamConfig, TlsMode};
 pub use listener::{ListenerEvent, TeamListener};
 
