@@ -10,7 +10,7 @@ use tracing_subscriber::EnvFilter;
 
 use stepwise::app::bench::run_store_bench;
 use stepwise::app::cli::{
-    BenchCommand, Cli, Command, RecordingsCommand, TicketsCommand, default_data_dir, with_link_as_command,
+    BenchCommand, Cli, Command, RecordingsCommand, StoreCommand, TicketsCommand, default_data_dir, with_link_as_command,
 };
 use stepwise::app::console::ConsoleOptions;
 use stepwise::app::demo::run_headless_demo;
@@ -75,7 +75,18 @@ fn main() -> ExitCode {
             export_recording(&data_dir, file, out, redactions)
         }
         Some(Command::PackagingFiles { dir }) => write_packaging_files(&dir),
-        Some(Command::Bench { target: BenchCommand::Store { tickets, json } }) => run_bench(&data_dir, tickets, json),
+        Some(Command::Bench { target: BenchCommand::Store { tickets, database: None, json } }) => {
+            run_bench(&data_dir, tickets, json)
+        }
+        Some(Command::Bench { target: BenchCommand::Store { tickets, database: Some(url), json } }) => {
+            stepwise::app::team_bench::run_team_store_bench(&url, tickets)
+                .and_then(|report| print_report(&report, json))
+        }
+        Some(Command::Bench { target: BenchCommand::Team { database, engineers, tickets, seconds, json } }) => {
+            stepwise::app::team_bench::run_team_bench(&database, engineers, tickets, seconds)
+                .and_then(|report| print_report(&report, json))
+        }
+        Some(Command::Store { action: StoreCommand::Migrate { to, tls } }) => migrate_to_team(&data_dir, &to, tls),
         Some(Command::Bench { target: BenchCommand::Codec { corpus, json } }) => run_codec_bench_cli(&corpus, json),
         Some(Command::Bench { target: BenchCommand::Recording { corpus, minutes, fps, seeks, scenario, json } }) => {
             let options =
@@ -360,6 +371,29 @@ fn write_packaging_files(dir: &Path) -> anyhow::Result<()> {
     for path in written.man_pages.iter().chain(&written.completions) {
         println!("{}", path.display());
     }
+    Ok(())
+}
+
+/// `stepwise store migrate --to URL`: copies the local desk into an empty team database.
+fn migrate_to_team(data_dir: &Path, url: &str, tls: bool) -> anyhow::Result<()> {
+    let local = Store::open_or_read_only(data_dir)
+        .with_context(|| format!("cannot open the local desk in {}", data_dir.display()))?;
+    let mut config = stepwise::store::team::TeamConfig::new(url);
+    if tls {
+        config.tls = stepwise::store::team::TlsMode::Required;
+    }
+    let mut team = stepwise::store::team::TeamStore::connect(&config)
+        .with_context(|| format!("cannot open the team database {}", config.redacted()))?;
+    let report = team.migrate_from(&local)?;
+    println!(
+        "copied into {}: {} tickets, {} notes, {} timeline entries, {} guides, {} settings (counts verified)",
+        config.redacted(),
+        report.tickets,
+        report.notes,
+        report.timeline_entries,
+        report.guides,
+        report.settings
+    );
     Ok(())
 }
 

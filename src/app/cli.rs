@@ -127,6 +127,12 @@ pub enum Command {
         #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
+    /// Team database operations.
+    Store {
+        /// The store operation.
+        #[command(subcommand)]
+        action: StoreCommand,
+    },
     /// Benchmarks.
     Bench {
         /// What to measure.
@@ -150,6 +156,22 @@ pub enum TicketsCommand {
     Import {
         /// Source file.
         file: PathBuf,
+    },
+}
+
+/// `stepwise store …`.
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Copy this desk (tickets, notes, timeline, guides, canned phrases and glossaries) into an
+    /// EMPTY team database and verify the counts; a database that holds tickets is refused.
+    Migrate {
+        /// The team database, `postgres://USER:PASSWORD@HOST:5432/DATABASE`.
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// Require TLS (the server's certificate checked against the system's roots); also on
+        /// with `sslmode=require` in the URL.
+        #[arg(long)]
+        tls: bool,
     },
 }
 
@@ -214,6 +236,28 @@ pub enum BenchCommand {
         /// How many tickets to insert.
         #[arg(long, default_value_t = 100_000)]
         tickets: usize,
+        /// Measure an EMPTY team database (`postgres://…`) instead of a fresh local store.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Simulated engineers editing, commenting and searching an EMPTY team database at once:
+    /// ops/s, search / update / notify latency, lost updates (must be 0), conflicts.
+    Team {
+        /// The team database, `postgres://…` (filled with generated tickets first).
+        #[arg(long, value_name = "URL")]
+        database: String,
+        /// Engineers, one connection each.
+        #[arg(long, default_value_t = 20)]
+        engineers: usize,
+        /// Tickets to generate first.
+        #[arg(long, default_value_t = 100_000)]
+        tickets: usize,
+        /// How long the engineers work, seconds.
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,

@@ -28,6 +28,7 @@ pub mod session_recording;
 pub mod sessions;
 pub mod sharing;
 pub mod store_worker;
+pub mod team_bench;
 pub mod transcript;
 pub mod video_export;
 

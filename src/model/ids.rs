@@ -27,6 +27,10 @@ row_id!(
     GuideId
 );
 row_id!(
+    /// An engineer's id in the team directory (one row per engineer who signs in).
+    EngineerId
+);
+row_id!(
     /// A remote session's database id: one row per session started from a ticket.
     SessionId
 );

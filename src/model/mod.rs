@@ -13,6 +13,7 @@ pub mod report;
 pub mod session;
 pub mod sla;
 pub mod summary;
+pub mod team;
 pub mod ticket;
 pub mod timeline;
 pub mod video_export;
@@ -24,13 +25,17 @@ pub use glossary::{Glossary, GlossaryEntry, GlossaryError, JargonHit};
 pub use guide::{
     Guide, GuideError, GuideStep, GuideSummary, MAX_GUIDE_STEPS, MAX_GUIDE_TITLE_CHARS, StepPointer, StepStats,
 };
-pub use ids::{GuideId, SessionId, TicketId};
+pub use ids::{EngineerId, GuideId, SessionId, TicketId};
 pub use profile::{
     EngineerProfile, NetworkSettings, NetworkSettingsError, TeamDatabaseError, TeamDatabaseSettings, redact_database_url,
 };
 pub use session::{RecordingRecord, RecordingStatus, SessionRecord, SurveyOutcome, SurveyRecord};
 pub use sla::{SlaClock, SlaLevel, SlaPolicy, SlaPolicyError, SlaReading, SlaTarget, SlaTargets, format_countdown};
 pub use summary::{ConsentFact, SessionFacts, StepFact};
+pub use team::{
+    Changed, DeskNotice, DeskNoticeKind, DeskQuery, DeskTicket, Engineer, EngineerError, Escalation, FieldConflict,
+    NewEngineer, Presence, RoutingSuggestion, TicketVersion,
+};
 pub use ticket::{
     Category, EARLIEST_REPORTED_AT_MS, FieldError, Grade, MAX_LINE_CHARS, MAX_TEXT_CHARS, NewTicket, Priority,
     REPORTED_AT_SLACK_MS, Status, Ticket, TicketFields,

@@ -3,6 +3,7 @@
 //! A synchronous API: the console runs it on a worker thread, never on the UI thread.
 //! Every write commits with `synchronous=FULL`: a call that returned is on disk.
 
+pub mod desk;
 mod exchange;
 mod glossary;
 pub mod guides;
@@ -11,11 +12,14 @@ pub mod private_fs;
 mod query;
 pub mod recordings;
 mod report;
+mod row_columns;
 mod samples;
 mod schema;
 mod search_text;
 mod sessions;
 mod settings;
+pub mod team;
+mod team_sqlite;
 mod tickets;
 
 use std::path::{Path, PathBuf};
@@ -27,7 +31,10 @@ pub use exchange::csv_cell;
 pub use glossary::HintCounts;
 pub use samples::SAMPLE_TICKETS_JSON;
 
-use crate::model::{FieldError, GuideError, NetworkSettingsError, RuleError, SlaPolicy, SlaPolicyError, TicketRule};
+use crate::model::{
+    EngineerError, EngineerId, FieldConflict, FieldError, GuideError, NetworkSettingsError, RuleError, SlaPolicy,
+    SlaPolicyError, TicketRule, TicketVersion,
+};
 
 /// File name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "stepwise.db";
@@ -116,6 +123,54 @@ pub enum StoreError {
     /// Any other database failure.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// Someone else changed the same fields since the version the edit was read at; nothing was
+    /// written. The engineer chooses per field and resubmits against `current`.
+    #[error("{} changed meanwhile by someone else (now {current}); nothing was saved", conflict_fields(.fields))]
+    Conflict {
+        /// The ticket's version now.
+        current: TicketVersion,
+        /// Each field both sides changed: base, theirs, mine.
+        fields: Vec<FieldConflict>,
+    },
+    /// Another engineer took the ticket first.
+    #[error("{by} has already taken this ticket")]
+    AlreadyClaimed {
+        /// Who has it.
+        by: String,
+    },
+    /// Unknown engineer or wrong password (deliberately the same error).
+    #[error("sign-in refused: unknown name or wrong password")]
+    SignInRefused,
+    /// A directory entry was refused.
+    #[error("{0}")]
+    Engineer(#[from] EngineerError),
+    /// The directory already has an engineer of that name.
+    #[error("an engineer named {0} already exists")]
+    EngineerExists(String),
+    /// No engineer with that id.
+    #[error("engineer {0} does not exist")]
+    EngineerNotFound(EngineerId),
+    /// The link to the team database was lost (or could not be made): nothing of this call was
+    /// written; keep the edit and retry, the store reconnects by itself.
+    #[error("the team database cannot be reached: {0}")]
+    ConnectionLost(String),
+    /// The team database refused the TLS or sign-in settings, or the URL is not usable.
+    #[error("cannot connect to the team database: {0}")]
+    TeamConnect(String),
+    /// `store migrate` refuses a team database that already holds tickets.
+    #[error("the team database is not empty ({0} tickets); migrate only into an empty database")]
+    TeamNotEmpty(i64),
+    /// A password could not be hashed (no randomness from the system).
+    #[error("{0}")]
+    PasswordHash(String),
+    /// Any other team database failure.
+    #[error("team database error: {0}")]
+    Postgres(String),
+}
+
+fn conflict_fields(fields: &[FieldConflict]) -> String {
+    let names: Vec<&str> = fields.iter().map(|conflict| conflict.field.as_str()).collect();
+    if names.is_empty() { "the ticket was".to_owned() } else { names.join(", ") + " were" }
 }
 
 impl From<RuleError> for StoreError {

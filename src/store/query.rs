@@ -2,18 +2,17 @@
 //! Chinese through FTS5 trigrams), SLA-urgency order, pages.
 
 use super::search_text::{self, ShortTerm};
-use super::tickets::parse_column;
 use super::{Store, StoreResult};
-use crate::model::{Priority, SlaClock, SlaFilter, Status, TicketFilter, TicketId, TicketSummary};
+use crate::model::{DeskQuery, SlaFilter, TicketFilter, TicketId, TicketSummary};
 use rusqlite::ToSql;
 use rusqlite::types::{ToSqlOutput, Value};
 use rusqlite::vtab::array::Array;
 
-const SUMMARY_COLUMNS: &str = "id, number, title, requester_name, priority, status, assignee, sla_started_at_ms, \
+pub(super) const SUMMARY_COLUMNS: &str = "id, number, title, requester_name, priority, status, assignee, sla_started_at_ms, \
     sla_response_target_ms, sla_resolution_target_ms, sla_responded_at_ms, sla_paused_total_ms, sla_paused_since_ms";
 
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
-fn like_pattern(term: &str) -> String {
+pub(super) fn like_pattern(term: &str) -> String {
     let mut pattern = String::with_capacity(term.len() + 2);
     pattern.push('%');
     for ch in term.chars() {
@@ -85,7 +84,8 @@ struct Selection {
 
 /// Builds the WHERE clause for a filter at `now_ms`; `matched` holds the ids the indexed text
 /// terms matched, when there are any.
-fn selection(filter: &TicketFilter, now_ms: i64, text: &TextQuery, matched: Option<&Array>, dense: bool) -> Selection {
+fn selection(query: &DeskQuery, now_ms: i64, text: &TextQuery, matched: Option<&Array>, dense: bool) -> Selection {
+    let filter = &query.filter;
     let mut clauses: Vec<String> = Vec::new();
     let mut params: Vec<Param> = Vec::new();
     let mut bind = |clause: &str, param: Param, clauses: &mut Vec<String>| {
@@ -107,6 +107,12 @@ fn selection(filter: &TicketFilter, now_ms: i64, text: &TextQuery, matched: Opti
         Some("") => clauses.push("assignee IS NULL".into()),
         Some(name) => bind("assignee = ?", Param::Value(Value::Text(name.into())), &mut clauses),
         None => {}
+    }
+    if let Some(engineer) = query.assigned_to {
+        bind("assignee_id = ?", Param::Value(Value::Integer(engineer.0)), &mut clauses);
+    }
+    if let Some(team) = &query.team {
+        bind("team = ?", Param::Value(Value::Text(team.clone())), &mut clauses);
     }
     match filter.sla {
         SlaFilter::Any => {}
@@ -140,23 +146,7 @@ const DENSE_MATCHES: usize = 2_000;
 
 /// A sidebar row from the first columns of `SUMMARY_COLUMNS`.
 fn summary_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<TicketSummary> {
-    Ok(TicketSummary {
-        id: TicketId(row.get(0)?),
-        number: row.get(1)?,
-        title: row.get(2)?,
-        requester_name: row.get(3)?,
-        priority: parse_column(row, 4, Priority::parse)?,
-        status: parse_column(row, 5, Status::parse)?,
-        assignee: row.get(6)?,
-        sla: SlaClock {
-            started_at_ms: row.get(7)?,
-            response_target_ms: row.get(8)?,
-            resolution_target_ms: row.get(9)?,
-            responded_at_ms: row.get(10)?,
-            paused_total_ms: row.get(11)?,
-            paused_since_ms: row.get(12)?,
-        },
-    })
+    super::row_columns::summary_from(row)
 }
 
 impl Store {
@@ -185,8 +175,8 @@ impl Store {
 
     /// The filter as SQL with the text search already evaluated, and how many tickets the
     /// indexed terms matched; `None` when they matched nothing.
-    fn prepare_selection(&self, filter: &TicketFilter, now_ms: i64) -> StoreResult<Option<(Selection, Option<usize>)>> {
-        let text = TextQuery::parse(&filter.text);
+    fn prepare_selection(&self, query: &DeskQuery, now_ms: i64) -> StoreResult<Option<(Selection, Option<usize>)>> {
+        let text = TextQuery::parse(&query.filter.text);
         let matched = if text.uses_an_index() { self.text_matches(&text)? } else { None };
         if matched.as_ref().is_some_and(Vec::is_empty) {
             return Ok(None);
@@ -195,7 +185,7 @@ impl Store {
         let dense = match_count.is_some_and(|count| count > DENSE_MATCHES);
         let ids: Option<Array> =
             matched.map(|ids| std::rc::Rc::new(ids.into_iter().map(Value::Integer).collect::<Vec<_>>()));
-        Ok(Some((selection(filter, now_ms, &text, ids.as_ref(), dense), match_count)))
+        Ok(Some((selection(query, now_ms, &text, ids.as_ref(), dense), match_count)))
     }
 
     fn page(&self, selection: Selection, offset: i64, limit: i64) -> StoreResult<Vec<TicketSummary>> {
@@ -226,7 +216,18 @@ impl Store {
         limit: i64,
         now_ms: i64,
     ) -> StoreResult<Vec<TicketSummary>> {
-        match self.prepare_selection(filter, now_ms)? {
+        self.query_page(&DeskQuery::from(filter.clone()), offset, limit, now_ms)
+    }
+
+    /// A page of tickets matching a team-desk query, most urgent first.
+    pub fn query_page(
+        &self,
+        query: &DeskQuery,
+        offset: i64,
+        limit: i64,
+        now_ms: i64,
+    ) -> StoreResult<Vec<TicketSummary>> {
+        match self.prepare_selection(query, now_ms)? {
             Some((selection, _)) => self.page(selection, offset, limit),
             None => Ok(Vec::new()),
         }
@@ -236,7 +237,17 @@ impl Store {
     /// indexes are consulted once for both; when the search is only text, the number of
     /// matches is the count.
     pub fn first_page(&self, filter: &TicketFilter, limit: i64, now_ms: i64) -> StoreResult<(i64, Vec<TicketSummary>)> {
-        let Some((selection, match_count)) = self.prepare_selection(filter, now_ms)? else {
+        self.query_first_page(&DeskQuery::from(filter.clone()), limit, now_ms)
+    }
+
+    /// [`Store::first_page`] for a team-desk query ("assigned to me", "my team").
+    pub fn query_first_page(
+        &self,
+        query: &DeskQuery,
+        limit: i64,
+        now_ms: i64,
+    ) -> StoreResult<(i64, Vec<TicketSummary>)> {
+        let Some((selection, match_count)) = self.prepare_selection(query, now_ms)? else {
             return Ok((0, Vec::new()));
         };
         let total = match match_count {
@@ -248,10 +259,19 @@ impl Store {
 
     /// How many tickets match.
     pub fn count_tickets(&self, filter: &TicketFilter, now_ms: i64) -> StoreResult<i64> {
-        match self.prepare_selection(filter, now_ms)? {
+        match self.prepare_selection(&DeskQuery::from(filter.clone()), now_ms)? {
             Some((selection, _)) => self.count(&selection),
             None => Ok(0),
         }
+    }
+
+    /// The sidebar rows of these tickets, most urgent first; unknown ids are left out.
+    pub fn summaries_of(&self, ticket_ids: &[TicketId]) -> StoreResult<Vec<TicketSummary>> {
+        let ids: Array = std::rc::Rc::new(ticket_ids.iter().map(|id| Value::Integer(id.0)).collect::<Vec<_>>());
+        let sql = format!("SELECT {SUMMARY_COLUMNS} FROM tickets WHERE id IN rarray(?1) ORDER BY urgency_key, id");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([Param::Ids(ids)], summary_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Everyone tickets are assigned to, for the assignee filter.

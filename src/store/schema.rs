@@ -250,6 +250,40 @@ const MIGRATIONS: &[Migration] = &[
     "#,
         super::report::backfill_move_facts,
     ),
+    // 12: the team desk: a version on every ticket row (bumped by every write, checked by
+    // versioned edits), the row as it was before each write (to show a conflict field by field),
+    // a directory of engineers (passwords as Argon2id hashes) that the text assignee refers to by
+    // name and `assignee_id` by id, the team handling a ticket, and who is viewing which ticket.
+    Migration::Sql(
+        r#"
+    CREATE TABLE engineers (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        team TEXT NOT NULL DEFAULT '',
+        tier INTEGER NOT NULL DEFAULT 1,
+        skills TEXT NOT NULL DEFAULT '[]',
+        password_hash TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL
+    );
+    ALTER TABLE tickets ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE tickets ADD COLUMN assignee_id INTEGER REFERENCES engineers (id) ON DELETE SET NULL;
+    ALTER TABLE tickets ADD COLUMN team TEXT;
+    CREATE INDEX tickets_by_assignee_id ON tickets (assignee_id, urgency_key);
+    CREATE INDEX tickets_by_team ON tickets (team, urgency_key);
+    CREATE TABLE ticket_revisions (
+        ticket_id INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        snapshot TEXT NOT NULL,
+        PRIMARY KEY (ticket_id, version)
+    ) WITHOUT ROWID;
+    CREATE TABLE presence (
+        ticket_id INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+        engineer_id INTEGER NOT NULL REFERENCES engineers (id) ON DELETE CASCADE,
+        seen_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (ticket_id, engineer_id)
+    ) WITHOUT ROWID;
+    "#,
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -70,6 +70,72 @@ fn flush_run(run: &mut Vec<char>, out: &mut String) {
     run.clear();
 }
 
+/// The tokens of the n-gram index the team database keeps in a GIN-indexed array, for some
+/// fields (lowercased): every character trigram of each whitespace-separated chunk (terms of
+/// three characters or more), the CJK bigrams and unigrams of [`short_terms_text`] (1–2
+/// character Chinese words), and the first one and two characters of each other word (short
+/// prefixes, as the SQLite short index matches them). Sorted, without repeats.
+pub fn index_tokens(fields: &[&str]) -> Vec<String> {
+    let mut tokens = std::collections::BTreeSet::new();
+    for field in fields {
+        let lower = field.to_lowercase();
+        for chunk in lower.split_whitespace() {
+            let chars: Vec<char> = chunk.chars().collect();
+            tokens.extend(chars.windows(3).map(|window| window.iter().collect::<String>()));
+        }
+        for token in short_terms_text(&[&lower]).split(|ch: char| !ch.is_alphanumeric()) {
+            let chars: Vec<char> = token.chars().collect();
+            match chars.as_slice() {
+                [] => {}
+                [first, ..] if is_cjk(*first) => {
+                    tokens.insert(token.to_owned());
+                    tokens.extend(chars.iter().map(char::to_string));
+                }
+                [first] => {
+                    tokens.insert(first.to_string());
+                }
+                [first, second, ..] => {
+                    tokens.insert(first.to_string());
+                    tokens.insert([*first, *second].iter().collect());
+                }
+            }
+        }
+    }
+    tokens.into_iter().collect()
+}
+
+/// A search on the n-gram index: every token must be present, then each substring checked in the
+/// row's lowercased search text (the tokens only narrow the rows down).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TokenQuery {
+    /// Tokens the row must all have ([`index_tokens`]).
+    pub tokens: Vec<String>,
+    /// Lowercased terms the search text must contain (terms of three characters or more, and
+    /// short terms mixing scripts, which have no token of their own).
+    pub substrings: Vec<String>,
+}
+
+/// Splits a search into index tokens and substrings, term by term (the same kinds as the
+/// SQLite search: [`short_term_kind`]).
+pub fn token_query(text: &str) -> TokenQuery {
+    let mut query = TokenQuery::default();
+    for term in text.split_whitespace() {
+        let lower = term.to_lowercase();
+        match short_term_kind(term) {
+            ShortTerm::NotShort => {
+                let chars: Vec<char> = lower.chars().collect();
+                query.tokens.extend(chars.windows(3).map(|window| window.iter().collect::<String>()));
+                query.substrings.push(lower);
+            }
+            ShortTerm::CjkPair | ShortTerm::Prefix => query.tokens.push(lower),
+            ShortTerm::Mixed => query.substrings.push(lower),
+        }
+    }
+    query.tokens.sort();
+    query.tokens.dedup();
+    query
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +151,19 @@ mod tests {
         assert!(
             tokens.contains(&"VPN") && tokens.contains(&"无法") && tokens.contains(&"王丽") && tokens.contains(&"丽")
         );
+    }
+
+    #[test]
+    fn index_tokens_cover_every_term_kind() {
+        let tokens = index_tokens(&["T-20261123-0042", "打印机脱机 Printer offline"]);
+        for token in ["打印", "印机", "印", "机", "pri", "nte", "p", "pr", "of", "t-2", "-00"] {
+            assert!(tokens.contains(&token.to_owned()), "{token} missing from {tokens:?}");
+        }
+        assert!(!tokens.contains(&"ri".to_owned()), "only word prefixes, as the SQLite short index");
+        let query = token_query("打印 PRINTER 印 pr Z盘");
+        assert!(query.tokens.iter().all(|token| tokens.contains(token)), "{query:?}");
+        assert_eq!(query.substrings, ["printer", "z盘"]);
+        assert!(token_query("scanner").tokens.iter().any(|token| !tokens.contains(token)));
     }
 
     #[test]

@@ -7,8 +7,8 @@ use rusqlite::{OptionalExtension, Row, Transaction, params, params_from_iter};
 use super::history::append;
 use super::{Store, StoreError, StoreResult};
 use crate::model::{
-    Category, Grade, NewTicket, Note, Priority, RuleError, SlaClock, SlaPolicy, Status, Ticket, TicketChange,
-    TicketFields, TicketId, TimelineEvent,
+    Category, DeskTicket, EngineerId, Grade, NewTicket, Note, RuleError, SlaPolicy, Status, Ticket, TicketChange,
+    TicketFields, TicketId, TicketVersion, TimelineEvent,
 };
 
 /// Columns read by [`ticket_from_row`], in order.
@@ -32,54 +32,12 @@ pub(super) fn parse_column<T>(row: &Row<'_>, index: usize, parse: fn(&str) -> Op
 
 /// Builds a [`Ticket`] from a row selected with [`TICKET_COLUMNS`].
 pub(super) fn ticket_from_row(row: &Row<'_>) -> rusqlite::Result<Ticket> {
-    Ok(Ticket {
-        id: TicketId(row.get(0)?),
-        number: row.get(1)?,
-        fields: TicketFields {
-            title: row.get(2)?,
-            requester_name: row.get(3)?,
-            department: row.get(4)?,
-            contact: row.get(5)?,
-            location: row.get(6)?,
-            affected_system: row.get(7)?,
-            affected_version: row.get(8)?,
-            description: row.get(9)?,
-            expectation: row.get(10)?,
-            business_impact: row.get(11)?,
-        },
-        category: parse_column(row, 12, Category::parse)?,
-        urgency: parse_column(row, 13, Grade::parse)?,
-        impact: parse_column(row, 14, Grade::parse)?,
-        priority: parse_column(row, 15, Priority::parse)?,
-        status: parse_column(row, 16, Status::parse)?,
-        assignee: row.get(17)?,
-        tier: row.get(18)?,
-        resolution: row.get(19)?,
-        satisfaction: row.get(20)?,
-        satisfaction_comment: row.get(21)?,
-        reported_at_ms: row.get(22)?,
-        created_at_ms: row.get(23)?,
-        updated_at_ms: row.get(24)?,
-        sla: SlaClock {
-            started_at_ms: row.get(25)?,
-            response_target_ms: row.get(26)?,
-            resolution_target_ms: row.get(27)?,
-            responded_at_ms: row.get(28)?,
-            paused_total_ms: row.get(29)?,
-            paused_since_ms: row.get(30)?,
-        },
-    })
-}
-
-fn load(tx: &Transaction<'_>, ticket_id: TicketId) -> StoreResult<Ticket> {
-    tx.query_row(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?1"), [ticket_id.0], ticket_from_row)
-        .optional()?
-        .ok_or_else(|| StoreError::TicketNotFound(ticket_id.to_string()))
+    super::row_columns::ticket_from(row)
 }
 
 /// The columns a ticket's edits write, with their values, in one list for both the INSERT and
 /// the UPDATE (the derived SLA columns included, so the list and the urgency order never drift).
-fn mutable_columns(ticket: &Ticket, policy: &SlaPolicy) -> [(&'static str, Value); 29] {
+pub(super) fn mutable_columns(ticket: &Ticket, policy: &SlaPolicy) -> [(&'static str, Value); 29] {
     let text = |value: &str| Value::Text(value.to_owned());
     let optional_text = |value: &Option<String>| value.clone().map_or(Value::Null, Value::Text);
     let optional_int = |value: Option<i64>| value.map_or(Value::Null, Value::Integer);
@@ -141,10 +99,82 @@ fn save(tx: &Transaction<'_>, ticket: &Ticket, policy: &SlaPolicy) -> StoreResul
     let columns = mutable_columns(ticket, policy);
     let assignments: Vec<String> =
         columns.iter().enumerate().map(|(index, (name, _))| format!("{name} = ?{}", index + 2)).collect();
-    let sql = format!("UPDATE tickets SET {} WHERE id = ?1", assignments.join(", "));
+    let sql = format!("UPDATE tickets SET {}, version = version + 1 WHERE id = ?1", assignments.join(", "));
     let values = std::iter::once(Value::Integer(ticket.id.0)).chain(columns.into_iter().map(|(_, value)| value));
     tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
     Ok(())
+}
+
+/// Writes the columns that differ between `before` and `after` (derived SLA columns included)
+/// and bumps the row's version, first keeping the row as it was (`ticket_revisions`) so a later
+/// conflict can be shown field by field. A changed text assignee points `assignee_id` at the
+/// directory engineer of that name (none for a name outside the directory).
+pub(super) fn save_changed(
+    tx: &Transaction<'_>,
+    before: &Ticket,
+    before_version: TicketVersion,
+    after: &Ticket,
+    policy: &SlaPolicy,
+) -> StoreResult<()> {
+    tx.prepare_cached("INSERT OR IGNORE INTO ticket_revisions (ticket_id, version, snapshot) VALUES (?1, ?2, ?3)")?
+        .execute(params![before.id.0, before_version.0, snapshot_json(before)])?;
+    let old = mutable_columns(before, policy);
+    let mut assignments = Vec::new();
+    let mut values = vec![Value::Integer(after.id.0)];
+    for ((name, new_value), (_, old_value)) in mutable_columns(after, policy).into_iter().zip(old) {
+        if new_value != old_value {
+            values.push(new_value);
+            assignments.push(format!("{name} = ?{}", values.len()));
+            if name == "assignee" {
+                let n = values.len();
+                assignments.push(format!("assignee_id = (SELECT id FROM engineers WHERE name = ?{n})"));
+            }
+        }
+    }
+    assignments.push("version = version + 1".to_owned());
+    let sql = format!("UPDATE tickets SET {} WHERE id = ?1", assignments.join(", "));
+    tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
+    Ok(())
+}
+
+/// A ticket as kept in `ticket_revisions` (JSON).
+pub(super) fn snapshot_json(ticket: &Ticket) -> String {
+    serde_json::to_string(ticket).unwrap_or_default()
+}
+
+/// The ticket as it was at `version`, when that version was kept (a damaged snapshot counts as
+/// not kept).
+pub(super) fn revision(
+    tx: &Transaction<'_>,
+    ticket_id: TicketId,
+    version: TicketVersion,
+) -> StoreResult<Option<Ticket>> {
+    let text: Option<String> = tx
+        .prepare_cached("SELECT snapshot FROM ticket_revisions WHERE ticket_id = ?1 AND version = ?2")?
+        .query_row(params![ticket_id.0, version.0], |row| row.get(0))
+        .optional()?;
+    Ok(text.and_then(|text| serde_json::from_str(&text).ok()))
+}
+
+/// Columns after [`TICKET_COLUMNS`] that [`desk_ticket_from_row`] reads.
+pub(super) const DESK_COLUMNS: &str = "version, assignee_id, team";
+
+/// Builds a [`DeskTicket`] from a row selected with [`TICKET_COLUMNS`] then [`DESK_COLUMNS`].
+pub(super) fn desk_ticket_from_row(row: &Row<'_>) -> rusqlite::Result<DeskTicket> {
+    Ok(DeskTicket {
+        ticket: ticket_from_row(row)?,
+        version: TicketVersion(row.get(31)?),
+        assignee_id: row.get::<_, Option<i64>>(32)?.map(EngineerId),
+        team: row.get(33)?,
+    })
+}
+
+/// One ticket with its version, inside a transaction.
+pub(super) fn load_desk(tx: &Transaction<'_>, ticket_id: TicketId) -> StoreResult<DeskTicket> {
+    tx.prepare_cached(&format!("SELECT {TICKET_COLUMNS}, {DESK_COLUMNS} FROM tickets WHERE id = ?1"))?
+        .query_row([ticket_id.0], desk_ticket_from_row)
+        .optional()?
+        .ok_or_else(|| StoreError::TicketNotFound(ticket_id.to_string()))
 }
 
 /// Rebuilds the full-text entries of one ticket: the trigram index over number, title,
@@ -183,7 +213,7 @@ pub(super) fn rebuild_search(tx: &Transaction<'_>) -> StoreResult<()> {
 }
 
 /// The local calendar day of `at_ms` as `YYYYMMDD`.
-fn local_day(at_ms: i64) -> String {
+pub(super) fn local_day(at_ms: i64) -> String {
     use chrono::TimeZone;
     match chrono::Local.timestamp_millis_opt(at_ms).single() {
         Some(at) => at.format("%Y%m%d").to_string(),
@@ -366,24 +396,13 @@ impl Store {
     ) -> StoreResult<Ticket> {
         let policy = self.policy;
         self.write(|tx| {
-            let mut ticket = load(tx, ticket_id)?;
+            let current = load_desk(tx, ticket_id)?;
+            let mut ticket = current.ticket.clone();
             let events = ticket.apply(change, actor, now_ms, &policy)?;
             if events.is_empty() {
                 return Ok(ticket);
             }
-            save(tx, &ticket, &policy)?;
-            if let Some(TimelineEvent::NoteAdded { text }) = events.first() {
-                tx.execute(
-                    "INSERT INTO ticket_notes (ticket_id, at_ms, author, body) VALUES (?1, ?2, ?3, ?4)",
-                    params![ticket_id.0, now_ms, actor, text],
-                )?;
-            }
-            if matches!(change, TicketChange::Fields(_) | TicketChange::Note(_)) {
-                refresh_search(tx, ticket_id)?;
-            }
-            for event in &events {
-                append(tx, ticket_id, now_ms, actor, event)?;
-            }
+            record_change(tx, &current, &ticket, &events, actor, now_ms, &policy)?;
             Ok(ticket)
         })
     }
@@ -413,6 +432,38 @@ impl Store {
             Ok(())
         })
     }
+}
+
+/// Writes an applied change: the changed columns (the version bumped), the note it adds, the
+/// search text it touches, and its timeline events.
+pub(super) fn record_change(
+    tx: &Transaction<'_>,
+    before: &DeskTicket,
+    after: &Ticket,
+    events: &[TimelineEvent],
+    actor: &str,
+    now_ms: i64,
+    policy: &SlaPolicy,
+) -> StoreResult<()> {
+    let ticket_id = after.id;
+    save_changed(tx, &before.ticket, before.version, after, policy)?;
+    let mut reindex = after.fields != before.ticket.fields;
+    for event in events {
+        if let TimelineEvent::NoteAdded { text } = event {
+            tx.execute(
+                "INSERT INTO ticket_notes (ticket_id, at_ms, author, body) VALUES (?1, ?2, ?3, ?4)",
+                params![ticket_id.0, now_ms, actor, text],
+            )?;
+            reindex = true;
+        }
+    }
+    if reindex {
+        refresh_search(tx, ticket_id)?;
+    }
+    for event in events {
+        append(tx, ticket_id, now_ms, actor, event)?;
+    }
+    Ok(())
 }
 
 fn create_in(

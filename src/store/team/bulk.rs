@@ -1,0 +1,187 @@
+//! Many rows at once: bulk intake (benchmarks) and `stepwise store migrate --to URL`, which
+//! copies a local desk into an empty team database and checks the counts.
+
+use serde::Serialize;
+
+use super::rows::{append_event, insert_ticket, next_number, refresh_search};
+use super::{TeamStore, classify};
+use crate::model::{NewTicket, RuleError, Ticket, TicketId};
+use crate::store::row_columns::ticket_from;
+use crate::store::tickets::TICKET_COLUMNS;
+use crate::store::{Store, StoreError, StoreResult};
+
+/// What a migration copied (each count checked against the team database afterwards).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct MigrateReport {
+    /// Tickets copied.
+    pub tickets: i64,
+    /// Internal notes copied.
+    pub notes: i64,
+    /// Timeline entries copied.
+    pub timeline_entries: i64,
+    /// Guides copied.
+    pub guides: i64,
+    /// Team-wide settings copied (canned phrases, glossaries).
+    pub settings: i64,
+}
+
+/// Settings every engineer of a team shares (per-console ones, such as the profile, network or
+/// language, stay local).
+const TEAM_SETTING_PATTERNS: [&str; 2] = ["canned_phrases_%", "glossary.%"];
+
+impl TeamStore {
+    /// Opens many tickets in one transaction (bulk intake, benchmarks); each pair gives the form
+    /// and the creation time. All or nothing. One notice is not sent per ticket: consoles
+    /// refresh on [`crate::model::DeskNoticeKind::Created`] of the last one.
+    pub fn create_tickets(&mut self, batch: &[(NewTicket, i64)], actor: &str) -> StoreResult<usize> {
+        if let Some(errors) = batch.iter().map(|(new, _)| new.fields.validate()).find(|errors| !errors.is_empty()) {
+            return Err(RuleError::InvalidFields(errors).into());
+        }
+        let policy = self.policy;
+        self.write(|tx| {
+            let mut last = None;
+            for (new, created_at_ms) in batch {
+                let number = next_number(tx, *created_at_ms)?;
+                let (mut ticket, created) = Ticket::open_unchecked(new, number, *created_at_ms, &policy);
+                ticket.id = insert_ticket(tx, &ticket, &policy)?;
+                append_event(tx, ticket.id, *created_at_ms, (created.default_actor_kind(), actor), &created)?;
+                last = Some((ticket.id, *created_at_ms));
+            }
+            if let Some((ticket, at_ms)) = last {
+                let kind = crate::model::DeskNoticeKind::Created;
+                super::rows::notify(tx, ticket, kind, Some(crate::model::TicketVersion::FIRST), actor, None, at_ms)?;
+            }
+            Ok(batch.len())
+        })
+    }
+
+    /// The team database's size on the server, bytes.
+    pub fn database_bytes(&mut self) -> StoreResult<i64> {
+        self.read(|client| {
+            Ok(client.query_one("SELECT pg_database_size(current_database())", &[]).map_err(classify)?.get(0))
+        })
+    }
+
+    /// How many tickets the team database holds.
+    pub fn ticket_count(&mut self) -> StoreResult<i64> {
+        self.read(|client| Ok(client.query_one("SELECT count(*) FROM tickets", &[]).map_err(classify)?.get(0)))
+    }
+
+    /// Copies the local desk `local` into this team database, which must hold no tickets:
+    /// tickets (numbers, times and SLA clocks kept), notes, the timeline, guides and team-wide
+    /// settings, in one transaction; then compares every count. [`StoreError::TeamNotEmpty`]
+    /// when the team database has tickets already.
+    pub fn migrate_from(&mut self, local: &Store) -> StoreResult<MigrateReport> {
+        let existing = self.ticket_count()?;
+        if existing > 0 {
+            return Err(StoreError::TeamNotEmpty(existing));
+        }
+        let policy = self.policy;
+        let guides = local_guides(local)?;
+        let settings = local_team_settings(local)?;
+        let expected = MigrateReport {
+            tickets: local.conn.query_row("SELECT count(*) FROM tickets", [], |row| row.get(0))?,
+            notes: local.conn.query_row("SELECT count(*) FROM ticket_notes", [], |row| row.get(0))?,
+            timeline_entries: local.conn.query_row("SELECT count(*) FROM ticket_events", [], |row| row.get(0))?,
+            guides: i64::try_from(guides.len()).unwrap_or(i64::MAX),
+            settings: i64::try_from(settings.len()).unwrap_or(i64::MAX),
+        };
+        let mut tickets_stmt = local.conn.prepare(&format!("SELECT {TICKET_COLUMNS} FROM tickets ORDER BY id"))?;
+        let tickets: Vec<Ticket> = tickets_stmt.query_map([], |row| ticket_from(row))?.collect::<Result<_, _>>()?;
+        let mut notes_stmt =
+            local.conn.prepare("SELECT ticket_id, at_ms, author, body FROM ticket_notes ORDER BY id")?;
+        let notes: Vec<(i64, i64, String, String)> = notes_stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut events_stmt = local.conn.prepare(
+            "SELECT ticket_id, seq, at_ms, actor, actor_kind, kind, payload FROM ticket_events ORDER BY ticket_id, seq",
+        )?;
+        type EventRow = (i64, i64, i64, String, String, String, String);
+        let events: Vec<EventRow> = events_stmt
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        self.write(|tx| {
+            let mut ids = std::collections::HashMap::new();
+            for ticket in &tickets {
+                ids.insert(ticket.id.0, insert_ticket(tx, ticket, &policy)?.0);
+            }
+            let id_of = |local: i64| ids.get(&local).copied().ok_or_else(|| StoreError::TicketNotFound(local.to_string()));
+            for (ticket_id, at_ms, author, body) in &notes {
+                tx.execute(
+                    "INSERT INTO ticket_notes (ticket_id, at_ms, author, body) VALUES ($1, $2, $3, $4)",
+                    &[&id_of(*ticket_id)?, at_ms, author, body],
+                )
+                .map_err(classify)?;
+            }
+            for (ticket_id, seq, at_ms, actor, actor_kind, kind, payload) in &events {
+                tx.execute(
+                    "INSERT INTO ticket_events (ticket_id, seq, at_ms, actor, actor_kind, kind, payload) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    &[&id_of(*ticket_id)?, seq, at_ms, actor, actor_kind, kind, payload],
+                )
+                .map_err(classify)?;
+            }
+            for local_id in ids.values() {
+                refresh_search(tx, TicketId(*local_id))?;
+            }
+            // Numbers handed out later continue after the copied ones, day by day.
+            tx.batch_execute(
+                "INSERT INTO ticket_number_counters (day, last) \
+                 SELECT split_part(number, '-', 2), max(split_part(number, '-', 3)::bigint) FROM tickets \
+                 WHERE number ~ '^T-[0-9]{8}-[0-9]+$' GROUP BY 1 \
+                 ON CONFLICT (day) DO UPDATE SET last = greatest(ticket_number_counters.last, excluded.last)",
+            )
+            .map_err(classify)?;
+            for (document, updated_at_ms) in &guides {
+                tx.execute("INSERT INTO guides (document, updated_at_ms) VALUES ($1, $2)", &[document, updated_at_ms])
+                    .map_err(classify)?;
+            }
+            for (key, value) in &settings {
+                tx.execute(
+                    "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    &[key, value],
+                )
+                .map_err(classify)?;
+            }
+            let count = |tx: &mut postgres::Transaction<'_>, table: &str| -> StoreResult<i64> {
+                Ok(tx.query_one(&format!("SELECT count(*) FROM {table}"), &[]).map_err(classify)?.get(0))
+            };
+            let copied = MigrateReport {
+                tickets: count(tx, "tickets")?,
+                notes: count(tx, "ticket_notes")?,
+                timeline_entries: count(tx, "ticket_events")?,
+                guides: count(tx, "guides")?,
+                settings: count(tx, "settings")?,
+            };
+            if copied != expected {
+                return Err(StoreError::Import(format!(
+                    "the counts differ after copying (local {expected:?}, team {copied:?}); nothing was kept"
+                )));
+            }
+            Ok(copied)
+        })
+    }
+}
+
+/// Every local guide as its JSON document, with its last change.
+fn local_guides(local: &Store) -> StoreResult<Vec<(String, i64)>> {
+    let mut stmt = local.conn.prepare("SELECT id, updated_at_ms FROM guides ORDER BY id")?;
+    let rows: Vec<(i64, i64)> = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<_, _>>()?;
+    let mut guides = Vec::new();
+    for (id, updated_at_ms) in rows {
+        let (guide, _) = local.guide(crate::model::GuideId(id))?;
+        let document = serde_json::to_string(&guide).map_err(|err| StoreError::Import(err.to_string()))?;
+        guides.push((document, updated_at_ms));
+    }
+    Ok(guides)
+}
+
+/// The local settings a team shares.
+fn local_team_settings(local: &Store) -> StoreResult<Vec<(String, String)>> {
+    let mut stmt =
+        local.conn.prepare("SELECT key, value FROM settings WHERE key LIKE ?1 OR key LIKE ?2 ORDER BY key")?;
+    let rows = stmt.query_map(TEAM_SETTING_PATTERNS, |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -1,0 +1,254 @@
+//! Ticket rows in the team database: numbering, insert, load (locked), write the changed
+//! columns, search tokens, timeline and notes, and the notification every write sends.
+
+use postgres::Transaction;
+use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use rusqlite::types::Value;
+
+use super::{NOTIFY_CHANNEL, classify};
+use crate::model::{
+    ActorKind, DeskNotice, DeskNoticeKind, DeskTicket, EngineerId, SlaPolicy, Ticket, TicketId, TicketVersion,
+    TimelineEvent,
+};
+use crate::store::row_columns::{RowColumns, ticket_from};
+use crate::store::search_text::index_tokens;
+use crate::store::tickets::{TICKET_COLUMNS, local_day, mutable_columns, snapshot_json};
+use crate::store::{StoreError, StoreResult};
+
+/// A ticket column's value (as the SQLite store lists them) bound as a PostgreSQL parameter.
+#[derive(Debug)]
+pub(super) struct Cell(pub Value);
+
+impl ToSql for Cell {
+    fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match &self.0 {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Integer(value) => value.to_sql(ty, out),
+            Value::Real(value) => value.to_sql(ty, out),
+            Value::Text(value) => value.to_sql(ty, out),
+            Value::Blob(value) => value.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        matches!(*ty, Type::INT8 | Type::TEXT | Type::VARCHAR | Type::FLOAT8 | Type::BYTEA)
+    }
+
+    to_sql_checked!();
+}
+
+/// Columns after the ticket's own: its version, assignee id and team.
+pub(super) const DESK_COLUMNS: &str = "version, assignee_id, team";
+
+/// Builds a [`DeskTicket`] from a row selected with `TICKET_COLUMNS, DESK_COLUMNS`.
+pub(super) fn desk_ticket_from(row: &postgres::Row) -> StoreResult<DeskTicket> {
+    Ok(DeskTicket {
+        ticket: ticket_from(row)?,
+        version: TicketVersion(row.int(31)?),
+        assignee_id: row.optional_int(32)?.map(EngineerId),
+        team: row.optional_text(33)?,
+    })
+}
+
+/// One ticket with its version; the row stays locked until the transaction ends (writers of one
+/// ticket take turns, so none works from a stale read).
+pub(super) fn lock_desk(tx: &mut Transaction<'_>, ticket_id: TicketId) -> StoreResult<DeskTicket> {
+    let sql = format!("SELECT {TICKET_COLUMNS}, {DESK_COLUMNS} FROM tickets WHERE id = $1 FOR UPDATE");
+    let row = tx.query_opt(&sql, &[&ticket_id.0]).map_err(classify)?;
+    row.as_ref().map(desk_ticket_from).transpose()?.ok_or_else(|| StoreError::TicketNotFound(ticket_id.to_string()))
+}
+
+/// Hands out the next number of the day, `T-YYYYMMDD-NNNN`.
+pub(super) fn next_number(tx: &mut Transaction<'_>, at_ms: i64) -> StoreResult<String> {
+    let day = local_day(at_ms);
+    loop {
+        let last: i64 = tx
+            .query_one(
+                "INSERT INTO ticket_number_counters (day, last) VALUES ($1, 1) \
+                 ON CONFLICT (day) DO UPDATE SET last = ticket_number_counters.last + 1 RETURNING last",
+                &[&day],
+            )
+            .map_err(classify)?
+            .get(0);
+        let number = format!("T-{day}-{last:04}");
+        let taken: bool = tx
+            .query_one("SELECT EXISTS (SELECT 1 FROM tickets WHERE number = $1)", &[&number])
+            .map_err(classify)?
+            .get(0);
+        if !taken {
+            return Ok(number);
+        }
+    }
+}
+
+/// Inserts a ticket row (number and creation times included) with its search tokens; returns
+/// its id.
+pub(super) fn insert_ticket(tx: &mut Transaction<'_>, ticket: &Ticket, policy: &SlaPolicy) -> StoreResult<TicketId> {
+    let mut columns = vec![
+        ("number", Value::Text(ticket.number.clone())),
+        ("reported_at_ms", Value::Integer(ticket.reported_at_ms)),
+        ("created_at_ms", Value::Integer(ticket.created_at_ms)),
+        ("sla_started_at_ms", Value::Integer(ticket.sla.started_at_ms)),
+    ];
+    columns.extend(mutable_columns(ticket, policy));
+    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let placeholders: Vec<String> = (1..=columns.len()).map(|index| format!("${index}")).collect();
+    let sql = format!("INSERT INTO tickets ({}) VALUES ({}) RETURNING id", names.join(", "), placeholders.join(", "));
+    let cells: Vec<Cell> = columns.into_iter().map(|(_, value)| Cell(value)).collect();
+    let params: Vec<&(dyn ToSql + Sync)> = cells.iter().map(|cell| cell as &(dyn ToSql + Sync)).collect();
+    let id = TicketId(tx.query_one(&sql, &params).map_err(classify)?.get(0));
+    refresh_search(tx, id)?;
+    Ok(id)
+}
+
+/// Writes the columns that differ between `before` and `after`, bumping the version (only from
+/// `before_version`), after keeping the row as it was for conflict display. A changed text
+/// assignee points `assignee_id` at the directory engineer of that name.
+pub(super) fn save_changed(
+    tx: &mut Transaction<'_>,
+    before: &Ticket,
+    before_version: TicketVersion,
+    after: &Ticket,
+    policy: &SlaPolicy,
+) -> StoreResult<()> {
+    if save_changed_where(tx, before, before_version, after, policy, "TRUE")? != 1 {
+        // The row is locked by this transaction, so this means it was deleted meanwhile.
+        return Err(StoreError::TicketNotFound(after.id.to_string()));
+    }
+    Ok(())
+}
+
+/// [`save_changed`] only when the row is still at `before_version` and `condition` (SQL over
+/// the row) holds; returns how many rows were written (0 or 1). Nothing is kept or written when
+/// the condition fails.
+pub(super) fn save_changed_where(
+    tx: &mut Transaction<'_>,
+    before: &Ticket,
+    before_version: TicketVersion,
+    after: &Ticket,
+    policy: &SlaPolicy,
+    condition: &str,
+) -> StoreResult<u64> {
+    let mut cells = vec![Cell(Value::Integer(after.id.0)), Cell(Value::Integer(before_version.0))];
+    let mut assignments = Vec::new();
+    for ((name, new), (_, old)) in mutable_columns(after, policy).into_iter().zip(mutable_columns(before, policy)) {
+        if new != old {
+            cells.push(Cell(new));
+            let n = cells.len();
+            assignments.push(format!("{name} = ${n}"));
+            if name == "assignee" {
+                assignments.push(format!("assignee_id = (SELECT id FROM engineers WHERE name = ${n}::text)"));
+            }
+        }
+    }
+    assignments.push("version = version + 1".to_owned());
+    let sql = format!("UPDATE tickets SET {} WHERE id = $1 AND version = $2 AND ({condition})", assignments.join(", "));
+    let params: Vec<&(dyn ToSql + Sync)> = cells.iter().map(|cell| cell as &(dyn ToSql + Sync)).collect();
+    let updated = tx.execute(&sql, &params).map_err(classify)?;
+    if updated == 1 {
+        tx.execute(
+            "INSERT INTO ticket_revisions (ticket_id, version, snapshot) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[&before.id.0, &before_version.0, &snapshot_json(before)],
+        )
+        .map_err(classify)?;
+    }
+    Ok(updated)
+}
+
+/// Recomputes a ticket's search text (lowercased number, title, requester, description and
+/// notes) and its n-gram tokens.
+pub(super) fn refresh_search(tx: &mut Transaction<'_>, ticket_id: TicketId) -> StoreResult<()> {
+    let row = tx
+        .query_opt(
+            "SELECT number, title, requester_name, description, \
+             coalesce((SELECT string_agg(body, E'\\n' ORDER BY id) FROM ticket_notes WHERE ticket_id = tickets.id), '') \
+             FROM tickets WHERE id = $1",
+            &[&ticket_id.0],
+        )
+        .map_err(classify)?;
+    let Some(row) = row else { return Ok(()) };
+    let texts: Vec<String> = (0..5).map(|index| row.text(index)).collect::<StoreResult<_>>()?;
+    let fields: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let tokens = index_tokens(&fields);
+    let text = texts.join("\n").to_lowercase();
+    tx.execute(
+        "UPDATE tickets SET search_text = $2, search_tokens = $3 WHERE id = $1",
+        &[&ticket_id.0, &text, &tokens],
+    )
+    .map_err(classify)?;
+    Ok(())
+}
+
+/// Appends one timeline entry; returns its sequence number. Locks the ticket row so two
+/// consoles appending at once get consecutive numbers.
+pub(super) fn append_event(
+    tx: &mut Transaction<'_>,
+    ticket_id: TicketId,
+    at_ms: i64,
+    (actor_kind, actor): (ActorKind, &str),
+    event: &TimelineEvent,
+) -> StoreResult<i64> {
+    let locked = tx.query_opt("SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE", &[&ticket_id.0]).map_err(classify)?;
+    if locked.is_none() {
+        return Err(StoreError::TicketNotFound(ticket_id.to_string()));
+    }
+    let (kind, payload) = event.to_stored();
+    let seq: i64 = tx
+        .query_one(
+            "INSERT INTO ticket_events (ticket_id, seq, at_ms, actor, actor_kind, kind, payload) \
+             SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4, $5, $6 FROM ticket_events WHERE ticket_id = $1 \
+             RETURNING seq",
+            &[&ticket_id.0, &at_ms, &actor, &actor_kind.as_str(), &kind, &payload.to_string()],
+        )
+        .map_err(classify)?
+        .get(0);
+    Ok(seq)
+}
+
+/// Writes an applied change: changed columns, the note it adds (search text refreshed), its
+/// timeline events.
+pub(super) fn record_change(
+    tx: &mut Transaction<'_>,
+    before: &DeskTicket,
+    after: &Ticket,
+    events: &[TimelineEvent],
+    actor: &str,
+    now_ms: i64,
+    policy: &SlaPolicy,
+) -> StoreResult<()> {
+    save_changed(tx, &before.ticket, before.version, after, policy)?;
+    let mut reindex = after.fields != before.ticket.fields;
+    for event in events {
+        if let TimelineEvent::NoteAdded { text } = event {
+            tx.execute(
+                "INSERT INTO ticket_notes (ticket_id, at_ms, author, body) VALUES ($1, $2, $3, $4)",
+                &[&after.id.0, &now_ms, &actor, text],
+            )
+            .map_err(classify)?;
+            reindex = true;
+        }
+    }
+    if reindex {
+        refresh_search(tx, after.id)?;
+    }
+    for event in events {
+        append_event(tx, after.id, now_ms, (event.default_actor_kind(), actor), event)?;
+    }
+    Ok(())
+}
+
+/// Tells every listening console about a change, delivered when the transaction commits.
+pub(super) fn notify(
+    tx: &mut Transaction<'_>,
+    ticket: TicketId,
+    kind: DeskNoticeKind,
+    version: Option<TicketVersion>,
+    actor: &str,
+    team: Option<&str>,
+    at_ms: i64,
+) -> StoreResult<()> {
+    let notice = DeskNotice { ticket, kind, version, actor: actor.to_owned(), team: team.map(str::to_owned), at_ms };
+    let payload = serde_json::to_string(&notice).map_err(|err| StoreError::Postgres(err.to_string()))?;
+    tx.execute("SELECT pg_notify($1, $2)", &[&NOTIFY_CHANNEL, &payload]).map_err(classify)?;
+    Ok(())
+}

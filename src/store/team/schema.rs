@@ -1,0 +1,140 @@
+//! Versioned migrations of the team database, recorded in `schema_version`. Consoles starting
+//! together take an advisory lock, so each step runs once.
+
+use super::classify;
+use crate::store::{StoreError, StoreResult};
+
+/// Each entry upgrades the schema from version `index` to `index + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: the directory, tickets (the SQLite columns, a version, the assignee's id, the team, and
+    // the search text with its n-gram tokens under a GIN index), notes, the timeline, the rows
+    // as they were before each write, presence, team-wide settings and guides.
+    r#"
+    CREATE TABLE engineers (
+        id BIGSERIAL PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        team TEXT NOT NULL DEFAULT '',
+        tier BIGINT NOT NULL DEFAULT 1,
+        skills TEXT NOT NULL DEFAULT '[]',
+        password_hash TEXT NOT NULL,
+        created_at_ms BIGINT NOT NULL
+    );
+    CREATE TABLE tickets (
+        id BIGSERIAL PRIMARY KEY,
+        number TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        requester_name TEXT NOT NULL,
+        department TEXT NOT NULL DEFAULT '',
+        contact TEXT NOT NULL DEFAULT '',
+        location TEXT NOT NULL DEFAULT '',
+        affected_system TEXT NOT NULL DEFAULT '',
+        affected_version TEXT NOT NULL DEFAULT '',
+        description TEXT NOT NULL DEFAULT '',
+        expectation TEXT NOT NULL DEFAULT '',
+        business_impact TEXT NOT NULL DEFAULT '',
+        category TEXT NOT NULL,
+        urgency TEXT NOT NULL,
+        impact TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        status TEXT NOT NULL,
+        assignee TEXT,
+        tier BIGINT NOT NULL DEFAULT 1,
+        resolution TEXT NOT NULL DEFAULT '',
+        satisfaction BIGINT CHECK (satisfaction BETWEEN 1 AND 5),
+        satisfaction_comment TEXT NOT NULL DEFAULT '',
+        reported_at_ms BIGINT NOT NULL,
+        created_at_ms BIGINT NOT NULL,
+        updated_at_ms BIGINT NOT NULL,
+        sla_started_at_ms BIGINT NOT NULL,
+        sla_response_target_ms BIGINT NOT NULL,
+        sla_resolution_target_ms BIGINT NOT NULL,
+        sla_responded_at_ms BIGINT,
+        sla_paused_total_ms BIGINT NOT NULL DEFAULT 0,
+        sla_paused_since_ms BIGINT,
+        urgency_key BIGINT NOT NULL,
+        sla_at_risk_from_ms BIGINT,
+        sla_breach_at_ms BIGINT,
+        version BIGINT NOT NULL DEFAULT 1,
+        assignee_id BIGINT REFERENCES engineers (id) ON DELETE SET NULL,
+        team TEXT,
+        search_text TEXT NOT NULL DEFAULT '',
+        search_tokens TEXT[] NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX tickets_by_urgency ON tickets (urgency_key, id);
+    CREATE INDEX tickets_by_status ON tickets (status, urgency_key);
+    CREATE INDEX tickets_by_assignee ON tickets (assignee, urgency_key);
+    CREATE INDEX tickets_by_assignee_id ON tickets (assignee_id, urgency_key);
+    CREATE INDEX tickets_by_team ON tickets (team, urgency_key);
+    CREATE INDEX tickets_by_risk ON tickets (sla_at_risk_from_ms);
+    CREATE INDEX tickets_search ON tickets USING gin (search_tokens);
+
+    CREATE TABLE ticket_number_counters (day TEXT PRIMARY KEY, last BIGINT NOT NULL);
+
+    CREATE TABLE ticket_notes (
+        id BIGSERIAL PRIMARY KEY,
+        ticket_id BIGINT NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+        at_ms BIGINT NOT NULL,
+        author TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX ticket_notes_by_ticket ON ticket_notes (ticket_id, id);
+
+    CREATE TABLE ticket_events (
+        ticket_id BIGINT NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+        seq BIGINT NOT NULL,
+        at_ms BIGINT NOT NULL,
+        actor TEXT NOT NULL,
+        actor_kind TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        PRIMARY KEY (ticket_id, seq)
+    );
+
+    CREATE TABLE ticket_revisions (
+        ticket_id BIGINT NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+        version BIGINT NOT NULL,
+        snapshot TEXT NOT NULL,
+        PRIMARY KEY (ticket_id, version)
+    );
+
+    CREATE TABLE presence (
+        ticket_id BIGINT NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+        engineer_id BIGINT NOT NULL REFERENCES engineers (id) ON DELETE CASCADE,
+        seen_at_ms BIGINT NOT NULL,
+        PRIMARY KEY (ticket_id, engineer_id)
+    );
+
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+    CREATE TABLE guides (
+        id BIGSERIAL PRIMARY KEY,
+        document TEXT NOT NULL,
+        updated_at_ms BIGINT NOT NULL
+    );
+    "#,
+];
+
+/// The newest team schema this build knows.
+pub const TEAM_SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the team database to [`TEAM_SCHEMA_VERSION`]; refuses one from a newer build.
+pub(super) fn migrate(client: &mut postgres::Client) -> StoreResult<()> {
+    let mut tx = client.transaction().map_err(classify)?;
+    // One console migrates at a time (the lock ends with the transaction).
+    tx.execute("SELECT pg_advisory_xact_lock(7357000014)", &[]).map_err(classify)?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)").map_err(classify)?;
+    let found: Option<i64> =
+        tx.query_opt("SELECT max(version) FROM schema_version", &[]).map_err(classify)?.and_then(|row| row.get(0));
+    let found = found.unwrap_or(0);
+    if found > TEAM_SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema { found, supported: TEAM_SCHEMA_VERSION });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
+        let version = index as i64 + 1;
+        tx.batch_execute(sql).map_err(classify)?;
+        tx.execute("DELETE FROM schema_version", &[]).map_err(classify)?;
+        tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&version]).map_err(classify)?;
+        tracing::info!(version, "team database schema migrated");
+    }
+    tx.commit().map_err(classify)
+}

@@ -1,0 +1,451 @@
+//! The team-desk store suite, run against both backends: SQLite in a temporary folder and a
+//! fresh PostgreSQL database per test (`STEPWISE_TEST_DATABASE_URL`, e.g. from
+//! `scripts/pg-test-cluster.sh start`). Without the variable the PostgreSQL half is skipped
+//! with a message, except under `CI=true`, where it fails.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use stepwise::model::{
+    ActorKind, Category, DeskNoticeKind, DeskQuery, Escalation, Grade, NewEngineer, NewTicket, Status, TicketChange,
+    TicketFields, TicketFilter, TicketId, TimelineEvent,
+};
+use stepwise::store::desk::TicketDesk;
+use stepwise::store::team::{ListenerEvent, TeamConfig, TeamListener, TeamStore};
+use stepwise::store::{Store, StoreError};
+
+const NOW_MS: i64 = 1_800_000_000_000;
+
+type Desk = Box<dyn TicketDesk + Send>;
+
+/// Opens consoles on one database.
+trait Backend {
+    fn open(&self) -> Desk;
+}
+
+struct Sqlite(tempfile::TempDir);
+
+impl Backend for Sqlite {
+    fn open(&self) -> Desk {
+        Box::new(Store::open(self.0.path()).expect("open the SQLite store"))
+    }
+}
+
+/// A fresh database on the test server, dropped at the end.
+struct Postgres {
+    admin_url: String,
+    name: String,
+    config: TeamConfig,
+}
+
+impl Backend for Postgres {
+    fn open(&self) -> Desk {
+        Box::new(TeamStore::connect(&self.config).expect("connect to the team database"))
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = postgres::Client::connect(&self.admin_url, postgres::NoTls) {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}
+
+/// The test server's URL; `None` (skip) only outside CI.
+fn server_url() -> Option<String> {
+    match std::env::var("STEPWISE_TEST_DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("CI=true but STEPWISE_TEST_DATABASE_URL is not set: start scripts/pg-test-cluster.sh")
+        }
+        _ => {
+            eprintln!("skipping the PostgreSQL half: STEPWISE_TEST_DATABASE_URL is not set");
+            None
+        }
+    }
+}
+
+fn postgres_backend() -> Option<Postgres> {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let admin_url = server_url()?;
+    let name = format!("stepwise_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+    let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls).expect("connect to the test server");
+    admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create a test database");
+    let (base, _) = admin_url.rsplit_once('/').expect("the URL names a database");
+    let config = TeamConfig::new(&format!("{base}/{name}"));
+    Some(Postgres { admin_url, name, config })
+}
+
+fn sqlite_backend() -> Sqlite {
+    Sqlite(tempfile::tempdir().expect("temp dir"))
+}
+
+/// Declares the test `name` for both backends, running `body(&backend)`.
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name(&super::sqlite_backend());
+            }
+            #[test]
+            fn postgres() {
+                if let Some(backend) = super::postgres_backend() {
+                    super::$name(&backend);
+                }
+            }
+        }
+    };
+}
+
+fn new_ticket(title: &str, description: &str) -> NewTicket {
+    NewTicket {
+        fields: TicketFields {
+            title: title.to_owned(),
+            requester_name: "王丽".to_owned(),
+            description: description.to_owned(),
+            ..TicketFields::default()
+        },
+        category: Category::Hardware,
+        urgency: Grade::Medium,
+        impact: Grade::Medium,
+        reported_at_ms: None,
+    }
+}
+
+fn search(desk: &mut Desk, text: &str) -> Vec<String> {
+    let query = DeskQuery::from(TicketFilter { text: text.to_owned(), ..TicketFilter::default() });
+    let (total, page) = desk.desk_first_page(&query, 50, NOW_MS).expect("search");
+    assert_eq!(usize::try_from(total).unwrap(), page.len(), "count and page agree for {text:?}");
+    let mut titles: Vec<String> = page.into_iter().map(|row| row.title).collect();
+    titles.sort();
+    titles
+}
+
+fn create_and_search(backend: &dyn Backend) {
+    let mut desk = backend.open();
+    for (title, description) in [
+        ("打印机脱机", "三楼的打印机无法打印"),
+        ("网络很慢", "VPN 无法连接 (-14)"),
+        ("Printer offline", "The PC says the printer is offline"),
+        ("Z盘 missing", "mapped drive gone"),
+    ] {
+        let ticket = desk.desk_create(&new_ticket(title, description), "Li Wei", NOW_MS).unwrap();
+        assert_eq!(ticket.version.0, 1);
+        assert_eq!(desk.ticket_at(ticket.ticket.id).unwrap(), ticket);
+    }
+    assert_eq!(search(&mut desk, "打印"), ["打印机脱机"], "a two-character Chinese word");
+    assert_eq!(search(&mut desk, "印"), ["打印机脱机"], "one Chinese character");
+    assert_eq!(search(&mut desk, "网络"), ["网络很慢"]);
+    assert_eq!(search(&mut desk, "无法连接"), ["网络很慢"], "a long Chinese word");
+    assert_eq!(search(&mut desk, "PRINTER"), ["Printer offline"], "case-insensitive");
+    assert_eq!(search(&mut desk, "pc"), ["Printer offline"], "a two-letter word prefix");
+    assert_eq!(search(&mut desk, "vpn"), ["网络很慢"]);
+    assert_eq!(search(&mut desk, "Z盘"), ["Z盘 missing"], "a short term mixing scripts");
+    assert!(search(&mut desk, "打印 网络").is_empty(), "every term must match");
+    assert!(search(&mut desk, "scanner").is_empty());
+    let printer = search_ids(&mut desk, "Printer")[0];
+    desk.desk_add_note(printer, "换了硒鼓", "Li Wei", NOW_MS + 1).unwrap();
+    assert_eq!(search(&mut desk, "硒鼓"), ["Printer offline"], "notes are searched");
+    let all = desk.desk_first_page(&DeskQuery::default(), 2, NOW_MS).unwrap();
+    assert_eq!((all.0, all.1.len()), (4, 2), "the count is of all matches, the page is limited");
+    let rows = desk.summaries(&[printer, TicketId(999_999)]).unwrap();
+    assert_eq!(rows.iter().map(|row| row.id).collect::<Vec<_>>(), [printer]);
+}
+both!(create_and_search);
+
+fn search_ids(desk: &mut Desk, text: &str) -> Vec<TicketId> {
+    let query = DeskQuery::from(TicketFilter { text: text.to_owned(), ..TicketFilter::default() });
+    desk.desk_first_page(&query, 50, NOW_MS).unwrap().1.into_iter().map(|row| row.id).collect()
+}
+
+fn fields_with(base: &TicketFields, name: &str, value: &str) -> TicketChange {
+    let mut fields = base.clone();
+    *fields.field_mut(name).expect("a known field") = value.to_owned();
+    TicketChange::Fields(Box::new(fields))
+}
+
+fn conflicts_are_shown_field_by_field(backend: &dyn Backend) {
+    let (mut mine, mut theirs) = (backend.open(), backend.open());
+    let read = mine.desk_create(&new_ticket("Old title", "desc"), "A", NOW_MS).unwrap();
+    let id = read.ticket.id;
+    let changed = theirs
+        .change_ticket_at(id, read.version, &fields_with(&read.ticket.fields, "title", "Their title"), "B", NOW_MS + 1)
+        .unwrap();
+    assert_eq!(changed.ticket.version.0, 2);
+    assert_eq!(changed.merged_over, None);
+    let err = mine
+        .change_ticket_at(id, read.version, &fields_with(&read.ticket.fields, "title", "My title"), "A", NOW_MS + 2)
+        .unwrap_err();
+    let StoreError::Conflict { current, fields } = err else { panic!("expected a conflict, got {err:?}") };
+    assert_eq!(current.0, 2);
+    assert_eq!(fields.len(), 1, "{fields:?}");
+    assert_eq!(
+        (fields[0].field.as_str(), fields[0].base.as_str(), fields[0].theirs.as_str(), fields[0].mine.as_str()),
+        ("title", "Old title", "Their title", "My title")
+    );
+    assert_eq!(mine.ticket_at(id).unwrap().ticket.fields.title, "Their title", "nothing was overwritten");
+    // Another field, from the same stale read: applied on top of theirs.
+    let merged =
+        mine.change_ticket_at(id, read.version, &TicketChange::Status(Status::InProgress), "A", NOW_MS + 3).unwrap();
+    assert_eq!(merged.merged_over.map(|version| version.0), Some(2));
+    assert_eq!(merged.ticket.ticket.fields.title, "Their title");
+    assert_eq!(merged.ticket.ticket.status, Status::InProgress);
+    assert_eq!(merged.ticket.version.0, 3);
+    // The engineer chose theirs-then-mine: resubmitting against the current version wins.
+    let chosen = mine
+        .change_ticket_at(
+            id,
+            merged.ticket.version,
+            &fields_with(&merged.ticket.ticket.fields, "title", "My title"),
+            "A",
+            NOW_MS + 4,
+        )
+        .unwrap();
+    assert_eq!(chosen.ticket.ticket.fields.title, "My title");
+}
+both!(conflicts_are_shown_field_by_field);
+
+fn only_changed_fields_are_saved(backend: &dyn Backend) {
+    let (mut a, mut b) = (backend.open(), backend.open());
+    let read = a.desk_create(&new_ticket("Title", "desc"), "A", NOW_MS).unwrap();
+    let id = read.ticket.id;
+    // Both edit the whole form from the same read, each changing one field.
+    a.change_ticket_at(id, read.version, &fields_with(&read.ticket.fields, "department", "IT"), "A", NOW_MS + 1)
+        .unwrap();
+    b.change_ticket_at(id, read.version, &fields_with(&read.ticket.fields, "location", "3F"), "B", NOW_MS + 2).unwrap();
+    let now = a.ticket_at(id).unwrap();
+    assert_eq!((now.ticket.fields.department.as_str(), now.ticket.fields.location.as_str()), ("IT", "3F"));
+    assert_eq!(now.version.0, 3);
+    let history = a.desk_history_page(id, None, 100).unwrap();
+    let changed: Vec<String> = history
+        .iter()
+        .filter_map(|entry| match &entry.event {
+            TimelineEvent::FieldChanged { field, .. } => Some(field.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(changed, ["department", "location"]);
+}
+both!(only_changed_fields_are_saved);
+
+fn engineer(desk: &mut Desk, name: &str, team: &str, tier: i64, skills: &[Category]) -> stepwise::model::Engineer {
+    let new = NewEngineer { name: name.to_owned(), team: team.to_owned(), tier, skills: skills.to_vec() };
+    desk.add_engineer(&new, "correct horse battery", NOW_MS).expect("add an engineer")
+}
+
+fn claiming_is_atomic(backend: &dyn Backend) {
+    let mut setup = backend.open();
+    let li = engineer(&mut setup, "Li Wei", "Desk", 1, &[]);
+    let wang = engineer(&mut setup, "Wang Fang", "Desk", 1, &[]);
+    let ids: Vec<TicketId> = (0..8)
+        .map(|index| {
+            setup.desk_create(&new_ticket(&format!("Claim {index}"), "desc"), "intake", NOW_MS).unwrap().ticket.id
+        })
+        .collect();
+    let barrier = Arc::new(Barrier::new(2));
+    let threads: Vec<_> = [li.id, wang.id]
+        .into_iter()
+        .map(|engineer| {
+            let mut desk = backend.open();
+            let (ids, barrier) = (ids.clone(), Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                ids.iter()
+                    .map(|id| {
+                        barrier.wait();
+                        match desk.claim(*id, engineer, NOW_MS + 1) {
+                            Ok(ticket) => {
+                                assert_eq!(ticket.assignee_id, Some(engineer));
+                                true
+                            }
+                            Err(StoreError::AlreadyClaimed { .. }) => false,
+                            Err(other) => panic!("claim failed: {other}"),
+                        }
+                    })
+                    .collect::<Vec<bool>>()
+            })
+        })
+        .collect();
+    let results: Vec<Vec<bool>> = threads.into_iter().map(|thread| thread.join().unwrap()).collect();
+    for (index, id) in ids.iter().enumerate() {
+        assert!(results[0][index] ^ results[1][index], "exactly one engineer wins ticket {id}");
+        let ticket = setup.ticket_at(*id).unwrap();
+        let winner = if results[0][index] { &li } else { &wang };
+        assert_eq!(ticket.ticket.assignee.as_deref(), Some(winner.name.as_str()));
+        assert_eq!((ticket.ticket.status, ticket.team.as_deref()), (Status::Assigned, Some("Desk")));
+    }
+    let mine = DeskQuery { assigned_to: Some(li.id), ..DeskQuery::default() };
+    let claimed_by_li = results[0].iter().filter(|won| **won).count();
+    assert_eq!(setup.desk_first_page(&mine, 50, NOW_MS).unwrap().0, i64::try_from(claimed_by_li).unwrap());
+}
+both!(claiming_is_atomic);
+
+fn the_timeline_is_insert_only(backend: &dyn Backend) {
+    let mut setup = backend.open();
+    let read = setup.desk_create(&new_ticket("Timeline", "desc"), "A", NOW_MS).unwrap();
+    let id = read.ticket.id;
+    let threads: Vec<_> = (0..2)
+        .map(|console| {
+            let mut desk = backend.open();
+            std::thread::spawn(move || {
+                for index in 0..10 {
+                    let event = TimelineEvent::NoteAdded { text: format!("console {console} entry {index}") };
+                    desk.desk_append_event(id, (ActorKind::Engineer, "E"), &event, NOW_MS + index).unwrap();
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    // A note written from a stale read never conflicts.
+    setup
+        .change_ticket_at(id, read.version, &fields_with(&read.ticket.fields, "title", "Changed"), "B", NOW_MS)
+        .unwrap();
+    setup.change_ticket_at(id, read.version, &TicketChange::Note("still welcome".into()), "A", NOW_MS + 20).unwrap();
+    let history = setup.desk_history_page(id, None, 1000).unwrap();
+    let seqs: Vec<i64> = history.iter().map(|entry| entry.seq).collect();
+    assert_eq!(seqs, (1..=i64::try_from(history.len()).unwrap()).collect::<Vec<_>>(), "consecutive, no gaps");
+    assert_eq!(history.len(), 1 + 20 + 1 + 1, "created, 20 entries, the title change, the note");
+    assert_eq!(setup.desk_notes(id).unwrap().last().map(|note| note.text.as_str()), Some("still welcome"));
+}
+both!(the_timeline_is_insert_only);
+
+fn engineers_sign_in(backend: &dyn Backend) {
+    let mut desk = backend.open();
+    let li = engineer(&mut desk, "Li Wei", "Network", 2, &[Category::Network, Category::Network]);
+    assert_eq!(li.skills, [Category::Network]);
+    assert_eq!(desk.sign_in("Li Wei", "correct horse battery").unwrap(), li);
+    assert!(matches!(desk.sign_in("Li Wei", "wrong password"), Err(StoreError::SignInRefused)));
+    assert!(matches!(desk.sign_in("Nobody", "correct horse battery"), Err(StoreError::SignInRefused)));
+    let again = NewEngineer { name: " Li Wei ".into(), team: String::new(), tier: 1, skills: Vec::new() };
+    assert!(matches!(desk.add_engineer(&again, "another password", NOW_MS), Err(StoreError::EngineerExists(_))));
+    assert!(matches!(
+        desk.add_engineer(&NewEngineer { name: "X".into(), ..again }, "short", NOW_MS),
+        Err(StoreError::Engineer(_))
+    ));
+    assert_eq!(desk.engineers().unwrap(), [li]);
+}
+both!(engineers_sign_in);
+
+fn routing_presence_and_escalation(backend: &dyn Backend) {
+    let mut desk = backend.open();
+    let busy = engineer(&mut desk, "Busy Network", "Desk", 1, &[Category::Network]);
+    let free = engineer(&mut desk, "Free Network", "Desk", 1, &[Category::Network]);
+    let other = engineer(&mut desk, "Free Hardware", "Desk", 1, &[Category::Hardware]);
+    let tier2 = engineer(&mut desk, "Second Tier", "Experts", 2, &[Category::Network]);
+    let mut network = new_ticket("VPN down", "desc");
+    network.category = Category::Network;
+    let taken = desk.desk_create(&network, "intake", NOW_MS).unwrap();
+    desk.claim(taken.ticket.id, busy.id, NOW_MS).unwrap();
+    let open = desk.desk_create(&network, "intake", NOW_MS).unwrap();
+    let names: Vec<String> = desk
+        .suggest_assignees(open.ticket.id)
+        .unwrap()
+        .into_iter()
+        .map(|suggestion| suggestion.engineer.name)
+        .collect();
+    assert_eq!(names, [free.name.as_str(), busy.name.as_str(), other.name.as_str(), tier2.name.as_str()]);
+
+    desk.heartbeat(open.ticket.id, free.id, NOW_MS).unwrap();
+    desk.heartbeat(open.ticket.id, other.id, NOW_MS - 60_000).unwrap();
+    let viewers = desk.viewers(open.ticket.id, NOW_MS + 1_000).unwrap();
+    assert_eq!(
+        viewers.iter().map(|viewer| viewer.engineer).collect::<Vec<_>>(),
+        [free.id],
+        "stale heartbeats are gone"
+    );
+    desk.leave(open.ticket.id, free.id, NOW_MS + 2_000).unwrap();
+    assert!(desk.viewers(open.ticket.id, NOW_MS + 2_000).unwrap().is_empty());
+
+    let claimed = desk.ticket_at(taken.ticket.id).unwrap();
+    let escalation = Escalation { team: Some("Experts".into()), reason: "needs the firewall team".into() };
+    let handed = desk.escalate_to(taken.ticket.id, claimed.version, &escalation, &busy.name, NOW_MS + 3_000).unwrap();
+    let ticket = &handed.ticket;
+    assert_eq!(
+        (ticket.ticket.tier, ticket.team.as_deref(), ticket.ticket.assignee.as_deref()),
+        (2, Some("Experts"), None)
+    );
+    assert_eq!(ticket.ticket.status, Status::New);
+    let experts = DeskQuery { team: Some("Experts".into()), ..DeskQuery::default() };
+    assert_eq!(desk.desk_first_page(&experts, 10, NOW_MS).unwrap().0, 1, "the receiving team sees it");
+    desk.claim(taken.ticket.id, tier2.id, NOW_MS + 4_000).unwrap();
+}
+both!(routing_presence_and_escalation);
+
+/// Waits up to `timeout` for an event that `wanted` accepts.
+fn wait_for(
+    events: &std::sync::mpsc::Receiver<ListenerEvent>,
+    timeout: Duration,
+    wanted: impl Fn(&ListenerEvent) -> bool,
+) -> Option<ListenerEvent> {
+    let deadline = Instant::now() + timeout;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match events.recv_timeout(left) {
+            Ok(event) if wanted(&event) => return Some(event),
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+#[test]
+fn postgres_changes_reach_another_console() {
+    let Some(backend) = postgres_backend() else { return };
+    let mut desk = backend.open();
+    let (_listener, events) = TeamListener::spawn(backend.config.clone()).unwrap();
+    assert!(wait_for(&events, Duration::from_secs(10), |event| *event == ListenerEvent::Connected).is_some());
+    let created = desk.desk_create(&new_ticket("Live", "desc"), "Li Wei", NOW_MS).unwrap();
+    let notice = wait_for(&events, Duration::from_secs(5), |event| matches!(event, ListenerEvent::Notice(_)));
+    let Some(ListenerEvent::Notice(notice)) = notice else { panic!("no notice within 5 s") };
+    assert_eq!(
+        (notice.ticket, notice.kind, notice.version),
+        (created.ticket.id, DeskNoticeKind::Created, Some(created.version))
+    );
+    desk.change_ticket_at(
+        created.ticket.id,
+        created.version,
+        &TicketChange::Status(Status::InProgress),
+        "Li Wei",
+        NOW_MS,
+    )
+    .unwrap();
+    let changed = wait_for(
+        &events,
+        Duration::from_secs(5),
+        |event| matches!(event, ListenerEvent::Notice(notice) if notice.kind == DeskNoticeKind::Changed),
+    );
+    assert!(changed.is_some(), "the change is announced");
+}
+
+#[test]
+fn postgres_connection_loss_is_reported_then_the_store_reconnects() {
+    let Some(backend) = postgres_backend() else { return };
+    let mut store = TeamStore::connect(&backend.config).unwrap();
+    let created = store.desk_create(&new_ticket("Loss", "desc"), "A", NOW_MS).unwrap();
+    let (_listener, events) = TeamListener::spawn(backend.config.clone()).unwrap();
+    assert!(wait_for(&events, Duration::from_secs(10), |event| *event == ListenerEvent::Connected).is_some());
+    let pid = store.backend_pid().unwrap();
+    let mut admin = postgres::Client::connect(&backend.admin_url, postgres::NoTls).unwrap();
+    admin
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            &[&backend.name],
+        )
+        .unwrap();
+    let edit = fields_with(&created.ticket.fields, "title", "Kept and retried");
+    let err = store.change_ticket_at(created.ticket.id, created.version, &edit, "A", NOW_MS + 1).unwrap_err();
+    assert!(matches!(err, StoreError::ConnectionLost(_)), "{err:?}");
+    // The next call reconnects; the kept edit is retried against the version it was read at.
+    let retried = store.change_ticket_at(created.ticket.id, created.version, &edit, "A", NOW_MS + 2).unwrap();
+    assert_eq!(retried.ticket.ticket.fields.title, "Kept and retried");
+    assert_ne!(store.backend_pid().unwrap(), pid, "a new connection");
+    assert!(wait_for(&events, Duration::from_secs(10), |event| matches!(event, ListenerEvent::Lost(_))).is_some());
+    assert!(
+        wait_for(&events, Duration::from_secs(15), |event| *event == ListenerEvent::Connected).is_some(),
+        "the listener reconnects by itself"
+    );
+}
