@@ -36,7 +36,10 @@ fn main() -> ExitCode {
     let listen =
         ListenConfig { port: cli.session_port, advertised_host: cli.advertise.clone(), ..ListenConfig::default() };
     let result = match cli.command {
-        None => with_runtime(|runtime| run_console(&data_dir, runtime, listen)),
+        None => match team_database_arg(cli.database.as_deref()) {
+            Ok(database) => with_runtime(|runtime| run_console(&data_dir, runtime, listen, database)),
+            Err(err) => Err(err),
+        },
         Some(Command::Assist { link, link_stdin, link_file, frames, monitor }) => {
             let source = share_source(frames, monitor);
             match assist_link(link, link_stdin, link_file.as_deref()) {
@@ -233,11 +236,25 @@ fn run_windowed_demo(
     let share_source = stepwise::app::demo::windowed_demo_source(frames, live_screen)?;
     let ticket_id = stepwise::app::demo::prepare_demo_ticket(data_dir)?;
     let listen = ListenConfig { advertised_host: Some("127.0.0.1".into()), ..listen };
-    run_console_with(data_dir, runtime, listen, share_source, Some(ticket_id))
+    run_console_with(data_dir, runtime, listen, share_source, Some(ticket_id), None)
 }
 
-fn run_console(data_dir: &Path, runtime: tokio::runtime::Handle, listen: ListenConfig) -> anyhow::Result<()> {
-    run_console_with(data_dir, runtime, listen, SourceChoice::Screen { monitor: 0 }, None)
+/// The command line's `--database`, checked (TLS follows the URL's `sslmode`).
+fn team_database_arg(url: Option<&str>) -> anyhow::Result<Option<stepwise::model::TeamDatabaseSettings>> {
+    let Some(url) = url else { return Ok(None) };
+    let tls = ["sslmode=require", "sslmode=verify-ca", "sslmode=verify-full"].iter().any(|mode| url.contains(mode));
+    let settings = stepwise::model::TeamDatabaseSettings { url: url.trim().to_owned(), tls };
+    settings.validate().with_context(|| format!("--database {}", settings.redacted_url()))?;
+    Ok(Some(settings))
+}
+
+fn run_console(
+    data_dir: &Path,
+    runtime: tokio::runtime::Handle,
+    listen: ListenConfig,
+    database: Option<stepwise::model::TeamDatabaseSettings>,
+) -> anyhow::Result<()> {
+    run_console_with(data_dir, runtime, listen, SourceChoice::Screen { monitor: 0 }, None, database)
 }
 
 fn run_console_with(
@@ -246,6 +263,7 @@ fn run_console_with(
     listen: ListenConfig,
     share_source: SourceChoice,
     demo_ticket: Option<stepwise::model::TicketId>,
+    database: Option<stepwise::model::TeamDatabaseSettings>,
 ) -> anyhow::Result<()> {
     let options = window_options("Stepwise", "stepwise", [1280.0, 800.0], [900.0, 560.0]);
     let data_dir = data_dir.to_path_buf();
@@ -260,6 +278,7 @@ fn run_console_with(
                 transport: TransportSettings::default(),
                 share_source,
                 demo_ticket,
+                database,
             };
             Ok(Box::new(ConsoleApp::new(&cc.egui_ctx, data_dir, options)))
         }),

@@ -311,6 +311,8 @@ fn measure_frames(store: &mut Store, data_dir: &Path, now: i64) -> anyhow::Resul
         warnings: Vec::new(),
         network: Default::default(),
         recording_retention_days: crate::store::recordings::DEFAULT_RETENTION_DAYS,
+        team_database: None,
+        engineers: Vec::new(),
     }));
     let input = || egui::RawInput {
         screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1440.0, 900.0))),

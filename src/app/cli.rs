@@ -22,6 +22,11 @@ pub struct Cli {
     /// only: give it before any command.
     #[arg(long, value_name = "HOST")]
     pub advertise: Option<String>,
+    /// Work on a team's shared desk in this PostgreSQL database
+    /// (`postgres://user:password@host:5432/database`; add `?sslmode=require` for TLS) instead of
+    /// the choice saved in Settings. Console only: give it before any command.
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
     /// What to do; without a command the console opens.
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -72,6 +72,8 @@ pub struct ConsoleOptions {
     pub share_source: crate::capture::SourceChoice,
     /// The demo: this ticket's session starts by itself and a Get-help window joins it.
     pub demo_ticket: Option<TicketId>,
+    /// The command line's `--database`: work on this team database whatever Settings chose.
+    pub database: Option<crate::model::TeamDatabaseSettings>,
 }
 
 /// Progress of the one-machine demo.
@@ -107,7 +109,8 @@ impl ConsoleApp {
             dir: data_dir.join(RECORDINGS_DIR),
             floor_bytes: crate::recording::DEFAULT_FREE_SPACE_FLOOR_BYTES,
         };
-        let worker = StoreWorker::spawn(data_dir, sender.clone(), waker.clone(), clock);
+        let worker =
+            StoreWorker::spawn_with_database(data_dir, options.database.clone(), sender.clone(), waker.clone(), clock);
         let player = super::player::PlayerHost::new(sender, waker.clone(), worker.sender());
         let mut sessions =
             EngineerSessions::new(options.runtime, worker.sender(), waker, options.listen, options.transport);

@@ -37,6 +37,21 @@ pub struct TicketFilter {
     pub assignee: Option<String>,
     /// SLA state.
     pub sla: SlaFilter,
+    /// On a team desk: everything, only mine, or only my team's.
+    #[serde(default)]
+    pub scope: TeamScope,
+}
+
+/// Which part of a team desk the list shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TeamScope {
+    /// Every ticket.
+    #[default]
+    All,
+    /// Tickets assigned to the signed-in engineer.
+    AssignedToMe,
+    /// Tickets of the signed-in engineer's team.
+    MyTeam,
 }
 
 /// One sidebar row.

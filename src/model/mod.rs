@@ -20,14 +20,15 @@ pub mod video_export;
 pub mod workflow;
 
 pub use clock::now_ms;
-pub use desk::{ExportFormat, ImportReport, Note, SlaFilter, TicketFilter, TicketSummary};
+pub use desk::{ExportFormat, ImportReport, Note, SlaFilter, TeamScope, TicketFilter, TicketSummary};
 pub use glossary::{Glossary, GlossaryEntry, GlossaryError, JargonHit};
 pub use guide::{
     Guide, GuideError, GuideStep, GuideSummary, MAX_GUIDE_STEPS, MAX_GUIDE_TITLE_CHARS, StepPointer, StepStats,
 };
 pub use ids::{EngineerId, GuideId, SessionId, TicketId};
 pub use profile::{
-    EngineerProfile, NetworkSettings, NetworkSettingsError, TeamDatabaseError, TeamDatabaseSettings, redact_database_url,
+    EngineerProfile, NetworkSettings, NetworkSettingsError, TeamDatabaseError, TeamDatabaseSettings,
+    redact_database_url,
 };
 pub use session::{RecordingRecord, RecordingStatus, SessionRecord, SurveyOutcome, SurveyRecord};
 pub use sla::{SlaClock, SlaLevel, SlaPolicy, SlaPolicyError, SlaReading, SlaTarget, SlaTargets, format_countdown};

@@ -123,7 +123,10 @@ mod team_database_tests {
         assert_eq!(settings("mysql://desk@db/x").validate(), Err(TeamDatabaseError::NotPostgres));
         assert_eq!(settings("postgres://").validate(), Err(TeamDatabaseError::NotPostgres));
         assert_eq!(settings("postgres://a b@db/x").validate(), Err(TeamDatabaseError::Malformed));
-        assert_eq!(settings(&format!("postgres://{}", "x".repeat(3_000))).validate(), Err(TeamDatabaseError::Malformed));
+        assert_eq!(
+            settings(&format!("postgres://{}", "x".repeat(3_000))).validate(),
+            Err(TeamDatabaseError::Malformed)
+        );
     }
 
     #[test]

@@ -4,12 +4,12 @@
 use std::path::PathBuf;
 
 use crate::capture::{CaptureError, PixelRect, SourceLabel};
-use crate::model::SlaPolicy;
 use crate::model::{
     EngineerProfile, Guide, GuideId, GuideSummary, HistoryEntry, NetworkSettings, NewTicket, StepStats, Ticket,
     TicketChange, TicketId,
 };
 use crate::model::{ExportFormat, ImportReport, Note, TicketFilter, TicketSummary};
+use crate::model::{SlaPolicy, TicketVersion};
 use crate::protocol::{JoinLink, SessionCommand, SessionEvent, StepOutcome};
 
 use super::annotations::ArrowPlacement;
@@ -44,7 +44,13 @@ pub enum UiCommand {
 impl UiCommand {
     /// Change a ticket under the workflow rules.
     pub fn change_ticket(ticket_id: TicketId, change: TicketChange) -> Self {
-        Self::Store(StoreCommand::ChangeTicket { ticket_id, change })
+        Self::Store(StoreCommand::ChangeTicket { ticket_id, change, base: None })
+    }
+
+    /// Change a ticket as it was read at `base` (the team desk refuses it, field by field, when
+    /// a colleague changed the same fields meanwhile).
+    pub fn change_ticket_at(ticket_id: TicketId, base: Option<TicketVersion>, change: TicketChange) -> Self {
+        Self::Store(StoreCommand::ChangeTicket { ticket_id, change, base })
     }
 
     /// Send a verb of the session protocol to a ticket's session.
@@ -177,6 +183,8 @@ pub enum StoreCommand {
         ticket_id: TicketId,
         /// The change.
         change: TicketChange,
+        /// The version the edit was made from (team desk); `None`: the row as it is now.
+        base: Option<TicketVersion>,
     },
     /// Load the shipped sample tickets.
     LoadSamples,
@@ -218,6 +226,33 @@ pub enum StoreCommand {
     },
     /// Save where sessions listen.
     SaveNetworkSettings(NetworkSettings),
+    /// Sign in to the team desk as an engineer of its directory.
+    SignIn {
+        /// Directory name.
+        name: String,
+        /// Password (checked against the stored hash, never kept).
+        password: String,
+    },
+    /// Add an engineer to the team directory (and sign in as them when `sign_in`).
+    AddEngineer {
+        /// The entry.
+        engineer: crate::model::NewEngineer,
+        /// Their password (only a hash is stored).
+        password: String,
+        /// Sign in as the new engineer (first use of a console).
+        sign_in: bool,
+    },
+    /// Take an unassigned ticket (atomic: when a colleague was first, the view is told who).
+    ClaimTicket(TicketId),
+    /// Settle the last edit refused with [`UiEvent::EditConflict`]: the fields named in
+    /// `keep_mine` take this engineer's value, every other conflicting field keeps the
+    /// colleague's; `None` drops the edit.
+    ResolveConflict {
+        /// Ticket id.
+        ticket_id: TicketId,
+        /// Fields to keep as this engineer typed them, or `None` to drop the edit.
+        keep_mine: Option<Vec<String>>,
+    },
     /// Try to reach a team database and answer with [`UiEvent::TeamDatabaseTested`].
     TestTeamDatabase(crate::model::TeamDatabaseSettings),
     /// Work on this team database from now on (`None`: the console's own desk); the desk is
@@ -272,6 +307,19 @@ pub struct TicketDetail {
     pub sessions: Vec<crate::model::SessionRecord>,
     /// The ticket's session recordings, oldest first.
     pub recordings: Vec<crate::model::RecordingRecord>,
+    /// On a team desk: the row's version, who else is looking at it; `None` on a single desk.
+    pub team: Option<TeamTicketInfo>,
+}
+
+/// What a team desk adds to an open ticket.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TeamTicketInfo {
+    /// The version this copy was read at (edits are checked against it).
+    pub version: TicketVersion,
+    /// Colleagues viewing the ticket now (this engineer left out).
+    pub viewers: Vec<String>,
+    /// Who should take it, best first (name, has the category as a skill, open tickets).
+    pub suggestions: Vec<crate::model::RoutingSuggestion>,
 }
 
 /// What the views need to know once the store is open.
@@ -299,6 +347,8 @@ pub struct StoreInfo {
     pub recording_retention_days: u32,
     /// The team database the desk is on (`None`: this console's own SQLite desk).
     pub team_database: Option<crate::model::TeamDatabaseSettings>,
+    /// The team directory (empty on a single desk).
+    pub engineers: Vec<crate::model::Engineer>,
 }
 
 impl StoreInfo {
@@ -505,6 +555,39 @@ pub enum UiEvent {
     },
     /// The network settings were saved (as stored).
     NetworkSettingsSaved(NetworkSettings),
+    /// The team desk wants to know who is at this console (no engineer signed in yet).
+    SignInNeeded {
+        /// Whether the directory is empty (the first engineer adds themself).
+        directory_empty: bool,
+    },
+    /// Signed in to the team desk.
+    SignedIn(crate::model::Engineer),
+    /// The team directory as it is now.
+    DirectoryLoaded(Vec<crate::model::Engineer>),
+    /// The sign-in or directory entry was refused: why.
+    SignInFailed(String),
+    /// A colleague changed the same fields first; nothing was saved. The view shows each
+    /// field (before, theirs, mine) and answers with [`StoreCommand::ResolveConflict`].
+    EditConflict {
+        /// Ticket id.
+        ticket_id: TicketId,
+        /// Each field both changed.
+        fields: Vec<crate::model::FieldConflict>,
+    },
+    /// A colleague took the ticket first.
+    AlreadyClaimed {
+        /// Ticket id.
+        ticket_id: TicketId,
+        /// Who has it.
+        by: String,
+    },
+    /// The team desk's link came back: changes may have been missed, query the list again.
+    DeskReloadNeeded,
+    /// Another console changed these tickets: their sidebar rows, as they are now.
+    RowsChanged(Vec<TicketSummary>),
+    /// The link to the team database was lost (`Some(why)`, edits are refused, nothing is lost)
+    /// or is back (`None`).
+    TeamLink(Option<String>),
     /// What "Test connection" found: the server's description, or why it cannot be used.
     TeamDatabaseTested(Result<String, String>),
     /// A guide was saved.

@@ -37,7 +37,7 @@ pub mod widgets;
 
 pub use command::{
     AssistCommand, AssistNotice, DialogCommand, GuideView, JoinFailure, SessionRequest, StoreCommand, StoreInfo,
-    TicketDetail, UiCommand, UiEvent,
+    TeamTicketInfo, TicketDetail, UiCommand, UiEvent,
 };
 pub use context::ViewContext;
 pub use desk::{DeskState, Notice};

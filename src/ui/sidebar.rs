@@ -8,7 +8,7 @@ use egui::{Key, RichText, Sense, Ui};
 use crate::model::SlaPolicy;
 use crate::model::TicketId;
 use crate::model::{Category, Priority, Status};
-use crate::model::{SlaFilter, TicketFilter, TicketSummary};
+use crate::model::{SlaFilter, TeamScope, TicketFilter, TicketSummary};
 
 use super::command::UiCommand;
 use super::i18n::{Lang, Text, category_text, priority_text, status_text};
@@ -35,6 +35,8 @@ pub struct Sidebar {
     pub selected_id: Option<TicketId>,
     selected_index: Option<usize>,
     scroll_to_selected: bool,
+    /// On a team desk: offer "Assigned to me" and "My team".
+    pub team_desk: bool,
 }
 
 /// What the sidebar asks of the desk besides store commands.
@@ -67,6 +69,18 @@ impl Sidebar {
             self.total = Some(total);
             self.assignees = assignees;
             self.pages.retain(|page, _| page * PAGE_SIZE < total);
+        }
+    }
+
+    /// Shows colleagues' changes at once: each loaded row of these tickets is replaced (the
+    /// order and the count follow with the next query).
+    pub fn replace_rows(&mut self, changed: &[TicketSummary]) {
+        for (_, rows) in self.pages.values_mut() {
+            for row in rows.iter_mut() {
+                if let Some(new) = changed.iter().find(|new| new.id == row.id) {
+                    row.clone_from(new);
+                }
+            }
         }
     }
 
@@ -200,6 +214,23 @@ impl Sidebar {
                 },
             );
             ui.end_row();
+            if self.team_desk {
+                let label = ui.label(Text::TeamScopeLabel.get(lang));
+                let scope_label = |scope: TeamScope| match scope {
+                    TeamScope::All => Text::ScopeAll.get(lang).to_owned(),
+                    TeamScope::AssignedToMe => Text::ScopeAssignedToMe.get(lang).to_owned(),
+                    TeamScope::MyTeam => Text::ScopeMyTeam.get(lang).to_owned(),
+                };
+                changed |= widgets::enum_combo(
+                    ui,
+                    &label,
+                    "filter_team_scope",
+                    &mut self.filter.scope,
+                    &[TeamScope::All, TeamScope::AssignedToMe, TeamScope::MyTeam],
+                    scope_label,
+                );
+                ui.end_row();
+            }
             let label = ui.label(Text::SlaLabel.get(lang));
             let sla_label = |filter: SlaFilter| match filter {
                 SlaFilter::Any => Text::Any.get(lang).to_owned(),

@@ -3,8 +3,8 @@
 
 use egui::{RichText, Ui};
 
-use crate::model::SlaPolicy;
 use crate::model::{Category, FieldError, Grade, ImportOrigin, TicketChange, TicketFields, TicketId, TimelineEvent};
+use crate::model::{SlaPolicy, TicketVersion};
 
 use std::collections::HashMap;
 
@@ -28,6 +28,8 @@ pub struct PaneEnv<'a> {
     pub phrases: &'a [String],
     /// The jargon glossary in the UI language.
     pub glossary: &'a crate::model::Glossary,
+    /// The team directory (empty on a single desk: the assignee is typed).
+    pub engineers: &'a [crate::model::Engineer],
 }
 
 /// The open ticket and the edit buffers of its pane.
@@ -46,6 +48,9 @@ pub struct TicketView {
     rating_comment: String,
     /// Thumbnails of the screenshots in the session history.
     thumbnails: super::thumbnails::Thumbnails,
+    /// On a team desk: the version the unsaved edits were made from (a colleague's change
+    /// since then is checked field by field when they are saved).
+    edit_base: Option<TicketVersion>,
 }
 
 impl TicketView {
@@ -62,8 +67,22 @@ impl TicketView {
             rating: ticket.satisfaction,
             rating_comment: ticket.satisfaction_comment.clone(),
             thumbnails: Default::default(),
+            edit_base: detail.team.as_ref().map(|team| team.version),
             detail,
         }
+    }
+
+    /// The version shown (team desk), the base of one-click changes.
+    fn shown_version(&self) -> Option<TicketVersion> {
+        self.detail.team.as_ref().map(|team| team.version)
+    }
+
+    /// Drops the unsaved edits (after the conflict dialog settled them in the store).
+    pub fn discard_drafts(&mut self) {
+        self.fields = self.detail.ticket.fields.clone();
+        self.resolution = self.detail.ticket.resolution.clone();
+        self.field_errors.clear();
+        self.edit_base = self.shown_version();
     }
 
     /// Takes a newer copy of the same ticket, keeping edits the user has not saved yet.
@@ -82,6 +101,10 @@ impl TicketView {
         }
         if new.tier > old.tier {
             self.escalation_reason.clear();
+        }
+        // Unsaved edits stay based on the version they were typed over.
+        if self.fields == new.fields && self.resolution == new.resolution {
+            self.edit_base = detail.team.as_ref().map(|team| team.version);
         }
         if detail.notes.len() > self.detail.notes.len() {
             self.note.clear();
@@ -112,12 +135,12 @@ impl TicketView {
         sessions: &mut HashMap<TicketId, RemoteSessionView>,
         cx: &mut ViewContext<'_, UiCommand>,
     ) {
-        let PaneEnv { policy, actor, team, phrases, glossary } = *env;
+        let PaneEnv { policy, actor, team, phrases, glossary, engineers } = *env;
         let (lang, now_ms) = (cx.lang, cx.now_ms);
         self.header_ui(ui, lang, now_ms, policy);
         ui.separator();
         egui::ScrollArea::vertical().id_salt(("ticket_pane", self.id())).auto_shrink([false, false]).show(ui, |ui| {
-            self.workflow_ui(ui, cx, actor);
+            self.workflow_ui(ui, cx, actor, engineers);
             ui.add_space(8.0);
             egui::CollapsingHeader::new(Text::RemoteSession.get(lang)).default_open(true).show(ui, |ui| {
                 let ticket = &self.detail.ticket;
@@ -172,18 +195,52 @@ impl TicketView {
             if let Some(assignee) = &ticket.assignee {
                 ui.weak(format!("{}: {assignee}", Text::AssigneeLabel.get(lang)));
             }
+            if let Some(team) = &self.detail.team
+                && !team.viewers.is_empty()
+            {
+                ui.colored_label(theme::WARNING, Text::AlsoViewing.fill(lang, &[&team.viewers.join(", ")]));
+            }
         });
     }
 
-    fn workflow_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, actor: &str) {
+    fn workflow_ui(
+        &mut self,
+        ui: &mut Ui,
+        cx: &mut ViewContext<'_, UiCommand>,
+        actor: &str,
+        engineers: &[crate::model::Engineer],
+    ) {
         let lang = cx.lang;
+        let shown = self.shown_version();
         let ticket = &self.detail.ticket;
         let id = ticket.id;
+        if let Some(team) = &self.detail.team
+            && ticket.assignee.is_none()
+            && ticket.status.is_open()
+        {
+            ui.horizontal_wrapped(|ui| {
+                if ui.button(Text::TakeTicket.get(lang)).clicked() {
+                    cx.emit(StoreCommand::ClaimTicket(id));
+                }
+                if !team.suggestions.is_empty() {
+                    ui.weak(Text::SuggestedAssignees.get(lang));
+                    for suggestion in team.suggestions.iter().take(3) {
+                        let skill = if suggestion.has_skill { " ★" } else { "" };
+                        let label = Text::SuggestionEntry
+                            .fill(lang, &[&suggestion.engineer.name, skill, &suggestion.open_tickets.to_string()]);
+                        if ui.small_button(label).clicked() {
+                            let name = Some(suggestion.engineer.name.clone());
+                            cx.emit(UiCommand::change_ticket_at(id, shown, TicketChange::Assign(name)));
+                        }
+                    }
+                }
+            });
+        }
         ui.horizontal_wrapped(|ui| {
             ui.label(Text::MoveTo.get(lang));
             for &to in ticket.status.next_allowed() {
                 if ui.button(format!("→ {}", status_text(to).get(lang))).clicked() {
-                    cx.emit(UiCommand::change_ticket(id, TicketChange::Status(to)));
+                    cx.emit(UiCommand::change_ticket_at(id, shown, TicketChange::Status(to)));
                 }
             }
         });
@@ -205,19 +262,37 @@ impl TicketView {
                 grade_text(g).get(lang).to_owned()
             });
             if changed {
-                cx.emit(UiCommand::change_ticket(id, TicketChange::Classification { category, urgency, impact }));
+                cx.emit(UiCommand::change_ticket_at(
+                    id,
+                    shown,
+                    TicketChange::Classification { category, urgency, impact },
+                ));
             }
         });
         ui.horizontal_wrapped(|ui| {
             let label = ui.label(Text::AssignTo.get(lang));
-            ui.add(egui::TextEdit::singleline(&mut self.assignee).desired_width(160.0)).labelled_by(label.id);
+            if engineers.is_empty() {
+                ui.add(egui::TextEdit::singleline(&mut self.assignee).desired_width(160.0)).labelled_by(label.id);
+            } else {
+                egui::ComboBox::from_id_salt("detail_assignee")
+                    .selected_text(if self.assignee.is_empty() { Text::Unassigned.get(lang) } else { &self.assignee })
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.assignee, String::new(), Text::Unassigned.get(lang));
+                        for engineer in engineers {
+                            let label = format!("{} · {} · T{}", engineer.name, engineer.team, engineer.tier);
+                            ui.selectable_value(&mut self.assignee, engineer.name.clone(), label);
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+            }
             let current = self.detail.ticket.assignee.clone().unwrap_or_default();
             if ui.add_enabled(self.assignee.trim() != current, egui::Button::new(Text::Assign.get(lang))).clicked() {
                 let assignee = Some(self.assignee.trim().to_owned()).filter(|name| !name.is_empty());
-                cx.emit(UiCommand::change_ticket(id, TicketChange::Assign(assignee)));
+                cx.emit(UiCommand::change_ticket_at(id, shown, TicketChange::Assign(assignee)));
             }
             if current != actor && ui.button(Text::AssignToMe.get(lang)).clicked() {
-                cx.emit(UiCommand::change_ticket(id, TicketChange::Assign(Some(actor.to_owned()))));
+                cx.emit(UiCommand::change_ticket_at(id, shown, TicketChange::Assign(Some(actor.to_owned()))));
             }
         });
         if self.detail.ticket.status.is_open() && self.detail.ticket.tier < 3 {
@@ -228,8 +303,9 @@ impl TicketView {
                 let next = Text::Tier.fill(lang, &[&(self.detail.ticket.tier + 1).to_string()]);
                 let button = egui::Button::new(format!("{} → {next}", Text::Escalate.get(lang)));
                 if ui.add_enabled(!self.escalation_reason.trim().is_empty(), button).clicked() {
-                    cx.emit(UiCommand::change_ticket(
+                    cx.emit(UiCommand::change_ticket_at(
                         id,
+                        shown,
                         TicketChange::Escalate(self.escalation_reason.trim().to_owned()),
                     ));
                 }
@@ -245,7 +321,11 @@ impl TicketView {
             if ui.add_enabled(dirty, egui::Button::new(Text::SaveChanges.get(lang))).clicked() {
                 self.field_errors = self.fields.validate();
                 if self.field_errors.is_empty() {
-                    cx.emit(UiCommand::change_ticket(self.id(), TicketChange::Fields(Box::new(self.fields.clone()))));
+                    cx.emit(UiCommand::change_ticket_at(
+                        self.id(),
+                        self.edit_base,
+                        TicketChange::Fields(Box::new(self.fields.clone())),
+                    ));
                 }
             }
             if ui.add_enabled(dirty, egui::Button::new(Text::Revert.get(lang))).clicked() {
@@ -268,7 +348,11 @@ impl TicketView {
             )
             .clicked()
         {
-            cx.emit(UiCommand::change_ticket(id, TicketChange::Resolution(self.resolution.trim().to_owned())));
+            cx.emit(UiCommand::change_ticket_at(
+                id,
+                self.edit_base,
+                TicketChange::Resolution(self.resolution.trim().to_owned()),
+            ));
         }
         let answered: Vec<_> = self.detail.surveys.iter().filter_map(|survey| survey.answers()).collect();
         if !answered.is_empty() {

@@ -49,6 +49,7 @@ pub fn options(lang: Lang) -> ConsoleOptions {
         transport: TransportSettings::default(),
         share_source: stepwise::capture::SourceChoice::Synthetic { fps: 10 },
         demo_ticket: None,
+        database: None,
     }
 }
 

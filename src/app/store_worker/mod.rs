@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use crate::model::TicketFilter;
 use crate::model::{ActorKind, EngineerProfile, HistoryEntry};
-use crate::model::{SessionId, TicketId, TimelineEvent};
+use crate::model::{SessionId, TicketChange, TicketId, TimelineEvent};
 use crate::protocol::SessionEvent;
+use crate::store::desk::TicketDesk;
 use crate::store::{Store, StoreError, private_fs};
 use crate::transport::TransportEvent;
 use crate::ui::sidebar::PAGE_SIZE;
@@ -20,6 +21,7 @@ use super::transcript::{session_notice, transcript_entry};
 
 mod recording_rows;
 mod session_rows;
+mod team;
 
 /// Folder of the data directory that holds screenshots, one subfolder per ticket.
 pub const ATTACHMENTS_DIR: &str = "attachments";
@@ -99,11 +101,23 @@ impl StoreWorker {
     /// Starts the thread, opens the store in `data_dir` and reports through `events`.
     /// `clock` gives the current time in unix ms (injected so tests are deterministic).
     pub fn spawn(data_dir: PathBuf, events: Sender<UiEvent>, waker: Waker, clock: fn() -> i64) -> Self {
+        Self::spawn_with_database(data_dir, None, events, waker, clock)
+    }
+
+    /// [`StoreWorker::spawn`] on the team database `database` (the command line's
+    /// `--database`), whatever Settings chose.
+    pub fn spawn_with_database(
+        data_dir: PathBuf,
+        database: Option<crate::model::TeamDatabaseSettings>,
+        events: Sender<UiEvent>,
+        waker: Waker,
+        clock: fn() -> i64,
+    ) -> Self {
         let (requests, inbox) = channel();
         let spawned = std::thread::Builder::new().name("stepwise-store".into()).spawn({
             let events = events.clone();
             let waker = waker.clone();
-            move || run(data_dir, inbox, events, waker, clock)
+            move || run(data_dir, database, inbox, events, waker, clock)
         });
         if let Err(err) = spawned {
             let _ = events.send(UiEvent::StoreFailed(format!("cannot start the store thread: {err}")));
@@ -137,6 +151,10 @@ struct Worker {
     backlog: HashMap<TicketId, VecDeque<HeldEntry>>,
     /// Per ticket, the row of its current session and when it ended (the survey is asked then).
     sessions: HashMap<TicketId, (SessionId, Option<i64>)>,
+    /// The command line's team database, taking precedence over the saved choice.
+    database_override: Option<crate::model::TeamDatabaseSettings>,
+    /// The team desk, when the console works on one.
+    team: Option<team::TeamDesk>,
 }
 
 /// A transcript entry waiting to be written, with its original time and the notice it holds
@@ -152,12 +170,21 @@ struct HeldEntry {
 /// as one with ten.
 pub const HISTORY_PAGE: u32 = 200;
 
+/// How often the team desk's listener and presence are looked after.
+const TEAM_TICK: Duration = Duration::from_millis(100);
 /// How often held-back transcript entries are tried again.
 const BACKLOG_RETRY: Duration = Duration::from_secs(1);
 /// How long one retry waits for another program's lock.
 const BACKLOG_RETRY_WAIT: Duration = Duration::from_millis(250);
 
-fn run(data_dir: PathBuf, inbox: Receiver<StoreRequest>, events: Sender<UiEvent>, waker: Waker, clock: fn() -> i64) {
+fn run(
+    data_dir: PathBuf,
+    database_override: Option<crate::model::TeamDatabaseSettings>,
+    inbox: Receiver<StoreRequest>,
+    events: Sender<UiEvent>,
+    waker: Waker,
+    clock: fn() -> i64,
+) {
     let mut worker = Worker {
         data_dir,
         store: None,
@@ -168,10 +195,14 @@ fn run(data_dir: PathBuf, inbox: Receiver<StoreRequest>, events: Sender<UiEvent>
         peer_names: HashMap::new(),
         backlog: HashMap::new(),
         sessions: HashMap::new(),
+        database_override,
+        team: None,
     };
     worker.open();
     loop {
-        let request = if worker.backlog.is_empty() {
+        let request = if worker.team.is_some() {
+            inbox.recv_timeout(TEAM_TICK)
+        } else if worker.backlog.is_empty() {
             inbox.recv().map_err(|_| RecvTimeoutError::Disconnected)
         } else {
             inbox.recv_timeout(BACKLOG_RETRY)
@@ -179,8 +210,14 @@ fn run(data_dir: PathBuf, inbox: Receiver<StoreRequest>, events: Sender<UiEvent>
         match request {
             Ok(request) => worker.handle(request),
             Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => return,
+            Err(RecvTimeoutError::Disconnected) => {
+                if let Some(team) = worker.team.take() {
+                    team.stop();
+                }
+                return;
+            }
         }
+        worker.look_after_team();
         worker.flush_backlog();
     }
 }
@@ -195,6 +232,8 @@ fn opened_info(store: &Store, data_dir: &Path) -> Result<StoreInfo, StoreError> 
         warnings: store.warnings().to_vec(),
         network: store.network_settings()?,
         recording_retention_days: store.recording_retention_days()?,
+        team_database: None,
+        engineers: Vec::new(),
         glossaries: Lang::ALL
             .iter()
             .map(|lang| Ok((*lang, store.glossary(lang.code())?)))
@@ -222,10 +261,36 @@ impl Worker {
         // Attachments written by older versions were readable by every account.
         private_fs::tighten_tree(&self.data_dir.join(ATTACHMENTS_DIR));
         match opened {
-            Ok((info, store)) => {
+            Ok((mut info, store)) => {
                 tracing::info!(path = %store.path().display(), tickets = info.ticket_count, "store opened");
                 self.actor = info.profile.as_ref().map(|profile| profile.name.clone()).unwrap_or_default();
+                let chosen = match self.database_override.clone() {
+                    Some(database) => Some(database),
+                    None => store.team_database().unwrap_or_default(),
+                };
                 self.store = Some(store);
+                if let Some(old) = self.team.take() {
+                    old.stop();
+                }
+                if let Some(settings) = chosen {
+                    match team::TeamDesk::connect(&settings) {
+                        Ok(mut desk) => {
+                            tracing::info!(url = %settings.redacted_url(), "team desk opened");
+                            info.engineers = desk.store.engineers().unwrap_or_default();
+                            info.ticket_count = team::desk_ticket_count(&mut desk, (self.clock)());
+                            info.team_database = Some(settings);
+                            let directory_empty = info.engineers.is_empty();
+                            self.team = Some(desk);
+                            self.emit(UiEvent::StoreOpened(info));
+                            self.emit(UiEvent::SignInNeeded { directory_empty });
+                        }
+                        Err(err) => {
+                            tracing::error!(url = %settings.redacted_url(), "cannot open the team desk: {err}");
+                            self.emit(UiEvent::StoreFailed(format!("{} ({err})", settings.redacted_url())));
+                        }
+                    }
+                    return;
+                }
                 self.emit(UiEvent::StoreOpened(info));
                 self.purge_expired_recordings();
             }
@@ -242,11 +307,15 @@ impl Worker {
     /// held rather than go on unrecorded. Returns whether the entry was written.
     fn record(&mut self, ticket_id: TicketId, (actor_kind, actor): (ActorKind, String), event: TimelineEvent) -> bool {
         let at_ms = (self.clock)();
-        let written = match self.store.as_mut() {
-            Some(store) => {
+        let written = match (self.team.as_mut(), self.store.as_mut()) {
+            (Some(team), _) => team
+                .store
+                .desk_append_event(ticket_id, (actor_kind, &actor), &event, at_ms)
+                .map_err(|err| err.to_string()),
+            (None, Some(store)) => {
                 store.append_event(ticket_id, (actor_kind, &actor), &event, at_ms).map_err(|err| err.to_string())
             }
-            None => Err("the database is not open".to_owned()),
+            (None, None) => Err("the database is not open".to_owned()),
         };
         match written {
             Ok(seq) => {
@@ -303,11 +372,15 @@ impl Worker {
         let tickets: Vec<TicketId> = self.backlog.keys().copied().collect();
         for ticket_id in tickets {
             while let Some(held) = self.backlog.get_mut(&ticket_id).and_then(VecDeque::pop_front) {
-                let written = match self.store.as_mut() {
-                    Some(store) => store
+                let written = match (self.team.as_mut(), self.store.as_mut()) {
+                    (Some(team), _) => team
+                        .store
+                        .desk_append_event(ticket_id, (held.actor.0, &held.actor.1), &held.event, held.at_ms)
+                        .map_err(|err| err.to_string()),
+                    (None, Some(store)) => store
                         .append_event(ticket_id, (held.actor.0, &held.actor.1), &held.event, held.at_ms)
                         .map_err(|err| err.to_string()),
-                    None => Err("the database is not open".to_owned()),
+                    (None, None) => Err("the database is not open".to_owned()),
                 };
                 match written {
                     Ok(seq) => {
@@ -393,6 +466,45 @@ impl Worker {
                 self.open();
                 return;
             }
+            StoreRequest::Command(StoreCommand::TestTeamDatabase(settings)) => {
+                let outcome = crate::store::team::TeamStore::test_connection(&team::team_config(&settings))
+                    .map(|version| format!("PostgreSQL {version}"))
+                    .map_err(|err| err.to_string());
+                self.emit(UiEvent::TeamDatabaseTested(outcome));
+                return;
+            }
+            StoreRequest::Command(StoreCommand::SaveTeamDatabase(settings)) => {
+                self.switch_desk(settings);
+                return;
+            }
+            StoreRequest::Command(StoreCommand::SignIn { name, password }) => {
+                self.sign_in(|desk| desk.sign_in(&name, &password));
+                return;
+            }
+            StoreRequest::Command(StoreCommand::AddEngineer { engineer, password, sign_in }) => {
+                let now = (self.clock)();
+                let added = match self.team.as_mut() {
+                    Some(team) => team.store.add_engineer(&engineer, &password, now),
+                    None => Err(StoreError::Rule("there is no team desk to add engineers to".into())),
+                };
+                match added {
+                    Ok(added) if sign_in => self.sign_in(|_| Ok(added)),
+                    Ok(_) => self.emit_directory(),
+                    Err(err) => self.emit(UiEvent::SignInFailed(err.to_string())),
+                }
+                return;
+            }
+            StoreRequest::Command(command) if self.team.is_some() => {
+                let now = (self.clock)();
+                let Some(team) = self.team.as_mut() else { return };
+                match team.run(command, now) {
+                    Ok(result) => {
+                        self.emit_result(result);
+                        return;
+                    }
+                    Err(local) => StoreRequest::Command(local),
+                }
+            }
             StoreRequest::SessionStarted { ticket_id, port, notice } => {
                 let event = if matches!(notice, SessionNotice::CodeRenewed { .. }) {
                     TimelineEvent::CodeRenewed { port }
@@ -442,6 +554,10 @@ impl Worker {
             | StoreRequest::VideoExported { .. }
             | StoreRequest::CurrentSession { .. } => Ok(Vec::new()),
         };
+        self.emit_result(result);
+    }
+
+    fn emit_result(&mut self, result: Result<Vec<UiEvent>, Failure>) {
         match result {
             Ok(events) => {
                 for event in events {
@@ -455,6 +571,11 @@ impl Worker {
             Err(Failure::Other(StoreError::TicketRule(rule))) => {
                 tracing::info!("a ticket rule refused the change: {rule}");
                 self.emit(UiEvent::RuleRefused(rule));
+            }
+            Err(Failure::Other(StoreError::ConnectionLost(why))) => {
+                tracing::warn!("the team database cannot be reached: {why}");
+                self.emit(UiEvent::TeamLink(Some(why.clone())));
+                self.emit(UiEvent::ActionFailed(StoreError::ConnectionLost(why).to_string()));
             }
             Err(Failure::Other(err)) => {
                 tracing::warn!("store command failed: {err}");
@@ -528,6 +649,7 @@ pub(super) fn detail(store: &Store, id: TicketId) -> Result<TicketDetail, StoreE
         surveys,
         sessions,
         recordings,
+        team: None,
     })
 }
 
@@ -583,7 +705,7 @@ pub(super) fn run_command(
             let detail = detail(store, ticket.id)?;
             Ok(vec![UiEvent::TicketLoaded { detail, created: true, changed: true }])
         }
-        StoreCommand::ChangeTicket { ticket_id, change } => {
+        StoreCommand::ChangeTicket { ticket_id, change, base: _ } => {
             store.change_ticket(ticket_id, &change, actor, now)?;
             changed(store, ticket_id)
         }
@@ -607,8 +729,17 @@ pub(super) fn run_command(
             Ok(vec![UiEvent::ReportReady(result)])
         }
         StoreCommand::ImportFromPath(path) => Ok(vec![UiEvent::Imported(store.import_from_path(&path, actor, now)?)]),
-        // Handled before a store exists.
-        StoreCommand::RetryOpenStore => Ok(Vec::new()),
+        // Handled before a store exists, or only on a team desk.
+        StoreCommand::RetryOpenStore
+        | StoreCommand::TestTeamDatabase(_)
+        | StoreCommand::SaveTeamDatabase(_)
+        | StoreCommand::SignIn { .. }
+        | StoreCommand::AddEngineer { .. }
+        | StoreCommand::ResolveConflict { .. } => Ok(Vec::new()),
+        StoreCommand::ClaimTicket(ticket_id) => {
+            store.change_ticket(ticket_id, &TicketChange::Assign(Some(actor.to_owned())), actor, now)?;
+            changed(store, ticket_id)
+        }
         StoreCommand::DeleteRecording { recording_id } => {
             recording_rows::delete_by_hand(store, recording_id, actor, now)
         }

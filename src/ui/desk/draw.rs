@@ -7,11 +7,11 @@ use super::super::command::{DialogCommand, SessionRequest, StoreCommand, StoreIn
 use super::super::i18n::{Lang, Text};
 use super::super::new_ticket::{FormOutcome, NewTicketForm};
 use super::super::picture_viewer::PictureWindow;
-use super::super::team::database::{TeamDatabaseDraft, team_database_ui};
 use super::super::settings::{
     NetworkDraft, ProfileForm, SettingsView, first_run_modal, glossary_editor_ui, network_editor_ui, phrases_editor_ui,
 };
 use super::super::sidebar::SidebarAction;
+use super::super::team::database::{TeamDatabaseDraft, team_database_ui};
 use super::super::theme;
 use super::super::ticket_view::PaneEnv;
 use super::{DeskState, ExportFormat, LIST_REFRESH_MS, MainPane, NOTICE_SHOWN_MS, StoreState};
@@ -210,6 +210,7 @@ impl DeskState {
                         self.settings_open = !self.settings_open;
                         self.profile_form = ProfileForm::from_profile(self.profile.as_ref());
                     }
+                    self.team_bar_ui(ui, lang);
                     if let Some(profile) = &self.profile {
                         let who = if profile.team.is_empty() {
                             profile.name.clone()
@@ -266,6 +267,7 @@ impl DeskState {
                     team,
                     phrases: info.phrases(lang),
                     glossary: info.glossary(lang),
+                    engineers: &self.team.directory,
                 };
                 view.ui(ui, &env, &mut self.sessions, cx);
                 for command in cx.emitted_since(queued) {
@@ -290,6 +292,9 @@ impl DeskState {
 
     fn dialogs_ui(&mut self, ctx: &egui::Context, cx: &mut ViewContext<'_, UiCommand>, info: &StoreInfo) {
         let lang = cx.lang;
+        if self.team_dialogs_ui(ctx, cx) {
+            return;
+        }
         if self.profile.as_ref().is_none_or(|profile| !profile.is_complete()) {
             if first_run_modal(ctx, cx, &mut self.profile_form) {
                 self.open_get_help();
@@ -313,9 +318,12 @@ impl DeskState {
             let view = SettingsView { lang, language_choice: info.language, data_dir: &data_dir, policy: &info.policy };
             let mut open = true;
             let mut close = false;
-            egui::Window::new(Text::Settings.get(lang)).open(&mut open).collapsible(false).resizable(false).vscroll(true).show(
-                ctx,
-                |ui| {
+            egui::Window::new(Text::Settings.get(lang))
+                .open(&mut open)
+                .collapsible(false)
+                .resizable(false)
+                .vscroll(true)
+                .show(ctx, |ui| {
                     view.ui(ui, &mut self.profile_form, cx);
                     if !self.phrases_drafts.iter().any(|(of, _)| *of == lang) {
                         self.phrases_drafts.push((lang, info.phrases(lang).join("\n")));
@@ -338,8 +346,7 @@ impl DeskState {
                     team_database_ui(ui, cx, team, info.team_database.as_ref());
                     ui.separator();
                     close = ui.button(Text::Close.get(lang)).clicked();
-                },
-            );
+                });
             self.settings_open = open && !close;
             if !self.settings_open {
                 self.phrases_drafts.clear();
@@ -361,6 +368,14 @@ impl DeskState {
             if ui.button(Text::Retry.get(lang)).clicked() {
                 self.store = StoreState::Opening;
                 cx.emit(StoreCommand::RetryOpenStore);
+            }
+            if self.team.is_team() || message.starts_with("postgres") {
+                ui.add_space(8.0);
+                ui.label(Text::TeamDatabaseUnreachable.get(lang));
+                if ui.button(Text::UseLocalDesk.get(lang)).clicked() {
+                    self.store = StoreState::Opening;
+                    cx.emit(StoreCommand::SaveTeamDatabase(None));
+                }
             }
         });
     }

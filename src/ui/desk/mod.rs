@@ -7,6 +7,7 @@
 
 mod draw;
 pub mod notice;
+mod team;
 mod workspace;
 
 use crate::ui::DialogCommand;
@@ -87,6 +88,8 @@ pub struct DeskState {
     /// The review player, when a recording is open in it.
     player: Option<super::player::PlayerWindow>,
     network_draft: Option<super::settings::NetworkDraft>,
+    /// The team database, who is signed in, the directory and the team dialogs.
+    team: super::team::TeamDeskView,
     /// Settings → "Team database" as typed.
     team_database_draft: Option<super::team::database::TeamDatabaseDraft>,
     /// No file dialog could be shown: the path is typed here.
@@ -127,6 +130,7 @@ impl DeskState {
             player: None,
             network_draft: None,
             team_database_draft: None,
+            team: Default::default(),
             path_prompt: None,
             workspace: workspace::WorkspaceDesk::default(),
             video_export: None,
@@ -267,6 +271,7 @@ impl DeskState {
     /// Applies one event from below.
     pub fn apply(&mut self, event: UiEvent) {
         let lang = self.lang();
+        let Some(event) = self.apply_team(event) else { return };
         match event {
             UiEvent::StoreOpened(info) => {
                 self.profile = info.profile.clone();
@@ -419,6 +424,16 @@ impl DeskState {
                     }));
                 }
             }
+            // Taken by `apply_team` before this match.
+            UiEvent::SignInNeeded { .. }
+            | UiEvent::SignedIn(_)
+            | UiEvent::DirectoryLoaded(_)
+            | UiEvent::SignInFailed(_)
+            | UiEvent::EditConflict { .. }
+            | UiEvent::AlreadyClaimed { .. }
+            | UiEvent::RowsChanged(_)
+            | UiEvent::DeskReloadNeeded
+            | UiEvent::TeamLink(_) => {}
             UiEvent::TeamDatabaseTested(outcome) => {
                 if let Some(draft) = &mut self.team_database_draft {
                     draft.tested(outcome);

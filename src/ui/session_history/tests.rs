@@ -81,6 +81,7 @@ fn detail() -> TicketDetail {
         SurveyAnswers { solved: Answer::Yes, rating: 4, explanations_clear: Answer::Yes, comment: String::new() };
     TicketDetail {
         ticket,
+        team: None,
         notes: Vec::new(),
         history,
         older_entries: 0,
