@@ -96,11 +96,29 @@ impl TeamStore {
         })
     }
 
-    /// How many tickets match.
-    pub(super) fn query_count(&mut self, query: &DeskQuery, now_ms: i64) -> StoreResult<i64> {
-        let selection = selection(query, now_ms);
-        let sql = format!("SELECT count(*) FROM tickets {}", selection.sql);
-        self.read(|client| Ok(client.query_one(&sql, &selection.refs()).map_err(classify)?.get(0)))
+    /// How many tickets match and the first `limit` of them: one evaluation of the search (the
+    /// count is a window over the same rows).
+    pub(super) fn query_first_page(
+        &mut self,
+        query: &DeskQuery,
+        limit: i64,
+        now_ms: i64,
+    ) -> StoreResult<(i64, Vec<TicketSummary>)> {
+        let mut selection = selection(query, now_ms);
+        selection.params.push(Box::new(limit.clamp(1, 10_000)));
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS}, count(*) OVER () FROM tickets {} ORDER BY urgency_key, id LIMIT ${}",
+            selection.sql,
+            selection.params.len()
+        );
+        let rows = self.read(|client| client.query(&sql, &selection.refs()).map_err(classify))?;
+        let total = match rows.first() {
+            Some(row) => row.try_get::<_, i64>(13).map_err(classify)?,
+            None => 0,
+        };
+        let mut page: Vec<TicketSummary> = rows.iter().map(summary_from).collect::<StoreResult<_>>()?;
+        page.truncate(usize::try_from(limit.max(0)).unwrap_or(0));
+        Ok((total, page))
     }
 
     /// The sidebar rows of these tickets, most urgent first.
