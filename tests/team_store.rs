@@ -449,3 +449,30 @@ fn postgres_connection_loss_is_reported_then_the_store_reconnects() {
         "the listener reconnects by itself"
     );
 }
+
+#[test]
+fn postgres_migrate_copies_a_desk_into_an_empty_team_database_only() {
+    let Some(backend) = postgres_backend() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mut local = Store::open(dir.path()).unwrap();
+    let first = local.create_ticket(&new_ticket("打印机脱机", "desc"), "Li Wei", NOW_MS).unwrap();
+    local.create_ticket(&new_ticket("VPN", "desc"), "Li Wei", NOW_MS).unwrap();
+    local.add_note(first.id, "换了硒鼓", "Li Wei", NOW_MS + 1).unwrap();
+    local.set_canned_phrases("en", &["One moment please".to_owned()]).unwrap();
+    let mut team = TeamStore::connect(&backend.config).unwrap();
+    let report = team.migrate_from(&local).unwrap();
+    assert_eq!((report.tickets, report.notes, report.timeline_entries), (2, 1, 3), "two created, one note");
+    assert!(report.settings >= 1);
+    let copied = search_ids(&mut (Box::new(TeamStore::connect(&backend.config).unwrap()) as Desk), "硒鼓");
+    assert_eq!(copied.len(), 1, "notes are searchable after the copy");
+    let mut desk: Desk = Box::new(team);
+    let ticket = desk.ticket_at(copied[0]).unwrap();
+    assert_eq!(
+        (ticket.ticket.number.as_str(), ticket.ticket.fields.title.as_str()),
+        (first.number.as_str(), "打印机脱机")
+    );
+    let next = desk.desk_create(&new_ticket("Next", "desc"), "A", NOW_MS + 2).unwrap();
+    assert_ne!(next.ticket.number, first.number, "numbering continues after the copied tickets");
+    let mut again = TeamStore::connect(&backend.config).unwrap();
+    assert!(matches!(again.migrate_from(&local), Err(StoreError::TeamNotEmpty(3))));
+}

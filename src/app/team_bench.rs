@@ -188,6 +188,7 @@ fn seed(store: &mut TeamStore, tickets: usize) -> anyhow::Result<(f64, Vec<Ticke
         store.create_tickets(batch, "bench")?;
     }
     let rate = tickets as f64 / start.elapsed().as_secs_f64().max(1e-9);
+    store.refresh_statistics()?;
     let all = DeskQuery::default();
     let mut ids: Vec<TicketId> = store.desk_page(&all, 0, 10_000, now)?.into_iter().map(|row| row.id).collect();
     ids.sort();

@@ -374,3 +374,122 @@ impl From<TicketFilter> for DeskQuery {
         DeskQuery { filter, ..DeskQuery::default() }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Grade, NewTicket, SlaPolicy, TicketFields};
+
+    fn ticket() -> Ticket {
+        let new = NewTicket {
+            fields: TicketFields {
+                title: "VPN".into(),
+                requester_name: "王丽".into(),
+                description: "down".into(),
+                ..TicketFields::default()
+            },
+            category: Category::Network,
+            urgency: Grade::Low,
+            impact: Grade::Low,
+            reported_at_ms: None,
+        };
+        Ticket::open_unchecked(&new, "T-1".into(), 1_000, &SlaPolicy::default()).0
+    }
+
+    #[test]
+    fn only_fields_both_sides_changed_differently_conflict() {
+        let base = ticket();
+        let mut theirs = base.clone();
+        theirs.fields.title = "Theirs".into();
+        theirs.fields.location = "3F".into();
+        let mut mine = base.clone();
+        mine.fields.title = "Mine".into();
+        mine.fields.location = "3F".into();
+        mine.fields.department = "IT".into();
+        let conflicts = field_conflicts(&base, &theirs, &mine);
+        assert_eq!(
+            conflicts,
+            [FieldConflict { field: "title".into(), base: "VPN".into(), theirs: "Theirs".into(), mine: "Mine".into() }]
+        );
+        assert_eq!(changed_fields(&base, &mine), ["title", "department", "location"]);
+    }
+
+    #[test]
+    fn a_whole_form_is_restated_on_top_of_others_changes() {
+        let base = ticket();
+        let mut current = base.clone();
+        current.fields.location = "3F".into();
+        current.urgency = Grade::High;
+        let mut mine = base.clone();
+        mine.fields.department = "IT".into();
+        let TicketChange::Fields(fields) =
+            rebase_change(&TicketChange::Fields(Box::new(mine.fields.clone())), &base, &mine, &current)
+        else {
+            panic!("a form stays a form")
+        };
+        assert_eq!((fields.department.as_str(), fields.location.as_str()), ("IT", "3F"));
+        mine.category = Category::Hardware;
+        let change =
+            TicketChange::Classification { category: Category::Hardware, urgency: Grade::Low, impact: Grade::Low };
+        assert_eq!(
+            rebase_change(&change, &base, &mine, &current),
+            TicketChange::Classification { category: Category::Hardware, urgency: Grade::High, impact: Grade::Low }
+        );
+    }
+
+    fn engineer(id: i64, name: &str, tier: i64, skills: &[Category]) -> Engineer {
+        Engineer { id: EngineerId(id), name: name.into(), team: String::new(), tier, skills: skills.to_vec() }
+    }
+
+    #[test]
+    fn routing_prefers_the_tier_then_the_skill_then_the_lightest_load() {
+        let engineers = [
+            engineer(1, "busy", 1, &[Category::Network]),
+            engineer(2, "free", 1, &[Category::Network]),
+            engineer(3, "other", 1, &[Category::Hardware]),
+            engineer(4, "senior", 2, &[Category::Network]),
+        ];
+        let load = |id: EngineerId| if id.0 == 1 { 5 } else { 0 };
+        let names: Vec<String> = rank_assignees(&engineers, load, Category::Network, 1)
+            .into_iter()
+            .map(|suggestion| suggestion.engineer.name)
+            .collect();
+        assert_eq!(names, ["free", "busy", "other", "senior"]);
+        let tier2: Vec<String> = rank_assignees(&engineers, load, Category::Network, 2)
+            .into_iter()
+            .map(|suggestion| suggestion.engineer.name)
+            .collect();
+        assert_eq!(tier2, ["senior"], "lower tiers are left out");
+    }
+
+    #[test]
+    fn escalation_puts_the_ticket_back_in_the_queue() {
+        let mut ticket = ticket();
+        let policy = SlaPolicy::default();
+        ticket.apply(&TicketChange::Status(Status::InProgress), "li", 2_000, &policy).unwrap();
+        let escalation = Escalation { team: Some("Network".into()), reason: "firewall".into() };
+        for change in escalation_changes(&ticket.clone(), &escalation) {
+            ticket.apply(&change, "li", 3_000, &policy).unwrap();
+        }
+        assert_eq!((ticket.tier, ticket.status, ticket.assignee.clone()), (2, Status::New, None));
+    }
+
+    #[test]
+    fn directory_entries_are_checked() {
+        let new = NewEngineer {
+            name: " Li ".into(),
+            team: " Desk ".into(),
+            tier: 1,
+            skills: vec![Category::Other, Category::Hardware],
+        };
+        let checked = new.validated("long enough").unwrap();
+        assert_eq!((checked.name.as_str(), checked.team.as_str()), ("Li", "Desk"));
+        assert_eq!(checked.skills, [Category::Hardware, Category::Other]);
+        assert_eq!(new.validated("short"), Err(EngineerError::PasswordTooShort { min_chars: MIN_PASSWORD_CHARS }));
+        assert!(matches!(
+            NewEngineer { tier: 4, ..new.clone() }.validated("long enough"),
+            Err(EngineerError::TierOutOfRange { .. })
+        ));
+        assert_eq!(NewEngineer { name: " ".into(), ..new }.validated("long enough"), Err(EngineerError::NameRequired));
+    }
+}

@@ -55,6 +55,12 @@ impl TeamStore {
         })
     }
 
+    /// Refreshes the planner's statistics of the ticket tables (after a bulk load, so searches
+    /// get the right plan before autovacuum gets to it).
+    pub fn refresh_statistics(&mut self) -> StoreResult<()> {
+        self.read(|client| client.batch_execute("ANALYZE tickets, ticket_notes, ticket_events").map_err(classify))
+    }
+
     /// The team database's size on the server, bytes.
     pub fn database_bytes(&mut self) -> StoreResult<i64> {
         self.read(|client| {
@@ -162,6 +168,7 @@ impl TeamStore {
             }
             Ok(copied)
         })
+        .and_then(|copied| self.refresh_statistics().map(|()| copied))
     }
 }
 

@@ -138,13 +138,7 @@ impl TicketDesk for TeamStore {
         limit: i64,
         now_ms: i64,
     ) -> StoreResult<(i64, Vec<TicketSummary>)> {
-        let page = self.query_page(query, 0, limit, now_ms)?;
-        let total = if page.len() < usize::try_from(limit).unwrap_or(0) {
-            i64::try_from(page.len()).unwrap_or(i64::MAX)
-        } else {
-            self.query_count(query, now_ms)?
-        };
-        Ok((total, page))
+        self.query_first_page(query, limit, now_ms)
     }
 
     fn desk_page(

@@ -81,8 +81,8 @@ pub(super) fn next_number(tx: &mut Transaction<'_>, at_ms: i64) -> StoreResult<S
     }
 }
 
-/// Inserts a ticket row (number and creation times included) with its search tokens; returns
-/// its id.
+/// Inserts a ticket row (number and creation times included) with the search text and tokens
+/// of its fields (notes added later call [`refresh_search`]); returns its id.
 pub(super) fn insert_ticket(tx: &mut Transaction<'_>, ticket: &Ticket, policy: &SlaPolicy) -> StoreResult<TicketId> {
     let mut columns = vec![
         ("number", Value::Text(ticket.number.clone())),
@@ -91,14 +91,19 @@ pub(super) fn insert_ticket(tx: &mut Transaction<'_>, ticket: &Ticket, policy: &
         ("sla_started_at_ms", Value::Integer(ticket.sla.started_at_ms)),
     ];
     columns.extend(mutable_columns(ticket, policy));
-    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
-    let placeholders: Vec<String> = (1..=columns.len()).map(|index| format!("${index}")).collect();
+    // A new ticket has no notes yet: its search text and tokens are known without a read.
+    let fields = &ticket.fields;
+    let texts = [ticket.number.as_str(), &fields.title, &fields.requester_name, &fields.description, ""];
+    columns.push(("search_text", Value::Text(texts.join("\n").to_lowercase())));
+    let mut names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    names.push("search_tokens");
+    let placeholders: Vec<String> = (1..=names.len()).map(|index| format!("${index}")).collect();
     let sql = format!("INSERT INTO tickets ({}) VALUES ({}) RETURNING id", names.join(", "), placeholders.join(", "));
     let cells: Vec<Cell> = columns.into_iter().map(|(_, value)| Cell(value)).collect();
-    let params: Vec<&(dyn ToSql + Sync)> = cells.iter().map(|cell| cell as &(dyn ToSql + Sync)).collect();
-    let id = TicketId(tx.query_one(&sql, &params).map_err(classify)?.get(0));
-    refresh_search(tx, id)?;
-    Ok(id)
+    let tokens = index_tokens(&texts);
+    let mut params: Vec<&(dyn ToSql + Sync)> = cells.iter().map(|cell| cell as &(dyn ToSql + Sync)).collect();
+    params.push(&tokens);
+    Ok(TicketId(tx.query_one(&sql, &params).map_err(classify)?.get(0)))
 }
 
 /// Writes the columns that differ between `before` and `after`, bumping the version (only from
