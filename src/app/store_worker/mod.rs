@@ -494,16 +494,12 @@ impl Worker {
                 }
                 return;
             }
-            StoreRequest::Command(command) if self.team.is_some() => {
+            StoreRequest::Command(command) if self.team.is_some() && team::TeamDesk::takes(&command) => {
                 let now = (self.clock)();
                 let Some(team) = self.team.as_mut() else { return };
-                match team.run(command, now) {
-                    Ok(result) => {
-                        self.emit_result(result);
-                        return;
-                    }
-                    Err(local) => StoreRequest::Command(local),
-                }
+                let result = team.run(command, now);
+                self.emit_result(result);
+                return;
             }
             StoreRequest::SessionStarted { ticket_id, port, notice } => {
                 let event = if matches!(notice, SessionNotice::CodeRenewed { .. }) {

@@ -180,14 +180,25 @@ impl TeamDesk {
         events
     }
 
-    /// Runs a view command that concerns the team's tickets; `None` when the command is the
-    /// console's own (settings, guides, recordings) and runs on the local store.
-    pub(super) fn run(
-        &mut self,
-        command: StoreCommand,
-        now_ms: i64,
-    ) -> Result<Result<Vec<UiEvent>, Failure>, StoreCommand> {
-        Ok(match command {
+    /// Whether a view command concerns the team's tickets (the others, settings, guides and
+    /// recordings, run on the console's own store).
+    pub(super) fn takes(command: &StoreCommand) -> bool {
+        matches!(
+            command,
+            StoreCommand::QueryTickets { .. }
+                | StoreCommand::LoadPage { .. }
+                | StoreCommand::OpenTicket(_)
+                | StoreCommand::LoadOlderHistory { .. }
+                | StoreCommand::CreateTicket(_)
+                | StoreCommand::ChangeTicket { .. }
+                | StoreCommand::ClaimTicket(_)
+                | StoreCommand::ResolveConflict { .. }
+        )
+    }
+
+    /// Runs a view command [`TeamDesk::takes`] on the team's tickets.
+    pub(super) fn run(&mut self, command: StoreCommand, now_ms: i64) -> Result<Vec<UiEvent>, Failure> {
+        match command {
             StoreCommand::QueryTickets { filter, generation } => self.first_page(&filter, generation, now_ms),
             StoreCommand::LoadPage { filter, generation, page } => {
                 let query = self.query(&filter);
@@ -229,8 +240,9 @@ impl TeamDesk {
             StoreCommand::ChangeTicket { ticket_id, change, base } => self.change(ticket_id, change, base, now_ms),
             StoreCommand::ClaimTicket(ticket_id) => self.claim(ticket_id, now_ms),
             StoreCommand::ResolveConflict { ticket_id, keep_mine } => self.resolve(ticket_id, keep_mine, now_ms),
-            other => return Err(other),
-        })
+            // Not the team's: see `takes`.
+            _ => Ok(Vec::new()),
+        }
     }
 
     fn first_page(&mut self, filter: &TicketFilter, generation: u64, now_ms: i64) -> Result<Vec<UiEvent>, Failure> {
