@@ -145,8 +145,8 @@ pub(super) struct PlannedChange {
     pub merged_over: Option<TicketVersion>,
 }
 
-/// Decides a versioned edit, the same way on every backend. `current` is the row now at
-/// `current_version`; `base` is the row as it was at the version read (`None` when that
+/// Decides a versioned edit, the same way on every backend. `current` is the row now (with its
+/// version); `base` is the row as it was at the version read (`None` when that
 /// version is unknown, e.g. newer than the row or from before versions were kept).
 ///
 /// At the version read: the changes are applied to `current`. Past it: they are applied to
@@ -154,8 +154,7 @@ pub(super) struct PlannedChange {
 /// are a [`StoreError::Conflict`]; otherwise the changes are applied to `current`, so nothing of
 /// theirs is overwritten.
 pub(super) fn plan_change(
-    current: &crate::model::Ticket,
-    current_version: TicketVersion,
+    current: &DeskTicket,
     base_version: TicketVersion,
     base: Option<&crate::model::Ticket>,
     changes: &[TicketChange],
@@ -171,6 +170,7 @@ pub(super) fn plan_change(
         }
         Ok((ticket, events))
     };
+    let (current_version, current) = (current.version, &current.ticket);
     let notes_only = changes.iter().all(|change| matches!(change, TicketChange::Note(_)));
     if base_version == current_version || notes_only {
         let (ticket, events) = apply_all(current)?;

@@ -61,16 +61,7 @@ impl TeamStore {
         self.write(|tx| {
             let current = lock_desk(tx, ticket_id)?;
             let base_ticket = if base == current.version { None } else { revision(tx, ticket_id, base)? };
-            let planned = plan_change(
-                &current.ticket,
-                current.version,
-                base,
-                base_ticket.as_ref(),
-                changes,
-                actor,
-                now_ms,
-                &policy,
-            )?;
+            let planned = plan_change(&current, base, base_ticket.as_ref(), changes, actor, now_ms, &policy)?;
             if planned.events.is_empty() && team.is_none_or(|team| current.team.as_deref() == Some(team)) {
                 return Ok(Changed { ticket: current, merged_over: None });
             }

@@ -222,7 +222,10 @@ pub(super) fn record_change(
     policy: &SlaPolicy,
 ) -> StoreResult<()> {
     save_changed(tx, &before.ticket, before.version, after, policy)?;
-    let mut reindex = after.fields != before.ticket.fields;
+    // Only the searched fields (the number never changes) call for new search entries.
+    let (old, new) = (&before.ticket.fields, &after.fields);
+    let mut reindex =
+        (&old.title, &old.requester_name, &old.description) != (&new.title, &new.requester_name, &new.description);
     for event in events {
         if let TimelineEvent::NoteAdded { text } = event {
             tx.execute(
