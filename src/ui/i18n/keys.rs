@@ -707,6 +707,8 @@ texts! {
     EvControlGranted => "ev-control-granted";
     EvControlRevoked => "ev-control-revoked";
     EvControlTakenBack => "ev-control-taken-back";
+    EvGuidanceOnlyOn => "ev-guidance-only-on";
+    EvGuidanceOnlyOff => "ev-guidance-only-off";
     EvControlInputCounted => "ev-control-input-counted";
     ControlActiveBar => "control-active-bar";
     TakeBackControl => "take-back-control";
