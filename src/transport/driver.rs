@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
-use crate::protocol::{Message, Role, Session, SessionCommand, SessionEvent};
+use crate::protocol::{Message, Role, Session, SessionCommand, SessionEvent, SessionMode};
 
 use super::control::{ControlStream, Inbound};
 use super::{EventSink, FrameSink, LinkCommand, LinkStatus, MAX_FRAME_BYTES, TransportEvent, unix_now_ms};
@@ -120,6 +120,7 @@ impl Driver {
     fn emit_events(&mut self) {
         self.status.set_screen_allowed(self.session.screen_allowed());
         self.status.set_keeping_allowed(self.session.keeping_allowed());
+        self.status.set_guidance(self.session.mode() == SessionMode::GuidanceOnly, self.session.still_wanted());
         // One input at a time reaches the session, and an accepted update comes with no event,
         // so handing over updates first keeps the order in which things happened.
         while let Some(frame) = self.session.poll_received_frame() {
