@@ -806,3 +806,18 @@ ev-monitor-accepted = switched the shared screen to monitor { $arg1 }
 ev-monitor-declined = kept the current monitor (asked: monitor { $arg1 })
 thumbnail-unavailable = (picture unavailable)
 session-screenshots = Screenshots:
+
+## Guidance-only mode
+guidance-only-toggle = Guidance only
+guidance-only-toggle-hint = No live picture: the user's screen is sent only when you ask for a still. Arrows and steps work as before.
+guidance-show-screen-now = Show me your screen now
+guidance-still-waiting = Waiting for the picture…
+guidance-still-age = Picture taken { $arg1 } s ago
+guidance-no-still-yet = Guidance only: no picture yet. Ask for one with “Show me your screen now”.
+guidance-proposal = The connection is very slow (below 150 kbit/s for 10 seconds). Switch to guidance only? No live picture; a still when you ask; arrows and steps as before.
+guidance-switch = Switch
+guidance-keep-live = Keep live
+assist-mode-live = Live: the engineer sees your screen as it changes.
+assist-mode-guidance-only = Guidance only: your screen is not streamed. The engineer sees one picture only when they ask; their arrows still appear on your screen.
+assist-use-guidance-only = Use guidance only (slow connection)
+assist-back-to-live = Back to live

@@ -760,3 +760,18 @@ ev-monitor-accepted = 已将共享画面切换到显示器 { $arg1 }
 ev-monitor-declined = 保留了当前显示器（请求的是显示器 { $arg1 }）
 thumbnail-unavailable = （图片无法显示）
 session-screenshots = 截图：
+
+## Guidance-only mode
+guidance-only-toggle = 仅指导
+guidance-only-toggle-hint = 不传实时画面：只有在你请求时才发送一张用户屏幕的截图。箭头和步骤照常可用。
+guidance-show-screen-now = 现在给我看看你的屏幕
+guidance-still-waiting = 正在等待画面…
+guidance-still-age = 画面拍摄于 { $arg1 } 秒前
+guidance-no-still-yet = 仅指导：还没有画面。点击“现在给我看看你的屏幕”获取一张。
+guidance-proposal = 连接非常慢（10 秒内低于 150 kbit/s）。要切换到仅指导吗？不传实时画面；需要时请求截图；箭头和步骤照常。
+guidance-switch = 切换
+guidance-keep-live = 保持实时
+assist-mode-live = 实时：工程师能看到你屏幕的变化。
+assist-mode-guidance-only = 仅指导：你的屏幕不会持续传送。工程师只在请求时看到一张画面；他们的箭头仍会显示在你的屏幕上。
+assist-use-guidance-only = 使用仅指导（连接较慢）
+assist-back-to-live = 恢复实时

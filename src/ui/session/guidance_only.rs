@@ -3,12 +3,22 @@
 //! rate stays below [`PROPOSE_BELOW_KBPS`] for [`PROPOSE_AFTER_MS`] while the link is busy, the
 //! console proposes guidance-only (a banner: Switch / Keep live); it never switches by itself.
 
-use crate::protocol::{Role, SessionEvent, SessionMode};
+use egui::{RichText, Ui};
+
+use super::model::RemoteSessionView;
+use crate::model::TicketId;
+use crate::protocol::{ConsentState, Role, SessionCommand, SessionEvent, SessionMode};
+use crate::ui::command::UiCommand;
+use crate::ui::i18n::Text;
+use crate::ui::{ViewContext, theme};
 
 /// Below this delivery rate, kbit/s, live video is not usable.
 pub const PROPOSE_BELOW_KBPS: f32 = 150.0;
 /// How long the rate must stay below the threshold before guidance-only is proposed, ms.
 pub const PROPOSE_AFTER_MS: i64 = 10_000;
+
+/// Readings of the live view closer together than this are ignored, ms.
+const SAMPLE_INTERVAL_MS: i64 = 1_000;
 
 /// A still that arrived complete.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,8 +55,8 @@ pub struct GuidanceOnlyView {
     pub still: Option<StillShown>,
     /// Since when the link has been slow and busy, unix ms.
     slow_since_ms: Option<i64>,
-    /// The skipped-frames count of the previous sample.
-    last_skipped: Option<u64>,
+    /// The previous sample: when, and the skipped-frames count then.
+    last_sample: Option<(i64, u64)>,
     /// "Keep live" was chosen: no new proposal until the rate recovers.
     dismissed: bool,
 }
@@ -88,8 +98,11 @@ impl GuidanceOnlyView {
     /// Takes one reading of the live view: slow while below the threshold and the sender keeps
     /// skipping frames (it has more to send than the link delivers; a still screen is not slow).
     pub fn observe_rate(&mut self, sample: RateSample) {
-        let busy = self.last_skipped.is_some_and(|before| sample.skipped_frames > before);
-        self.last_skipped = Some(sample.skipped_frames);
+        if self.last_sample.is_some_and(|(at_ms, _)| sample.at_ms - at_ms < SAMPLE_INTERVAL_MS) {
+            return; // The view draws often; one reading a second is enough.
+        }
+        let busy = self.last_sample.is_some_and(|(_, before)| sample.skipped_frames > before);
+        self.last_sample = Some((sample.at_ms, sample.skipped_frames));
         if self.mode != SessionMode::Live {
             self.slow_since_ms = None;
             return;
@@ -119,6 +132,67 @@ impl GuidanceOnlyView {
     pub fn still_age_s(&self, now_ms: i64) -> Option<i64> {
         self.still.map(|still| (now_ms - still.captured_at_ms).max(0) / 1_000)
     }
+}
+
+/// The workspace's guidance-only row: the slow-link proposal (Switch / Keep live), the
+/// "Guidance only" toggle, "Show me your screen now" and the still's age.
+pub fn guidance_toolbar_ui(
+    ui: &mut Ui,
+    cx: &mut ViewContext<'_, UiCommand>,
+    ticket_id: TicketId,
+    session: &mut RemoteSessionView,
+) {
+    let lang = cx.lang;
+    let viewing = matches!(&session.consent, ConsentState::Granted { scopes, paused: false } if scopes.view)
+        && session.held.is_none();
+    if let Some(slot) = &session.viewer_slot {
+        let stats = slot.lock().stats;
+        session.guidance.observe_rate(RateSample {
+            at_ms: cx.now_ms,
+            kbps: stats.kbps,
+            skipped_frames: stats.skipped_frames,
+        });
+    }
+    if viewing && session.guidance.proposal_due(cx.now_ms) {
+        egui::Frame::group(ui.style()).fill(theme::WARNING.gamma_multiply(0.15)).show(ui, |ui| {
+            ui.label(RichText::new(Text::GuidanceProposal.get(lang)).strong());
+            ui.horizontal(|ui| {
+                if ui.button(Text::GuidanceSwitch.get(lang)).clicked() {
+                    cx.emit(UiCommand::session(ticket_id, SessionCommand::SetMode(SessionMode::GuidanceOnly)));
+                }
+                if ui.button(Text::GuidanceKeepLive.get(lang)).clicked() {
+                    session.guidance.keep_live();
+                }
+            });
+        });
+        ui.ctx().request_repaint_after(std::time::Duration::from_secs(1));
+    }
+    let guidance_only = session.guidance.mode == SessionMode::GuidanceOnly;
+    ui.horizontal_wrapped(|ui| {
+        let mut on = guidance_only;
+        let toggle = ui.toggle_value(&mut on, Text::GuidanceOnlyToggle.get(lang));
+        if toggle.on_hover_text(Text::GuidanceOnlyToggleHint.get(lang)).changed() {
+            let mode = if on { SessionMode::GuidanceOnly } else { SessionMode::Live };
+            cx.emit(UiCommand::session(ticket_id, SessionCommand::SetMode(mode)));
+        }
+        if !guidance_only {
+            return;
+        }
+        let waiting = session.guidance.awaited.is_some();
+        let ask = ui.add_enabled(viewing && !waiting, egui::Button::new(Text::GuidanceShowScreenNow.get(lang)));
+        if ask.clicked() {
+            cx.emit(UiCommand::session(ticket_id, SessionCommand::RequestStill));
+        }
+        if waiting {
+            ui.spinner();
+            ui.label(Text::GuidanceStillWaiting.get(lang));
+        } else if let Some(age_s) = session.guidance.still_age_s(cx.now_ms) {
+            ui.label(Text::GuidanceStillAge.fill(lang, &[&age_s.to_string()]));
+            ui.ctx().request_repaint_after(std::time::Duration::from_secs(1));
+        } else {
+            ui.weak(Text::GuidanceNoStillYet.get(lang));
+        }
+    });
 }
 
 #[cfg(test)]
