@@ -86,7 +86,7 @@ struct Samples {
     skipped: u64,
 }
 
-fn percentile(sorted: &[i64], fraction: f64) -> f64 {
+pub(super) fn percentile(sorted: &[i64], fraction: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -94,7 +94,7 @@ fn percentile(sorted: &[i64], fraction: f64) -> f64 {
     sorted[index.min(sorted.len() - 1)] as f64
 }
 
-fn wait_for(
+pub(super) fn wait_for(
     events: &Receiver<TransportEvent>,
     what: &str,
     wanted: impl Fn(&TransportEvent) -> bool,
