@@ -36,7 +36,7 @@ const FOLLOW_UP_FRAME_INTERVAL: Duration = Duration::from_millis(4);
 /// How long after the engineer's last applied input the capture keeps the follow-up interval.
 const FOLLOW_UP_WINDOW: Duration = Duration::from_millis(120);
 /// A still's coarse pass averages blocks of this many pixels a side (shown first, then refined).
-const STILL_COARSE_BLOCK: u32 = 8;
+const STILL_COARSE_BLOCK: u32 = 16;
 /// zstd level of a still's exact pass (one picture on a slow link: worth the encoder's time).
 const STILL_ZSTD_LEVEL: i32 = 19;
 /// How often the user's own preview of what is shared is refreshed.

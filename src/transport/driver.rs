@@ -366,6 +366,7 @@ async fn write_frame_streams(
     while let Some((seq, data)) = frames.recv().await {
         let written = async {
             let mut stream = connection.open_uni().await.ok()?;
+            let _ = stream.set_priority(frame_priority(seq));
             stream.write_all(&seq.to_be_bytes()).await.ok()?;
             stream.write_all(&data).await.ok()?;
             stream.finish().ok()?;
@@ -383,6 +384,13 @@ async fn write_frame_streams(
             None => status.frame_done(),
         }
     }
+}
+
+/// The send priority of screen update `seq`: below the control stream's (0), so steps, arrows and
+/// chat never wait behind a picture, and an older update before a newer one (a still's coarse
+/// pass arrives whole before its exact pass; live deltas in order). Wraps after 2^30 updates.
+fn frame_priority(seq: u64) -> i32 {
+    -1 - i32::try_from(seq & 0x3FFF_FFFF).unwrap_or(0)
 }
 
 /// Reads the peer's frame streams one after the other, in the order they were opened.
