@@ -8,18 +8,18 @@ use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use serde::Serialize;
 
 use crate::capture::{CaptureError, FrameFolderSource, ScreenSource};
-use crate::protocol::{ConsentRequest, Scopes, SessionCommand, SessionEvent, SessionMode, StepCard, StepOutcome};
-use crate::transport::{
-    EventSink, FrameSink, HostRequest, TransportEvent, TransportSettings, host_session, join_session,
-};
+use crate::protocol::{SessionCommand, SessionEvent, SessionMode, StepCard, StepOutcome};
+use crate::transport::{FrameSink, TransportEvent, TransportSettings};
 use crate::ui::viewer::FrameSlot;
 
-use super::session_bench::{BENCH_FPS, PathOptions, percentile, wait_for};
-use super::sessions::{FeedOutcome, Observed, ViewerFeed};
+use super::session_bench::{
+    BENCH_FPS, BenchConsole, PathOptions, feed_event_sink, pair_with_consent, percentile, wait_for,
+};
+use super::sessions::{FeedOutcome, ViewerFeed};
 use super::sharing::SharingThread;
 
 /// Stills asked for per scenario.
@@ -98,18 +98,7 @@ pub fn run_guidance_bench(
     let slot = FrameSlot::default();
     let feed = Arc::new(Mutex::new(ViewerFeed::new(slot.clone(), Arc::new(|| {}))));
     let applied = Arc::new(Mutex::new(Applied::default()));
-    let (engineer_tx, engineer_events) = std::sync::mpsc::channel();
-    let engineer_sink: EventSink = {
-        let feed = feed.clone();
-        Arc::new(move |event| {
-            if let TransportEvent::Session(session_event) = &event
-                && let Observed::Handled(_) = feed.lock().unwrap_or_else(PoisonError::into_inner).observe(session_event)
-            {
-                return;
-            }
-            let _ = engineer_tx.send(event);
-        })
-    };
+    let (engineer_sink, engineer_events) = feed_event_sink(feed.clone());
     let engineer_frames: FrameSink = {
         let applied = applied.clone();
         Arc::new(move |frame| {
@@ -123,30 +112,8 @@ pub fn run_guidance_bench(
             }
         })
     };
-    let request = HostRequest {
-        bind: std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0)),
-        advertised_host: Some("127.0.0.1".into()),
-        display_name: "Bench engineer".into(),
-    };
-    let hosted = host_session(runtime, request, settings(1), engineer_sink, engineer_frames)?;
-    let (user_tx, user_events) = std::sync::mpsc::channel();
-    let user_sink: EventSink = Arc::new(move |event| drop(user_tx.send(event)));
-    let user = runtime
-        .block_on(join_session(&hosted.link, "Bench user", settings(2), user_sink))
-        .context("joining the bench session")?;
-    hosted.handle.send(SessionCommand::RequestConsent(ConsentRequest {
-        engineer_name: "Bench engineer".into(),
-        team: "Bench".into(),
-        ticket_number: "T-BENCH".into(),
-        ticket_title: "Guidance-only benchmark".into(),
-        purpose: "Measure stills and steps".into(),
-        suggested: Scopes::default(),
-    }));
-    wait_for(&user_events, "the consent request", |e| {
-        matches!(e, TransportEvent::Session(SessionEvent::ConsentRequested(_)))
-    })?;
-    user.send(SessionCommand::Grant(Scopes::default()));
-    wait_for(&engineer_events, "the grant", |e| matches!(e, TransportEvent::Session(SessionEvent::ConsentGranted(_))))?;
+    let console = BenchConsole { sink: engineer_sink, frames: engineer_frames, events: &engineer_events };
+    let (hosted, user, user_events) = pair_with_consent(runtime, &settings, console, "Measure stills and steps")?;
     hosted.handle.send(SessionCommand::SetMode(SessionMode::GuidanceOnly));
     wait_for(&user_events, "guidance-only mode", |e| {
         matches!(e, TransportEvent::Session(SessionEvent::ModeChanged { mode: SessionMode::GuidanceOnly, .. }))
