@@ -106,9 +106,13 @@ fn main() -> ExitCode {
                 .and_then(|report| print_report(&report, json))
         }
         Some(Command::Bench {
-            target: BenchCommand::Session { corpus, loss, delay_ms, rate_kbps, congestion, json },
+            target: BenchCommand::Session { corpus, loss, delay_ms, rate_kbps, congestion, guidance_only, json },
         }) => with_runtime(|runtime| {
             let path = PathOptions { loss_percent: loss, delay_ms, rate_kbps, congestion: congestion.into() };
+            if guidance_only {
+                let report = stepwise::app::guidance_bench::run_guidance_bench(&runtime, &corpus, path)?;
+                return print_report(&report, json);
+            }
             let report = run_session_bench(&runtime, &corpus, path)?;
             print_report(&report, json)
         }),

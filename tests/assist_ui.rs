@@ -235,3 +235,32 @@ fn where_the_arrows_appear_is_said_only_once_reported() {
         assert!(harness.query_by_label(not_said).is_none(), "{placement:?}");
     }
 }
+
+#[test]
+fn the_get_help_window_says_plainly_whether_the_session_is_live_or_guidance_only() {
+    use stepwise::protocol::SessionMode;
+    let mut harness = harness(sharing_view(Lang::En, Scopes::default()));
+    harness.get_by_label("Live: the engineer sees your screen as it changes.");
+    harness.get_by_label("Use guidance only (slow connection)").scroll_to_me();
+    harness.run();
+    harness.get_by_label("Use guidance only (slow connection)").click();
+    harness.run();
+    let switch = stepwise::ui::AssistCommand::Session(SessionCommand::SetMode(SessionMode::GuidanceOnly));
+    assert!(harness.state_mut().take_commands().contains(&switch));
+    // The engineer switched: the window says so.
+    let told = SessionEvent::ModeChanged { mode: SessionMode::GuidanceOnly, by: PeerRole::Engineer };
+    harness.state_mut().apply(AssistNotice::Event(told));
+    harness.run();
+    harness.get_by_label(
+        "Guidance only: your screen is not streamed. The engineer sees one picture only when they ask; their arrows still appear on your screen.",
+    );
+    harness.get_by_label("Back to live");
+
+    let mut harness = harness_zh(Scopes::default());
+    let told = SessionEvent::ModeChanged { mode: SessionMode::GuidanceOnly, by: PeerRole::User };
+    harness.state_mut().apply(AssistNotice::Event(told));
+    harness.run();
+    harness
+        .get_by_label("仅指导：你的屏幕不会持续传送。工程师只在请求时看到一张画面；他们的箭头仍会显示在你的屏幕上。");
+    harness.get_by_label("恢复实时");
+}

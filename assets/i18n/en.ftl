@@ -762,6 +762,8 @@ ev-control-declined = did not allow control of the mouse and keyboard
 ev-control-granted = let the engineer use the mouse and keyboard
 ev-control-revoked = took back control
 ev-control-taken-back = used their own mouse or keyboard (the engineer's input waited)
+ev-guidance-only-on = switched to guidance only (no live screen; a still on request)
+ev-guidance-only-off = switched back to the live screen
 ev-control-input-counted = { $arg1 } input events in one minute
 control-active-bar = The engineer is controlling your computer
 take-back-control = Take back control ({ $arg1 })
@@ -853,3 +855,18 @@ also-viewing = Also viewing: { $arg1 }
 take-ticket = Take this ticket
 suggested-assignees = Suggested:
 suggestion-entry = { $arg1 }{ $arg2 } ({ $arg3 } open)
+
+## Guidance-only mode
+guidance-only-toggle = Guidance only
+guidance-only-toggle-hint = No live picture: the user's screen is sent only when you ask for a still. Arrows and steps work as before.
+guidance-show-screen-now = Show me your screen now
+guidance-still-waiting = Waiting for the picture…
+guidance-still-age = Picture taken { $arg1 } s ago
+guidance-no-still-yet = Guidance only: no picture yet. Ask for one with “Show me your screen now”.
+guidance-proposal = The connection is very slow (below 150 kbit/s for 10 seconds). Switch to guidance only? No live picture; a still when you ask; arrows and steps as before.
+guidance-switch = Switch
+guidance-keep-live = Keep live
+assist-mode-live = Live: the engineer sees your screen as it changes.
+assist-mode-guidance-only = Guidance only: your screen is not streamed. The engineer sees one picture only when they ask; their arrows still appear on your screen.
+assist-use-guidance-only = Use guidance only (slow connection)
+assist-back-to-live = Back to live

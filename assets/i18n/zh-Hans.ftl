@@ -716,6 +716,8 @@ ev-control-declined = 未允许使用鼠标和键盘
 ev-control-granted = 允许工程师使用鼠标和键盘
 ev-control-revoked = 收回了控制权
 ev-control-taken-back = 使用了自己的鼠标或键盘（工程师的操作暂停）
+ev-guidance-only-on = 切换到仅指导模式（不传实时画面，按需发送截图）
+ev-guidance-only-off = 切换回实时画面
 ev-control-input-counted = 一分钟内 { $arg1 } 次输入
 control-active-bar = 工程师正在控制您的电脑
 take-back-control = 收回控制（{ $arg1 }）
@@ -807,3 +809,18 @@ also-viewing = 同时在看：{ $arg1 }
 take-ticket = 接手此工单
 suggested-assignees = 建议：
 suggestion-entry = { $arg1 }{ $arg2 }（{ $arg3 } 个未结）
+
+## Guidance-only mode
+guidance-only-toggle = 仅指导
+guidance-only-toggle-hint = 不传实时画面：只有在你请求时才发送一张用户屏幕的截图。箭头和步骤照常可用。
+guidance-show-screen-now = 现在给我看看你的屏幕
+guidance-still-waiting = 正在等待画面…
+guidance-still-age = 画面拍摄于 { $arg1 } 秒前
+guidance-no-still-yet = 仅指导：还没有画面。点击“现在给我看看你的屏幕”获取一张。
+guidance-proposal = 连接非常慢（10 秒内低于 150 kbit/s）。要切换到仅指导吗？不传实时画面；需要时请求截图；箭头和步骤照常。
+guidance-switch = 切换
+guidance-keep-live = 保持实时
+assist-mode-live = 实时：工程师能看到你屏幕的变化。
+assist-mode-guidance-only = 仅指导：你的屏幕不会持续传送。工程师只在请求时看到一张画面；他们的箭头仍会显示在你的屏幕上。
+assist-use-guidance-only = 使用仅指导（连接较慢）
+assist-back-to-live = 恢复实时

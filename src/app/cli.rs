@@ -294,6 +294,10 @@ pub enum BenchCommand {
         /// Congestion controller: screen (default), cubic or bbr.
         #[arg(long, value_enum, default_value_t = CongestionArg::Screen)]
         congestion: CongestionArg,
+        /// Guidance-only mode: measure stills on request ("Show me your screen now") and step
+        /// round trips instead of the live stream.
+        #[arg(long)]
+        guidance_only: bool,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,

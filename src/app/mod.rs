@@ -11,6 +11,7 @@ pub mod control_bench;
 pub mod control_thread;
 pub mod demo;
 pub mod get_help_app;
+pub mod guidance_bench;
 pub mod link_handoff;
 pub mod overlay_bench;
 pub mod overlay_thread;

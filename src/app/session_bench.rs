@@ -16,7 +16,8 @@ use crate::protocol::SessionCommand;
 use crate::protocol::{ConsentRequest, Scopes, SessionEvent};
 use crate::transport::impair::Impairment;
 use crate::transport::{
-    Congestion, EventSink, FrameSink, HostRequest, TransportEvent, TransportSettings, host_session, join_session,
+    Congestion, EventSink, FrameSink, HostRequest, HostedSession, SessionHandle, TransportEvent, TransportSettings,
+    host_session, join_session,
 };
 use crate::ui::viewer::FrameSlot;
 
@@ -86,7 +87,7 @@ struct Samples {
     skipped: u64,
 }
 
-fn percentile(sorted: &[i64], fraction: f64) -> f64 {
+pub(super) fn percentile(sorted: &[i64], fraction: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -94,7 +95,7 @@ fn percentile(sorted: &[i64], fraction: f64) -> f64 {
     sorted[index.min(sorted.len() - 1)] as f64
 }
 
-fn wait_for(
+pub(super) fn wait_for(
     events: &Receiver<TransportEvent>,
     what: &str,
     wanted: impl Fn(&TransportEvent) -> bool,
@@ -110,6 +111,67 @@ fn wait_for(
             return Ok(());
         }
     }
+}
+
+/// The console's side of a benchmark pair: its sinks and where its events arrive.
+pub(super) struct BenchConsole<'a> {
+    /// Session events (the viewer feed's own stay there).
+    pub sink: EventSink,
+    /// Screen updates.
+    pub frames: FrameSink,
+    /// The events the sink passes on.
+    pub events: &'a Receiver<TransportEvent>,
+}
+
+/// Hosts a loopback session for `console`, joins it as the bench's user (`settings(1)` for the
+/// console, `settings(2)` for the user) and has the user allow the default scopes; returns the
+/// hosted session, the user's handle and the user's events.
+pub(super) fn pair_with_consent(
+    runtime: &tokio::runtime::Handle,
+    settings: &dyn Fn(u64) -> TransportSettings,
+    console: BenchConsole<'_>,
+    purpose: &str,
+) -> anyhow::Result<(HostedSession, SessionHandle, Receiver<TransportEvent>)> {
+    let request = HostRequest {
+        bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        advertised_host: Some("127.0.0.1".into()),
+        display_name: "Bench engineer".into(),
+    };
+    let hosted = host_session(runtime, request, settings(1), console.sink, console.frames)?;
+    let (user_tx, user_events) = channel();
+    let user_sink: EventSink = Arc::new(move |event| drop(user_tx.send(event)));
+    let user = runtime
+        .block_on(join_session(&hosted.link, "Bench user", settings(2), user_sink))
+        .context("joining the bench session")?;
+    hosted.handle.send(SessionCommand::RequestConsent(ConsentRequest {
+        engineer_name: "Bench engineer".into(),
+        team: "Bench".into(),
+        ticket_number: "T-BENCH".into(),
+        ticket_title: "Session benchmark".into(),
+        purpose: purpose.into(),
+        suggested: Scopes::default(),
+    }));
+    wait_for(&user_events, "the consent request", |e| {
+        matches!(e, TransportEvent::Session(SessionEvent::ConsentRequested(_)))
+    })?;
+    user.send(SessionCommand::Grant(Scopes::default()));
+    wait_for(console.events, "the grant", |e| matches!(e, TransportEvent::Session(SessionEvent::ConsentGranted(_))))?;
+    Ok((hosted, user, user_events))
+}
+
+/// The console's event sink for a benchmark: what the viewer `feed` handles stays there, every
+/// other event goes to the returned channel.
+pub(super) fn feed_event_sink(feed: Arc<Mutex<ViewerFeed>>) -> (EventSink, Receiver<TransportEvent>) {
+    let (engineer_tx, engineer_events) = channel();
+    let sink: EventSink = Arc::new(move |event| {
+        if let TransportEvent::Session(session_event) = &event
+            && let Observed::Handled(_) = feed.lock().unwrap_or_else(PoisonError::into_inner).observe(session_event)
+        {
+            return;
+        }
+        let _ = engineer_tx.send(event);
+    });
+    (sink, engineer_events)
 }
 
 /// Streams `scenario_dir` over loopback QUIC with `path` impairments and measures.
@@ -171,33 +233,11 @@ pub fn run_session_bench(
             samples.skipped += u64::from(skipped_frames);
         }
     });
-    let request = HostRequest {
-        bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        advertised_host: Some("127.0.0.1".into()),
-        display_name: "Bench engineer".into(),
-    };
-    let hosted = host_session(runtime, request, settings(1), engineer_sink, engineer_frames)?;
+    let console = BenchConsole { sink: engineer_sink, frames: engineer_frames, events: &engineer_events };
+    let (hosted, user, _user_events) = pair_with_consent(runtime, &settings, console, "Measure streaming")?;
     let _ = keyframe_handle.set(hosted.handle.clone());
 
     // User side: the real capture thread over the preloaded frames.
-    let (user_tx, user_events) = channel();
-    let user_sink: EventSink = Arc::new(move |event| drop(user_tx.send(event)));
-    let user = runtime
-        .block_on(join_session(&hosted.link, "Bench user", settings(2), user_sink))
-        .context("joining the bench session")?;
-    hosted.handle.send(SessionCommand::RequestConsent(ConsentRequest {
-        engineer_name: "Bench engineer".into(),
-        team: "Bench".into(),
-        ticket_number: "T-BENCH".into(),
-        ticket_title: "Session benchmark".into(),
-        purpose: "Measure streaming".into(),
-        suggested: Scopes::default(),
-    }));
-    wait_for(&user_events, "the consent request", |e| {
-        matches!(e, TransportEvent::Session(SessionEvent::ConsentRequested(_)))
-    })?;
-    user.send(SessionCommand::Grant(Scopes::default()));
-    wait_for(&engineer_events, "the grant", |e| matches!(e, TransportEvent::Session(SessionEvent::ConsentGranted(_))))?;
 
     let template = folder.replay(BENCH_FPS, true);
     let opener = Box::new(move || -> Result<Box<dyn ScreenSource>, CaptureError> {

@@ -35,6 +35,10 @@ const LOSSY_BELOW_KBPS: u64 = 20_000;
 const FOLLOW_UP_FRAME_INTERVAL: Duration = Duration::from_millis(4);
 /// How long after the engineer's last applied input the capture keeps the follow-up interval.
 const FOLLOW_UP_WINDOW: Duration = Duration::from_millis(120);
+/// A still's coarse pass averages blocks of this many pixels a side (shown first, then refined).
+const STILL_COARSE_BLOCK: u32 = 16;
+/// zstd level of a still's exact pass (one picture on a slow link: worth the encoder's time).
+const STILL_ZSTD_LEVEL: i32 = 19;
 /// How often the user's own preview of what is shared is refreshed.
 const PREVIEW_INTERVAL: Duration = Duration::from_millis(500);
 
@@ -47,6 +51,35 @@ fn encoder_config_for(status: &LinkStatus) -> EncoderConfig {
     } else {
         EncoderConfig { allow_lossy: true, bandwidth_hint_kbps: u32::try_from(capacity_kbps).ok() }
     }
+}
+
+/// The still's coarse pass: each `block`×`block` square filled with its average colour, so the
+/// engineer sees the layout within a fraction of the exact picture's bytes.
+fn coarse_picture(frame: &Frame, block: u32) -> Frame {
+    let (width, height) = (frame.width as usize, frame.height as usize);
+    let block = block.max(1) as usize;
+    let mut rgba = vec![0u8; frame.rgba.len()];
+    for top in (0..height).step_by(block) {
+        for left in (0..width).step_by(block) {
+            let (bottom, right) = ((top + block).min(height), (left + block).min(width));
+            let mut sum = [0u64; 4];
+            for y in top..bottom {
+                for pixel in frame.rgba[(y * width + left) * 4..(y * width + right) * 4].chunks_exact(4) {
+                    for (total, &value) in sum.iter_mut().zip(pixel) {
+                        *total += u64::from(value);
+                    }
+                }
+            }
+            let count = ((bottom - top) * (right - left)) as u64;
+            let average = sum.map(|total| u8::try_from(total / count).unwrap_or(u8::MAX));
+            for y in top..bottom {
+                for pixel in rgba[(y * width + left) * 4..(y * width + right) * 4].chunks_exact_mut(4) {
+                    pixel.copy_from_slice(&average);
+                }
+            }
+        }
+    }
+    Frame { width: frame.width, height: frame.height, rgba }
 }
 
 /// A small copy of what is shared (after blanking), for the user's own preview.
@@ -259,6 +292,7 @@ impl SharingThread {
             announced: None,
             wake: wake.unwrap_or_default(),
             monitor: monitor.unwrap_or_default(),
+            still_sent: None,
         };
         let thread = std::thread::Builder::new().name("stepwise-capture".into()).spawn(move || worker.run())?;
         Ok(Self { stop, thread: Some(thread), stats })
@@ -298,6 +332,8 @@ struct CaptureLoop {
     wake: CaptureWake,
     /// Which monitor to share; a switch reopens the source.
     monitor: MonitorSwitch,
+    /// The last still sent (guidance-only mode).
+    still_sent: Option<u64>,
 }
 
 impl CaptureLoop {
@@ -311,28 +347,19 @@ impl CaptureLoop {
                 std::thread::sleep(GATE_POLL);
                 continue;
             }
+            if status.guidance_only() {
+                // No live updates: only the still the engineer asked for, once.
+                self.pending = None;
+                match status.still_wanted().filter(|&still_id| self.still_sent != Some(still_id)) {
+                    Some(still_id) if self.ensure_source() => self.take_still(still_id),
+                    _ => std::thread::sleep(GATE_POLL),
+                }
+                continue;
+            }
             let tick_started = Instant::now();
             let inputs_seen = self.wake.applied_count();
-            if self.monitor.take_pending() {
-                self.source = None;
-            }
-            if self.source.is_none() {
-                match (self.open)() {
-                    Ok(source) => {
-                        if let Some(list) = source.monitors().and_then(|(all, shared)| monitor_list(&all, shared)) {
-                            self.session.send(SessionCommand::AnnounceMonitors(list));
-                        }
-                        self.source = Some(source);
-                        self.encoder = Encoder::new(EncoderConfig::default());
-                        self.keyframe_owed = true;
-                        self.last_sent = None;
-                    }
-                    Err(err) => {
-                        (self.on_error)(err);
-                        std::thread::sleep(Duration::from_secs(1));
-                        continue;
-                    }
-                }
+            if !self.ensure_source() {
+                continue;
             }
             self.step();
             let lost = status.lost_packets();
@@ -348,6 +375,83 @@ impl CaptureLoop {
                 self.wake.sleep_unless_applied(inputs_seen, rest);
             }
         }
+    }
+
+    /// Opens the source if it is closed or another monitor was chosen; false (after telling and
+    /// a pause) when it cannot be opened.
+    fn ensure_source(&mut self) -> bool {
+        if self.monitor.take_pending() {
+            self.source = None;
+        }
+        if self.source.is_some() {
+            return true;
+        }
+        match (self.open)() {
+            Ok(source) => {
+                if let Some(list) = source.monitors().and_then(|(all, shared)| monitor_list(&all, shared)) {
+                    self.session.send(SessionCommand::AnnounceMonitors(list));
+                }
+                self.source = Some(source);
+                self.encoder = Encoder::new(EncoderConfig::default());
+                self.keyframe_owed = true;
+                self.last_sent = None;
+                true
+            }
+            Err(err) => {
+                (self.on_error)(err);
+                std::thread::sleep(Duration::from_secs(1));
+                false
+            }
+        }
+    }
+
+    /// Guidance-only: one exact still of the shared monitor (private regions blanked), sent as a
+    /// coarse keyframe first (something shows early), then the exact picture as a delta on it,
+    /// then the notice that the still is complete.
+    fn take_still(&mut self, still_id: u64) {
+        let Some(source) = self.source.as_mut() else { return };
+        let grabbed = source.capture();
+        if !self.session.status().screen_allowed() {
+            return; // Paused or stopped meanwhile: nothing leaves.
+        }
+        let mut image = match grabbed {
+            Ok(Some(image)) => image,
+            // Unchanged since the last grab: that picture is the screen.
+            Ok(None) => match self.last_sent.clone() {
+                Some(frame) => ScreenImage { width: frame.width, height: frame.height, rgba: frame.rgba },
+                None => return,
+            },
+            Err(err) => {
+                (self.on_error)(err);
+                self.source = None;
+                return;
+            }
+        };
+        self.stats.captured.fetch_add(1, Ordering::Relaxed);
+        let captured_at_ms = now_ms();
+        let regions = self.private.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        blank_regions(&mut image, &regions);
+        let Ok(frame) = Frame::new(image.width, image.height, image.rgba) else { return };
+        if self.announced != Some((frame.width, frame.height)) {
+            self.session.send(SessionCommand::AnnounceScreen { width: frame.width, height: frame.height });
+            self.announced = Some((frame.width, frame.height));
+        }
+        self.encoder.set_config(EncoderConfig::default());
+        let coarse = self.encoder.encode(&coarse_picture(&frame, STILL_COARSE_BLOCK), true);
+        self.encoder.set_compression_level(Some(STILL_ZSTD_LEVEL));
+        let exact = self.encoder.encode(&frame, false);
+        self.encoder.set_compression_level(None);
+        let header = ScreenHeader { captured_at_ms, skipped_frames: 0 };
+        let sent = [coarse, exact]
+            .iter()
+            .all(|update| self.session.send(LinkCommand::SendFrame(wrap_screen_update(header, update))));
+        if sent && self.session.send(SessionCommand::FinishStill { captured_at_ms }) {
+            self.stats.sent.fetch_add(2, Ordering::Relaxed);
+            self.still_sent = Some(still_id);
+        }
+        self.last_sent = Some(frame);
+        // Back in live mode the viewer starts afresh.
+        self.keyframe_owed = true;
     }
 
     /// One tick: grab if the screen changed; send the newest unsent image unless the link is busy.
@@ -466,6 +570,27 @@ mod tests {
         let started = Instant::now();
         wake.sleep_unless_applied(seen, Duration::from_secs(30));
         assert!(started.elapsed() < Duration::from_secs(20));
+    }
+
+    #[test]
+    fn the_coarse_pass_averages_blocks_and_keeps_the_size() {
+        let mut rgba = vec![0u8; 10 * 3 * 4];
+        // Left 8×3 block: half the pixels white.
+        for (index, pixel) in rgba.chunks_exact_mut(4).enumerate() {
+            let (x, y) = (index % 10, index / 10);
+            if x < 8 && (x + y) % 2 == 0 {
+                pixel.copy_from_slice(&[255, 255, 255, 255]);
+            }
+            if x >= 8 {
+                pixel.copy_from_slice(&[10, 20, 30, 255]);
+            }
+        }
+        let frame = Frame::new(10, 3, rgba).unwrap();
+        let coarse = coarse_picture(&frame, 8);
+        assert_eq!((coarse.width, coarse.height, coarse.rgba.len()), (10, 3, frame.rgba.len()));
+        assert_eq!(&coarse.rgba[..4], &[127, 127, 127, 127]);
+        assert_eq!(&coarse.rgba[(2 * 10 + 7) * 4..(2 * 10 + 8) * 4], &[127, 127, 127, 127]);
+        assert_eq!(&coarse.rgba[(2 * 10 + 9) * 4..], &[10, 20, 30, 255], "the ragged edge block");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::model::ActorKind::{self, Engineer, System, User};
 use crate::model::{ChatAuthor, HoldCause, PairingFailure, StepRecord, TimelineEvent};
-use crate::protocol::{EndReason, HoldReason, Role, SessionEvent};
+use crate::protocol::{EndReason, HoldReason, Role, SessionEvent, SessionMode};
 use crate::transport::TransportEvent;
 use crate::ui::SessionNotice;
 
@@ -104,6 +104,16 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
         SessionEvent::ControlTakenBack => entry(TimelineEvent::ControlTakenBack {}, User),
         // The list itself is the user's machine's layout: not recorded.
         SessionEvent::MonitorsAnnounced(_) => None,
+        // Stills are pictures of the screen: kept (under the record scope) by the recording.
+        SessionEvent::StillRequested { .. } | SessionEvent::StillTaken { .. } => None,
+        SessionEvent::ModeChanged { mode, by } => {
+            let author = chat_author(*by);
+            let actor = if *by == Role::User { User } else { Engineer };
+            match mode {
+                SessionMode::GuidanceOnly => entry(TimelineEvent::GuidanceOnlyOn { by: author }, actor),
+                SessionMode::Live => entry(TimelineEvent::GuidanceOnlyOff { by: author }, actor),
+            }
+        }
         SessionEvent::MonitorSwitchRequested { index } => {
             entry(TimelineEvent::MonitorRequested { index: *index }, Engineer)
         }

@@ -40,6 +40,8 @@ pub struct Encoder {
     /// Lossy mode only: the last encoded frame as captured (the reference holds it quantised).
     source: Vec<u8>,
     compressor: Option<zstd::bulk::Compressor<'static>>,
+    /// A zstd level chosen by the caller for the next updates (stills on slow links).
+    level_override: Option<i32>,
 }
 
 impl Encoder {
@@ -60,6 +62,7 @@ impl Encoder {
             copy_scratch: Vec::new(),
             source: Vec::new(),
             compressor: zstd::bulk::Compressor::new(ZSTD_LEVEL).ok(),
+            level_override: None,
         }
     }
 
@@ -73,6 +76,12 @@ impl Encoder {
             }
         }
         self.config = config;
+    }
+
+    /// Compresses the next updates at zstd `level` (clamped to 1–19), or the default levels
+    /// with `None`: a still on a very slow link is worth the encoder's extra time.
+    pub fn set_compression_level(&mut self, level: Option<i32>) {
+        self.level_override = level.map(|level| level.clamp(1, 19));
     }
 
     /// Sequence number of the last update produced.
@@ -171,7 +180,11 @@ impl Encoder {
         let compressed = match &mut self.compressor {
             Some(compressor) if self.body.len() >= COMPRESS_MIN_BYTES => {
                 let large_delta = !full && self.body.len() > LARGE_BODY_BYTES;
-                let level = if large_delta { LARGE_BODY_ZSTD_LEVEL } else { ZSTD_LEVEL };
+                let level = match self.level_override {
+                    Some(level) => level,
+                    None if large_delta => LARGE_BODY_ZSTD_LEVEL,
+                    None => ZSTD_LEVEL,
+                };
                 compressor.set_compression_level(level).ok().and_then(|()| compressor.compress(&self.body).ok())
             }
             _ => None,

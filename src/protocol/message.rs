@@ -83,6 +83,27 @@ pub enum Decision {
     },
 }
 
+/// How the shared screen travels: a live stream, or only stills the engineer asks for
+/// (guidance-only, for very slow or metered links). Either side may switch; the other is told.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SessionMode {
+    /// Live screen updates while the view scope is in force.
+    #[default]
+    Live,
+    /// No live updates: one exact still of the shared monitor per request of the engineer.
+    GuidanceOnly,
+}
+
+impl SessionMode {
+    /// Stable name for transcripts.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionMode::Live => "live",
+            SessionMode::GuidanceOnly => "guidance_only",
+        }
+    }
+}
+
 /// Why the engineer's side put the session on hold (a code, translated by each side).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum HoldReason {
@@ -321,6 +342,24 @@ pub enum Message {
         /// Whether the user agreed (the capture follows, then a new list is announced).
         accepted: bool,
     },
+    /// Either way: the session switches to this mode (live or guidance-only).
+    Mode(SessionMode),
+    /// Engineer → user, only in guidance-only mode while the view scope is in force: send one
+    /// exact still of the shared monitor now ("Show me your screen now"). Ids grow.
+    StillRequest {
+        /// The still asked for (greater than every earlier one).
+        still_id: u64,
+    },
+    /// User → engineer: the still asked for is complete with screen update `last_seq` (its
+    /// updates, coarse then exact, travel on frame streams like live updates).
+    StillDone {
+        /// The still.
+        still_id: u64,
+        /// Sequence number of its last (exact) update.
+        last_seq: u64,
+        /// When it was captured, unix ms (user's clock).
+        captured_at_ms: i64,
+    },
 }
 
 impl Message {
@@ -353,7 +392,20 @@ impl Message {
             Message::MonitorSwitchRequest { index } | Message::MonitorSwitchAnswer { index, .. } => {
                 check_monitor_index(*index)
             }
+            Message::StillRequest { still_id } => check_still_id(*still_id),
+            Message::StillDone { still_id, last_seq, captured_at_ms } => {
+                check_still_id(*still_id)?;
+                if *last_seq == 0 || *captured_at_ms < 0 {
+                    return Err(ValidationError::StillOutOfRange);
+                }
+                Ok(())
+            }
             _ => Ok(()),
         }
     }
+}
+
+/// A still id is at least 1 (0 means "none").
+fn check_still_id(still_id: u64) -> Result<(), ValidationError> {
+    if still_id == 0 { Err(ValidationError::StillOutOfRange) } else { Ok(()) }
 }

@@ -23,7 +23,7 @@ pub use input::{CONTROL_TAKE_BACK_MS, HeldInput, InputEvent, InputTally};
 pub use message::{
     CONSENT_RETRY_WAIT_MS, ConsentRequest, Decision, EndReason, Handshake, HoldReason, MAX_CHAT_CHARS,
     MAX_CLIPBOARD_CHARS, MAX_NAME_CHARS, MAX_PURPOSE_CHARS, MAX_TICKET_TITLE_CHARS, Message, PROTOCOL_VERSION,
-    PairingVerdict, Role, Scopes,
+    PairingVerdict, Role, Scopes, SessionMode,
 };
 pub use monitors::{MAX_MONITORS, MonitorInfo, MonitorList};
 pub use reasons::{NoOverlay, NoOverlayCode, Violation, ViolationCode};

@@ -107,6 +107,9 @@ pub enum ValidationError {
         /// Height, pixels.
         height: u32,
     },
+    /// A still's id, last update number or capture time is zero or negative.
+    #[error("the still's id, update number or capture time is out of range")]
+    StillOutOfRange,
     /// A remote control input no screen or keyboard produces.
     #[error("the input's {what} is out of range")]
     ImplausibleInput {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
-use crate::protocol::{Message, Role, Session, SessionCommand, SessionEvent};
+use crate::protocol::{Message, Role, Session, SessionCommand, SessionEvent, SessionMode};
 
 use super::control::{ControlStream, Inbound};
 use super::{EventSink, FrameSink, LinkCommand, LinkStatus, MAX_FRAME_BYTES, TransportEvent, unix_now_ms};
@@ -120,6 +120,7 @@ impl Driver {
     fn emit_events(&mut self) {
         self.status.set_screen_allowed(self.session.screen_allowed());
         self.status.set_keeping_allowed(self.session.keeping_allowed());
+        self.status.set_guidance(self.session.mode() == SessionMode::GuidanceOnly, self.session.still_wanted());
         // One input at a time reaches the session, and an accepted update comes with no event,
         // so handing over updates first keeps the order in which things happened.
         while let Some(frame) = self.session.poll_received_frame() {
@@ -365,6 +366,7 @@ async fn write_frame_streams(
     while let Some((seq, data)) = frames.recv().await {
         let written = async {
             let mut stream = connection.open_uni().await.ok()?;
+            let _ = stream.set_priority(frame_priority(seq));
             stream.write_all(&seq.to_be_bytes()).await.ok()?;
             stream.write_all(&data).await.ok()?;
             stream.finish().ok()?;
@@ -382,6 +384,13 @@ async fn write_frame_streams(
             None => status.frame_done(),
         }
     }
+}
+
+/// The send priority of screen update `seq`: below the control stream's (0), so steps, arrows and
+/// chat never wait behind a picture, and an older update before a newer one (a still's coarse
+/// pass arrives whole before its exact pass; live deltas in order). Wraps after 2^30 updates.
+fn frame_priority(seq: u64) -> i32 {
+    -1 - i32::try_from(seq & 0x3FFF_FFFF).unwrap_or(0)
 }
 
 /// Reads the peer's frame streams one after the other, in the order they were opened.

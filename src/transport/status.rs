@@ -18,6 +18,10 @@ pub struct LinkStatus {
     congestion_window_bytes: AtomicU64,
     lost_packets: AtomicU64,
     frames_sent: AtomicU64,
+    /// The session is in guidance-only mode: no live updates.
+    guidance_only: AtomicBool,
+    /// User side: the still the engineer asked for and this side has not finished (0: none).
+    still_wanted: AtomicU64,
 }
 
 impl LinkStatus {
@@ -38,6 +42,21 @@ impl LinkStatus {
     /// kept), as the protocol says after the last input; frames handed over since are covered.
     pub fn keeping_allowed(&self) -> bool {
         self.keeping_allowed.load(Ordering::Acquire)
+    }
+
+    /// Whether the session is in guidance-only mode (the capture sends only stills asked for).
+    pub fn guidance_only(&self) -> bool {
+        self.guidance_only.load(Ordering::Acquire)
+    }
+
+    /// User side: the still asked for and not yet finished, if any.
+    pub fn still_wanted(&self) -> Option<u64> {
+        Some(self.still_wanted.load(Ordering::Acquire)).filter(|&id| id != 0)
+    }
+
+    pub(super) fn set_guidance(&self, guidance_only: bool, still_wanted: Option<u64>) {
+        self.guidance_only.store(guidance_only, Ordering::Release);
+        self.still_wanted.store(still_wanted.unwrap_or(0), Ordering::Release);
     }
 
     pub(super) fn set_keeping_allowed(&self, allowed: bool) {

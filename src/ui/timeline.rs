@@ -110,6 +110,8 @@ pub fn describe_event(event: &TimelineEvent, lang: Lang) -> String {
         TimelineEvent::ControlGranted {} => text(Text::EvControlGranted),
         TimelineEvent::ControlRevoked {} => text(Text::EvControlRevoked),
         TimelineEvent::ControlTakenBack {} => text(Text::EvControlTakenBack),
+        TimelineEvent::GuidanceOnlyOn { .. } => text(Text::EvGuidanceOnlyOn),
+        TimelineEvent::GuidanceOnlyOff { .. } => text(Text::EvGuidanceOnlyOff),
         TimelineEvent::MonitorRequested { index } => {
             Text::EvMonitorRequested.fill(lang, &[&(u64::from(*index) + 1).to_string()])
         }

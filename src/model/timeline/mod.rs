@@ -398,6 +398,16 @@ pub enum TimelineEvent {
     ControlRevoked {},
     /// The user's own mouse or keyboard held the engineer's input back for a moment.
     ControlTakenBack {},
+    /// The session switched to guidance-only (no live screen; stills on request).
+    GuidanceOnlyOn {
+        /// Who switched.
+        by: ChatAuthor,
+    },
+    /// The session switched back to the live screen.
+    GuidanceOnlyOff {
+        /// Who switched.
+        by: ChatAuthor,
+    },
     /// The engineer asked the user to share another of their monitors.
     MonitorRequested {
         /// The monitor asked for, in the user's list (0-based).
@@ -655,6 +665,9 @@ impl TimelineEvent {
             Self::SurveyNotAnswered { .. } => ActorKind::User,
             Self::Chat { from: ChatAuthor::Engineer, .. } => ActorKind::Engineer,
             Self::ClipboardShared { from: ChatAuthor::User, .. } => ActorKind::User,
+            Self::GuidanceOnlyOn { by: ChatAuthor::User } | Self::GuidanceOnlyOff { by: ChatAuthor::User } => {
+                ActorKind::User
+            }
             Self::Chat { from: ChatAuthor::User, .. } => ActorKind::User,
             Self::SessionEnded { by_user: true, .. } => ActorKind::User,
             Self::SessionEnded { reason, .. } if reason == "engineer_ended" => ActorKind::Engineer,

@@ -4,7 +4,7 @@
 use super::{CommandError, Session};
 use crate::protocol::guidance::{Annotation, StepCard, StepOutcome};
 use crate::protocol::input::InputEvent;
-use crate::protocol::message::{ConsentRequest, HoldReason, Scopes};
+use crate::protocol::message::{ConsentRequest, HoldReason, Scopes, SessionMode};
 use crate::protocol::monitors::MonitorList;
 use crate::protocol::reasons::NoOverlay;
 use crate::protocol::survey::SurveyReply;
@@ -111,6 +111,15 @@ pub enum SessionCommand {
         /// Switch the capture to the monitor asked for.
         accepted: bool,
     },
+    /// Either: switch between live and guidance-only (the peer is told).
+    SetMode(SessionMode),
+    /// Engineer, in guidance-only mode: "Show me your screen now" (one still).
+    RequestStill,
+    /// User: the still asked for is complete (its updates were sent); captured then, unix ms.
+    FinishStill {
+        /// When the still was captured, unix ms.
+        captured_at_ms: i64,
+    },
 }
 
 impl SessionCommand {
@@ -171,6 +180,9 @@ impl Session {
             SessionCommand::AnnounceMonitors(list) => self.announce_monitors(list),
             SessionCommand::RequestMonitor(index) => self.request_monitor(index),
             SessionCommand::AnswerMonitorSwitch { accepted } => self.answer_monitor_switch(accepted),
+            SessionCommand::SetMode(mode) => self.set_mode(mode),
+            SessionCommand::RequestStill => self.request_still().map(|_| ()),
+            SessionCommand::FinishStill { captured_at_ms } => self.finish_still(captured_at_ms),
         }
     }
 }

@@ -50,6 +50,12 @@ pub enum NotNowReason {
     /// The record scope is not in force (or the screen is not shared).
     #[error("the user has not allowed recording")]
     RecordingNotAllowed,
+    /// Stills are asked for only in guidance-only mode (live updates flow otherwise).
+    #[error("the session is not in guidance-only mode")]
+    NotGuidanceOnly,
+    /// In guidance-only mode no screen update leaves except the still asked for.
+    #[error("no still was asked for")]
+    NoStillAsked,
     /// The current step has no answer yet.
     #[error("the user has not answered the current step yet")]
     StepUnanswered,

@@ -2,7 +2,7 @@
 //! apart from them, the screen updates it accepted ([`ReceivedFrame`]).
 
 use crate::protocol::guidance::{Annotation, StepCard, StepOutcome};
-use crate::protocol::message::{ConsentRequest, EndReason, HoldReason, Role, Scopes};
+use crate::protocol::message::{ConsentRequest, EndReason, HoldReason, Role, Scopes, SessionMode};
 use crate::protocol::monitors::MonitorList;
 use crate::protocol::reasons::NoOverlay;
 use crate::protocol::survey::SurveyReply;
@@ -169,6 +169,31 @@ pub enum SessionEvent {
     ClipboardReceived {
         /// The text.
         text: String,
+    },
+    /// The session switched between live and guidance-only (both sides).
+    ModeChanged {
+        /// The new mode.
+        mode: SessionMode,
+        /// Who switched.
+        by: Role,
+    },
+    /// The engineer asked for a still (both sides; the user's side takes it).
+    StillRequested {
+        /// The still.
+        still_id: u64,
+    },
+    /// A still is complete: sent (user side) or announced (engineer side; shown once update
+    /// `last_seq` is applied).
+    StillTaken {
+        /// The still.
+        still_id: u64,
+        /// Sequence number of its last (exact) update.
+        last_seq: u64,
+        /// When it was captured, unix ms (user's clock).
+        captured_at_ms: i64,
+        /// Engineer side: the record scope is in force, so the still may be kept (false on the
+        /// user's side).
+        keep: bool,
     },
     /// How many input events went through in one minute (never the events themselves).
     ControlInputCounted {

@@ -19,6 +19,7 @@ mod monitors;
 mod receive;
 mod screen_share;
 mod steps;
+mod still;
 mod survey;
 
 use std::collections::VecDeque;
@@ -86,6 +87,8 @@ pub struct Session {
     control: control::ControlState,
     /// Monitor choice: the user's list and a pending switch request.
     monitors: monitors::MonitorState,
+    /// The mode (live / guidance-only) and the still asked for.
+    still: still::StillState,
 }
 
 impl Session {
@@ -123,6 +126,7 @@ impl Session {
             survey_timing: SurveyTiming::default(),
             control: control::ControlState::default(),
             monitors: monitors::MonitorState::default(),
+            still: still::StillState::default(),
         };
         let display_name: String = display_name.chars().take(super::message::MAX_NAME_CHARS).collect();
         session.outbox.push_back(Message::Hello { protocol_version: PROTOCOL_VERSION, role, display_name });
@@ -238,6 +242,7 @@ impl Session {
         if !self.screen_allowed() {
             self.frames_in.clear();
             self.forget_monitors();
+            self.forget_still();
         }
         if matches!(event, SessionEvent::ConsentRevoked | SessionEvent::ControlRevoked | SessionEvent::Ended { .. }) {
             self.flush_input_tally();

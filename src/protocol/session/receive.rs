@@ -187,6 +187,11 @@ impl Session {
             Message::MonitorSwitchAnswer { index, accepted } if role == Role::Engineer => {
                 self.handle_monitor_answer(index, accepted)
             }
+            Message::Mode(mode) => self.handle_mode(mode),
+            Message::StillRequest { still_id } if role == Role::User => self.handle_still_request(still_id),
+            Message::StillDone { still_id, last_seq, captured_at_ms } if role == Role::Engineer => {
+                self.handle_still_done(still_id, last_seq, captured_at_ms)
+            }
             Message::End(reason) => self.finish(reason, true, false),
             Message::Heartbeat => {}
             // Not sent this way by Stepwise (updates travel on streams of their own, see
@@ -238,6 +243,9 @@ pub(super) fn message_name(message: &Message) -> &'static str {
         Message::Monitors(_) => "the list of monitors",
         Message::MonitorSwitchRequest { .. } => "a monitor request",
         Message::MonitorSwitchAnswer { .. } => "a monitor answer",
+        Message::Mode(_) => "a mode switch",
+        Message::StillRequest { .. } => "a still request",
+        Message::StillDone { .. } => "a still",
     }
 }
 
@@ -255,8 +263,11 @@ fn limited_kind(receiver: Role, message: &Message) -> Option<LimitedKind> {
             | Message::ControlDeclined
             | Message::ControlTakenBack
             | Message::Monitors(_)
-            | Message::MonitorSwitchAnswer { .. },
+            | Message::MonitorSwitchAnswer { .. }
+            | Message::Mode(_)
+            | Message::StillDone { .. },
         ) => Some(LimitedKind::ConsentChange),
+        (Role::User, Message::StillRequest { .. }) => Some(LimitedKind::Screenshot),
         (Role::User, Message::Input { .. }) => Some(LimitedKind::Input),
         (Role::User, Message::ControlRequest | Message::MonitorSwitchRequest { .. }) => Some(LimitedKind::Step),
         (Role::Engineer, Message::StepAnswer { .. }) => Some(LimitedKind::StepAnswer),
@@ -265,7 +276,7 @@ fn limited_kind(receiver: Role, message: &Message) -> Option<LimitedKind> {
         }
         (Role::User, Message::Step(_) | Message::StepWithdrawn { .. }) => Some(LimitedKind::Step),
         (Role::User, Message::ScreenshotTaken { .. }) => Some(LimitedKind::Screenshot),
-        (Role::User, Message::Hold(_) | Message::Unhold) => Some(LimitedKind::Step),
+        (Role::User, Message::Hold(_) | Message::Unhold | Message::Mode(_)) => Some(LimitedKind::Step),
         _ => None,
     }
 }

@@ -19,6 +19,7 @@ impl Session {
         if !self.screen_allowed() {
             return Err(CommandError::NotNow(NotNowReason::ViewNotInForce));
         }
+        self.check_update_allowed(seq)?;
         self.frames_out.push_back((seq, data));
         Ok(())
     }
@@ -98,9 +99,10 @@ impl Session {
         self.accept_frame(seq, data);
     }
 
-    /// Engineer: keeps an update while the view scope is in force, else drops and counts it.
+    /// Engineer: keeps an update while the view scope is in force (in guidance-only mode: only the
+    /// still asked for), else drops and counts it.
     pub(super) fn accept_frame(&mut self, seq: u64, data: Vec<u8>) {
-        if self.screen_allowed() {
+        if self.screen_allowed() && self.update_wanted(seq) {
             self.frames_in.push_back(ReceivedFrame { seq, data });
         } else {
             self.frames_dropped += 1;

@@ -62,6 +62,8 @@ pub struct AssistView {
     step_comment: String,
     /// On hold by the engineer's side, and why.
     held: Option<crate::protocol::HoldReason>,
+    /// Live screen or guidance-only (told plainly on the sharing screen).
+    mode: crate::protocol::SessionMode,
     /// The "Don't ask again in this session" box on the consent screen.
     dont_ask_again: bool,
     /// When the engineer kept screenshots of this session, unix ms (engineer's clock).
@@ -111,6 +113,7 @@ impl AssistView {
             step_comment: String::new(),
             dont_ask_again: false,
             held: None,
+            mode: crate::protocol::SessionMode::Live,
             screenshots_kept: Vec::new(),
             arrow_placement: ArrowPlacement::NotReported,
             shared_area: None,
@@ -291,7 +294,10 @@ impl AssistView {
             | SessionEvent::ClipboardShared { .. }
             | SessionEvent::MonitorsAnnounced(_)
             | SessionEvent::MonitorSwitchRequested { .. }
-            | SessionEvent::MonitorSwitchAnswered { .. } => {}
+            | SessionEvent::MonitorSwitchAnswered { .. }
+            | SessionEvent::StillRequested { .. }
+            | SessionEvent::StillTaken { .. } => {}
+            SessionEvent::ModeChanged { mode, .. } => self.mode = mode,
             SessionEvent::ClipboardReceived { text } => self.clipboard_in = Some(text),
             SessionEvent::ControlRequested => self.control_request = true,
             SessionEvent::ControlDeclined => self.control_request = false,

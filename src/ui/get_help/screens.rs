@@ -4,7 +4,7 @@
 use egui::{RichText, Ui};
 
 use crate::capture::x11_input::TAKE_BACK_HOTKEY;
-use crate::protocol::{ConsentRequest, JoinCode, JoinLink, Scopes, StepOutcome};
+use crate::protocol::{ConsentRequest, JoinCode, JoinLink, Scopes, SessionMode, StepOutcome};
 
 use super::super::annotations::ArrowPlacement;
 use super::super::chat::chat_ui;
@@ -253,6 +253,7 @@ impl AssistView {
             Text::SharingNow.fill(lang, &[&request.engineer_name, &scopes_text(scopes, lang)])
         };
         ui.label(RichText::new(status).size(20.0).strong());
+        self.mode_ui(ui, cx);
         if scopes.control && !paused {
             ui.label(RichText::new(Text::ControlActiveBar.get(lang)).size(18.0).strong().color(theme::ERROR));
             ui.horizontal_wrapped(|ui| {
@@ -388,6 +389,24 @@ impl AssistView {
             }
             if ui.button(RichText::new(Text::KeepMonitor.get(lang)).size(19.0)).clicked() {
                 cx.emit(AssistCommand::Session(SessionCommand::AnswerMonitorSwitch { accepted: false }));
+            }
+        });
+    }
+}
+
+impl AssistView {
+    /// The session's mode in plain words, and the user's own switch between live and
+    /// guidance-only (the engineer is told).
+    fn mode_ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_, AssistCommand>) {
+        let lang = self.lang;
+        let (words, switch, to) = match self.mode {
+            SessionMode::Live => (Text::AssistModeLive, Text::AssistUseGuidanceOnly, SessionMode::GuidanceOnly),
+            SessionMode::GuidanceOnly => (Text::AssistModeGuidanceOnly, Text::AssistBackToLive, SessionMode::Live),
+        };
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(words.get(lang)).strong());
+            if ui.button(switch.get(lang)).clicked() {
+                cx.emit(AssistCommand::Session(SessionCommand::SetMode(to)));
             }
         });
     }

@@ -7,6 +7,7 @@
 
 pub mod attention;
 pub mod control;
+pub mod guidance_only;
 pub mod model;
 pub mod monitors;
 pub mod panel;

@@ -185,6 +185,8 @@ pub struct RemoteSessionView {
     pub ask_again_at_ms: Option<i64>,
     /// On hold, and why.
     pub held: Option<crate::protocol::HoldReason>,
+    /// Live screen or guidance-only, and the stills asked for.
+    pub guidance: super::guidance_only::GuidanceOnlyView,
     pub(super) purpose: String,
     pub(super) draft: String,
     pub(super) viewer_slot: Option<FrameSlot>,
@@ -240,6 +242,7 @@ impl RemoteSessionView {
             attempts: Vec::new(),
             ask_again_at_ms: Some(0),
             held: None,
+            guidance: super::guidance_only::GuidanceOnlyView::default(),
             purpose: String::new(),
             draft: String::new(),
             viewer_slot: None,
@@ -394,6 +397,7 @@ impl RemoteSessionView {
 
     fn apply_event(&mut self, event: SessionEvent) {
         self.control.apply(&event);
+        self.guidance.apply(&event);
         self.monitors.apply(&event);
         match event {
             SessionEvent::PeerHello { display_name } => self.peer_name = Some(display_name),
@@ -427,7 +431,10 @@ impl RemoteSessionView {
             | SessionEvent::ClipboardReceived { .. }
             | SessionEvent::MonitorsAnnounced(_)
             | SessionEvent::MonitorSwitchRequested { .. }
-            | SessionEvent::MonitorSwitchAnswered { .. } => {}
+            | SessionEvent::MonitorSwitchAnswered { .. }
+            | SessionEvent::ModeChanged { .. }
+            | SessionEvent::StillRequested { .. }
+            | SessionEvent::StillTaken { .. } => {}
             SessionEvent::Chat { from, at_ms, text, .. } => {
                 self.chat.push(ChatLine { from_peer: from == Role::User, at_ms, text });
             }

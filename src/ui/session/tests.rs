@@ -17,7 +17,7 @@ mod panel_tests {
 
     use super::*;
 
-    const NOW_MS: i64 = 1_795_424_400_000;
+    pub(super) const NOW_MS: i64 = 1_795_424_400_000;
 
     #[test]
     fn a_consent_request_is_cut_to_the_protocol_limits_and_passes_validation() {
@@ -82,7 +82,7 @@ mod panel_tests {
         session
     }
 
-    fn connected() -> RemoteSessionView {
+    pub(super) fn connected() -> RemoteSessionView {
         let mut session = waiting();
         session.apply(SessionNotice::Paired, Lang::En);
         session.apply(SessionNotice::Event(SessionEvent::PeerHello { display_name: "Wang Li".into() }), Lang::En);
@@ -358,5 +358,90 @@ mod reconnect_tests {
         view.apply(SessionNotice::Event(SessionEvent::Reconnected { gap_ms: 12_000 }), Lang::En);
         let harness = panel(view);
         assert!(harness.query_by_label(&live).is_some());
+    }
+}
+
+mod guidance_tests {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::{NodeT as _, Queryable};
+
+    use super::panel_tests::{NOW_MS, connected};
+    use super::*;
+
+    /// The workspace's guidance-only row for `session`, in `lang`, collecting its commands.
+    fn guidance_row(
+        session: RemoteSessionView,
+        lang: Lang,
+        now_ms: i64,
+    ) -> Harness<'static, (RemoteSessionView, Vec<UiCommand>)> {
+        let system_fonts = |ctx: &egui::Context| {
+            ctx.add_font_provider(std::sync::Arc::new(egui_system_font_provider::SystemFontProvider::new()));
+        };
+        Harness::builder().with_size(egui::vec2(900.0, 300.0)).with_context_setup(system_fonts).build_ui_state(
+            move |ui, (session, commands): &mut (RemoteSessionView, Vec<UiCommand>)| {
+                let mut cx = ViewContext::new(lang, now_ms, commands);
+                super::super::guidance_only::guidance_toolbar_ui(ui, &mut cx, crate::model::TicketId(7), session);
+            },
+            (session, Vec::new()),
+        )
+    }
+
+    fn sent(commands: &[UiCommand], wanted: &SessionCommand) -> bool {
+        commands
+            .iter()
+            .any(|c| matches!(c, UiCommand::Session(_, SessionRequest::Command(command)) if command == wanted))
+    }
+
+    #[test]
+    fn guidance_only_toggle_still_request_and_the_still_age() {
+        use crate::protocol::{Role, SessionMode};
+        let mut session = connected();
+        session.apply(SessionNotice::Event(SessionEvent::ConsentGranted(Scopes::default())), Lang::En);
+        let mut harness = guidance_row(session, Lang::En, NOW_MS);
+        harness.run();
+        harness.get_by_label("Guidance only").click();
+        harness.run();
+        assert!(sent(&harness.state().1, &SessionCommand::SetMode(SessionMode::GuidanceOnly)));
+        let on = SessionEvent::ModeChanged { mode: SessionMode::GuidanceOnly, by: Role::Engineer };
+        harness.state_mut().0.apply(SessionNotice::Event(on), Lang::En);
+        harness.run();
+        harness.get_by_label("Guidance only: no picture yet. Ask for one with “Show me your screen now”.");
+        harness.get_by_label("Show me your screen now").click();
+        harness.run();
+        assert!(sent(&harness.state().1, &SessionCommand::RequestStill));
+        harness.state_mut().0.apply(SessionNotice::Event(SessionEvent::StillRequested { still_id: 1 }), Lang::En);
+        harness.run_steps(2); // The spinner keeps repainting.
+        harness.get_by_label("Waiting for the picture…");
+        assert!(harness.get_by_label("Show me your screen now").accesskit_node().is_disabled());
+        let taken = SessionEvent::StillTaken { still_id: 1, last_seq: 2, captured_at_ms: NOW_MS - 12_000, keep: false };
+        harness.state_mut().0.apply(SessionNotice::Event(taken), Lang::En);
+        harness.run_steps(2);
+        harness.get_by_label("Picture taken 12 s ago");
+        // Paused: no still can be asked for.
+        harness.state_mut().0.apply(SessionNotice::Event(SessionEvent::SharingPaused), Lang::En);
+        harness.run();
+        assert!(harness.get_by_label("Show me your screen now").accesskit_node().is_disabled());
+    }
+
+    #[test]
+    fn a_slow_link_is_proposed_guidance_only_never_switched() {
+        let mut session = connected();
+        session.apply(SessionNotice::Event(SessionEvent::ConsentGranted(Scopes::default())), Lang::Zh);
+        for second in 0..=11 {
+            session.guidance.observe_rate(super::super::guidance_only::RateSample {
+                at_ms: NOW_MS - 11_000 + second * 1_000,
+                kbps: 64.0,
+                skipped_frames: second as u64 * 4,
+            });
+        }
+        let mut harness = guidance_row(session, Lang::Zh, NOW_MS);
+        harness.run();
+        harness.get_by_label("切换");
+        assert!(harness.state().1.is_empty(), "proposed, not switched");
+        harness.get_by_label("保持实时").click();
+        harness.run();
+        assert!(harness.query_by_label("切换").is_none(), "Keep live closes the banner");
+        assert!(harness.state().1.is_empty());
+        assert_eq!(harness.state().0.guidance.mode, crate::protocol::SessionMode::Live);
     }
 }

@@ -82,6 +82,7 @@ pub fn workspace_ui(
     if session.held.is_some() {
         ui.colored_label(theme::WARNING, RichText::new(Text::HeldTranscript.get(cx.lang)).strong());
     }
+    super::guidance_only::guidance_toolbar_ui(ui, cx, context.ticket_id, session);
     ui.separator();
     let side_id = ("workspace_side", context.ticket_id, place == WorkspacePlace::PoppedOut);
     egui::Panel::right(side_id)
