@@ -494,6 +494,23 @@ impl Worker {
                 }
                 return;
             }
+            StoreRequest::Command(
+                StoreCommand::LoadSamples | StoreCommand::ExportToPath(..) | StoreCommand::ImportFromPath(_),
+            ) if self.team.is_some() => {
+                // These read or write this console's own file: on a team desk they would act on
+                // tickets nobody sees. Refused plainly rather than done to the wrong desk.
+                self.emit(UiEvent::ActionFailed(
+                    "not available on a team database yet: sample tickets, import, export and reports work on \
+                     this console's own desk (bring a desk to the team with `stepwise store migrate --to URL`)"
+                        .to_owned(),
+                ));
+                return;
+            }
+            StoreRequest::Command(StoreCommand::ComputeReport(_)) if self.team.is_some() => {
+                let why = "reports are not available on a team database yet; they work on this console's own desk";
+                self.emit(UiEvent::ReportReady(Err(why.to_owned())));
+                return;
+            }
             StoreRequest::Command(command) if self.team.is_some() && team::TeamDesk::takes(&command) => {
                 let now = (self.clock)();
                 let Some(team) = self.team.as_mut() else { return };
