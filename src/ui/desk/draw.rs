@@ -318,12 +318,9 @@ impl DeskState {
             let view = SettingsView { lang, language_choice: info.language, data_dir: &data_dir, policy: &info.policy };
             let mut open = true;
             let mut close = false;
-            egui::Window::new(Text::Settings.get(lang))
-                .open(&mut open)
-                .collapsible(false)
-                .resizable(false)
-                .vscroll(true)
-                .show(ctx, |ui| {
+            egui::Window::new(Text::Settings.get(lang)).open(&mut open).collapsible(false).resizable(false).show(
+                ctx,
+                |ui| {
                     view.ui(ui, &mut self.profile_form, cx);
                     if !self.phrases_drafts.iter().any(|(of, _)| *of == lang) {
                         self.phrases_drafts.push((lang, info.phrases(lang).join("\n")));
@@ -346,7 +343,8 @@ impl DeskState {
                     team_database_ui(ui, cx, team, info.team_database.as_ref());
                     ui.separator();
                     close = ui.button(Text::Close.get(lang)).clicked();
-                });
+                },
+            );
             self.settings_open = open && !close;
             if !self.settings_open {
                 self.phrases_drafts.clear();
