@@ -42,19 +42,11 @@ impl TeamConfig {
 
     /// The URL with its password hidden, for logs and messages.
     pub fn redacted(&self) -> String {
-        match (self.url.find("://"), self.url.rfind('@')) {
-            (Some(scheme), Some(at)) if at > scheme => {
-                let credentials = &self.url[scheme + 3..at];
-                match credentials.find(':') {
-                    Some(colon) => {
-                        format!("{}{}:***{}", &self.url[..scheme + 3], &credentials[..colon], &self.url[at..])
-                    }
-                    None => self.url.clone(),
-                }
-            }
-            _ if self.url.contains("password=") => "(key/value settings with a password)".to_owned(),
-            _ => self.url.clone(),
+        // A password given as a parameter (key/value form or `?password=`) hides the whole text.
+        if self.url.contains("password=") {
+            return "(settings with a password)".to_owned();
         }
+        crate::model::redact_database_url(&self.url)
     }
 
     /// The parsed client settings (application name and connect timeout set).
