@@ -7,7 +7,7 @@ use egui::accesskit::Role;
 use egui_kittest::kittest::NodeT;
 use egui_kittest::kittest::Queryable;
 use stepwise::ui::Lang;
-use support::{console, settle, type_into};
+use support::{console, settle, settle_listed, type_into};
 
 fn save_profile(harness: &mut support::ConsoleHarness, name: &str) {
     settle(harness, "first-run profile", |h| h.query_by_label("Your name").is_some());
@@ -51,11 +51,11 @@ fn create_a_ticket_find_it_in_chinese_and_move_it() {
     type_into(&mut harness, "Description (symptom, exact error text) *", "Error -14");
     harness.run();
     harness.get_by_label("Create ticket").click();
-    settle(&mut harness, "second ticket listed", |h| h.state().desk().listed_count() == Some(2));
+    settle_listed(&mut harness, "second ticket listed", 2);
     harness.get_by_label("2 tickets");
 
     type_into(&mut harness, "Search tickets", "打印");
-    settle(&mut harness, "search narrowed", |h| h.state().desk().listed_count() == Some(1));
+    settle_listed(&mut harness, "search narrowed", 1);
     let row = format!("{number} 财务部打印机无法打印");
     harness.get_by_role_and_label(Role::Button, &row).click();
     settle(&mut harness, "ticket opened", |h| h.state().desk().open_ticket_number() == Some(number.as_str()));
@@ -117,7 +117,7 @@ fn a_damaged_database_is_reported_and_left_alone() {
     let kept = dir.path().join("damaged-copy.db");
     std::fs::rename(&path, &kept).unwrap();
     harness.get_by_label("Retry").click();
-    settle(&mut harness, "opened after Retry", |h| h.state().desk().listed_count() == Some(0));
+    settle_listed(&mut harness, "opened after Retry", 0);
     assert!(harness.query_by_label("Retry").is_none(), "the error is gone");
     assert_eq!(std::fs::read(&kept).unwrap(), garbage);
 }
@@ -156,7 +156,7 @@ fn a_ticket_with_a_long_timeline_opens_with_its_newest_page() {
         ticket.number
     };
     let mut harness = console(dir.path(), Lang::En);
-    settle(&mut harness, "listed", |h| h.state().desk().listed_count() == Some(1));
+    settle_listed(&mut harness, "listed", 1);
     harness.get_by_role_and_label(Role::Button, &format!("{ticket_number} Long chat")).click();
     settle(&mut harness, "opened", |h| h.query_by_label("Show older entries (250 more)").is_some());
     harness.get_by_label("Show older entries (250 more)").click_accesskit();
@@ -241,7 +241,7 @@ fn without_a_file_dialog_export_and_import_take_a_typed_path() {
     harness.get_by_label("此系统没有可用的文件对话框，请直接输入文件路径。");
     type_into(&mut harness, "文件路径", file.to_str().unwrap());
     harness.get_by_label("导入").click();
-    settle(&mut harness, "imported", |h| h.state().desk().listed_count() == Some(count));
+    settle_listed(&mut harness, "imported", count);
 }
 
 #[test]

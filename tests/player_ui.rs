@@ -26,7 +26,7 @@ use stepwise::recording::{
 use stepwise::store::Store;
 use stepwise::ui::player::PlayerCommand;
 use stepwise::ui::{Lang, UiEvent};
-use support::{ConsoleHarness, T0, console, settle};
+use support::{ConsoleHarness, T0, console, settle, settle_listed};
 
 const WIDTH: u32 = 160;
 const HEIGHT: u32 = 120;
@@ -221,7 +221,7 @@ fn data_with_recording(data: &Path) -> (PathBuf, String) {
 /// The console with the ticket open and its recording in the player.
 fn open_player(data: &Path, number: &str, lang: Lang, play_label: &str) -> ConsoleHarness {
     let mut desk = console(data, lang);
-    settle(&mut desk, "ticket listed", |h| h.state().desk().listed_count() == Some(1));
+    settle_listed(&mut desk, "ticket listed", 1);
     desk.get_by_role_and_label(egui::accesskit::Role::Button, &format!("{number} 打印机脱机")).click();
     settle(&mut desk, "the recording listed", |h| h.query_by_label(play_label).is_some());
     desk.get_by_label(play_label).click_accesskit();

@@ -19,7 +19,7 @@ use stepwise::store::Store;
 use stepwise::transport::TransportSettings;
 use stepwise::ui::session::LinkPhase;
 use stepwise::ui::{AssistCommand, AssistNotice, AssistView, Lang};
-use support::{console, open_workspace_tab, runtime, settle, type_into};
+use support::{console, open_workspace_tab, runtime, settle, settle_listed, type_into};
 
 fn seed(dir: &Path) -> (stepwise::model::TicketId, String) {
     support::seed_printer_ticket(dir)
@@ -34,7 +34,7 @@ fn console_waiting_for_user(
 ) -> (support::ConsoleHarness, stepwise::model::TicketId, String, String) {
     let (ticket_id, number) = seed(console_dir);
     let mut desk = console(console_dir, Lang::En);
-    settle(&mut desk, "ticket listed", |h| h.state().desk().listed_count() == Some(1));
+    settle_listed(&mut desk, "ticket listed", 1);
     let link = open_and_start_session(&mut desk, ticket_id, &number);
     (desk, ticket_id, number, link)
 }
@@ -543,7 +543,7 @@ fn the_session_port_is_set_in_settings_and_used_by_the_next_session() {
     let console_dir = tempfile::tempdir().unwrap();
     let (ticket_id, number) = seed(console_dir.path());
     let mut desk = console(console_dir.path(), Lang::En);
-    settle(&mut desk, "ticket listed", |h| h.state().desk().listed_count() == Some(1));
+    settle_listed(&mut desk, "ticket listed", 1);
     desk.get_by_label("Settings").click();
     let _ = desk.try_run();
     // A wrong port is explained and not saved.

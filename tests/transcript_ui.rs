@@ -13,7 +13,7 @@ use egui_kittest::kittest::Queryable;
 use stepwise::store::Store;
 use stepwise::ui::Lang;
 use stepwise::ui::session::LinkPhase;
-use support::{console, settle};
+use support::{console, settle, settle_listed};
 
 #[test]
 fn an_unrecorded_session_never_shows_its_code() {
@@ -27,7 +27,7 @@ fn an_unrecorded_session_never_shows_its_code() {
     };
     // The console still opens the tickets (read-only) ...
     let mut desk = console(&data, Lang::En);
-    settle(&mut desk, "ticket listed", |h| h.state().desk().listed_count() == Some(1));
+    settle_listed(&mut desk, "ticket listed", 1);
     desk.get_by_role_and_label(Role::Button, &format!("{number} 打印机脱机")).click();
     settle(&mut desk, "ticket opened", |h| h.state().desk().open_ticket_number() == Some(number.as_str()));
     // ... but a session whose start cannot be recorded is not offered to anybody.

@@ -17,7 +17,7 @@ use stepwise::model::{SessionId, TicketId, TimelineEvent};
 use stepwise::recording::{KeyframePolicy, Recorder, RecordingHeader, Verification, verify};
 use stepwise::store::Store;
 use stepwise::ui::Lang;
-use support::settle;
+use support::{settle, settle_listed};
 
 const START_MS: i64 = 1_700_000_000_000;
 const WIDTH: u32 = 96;
@@ -221,7 +221,7 @@ fn the_console_exports_a_recording_from_the_session_history_and_records_it() {
         store.save_recording(ticket_id, None, &saved, support::T0).unwrap();
     }
     let mut harness = support::console_without_file_dialogs(dir.path(), Lang::En);
-    settle(&mut harness, "listed", |h| h.state().desk().listed_count() == Some(1));
+    settle_listed(&mut harness, "listed", 1);
     harness.get_by_role_and_label(Role::Button, &format!("{number} 打印机脱机")).click();
     settle(&mut harness, "opened", |h| h.state().desk().open_ticket_number() == Some(number.as_str()));
     // Below the fold of the ticket: clicked as a screen reader would.

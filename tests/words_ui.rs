@@ -15,7 +15,7 @@ use stepwise::ui::Lang;
 use stepwise::ui::ViewContext;
 use stepwise::ui::session::{PanelContext, RemoteSessionView, SessionNotice, session_panel_ui};
 use stepwise::ui::viewer::FrameSlot;
-use support::{T0, console, settle};
+use support::{T0, console, settle, settle_listed};
 
 /// A data folder with a profile and one new ticket; returns the ticket's id and number.
 fn desk_with_a_ticket(dir: &std::path::Path) -> (TicketId, String) {
@@ -38,7 +38,7 @@ fn desk_with_a_ticket(dir: &std::path::Path) -> (TicketId, String) {
 }
 
 fn open_ticket(harness: &mut support::ConsoleHarness, number: &str) {
-    settle(harness, "listed", |h| h.state().desk().listed_count() == Some(1));
+    settle_listed(harness, "listed", 1);
     harness.get_by_role_and_label(Role::Button, &format!("{number} Printer offline")).click();
     settle(harness, "opened", |h| h.state().desk().open_ticket_number() == Some(number));
 }

@@ -160,3 +160,12 @@ pub fn seed_printer_ticket(dir: &Path) -> (stepwise::model::TicketId, String) {
     let ticket = store.create_ticket(&new, "Li Wei", T0).unwrap();
     (ticket.id, ticket.number)
 }
+
+/// Runs frames until the sidebar lists `count` tickets and, when there are any, draws the first
+/// row (the count can arrive a frame before the rows; a click by label needs the row).
+pub fn settle_listed(harness: &mut ConsoleHarness, what: &str, count: i64) {
+    settle(harness, what, |h| {
+        let desk = h.state().desk();
+        desk.listed_count() == Some(count) && (count == 0 || desk.first_row_loaded())
+    });
+}
