@@ -66,6 +66,26 @@ fn join_directory(harness: &mut ConsoleHarness, name: &str, team: &str, new_dire
     settle(harness, "signed in", |harness| !has_label(harness, "Sign in to the team desk"));
 }
 
+/// Runs frames on both consoles until `done` holds (each console's worker answers on its own
+/// thread; a console whose frames are not run never shows what arrived).
+fn settle_both(
+    a: &mut ConsoleHarness,
+    b: &mut ConsoleHarness,
+    what: &str,
+    done: impl Fn(&ConsoleHarness, &ConsoleHarness) -> bool,
+) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        let _ = a.try_run();
+        let _ = b.try_run();
+        if done(a, b) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("timed out waiting for: {what}");
+}
+
 fn open_row(harness: &mut ConsoleHarness, row: &str) {
     settle(harness, "the ticket in the list", |harness| harness.query_by_role_and_label(Role::Button, row).is_some());
     harness.get_by_role_and_label(Role::Button, row).click();
@@ -103,15 +123,17 @@ fn two_engineers_share_one_desk_take_a_ticket_once_and_settle_a_conflict_field_b
 
     // Both click "Take" at once: one wins, the other is told who has it, and both consoles show
     // the winner without a reload.
+    // One frame each, so both claims leave before either console can hear of the other's (a
+    // longer run could apply the winner's live update first and hide Li's button).
     chen.get_by_label("Take this ticket").click();
     li.get_by_label("Take this ticket").click();
-    chen.run();
-    li.run();
+    chen.step();
+    li.step();
     let told = |harness: &ConsoleHarness| has_label_containing(harness, "has already taken this ticket");
     let assigned = |harness: &ConsoleHarness| has_label_containing(harness, "Assignee: ");
     settle(&mut chen, "an assignee on Chen's console", assigned);
     settle(&mut li, "an assignee on Li's console", assigned);
-    settle(&mut chen, "the loser told", |chen| told(chen) || told(&li));
+    settle_both(&mut chen, &mut li, "the loser told", |chen, li| told(chen) || told(li));
     let winner = if told(&li) { "Chen Wei" } else { "Li Na" };
     assert!(told(&li) != told(&chen), "exactly one of the two is told");
     let winner_label = format!("Assignee: {winner}");
