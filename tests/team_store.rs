@@ -117,7 +117,8 @@ fn new_ticket(title: &str, description: &str) -> NewTicket {
 
 fn search(desk: &mut Desk, text: &str) -> Vec<String> {
     let query = DeskQuery::from(TicketFilter { text: text.to_owned(), ..TicketFilter::default() });
-    let (total, page) = desk.desk_first_page(&query, 50, NOW_MS).expect("search");
+    let listing = desk.desk_first_page(&query, 50, NOW_MS).expect("search");
+    let (total, page) = (listing.total, listing.rows);
     assert_eq!(usize::try_from(total).unwrap(), page.len(), "count and page agree for {text:?}");
     let mut titles: Vec<String> = page.into_iter().map(|row| row.title).collect();
     titles.sort();
@@ -150,7 +151,7 @@ fn create_and_search(backend: &dyn Backend) {
     desk.desk_add_note(printer, "换了硒鼓", "Li Wei", NOW_MS + 1).unwrap();
     assert_eq!(search(&mut desk, "硒鼓"), ["Printer offline"], "notes are searched");
     let all = desk.desk_first_page(&DeskQuery::default(), 2, NOW_MS).unwrap();
-    assert_eq!((all.0, all.1.len()), (4, 2), "the count is of all matches, the page is limited");
+    assert_eq!((all.total, all.rows.len()), (4, 2), "the count is of all matches, the page is limited");
     let rows = desk.summaries(&[printer, TicketId(999_999)]).unwrap();
     assert_eq!(rows.iter().map(|row| row.id).collect::<Vec<_>>(), [printer]);
 }
@@ -158,7 +159,7 @@ both!(create_and_search);
 
 fn search_ids(desk: &mut Desk, text: &str) -> Vec<TicketId> {
     let query = DeskQuery::from(TicketFilter { text: text.to_owned(), ..TicketFilter::default() });
-    desk.desk_first_page(&query, 50, NOW_MS).unwrap().1.into_iter().map(|row| row.id).collect()
+    desk.desk_first_page(&query, 50, NOW_MS).unwrap().rows.into_iter().map(|row| row.id).collect()
 }
 
 fn fields_with(base: &TicketFields, name: &str, value: &str) -> TicketChange {
@@ -278,7 +279,7 @@ fn claiming_is_atomic(backend: &dyn Backend) {
     }
     let mine = DeskQuery { assigned_to: Some(li.id), ..DeskQuery::default() };
     let claimed_by_li = results[0].iter().filter(|won| **won).count();
-    assert_eq!(setup.desk_first_page(&mine, 50, NOW_MS).unwrap().0, i64::try_from(claimed_by_li).unwrap());
+    assert_eq!(setup.desk_first_page(&mine, 50, NOW_MS).unwrap().total, i64::try_from(claimed_by_li).unwrap());
 }
 both!(claiming_is_atomic);
 
@@ -370,7 +371,7 @@ fn routing_presence_and_escalation(backend: &dyn Backend) {
     );
     assert_eq!(ticket.ticket.status, Status::New);
     let experts = DeskQuery { team: Some("Experts".into()), ..DeskQuery::default() };
-    assert_eq!(desk.desk_first_page(&experts, 10, NOW_MS).unwrap().0, 1, "the receiving team sees it");
+    assert_eq!(desk.desk_first_page(&experts, 10, NOW_MS).unwrap().total, 1, "the receiving team sees it");
     desk.claim(taken.ticket.id, tier2.id, NOW_MS + 4_000).unwrap();
 }
 both!(routing_presence_and_escalation);
@@ -475,4 +476,53 @@ fn postgres_migrate_copies_a_desk_into_an_empty_team_database_only() {
     assert_ne!(next.ticket.number, first.number, "numbering continues after the copied tickets");
     let mut again = TeamStore::connect(&backend.config).unwrap();
     assert!(matches!(again.migrate_from(&local), Err(StoreError::TeamNotEmpty(3))));
+}
+
+#[test]
+fn postgres_a_common_word_lists_the_most_urgent_matches_and_says_there_are_more() {
+    use stepwise::store::team::COMMON_SEARCH_CAP;
+    let Some(backend) = postgres_backend() else { return };
+    let mut store = TeamStore::connect(&backend.config).unwrap();
+    // 900 printer tickets of every urgency, 300 about the VPN, 5 about both.
+    let grades = [Grade::Low, Grade::Medium, Grade::High];
+    let batch: Vec<(NewTicket, i64)> = (0..1_205)
+        .map(|index| {
+            let (title, description) = match index {
+                0..900 => (format!("Printer jam {index}"), "Paper stuck in tray"),
+                900..1_200 => (format!("VPN drops {index}"), "Tunnel closes"),
+                _ => (format!("Printer over VPN {index}"), "Both"),
+            };
+            let mut new = new_ticket(&title, description);
+            new.urgency = grades[index % 3];
+            new.impact = grades[(index / 3) % 3];
+            (new, NOW_MS - 3_600_000 + index as i64 * 1_000)
+        })
+        .collect();
+    store.create_tickets(&batch, "intake").unwrap();
+    store.refresh_statistics().unwrap();
+
+    // The truth: every ticket in urgency order, those with "printer" in the title.
+    let everything = store.desk_first_page(&DeskQuery::default(), 10_000, NOW_MS).unwrap();
+    assert_eq!(everything.total, 1_205);
+    let printers: Vec<TicketId> =
+        everything.rows.iter().filter(|row| row.title.starts_with("Printer")).map(|row| row.id).collect();
+    assert_eq!(printers.len(), 905);
+
+    let query = DeskQuery::from(TicketFilter { text: "printer".into(), ..TicketFilter::default() });
+    let listing = store.desk_first_page(&query, 100, NOW_MS).unwrap();
+    assert!(listing.more_than_total, "a common word is capped");
+    assert_eq!(listing.total, COMMON_SEARCH_CAP);
+    let first: Vec<TicketId> = listing.rows.iter().map(|row| row.id).collect();
+    assert_eq!(first, printers[..100], "the most urgent matches, in the desk's order");
+    let second: Vec<TicketId> =
+        store.desk_page(&query, 100, 100, NOW_MS).unwrap().into_iter().map(|row| row.id).collect();
+    assert_eq!(second, printers[100..200]);
+    assert!(store.desk_page(&query, 200, 100, NOW_MS).unwrap().is_empty(), "nothing past the cap");
+
+    // Two common words that rarely meet: the walk gives up and the index counts exactly.
+    let both = DeskQuery::from(TicketFilter { text: "printer vpn".into(), ..TicketFilter::default() });
+    let listing = store.desk_first_page(&both, 100, NOW_MS).unwrap();
+    assert!(!listing.more_than_total);
+    assert_eq!(listing.total, 5);
+    assert!(listing.rows.iter().all(|row| row.title.starts_with("Printer over VPN")));
 }

@@ -330,6 +330,7 @@ open-only = Open only
 unassigned = Unassigned
 sla-at-risk = At risk or breached
 sla-breached = Breached
+ticket-count-capped = The { $arg1 } most urgent of more matches: add a word to narrow the search
 ticket-count = { $arg1 ->
         [one] { $arg1 } ticket
        *[other] { $arg1 } tickets

@@ -312,6 +312,7 @@ open-only = 仅未解决
 unassigned = 未分配
 sla-at-risk = 即将超时或已超时
 sla-breached = 已超时
+ticket-count-capped = 仅列出最紧急的 { $arg1 } 个匹配工单：请再加一个词缩小范围
 ticket-count = 共 { $arg1 } 个工单
 loading = 加载中…
 no-matches = 没有符合条件的工单。

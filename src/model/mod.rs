@@ -34,7 +34,7 @@ pub use session::{RecordingRecord, RecordingStatus, SessionRecord, SurveyOutcome
 pub use sla::{SlaClock, SlaLevel, SlaPolicy, SlaPolicyError, SlaReading, SlaTarget, SlaTargets, format_countdown};
 pub use summary::{ConsentFact, SessionFacts, StepFact};
 pub use team::{
-    Changed, DeskNotice, DeskNoticeKind, DeskQuery, DeskTicket, Engineer, EngineerError, Escalation, FieldConflict,
+    Changed, DeskListing, DeskNotice, DeskNoticeKind, DeskQuery, DeskTicket, Engineer, EngineerError, Escalation, FieldConflict,
     NewEngineer, Presence, RoutingSuggestion, TicketVersion,
 };
 pub use ticket::{

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::desk::TicketFilter;
+use super::desk::{TicketFilter, TicketSummary};
 use super::ids::{EngineerId, TicketId};
 use super::ticket::{Category, MAX_LINE_CHARS, Status, Ticket};
 use super::workflow::{MAX_TIER, TicketChange};
@@ -367,6 +367,25 @@ pub struct DeskQuery {
     pub assigned_to: Option<EngineerId>,
     /// Only tickets of this team ("My team").
     pub team: Option<String>,
+}
+
+/// The first page of a desk query and how many tickets match.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeskListing {
+    /// Matching tickets; with `more_than_total` a floor: a common word on a large team desk
+    /// lists only the `total` most urgent matches, and the engineer is asked to narrow the search.
+    pub total: i64,
+    /// Whether more tickets than `total` match.
+    pub more_than_total: bool,
+    /// The first page, most urgent first.
+    pub rows: Vec<TicketSummary>,
+}
+
+impl DeskListing {
+    /// Exactly `total` tickets match.
+    pub fn exact(total: i64, rows: Vec<TicketSummary>) -> Self {
+        DeskListing { total, more_than_total: false, rows }
+    }
 }
 
 impl From<TicketFilter> for DeskQuery {

@@ -19,7 +19,7 @@
 
 use super::StoreResult;
 use crate::model::{
-    ActorKind, Changed, DeskQuery, DeskTicket, Engineer, EngineerId, Escalation, HistoryEntry, NewEngineer, NewTicket,
+    ActorKind, Changed, DeskListing, DeskQuery, DeskTicket, Engineer, EngineerId, Escalation, HistoryEntry, NewEngineer, NewTicket,
     Note, Presence, RoutingSuggestion, TicketChange, TicketId, TicketSummary, TicketVersion, TimelineEvent,
 };
 
@@ -45,8 +45,7 @@ pub trait TicketDesk {
 
     /// How many tickets match and the first `limit` of them, most urgent first (the order and
     /// the text search of the single desk: 1–2 character Chinese words included).
-    fn desk_first_page(&mut self, query: &DeskQuery, limit: i64, now_ms: i64)
-    -> StoreResult<(i64, Vec<TicketSummary>)>;
+    fn desk_first_page(&mut self, query: &DeskQuery, limit: i64, now_ms: i64) -> StoreResult<DeskListing>;
 
     /// A page of matching tickets, most urgent first.
     fn desk_page(&mut self, query: &DeskQuery, offset: i64, limit: i64, now_ms: i64)

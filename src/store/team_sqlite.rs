@@ -9,7 +9,7 @@ use super::tickets::{DESK_COLUMNS, TICKET_COLUMNS, desk_ticket_from_row, load_de
 use super::{Store, StoreError, StoreResult};
 use crate::model::team::{escalation_changes, rank_assignees};
 use crate::model::{
-    ActorKind, Category, Changed, DeskQuery, DeskTicket, Engineer, EngineerId, Escalation, HistoryEntry, NewEngineer,
+    ActorKind, Category, Changed, DeskListing, DeskQuery, DeskTicket, Engineer, EngineerId, Escalation, HistoryEntry, NewEngineer,
     NewTicket, Note, Presence, RoutingSuggestion, TicketChange, TicketId, TicketSummary, TicketVersion, TimelineEvent,
 };
 
@@ -106,8 +106,9 @@ impl TicketDesk for Store {
         query: &DeskQuery,
         limit: i64,
         now_ms: i64,
-    ) -> StoreResult<(i64, Vec<TicketSummary>)> {
-        self.query_first_page(query, limit, now_ms)
+    ) -> StoreResult<DeskListing> {
+        let (total, rows) = self.query_first_page(query, limit, now_ms)?;
+        Ok(DeskListing::exact(total, rows))
     }
 
     fn desk_page(

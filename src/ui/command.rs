@@ -395,6 +395,9 @@ pub enum UiEvent {
         generation: u64,
         /// Matching tickets.
         total: i64,
+        /// Whether more tickets than `total` match (a common word on a large team desk: only
+        /// the most urgent are listed).
+        more_than_total: bool,
         /// Everyone tickets are assigned to.
         assignees: Vec<String>,
         /// Tickets in the store.

@@ -26,6 +26,8 @@ pub struct Sidebar {
     pub filter: TicketFilter,
     generation: u64,
     total: Option<i64>,
+    /// Whether more tickets than `total` match (only the most urgent are listed).
+    more_than_total: bool,
     /// Loaded pages with the generation they were loaded for; stale pages stay visible until
     /// replaced, so a refresh does not flicker.
     pages: HashMap<i64, (u64, Vec<TicketSummary>)>,
@@ -63,10 +65,12 @@ impl Sidebar {
         }
     }
 
-    /// Applies a count for `generation`.
-    pub fn counted(&mut self, generation: u64, total: i64, assignees: Vec<String>) {
+    /// Applies a count for `generation` (`more_than_total`: only the most urgent `total` of
+    /// more matches are listed).
+    pub fn counted(&mut self, generation: u64, total: i64, more_than_total: bool, assignees: Vec<String>) {
         if generation == self.generation {
             self.total = Some(total);
+            self.more_than_total = more_than_total;
             self.assignees = assignees;
             self.pages.retain(|page, _| page * PAGE_SIZE < total);
         }
@@ -250,7 +254,13 @@ impl Sidebar {
         ui.horizontal(|ui| {
             let count = self.total.map_or_else(
                 || Text::Loading.get(lang).to_owned(),
-                |total| Text::TicketCount.fill(lang, &[&total.to_string()]),
+                |total| {
+                    if self.more_than_total {
+                        Text::TicketCountCapped.fill(lang, &[&total.to_string()])
+                    } else {
+                        Text::TicketCount.fill(lang, &[&total.to_string()])
+                    }
+                },
             );
             ui.weak(count);
             if self.filter != TicketFilter::default() && ui.small_button(Text::ClearFilters.get(lang)).clicked() {

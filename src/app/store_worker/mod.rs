@@ -682,6 +682,7 @@ fn count_and_first_page(
         UiEvent::TicketsCounted {
             generation,
             total,
+            more_than_total: false,
             assignees: store.assignees()?,
             store_total: store.ticket_count()?,
         },

@@ -247,12 +247,18 @@ impl TeamDesk {
 
     fn first_page(&mut self, filter: &TicketFilter, generation: u64, now_ms: i64) -> Result<Vec<UiEvent>, Failure> {
         let query = self.query(filter);
-        let (total, rows) = self.store.desk_first_page(&query, PAGE_SIZE, now_ms)?;
-        let (all, _) = self.store.desk_first_page(&DeskQuery::default(), 0, now_ms)?;
+        let listing = self.store.desk_first_page(&query, PAGE_SIZE, now_ms)?;
+        let all = self.store.desk_first_page(&DeskQuery::default(), 0, now_ms)?.total;
         let assignees = self.store.engineers()?.into_iter().map(|engineer| engineer.name).collect();
         Ok(vec![
-            UiEvent::TicketsCounted { generation, total, assignees, store_total: all },
-            UiEvent::PageLoaded { generation, page: 0, rows },
+            UiEvent::TicketsCounted {
+                generation,
+                total: listing.total,
+                more_than_total: listing.more_than_total,
+                assignees,
+                store_total: all,
+            },
+            UiEvent::PageLoaded { generation, page: 0, rows: listing.rows },
         ])
     }
 
@@ -388,7 +394,7 @@ fn mine_on_top(current: &crate::model::Ticket, change: &TicketChange, chosen: &[
 
 /// How many tickets the team desk holds (0 when it cannot say).
 pub(super) fn desk_ticket_count(desk: &mut TeamDesk, now_ms: i64) -> i64 {
-    desk.store.desk_first_page(&DeskQuery::default(), 0, now_ms).map_or(0, |(total, _)| total)
+    desk.store.desk_first_page(&DeskQuery::default(), 0, now_ms).map_or(0, |listing| listing.total)
 }
 
 impl super::Worker {

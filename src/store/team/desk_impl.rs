@@ -10,7 +10,7 @@ use super::rows::{
 use super::{TeamStore, classify};
 use crate::model::team::{PRESENCE_TTL_MS, escalation_changes, rank_assignees};
 use crate::model::{
-    ActorKind, Changed, DeskNoticeKind, DeskQuery, DeskTicket, Engineer, EngineerId, Escalation, HistoryEntry,
+    ActorKind, Changed, DeskListing, DeskNoticeKind, DeskQuery, DeskTicket, Engineer, EngineerId, Escalation, HistoryEntry,
     NewEngineer, NewTicket, Note, Presence, RoutingSuggestion, Ticket, TicketChange, TicketId, TicketSummary,
     TicketVersion, TimelineEvent,
 };
@@ -128,7 +128,7 @@ impl TicketDesk for TeamStore {
         query: &DeskQuery,
         limit: i64,
         now_ms: i64,
-    ) -> StoreResult<(i64, Vec<TicketSummary>)> {
+    ) -> StoreResult<DeskListing> {
         self.query_first_page(query, limit, now_ms)
     }
 

@@ -19,6 +19,7 @@ use std::time::Duration;
 pub use bulk::MigrateReport;
 pub use connect::{TeamConfig, TlsMode};
 pub use listener::{ListenerEvent, TeamListener};
+pub use query::COMMON_SEARCH_CAP;
 
 use super::{StoreError, StoreResult};
 use crate::model::SlaPolicy;
@@ -34,6 +35,8 @@ pub struct TeamStore {
     config: TeamConfig,
     client: Option<postgres::Client>,
     policy: SlaPolicy,
+    /// The server's token statistics, read when a search needs them.
+    search_stats: Option<query::TokenStats>,
 }
 
 impl std::fmt::Debug for TeamStore {
@@ -53,7 +56,7 @@ impl TeamStore {
     pub fn connect_with_policy(config: &TeamConfig, policy: SlaPolicy) -> StoreResult<Self> {
         let mut client = config.connect()?;
         schema::migrate(&mut client)?;
-        Ok(TeamStore { config: config.clone(), client: Some(client), policy })
+        Ok(TeamStore { config: config.clone(), client: Some(client), policy, search_stats: None })
     }
 
     /// Connects once and reports the server's version ("Test connection" in Settings); nothing

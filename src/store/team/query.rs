@@ -5,79 +5,157 @@
 use postgres::types::ToSql;
 
 use super::{TeamStore, classify};
-use crate::model::{DeskQuery, SlaFilter, TicketId, TicketSummary};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use crate::model::{DeskListing, DeskQuery, SlaFilter, TicketId, TicketSummary};
 use crate::store::StoreResult;
 use crate::store::query::SUMMARY_COLUMNS;
 use crate::store::row_columns::summary_from;
 use crate::store::search_text::token_query;
 
-/// A WHERE clause and its parameters.
+/// A text search that many tickets match lists only the most urgent this many (the sidebar
+/// says so and asks for another word).
+pub const COMMON_SEARCH_CAP: i64 = 200;
+
+/// How long the server's token statistics are trusted before they are read again.
+const STATS_TTL: Duration = Duration::from_secs(60);
+
+/// A walk may read this many times the rows its words' frequency predicts for the cap (the
+/// words of a search are not independent; beyond it the index answers).
+const WALK_SLACK: f64 = 4.0;
+
+/// How often each common search token occurs, from the server's statistics on the token array
+/// (`pg_stats.most_common_elems`, filled by ANALYZE and autovacuum).
+#[derive(Debug)]
+pub(super) struct TokenStats {
+    read_at: Instant,
+    frequency: HashMap<String, f64>,
+    /// Tokens absent from the list occur at most this often.
+    floor: f64,
+    /// Rows in the table (the planner's estimate).
+    rows: f64,
+}
+
+impl TokenStats {
+    fn read(client: &mut postgres::Client) -> StoreResult<TokenStats> {
+        let row = client
+            .query_opt(
+                "SELECT most_common_elems::text::text[], most_common_elem_freqs, \
+                 (SELECT reltuples FROM pg_class WHERE oid = 'tickets'::regclass)::float8 \
+                 FROM pg_stats WHERE tablename = 'tickets' AND attname = 'search_tokens' \
+                 AND schemaname = current_schema()",
+                &[],
+            )
+            .map_err(classify)?;
+        let mut stats = TokenStats { read_at: Instant::now(), frequency: HashMap::new(), floor: 0.0, rows: 0.0 };
+        let Some(row) = row else { return Ok(stats) };
+        let tokens: Option<Vec<String>> = row.try_get(0).map_err(classify)?;
+        let frequencies: Option<Vec<f32>> = row.try_get(1).map_err(classify)?;
+        stats.rows = row.try_get::<_, Option<f64>>(2).map_err(classify)?.unwrap_or(0.0).max(0.0);
+        if let (Some(tokens), Some(frequencies)) = (tokens, frequencies) {
+            // After one frequency per token come the minimum, the maximum and the null share.
+            stats.floor = frequencies.get(tokens.len()).copied().map_or(0.0, f64::from);
+            stats.frequency = tokens.into_iter().zip(frequencies.into_iter().map(f64::from)).collect();
+        }
+        Ok(stats)
+    }
+
+    /// See [`TeamStore::walk_budget`]: the rarest token bounds how often all occur together.
+    fn walk_budget(&self, tokens: &[String]) -> Option<i64> {
+        let share = tokens
+            .iter()
+            .map(|token| self.frequency.get(token).copied().unwrap_or(self.floor))
+            .fold(f64::INFINITY, f64::min);
+        let cap = COMMON_SEARCH_CAP as f64;
+        if !share.is_finite() || share <= 0.0 || share * self.rows < 2.0 * cap {
+            return None;
+        }
+        Some(((cap + 1.0) / share * WALK_SLACK).ceil().min(self.rows * 1.1 + 1_000.0) as i64)
+    }
+}
+
+/// The WHERE clauses of a query and their parameters: the filters, and the text match kept
+/// apart so a bounded walk in urgency order can apply it after the filters.
 struct Selection {
-    sql: String,
+    filters: Vec<String>,
+    text: Vec<String>,
     params: Vec<Box<dyn ToSql + Sync>>,
-    /// Whether the search has indexed text terms.
-    text: bool,
+    /// The indexed n-gram tokens of the search text (empty without text).
+    tokens: Vec<String>,
 }
 
 impl Selection {
-    fn bind(&mut self, clauses: &mut Vec<String>, clause: &str, value: Box<dyn ToSql + Sync>) {
+    fn bind(&mut self, text: bool, clause: &str, value: Box<dyn ToSql + Sync>) {
         self.params.push(value);
-        clauses.push(clause.replace('?', &format!("${}", self.params.len())));
+        let clause = clause.replace('?', &format!("${}", self.params.len()));
+        if text { self.text.push(clause) } else { self.filters.push(clause) }
+    }
+
+    /// Adds a parameter and returns its placeholder.
+    fn param(&mut self, value: Box<dyn ToSql + Sync>) -> String {
+        self.params.push(value);
+        format!("${}", self.params.len())
     }
 
     fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
         self.params.iter().map(|param| param.as_ref() as &(dyn ToSql + Sync)).collect()
     }
+
+    fn where_all(&self) -> String {
+        where_of(self.filters.iter().chain(&self.text))
+    }
+
+    /// The ORDER BY of a page. With text terms every match is counted anyway: `+ 0` keeps the
+    /// planner from walking the urgency index row by row and testing each one, so it takes the
+    /// GIN matches and sorts them (a few ms against a full walk for a rare word).
+    fn order_by(&self) -> &'static str {
+        if self.tokens.is_empty() { "ORDER BY urgency_key, id" } else { "ORDER BY urgency_key + 0, id" }
+    }
 }
 
-/// The ORDER BY of a page. With text terms every match is counted anyway: `+ 0` keeps the
-/// planner from walking the urgency index row by row and testing each one, so it takes the
-/// GIN matches and sorts them (a few ms against a full walk of the table).
-fn order_by(selection: &Selection) -> &'static str {
-    if selection.text { "ORDER BY urgency_key + 0, id" } else { "ORDER BY urgency_key, id" }
+fn where_of<'a>(clauses: impl Iterator<Item = &'a String>) -> String {
+    let clauses: Vec<&str> = clauses.map(String::as_str).collect();
+    if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) }
 }
 
 fn selection(query: &DeskQuery, now_ms: i64) -> Selection {
     let filter = &query.filter;
-    let mut selection = Selection { sql: String::new(), params: Vec::new(), text: false };
-    let mut clauses: Vec<String> = Vec::new();
+    let mut selection = Selection { filters: Vec::new(), text: Vec::new(), params: Vec::new(), tokens: Vec::new() };
     if let Some(status) = filter.status {
-        selection.bind(&mut clauses, "status = ?", Box::new(status.as_str()));
+        selection.bind(false, "status = ?", Box::new(status.as_str()));
     } else if filter.open_only {
-        clauses.push("status NOT IN ('resolved', 'closed')".into());
+        selection.filters.push("status NOT IN ('resolved', 'closed')".into());
     }
     if let Some(priority) = filter.priority {
-        selection.bind(&mut clauses, "priority = ?", Box::new(priority.as_str()));
+        selection.bind(false, "priority = ?", Box::new(priority.as_str()));
     }
     if let Some(category) = filter.category {
-        selection.bind(&mut clauses, "category = ?", Box::new(category.as_str()));
+        selection.bind(false, "category = ?", Box::new(category.as_str()));
     }
     match filter.assignee.as_deref() {
-        Some("") => clauses.push("assignee IS NULL".into()),
-        Some(name) => selection.bind(&mut clauses, "assignee = ?", Box::new(name.to_owned())),
+        Some("") => selection.filters.push("assignee IS NULL".into()),
+        Some(name) => selection.bind(false, "assignee = ?", Box::new(name.to_owned())),
         None => {}
     }
     if let Some(engineer) = query.assigned_to {
-        selection.bind(&mut clauses, "assignee_id = ?", Box::new(engineer.0));
+        selection.bind(false, "assignee_id = ?", Box::new(engineer.0));
     }
     if let Some(team) = &query.team {
-        selection.bind(&mut clauses, "team = ?", Box::new(team.clone()));
+        selection.bind(false, "team = ?", Box::new(team.clone()));
     }
     match filter.sla {
         SlaFilter::Any => {}
-        SlaFilter::AtRiskOrBreached => selection.bind(&mut clauses, "sla_at_risk_from_ms <= ?", Box::new(now_ms)),
-        SlaFilter::Breached => selection.bind(&mut clauses, "sla_breach_at_ms <= ?", Box::new(now_ms)),
+        SlaFilter::AtRiskOrBreached => selection.bind(false, "sla_at_risk_from_ms <= ?", Box::new(now_ms)),
+        SlaFilter::Breached => selection.bind(false, "sla_breach_at_ms <= ?", Box::new(now_ms)),
     }
     let text = token_query(&filter.text);
-    selection.text = !text.tokens.is_empty();
     if !text.tokens.is_empty() {
-        selection.bind(&mut clauses, "search_tokens @> ?::text[]", Box::new(text.tokens));
+        selection.tokens.clone_from(&text.tokens);
+        selection.bind(true, "search_tokens @> ?::text[]", Box::new(text.tokens));
     }
     for substring in text.substrings {
-        selection.bind(&mut clauses, "strpos(search_text, ?) > 0", Box::new(substring));
-    }
-    if !clauses.is_empty() {
-        selection.sql = format!("WHERE {}", clauses.join(" AND "));
+        selection.bind(true, "strpos(search_text, ?) > 0", Box::new(substring));
     }
     selection
 }
@@ -91,15 +169,22 @@ impl TeamStore {
         limit: i64,
         now_ms: i64,
     ) -> StoreResult<Vec<TicketSummary>> {
+        let (offset, limit) = (offset.max(0), limit.clamp(0, 10_000));
         let mut selection = selection(query, now_ms);
-        selection.params.push(Box::new(limit.clamp(0, 10_000)));
-        selection.params.push(Box::new(offset.max(0)));
-        let n = selection.params.len();
+        if let Some(budget) = self.walk_budget(&selection.tokens)? {
+            // A common word: the listing is the walk's (see `query_first_page`).
+            if let Some(listed) = self.walk(&selection, budget)? {
+                let start = usize::try_from(offset).unwrap_or(usize::MAX);
+                let take = usize::try_from(limit).unwrap_or(0);
+                return Ok(listed.into_iter().skip(start).take(take).collect());
+            }
+        }
+        let limit = selection.param(Box::new(limit));
+        let offset = selection.param(Box::new(offset));
         let sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM tickets {} {} LIMIT ${} OFFSET ${n}",
-            selection.sql,
-            order_by(&selection),
-            n - 1
+            "SELECT {SUMMARY_COLUMNS} FROM tickets {} {} LIMIT {limit} OFFSET {offset}",
+            selection.where_all(),
+            selection.order_by(),
         );
         self.read(|client| {
             let rows = client.query(&sql, &selection.refs()).map_err(classify)?;
@@ -107,21 +192,25 @@ impl TeamStore {
         })
     }
 
-    /// How many tickets match and the first `limit` of them: one evaluation of the search (the
-    /// count is a window over the same rows).
-    pub(super) fn query_first_page(
-        &mut self,
-        query: &DeskQuery,
-        limit: i64,
-        now_ms: i64,
-    ) -> StoreResult<(i64, Vec<TicketSummary>)> {
+    /// How many tickets match and the first `limit` of them. A word that many tickets contain
+    /// (by the server's statistics) is looked for by walking the urgency order until
+    /// [`COMMON_SEARCH_CAP`] matches are found: counting every match would visit most rows.
+    /// Otherwise one evaluation of the search through the token index (the count is a window
+    /// over the same rows).
+    pub(super) fn query_first_page(&mut self, query: &DeskQuery, limit: i64, now_ms: i64) -> StoreResult<DeskListing> {
+        let limit = limit.clamp(0, 10_000);
         let mut selection = selection(query, now_ms);
-        selection.params.push(Box::new(limit.clamp(1, 10_000)));
+        if let Some(budget) = self.walk_budget(&selection.tokens)? {
+            if let Some(mut rows) = self.walk(&selection, budget)? {
+                rows.truncate(usize::try_from(limit).unwrap_or(0));
+                return Ok(DeskListing { total: COMMON_SEARCH_CAP, more_than_total: true, rows });
+            }
+        }
+        let limit_param = selection.param(Box::new(limit.max(1)));
         let sql = format!(
-            "SELECT {SUMMARY_COLUMNS}, count(*) OVER () FROM tickets {} {} LIMIT ${}",
-            selection.sql,
-            order_by(&selection),
-            selection.params.len()
+            "SELECT {SUMMARY_COLUMNS}, count(*) OVER () FROM tickets {} {} LIMIT {limit_param}",
+            selection.where_all(),
+            selection.order_by(),
         );
         let rows = self.read(|client| client.query(&sql, &selection.refs()).map_err(classify))?;
         let total = match rows.first() {
@@ -129,8 +218,49 @@ impl TeamStore {
             None => 0,
         };
         let mut page: Vec<TicketSummary> = rows.iter().map(summary_from).collect::<StoreResult<_>>()?;
-        page.truncate(usize::try_from(limit.max(0)).unwrap_or(0));
-        Ok((total, page))
+        page.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(DeskListing::exact(total, page))
+    }
+
+    /// How many rows a walk in urgency order may read for these tokens, when they are common
+    /// enough that a walk finds [`COMMON_SEARCH_CAP`] matches sooner than the index finds all.
+    fn walk_budget(&mut self, tokens: &[String]) -> StoreResult<Option<i64>> {
+        if tokens.is_empty() {
+            return Ok(None);
+        }
+        let stale = self.search_stats.as_ref().is_none_or(|stats| stats.read_at.elapsed() > STATS_TTL);
+        if stale {
+            let stats = self.read(TokenStats::read)?;
+            self.search_stats = Some(stats);
+        }
+        Ok(self.search_stats.as_ref().and_then(|stats| stats.walk_budget(tokens)))
+    }
+
+    /// The first [`COMMON_SEARCH_CAP`] matches (and one more) in urgency order, reading at most
+    /// `budget` rows; `None` when the walk found fewer (then the index answers exactly).
+    fn walk(&mut self, selection: &Selection, budget: i64) -> StoreResult<Option<Vec<TicketSummary>>> {
+        let mut params: Vec<&(dyn ToSql + Sync)> = selection.refs();
+        let wanted = COMMON_SEARCH_CAP + 1;
+        params.push(&budget);
+        let budget_param = format!("${}", params.len());
+        params.push(&wanted);
+        let wanted_param = format!("${}", params.len());
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM (\
+                SELECT {SUMMARY_COLUMNS}, urgency_key, search_tokens, search_text FROM tickets {} \
+                ORDER BY urgency_key, id LIMIT {budget_param}) AS prefix \
+             {} ORDER BY urgency_key, id LIMIT {wanted_param}",
+            where_of(selection.filters.iter()),
+            where_of(selection.text.iter()),
+        );
+        let rows = self.read(|client| {
+            let rows = client.query(&sql, &params).map_err(classify)?;
+            rows.iter().map(summary_from).collect::<StoreResult<Vec<_>>>()
+        })?;
+        if rows.len() < usize::try_from(wanted).unwrap_or(usize::MAX) {
+            return Ok(None);
+        }
+        Ok(Some(rows.into_iter().take(usize::try_from(COMMON_SEARCH_CAP).unwrap_or(0)).collect()))
     }
 
     /// The sidebar rows of these tickets, most urgent first.

@@ -283,11 +283,11 @@ impl DeskState {
                 self.sidebar.refresh(&mut ViewContext::new(lang, self.now_ms, &mut self.commands));
             }
             UiEvent::StoreFailed(message) => self.store = StoreState::Failed(message),
-            UiEvent::TicketsCounted { generation, total, assignees, store_total } => {
+            UiEvent::TicketsCounted { generation, total, more_than_total, assignees, store_total } => {
                 if let StoreState::Ready(info) = &mut self.store {
                     info.ticket_count = store_total;
                 }
-                self.sidebar.counted(generation, total, assignees);
+                self.sidebar.counted(generation, total, more_than_total, assignees);
             }
             UiEvent::PageLoaded { generation, page, rows } => self.sidebar.page_loaded(generation, page, rows),
             UiEvent::TicketLoaded { detail, created, changed } => {

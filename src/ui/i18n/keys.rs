@@ -357,6 +357,7 @@ texts! {
     SlaAtRisk => "sla-at-risk";
     SlaBreached => "sla-breached";
     TicketCount => "ticket-count";
+    TicketCountCapped => "ticket-count-capped";
     Loading => "loading";
     NoMatches => "no-matches";
     ClearFilters => "clear-filters";
