@@ -34,8 +34,8 @@ pub use session::{RecordingRecord, RecordingStatus, SessionRecord, SurveyOutcome
 pub use sla::{SlaClock, SlaLevel, SlaPolicy, SlaPolicyError, SlaReading, SlaTarget, SlaTargets, format_countdown};
 pub use summary::{ConsentFact, SessionFacts, StepFact};
 pub use team::{
-    Changed, DeskListing, DeskNotice, DeskNoticeKind, DeskQuery, DeskTicket, Engineer, EngineerError, Escalation, FieldConflict,
-    NewEngineer, Presence, RoutingSuggestion, TicketVersion,
+    Changed, DeskListing, DeskNotice, DeskNoticeKind, DeskQuery, DeskTicket, Engineer, EngineerError, Escalation,
+    FieldConflict, NewEngineer, Presence, RoutingSuggestion, TicketVersion,
 };
 pub use ticket::{
     Category, EARLIEST_REPORTED_AT_MS, FieldError, Grade, MAX_LINE_CHARS, MAX_TEXT_CHARS, NewTicket, Priority,

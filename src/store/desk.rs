@@ -19,8 +19,9 @@
 
 use super::StoreResult;
 use crate::model::{
-    ActorKind, Changed, DeskListing, DeskQuery, DeskTicket, Engineer, EngineerId, Escalation, HistoryEntry, NewEngineer, NewTicket,
-    Note, Presence, RoutingSuggestion, TicketChange, TicketId, TicketSummary, TicketVersion, TimelineEvent,
+    ActorKind, Changed, DeskListing, DeskQuery, DeskTicket, Engineer, EngineerId, Escalation, HistoryEntry,
+    NewEngineer, NewTicket, Note, Presence, RoutingSuggestion, TicketChange, TicketId, TicketSummary, TicketVersion,
+    TimelineEvent,
 };
 
 /// Which database a desk runs on.

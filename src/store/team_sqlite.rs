@@ -9,8 +9,9 @@ use super::tickets::{DESK_COLUMNS, TICKET_COLUMNS, desk_ticket_from_row, load_de
 use super::{Store, StoreError, StoreResult};
 use crate::model::team::{escalation_changes, rank_assignees};
 use crate::model::{
-    ActorKind, Category, Changed, DeskListing, DeskQuery, DeskTicket, Engineer, EngineerId, Escalation, HistoryEntry, NewEngineer,
-    NewTicket, Note, Presence, RoutingSuggestion, TicketChange, TicketId, TicketSummary, TicketVersion, TimelineEvent,
+    ActorKind, Category, Changed, DeskListing, DeskQuery, DeskTicket, Engineer, EngineerId, Escalation, HistoryEntry,
+    NewEngineer, NewTicket, Note, Presence, RoutingSuggestion, TicketChange, TicketId, TicketSummary, TicketVersion,
+    TimelineEvent,
 };
 
 /// Columns read by [`engineer_from_row`], in order.
@@ -101,12 +102,7 @@ impl TicketDesk for Store {
             .ok_or_else(|| StoreError::TicketNotFound(ticket_id.to_string()))
     }
 
-    fn desk_first_page(
-        &mut self,
-        query: &DeskQuery,
-        limit: i64,
-        now_ms: i64,
-    ) -> StoreResult<DeskListing> {
+    fn desk_first_page(&mut self, query: &DeskQuery, limit: i64, now_ms: i64) -> StoreResult<DeskListing> {
         let (total, rows) = self.query_first_page(query, limit, now_ms)?;
         Ok(DeskListing::exact(total, rows))
     }

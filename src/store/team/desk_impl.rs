@@ -2,17 +2,18 @@
 //! [`DeskNotice`](crate::model::DeskNotice) in the same transaction (delivered on commit).
 
 use postgres::error::SqlState;
+use postgres::types::Type;
 
 use super::rows::{
-    DESK_COLUMNS, append_event, desk_ticket_from, insert_ticket, lock_desk, next_number, notify, record_change,
-    save_changed_where,
+    DESK_COLUMNS, append_event, desk_ticket_from, insert_ticket, lock_desk, lock_ticket_row, next_number, notify,
+    record_change, save_changed_where,
 };
 use super::{TeamStore, classify};
 use crate::model::team::{PRESENCE_TTL_MS, escalation_changes, rank_assignees};
 use crate::model::{
-    ActorKind, Changed, DeskListing, DeskNoticeKind, DeskQuery, DeskTicket, Engineer, EngineerId, Escalation, HistoryEntry,
-    NewEngineer, NewTicket, Note, Presence, RoutingSuggestion, Ticket, TicketChange, TicketId, TicketSummary,
-    TicketVersion, TimelineEvent,
+    ActorKind, Changed, DeskListing, DeskNoticeKind, DeskQuery, DeskTicket, Engineer, EngineerId, Escalation,
+    HistoryEntry, NewEngineer, NewTicket, Note, Presence, RoutingSuggestion, Ticket, TicketChange, TicketId,
+    TicketSummary, TicketVersion, TimelineEvent,
 };
 use crate::store::desk::{DeskBackend, TicketDesk, hash_password, plan_change, verify_password};
 use crate::store::row_columns::RowColumns;
@@ -115,7 +116,7 @@ impl TicketDesk for TeamStore {
     fn ticket_at(&mut self, ticket_id: TicketId) -> StoreResult<DeskTicket> {
         let sql = format!("SELECT {TICKET_COLUMNS}, {DESK_COLUMNS} FROM tickets WHERE id = $1");
         self.read(|client| {
-            let row = client.query_opt(&sql, &[&ticket_id.0]).map_err(classify)?;
+            let row = client.query_typed_opt(&sql, &[(&ticket_id.0, Type::INT8)]).map_err(classify)?;
             row.as_ref()
                 .map(desk_ticket_from)
                 .transpose()?
@@ -123,12 +124,7 @@ impl TicketDesk for TeamStore {
         })
     }
 
-    fn desk_first_page(
-        &mut self,
-        query: &DeskQuery,
-        limit: i64,
-        now_ms: i64,
-    ) -> StoreResult<DeskListing> {
+    fn desk_first_page(&mut self, query: &DeskQuery, limit: i64, now_ms: i64) -> StoreResult<DeskListing> {
         self.query_first_page(query, limit, now_ms)
     }
 
@@ -242,6 +238,7 @@ impl TicketDesk for TeamStore {
         at_ms: i64,
     ) -> StoreResult<i64> {
         self.write(|tx| {
+            lock_ticket_row(tx, ticket_id)?;
             let seq = append_event(tx, ticket_id, at_ms, actor, event)?;
             notify(tx, ticket_id, DeskNoticeKind::Commented, None, actor.1, None, at_ms)?;
             Ok(seq)

@@ -19,6 +19,19 @@ use crate::store::{StoreError, StoreResult};
 #[derive(Debug)]
 pub(super) struct Cell(pub Value);
 
+impl Cell {
+    /// The parameter type this value is sent as; `None` for NULL (written as a literal).
+    fn sql_type(&self) -> Option<Type> {
+        match &self.0 {
+            Value::Null => None,
+            Value::Integer(_) => Some(Type::INT8),
+            Value::Real(_) => Some(Type::FLOAT8),
+            Value::Text(_) => Some(Type::TEXT),
+            Value::Blob(_) => Some(Type::BYTEA),
+        }
+    }
+}
+
 impl ToSql for Cell {
     fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
         match &self.0 {
@@ -54,7 +67,8 @@ pub(super) fn desk_ticket_from(row: &postgres::Row) -> StoreResult<DeskTicket> {
 /// ticket take turns, so none works from a stale read).
 pub(super) fn lock_desk(tx: &mut Transaction<'_>, ticket_id: TicketId) -> StoreResult<DeskTicket> {
     let sql = format!("SELECT {TICKET_COLUMNS}, {DESK_COLUMNS} FROM tickets WHERE id = $1 FOR UPDATE");
-    let row = tx.query_opt(&sql, &[&ticket_id.0]).map_err(classify)?;
+    // Typed statements go out in one round trip (no separate prepare): this is every write's path.
+    let row = tx.query_typed_opt(&sql, &[(&ticket_id.0, Type::INT8)]).map_err(classify)?;
     row.as_ref().map(desk_ticket_from).transpose()?.ok_or_else(|| StoreError::TicketNotFound(ticket_id.to_string()))
 }
 
@@ -137,23 +151,32 @@ pub(super) fn save_changed_where(
     let mut cells = vec![Cell(Value::Integer(after.id.0)), Cell(Value::Integer(before_version.0))];
     let mut assignments = Vec::new();
     for ((name, new), (_, old)) in mutable_columns(after, policy).into_iter().zip(mutable_columns(before, policy)) {
-        if new != old {
-            cells.push(Cell(new));
-            let n = cells.len();
-            assignments.push(format!("{name} = ${n}"));
+        if new == old {
+            continue;
+        }
+        if new == Value::Null {
+            assignments.push(format!("{name} = NULL"));
             if name == "assignee" {
-                assignments.push(format!("assignee_id = (SELECT id FROM engineers WHERE name = ${n}::text)"));
+                assignments.push("assignee_id = NULL".to_owned());
             }
+            continue;
+        }
+        cells.push(Cell(new));
+        let n = cells.len();
+        assignments.push(format!("{name} = ${n}"));
+        if name == "assignee" {
+            assignments.push(format!("assignee_id = (SELECT id FROM engineers WHERE name = ${n}::text)"));
         }
     }
     assignments.push("version = version + 1".to_owned());
     let sql = format!("UPDATE tickets SET {} WHERE id = $1 AND version = $2 AND ({condition})", assignments.join(", "));
-    let params: Vec<&(dyn ToSql + Sync)> = cells.iter().map(|cell| cell as &(dyn ToSql + Sync)).collect();
-    let updated = tx.execute(&sql, &params).map_err(classify)?;
+    let params: Vec<(&(dyn ToSql + Sync), Type)> =
+        cells.iter().filter_map(|cell| cell.sql_type().map(|ty| (cell as &(dyn ToSql + Sync), ty))).collect();
+    let updated = tx.execute_typed(&sql, &params).map_err(classify)?;
     if updated == 1 {
-        tx.execute(
+        tx.execute_typed(
             "INSERT INTO ticket_revisions (ticket_id, version, snapshot) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            &[&before.id.0, &before_version.0, &snapshot_json(before)],
+            &[(&before.id.0, Type::INT8), (&before_version.0, Type::INT8), (&snapshot_json(before), Type::TEXT)],
         )
         .map_err(classify)?;
     }
@@ -184,8 +207,18 @@ pub(super) fn refresh_search(tx: &mut Transaction<'_>, ticket_id: TicketId) -> S
     Ok(())
 }
 
-/// Appends one timeline entry; returns its sequence number. Locks the ticket row so two
-/// consoles appending at once get consecutive numbers.
+/// Locks the ticket's row until the transaction ends ([`append_event`] needs it).
+pub(super) fn lock_ticket_row(tx: &mut Transaction<'_>, ticket_id: TicketId) -> StoreResult<()> {
+    let locked = tx.query_opt("SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE", &[&ticket_id.0]).map_err(classify)?;
+    if locked.is_none() {
+        return Err(StoreError::TicketNotFound(ticket_id.to_string()));
+    }
+    Ok(())
+}
+
+/// Appends one timeline entry; returns its sequence number. The caller holds the ticket's row
+/// lock (it inserted, updated or locked the row in this transaction), so two consoles appending
+/// at once get consecutive numbers.
 pub(super) fn append_event(
     tx: &mut Transaction<'_>,
     ticket_id: TicketId,
@@ -193,20 +226,24 @@ pub(super) fn append_event(
     (actor_kind, actor): (ActorKind, &str),
     event: &TimelineEvent,
 ) -> StoreResult<i64> {
-    let locked = tx.query_opt("SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE", &[&ticket_id.0]).map_err(classify)?;
-    if locked.is_none() {
-        return Err(StoreError::TicketNotFound(ticket_id.to_string()));
-    }
     let (kind, payload) = event.to_stored();
     let seq: i64 = tx
-        .query_one(
+        .query_typed_one(
             "INSERT INTO ticket_events (ticket_id, seq, at_ms, actor, actor_kind, kind, payload) \
              SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4, $5, $6 FROM ticket_events WHERE ticket_id = $1 \
              RETURNING seq",
-            &[&ticket_id.0, &at_ms, &actor, &actor_kind.as_str(), &kind, &payload.to_string()],
+            &[
+                (&ticket_id.0, Type::INT8),
+                (&at_ms, Type::INT8),
+                (&actor, Type::TEXT),
+                (&actor_kind.as_str(), Type::TEXT),
+                (&kind, Type::TEXT),
+                (&payload.to_string(), Type::TEXT),
+            ],
         )
         .map_err(classify)?
-        .get(0);
+        .try_get(0)
+        .map_err(classify)?;
     Ok(seq)
 }
 
@@ -257,6 +294,7 @@ pub(super) fn notify(
 ) -> StoreResult<()> {
     let notice = DeskNotice { ticket, kind, version, actor: actor.to_owned(), team: team.map(str::to_owned), at_ms };
     let payload = serde_json::to_string(&notice).map_err(|err| StoreError::Postgres(err.to_string()))?;
-    tx.execute("SELECT pg_notify($1, $2)", &[&NOTIFY_CHANNEL, &payload]).map_err(classify)?;
+    tx.execute_typed("SELECT pg_notify($1, $2)", &[(&NOTIFY_CHANNEL, Type::TEXT), (&payload, Type::TEXT)])
+        .map_err(classify)?;
     Ok(())
 }
