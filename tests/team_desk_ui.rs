@@ -114,6 +114,13 @@ fn two_engineers_share_one_desk_take_a_ticket_once_and_settle_a_conflict_field_b
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let mut chen = team_console(dir_a.path(), &url);
     join_directory(&mut chen, "Chen Wei", "Service desk", true);
+    // Samples would land on everyone's desk: not offered on a team desk.
+    chen.get_by_role_and_label(Role::Button, "Settings").click();
+    chen.run();
+    assert!(has_label(&chen, "Team database (shared desk on PostgreSQL)"), "the settings window is open");
+    assert!(!has_label(&chen, "Load sample tickets"), "no samples on a team desk");
+    chen.get_by_role_and_label(Role::Button, "Settings").click();
+    settle(&mut chen, "settings closed", |harness| !has_label(harness, "Team database (shared desk on PostgreSQL)"));
     let mut li = team_console(dir_b.path(), &url);
     join_directory(&mut li, "Li Na", "Network", false);
 

@@ -85,6 +85,9 @@ pub struct SettingsView<'a> {
     pub data_dir: &'a str,
     /// The SLA in force.
     pub policy: &'a SlaPolicy,
+    /// Whether "Load sample tickets" is offered (not on a team desk: samples would go to
+    /// everyone's desk).
+    pub samples: bool,
 }
 
 impl SettingsView<'_> {
@@ -117,12 +120,14 @@ impl SettingsView<'_> {
         });
         ui.separator();
         ui.label(format!("{}: {}", Text::DataFolder.get(lang), self.data_dir));
-        ui.horizontal(|ui| {
-            ui.label(Text::SampleData.get(lang));
-            if ui.button(Text::LoadSamples.get(lang)).clicked() {
-                cx.emit(StoreCommand::LoadSamples);
-            }
-        });
+        if self.samples {
+            ui.horizontal(|ui| {
+                ui.label(Text::SampleData.get(lang));
+                if ui.button(Text::LoadSamples.get(lang)).clicked() {
+                    cx.emit(StoreCommand::LoadSamples);
+                }
+            });
+        }
         ui.label(Text::SlaPolicy.get(lang));
         egui::Grid::new("settings_sla").num_columns(2).show(ui, |ui| {
             for priority in Priority::ALL {

@@ -277,7 +277,7 @@ impl DeskState {
                 }
             }
             MainPane::Empty if info.ticket_count == 0 => {
-                if empty_store_ui(ui, cx) {
+                if empty_store_ui(ui, cx, self.team.database.is_none()) {
                     self.open_new_ticket_form();
                 }
             }
@@ -315,7 +315,13 @@ impl DeskState {
         }
         if self.settings_open {
             let data_dir = info.data_dir.display().to_string();
-            let view = SettingsView { lang, language_choice: info.language, data_dir: &data_dir, policy: &info.policy };
+            let view = SettingsView {
+                lang,
+                language_choice: info.language,
+                data_dir: &data_dir,
+                policy: &info.policy,
+                samples: self.team.database.is_none(),
+            };
             let mut open = true;
             let mut close = false;
             egui::Window::new(Text::Settings.get(lang)).open(&mut open).collapsible(false).resizable(false).show(
@@ -379,15 +385,16 @@ impl DeskState {
     }
 }
 
-/// The first-run pane; returns true when "New ticket" was clicked.
-fn empty_store_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>) -> bool {
+/// The first-run pane (with "Load sample tickets" when `samples`); returns true when "New
+/// ticket" was clicked.
+fn empty_store_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, samples: bool) -> bool {
     let lang = cx.lang;
     ui.vertical_centered(|ui| {
         ui.add_space(80.0);
         ui.heading(Text::EmptyStoreTitle.get(lang));
         ui.label(Text::EmptyStoreBody.get(lang));
         ui.add_space(12.0);
-        if ui.button(Text::LoadSamples.get(lang)).clicked() {
+        if samples && ui.button(Text::LoadSamples.get(lang)).clicked() {
             cx.emit(StoreCommand::LoadSamples);
         }
         ui.button(Text::NewTicket.get(lang)).clicked()
