@@ -171,13 +171,13 @@ impl TeamStore {
     ) -> StoreResult<Vec<TicketSummary>> {
         let (offset, limit) = (offset.max(0), limit.clamp(0, 10_000));
         let mut selection = selection(query, now_ms);
-        if let Some(budget) = self.walk_budget(&selection.tokens)? {
-            // A common word: the listing is the walk's (see `query_first_page`).
-            if let Some(listed) = self.walk(&selection, budget)? {
-                let start = usize::try_from(offset).unwrap_or(usize::MAX);
-                let take = usize::try_from(limit).unwrap_or(0);
-                return Ok(listed.into_iter().skip(start).take(take).collect());
-            }
+        // A common word: the listing is the walk's (see `query_first_page`).
+        if let Some(budget) = self.walk_budget(&selection.tokens)?
+            && let Some(listed) = self.walk(&selection, budget)?
+        {
+            let start = usize::try_from(offset).unwrap_or(usize::MAX);
+            let take = usize::try_from(limit).unwrap_or(0);
+            return Ok(listed.into_iter().skip(start).take(take).collect());
         }
         let limit = selection.param(Box::new(limit));
         let offset = selection.param(Box::new(offset));
@@ -200,11 +200,11 @@ impl TeamStore {
     pub(super) fn query_first_page(&mut self, query: &DeskQuery, limit: i64, now_ms: i64) -> StoreResult<DeskListing> {
         let limit = limit.clamp(0, 10_000);
         let mut selection = selection(query, now_ms);
-        if let Some(budget) = self.walk_budget(&selection.tokens)? {
-            if let Some(mut rows) = self.walk(&selection, budget)? {
-                rows.truncate(usize::try_from(limit).unwrap_or(0));
-                return Ok(DeskListing { total: COMMON_SEARCH_CAP, more_than_total: true, rows });
-            }
+        if let Some(budget) = self.walk_budget(&selection.tokens)?
+            && let Some(mut rows) = self.walk(&selection, budget)?
+        {
+            rows.truncate(usize::try_from(limit).unwrap_or(0));
+            return Ok(DeskListing { total: COMMON_SEARCH_CAP, more_than_total: true, rows });
         }
         let limit_param = selection.param(Box::new(limit.max(1)));
         let sql = format!(
