@@ -14,6 +14,7 @@ pub mod reasons;
 pub mod screen;
 pub mod session;
 pub mod survey;
+pub mod turn;
 pub mod validation;
 
 pub use code::{JoinCode, JoinLink, JoinLinkError};
