@@ -56,6 +56,7 @@ fn host_receiving_frames(
         bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         advertised_host: Some("127.0.0.1".into()),
         display_name: "Li Wei".into(),
+        relay: None,
     };
     let hosted = host_session(&tokio::runtime::Handle::current(), request, settings, sink, frame_sink)
         .expect("listen on loopback");

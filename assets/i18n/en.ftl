@@ -242,6 +242,8 @@ ev-consent-revoked = withdrew consent
 ev-chat = Chat: { $arg1 }
 ev-disconnected = Connection lost
 ev-reconnected = Reconnected after { $arg1 } s
+ev-link-direct = Connection: direct
+ev-link-relayed = Connection: via the relay server (TURN)
 ev-session-ended = Session ended: { $arg1 }
 
 ## Words: reasons as codes, timeline wording, screenshots (polish-words).

@@ -224,6 +224,8 @@ ev-consent-revoked = 撤回了授权
 ev-chat = 聊天：{ $arg1 }
 ev-disconnected = 连接中断
 ev-reconnected = { $arg1 } 秒后重新连接
+ev-link-direct = 连接方式：直连
+ev-link-relayed = 连接方式：经中继服务器（TURN）
 ev-session-ended = 会话结束：{ $arg1 }
 
 ## Words: reasons as codes, timeline wording, screenshots (polish-words).

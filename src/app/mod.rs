@@ -9,6 +9,7 @@ pub mod codec_bench;
 pub mod console;
 pub mod control_bench;
 pub mod control_thread;
+pub mod coturn;
 pub mod demo;
 pub mod get_help_app;
 pub mod guidance_bench;

@@ -136,6 +136,7 @@ pub(super) fn pair_with_consent(
         bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         advertised_host: Some("127.0.0.1".into()),
         display_name: "Bench engineer".into(),
+        relay: None,
     };
     let hosted = host_session(runtime, request, settings(1), console.sink, console.frames)?;
     let (user_tx, user_events) = channel();

@@ -437,6 +437,7 @@ impl EngineerSessions {
                 bind: SocketAddr::new(self.listen.bind_ip, port),
                 advertised_host: self.listen.advertised_host.clone(),
                 display_name: engineer_name.to_owned(),
+                relay: None,
             };
             match host_session(&self.runtime, request, self.settings.clone(), sink.clone(), frame_sink.clone()) {
                 Ok(hosted) => {

@@ -224,6 +224,17 @@ impl TurnClient {
         }
     }
 
+    /// Refreshes the allocation now (a quick check that the server still holds it: a restarted
+    /// server answers 437 and [`TurnEvent::Failed`] with [`TurnFailure::Lost`] follows).
+    pub fn refresh_now(&mut self, now_ms: i64) {
+        if matches!(self.state, State::Allocated { .. })
+            && !self.pending(|purpose| matches!(purpose, Purpose::Refresh { .. }))
+        {
+            self.set_refresh_at(now_ms + i64::from(LIFETIME_S) * 1000);
+            self.request(Purpose::Refresh { lifetime_s: LIFETIME_S }, now_ms);
+        }
+    }
+
     /// Gives the allocation back (Refresh with lifetime 0); the client is closed afterwards.
     pub fn close(&mut self, now_ms: i64) {
         if matches!(self.state, State::Allocated { .. }) {

@@ -17,6 +17,16 @@ use sha1::Sha1;
 
 pub use client::{Incoming, TurnClient, TurnEvent, TurnFailure};
 
+/// Which way a session's packets go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkPath {
+    /// Straight between the two sides.
+    Direct,
+    /// Through an allocation on a TURN server.
+    Relayed,
+}
+
 /// The default TURN port.
 pub const DEFAULT_TURN_PORT: u16 = 3478;
 

@@ -269,6 +269,8 @@ texts! {
     EvChat => "ev-chat";
     EvDisconnected => "ev-disconnected";
     EvReconnected => "ev-reconnected";
+    EvLinkDirect => "ev-link-direct";
+    EvLinkRelayed => "ev-link-relayed";
     EvSessionEnded => "ev-session-ended";
     // Words: reasons as codes, timeline wording, screenshots (polish-words).
     EndEngineerEnded => "end-engineer-ended";
