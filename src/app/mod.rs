@@ -21,6 +21,7 @@ pub mod pictures;
 pub mod player;
 pub mod receipts;
 pub mod recording_bench;
+pub mod relay_bench;
 pub mod report_bench;
 pub mod report_cli;
 pub mod report_dialog;
