@@ -161,6 +161,14 @@ texts! {
     ThisComputer => "this-computer";
     NetworkHint => "network-hint";
     SaveNetwork => "save-network";
+    RelayServer => "relay-server";
+    RelaySharedSecret => "relay-shared-secret";
+    RelayUsername => "relay-username";
+    RelayPassword => "relay-password";
+    RelaySecret => "relay-secret";
+    RelayHint => "relay-hint";
+    PathDirect => "path-direct";
+    PathRelayed => "path-relayed";
     NetworkSaved => "network-saved";
     PortInvalid => "port-invalid";
     SavePhrases => "save-phrases";
