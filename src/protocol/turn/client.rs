@@ -186,8 +186,8 @@ impl TurnClient {
 
     /// Lets `peer` (any port at its address) send to the relayed address; kept fresh.
     pub fn create_permission(&mut self, peer: IpAddr, now_ms: i64) {
-        if !self.permissions.contains_key(&peer) {
-            self.permissions.insert(peer, now_ms + PERMISSION_REFRESH_MS);
+        if let std::collections::hash_map::Entry::Vacant(entry) = self.permissions.entry(peer) {
+            entry.insert(now_ms + PERMISSION_REFRESH_MS);
             self.request(Purpose::Permission(peer), now_ms);
         }
     }
@@ -393,14 +393,15 @@ impl TurnClient {
         let (code, reason) = message.error_code().unwrap_or((0, String::new()));
         let realm = message.text(stun::ATTR_REALM);
         let nonce = message.text(stun::ATTR_NONCE);
-        if matches!(code, 401 | 438) && !transaction.retried {
-            if let Some(nonce) = nonce {
-                let realm = realm.or_else(|| self.auth.as_ref().map(|auth| auth.realm.clone())).unwrap_or_default();
-                let key = self.credentials.key(&realm);
-                self.auth = Some(Auth { realm, nonce, key });
-                self.send_request(transaction.purpose, now_ms, true);
-                return;
-            }
+        if matches!(code, 401 | 438)
+            && !transaction.retried
+            && let Some(nonce) = nonce
+        {
+            let realm = realm.or_else(|| self.auth.as_ref().map(|auth| auth.realm.clone())).unwrap_or_default();
+            let key = self.credentials.key(&realm);
+            self.auth = Some(Auth { realm, nonce, key });
+            self.send_request(transaction.purpose, now_ms, true);
+            return;
         }
         let failure = match code {
             401 => TurnFailure::Unauthorized,
