@@ -2,8 +2,8 @@
 //! with the engineer's relay candidate as a query when a TURN server is configured:
 //! `?relay=IP:PORT&mapped=IP:PORT&turn=HOST:PORT&user=…&pass=…`).
 
+use core::net::SocketAddr;
 use std::fmt;
-use std::net::SocketAddr;
 
 use super::turn::TurnUrl;
 

@@ -3,8 +3,8 @@
 //! Refresh before the allocation expires, CreatePermission and ChannelBind kept fresh, Send and
 //! Data indications, ChannelData. Every datagram to send goes to the one server; time is passed in.
 
+use core::net::{IpAddr, SocketAddr};
 use std::collections::{HashMap, VecDeque};
-use std::net::{IpAddr, SocketAddr};
 
 use super::TurnCredentials;
 use super::stun::{self, Builder, Class, Message};

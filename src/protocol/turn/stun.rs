@@ -2,7 +2,7 @@
 //! encoding, and decoding with strict validation (every length checked, nothing trusted,
 //! never a panic on what a network sends).
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
