@@ -13,11 +13,16 @@ use stepwise::app::coturn::{self, Coturn};
 use stepwise::protocol::turn::TurnFailure;
 use stepwise::protocol::{ConsentRequest, JoinLink, LinkPath, ReceivedFrame, Scopes, SessionCommand, SessionEvent};
 use stepwise::transport::{
-    EventSink, FrameSink, HostRequest, HostedSession, LinkCommand, RelayAuth, RelayError, SessionHandle,
-    TransportEvent, TransportSettings, host_session, join_session, prepare_relay,
+    FrameSink, HostRequest, HostedSession, LinkCommand, RelayAuth, RelayError, SessionHandle, TransportEvent,
+    TransportSettings, host_session, join_session, prepare_relay,
 };
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tokio::time::timeout;
+
+#[path = "support/events.rs"]
+mod events;
+
+use events::sink;
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -42,30 +47,13 @@ fn settings() -> TransportSettings {
     }
 }
 
-fn sink() -> (EventSink, UnboundedReceiver<TransportEvent>) {
-    let (tx, rx) = unbounded_channel();
-    (Arc::new(move |event| drop(tx.send(event))), rx)
-}
-
+/// Waits for the first event matching `predicate`, returning it; panics after [`WAIT`].
 async fn expect_event(
     events: &mut UnboundedReceiver<TransportEvent>,
     what: &str,
     predicate: impl Fn(&TransportEvent) -> bool,
 ) -> TransportEvent {
-    let found = timeout(WAIT, async {
-        while let Some(event) = events.recv().await {
-            if predicate(&event) {
-                return Some(event);
-            }
-        }
-        None
-    })
-    .await;
-    match found {
-        Ok(Some(event)) => event,
-        Ok(None) => panic!("event stream ended while waiting for {what}"),
-        Err(_) => panic!("timed out waiting for {what}"),
-    }
+    events::expect_event_within(WAIT, events, what, predicate).await
 }
 
 fn is_session(event: &TransportEvent, predicate: impl Fn(&SessionEvent) -> bool) -> bool {
