@@ -106,9 +106,14 @@ fn main() -> ExitCode {
                 .and_then(|report| print_report(&report, json))
         }
         Some(Command::Bench {
-            target: BenchCommand::Session { corpus, loss, delay_ms, rate_kbps, congestion, guidance_only, json },
+            target:
+                BenchCommand::Session { corpus, loss, delay_ms, rate_kbps, congestion, guidance_only, via_relay, json },
         }) => with_runtime(|runtime| {
             let path = PathOptions { loss_percent: loss, delay_ms, rate_kbps, congestion: congestion.into() };
+            if via_relay {
+                let report = stepwise::app::relay_bench::run_relay_bench(&runtime, &corpus, path)?;
+                return print_report(&report, json);
+            }
             if guidance_only {
                 let report = stepwise::app::guidance_bench::run_guidance_bench(&runtime, &corpus, path)?;
                 return print_report(&report, json);

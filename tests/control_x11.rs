@@ -116,6 +116,7 @@ async fn a_click_from_the_console_presses_a_real_button_and_the_users_own_input_
         bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         advertised_host: Some("127.0.0.1".into()),
         display_name: "Li Wei".into(),
+        relay: None,
     };
     let settings = TransportSettings::default();
     let hosted = host_session(&tokio::runtime::Handle::current(), request, settings.clone(), engineer_sink, frames)

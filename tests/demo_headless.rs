@@ -34,6 +34,7 @@ fn the_scripted_session_pairs_gates_frames_and_records_the_transcript() {
             "session_started",
             "pairing_failed",
             "pairing_succeeded",
+            "link_path",
             "consent_requested",
             "consent_granted",
             "chat",

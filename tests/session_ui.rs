@@ -203,6 +203,8 @@ fn engineer_starts_a_session_and_the_user_allows_with_a_scope_unticked() {
         "created",
         "session_started",
         "pairing_succeeded",
+        // The path of the connection (direct on loopback without a relay).
+        "link_path",
         "consent_requested",
         "consent_granted",
         "scopes_changed",

@@ -328,13 +328,26 @@ fn network_settings_are_checked_and_kept() {
         .set_network_settings(&NetworkSettings {
             session_port: 47_000,
             advertised_host: " helpdesk.example.com ".into(),
+            turn_url: " turn:relay.example.com:3478 ".into(),
+            turn_username: "desk".into(),
+            turn_secret: "s3cret".into(),
+            turn_shared_secret: false,
         })
         .unwrap();
     assert_eq!(saved.advertised_host, "helpdesk.example.com");
+    assert_eq!(saved.turn_url, "turn:relay.example.com:3478");
+    assert!(!format!("{saved:?}").contains("s3cret"), "the relay secret stays out of Debug");
+    let bad_relay = NetworkSettings { turn_url: "http://relay".into(), ..NetworkSettings::default() };
+    assert!(store.set_network_settings(&bad_relay).unwrap_err().to_string().contains("relay server"));
     assert_eq!(store.network_settings().unwrap(), saved);
     for bad in ["two words", "user@host", "host/path"] {
-        let err =
-            store.set_network_settings(&NetworkSettings { session_port: 1, advertised_host: bad.into() }).unwrap_err();
+        let err = store
+            .set_network_settings(&NetworkSettings {
+                session_port: 1,
+                advertised_host: bad.into(),
+                ..NetworkSettings::default()
+            })
+            .unwrap_err();
         assert!(err.to_string().contains("not a host name"), "{err}");
     }
     assert_eq!(store.network_settings().unwrap(), saved, "a refused change keeps what was saved");

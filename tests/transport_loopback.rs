@@ -23,18 +23,18 @@ use stepwise::protocol::{
     Role, Scopes, SessionEvent,
 };
 use stepwise::transport::{
-    ControlStream, EventSink, FrameSink, HostRequest, HostedSession, Inbound, JoinError, LinkCommand, SessionHandle,
+    ControlStream, FrameSink, HostRequest, HostedSession, Inbound, JoinError, LinkCommand, SessionHandle,
     TransportEvent, TransportSettings, WrongAttempt, host_session, join_session, tls,
 };
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tokio::time::timeout;
 
-const WAIT: Duration = Duration::from_secs(10);
+#[path = "support/events.rs"]
+mod events;
 
-fn sink() -> (EventSink, UnboundedReceiver<TransportEvent>) {
-    let (tx, rx) = unbounded_channel();
-    (Arc::new(move |event| drop(tx.send(event))), rx)
-}
+use events::sink;
+
+const WAIT: Duration = Duration::from_secs(10);
 
 fn fast_settings() -> TransportSettings {
     TransportSettings { retry_interval: Duration::from_millis(100), ..TransportSettings::default() }
@@ -56,6 +56,7 @@ fn host_receiving_frames(
         bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         advertised_host: Some("127.0.0.1".into()),
         display_name: "Li Wei".into(),
+        relay: None,
     };
     let hosted = host_session(&tokio::runtime::Handle::current(), request, settings, sink, frame_sink)
         .expect("listen on loopback");
@@ -86,20 +87,7 @@ async fn expect_event(
     what: &str,
     predicate: impl Fn(&TransportEvent) -> bool,
 ) -> TransportEvent {
-    let found = timeout(WAIT, async {
-        while let Some(event) = events.recv().await {
-            if predicate(&event) {
-                return Some(event);
-            }
-        }
-        None
-    })
-    .await;
-    match found {
-        Ok(Some(event)) => event,
-        Ok(None) => panic!("event stream ended while waiting for {what}"),
-        Err(_) => panic!("timed out waiting for {what}"),
-    }
+    events::expect_event_within(WAIT, events, what, predicate).await
 }
 
 fn wrong(link: &JoinLink) -> JoinLink {

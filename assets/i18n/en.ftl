@@ -117,6 +117,14 @@ advertised-host = Address in join links
 this-computer = this computer's address
 network-hint = Applies to sessions started from now on. Further sessions at the same time take the next ports. --session-port and --advertise on the command line take precedence.
 save-network = Save network settings
+relay-server = Relay server (TURN)
+relay-shared-secret = Use a shared secret (TURN REST)
+relay-username = Relay username
+relay-password = Relay password
+relay-secret = Shared secret
+relay-hint = For users who cannot reach this computer directly: sessions also get an address on your organisation's TURN server (e.g. coturn), and the user's side falls back to it within a few seconds. The join link then carries credentials for the user's side (temporary ones with a shared secret).
+path-direct = Path: direct
+path-relayed = Path: via the relay
 network-saved = Network settings saved; new sessions use them.
 port-invalid = "{ $arg1 }" is not a port number (1–65535, or empty for any free port).
 save-phrases = Save phrases
@@ -242,6 +250,8 @@ ev-consent-revoked = withdrew consent
 ev-chat = Chat: { $arg1 }
 ev-disconnected = Connection lost
 ev-reconnected = Reconnected after { $arg1 } s
+ev-link-direct = Connection: direct
+ev-link-relayed = Connection: via the relay server (TURN)
 ev-session-ended = Session ended: { $arg1 }
 
 ## Words: reasons as codes, timeline wording, screenshots (polish-words).

@@ -114,6 +114,14 @@ advertised-host = 加入链接中的地址
 this-computer = 本机地址
 network-hint = 对此后开始的会话生效。同时进行的其他会话使用后续端口。命令行的 --session-port 和 --advertise 优先。
 save-network = 保存网络设置
+relay-server = 中继服务器（TURN）
+relay-shared-secret = 使用共享密钥（TURN REST）
+relay-username = 中继用户名
+relay-password = 中继密码
+relay-secret = 共享密钥
+relay-hint = 供无法直接连到本机的用户使用：会话还会在贵单位的 TURN 服务器（如 coturn）上获得一个地址，用户端在几秒内无法直连时改用它。加入链接中会附带用户端的凭据（使用共享密钥时为临时凭据）。
+path-direct = 路径：直连
+path-relayed = 路径：经中继
 network-saved = 网络设置已保存，新会话将使用。
 port-invalid = “{ $arg1 }”不是有效端口（1–65535，留空表示任意空闲端口）。
 save-phrases = 保存常用语
@@ -224,6 +232,8 @@ ev-consent-revoked = 撤回了授权
 ev-chat = 聊天：{ $arg1 }
 ev-disconnected = 连接中断
 ev-reconnected = { $arg1 } 秒后重新连接
+ev-link-direct = 连接方式：直连
+ev-link-relayed = 连接方式：经中继服务器（TURN）
 ev-session-ended = 会话结束：{ $arg1 }
 
 ## Words: reasons as codes, timeline wording, screenshots (polish-words).

@@ -298,6 +298,10 @@ pub enum BenchCommand {
         /// round trips instead of the live stream.
         #[arg(long)]
         guidance_only: bool,
+        /// Run it twice, directly and through a private coturn on loopback (started for the run;
+        /// `apt install coturn`), and report the relayed run with the latency the relay adds.
+        #[arg(long, conflicts_with = "guidance_only")]
+        via_relay: bool,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,

@@ -170,6 +170,7 @@ pub fn run_control_bench(runtime: &tokio::runtime::Handle, clicks: usize) -> any
         bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         advertised_host: Some("127.0.0.1".into()),
         display_name: "Bench engineer".into(),
+        relay: None,
     };
     let hosted = host_session(runtime, request, TransportSettings::default(), engineer_sink, frames)?;
 

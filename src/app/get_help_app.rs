@@ -325,6 +325,7 @@ impl AssistController {
             }
             let notice = match event {
                 TransportEvent::Paired => AssistNotice::Paired,
+                TransportEvent::Path(path) => AssistNotice::Path(path),
                 TransportEvent::Session(event) => AssistNotice::Event(event),
                 TransportEvent::CommandRefused(why) => AssistNotice::Refused(why),
                 TransportEvent::Closed => AssistNotice::Closed,

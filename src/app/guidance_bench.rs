@@ -112,7 +112,7 @@ pub fn run_guidance_bench(
             }
         })
     };
-    let console = BenchConsole { sink: engineer_sink, frames: engineer_frames, events: &engineer_events };
+    let console = BenchConsole { sink: engineer_sink, frames: engineer_frames, events: &engineer_events, relay: None };
     let (hosted, user, user_events) = pair_with_consent(runtime, &settings, console, "Measure stills and steps")?;
     hosted.handle.send(SessionCommand::SetMode(SessionMode::GuidanceOnly));
     wait_for(&user_events, "guidance-only mode", |e| {

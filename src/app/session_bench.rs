@@ -16,8 +16,8 @@ use crate::protocol::SessionCommand;
 use crate::protocol::{ConsentRequest, Scopes, SessionEvent};
 use crate::transport::impair::Impairment;
 use crate::transport::{
-    Congestion, EventSink, FrameSink, HostRequest, HostedSession, SessionHandle, TransportEvent, TransportSettings,
-    host_session, join_session,
+    Congestion, EventSink, FrameSink, HostRequest, HostedSession, RelayConfig, SessionHandle, TransportEvent,
+    TransportSettings, host_session, join_session, prepare_relay,
 };
 use crate::ui::viewer::FrameSlot;
 
@@ -121,6 +121,8 @@ pub(super) struct BenchConsole<'a> {
     pub frames: FrameSink,
     /// The events the sink passes on.
     pub events: &'a Receiver<TransportEvent>,
+    /// Pair through this TURN server only (the link's direct address answers nothing).
+    pub relay: Option<&'a RelayConfig>,
 }
 
 /// Hosts a loopback session for `console`, joins it as the bench's user (`settings(1)` for the
@@ -132,16 +134,26 @@ pub(super) fn pair_with_consent(
     console: BenchConsole<'_>,
     purpose: &str,
 ) -> anyhow::Result<(HostedSession, SessionHandle, Receiver<TransportEvent>)> {
-    let request = HostRequest {
-        bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        advertised_host: Some("127.0.0.1".into()),
-        display_name: "Bench engineer".into(),
+    let bind = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+    let relay = match console.relay {
+        Some(config) => Some(runtime.block_on(prepare_relay(bind, config)).context("the engineer's relay allocation")?),
+        None => None,
     };
+    let request =
+        HostRequest { bind, advertised_host: Some("127.0.0.1".into()), display_name: "Bench engineer".into(), relay };
     let hosted = host_session(runtime, request, settings(1), console.sink, console.frames)?;
     let (user_tx, user_events) = channel();
     let user_sink: EventSink = Arc::new(move |event| drop(user_tx.send(event)));
+    // Through the relay: the direct address is a port that answers nothing (kept bound until
+    // the pair is made), so only the relay path can work.
+    let hole = std::net::UdpSocket::bind(bind).context("no UDP port")?;
+    let mut link = hosted.link.clone();
+    if console.relay.is_some() {
+        link.port = hole.local_addr()?.port();
+    }
+    let user_settings = TransportSettings { direct_timeout: Duration::from_millis(300), ..settings(2) };
     let user = runtime
-        .block_on(join_session(&hosted.link, "Bench user", settings(2), user_sink))
+        .block_on(join_session(&link, "Bench user", user_settings, user_sink))
         .context("joining the bench session")?;
     hosted.handle.send(SessionCommand::RequestConsent(ConsentRequest {
         engineer_name: "Bench engineer".into(),
@@ -156,6 +168,9 @@ pub(super) fn pair_with_consent(
     })?;
     user.send(SessionCommand::Grant(Scopes::default()));
     wait_for(console.events, "the grant", |e| matches!(e, TransportEvent::Session(SessionEvent::ConsentGranted(_))))?;
+    if console.relay.is_some() && user.status().path() != crate::protocol::LinkPath::Relayed {
+        bail!("the bench pair did not go through the relay");
+    }
     Ok((hosted, user, user_events))
 }
 
@@ -179,6 +194,17 @@ pub fn run_session_bench(
     runtime: &tokio::runtime::Handle,
     scenario_dir: &Path,
     path: PathOptions,
+) -> anyhow::Result<SessionBenchReport> {
+    run_session_bench_over(runtime, scenario_dir, path, None)
+}
+
+/// Like [`run_session_bench`], through the TURN server `relay` when given (the direct address
+/// answers nothing).
+pub fn run_session_bench_over(
+    runtime: &tokio::runtime::Handle,
+    scenario_dir: &Path,
+    path: PathOptions,
+    relay: Option<&RelayConfig>,
 ) -> anyhow::Result<SessionBenchReport> {
     let mut folder = FrameFolderSource::open(scenario_dir, BENCH_FPS, true)?;
     folder.preload()?;
@@ -233,7 +259,7 @@ pub fn run_session_bench(
             samples.skipped += u64::from(skipped_frames);
         }
     });
-    let console = BenchConsole { sink: engineer_sink, frames: engineer_frames, events: &engineer_events };
+    let console = BenchConsole { sink: engineer_sink, frames: engineer_frames, events: &engineer_events, relay };
     let (hosted, user, _user_events) = pair_with_consent(runtime, &settings, console, "Measure streaming")?;
     let _ = keyframe_handle.set(hosted.handle.clone());
 

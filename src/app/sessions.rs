@@ -343,6 +343,8 @@ pub struct EngineerSessions {
     /// What the command line said (port 0 and no host: nothing).
     command_line: ListenConfig,
     settings: TransportSettings,
+    /// The TURN relay from the saved settings (sessions also get a relayed address).
+    relay: Option<crate::transport::RelayConfig>,
     sessions: HashMap<TicketId, RunningSession>,
     viewers: HashMap<TicketId, FrameSlot>,
     /// Where sessions are recorded (under the record scope); `None`: not recorded.
@@ -366,6 +368,7 @@ impl EngineerSessions {
             listen,
             command_line,
             settings,
+            relay: None,
             sessions: HashMap::new(),
             viewers: HashMap::new(),
             recording: None,
@@ -384,6 +387,35 @@ impl EngineerSessions {
         self.listen.port = if self.command_line.port != 0 { self.command_line.port } else { saved.session_port };
         let saved_host = Some(saved.advertised_host.trim().to_owned()).filter(|host| !host.is_empty());
         self.listen.advertised_host = self.command_line.advertised_host.clone().or(saved_host);
+        self.relay = saved.relay_server().ok().flatten().map(|server| crate::transport::RelayConfig {
+            server,
+            auth: if saved.turn_shared_secret {
+                crate::transport::RelayAuth::SharedSecret { secret: saved.turn_secret.clone() }
+            } else {
+                crate::transport::RelayAuth::LongTerm {
+                    username: saved.turn_username.clone(),
+                    password: saved.turn_secret.clone(),
+                }
+            },
+        });
+    }
+
+    /// The engineer's allocation on the configured relay for a session bound to `bind`; `None`
+    /// (the panel told why) when there is no relay or it cannot be used: the session goes on
+    /// with its direct address only.
+    fn relay_for(&self, ticket_id: TicketId, bind: SocketAddr) -> Option<crate::transport::HostRelay> {
+        let config = self.relay.as_ref()?;
+        if tokio::runtime::Handle::try_current().is_ok() {
+            tracing::info!("relay skipped: sessions started from the network runtime cannot wait for an allocation");
+            return None;
+        }
+        match self.runtime.block_on(crate::transport::prepare_relay(bind, config)) {
+            Ok(relay) => Some(relay),
+            Err(err) => {
+                self.notify(ticket_id, TransportEvent::CommandRefused(format!("relay server: {err}")));
+                None
+            }
+        }
     }
 
     fn notify(&self, ticket_id: TicketId, event: TransportEvent) {
@@ -433,10 +465,12 @@ impl EngineerSessions {
         };
         let mut last_error = String::new();
         for port in ports {
+            let bind = SocketAddr::new(self.listen.bind_ip, port);
             let request = HostRequest {
-                bind: SocketAddr::new(self.listen.bind_ip, port),
+                bind,
                 advertised_host: self.listen.advertised_host.clone(),
                 display_name: engineer_name.to_owned(),
+                relay: self.relay_for(ticket_id, bind),
             };
             match host_session(&self.runtime, request, self.settings.clone(), sink.clone(), frame_sink.clone()) {
                 Ok(hosted) => {

@@ -49,6 +49,7 @@ pub fn transcript_entry(event: &TransportEvent) -> Option<TranscriptEntry> {
         TransportEvent::CodeBurned => entry(pairing_failed(PairingFailure::CodeBurned), System),
         TransportEvent::CodeExpired => entry(pairing_failed(PairingFailure::CodeExpired), System),
         TransportEvent::CommandRefused(_) | TransportEvent::Closed => None,
+        TransportEvent::Path(path) => entry(TimelineEvent::LinkPath { path: *path }, System),
         TransportEvent::Session(event) => session_entry(event),
     }
 }
@@ -193,6 +194,7 @@ pub fn session_notice(event: TransportEvent) -> SessionNotice {
         TransportEvent::CodeBurned => SessionNotice::CodeBurned,
         TransportEvent::CodeExpired => SessionNotice::CodeExpired,
         TransportEvent::Paired => SessionNotice::Paired,
+        TransportEvent::Path(path) => SessionNotice::Path(path),
         TransportEvent::Session(event) => SessionNotice::Event(event),
         TransportEvent::CommandRefused(why) => SessionNotice::Refused(why),
         TransportEvent::Closed => SessionNotice::Closed,

@@ -13,13 +13,38 @@ pub struct EngineerProfile {
 }
 
 /// Where the console listens for users' Get-help windows (the command line's `--session-port`
-/// and `--advertise` take precedence).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// and `--advertise` take precedence), and the TURN relay for users who cannot reach it directly.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NetworkSettings {
     /// UDP port for sessions (further concurrent sessions take the next ones); 0 = any free port.
     pub session_port: u16,
     /// Host name or address put in join links; empty = this computer's address.
     pub advertised_host: String,
+    /// The TURN server, `turn:host:port`; empty = no relay.
+    #[serde(default)]
+    pub turn_url: String,
+    /// Username for long-term credentials (unused with a shared secret).
+    #[serde(default)]
+    pub turn_username: String,
+    /// The password, or the TURN REST shared secret (never logged).
+    #[serde(default)]
+    pub turn_secret: String,
+    /// `turn_secret` is a TURN REST shared secret (temporary credentials are derived from it).
+    #[serde(default)]
+    pub turn_shared_secret: bool,
+}
+
+impl std::fmt::Debug for NetworkSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The TURN password or secret stays out of logs.
+        f.debug_struct("NetworkSettings")
+            .field("session_port", &self.session_port)
+            .field("advertised_host", &self.advertised_host)
+            .field("turn_url", &self.turn_url)
+            .field("turn_username", &self.turn_username)
+            .field("turn_shared_secret", &self.turn_shared_secret)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Longest host name (DNS), characters.
@@ -31,6 +56,9 @@ pub enum NetworkSettingsError {
     /// The advertised host is not a host name or address.
     #[error("\"{0}\" is not a host name or address")]
     NotAHost(String),
+    /// The relay server is not `turn:host:port`.
+    #[error("relay server: {0}")]
+    Relay(crate::protocol::turn::TurnUrlError),
 }
 
 impl NetworkSettings {
@@ -41,7 +69,17 @@ impl NetworkSettings {
         {
             return Err(NetworkSettingsError::NotAHost(host.to_owned()));
         }
+        self.relay_server()?;
         Ok(())
+    }
+
+    /// The relay server, if one is set.
+    pub fn relay_server(&self) -> Result<Option<crate::protocol::turn::TurnUrl>, NetworkSettingsError> {
+        let url = self.turn_url.trim();
+        if url.is_empty() {
+            return Ok(None);
+        }
+        crate::protocol::turn::TurnUrl::parse(url).map(Some).map_err(NetworkSettingsError::Relay)
     }
 }
 

@@ -1,6 +1,11 @@
-//! Join codes (nine digits, shown as `123 456 789`) and join links (`stepwise://HOST:PORT/CODE`).
+//! Join codes (nine digits, shown as `123 456 789`) and join links (`stepwise://HOST:PORT/CODE`,
+//! with the engineer's relay candidate as a query when a TURN server is configured:
+//! `?relay=IP:PORT&mapped=IP:PORT&turn=HOST:PORT&user=…&pass=…`).
 
+use core::net::SocketAddr;
 use std::fmt;
+
+use super::turn::TurnUrl;
 
 /// Digits in a join code.
 pub const CODE_DIGITS: usize = 9;
@@ -64,7 +69,7 @@ impl JoinCode {
     }
 }
 
-/// Where and how to join: host, UDP port and code.
+/// Where and how to join: host, UDP port and code; the relay candidate when the engineer has one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JoinLink {
     /// Host name or IP address (IPv6 without brackets).
@@ -73,6 +78,111 @@ pub struct JoinLink {
     pub port: u16,
     /// The join code.
     pub code: JoinCode,
+    /// The engineer's relayed address and what the user needs to reach it through the same
+    /// TURN server (typed by hand, a link has none: direct only).
+    pub relay: Option<RelayCandidate>,
+}
+
+/// The engineer's candidates on a TURN server: its relayed address, its address as the server
+/// saw it, and the server with credentials for the user's own allocation (temporary ones when
+/// the engineer uses a TURN REST shared secret).
+#[derive(Clone, PartialEq, Eq)]
+pub struct RelayCandidate {
+    /// The TURN server.
+    pub server: TurnUrl,
+    /// Username for the user's allocation.
+    pub username: String,
+    /// Password for the user's allocation (never logged).
+    pub password: String,
+    /// The engineer's relayed address.
+    pub relayed: SocketAddr,
+    /// The engineer's address as the TURN server saw it (reached through the user's own
+    /// allocation when the engineer's allocation is gone, e.g. after a relay restart).
+    pub mapped: Option<SocketAddr>,
+}
+
+impl fmt::Debug for RelayCandidate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RelayCandidate")
+            .field("server", &self.server)
+            .field("username", &self.username)
+            .field("relayed", &self.relayed)
+            .field("mapped", &self.mapped)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986).
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'%' {
+            let hex = text.get(index + 1..index + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            index += 3;
+        } else {
+            out.push(bytes[index]);
+            index += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+impl RelayCandidate {
+    fn parse_query(query: &str) -> Result<Self, JoinLinkError> {
+        let (mut relayed, mut mapped, mut server, mut username, mut password) = (None, None, None, None, None);
+        for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+            let (key, value) = pair.split_once('=').ok_or(JoinLinkError::Relay)?;
+            let value = percent_decode(value).filter(|value| value.len() <= 512).ok_or(JoinLinkError::Relay)?;
+            match key {
+                "relay" => relayed = Some(value.parse::<SocketAddr>().map_err(|_| JoinLinkError::Relay)?),
+                "mapped" => mapped = Some(value.parse::<SocketAddr>().map_err(|_| JoinLinkError::Relay)?),
+                "turn" => server = Some(TurnUrl::parse(&format!("turn:{value}")).map_err(|_| JoinLinkError::Relay)?),
+                "user" => username = Some(value),
+                "pass" => password = Some(value),
+                _ => {} // room for later candidates
+            }
+        }
+        match (relayed, server) {
+            (Some(relayed), Some(server)) => Ok(Self {
+                server,
+                username: username.unwrap_or_default(),
+                password: password.unwrap_or_default(),
+                relayed,
+                mapped,
+            }),
+            _ => Err(JoinLinkError::Relay),
+        }
+    }
+
+    fn to_query(&self) -> String {
+        let server = self.server.to_url();
+        let mut query = format!(
+            "relay={}&turn={}&user={}&pass={}",
+            percent_encode(&self.relayed.to_string()),
+            percent_encode(server.trim_start_matches("turn:")),
+            percent_encode(&self.username),
+            percent_encode(&self.password)
+        );
+        if let Some(mapped) = self.mapped {
+            query.push_str(&format!("&mapped={}", percent_encode(&mapped.to_string())));
+        }
+        query
+    }
 }
 
 /// Why a join link was refused.
@@ -87,12 +197,20 @@ pub enum JoinLinkError {
     /// The code part is not nine digits.
     #[error("the link has no valid nine-digit code")]
     Code,
+    /// The relay part is malformed.
+    #[error("the link's relay part is not valid")]
+    Relay,
 }
 
 impl JoinLink {
-    /// Parses `stepwise://HOST:PORT/CODE` (IPv6 hosts in brackets).
+    /// Parses `stepwise://HOST:PORT/CODE` (IPv6 hosts in brackets), with an optional relay query.
     pub fn parse(text: &str) -> Result<Self, JoinLinkError> {
         let rest = text.trim().strip_prefix("stepwise://").ok_or(JoinLinkError::Scheme)?;
+        let (rest, query) = match rest.split_once('?') {
+            Some((rest, query)) => (rest, Some(query)),
+            None => (rest, None),
+        };
+        let relay = query.map(RelayCandidate::parse_query).transpose()?;
         let (address, code) = rest.split_once('/').ok_or(JoinLinkError::Code)?;
         let code = JoinCode::parse(code.trim_end_matches('/')).ok_or(JoinLinkError::Code)?;
         let (host, port) = if let Some(bracketed) = address.strip_prefix('[') {
@@ -108,13 +226,18 @@ impl JoinLink {
         if !host_ok || port == 0 {
             return Err(JoinLinkError::Address);
         }
-        Ok(Self { host: host.to_owned(), port, code })
+        Ok(Self { host: host.to_owned(), port, code, relay })
     }
 
     /// The link as text.
     pub fn to_link(&self) -> String {
         let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
-        format!("stepwise://{host}:{}/{}", self.port, self.code.digits())
+        let mut link = format!("stepwise://{host}:{}/{}", self.port, self.code.digits());
+        if let Some(relay) = &self.relay {
+            link.push('?');
+            link.push_str(&relay.to_query());
+        }
+        link
     }
 }
 
@@ -149,5 +272,26 @@ mod tests {
         assert_eq!(JoinLink::parse("stepwise://x:99999/123456789"), Err(JoinLinkError::Address));
         assert_eq!(JoinLink::parse("stepwise://x:1/12"), Err(JoinLinkError::Code));
         assert_eq!(JoinLink::parse("stepwise://a b:1/123456789"), Err(JoinLinkError::Address));
+    }
+
+    #[test]
+    fn links_carry_the_relay_candidate() {
+        let relay = RelayCandidate {
+            server: TurnUrl { host: "turn.example.org".into(), port: 3478 },
+            username: "1700000000:stepwise".into(),
+            password: "d8so+P47/Rbd=".into(),
+            relayed: "203.0.113.5:50000".parse().unwrap(),
+            mapped: Some("[2001:db8::2]:4433".parse().unwrap()),
+        };
+        let link = JoinLink { relay: Some(relay), ..JoinLink::parse("stepwise://10.0.0.2:4433/123456789").unwrap() };
+        let text = link.to_link();
+        assert!(text.starts_with("stepwise://10.0.0.2:4433/123456789?relay="), "{text}");
+        assert_eq!(JoinLink::parse(&text), Ok(link.clone()));
+        assert!(!format!("{link:?}").contains("P47"), "the password stays out of Debug");
+        let base = "stepwise://10.0.0.2:4433/123456789";
+        assert_eq!(JoinLink::parse(&format!("{base}?relay=nonsense&turn=h:1")), Err(JoinLinkError::Relay));
+        assert_eq!(JoinLink::parse(&format!("{base}?turn=h:1")), Err(JoinLinkError::Relay));
+        assert_eq!(JoinLink::parse(&format!("{base}?relay=1.2.3.4:5&turn=h:1&pass=%zz")), Err(JoinLinkError::Relay));
+        assert_eq!(JoinLink::parse(&format!("{base}?relay=1.2.3.4:5&turn=h:0")), Err(JoinLinkError::Relay));
     }
 }

@@ -14,9 +14,10 @@ pub mod reasons;
 pub mod screen;
 pub mod session;
 pub mod survey;
+pub mod turn;
 pub mod validation;
 
-pub use code::{JoinCode, JoinLink, JoinLinkError};
+pub use code::{JoinCode, JoinLink, JoinLinkError, RelayCandidate};
 pub use framing::{DecodeError, EncodeError, FrameDecoder, MAX_CONTROL_MESSAGE_BYTES, encode_frame};
 pub use guidance::{Annotation, AnnotationColor, RemotePixel, Shape, StepCard, StepOutcome};
 pub use input::{CONTROL_TAKE_BACK_MS, HeldInput, InputEvent, InputTally};
@@ -31,4 +32,5 @@ pub use session::{CommandError, ConsentState, NotNowReason, ReceivedFrame, Sessi
 pub use survey::{
     Answer, MAX_SURVEY_COMMENT_CHARS, SURVEY_MIN_SESSION_MS, SURVEY_WAIT_MS, SurveyAnswers, SurveyReply, SurveyTiming,
 };
+pub use turn::LinkPath;
 pub use validation::{TextField, ValidationError};

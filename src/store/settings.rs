@@ -70,6 +70,9 @@ impl Store {
         let settings = NetworkSettings {
             session_port: settings.session_port,
             advertised_host: settings.advertised_host.trim().to_owned(),
+            turn_url: settings.turn_url.trim().to_owned(),
+            turn_username: settings.turn_username.trim().to_owned(),
+            ..settings.clone()
         };
         self.set_setting(NETWORK_KEY, &serde_json::to_string(&settings).unwrap_or_default())?;
         Ok(settings)

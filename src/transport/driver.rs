@@ -59,6 +59,10 @@ pub(super) struct Driver {
     pub status: Arc<LinkStatus>,
     /// User: where accepted input goes (`None`: dropped).
     pub input_sink: Option<super::InputSink>,
+    /// The socket, when it can reach the peer through a TURN relay (tells the path).
+    pub relay: Option<Arc<super::RelaySocket>>,
+    /// The path last told (`None` before the first connection).
+    pub path: Option<crate::protocol::LinkPath>,
 }
 
 /// Bytes of the header of a frame stream: the update's sequence number.
@@ -78,6 +82,7 @@ impl Driver {
     pub async fn run(mut self, mut live: Live, mut reconnect: impl Reconnect) {
         loop {
             reconnect.on_connected();
+            self.tell_path(&live);
             match self.run_connected(&mut live, &mut reconnect).await {
                 Step::Ended => break,
                 Step::TakenOver(resumed) => {
@@ -107,6 +112,18 @@ impl Driver {
         self.status.set_keeping_allowed(false);
         self.emit_events();
         (self.sink)(TransportEvent::Closed);
+    }
+
+    /// Tells the path of a new connection when it differs from the last one's.
+    fn tell_path(&mut self, live: &Live) {
+        let remote = live.connection.remote_address();
+        let relayed = self.relay.as_ref().is_some_and(|relay| relay.is_relayed(remote));
+        let path = if relayed { crate::protocol::LinkPath::Relayed } else { crate::protocol::LinkPath::Direct };
+        self.status.set_path(path);
+        if self.path != Some(path) {
+            self.path = Some(path);
+            (self.sink)(TransportEvent::Path(path));
+        }
     }
 
     /// The link is back on a new connection.

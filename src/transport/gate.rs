@@ -299,6 +299,8 @@ pub struct CodeControl {
     /// Host and port of the join link.
     pub(super) host: String,
     pub(super) port: u16,
+    /// The relay candidate of the join link, if any.
+    pub(super) relay: Option<crate::protocol::RelayCandidate>,
 }
 
 impl std::fmt::Debug for CodeControl {
@@ -319,7 +321,10 @@ impl CodeControl {
         lock(&self.gate).renew(code.clone(), expires_at)?;
         self.renewed.notify_one();
         let expires_at_ms = super::unix_now_ms() + i64::try_from(self.lifetime.as_millis()).unwrap_or(i64::MAX / 2);
-        Ok(NewCode { link: JoinLink { host: self.host.clone(), port: self.port, code }, expires_at_ms })
+        Ok(NewCode {
+            link: JoinLink { host: self.host.clone(), port: self.port, code, relay: self.relay.clone() },
+            expires_at_ms,
+        })
     }
 
     /// Whether nobody has joined yet: the code is open, burned or expired.
@@ -435,6 +440,7 @@ mod tests {
             lifetime: Duration::from_secs(600),
             host: "127.0.0.1".into(),
             port: 4433,
+            relay: None,
         };
         let old = lock(&gate).code.clone();
         let first = control.new_code().unwrap();

@@ -5,17 +5,19 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::{Notify, mpsc};
 use tokio::time::{Instant, sleep_until, timeout};
 use tracing::Instrument;
 
 use crate::protocol::pairing::{EXPORTER_LABEL, KEY_BYTES, Pairing};
-use crate::protocol::{Handshake, JoinCode, JoinLink, PairingVerdict, Role, Session, SessionCommand};
+use crate::protocol::{Handshake, JoinCode, JoinLink, PairingVerdict, RelayCandidate, Role, Session, SessionCommand};
 
 use super::control::{ControlStream, Inbound};
 use super::driver::{Driver, Live, Reconnect};
 use super::gate::{Attempt, AttemptLimits, CodeControl, Gate, GateState, Outcome, lock};
+use super::relay::{RelayConfig, RelayError, RelaySocket};
 use super::{EventSink, FrameSink, LinkCommand, SessionHandle, TransportError, TransportEvent, TransportSettings, tls};
 
 /// What the engineer asks for when starting a session.
@@ -27,6 +29,42 @@ pub struct HostRequest {
     pub advertised_host: Option<String>,
     /// The engineer's name, sent in the hello.
     pub display_name: String,
+    /// An allocation on a TURN server made for this session ([`prepare_relay`], bound to
+    /// `bind`): the endpoint runs over its socket and the join link carries its candidate.
+    pub relay: Option<HostRelay>,
+}
+
+/// The engineer's allocation on a TURN server, ready for [`host_session`].
+#[derive(Clone, Debug)]
+pub struct HostRelay {
+    /// The socket (direct and relayed traffic).
+    pub socket: Arc<RelaySocket>,
+    /// What the join link tells the user.
+    pub candidate: RelayCandidate,
+}
+
+/// Longest wait for the engineer's allocation.
+pub const RELAY_SETUP_LIMIT: Duration = Duration::from_secs(4);
+
+/// Binds `bind` over a TURN allocation on `config`'s server and waits (at most
+/// [`RELAY_SETUP_LIMIT`]) until it exists; the user's credentials for the link are made here
+/// (temporary ones for a shared secret). Call inside the tokio runtime.
+pub async fn prepare_relay(bind: SocketAddr, config: &RelayConfig) -> Result<HostRelay, RelayError> {
+    let server = super::relay::resolve_server(&config.server).await?;
+    let socket = RelaySocket::bind(bind, server, config.auth.credentials("stepwise-engineer"))
+        .map_err(|err| RelayError::Resolve(format!("cannot bind {bind}: {err}")))?;
+    let (relayed, mapped) = socket.allocated(RELAY_SETUP_LIMIT).await?;
+    // Another allocation on the same server (the user's) sends from the server's relay address.
+    socket.permit(relayed.ip());
+    let user = config.auth.credentials("stepwise-user");
+    let candidate = RelayCandidate {
+        server: config.server.clone(),
+        username: user.username().to_owned(),
+        password: user.password().to_owned(),
+        relayed,
+        mapped,
+    };
+    Ok(HostRelay { socket, candidate })
 }
 
 /// A session waiting for (or holding) its user.
@@ -67,14 +105,20 @@ pub fn host_session(
     let _entered = runtime.enter();
     let transport = tls::transport_config_with(settings.keep_alive, settings.idle_timeout, settings.congestion)?;
     let (server_config, _fingerprint) = tls::server_config(transport)?;
-    let endpoint = super::make_endpoint(request.bind, Some(server_config), &settings)
+    let relay_socket = request.relay.as_ref().map(|relay| relay.socket.clone());
+    let bind = relay_socket
+        .as_ref()
+        .and_then(|socket| quinn::AsyncUdpSocket::local_addr(socket.as_ref()).ok())
+        .unwrap_or(request.bind);
+    let endpoint = super::make_endpoint(bind, Some(server_config), &settings, relay_socket.as_ref())
         .map_err(|err| TransportError::Setup(format!("cannot listen on {}: {err}", request.bind)))?;
     let local_addr = endpoint.local_addr().map_err(|err| TransportError::Setup(err.to_string()))?;
     let code = JoinCode::generate().map_err(|err| TransportError::Setup(format!("no randomness: {err}")))?;
     let host = request.advertised_host.clone().unwrap_or_else(|| {
         if local_addr.ip().is_unspecified() { local_ip().to_string() } else { local_addr.ip().to_string() }
     });
-    let link = JoinLink { host, port: local_addr.port(), code: code.clone() };
+    let relay_candidate = request.relay.as_ref().map(|relay| relay.candidate.clone());
+    let link = JoinLink { host, port: local_addr.port(), code: code.clone(), relay: relay_candidate.clone() };
     let code_expires_at_ms =
         super::unix_now_ms() + i64::try_from(settings.code_lifetime.as_millis()).unwrap_or(i64::MAX / 2);
     let limits = AttemptLimits { per_source: settings.max_attempts, total: settings.max_attempts_total };
@@ -86,6 +130,7 @@ pub fn host_session(
         lifetime: settings.code_lifetime,
         host: link.host.clone(),
         port: link.port,
+        relay: relay_candidate,
     };
     let (handle, commands) = SessionHandle::new();
     let (handovers_tx, handovers) = mpsc::channel(4);
@@ -106,6 +151,7 @@ pub fn host_session(
         settings,
         display_name: request.display_name,
         status,
+        relay: relay_socket,
     };
     runtime.spawn(task.run().instrument(span));
     Ok(HostedSession { handle, link, local_addr, code_expires_at_ms, code_control })
@@ -270,6 +316,7 @@ struct HostTask {
     settings: TransportSettings,
     display_name: String,
     status: Arc<super::LinkStatus>,
+    relay: Option<Arc<RelaySocket>>,
 }
 
 impl HostTask {
@@ -302,6 +349,9 @@ impl HostTask {
         let Some(live) = live else {
             lock(&self.gate).state = GateState::Ended;
             self.endpoint.close(0u32.into(), b"session ended");
+            if let Some(relay) = &self.relay {
+                relay.close();
+            }
             (self.sink)(TransportEvent::Closed);
             return;
         };
@@ -317,8 +367,11 @@ impl HostTask {
             next_frame_seq: 0,
             status: self.status,
             input_sink: None,
+            relay: self.relay.clone(),
+            path: None,
         };
-        let reconnect = HostReconnect { gate: self.gate, handovers: self.handovers, endpoint: self.endpoint };
+        let reconnect =
+            HostReconnect { gate: self.gate, handovers: self.handovers, endpoint: self.endpoint, relay: self.relay };
         driver.run(live, reconnect).await;
     }
 }
@@ -328,6 +381,7 @@ struct HostReconnect {
     gate: Arc<Mutex<Gate>>,
     handovers: mpsc::Receiver<Handover>,
     endpoint: quinn::Endpoint,
+    relay: Option<Arc<RelaySocket>>,
 }
 
 impl HostReconnect {
@@ -347,6 +401,10 @@ impl Reconnect for HostReconnect {
 
     fn on_disconnect(&mut self) {
         self.accept_resumes();
+        // The relay may be what broke (e.g. the server restarted): a lost allocation is made again.
+        if let Some(relay) = &self.relay {
+            relay.check();
+        }
     }
 
     async fn take_over(&mut self) -> Option<Live> {
@@ -365,5 +423,8 @@ impl Reconnect for HostReconnect {
     fn on_end(&mut self) {
         lock(&self.gate).state = GateState::Ended;
         self.endpoint.close(0u32.into(), b"session ended");
+        if let Some(relay) = &self.relay {
+            relay.close();
+        }
     }
 }

@@ -1,16 +1,22 @@
 //! The user's side: connect to the engineer's address, pair with the code, then run the session;
-//! after a drop, reconnect to the same address accepting only the certificate seen at pairing.
+//! after a drop, reconnect accepting only the certificate seen at pairing. When the link has a
+//! relay candidate, this side makes its own allocation on the same TURN server, tries the
+//! direct address first and falls back to the engineer's relayed address through it (and, when
+//! that allocation is gone, to the engineer's address as the server saw it).
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 
 use tokio::time::{Instant, sleep, sleep_until, timeout};
 use tracing::Instrument;
 
 use crate::protocol::pairing::{EXPORTER_LABEL, KEY_BYTES, Pairing, PairingError, SessionKey};
-use crate::protocol::{Handshake, JoinLink, PairingVerdict, Role, Session};
+use crate::protocol::turn::TurnCredentials;
+use crate::protocol::{Handshake, JoinLink, PairingVerdict, RelayCandidate, Role, Session};
 
 use super::control::{ControlStream, Inbound};
 use super::driver::{Driver, Live, Reconnect};
+use super::relay::{RelaySocket, resolve_server};
 use super::tls::{self, Fingerprint};
 use super::{EventSink, SessionHandle, TransportEvent, TransportSettings};
 
@@ -51,12 +57,143 @@ pub async fn join_session(
     settings: TransportSettings,
     sink: EventSink,
 ) -> Result<SessionHandle, JoinError> {
-    let address = resolve(link).await?;
-    let bind: SocketAddr =
-        if address.is_ipv4() { (Ipv4Addr::UNSPECIFIED, 0).into() } else { (Ipv6Addr::UNSPECIFIED, 0).into() };
-    let endpoint = super::make_endpoint(bind, None, &settings)
+    let Some(candidate) = &link.relay else { return join_direct(link, display_name, settings, sink).await };
+    let direct = resolve(link).await;
+    let server = resolve_server(&candidate.server).await.map_err(|err| JoinError::Unreachable(err.to_string()))?;
+    let bind = unspecified_like(server);
+    let credentials = TurnCredentials::long_term(&candidate.username, &candidate.password);
+    let relay = RelaySocket::bind(bind, server, credentials)
         .map_err(|err| JoinError::Failed(format!("no UDP socket: {err}")))?;
-    let attempt = timeout(settings.handshake_timeout, pair(&endpoint, address, link, &settings)).await;
+    let endpoint = super::make_endpoint(bind, None, &settings, Some(&relay))
+        .map_err(|err| JoinError::Failed(format!("no UDP socket: {err}")))?;
+    let mut candidates = Vec::new();
+    if let Ok(direct) = direct {
+        candidates.push(direct);
+    }
+    candidates.extend(relay_targets(candidate));
+    let attempt = timeout(settings.handshake_timeout + settings.direct_timeout, async {
+        let mut last = JoinError::Unreachable(link.host.clone());
+        for (index, address) in candidates.iter().enumerate() {
+            let relayed = index > 0 || direct.is_err();
+            let limit = if relayed { settings.handshake_timeout } else { settings.direct_timeout };
+            match timeout(limit, connect_via(&endpoint, &relay, relayed, *address, &settings, None)).await {
+                Ok(Ok((connection, control))) => {
+                    return pair(connection, control, link).await.map(|paired| (paired, *address));
+                }
+                Ok(Err(err)) => last = err,
+                Err(_) => last = JoinError::Unreachable(format!("{address} (no answer)")),
+            }
+        }
+        Err(last)
+    })
+    .await;
+    let ((live, pin, session_id, key), address) = match attempt {
+        Ok(Ok(paired)) => paired,
+        Ok(Err(err)) => {
+            endpoint.close(0u32.into(), b"pairing failed");
+            relay.close();
+            return Err(err);
+        }
+        Err(_) => {
+            endpoint.close(0u32.into(), b"pairing timed out");
+            relay.close();
+            return Err(JoinError::Unreachable(format!("{} (no answer, directly or through the relay)", link.host)));
+        }
+    };
+    let first = candidates.iter().position(|candidate| *candidate == address).unwrap_or(0);
+    let relayed_from = if direct.is_ok() { 1 } else { 0 };
+    let reconnect = UserReconnect {
+        endpoint,
+        candidates,
+        relayed_from,
+        current: first,
+        pin,
+        session_id,
+        key,
+        settings: settings.clone(),
+        relay: Some(relay.clone()),
+    };
+    Ok(start_driver(live, reconnect, display_name, settings, sink, Some(relay), address))
+}
+
+/// Where the user reaches the engineer through its own allocation: the engineer's relayed
+/// address, then the engineer's address as the TURN server saw it.
+fn relay_targets(candidate: &RelayCandidate) -> Vec<SocketAddr> {
+    std::iter::once(candidate.relayed).chain(candidate.mapped).collect()
+}
+
+fn unspecified_like(address: SocketAddr) -> SocketAddr {
+    if address.is_ipv4() { (Ipv4Addr::UNSPECIFIED, 0).into() } else { (Ipv6Addr::UNSPECIFIED, 0).into() }
+}
+
+/// Connects to `address`, through the relay when `relayed` (its channel bound first).
+async fn connect_via(
+    endpoint: &quinn::Endpoint,
+    relay: &RelaySocket,
+    relayed: bool,
+    address: SocketAddr,
+    settings: &TransportSettings,
+    pin: Option<Fingerprint>,
+) -> Result<(quinn::Connection, ControlStream), JoinError> {
+    if relayed {
+        relay
+            .allocated(settings.handshake_timeout)
+            .await
+            .map_err(|err| JoinError::Unreachable(format!("relay: {err}")))?;
+        relay
+            .open_peer(address, settings.handshake_timeout)
+            .await
+            .map_err(|err| JoinError::Unreachable(format!("relay to {address}: {err}")))?;
+    }
+    connect(endpoint, address, settings, pin).await
+}
+
+fn start_driver(
+    live: Live,
+    reconnect: UserReconnect,
+    display_name: &str,
+    settings: TransportSettings,
+    sink: EventSink,
+    relay: Option<Arc<RelaySocket>>,
+    address: SocketAddr,
+) -> SessionHandle {
+    sink(TransportEvent::Paired);
+    let (handle, commands) = SessionHandle::new();
+    let session = Session::new(Role::User, display_name, super::unix_now_ms())
+        .with_link_timing(settings.link_timing())
+        .with_survey_timing(settings.survey);
+    let status = handle.status().clone();
+    let driver = Driver {
+        session,
+        commands,
+        sink,
+        frame_sink: None,
+        next_frame_seq: 0,
+        status,
+        input_sink: None,
+        relay,
+        path: None,
+    };
+    tokio::spawn(driver.run(live, reconnect).instrument(tracing::info_span!("join_session", %address)));
+    handle
+}
+
+/// Joins without a relay: the link's address only.
+async fn join_direct(
+    link: &JoinLink,
+    display_name: &str,
+    settings: TransportSettings,
+    sink: EventSink,
+) -> Result<SessionHandle, JoinError> {
+    let address = resolve(link).await?;
+    let bind = unspecified_like(address);
+    let endpoint = super::make_endpoint(bind, None, &settings, None)
+        .map_err(|err| JoinError::Failed(format!("no UDP socket: {err}")))?;
+    let attempt = timeout(settings.handshake_timeout, async {
+        let (connection, control) = connect(&endpoint, address, &settings, None).await?;
+        pair(connection, control, link).await
+    })
+    .await;
     let (live, pin, session_id, key) = match attempt {
         Ok(Ok(paired)) => paired,
         Ok(Err(err)) => {
@@ -68,16 +205,18 @@ pub async fn join_session(
             return Err(JoinError::Unreachable(format!("{address} (no answer)")));
         }
     };
-    sink(TransportEvent::Paired);
-    let (handle, commands) = SessionHandle::new();
-    let session = Session::new(Role::User, display_name, super::unix_now_ms())
-        .with_link_timing(settings.link_timing())
-        .with_survey_timing(settings.survey);
-    let reconnect = UserReconnect { endpoint, address, pin, session_id, key, settings };
-    let status = handle.status().clone();
-    let driver = Driver { session, commands, sink, frame_sink: None, next_frame_seq: 0, status, input_sink: None };
-    tokio::spawn(driver.run(live, reconnect).instrument(tracing::info_span!("join_session", %address)));
-    Ok(handle)
+    let reconnect = UserReconnect {
+        endpoint,
+        candidates: vec![address],
+        relayed_from: 1,
+        current: 0,
+        pin,
+        session_id,
+        key,
+        settings: settings.clone(),
+        relay: None,
+    };
+    Ok(start_driver(live, reconnect, display_name, settings, sink, None, address))
 }
 
 async fn resolve(link: &JoinLink) -> Result<SocketAddr, JoinError> {
@@ -124,12 +263,10 @@ fn verdict_error(verdict: PairingVerdict) -> JoinError {
 }
 
 async fn pair(
-    endpoint: &quinn::Endpoint,
-    address: SocketAddr,
+    connection: quinn::Connection,
+    mut control: ControlStream,
     link: &JoinLink,
-    settings: &TransportSettings,
 ) -> Result<(Live, Fingerprint, [u8; 16], SessionKey), JoinError> {
-    let (connection, mut control) = connect(endpoint, address, settings, None).await?;
     let pin = tls::peer_fingerprint(&connection).ok_or_else(|| JoinError::Failed("no certificate".into()))?;
     let mut exporter = [0u8; KEY_BYTES];
     connection
@@ -166,15 +303,21 @@ async fn write(control: &mut ControlStream, message: &Handshake) -> Result<(), J
     control.write(message).await.map_err(|err| JoinError::Unreachable(err.to_string()))
 }
 
-/// The user reconnects to the same address, accepting only the pinned certificate, and proves
-/// it holds the session key.
+/// The user reconnects, the address that worked last first, accepting only the pinned
+/// certificate, and proves it holds the session key.
 struct UserReconnect {
     endpoint: quinn::Endpoint,
-    address: SocketAddr,
+    /// Where the engineer may be reached: the direct address, then the relay targets.
+    candidates: Vec<SocketAddr>,
+    /// Index of the first candidate reached through the relay.
+    relayed_from: usize,
+    /// The candidate in use (or tried next).
+    current: usize,
     pin: Fingerprint,
     session_id: [u8; 16],
     key: SessionKey,
     settings: TransportSettings,
+    relay: Option<Arc<RelaySocket>>,
 }
 
 enum ResumeOutcome {
@@ -185,9 +328,15 @@ enum ResumeOutcome {
 
 impl UserReconnect {
     async fn try_resume(&self) -> ResumeOutcome {
+        let Some(&address) = self.candidates.get(self.current) else { return ResumeOutcome::Gone };
         let attempt = async {
-            let (connection, mut control) =
-                connect(&self.endpoint, self.address, &self.settings, Some(self.pin)).await?;
+            let (connection, mut control) = match &self.relay {
+                Some(relay) => {
+                    let relayed = self.current >= self.relayed_from;
+                    connect_via(&self.endpoint, relay, relayed, address, &self.settings, Some(self.pin)).await?
+                }
+                None => connect(&self.endpoint, address, &self.settings, Some(self.pin)).await?,
+            };
             let token = self.key.resume_token(&self.session_id);
             write(&mut control, &Handshake::Resume { session_id: self.session_id, token }).await?;
             match read_handshake(&mut control).await? {
@@ -211,16 +360,27 @@ impl UserReconnect {
 impl Reconnect for UserReconnect {
     async fn reconnect(&mut self, not_before: Instant) -> Option<Live> {
         sleep_until(not_before).await;
+        // The relay may be what broke (e.g. the server restarted): a lost allocation is made again.
+        if let Some(relay) = &self.relay {
+            relay.check();
+        }
         loop {
             match self.try_resume().await {
                 ResumeOutcome::Resumed(live) => return Some(live),
                 ResumeOutcome::Gone => return None,
-                ResumeOutcome::TryAgain => sleep(self.settings.retry_interval).await,
+                ResumeOutcome::TryAgain => {
+                    // The next candidate (the same one again when there is only one).
+                    self.current = (self.current + 1) % self.candidates.len().max(1);
+                    sleep(self.settings.retry_interval).await;
+                }
             }
         }
     }
 
     fn on_end(&mut self) {
         self.endpoint.close(0u32.into(), b"session ended");
+        if let Some(relay) = &self.relay {
+            relay.close();
+        }
     }
 }

@@ -14,6 +14,7 @@ mod gate;
 mod host;
 pub mod impair;
 mod join;
+pub mod relay;
 mod status;
 pub mod tls;
 
@@ -22,12 +23,13 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::protocol::{JoinLink, ReceivedFrame, SessionCommand, SessionEvent};
+use crate::protocol::{JoinLink, LinkPath, ReceivedFrame, SessionCommand, SessionEvent};
 
 pub use control::{ControlStream, Inbound};
 pub use gate::{CodeControl, NewCode, NewCodeError, WrongAttempt};
-pub use host::{HostRequest, HostedSession, host_session, local_ip};
+pub use host::{HostRelay, HostRequest, HostedSession, RELAY_SETUP_LIMIT, host_session, local_ip, prepare_relay};
 pub use join::{JoinError, join_session};
+pub use relay::{RelayAuth, RelayConfig, RelayError, RelaySocket, RelayState};
 pub use status::LinkStatus;
 
 /// Largest screen update accepted on a frame stream.
@@ -62,7 +64,10 @@ pub struct TransportSettings {
     pub reconnect_attempt_timeout: Duration,
     /// Congestion controller.
     pub congestion: Congestion,
-    /// Impair what this side sends (benchmarks and tests only).
+    /// Joining side, when the link has a relay candidate: how long the direct address is tried
+    /// before the relay is.
+    pub direct_timeout: Duration,
+    /// Impair what this side sends (benchmarks and tests only; not with a relay).
     pub impairment: Option<impair::Impairment>,
     /// When the user's exit survey is offered, and how long the engineer's side keeps the link
     /// open for its reply.
@@ -81,12 +86,22 @@ pub enum Congestion {
     Bbr,
 }
 
-/// A QUIC endpoint on `bind`, impaired if the settings say so. Call inside the tokio runtime.
+/// A QUIC endpoint on `bind` (over `relay` when given), impaired if the settings say so. Call
+/// inside the tokio runtime.
 fn make_endpoint(
     bind: std::net::SocketAddr,
     server: Option<quinn::ServerConfig>,
     settings: &TransportSettings,
+    relay: Option<&Arc<RelaySocket>>,
 ) -> std::io::Result<quinn::Endpoint> {
+    if let Some(relay) = relay {
+        return quinn::Endpoint::new_with_abstract_socket(
+            quinn::EndpointConfig::default(),
+            server,
+            relay.clone(),
+            Arc::new(quinn::TokioRuntime),
+        );
+    }
     match settings.impairment {
         None => match server {
             Some(server) => quinn::Endpoint::server(server, bind),
@@ -118,6 +133,7 @@ impl Default for TransportSettings {
             retry_interval: Duration::from_millis(1_000),
             reconnect_attempt_timeout: Duration::from_secs(4),
             congestion: Congestion::default(),
+            direct_timeout: Duration::from_secs(3),
             impairment: None,
             survey: crate::protocol::SurveyTiming::default(),
         }
@@ -187,6 +203,9 @@ pub enum TransportEvent {
     CodeExpired,
     /// Both: the two sides proved they share the code; the session begins.
     Paired,
+    /// Both: the path the connection in use takes (told when the session begins and whenever
+    /// a reconnect changes it).
+    Path(LinkPath),
     /// A protocol event (consent, chat, disconnect, reconnect, end…).
     Session(SessionEvent),
     /// A command was not possible; the text says why.
@@ -246,7 +265,7 @@ impl SessionHandle {
 
 /// The join link for a listening address and code.
 pub fn join_link(host: &str, port: u16, code: crate::protocol::JoinCode) -> JoinLink {
-    JoinLink { host: host.to_owned(), port, code }
+    JoinLink { host: host.to_owned(), port, code, relay: None }
 }
 
 fn unix_now_ms() -> i64 {

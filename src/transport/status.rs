@@ -22,6 +22,8 @@ pub struct LinkStatus {
     guidance_only: AtomicBool,
     /// User side: the still the engineer asked for and this side has not finished (0: none).
     still_wanted: AtomicU64,
+    /// The connection in use goes through a TURN relay.
+    relayed: AtomicBool,
 }
 
 impl LinkStatus {
@@ -97,6 +99,19 @@ impl LinkStatus {
 
     pub(super) fn want_keyframe(&self) {
         self.keyframe_wanted.store(true, Ordering::Release);
+    }
+
+    /// The path of the connection in use.
+    pub fn path(&self) -> crate::protocol::LinkPath {
+        if self.relayed.load(Ordering::Acquire) {
+            crate::protocol::LinkPath::Relayed
+        } else {
+            crate::protocol::LinkPath::Direct
+        }
+    }
+
+    pub(super) fn set_path(&self, path: crate::protocol::LinkPath) {
+        self.relayed.store(path == crate::protocol::LinkPath::Relayed, Ordering::Release);
     }
 
     /// Smoothed round-trip time, ms.

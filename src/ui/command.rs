@@ -682,6 +682,8 @@ pub enum AssistNotice {
     JoinFailed(JoinFailure),
     /// Paired with the engineer.
     Paired,
+    /// The path the connection takes (when the session begins and at each switch).
+    Path(crate::protocol::LinkPath),
     /// A protocol event.
     Event(SessionEvent),
     /// A command was refused.

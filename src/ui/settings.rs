@@ -172,13 +172,25 @@ pub fn phrases_editor_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, draft
 pub struct NetworkDraft {
     port: String,
     host: String,
+    turn_url: String,
+    turn_username: String,
+    turn_secret: String,
+    turn_shared_secret: bool,
     problem: Option<String>,
 }
 
 impl From<&NetworkSettings> for NetworkDraft {
     fn from(saved: &NetworkSettings) -> Self {
         let port = if saved.session_port == 0 { String::new() } else { saved.session_port.to_string() };
-        Self { port, host: saved.advertised_host.clone(), problem: None }
+        Self {
+            port,
+            host: saved.advertised_host.clone(),
+            turn_url: saved.turn_url.clone(),
+            turn_username: saved.turn_username.clone(),
+            turn_secret: saved.turn_secret.clone(),
+            turn_shared_secret: saved.turn_shared_secret,
+            problem: None,
+        }
     }
 }
 
@@ -198,14 +210,40 @@ pub fn network_editor_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, draft
         )
         .labelled_by(label.id);
         ui.end_row();
+        let label = ui.label(Text::RelayServer.get(lang));
+        ui.add(egui::TextEdit::singleline(&mut draft.turn_url).hint_text("turn:host:3478").desired_width(220.0))
+            .labelled_by(label.id);
+        ui.end_row();
+        ui.label("");
+        ui.checkbox(&mut draft.turn_shared_secret, Text::RelaySharedSecret.get(lang));
+        ui.end_row();
+        if !draft.turn_shared_secret {
+            let label = ui.label(Text::RelayUsername.get(lang));
+            ui.add(egui::TextEdit::singleline(&mut draft.turn_username).desired_width(220.0)).labelled_by(label.id);
+            ui.end_row();
+        }
+        let secret_label =
+            if draft.turn_shared_secret { Text::RelaySecret.get(lang) } else { Text::RelayPassword.get(lang) };
+        let label = ui.label(secret_label);
+        ui.add(egui::TextEdit::singleline(&mut draft.turn_secret).password(true).desired_width(220.0))
+            .labelled_by(label.id);
+        ui.end_row();
     });
+    ui.weak(Text::RelayHint.get(lang));
     ui.weak(Text::NetworkHint.get(lang));
     if ui.button(Text::SaveNetwork.get(lang)).clicked() {
         let port = draft.port.trim();
         let session_port = if port.is_empty() { Ok(0) } else { port.parse::<u16>() };
         let settings = session_port
             .map_err(|_| Text::PortInvalid.fill(lang, &[port]))
-            .map(|session_port| NetworkSettings { session_port, advertised_host: draft.host.trim().to_owned() })
+            .map(|session_port| NetworkSettings {
+                session_port,
+                advertised_host: draft.host.trim().to_owned(),
+                turn_url: draft.turn_url.trim().to_owned(),
+                turn_username: draft.turn_username.trim().to_owned(),
+                turn_secret: draft.turn_secret.clone(),
+                turn_shared_secret: draft.turn_shared_secret,
+            })
             .and_then(|settings| settings.validate().map(|()| settings).map_err(|err| err.to_string()));
         match settings {
             Ok(settings) => {

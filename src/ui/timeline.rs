@@ -125,6 +125,8 @@ pub fn describe_event(event: &TimelineEvent, lang: Lang) -> String {
         }
         TimelineEvent::Chat { text: line, .. } => Text::EvChat.fill(lang, &[line]),
         TimelineEvent::Disconnected {} => text(Text::EvDisconnected),
+        TimelineEvent::LinkPath { path: crate::protocol::LinkPath::Direct } => text(Text::EvLinkDirect),
+        TimelineEvent::LinkPath { path: crate::protocol::LinkPath::Relayed } => text(Text::EvLinkRelayed),
         TimelineEvent::SessionHeld { .. } => text(Text::EvSessionHeld),
         TimelineEvent::SessionUnheld {} => text(Text::EvSessionUnheld),
         TimelineEvent::Reconnected { gap_ms } => {

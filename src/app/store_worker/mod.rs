@@ -607,7 +607,7 @@ fn narrows_session(event: &TransportEvent) -> bool {
         | TransportEvent::CodeExpired
         | TransportEvent::CommandRefused(_)
         | TransportEvent::Closed => true,
-        TransportEvent::Paired => false,
+        TransportEvent::Paired | TransportEvent::Path(_) => false,
         TransportEvent::Session(event) => matches!(
             event,
             SessionEvent::ConsentDenied { .. }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 mod stored_shape;
 
 use super::ticket::{Category, Grade, Priority, Status};
-use crate::protocol::{Annotation, Scopes, Shape, StepCard, StepOutcome, SurveyAnswers};
+use crate::protocol::{Annotation, LinkPath, Scopes, Shape, StepCard, StepOutcome, SurveyAnswers};
 
 /// What kind of actor did something: the engineer at this console, the user at the other end of
 /// a session (whose name is only their own claim), or the system (the link, the code gate).
@@ -456,6 +456,11 @@ pub enum TimelineEvent {
         /// How long it was away, ms.
         gap_ms: i64,
     },
+    /// The path the session's connection takes: when it began, and each switch.
+    LinkPath {
+        /// Direct or through the TURN relay.
+        path: LinkPath,
+    },
     /// The session was put on hold.
     SessionHeld {
         /// Why.
@@ -672,7 +677,7 @@ impl TimelineEvent {
             Self::SessionEnded { by_user: true, .. } => ActorKind::User,
             Self::SessionEnded { reason, .. } if reason == "engineer_ended" => ActorKind::Engineer,
             Self::SessionEnded { .. } | Self::PairingFailed { .. } => ActorKind::System,
-            Self::Disconnected {} | Self::Reconnected { .. } => ActorKind::System,
+            Self::Disconnected {} | Self::Reconnected { .. } | Self::LinkPath { .. } => ActorKind::System,
             Self::RecordingSaved { .. } | Self::RecordingRecovered { .. } => ActorKind::System,
             Self::RecordingDeleted { reason, .. } if reason == "retention" => ActorKind::System,
             Self::Unreadable { kind, payload } => unreadable_actor_kind(kind, payload),
@@ -695,7 +700,7 @@ fn unreadable_actor_kind(kind: &str, payload: &serde_json::Value) -> ActorKind {
         "chat" => ActorKind::User,
         "session_ended" if flag("by_user") => ActorKind::User,
         "session_ended" if text("reason") == "engineer_ended" => ActorKind::Engineer,
-        "session_ended" | "pairing_failed" | "disconnected" | "reconnected" => ActorKind::System,
+        "session_ended" | "pairing_failed" | "disconnected" | "reconnected" | "link_path" => ActorKind::System,
         "recording_saved" | "recording_recovered" => ActorKind::System,
         "recording_deleted" if text("reason") == "retention" => ActorKind::System,
         _ => ActorKind::Engineer,

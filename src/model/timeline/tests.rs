@@ -52,6 +52,8 @@ fn rows_of_the_previous_release() -> Vec<(&'static str, serde_json::Value)> {
         ("chat", json!({ "from": "user", "id": 3, "sent_at_ms": 7, "text": "你好" })),
         ("disconnected", json!({})),
         ("reconnected", json!({ "gap_ms": 21_450 })),
+        ("link_path", json!({ "path": "relayed" })),
+        ("link_path", json!({ "path": "direct" })),
         ("session_held", json!({ "reason": "transcript_unavailable" })),
         ("session_unheld", json!({})),
         (

@@ -48,6 +48,8 @@ pub struct AssistView {
     address: String,
     link: String,
     error: Option<String>,
+    /// The path the connection takes (direct or via the relay), once connected.
+    pub path: Option<crate::protocol::LinkPath>,
     reconnecting: bool,
     engineer: Option<String>,
     scopes: Scopes,
@@ -100,6 +102,7 @@ impl AssistView {
             address: String::new(),
             link: String::new(),
             error: None,
+            path: None,
             reconnecting: false,
             engineer: None,
             scopes: Scopes::default(),
@@ -189,6 +192,7 @@ impl AssistView {
                 self.error = None;
                 self.screen = Screen::Waiting;
             }
+            AssistNotice::Path(path) => self.path = Some(path),
             AssistNotice::Event(event) => self.apply_event(event),
             AssistNotice::Refused(why) => self.error = Some(why),
             AssistNotice::Closed => {

@@ -161,6 +161,14 @@ texts! {
     ThisComputer => "this-computer";
     NetworkHint => "network-hint";
     SaveNetwork => "save-network";
+    RelayServer => "relay-server";
+    RelaySharedSecret => "relay-shared-secret";
+    RelayUsername => "relay-username";
+    RelayPassword => "relay-password";
+    RelaySecret => "relay-secret";
+    RelayHint => "relay-hint";
+    PathDirect => "path-direct";
+    PathRelayed => "path-relayed";
     NetworkSaved => "network-saved";
     PortInvalid => "port-invalid";
     SavePhrases => "save-phrases";
@@ -269,6 +277,8 @@ texts! {
     EvChat => "ev-chat";
     EvDisconnected => "ev-disconnected";
     EvReconnected => "ev-reconnected";
+    EvLinkDirect => "ev-link-direct";
+    EvLinkRelayed => "ev-link-relayed";
     EvSessionEnded => "ev-session-ended";
     // Words: reasons as codes, timeline wording, screenshots (polish-words).
     EndEngineerEnded => "end-engineer-ended";

@@ -95,6 +95,8 @@ pub enum SessionNotice {
     CodeExpired,
     /// The user joined.
     Paired,
+    /// The path the connection takes (when the session begins and at each switch).
+    Path(crate::protocol::LinkPath),
     /// A protocol event (never screen data).
     Event(SessionEvent),
     /// A command was refused.
@@ -179,6 +181,8 @@ pub struct RemoteSessionView {
     pub chat: Vec<ChatLine>,
     /// The last problem to show (wrong code, refused command…).
     pub problem: Option<String>,
+    /// The path the connection takes (direct or via the relay), once connected.
+    pub path: Option<crate::protocol::LinkPath>,
     /// Where wrong codes came from, under the current code, in order of first attempt.
     pub attempts: Vec<SourceAttempts>,
     /// After a refusal: when consent may be asked again, unix ms (`None`: not in this session).
@@ -239,6 +243,7 @@ impl RemoteSessionView {
             consent: ConsentState::NotRequested,
             chat: Vec::new(),
             problem: None,
+            path: None,
             attempts: Vec::new(),
             ask_again_at_ms: Some(0),
             held: None,
@@ -377,6 +382,7 @@ impl RemoteSessionView {
                 self.phase = LinkPhase::Connected;
                 self.problem = None;
             }
+            SessionNotice::Path(path) => self.path = Some(path),
             SessionNotice::Event(event) => self.apply_event(event),
             SessionNotice::Refused(why) => self.problem = Some(why),
             SessionNotice::Closed => {

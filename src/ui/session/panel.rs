@@ -84,6 +84,11 @@ pub fn session_panel_ui(
         LinkPhase::Connected => {
             let peer = user_claim(session.peer_name.as_deref().unwrap_or(""), lang);
             ui.colored_label(theme::SUCCESS, Text::LinkConnected.fill(lang, &[&peer]));
+            match session.path {
+                Some(crate::protocol::LinkPath::Direct) => drop(ui.weak(Text::PathDirect.get(lang))),
+                Some(crate::protocol::LinkPath::Relayed) => drop(ui.weak(Text::PathRelayed.get(lang))),
+                None => {}
+            }
         }
         LinkPhase::Reconnecting => {
             ui.horizontal(|ui| {
