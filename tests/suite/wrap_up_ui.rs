@@ -2,7 +2,7 @@
 //! the summary and the engineer saves it on the ticket; the user sees "What was done on your
 //! computer" and answers (or skips) the exit survey, which lands on the ticket.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! per-step answer counts, edit and reorder it in place (counts follow their step), write a new
 //! guide, and remove one.
 
-mod support;
+use crate::support;
 
 use egui_kittest::kittest::Queryable;
 use stepwise::model::EngineerProfile;

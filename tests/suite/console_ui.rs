@@ -1,7 +1,7 @@
 //! The console driven through its accessibility tree, as a person would: first-run profile,
 //! new-ticket form with validation, Chinese search, status change and history, keyboard, errors.
 
-mod support;
+use crate::support;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::NodeT;

@@ -3,8 +3,7 @@
 //! through it to the window below, and clearing takes it away. Skipped only where Xvfb is not
 //! installed (CI installs it and sets `STEPWISE_REQUIRE_XVFB`, so there it cannot be skipped).
 
-#[path = "support/xvfb.rs"]
-mod xvfb;
+use crate::xvfb;
 
 use std::process::{Command, Stdio};
 

@@ -3,7 +3,7 @@
 //! history, play, seek by a chapter mark, jump to a search match, keys, and the integrity badge
 //! (verified, modified, in Chinese too).
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

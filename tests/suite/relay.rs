@@ -19,8 +19,7 @@ use stepwise::transport::{
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tokio::time::timeout;
 
-#[path = "support/events.rs"]
-mod events;
+use crate::events;
 
 use events::sink;
 

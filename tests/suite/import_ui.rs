@@ -1,7 +1,7 @@
 //! Imported history in the console: the ticket view marks every imported timeline entry and
 //! note with the file, the importer and the time, through the accessibility tree.
 
-mod support;
+use crate::support;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT as _, Queryable};

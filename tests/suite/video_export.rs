@@ -5,7 +5,7 @@
 //! "Export video…" from the session history writes one and records it in the ticket's timeline.
 //! (CI installs ffmpeg; with `CI=true` nothing here is skipped.)
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -3,7 +3,7 @@
 //! a tab the engineer is not looking at is counted, the workspace pops out into its own window
 //! and docks back, and the ticket page is one click away.
 
-mod support;
+use crate::support;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;

@@ -2,7 +2,7 @@
 //! request is a clear question naming the monitor, in English and Chinese; nothing is switched
 //! until the user answers, and either answer is sent as such.
 
-mod support;
+use crate::support;
 
 use egui_kittest::kittest::Queryable;
 use stepwise::protocol::{ConsentRequest, MonitorInfo, MonitorList, Scopes, SessionCommand, SessionEvent};

@@ -2,15 +2,14 @@
 //! `Pair` idea): consent rules, step by step and in randomised orders, and the invariant that
 //! screen data flows only while consent with the view scope is in force.
 
+use crate::pair;
+use pair::{Pair, request};
 use proptest::prelude::*;
 use stepwise::protocol::{
     Annotation, AnnotationColor, CommandError, ConsentState, EndReason, Message, ReceivedFrame, RemotePixel, Role,
     Scopes, Session, SessionEvent, Shape, StepCard, StepOutcome, encode_frame,
     session::{HEARTBEAT_INTERVAL_MS, LinkTiming, RECONNECT_WINDOW_MS},
 };
-#[path = "support/pair.rs"]
-mod pair;
-use pair::{Pair, request};
 
 #[test]
 fn hello_then_consent_then_frames() {

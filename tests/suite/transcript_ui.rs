@@ -4,9 +4,8 @@
 
 #![cfg(target_os = "linux")]
 
-mod support;
-#[path = "support/unwritable.rs"]
-mod unwritable;
+use crate::support;
+use crate::unwritable;
 
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;

@@ -3,8 +3,7 @@
 //! allows it the file grows; a pause is a gap; the end seals the file and sends its
 //! `recording_saved` entry, whose chain head `verify` confirms.
 
-#[path = "support/loopback.rs"]
-mod loopback;
+use crate::loopback;
 
 use std::path::PathBuf;
 use std::sync::mpsc::Receiver;

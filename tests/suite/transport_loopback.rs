@@ -8,8 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-#[path = "support/hostile.rs"]
-mod hostile;
+use crate::hostile;
 
 use hostile::{attempt_from, source};
 use stepwise::app::transcript::transcript_entry;
@@ -29,8 +28,7 @@ use stepwise::transport::{
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tokio::time::timeout;
 
-#[path = "support/events.rs"]
-mod events;
+use crate::events;
 
 use events::sink;
 

@@ -1,8 +1,7 @@
 //! Screen sources: the frame folder (generated frames, so no corpus is needed) and the live
 //! screen through MIT-SHM and DAMAGE, on a private Xvfb started by the test.
 
-#[path = "support/xvfb.rs"]
-mod xvfb;
+use crate::xvfb;
 
 use stepwise::capture::{
     CaptureError, FrameFolderSource, PixelRect, ScreenSource, SourceLabel, blank_regions, screen_capture_support,

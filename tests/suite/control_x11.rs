@@ -4,8 +4,7 @@
 //! connection, as the user's mouse would) takes control back for two seconds; the hotkey
 //! Ctrl+Alt+Esc revokes it.
 
-#[path = "support/xvfb.rs"]
-mod xvfb;
+use crate::xvfb;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;

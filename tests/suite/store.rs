@@ -2,8 +2,7 @@
 //! samples, export and import.
 
 #[cfg(target_os = "linux")]
-#[path = "support/unwritable.rs"]
-mod unwritable;
+use crate::unwritable;
 
 use stepwise::model::{Category, Grade, NewTicket, Status, TicketFields, TicketRule};
 use stepwise::model::{ChatAuthor, HistoryEntry, TimelineEvent};

@@ -2,7 +2,7 @@
 //! month of tickets, sessions and surveys, it shows each chart's table (computed on the store
 //! thread), writes a chart's CSV to a typed folder, and speaks Chinese.
 
-mod support;
+use crate::support;
 
 use egui_kittest::kittest::Queryable;
 use stepwise::app::report_bench::fill_report_store;

@@ -1,7 +1,7 @@
 //! The user's Get-help window through the accessibility tree: everything reachable at its
 //! default size, the compact sharing bar, and the chosen language kept between launches.
 
-mod support;
+use crate::support;
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;

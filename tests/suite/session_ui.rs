@@ -2,9 +2,8 @@
 //! the user joins in the real Get-help window with the link, unticks a scope and allows; the
 //! panel and the timeline follow live. Also the consent screen on its own, in Chinese.
 
-#[path = "support/hostile.rs"]
-mod hostile;
-mod support;
+use crate::hostile;
+use crate::support;
 
 use std::path::Path;
 use stepwise::protocol::SessionCommand;

@@ -4,7 +4,7 @@
 //! settled field by field in the conflict dialog. Skipped with a message without a server,
 //! except under `CI=true`, where a missing server fails.
 
-mod support;
+use crate::support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -4,8 +4,7 @@
 //! is the console's own (`EngineerSessions`: its event and frame sinks, its `ViewerFeed`), so a
 //! fault in the production sink fails these tests.
 
-#[path = "support/loopback.rs"]
-mod loopback;
+use crate::loopback;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, channel};

@@ -2,7 +2,7 @@
 //! refusals and notices follow a language switch, canned phrases belong to their language, SLA
 //! units and session end reasons read in Chinese, a screenshot opens in the picture window.
 
-mod support;
+use crate::support;
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;

@@ -1,7 +1,7 @@
 //! Every symbol the views draw has a glyph in the fonts the console loads (egui's default fonts
 //! plus the system's CJK font, as in the GUI tests): a missing one shows as a box (□).
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 

@@ -3,7 +3,7 @@
 //! the window and on the bar, the bar says who controls the computer and takes control back
 //! (naming the hotkey), in English and Chinese.
 
-mod support;
+use crate::support;
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;

@@ -3,8 +3,7 @@
 //! revoke, while paused, held back by the user's own input, cut off or ended — whatever the
 //! order of grants, revokes, pauses, take-backs, drops and input in flight.
 
-#[path = "support/pair.rs"]
-mod pair;
+use crate::pair;
 
 use pair::{Pair, request};
 use proptest::prelude::*;
