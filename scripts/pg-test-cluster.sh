@@ -5,7 +5,7 @@
 # removes the folder. Trust authentication, fsync off: for throw-away test data only.
 #
 #   url=$(scripts/pg-test-cluster.sh start)     # postgres://stepwise@127.0.0.1:PORT/postgres
-#   STEPWISE_TEST_DATABASE_URL=$url cargo test --test team_store
+#   STEPWISE_TEST_DATABASE_URL=$url cargo test --test suite team_store
 #   scripts/pg-test-cluster.sh stop
 #
 # The folder is $STEPWISE_PG_TEST_DIR (default: $TMPDIR/stepwise-pg-test). As root, the cluster

@@ -1,5 +1,5 @@
 //! Exports that stop before a video exists: no ffmpeg, a cancel, a changed recording, an output
-//! that would replace it, a request that does not fit. (Real videos: `tests/video_export.rs`.)
+//! that would replace it, a request that does not fit. (Real videos: `tests/suite/video_export.rs`.)
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
