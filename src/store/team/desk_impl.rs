@@ -5,8 +5,8 @@ use postgres::error::SqlState;
 use postgres::types::Type;
 
 use super::rows::{
-    DESK_COLUMNS, append_event, desk_ticket_from, insert_ticket, lock_desk, lock_ticket_row, next_number, notify,
-    record_change, save_changed_where,
+    DESK_COLUMNS, RowExtras, append_event, desk_ticket_from, insert_ticket, lock_desk, lock_ticket_row, next_number,
+    notify, record_change, save_changed_where,
 };
 use super::{TeamStore, classify};
 use crate::model::team::{PRESENCE_TTL_MS, escalation_changes, rank_assignees};
@@ -66,11 +66,8 @@ impl TeamStore {
             if planned.events.is_empty() && team.is_none_or(|team| current.team.as_deref() == Some(team)) {
                 return Ok(Changed { ticket: current, merged_over: None });
             }
-            record_change(tx, &current, &planned.ticket, &planned.events, actor, now_ms, &policy)?;
-            if let Some(team) = team {
-                tx.execute("UPDATE tickets SET team = $2 WHERE id = $1", &[&ticket_id.0, &team]).map_err(classify)?;
-            }
-            let ticket = lock_desk(tx, ticket_id)?;
+            let extras = RowExtras { team, claimer: None };
+            let ticket = record_change(tx, &current, &planned.ticket, &planned.events, actor, now_ms, &policy, extras)?;
             notify(tx, ticket_id, kind, Some(ticket.version), actor, team, now_ms)?;
             Ok(Changed { ticket, merged_over: planned.merged_over })
         })
@@ -178,20 +175,14 @@ impl TicketDesk for TeamStore {
                     &policy,
                 )?;
                 // The claim itself: only while nobody has the ticket (and nothing else moved).
-                let won =
-                    save_changed_where(tx, &current.ticket, current.version, &ticket, &policy, "assignee IS NULL")?;
-                if won == 0 {
-                    continue;
-                }
-                tx.execute(
-                    "UPDATE tickets SET assignee_id = $2, team = coalesce(team, nullif($3, '')) WHERE id = $1",
-                    &[&ticket_id.0, &engineer.id.0, &engineer.team],
-                )
-                .map_err(classify)?;
+                let extras = RowExtras { team: None, claimer: Some((engineer.id, &engineer.team)) };
+                let condition = "assignee IS NULL";
+                let saved =
+                    save_changed_where(tx, &current.ticket, current.version, &ticket, &policy, extras, condition)?;
+                let Some(claimed) = saved else { continue };
                 for event in &events {
                     append_event(tx, ticket_id, now_ms, (event.default_actor_kind(), &engineer.name), event)?;
                 }
-                let claimed = lock_desk(tx, ticket_id)?;
                 notify(tx, ticket_id, DeskNoticeKind::Claimed, Some(claimed.version), &engineer.name, None, now_ms)?;
                 return Ok(claimed);
             }

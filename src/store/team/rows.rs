@@ -120,35 +120,47 @@ pub(super) fn insert_ticket(tx: &mut Transaction<'_>, ticket: &Ticket, policy: &
     Ok(TicketId(tx.query_one(&sql, &params).map_err(classify)?.get(0)))
 }
 
-/// Writes the columns that differ between `before` and `after`, bumping the version (only from
-/// `before_version`), after keeping the row as it was for conflict display. A changed text
-/// assignee points `assignee_id` at the directory engineer of that name.
+/// What else a write sets on the row besides the ticket's own columns.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct RowExtras<'a> {
+    /// The team handling the ticket from now on (an escalation).
+    pub team: Option<&'a str>,
+    /// The engineer claiming the ticket: their directory id becomes the assignee's, and their
+    /// team fills an empty team.
+    pub claimer: Option<(EngineerId, &'a str)>,
+}
+
+/// Writes the columns that differ between `before` and `after` with `extras`, bumping the
+/// version (only from `before_version`), after keeping the row as it was for conflict display.
+/// A changed text assignee points `assignee_id` at the directory engineer of that name. Returns
+/// the written ticket as the row now holds it (no second read).
 pub(super) fn save_changed(
     tx: &mut Transaction<'_>,
     before: &Ticket,
     before_version: TicketVersion,
     after: &Ticket,
     policy: &SlaPolicy,
-) -> StoreResult<()> {
-    if save_changed_where(tx, before, before_version, after, policy, "TRUE")? != 1 {
-        // The row is locked by this transaction, so this means it was deleted meanwhile.
-        return Err(StoreError::TicketNotFound(after.id.to_string()));
-    }
-    Ok(())
+    extras: RowExtras<'_>,
+) -> StoreResult<DeskTicket> {
+    // The row is locked by this transaction, so nothing written means it was deleted meanwhile.
+    save_changed_where(tx, before, before_version, after, policy, extras, "TRUE")?
+        .ok_or_else(|| StoreError::TicketNotFound(after.id.to_string()))
 }
 
 /// [`save_changed`] only when the row is still at `before_version` and `condition` (SQL over
-/// the row) holds; returns how many rows were written (0 or 1). Nothing is kept or written when
-/// the condition fails.
+/// the row) holds; `None` when it did not (nothing is kept or written then). One statement:
+/// the update, the kept revision and the new version, assignee id and team read back.
 pub(super) fn save_changed_where(
     tx: &mut Transaction<'_>,
     before: &Ticket,
     before_version: TicketVersion,
     after: &Ticket,
     policy: &SlaPolicy,
+    extras: RowExtras<'_>,
     condition: &str,
-) -> StoreResult<u64> {
-    let mut cells = vec![Cell(Value::Integer(after.id.0)), Cell(Value::Integer(before_version.0))];
+) -> StoreResult<Option<DeskTicket>> {
+    let snapshot = Cell(Value::Text(snapshot_json(before)));
+    let mut cells = vec![Cell(Value::Integer(after.id.0)), Cell(Value::Integer(before_version.0)), snapshot];
     let mut assignments = Vec::new();
     for ((name, new), (_, old)) in mutable_columns(after, policy).into_iter().zip(mutable_columns(before, policy)) {
         if new == old {
@@ -164,23 +176,37 @@ pub(super) fn save_changed_where(
         cells.push(Cell(new));
         let n = cells.len();
         assignments.push(format!("{name} = ${n}"));
-        if name == "assignee" {
+        if name == "assignee" && extras.claimer.is_none() {
             assignments.push(format!("assignee_id = (SELECT id FROM engineers WHERE name = ${n}::text)"));
         }
     }
+    if let Some((engineer_id, team)) = extras.claimer {
+        cells.push(Cell(Value::Integer(engineer_id.0)));
+        assignments.push(format!("assignee_id = ${}", cells.len()));
+        cells.push(Cell(Value::Text(team.to_owned())));
+        assignments.push(format!("team = coalesce(team, nullif(${}, ''))", cells.len()));
+    } else if let Some(team) = extras.team {
+        cells.push(Cell(Value::Text(team.to_owned())));
+        assignments.push(format!("team = ${}", cells.len()));
+    }
     assignments.push("version = version + 1".to_owned());
-    let sql = format!("UPDATE tickets SET {} WHERE id = $1 AND version = $2 AND ({condition})", assignments.join(", "));
+    let sql = format!(
+        "WITH saved AS (UPDATE tickets SET {} WHERE id = $1 AND version = $2 AND ({condition}) \
+         RETURNING version, assignee_id, team), \
+         kept AS (INSERT INTO ticket_revisions (ticket_id, version, snapshot) SELECT $1, $2, $3 FROM saved \
+         ON CONFLICT DO NOTHING) \
+         SELECT version, assignee_id, team FROM saved",
+        assignments.join(", ")
+    );
     let params: Vec<(&(dyn ToSql + Sync), Type)> =
         cells.iter().filter_map(|cell| cell.sql_type().map(|ty| (cell as &(dyn ToSql + Sync), ty))).collect();
-    let updated = tx.execute_typed(&sql, &params).map_err(classify)?;
-    if updated == 1 {
-        tx.execute_typed(
-            "INSERT INTO ticket_revisions (ticket_id, version, snapshot) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            &[(&before.id.0, Type::INT8), (&before_version.0, Type::INT8), (&snapshot_json(before), Type::TEXT)],
-        )
-        .map_err(classify)?;
-    }
-    Ok(updated)
+    let Some(row) = tx.query_typed_opt(&sql, &params).map_err(classify)? else { return Ok(None) };
+    Ok(Some(DeskTicket {
+        ticket: after.clone(),
+        version: TicketVersion(row.try_get(0).map_err(classify)?),
+        assignee_id: row.try_get::<_, Option<i64>>(1).map_err(classify)?.map(EngineerId),
+        team: row.try_get(2).map_err(classify)?,
+    }))
 }
 
 /// Recomputes a ticket's search text (lowercased number, title, requester, description and
@@ -248,7 +274,8 @@ pub(super) fn append_event(
 }
 
 /// Writes an applied change: changed columns, the note it adds (search text refreshed), its
-/// timeline events.
+/// timeline events; returns the ticket as written.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn record_change(
     tx: &mut Transaction<'_>,
     before: &DeskTicket,
@@ -257,8 +284,9 @@ pub(super) fn record_change(
     actor: &str,
     now_ms: i64,
     policy: &SlaPolicy,
-) -> StoreResult<()> {
-    save_changed(tx, &before.ticket, before.version, after, policy)?;
+    extras: RowExtras<'_>,
+) -> StoreResult<DeskTicket> {
+    let written = save_changed(tx, &before.ticket, before.version, after, policy, extras)?;
     // Only the searched fields (the number never changes) call for new search entries.
     let (old, new) = (&before.ticket.fields, &after.fields);
     let mut reindex =
@@ -279,7 +307,7 @@ pub(super) fn record_change(
     for event in events {
         append_event(tx, after.id, now_ms, (event.default_actor_kind(), actor), event)?;
     }
-    Ok(())
+    Ok(written)
 }
 
 /// Tells every listening console about a change, delivered when the transaction commits.
