@@ -17,7 +17,7 @@
 //! - A lost database link is [`StoreError::ConnectionLost`]: nothing was written; keep the
 //!   edit and retry (the store reconnects on the next call).
 
-use super::StoreResult;
+use super::{SessionLog, StoreResult};
 use crate::model::{
     ActorKind, Changed, DeskListing, DeskQuery, DeskTicket, Engineer, EngineerId, Escalation, HistoryEntry,
     NewEngineer, NewTicket, Note, Presence, RoutingSuggestion, TicketChange, TicketId, TicketSummary, TicketVersion,
@@ -33,8 +33,9 @@ pub enum DeskBackend {
     Postgres,
 }
 
-/// A ticket store a team desk can run on. See the module documentation for the rules.
-pub trait TicketDesk {
+/// A ticket store a team desk can run on. See the module documentation for the rules. Its
+/// tickets' remote sessions and surveys are kept in the same database ([`SessionLog`]).
+pub trait TicketDesk: SessionLog {
     /// Which database this is.
     fn backend(&self) -> DeskBackend;
 

@@ -16,6 +16,7 @@ mod row_columns;
 mod samples;
 mod schema;
 mod search_text;
+mod session_log;
 mod sessions;
 mod settings;
 pub mod team;
@@ -30,6 +31,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior, ffi::ErrorCode};
 pub use exchange::csv_cell;
 pub use glossary::HintCounts;
 pub use samples::SAMPLE_TICKETS_JSON;
+pub use session_log::SessionLog;
 
 use crate::model::{
     EngineerError, EngineerId, FieldConflict, FieldError, GuideError, NetworkSettingsError, RuleError, SlaPolicy,

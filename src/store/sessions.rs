@@ -30,29 +30,67 @@ fn answer_from(text: Option<String>) -> Option<Answer> {
 }
 
 pub(super) fn survey_from_row(row: &Row<'_>) -> rusqlite::Result<SurveyRecord> {
-    let rating: Option<i64> = row.get(5)?;
-    let answers = match (answer_from(row.get(4)?), rating, answer_from(row.get(6)?)) {
-        (Some(solved), Some(rating), Some(explanations_clear)) => Some(SurveyAnswers {
-            solved,
-            rating: u8::try_from(rating).unwrap_or(0),
-            explanations_clear,
-            comment: row.get(7)?,
-        }),
-        _ => None,
-    };
-    let outcome = match answers {
-        Some(answers) => SurveyOutcome::Answered(answers),
-        None => SurveyOutcome::NotAnswered {
-            reason: row.get::<_, Option<String>>(8)?.unwrap_or_else(|| "unreadable".into()),
-        },
-    };
     Ok(SurveyRecord {
         session_id: SessionId(row.get(0)?),
         ticket_id: TicketId(row.get(1)?),
         asked_at_ms: row.get(2)?,
         settled_at_ms: row.get(3)?,
-        outcome,
+        outcome: survey_outcome(row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?),
     })
+}
+
+/// A survey's outcome from its stored columns (`solved`, `rating`, `explanations_clear`,
+/// `comment`, `not_answered_reason`); a row that is neither answered nor has a reason reads as
+/// not answered ("unreadable").
+pub(super) fn survey_outcome(
+    solved: Option<String>,
+    rating: Option<i64>,
+    clear: Option<String>,
+    comment: String,
+    reason: Option<String>,
+) -> SurveyOutcome {
+    match (answer_from(solved), rating, answer_from(clear)) {
+        (Some(solved), Some(rating), Some(explanations_clear)) => SurveyOutcome::Answered(SurveyAnswers {
+            solved,
+            rating: u8::try_from(rating).unwrap_or(0),
+            explanations_clear,
+            comment,
+        }),
+        _ => SurveyOutcome::NotAnswered { reason: reason.unwrap_or_else(|| "unreadable".into()) },
+    }
+}
+
+/// The stored columns of a survey's outcome: `solved`, `rating`, `explanations_clear`,
+/// `comment`, `not_answered_reason`.
+pub(super) type SurveyCells<'a> = (Option<&'a str>, Option<i64>, Option<&'a str>, &'a str, Option<&'a str>);
+
+/// [`SurveyCells`] of an outcome.
+pub(super) fn survey_cells(outcome: &SurveyOutcome) -> SurveyCells<'_> {
+    match outcome {
+        SurveyOutcome::Answered(answers) => (
+            Some(answers.solved.as_str()),
+            Some(i64::from(answers.rating)),
+            Some(answers.explanations_clear.as_str()),
+            answers.comment.as_str(),
+            None,
+        ),
+        SurveyOutcome::NotAnswered { reason } => (None, None, None, "", Some(reason.as_str())),
+    }
+}
+
+/// A survey's timeline entry and who it is said by (the user when answered, else the system).
+pub(super) fn survey_entry<'a>(outcome: &SurveyOutcome, user_name: &'a str) -> (TimelineEvent, (ActorKind, &'a str)) {
+    match outcome {
+        SurveyOutcome::Answered(answers) => {
+            (TimelineEvent::SurveyAnswered(answers.clone()), (ActorKind::User, user_name))
+        }
+        SurveyOutcome::NotAnswered { reason } => {
+            let event = TimelineEvent::SurveyNotAnswered { reason: reason.clone() };
+            let actor = event.default_actor_kind();
+            let name = if actor == ActorKind::System { "system" } else { user_name };
+            (event, (actor, name))
+        }
+    }
 }
 
 impl Store {
@@ -136,16 +174,7 @@ impl Store {
                     survey.session_id, survey.ticket_id
                 )));
             }
-            let (solved, rating, clear, comment, reason) = match &survey.outcome {
-                SurveyOutcome::Answered(answers) => (
-                    Some(answers.solved.as_str()),
-                    Some(i64::from(answers.rating)),
-                    Some(answers.explanations_clear.as_str()),
-                    answers.comment.as_str(),
-                    None,
-                ),
-                SurveyOutcome::NotAnswered { reason } => (None, None, None, "", Some(reason.as_str())),
-            };
+            let (solved, rating, clear, comment, reason) = survey_cells(&survey.outcome);
             let sql =
                 format!("INSERT OR IGNORE INTO surveys ({SURVEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
             let inserted = tx.execute(
@@ -165,16 +194,8 @@ impl Store {
             if inserted == 0 {
                 return Err(StoreError::Rule(format!("session {} already has its survey", survey.session_id)));
             }
-            let (event, actor) = match &survey.outcome {
-                SurveyOutcome::Answered(answers) => (TimelineEvent::SurveyAnswered(answers.clone()), ActorKind::User),
-                SurveyOutcome::NotAnswered { reason } => {
-                    let event = TimelineEvent::SurveyNotAnswered { reason: reason.clone() };
-                    let actor = event.default_actor_kind();
-                    (event, actor)
-                }
-            };
-            let name = if actor == ActorKind::System { "system" } else { user_name };
-            append_as(tx, survey.ticket_id, survey.settled_at_ms, (actor, name), &event)
+            let (event, actor) = survey_entry(&survey.outcome, user_name);
+            append_as(tx, survey.ticket_id, survey.settled_at_ms, actor, &event)
         })
     }
 

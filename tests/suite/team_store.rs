@@ -314,6 +314,49 @@ fn the_timeline_is_insert_only(backend: &dyn Backend) {
 }
 both!(the_timeline_is_insert_only);
 
+/// A session started from a ticket, its join, end and the user's survey are kept on that
+/// ticket in the desk's own database (on a team desk: where every console sees them).
+fn sessions_and_surveys_stay_with_the_ticket(backend: &dyn Backend) {
+    use stepwise::model::{SurveyOutcome, SurveyRecord};
+    use stepwise::protocol::{Answer, SurveyAnswers};
+    let mut desk = backend.open();
+    let id = desk.desk_create(&new_ticket("Session", "desc"), "A", NOW_MS).unwrap().ticket.id;
+    let other = desk.desk_create(&new_ticket("Other", "desc"), "A", NOW_MS).unwrap().ticket.id;
+    let session = desk.log_session_start(id, "A", NOW_MS + 1_000).unwrap();
+    desk.log_session_joined(session, NOW_MS + 2_000).unwrap();
+    desk.log_session_joined(session, NOW_MS + 9_000).unwrap();
+    desk.log_session_end(session, "engineer_ended", NOW_MS + 62_000).unwrap();
+    desk.log_session_end(session, "user_ended", NOW_MS + 70_000).unwrap();
+    let sessions = desk.ticket_sessions(id).unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!((sessions[0].joined_at_ms, sessions[0].ended_at_ms), (Some(NOW_MS + 2_000), Some(NOW_MS + 62_000)));
+    assert_eq!(sessions[0].end_reason.as_deref(), Some("engineer_ended"));
+    assert!(desk.ticket_sessions(other).unwrap().is_empty());
+    assert!(matches!(desk.log_session_start(TicketId(999_999), "A", NOW_MS), Err(StoreError::TicketNotFound(_))));
+
+    let answers =
+        SurveyAnswers { solved: Answer::Yes, rating: 5, explanations_clear: Answer::Partly, comment: "谢谢".into() };
+    let survey = SurveyRecord {
+        session_id: session,
+        ticket_id: id,
+        asked_at_ms: NOW_MS + 62_000,
+        settled_at_ms: NOW_MS + 80_000,
+        outcome: SurveyOutcome::Answered(answers.clone()),
+    };
+    let wrong_ticket = SurveyRecord { ticket_id: other, ..survey.clone() };
+    assert!(desk.log_survey(&wrong_ticket, "Wang").is_err(), "a session of another ticket");
+    let seq = desk.log_survey(&survey, "Wang").unwrap();
+    assert_eq!(desk.ticket_surveys(id).unwrap(), vec![survey.clone()]);
+    let last = desk.desk_history_page(id, None, 10).unwrap().pop().unwrap();
+    assert_eq!((last.seq, &last.event), (seq, &TimelineEvent::SurveyAnswered(answers)));
+    assert_eq!((last.actor_kind, last.actor.as_str()), (ActorKind::User, "Wang"));
+    let again = SurveyRecord { outcome: SurveyOutcome::NotAnswered { reason: "closed".into() }, ..survey };
+    assert!(desk.log_survey(&again, "Wang").is_err(), "one survey per session");
+    assert_eq!(desk.desk_history_page(id, None, 10).unwrap().last().map(|entry| entry.seq), Some(seq));
+    assert!(desk.ticket_surveys(other).unwrap().is_empty());
+}
+both!(sessions_and_surveys_stay_with_the_ticket);
+
 fn engineers_sign_in(backend: &dyn Backend) {
     let mut desk = backend.open();
     let li = engineer(&mut desk, "Li Wei", "Network", 2, &[Category::Network, Category::Network]);

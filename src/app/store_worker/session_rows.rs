@@ -5,16 +5,48 @@
 use super::Worker;
 use crate::model::{ActorKind, HistoryEntry, SessionFacts, SurveyOutcome, SurveyRecord, TicketId};
 use crate::protocol::{SessionEvent, SurveyReply};
+use crate::store::{SessionLog, StoreResult};
 use crate::transport::TransportEvent;
 use crate::ui::{SessionNotice, UiEvent};
 
 impl Worker {
+    /// Where sessions are kept: the team database when the console works on one (the ticket is
+    /// the team's), else the console's own file.
+    fn session_log(&mut self) -> Option<&mut dyn SessionLog> {
+        match (self.team.as_mut(), self.store.as_mut()) {
+            (Some(team), _) => Some(&mut team.store),
+            (None, Some(store)) => Some(store),
+            (None, None) => None,
+        }
+    }
+
+    /// The ticket's timeline, oldest first, from the database that holds the ticket.
+    fn whole_history(&mut self, ticket_id: TicketId) -> StoreResult<Vec<HistoryEntry>> {
+        use crate::store::desk::TicketDesk;
+        match (self.team.as_mut(), self.store.as_ref()) {
+            (Some(team), _) => team.store.desk_history_page(ticket_id, None, u32::MAX),
+            (None, Some(store)) => store.history(ticket_id),
+            (None, None) => Ok(Vec::new()),
+        }
+    }
+
+    /// The open ticket as the views show it, read again (after a survey arrived).
+    fn reloaded_detail(&mut self, ticket_id: TicketId) -> Option<crate::ui::TicketDetail> {
+        let now = (self.clock)();
+        match (self.team.as_mut(), self.store.as_ref()) {
+            (Some(team), _) => team.detail(ticket_id, now).ok(),
+            (None, Some(store)) => super::detail(store, ticket_id).ok(),
+            (None, None) => None,
+        }
+    }
+
     /// A session of `ticket_id` started: its row (a failure is logged; the transcript still
     /// records the session).
     pub(super) fn begin_session(&mut self, ticket_id: TicketId) {
         let now = (self.clock)();
-        let Some(store) = self.store.as_mut() else { return };
-        match store.begin_session(ticket_id, &self.actor, now) {
+        let actor = self.actor.clone();
+        let Some(log) = self.session_log() else { return };
+        match log.log_session_start(ticket_id, &actor, now) {
             Ok(id) => {
                 self.sessions.insert(ticket_id, (id, None));
             }
@@ -27,16 +59,17 @@ impl Worker {
     pub(super) fn session_row_event(&mut self, ticket_id: TicketId, event: &TransportEvent) -> bool {
         let now = (self.clock)();
         let Some((session_id, ended_at)) = self.sessions.get(&ticket_id).copied() else { return false };
-        let Some(store) = self.store.as_mut() else { return false };
         let outcome = match event {
             TransportEvent::Paired => {
-                if let Err(err) = store.mark_session_joined(session_id, now) {
+                let Some(log) = self.session_log() else { return false };
+                if let Err(err) = log.log_session_joined(session_id, now) {
                     tracing::warn!(ticket_id = ticket_id.0, "cannot record the join time: {err}");
                 }
                 return false;
             }
             TransportEvent::Session(SessionEvent::Ended { reason, .. }) => {
-                if let Err(err) = store.end_session(session_id, reason.as_str(), now) {
+                let Some(log) = self.session_log() else { return false };
+                if let Err(err) = log.log_session_end(session_id, reason.as_str(), now) {
                     tracing::warn!(ticket_id = ticket_id.0, "cannot record the end time: {err}");
                 }
                 self.sessions.insert(ticket_id, (session_id, Some(now)));
@@ -53,7 +86,8 @@ impl Worker {
         let survey =
             SurveyRecord { session_id, ticket_id, asked_at_ms: ended_at.unwrap_or(now), settled_at_ms: now, outcome };
         let user = self.peer_names.get(&ticket_id).cloned().unwrap_or_default();
-        match store.record_survey(&survey, &user) {
+        let Some(log) = self.session_log() else { return false };
+        match log.log_survey(&survey, &user) {
             Ok(seq) => {
                 let event = match &survey.outcome {
                     SurveyOutcome::Answered(answers) => crate::model::TimelineEvent::SurveyAnswered(answers.clone()),
@@ -66,9 +100,7 @@ impl Worker {
                 let entry = HistoryEntry { seq, at_ms: now, actor, actor_kind, event, imported: None };
                 self.emit(UiEvent::HistoryAppended { ticket_id, entry });
                 // The ticket shows the user's own rating beside the engineer's.
-                if let Some(store) = self.store.as_ref()
-                    && let Ok(detail) = super::detail(store, ticket_id)
-                {
+                if let Some(detail) = self.reloaded_detail(ticket_id) {
                     self.emit(UiEvent::TicketLoaded { detail, created: false, changed: false });
                 }
             }
@@ -85,8 +117,7 @@ impl Worker {
 
     /// The session ended and its end is written: draft its summary from the transcript.
     pub(super) fn draft_summary(&mut self, ticket_id: TicketId) {
-        let Some(store) = self.store.as_ref() else { return };
-        let history = match store.history(ticket_id) {
+        let history = match self.whole_history(ticket_id) {
             Ok(history) => history,
             Err(err) => return tracing::warn!(ticket_id = ticket_id.0, "cannot draft the summary: {err}"),
         };

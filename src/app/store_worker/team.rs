@@ -12,7 +12,7 @@ use crate::model::{
 };
 use crate::store::desk::TicketDesk;
 use crate::store::team::{ListenerEvent, TeamConfig, TeamListener, TeamStore, TlsMode};
-use crate::store::{StoreError, StoreResult};
+use crate::store::{SessionLog, StoreError, StoreResult};
 use crate::ui::sidebar::PAGE_SIZE;
 use crate::ui::{StoreCommand, TeamTicketInfo, TicketDetail, UiEvent};
 
@@ -104,8 +104,8 @@ impl TeamDesk {
             notes: self.store.desk_notes(ticket_id)?,
             history,
             older_entries,
-            surveys: Vec::new(),
-            sessions: Vec::new(),
+            surveys: self.store.ticket_surveys(ticket_id)?,
+            sessions: self.store.ticket_sessions(ticket_id)?,
             recordings: Vec::new(),
             team: Some(TeamTicketInfo { version: desk.version, viewers, suggestions }),
             ticket: desk.ticket,

@@ -13,6 +13,7 @@ mod desk_impl;
 mod listener;
 mod query;
 mod rows;
+mod sessions;
 
 use std::time::Duration;
 

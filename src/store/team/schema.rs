@@ -112,6 +112,34 @@ const MIGRATIONS: &[&str] = &[
         updated_at_ms BIGINT NOT NULL
     );
     "#,
+    // 2: remote sessions and exit surveys of the team's tickets (the SQLite tables).
+    r#"
+    CREATE TABLE sessions (
+        id BIGSERIAL PRIMARY KEY,
+        ticket_id BIGINT NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+        engineer TEXT NOT NULL,
+        started_at_ms BIGINT NOT NULL,
+        joined_at_ms BIGINT,
+        ended_at_ms BIGINT,
+        end_reason TEXT
+    );
+    CREATE INDEX sessions_by_ticket ON sessions (ticket_id, id);
+    CREATE INDEX sessions_by_start ON sessions (started_at_ms);
+    CREATE TABLE surveys (
+        session_id BIGINT PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+        ticket_id BIGINT NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+        asked_at_ms BIGINT NOT NULL,
+        settled_at_ms BIGINT NOT NULL,
+        solved TEXT CHECK (solved IN ('yes', 'partly', 'no')),
+        rating BIGINT CHECK (rating BETWEEN 1 AND 5),
+        explanations_clear TEXT CHECK (explanations_clear IN ('yes', 'partly', 'no')),
+        comment TEXT NOT NULL DEFAULT '',
+        not_answered_reason TEXT,
+        CHECK ((rating IS NULL) = (not_answered_reason IS NOT NULL))
+    );
+    CREATE INDEX surveys_by_ticket ON surveys (ticket_id);
+    CREATE INDEX surveys_by_asked ON surveys (asked_at_ms);
+    "#,
 ];
 
 /// The newest team schema this build knows.
