@@ -17,7 +17,7 @@
 //! - A lost database link is [`StoreError::ConnectionLost`]: nothing was written; keep the
 //!   edit and retry (the store reconnects on the next call).
 
-use super::{SessionLog, StoreResult};
+use super::{RecordingLog, SessionLog, StoreResult};
 use crate::model::{
     ActorKind, Changed, DeskListing, DeskQuery, DeskTicket, Engineer, EngineerId, Escalation, HistoryEntry,
     NewEngineer, NewTicket, Note, Presence, RoutingSuggestion, TicketChange, TicketId, TicketSummary, TicketVersion,
@@ -34,8 +34,9 @@ pub enum DeskBackend {
 }
 
 /// A ticket store a team desk can run on. See the module documentation for the rules. Its
-/// tickets' remote sessions and surveys are kept in the same database ([`SessionLog`]).
-pub trait TicketDesk: SessionLog {
+/// tickets' remote sessions, surveys and recordings are kept in the same database
+/// ([`SessionLog`], [`RecordingLog`]).
+pub trait TicketDesk: SessionLog + RecordingLog {
     /// Which database this is.
     fn backend(&self) -> DeskBackend;
 

@@ -10,6 +10,7 @@ pub mod guides;
 mod history;
 pub mod private_fs;
 mod query;
+mod recording_log;
 pub mod recordings;
 mod report;
 mod row_columns;
@@ -30,6 +31,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior, ffi::ErrorCode};
 
 pub use exchange::csv_cell;
 pub use glossary::HintCounts;
+pub use recording_log::RecordingLog;
 pub use samples::SAMPLE_TICKETS_JSON;
 pub use session_log::SessionLog;
 

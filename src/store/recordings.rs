@@ -13,8 +13,8 @@ const RETENTION_KEY: &str = "recording_retention_days";
 pub const DEFAULT_RETENTION_DAYS: u32 = 90;
 /// The longest retention the setting accepts, days (ten years).
 pub const MAX_RETENTION_DAYS: u32 = 3650;
-const DAY_MS: i64 = 24 * 60 * 60 * 1000;
-const COLUMNS: &str =
+pub(super) const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+pub(super) const COLUMNS: &str =
     "id, ticket_id, session_id, path, duration_ms, bytes, hash_head, status, saved_at_ms, retention_until_ms";
 
 fn recording_from_row(row: &Row<'_>) -> rusqlite::Result<RecordingRecord> {
@@ -78,15 +78,7 @@ impl Store {
         event: &TimelineEvent,
         now_ms: i64,
     ) -> StoreResult<(i64, RecordingRecord)> {
-        let (status, duration_ms, bytes, hash_head, path) = match event {
-            TimelineEvent::RecordingSaved { duration_ms, bytes, hash_head, path } => {
-                (RecordingStatus::Sealed, duration_ms, bytes, hash_head, path)
-            }
-            TimelineEvent::RecordingRecovered { duration_ms, bytes, hash_head, path } => {
-                (RecordingStatus::Recovered, duration_ms, bytes, hash_head, path)
-            }
-            other => return Err(StoreError::Rule(format!("{} is not a recording", other.kind()))),
-        };
+        let (status, duration_ms, bytes, hash_head, path) = super::recording_log::recording_parts(event)?;
         let retention_until_ms =
             now_ms.saturating_add(i64::from(self.recording_retention_days()?).saturating_mul(DAY_MS));
         self.write(|tx| {
@@ -109,8 +101,8 @@ impl Store {
                     ticket_id.0,
                     session_id,
                     path,
-                    i64::try_from(*duration_ms).unwrap_or(i64::MAX),
-                    i64::try_from(*bytes).unwrap_or(i64::MAX),
+                    i64::try_from(duration_ms).unwrap_or(i64::MAX),
+                    i64::try_from(bytes).unwrap_or(i64::MAX),
                     hash_head,
                     status.as_str(),
                     now_ms,

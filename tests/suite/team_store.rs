@@ -357,6 +357,64 @@ fn sessions_and_surveys_stay_with_the_ticket(backend: &dyn Backend) {
 }
 both!(sessions_and_surveys_stay_with_the_ticket);
 
+fn recording_saved(path: &str) -> TimelineEvent {
+    TimelineEvent::RecordingSaved { duration_ms: 61_000, bytes: 4_096, hash_head: "ab12".into(), path: path.into() }
+}
+
+/// A recording's row goes with its ticket (and its session) into the desk's database, with its
+/// timeline entry; retention lists it once it ran out; deleting leaves a tombstone.
+fn recordings_stay_with_the_ticket(backend: &dyn Backend) {
+    use stepwise::store::recordings::DeleteReason;
+    let mut desk = backend.open();
+    let id = desk.desk_create(&new_ticket("Recorded", "desc"), "A", NOW_MS).unwrap().ticket.id;
+    let other = desk.desk_create(&new_ticket("Other", "desc"), "A", NOW_MS).unwrap().ticket.id;
+    let session = desk.log_session_start(id, "A", NOW_MS).unwrap();
+    let foreign_session = desk.log_session_start(other, "A", NOW_MS).unwrap();
+    let (seq, row) = desk.log_recording(id, Some(session), &recording_saved("/rec/one.swrec"), 90, NOW_MS).unwrap();
+    assert_eq!((row.ticket_id, row.session_id, row.bytes), (id, Some(session), 4_096));
+    let last = desk.desk_history_page(id, None, 10).unwrap().pop().unwrap();
+    assert_eq!((last.seq, &last.event, last.actor_kind), (seq, &recording_saved("/rec/one.swrec"), ActorKind::System));
+    let (_, second) =
+        desk.log_recording(id, Some(foreign_session), &recording_saved("/rec/two.swrec"), 90, NOW_MS).unwrap();
+    assert_eq!(second.session_id, None, "a session of another ticket is not this recording's");
+    assert!(desk.log_recording(id, None, &TimelineEvent::NoteAdded { text: "x".into() }, 90, NOW_MS).is_err());
+    assert_eq!(desk.ticket_recordings(id).unwrap(), vec![row.clone(), second.clone()]);
+    assert!(desk.ticket_recordings(other).unwrap().is_empty());
+    assert_eq!(desk.recording_here(row.id).unwrap(), Some(row.clone()));
+
+    let after_retention = row.retention_until_ms + 1;
+    let expired: Vec<i64> = desk.expired_recordings_here(after_retention).unwrap().iter().map(|it| it.id).collect();
+    assert_eq!(expired, vec![row.id, second.id]);
+    assert!(desk.expired_recordings_here(row.retention_until_ms - 1).unwrap().is_empty());
+
+    let (ticket, tombstone_seq, tombstone) =
+        desk.remove_recording(row.id, (ActorKind::Engineer, "A"), DeleteReason::ByHand, NOW_MS + 5).unwrap();
+    assert_eq!(ticket, id);
+    assert!(matches!(tombstone, TimelineEvent::RecordingDeleted { ref reason, .. } if reason == "by_hand"));
+    assert_eq!(desk.desk_history_page(id, None, 10).unwrap().last().map(|entry| entry.seq), Some(tombstone_seq));
+    assert_eq!(desk.ticket_recordings(id).unwrap(), vec![second]);
+    assert!(desk.remove_recording(row.id, (ActorKind::Engineer, "A"), DeleteReason::ByHand, NOW_MS).is_err());
+}
+both!(recordings_stay_with_the_ticket);
+
+/// On a team database a recording is deleted only on the computer that holds its file: the
+/// others are told where it is, and retention there does not list it.
+#[test]
+fn postgres_a_recording_is_deleted_only_where_its_file_is() {
+    use stepwise::store::recordings::DeleteReason;
+    let Some(backend) = postgres_backend() else { return };
+    let mut desk = backend.open();
+    let id = desk.desk_create(&new_ticket("Recorded", "desc"), "A", NOW_MS).unwrap().ticket.id;
+    let (_, row) = desk.log_recording(id, None, &recording_saved("/rec/far.swrec"), 1, NOW_MS).unwrap();
+    let mut admin = postgres::Client::connect(&backend.config.url, postgres::NoTls).unwrap();
+    admin.execute("UPDATE recordings SET host = 'desk-07' WHERE id = $1", &[&row.id]).unwrap();
+    let refused = desk.recording_here(row.id).unwrap_err().to_string();
+    assert!(refused.contains("desk-07"), "{refused}");
+    assert!(desk.expired_recordings_here(row.retention_until_ms + 1).unwrap().is_empty());
+    assert!(desk.remove_recording(row.id, (ActorKind::Engineer, "A"), DeleteReason::ByHand, NOW_MS).is_err());
+    assert_eq!(desk.ticket_recordings(id).unwrap().len(), 1, "still listed for the team");
+}
+
 fn engineers_sign_in(backend: &dyn Backend) {
     let mut desk = backend.open();
     let li = engineer(&mut desk, "Li Wei", "Network", 2, &[Category::Network, Category::Network]);
@@ -568,4 +626,113 @@ fn postgres_a_common_word_lists_the_most_urgent_matches_and_says_there_are_more(
     assert!(!listing.more_than_total);
     assert_eq!(listing.total, 5);
     assert!(listing.rows.iter().all(|row| row.title.starts_with("Printer over VPN")));
+}
+
+/// The console's store thread on a team database: a session started from a team ticket, the
+/// user's survey and the recording land on that ticket in the team database — none of it in the
+/// console's own file — and the recording is deleted by hand with its file.
+#[test]
+fn postgres_a_team_tickets_session_survey_and_recording_are_the_teams() {
+    use std::sync::mpsc::{Receiver, channel};
+    use stepwise::app::store_worker::{StoreRequest, StoreWorker};
+    use stepwise::model::{NewEngineer, TeamDatabaseSettings};
+    use stepwise::protocol::{Answer, EndReason, SessionEvent, SurveyAnswers, SurveyReply};
+    use stepwise::transport::TransportEvent;
+    use stepwise::ui::{StoreCommand, UiEvent};
+
+    fn until(events: &Receiver<UiEvent>, what: &str, done: impl Fn(&UiEvent) -> bool) -> UiEvent {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let event = events.recv_timeout(left).unwrap_or_else(|_| panic!("no {what} within 30 s"));
+            if let UiEvent::ActionFailed(why) | UiEvent::TranscriptWriteFailed { reason: why, .. } = &event {
+                panic!("{what}: {why}");
+            }
+            if done(&event) {
+                return event;
+            }
+        }
+    }
+
+    let Some(backend) = postgres_backend() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (sender, events) = channel();
+    let settings = TeamDatabaseSettings { url: backend.config.url.clone(), tls: false };
+    let worker =
+        StoreWorker::spawn_with_database(dir.path().to_path_buf(), Some(settings), sender, Arc::new(|| {}), || NOW_MS);
+    until(&events, "the store", |event| matches!(event, UiEvent::StoreOpened(_)));
+    let engineer = NewEngineer { name: "Li".into(), team: "Desk".into(), tier: 1, skills: Vec::new() };
+    worker.send(StoreRequest::Command(StoreCommand::AddEngineer {
+        engineer,
+        password: "correct horse".into(),
+        sign_in: true,
+    }));
+    until(&events, "sign-in", |event| matches!(event, UiEvent::SignedIn(_)));
+    worker.send(StoreRequest::Command(StoreCommand::CreateTicket(new_ticket("VPN drops", "desc"))));
+    let UiEvent::TicketLoaded { detail, .. } =
+        until(&events, "the new ticket", |event| matches!(event, UiEvent::TicketLoaded { .. }))
+    else {
+        unreachable!()
+    };
+    let ticket_id = detail.ticket.id;
+
+    let notice = stepwise::ui::SessionNotice::Started {
+        link: "stepwise://127.0.0.1:4000/123456789".into(),
+        code: "123 456 789".into(),
+        address: "127.0.0.1:4000".into(),
+        expires_at_ms: NOW_MS + 600_000,
+        viewer: stepwise::ui::viewer::FrameSlot::default(),
+    };
+    worker.send(StoreRequest::SessionStarted { ticket_id, port: 4000, notice });
+    let session = |event: TransportEvent| StoreRequest::Session { ticket_id, event };
+    worker.send(session(TransportEvent::Paired));
+    worker.send(session(TransportEvent::Session(SessionEvent::Ended {
+        reason: EndReason::EngineerEnded,
+        by_peer: false,
+    })));
+    let answers =
+        SurveyAnswers { solved: Answer::Yes, rating: 4, explanations_clear: Answer::Yes, comment: "好".into() };
+    worker.send(session(TransportEvent::Session(SessionEvent::SurveyReplied(SurveyReply::Answered(answers.clone())))));
+    let file = dir.path().join("team-ticket.swrec");
+    std::fs::write(&file, b"recorded").unwrap();
+    worker.send(StoreRequest::Recording {
+        ticket_id,
+        session_id: None,
+        event: recording_saved(&file.display().to_string()),
+    });
+    let UiEvent::TicketLoaded { detail, .. } = until(
+        &events,
+        "the ticket with its recording",
+        |event| matches!(event, UiEvent::TicketLoaded { detail, .. } if !detail.recordings.is_empty()),
+    ) else {
+        unreachable!()
+    };
+    let [session_row] = detail.sessions.as_slice() else { panic!("one session: {:?}", detail.sessions) };
+    assert_eq!(session_row.end_reason.as_deref(), Some(EndReason::EngineerEnded.as_str()));
+    assert!(session_row.joined_at_ms.is_some());
+    assert_eq!(detail.surveys.len(), 1);
+    assert_eq!(detail.surveys[0].answers(), Some(&answers));
+    assert_eq!(detail.recordings[0].session_id, Some(session_row.id));
+    let mut team = backend.open();
+    assert_eq!(team.ticket_sessions(ticket_id).unwrap(), detail.sessions, "in the team database");
+    assert!(
+        team.desk_history_page(ticket_id, None, 100)
+            .unwrap()
+            .iter()
+            .any(|entry| entry.event == TimelineEvent::SurveyAnswered(answers.clone()))
+    );
+
+    worker.send(StoreRequest::Command(StoreCommand::DeleteRecording { recording_id: detail.recordings[0].id }));
+    let UiEvent::TicketLoaded { detail, .. } =
+        until(&events, "the deletion", |event| matches!(event, UiEvent::TicketLoaded { changed: true, .. }))
+    else {
+        unreachable!()
+    };
+    assert!(detail.recordings.is_empty());
+    assert!(!file.exists(), "the file is deleted");
+    drop(worker);
+
+    let local = Store::open(dir.path()).unwrap();
+    assert!(local.sessions_between(0, i64::MAX).unwrap().is_empty(), "nothing in the console's own file");
+    assert!(local.surveys_between(0, i64::MAX).unwrap().is_empty());
 }

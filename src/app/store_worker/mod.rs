@@ -511,6 +511,11 @@ impl Worker {
                 self.emit(UiEvent::ReportReady(Err(why.to_owned())));
                 return;
             }
+            StoreRequest::Command(StoreCommand::DeleteRecording { recording_id }) => {
+                let result = self.delete_by_hand(recording_id);
+                self.emit_result(result);
+                return;
+            }
             StoreRequest::Command(command) if self.team.is_some() && team::TeamDesk::takes(&command) => {
                 let now = (self.clock)();
                 let Some(team) = self.team.as_mut() else { return };
@@ -754,9 +759,8 @@ pub(super) fn run_command(
             store.change_ticket(ticket_id, &TicketChange::Assign(Some(actor.to_owned())), actor, now)?;
             changed(store, ticket_id)
         }
-        StoreCommand::DeleteRecording { recording_id } => {
-            recording_rows::delete_by_hand(store, recording_id, actor, now)
-        }
+        // Through the desk that holds the ticket (see `Worker::delete_by_hand`).
+        StoreCommand::DeleteRecording { .. } => Ok(Vec::new()),
         StoreCommand::SetRecordingRetention { days } => {
             store.set_recording_retention_days(days)?;
             Ok(Vec::new())

@@ -1,11 +1,13 @@
-//! Recording rows (see `store/recordings.rs`): a row with each sealed or recovered recording,
+//! Recording rows (see `store/recording_log.rs`): a row with each sealed or recovered recording,
 //! retention at start-up and deletion by hand, each deletion leaving a tombstone entry; video
-//! exports recorded on the ticket.
+//! exports recorded on the ticket. On a team desk the rows are the team database's (the file
+//! stays on this computer, which alone deletes it).
 
-use super::{Failure, Worker, detail};
+use super::{Failure, Worker};
 use crate::model::{ActorKind, HistoryEntry, SessionId, TicketId, TimelineEvent};
-use crate::store::recordings::DeleteReason;
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
+use crate::store::desk::TicketDesk;
+use crate::store::recordings::{DEFAULT_RETENTION_DAYS, DeleteReason};
 use crate::ui::UiEvent;
 
 impl Worker {
@@ -20,19 +22,23 @@ impl Worker {
             }
             _ => session_id,
         };
-        let Some(store) = self.store.as_mut() else {
+        // Retention is this console's setting (it deletes the files it holds).
+        let retention_days = self
+            .store
+            .as_ref()
+            .and_then(|store| store.recording_retention_days().ok())
+            .unwrap_or(DEFAULT_RETENTION_DAYS);
+        let Some(desk) = self.desk() else {
             let reason = "the database is not open".to_owned();
             return self.emit(UiEvent::TranscriptWriteFailed { ticket_id, kind: event.kind(), reason });
         };
-        match store.save_recording(ticket_id, session_id, &event, now) {
+        match desk.log_recording(ticket_id, session_id, &event, retention_days, now) {
             Ok((seq, _)) => {
                 let actor = ActorKind::System.as_str().to_owned();
                 let entry =
                     HistoryEntry { seq, at_ms: now, actor, actor_kind: ActorKind::System, event, imported: None };
                 self.emit(UiEvent::HistoryAppended { ticket_id, entry });
-                if let Some(store) = self.store.as_ref()
-                    && let Ok(detail) = detail(store, ticket_id)
-                {
+                if let Some(detail) = self.reloaded_detail(ticket_id) {
                     self.emit(UiEvent::TicketLoaded { detail, created: false, changed: false });
                 }
             }
@@ -47,10 +53,10 @@ impl Worker {
     pub(super) fn save_video_export(&mut self, ticket_id: TicketId, event: TimelineEvent) {
         let now = (self.clock)();
         let actor = self.actor.clone();
-        let Some(store) = self.store.as_mut() else {
+        let Some(desk) = self.desk() else {
             return self.emit(UiEvent::ActionFailed("the database is not open".to_owned()));
         };
-        match store.append_event(ticket_id, (ActorKind::Engineer, &actor), &event, now) {
+        match desk.desk_append_event(ticket_id, (ActorKind::Engineer, &actor), &event, now) {
             Ok(seq) => {
                 let entry =
                     HistoryEntry { seq, at_ms: now, actor, actor_kind: ActorKind::Engineer, event, imported: None };
@@ -63,12 +69,12 @@ impl Worker {
         }
     }
 
-    /// Deletes every recording whose retention ran out (file, row, tombstone by the system).
-    /// Returns how many were deleted.
+    /// Deletes every recording of this computer whose retention ran out (file, row, tombstone
+    /// by the system). Returns how many were deleted.
     pub(super) fn purge_expired_recordings(&mut self) -> usize {
         let now = (self.clock)();
-        let Some(store) = self.store.as_mut() else { return 0 };
-        let expired = match store.expired_recordings(now) {
+        let Some(desk) = self.desk() else { return 0 };
+        let expired = match desk.expired_recordings_here(now) {
             Ok(expired) => expired,
             Err(err) => {
                 tracing::warn!("cannot list expired recordings: {err}");
@@ -78,7 +84,7 @@ impl Worker {
         let system = (ActorKind::System, ActorKind::System.as_str());
         let mut deleted = 0;
         for recording in expired {
-            match delete_recording(store, recording.id, system, DeleteReason::Retention, now) {
+            match delete_recording(desk, recording.id, system, DeleteReason::Retention, now) {
                 Ok(_) => deleted += 1,
                 Err(err) => tracing::warn!(recording = recording.id, "cannot delete an expired recording: {err:?}"),
             }
@@ -88,18 +94,33 @@ impl Worker {
         }
         deleted
     }
+
+    /// An engineer deletes a recording by hand from the ticket: the ticket as it now is.
+    pub(super) fn delete_by_hand(&mut self, recording_id: i64) -> Result<Vec<UiEvent>, Failure> {
+        let now = (self.clock)();
+        let actor = self.actor.clone();
+        let Some(desk) = self.desk() else {
+            return Err(Failure::Other(StoreError::Rule("the database is not open".to_owned())));
+        };
+        let ticket_id = delete_recording(desk, recording_id, (ActorKind::Engineer, &actor), DeleteReason::ByHand, now)?;
+        match self.reloaded_detail(ticket_id) {
+            Some(detail) => Ok(vec![UiEvent::TicketLoaded { detail, created: false, changed: true }]),
+            None => Ok(Vec::new()),
+        }
+    }
 }
 
 /// Deletes a recording's file (already gone is fine), then its row, leaving the tombstone.
-/// Returns the recording's ticket.
+/// Returns the recording's ticket. A recording another computer holds is refused (its row
+/// says where it is).
 fn delete_recording(
-    store: &mut Store,
+    desk: &mut dyn TicketDesk,
     recording_id: i64,
     actor: (ActorKind, &str),
     reason: DeleteReason,
     now: i64,
 ) -> Result<TicketId, StoreError> {
-    let Some(recording) = store.recording(recording_id)? else {
+    let Some(recording) = desk.recording_here(recording_id)? else {
         return Err(StoreError::Rule(format!("recording {recording_id} does not exist")));
     };
     match std::fs::remove_file(&recording.path) {
@@ -109,17 +130,6 @@ fn delete_recording(
             return Err(StoreError::Rule(format!("cannot delete the recording {}: {err}", recording.path)));
         }
     }
-    let (ticket_id, _, _) = store.delete_recording(recording_id, actor, reason, now)?;
+    let (ticket_id, _, _) = desk.remove_recording(recording_id, actor, reason, now)?;
     Ok(ticket_id)
-}
-
-/// An engineer deletes a recording by hand from the ticket: the ticket as it now is.
-pub(super) fn delete_by_hand(
-    store: &mut Store,
-    recording_id: i64,
-    actor: &str,
-    now: i64,
-) -> Result<Vec<UiEvent>, Failure> {
-    let ticket_id = delete_recording(store, recording_id, (ActorKind::Engineer, actor), DeleteReason::ByHand, now)?;
-    Ok(vec![UiEvent::TicketLoaded { detail: detail(store, ticket_id)?, created: false, changed: true }])
 }

@@ -5,14 +5,15 @@
 use super::Worker;
 use crate::model::{ActorKind, HistoryEntry, SessionFacts, SurveyOutcome, SurveyRecord, TicketId};
 use crate::protocol::{SessionEvent, SurveyReply};
-use crate::store::{SessionLog, StoreResult};
+use crate::store::StoreResult;
+use crate::store::desk::TicketDesk;
 use crate::transport::TransportEvent;
 use crate::ui::{SessionNotice, UiEvent};
 
 impl Worker {
-    /// Where sessions are kept: the team database when the console works on one (the ticket is
-    /// the team's), else the console's own file.
-    fn session_log(&mut self) -> Option<&mut dyn SessionLog> {
+    /// Where sessions, surveys and recordings are kept: the team database when the console works
+    /// on one (the ticket is the team's), else the console's own file.
+    pub(super) fn desk(&mut self) -> Option<&mut dyn TicketDesk> {
         match (self.team.as_mut(), self.store.as_mut()) {
             (Some(team), _) => Some(&mut team.store),
             (None, Some(store)) => Some(store),
@@ -22,7 +23,6 @@ impl Worker {
 
     /// The ticket's timeline, oldest first, from the database that holds the ticket.
     fn whole_history(&mut self, ticket_id: TicketId) -> StoreResult<Vec<HistoryEntry>> {
-        use crate::store::desk::TicketDesk;
         match (self.team.as_mut(), self.store.as_ref()) {
             (Some(team), _) => team.store.desk_history_page(ticket_id, None, u32::MAX),
             (None, Some(store)) => store.history(ticket_id),
@@ -31,7 +31,7 @@ impl Worker {
     }
 
     /// The open ticket as the views show it, read again (after a survey arrived).
-    fn reloaded_detail(&mut self, ticket_id: TicketId) -> Option<crate::ui::TicketDetail> {
+    pub(super) fn reloaded_detail(&mut self, ticket_id: TicketId) -> Option<crate::ui::TicketDetail> {
         let now = (self.clock)();
         match (self.team.as_mut(), self.store.as_ref()) {
             (Some(team), _) => team.detail(ticket_id, now).ok(),
@@ -45,7 +45,7 @@ impl Worker {
     pub(super) fn begin_session(&mut self, ticket_id: TicketId) {
         let now = (self.clock)();
         let actor = self.actor.clone();
-        let Some(log) = self.session_log() else { return };
+        let Some(log) = self.desk() else { return };
         match log.log_session_start(ticket_id, &actor, now) {
             Ok(id) => {
                 self.sessions.insert(ticket_id, (id, None));
@@ -61,14 +61,14 @@ impl Worker {
         let Some((session_id, ended_at)) = self.sessions.get(&ticket_id).copied() else { return false };
         let outcome = match event {
             TransportEvent::Paired => {
-                let Some(log) = self.session_log() else { return false };
+                let Some(log) = self.desk() else { return false };
                 if let Err(err) = log.log_session_joined(session_id, now) {
                     tracing::warn!(ticket_id = ticket_id.0, "cannot record the join time: {err}");
                 }
                 return false;
             }
             TransportEvent::Session(SessionEvent::Ended { reason, .. }) => {
-                let Some(log) = self.session_log() else { return false };
+                let Some(log) = self.desk() else { return false };
                 if let Err(err) = log.log_session_end(session_id, reason.as_str(), now) {
                     tracing::warn!(ticket_id = ticket_id.0, "cannot record the end time: {err}");
                 }
@@ -86,7 +86,7 @@ impl Worker {
         let survey =
             SurveyRecord { session_id, ticket_id, asked_at_ms: ended_at.unwrap_or(now), settled_at_ms: now, outcome };
         let user = self.peer_names.get(&ticket_id).cloned().unwrap_or_default();
-        let Some(log) = self.session_log() else { return false };
+        let Some(log) = self.desk() else { return false };
         match log.log_survey(&survey, &user) {
             Ok(seq) => {
                 let event = match &survey.outcome {

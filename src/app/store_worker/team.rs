@@ -12,7 +12,7 @@ use crate::model::{
 };
 use crate::store::desk::TicketDesk;
 use crate::store::team::{ListenerEvent, TeamConfig, TeamListener, TeamStore, TlsMode};
-use crate::store::{SessionLog, StoreError, StoreResult};
+use crate::store::{RecordingLog, SessionLog, StoreError, StoreResult};
 use crate::ui::sidebar::PAGE_SIZE;
 use crate::ui::{StoreCommand, TeamTicketInfo, TicketDetail, UiEvent};
 
@@ -106,7 +106,7 @@ impl TeamDesk {
             older_entries,
             surveys: self.store.ticket_surveys(ticket_id)?,
             sessions: self.store.ticket_sessions(ticket_id)?,
-            recordings: Vec::new(),
+            recordings: self.store.ticket_recordings(ticket_id)?,
             team: Some(TeamTicketInfo { version: desk.version, viewers, suggestions }),
             ticket: desk.ticket,
         })

@@ -12,6 +12,7 @@ mod connect;
 mod desk_impl;
 mod listener;
 mod query;
+mod recordings;
 mod rows;
 mod sessions;
 
@@ -38,6 +39,8 @@ pub struct TeamStore {
     policy: SlaPolicy,
     /// The server's token statistics, read when a search needs them.
     search_stats: Option<query::TokenStats>,
+    /// This computer's name: recordings made here are kept here (see [`recordings`]).
+    host: String,
 }
 
 impl std::fmt::Debug for TeamStore {
@@ -57,7 +60,13 @@ impl TeamStore {
     pub fn connect_with_policy(config: &TeamConfig, policy: SlaPolicy) -> StoreResult<Self> {
         let mut client = config.connect()?;
         schema::migrate(&mut client)?;
-        Ok(TeamStore { config: config.clone(), client: Some(client), policy, search_stats: None })
+        Ok(TeamStore {
+            config: config.clone(),
+            client: Some(client),
+            policy,
+            search_stats: None,
+            host: recordings::this_host(),
+        })
     }
 
     /// Connects once and reports the server's version ("Test connection" in Settings); nothing

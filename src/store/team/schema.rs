@@ -140,6 +140,26 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX surveys_by_ticket ON surveys (ticket_id);
     CREATE INDEX surveys_by_asked ON surveys (asked_at_ms);
     "#,
+    // 3: session recordings of the team's tickets; the file stays on the computer that recorded
+    // it (`host`), which alone deletes it.
+    r#"
+    CREATE TABLE recordings (
+        id BIGSERIAL PRIMARY KEY,
+        ticket_id BIGINT NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+        session_id BIGINT REFERENCES sessions (id) ON DELETE SET NULL,
+        host TEXT NOT NULL,
+        path TEXT NOT NULL,
+        duration_ms BIGINT NOT NULL,
+        bytes BIGINT NOT NULL,
+        hash_head TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('sealed', 'recovered')),
+        saved_at_ms BIGINT NOT NULL,
+        retention_until_ms BIGINT NOT NULL,
+        UNIQUE (host, path)
+    );
+    CREATE INDEX recordings_by_ticket ON recordings (ticket_id, id);
+    CREATE INDEX recordings_by_retention ON recordings (host, retention_until_ms);
+    "#,
 ];
 
 /// The newest team schema this build knows.
