@@ -414,11 +414,15 @@ fn migrate_to_team(data_dir: &Path, url: &str, tls: bool) -> anyhow::Result<()> 
         .with_context(|| format!("cannot open the team database {}", config.redacted()))?;
     let report = team.migrate_from(&local)?;
     println!(
-        "copied into {}: {} tickets, {} notes, {} timeline entries, {} guides, {} settings (counts verified)",
+        "copied into {}: {} tickets, {} notes, {} timeline entries, {} sessions, {} surveys, {} recording rows \
+         (the files stay on this computer), {} guides, {} settings (counts verified)",
         config.redacted(),
         report.tickets,
         report.notes,
         report.timeline_entries,
+        report.sessions,
+        report.surveys,
+        report.recordings,
         report.guides,
         report.settings
     );

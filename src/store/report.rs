@@ -45,7 +45,7 @@ const SCAN_SESSIONS_FROM_ONE_IN: usize = 4;
 
 /// A `status_changed` payload's statuses: the exact form this build writes is split by hand
 /// (hundreds of thousands per report), anything else goes through serde.
-fn parse_move(payload: &str) -> Option<(Status, Status)> {
+pub(super) fn parse_move(payload: &str) -> Option<(Status, Status)> {
     let fast = payload.strip_prefix(r#"{"from":""#).and_then(|rest| {
         let (from, rest) = rest.split_once(r#"","to":""#)?;
         Some((Status::parse(from)?, Status::parse(rest.strip_suffix(r#""}"#)?)?))
@@ -192,14 +192,30 @@ impl Store {
         let mut statement = self.conn.prepare_cached(&surveys_sql())?;
         let surveys: Vec<SurveyRecord> =
             statement.query_map([query.from_ms, query.to_ms], survey_from_row)?.collect::<Result<_, _>>()?;
+        let mut inputs = ReportInputs {
+            tickets,
+            moves,
+            sessions,
+            surveys,
+            guide_steps: Vec::new(),
+            undated_step_answers: 0,
+            jargon_hints: crate::model::report::HintTally::default(),
+        };
+        self.add_console_report_parts(query, &mut inputs)?;
+        Ok(inputs)
+    }
+
+    /// Fills in what a report takes from this console's own file whichever desk the tickets are
+    /// on: the guide step answers of the range (and the undated ones) and the plain-word hints.
+    pub fn add_console_report_parts(&self, query: &ReportQuery, inputs: &mut ReportInputs) -> StoreResult<()> {
         let hints = self.jargon_hint_counts(query.from_ms, query.to_ms, query.engineer.as_deref())?;
-        let jargon_hints = crate::model::report::HintTally {
+        inputs.jargon_hints = crate::model::report::HintTally {
             offered: u32::try_from(hints.offered).unwrap_or(u32::MAX),
             accepted: u32::try_from(hints.accepted).unwrap_or(u32::MAX),
         };
-        let guide_steps = self.guide_step_counts(query.from_ms, query.to_ms)?;
-        let undated_step_answers = self.undated_step_answers()?;
-        Ok(ReportInputs { tickets, moves, sessions, surveys, guide_steps, undated_step_answers, jargon_hints })
+        inputs.guide_steps = self.guide_step_counts(query.from_ms, query.to_ms)?;
+        inputs.undated_step_answers = self.undated_step_answers()?;
+        Ok(())
     }
 
     /// Every session of `tickets`: looked up by ticket for a few, read in one pass and sorted out

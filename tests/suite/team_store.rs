@@ -736,3 +736,66 @@ fn postgres_a_team_tickets_session_survey_and_recording_are_the_teams() {
     assert!(local.sessions_between(0, i64::MAX).unwrap().is_empty(), "nothing in the console's own file");
     assert!(local.surveys_between(0, i64::MAX).unwrap().is_empty());
 }
+
+/// A desk copied into a team database gives the same report there as on the console's own
+/// file: sample tickets with their workflow moves, and sessions and surveys on some of them (the
+/// migration copies those too).
+#[test]
+fn postgres_a_migrated_desk_reports_the_same_on_both_databases() {
+    use stepwise::model::report::{Report, ReportQuery};
+    use stepwise::model::{SurveyOutcome, SurveyRecord};
+    use stepwise::protocol::{Answer, SurveyAnswers};
+    let Some(backend) = postgres_backend() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mut local = Store::open(dir.path()).unwrap();
+    let now = NOW_MS;
+    let loaded = local.load_sample_tickets(now - 3_600_000).unwrap();
+    assert!(loaded > 20);
+    for (index, ticket) in [1_i64, 3, 5, 8].into_iter().enumerate() {
+        let ticket = TicketId(ticket);
+        let started = now - 3_000_000 + i64::try_from(index).unwrap() * 60_000;
+        let session = local.begin_session(ticket, if index % 2 == 0 { "陈伟" } else { "Li" }, started).unwrap();
+        local.mark_session_joined(session, started + 20_000).unwrap();
+        local.end_session(session, "engineer_ended", started + 600_000).unwrap();
+        let outcome = if index == 2 {
+            SurveyOutcome::NotAnswered { reason: "closed".into() }
+        } else {
+            SurveyOutcome::Answered(SurveyAnswers {
+                solved: [Answer::Yes, Answer::Partly, Answer::No][index % 3],
+                rating: u8::try_from(index + 2).unwrap(),
+                explanations_clear: Answer::Yes,
+                comment: String::new(),
+            })
+        };
+        let survey = SurveyRecord {
+            session_id: session,
+            ticket_id: ticket,
+            asked_at_ms: started + 600_000,
+            settled_at_ms: started + 620_000,
+            outcome,
+        };
+        local.record_survey(&survey, "王丽").unwrap();
+    }
+    let mut team = TeamStore::connect(&backend.config).unwrap();
+    let copied = team.migrate_from(&local).unwrap();
+    assert_eq!((copied.sessions, copied.surveys), (4, 4));
+
+    for query in [
+        ReportQuery { from_ms: now - 30 * 86_400_000, to_ms: now + 1, ..ReportQuery::default() },
+        ReportQuery { from_ms: now - 7 * 86_400_000, to_ms: now - 3_600_000, ..ReportQuery::default() },
+        ReportQuery {
+            from_ms: now - 30 * 86_400_000,
+            to_ms: now + 1,
+            engineer: Some("陈伟".into()),
+            utc_offset_minutes: 480,
+            ..ReportQuery::default()
+        },
+    ] {
+        let on_file = local.report(&query, now).unwrap();
+        let mut inputs = team.report_inputs(&query).unwrap();
+        local.add_console_report_parts(&query, &mut inputs).unwrap();
+        let on_team = Report::compute(&query, &inputs, now);
+        assert_eq!(on_team, on_file, "{query:?}");
+        assert!(!inputs.tickets.is_empty() && !inputs.moves.is_empty());
+    }
+}

@@ -500,15 +500,15 @@ impl Worker {
                 // These read or write this console's own file: on a team desk they would act on
                 // tickets nobody sees. Refused plainly rather than done to the wrong desk.
                 self.emit(UiEvent::ActionFailed(
-                    "not available on a team database yet: sample tickets, import, export and reports work on \
+                    "not available on a team database yet: sample tickets, import and export work on \
                      this console's own desk (bring a desk to the team with `stepwise store migrate --to URL`)"
                         .to_owned(),
                 ));
                 return;
             }
-            StoreRequest::Command(StoreCommand::ComputeReport(_)) if self.team.is_some() => {
-                let why = "reports are not available on a team database yet; they work on this console's own desk";
-                self.emit(UiEvent::ReportReady(Err(why.to_owned())));
+            StoreRequest::Command(StoreCommand::ComputeReport(query)) if self.team.is_some() => {
+                let report = self.team_report(&query).map(Box::new).map_err(|err| format!("{err:#}"));
+                self.emit(UiEvent::ReportReady(report));
                 return;
             }
             StoreRequest::Command(StoreCommand::DeleteRecording { recording_id }) => {

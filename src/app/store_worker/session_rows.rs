@@ -30,6 +30,22 @@ impl Worker {
         }
     }
 
+    /// A report on the team's tickets, with this console's own guide answers and hints.
+    pub(super) fn team_report(
+        &mut self,
+        query: &crate::model::report::ReportQuery,
+    ) -> StoreResult<crate::model::report::Report> {
+        let now = (self.clock)();
+        let Some(team) = self.team.as_mut() else {
+            return Err(crate::store::StoreError::Rule("there is no team desk".to_owned()));
+        };
+        let mut inputs = team.store.report_inputs(query)?;
+        if let Some(store) = self.store.as_ref() {
+            store.add_console_report_parts(query, &mut inputs)?;
+        }
+        Ok(crate::model::report::Report::compute(query, &inputs, now))
+    }
+
     /// The open ticket as the views show it, read again (after a survey arrived).
     pub(super) fn reloaded_detail(&mut self, ticket_id: TicketId) -> Option<crate::ui::TicketDetail> {
         let now = (self.clock)();

@@ -3,10 +3,15 @@
 
 use serde::Serialize;
 
-use super::rows::{append_event, insert_ticket, next_number, refresh_search};
+use std::collections::HashMap;
+
+use rusqlite::types::Value;
+
+use super::rows::{Cell, append_event, insert_ticket, next_number, refresh_search};
 use super::{TeamStore, classify};
 use crate::model::{NewTicket, RuleError, Ticket, TicketId};
 use crate::store::row_columns::ticket_from;
+use crate::store::sessions::{SESSION_COLUMNS, SURVEY_COLUMNS};
 use crate::store::tickets::TICKET_COLUMNS;
 use crate::store::{Store, StoreError, StoreResult};
 
@@ -23,6 +28,12 @@ pub struct MigrateReport {
     pub guides: i64,
     /// Team-wide settings copied (canned phrases, glossaries).
     pub settings: i64,
+    /// Remote sessions copied.
+    pub sessions: i64,
+    /// Exit surveys copied.
+    pub surveys: i64,
+    /// Recording rows copied (the files stay on this computer, which the rows name).
+    pub recordings: i64,
 }
 
 /// Settings every engineer of a team shares (per-console ones, such as the profile, network or
@@ -74,8 +85,8 @@ impl TeamStore {
     }
 
     /// Copies the local desk `local` into this team database, which must hold no tickets:
-    /// tickets (numbers, times and SLA clocks kept), notes, the timeline, guides and team-wide
-    /// settings, in one transaction; then compares every count. [`StoreError::TeamNotEmpty`]
+    /// tickets (numbers, times and SLA clocks kept), notes, the timeline, sessions, surveys,
+    /// recording rows, guides and team-wide settings, in one transaction; then compares every count. [`StoreError::TeamNotEmpty`]
     /// when the team database has tickets already.
     pub fn migrate_from(&mut self, local: &Store) -> StoreResult<MigrateReport> {
         let existing = self.ticket_count()?;
@@ -91,7 +102,19 @@ impl TeamStore {
             timeline_entries: local.conn.query_row("SELECT count(*) FROM ticket_events", [], |row| row.get(0))?,
             guides: i64::try_from(guides.len()).unwrap_or(i64::MAX),
             settings: i64::try_from(settings.len()).unwrap_or(i64::MAX),
+            sessions: local.conn.query_row("SELECT count(*) FROM sessions", [], |row| row.get(0))?,
+            surveys: local.conn.query_row("SELECT count(*) FROM surveys", [], |row| row.get(0))?,
+            recordings: local.conn.query_row("SELECT count(*) FROM recordings", [], |row| row.get(0))?,
         };
+        let sessions = local_rows(local, &format!("SELECT {SESSION_COLUMNS} FROM sessions ORDER BY id"), 7)?;
+        let surveys = local_rows(local, &format!("SELECT {SURVEY_COLUMNS} FROM surveys ORDER BY session_id"), 9)?;
+        let recordings = local_rows(
+            local,
+            "SELECT ticket_id, session_id, path, duration_ms, bytes, hash_head, status, saved_at_ms, \
+             retention_until_ms FROM recordings ORDER BY id",
+            9,
+        )?;
+        let host = self.host.clone();
         let mut tickets_stmt = local.conn.prepare(&format!("SELECT {TICKET_COLUMNS} FROM tickets ORDER BY id"))?;
         let tickets: Vec<Ticket> = tickets_stmt.query_map([], |row| ticket_from(row))?.collect::<Result<_, _>>()?;
         let mut notes_stmt =
@@ -132,6 +155,8 @@ impl TeamStore {
             for local_id in ids.values() {
                 refresh_search(tx, TicketId(*local_id))?;
             }
+            let session_ids = copy_sessions(tx, &sessions, &id_of)?;
+            copy_surveys_and_recordings(tx, &surveys, &recordings, &host, &id_of, &session_ids)?;
             // Numbers handed out later continue after the copied ones, day by day.
             tx.batch_execute(
                 "INSERT INTO ticket_number_counters (day, last) \
@@ -160,6 +185,9 @@ impl TeamStore {
                 timeline_entries: count(tx, "ticket_events")?,
                 guides: count(tx, "guides")?,
                 settings: count(tx, "settings")?,
+                sessions: count(tx, "sessions")?,
+                surveys: count(tx, "surveys")?,
+                recordings: count(tx, "recordings")?,
             };
             if copied != expected {
                 return Err(StoreError::Import(format!(
@@ -170,6 +198,88 @@ impl TeamStore {
         })
         .and_then(|copied| self.refresh_statistics().map(|()| copied))
     }
+}
+
+/// One local table's rows, each column as a SQLite value (`columns` of them).
+fn local_rows(local: &Store, sql: &str, columns: usize) -> StoreResult<Vec<Vec<Value>>> {
+    let mut stmt = local.conn.prepare(sql)?;
+    let rows = stmt.query_map([], |row| (0..columns).map(|index| row.get::<_, Value>(index)).collect())?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn local_int(value: &Value) -> Option<i64> {
+    match value {
+        Value::Integer(number) => Some(*number),
+        _ => None,
+    }
+}
+
+/// Copies the local session rows (`SESSION_COLUMNS`) onto the copied tickets; returns the new
+/// id of each local session.
+fn copy_sessions(
+    tx: &mut postgres::Transaction<'_>,
+    sessions: &[Vec<Value>],
+    id_of: &dyn Fn(i64) -> StoreResult<i64>,
+) -> StoreResult<HashMap<i64, i64>> {
+    let mut session_ids = HashMap::new();
+    for row in sessions {
+        let [id, ticket_id, engineer, started, joined, ended, reason] = row.as_slice() else { continue };
+        let (Some(local_id), Some(ticket_id)) = (local_int(id), local_int(ticket_id)) else { continue };
+        let cells = [Cell(engineer.clone()), Cell(started.clone()), Cell(joined.clone()), Cell(ended.clone())];
+        let reason = Cell(reason.clone());
+        let new_id: i64 = tx
+            .query_one(
+                "INSERT INTO sessions (ticket_id, engineer, started_at_ms, joined_at_ms, ended_at_ms, end_reason) \
+                 VALUES ($1, $2::text, $3::bigint, $4::bigint, $5::bigint, $6::text) RETURNING id",
+                &[&id_of(ticket_id)?, &cells[0], &cells[1], &cells[2], &cells[3], &reason],
+            )
+            .map_err(classify)?
+            .get(0);
+        session_ids.insert(local_id, new_id);
+    }
+    Ok(session_ids)
+}
+
+/// Copies the local surveys (`SURVEY_COLUMNS`) and recording rows onto the copied tickets and
+/// sessions; the recordings' files stay on this computer (`host`).
+fn copy_surveys_and_recordings(
+    tx: &mut postgres::Transaction<'_>,
+    surveys: &[Vec<Value>],
+    recordings: &[Vec<Value>],
+    host: &str,
+    id_of: &dyn Fn(i64) -> StoreResult<i64>,
+    session_ids: &HashMap<i64, i64>,
+) -> StoreResult<()> {
+    let session_of = |value: &Value| local_int(value).and_then(|id| session_ids.get(&id).copied());
+    for row in surveys {
+        let [session, ticket_id, rest @ ..] = row.as_slice() else { continue };
+        let (Some(session), Some(ticket_id)) = (session_of(session), local_int(ticket_id)) else { continue };
+        let rest: Vec<Cell> = rest.iter().cloned().map(Cell).collect();
+        let [asked, settled, solved, rating, clear, comment, reason] = rest.as_slice() else { continue };
+        tx.execute(
+            &format!(
+                "INSERT INTO surveys ({SURVEY_COLUMNS}) VALUES ($1, $2, $3::bigint, $4::bigint, $5::text, \
+                 $6::bigint, $7::text, $8::text, $9::text)"
+            ),
+            &[&session, &id_of(ticket_id)?, asked, settled, solved, rating, clear, comment, reason],
+        )
+        .map_err(classify)?;
+    }
+    for row in recordings {
+        let [ticket_id, session, rest @ ..] = row.as_slice() else { continue };
+        let Some(ticket_id) = local_int(ticket_id) else { continue };
+        let session = session_of(session);
+        let rest: Vec<Cell> = rest.iter().cloned().map(Cell).collect();
+        let [path, duration, bytes, hash_head, status, saved, retention] = rest.as_slice() else { continue };
+        tx.execute(
+            "INSERT INTO recordings (ticket_id, session_id, host, path, duration_ms, bytes, hash_head, status, \
+             saved_at_ms, retention_until_ms) VALUES ($1, $2, $3, $4::text, $5::bigint, $6::bigint, $7::text, \
+             $8::text, $9::bigint, $10::bigint)",
+            &[&id_of(ticket_id)?, &session, &host, path, duration, bytes, hash_head, status, saved, retention],
+        )
+        .map_err(classify)?;
+    }
+    Ok(())
 }
 
 /// Every local guide as its JSON document, with its last change.

@@ -13,6 +13,7 @@ mod desk_impl;
 mod listener;
 mod query;
 mod recordings;
+mod report;
 mod rows;
 mod sessions;
 

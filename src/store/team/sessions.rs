@@ -11,7 +11,7 @@ use crate::store::row_columns::RowColumns;
 use crate::store::sessions::{SESSION_COLUMNS, SURVEY_COLUMNS, survey_cells, survey_entry, survey_outcome};
 use crate::store::{SessionLog, StoreError, StoreResult};
 
-fn session_from(row: &postgres::Row) -> StoreResult<SessionRecord> {
+pub(super) fn session_from(row: &postgres::Row) -> StoreResult<SessionRecord> {
     Ok(SessionRecord {
         id: SessionId(row.int(0)?),
         ticket_id: TicketId(row.int(1)?),
@@ -23,7 +23,7 @@ fn session_from(row: &postgres::Row) -> StoreResult<SessionRecord> {
     })
 }
 
-fn survey_from(row: &postgres::Row) -> StoreResult<SurveyRecord> {
+pub(super) fn survey_from(row: &postgres::Row) -> StoreResult<SurveyRecord> {
     Ok(SurveyRecord {
         session_id: SessionId(row.int(0)?),
         ticket_id: TicketId(row.int(1)?),
