@@ -167,3 +167,28 @@ fn two_engineers_share_one_desk_take_a_ticket_once_and_settle_a_conflict_field_b
     // Nothing else was lost: the assignee stays.
     assert!(has_label(&li, &winner_label));
 }
+
+/// Reports on a team desk: a month of tickets, sessions and surveys copied into the team
+/// database, then the Reports window of a signed-in console computes them from there (it was
+/// refused before) and shows each chart's table.
+#[test]
+fn the_reports_window_reports_on_the_team_desk() {
+    use stepwise::app::report_bench::fill_report_store;
+    let Some(url) = fresh_database() else { return };
+    let local = tempfile::tempdir().unwrap();
+    let mut store = stepwise::store::Store::open(local.path()).unwrap();
+    fill_report_store(&mut store, 200, support::T0).unwrap();
+    let copied = TeamStore::connect(&TeamConfig::new(&url)).unwrap().migrate_from(&store).unwrap();
+    assert!(copied.sessions > 0 && copied.surveys > 0, "{copied:?}");
+    drop(store);
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut desk = team_console(dir.path(), &url);
+    join_directory(&mut desk, "Li Wei", "Service desk", true);
+    settle(&mut desk, "the desk", |h| h.query_by_label("Reports").is_some());
+    desk.get_by_label("Reports").click();
+    settle(&mut desk, "the report computed", |h| h.query_by_label("Per engineer").is_some());
+    assert!(desk.query_all_by_label("Maria Garcia").count() > 0, "an engineer's row from the team's sessions");
+    assert!(desk.query_by_label("Responses in time").is_some(), "the SLA table");
+    assert!(!has_label_containing(&desk, "not available on a team database"));
+}
