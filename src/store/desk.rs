@@ -20,8 +20,8 @@
 use super::{RecordingLog, SessionLog, StoreResult};
 use crate::model::{
     ActorKind, Changed, DeskListing, DeskQuery, DeskTicket, Engineer, EngineerId, Escalation, HistoryEntry,
-    NewEngineer, NewTicket, Note, Presence, RoutingSuggestion, TicketChange, TicketId, TicketSummary, TicketVersion,
-    TimelineEvent,
+    NewEngineer, NewTicket, Note, Presence, RoutingSuggestion, Ticket, TicketChange, TicketId, TicketSummary,
+    TicketVersion, TimelineEvent,
 };
 
 /// Which database a desk runs on.
@@ -53,6 +53,9 @@ pub trait TicketDesk: SessionLog + RecordingLog {
     /// A page of matching tickets, most urgent first.
     fn desk_page(&mut self, query: &DeskQuery, offset: i64, limit: i64, now_ms: i64)
     -> StoreResult<Vec<TicketSummary>>;
+
+    /// Every ticket, oldest first (an export).
+    fn all_tickets(&mut self) -> StoreResult<Vec<Ticket>>;
 
     /// The sidebar rows of these tickets (a live refresh of the rows a notice named); tickets
     /// that no longer exist are left out.

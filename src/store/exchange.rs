@@ -11,8 +11,8 @@ use super::history::append;
 use super::tickets::{TICKET_COLUMNS, insert_record, reserve_number, ticket_from_row};
 use super::{Store, StoreError, StoreResult};
 use crate::model::{
-    Category, ExportFormat, Grade, HistoryEntry, ImportReport, MAX_LINE_CHARS, MAX_TIER, Priority, SlaClock, SlaPolicy,
-    Status, Ticket, TicketFields, TicketId, TimelineEvent,
+    Category, ExportFormat, Grade, HistoryEntry, ImportReport, MAX_LINE_CHARS, MAX_TIER, Note, Priority, SlaClock,
+    SlaPolicy, Status, Ticket, TicketFields, TicketId, TimelineEvent,
 };
 
 /// Largest file `import` reads.
@@ -112,9 +112,122 @@ fn parse_rfc3339(text: &str, what: &str) -> Result<i64, String> {
         .map_err(|err| format!("{what} {text:?} is not an RFC 3339 time ({err})"))
 }
 
+/// The notes and the whole timeline of one ticket, for an export.
+pub(super) type TicketDetails<'a> = dyn FnMut(TicketId) -> StoreResult<(Vec<Note>, Vec<HistoryEntry>)> + 'a;
+
+/// Writes `tickets` to `out` in `format` (JSON with each ticket's notes and timeline from
+/// `details`, or CSV); returns how many.
+pub(super) fn write_tickets(
+    tickets: Vec<Ticket>,
+    details: &mut TicketDetails<'_>,
+    format: ExportFormat,
+    out: &mut dyn Write,
+    now_ms: i64,
+) -> StoreResult<usize> {
+    let count = tickets.len();
+    let io_err = |source: std::io::Error| StoreError::Io { context: "cannot write the export".into(), source };
+    match format {
+        ExportFormat::Json => {
+            let mut exported = Vec::with_capacity(count);
+            for ticket in tickets {
+                let (notes, history) = details(ticket.id)?;
+                let notes = notes
+                    .into_iter()
+                    .map(|note| ExportedNote { at_ms: note.at_ms, author: note.author, text: note.text })
+                    .collect();
+                exported.push(ExportedTicket { ticket, notes, history });
+            }
+            let file = ExportFile {
+                format: FORMAT_NAME.into(),
+                version: FORMAT_VERSION,
+                exported_at_ms: now_ms,
+                tickets: exported,
+            };
+            serde_json::to_writer_pretty(&mut *out, &file).map_err(|err| io_err(err.into()))?;
+            out.write_all(b"\n").map_err(io_err)?;
+        }
+        ExportFormat::Csv => {
+            let mut writer = csv::Writer::from_writer(&mut *out);
+            for ticket in tickets {
+                let row = CsvTicket {
+                    number: csv_cell(ticket.number),
+                    title: csv_cell(ticket.fields.title),
+                    requester_name: csv_cell(ticket.fields.requester_name),
+                    department: csv_cell(ticket.fields.department),
+                    contact: csv_cell(ticket.fields.contact),
+                    location: csv_cell(ticket.fields.location),
+                    affected_system: csv_cell(ticket.fields.affected_system),
+                    affected_version: csv_cell(ticket.fields.affected_version),
+                    description: csv_cell(ticket.fields.description),
+                    expectation: csv_cell(ticket.fields.expectation),
+                    business_impact: csv_cell(ticket.fields.business_impact),
+
+                    category: ticket.category,
+                    urgency: ticket.urgency,
+                    impact: ticket.impact,
+                    priority: ticket.priority,
+                    status: ticket.status,
+                    assignee: ticket.assignee.map(csv_cell),
+                    tier: ticket.tier,
+                    resolution: csv_cell(ticket.resolution),
+                    satisfaction: ticket.satisfaction,
+                    satisfaction_comment: csv_cell(ticket.satisfaction_comment),
+                    reported_at: rfc3339(ticket.reported_at_ms),
+                    created_at: rfc3339(ticket.created_at_ms),
+                    updated_at: rfc3339(ticket.updated_at_ms),
+                };
+                writer.serialize(row).map_err(|err| io_err(std::io::Error::other(err)))?;
+            }
+            writer.flush().map_err(io_err)?;
+        }
+    }
+    Ok(count)
+}
+
+/// Writes a file through a temporary one beside it, so an existing file is never left
+/// half-written; `write` returns how many tickets it wrote.
+pub(super) fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> StoreResult<usize>,
+) -> StoreResult<usize> {
+    let tmp = path.with_extension("stepwise-partial");
+    let io_err = |context: String| move |source| StoreError::Io { context, source };
+    let mut file = std::io::BufWriter::new(
+        std::fs::File::create(&tmp).map_err(io_err(format!("cannot create {}", tmp.display())))?,
+    );
+    let count = write(&mut file);
+    let count = match count {
+        Ok(count) => count,
+        Err(err) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(err);
+        }
+    };
+    file.into_inner()
+        .map_err(|err| err.into_error())
+        .and_then(|file| file.sync_all())
+        .map_err(io_err(format!("cannot write {}", tmp.display())))?;
+    std::fs::rename(&tmp, path).map_err(io_err(format!("cannot write {}", path.display())))?;
+    Ok(count)
+}
+
+/// Exports every ticket of a desk (the console's own file or a team database) to a file.
+pub fn export_desk_to_path(
+    desk: &mut dyn super::desk::TicketDesk,
+    format: ExportFormat,
+    path: &Path,
+    now_ms: i64,
+) -> StoreResult<usize> {
+    let tickets = desk.all_tickets()?;
+    write_atomically(path, |out| {
+        let mut details = |id| Ok((desk.desk_notes(id)?, desk.desk_history_page(id, None, u32::MAX)?));
+        write_tickets(tickets, &mut details, format, out, now_ms)
+    })
+}
+
 impl Store {
     /// Every ticket, oldest first.
-    fn all_tickets(&self) -> StoreResult<Vec<Ticket>> {
+    pub(super) fn every_ticket(&self) -> StoreResult<Vec<Ticket>> {
         let mut stmt = self.conn.prepare(&format!("SELECT {TICKET_COLUMNS} FROM tickets ORDER BY id"))?;
         let rows = stmt.query_map([], ticket_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -122,90 +235,14 @@ impl Store {
 
     /// Writes every ticket to `out` in `format`; returns how many.
     pub fn export_tickets(&self, format: ExportFormat, out: &mut dyn Write, now_ms: i64) -> StoreResult<usize> {
-        let tickets = self.all_tickets()?;
-        let count = tickets.len();
-        let io_err = |source: std::io::Error| StoreError::Io { context: "cannot write the export".into(), source };
-        match format {
-            ExportFormat::Json => {
-                let mut exported = Vec::with_capacity(count);
-                for ticket in tickets {
-                    let notes = self
-                        .notes(ticket.id)?
-                        .into_iter()
-                        .map(|note| ExportedNote { at_ms: note.at_ms, author: note.author, text: note.text })
-                        .collect();
-                    let history = self.history(ticket.id)?;
-                    exported.push(ExportedTicket { ticket, notes, history });
-                }
-                let file = ExportFile {
-                    format: FORMAT_NAME.into(),
-                    version: FORMAT_VERSION,
-                    exported_at_ms: now_ms,
-                    tickets: exported,
-                };
-                serde_json::to_writer_pretty(&mut *out, &file).map_err(|err| io_err(err.into()))?;
-                out.write_all(b"\n").map_err(io_err)?;
-            }
-            ExportFormat::Csv => {
-                let mut writer = csv::Writer::from_writer(&mut *out);
-                for ticket in tickets {
-                    let row = CsvTicket {
-                        number: csv_cell(ticket.number),
-                        title: csv_cell(ticket.fields.title),
-                        requester_name: csv_cell(ticket.fields.requester_name),
-                        department: csv_cell(ticket.fields.department),
-                        contact: csv_cell(ticket.fields.contact),
-                        location: csv_cell(ticket.fields.location),
-                        affected_system: csv_cell(ticket.fields.affected_system),
-                        affected_version: csv_cell(ticket.fields.affected_version),
-                        description: csv_cell(ticket.fields.description),
-                        expectation: csv_cell(ticket.fields.expectation),
-                        business_impact: csv_cell(ticket.fields.business_impact),
-
-                        category: ticket.category,
-                        urgency: ticket.urgency,
-                        impact: ticket.impact,
-                        priority: ticket.priority,
-                        status: ticket.status,
-                        assignee: ticket.assignee.map(csv_cell),
-                        tier: ticket.tier,
-                        resolution: csv_cell(ticket.resolution),
-                        satisfaction: ticket.satisfaction,
-                        satisfaction_comment: csv_cell(ticket.satisfaction_comment),
-                        reported_at: rfc3339(ticket.reported_at_ms),
-                        created_at: rfc3339(ticket.created_at_ms),
-                        updated_at: rfc3339(ticket.updated_at_ms),
-                    };
-                    writer.serialize(row).map_err(|err| io_err(std::io::Error::other(err)))?;
-                }
-                writer.flush().map_err(io_err)?;
-            }
-        }
-        Ok(count)
+        let tickets = self.every_ticket()?;
+        write_tickets(tickets, &mut |id| Ok((self.notes(id)?, self.history(id)?)), format, out, now_ms)
     }
 
     /// Exports to a file, writing a temporary file first so an existing file is never left
     /// half-written.
     pub fn export_to_path(&self, format: ExportFormat, path: &Path, now_ms: i64) -> StoreResult<usize> {
-        let tmp = path.with_extension("stepwise-partial");
-        let io_err = |context: String| move |source| StoreError::Io { context, source };
-        let mut file = std::io::BufWriter::new(
-            std::fs::File::create(&tmp).map_err(io_err(format!("cannot create {}", tmp.display())))?,
-        );
-        let count = self.export_tickets(format, &mut file, now_ms);
-        let count = match count {
-            Ok(count) => count,
-            Err(err) => {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(err);
-            }
-        };
-        file.into_inner()
-            .map_err(|err| err.into_error())
-            .and_then(|file| file.sync_all())
-            .map_err(io_err(format!("cannot write {}", tmp.display())))?;
-        std::fs::rename(&tmp, path).map_err(io_err(format!("cannot write {}", path.display())))?;
-        Ok(count)
+        write_atomically(path, |out| self.export_tickets(format, out, now_ms))
     }
 
     /// Imports a JSON or CSV export (format chosen by extension, else by content).

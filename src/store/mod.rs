@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, ffi::ErrorCode};
 
-pub use exchange::csv_cell;
+pub use exchange::{csv_cell, export_desk_to_path};
 pub use glossary::HintCounts;
 pub use recording_log::RecordingLog;
 pub use samples::SAMPLE_TICKETS_JSON;

@@ -86,6 +86,10 @@ impl TicketDesk for Store {
         DeskBackend::Sqlite
     }
 
+    fn all_tickets(&mut self) -> StoreResult<Vec<crate::model::Ticket>> {
+        self.every_ticket()
+    }
+
     fn desk_create(&mut self, new: &NewTicket, actor: &str, now_ms: i64) -> StoreResult<DeskTicket> {
         let ticket = self.create_ticket(new, actor, now_ms)?;
         self.ticket_at(ticket.id)

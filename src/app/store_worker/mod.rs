@@ -494,14 +494,14 @@ impl Worker {
                 }
                 return;
             }
-            StoreRequest::Command(
-                StoreCommand::LoadSamples | StoreCommand::ExportToPath(..) | StoreCommand::ImportFromPath(_),
-            ) if self.team.is_some() => {
+            StoreRequest::Command(StoreCommand::LoadSamples | StoreCommand::ImportFromPath(_))
+                if self.team.is_some() =>
+            {
                 // These read or write this console's own file: on a team desk they would act on
                 // tickets nobody sees. Refused plainly rather than done to the wrong desk.
                 self.emit(UiEvent::ActionFailed(
-                    "not available on a team database yet: sample tickets, import and export work on \
-                     this console's own desk (bring a desk to the team with `stepwise store migrate --to URL`)"
+                    "not available on a team database yet: sample tickets and import work on this \
+                     console's own desk (bring a desk to the team with `stepwise store migrate --to URL`)"
                         .to_owned(),
                 ));
                 return;
@@ -509,6 +509,15 @@ impl Worker {
             StoreRequest::Command(StoreCommand::ComputeReport(query)) if self.team.is_some() => {
                 let report = self.team_report(&query).map(Box::new).map_err(|err| format!("{err:#}"));
                 self.emit(UiEvent::ReportReady(report));
+                return;
+            }
+            StoreRequest::Command(StoreCommand::ExportToPath(format, path)) if self.team.is_some() => {
+                let now = (self.clock)();
+                let Some(team) = self.team.as_mut() else { return };
+                let exported = crate::store::export_desk_to_path(&mut team.store, format, &path, now)
+                    .map(|count| vec![UiEvent::Exported { path, count }])
+                    .map_err(Failure::Other);
+                self.emit_result(exported);
                 return;
             }
             StoreRequest::Command(StoreCommand::DeleteRecording { recording_id }) => {

@@ -135,6 +135,14 @@ impl TicketDesk for TeamStore {
         self.query_page(query, offset, limit, now_ms)
     }
 
+    fn all_tickets(&mut self) -> StoreResult<Vec<Ticket>> {
+        let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets ORDER BY id");
+        self.read(|client| {
+            let rows = client.query(&sql, &[]).map_err(classify)?;
+            rows.iter().map(|row| crate::store::row_columns::ticket_from(row)).collect()
+        })
+    }
+
     fn summaries(&mut self, ticket_ids: &[TicketId]) -> StoreResult<Vec<TicketSummary>> {
         self.summaries_of(ticket_ids)
     }
