@@ -139,7 +139,7 @@ impl TicketDesk for TeamStore {
         let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets ORDER BY id");
         self.read(|client| {
             let rows = client.query(&sql, &[]).map_err(classify)?;
-            rows.iter().map(|row| crate::store::row_columns::ticket_from(row)).collect()
+            rows.iter().map(crate::store::row_columns::ticket_from).collect()
         })
     }
 
