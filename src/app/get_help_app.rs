@@ -330,7 +330,10 @@ impl AssistController {
                 TransportEvent::CommandRefused(why) => AssistNotice::Refused(why),
                 TransportEvent::Closed => AssistNotice::Closed,
                 // Engineer-only events.
-                TransportEvent::PairingFailed { .. } | TransportEvent::CodeBurned | TransportEvent::CodeExpired => {
+                TransportEvent::PairingFailed { .. }
+                | TransportEvent::CodeBurned
+                | TransportEvent::CodeExpired
+                | TransportEvent::Relay(_) => {
                     return;
                 }
             };

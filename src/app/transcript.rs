@@ -48,7 +48,7 @@ pub fn transcript_entry(event: &TransportEvent) -> Option<TranscriptEntry> {
         ),
         TransportEvent::CodeBurned => entry(pairing_failed(PairingFailure::CodeBurned), System),
         TransportEvent::CodeExpired => entry(pairing_failed(PairingFailure::CodeExpired), System),
-        TransportEvent::CommandRefused(_) | TransportEvent::Closed => None,
+        TransportEvent::CommandRefused(_) | TransportEvent::Relay(_) | TransportEvent::Closed => None,
         TransportEvent::Path(path) => entry(TimelineEvent::LinkPath { path: *path }, System),
         TransportEvent::Session(event) => session_entry(event),
     }
@@ -197,6 +197,16 @@ pub fn session_notice(event: TransportEvent) -> SessionNotice {
         TransportEvent::Path(path) => SessionNotice::Path(path),
         TransportEvent::Session(event) => SessionNotice::Event(event),
         TransportEvent::CommandRefused(why) => SessionNotice::Refused(why),
+        TransportEvent::Relay(crate::transport::RelayOutcome::Ready(link)) => SessionNotice::RelayReady {
+            users_can_allocate: link
+                .relay
+                .as_ref()
+                .is_some_and(|relay| matches!(relay.user, crate::protocol::UserRelay::Allocate(_))),
+            link: link.to_link(),
+        },
+        TransportEvent::Relay(crate::transport::RelayOutcome::Unavailable(err)) => {
+            SessionNotice::RelayUnavailable(super::relay_test::relay_problem(&err))
+        }
         TransportEvent::Closed => SessionNotice::Closed,
     }
 }

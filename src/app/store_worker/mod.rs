@@ -611,6 +611,7 @@ fn narrows_session(event: &TransportEvent) -> bool {
         | TransportEvent::CodeBurned
         | TransportEvent::CodeExpired
         | TransportEvent::CommandRefused(_)
+        | TransportEvent::Relay(_)
         | TransportEvent::Closed => true,
         TransportEvent::Paired | TransportEvent::Path(_) => false,
         TransportEvent::Session(event) => matches!(

@@ -74,6 +74,9 @@ pub fn session_panel_ui(
         }
         LinkPhase::Waiting => {
             code_ui(ui, lang, session, cx.now_ms);
+            if let Some(relay) = &session.relay {
+                crate::ui::relay::session_relay_ui(ui, lang, relay);
+            }
             ui.label(Text::LinkWaiting.get(lang));
             attempts_ui(ui, cx, ticket_id, session);
         }

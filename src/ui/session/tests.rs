@@ -76,6 +76,7 @@ mod panel_tests {
                 address: "127.0.0.1:4000".into(),
                 expires_at_ms: NOW_MS + 600_000,
                 viewer: FrameSlot::default(),
+                relay: false,
             },
             Lang::En,
         );
@@ -304,6 +305,7 @@ mod reconnect_tests {
             address: "127.0.0.1:4433".into(),
             expires_at_ms: 0,
             viewer,
+            relay: false,
         };
         view.apply(started, Lang::En);
         view.apply(SessionNotice::Paired, Lang::En);
