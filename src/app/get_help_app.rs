@@ -333,6 +333,7 @@ impl AssistController {
                 TransportEvent::PairingFailed { .. }
                 | TransportEvent::CodeBurned
                 | TransportEvent::CodeExpired
+                | TransportEvent::RoundTrip { .. }
                 | TransportEvent::Relay(_) => {
                     return;
                 }

@@ -378,6 +378,7 @@ impl HostTask {
             input_sink: None,
             relay: self.relay.clone(),
             path: None,
+            rtt_told_at: None,
         };
         let reconnect =
             HostReconnect { gate: self.gate, handovers: self.handovers, endpoint: self.endpoint, relay: self.relay };

@@ -185,6 +185,7 @@ fn start_driver(
         input_sink: None,
         relay,
         path: None,
+        rtt_told_at: None,
     };
     tokio::spawn(driver.run(live, reconnect).instrument(tracing::info_span!("join_session", %address)));
     handle

@@ -212,6 +212,11 @@ pub enum TransportEvent {
     Session(SessionEvent),
     /// A command was not possible; the text says why.
     CommandRefused(String),
+    /// Both: the live connection's smoothed round trip (told every few seconds).
+    RoundTrip {
+        /// Round trip, ms.
+        rtt_ms: f64,
+    },
     /// Engineer: what became of the session's relay, allocated on the session's task after the
     /// session started.
     Relay(RelayOutcome),

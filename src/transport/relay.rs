@@ -293,12 +293,12 @@ impl RelaySocket {
         self.lock().state.clone()
     }
 
-    /// Whether datagrams to (and from) `peer` go through the relay: it was opened through it,
-    /// or it is itself an address on the relay server (another side's allocation).
+    /// Whether datagrams to and from `peer` actually go through this side's allocation: it was
+    /// opened through the relay, or its datagrams came in through it (then this side answers
+    /// through it too). A peer reached at its own allocation's address is reached directly
+    /// from here (the other side tells its own path).
     pub fn is_relayed(&self, peer: SocketAddr) -> bool {
-        let inner = self.lock();
-        inner.relayed_peers.contains(&peer)
-            || matches!(inner.state, RelayState::Allocated { relayed, .. } if relayed.ip() == peer.ip())
+        self.lock().relayed_peers.contains(&peer)
     }
 
     /// Waits until the allocation exists (or failed), at most `limit`.

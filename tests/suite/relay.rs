@@ -143,6 +143,8 @@ async fn pair_and_consent(
     let path = expect_event(&mut user_events, "path", |event| matches!(event, TransportEvent::Path(_))).await;
     assert_eq!(path, TransportEvent::Path(LinkPath::Relayed), "the user sees the relay path");
     assert_eq!(user.status().path(), LinkPath::Relayed);
+    let rtt = expect_event(&mut engineer.events, "round trip", |e| matches!(e, TransportEvent::RoundTrip { .. })).await;
+    assert!(matches!(rtt, TransportEvent::RoundTrip { rtt_ms } if rtt_ms > 0.0 && rtt_ms < 1_000.0), "{rtt:?}");
     engineer.hosted.handle.send(SessionCommand::RequestConsent(request()));
     expect_event(&mut user_events, "request", |e| is_session(e, |s| matches!(s, SessionEvent::ConsentRequested(_))))
         .await;

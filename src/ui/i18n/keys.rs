@@ -183,6 +183,8 @@ texts! {
     RelayProblemUnknownServer => "relay-problem-unknown-server";
     PathDirect => "path-direct";
     PathRelayed => "path-relayed";
+    PathDirectRtt => "path-direct-rtt";
+    PathRelayedRtt => "path-relayed-rtt";
     NetworkSaved => "network-saved";
     PortInvalid => "port-invalid";
     SavePhrases => "save-phrases";

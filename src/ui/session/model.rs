@@ -109,6 +109,11 @@ pub enum SessionNotice {
     Paired,
     /// The path the connection takes (when the session begins and at each switch).
     Path(crate::protocol::LinkPath),
+    /// The live connection's round trip (every few seconds).
+    RoundTrip {
+        /// Round trip, ms.
+        rtt_ms: f64,
+    },
     /// A protocol event (never screen data).
     Event(SessionEvent),
     /// A command was refused.
@@ -197,6 +202,8 @@ pub struct RemoteSessionView {
     pub path: Option<crate::protocol::LinkPath>,
     /// The session's relay, when one is configured.
     pub relay: Option<crate::ui::relay::SessionRelay>,
+    /// The live connection's round trip, ms, as last told.
+    pub rtt_ms: Option<f64>,
     /// Where wrong codes came from, under the current code, in order of first attempt.
     pub attempts: Vec<SourceAttempts>,
     /// After a refusal: when consent may be asked again, unix ms (`None`: not in this session).
@@ -259,6 +266,7 @@ impl RemoteSessionView {
             problem: None,
             path: None,
             relay: None,
+            rtt_ms: None,
             attempts: Vec::new(),
             ask_again_at_ms: Some(0),
             held: None,
@@ -408,6 +416,7 @@ impl RemoteSessionView {
                 self.problem = None;
             }
             SessionNotice::Path(path) => self.path = Some(path),
+            SessionNotice::RoundTrip { rtt_ms } => self.rtt_ms = Some(rtt_ms),
             SessionNotice::Event(event) => self.apply_event(event),
             SessionNotice::Refused(why) => self.problem = Some(why),
             SessionNotice::Closed => {
