@@ -277,6 +277,30 @@ async fn long_term_credentials_never_reach_the_link_and_the_user_joins_without_a
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_whose_credentials_expired_is_joined_without_a_relay() {
+    if !coturn_or_skip() {
+        return;
+    }
+    let secret = "expiring-secret";
+    let turn = start_coturn(RelayAuth::SharedSecret { secret: secret.into() }).await;
+    let mut engineer = host_via(&turn).await;
+    // The link as a user opens it a day later: its credentials have expired.
+    let mut link = engineer.link.clone();
+    let now_s =
+        i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()).unwrap();
+    if let Some(relay) = link.relay.as_mut() {
+        relay.user = UserRelay::Allocate(RestCredentials::derive(secret, now_s - 60));
+    }
+    let hole = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let link = unreachable_directly(&link, &hole);
+    let (user, mut user_events) = join(&link).await;
+    expect_event(&mut engineer.events, "paired", |event| matches!(event, TransportEvent::Paired)).await;
+    let path = expect_event(&mut user_events, "path", |event| matches!(event, TransportEvent::Path(_))).await;
+    assert_eq!(path, TransportEvent::Path(LinkPath::Direct), "no allocation with expired credentials");
+    user.send(SessionCommand::End);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_credentials_are_refused_plainly_and_the_session_goes_on_direct() {
     if !coturn_or_skip() {
         return;
