@@ -204,6 +204,9 @@ pub struct RemoteSessionView {
     pub relay: Option<crate::ui::relay::SessionRelay>,
     /// The live connection's round trip, ms, as last told.
     pub rtt_ms: Option<f64>,
+    /// The link with the relay, when it came before the session's start was recorded (the
+    /// allocation raced the start notice): shown once the start is.
+    pub(super) early_relay_link: Option<String>,
     /// Where wrong codes came from, under the current code, in order of first attempt.
     pub attempts: Vec<SourceAttempts>,
     /// After a refusal: when consent may be asked again, unix ms (`None`: not in this session).
@@ -267,6 +270,7 @@ impl RemoteSessionView {
             path: None,
             relay: None,
             rtt_ms: None,
+            early_relay_link: None,
             attempts: Vec::new(),
             ask_again_at_ms: Some(0),
             held: None,
@@ -374,11 +378,20 @@ impl RemoteSessionView {
                 self.phase = LinkPhase::Waiting;
                 self.viewer_slot = Some(viewer);
                 (self.link, self.code, self.address, self.expires_at_ms) = (link, code, address, expires_at_ms);
-                self.relay = relay.then_some(crate::ui::relay::SessionRelay::Allocating);
+                if let Some(with_relay) = self.early_relay_link.take() {
+                    self.link = with_relay;
+                }
+                // The relay's outcome may have overtaken the start notice: it stands.
+                if self.relay.is_none() {
+                    self.relay = relay.then_some(crate::ui::relay::SessionRelay::Allocating);
+                }
             }
             SessionNotice::RelayReady { link, users_can_allocate } => {
-                if self.is_running() {
-                    self.link = link;
+                match self.phase {
+                    // Not shown before the start is recorded (an unrecorded session shows no code).
+                    LinkPhase::Starting => self.early_relay_link = Some(link),
+                    _ if self.is_running() => self.link = link,
+                    _ => {}
                 }
                 self.relay = Some(crate::ui::relay::SessionRelay::Ready { users_can_allocate });
             }

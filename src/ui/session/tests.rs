@@ -126,6 +126,28 @@ mod panel_tests {
         harness.get_by_label("Path: direct, round trip 12.3 ms");
     }
 
+    #[test]
+    fn a_relay_ready_before_the_start_notice_is_kept_and_shown_with_it() {
+        use crate::ui::relay::SessionRelay;
+        let mut session = RemoteSessionView::starting();
+        let with_relay = "stepwise://127.0.0.1:4000/123456789?relay=127.0.0.1%3A5&turn=127.0.0.1%3A3478";
+        session.apply(SessionNotice::RelayReady { link: with_relay.into(), users_can_allocate: true }, Lang::En);
+        assert!(session.link.is_empty(), "nothing shown before the start is recorded");
+        session.apply(
+            SessionNotice::Started {
+                link: "stepwise://127.0.0.1:4000/123456789".into(),
+                code: "123 456 789".into(),
+                address: "127.0.0.1:4000".into(),
+                expires_at_ms: NOW_MS + 600_000,
+                viewer: FrameSlot::default(),
+                relay: true,
+            },
+            Lang::En,
+        );
+        assert_eq!(session.link, with_relay);
+        assert_eq!(session.relay, Some(SessionRelay::Ready { users_can_allocate: true }), "not back to allocating");
+    }
+
     fn ended(commands: &[UiCommand]) -> bool {
         commands
             .iter()
