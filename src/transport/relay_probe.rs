@@ -60,10 +60,9 @@ async fn round_trip_ms(server: SocketAddr) -> Result<f64, RelayError> {
     socket.connect(server).await.map_err(|err| RelayError::Unreachable(format!("{server}: {err}")))?;
     let mut best: Option<Duration> = None;
     let mut buf = vec![0u8; 1500];
-    for ping in 0..PINGS {
+    for _ in 0..PINGS {
         let mut transaction = [0u8; 12];
         getrandom::fill(&mut transaction).map_err(|err| RelayError::Socket(err.to_string()))?;
-        transaction[0] = u8::try_from(ping).unwrap_or(0);
         let request = Builder::new(METHOD_BINDING, Class::Request, transaction).finish();
         let sent_at = Instant::now();
         socket.send(&request).await.map_err(|err| unreachable(server, &err))?;
