@@ -12,7 +12,7 @@ use crate::model::now_ms;
 use crate::protocol::HoldReason;
 use crate::protocol::SessionCommand;
 use crate::transport::TransportSettings;
-use crate::ui::{DeskState, DialogCommand, Lang, SessionRequest, StoreCommand, UiCommand, UiEvent};
+use crate::ui::{DeskState, DialogCommand, Lang, NetworkCommand, SessionRequest, StoreCommand, UiCommand, UiEvent};
 
 use super::get_help_app::AssistController;
 use super::session_recording::{RECORDINGS_DIR, RecordingTarget};
@@ -55,6 +55,8 @@ pub struct ConsoleApp {
     pictures: super::pictures::PictureLoader,
     player: super::player::PlayerHost,
     video_exports: super::video_export::VideoExports,
+    /// The network runtime (created in `main`): relay tests run on it.
+    runtime: tokio::runtime::Handle,
 }
 
 /// What the console needs besides its data directory.
@@ -112,6 +114,7 @@ impl ConsoleApp {
         let worker =
             StoreWorker::spawn_with_database(data_dir, options.database.clone(), sender.clone(), waker.clone(), clock);
         let player = super::player::PlayerHost::new(sender, waker.clone(), worker.sender());
+        let runtime = options.runtime.clone();
         let mut sessions =
             EngineerSessions::new(options.runtime, worker.sender(), waker, options.listen, options.transport);
         let unfinished = (recordings.dir.clone(), worker.sender());
@@ -143,6 +146,7 @@ impl ConsoleApp {
             pictures,
             player,
             video_exports,
+            runtime,
         }
     }
 
@@ -214,6 +218,11 @@ impl ConsoleApp {
                 self.video_exports.start(ctx, self.ui_events.clone(), self.worker.sender(), order);
             }
             UiCommand::Dialog(DialogCommand::CancelVideoExport) => self.video_exports.cancel(),
+            UiCommand::Network(NetworkCommand::TestRelay(settings)) => {
+                let ctx = ctx.clone();
+                let waker: super::store_worker::Waker = Arc::new(move || ctx.request_repaint());
+                super::relay_test::test_relay(&self.runtime, &settings, self.ui_events.clone(), waker);
+            }
         }
     }
 

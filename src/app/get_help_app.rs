@@ -330,7 +330,11 @@ impl AssistController {
                 TransportEvent::CommandRefused(why) => AssistNotice::Refused(why),
                 TransportEvent::Closed => AssistNotice::Closed,
                 // Engineer-only events.
-                TransportEvent::PairingFailed { .. } | TransportEvent::CodeBurned | TransportEvent::CodeExpired => {
+                TransportEvent::PairingFailed { .. }
+                | TransportEvent::CodeBurned
+                | TransportEvent::CodeExpired
+                | TransportEvent::RoundTrip { .. }
+                | TransportEvent::Relay(_) => {
                     return;
                 }
             };

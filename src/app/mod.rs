@@ -22,6 +22,7 @@ pub mod player;
 pub mod receipts;
 pub mod recording_bench;
 pub mod relay_bench;
+pub mod relay_test;
 pub mod report_bench;
 pub mod report_cli;
 pub mod report_dialog;

@@ -16,8 +16,8 @@ use crate::protocol::SessionCommand;
 use crate::protocol::{ConsentRequest, Scopes, SessionEvent};
 use crate::transport::impair::Impairment;
 use crate::transport::{
-    Congestion, EventSink, FrameSink, HostRequest, HostedSession, RelayConfig, SessionHandle, TransportEvent,
-    TransportSettings, host_session, join_session, prepare_relay,
+    Congestion, EventSink, FrameSink, HostRequest, HostedSession, RelayConfig, RelayOutcome, SessionHandle,
+    TransportEvent, TransportSettings, host_session, join_session,
 };
 use crate::ui::viewer::FrameSlot;
 
@@ -99,7 +99,7 @@ pub(super) fn wait_for(
     events: &Receiver<TransportEvent>,
     what: &str,
     wanted: impl Fn(&TransportEvent) -> bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<TransportEvent> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -108,7 +108,7 @@ pub(super) fn wait_for(
             bail!("the session ended while waiting for {what}: {reason:?}");
         }
         if wanted(&event) {
-            return Ok(());
+            return Ok(event);
         }
     }
 }
@@ -135,19 +135,26 @@ pub(super) fn pair_with_consent(
     purpose: &str,
 ) -> anyhow::Result<(HostedSession, SessionHandle, Receiver<TransportEvent>)> {
     let bind = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
-    let relay = match console.relay {
-        Some(config) => Some(runtime.block_on(prepare_relay(bind, config)).context("the engineer's relay allocation")?),
-        None => None,
+    let request = HostRequest {
+        bind,
+        advertised_host: Some("127.0.0.1".into()),
+        display_name: "Bench engineer".into(),
+        relay: console.relay.cloned(),
     };
-    let request =
-        HostRequest { bind, advertised_host: Some("127.0.0.1".into()), display_name: "Bench engineer".into(), relay };
     let hosted = host_session(runtime, request, settings(1), console.sink, console.frames)?;
+    let mut link = hosted.link.clone();
+    if console.relay.is_some() {
+        // The allocation is made on the session's task; the link with its candidate follows.
+        match wait_for(console.events, "the engineer's relay allocation", |e| matches!(e, TransportEvent::Relay(_)))? {
+            TransportEvent::Relay(RelayOutcome::Ready(with_relay)) => link = with_relay,
+            other => bail!("the engineer's relay allocation failed: {other:?}"),
+        }
+    }
     let (user_tx, user_events) = channel();
     let user_sink: EventSink = Arc::new(move |event| drop(user_tx.send(event)));
     // Through the relay: the direct address is a port that answers nothing (kept bound until
     // the pair is made), so only the relay path can work.
     let hole = std::net::UdpSocket::bind(bind).context("no UDP port")?;
-    let mut link = hosted.link.clone();
     if console.relay.is_some() {
         link.port = hole.local_addr()?.port();
     }

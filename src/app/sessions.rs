@@ -387,35 +387,7 @@ impl EngineerSessions {
         self.listen.port = if self.command_line.port != 0 { self.command_line.port } else { saved.session_port };
         let saved_host = Some(saved.advertised_host.trim().to_owned()).filter(|host| !host.is_empty());
         self.listen.advertised_host = self.command_line.advertised_host.clone().or(saved_host);
-        self.relay = saved.relay_server().ok().flatten().map(|server| crate::transport::RelayConfig {
-            server,
-            auth: if saved.turn_shared_secret {
-                crate::transport::RelayAuth::SharedSecret { secret: saved.turn_secret.clone() }
-            } else {
-                crate::transport::RelayAuth::LongTerm {
-                    username: saved.turn_username.clone(),
-                    password: saved.turn_secret.clone(),
-                }
-            },
-        });
-    }
-
-    /// The engineer's allocation on the configured relay for a session bound to `bind`; `None`
-    /// (the panel told why) when there is no relay or it cannot be used: the session goes on
-    /// with its direct address only.
-    fn relay_for(&self, ticket_id: TicketId, bind: SocketAddr) -> Option<crate::transport::HostRelay> {
-        let config = self.relay.as_ref()?;
-        if tokio::runtime::Handle::try_current().is_ok() {
-            tracing::info!("relay skipped: sessions started from the network runtime cannot wait for an allocation");
-            return None;
-        }
-        match self.runtime.block_on(crate::transport::prepare_relay(bind, config)) {
-            Ok(relay) => Some(relay),
-            Err(err) => {
-                self.notify(ticket_id, TransportEvent::CommandRefused(format!("relay server: {err}")));
-                None
-            }
-        }
+        self.relay = super::relay_test::relay_config(saved);
     }
 
     fn notify(&self, ticket_id: TicketId, event: TransportEvent) {
@@ -470,7 +442,9 @@ impl EngineerSessions {
                 bind,
                 advertised_host: self.listen.advertised_host.clone(),
                 display_name: engineer_name.to_owned(),
-                relay: self.relay_for(ticket_id, bind),
+                // Allocated on the session's task: the session starts at once, its link gains
+                // the relay candidate when the allocation is ready.
+                relay: self.relay.clone(),
             };
             match host_session(&self.runtime, request, self.settings.clone(), sink.clone(), frame_sink.clone()) {
                 Ok(hosted) => {
@@ -480,6 +454,7 @@ impl EngineerSessions {
                         address: format!("{}:{}", bracket(&hosted.link.host), hosted.link.port),
                         expires_at_ms: hosted.code_expires_at_ms,
                         viewer: slot.clone(),
+                        relay: self.relay.is_some(),
                     };
                     let _ = self.store.send(StoreRequest::SessionStarted {
                         ticket_id,

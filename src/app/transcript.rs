@@ -48,7 +48,10 @@ pub fn transcript_entry(event: &TransportEvent) -> Option<TranscriptEntry> {
         ),
         TransportEvent::CodeBurned => entry(pairing_failed(PairingFailure::CodeBurned), System),
         TransportEvent::CodeExpired => entry(pairing_failed(PairingFailure::CodeExpired), System),
-        TransportEvent::CommandRefused(_) | TransportEvent::Closed => None,
+        TransportEvent::CommandRefused(_)
+        | TransportEvent::RoundTrip { .. }
+        | TransportEvent::Relay(_)
+        | TransportEvent::Closed => None,
         TransportEvent::Path(path) => entry(TimelineEvent::LinkPath { path: *path }, System),
         TransportEvent::Session(event) => session_entry(event),
     }
@@ -195,8 +198,19 @@ pub fn session_notice(event: TransportEvent) -> SessionNotice {
         TransportEvent::CodeExpired => SessionNotice::CodeExpired,
         TransportEvent::Paired => SessionNotice::Paired,
         TransportEvent::Path(path) => SessionNotice::Path(path),
+        TransportEvent::RoundTrip { rtt_ms } => SessionNotice::RoundTrip { rtt_ms },
         TransportEvent::Session(event) => SessionNotice::Event(event),
         TransportEvent::CommandRefused(why) => SessionNotice::Refused(why),
+        TransportEvent::Relay(crate::transport::RelayOutcome::Ready(link)) => SessionNotice::RelayReady {
+            users_can_allocate: link
+                .relay
+                .as_ref()
+                .is_some_and(|relay| matches!(relay.user, crate::protocol::UserRelay::Allocate(_))),
+            link: link.to_link(),
+        },
+        TransportEvent::Relay(crate::transport::RelayOutcome::Unavailable(err)) => {
+            SessionNotice::RelayUnavailable(super::relay_test::relay_problem(&err))
+        }
         TransportEvent::Closed => SessionNotice::Closed,
     }
 }

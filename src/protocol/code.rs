@@ -1,11 +1,12 @@
 //! Join codes (nine digits, shown as `123 456 789`) and join links (`stepwise://HOST:PORT/CODE`,
 //! with the engineer's relay candidate as a query when a TURN server is configured:
-//! `?relay=IP:PORT&mapped=IP:PORT&turn=HOST:PORT&user=…&pass=…`).
+//! `?relay=IP:PORT&mapped=IP:PORT&turn=HOST:PORT`, plus `&user=EXPIRY:stepwise&pass=…` when the
+//! user may allocate: only ever time-limited credentials, never a long-term password).
 
 use core::net::SocketAddr;
 use std::fmt;
 
-use super::turn::TurnUrl;
+use super::turn::{RestCredentials, TurnUrl};
 
 /// Digits in a join code.
 pub const CODE_DIGITS: usize = 9;
@@ -83,33 +84,31 @@ pub struct JoinLink {
     pub relay: Option<RelayCandidate>,
 }
 
+/// Whether the user may make its own allocation on the engineer's TURN server: a typed
+/// decision, so a long-term password can never reach a link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UserRelay {
+    /// Yes, with these time-limited credentials (the engineer has a TURN REST shared secret).
+    Allocate(RestCredentials),
+    /// No: the engineer's credentials are long-term and stay on its console. The user tries the
+    /// engineer's addresses directly; a user behind strict NAT cannot be reached.
+    NotOffered,
+}
+
 /// The engineer's candidates on a TURN server: its relayed address, its address as the server
-/// saw it, and the server with credentials for the user's own allocation (temporary ones when
-/// the engineer uses a TURN REST shared secret).
-#[derive(Clone, PartialEq, Eq)]
+/// saw it, the server, and whether the user may allocate there too.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RelayCandidate {
     /// The TURN server.
     pub server: TurnUrl,
-    /// Username for the user's allocation.
-    pub username: String,
-    /// Password for the user's allocation (never logged).
-    pub password: String,
     /// The engineer's relayed address.
     pub relayed: SocketAddr,
     /// The engineer's address as the TURN server saw it (reached through the user's own
-    /// allocation when the engineer's allocation is gone, e.g. after a relay restart).
+    /// allocation when the engineer's allocation is gone, e.g. after a relay restart; tried
+    /// directly when the user cannot allocate).
     pub mapped: Option<SocketAddr>,
-}
-
-impl fmt::Debug for RelayCandidate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RelayCandidate")
-            .field("server", &self.server)
-            .field("username", &self.username)
-            .field("relayed", &self.relayed)
-            .field("mapped", &self.mapped)
-            .finish_non_exhaustive()
-    }
+    /// The user's own allocation: allowed with time-limited credentials, or not offered.
+    pub user: UserRelay,
 }
 
 /// Percent-encodes everything but unreserved characters (RFC 3986).
@@ -157,14 +156,16 @@ impl RelayCandidate {
                 _ => {} // room for later candidates
             }
         }
+        let user = match (username, password) {
+            (None, None) => UserRelay::NotOffered,
+            // Only time-limited credentials: anything else in a link is refused.
+            (Some(username), Some(password)) => {
+                UserRelay::Allocate(RestCredentials::parse(&username, &password).ok_or(JoinLinkError::Relay)?)
+            }
+            _ => return Err(JoinLinkError::Relay),
+        };
         match (relayed, server) {
-            (Some(relayed), Some(server)) => Ok(Self {
-                server,
-                username: username.unwrap_or_default(),
-                password: password.unwrap_or_default(),
-                relayed,
-                mapped,
-            }),
+            (Some(relayed), Some(server)) => Ok(Self { server, relayed, mapped, user }),
             _ => Err(JoinLinkError::Relay),
         }
     }
@@ -172,12 +173,17 @@ impl RelayCandidate {
     fn to_query(&self) -> String {
         let server = self.server.to_url();
         let mut query = format!(
-            "relay={}&turn={}&user={}&pass={}",
+            "relay={}&turn={}",
             percent_encode(&self.relayed.to_string()),
             percent_encode(server.trim_start_matches("turn:")),
-            percent_encode(&self.username),
-            percent_encode(&self.password)
         );
+        if let UserRelay::Allocate(credentials) = &self.user {
+            query.push_str(&format!(
+                "&user={}&pass={}",
+                percent_encode(credentials.username()),
+                percent_encode(credentials.password())
+            ));
+        }
         if let Some(mapped) = self.mapped {
             query.push_str(&format!("&mapped={}", percent_encode(&mapped.to_string())));
         }
@@ -276,22 +282,47 @@ mod tests {
 
     #[test]
     fn links_carry_the_relay_candidate() {
+        let credentials = RestCredentials::derive("north-wind", 1_700_000_000);
         let relay = RelayCandidate {
             server: TurnUrl { host: "turn.example.org".into(), port: 3478 },
-            username: "1700000000:stepwise".into(),
-            password: "d8so+P47/Rbd=".into(),
             relayed: "203.0.113.5:50000".parse().unwrap(),
             mapped: Some("[2001:db8::2]:4433".parse().unwrap()),
+            user: UserRelay::Allocate(credentials.clone()),
         };
         let link = JoinLink { relay: Some(relay), ..JoinLink::parse("stepwise://10.0.0.2:4433/123456789").unwrap() };
         let text = link.to_link();
         assert!(text.starts_with("stepwise://10.0.0.2:4433/123456789?relay="), "{text}");
+        assert!(text.contains("user=1700000000%3Astepwise&"), "{text}");
         assert_eq!(JoinLink::parse(&text), Ok(link.clone()));
-        assert!(!format!("{link:?}").contains("P47"), "the password stays out of Debug");
+        assert!(!format!("{link:?}").contains(credentials.password()), "the password stays out of Debug");
         let base = "stepwise://10.0.0.2:4433/123456789";
         assert_eq!(JoinLink::parse(&format!("{base}?relay=nonsense&turn=h:1")), Err(JoinLinkError::Relay));
         assert_eq!(JoinLink::parse(&format!("{base}?turn=h:1")), Err(JoinLinkError::Relay));
         assert_eq!(JoinLink::parse(&format!("{base}?relay=1.2.3.4:5&turn=h:1&pass=%zz")), Err(JoinLinkError::Relay));
         assert_eq!(JoinLink::parse(&format!("{base}?relay=1.2.3.4:5&turn=h:0")), Err(JoinLinkError::Relay));
+    }
+
+    #[test]
+    fn a_link_carries_only_time_limited_credentials_or_none() {
+        let base = "stepwise://10.0.0.2:4433/123456789?relay=1.2.3.4:5&turn=h:3478";
+        // No credentials: the user cannot allocate, and the link says so.
+        let link = JoinLink::parse(base).unwrap();
+        assert_eq!(link.relay.as_ref().map(|relay| &relay.user), Some(&UserRelay::NotOffered));
+        assert!(!link.to_link().contains("user="), "{}", link.to_link());
+        assert!(!link.to_link().contains("pass="), "{}", link.to_link());
+        // A long-term username and password are refused, as is half a pair.
+        assert_eq!(JoinLink::parse(&format!("{base}&user=alice&pass=hunter2")), Err(JoinLinkError::Relay));
+        assert_eq!(JoinLink::parse(&format!("{base}&user=x%3Aalice&pass=abc")), Err(JoinLinkError::Relay));
+        assert_eq!(JoinLink::parse(&format!("{base}&user=1700000000%3Astepwise")), Err(JoinLinkError::Relay));
+        assert_eq!(JoinLink::parse(&format!("{base}&pass=abc")), Err(JoinLinkError::Relay));
+        let rest = JoinLink::parse(&format!("{base}&user=1700000000%3Astepwise&pass=abc%2B%3D")).unwrap();
+        match rest.relay.map(|relay| relay.user) {
+            Some(UserRelay::Allocate(credentials)) => {
+                assert_eq!(credentials.expires_at_unix_s(), 1_700_000_000);
+                assert!(!credentials.is_expired(1_699_999_999));
+                assert!(credentials.is_expired(1_700_000_000));
+            }
+            other => panic!("expected time-limited credentials, got {other:?}"),
+        }
     }
 }

@@ -17,7 +17,7 @@ pub mod survey;
 pub mod turn;
 pub mod validation;
 
-pub use code::{JoinCode, JoinLink, JoinLinkError, RelayCandidate};
+pub use code::{JoinCode, JoinLink, JoinLinkError, RelayCandidate, UserRelay};
 pub use framing::{DecodeError, EncodeError, FrameDecoder, MAX_CONTROL_MESSAGE_BYTES, encode_frame};
 pub use guidance::{Annotation, AnnotationColor, RemotePixel, Shape, StepCard, StepOutcome};
 pub use input::{CONTROL_TAKE_BACK_MS, HeldInput, InputEvent, InputTally};

@@ -63,7 +63,12 @@ pub(super) struct Driver {
     pub relay: Option<Arc<super::RelaySocket>>,
     /// The path last told (`None` before the first connection).
     pub path: Option<crate::protocol::LinkPath>,
+    /// When the round trip was last told (`None`: not yet on this connection).
+    pub rtt_told_at: Option<Instant>,
 }
+
+/// How often the round trip of a live connection is told (at most).
+const RTT_TELL_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Bytes of the header of a frame stream: the update's sequence number.
 const FRAME_HEADER_BYTES: usize = 8;
@@ -82,6 +87,7 @@ impl Driver {
     pub async fn run(mut self, mut live: Live, mut reconnect: impl Reconnect) {
         loop {
             reconnect.on_connected();
+            self.rtt_told_at = None;
             self.tell_path(&live);
             match self.run_connected(&mut live, &mut reconnect).await {
                 Step::Ended => break,
@@ -114,7 +120,8 @@ impl Driver {
         (self.sink)(TransportEvent::Closed);
     }
 
-    /// Tells the path of a new connection when it differs from the last one's.
+    /// Tells the path of the connection in use when it differs from the last one told: relayed
+    /// when the socket actually carries its datagrams through this side's allocation.
     fn tell_path(&mut self, live: &Live) {
         let remote = live.connection.remote_address();
         let relayed = self.relay.as_ref().is_some_and(|relay| relay.is_relayed(remote));
@@ -124,6 +131,17 @@ impl Driver {
             self.path = Some(path);
             (self.sink)(TransportEvent::Path(path));
         }
+    }
+
+    /// Tells the connection's smoothed round trip, at most every [`RTT_TELL_INTERVAL`] (the
+    /// heartbeat keeps it moving on an idle link).
+    fn tell_round_trip(&mut self, connection: &quinn::Connection) {
+        let now = Instant::now();
+        if self.rtt_told_at.is_some_and(|at| now < at + RTT_TELL_INTERVAL) {
+            return;
+        }
+        self.rtt_told_at = Some(now);
+        (self.sink)(TransportEvent::RoundTrip { rtt_ms: connection.rtt().as_secs_f64() * 1_000.0 });
     }
 
     /// The link is back on a new connection.
@@ -234,6 +252,8 @@ impl Driver {
                 return Step::Lost { outage: Duration::ZERO };
             }
             self.status.update_path(&live.connection);
+            self.tell_path(live);
+            self.tell_round_trip(&live.connection);
             let wake_at = self.session.poll_timeout().map(instant_for_unix_ms);
             tokio::select! {
                 Some((seq, data)) = frames.recv() => {

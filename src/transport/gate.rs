@@ -299,8 +299,8 @@ pub struct CodeControl {
     /// Host and port of the join link.
     pub(super) host: String,
     pub(super) port: u16,
-    /// The relay candidate of the join link, if any.
-    pub(super) relay: Option<crate::protocol::RelayCandidate>,
+    /// The engineer's allocation, once ready (join links carry its candidate from then on).
+    pub(super) relay: Arc<Mutex<Option<super::relay::LinkRelay>>>,
 }
 
 impl std::fmt::Debug for CodeControl {
@@ -318,13 +318,35 @@ impl CodeControl {
             JoinCode::generate_unlike(&gate.code).map_err(|err| NewCodeError::Randomness(err.to_string()))?
         };
         let expires_at = Instant::now() + self.lifetime;
-        lock(&self.gate).renew(code.clone(), expires_at)?;
+        // Under the gate's lock, as the relay's set-up reads the code: whichever link is made
+        // last has both the newest code and the relay.
+        let link = {
+            let mut gate = lock(&self.gate);
+            gate.renew(code.clone(), expires_at)?;
+            self.link(code)
+        };
         self.renewed.notify_one();
         let expires_at_ms = super::unix_now_ms() + i64::try_from(self.lifetime.as_millis()).unwrap_or(i64::MAX / 2);
-        Ok(NewCode {
-            link: JoinLink { host: self.host.clone(), port: self.port, code, relay: self.relay.clone() },
-            expires_at_ms,
-        })
+        Ok(NewCode { link, expires_at_ms })
+    }
+
+    /// The join link for `code` as of now (with the relay candidate once the relay is ready).
+    pub(super) fn link(&self, code: JoinCode) -> JoinLink {
+        let relay = self
+            .relay
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .map(|relay| relay.candidate(super::unix_now_ms() / 1000));
+        JoinLink { host: self.host.clone(), port: self.port, code, relay }
+    }
+
+    /// The relay is ready: links carry its candidate from now on. Returns the current link, or
+    /// `None` when nobody can join any more (joined, or the session ended).
+    pub(super) fn relay_ready(&self, relay: super::relay::LinkRelay) -> Option<JoinLink> {
+        let gate = lock(&self.gate);
+        *self.relay.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(relay);
+        gate.is_waiting().then(|| self.link(gate.code.clone()))
     }
 
     /// Whether nobody has joined yet: the code is open, burned or expired.
@@ -440,7 +462,7 @@ mod tests {
             lifetime: Duration::from_secs(600),
             host: "127.0.0.1".into(),
             port: 4433,
-            relay: None,
+            relay: Arc::new(Mutex::new(None)),
         };
         let old = lock(&gate).code.clone();
         let first = control.new_code().unwrap();

@@ -12,13 +12,16 @@ use tokio::time::{Instant, sleep_until, timeout};
 use tracing::Instrument;
 
 use crate::protocol::pairing::{EXPORTER_LABEL, KEY_BYTES, Pairing};
-use crate::protocol::{Handshake, JoinCode, JoinLink, PairingVerdict, RelayCandidate, Role, Session, SessionCommand};
+use crate::protocol::{Handshake, JoinCode, JoinLink, PairingVerdict, Role, Session, SessionCommand};
 
 use super::control::{ControlStream, Inbound};
 use super::driver::{Driver, Live, Reconnect};
 use super::gate::{Attempt, AttemptLimits, CodeControl, Gate, GateState, Outcome, lock};
-use super::relay::{RelayConfig, RelayError, RelaySocket};
-use super::{EventSink, FrameSink, LinkCommand, SessionHandle, TransportError, TransportEvent, TransportSettings, tls};
+use super::relay::{LinkRelay, RelayConfig, RelaySocket};
+use super::{
+    EventSink, FrameSink, LinkCommand, RelayOutcome, SessionHandle, TransportError, TransportEvent, TransportSettings,
+    tls,
+};
 
 /// What the engineer asks for when starting a session.
 #[derive(Clone, Debug)]
@@ -29,42 +32,44 @@ pub struct HostRequest {
     pub advertised_host: Option<String>,
     /// The engineer's name, sent in the hello.
     pub display_name: String,
-    /// An allocation on a TURN server made for this session ([`prepare_relay`], bound to
-    /// `bind`): the endpoint runs over its socket and the join link carries its candidate.
-    pub relay: Option<HostRelay>,
-}
-
-/// The engineer's allocation on a TURN server, ready for [`host_session`].
-#[derive(Clone, Debug)]
-pub struct HostRelay {
-    /// The socket (direct and relayed traffic).
-    pub socket: Arc<RelaySocket>,
-    /// What the join link tells the user.
-    pub candidate: RelayCandidate,
+    /// A TURN server to allocate on for this session. The session listens at once (its first
+    /// link is direct only); the allocation is made on the session's task and reported as
+    /// [`TransportEvent::Relay`], with the link that carries its candidate.
+    pub relay: Option<RelayConfig>,
 }
 
 /// Longest wait for the engineer's allocation.
 pub const RELAY_SETUP_LIMIT: Duration = Duration::from_secs(4);
 
-/// Binds `bind` over a TURN allocation on `config`'s server and waits (at most
-/// [`RELAY_SETUP_LIMIT`]) until it exists; the user's credentials for the link are made here
-/// (temporary ones for a shared secret). Call inside the tokio runtime.
-pub async fn prepare_relay(bind: SocketAddr, config: &RelayConfig) -> Result<HostRelay, RelayError> {
-    let server = super::relay::resolve_server(&config.server).await?;
-    let socket = RelaySocket::bind(bind, server, config.auth.credentials("stepwise-engineer"))
-        .map_err(|err| RelayError::Resolve(format!("cannot bind {bind}: {err}")))?;
-    let (relayed, mapped) = socket.allocated(RELAY_SETUP_LIMIT).await?;
-    // Another allocation on the same server (the user's) sends from the server's relay address.
-    socket.permit(relayed.ip());
-    let user = config.auth.credentials("stepwise-user");
-    let candidate = RelayCandidate {
-        server: config.server.clone(),
-        username: user.username().to_owned(),
-        password: user.password().to_owned(),
-        relayed,
-        mapped,
+/// Makes the engineer's allocation on `config`'s server over `socket` (already listening) and
+/// reports it: the join link gains the relay candidate, or the session goes on direct and the
+/// panel is told why. Runs on the session's runtime, never on the UI thread.
+async fn set_up_relay(socket: Arc<RelaySocket>, config: RelayConfig, codes: CodeControl, sink: EventSink) {
+    let allocated = async {
+        let server = super::relay::resolve_server(&config.server).await?;
+        socket.start(server);
+        socket.allocated(RELAY_SETUP_LIMIT).await
     };
-    Ok(HostRelay { socket, candidate })
+    let outcome = match allocated.await {
+        Ok((relayed, mapped)) => {
+            // Another allocation on the same server (the user's) sends from the server's relay address.
+            socket.permit(relayed.ip());
+            let relay = LinkRelay { server: config.server.clone(), relayed, mapped, auth: config.auth.clone() };
+            match codes.relay_ready(relay) {
+                Some(link) => RelayOutcome::Ready(link),
+                None => return, // joined or over meanwhile: the link no longer matters
+            }
+        }
+        Err(err) => {
+            tracing::info!("relay not used for this session: {err}");
+            socket.abandon();
+            if !codes.is_waiting() {
+                return;
+            }
+            RelayOutcome::Unavailable(err)
+        }
+    };
+    sink(TransportEvent::Relay(outcome));
 }
 
 /// A session waiting for (or holding) its user.
@@ -105,20 +110,21 @@ pub fn host_session(
     let _entered = runtime.enter();
     let transport = tls::transport_config_with(settings.keep_alive, settings.idle_timeout, settings.congestion)?;
     let (server_config, _fingerprint) = tls::server_config(transport)?;
-    let relay_socket = request.relay.as_ref().map(|relay| relay.socket.clone());
-    let bind = relay_socket
-        .as_ref()
-        .and_then(|socket| quinn::AsyncUdpSocket::local_addr(socket.as_ref()).ok())
-        .unwrap_or(request.bind);
-    let endpoint = super::make_endpoint(bind, Some(server_config), &settings, relay_socket.as_ref())
+    let relay_socket = match &request.relay {
+        Some(config) => Some(
+            RelaySocket::unstarted(request.bind, config.auth.credentials())
+                .map_err(|err| TransportError::Setup(format!("cannot listen on {}: {err}", request.bind)))?,
+        ),
+        None => None,
+    };
+    let endpoint = super::make_endpoint(request.bind, Some(server_config), &settings, relay_socket.as_ref())
         .map_err(|err| TransportError::Setup(format!("cannot listen on {}: {err}", request.bind)))?;
     let local_addr = endpoint.local_addr().map_err(|err| TransportError::Setup(err.to_string()))?;
     let code = JoinCode::generate().map_err(|err| TransportError::Setup(format!("no randomness: {err}")))?;
     let host = request.advertised_host.clone().unwrap_or_else(|| {
         if local_addr.ip().is_unspecified() { local_ip().to_string() } else { local_addr.ip().to_string() }
     });
-    let relay_candidate = request.relay.as_ref().map(|relay| relay.candidate.clone());
-    let link = JoinLink { host, port: local_addr.port(), code: code.clone(), relay: relay_candidate.clone() };
+    let link = JoinLink { host, port: local_addr.port(), code: code.clone(), relay: None };
     let code_expires_at_ms =
         super::unix_now_ms() + i64::try_from(settings.code_lifetime.as_millis()).unwrap_or(i64::MAX / 2);
     let limits = AttemptLimits { per_source: settings.max_attempts, total: settings.max_attempts_total };
@@ -130,7 +136,7 @@ pub fn host_session(
         lifetime: settings.code_lifetime,
         host: link.host.clone(),
         port: link.port,
-        relay: relay_candidate,
+        relay: Arc::new(Mutex::new(None)),
     };
     let (handle, commands) = SessionHandle::new();
     let (handovers_tx, handovers) = mpsc::channel(4);
@@ -139,6 +145,9 @@ pub fn host_session(
         accept_loop(endpoint.clone(), gate.clone(), handovers_tx, sink.clone(), settings.clone())
             .instrument(span.clone()),
     );
+    if let (Some(socket), Some(config)) = (relay_socket.clone(), request.relay) {
+        runtime.spawn(set_up_relay(socket, config, code_control.clone(), sink.clone()).instrument(span.clone()));
+    }
     let status = handle.status().clone();
     let task = HostTask {
         endpoint,
@@ -369,6 +378,7 @@ impl HostTask {
             input_sink: None,
             relay: self.relay.clone(),
             path: None,
+            rtt_told_at: None,
         };
         let reconnect =
             HostReconnect { gate: self.gate, handovers: self.handovers, endpoint: self.endpoint, relay: self.relay };

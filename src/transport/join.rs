@@ -1,8 +1,10 @@
 //! The user's side: connect to the engineer's address, pair with the code, then run the session;
 //! after a drop, reconnect accepting only the certificate seen at pairing. When the link has a
-//! relay candidate, this side makes its own allocation on the same TURN server, tries the
-//! direct address first and falls back to the engineer's relayed address through it (and, when
-//! that allocation is gone, to the engineer's address as the server saw it).
+//! relay candidate with time-limited credentials, this side makes its own allocation on the same
+//! TURN server, tries the direct address first and falls back to the engineer's relayed address
+//! through it (and, when that allocation is gone, to the engineer's address as the server saw
+//! it). Without credentials (the engineer's are long-term) or with expired ones, it tries the
+//! direct address, then the engineer's address as the server saw it, without a relay.
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -11,8 +13,7 @@ use tokio::time::{Instant, sleep, sleep_until, timeout};
 use tracing::Instrument;
 
 use crate::protocol::pairing::{EXPORTER_LABEL, KEY_BYTES, Pairing, PairingError, SessionKey};
-use crate::protocol::turn::TurnCredentials;
-use crate::protocol::{Handshake, JoinLink, PairingVerdict, RelayCandidate, Role, Session};
+use crate::protocol::{Handshake, JoinLink, PairingVerdict, RelayCandidate, Role, Session, UserRelay};
 
 use super::control::{ControlStream, Inbound};
 use super::driver::{Driver, Live, Reconnect};
@@ -57,11 +58,22 @@ pub async fn join_session(
     settings: TransportSettings,
     sink: EventSink,
 ) -> Result<SessionHandle, JoinError> {
-    let Some(candidate) = &link.relay else { return join_direct(link, display_name, settings, sink).await };
+    let Some(candidate) = &link.relay else { return join_direct(link, &[], display_name, settings, sink).await };
+    let credentials = match &candidate.user {
+        UserRelay::Allocate(credentials) if !credentials.is_expired(super::unix_now_ms() / 1000) => {
+            credentials.turn_credentials()
+        }
+        UserRelay::Allocate(_) | UserRelay::NotOffered => {
+            if matches!(candidate.user, UserRelay::Allocate(_)) {
+                tracing::info!("the link's relay credentials have expired: trying the engineer's addresses directly");
+            }
+            let also: Vec<SocketAddr> = candidate.mapped.into_iter().collect();
+            return join_direct(link, &also, display_name, settings, sink).await;
+        }
+    };
     let direct = resolve(link).await;
     let server = resolve_server(&candidate.server).await.map_err(|err| JoinError::Unreachable(err.to_string()))?;
     let bind = unspecified_like(server);
-    let credentials = TurnCredentials::long_term(&candidate.username, &candidate.password);
     let relay = RelaySocket::bind(bind, server, credentials)
         .map_err(|err| JoinError::Failed(format!("no UDP socket: {err}")))?;
     let endpoint = super::make_endpoint(bind, None, &settings, Some(&relay))
@@ -173,43 +185,77 @@ fn start_driver(
         input_sink: None,
         relay,
         path: None,
+        rtt_told_at: None,
     };
     tokio::spawn(driver.run(live, reconnect).instrument(tracing::info_span!("join_session", %address)));
     handle
 }
 
-/// Joins without a relay: the link's address only.
+/// Joins without a relay: the link's address, then `also` (the engineer's address as the TURN
+/// server saw it), each directly.
 async fn join_direct(
     link: &JoinLink,
+    also: &[SocketAddr],
     display_name: &str,
     settings: TransportSettings,
     sink: EventSink,
 ) -> Result<SessionHandle, JoinError> {
-    let address = resolve(link).await?;
-    let bind = unspecified_like(address);
-    let endpoint = super::make_endpoint(bind, None, &settings, None)
-        .map_err(|err| JoinError::Failed(format!("no UDP socket: {err}")))?;
-    let attempt = timeout(settings.handshake_timeout, async {
-        let (connection, control) = connect(&endpoint, address, &settings, None).await?;
-        pair(connection, control, link).await
-    })
-    .await;
-    let (live, pin, session_id, key) = match attempt {
-        Ok(Ok(paired)) => paired,
-        Ok(Err(err)) => {
-            endpoint.close(0u32.into(), b"pairing failed");
-            return Err(err);
+    let mut candidates = Vec::new();
+    let resolved = resolve(link).await;
+    if let Ok(address) = &resolved {
+        candidates.push(*address);
+    }
+    for address in also {
+        if !candidates.contains(address) {
+            candidates.push(*address);
         }
-        Err(_) => {
-            endpoint.close(0u32.into(), b"pairing timed out");
-            return Err(JoinError::Unreachable(format!("{address} (no answer)")));
-        }
+    }
+    let Some(&first) = candidates.first() else {
+        return Err(resolved.err().unwrap_or_else(|| JoinError::Unreachable(link.host.clone())));
     };
+    let endpoint = super::make_endpoint(unspecified_like(first), None, &settings, None)
+        .map_err(|err| JoinError::Failed(format!("no UDP socket: {err}")))?;
+    let mut last = JoinError::Unreachable(format!("{first} (no answer)"));
+    let mut paired = None;
+    for (index, address) in candidates.iter().enumerate() {
+        // Every address but the last gets the direct timeout, the last the whole handshake's.
+        let limit = if index + 1 < candidates.len() { settings.direct_timeout } else { settings.handshake_timeout };
+        let attempt = timeout(limit, async {
+            let (connection, control) = connect(&endpoint, *address, &settings, None).await?;
+            pair(connection, control, link).await
+        })
+        .await;
+        match attempt {
+            Ok(Ok(done)) => {
+                paired = Some((done, index));
+                break;
+            }
+            // The code was wrong, used or expired: no other address changes that.
+            Ok(Err(
+                err @ (JoinError::WrongCode { .. }
+                | JoinError::CodeBurned
+                | JoinError::CodeExpired
+                | JoinError::CodeUsed
+                | JoinError::NotTheEngineer),
+            )) => {
+                endpoint.close(0u32.into(), b"pairing failed");
+                return Err(err);
+            }
+            Ok(Err(err)) => last = err,
+            Err(_) => last = JoinError::Unreachable(format!("{address} (no answer)")),
+        }
+    }
+    let Some(((live, pin, session_id, key), current)) = paired else {
+        endpoint.close(0u32.into(), b"pairing timed out");
+        return Err(last);
+    };
+    let address = candidates.get(current).copied().unwrap_or(first);
+    let relayed_from = candidates.len();
     let reconnect = UserReconnect {
         endpoint,
-        candidates: vec![address],
-        relayed_from: 1,
-        current: 0,
+        candidates,
+        relayed_from,
+        current,
         pin,
         session_id,
         key,

@@ -15,6 +15,7 @@ mod host;
 pub mod impair;
 mod join;
 pub mod relay;
+mod relay_probe;
 mod status;
 pub mod tls;
 
@@ -27,9 +28,10 @@ use crate::protocol::{JoinLink, LinkPath, ReceivedFrame, SessionCommand, Session
 
 pub use control::{ControlStream, Inbound};
 pub use gate::{CodeControl, NewCode, NewCodeError, WrongAttempt};
-pub use host::{HostRelay, HostRequest, HostedSession, RELAY_SETUP_LIMIT, host_session, local_ip, prepare_relay};
+pub use host::{HostRequest, HostedSession, RELAY_SETUP_LIMIT, host_session, local_ip};
 pub use join::{JoinError, join_session};
 pub use relay::{RelayAuth, RelayConfig, RelayError, RelaySocket, RelayState};
+pub use relay_probe::{PROBE_LIMIT, RelayProbe, probe_relay};
 pub use status::LinkStatus;
 
 /// Largest screen update accepted on a frame stream.
@@ -210,8 +212,25 @@ pub enum TransportEvent {
     Session(SessionEvent),
     /// A command was not possible; the text says why.
     CommandRefused(String),
+    /// Both: the live connection's smoothed round trip (told every few seconds).
+    RoundTrip {
+        /// Round trip, ms.
+        rtt_ms: f64,
+    },
+    /// Engineer: what became of the session's relay, allocated on the session's task after the
+    /// session started.
+    Relay(RelayOutcome),
     /// The task is over; nothing follows.
     Closed,
+}
+
+/// What became of a session's relay allocation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RelayOutcome {
+    /// Allocated: the join link with its relay candidate, to be shown from now on.
+    Ready(JoinLink),
+    /// The relay cannot be used for this session, which goes on direct: why.
+    Unavailable(RelayError),
 }
 
 /// Where a session task sends its events; the app forwards them to the transcript and the UI.

@@ -20,7 +20,11 @@ use tokio::io::ReadBuf;
 use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 
-use crate::protocol::turn::{Incoming, TurnClient, TurnCredentials, TurnEvent, TurnFailure, TurnUrl};
+use crate::protocol::turn::{
+    Incoming, LINK_CREDENTIALS_LIFETIME_S, REST_USER, RestCredentials, TurnClient, TurnCredentials, TurnEvent,
+    TurnFailure, TurnUrl,
+};
+use crate::protocol::{RelayCandidate, UserRelay};
 
 /// Pause before an allocation is made again after it was lost or could not be made.
 const REALLOCATE_AFTER: Duration = Duration::from_millis(500);
@@ -28,7 +32,8 @@ const REALLOCATE_AFTER: Duration = Duration::from_millis(500);
 /// How the engineer authenticates to the TURN server.
 #[derive(Clone, PartialEq, Eq)]
 pub enum RelayAuth {
-    /// Long-term credentials (also handed to the user in the join link).
+    /// Long-term credentials: for this console only, never in a join link (the user cannot
+    /// allocate; see [`RelayAuth::user_relay`]).
     LongTerm {
         /// Username.
         username: String,
@@ -53,19 +58,57 @@ impl fmt::Debug for RelayAuth {
     }
 }
 
-/// How long temporary credentials from a shared secret stay valid (a day: a session plus its
-/// reconnects fit).
+/// How long the engineer's own temporary credentials from a shared secret stay valid (a day: a
+/// session plus its reconnects fit; they never leave the console).
 pub const REST_CREDENTIALS_LIFETIME_S: i64 = 24 * 3600;
 
 impl RelayAuth {
-    /// The credentials to use now (temporary ones for a shared secret, named after `user`).
-    pub fn credentials(&self, user: &str) -> TurnCredentials {
+    /// The engineer's own credentials to use now (temporary ones for a shared secret).
+    pub fn credentials(&self) -> TurnCredentials {
         match self {
             Self::LongTerm { username, password } => TurnCredentials::long_term(username, password),
             Self::SharedSecret { secret } => {
                 let expires = super::unix_now_ms() / 1000 + REST_CREDENTIALS_LIFETIME_S;
-                TurnCredentials::from_shared_secret(secret, user, expires)
+                TurnCredentials::from_shared_secret(secret, REST_USER, expires)
             }
+        }
+    }
+
+    /// What a join link made at `now_unix_s` offers the user: time-limited credentials
+    /// (expiring after [`LINK_CREDENTIALS_LIFETIME_S`]) with a shared secret; nothing with
+    /// long-term credentials, whose password never leaves this console.
+    pub fn user_relay(&self, now_unix_s: i64) -> UserRelay {
+        match self {
+            Self::LongTerm { .. } => UserRelay::NotOffered,
+            Self::SharedSecret { secret } => {
+                UserRelay::Allocate(RestCredentials::derive(secret, now_unix_s + LINK_CREDENTIALS_LIFETIME_S))
+            }
+        }
+    }
+}
+
+/// The engineer's allocation as join links tell it: made into a candidate afresh for each link,
+/// so a new code also gets fresh time-limited credentials.
+#[derive(Clone, Debug)]
+pub(crate) struct LinkRelay {
+    /// The TURN server as configured.
+    pub(crate) server: TurnUrl,
+    /// The engineer's relayed address.
+    pub(crate) relayed: SocketAddr,
+    /// The engineer's address as the server saw it.
+    pub(crate) mapped: Option<SocketAddr>,
+    /// How the engineer authenticates (decides what the user is offered).
+    pub(crate) auth: RelayAuth,
+}
+
+impl LinkRelay {
+    /// The relay part of a join link made at `now_unix_s`.
+    pub(crate) fn candidate(&self, now_unix_s: i64) -> RelayCandidate {
+        RelayCandidate {
+            server: self.server.clone(),
+            relayed: self.relayed,
+            mapped: self.mapped,
+            user: self.auth.user_relay(now_unix_s),
         }
     }
 }
@@ -107,6 +150,12 @@ pub enum RelayError {
     /// The server's name could not be resolved.
     #[error("cannot find the relay server {0}")]
     Resolve(String),
+    /// Nothing answers at the server's address (the port is closed, or no route).
+    #[error("the relay server cannot be reached: {0}")]
+    Unreachable(String),
+    /// This computer could not open a UDP socket.
+    #[error("no UDP socket: {0}")]
+    Socket(String),
 }
 
 /// Resolves a TURN URL to a socket address.
@@ -132,12 +181,15 @@ struct Inner {
     received: std::collections::VecDeque<(SocketAddr, Vec<u8>)>,
     /// quinn's receive task, woken when `received` gets something.
     receiver: Option<std::task::Waker>,
+    /// Given up (the relay could not be used for this session): no further allocations.
+    abandoned: bool,
 }
 
 /// The socket. Create it with [`RelaySocket::bind`] inside the tokio runtime.
 pub struct RelaySocket {
     io: Arc<tokio::net::UdpSocket>,
-    server: SocketAddr,
+    /// The TURN server, once known ([`RelaySocket::start`]); until then the socket is direct only.
+    server: std::sync::OnceLock<SocketAddr>,
     credentials: TurnCredentials,
     inner: Mutex<Inner>,
     /// Bumped on every TURN event (waiters re-check their condition).
@@ -158,6 +210,14 @@ impl fmt::Debug for RelaySocket {
 impl RelaySocket {
     /// Binds `bind` and asks `server` for an allocation at once.
     pub fn bind(bind: SocketAddr, server: SocketAddr, credentials: TurnCredentials) -> io::Result<Arc<Self>> {
+        let this = Self::unstarted(bind, credentials)?;
+        this.start(server);
+        Ok(this)
+    }
+
+    /// Binds `bind` without a server yet: direct traffic only until [`RelaySocket::start`] (a
+    /// session listens at once while the server's name is still being resolved).
+    pub fn unstarted(bind: SocketAddr, credentials: TurnCredentials) -> io::Result<Arc<Self>> {
         let socket = std::net::UdpSocket::bind(bind)?;
         socket.set_nonblocking(true)?;
         let io = Arc::new(tokio::net::UdpSocket::from_std(socket)?);
@@ -171,11 +231,12 @@ impl RelaySocket {
             reallocate_at: None,
             received: std::collections::VecDeque::new(),
             receiver: None,
+            abandoned: false,
         };
         let (changed, _) = watch::channel(0);
         let this = Arc::new(Self {
             io,
-            server,
+            server: std::sync::OnceLock::new(),
             credentials,
             inner: Mutex::new(inner),
             changed,
@@ -183,14 +244,30 @@ impl RelaySocket {
             epoch: Instant::now(),
             attached: std::sync::atomic::AtomicBool::new(false),
         });
-        {
-            let mut inner = this.lock();
-            let now = this.now_ms();
-            inner.client.allocate(now);
-            this.flush(&mut inner);
-        }
         tokio::spawn(Self::drive(Arc::downgrade(&this)));
         Ok(this)
+    }
+
+    /// Asks `server` for an allocation (once: a socket keeps its server).
+    pub fn start(&self, server: SocketAddr) {
+        if self.server.set(server).is_err() {
+            return;
+        }
+        let mut inner = self.lock();
+        let now = self.now_ms();
+        inner.client.allocate(now);
+        self.flush(&mut inner);
+    }
+
+    /// Gives the relay up for good (it could not be used): the allocation, if any, is given
+    /// back and no new one is asked for; direct traffic goes on.
+    pub fn abandon(&self) {
+        let mut inner = self.lock();
+        inner.abandoned = true;
+        inner.reallocate_at = None;
+        let now = self.now_ms();
+        inner.client.close(now);
+        self.flush(&mut inner);
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -201,9 +278,14 @@ impl RelaySocket {
         i64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(i64::MAX / 4)
     }
 
-    /// The TURN server's address.
-    pub fn server(&self) -> SocketAddr {
-        self.server
+    /// The TURN server's address, once started.
+    pub fn server(&self) -> Option<SocketAddr> {
+        self.server.get().copied()
+    }
+
+    /// Whether `source` is the TURN server.
+    fn is_server(&self, source: SocketAddr) -> bool {
+        self.server.get() == Some(&source)
     }
 
     /// Where the allocation stands.
@@ -211,12 +293,12 @@ impl RelaySocket {
         self.lock().state.clone()
     }
 
-    /// Whether datagrams to (and from) `peer` go through the relay: it was opened through it,
-    /// or it is itself an address on the relay server (another side's allocation).
+    /// Whether datagrams to and from `peer` actually go through this side's allocation: it was
+    /// opened through the relay, or its datagrams came in through it (then this side answers
+    /// through it too). A peer reached at its own allocation's address is reached directly
+    /// from here (the other side tells its own path).
     pub fn is_relayed(&self, peer: SocketAddr) -> bool {
-        let inner = self.lock();
-        inner.relayed_peers.contains(&peer)
-            || matches!(inner.state, RelayState::Allocated { relayed, .. } if relayed.ip() == peer.ip())
+        self.lock().relayed_peers.contains(&peer)
     }
 
     /// Waits until the allocation exists (or failed), at most `limit`.
@@ -266,6 +348,9 @@ impl RelaySocket {
     /// a lost one is made again.
     pub fn check(&self) {
         let mut inner = self.lock();
+        if inner.abandoned || self.server.get().is_none() {
+            return;
+        }
         let now = self.now_ms();
         match inner.state {
             RelayState::Allocated { .. } => inner.client.refresh_now(now),
@@ -306,7 +391,9 @@ impl RelaySocket {
     /// Sends what the client queued to the server (a full buffer is loss: retransmitted).
     fn flush(&self, inner: &mut Inner) {
         while let Some(datagram) = inner.client.poll_transmit() {
-            let _ = self.io.try_send_to(&datagram, self.server);
+            if let Some(server) = self.server.get() {
+                let _ = self.io.try_send_to(&datagram, *server);
+            }
         }
     }
 
@@ -334,7 +421,7 @@ impl RelaySocket {
                     inner.state =
                         if inner.ever_allocated { RelayState::Allocating } else { RelayState::Failed(failure) };
                     inner.client = TurnClient::new(self.credentials.clone());
-                    if !refused {
+                    if !refused && !inner.abandoned {
                         inner.reallocate_at = Some(Instant::now() + REALLOCATE_AFTER);
                     }
                 }
@@ -350,7 +437,7 @@ impl RelaySocket {
     /// One datagram read from the socket: TURN control is handled here; what is for quinn comes
     /// back (from the server: unwrapped, with the peer's address).
     fn ingest(&self, inner: &mut Inner, source: SocketAddr, bytes: &[u8]) -> Option<(SocketAddr, Vec<u8>)> {
-        if source != self.server {
+        if !self.is_server(source) {
             return Some((source, bytes.to_vec()));
         }
         let now = self.now_ms();
@@ -447,9 +534,10 @@ impl AsyncUdpSocket for RelaySocket {
                 None
             }
         };
-        match wrapped {
-            Some(wrapped) => self.io.try_send_to(&wrapped, self.server).map(|_| ()),
-            None => self.io.try_send_to(transmit.contents, transmit.destination).map(|_| ()),
+        match (wrapped, self.server.get()) {
+            (Some(wrapped), Some(server)) => self.io.try_send_to(&wrapped, *server).map(|_| ()),
+            (Some(_), None) => Ok(()),
+            (None, _) => self.io.try_send_to(transmit.contents, transmit.destination).map(|_| ()),
         }
     }
 
@@ -482,7 +570,7 @@ impl AsyncUdpSocket for RelaySocket {
                 Poll::Ready(Ok(source)) => source,
             };
             let len = read.filled().len();
-            if source != self.server {
+            if !self.is_server(source) {
                 *slot = RecvMeta { addr: source, len, stride: len, ecn: None, dst_ip: None };
                 return Poll::Ready(Ok(1));
             }
@@ -503,5 +591,63 @@ impl AsyncUdpSocket for RelaySocket {
 
     fn may_fragment(&self) -> bool {
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{JoinCode, JoinLink};
+
+    fn link_relay(auth: RelayAuth) -> LinkRelay {
+        LinkRelay {
+            server: TurnUrl { host: "turn.example.org".into(), port: 3478 },
+            relayed: SocketAddr::from(([203, 0, 113, 5], 50_000)),
+            mapped: Some(SocketAddr::from(([198, 51, 100, 7], 4433))),
+            auth,
+        }
+    }
+
+    fn link_text(relay: &LinkRelay, now_unix_s: i64) -> String {
+        let code = JoinCode::parse("123456789").expect("nine digits");
+        let candidate = relay.candidate(now_unix_s);
+        JoinLink { host: "10.0.0.2".into(), port: 4433, code, relay: Some(candidate) }.to_link()
+    }
+
+    #[test]
+    fn a_long_term_config_never_puts_its_password_in_a_link() {
+        let password = "hunter2 中/+=";
+        let relay = link_relay(RelayAuth::LongTerm { username: "desk-7".into(), password: password.into() });
+        assert_eq!(relay.candidate(1_800_000_000).user, UserRelay::NotOffered);
+        let text = link_text(&relay, 1_800_000_000);
+        let encoded: String = password.bytes().map(|byte| format!("%{byte:02X}")).collect();
+        for secret in ["hunter2", encoded.as_str(), "desk-7", "pass=", "user="] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        // The link still tells the user where the engineer is, and that it cannot allocate.
+        let parsed = JoinLink::parse(&text).expect("a valid link");
+        assert_eq!(parsed.relay.map(|relay| relay.user), Some(UserRelay::NotOffered));
+        assert!(!format!("{relay:?}").contains("hunter2"), "nor in Debug");
+    }
+
+    #[test]
+    fn a_shared_secret_gives_each_link_credentials_that_expire_within_hours() {
+        let relay = link_relay(RelayAuth::SharedSecret { secret: "north-wind".into() });
+        let now_s = 1_800_000_000;
+        let text = link_text(&relay, now_s);
+        assert!(!text.contains("north-wind"), "never the secret itself: {text}");
+        let Some(UserRelay::Allocate(credentials)) =
+            JoinLink::parse(&text).ok().and_then(|link| link.relay).map(|r| r.user)
+        else {
+            panic!("time-limited credentials expected in {text}");
+        };
+        assert_eq!(credentials.username(), format!("{}:stepwise", now_s + LINK_CREDENTIALS_LIFETIME_S));
+        assert!(!credentials.is_expired(now_s + 3600), "good for a session");
+        assert!(credentials.is_expired(now_s + 6 * 3600), "gone within hours");
+        // A link made later (a new code) carries fresh credentials.
+        let later = relay.candidate(now_s + 3 * 3600);
+        assert!(
+            matches!(later.user, UserRelay::Allocate(fresh) if fresh.expires_at_unix_s() > credentials.expires_at_unix_s())
+        );
     }
 }

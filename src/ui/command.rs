@@ -39,6 +39,16 @@ pub enum UiCommand {
     Dialog(DialogCommand),
     /// The review player: open a recording, seek, save a frame, close.
     Player(super::player::PlayerCommand),
+    /// A check of the network settings, run on the network runtime.
+    Network(NetworkCommand),
+}
+
+/// A check of the network settings; the app runs it on the network runtime, never in a frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NetworkCommand {
+    /// Settings' "Test relay": one allocation on the relay of these (unsaved) settings,
+    /// answered with [`UiEvent::RelayTested`].
+    TestRelay(NetworkSettings),
 }
 
 impl UiCommand {
@@ -593,6 +603,9 @@ pub enum UiEvent {
     TeamLink(Option<String>),
     /// What "Test connection" found: the server's description, or why it cannot be used.
     TeamDatabaseTested(Result<String, String>),
+    /// What "Test relay" found: the relayed address and round trip, or why the relay cannot be
+    /// used.
+    RelayTested(Result<super::relay::RelayTestReport, super::relay::RelayProblem>),
     /// A guide was saved.
     GuideSaved {
         /// The view that asked.

@@ -19,6 +19,7 @@ pub mod picture_viewer;
 pub mod player;
 pub mod reasons;
 pub mod recording_export;
+pub mod relay;
 pub mod remote_input;
 pub mod reports;
 pub mod session;
@@ -36,8 +37,8 @@ pub mod viewer;
 pub mod widgets;
 
 pub use command::{
-    AssistCommand, AssistNotice, DialogCommand, GuideView, JoinFailure, SessionRequest, StoreCommand, StoreInfo,
-    TeamTicketInfo, TicketDetail, UiCommand, UiEvent,
+    AssistCommand, AssistNotice, DialogCommand, GuideView, JoinFailure, NetworkCommand, SessionRequest, StoreCommand,
+    StoreInfo, TeamTicketInfo, TicketDetail, UiCommand, UiEvent,
 };
 pub use context::ViewContext;
 pub use desk::{DeskState, Notice};

@@ -168,7 +168,7 @@ pub fn phrases_editor_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, draft
 }
 
 /// The network settings as typed, before they are checked.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkDraft {
     port: String,
     host: String,
@@ -177,6 +177,42 @@ pub struct NetworkDraft {
     turn_secret: String,
     turn_shared_secret: bool,
     problem: Option<String>,
+    /// Where "Test relay" stands.
+    relay_test: Option<super::relay::RelayTest>,
+}
+
+impl NetworkDraft {
+    /// Records what "Test relay" found.
+    pub fn relay_tested(&mut self, outcome: Result<super::relay::RelayTestReport, super::relay::RelayProblem>) {
+        self.relay_test = Some(super::relay::RelayTest::Done(outcome));
+    }
+
+    /// The settings as typed, checked; the problem is kept for display when they are not valid.
+    fn checked(&mut self, lang: Lang) -> Option<NetworkSettings> {
+        let port = self.port.trim();
+        let session_port = if port.is_empty() { Ok(0) } else { port.parse::<u16>() };
+        let settings = session_port
+            .map_err(|_| Text::PortInvalid.fill(lang, &[port]))
+            .map(|session_port| NetworkSettings {
+                session_port,
+                advertised_host: self.host.trim().to_owned(),
+                turn_url: self.turn_url.trim().to_owned(),
+                turn_username: self.turn_username.trim().to_owned(),
+                turn_secret: self.turn_secret.clone(),
+                turn_shared_secret: self.turn_shared_secret,
+            })
+            .and_then(|settings| settings.validate().map(|()| settings).map_err(|err| err.to_string()));
+        match settings {
+            Ok(settings) => {
+                self.problem = None;
+                Some(settings)
+            }
+            Err(problem) => {
+                self.problem = Some(problem);
+                None
+            }
+        }
+    }
 }
 
 impl From<&NetworkSettings> for NetworkDraft {
@@ -190,6 +226,7 @@ impl From<&NetworkSettings> for NetworkDraft {
             turn_secret: saved.turn_secret.clone(),
             turn_shared_secret: saved.turn_shared_secret,
             problem: None,
+            relay_test: None,
         }
     }
 }
@@ -230,28 +267,30 @@ pub fn network_editor_ui(ui: &mut Ui, cx: &mut ViewContext<'_, UiCommand>, draft
         ui.end_row();
     });
     ui.weak(Text::RelayHint.get(lang));
+    if !draft.turn_shared_secret && !draft.turn_url.trim().is_empty() {
+        ui.colored_label(super::theme::WARNING, Text::RelayLongTermNote.get(lang));
+    }
     ui.weak(Text::NetworkHint.get(lang));
-    if ui.button(Text::SaveNetwork.get(lang)).clicked() {
-        let port = draft.port.trim();
-        let session_port = if port.is_empty() { Ok(0) } else { port.parse::<u16>() };
-        let settings = session_port
-            .map_err(|_| Text::PortInvalid.fill(lang, &[port]))
-            .map(|session_port| NetworkSettings {
-                session_port,
-                advertised_host: draft.host.trim().to_owned(),
-                turn_url: draft.turn_url.trim().to_owned(),
-                turn_username: draft.turn_username.trim().to_owned(),
-                turn_secret: draft.turn_secret.clone(),
-                turn_shared_secret: draft.turn_shared_secret,
-            })
-            .and_then(|settings| settings.validate().map(|()| settings).map_err(|err| err.to_string()));
-        match settings {
-            Ok(settings) => {
-                draft.problem = None;
-                cx.emit(StoreCommand::SaveNetworkSettings(settings));
-            }
-            Err(problem) => draft.problem = Some(problem),
+    ui.horizontal(|ui| {
+        if ui.button(Text::SaveNetwork.get(lang)).clicked()
+            && let Some(settings) = draft.checked(lang)
+        {
+            cx.emit(StoreCommand::SaveNetworkSettings(settings));
         }
+        let testing = draft.relay_test == Some(super::relay::RelayTest::Running);
+        if ui.add_enabled(!testing, egui::Button::new(Text::RelayTest.get(lang))).clicked()
+            && let Some(settings) = draft.checked(lang)
+        {
+            draft.relay_test = Some(if settings.turn_url.is_empty() {
+                super::relay::RelayTest::Done(Err(super::relay::RelayProblem::NotConfigured))
+            } else {
+                cx.emit(UiCommand::Network(super::NetworkCommand::TestRelay(settings)));
+                super::relay::RelayTest::Running
+            });
+        }
+    });
+    if let Some(test) = &draft.relay_test {
+        super::relay::relay_test_ui(ui, lang, test);
     }
     if let Some(problem) = &draft.problem {
         ui.colored_label(super::theme::ERROR, problem);

@@ -682,6 +682,7 @@ fn postgres_a_team_tickets_session_survey_and_recording_are_the_teams() {
         address: "127.0.0.1:4000".into(),
         expires_at_ms: NOW_MS + 600_000,
         viewer: stepwise::ui::viewer::FrameSlot::default(),
+        relay: false,
     };
     worker.send(StoreRequest::SessionStarted { ticket_id, port: 4000, notice });
     let session = |event: TransportEvent| StoreRequest::Session { ticket_id, event };

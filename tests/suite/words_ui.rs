@@ -166,6 +166,7 @@ fn live_session() -> RemoteSessionView {
         address: "127.0.0.1:4433".into(),
         expires_at_ms: 0,
         viewer: FrameSlot::default(),
+        relay: false,
     };
     view.apply(started, Lang::En);
     view.apply(SessionNotice::Paired, Lang::En);

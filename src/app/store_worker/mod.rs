@@ -620,8 +620,9 @@ fn narrows_session(event: &TransportEvent) -> bool {
         | TransportEvent::CodeBurned
         | TransportEvent::CodeExpired
         | TransportEvent::CommandRefused(_)
+        | TransportEvent::Relay(_)
         | TransportEvent::Closed => true,
-        TransportEvent::Paired | TransportEvent::Path(_) => false,
+        TransportEvent::Paired | TransportEvent::Path(_) | TransportEvent::RoundTrip { .. } => false,
         TransportEvent::Session(event) => matches!(
             event,
             SessionEvent::ConsentDenied { .. }

@@ -171,6 +171,7 @@ fn a_recording_row_names_its_session_and_deleting_it_leaves_a_tombstone() {
         address: "127.0.0.1:4000".into(),
         expires_at_ms: 1_795_000_600_000,
         viewer: crate::ui::viewer::FrameSlot::default(),
+        relay: false,
     };
     worker.send(StoreRequest::SessionStarted { ticket_id, port: 4000, notice });
     let (reply, answer) = channel();

@@ -84,6 +84,84 @@ impl TurnCredentials {
     }
 }
 
+/// The name in the usernames of time-limited credentials: `EXPIRY:stepwise`.
+pub const REST_USER: &str = "stepwise";
+
+/// How long the time-limited credentials a join link hands to the user stay valid (a session
+/// and its reconnects fit; a forwarded link stops working soon after).
+pub const LINK_CREDENTIALS_LIFETIME_S: i64 = 4 * 3600;
+
+/// Longest username or password accepted from a join link, characters.
+const MAX_CREDENTIAL_CHARS: usize = 256;
+
+/// Time-limited TURN credentials (the TURN REST API, coturn's `use-auth-secret`): username
+/// `EXPIRY:stepwise` (unix seconds), password base64(HMAC-SHA1(secret, username)). The only
+/// credentials a join link may carry: the server refuses them after the expiry.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RestCredentials {
+    expires_at_unix_s: i64,
+    username: String,
+    password: String,
+}
+
+impl fmt::Debug for RestCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The password opens the relay until the expiry: never in a log.
+        f.debug_struct("RestCredentials").field("username", &self.username).finish_non_exhaustive()
+    }
+}
+
+impl RestCredentials {
+    /// Derives credentials from the shared secret, valid until `expires_at_unix_s`.
+    pub fn derive(secret: &str, expires_at_unix_s: i64) -> Self {
+        let derived = TurnCredentials::from_shared_secret(secret, REST_USER, expires_at_unix_s);
+        Self { expires_at_unix_s, username: derived.username, password: derived.password }
+    }
+
+    /// Reads credentials from a join link: the username must be `EXPIRY:NAME` (EXPIRY in unix
+    /// seconds), the password non-empty; `None` otherwise (a long-term password is refused).
+    pub fn parse(username: &str, password: &str) -> Option<Self> {
+        let (expiry, name) = username.split_once(':')?;
+        let name_ok = !name.is_empty()
+            && name.len() <= MAX_CREDENTIAL_CHARS
+            && name.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.'));
+        let expiry_ok = (1..=12).contains(&expiry.len()) && expiry.bytes().all(|b| b.is_ascii_digit());
+        let password_ok = !password.is_empty()
+            && password.len() <= MAX_CREDENTIAL_CHARS
+            && password.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+        if !(name_ok && expiry_ok && password_ok) {
+            return None;
+        }
+        let expires_at_unix_s = expiry.parse::<i64>().ok()?;
+        Some(Self { expires_at_unix_s, username: username.to_owned(), password: password.to_owned() })
+    }
+
+    /// When the server stops accepting them, unix seconds.
+    pub fn expires_at_unix_s(&self) -> i64 {
+        self.expires_at_unix_s
+    }
+
+    /// Whether they no longer work at `now_unix_s`.
+    pub fn is_expired(&self, now_unix_s: i64) -> bool {
+        now_unix_s >= self.expires_at_unix_s
+    }
+
+    /// The username (`EXPIRY:NAME`).
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// The password (never logged).
+    pub fn password(&self) -> &str {
+        &self.password
+    }
+
+    /// As credentials for a [`TurnClient`].
+    pub fn turn_credentials(&self) -> TurnCredentials {
+        TurnCredentials::long_term(&self.username, &self.password)
+    }
+}
+
 /// A TURN server's address as configured: `turn:host[:port][?transport=udp]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TurnUrl {

@@ -233,3 +233,27 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn rest_credentials_are_named_after_their_expiry_and_expire() {
+    let now_s = 1_800_000_000;
+    let credentials = RestCredentials::derive("north-wind", now_s + LINK_CREDENTIALS_LIFETIME_S);
+    assert_eq!(credentials.username(), format!("{}:stepwise", now_s + LINK_CREDENTIALS_LIFETIME_S));
+    assert!(!credentials.password().contains("north-wind"), "never the secret itself");
+    assert_eq!(
+        credentials.turn_credentials(),
+        TurnCredentials::from_shared_secret("north-wind", "stepwise", now_s + LINK_CREDENTIALS_LIFETIME_S)
+    );
+    assert!((3600..=6 * 3600).contains(&LINK_CREDENTIALS_LIFETIME_S), "a few hours");
+    assert!(!credentials.is_expired(now_s));
+    assert!(!credentials.is_expired(now_s + LINK_CREDENTIALS_LIFETIME_S - 1));
+    assert!(credentials.is_expired(now_s + LINK_CREDENTIALS_LIFETIME_S));
+    assert_eq!(RestCredentials::parse(credentials.username(), credentials.password()), Some(credentials.clone()));
+    assert!(!format!("{credentials:?}").contains(credentials.password()));
+    // Long-term usernames are not time-limited credentials.
+    assert_eq!(RestCredentials::parse("alice", "pw"), None);
+    assert_eq!(RestCredentials::parse("soon:alice", "pw"), None);
+    assert_eq!(RestCredentials::parse("1800000000:", "pw"), None);
+    assert_eq!(RestCredentials::parse("1800000000:alice", ""), None);
+    assert_eq!(RestCredentials::parse("1800000000:alice", "not base64!"), None);
+}

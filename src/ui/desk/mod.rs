@@ -439,6 +439,11 @@ impl DeskState {
                     draft.tested(outcome);
                 }
             }
+            UiEvent::RelayTested(outcome) => {
+                if let Some(draft) = &mut self.network_draft {
+                    draft.relay_tested(outcome);
+                }
+            }
             UiEvent::NetworkSettingsSaved(network) => {
                 if let StoreState::Ready(info) = &mut self.store {
                     info.network = network;

@@ -66,7 +66,19 @@ pub enum SessionNotice {
         expires_at_ms: i64,
         /// Where decoded screen updates land.
         viewer: FrameSlot,
+        /// A relay address is being made for the session: the link gains it when ready
+        /// ([`SessionNotice::RelayReady`]).
+        relay: bool,
     },
+    /// The session's relay address is ready: the join link that carries it.
+    RelayReady {
+        /// The join link with the relay candidate.
+        link: String,
+        /// The link offers the user time-limited credentials (users behind strict NAT can join).
+        users_can_allocate: bool,
+    },
+    /// The relay cannot be used for this session, which goes on without it: why.
+    RelayUnavailable(crate::ui::relay::RelayProblem),
     /// The session could not start; the text says why.
     StartFailed(String),
     /// A wrong code was tried.
@@ -97,6 +109,11 @@ pub enum SessionNotice {
     Paired,
     /// The path the connection takes (when the session begins and at each switch).
     Path(crate::protocol::LinkPath),
+    /// The live connection's round trip (every few seconds).
+    RoundTrip {
+        /// Round trip, ms.
+        rtt_ms: f64,
+    },
     /// A protocol event (never screen data).
     Event(SessionEvent),
     /// A command was refused.
@@ -183,6 +200,13 @@ pub struct RemoteSessionView {
     pub problem: Option<String>,
     /// The path the connection takes (direct or via the relay), once connected.
     pub path: Option<crate::protocol::LinkPath>,
+    /// The session's relay, when one is configured.
+    pub relay: Option<crate::ui::relay::SessionRelay>,
+    /// The live connection's round trip, ms, as last told.
+    pub rtt_ms: Option<f64>,
+    /// The link with the relay, when it came before the session's start was recorded (the
+    /// allocation raced the start notice): shown once the start is.
+    pub(super) early_relay_link: Option<String>,
     /// Where wrong codes came from, under the current code, in order of first attempt.
     pub attempts: Vec<SourceAttempts>,
     /// After a refusal: when consent may be asked again, unix ms (`None`: not in this session).
@@ -244,6 +268,9 @@ impl RemoteSessionView {
             chat: Vec::new(),
             problem: None,
             path: None,
+            relay: None,
+            rtt_ms: None,
+            early_relay_link: None,
             attempts: Vec::new(),
             ask_again_at_ms: Some(0),
             held: None,
@@ -347,10 +374,29 @@ impl RemoteSessionView {
     /// Applies one notice from the app.
     pub fn apply(&mut self, notice: SessionNotice, lang: Lang) {
         match notice {
-            SessionNotice::Started { link, code, address, expires_at_ms, viewer } => {
+            SessionNotice::Started { link, code, address, expires_at_ms, viewer, relay } => {
                 self.phase = LinkPhase::Waiting;
                 self.viewer_slot = Some(viewer);
                 (self.link, self.code, self.address, self.expires_at_ms) = (link, code, address, expires_at_ms);
+                if let Some(with_relay) = self.early_relay_link.take() {
+                    self.link = with_relay;
+                }
+                // The relay's outcome may have overtaken the start notice: it stands.
+                if self.relay.is_none() {
+                    self.relay = relay.then_some(crate::ui::relay::SessionRelay::Allocating);
+                }
+            }
+            SessionNotice::RelayReady { link, users_can_allocate } => {
+                match self.phase {
+                    // Not shown before the start is recorded (an unrecorded session shows no code).
+                    LinkPhase::Starting => self.early_relay_link = Some(link),
+                    _ if self.is_running() => self.link = link,
+                    _ => {}
+                }
+                self.relay = Some(crate::ui::relay::SessionRelay::Ready { users_can_allocate });
+            }
+            SessionNotice::RelayUnavailable(problem) => {
+                self.relay = Some(crate::ui::relay::SessionRelay::Unavailable(problem));
             }
             SessionNotice::StartFailed(why) => self.phase = LinkPhase::Over(Ending::StartFailed(why)),
             SessionNotice::PairingFailed { source, source_attempts, source_blocked, attempts_left } => {
@@ -383,6 +429,7 @@ impl RemoteSessionView {
                 self.problem = None;
             }
             SessionNotice::Path(path) => self.path = Some(path),
+            SessionNotice::RoundTrip { rtt_ms } => self.rtt_ms = Some(rtt_ms),
             SessionNotice::Event(event) => self.apply_event(event),
             SessionNotice::Refused(why) => self.problem = Some(why),
             SessionNotice::Closed => {

@@ -74,6 +74,9 @@ pub fn session_panel_ui(
         }
         LinkPhase::Waiting => {
             code_ui(ui, lang, session, cx.now_ms);
+            if let Some(relay) = &session.relay {
+                crate::ui::relay::session_relay_ui(ui, lang, relay);
+            }
             ui.label(Text::LinkWaiting.get(lang));
             attempts_ui(ui, cx, ticket_id, session);
         }
@@ -84,10 +87,8 @@ pub fn session_panel_ui(
         LinkPhase::Connected => {
             let peer = user_claim(session.peer_name.as_deref().unwrap_or(""), lang);
             ui.colored_label(theme::SUCCESS, Text::LinkConnected.fill(lang, &[&peer]));
-            match session.path {
-                Some(crate::protocol::LinkPath::Direct) => drop(ui.weak(Text::PathDirect.get(lang))),
-                Some(crate::protocol::LinkPath::Relayed) => drop(ui.weak(Text::PathRelayed.get(lang))),
-                None => {}
+            if let Some(path) = session.path {
+                ui.weak(path_text(path, session.rtt_ms, lang));
             }
         }
         LinkPhase::Reconnecting => {
@@ -133,6 +134,17 @@ pub fn session_panel_ui(
     } else if !session.chat.is_empty() {
         let peer = user_claim(session.peer_name.as_deref().unwrap_or(""), lang);
         chat_ui(ui, lang, "engineer_chat", &peer, &session.chat, None);
+    }
+}
+
+/// The connection's path and, once told, its round trip.
+pub(super) fn path_text(path: crate::protocol::LinkPath, rtt_ms: Option<f64>, lang: Lang) -> String {
+    use crate::protocol::LinkPath;
+    match (path, rtt_ms) {
+        (LinkPath::Direct, None) => Text::PathDirect.get(lang).to_owned(),
+        (LinkPath::Relayed, None) => Text::PathRelayed.get(lang).to_owned(),
+        (LinkPath::Direct, Some(rtt)) => Text::PathDirectRtt.fill(lang, &[&format!("{rtt:.1}")]),
+        (LinkPath::Relayed, Some(rtt)) => Text::PathRelayedRtt.fill(lang, &[&format!("{rtt:.1}")]),
     }
 }
 

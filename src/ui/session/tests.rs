@@ -76,6 +76,7 @@ mod panel_tests {
                 address: "127.0.0.1:4000".into(),
                 expires_at_ms: NOW_MS + 600_000,
                 viewer: FrameSlot::default(),
+                relay: false,
             },
             Lang::En,
         );
@@ -87,6 +88,64 @@ mod panel_tests {
         session.apply(SessionNotice::Paired, Lang::En);
         session.apply(SessionNotice::Event(SessionEvent::PeerHello { display_name: "Wang Li".into() }), Lang::En);
         session
+    }
+
+    #[test]
+    fn the_panel_shows_the_path_with_its_round_trip_and_the_relay_while_waiting() {
+        use crate::protocol::LinkPath;
+        use crate::ui::relay::{RelayProblem, SessionRelay};
+        let mut session = waiting();
+        session.relay = Some(SessionRelay::Allocating);
+        let mut harness = panel(session);
+        // A spinner keeps asking for frames: a few steps, not a settled run.
+        harness.run_steps(2);
+        harness.get_by_label("Getting a relay address…");
+        harness.state_mut().0.apply(SessionNotice::RelayUnavailable(RelayProblem::WrongCredentials), Lang::En);
+        harness.run_steps(2);
+        harness.get_by_label_contains("The relay could not be used (the relay server refused");
+        assert!(harness.query_by_label("Getting a relay address…").is_none());
+        let link = "stepwise://127.0.0.1:4000/123456789?relay=127.0.0.1%3A5&turn=127.0.0.1%3A3478";
+        harness
+            .state_mut()
+            .0
+            .apply(SessionNotice::RelayReady { link: link.into(), users_can_allocate: false }, Lang::En);
+        harness.run();
+        harness.get_by_label_contains("users behind a strict NAT cannot join");
+        assert_eq!(harness.state().0.link, link, "the link shown gains the relay");
+
+        let mut session = connected();
+        session.apply(SessionNotice::Path(LinkPath::Relayed), Lang::En);
+        let mut harness = panel(session);
+        harness.run();
+        harness.get_by_label("Path: via the relay");
+        harness.state_mut().0.apply(SessionNotice::RoundTrip { rtt_ms: 12.34 }, Lang::En);
+        harness.run();
+        harness.get_by_label("Path: via the relay, round trip 12.3 ms");
+        harness.state_mut().0.apply(SessionNotice::Path(LinkPath::Direct), Lang::En);
+        harness.run();
+        harness.get_by_label("Path: direct, round trip 12.3 ms");
+    }
+
+    #[test]
+    fn a_relay_ready_before_the_start_notice_is_kept_and_shown_with_it() {
+        use crate::ui::relay::SessionRelay;
+        let mut session = RemoteSessionView::starting();
+        let with_relay = "stepwise://127.0.0.1:4000/123456789?relay=127.0.0.1%3A5&turn=127.0.0.1%3A3478";
+        session.apply(SessionNotice::RelayReady { link: with_relay.into(), users_can_allocate: true }, Lang::En);
+        assert!(session.link.is_empty(), "nothing shown before the start is recorded");
+        session.apply(
+            SessionNotice::Started {
+                link: "stepwise://127.0.0.1:4000/123456789".into(),
+                code: "123 456 789".into(),
+                address: "127.0.0.1:4000".into(),
+                expires_at_ms: NOW_MS + 600_000,
+                viewer: FrameSlot::default(),
+                relay: true,
+            },
+            Lang::En,
+        );
+        assert_eq!(session.link, with_relay);
+        assert_eq!(session.relay, Some(SessionRelay::Ready { users_can_allocate: true }), "not back to allocating");
     }
 
     fn ended(commands: &[UiCommand]) -> bool {
@@ -304,6 +363,7 @@ mod reconnect_tests {
             address: "127.0.0.1:4433".into(),
             expires_at_ms: 0,
             viewer,
+            relay: false,
         };
         view.apply(started, Lang::En);
         view.apply(SessionNotice::Paired, Lang::En);
