@@ -5,8 +5,8 @@ use postgres::error::SqlState;
 use postgres::types::Type;
 
 use super::rows::{
-    DESK_COLUMNS, RowExtras, append_event, desk_ticket_from, insert_ticket, lock_desk, lock_ticket_row, next_number,
-    notify, record_change, save_changed_where,
+    DESK_COLUMNS, Edit, RowExtras, append_event, desk_ticket_from, insert_ticket, lock_desk, lock_ticket_row,
+    next_number, notify, record_change, save_changed_where,
 };
 use super::{TeamStore, classify};
 use crate::model::team::{PRESENCE_TTL_MS, escalation_changes, rank_assignees};
@@ -66,9 +66,8 @@ impl TeamStore {
             if planned.events.is_empty() && team.is_none_or(|team| current.team.as_deref() == Some(team)) {
                 return Ok(Changed { ticket: current, merged_over: None });
             }
-            let extras = RowExtras { team, claimer: None };
-            let ticket = record_change(tx, &current, &planned.ticket, &planned.events, actor, now_ms, &policy, extras)?;
-            notify(tx, ticket_id, kind, Some(ticket.version), actor, team, now_ms)?;
+            let edit = Edit { actor, now_ms, policy: &policy, extras: RowExtras { team, claimer: None }, notice: kind };
+            let ticket = record_change(tx, &current, &planned.ticket, &planned.events, &edit)?;
             Ok(Changed { ticket, merged_over: planned.merged_over })
         })
     }
