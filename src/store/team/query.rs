@@ -2,7 +2,7 @@
 //! urgency order, with text found through the n-gram token array (GIN) and checked against the
 //! search text, so 1–2 character Chinese words use the index like long ones.
 
-use postgres::types::ToSql;
+use postgres::types::{ToSql, Type};
 
 use super::{TeamStore, classify};
 use std::collections::HashMap;
@@ -80,26 +80,27 @@ impl TokenStats {
 struct Selection {
     filters: Vec<String>,
     text: Vec<String>,
-    params: Vec<Box<dyn ToSql + Sync>>,
+    /// Each parameter with its type: typed statements go out in one round trip (no prepare).
+    params: Vec<(Box<dyn ToSql + Sync>, Type)>,
     /// The indexed n-gram tokens of the search text (empty without text).
     tokens: Vec<String>,
 }
 
 impl Selection {
-    fn bind(&mut self, text: bool, clause: &str, value: Box<dyn ToSql + Sync>) {
-        self.params.push(value);
+    fn bind(&mut self, text: bool, clause: &str, value: Box<dyn ToSql + Sync>, ty: Type) {
+        self.params.push((value, ty));
         let clause = clause.replace('?', &format!("${}", self.params.len()));
         if text { self.text.push(clause) } else { self.filters.push(clause) }
     }
 
     /// Adds a parameter and returns its placeholder.
-    fn param(&mut self, value: Box<dyn ToSql + Sync>) -> String {
-        self.params.push(value);
+    fn param(&mut self, value: Box<dyn ToSql + Sync>, ty: Type) -> String {
+        self.params.push((value, ty));
         format!("${}", self.params.len())
     }
 
-    fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
-        self.params.iter().map(|param| param.as_ref() as &(dyn ToSql + Sync)).collect()
+    fn refs(&self) -> Vec<(&(dyn ToSql + Sync), Type)> {
+        self.params.iter().map(|(param, ty)| (param.as_ref() as &(dyn ToSql + Sync), ty.clone())).collect()
     }
 
     fn where_all(&self) -> String {
@@ -123,39 +124,39 @@ fn selection(query: &DeskQuery, now_ms: i64) -> Selection {
     let filter = &query.filter;
     let mut selection = Selection { filters: Vec::new(), text: Vec::new(), params: Vec::new(), tokens: Vec::new() };
     if let Some(status) = filter.status {
-        selection.bind(false, "status = ?", Box::new(status.as_str()));
+        selection.bind(false, "status = ?", Box::new(status.as_str()), Type::TEXT);
     } else if filter.open_only {
         selection.filters.push("status NOT IN ('resolved', 'closed')".into());
     }
     if let Some(priority) = filter.priority {
-        selection.bind(false, "priority = ?", Box::new(priority.as_str()));
+        selection.bind(false, "priority = ?", Box::new(priority.as_str()), Type::TEXT);
     }
     if let Some(category) = filter.category {
-        selection.bind(false, "category = ?", Box::new(category.as_str()));
+        selection.bind(false, "category = ?", Box::new(category.as_str()), Type::TEXT);
     }
     match filter.assignee.as_deref() {
         Some("") => selection.filters.push("assignee IS NULL".into()),
-        Some(name) => selection.bind(false, "assignee = ?", Box::new(name.to_owned())),
+        Some(name) => selection.bind(false, "assignee = ?", Box::new(name.to_owned()), Type::TEXT),
         None => {}
     }
     if let Some(engineer) = query.assigned_to {
-        selection.bind(false, "assignee_id = ?", Box::new(engineer.0));
+        selection.bind(false, "assignee_id = ?", Box::new(engineer.0), Type::INT8);
     }
     if let Some(team) = &query.team {
-        selection.bind(false, "team = ?", Box::new(team.clone()));
+        selection.bind(false, "team = ?", Box::new(team.clone()), Type::TEXT);
     }
     match filter.sla {
         SlaFilter::Any => {}
-        SlaFilter::AtRiskOrBreached => selection.bind(false, "sla_at_risk_from_ms <= ?", Box::new(now_ms)),
-        SlaFilter::Breached => selection.bind(false, "sla_breach_at_ms <= ?", Box::new(now_ms)),
+        SlaFilter::AtRiskOrBreached => selection.bind(false, "sla_at_risk_from_ms <= ?", Box::new(now_ms), Type::INT8),
+        SlaFilter::Breached => selection.bind(false, "sla_breach_at_ms <= ?", Box::new(now_ms), Type::INT8),
     }
     let text = token_query(&filter.text);
     if !text.tokens.is_empty() {
         selection.tokens.clone_from(&text.tokens);
-        selection.bind(true, "search_tokens @> ?::text[]", Box::new(text.tokens));
+        selection.bind(true, "search_tokens @> ?::text[]", Box::new(text.tokens), Type::TEXT_ARRAY);
     }
     for substring in text.substrings {
-        selection.bind(true, "strpos(search_text, ?) > 0", Box::new(substring));
+        selection.bind(true, "strpos(search_text, ?) > 0", Box::new(substring), Type::TEXT);
     }
     selection
 }
@@ -179,15 +180,15 @@ impl TeamStore {
             let take = usize::try_from(limit).unwrap_or(0);
             return Ok(listed.into_iter().skip(start).take(take).collect());
         }
-        let limit = selection.param(Box::new(limit));
-        let offset = selection.param(Box::new(offset));
+        let limit = selection.param(Box::new(limit), Type::INT8);
+        let offset = selection.param(Box::new(offset), Type::INT8);
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS} FROM tickets {} {} LIMIT {limit} OFFSET {offset}",
             selection.where_all(),
             selection.order_by(),
         );
         self.read(|client| {
-            let rows = client.query(&sql, &selection.refs()).map_err(classify)?;
+            let rows = client.query_typed(&sql, &selection.refs()).map_err(classify)?;
             rows.iter().map(summary_from).collect()
         })
     }
@@ -206,13 +207,13 @@ impl TeamStore {
             rows.truncate(usize::try_from(limit).unwrap_or(0));
             return Ok(DeskListing { total: COMMON_SEARCH_CAP, more_than_total: true, rows });
         }
-        let limit_param = selection.param(Box::new(limit.max(1)));
+        let limit_param = selection.param(Box::new(limit.max(1)), Type::INT8);
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS}, count(*) OVER () FROM tickets {} {} LIMIT {limit_param}",
             selection.where_all(),
             selection.order_by(),
         );
-        let rows = self.read(|client| client.query(&sql, &selection.refs()).map_err(classify))?;
+        let rows = self.read(|client| client.query_typed(&sql, &selection.refs()).map_err(classify))?;
         let total = match rows.first() {
             Some(row) => row.try_get::<_, i64>(13).map_err(classify)?,
             None => 0,
@@ -239,11 +240,11 @@ impl TeamStore {
     /// The first [`COMMON_SEARCH_CAP`] matches (and one more) in urgency order, reading at most
     /// `budget` rows; `None` when the walk found fewer (then the index answers exactly).
     fn walk(&mut self, selection: &Selection, budget: i64) -> StoreResult<Option<Vec<TicketSummary>>> {
-        let mut params: Vec<&(dyn ToSql + Sync)> = selection.refs();
+        let mut params = selection.refs();
         let wanted = COMMON_SEARCH_CAP + 1;
-        params.push(&budget);
+        params.push((&budget, Type::INT8));
         let budget_param = format!("${}", params.len());
-        params.push(&wanted);
+        params.push((&wanted, Type::INT8));
         let wanted_param = format!("${}", params.len());
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS} FROM (\
@@ -254,7 +255,7 @@ impl TeamStore {
             where_of(selection.text.iter()),
         );
         let rows = self.read(|client| {
-            let rows = client.query(&sql, &params).map_err(classify)?;
+            let rows = client.query_typed(&sql, &params).map_err(classify)?;
             rows.iter().map(summary_from).collect::<StoreResult<Vec<_>>>()
         })?;
         if rows.len() < usize::try_from(wanted).unwrap_or(usize::MAX) {
@@ -268,7 +269,7 @@ impl TeamStore {
         let ids: Vec<i64> = ticket_ids.iter().map(|id| id.0).collect();
         let sql = format!("SELECT {SUMMARY_COLUMNS} FROM tickets WHERE id = ANY($1) ORDER BY urgency_key, id");
         self.read(|client| {
-            let rows = client.query(&sql, &[&ids]).map_err(classify)?;
+            let rows = client.query_typed(&sql, &[(&ids, Type::INT8_ARRAY)]).map_err(classify)?;
             rows.iter().map(summary_from).collect()
         })
     }
