@@ -7,8 +7,8 @@ use rusqlite::types::Value;
 use rusqlite::vtab::array::Array;
 use rusqlite::{OptionalExtension as _, Row, Transaction, params};
 
+use super::row_columns::RowColumns;
 use super::sessions::{SESSION_COLUMNS, SURVEY_COLUMNS, session_from_row, survey_from_row};
-use super::tickets::parse_column;
 use super::{Store, StoreResult};
 use crate::model::report::{GuideStepCounts, MoveFacts, Report, ReportInputs, ReportQuery, ReportTicket, StatusMove};
 use crate::model::{
@@ -134,25 +134,31 @@ pub(super) fn backfill_move_facts(tx: &Transaction<'_>) -> StoreResult<()> {
 }
 
 fn report_ticket_from_row(row: &Row<'_>) -> rusqlite::Result<ReportTicket> {
+    Ok(ReportTicket { moves: move_facts_from_row(row, 15)?, ..report_ticket_from(row)? })
+}
+
+/// A report's ticket from its first 15 columns (those of `TICKETS_SQL` before the move facts,
+/// either database); its move facts start empty.
+pub(super) fn report_ticket_from<R: RowColumns + ?Sized>(row: &R) -> Result<ReportTicket, R::Error> {
     Ok(ReportTicket {
-        id: TicketId(row.get(0)?),
-        number: row.get(1)?,
-        title: row.get(2)?,
-        category: parse_column(row, 3, Category::parse)?,
-        priority: parse_column(row, 4, Priority::parse)?,
-        status: parse_column(row, 5, Status::parse)?,
-        assignee: row.get(6)?,
-        created_at_ms: row.get(7)?,
-        satisfaction: row.get(8)?,
+        id: TicketId(row.int(0)?),
+        number: row.text(1)?,
+        title: row.text(2)?,
+        category: row.parsed(3, Category::parse)?,
+        priority: row.parsed(4, Priority::parse)?,
+        status: row.parsed(5, Status::parse)?,
+        assignee: row.optional_text(6)?,
+        created_at_ms: row.int(7)?,
+        satisfaction: row.optional_int(8)?,
         sla: SlaClock {
-            started_at_ms: row.get(9)?,
-            response_target_ms: row.get(10)?,
-            resolution_target_ms: row.get(11)?,
-            responded_at_ms: row.get(12)?,
-            paused_total_ms: row.get(13)?,
-            paused_since_ms: row.get(14)?,
+            started_at_ms: row.int(9)?,
+            response_target_ms: row.int(10)?,
+            resolution_target_ms: row.int(11)?,
+            responded_at_ms: row.optional_int(12)?,
+            paused_total_ms: row.int(13)?,
+            paused_since_ms: row.optional_int(14)?,
         },
-        moves: move_facts_from_row(row, 15)?,
+        moves: MoveFacts::default(),
     })
 }
 
@@ -191,7 +197,7 @@ impl Store {
         let sessions = self.sessions_of(&tickets)?;
         let mut statement = self.conn.prepare_cached(&surveys_sql())?;
         let surveys: Vec<SurveyRecord> =
-            statement.query_map([query.from_ms, query.to_ms], survey_from_row)?.collect::<Result<_, _>>()?;
+            statement.query_map([query.from_ms, query.to_ms], |row| survey_from_row(row))?.collect::<Result<_, _>>()?;
         let mut inputs = ReportInputs {
             tickets,
             moves,
@@ -227,7 +233,7 @@ impl Store {
             let ids: Array = std::rc::Rc::new(tickets.iter().map(|t| Value::Integer(t.id.0)).collect());
             let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE ticket_id IN rarray(?1)");
             let mut statement = self.conn.prepare_cached(&sql)?;
-            return Ok(statement.query_map([&ids], session_from_row)?.collect::<Result<Vec<_>, _>>()?);
+            return Ok(statement.query_map([&ids], |row| session_from_row(row))?.collect::<Result<Vec<_>, _>>()?);
         }
         let mut ids: Vec<TicketId> = tickets.iter().map(|t| t.id).collect();
         ids.sort_unstable();

@@ -1,9 +1,10 @@
 //! Remote sessions and exit surveys as rows: started, joined, ended; one survey per session,
 //! stored together with its timeline entry in one transaction.
 
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, params};
 
 use super::history::append_as;
+use super::row_columns::RowColumns;
 use super::{Store, StoreError, StoreResult};
 use crate::model::{ActorKind, SessionId, SessionRecord, SurveyOutcome, SurveyRecord, TicketId, TimelineEvent};
 use crate::protocol::{Answer, SurveyAnswers};
@@ -13,15 +14,16 @@ pub(super) const SESSION_COLUMNS: &str =
 pub(super) const SURVEY_COLUMNS: &str = "session_id, ticket_id, asked_at_ms, settled_at_ms, solved, rating, \
                               explanations_clear, comment, not_answered_reason";
 
-pub(super) fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
+/// A session from a row selected with [`SESSION_COLUMNS`] (either database).
+pub(super) fn session_from_row<R: RowColumns + ?Sized>(row: &R) -> Result<SessionRecord, R::Error> {
     Ok(SessionRecord {
-        id: SessionId(row.get(0)?),
-        ticket_id: TicketId(row.get(1)?),
-        engineer: row.get(2)?,
-        started_at_ms: row.get(3)?,
-        joined_at_ms: row.get(4)?,
-        ended_at_ms: row.get(5)?,
-        end_reason: row.get(6)?,
+        id: SessionId(row.int(0)?),
+        ticket_id: TicketId(row.int(1)?),
+        engineer: row.text(2)?,
+        started_at_ms: row.int(3)?,
+        joined_at_ms: row.optional_int(4)?,
+        ended_at_ms: row.optional_int(5)?,
+        end_reason: row.optional_text(6)?,
     })
 }
 
@@ -29,13 +31,20 @@ fn answer_from(text: Option<String>) -> Option<Answer> {
     Answer::ALL.into_iter().find(|answer| text.as_deref() == Some(answer.as_str()))
 }
 
-pub(super) fn survey_from_row(row: &Row<'_>) -> rusqlite::Result<SurveyRecord> {
+/// A survey from a row selected with [`SURVEY_COLUMNS`] (either database).
+pub(super) fn survey_from_row<R: RowColumns + ?Sized>(row: &R) -> Result<SurveyRecord, R::Error> {
     Ok(SurveyRecord {
-        session_id: SessionId(row.get(0)?),
-        ticket_id: TicketId(row.get(1)?),
-        asked_at_ms: row.get(2)?,
-        settled_at_ms: row.get(3)?,
-        outcome: survey_outcome(row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?),
+        session_id: SessionId(row.int(0)?),
+        ticket_id: TicketId(row.int(1)?),
+        asked_at_ms: row.int(2)?,
+        settled_at_ms: row.int(3)?,
+        outcome: survey_outcome(
+            row.optional_text(4)?,
+            row.optional_int(5)?,
+            row.optional_text(6)?,
+            row.text(7)?,
+            row.optional_text(8)?,
+        ),
     })
 }
 
@@ -135,14 +144,14 @@ impl Store {
     /// One session.
     pub fn session(&self, session_id: SessionId) -> StoreResult<Option<SessionRecord>> {
         let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1");
-        Ok(self.conn.query_row(&sql, [session_id.0], session_from_row).optional()?)
+        Ok(self.conn.query_row(&sql, [session_id.0], |row| session_from_row(row)).optional()?)
     }
 
     /// A ticket's sessions, oldest first.
     pub fn sessions_for_ticket(&self, ticket_id: TicketId) -> StoreResult<Vec<SessionRecord>> {
         let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE ticket_id = ?1 ORDER BY id");
         let mut statement = self.conn.prepare_cached(&sql)?;
-        let rows = statement.query_map([ticket_id.0], session_from_row)?;
+        let rows = statement.query_map([ticket_id.0], |row| session_from_row(row))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -153,7 +162,7 @@ impl Store {
              ORDER BY started_at_ms, id"
         );
         let mut statement = self.conn.prepare_cached(&sql)?;
-        let rows = statement.query_map([from_ms, to_ms], session_from_row)?;
+        let rows = statement.query_map([from_ms, to_ms], |row| session_from_row(row))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -203,7 +212,7 @@ impl Store {
     pub fn surveys_for_ticket(&self, ticket_id: TicketId) -> StoreResult<Vec<SurveyRecord>> {
         let sql = format!("SELECT {SURVEY_COLUMNS} FROM surveys WHERE ticket_id = ?1 ORDER BY asked_at_ms, session_id");
         let mut statement = self.conn.prepare_cached(&sql)?;
-        let rows = statement.query_map([ticket_id.0], survey_from_row)?;
+        let rows = statement.query_map([ticket_id.0], |row| survey_from_row(row))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -214,7 +223,7 @@ impl Store {
              ORDER BY asked_at_ms, session_id"
         );
         let mut statement = self.conn.prepare_cached(&sql)?;
-        let rows = statement.query_map([from_ms, to_ms], survey_from_row)?;
+        let rows = statement.query_map([from_ms, to_ms], |row| survey_from_row(row))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }

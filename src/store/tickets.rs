@@ -18,18 +18,6 @@ pub(super) const TICKET_COLUMNS: &str = "id, number, title, requester_name, depa
     created_at_ms, updated_at_ms, sla_started_at_ms, sla_response_target_ms, sla_resolution_target_ms, \
     sla_responded_at_ms, sla_paused_total_ms, sla_paused_since_ms";
 
-/// Reads a stored enum name; a value this build does not know is a conversion error, not a panic.
-pub(super) fn parse_column<T>(row: &Row<'_>, index: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
-    let text: String = row.get(index)?;
-    parse(&text).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            index,
-            rusqlite::types::Type::Text,
-            format!("unknown value {text:?}").into(),
-        )
-    })
-}
-
 /// Builds a [`Ticket`] from a row selected with [`TICKET_COLUMNS`].
 pub(super) fn ticket_from_row(row: &Row<'_>) -> rusqlite::Result<Ticket> {
     super::row_columns::ticket_from(row)

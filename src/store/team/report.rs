@@ -6,10 +6,10 @@
 use postgres::types::Type;
 
 use super::{TeamStore, classify};
-use crate::model::report::{HintTally, MoveFacts, ReportInputs, ReportQuery, ReportTicket, StatusMove};
-use crate::model::{Category, Priority, SlaClock, Status, TicketId};
+use crate::model::report::{HintTally, ReportInputs, ReportQuery, StatusMove};
+use crate::model::{Category, Priority, TicketId};
 use crate::store::StoreResult;
-use crate::store::report::parse_move;
+use crate::store::report::{parse_move, report_ticket_from};
 use crate::store::row_columns::RowColumns;
 use crate::store::sessions::{SESSION_COLUMNS, SURVEY_COLUMNS};
 
@@ -25,29 +25,6 @@ const TICKETS_SQL: &str = "SELECT id, number, title, category, priority, status,
             OR id IN (SELECT ticket_id FROM sessions WHERE started_at_ms >= $1 AND started_at_ms < $2) \
             OR id IN (SELECT ticket_id FROM surveys WHERE asked_at_ms >= $1 AND asked_at_ms < $2)) \
        AND ($3::text IS NULL OR category = $3) AND ($4::text IS NULL OR priority = $4)";
-
-fn report_ticket_from(row: &postgres::Row) -> StoreResult<ReportTicket> {
-    Ok(ReportTicket {
-        id: TicketId(row.int(0)?),
-        number: row.text(1)?,
-        title: row.text(2)?,
-        category: row.parsed(3, Category::parse)?,
-        priority: row.parsed(4, Priority::parse)?,
-        status: row.parsed(5, Status::parse)?,
-        assignee: row.optional_text(6)?,
-        created_at_ms: row.int(7)?,
-        satisfaction: row.optional_int(8)?,
-        sla: SlaClock {
-            started_at_ms: row.int(9)?,
-            response_target_ms: row.int(10)?,
-            resolution_target_ms: row.int(11)?,
-            responded_at_ms: row.optional_int(12)?,
-            paused_total_ms: row.int(13)?,
-            paused_since_ms: row.optional_int(14)?,
-        },
-        moves: MoveFacts::default(),
-    })
-}
 
 impl TeamStore {
     /// The team's part of a report's inputs (see the module documentation); guide steps and

@@ -8,35 +8,17 @@ use super::rows::{append_event, lock_ticket_row, notify};
 use super::{TeamStore, classify};
 use crate::model::{DeskNoticeKind, SessionId, SessionRecord, SurveyRecord, TicketId};
 use crate::store::row_columns::RowColumns;
-use crate::store::sessions::{SESSION_COLUMNS, SURVEY_COLUMNS, survey_cells, survey_entry, survey_outcome};
+use crate::store::sessions::{
+    SESSION_COLUMNS, SURVEY_COLUMNS, session_from_row, survey_cells, survey_entry, survey_from_row,
+};
 use crate::store::{SessionLog, StoreError, StoreResult};
 
 pub(super) fn session_from(row: &postgres::Row) -> StoreResult<SessionRecord> {
-    Ok(SessionRecord {
-        id: SessionId(row.int(0)?),
-        ticket_id: TicketId(row.int(1)?),
-        engineer: row.text(2)?,
-        started_at_ms: row.int(3)?,
-        joined_at_ms: row.optional_int(4)?,
-        ended_at_ms: row.optional_int(5)?,
-        end_reason: row.optional_text(6)?,
-    })
+    session_from_row(row)
 }
 
 pub(super) fn survey_from(row: &postgres::Row) -> StoreResult<SurveyRecord> {
-    Ok(SurveyRecord {
-        session_id: SessionId(row.int(0)?),
-        ticket_id: TicketId(row.int(1)?),
-        asked_at_ms: row.int(2)?,
-        settled_at_ms: row.int(3)?,
-        outcome: survey_outcome(
-            row.optional_text(4)?,
-            row.optional_int(5)?,
-            row.optional_text(6)?,
-            row.text(7)?,
-            row.optional_text(8)?,
-        ),
-    })
+    survey_from_row(row)
 }
 
 impl SessionLog for TeamStore {
