@@ -93,7 +93,8 @@ fn canned_phrases_follow_the_language_and_are_saved_under_it() {
     assert!(shown.contains("来协助处理您的工单"), "the box shows the Chinese phrases: {shown}");
     assert!(!shown.contains("I'm here to help"), "not the English ones: {shown}");
 
-    harness.get_by_label("保存常用语").click();
+    // Below the fold of the (scrolling) Settings window at this size: pressed as a screen reader would.
+    harness.get_by_label("保存常用语").click_accesskit();
     settle(&mut harness, "saved", |h| h.query_by_label("已保存").is_some());
     let store = Store::open_read_only(dir.path()).unwrap();
     let saved = store.canned_phrases("zh").unwrap().unwrap_or_default();

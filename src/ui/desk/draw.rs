@@ -324,9 +324,17 @@ impl DeskState {
             };
             let mut open = true;
             let mut close = false;
-            egui::Window::new(Text::Settings.get(lang)).open(&mut open).collapsible(false).resizable(false).show(
-                ctx,
-                |ui| {
+            // On a small screen the window scrolls inside rather than running off the bottom (the
+            // relay and team database sections are last).
+            let max_height = (ctx.content_rect().height() - 56.0).max(240.0);
+            egui::Window::new(Text::Settings.get(lang))
+                .open(&mut open)
+                .collapsible(false)
+                .resizable(false)
+                .vscroll(true)
+                .default_height(max_height)
+                .max_height(max_height)
+                .show(ctx, |ui| {
                     view.ui(ui, &mut self.profile_form, cx);
                     if !self.phrases_drafts.iter().any(|(of, _)| *of == lang) {
                         self.phrases_drafts.push((lang, info.phrases(lang).join("\n")));
@@ -349,8 +357,7 @@ impl DeskState {
                     team_database_ui(ui, cx, team, info.team_database.as_ref());
                     ui.separator();
                     close = ui.button(Text::Close.get(lang)).clicked();
-                },
-            );
+                });
             self.settings_open = open && !close;
             if !self.settings_open {
                 self.phrases_drafts.clear();
