@@ -15,15 +15,26 @@ use crate::store::{RecordingLog, StoreError, StoreResult};
 const COLUMNS: &str = "id, ticket_id, session_id, path, duration_ms, bytes, hash_head, status, saved_at_ms, \
                        retention_until_ms, host";
 
-/// This computer's name as the team database records it (the kernel's host name).
+/// This computer as the team database records it: its host name, and the first characters of
+/// its machine id (`/etc/machine-id`) so two computers with the same name are not taken for one
+/// (one would otherwise drop the other's rows as files it does not have).
 pub(super) fn this_host() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
         .ok()
-        .map(|name| name.trim().chars().take(255).collect::<String>())
+        .map(|name| name.trim().chars().take(200).collect::<String>())
         .filter(|name| !name.is_empty())
         .or_else(|| std::env::var("COMPUTERNAME").ok())
-        .unwrap_or_else(|| "this computer".to_owned())
+        .unwrap_or_else(|| "this computer".to_owned());
+    let machine = std::fs::read_to_string("/etc/machine-id")
+        .or_else(|_| std::fs::read_to_string("/var/lib/dbus/machine-id"))
+        .ok()
+        .map(|id| id.trim().chars().filter(char::is_ascii_hexdigit).take(8).collect::<String>())
+        .filter(|id| !id.is_empty());
+    match machine {
+        Some(machine) => format!("{name} ({machine})"),
+        None => name,
+    }
 }
 
 fn recording_from(row: &postgres::Row) -> StoreResult<(RecordingRecord, String)> {
