@@ -115,6 +115,35 @@ impl Store {
         })
     }
 
+    /// Remembers a recording file this console made for a team ticket (its row is in the team
+    /// database), so retention deletes the file whichever desk the console works on.
+    pub fn keep_team_recording_file(&mut self, path: &str, retention_until_ms: i64) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO team_recording_files (path, retention_until_ms) VALUES (?1, ?2) \
+                 ON CONFLICT (path) DO UPDATE SET retention_until_ms = excluded.retention_until_ms",
+                params![path, retention_until_ms],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The team recording files this console made whose retention ran out before `now_ms`.
+    pub fn expired_team_recording_files(&self, now_ms: i64) -> StoreResult<Vec<String>> {
+        let mut statement =
+            self.conn.prepare("SELECT path FROM team_recording_files WHERE retention_until_ms < ?1 ORDER BY path")?;
+        let rows = statement.query_map([now_ms], |row| row.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Forgets a team recording file (deleted, by retention or by hand).
+    pub fn forget_team_recording_file(&mut self, path: &str) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM team_recording_files WHERE path = ?1", [path])?;
+            Ok(())
+        })
+    }
+
     /// A ticket's recordings, oldest first.
     pub fn recordings_for_ticket(&self, ticket_id: TicketId) -> StoreResult<Vec<RecordingRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM recordings WHERE ticket_id = ?1 ORDER BY id");

@@ -284,6 +284,16 @@ const MIGRATIONS: &[Migration] = &[
     ) WITHOUT ROWID;
     "#,
     ),
+    // 13: recordings this console made on a team desk: the row is the team database's, the file
+    // is here; kept so retention deletes the file even while the console works on its own desk.
+    Migration::Sql(
+        r#"
+    CREATE TABLE team_recording_files (
+        path TEXT PRIMARY KEY,
+        retention_until_ms INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    "#,
+    ),
 ];
 
 /// The newest schema version this build knows.

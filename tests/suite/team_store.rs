@@ -731,11 +731,55 @@ fn postgres_a_team_tickets_session_survey_and_recording_are_the_teams() {
     };
     assert!(detail.recordings.is_empty());
     assert!(!file.exists(), "the file is deleted");
+
+    // A second recording is kept: retention deletes its file even when the console has gone back
+    // to its own desk, and the team row goes (with a tombstone) when it opens the team desk again.
+    let kept = dir.path().join("team-ticket-2.swrec");
+    std::fs::write(&kept, b"recorded").unwrap();
+    worker.send(StoreRequest::Recording {
+        ticket_id,
+        session_id: None,
+        event: recording_saved(&kept.display().to_string()),
+    });
+    until(
+        &events,
+        "the second recording",
+        |event| matches!(event, UiEvent::TicketLoaded { detail, .. } if detail.recordings.len() == 1),
+    );
     drop(worker);
 
     let local = Store::open(dir.path()).unwrap();
     assert!(local.sessions_between(0, i64::MAX).unwrap().is_empty(), "nothing in the console's own file");
     assert!(local.surveys_between(0, i64::MAX).unwrap().is_empty());
+    drop(local);
+
+    /// The store thread's answer to a request sent after it opened: whatever it did at opening
+    /// (retention) is done by then.
+    fn opened(worker: &StoreWorker, events: &Receiver<UiEvent>) {
+        until(events, "the store", |event| matches!(event, UiEvent::StoreOpened(_)));
+        let (reply, answer) = channel();
+        worker.send(StoreRequest::CurrentSession { ticket_id: TicketId(1), reply });
+        answer.recv_timeout(Duration::from_secs(30)).expect("the store thread answers");
+    }
+    const LATER_MS: i64 = NOW_MS + 200 * 86_400_000;
+    let (sender, events) = channel();
+    let own_desk = StoreWorker::spawn(dir.path().to_path_buf(), sender, Arc::new(|| {}), || LATER_MS);
+    opened(&own_desk, &events);
+    assert!(!kept.exists(), "retention deleted the team recording's file on the console's own desk");
+    drop(own_desk);
+    assert_eq!(backend.open().ticket_recordings(ticket_id).unwrap().len(), 1, "the team row waits");
+
+    let (sender, events) = channel();
+    let settings = TeamDatabaseSettings { url: backend.config.url.clone(), tls: false };
+    let team_desk =
+        StoreWorker::spawn_with_database(dir.path().to_path_buf(), Some(settings), sender, Arc::new(|| {}), || {
+            LATER_MS
+        });
+    opened(&team_desk, &events);
+    let mut team = backend.open();
+    assert!(team.ticket_recordings(ticket_id).unwrap().is_empty(), "the team row went by retention");
+    let last = team.desk_history_page(ticket_id, None, 5).unwrap().pop().unwrap();
+    assert!(matches!(&last.event, TimelineEvent::RecordingDeleted { reason, .. } if reason == "retention"));
 }
 
 /// A desk copied into a team database gives the same report there as on the console's own

@@ -289,6 +289,9 @@ impl Worker {
                             self.emit(UiEvent::StoreFailed(format!("{} ({err})", settings.redacted_url())));
                         }
                     }
+                    // Retention runs whichever desk opened (on a team desk: the recordings whose
+                    // files are on this computer).
+                    self.purge_expired_recordings();
                     return;
                 }
                 self.emit(UiEvent::StoreOpened(info));

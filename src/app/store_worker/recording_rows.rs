@@ -33,7 +33,15 @@ impl Worker {
             return self.emit(UiEvent::TranscriptWriteFailed { ticket_id, kind: event.kind(), reason });
         };
         match desk.log_recording(ticket_id, session_id, &event, retention_days, now) {
-            Ok((seq, _)) => {
+            Ok((seq, row)) => {
+                // A team ticket's row is the team's: the file here is remembered locally too, so
+                // retention deletes it even while this console works on its own desk.
+                if self.team.is_some()
+                    && let Some(store) = self.store.as_mut()
+                    && let Err(err) = store.keep_team_recording_file(&row.path, row.retention_until_ms)
+                {
+                    tracing::warn!("cannot remember a team recording file for retention: {err}");
+                }
                 let actor = ActorKind::System.as_str().to_owned();
                 let entry =
                     HistoryEntry { seq, at_ms: now, actor, actor_kind: ActorKind::System, event, imported: None };
@@ -73,24 +81,51 @@ impl Worker {
     /// by the system). Returns how many were deleted.
     pub(super) fn purge_expired_recordings(&mut self) -> usize {
         let now = (self.clock)();
-        let Some(desk) = self.desk() else { return 0 };
-        let expired = match desk.expired_recordings_here(now) {
-            Ok(expired) => expired,
-            Err(err) => {
-                tracing::warn!("cannot list expired recordings: {err}");
-                return 0;
-            }
-        };
-        let system = (ActorKind::System, ActorKind::System.as_str());
         let mut deleted = 0;
-        for recording in expired {
-            match delete_recording(desk, recording.id, system, DeleteReason::Retention, now) {
-                Ok(_) => deleted += 1,
-                Err(err) => tracing::warn!(recording = recording.id, "cannot delete an expired recording: {err:?}"),
+        if let Some(desk) = self.desk() {
+            let expired = desk.expired_recordings_here(now).unwrap_or_else(|err| {
+                tracing::warn!("cannot list expired recordings: {err}");
+                Vec::new()
+            });
+            let system = (ActorKind::System, ActorKind::System.as_str());
+            for recording in expired {
+                match delete_recording(desk, recording.id, system, DeleteReason::Retention, now) {
+                    Ok(_) => deleted += 1,
+                    Err(err) => {
+                        tracing::warn!(recording = recording.id, "cannot delete an expired recording: {err:?}");
+                    }
+                }
             }
         }
+        deleted += self.purge_expired_team_files(now);
         if deleted > 0 {
             tracing::info!(deleted, "expired recordings deleted");
+        }
+        deleted
+    }
+
+    /// Deletes the files of team recordings made here whose retention ran out, whichever desk
+    /// is open (their rows go when this console next opens the team desk, with a tombstone, or
+    /// already went above). Returns how many files were deleted.
+    fn purge_expired_team_files(&mut self, now: i64) -> usize {
+        let Some(store) = self.store.as_mut() else { return 0 };
+        let expired = store.expired_team_recording_files(now).unwrap_or_else(|err| {
+            tracing::warn!("cannot list expired team recording files: {err}");
+            Vec::new()
+        });
+        let mut deleted = 0;
+        for path in expired {
+            match std::fs::remove_file(&path) {
+                Ok(()) => deleted += 1,
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => {
+                    tracing::warn!("cannot delete an expired team recording file: {err}");
+                    continue;
+                }
+            }
+            if let Err(err) = store.forget_team_recording_file(&path) {
+                tracing::warn!("cannot forget a deleted team recording file: {err}");
+            }
         }
         deleted
     }

@@ -67,3 +67,16 @@ fn deleting_leaves_a_tombstone_with_who_why_and_head() {
     assert!(store.recordings_for_ticket(ticket).unwrap().is_empty());
     assert!(store.delete_recording(second.id, (ActorKind::Engineer, "Li"), DeleteReason::ByHand, 0).is_err());
 }
+
+#[test]
+fn team_recording_files_are_remembered_until_forgotten() {
+    let (mut store, _) = store_with_ticket();
+    store.keep_team_recording_file("/d/r/team-a.swrec", DAY_MS).unwrap();
+    store.keep_team_recording_file("/d/r/team-b.swrec", 3 * DAY_MS).unwrap();
+    store.keep_team_recording_file("/d/r/team-b.swrec", 2 * DAY_MS).unwrap();
+    assert!(store.expired_team_recording_files(DAY_MS).unwrap().is_empty(), "not before its date");
+    assert_eq!(store.expired_team_recording_files(DAY_MS + 1).unwrap(), ["/d/r/team-a.swrec"]);
+    assert_eq!(store.expired_team_recording_files(2 * DAY_MS + 1).unwrap().len(), 2, "the later date was replaced");
+    store.forget_team_recording_file("/d/r/team-a.swrec").unwrap();
+    assert_eq!(store.expired_team_recording_files(i64::MAX).unwrap(), ["/d/r/team-b.swrec"]);
+}
