@@ -9,7 +9,7 @@ use crate::support;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use egui::accesskit::Role;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use stepwise::model::{Category, Grade, NewTicket, TeamDatabaseSettings, TicketFields};
 use stepwise::store::desk::TicketDesk;
 use stepwise::store::team::{TeamConfig, TeamStore};
@@ -191,4 +191,6 @@ fn the_reports_window_reports_on_the_team_desk() {
     assert!(desk.query_all_by_label("Maria Garcia").count() > 0, "an engineer's row from the team's sessions");
     assert!(desk.query_by_label("Responses in time").is_some(), "the SLA table");
     assert!(!has_label_containing(&desk, "not available on a team database"));
+    // Import fills the console's own desk only: on a team desk the button is off.
+    assert!(desk.get_by_label("Import…").accesskit_node().is_disabled());
 }

@@ -178,7 +178,13 @@ impl DeskState {
                 if ui.button(format!("＋ {}", Text::NewTicket.get(lang))).on_hover_text("Ctrl+N").clicked() {
                     self.open_new_ticket_form();
                 }
-                if ui.button(Text::Import.get(lang)).clicked() {
+                // A file is imported into this console's own desk only (the store refuses it on a
+                // team desk): the button says so rather than failing after the file dialog.
+                let on_team = self.team.is_team();
+                let import = ui
+                    .add_enabled(!on_team, egui::Button::new(Text::Import.get(lang)))
+                    .on_disabled_hover_text(Text::ImportNotOnTeamDesk.get(lang));
+                if import.clicked() {
                     cx.emit(DialogCommand::Import);
                 }
                 if ui.button(Text::ExportJson.get(lang)).clicked() {

@@ -366,6 +366,7 @@ texts! {
     ChangeWhatIAllow => "change-what-i-allow";
     NewTicket => "new-ticket";
     Import => "import";
+    ImportNotOnTeamDesk => "import-not-on-team-desk";
     ExportJson => "export-json";
     ExportCsv => "export-csv";
     Settings => "settings";
