@@ -17,7 +17,7 @@
 //! - A lost database link is [`StoreError::ConnectionLost`]: nothing was written; keep the
 //!   edit and retry (the store reconnects on the next call).
 
-use super::{RecordingLog, SessionLog, StoreResult};
+use super::{GuideLibrary, RecordingLog, SessionLog, SharedSettings, StoreResult};
 use crate::model::{
     ActorKind, Changed, DeskListing, DeskQuery, DeskTicket, Engineer, EngineerId, Escalation, HistoryEntry,
     NewEngineer, NewTicket, Note, Presence, RoutingSuggestion, Ticket, TicketChange, TicketId, TicketSummary,
@@ -35,8 +35,9 @@ pub enum DeskBackend {
 
 /// A ticket store a team desk can run on. See the module documentation for the rules. Its
 /// tickets' remote sessions, surveys and recordings are kept in the same database
-/// ([`SessionLog`], [`RecordingLog`]).
-pub trait TicketDesk: SessionLog + RecordingLog {
+/// ([`SessionLog`], [`RecordingLog`]), as are the guides and the team-wide settings
+/// ([`GuideLibrary`], [`SharedSettings`]).
+pub trait TicketDesk: SessionLog + RecordingLog + GuideLibrary + SharedSettings {
     /// Which database this is.
     fn backend(&self) -> DeskBackend;
 

@@ -3,10 +3,7 @@
 
 use rusqlite::params;
 
-use super::{Store, StoreError, StoreResult};
-use crate::model::Glossary;
-
-const GLOSSARY_KEY_PREFIX: &str = "glossary.";
+use super::{Store, StoreResult};
 
 /// Jargon hints in a period: offered, and of those taken (the plain phrase used).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -18,22 +15,6 @@ pub struct HintCounts {
 }
 
 impl Store {
-    /// A language's glossary: the saved one, else the shipped one.
-    pub fn glossary(&self, lang_code: &str) -> StoreResult<Glossary> {
-        let saved = self.setting(&format!("{GLOSSARY_KEY_PREFIX}{lang_code}"))?;
-        match saved.and_then(|text| serde_json::from_str::<Glossary>(&text).ok()) {
-            Some(glossary) => Ok(glossary),
-            None => Glossary::shipped(lang_code).map_err(|err| StoreError::Rule(err.to_string())),
-        }
-    }
-
-    /// Saves a language's glossary (validated as the Settings text is).
-    pub fn set_glossary(&mut self, lang_code: &str, glossary: &Glossary) -> StoreResult<()> {
-        let checked = Glossary::parse_lines(&glossary.to_lines()).map_err(|err| StoreError::Rule(err.to_string()))?;
-        let text = serde_json::to_string(&checked).map_err(|err| StoreError::Rule(err.to_string()))?;
-        self.set_setting(&format!("{GLOSSARY_KEY_PREFIX}{lang_code}"), &text)
-    }
-
     /// Records one hint: `term` was offered to `engineer`, and taken or not.
     pub fn record_jargon_hint(&mut self, at_ms: i64, engineer: &str, term: &str, accepted: bool) -> StoreResult<()> {
         let term: String = term.chars().take(crate::model::glossary::MAX_GLOSSARY_TEXT_CHARS).collect();
@@ -61,15 +42,17 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Glossary;
+    use crate::store::SharedSettings;
 
     #[test]
     fn the_shipped_glossary_until_one_is_saved() {
         let mut store = Store::open_in_memory().unwrap();
-        assert_eq!(store.glossary("en").unwrap(), Glossary::shipped("en").unwrap());
+        assert_eq!(store.shared_glossary("en").unwrap(), Glossary::shipped("en").unwrap());
         let mine = Glossary::parse_lines("SSO = one sign-in for every app").unwrap();
-        store.set_glossary("en", &mine).unwrap();
-        assert_eq!(store.glossary("en").unwrap(), mine);
-        assert_eq!(store.glossary("zh").unwrap(), Glossary::shipped("zh").unwrap(), "per language");
+        store.set_shared_glossary("en", &mine).unwrap();
+        assert_eq!(store.shared_glossary("en").unwrap(), mine);
+        assert_eq!(store.shared_glossary("zh").unwrap(), Glossary::shipped("zh").unwrap(), "per language");
     }
 
     #[test]

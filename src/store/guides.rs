@@ -44,6 +44,29 @@ fn insert_guide(tx: &Transaction<'_>, guide: &Guide, builtin_key: Option<&str>, 
     Ok(GuideId(tx.last_insert_rowid()))
 }
 
+/// Where each kept step went when a guide was edited: `(old_index, new_index)` for every step
+/// whose instruction is unchanged (each old step matched once, in order); removed or reworded
+/// steps have no pair. Both databases move the answer counts by it.
+pub(crate) fn step_moves(old: &[GuideStep], new: &[GuideStep]) -> Vec<(usize, usize)> {
+    let mut taken = vec![false; old.len()];
+    let mut moves = Vec::new();
+    for (new_index, step) in new.iter().enumerate() {
+        let same = old.iter().enumerate().position(|(old_index, old_step)| {
+            !taken[old_index] && old_step.instruction.trim() == step.instruction.trim()
+        });
+        if let Some(old_index) = same {
+            taken[old_index] = true;
+            moves.push((old_index, new_index));
+        }
+    }
+    moves
+}
+
+/// A step's place as the databases keep it.
+pub(crate) fn place(index: usize) -> i64 {
+    i64::try_from(index).unwrap_or(i64::MAX)
+}
+
 /// Moves each step's answer counts to where the same instruction now stands; counts of steps
 /// that were removed or reworded are dropped.
 fn remap_step_outcomes(
@@ -71,15 +94,8 @@ fn remap_step_outcomes(
     // those of removed or reworded steps deleted, then the marks turned into places.
     let mut move_answers = tx
         .prepare_cached("UPDATE guide_step_answers SET step_index = -1 - ?3 WHERE guide_id = ?1 AND step_index = ?2")?;
-    let mut taken = vec![false; old.len()];
-    for (new_index, step) in new.iter().enumerate() {
-        let same = old.iter().enumerate().position(|(old_index, old_step)| {
-            !taken[old_index] && old_step.instruction.trim() == step.instruction.trim()
-        });
-        let Some(old_index) = same else { continue };
-        taken[old_index] = true;
-        let (old_place, new_place) =
-            (i64::try_from(old_index).unwrap_or(i64::MAX), i64::try_from(new_index).unwrap_or(i64::MAX));
+    for (old_index, new_index) in step_moves(old, new) {
+        let (old_place, new_place) = (place(old_index), place(new_index));
         move_answers.execute(params![guide_id, old_place, new_place])?;
         if let Some((done, didnt_work, stuck)) = counts[old_index] {
             tx.execute(
@@ -93,13 +109,23 @@ fn remap_step_outcomes(
     Ok(())
 }
 
+/// The guides shipped with Stepwise, each with its key.
+pub(crate) fn builtin_guides() -> StoreResult<Vec<(String, Guide)>> {
+    BUILTIN_GUIDES
+        .iter()
+        .map(|text| {
+            let builtin: BuiltinGuide = serde_json::from_str(text)
+                .map_err(|err| StoreError::Rule(format!("a shipped guide is damaged: {err}")))?;
+            builtin.guide.validate()?;
+            Ok((builtin.key, builtin.guide))
+        })
+        .collect()
+}
+
 /// Migration back-fill: the shipped guides.
 pub(super) fn seed_builtin_guides(tx: &Transaction<'_>) -> StoreResult<()> {
-    for text in BUILTIN_GUIDES {
-        let builtin: BuiltinGuide =
-            serde_json::from_str(text).map_err(|err| StoreError::Rule(format!("a shipped guide is damaged: {err}")))?;
-        builtin.guide.validate()?;
-        insert_guide(tx, &builtin.guide, Some(&builtin.key), 0)?;
+    for (key, guide) in builtin_guides()? {
+        insert_guide(tx, &guide, Some(&key), 0)?;
     }
     Ok(())
 }
@@ -174,16 +200,28 @@ impl Store {
     /// statistics when its instruction is unchanged (wherever it moved); new or reworded steps
     /// start from zero. Returns the id.
     pub fn save_guide(&mut self, guide: &Guide, now_ms: i64) -> StoreResult<GuideId> {
+        self.save_guide_read_at(guide, None, now_ms)
+    }
+
+    /// [`Store::save_guide`], refused with [`StoreError::GuideChanged`] when `read_at` (the
+    /// revision the editor opened, see [`Store::guide_revision`]) is no longer the guide's.
+    pub fn save_guide_read_at(&mut self, guide: &Guide, read_at: Option<i64>, now_ms: i64) -> StoreResult<GuideId> {
         guide.validate()?;
         self.write(|tx| {
             if guide.id == GuideId(0) {
                 return insert_guide(tx, guide, None, now_ms);
             }
-            let old_steps: Option<String> =
-                tx.query_row("SELECT steps FROM guides WHERE id = ?1", [guide.id.0], |row| row.get(0)).optional()?;
-            let Some(old_steps) = old_steps else {
+            let old: Option<(String, i64)> = tx
+                .query_row("SELECT steps, updated_at_ms FROM guides WHERE id = ?1", [guide.id.0], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .optional()?;
+            let Some((old_steps, revision)) = old else {
                 return Err(StoreError::Rule(format!("guide {} does not exist", guide.id)));
             };
+            if read_at.is_some_and(|read_at| read_at != revision) {
+                return Err(StoreError::GuideChanged(guide.title.trim().to_owned()));
+            }
             let steps = serde_json::to_string(&guide.steps).map_err(|err| StoreError::Rule(err.to_string()))?;
             let old_steps: Vec<GuideStep> = serde_json::from_str(&old_steps).unwrap_or_default();
             remap_step_outcomes(tx, guide.id, &old_steps, &guide.steps)?;
@@ -202,6 +240,14 @@ impl Store {
             )?;
             Ok(guide.id)
         })
+    }
+
+    /// A guide's revision (its last change, ms), which [`Store::save_guide_read_at`] checks.
+    pub fn guide_revision(&self, id: GuideId) -> StoreResult<i64> {
+        self.conn
+            .query_row("SELECT updated_at_ms FROM guides WHERE id = ?1", [id.0], |row| row.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::Rule(format!("guide {id} does not exist")))
     }
 
     /// Removes a guide and its answer counts.
@@ -228,11 +274,7 @@ impl Store {
         at_ms: i64,
     ) -> StoreResult<()> {
         let guide_id = guide_id.0;
-        let column = match answer {
-            StepOutcome::Done => "done",
-            StepOutcome::DidntWork => "didnt_work",
-            StepOutcome::Stuck => "stuck",
-        };
+        let column = answer.as_str();
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO guide_step_outcomes (guide_id, step_index)

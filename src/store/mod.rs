@@ -6,6 +6,7 @@
 pub mod desk;
 mod exchange;
 mod glossary;
+mod guide_library;
 pub mod guides;
 mod history;
 pub mod private_fs;
@@ -20,6 +21,7 @@ mod search_text;
 mod session_log;
 mod sessions;
 mod settings;
+mod shared_settings;
 pub mod team;
 mod team_sqlite;
 mod tickets;
@@ -31,9 +33,11 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior, ffi::ErrorCode};
 
 pub use exchange::{csv_cell, export_desk_to_path};
 pub use glossary::HintCounts;
+pub use guide_library::{GuideLibrary, OpenedGuide};
 pub use recording_log::RecordingLog;
 pub use samples::SAMPLE_TICKETS_JSON;
 pub use session_log::SessionLog;
+pub use shared_settings::{MAX_CANNED_PHRASES, SharedSettings};
 
 use crate::model::{
     EngineerError, EngineerId, FieldConflict, FieldError, GuideError, NetworkSettingsError, RuleError, SlaPolicy,
@@ -127,6 +131,11 @@ pub enum StoreError {
     /// Any other database failure.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// A colleague saved the guide after this editor opened it; nothing was saved.
+    #[error(
+        "\"{0}\" was changed by someone else after you opened it; nothing was saved. Open it again to see their version"
+    )]
+    GuideChanged(String),
     /// Someone else changed the same fields since the version the edit was read at; nothing was
     /// written. The engineer chooses per field and resubmits against `current`.
     #[error("{} changed meanwhile by someone else (now {current}); nothing was saved", conflict_fields(.fields))]

@@ -203,8 +203,8 @@ impl Store {
             moves,
             sessions,
             surveys,
-            guide_steps: Vec::new(),
-            undated_step_answers: 0,
+            guide_steps: self.guide_step_counts(query.from_ms, query.to_ms)?,
+            undated_step_answers: self.undated_step_answers()?,
             jargon_hints: crate::model::report::HintTally::default(),
         };
         self.add_console_report_parts(query, &mut inputs)?;
@@ -212,15 +212,13 @@ impl Store {
     }
 
     /// Fills in what a report takes from this console's own file whichever desk the tickets are
-    /// on: the guide step answers of the range (and the undated ones) and the plain-word hints.
+    /// on: the plain-word hints (each engineer's writing aid, kept where they write).
     pub fn add_console_report_parts(&self, query: &ReportQuery, inputs: &mut ReportInputs) -> StoreResult<()> {
         let hints = self.jargon_hint_counts(query.from_ms, query.to_ms, query.engineer.as_deref())?;
         inputs.jargon_hints = crate::model::report::HintTally {
             offered: u32::try_from(hints.offered).unwrap_or(u32::MAX),
             accepted: u32::try_from(hints.accepted).unwrap_or(u32::MAX),
         };
-        inputs.guide_steps = self.guide_step_counts(query.from_ms, query.to_ms)?;
-        inputs.undated_step_answers = self.undated_step_answers()?;
         Ok(())
     }
 

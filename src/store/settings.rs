@@ -7,11 +7,8 @@ use crate::model::{EngineerProfile, NetworkSettings, TeamDatabaseSettings};
 
 const PROFILE_KEY: &str = "engineer_profile";
 const LANGUAGE_KEY: &str = "ui_language";
-const PHRASES_KEY_PREFIX: &str = "canned_phrases_";
 const NETWORK_KEY: &str = "network";
 const TEAM_DATABASE_KEY: &str = "team_database";
-/// Most canned phrases kept per language.
-pub const MAX_CANNED_PHRASES: usize = 30;
 
 impl Store {
     /// A raw setting.
@@ -39,24 +36,6 @@ impl Store {
     pub fn set_engineer_profile(&mut self, profile: &EngineerProfile) -> StoreResult<()> {
         let text = serde_json::to_string(profile).unwrap_or_default();
         self.set_setting(PROFILE_KEY, &text)
-    }
-
-    /// The engineer's canned chat phrases for a language code, if edited (else the defaults).
-    pub fn canned_phrases(&self, lang_code: &str) -> StoreResult<Option<Vec<String>>> {
-        Ok(self.setting(&format!("{PHRASES_KEY_PREFIX}{lang_code}"))?.and_then(|text| serde_json::from_str(&text).ok()))
-    }
-
-    /// Saves the canned phrases of a language (blank lines dropped, at most 30, 1 000 characters each).
-    pub fn set_canned_phrases(&mut self, lang_code: &str, phrases: &[String]) -> StoreResult<Vec<String>> {
-        let phrases: Vec<String> = phrases
-            .iter()
-            .map(|phrase| phrase.trim().chars().take(1_000).collect::<String>())
-            .filter(|phrase| !phrase.is_empty())
-            .take(MAX_CANNED_PHRASES)
-            .collect();
-        let text = serde_json::to_string(&phrases).unwrap_or_default();
-        self.set_setting(&format!("{PHRASES_KEY_PREFIX}{lang_code}"), &text)?;
-        Ok(phrases)
     }
 
     /// The saved network settings (defaults when none or damaged).

@@ -11,9 +11,10 @@ use stepwise::model::{
     ActorKind, Category, DeskNoticeKind, DeskQuery, Escalation, Grade, NewEngineer, NewTicket, Status, TicketChange,
     TicketFields, TicketFilter, TicketId, TimelineEvent,
 };
+use stepwise::protocol::StepOutcome;
 use stepwise::store::desk::TicketDesk;
 use stepwise::store::team::{ListenerEvent, TeamConfig, TeamListener, TeamStore};
-use stepwise::store::{Store, StoreError};
+use stepwise::store::{SharedSettings, Store, StoreError};
 
 const NOW_MS: i64 = 1_800_000_000_000;
 
@@ -560,7 +561,7 @@ fn postgres_migrate_copies_a_desk_into_an_empty_team_database_only() {
     let first = local.create_ticket(&new_ticket("打印机脱机", "desc"), "Li Wei", NOW_MS).unwrap();
     local.create_ticket(&new_ticket("VPN", "desc"), "Li Wei", NOW_MS).unwrap();
     local.add_note(first.id, "换了硒鼓", "Li Wei", NOW_MS + 1).unwrap();
-    local.set_canned_phrases("en", &["One moment please".to_owned()]).unwrap();
+    local.set_shared_canned_phrases("en", &["One moment please".to_owned()]).unwrap();
     let mut team = TeamStore::connect(&backend.config).unwrap();
     let report = team.migrate_from(&local).unwrap();
     assert_eq!((report.tickets, report.notes, report.timeline_entries), (2, 1, 3), "two created, one note");
@@ -821,9 +822,18 @@ fn postgres_a_migrated_desk_reports_the_same_on_both_databases() {
         };
         local.record_survey(&survey, "王丽").unwrap();
     }
+    // Guide steps answered in sessions (one of them outside the second query's range).
+    let guides = local.list_guides("").unwrap();
+    for (step, answer, at_ms) in [
+        (0, StepOutcome::Done, now - 2_000_000),
+        (1, StepOutcome::Stuck, now - 1_900_000),
+        (1, StepOutcome::DidntWork, now - 60_000),
+    ] {
+        local.record_step_answer(guides[2].id, step, answer, at_ms).unwrap();
+    }
     let mut team = TeamStore::connect(&backend.config).unwrap();
     let copied = team.migrate_from(&local).unwrap();
-    assert_eq!((copied.sessions, copied.surveys), (4, 4));
+    assert_eq!((copied.sessions, copied.surveys, copied.guides), (4, 4, 6));
 
     for query in [
         ReportQuery { from_ms: now - 30 * 86_400_000, to_ms: now + 1, ..ReportQuery::default() },
@@ -842,8 +852,62 @@ fn postgres_a_migrated_desk_reports_the_same_on_both_databases() {
         let on_team = Report::compute(&query, &inputs, now);
         assert_eq!(on_team, on_file, "{query:?}");
         assert!(!inputs.tickets.is_empty() && !inputs.moves.is_empty());
+        if query.to_ms > now {
+            assert!(!inputs.guide_steps.is_empty(), "the team's guide answers are in the report");
+        }
     }
 }
+
+/// One knowledge base for everyone on the desk: a guide saved at one console is listed and opened
+/// at another, with the same answer counts; a save made on a stale copy is refused (nothing
+/// overwritten); counts follow their steps when the guide is edited; team-wide words are shared.
+fn guides_and_words_are_shared(backend: &dyn Backend) {
+    let mut first = backend.open();
+    let mut second = backend.open();
+    let shipped = first.find_guides("").unwrap();
+    assert_eq!(shipped.len(), 6, "the shipped guides are there from the start: {shipped:?}");
+    assert_eq!(second.find_guides("无线").unwrap().len(), 1, "Chinese tag search");
+    let wifi = second.find_guides("WI-FI").unwrap();
+    assert!(!wifi.is_empty(), "letter case is ignored");
+
+    let mut guide = first.open_guide(shipped[0].id).unwrap().guide;
+    guide.id = stepwise::model::GuideId(0);
+    guide.title = "VPN 断开 / VPN drops".into();
+    let (id, revision) = first.keep_guide(&guide, None, NOW_MS).unwrap();
+    guide.id = id;
+    let opened = second.open_guide(id).unwrap();
+    assert_eq!((opened.guide.clone(), opened.revision), (guide.clone(), revision), "the other console sees it");
+    second.count_step_answer(id, 1, StepOutcome::Stuck, NOW_MS + 1).unwrap();
+    first.count_step_answer(id, 1, StepOutcome::Stuck, NOW_MS + 2).unwrap();
+    first.count_step_answer(id, 0, StepOutcome::Done, NOW_MS + 2).unwrap();
+    let stats = first.open_guide(id).unwrap().stats;
+    assert_eq!((stats[0].done, stats[1].stuck), (1, 2), "{stats:?}");
+
+    // The second console saves (its edit swaps the first two steps); the first one's copy is
+    // now stale and its save is refused.
+    let mut theirs = second.open_guide(id).unwrap();
+    theirs.guide.steps.swap(0, 1);
+    let (_, newer) = second.keep_guide(&theirs.guide, Some(theirs.revision), NOW_MS + 3).unwrap();
+    assert_ne!(newer, revision);
+    let mut mine = guide.clone();
+    mine.title = "Mine".into();
+    let refused = first.keep_guide(&mine, Some(revision), NOW_MS + 4);
+    assert!(matches!(refused, Err(StoreError::GuideChanged(_))), "{refused:?}");
+    let now_there = first.open_guide(id).unwrap();
+    assert_eq!(now_there.guide.title, "VPN 断开 / VPN drops", "nothing was overwritten");
+    assert_eq!((now_there.stats[0].stuck, now_there.stats[1].done), (2, 1), "counts moved with their steps");
+
+    first.drop_guide(id).unwrap();
+    assert!(second.open_guide(id).is_err(), "deleted for everyone");
+    second.count_step_answer(id, 0, StepOutcome::Done, NOW_MS + 5).unwrap();
+
+    first.set_shared_canned_phrases("zh", &["请稍等".to_owned(), "  ".to_owned()]).unwrap();
+    assert_eq!(second.shared_canned_phrases("zh").unwrap(), Some(vec!["请稍等".to_owned()]));
+    let glossary = stepwise::model::Glossary::parse_lines("SSO = one sign-in for every app").unwrap();
+    second.set_shared_glossary("en", &glossary).unwrap();
+    assert_eq!(first.shared_glossary("en").unwrap(), glossary);
+}
+both!(guides_and_words_are_shared);
 
 /// A team desk exports like the console's own file: a migrated desk gives the same JSON (notes
 /// and timelines included) and CSV, byte for byte.
@@ -866,4 +930,73 @@ fn postgres_a_team_desk_exports_what_the_file_exports() {
         assert!(file_bytes.len() > 1_000);
         assert!(file_bytes == team_bytes, "{name} differs");
     }
+}
+
+/// A console on a team desk works from the team's knowledge base and words: it starts with the
+/// team's canned phrases, a guide it saves is the team's (not in its own file), and a save over a
+/// colleague's newer version is refused with a plain message.
+#[test]
+fn postgres_a_team_console_uses_the_teams_guides_and_words() {
+    use std::sync::mpsc::{Receiver, channel};
+    use stepwise::app::store_worker::{StoreRequest, StoreWorker};
+    use stepwise::model::{Guide, GuideId, GuideStep, TeamDatabaseSettings};
+    use stepwise::ui::{GuideView, Lang, StoreCommand, UiEvent};
+
+    fn until(events: &Receiver<UiEvent>, what: &str, done: impl Fn(&UiEvent) -> bool) -> UiEvent {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let event = events.recv_timeout(left).unwrap_or_else(|_| panic!("no {what} within 30 s"));
+            if done(&event) {
+                return event;
+            }
+        }
+    }
+
+    let Some(backend) = postgres_backend() else { return };
+    let mut colleague = backend.open();
+    colleague.set_shared_canned_phrases("en", &["The team's phrase".to_owned()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (sender, events) = channel();
+    let settings = TeamDatabaseSettings { url: backend.config.url.clone(), tls: false };
+    let worker =
+        StoreWorker::spawn_with_database(dir.path().to_path_buf(), Some(settings), sender, Arc::new(|| {}), || NOW_MS);
+    let UiEvent::StoreOpened(info) = until(&events, "the store", |event| matches!(event, UiEvent::StoreOpened(_)))
+    else {
+        unreachable!()
+    };
+    assert_eq!(info.phrases(Lang::En), ["The team's phrase".to_owned()]);
+
+    let guide = Guide {
+        id: GuideId(0),
+        title: "重置 VPN 令牌".into(),
+        category: Category::Network,
+        tags: vec!["vpn".into()],
+        language: "zh".into(),
+        steps: vec![GuideStep { instruction: "打开令牌应用".into(), ..GuideStep::default() }],
+    };
+    let view = GuideView::KnowledgeBase;
+    worker.send(StoreRequest::Command(StoreCommand::SaveGuide { view, guide: guide.clone() }));
+    let UiEvent::GuideSaved { guide_id, .. } =
+        until(&events, "the saved guide", |event| matches!(event, UiEvent::GuideSaved { .. }))
+    else {
+        unreachable!()
+    };
+    assert_eq!(colleague.open_guide(guide_id).unwrap().guide.title, "重置 VPN 令牌", "on the team database");
+    let own_file = Store::open_read_only(dir.path()).unwrap();
+    assert!(own_file.list_guides("令牌").unwrap().is_empty(), "not in the console's own file");
+
+    worker.send(StoreRequest::Command(StoreCommand::LoadGuide { view, guide_id }));
+    until(&events, "the opened guide", |event| matches!(event, UiEvent::GuideLoaded { .. }));
+    let mut theirs = colleague.open_guide(guide_id).unwrap();
+    theirs.guide.title = "重置 VPN 令牌（新版）".into();
+    colleague.keep_guide(&theirs.guide, Some(theirs.revision), NOW_MS + 1).unwrap();
+    let mine = Guide { id: guide_id, title: "Mine".into(), ..guide };
+    worker.send(StoreRequest::Command(StoreCommand::SaveGuide { view, guide: mine }));
+    let UiEvent::ActionFailed(why) = until(&events, "the refusal", |event| matches!(event, UiEvent::ActionFailed(_)))
+    else {
+        unreachable!()
+    };
+    assert!(why.contains("changed by someone else"), "{why}");
+    assert_eq!(colleague.open_guide(guide_id).unwrap().guide.title, "重置 VPN 令牌（新版）");
 }

@@ -10,7 +10,7 @@ use egui_kittest::kittest::Queryable;
 use stepwise::model::{ActorKind, Category, EngineerProfile, Grade, NewTicket, TicketFields};
 use stepwise::model::{TicketId, TimelineEvent};
 use stepwise::protocol::{EndReason, NoOverlay, NoOverlayCode, Scopes, SessionEvent};
-use stepwise::store::Store;
+use stepwise::store::{SharedSettings, Store};
 use stepwise::ui::Lang;
 use stepwise::ui::ViewContext;
 use stepwise::ui::session::{PanelContext, RemoteSessionView, SessionNotice, session_panel_ui};
@@ -96,11 +96,11 @@ fn canned_phrases_follow_the_language_and_are_saved_under_it() {
     // Below the fold of the (scrolling) Settings window at this size: pressed as a screen reader would.
     harness.get_by_label("保存常用语").click_accesskit();
     settle(&mut harness, "saved", |h| h.query_by_label("已保存").is_some());
-    let store = Store::open_read_only(dir.path()).unwrap();
-    let saved = store.canned_phrases("zh").unwrap().unwrap_or_default();
+    let mut store = Store::open_read_only(dir.path()).unwrap();
+    let saved = store.shared_canned_phrases("zh").unwrap().unwrap_or_default();
     assert!(saved.iter().any(|phrase| phrase.contains("来协助处理您的工单")), "{saved:?}");
     assert!(saved.iter().all(|phrase| !phrase.contains("I'm here to help")), "{saved:?}");
-    assert_eq!(store.canned_phrases("en").unwrap(), None, "English untouched");
+    assert_eq!(store.shared_canned_phrases("en").unwrap(), None, "English untouched");
 }
 
 #[test]

@@ -19,6 +19,7 @@ use crate::ui::{Lang, SessionNotice, StoreCommand, StoreInfo, TicketDetail, UiEv
 
 use super::transcript::{session_notice, transcript_entry};
 
+mod library;
 mod recording_rows;
 mod session_rows;
 mod team;
@@ -155,6 +156,8 @@ struct Worker {
     database_override: Option<crate::model::TeamDatabaseSettings>,
     /// The team desk, when the console works on one.
     team: Option<team::TeamDesk>,
+    /// The revision each guide opened in an editor was read at (its save is checked against it).
+    guide_revisions: HashMap<crate::model::GuideId, i64>,
 }
 
 /// A transcript entry waiting to be written, with its original time and the notice it holds
@@ -197,6 +200,7 @@ fn run(
         sessions: HashMap::new(),
         database_override,
         team: None,
+        guide_revisions: HashMap::new(),
     };
     worker.open();
     loop {
@@ -222,7 +226,8 @@ fn run(
     }
 }
 
-fn opened_info(store: &Store, data_dir: &Path) -> Result<StoreInfo, StoreError> {
+fn opened_info(store: &mut Store, data_dir: &Path) -> Result<StoreInfo, StoreError> {
+    let (glossaries, canned_phrases) = library::shared_words(store)?;
     Ok(StoreInfo {
         profile: store.engineer_profile()?,
         language: store.ui_language()?.as_deref().and_then(Lang::from_code),
@@ -234,18 +239,8 @@ fn opened_info(store: &Store, data_dir: &Path) -> Result<StoreInfo, StoreError> 
         recording_retention_days: store.recording_retention_days()?,
         team_database: None,
         engineers: Vec::new(),
-        glossaries: Lang::ALL
-            .iter()
-            .map(|lang| Ok((*lang, store.glossary(lang.code())?)))
-            .collect::<Result<_, StoreError>>()?,
-        canned_phrases: Lang::ALL
-            .iter()
-            .map(|lang| {
-                let phrases =
-                    store.canned_phrases(lang.code())?.unwrap_or_else(|| crate::ui::i18n::default_phrases(*lang));
-                Ok((*lang, phrases))
-            })
-            .collect::<Result<_, StoreError>>()?,
+        glossaries,
+        canned_phrases,
     })
 }
 
@@ -257,7 +252,7 @@ impl Worker {
 
     fn open(&mut self) {
         let opened = Store::open_or_read_only(&self.data_dir)
-            .and_then(|store| Ok((opened_info(&store, &self.data_dir)?, store)));
+            .and_then(|mut store| Ok((opened_info(&mut store, &self.data_dir)?, store)));
         // Attachments written by older versions were readable by every account.
         private_fs::tighten_tree(&self.data_dir.join(ATTACHMENTS_DIR));
         match opened {
@@ -269,6 +264,7 @@ impl Worker {
                     None => store.team_database().unwrap_or_default(),
                 };
                 self.store = Some(store);
+                self.guide_revisions.clear();
                 if let Some(old) = self.team.take() {
                     old.stop();
                 }
@@ -279,6 +275,13 @@ impl Worker {
                             info.engineers = desk.store.engineers().unwrap_or_default();
                             info.ticket_count = team::desk_ticket_count(&mut desk, (self.clock)());
                             info.team_database = Some(settings);
+                            // The team's words, not this console's own.
+                            match library::shared_words(&mut desk.store) {
+                                Ok((glossaries, phrases)) => {
+                                    (info.glossaries, info.canned_phrases) = (glossaries, phrases)
+                                }
+                                Err(err) => tracing::warn!("cannot read the team's glossaries and phrases: {err}"),
+                            }
                             let directory_empty = info.engineers.is_empty();
                             self.team = Some(desk);
                             self.emit(UiEvent::StoreOpened(info));
@@ -528,6 +531,17 @@ impl Worker {
                 self.emit_result(result);
                 return;
             }
+            StoreRequest::Command(command) if library::takes(&command) => {
+                let now = (self.clock)();
+                let library: &mut dyn library::Library = match (self.team.as_mut(), self.store.as_mut()) {
+                    (Some(team), _) => &mut team.store,
+                    (None, Some(store)) => store,
+                    (None, None) => return,
+                };
+                let result = library::run(library, &mut self.guide_revisions, now, command);
+                self.emit_result(result);
+                return;
+            }
             StoreRequest::Command(command) if self.team.is_some() && team::TeamDesk::takes(&command) => {
                 let now = (self.clock)();
                 let Some(team) = self.team.as_mut() else { return };
@@ -761,8 +775,15 @@ pub(super) fn run_command(
             Ok(vec![UiEvent::ReportReady(result)])
         }
         StoreCommand::ImportFromPath(path) => Ok(vec![UiEvent::Imported(store.import_from_path(&path, actor, now)?)]),
-        // Handled before a store exists, or only on a team desk.
-        StoreCommand::RetryOpenStore
+        // Handled before a store exists, only on a team desk, or on the desk's library.
+        StoreCommand::SearchGuides { .. }
+        | StoreCommand::LoadGuide { .. }
+        | StoreCommand::SaveGuide { .. }
+        | StoreCommand::DeleteGuide { .. }
+        | StoreCommand::RecordStepAnswer { .. }
+        | StoreCommand::SaveGlossary { .. }
+        | StoreCommand::SaveCannedPhrases { .. }
+        | StoreCommand::RetryOpenStore
         | StoreCommand::TestTeamDatabase(_)
         | StoreCommand::SaveTeamDatabase(_)
         | StoreCommand::SignIn { .. }
@@ -778,42 +799,13 @@ pub(super) fn run_command(
             store.set_recording_retention_days(days)?;
             Ok(Vec::new())
         }
-        StoreCommand::SearchGuides { view, query } => {
-            Ok(vec![UiEvent::GuidesListed { view, guides: store.list_guides(&query)? }])
-        }
-        StoreCommand::LoadGuide { view, guide_id } => {
-            let (guide, stats) = store.guide(guide_id)?;
-            Ok(vec![UiEvent::GuideLoaded { view, guide, stats }])
-        }
-        StoreCommand::SaveGuide { view, guide } => {
-            let guide_id = store.save_guide(&guide, now)?;
-            Ok(vec![UiEvent::GuideSaved { view, guide_id }])
-        }
-        StoreCommand::DeleteGuide { guide_id } => {
-            store.delete_guide(guide_id)?;
-            Ok(vec![UiEvent::GuideDeleted { guide_id }])
-        }
         StoreCommand::SaveNetworkSettings(settings) => {
             Ok(vec![UiEvent::NetworkSettingsSaved(store.set_network_settings(&settings)?)])
-        }
-        StoreCommand::SaveGlossary { lang, text } => {
-            let glossary =
-                crate::model::Glossary::parse_lines(&text).map_err(|err| StoreError::Rule(err.to_string()))?;
-            store.set_glossary(lang.code(), &glossary)?;
-            Ok(vec![UiEvent::GlossarySaved { lang, glossary }])
         }
         StoreCommand::RecordJargonHints { hints } => {
             for (term, taken) in hints {
                 store.record_jargon_hint(now, actor, &term, taken)?;
             }
-            Ok(Vec::new())
-        }
-        StoreCommand::SaveCannedPhrases { lang, phrases } => {
-            let phrases = store.set_canned_phrases(lang.code(), &phrases)?;
-            Ok(vec![UiEvent::CannedPhrasesSaved { lang, phrases }])
-        }
-        StoreCommand::RecordStepAnswer { guide_id, step_index, answer } => {
-            store.record_step_answer(guide_id, step_index, answer, now)?;
             Ok(Vec::new())
         }
     }

@@ -30,7 +30,7 @@ impl Worker {
         }
     }
 
-    /// A report on the team's tickets, with this console's own guide answers and hints.
+    /// A report on the team's tickets, with this console's own plain-word hints.
     pub(super) fn team_report(
         &mut self,
         query: &crate::model::report::ReportQuery,

@@ -95,6 +95,10 @@ impl TeamStore {
         }
         let policy = self.policy;
         let guides = local_guides(local)?;
+        let step_outcomes =
+            local_rows(local, "SELECT guide_id, step_index, done, didnt_work, stuck FROM guide_step_outcomes", 5)?;
+        let step_answers =
+            local_rows(local, "SELECT guide_id, step_index, outcome, at_ms FROM guide_step_answers ORDER BY id", 4)?;
         let settings = local_team_settings(local)?;
         let expected = MigrateReport {
             tickets: local.conn.query_row("SELECT count(*) FROM tickets", [], |row| row.get(0))?,
@@ -165,10 +169,7 @@ impl TeamStore {
                  ON CONFLICT (day) DO UPDATE SET last = greatest(ticket_number_counters.last, excluded.last)",
             )
             .map_err(classify)?;
-            for (document, updated_at_ms) in &guides {
-                tx.execute("INSERT INTO guides (document, updated_at_ms) VALUES ($1, $2)", &[document, updated_at_ms])
-                    .map_err(classify)?;
-            }
+            let kept_guides = copy_guides(tx, &guides, &step_outcomes, &step_answers)?;
             for (key, value) in &settings {
                 tx.execute(
                     "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -183,7 +184,7 @@ impl TeamStore {
                 tickets: count(tx, "tickets")?,
                 notes: count(tx, "ticket_notes")?,
                 timeline_entries: count(tx, "ticket_events")?,
-                guides: count(tx, "guides")?,
+                guides: count(tx, "guides")? - kept_guides,
                 settings: count(tx, "settings")?,
                 sessions: count(tx, "sessions")?,
                 surveys: count(tx, "surveys")?,
@@ -282,17 +283,80 @@ fn copy_surveys_and_recordings(
     Ok(())
 }
 
-/// Every local guide as its JSON document, with its last change.
-fn local_guides(local: &Store) -> StoreResult<Vec<(String, i64)>> {
-    let mut stmt = local.conn.prepare("SELECT id, updated_at_ms FROM guides ORDER BY id")?;
-    let rows: Vec<(i64, i64)> = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<_, _>>()?;
+/// A local guide to copy: its id, shipped key, JSON document and last change.
+struct LocalGuide {
+    id: i64,
+    builtin_key: Option<String>,
+    document: String,
+    updated_at_ms: i64,
+}
+
+/// Every local guide.
+fn local_guides(local: &Store) -> StoreResult<Vec<LocalGuide>> {
+    let mut stmt = local.conn.prepare("SELECT id, builtin_key, updated_at_ms FROM guides ORDER BY id")?;
+    let rows: Vec<(i64, Option<String>, i64)> =
+        stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?.collect::<Result<_, _>>()?;
     let mut guides = Vec::new();
-    for (id, updated_at_ms) in rows {
+    for (id, builtin_key, updated_at_ms) in rows {
         let (guide, _) = local.guide(crate::model::GuideId(id))?;
-        let document = serde_json::to_string(&guide).map_err(|err| StoreError::Import(err.to_string()))?;
-        guides.push((document, updated_at_ms));
+        let stored = crate::model::Guide { id: crate::model::GuideId(0), ..guide };
+        let document = serde_json::to_string(&stored).map_err(|err| StoreError::Import(err.to_string()))?;
+        guides.push(LocalGuide { id, builtin_key, document, updated_at_ms });
     }
     Ok(guides)
+}
+
+/// Copies the local guides with their step counts and dated answers. The shipped guides the
+/// team database was seeded with, untouched, make way for the console's copies (which may be
+/// edited and have answers). Returns how many guides the team database kept of its own.
+fn copy_guides(
+    tx: &mut postgres::Transaction<'_>,
+    guides: &[LocalGuide],
+    outcomes: &[Vec<Value>],
+    answers: &[Vec<Value>],
+) -> StoreResult<i64> {
+    tx.execute(
+        "DELETE FROM guides g WHERE builtin_key IS NOT NULL AND version = 1 AND updated_at_ms = 0 \
+         AND NOT EXISTS (SELECT 1 FROM guide_step_outcomes o WHERE o.guide_id = g.id)",
+        &[],
+    )
+    .map_err(classify)?;
+    let kept: i64 = tx.query_one("SELECT count(*) FROM guides", &[]).map_err(classify)?.get(0);
+    let mut guide_ids = HashMap::new();
+    for guide in guides {
+        let new_id: i64 = tx
+            .query_one(
+                "INSERT INTO guides (document, updated_at_ms, builtin_key) VALUES ($1, $2, $3) RETURNING id",
+                &[&guide.document, &guide.updated_at_ms, &guide.builtin_key],
+            )
+            .map_err(classify)?
+            .get(0);
+        guide_ids.insert(guide.id, new_id);
+    }
+    let guide_of = |value: &Value| local_int(value).and_then(|id| guide_ids.get(&id).copied());
+    for row in outcomes {
+        let [guide, step, done, didnt_work, stuck] = row.as_slice() else { continue };
+        let Some(guide) = guide_of(guide) else { continue };
+        let cells = [step, done, didnt_work, stuck].map(|value| local_int(value).unwrap_or(0));
+        tx.execute(
+            "INSERT INTO guide_step_outcomes (guide_id, step_index, done, didnt_work, stuck) VALUES ($1, $2, $3, $4, $5)",
+            &[&guide, &cells[0], &cells[1], &cells[2], &cells[3]],
+        )
+        .map_err(classify)?;
+    }
+    for row in answers {
+        let [guide, step, outcome, at_ms] = row.as_slice() else { continue };
+        let (Some(guide), Some(step), Some(at_ms)) = (guide_of(guide), local_int(step), local_int(at_ms)) else {
+            continue;
+        };
+        let Value::Text(outcome) = outcome else { continue };
+        tx.execute(
+            "INSERT INTO guide_step_answers (guide_id, step_index, outcome, at_ms) VALUES ($1, $2, $3, $4)",
+            &[&guide, &step, outcome, &at_ms],
+        )
+        .map_err(classify)?;
+    }
+    Ok(kept)
 }
 
 /// The local settings a team shares.

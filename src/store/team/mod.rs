@@ -10,6 +10,7 @@
 mod bulk;
 mod connect;
 mod desk_impl;
+mod guides;
 mod listener;
 mod query;
 mod recordings;

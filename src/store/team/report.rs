@@ -1,7 +1,7 @@
 //! What a report is computed from, read from the team database: the tickets in scope, every
 //! workflow move of them (their move facts are worked out from those moves here rather than
-//! kept in columns), their sessions, and the surveys of the range. Guide step answers and plain
-//! word hints are each console's own and come from its file (see the store thread).
+//! kept in columns), their sessions, the surveys of the range and the team's guide step answers.
+//! Plain-word hints are each console's own and come from its file (see the store thread).
 
 use postgres::types::Type;
 
@@ -27,8 +27,8 @@ const TICKETS_SQL: &str = "SELECT id, number, title, category, priority, status,
        AND ($3::text IS NULL OR category = $3) AND ($4::text IS NULL OR priority = $4)";
 
 impl TeamStore {
-    /// The team's part of a report's inputs (see the module documentation); guide steps and
-    /// hints are left empty for the console to fill from its own file.
+    /// The team's part of a report's inputs (see the module documentation); the hints are left
+    /// empty for the console to fill from its own file.
     pub fn report_inputs(&mut self, query: &ReportQuery) -> StoreResult<ReportInputs> {
         let category = query.category.map(Category::as_str);
         let priority = query.priority.map(Priority::as_str);
@@ -77,13 +77,14 @@ impl TeamStore {
                 .query_typed(&sql, &[(&query.from_ms, Type::INT8), (&query.to_ms, Type::INT8)])
                 .map_err(classify)?;
             let surveys = rows.iter().map(super::sessions::survey_from).collect::<StoreResult<Vec<_>>>()?;
+            let (guide_steps, undated_step_answers) = TeamStore::guide_step_counts(client, query.from_ms, query.to_ms)?;
             Ok(ReportInputs {
                 tickets,
                 moves,
                 sessions,
                 surveys,
-                guide_steps: Vec::new(),
-                undated_step_answers: 0,
+                guide_steps,
+                undated_step_answers,
                 jargon_hints: HintTally::default(),
             })
         })

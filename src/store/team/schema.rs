@@ -160,7 +160,33 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX recordings_by_ticket ON recordings (ticket_id, id);
     CREATE INDEX recordings_by_retention ON recordings (host, retention_until_ms);
     "#,
+    // 4: the team's knowledge base in use: a version per guide (saves are checked against it),
+    // the shipped guides' keys (seeded after this step when the team has no guides), and each
+    // step's answer counts and dated answers (the SQLite tables).
+    r#"
+    ALTER TABLE guides ADD COLUMN version BIGINT NOT NULL DEFAULT 1, ADD COLUMN builtin_key TEXT;
+    CREATE TABLE guide_step_outcomes (
+        guide_id BIGINT NOT NULL REFERENCES guides (id) ON DELETE CASCADE,
+        step_index BIGINT NOT NULL,
+        done BIGINT NOT NULL DEFAULT 0,
+        didnt_work BIGINT NOT NULL DEFAULT 0,
+        stuck BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (guide_id, step_index)
+    );
+    CREATE TABLE guide_step_answers (
+        id BIGSERIAL PRIMARY KEY,
+        guide_id BIGINT NOT NULL REFERENCES guides (id) ON DELETE CASCADE,
+        step_index BIGINT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('done', 'didnt_work', 'stuck')),
+        at_ms BIGINT NOT NULL
+    );
+    CREATE INDEX guide_step_answers_by_time ON guide_step_answers (at_ms, guide_id, step_index, outcome);
+    CREATE INDEX guide_step_answers_by_step ON guide_step_answers (guide_id, step_index);
+    "#,
 ];
+
+/// The step after which the shipped guides are seeded into a team database without guides.
+const SEED_GUIDES_AFTER: i64 = 4;
 
 /// The newest team schema this build knows.
 pub const TEAM_SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -182,6 +208,9 @@ pub(super) fn migrate(client: &mut postgres::Client) -> StoreResult<()> {
         tx.batch_execute(sql).map_err(classify)?;
         tx.execute("DELETE FROM schema_version", &[]).map_err(classify)?;
         tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&version]).map_err(classify)?;
+        if version == SEED_GUIDES_AFTER {
+            super::guides::seed_builtin_guides(&mut tx)?;
+        }
         tracing::info!(version, "team database schema migrated");
     }
     tx.commit().map_err(classify)
