@@ -113,6 +113,21 @@ pub struct TokenQuery {
     /// Lowercased terms the search text must contain (terms of three characters or more, and
     /// short terms mixing scripts, which have no token of their own).
     pub substrings: Vec<String>,
+    /// The same search checked row by row without the index (a walk in urgency order), each
+    /// term by its cheapest exact test: a substring of the search text wherever that is
+    /// equivalent to its tokens (a term of three characters or more lies inside one chunk, so its
+    /// trigrams are the chunk's; a CJK pair or single CJK character is a bigram or unigram of
+    /// the text), and the token only for a 1–2 letter prefix of a word.
+    pub row_checks: Vec<RowCheck>,
+}
+
+/// One term's test on a row's search text or tokens (see [`TokenQuery::row_checks`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RowCheck {
+    /// The lowercased search text contains this.
+    Contains(String),
+    /// The row's tokens include this word prefix.
+    HasToken(String),
 }
 
 /// Splits a search into index tokens and substrings, term by term (the same kinds as the
@@ -125,10 +140,25 @@ pub fn token_query(text: &str) -> TokenQuery {
             ShortTerm::NotShort => {
                 let chars: Vec<char> = lower.chars().collect();
                 query.tokens.extend(chars.windows(3).map(|window| window.iter().collect::<String>()));
+                query.row_checks.push(RowCheck::Contains(lower.clone()));
                 query.substrings.push(lower);
             }
-            ShortTerm::CjkPair | ShortTerm::Prefix => query.tokens.push(lower),
-            ShortTerm::Mixed => query.substrings.push(lower),
+            ShortTerm::CjkPair => {
+                query.row_checks.push(RowCheck::Contains(lower.clone()));
+                query.tokens.push(lower);
+            }
+            ShortTerm::Prefix if lower.chars().all(is_cjk) => {
+                query.row_checks.push(RowCheck::Contains(lower.clone()));
+                query.tokens.push(lower);
+            }
+            ShortTerm::Prefix => {
+                query.row_checks.push(RowCheck::HasToken(lower.clone()));
+                query.tokens.push(lower);
+            }
+            ShortTerm::Mixed => {
+                query.row_checks.push(RowCheck::Contains(lower.clone()));
+                query.substrings.push(lower);
+            }
         }
     }
     query.tokens.sort();
@@ -174,5 +204,70 @@ mod tests {
         assert_eq!(short_term_kind("PC"), ShortTerm::Prefix);
         assert_eq!(short_term_kind("Z盘"), ShortTerm::Mixed);
         assert_eq!(short_term_kind("%_"), ShortTerm::Mixed);
+    }
+
+    /// What a row matches through the index (every token, then every substring).
+    fn matches_by_index(query: &TokenQuery, fields: &[&str]) -> bool {
+        let tokens = index_tokens(fields);
+        let text = fields.join("\n").to_lowercase();
+        query.tokens.iter().all(|token| tokens.contains(token))
+            && query.substrings.iter().all(|substring| text.contains(substring.as_str()))
+    }
+
+    /// What a row matches by its checks alone (a walk, without the index).
+    fn matches_by_row_checks(query: &TokenQuery, fields: &[&str]) -> bool {
+        let tokens = index_tokens(fields);
+        let text = fields.join("\n").to_lowercase();
+        query.row_checks.iter().all(|check| match check {
+            RowCheck::Contains(substring) => text.contains(substring.as_str()),
+            RowCheck::HasToken(token) => tokens.contains(token),
+        })
+    }
+
+    #[test]
+    fn row_checks_match_exactly_what_the_index_matches() {
+        let rows: [&[&str]; 6] = [
+            &["T-20261123-0042", "打印机脱机 Printer offline", "王丽", "网络打印机无法连接"],
+            &["T-20261123-0043", "VPN drops (error 0x80070005)", "Li Wei", "Outlook 邮箱已满, 密码过期"],
+            &["T-20261124-0001", "Z盘 mapping", "陈伟", "The printer prints blank pages; 打 印"],
+            &["T-20261124-0002", "Password reset", "Wang", "PC won't boot after update"],
+            &["T-20261124-0003", "打印", "Zhou", "pre-install check: printers"],
+            &["", "", "", ""],
+        ];
+        let searches = [
+            "打印",
+            "打印机",
+            "印",
+            "网络",
+            "密码",
+            "邮箱已满",
+            "printer",
+            "PRINTER offline",
+            "pr",
+            "p",
+            "PC",
+            "Z盘",
+            "0x80070",
+            "vpn",
+            "t-2026",
+            "rint",
+            "打 印",
+            "blank pages",
+            "印机脱",
+            "%_",
+            "re",
+            "wang",
+            "li",
+        ];
+        for search in searches {
+            let query = token_query(search);
+            for fields in rows {
+                assert_eq!(
+                    matches_by_row_checks(&query, fields),
+                    matches_by_index(&query, fields),
+                    "{search:?} on {fields:?}: {query:?}"
+                );
+            }
+        }
     }
 }

@@ -12,7 +12,7 @@ use crate::model::{DeskListing, DeskQuery, SlaFilter, TicketId, TicketSummary};
 use crate::store::StoreResult;
 use crate::store::query::SUMMARY_COLUMNS;
 use crate::store::row_columns::summary_from;
-use crate::store::search_text::token_query;
+use crate::store::search_text::{RowCheck, token_query};
 
 /// A text search that many tickets match lists only the most urgent this many (the sidebar
 /// says so and asks for another word).
@@ -84,13 +84,23 @@ struct Selection {
     params: Vec<(Box<dyn ToSql + Sync>, Type)>,
     /// The indexed n-gram tokens of the search text (empty without text).
     tokens: Vec<String>,
+    /// The text match as a walk checks it, row by row without the index.
+    row_checks: Vec<RowCheck>,
+    /// How many of `params` belong to `text` (bound after every filter's).
+    text_params: usize,
 }
 
 impl Selection {
     fn bind(&mut self, text: bool, clause: &str, value: Box<dyn ToSql + Sync>, ty: Type) {
         self.params.push((value, ty));
         let clause = clause.replace('?', &format!("${}", self.params.len()));
-        if text { self.text.push(clause) } else { self.filters.push(clause) }
+        if text {
+            self.text.push(clause);
+            self.text_params += 1;
+        } else {
+            debug_assert_eq!(self.text_params, 0, "filters are bound before the text");
+            self.filters.push(clause);
+        }
     }
 
     /// Adds a parameter and returns its placeholder.
@@ -122,7 +132,14 @@ fn where_of<'a>(clauses: impl Iterator<Item = &'a String>) -> String {
 
 fn selection(query: &DeskQuery, now_ms: i64) -> Selection {
     let filter = &query.filter;
-    let mut selection = Selection { filters: Vec::new(), text: Vec::new(), params: Vec::new(), tokens: Vec::new() };
+    let mut selection = Selection {
+        filters: Vec::new(),
+        text: Vec::new(),
+        params: Vec::new(),
+        tokens: Vec::new(),
+        row_checks: Vec::new(),
+        text_params: 0,
+    };
     if let Some(status) = filter.status {
         selection.bind(false, "status = ?", Box::new(status.as_str()), Type::TEXT);
     } else if filter.open_only {
@@ -151,6 +168,7 @@ fn selection(query: &DeskQuery, now_ms: i64) -> Selection {
         SlaFilter::Breached => selection.bind(false, "sla_breach_at_ms <= ?", Box::new(now_ms), Type::INT8),
     }
     let text = token_query(&filter.text);
+    selection.row_checks.clone_from(&text.row_checks);
     if !text.tokens.is_empty() {
         selection.tokens.clone_from(&text.tokens);
         selection.bind(true, "search_tokens @> ?::text[]", Box::new(text.tokens), Type::TEXT_ARRAY);
@@ -238,10 +256,27 @@ impl TeamStore {
     }
 
     /// The first [`COMMON_SEARCH_CAP`] matches (and one more) in urgency order, reading at most
-    /// `budget` rows; `None` when the walk found fewer (then the index answers exactly).
+    /// `budget` rows; `None` when the walk found fewer (then the index answers exactly). Each row
+    /// is checked by the search's [`RowCheck`]s: mostly a substring of its short search text,
+    /// far cheaper than matching its token array (about a hundred tokens) against the search's.
     fn walk(&mut self, selection: &Selection, budget: i64) -> StoreResult<Option<Vec<TicketSummary>>> {
+        // The filters' parameters; the text is matched by the checks instead.
         let mut params = selection.refs();
+        params.truncate(params.len() - selection.text_params);
         let wanted = COMMON_SEARCH_CAP + 1;
+        let mut checks = Vec::with_capacity(selection.row_checks.len());
+        for check in &selection.row_checks {
+            match check {
+                RowCheck::Contains(text) => {
+                    params.push((text, Type::TEXT));
+                    checks.push(format!("strpos(search_text, ${}) > 0", params.len()));
+                }
+                RowCheck::HasToken(token) => {
+                    params.push((token, Type::TEXT));
+                    checks.push(format!("${} = ANY (search_tokens)", params.len()));
+                }
+            }
+        }
         params.push((&budget, Type::INT8));
         let budget_param = format!("${}", params.len());
         params.push((&wanted, Type::INT8));
@@ -252,7 +287,7 @@ impl TeamStore {
                 ORDER BY urgency_key, id LIMIT {budget_param}) AS prefix \
              {} ORDER BY urgency_key, id LIMIT {wanted_param}",
             where_of(selection.filters.iter()),
-            where_of(selection.text.iter()),
+            where_of(checks.iter()),
         );
         let rows = self.read(|client| {
             let rows = client.query_typed(&sql, &params).map_err(classify)?;
