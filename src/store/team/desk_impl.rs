@@ -6,7 +6,7 @@ use postgres::types::Type;
 
 use super::rows::{
     DESK_COLUMNS, Edit, RowExtras, append_event, desk_ticket_from, insert_ticket, lock_desk, lock_ticket_row,
-    next_number, notify, record_change, save_changed_where,
+    next_number, notify, record_change, save_changed_where, write_if_unchanged,
 };
 use super::{TeamStore, classify};
 use crate::model::team::{PRESENCE_TTL_MS, escalation_changes, rank_assignees};
@@ -32,6 +32,9 @@ fn engineer_from(row: &postgres::Row) -> StoreResult<Engineer> {
         skills: skills_from_json(&row.text(4)?),
     })
 }
+
+/// Tickets whose last read a console keeps for [`TeamStore::change_as_read`].
+const LAST_READ_CAPACITY: usize = 512;
 
 /// How many times a claim retries when other fields of the row changed under it.
 const CLAIM_ATTEMPTS: usize = 5;
@@ -59,7 +62,13 @@ impl TeamStore {
         now_ms: i64,
     ) -> StoreResult<Changed> {
         let policy = self.policy;
-        self.write(|tx| {
+        if team.is_none()
+            && let Some(changed) = self.change_as_read(ticket_id, base, changes, kind, actor, now_ms)?
+        {
+            self.remember(&changed.ticket);
+            return Ok(changed);
+        }
+        let changed = self.write(|tx| {
             let current = lock_desk(tx, ticket_id)?;
             let base_ticket = if base == current.version { None } else { revision(tx, ticket_id, base)? };
             let planned = plan_change(&current, base, base_ticket.as_ref(), changes, actor, now_ms, &policy)?;
@@ -69,7 +78,48 @@ impl TeamStore {
             let edit = Edit { actor, now_ms, policy: &policy, extras: RowExtras { team, claimer: None }, notice: kind };
             let ticket = record_change(tx, &current, &planned.ticket, &planned.events, &edit)?;
             Ok(Changed { ticket, merged_over: planned.merged_over })
-        })
+        })?;
+        self.remember(&changed.ticket);
+        Ok(changed)
+    }
+
+    /// The common case in one round trip: the edit is planned against the ticket as this
+    /// console last read it at `base` and written only if the row is still at that version
+    /// ([`write_if_unchanged`]). `None` when that cannot be known here (not read at `base`, a
+    /// note or a searched field, the row moved on): the locking path decides.
+    fn change_as_read(
+        &mut self,
+        ticket_id: TicketId,
+        base: TicketVersion,
+        changes: &[TicketChange],
+        kind: DeskNoticeKind,
+        actor: &str,
+        now_ms: i64,
+    ) -> StoreResult<Option<Changed>> {
+        let Some(read) = self.last_read.get(&ticket_id).filter(|read| read.version == base).cloned() else {
+            return Ok(None);
+        };
+        let policy = self.policy;
+        // A rule refusing the change is decided on the current row, by the locking path.
+        let Ok(planned) = plan_change(&read, base, None, changes, actor, now_ms, &policy) else { return Ok(None) };
+        let (old, new) = (&read.ticket.fields, &planned.ticket.fields);
+        let searched_fields_changed =
+            (&old.title, &old.requester_name, &old.description) != (&new.title, &new.requester_name, &new.description);
+        let adds_note = planned.events.iter().any(|event| matches!(event, TimelineEvent::NoteAdded { .. }));
+        if planned.events.is_empty() || searched_fields_changed || adds_note {
+            return Ok(None);
+        }
+        let edit = Edit { actor, now_ms, policy: &policy, extras: RowExtras::default(), notice: kind };
+        let written = self.read(|client| write_if_unchanged(client, &read, &planned.ticket, &planned.events, &edit))?;
+        Ok(written.map(|ticket| Changed { ticket, merged_over: None }))
+    }
+
+    /// Keeps `ticket` as this console's last read of it (bounded: the oldest reads are dropped).
+    pub(super) fn remember(&mut self, ticket: &DeskTicket) {
+        if self.last_read.len() >= LAST_READ_CAPACITY {
+            self.last_read.clear();
+        }
+        self.last_read.insert(ticket.ticket.id, ticket.clone());
     }
 }
 
@@ -111,13 +161,15 @@ impl TicketDesk for TeamStore {
 
     fn ticket_at(&mut self, ticket_id: TicketId) -> StoreResult<DeskTicket> {
         let sql = format!("SELECT {TICKET_COLUMNS}, {DESK_COLUMNS} FROM tickets WHERE id = $1");
-        self.read(|client| {
+        let read = self.read(|client| {
             let row = client.query_typed_opt(&sql, &[(&ticket_id.0, Type::INT8)]).map_err(classify)?;
             row.as_ref()
                 .map(desk_ticket_from)
                 .transpose()?
                 .ok_or_else(|| StoreError::TicketNotFound(ticket_id.to_string()))
-        })
+        })?;
+        self.remember(&read);
+        Ok(read)
     }
 
     fn desk_first_page(&mut self, query: &DeskQuery, limit: i64, now_ms: i64) -> StoreResult<DeskListing> {

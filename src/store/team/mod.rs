@@ -43,6 +43,9 @@ pub struct TeamStore {
     search_stats: Option<query::TokenStats>,
     /// This computer's name: recordings made here are kept here (see [`recordings`]).
     host: String,
+    /// The ticket as this console last read or wrote it, by id: an edit planned against it
+    /// needs no locking read (see `desk_impl.rs`).
+    last_read: std::collections::HashMap<crate::model::TicketId, crate::model::DeskTicket>,
 }
 
 impl std::fmt::Debug for TeamStore {
@@ -68,6 +71,7 @@ impl TeamStore {
             policy,
             search_stats: None,
             host: recordings::this_host(),
+            last_read: std::collections::HashMap::new(),
         })
     }
 

@@ -159,6 +159,34 @@ pub(super) fn save_changed_where(
     extras: RowExtras<'_>,
     condition: &str,
 ) -> StoreResult<Option<DeskTicket>> {
+    let (cells, saved) = update_statement(before, before_version, after, policy, extras, condition);
+    let sql = format!("{saved} SELECT version, assignee_id, team FROM saved");
+    let params: Vec<(&(dyn ToSql + Sync), Type)> =
+        cells.iter().filter_map(|cell| cell.sql_type().map(|ty| (cell as &(dyn ToSql + Sync), ty))).collect();
+    let Some(row) = tx.query_typed_opt(&sql, &params).map_err(classify)? else { return Ok(None) };
+    written_from(&row, after).map(Some)
+}
+
+fn written_from(row: &postgres::Row, after: &Ticket) -> StoreResult<DeskTicket> {
+    Ok(DeskTicket {
+        ticket: after.clone(),
+        version: TicketVersion(row.try_get(0).map_err(classify)?),
+        assignee_id: row.try_get::<_, Option<i64>>(1).map_err(classify)?.map(EngineerId),
+        team: row.try_get(2).map_err(classify)?,
+    })
+}
+
+/// The `WITH saved AS (UPDATE …), kept AS (INSERT the revision …)` part of a conditional write
+/// (see [`save_changed_where`]) and its parameters: `$1` the id, `$2` the version read, `$3` the
+/// row as it was, then the changed columns' values.
+fn update_statement(
+    before: &Ticket,
+    before_version: TicketVersion,
+    after: &Ticket,
+    policy: &SlaPolicy,
+    extras: RowExtras<'_>,
+    condition: &str,
+) -> (Vec<Cell>, String) {
     let snapshot = Cell(Value::Text(snapshot_json(before)));
     let mut cells = vec![Cell(Value::Integer(after.id.0)), Cell(Value::Integer(before_version.0)), snapshot];
     let mut assignments = Vec::new();
@@ -194,19 +222,74 @@ pub(super) fn save_changed_where(
         "WITH saved AS (UPDATE tickets SET {} WHERE id = $1 AND version = $2 AND ({condition}) \
          RETURNING version, assignee_id, team), \
          kept AS (INSERT INTO ticket_revisions (ticket_id, version, snapshot) SELECT $1, $2, $3 FROM saved \
-         ON CONFLICT DO NOTHING) \
-         SELECT version, assignee_id, team FROM saved",
+         ON CONFLICT DO NOTHING)",
         assignments.join(", ")
     );
-    let params: Vec<(&(dyn ToSql + Sync), Type)> =
+    (cells, sql)
+}
+
+/// An edit planned against the version the engineer read, written in ONE statement outside any
+/// explicit transaction (one round trip instead of five): the row only if it is still at that
+/// version, the kept revision, every timeline event (numbered after the ticket's last) and the
+/// notice, all or nothing. `Ok(None)` when the row moved on meanwhile, or a timeline entry
+/// appended meanwhile took the number: nothing was written, and the caller takes the locking
+/// path. Not for changes that need the search text rebuilt or add notes.
+pub(super) fn write_if_unchanged(
+    client: &mut postgres::Client,
+    before: &DeskTicket,
+    after: &Ticket,
+    events: &[TimelineEvent],
+    edit: &Edit<'_>,
+) -> StoreResult<Option<DeskTicket>> {
+    let (mut cells, saved) = update_statement(&before.ticket, before.version, after, edit.policy, edit.extras, "TRUE");
+    let notice = DeskNotice {
+        ticket: after.id,
+        kind: edit.notice,
+        version: Some(TicketVersion(before.version.0 + 1)),
+        actor: edit.actor.to_owned(),
+        team: edit.extras.team.map(str::to_owned),
+        at_ms: edit.now_ms,
+    };
+    let mut kinds = Vec::with_capacity(events.len());
+    let mut payloads = Vec::with_capacity(events.len());
+    let mut actor_kinds = Vec::with_capacity(events.len());
+    for event in events {
+        let (kind, payload) = event.to_stored();
+        kinds.push(kind.to_owned());
+        payloads.push(payload.to_string());
+        actor_kinds.push(event.default_actor_kind().as_str().to_owned());
+    }
+    let first = cells.len() + 1;
+    cells.push(Cell(Value::Integer(edit.now_ms)));
+    cells.push(Cell(Value::Text(edit.actor.to_owned())));
+    cells.push(Cell(Value::Text(NOTIFY_CHANNEL.to_owned())));
+    cells.push(Cell(Value::Text(notice_json(&notice)?)));
+    let (at, actor, channel, notice) = (first, first + 1, first + 2, first + 3);
+    let (kinds_at, payloads_at, actor_kinds_at) = (first + 4, first + 5, first + 6);
+    let sql = format!(
+        "{saved}, \
+         last AS (SELECT coalesce(max(seq), 0) AS seq FROM ticket_events WHERE ticket_id = $1), \
+         appended AS (INSERT INTO ticket_events (ticket_id, seq, at_ms, actor, actor_kind, kind, payload) \
+            SELECT $1, last.seq + e.n, ${at}, ${actor}, e.actor_kind, e.kind, e.payload \
+            FROM saved, last, unnest(${kinds_at}::text[], ${payloads_at}::text[], ${actor_kinds_at}::text[]) \
+                 WITH ORDINALITY AS e (kind, payload, actor_kind, n) \
+            RETURNING seq), \
+         notified AS (SELECT pg_notify(${channel}, ${notice}) FROM saved) \
+         SELECT version, assignee_id, team, (SELECT count(*) FROM appended), (SELECT count(*) FROM notified) \
+         FROM saved"
+    );
+    let mut params: Vec<(&(dyn ToSql + Sync), Type)> =
         cells.iter().filter_map(|cell| cell.sql_type().map(|ty| (cell as &(dyn ToSql + Sync), ty))).collect();
-    let Some(row) = tx.query_typed_opt(&sql, &params).map_err(classify)? else { return Ok(None) };
-    Ok(Some(DeskTicket {
-        ticket: after.clone(),
-        version: TicketVersion(row.try_get(0).map_err(classify)?),
-        assignee_id: row.try_get::<_, Option<i64>>(1).map_err(classify)?.map(EngineerId),
-        team: row.try_get(2).map_err(classify)?,
-    }))
+    params.push((&kinds, Type::TEXT_ARRAY));
+    params.push((&payloads, Type::TEXT_ARRAY));
+    params.push((&actor_kinds, Type::TEXT_ARRAY));
+    match client.query_typed_opt(&sql, &params) {
+        Ok(Some(row)) => written_from(&row, after).map(Some),
+        Ok(None) => Ok(None),
+        // An entry appended meanwhile (a session's transcript) took the next number.
+        Err(err) if err.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) => Ok(None),
+        Err(err) => Err(classify(err)),
+    }
 }
 
 /// Recomputes a ticket's search text (lowercased number, title, requester, description and
