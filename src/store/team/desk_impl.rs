@@ -33,6 +33,12 @@ fn engineer_from(row: &postgres::Row) -> StoreResult<Engineer> {
     })
 }
 
+/// Reads and writes [`TeamStore::change_as_read`] tries before the locking path.
+const OPTIMISTIC_ATTEMPTS: usize = 3;
+
+/// Columns of a `TICKET_COLUMNS, DESK_COLUMNS` row (what [`desk_ticket_from`] reads).
+const DESK_ROW_COLUMNS: usize = 34;
+
 /// Tickets whose last read a console keeps for [`TeamStore::change_as_read`].
 const LAST_READ_CAPACITY: usize = 512;
 
@@ -83,10 +89,12 @@ impl TeamStore {
         Ok(changed)
     }
 
-    /// The common case in one round trip: the edit is planned against the ticket as this
-    /// console last read it at `base` and written only if the row is still at that version
-    /// ([`write_if_unchanged`]). `None` when that cannot be known here (not read at `base`, a
-    /// note or a searched field, the row moved on): the locking path decides.
+    /// Edits without a lock held across round trips (optimistic): planned against the ticket
+    /// as this console last read it at `base` (no read at all), else against the row read now
+    /// with the revision at `base` in the same query, and written only if the row is still at
+    /// the version planned on ([`write_if_unchanged`]); when it moved on meanwhile, read and
+    /// plan again, a few times. `None` when this path does not apply (a note or a searched
+    /// field changes: the locking path rebuilds the search text) or the row kept moving.
     fn change_as_read(
         &mut self,
         ticket_id: TicketId,
@@ -96,22 +104,63 @@ impl TeamStore {
         actor: &str,
         now_ms: i64,
     ) -> StoreResult<Option<Changed>> {
-        let Some(read) = self.last_read.get(&ticket_id).filter(|read| read.version == base).cloned() else {
-            return Ok(None);
-        };
         let policy = self.policy;
-        // A rule refusing the change is decided on the current row, by the locking path.
-        let Ok(planned) = plan_change(&read, base, None, changes, actor, now_ms, &policy) else { return Ok(None) };
-        let (old, new) = (&read.ticket.fields, &planned.ticket.fields);
-        let searched_fields_changed =
-            (&old.title, &old.requester_name, &old.description) != (&new.title, &new.requester_name, &new.description);
-        let adds_note = planned.events.iter().any(|event| matches!(event, TimelineEvent::NoteAdded { .. }));
-        if planned.events.is_empty() || searched_fields_changed || adds_note {
-            return Ok(None);
+        let mut known = self.last_read.get(&ticket_id).filter(|read| read.version == base).cloned();
+        for _ in 0..OPTIMISTIC_ATTEMPTS {
+            let from_last_read = known.is_some();
+            let (current, base_ticket) = match known.take() {
+                Some(read) => (read, None),
+                None => self.read_with_revision(ticket_id, base)?,
+            };
+            let planned = match plan_change(&current, base, base_ticket.as_ref(), changes, actor, now_ms, &policy) {
+                Ok(planned) => planned,
+                // Decided on the row as it is now, not on an earlier read.
+                Err(_) if from_last_read => continue,
+                Err(err) => return Err(err),
+            };
+            if planned.events.is_empty() {
+                return Ok(Some(Changed { ticket: current, merged_over: None }));
+            }
+            let (old, new) = (&current.ticket.fields, &planned.ticket.fields);
+            let searched_fields_changed = (&old.title, &old.requester_name, &old.description)
+                != (&new.title, &new.requester_name, &new.description);
+            let adds_note = planned.events.iter().any(|event| matches!(event, TimelineEvent::NoteAdded { .. }));
+            if searched_fields_changed || adds_note {
+                return Ok(None);
+            }
+            let edit = Edit { actor, now_ms, policy: &policy, extras: RowExtras::default(), notice: kind };
+            let written =
+                self.read(|client| write_if_unchanged(client, &current, &planned.ticket, &planned.events, &edit))?;
+            if let Some(ticket) = written {
+                return Ok(Some(Changed { ticket, merged_over: planned.merged_over }));
+            }
         }
-        let edit = Edit { actor, now_ms, policy: &policy, extras: RowExtras::default(), notice: kind };
-        let written = self.read(|client| write_if_unchanged(client, &read, &planned.ticket, &planned.events, &edit))?;
-        Ok(written.map(|ticket| Changed { ticket, merged_over: None }))
+        Ok(None)
+    }
+
+    /// The row as it is now and, when it has moved past `base`, the ticket as it was at `base`
+    /// (kept for conflict display), in one query.
+    fn read_with_revision(
+        &mut self,
+        ticket_id: TicketId,
+        base: TicketVersion,
+    ) -> StoreResult<(DeskTicket, Option<Ticket>)> {
+        let sql = format!(
+            "SELECT {TICKET_COLUMNS}, {DESK_COLUMNS}, \
+             (SELECT snapshot FROM ticket_revisions r WHERE r.ticket_id = tickets.id AND r.version = $2) \
+             FROM tickets WHERE id = $1"
+        );
+        self.read(|client| {
+            let row = client
+                .query_typed_opt(&sql, &[(&ticket_id.0, Type::INT8), (&base.0, Type::INT8)])
+                .map_err(classify)?
+                .ok_or_else(|| StoreError::TicketNotFound(ticket_id.to_string()))?;
+            let current = desk_ticket_from(&row)?;
+            let snapshot: Option<String> = row.try_get(DESK_ROW_COLUMNS).map_err(classify)?;
+            let base_ticket =
+                if current.version == base { None } else { snapshot.and_then(|text| serde_json::from_str(&text).ok()) };
+            Ok((current, base_ticket))
+        })
     }
 
     /// Keeps `ticket` as this console's last read of it (bounded: the oldest reads are dropped).
