@@ -93,8 +93,8 @@ impl TeamStore {
     /// as this console last read it at `base` (no read at all), else against the row read now
     /// with the revision at `base` in the same query, and written only if the row is still at
     /// the version planned on ([`write_if_unchanged`]); when it moved on meanwhile, read and
-    /// plan again, a few times. `None` when this path does not apply (a note or a searched
-    /// field changes: the locking path rebuilds the search text) or the row kept moving.
+    /// plan again, a few times. `None` when this path does not apply (a searched field changes:
+    /// the locking path rebuilds the search text) or the row kept moving.
     fn change_as_read(
         &mut self,
         ticket_id: TicketId,
@@ -124,8 +124,8 @@ impl TeamStore {
             let (old, new) = (&current.ticket.fields, &planned.ticket.fields);
             let searched_fields_changed = (&old.title, &old.requester_name, &old.description)
                 != (&new.title, &new.requester_name, &new.description);
-            let adds_note = planned.events.iter().any(|event| matches!(event, TimelineEvent::NoteAdded { .. }));
-            if searched_fields_changed || adds_note {
+            let notes = planned.events.iter().filter(|event| matches!(event, TimelineEvent::NoteAdded { .. })).count();
+            if searched_fields_changed || notes > 1 {
                 return Ok(None);
             }
             let edit = Edit { actor, now_ms, policy: &policy, extras: RowExtras::default(), notice: kind };

@@ -159,11 +159,9 @@ pub(super) fn save_changed_where(
     extras: RowExtras<'_>,
     condition: &str,
 ) -> StoreResult<Option<DeskTicket>> {
-    let (cells, saved) = update_statement(before, before_version, after, policy, extras, condition);
+    let (params, saved) = update_statement(before, before_version, after, policy, extras, condition, None);
     let sql = format!("{saved} SELECT version, assignee_id, team FROM saved");
-    let params: Vec<(&(dyn ToSql + Sync), Type)> =
-        cells.iter().filter_map(|cell| cell.sql_type().map(|ty| (cell as &(dyn ToSql + Sync), ty))).collect();
-    let Some(row) = tx.query_typed_opt(&sql, &params).map_err(classify)? else { return Ok(None) };
+    let Some(row) = tx.query_typed_opt(&sql, &param_refs(&params)).map_err(classify)? else { return Ok(None) };
     written_from(&row, after).map(Some)
 }
 
@@ -176,9 +174,31 @@ fn written_from(row: &postgres::Row, after: &Ticket) -> StoreResult<DeskTicket> 
     })
 }
 
+/// Statement parameters, each with the type it is sent as (typed statements need no prepare).
+pub(super) type Params = Vec<(Box<dyn ToSql + Sync>, Type)>;
+
+fn push(params: &mut Params, value: impl ToSql + Sync + 'static, ty: Type) -> String {
+    params.push((Box::new(value), ty));
+    format!("${}", params.len())
+}
+
+/// The parameters as `query_typed` takes them.
+pub(super) fn param_refs(params: &Params) -> Vec<(&(dyn ToSql + Sync), Type)> {
+    params.iter().map(|(value, ty)| (value.as_ref() as &(dyn ToSql + Sync), ty.clone())).collect()
+}
+
+/// A note added by an edit written in one statement: the row's search text and tokens grow by
+/// the note's (what [`refresh_search`] would compute from all notes, without reading them).
+pub(super) struct NoteSearch {
+    /// The note's text, lowercased.
+    pub lower: String,
+    /// Its index tokens.
+    pub tokens: Vec<String>,
+}
+
 /// The `WITH saved AS (UPDATE …), kept AS (INSERT the revision …)` part of a conditional write
 /// (see [`save_changed_where`]) and its parameters: `$1` the id, `$2` the version read, `$3` the
-/// row as it was, then the changed columns' values.
+/// row as it was, then the changed columns' values (and a note's search text and tokens).
 fn update_statement(
     before: &Ticket,
     before_version: TicketVersion,
@@ -186,36 +206,51 @@ fn update_statement(
     policy: &SlaPolicy,
     extras: RowExtras<'_>,
     condition: &str,
-) -> (Vec<Cell>, String) {
-    let snapshot = Cell(Value::Text(snapshot_json(before)));
-    let mut cells = vec![Cell(Value::Integer(after.id.0)), Cell(Value::Integer(before_version.0)), snapshot];
+    note: Option<NoteSearch>,
+) -> (Params, String) {
+    let mut params: Params = Vec::new();
+    push(&mut params, after.id.0, Type::INT8);
+    push(&mut params, before_version.0, Type::INT8);
+    push(&mut params, snapshot_json(before), Type::TEXT);
     let mut assignments = Vec::new();
     for ((name, new), (_, old)) in mutable_columns(after, policy).into_iter().zip(mutable_columns(before, policy)) {
         if new == old {
             continue;
         }
-        if new == Value::Null {
+        let Some(ty) = Cell(new.clone()).sql_type() else {
             assignments.push(format!("{name} = NULL"));
             if name == "assignee" {
                 assignments.push("assignee_id = NULL".to_owned());
             }
             continue;
-        }
-        cells.push(Cell(new));
-        let n = cells.len();
-        assignments.push(format!("{name} = ${n}"));
+        };
+        let n = push(&mut params, Cell(new), ty);
+        assignments.push(format!("{name} = {n}"));
         if name == "assignee" && extras.claimer.is_none() {
-            assignments.push(format!("assignee_id = (SELECT id FROM engineers WHERE name = ${n}::text)"));
+            assignments.push(format!("assignee_id = (SELECT id FROM engineers WHERE name = {n}::text)"));
         }
     }
     if let Some((engineer_id, team)) = extras.claimer {
-        cells.push(Cell(Value::Integer(engineer_id.0)));
-        assignments.push(format!("assignee_id = ${}", cells.len()));
-        cells.push(Cell(Value::Text(team.to_owned())));
-        assignments.push(format!("team = coalesce(team, nullif(${}, ''))", cells.len()));
+        let id = push(&mut params, engineer_id.0, Type::INT8);
+        assignments.push(format!("assignee_id = {id}"));
+        let team = push(&mut params, team.to_owned(), Type::TEXT);
+        assignments.push(format!("team = coalesce(team, nullif({team}, ''))"));
     } else if let Some(team) = extras.team {
-        cells.push(Cell(Value::Text(team.to_owned())));
-        assignments.push(format!("team = ${}", cells.len()));
+        let team = push(&mut params, team.to_owned(), Type::TEXT);
+        assignments.push(format!("team = {team}"));
+    }
+    if let Some(note) = note {
+        // Notes are joined by line breaks after the description's (see `refresh_search`).
+        let lower = push(&mut params, note.lower, Type::TEXT);
+        let tokens = push(&mut params, note.tokens, Type::TEXT_ARRAY);
+        assignments.push(format!(
+            "search_text = search_text \
+             || CASE WHEN EXISTS (SELECT 1 FROM ticket_notes n WHERE n.ticket_id = $1) THEN E'\\n' ELSE '' END \
+             || {lower}"
+        ));
+        assignments.push(format!(
+            "search_tokens = ARRAY(SELECT DISTINCT t FROM unnest(search_tokens || {tokens}) AS t ORDER BY t)"
+        ));
     }
     assignments.push("version = version + 1".to_owned());
     let sql = format!(
@@ -225,15 +260,16 @@ fn update_statement(
          ON CONFLICT DO NOTHING)",
         assignments.join(", ")
     );
-    (cells, sql)
+    (params, sql)
 }
 
 /// An edit planned against the version the engineer read, written in ONE statement outside any
 /// explicit transaction (one round trip instead of five): the row only if it is still at that
-/// version, the kept revision, every timeline event (numbered after the ticket's last) and the
-/// notice, all or nothing. `Ok(None)` when the row moved on meanwhile, or a timeline entry
-/// appended meanwhile took the number: nothing was written, and the caller takes the locking
-/// path. Not for changes that need the search text rebuilt or add notes.
+/// version, the kept revision, the note it adds (with the search text and tokens grown by it),
+/// every timeline event (numbered after the ticket's last) and the notice, all or nothing.
+/// `Ok(None)` when the row moved on meanwhile, or a timeline entry appended meanwhile took the
+/// number: nothing was written. Not for changes of the searched fields (the locking path
+/// rebuilds the search text) or with more than one note.
 pub(super) fn write_if_unchanged(
     client: &mut postgres::Client,
     before: &DeskTicket,
@@ -241,7 +277,13 @@ pub(super) fn write_if_unchanged(
     events: &[TimelineEvent],
     edit: &Edit<'_>,
 ) -> StoreResult<Option<DeskTicket>> {
-    let (mut cells, saved) = update_statement(&before.ticket, before.version, after, edit.policy, edit.extras, "TRUE");
+    let note = events.iter().find_map(|event| match event {
+        TimelineEvent::NoteAdded { text } => Some(text.as_str()),
+        _ => None,
+    });
+    let note_search = note.map(|text| NoteSearch { lower: text.to_lowercase(), tokens: index_tokens(&[text]) });
+    let (mut params, saved) =
+        update_statement(&before.ticket, before.version, after, edit.policy, edit.extras, "TRUE", note_search);
     let notice = DeskNotice {
         ticket: after.id,
         kind: edit.notice,
@@ -259,31 +301,36 @@ pub(super) fn write_if_unchanged(
         payloads.push(payload.to_string());
         actor_kinds.push(event.default_actor_kind().as_str().to_owned());
     }
-    let first = cells.len() + 1;
-    cells.push(Cell(Value::Integer(edit.now_ms)));
-    cells.push(Cell(Value::Text(edit.actor.to_owned())));
-    cells.push(Cell(Value::Text(NOTIFY_CHANNEL.to_owned())));
-    cells.push(Cell(Value::Text(notice_json(&notice)?)));
-    let (at, actor, channel, notice) = (first, first + 1, first + 2, first + 3);
-    let (kinds_at, payloads_at, actor_kinds_at) = (first + 4, first + 5, first + 6);
+    let at = push(&mut params, edit.now_ms, Type::INT8);
+    let actor = push(&mut params, edit.actor.to_owned(), Type::TEXT);
+    let channel = push(&mut params, NOTIFY_CHANNEL.to_owned(), Type::TEXT);
+    let notice = push(&mut params, notice_json(&notice)?, Type::TEXT);
+    let kinds = push(&mut params, kinds, Type::TEXT_ARRAY);
+    let payloads = push(&mut params, payloads, Type::TEXT_ARRAY);
+    let actor_kinds = push(&mut params, actor_kinds, Type::TEXT_ARRAY);
+    let noted = match note {
+        Some(text) => {
+            let body = push(&mut params, text.to_owned(), Type::TEXT);
+            format!(
+                "noted AS (INSERT INTO ticket_notes (ticket_id, at_ms, author, body) \
+                 SELECT $1, {at}, {actor}, {body} FROM saved), "
+            )
+        }
+        None => String::new(),
+    };
     let sql = format!(
-        "{saved}, \
+        "{saved}, {noted}\
          last AS (SELECT coalesce(max(seq), 0) AS seq FROM ticket_events WHERE ticket_id = $1), \
          appended AS (INSERT INTO ticket_events (ticket_id, seq, at_ms, actor, actor_kind, kind, payload) \
-            SELECT $1, last.seq + e.n, ${at}, ${actor}, e.actor_kind, e.kind, e.payload \
-            FROM saved, last, unnest(${kinds_at}::text[], ${payloads_at}::text[], ${actor_kinds_at}::text[]) \
+            SELECT $1, last.seq + e.n, {at}, {actor}, e.actor_kind, e.kind, e.payload \
+            FROM saved, last, unnest({kinds}::text[], {payloads}::text[], {actor_kinds}::text[]) \
                  WITH ORDINALITY AS e (kind, payload, actor_kind, n) \
             RETURNING seq), \
-         notified AS (SELECT pg_notify(${channel}, ${notice}) FROM saved) \
+         notified AS (SELECT pg_notify({channel}, {notice}) FROM saved) \
          SELECT version, assignee_id, team, (SELECT count(*) FROM appended), (SELECT count(*) FROM notified) \
          FROM saved"
     );
-    let mut params: Vec<(&(dyn ToSql + Sync), Type)> =
-        cells.iter().filter_map(|cell| cell.sql_type().map(|ty| (cell as &(dyn ToSql + Sync), ty))).collect();
-    params.push((&kinds, Type::TEXT_ARRAY));
-    params.push((&payloads, Type::TEXT_ARRAY));
-    params.push((&actor_kinds, Type::TEXT_ARRAY));
-    match client.query_typed_opt(&sql, &params) {
+    match client.query_typed_opt(&sql, &param_refs(&params)) {
         Ok(Some(row)) => written_from(&row, after).map(Some),
         Ok(None) => Ok(None),
         // An entry appended meanwhile (a session's transcript) took the next number.
