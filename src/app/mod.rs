@@ -18,6 +18,7 @@ pub mod overlay_bench;
 pub mod overlay_thread;
 pub mod packaging_files;
 pub mod pictures;
+pub mod portal;
 pub mod player;
 pub mod receipts;
 pub mod recording_bench;

@@ -293,6 +293,7 @@ impl SharingThread {
             wake: wake.unwrap_or_default(),
             monitor: monitor.unwrap_or_default(),
             still_sent: None,
+            held: false,
         };
         let thread = std::thread::Builder::new().name("stepwise-capture".into()).spawn(move || worker.run())?;
         Ok(Self { stop, thread: Some(thread), stats })
@@ -334,6 +335,9 @@ struct CaptureLoop {
     monitor: MonitorSwitch,
     /// The last still sent (guidance-only mode).
     still_sent: Option<u64>,
+    /// A source that does not reopen by itself (the system's dialog) failed or was cancelled:
+    /// nothing is reopened until the gate closes and opens again (pause, then resume).
+    held: bool,
 }
 
 impl CaptureLoop {
@@ -344,6 +348,7 @@ impl CaptureLoop {
                 // Paused, revoked, not yet granted or disconnected: the capture itself stops.
                 self.source = None;
                 self.pending = None;
+                self.held = false;
                 std::thread::sleep(GATE_POLL);
                 continue;
             }
@@ -386,6 +391,10 @@ impl CaptureLoop {
         if self.source.is_some() {
             return true;
         }
+        if self.held {
+            std::thread::sleep(GATE_POLL);
+            return false;
+        }
         match (self.open)() {
             Ok(source) => {
                 if let Some(list) = source.monitors().and_then(|(all, shared)| monitor_list(&all, shared)) {
@@ -402,6 +411,15 @@ impl CaptureLoop {
                 std::thread::sleep(Duration::from_secs(1));
                 false
             }
+        }
+    }
+
+    /// Tells why the source failed and closes it; one that asks the user again when reopened
+    /// stays closed until sharing resumes.
+    fn source_failed(&mut self, err: CaptureError) {
+        (self.on_error)(err);
+        if let Some(source) = self.source.take() {
+            self.held = !source.reopens_by_itself();
         }
     }
 
@@ -422,8 +440,7 @@ impl CaptureLoop {
                 None => return,
             },
             Err(err) => {
-                (self.on_error)(err);
-                self.source = None;
+                self.source_failed(err);
                 return;
             }
         };
@@ -500,8 +517,7 @@ impl CaptureLoop {
             }
             Ok(None) => {}
             Err(err) => {
-                (self.on_error)(err);
-                self.source = None;
+                self.source_failed(err);
                 return;
             }
         }

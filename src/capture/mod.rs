@@ -1,11 +1,15 @@
-//! Screen sources for sharing: a live X11 screen (MIT-SHM grabs driven by DAMAGE), and a folder
+//! Screen sources for sharing: a live X11 screen (MIT-SHM grabs driven by DAMAGE), a Wayland
+//! screen picked in the system's dialog (ScreenCast portal + PipeWire), and a folder
 //! of numbered PNG frames (demo, tests, benchmarks). Sources only produce pixels; when to capture
 //! is decided above (only while consent with the view scope is in force). Private regions the
 //! user marked are blanked here, before any encoder sees the pixels.
 
 pub mod folder;
 pub mod input;
+pub mod pipewire;
+pub mod pipewire_frame;
 pub mod synthetic;
+pub mod wayland;
 pub mod x11;
 pub mod x11_input;
 pub mod x11_target;
@@ -62,6 +66,9 @@ pub enum SourceLabel {
     },
     /// The built-in demo picture, not the live screen.
     DemoPicture,
+    /// The live screen (a monitor or a window) the user picks in the system's screen-sharing
+    /// dialog (Wayland).
+    SystemPicker,
 }
 
 impl std::fmt::Display for SourceLabel {
@@ -74,6 +81,9 @@ impl std::fmt::Display for SourceLabel {
                 write!(f, "Recorded frames from {} (not your live screen)", dir.display())
             }
             SourceLabel::DemoPicture => write!(f, "Built-in demo picture (not your live screen)"),
+            SourceLabel::SystemPicker => {
+                write!(f, "Your screen, as you choose it in the system's screen-sharing dialog")
+            }
         }
     }
 }
@@ -95,6 +105,12 @@ pub enum CaptureError {
     /// Capturing failed.
     #[error("screen capture failed: {0}")]
     Failed(String),
+    /// The user closed the system's screen-sharing dialog without choosing (Wayland).
+    #[error("the system's screen-sharing dialog was closed without choosing a screen")]
+    PickerCancelled,
+    /// The system's screen-sharing service (xdg-desktop-portal) refused or failed.
+    #[error("the system's screen sharing failed: {0}")]
+    PortalFailed(String),
 }
 
 /// Something that produces screen images. Kept small so Desktop Duplication (Windows) and
@@ -122,6 +138,12 @@ pub trait ScreenSource: Send {
     /// not a monitor of a live screen.
     fn monitors(&self) -> Option<(Vec<DisplayMonitor>, usize)> {
         None
+    }
+
+    /// Whether the capture may reopen this source on its own after an error; `false` when
+    /// reopening asks the user again (the system's dialog): then only once sharing resumes.
+    fn reopens_by_itself(&self) -> bool {
+        true
     }
 }
 
