@@ -4,6 +4,7 @@
 pub mod assist_settings;
 pub mod assist_wrap_up;
 pub mod bench;
+pub mod capture_bench;
 pub mod cli;
 pub mod codec_bench;
 pub mod console;

@@ -23,8 +23,8 @@ use crate::ui::viewer::FrameSlot;
 
 /// Updates allowed in flight before new frames are skipped.
 pub const MAX_FRAMES_IN_FLIGHT: usize = 3;
-/// Fastest capture rate.
-const MIN_FRAME_INTERVAL: Duration = Duration::from_millis(33);
+/// Fastest capture rate (the interval a sharing thread polls its source at).
+pub const MIN_FRAME_INTERVAL: Duration = Duration::from_millis(33);
 /// Capture rate while the path is losing packets.
 const LOSSY_FRAME_INTERVAL: Duration = Duration::from_millis(66);
 /// How often a closed gate is looked at again.
