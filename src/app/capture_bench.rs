@@ -128,7 +128,11 @@ fn x11_figures(grabs: usize, idle: Duration) -> anyhow::Result<CaptureSourceRepo
     let (painter, screen_number) = RustConnection::connect(None).context("a second X connection")?;
     let root = painter.setup().roots.get(screen_number).context("no X screen")?.root;
     let gc = painter.generate_id()?;
-    painter.create_gc(gc, root, &CreateGCAux::new().subwindow_mode(x11rb::protocol::xproto::SubwindowMode::INCLUDE_INFERIORS))?;
+    painter.create_gc(
+        gc,
+        root,
+        &CreateGCAux::new().subwindow_mode(x11rb::protocol::xproto::SubwindowMode::INCLUDE_INFERIORS),
+    )?;
     // Settle: take whatever was pending.
     source.capture()?;
     let mut grab_ms = Vec::with_capacity(grabs);
@@ -194,7 +198,12 @@ fn frame_path_figures(grabs: usize) -> CaptureSourceReport {
         let whole = assembler.apply(&layout, buffer, None).map(|_| assembler.image().cloned());
         whole_ms.push(milliseconds(started.elapsed()));
         std::hint::black_box(whole.ok());
-        let rect = PixelRect { x: (index as u32 * 97) % (width - 256), y: (index as u32 * 53) % (height - 256), width: 256, height: 256 };
+        let rect = PixelRect {
+            x: (index as u32 * 97) % (width - 256),
+            y: (index as u32 * 53) % (height - 256),
+            width: 256,
+            height: 256,
+        };
         let started = Instant::now();
         let damaged = assembler.apply(&layout, buffer, Some(&[rect])).map(|_| assembler.image().cloned());
         damage_ms.push(milliseconds(started.elapsed()));

@@ -131,15 +131,10 @@ async fn pick(proxy: &Screencast, session: &Session<Screencast>) -> Result<Porta
         .map_err(portal_error)?
         .response()
         .map_err(portal_error)?;
-    let stream = streams
-        .streams()
-        .first()
-        .ok_or_else(|| CaptureError::PortalFailed("the portal started no stream".into()))?;
+    let stream =
+        streams.streams().first().ok_or_else(|| CaptureError::PortalFailed("the portal started no stream".into()))?;
     let node_id = stream.pipe_wire_node_id();
-    let fd = proxy
-        .open_pipe_wire_remote(session, OpenPipeWireRemoteOptions::default())
-        .await
-        .map_err(portal_error)?;
+    let fd = proxy.open_pipe_wire_remote(session, OpenPipeWireRemoteOptions::default()).await.map_err(portal_error)?;
     Ok(PortalGrant { fd, node_id })
 }
 

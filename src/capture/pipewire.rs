@@ -125,7 +125,12 @@ fn run_stream(
     };
     let stream = pw::stream::StreamBox::new(&core, "stepwise-screen", properties)
         .map_err(|err| failed("PipeWire stream", err))?;
-    let state = StreamState { format: VideoInfoRaw::default(), assembler: FrameAssembler::new(), slot: slot.clone(), bad_buffers: 0 };
+    let state = StreamState {
+        format: VideoInfoRaw::default(),
+        assembler: FrameAssembler::new(),
+        slot: slot.clone(),
+        bad_buffers: 0,
+    };
     let _listener = stream
         .add_local_listener_with_user_data(state)
         .state_changed(|_, state, _, new| {
