@@ -141,7 +141,7 @@ fn run_stream(
             };
             state.slot.lock().unwrap_or_else(PoisonError::into_inner).failed = Some(CaptureError::Failed(reason));
         })
-        .param_changed(|stream, state, id, param| on_param_changed(stream, state, id, param))
+        .param_changed(on_param_changed)
         .process(on_process)
         .register()
         .map_err(|err| failed("PipeWire stream listener", err))?;
