@@ -162,6 +162,16 @@ pub struct DisplayMonitor {
     pub height: u32,
 }
 
+/// BGRx (or BGRA) pixels into opaque RGBA, four bytes each; as many pixels as both slices hold.
+/// One pass on whole words, so the compiler vectorises it.
+pub(crate) fn bgrx_to_rgba(source: &[u8], target: &mut [u8]) {
+    for (pixel, out) in source.chunks_exact(4).zip(target.chunks_exact_mut(4)) {
+        let bgrx = u32::from_le_bytes([pixel[0], pixel[1], pixel[2], pixel[3]]);
+        let rgba = ((bgrx >> 16) & 0xFF) | (bgrx & 0xFF00) | ((bgrx & 0xFF) << 16) | 0xFF00_0000;
+        out.copy_from_slice(&rgba.to_le_bytes());
+    }
+}
+
 /// Paints the private regions black, clipped to the image. Runs before encoding.
 pub fn blank_regions(image: &mut ScreenImage, regions: &[PixelRect]) {
     let stride = image.width as usize * 4;

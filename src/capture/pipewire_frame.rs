@@ -205,6 +205,10 @@ fn convert_row(format: ShmFormat, source: &[u8], target: &mut [u8]) {
         target.copy_from_slice(source);
         return;
     }
+    if swap && opaque {
+        super::bgrx_to_rgba(source, target);
+        return;
+    }
     for (pixel, out) in source.chunks_exact(4).zip(target.chunks_exact_mut(4)) {
         let (red, blue) = if swap { (pixel[2], pixel[0]) } else { (pixel[0], pixel[2]) };
         out.copy_from_slice(&[red, pixel[1], blue, if opaque { 255 } else { pixel[3] }]);

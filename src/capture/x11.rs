@@ -211,12 +211,10 @@ impl ScreenSource for X11Source {
             .map_err(failed)?
             .reply()
             .map_err(failed)?;
-        // X gives BGRX on little-endian 24/32-bit visuals; turn it into RGBA.
-        let mut rgba = self.segment.bytes().to_vec();
-        for pixel in rgba.chunks_exact_mut(4) {
-            pixel.swap(0, 2);
-            pixel[3] = 255;
-        }
+        // X gives BGRX on little-endian 24/32-bit visuals; turn it into RGBA in one pass.
+        let bytes = self.segment.bytes();
+        let mut rgba = vec![0; bytes.len()];
+        super::bgrx_to_rgba(bytes, &mut rgba);
         Ok(Some(ScreenImage { width: self.area.width, height: self.area.height, rgba }))
     }
 }
