@@ -101,9 +101,14 @@ fn main() -> ExitCode {
             let report = stepwise::app::control_bench::run_control_bench(&runtime, clicks)?;
             print_report(&report, json)
         }),
-        Some(Command::Bench { target: BenchCommand::Capture { grabs, idle_seconds, json } }) => {
+        Some(Command::Bench { target: BenchCommand::Capture { grabs, idle_seconds, pipewire_target, json } }) => {
             with_runtime(|runtime| {
-                let report = stepwise::app::capture_bench::run_capture_bench(&runtime, grabs, idle_seconds)?;
+                let report = stepwise::app::capture_bench::run_capture_bench(
+                    &runtime,
+                    grabs,
+                    idle_seconds,
+                    pipewire_target.as_deref(),
+                )?;
                 print_report(&report, json)
             })
         }

@@ -14,6 +14,7 @@ use x11rb::connection::Connection as _;
 use x11rb::protocol::xproto::{ChangeGCAux, ConnectionExt as _, CreateGCAux, Rectangle};
 use x11rb::rust_connection::RustConnection;
 
+use crate::capture::pipewire::{PipeWireStream, StreamTarget};
 use crate::capture::pipewire_frame::{BufferLayout, FrameAssembler, ShmFormat};
 use crate::capture::x11::X11Source;
 use crate::capture::{PixelRect, ScreenSource};
@@ -41,8 +42,12 @@ pub struct CaptureSourceReport {
     pub idle_seconds: Option<f64>,
     /// CPU while nothing changed, percent of one core.
     pub idle_cpu_percent: Option<f64>,
-    /// Images the source returned while nothing changed (should be 0).
+    /// Images the source returned while nothing changed (0 for a source driven by damage).
     pub idle_images: Option<usize>,
+    /// From opening the source to its first image, ms (PipeWire sources).
+    pub first_image_ms: Option<f64>,
+    /// The first image's centre pixel, RGBA (PipeWire sources: checks the conversion end to end).
+    pub centre_rgba: Option<[u8; 4]>,
 }
 
 /// Every source measured, and why the others were not.
@@ -59,6 +64,7 @@ pub fn run_capture_bench(
     runtime: &tokio::runtime::Handle,
     grabs: usize,
     idle_seconds: f64,
+    pipewire_target: Option<&str>,
 ) -> anyhow::Result<CaptureBenchReport> {
     anyhow::ensure!(grabs > 0, "at least one grab");
     let idle = Duration::from_secs_f64(idle_seconds.max(0.1));
@@ -68,6 +74,9 @@ pub fn run_capture_bench(
         Err(err) => report.skipped.push(format!("x11: {err}")),
     }
     report.sources.push(frame_path_figures(grabs));
+    if let Some(target) = pipewire_target {
+        report.sources.push(pipewire_stream_figures(target, idle).context("the PipeWire stream")?);
+    }
     if super::portal::wanted() {
         match runtime.block_on(super::portal::probe()) {
             Ok(()) => match portal_figures(runtime, idle) {
@@ -109,10 +118,15 @@ fn process_cpu() -> Duration {
 /// Polls `source` at the sharing thread's interval for `idle`: CPU percent of one core and how
 /// many images came back.
 fn idle_figures(source: &mut dyn ScreenSource, idle: Duration) -> (f64, usize) {
+    idle_figures_of(&mut || matches!(source.capture(), Ok(Some(_))), idle)
+}
+
+/// As [`idle_figures`], for anything that says whether it returned an image.
+fn idle_figures_of(poll: &mut dyn FnMut() -> bool, idle: Duration) -> (f64, usize) {
     let (started, cpu_before) = (Instant::now(), process_cpu());
     let mut images = 0;
     while started.elapsed() < idle {
-        if let Ok(Some(_)) = source.capture() {
+        if poll() {
             images += 1;
         }
         std::thread::sleep(MIN_FRAME_INTERVAL);
@@ -171,6 +185,8 @@ fn x11_figures(grabs: usize, idle: Duration) -> anyhow::Result<CaptureSourceRepo
         idle_seconds: Some(idle.as_secs_f64()),
         idle_cpu_percent: Some(idle_cpu_percent),
         idle_images: Some(idle_images),
+        first_image_ms: None,
+        centre_rgba: None,
     })
 }
 
@@ -222,7 +238,48 @@ fn frame_path_figures(grabs: usize) -> CaptureSourceReport {
         idle_seconds: None,
         idle_cpu_percent: None,
         idle_images: None,
+        first_image_ms: None,
+        centre_rgba: None,
     }
+}
+
+/// A video node of the user's own PipeWire daemon, by name (e.g. a GStreamer `pipewiresink`
+/// in scripts/wayland-e2e.sh): the real negotiation and buffers without the portal. Grab times
+/// are the stream thread's per-buffer conversion; idle counts the images it handed over.
+fn pipewire_stream_figures(target: &str, idle: Duration) -> anyhow::Result<CaptureSourceReport> {
+    let opened = Instant::now();
+    let stream = PipeWireStream::start_on(None, StreamTarget::Named(target.to_owned()))?;
+    let first = loop {
+        if let Some(image) = stream.take_frame()? {
+            break image;
+        }
+        anyhow::ensure!(opened.elapsed() < Duration::from_secs(10), "no picture from node {target} within 10 s");
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let first_image_ms = milliseconds(opened.elapsed());
+    let (idle_cpu_percent, idle_images) = idle_figures_of(&mut || matches!(stream.take_frame(), Ok(Some(_))), idle);
+    let mut convert_ms = stream.take_convert_ms();
+    convert_ms.sort_by(f64::total_cmp);
+    Ok(CaptureSourceReport {
+        source: "pipewire-stream".into(),
+        width: first.width,
+        height: first.height,
+        grabs: convert_ms.len(),
+        grab_ms_p50: percentile(&convert_ms, 0.5),
+        grab_ms_p99: percentile(&convert_ms, 0.99),
+        damage_ms_p50: None,
+        idle_seconds: Some(idle.as_secs_f64()),
+        idle_cpu_percent: Some(idle_cpu_percent),
+        idle_images: Some(idle_images),
+        first_image_ms: Some(first_image_ms),
+        centre_rgba: centre_pixel(&first),
+    })
+}
+
+/// The pixel in the middle of `image`.
+fn centre_pixel(image: &crate::capture::ScreenImage) -> Option<[u8; 4]> {
+    let at = ((image.height / 2) as usize * image.width as usize + (image.width / 2) as usize) * 4;
+    image.rgba.get(at..at + 4).and_then(|pixel| pixel.try_into().ok())
 }
 
 /// The portal's stream (only where its dialog answers by itself, e.g. xdg-desktop-portal-wlr
@@ -253,5 +310,7 @@ fn portal_figures(runtime: &tokio::runtime::Handle, idle: Duration) -> anyhow::R
         idle_seconds: Some(idle.as_secs_f64()),
         idle_cpu_percent: Some(idle_cpu_percent),
         idle_images: Some(idle_images),
+        first_image_ms: None,
+        centre_rgba: centre_pixel(&first),
     })
 }

@@ -325,6 +325,10 @@ pub enum BenchCommand {
         /// How long nothing changes while the idle CPU is measured, seconds.
         #[arg(long, default_value_t = 10.0)]
         idle_seconds: f64,
+        /// Also stream this video node (`node.name`) of your own PipeWire daemon, without the
+        /// portal (scripts/wayland-e2e.sh starts one).
+        #[arg(long, value_name = "NODE_NAME")]
+        pipewire_target: Option<String>,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,

@@ -29,7 +29,13 @@ struct Slot {
     failed: Option<CaptureError>,
     /// Width and height of the stream, once negotiated.
     size: Option<(u32, u32)>,
+    /// How long each buffer took to bring into the image, ms (the newest
+    /// [`MAX_TIMINGS`], for the capture benchmark).
+    convert_ms: Vec<f64>,
 }
+
+/// Most conversion timings kept.
+const MAX_TIMINGS: usize = 10_000;
 
 /// A running PipeWire stream of one screen (or window); dropping it stops the stream and its
 /// thread.
@@ -43,6 +49,11 @@ impl PipeWireStream {
     /// Connects to the PipeWire remote `fd` (from the ScreenCast portal) and streams node
     /// `node_id`. Fails when PipeWire refuses the connection or the stream.
     pub fn start(fd: OwnedFd, node_id: u32) -> Result<Self, CaptureError> {
+        Self::start_on(Some(fd), StreamTarget::Node(node_id))
+    }
+
+    /// Connects to `remote` (`None`: this user's PipeWire daemon) and streams `target`.
+    pub fn start_on(remote: Option<OwnedFd>, target: StreamTarget) -> Result<Self, CaptureError> {
         let slot = Arc::new(Mutex::new(Slot::default()));
         let (quit, quit_receiver) = pw::channel::channel::<()>();
         let (started_sender, started) = std::sync::mpsc::channel();
@@ -50,7 +61,7 @@ impl PipeWireStream {
         let thread = std::thread::Builder::new()
             .name("stepwise-pipewire".into())
             .spawn(move || {
-                if let Err(err) = run_stream(fd, node_id, thread_slot, quit_receiver, &started_sender) {
+                if let Err(err) = run_stream(remote, target, thread_slot, quit_receiver, &started_sender) {
                     let _ = started_sender.send(Err(err));
                 }
             })
@@ -78,6 +89,11 @@ impl PipeWireStream {
         }
     }
 
+    /// How long each buffer since the last call took to bring into the image, ms.
+    pub fn take_convert_ms(&self) -> Vec<f64> {
+        std::mem::take(&mut self.slot.lock().unwrap_or_else(PoisonError::into_inner).convert_ms)
+    }
+
     /// The stream's size once negotiated.
     pub fn size(&self) -> Option<(u32, u32)> {
         self.slot.lock().unwrap_or_else(PoisonError::into_inner).size
@@ -91,6 +107,15 @@ impl Drop for PipeWireStream {
             let _ = thread.join();
         }
     }
+}
+
+/// Which video node to stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StreamTarget {
+    /// The node the portal named.
+    Node(u32),
+    /// A node by its `node.name` (tests and the capture benchmark, on the user's own daemon).
+    Named(String),
 }
 
 /// The stream thread's state inside PipeWire's callbacks.
@@ -108,8 +133,8 @@ fn failed(what: &str, err: impl std::fmt::Display) -> CaptureError {
 
 /// Runs the stream until `quit` says so; tells `started` once connected.
 fn run_stream(
-    fd: OwnedFd,
-    node_id: u32,
+    remote: Option<OwnedFd>,
+    target: StreamTarget,
     slot: Arc<Mutex<Slot>>,
     quit: pw::channel::Receiver<()>,
     started: &std::sync::mpsc::Sender<Result<(), CaptureError>>,
@@ -117,11 +142,22 @@ fn run_stream(
     pw::init();
     let mainloop = pw::main_loop::MainLoopRc::new(None).map_err(|err| failed("PipeWire main loop", err))?;
     let context = pw::context::ContextRc::new(&mainloop, None).map_err(|err| failed("PipeWire context", err))?;
-    let core = context.connect_fd_rc(fd, None).map_err(|err| failed("connecting to PipeWire", err))?;
-    let properties = pw::properties::properties! {
+    let core = match remote {
+        Some(fd) => context.connect_fd_rc(fd, None),
+        None => context.connect_rc(None),
+    }
+    .map_err(|err| failed("connecting to PipeWire", err))?;
+    let mut properties = pw::properties::properties! {
         *pw::keys::MEDIA_TYPE => "Video",
         *pw::keys::MEDIA_CATEGORY => "Capture",
         *pw::keys::MEDIA_ROLE => "Screen",
+    };
+    let node_id = match target {
+        StreamTarget::Node(node_id) => Some(node_id),
+        StreamTarget::Named(name) => {
+            properties.insert("target.object", name);
+            None
+        }
     };
     let stream = pw::stream::StreamBox::new(&core, "stepwise-screen", properties)
         .map_err(|err| failed("PipeWire stream", err))?;
@@ -150,7 +186,7 @@ fn run_stream(
     stream
         .connect(
             spa::utils::Direction::Input,
-            Some(node_id),
+            node_id,
             pw::stream::StreamFlags::AUTOCONNECT | pw::stream::StreamFlags::MAP_BUFFERS,
             &mut params,
         )
@@ -330,10 +366,15 @@ fn on_process(stream: &pw::stream::Stream, state: &mut StreamState) {
             report(state, &BufferError::NotMapped);
             continue;
         };
+        let started = std::time::Instant::now();
         match state.assembler.apply(&layout, memory, damage.as_deref()) {
             Ok(0) => {}
             Ok(_) => changed = true,
             Err(err) => report(state, &err),
+        }
+        let mut slot = state.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.convert_ms.len() < MAX_TIMINGS {
+            slot.convert_ms.push(started.elapsed().as_secs_f64() * 1_000.0);
         }
     }
     if changed && let Some(image) = state.assembler.image() {
