@@ -293,7 +293,7 @@ impl SharingThread {
             wake: wake.unwrap_or_default(),
             monitor: monitor.unwrap_or_default(),
             still_sent: None,
-            held: false,
+            held: None,
         };
         let thread = std::thread::Builder::new().name("stepwise-capture".into()).spawn(move || worker.run())?;
         Ok(Self { stop, thread: Some(thread), stats })
@@ -335,9 +335,10 @@ struct CaptureLoop {
     monitor: MonitorSwitch,
     /// The last still sent (guidance-only mode).
     still_sent: Option<u64>,
-    /// A source that does not reopen by itself (the system's dialog) failed or was cancelled:
-    /// nothing is reopened until the gate closes and opens again (pause, then resume).
-    held: bool,
+    /// A source that does not reopen by itself (the system's dialog) failed or was cancelled
+    /// when the gate had closed this many times: nothing is reopened until it closes again
+    /// (pause, then resume).
+    held: Option<u64>,
 }
 
 impl CaptureLoop {
@@ -348,7 +349,7 @@ impl CaptureLoop {
                 // Paused, revoked, not yet granted or disconnected: the capture itself stops.
                 self.source = None;
                 self.pending = None;
-                self.held = false;
+                self.held = None;
                 std::thread::sleep(GATE_POLL);
                 continue;
             }
@@ -391,9 +392,12 @@ impl CaptureLoop {
         if self.source.is_some() {
             return true;
         }
-        if self.held {
-            std::thread::sleep(GATE_POLL);
-            return false;
+        if let Some(closings) = self.held {
+            if self.session.status().screen_closings() == closings {
+                std::thread::sleep(GATE_POLL);
+                return false;
+            }
+            self.held = None;
         }
         match (self.open)() {
             Ok(source) => {
@@ -418,8 +422,10 @@ impl CaptureLoop {
     /// stays closed until sharing resumes.
     fn source_failed(&mut self, err: CaptureError) {
         (self.on_error)(err);
-        if let Some(source) = self.source.take() {
-            self.held = !source.reopens_by_itself();
+        if let Some(source) = self.source.take()
+            && !source.reopens_by_itself()
+        {
+            self.held = Some(self.session.status().screen_closings());
         }
     }
 
