@@ -411,8 +411,16 @@ impl AssistController {
                         error_waker();
                     });
                     let preview = crate::ui::viewer::FrameSlot::default();
-                    let opener = if through_portal {
-                        super::portal::opener(tokio::runtime::Handle::current())
+                    let opener: super::sharing::SourceOpener = if through_portal {
+                        // Each (re)start asks the system's dialog again: what is shared is that
+                        // dialog's choice again (an earlier cancel no longer stands).
+                        let mut open = super::portal::opener(tokio::runtime::Handle::current());
+                        let (events, waker) = (events.clone(), waker.clone());
+                        Box::new(move || {
+                            let _ = events.send(UiEvent::Assist(AssistNotice::Source(Ok(SourceLabel::SystemPicker))));
+                            waker();
+                            open()
+                        })
                     } else {
                         super::sharing::switchable_opener(source, monitor.clone())
                     };
