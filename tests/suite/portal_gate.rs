@@ -30,6 +30,12 @@ impl Drop for CountedSession {
     }
 }
 
+/// The dialogs asked for so far: each one's answer channel.
+#[derive(Default)]
+struct Dialogs {
+    answers: Mutex<Vec<Sender<Result<PortalGrant, CaptureError>>>>,
+}
+
 fn until(what: &str, done: impl Fn() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while !done() {
@@ -62,13 +68,13 @@ fn the_dialog_opens_only_under_consent_and_a_cancel_waits_for_resume() {
     let user = runtime.block_on(join_session(&link, "Zhang Min", TransportSettings::default(), user_sink)).unwrap();
 
     // Each open is one "dialog": the test answers it through the channel it keeps.
-    let dialogs: Arc<Mutex<Vec<Sender<Result<PortalGrant, CaptureError>>>>> = Arc::default();
+    let dialogs: Arc<Dialogs> = Arc::default();
     let closed = Arc::new(AtomicUsize::new(0));
     let opener = {
         let (dialogs, closed) = (dialogs.clone(), closed.clone());
         Box::new(move || -> Result<Box<dyn ScreenSource>, CaptureError> {
             let (answer, grant) = channel();
-            dialogs.lock().unwrap().push(answer);
+            dialogs.answers.lock().unwrap().push(answer);
             Ok(Box::new(WaylandSource::new(grant, Box::new(CountedSession(closed.clone())))))
         })
     };
@@ -76,7 +82,7 @@ fn the_dialog_opens_only_under_consent_and_a_cancel_waits_for_resume() {
     let told = errors.clone();
     let on_error = Box::new(move |err: CaptureError| told.lock().unwrap().push(err));
     let sharing = SharingThread::spawn(user.clone(), opener, Arc::default(), on_error).unwrap();
-    let opened = || dialogs.lock().unwrap().len();
+    let opened = || dialogs.answers.lock().unwrap().len();
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(opened(), 0, "no dialog before consent");
 
@@ -104,7 +110,7 @@ fn the_dialog_opens_only_under_consent_and_a_cancel_waits_for_resume() {
     assert_eq!(opened(), 1, "one dialog while the user has not answered it");
 
     // The user cancels the dialog: told once, and no new dialog pops up by itself.
-    drop(dialogs.lock().unwrap()[0].send(Err(CaptureError::PickerCancelled)));
+    drop(dialogs.answers.lock().unwrap()[0].send(Err(CaptureError::PickerCancelled)));
     until("the cancel is told", || errors.lock().unwrap().contains(&CaptureError::PickerCancelled));
     until("the cancelled session is closed", || closed.load(Ordering::SeqCst) == 1);
     std::thread::sleep(Duration::from_millis(1_500));
