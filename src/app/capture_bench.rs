@@ -38,6 +38,10 @@ pub struct CaptureSourceReport {
     pub grab_ms_p99: Option<f64>,
     /// A damaged 256×256 rectangle brought into the image (PipeWire frame path), median, ms.
     pub damage_ms_p50: Option<f64>,
+    /// X11: one grab after the whole screen changed, median, ms (`grab_ms_*`: a 120×80 change).
+    pub full_grab_ms_p50: Option<f64>,
+    /// … 99th percentile, ms.
+    pub full_grab_ms_p99: Option<f64>,
     /// How long nothing changed, s.
     pub idle_seconds: Option<f64>,
     /// CPU while nothing changed, percent of one core.
@@ -149,31 +153,46 @@ fn x11_figures(grabs: usize, idle: Duration) -> anyhow::Result<CaptureSourceRepo
     )?;
     // Settle: take whatever was pending.
     source.capture()?;
-    let mut grab_ms = Vec::with_capacity(grabs);
-    for index in 0..grabs {
-        let colour = (index as u32).wrapping_mul(0x0004_0813) & 0x00FF_FFFF;
-        painter.change_gc(gc, &ChangeGCAux::new().foreground(colour))?;
+    // A small change (a 120×80 rectangle here and there), then the whole screen changing.
+    let small = |index: usize| {
         let spot = (index % 16) as i16 * 40;
-        painter.poly_fill_rectangle(root, gc, &[Rectangle { x: spot, y: spot, width: 120, height: 80 }])?;
-        painter.get_input_focus()?.reply()?;
-        let started = Instant::now();
-        let deadline = started + Duration::from_secs(2);
-        loop {
-            if source.capture()?.is_some() {
-                break;
+        Rectangle { x: spot, y: spot, width: 120, height: 80 }
+    };
+    let full = |_| Rectangle {
+        x: 0,
+        y: 0,
+        width: u16::try_from(width).unwrap_or(u16::MAX),
+        height: u16::try_from(height).unwrap_or(u16::MAX),
+    };
+    let mut timed = |count: usize, change: &dyn Fn(usize) -> Rectangle| -> anyhow::Result<Vec<f64>> {
+        let mut grab_ms = Vec::with_capacity(count);
+        for index in 0..count {
+            let colour = (index as u32).wrapping_mul(0x0004_0813) & 0x00FF_FFFF;
+            painter.change_gc(gc, &ChangeGCAux::new().foreground(colour))?;
+            painter.poly_fill_rectangle(root, gc, &[change(index)])?;
+            painter.get_input_focus()?.reply()?;
+            let started = Instant::now();
+            let deadline = started + Duration::from_secs(2);
+            loop {
+                if source.capture()?.is_some() {
+                    break;
+                }
+                anyhow::ensure!(Instant::now() < deadline, "the X server reported no change within 2 s");
+                std::thread::yield_now();
             }
-            anyhow::ensure!(Instant::now() < deadline, "the X server reported no change within 2 s");
-            std::thread::yield_now();
+            grab_ms.push(milliseconds(started.elapsed()));
         }
-        grab_ms.push(milliseconds(started.elapsed()));
-    }
+        grab_ms.sort_by(f64::total_cmp);
+        Ok(grab_ms)
+    };
+    let grab_ms = timed(grabs, &small)?;
+    let full_ms = timed(grabs, &full)?;
     painter.free_gc(gc)?;
     painter.flush()?;
     // Anything still pending from the last drawing.
     std::thread::sleep(Duration::from_millis(50));
     source.capture()?;
     let (idle_cpu_percent, idle_images) = idle_figures(&mut source, idle);
-    grab_ms.sort_by(f64::total_cmp);
     Ok(CaptureSourceReport {
         source: "x11".into(),
         width,
@@ -182,6 +201,8 @@ fn x11_figures(grabs: usize, idle: Duration) -> anyhow::Result<CaptureSourceRepo
         grab_ms_p50: percentile(&grab_ms, 0.5),
         grab_ms_p99: percentile(&grab_ms, 0.99),
         damage_ms_p50: None,
+        full_grab_ms_p50: percentile(&full_ms, 0.5),
+        full_grab_ms_p99: percentile(&full_ms, 0.99),
         idle_seconds: Some(idle.as_secs_f64()),
         idle_cpu_percent: Some(idle_cpu_percent),
         idle_images: Some(idle_images),
@@ -235,6 +256,8 @@ fn frame_path_figures(grabs: usize) -> CaptureSourceReport {
         grab_ms_p50: percentile(&whole_ms, 0.5),
         grab_ms_p99: percentile(&whole_ms, 0.99),
         damage_ms_p50: percentile(&damage_ms, 0.5),
+        full_grab_ms_p50: None,
+        full_grab_ms_p99: None,
         idle_seconds: None,
         idle_cpu_percent: None,
         idle_images: None,
@@ -268,6 +291,8 @@ fn pipewire_stream_figures(target: &str, idle: Duration) -> anyhow::Result<Captu
         grab_ms_p50: percentile(&convert_ms, 0.5),
         grab_ms_p99: percentile(&convert_ms, 0.99),
         damage_ms_p50: None,
+        full_grab_ms_p50: None,
+        full_grab_ms_p99: None,
         idle_seconds: Some(idle.as_secs_f64()),
         idle_cpu_percent: Some(idle_cpu_percent),
         idle_images: Some(idle_images),
@@ -307,6 +332,8 @@ fn portal_figures(runtime: &tokio::runtime::Handle, idle: Duration) -> anyhow::R
         grab_ms_p50: None,
         grab_ms_p99: None,
         damage_ms_p50: None,
+        full_grab_ms_p50: None,
+        full_grab_ms_p99: None,
         idle_seconds: Some(idle.as_secs_f64()),
         idle_cpu_percent: Some(idle_cpu_percent),
         idle_images: Some(idle_images),
