@@ -95,6 +95,8 @@ pub enum BufferError {
 #[derive(Debug, Default)]
 pub struct FrameAssembler {
     image: Option<ScreenImage>,
+    /// One converted row, compared with the image before it is copied in.
+    scratch: Vec<u8>,
 }
 
 impl FrameAssembler {
@@ -105,8 +107,8 @@ impl FrameAssembler {
 
     /// Applies one buffer. `memory` is the mapped memory of the buffer's first data block;
     /// `damage` the rectangles that changed (`None` or empty: unknown, all of it). Returns the
-    /// number of pixel rectangles copied (0: the buffer changed nothing). On an error the image
-    /// stays as it was.
+    /// number of rectangles in which a pixel changed (0: the buffer changed nothing, e.g. the
+    /// same picture again). On an error the image stays as it was.
     pub fn apply(
         &mut self,
         layout: &BufferLayout,
@@ -127,10 +129,10 @@ impl FrameAssembler {
             Some(image) if !resized => image,
             slot => slot.insert(ScreenImage { width, height, rgba: vec![0; width as usize * height as usize * 4] }),
         };
-        for rect in &rects {
-            rows.copy_rect(image, rect);
-        }
-        Ok(rects.len())
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let changed = rects.iter().filter(|rect| rows.copy_rect(image, rect, &mut scratch) || resized).count();
+        self.scratch = scratch;
+        Ok(changed)
     }
 
     /// The screen as last assembled.
@@ -186,15 +188,23 @@ impl<'a> Rows<'a> {
         Ok(Self { bytes: &memory[offset..end], stride, format })
     }
 
-    /// Copies `rect` (inside the image) into `image` as RGBA.
-    fn copy_rect(&self, image: &mut ScreenImage, rect: &PixelRect) {
+    /// Copies `rect` (inside the image) into `image` as RGBA, row by row through `scratch`;
+    /// whether any pixel changed (a compositor may send a buffer that changed nothing).
+    fn copy_rect(&self, image: &mut ScreenImage, rect: &PixelRect, scratch: &mut Vec<u8>) -> bool {
         let image_stride = image.width as usize * 4;
         let (left, span) = (rect.x as usize * 4, rect.width as usize * 4);
+        scratch.resize(span, 0);
+        let mut changed = false;
         for y in rect.y as usize..(rect.y + rect.height) as usize {
             let source = &self.bytes[y * self.stride + left..y * self.stride + left + span];
             let target = &mut image.rgba[y * image_stride + left..y * image_stride + left + span];
-            convert_row(self.format, source, target);
+            convert_row(self.format, source, scratch);
+            if target != scratch.as_slice() {
+                target.copy_from_slice(scratch);
+                changed = true;
+            }
         }
+        changed
     }
 }
 
@@ -366,6 +376,24 @@ mod tests {
         let outside = [PixelRect { x: 9, y: 0, width: 4, height: 4 }];
         assert_eq!(assembler.apply(&layout(ShmFormat::Rgba, 8, 4, 32, first.len()), &first, Some(&outside)), Ok(0));
         assert_eq!(pixel(assembler.image().unwrap(), 1, 1), [200; 4]);
+    }
+
+    #[test]
+    fn the_same_picture_again_changes_nothing() {
+        let bytes = buffer(ShmFormat::Bgrx, 6, 4, 32);
+        let mut assembler = FrameAssembler::new();
+        let given = layout(ShmFormat::Bgrx, 6, 4, 32, bytes.len());
+        assert_eq!(assembler.apply(&given, &bytes, None), Ok(1));
+        assert_eq!(assembler.apply(&given, &bytes, None), Ok(0), "an unchanged buffer without damage");
+        let damage = [PixelRect { x: 0, y: 0, width: 3, height: 3 }];
+        assert_eq!(assembler.apply(&given, &bytes, Some(&damage)), Ok(0), "damage that changed no pixel");
+        let mut other = bytes.clone();
+        other[32 * 3 + 4 * 5] ^= 0xFF;
+        assert_eq!(assembler.apply(&given, &other, None), Ok(1), "one pixel is a change");
+        // A first picture counts as a change even when it is all zeros.
+        let mut fresh = FrameAssembler::new();
+        let zeros = vec![0u8; 2 * 2 * 4];
+        assert_eq!(fresh.apply(&layout(ShmFormat::Rgba, 2, 2, 8, zeros.len()), &zeros, None), Ok(1));
     }
 
     #[test]
