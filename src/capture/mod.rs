@@ -91,9 +91,9 @@ impl std::fmt::Display for SourceLabel {
 /// Why a source cannot deliver.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CaptureError {
-    /// A Wayland session without X11.
+    /// A Wayland session without X11 (the portal, where there is one, is tried before X11).
     #[error(
-        "screen capture is not available here: this is a Wayland session without X11; Wayland screen sharing is not supported yet"
+        "screen capture through X11 is not available here: this is a Wayland session without X11 (a Wayland screen is shared through the system's screen-sharing portal)"
     )]
     WaylandOnly,
     /// No display at all (a console or SSH session).
