@@ -351,6 +351,11 @@ fn on_process(stream: &pw::stream::Stream, state: &mut StreamState) {
                 .collect()
         });
         let Some(data) = buffer.datas_mut().first_mut() else { continue };
+        if data.as_raw().chunk.is_null() {
+            // `chunk()` would panic inside PipeWire's callback: a malformed buffer, skipped.
+            report(state, &BufferError::NotMapped);
+            continue;
+        }
         let size = state.format.size();
         let raw_format = state.format.format();
         let layout = BufferLayout {
