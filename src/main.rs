@@ -101,6 +101,17 @@ fn main() -> ExitCode {
             let report = stepwise::app::control_bench::run_control_bench(&runtime, clicks)?;
             print_report(&report, json)
         }),
+        Some(Command::Bench { target: BenchCommand::Capture { grabs, idle_seconds, pipewire_target, json } }) => {
+            with_runtime(|runtime| {
+                let report = stepwise::app::capture_bench::run_capture_bench(
+                    &runtime,
+                    grabs,
+                    idle_seconds,
+                    pipewire_target.as_deref(),
+                )?;
+                print_report(&report, json)
+            })
+        }
         Some(Command::Bench { target: BenchCommand::Overlay { width, height, frames, json } }) => {
             stepwise::app::overlay_bench::run_overlay_bench(width, height, frames)
                 .and_then(|report| print_report(&report, json))

@@ -316,6 +316,23 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Screen capture per source available here (X11, the PipeWire frame path, the Wayland
+    /// portal): grab times while the screen changes and the CPU a quiet screen costs.
+    Capture {
+        /// Grabs to time per source.
+        #[arg(long, default_value_t = 300)]
+        grabs: usize,
+        /// How long nothing changes while the idle CPU is measured, seconds.
+        #[arg(long, default_value_t = 10.0)]
+        idle_seconds: f64,
+        /// Also stream this video node (`node.name`) of your own PipeWire daemon, without the
+        /// portal (scripts/wayland-e2e.sh starts one).
+        #[arg(long, value_name = "NODE_NAME")]
+        pipewire_target: Option<String>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Paint the engineer's arrows for the screen overlay (software) and, where an X display is
     /// reachable, put them on the screen.
     Overlay {

@@ -134,7 +134,11 @@ pub fn windowed_demo_source(frames: Option<PathBuf>, live_screen: bool) -> anyho
     match (frames, live_screen) {
         (Some(dir), _) => Ok(SourceChoice::FrameFolder { dir, fps: DEMO_FPS }),
         (None, true) => {
-            crate::capture::screen_capture_support().context("--live-screen cannot be used here")?;
+            // In a Wayland session the Get-help side asks the system's dialog (or says why it
+            // cannot); without any display the demo cannot run, and says so here.
+            if std::env::var_os("WAYLAND_DISPLAY").is_none() {
+                crate::capture::screen_capture_support().context("--live-screen cannot be used here")?;
+            }
             Ok(SourceChoice::Screen { monitor: 0 })
         }
         (None, false) => Ok(SourceChoice::Synthetic { fps: DEMO_FPS }),

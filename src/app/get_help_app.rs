@@ -353,12 +353,20 @@ impl AssistController {
             match join_session(&link, &name, settings, sink).await {
                 Ok(handle) => {
                     *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(handle.clone());
-                    let described = tokio::task::spawn_blocking({
-                        let source = source.clone();
-                        move || describe_source(&source)
-                    })
-                    .await
-                    .unwrap_or_else(|err| Err(CaptureError::Failed(err.to_string())));
+                    // On Wayland the live screen comes through the system's dialog (the portal).
+                    let through_portal = matches!(source, SourceChoice::Screen { .. })
+                        && super::portal::wanted()
+                        && super::portal::probe().await.is_ok();
+                    let described = if through_portal {
+                        Ok((SourceLabel::SystemPicker, None))
+                    } else {
+                        tokio::task::spawn_blocking({
+                            let source = source.clone();
+                            move || describe_source(&source)
+                        })
+                        .await
+                        .unwrap_or_else(|err| Err(CaptureError::Failed(err.to_string())))
+                    };
                     let desktop_area = described.as_ref().ok().and_then(|(_, area)| *area);
                     if let Some(area) = desktop_area {
                         let _ = events.send(UiEvent::Assist(AssistNotice::SharedArea(area)));
@@ -376,6 +384,7 @@ impl AssistController {
                                     Err(NoOverlay::with_detail(NoOverlayCode::Failed, err.to_string()))
                                 })
                         }
+                        None if through_portal => Err(NoOverlay::wayland_desktop()),
                         None => Err(source_not_live_screen(&source)),
                     };
                     // The capture grabs at once when the engineer's input was applied.
@@ -402,7 +411,19 @@ impl AssistController {
                         error_waker();
                     });
                     let preview = crate::ui::viewer::FrameSlot::default();
-                    let opener = super::sharing::switchable_opener(source, monitor.clone());
+                    let opener: super::sharing::SourceOpener = if through_portal {
+                        // Each (re)start asks the system's dialog again: what is shared is that
+                        // dialog's choice again (an earlier cancel no longer stands).
+                        let mut open = super::portal::opener(tokio::runtime::Handle::current());
+                        let (events, waker) = (events.clone(), waker.clone());
+                        Box::new(move || {
+                            let _ = events.send(UiEvent::Assist(AssistNotice::Source(Ok(SourceLabel::SystemPicker))));
+                            waker();
+                            open()
+                        })
+                    } else {
+                        super::sharing::switchable_opener(source, monitor.clone())
+                    };
                     let extras =
                         SharingExtras { preview: Some(preview.clone()), wake: Some(wake), monitor: Some(monitor) };
                     match SharingThread::spawn_with(handle, opener, private, on_error, extras) {

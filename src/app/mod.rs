@@ -4,6 +4,7 @@
 pub mod assist_settings;
 pub mod assist_wrap_up;
 pub mod bench;
+pub mod capture_bench;
 pub mod cli;
 pub mod codec_bench;
 pub mod console;
@@ -19,6 +20,7 @@ pub mod overlay_thread;
 pub mod packaging_files;
 pub mod pictures;
 pub mod player;
+pub mod portal;
 pub mod receipts;
 pub mod recording_bench;
 pub mod relay_bench;

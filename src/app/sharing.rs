@@ -23,8 +23,8 @@ use crate::ui::viewer::FrameSlot;
 
 /// Updates allowed in flight before new frames are skipped.
 pub const MAX_FRAMES_IN_FLIGHT: usize = 3;
-/// Fastest capture rate.
-const MIN_FRAME_INTERVAL: Duration = Duration::from_millis(33);
+/// Fastest capture rate (the interval a sharing thread polls its source at).
+pub const MIN_FRAME_INTERVAL: Duration = Duration::from_millis(33);
 /// Capture rate while the path is losing packets.
 const LOSSY_FRAME_INTERVAL: Duration = Duration::from_millis(66);
 /// How often a closed gate is looked at again.
@@ -293,6 +293,7 @@ impl SharingThread {
             wake: wake.unwrap_or_default(),
             monitor: monitor.unwrap_or_default(),
             still_sent: None,
+            held: None,
         };
         let thread = std::thread::Builder::new().name("stepwise-capture".into()).spawn(move || worker.run())?;
         Ok(Self { stop, thread: Some(thread), stats })
@@ -334,6 +335,10 @@ struct CaptureLoop {
     monitor: MonitorSwitch,
     /// The last still sent (guidance-only mode).
     still_sent: Option<u64>,
+    /// A source that does not reopen by itself (the system's dialog) failed or was cancelled
+    /// when the gate had closed this many times: nothing is reopened until it closes again
+    /// (pause, then resume).
+    held: Option<u64>,
 }
 
 impl CaptureLoop {
@@ -344,6 +349,7 @@ impl CaptureLoop {
                 // Paused, revoked, not yet granted or disconnected: the capture itself stops.
                 self.source = None;
                 self.pending = None;
+                self.held = None;
                 std::thread::sleep(GATE_POLL);
                 continue;
             }
@@ -386,6 +392,13 @@ impl CaptureLoop {
         if self.source.is_some() {
             return true;
         }
+        if let Some(closings) = self.held {
+            if self.session.status().screen_closings() == closings {
+                std::thread::sleep(GATE_POLL);
+                return false;
+            }
+            self.held = None;
+        }
         match (self.open)() {
             Ok(source) => {
                 if let Some(list) = source.monitors().and_then(|(all, shared)| monitor_list(&all, shared)) {
@@ -402,6 +415,17 @@ impl CaptureLoop {
                 std::thread::sleep(Duration::from_secs(1));
                 false
             }
+        }
+    }
+
+    /// Tells why the source failed and closes it; one that asks the user again when reopened
+    /// stays closed until sharing resumes.
+    fn source_failed(&mut self, err: CaptureError) {
+        (self.on_error)(err);
+        if let Some(source) = self.source.take()
+            && !source.reopens_by_itself()
+        {
+            self.held = Some(self.session.status().screen_closings());
         }
     }
 
@@ -422,8 +446,7 @@ impl CaptureLoop {
                 None => return,
             },
             Err(err) => {
-                (self.on_error)(err);
-                self.source = None;
+                self.source_failed(err);
                 return;
             }
         };
@@ -500,8 +523,7 @@ impl CaptureLoop {
             }
             Ok(None) => {}
             Err(err) => {
-                (self.on_error)(err);
-                self.source = None;
+                self.source_failed(err);
                 return;
             }
         }

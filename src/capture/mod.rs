@@ -1,11 +1,15 @@
-//! Screen sources for sharing: a live X11 screen (MIT-SHM grabs driven by DAMAGE), and a folder
+//! Screen sources for sharing: a live X11 screen (MIT-SHM grabs driven by DAMAGE), a Wayland
+//! screen picked in the system's dialog (ScreenCast portal + PipeWire), and a folder
 //! of numbered PNG frames (demo, tests, benchmarks). Sources only produce pixels; when to capture
 //! is decided above (only while consent with the view scope is in force). Private regions the
 //! user marked are blanked here, before any encoder sees the pixels.
 
 pub mod folder;
 pub mod input;
+pub mod pipewire;
+pub mod pipewire_frame;
 pub mod synthetic;
+pub mod wayland;
 pub mod x11;
 pub mod x11_input;
 pub mod x11_target;
@@ -62,6 +66,9 @@ pub enum SourceLabel {
     },
     /// The built-in demo picture, not the live screen.
     DemoPicture,
+    /// The live screen (a monitor or a window) the user picks in the system's screen-sharing
+    /// dialog (Wayland).
+    SystemPicker,
 }
 
 impl std::fmt::Display for SourceLabel {
@@ -74,6 +81,9 @@ impl std::fmt::Display for SourceLabel {
                 write!(f, "Recorded frames from {} (not your live screen)", dir.display())
             }
             SourceLabel::DemoPicture => write!(f, "Built-in demo picture (not your live screen)"),
+            SourceLabel::SystemPicker => {
+                write!(f, "Your screen, as you choose it in the system's screen-sharing dialog")
+            }
         }
     }
 }
@@ -81,9 +91,9 @@ impl std::fmt::Display for SourceLabel {
 /// Why a source cannot deliver.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CaptureError {
-    /// A Wayland session without X11.
+    /// A Wayland session without X11 (the portal, where there is one, is tried before X11).
     #[error(
-        "screen capture is not available here: this is a Wayland session without X11; Wayland screen sharing is not supported yet"
+        "screen capture through X11 is not available here: this is a Wayland session without X11 (a Wayland screen is shared through the system's screen-sharing portal)"
     )]
     WaylandOnly,
     /// No display at all (a console or SSH session).
@@ -95,6 +105,12 @@ pub enum CaptureError {
     /// Capturing failed.
     #[error("screen capture failed: {0}")]
     Failed(String),
+    /// The user closed the system's screen-sharing dialog without choosing (Wayland).
+    #[error("the system's screen-sharing dialog was closed without choosing a screen")]
+    PickerCancelled,
+    /// The system's screen-sharing service (xdg-desktop-portal) refused or failed.
+    #[error("the system's screen sharing failed: {0}")]
+    PortalFailed(String),
 }
 
 /// Something that produces screen images. Kept small so Desktop Duplication (Windows) and
@@ -123,6 +139,12 @@ pub trait ScreenSource: Send {
     fn monitors(&self) -> Option<(Vec<DisplayMonitor>, usize)> {
         None
     }
+
+    /// Whether the capture may reopen this source on its own after an error; `false` when
+    /// reopening asks the user again (the system's dialog): then only once sharing resumes.
+    fn reopens_by_itself(&self) -> bool {
+        true
+    }
 }
 
 /// One monitor of the user's desktop, as the display server names and places it.
@@ -138,6 +160,16 @@ pub struct DisplayMonitor {
     pub width: u32,
     /// Height, pixels.
     pub height: u32,
+}
+
+/// BGRx (or BGRA) pixels into opaque RGBA, four bytes each; as many pixels as both slices hold.
+/// One pass on whole words, so the compiler vectorises it.
+pub(crate) fn bgrx_to_rgba(source: &[u8], target: &mut [u8]) {
+    for (pixel, out) in source.chunks_exact(4).zip(target.chunks_exact_mut(4)) {
+        let bgrx = u32::from_le_bytes([pixel[0], pixel[1], pixel[2], pixel[3]]);
+        let rgba = ((bgrx >> 16) & 0xFF) | (bgrx & 0xFF00) | ((bgrx & 0xFF) << 16) | 0xFF00_0000;
+        out.copy_from_slice(&rgba.to_le_bytes());
+    }
 }
 
 /// Paints the private regions black, clipped to the image. Runs before encoding.

@@ -183,7 +183,22 @@ impl NoOverlay {
     pub fn with_detail(code: NoOverlayCode, detail: impl Into<String>) -> Self {
         Self { code, detail: Some(detail.into()) }
     }
+
+    /// The user's desktop is Wayland: no window may be put over other windows. Sent as
+    /// `Unavailable` with [`WAYLAND_DESKTOP_DETAIL`], so a peer built before this reason
+    /// existed decodes it and shows "arrows cannot be drawn over this screen (Wayland desktop)".
+    pub fn wayland_desktop() -> Self {
+        Self::with_detail(NoOverlayCode::Unavailable, WAYLAND_DESKTOP_DETAIL)
+    }
+
+    /// Whether this is [`NoOverlay::wayland_desktop`].
+    pub fn is_wayland_desktop(&self) -> bool {
+        self.code == NoOverlayCode::Unavailable && self.detail.as_deref() == Some(WAYLAND_DESKTOP_DETAIL)
+    }
 }
+
+/// The detail that marks [`NoOverlay::wayland_desktop`] (English, shown as it is by older peers).
+pub const WAYLAND_DESKTOP_DETAIL: &str = "Wayland desktop";
 
 impl std::fmt::Display for NoOverlay {
     /// English, for logs: the reason, then the detail.

@@ -12,6 +12,8 @@ pub struct LinkStatus {
     keeping_allowed: AtomicBool,
     /// Closed by the user's click, until the session task has caught up.
     user_hold: AtomicBool,
+    /// How often the gate closed (a click or the protocol), however briefly.
+    screen_closings: AtomicU64,
     frames_in_flight: AtomicUsize,
     keyframe_wanted: AtomicBool,
     rtt_ms: AtomicU64,
@@ -38,6 +40,13 @@ impl LinkStatus {
     /// protocol itself has closed it (the pause or revoke was applied) and opens it again.
     pub fn close_screen_gate(&self) {
         self.user_hold.store(true, Ordering::Release);
+        self.screen_closings.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// How many times the gate has closed so far (a pause and resume faster than anyone polls
+    /// still counts): the capture waits for a change of it before asking the user again.
+    pub fn screen_closings(&self) -> u64 {
+        self.screen_closings.load(Ordering::Acquire)
     }
 
     /// Engineer side: whether the screen is shared under the record scope (a recording may be
@@ -66,7 +75,9 @@ impl LinkStatus {
     }
 
     pub(super) fn set_screen_allowed(&self, allowed: bool) {
-        self.screen_allowed.store(allowed, Ordering::Release);
+        if self.screen_allowed.swap(allowed, Ordering::AcqRel) && !allowed {
+            self.screen_closings.fetch_add(1, Ordering::AcqRel);
+        }
         if !allowed {
             // The protocol has caught up with the user's click: the hold has done its job.
             self.user_hold.store(false, Ordering::Release);

@@ -32,6 +32,9 @@ pub fn violation_text(violation: &Violation, lang: Lang) -> String {
 /// Why arrows are not over the user's real screen, in `lang`, with the display's own words (if
 /// any) in brackets.
 pub fn no_overlay_text(why: &NoOverlay, lang: Lang) -> String {
+    if why.is_wayland_desktop() {
+        return Text::NoOverlayWaylandDesktop.get(lang).to_owned();
+    }
     let text = match why.code {
         NoOverlayCode::ScreenNotCaptured => Text::NoOverlayScreenNotCaptured,
         NoOverlayCode::NotLiveScreen => Text::NoOverlayNotLiveScreen,
@@ -168,6 +171,20 @@ mod tests {
             let zh = no_overlay_text(&NoOverlay::new(code), Lang::Zh);
             assert!(!has_latin_letters(&zh), "{code:?}: {zh}");
         }
+    }
+
+    #[test]
+    fn the_wayland_reason_is_told_in_words_and_reads_as_unavailable_to_older_peers() {
+        let why = NoOverlay::wayland_desktop();
+        assert_eq!(no_overlay_text(&why, Lang::En), "the user's desktop (Wayland) cannot show arrows on their screen");
+        assert!(no_overlay_text(&why, Lang::Zh).contains("箭头"));
+        // An older build knows only the code and shows the detail as it is.
+        assert_eq!(why.code, NoOverlayCode::Unavailable);
+        let older = with_detail(Text::NoOverlayUnavailable.get(Lang::En), why.detail.as_deref(), Lang::En);
+        assert!(older.contains("Wayland desktop"), "{older}");
+        // Another detail under the same code keeps the general reason.
+        let other = NoOverlay::with_detail(NoOverlayCode::Unavailable, "no SHAPE extension");
+        assert!(no_overlay_text(&other, Lang::En).starts_with("arrows cannot be drawn over this screen"));
     }
 
     #[test]

@@ -264,3 +264,25 @@ fn the_get_help_window_says_plainly_whether_the_session_is_live_or_guidance_only
         .get_by_label("仅指导：你的屏幕不会持续传送。工程师只在请求时看到一张画面；他们的箭头仍会显示在你的屏幕上。");
     harness.get_by_label("恢复实时");
 }
+
+#[test]
+fn on_wayland_the_consent_screen_names_the_systems_dialog_and_a_cancel_is_said() {
+    for (lang, named) in [
+        (Lang::En, "What will be shared: Your screen, as you choose it in the system's screen-sharing dialog"),
+        (Lang::Zh, "您的屏幕（在系统的屏幕共享对话框中选择）"),
+    ] {
+        let mut view = AssistView::new(lang, None);
+        view.apply(AssistNotice::Paired);
+        view.apply(AssistNotice::Event(SessionEvent::PeerHello { display_name: "Li Wei".into() }));
+        view.apply(AssistNotice::Source(Ok(stepwise::capture::SourceLabel::SystemPicker)));
+        view.apply(AssistNotice::Event(SessionEvent::ConsentRequested(request())));
+        let mut harness = harness(view);
+        harness.get_by_label_contains(named);
+        // The user closed the dialog without choosing: said, with how to choose again.
+        harness.state_mut().apply(AssistNotice::Source(Err(stepwise::capture::CaptureError::PickerCancelled)));
+        harness.run();
+        let cancelled = Text::CapturePickerCancelled.get(lang);
+        harness.get_by_label_contains(cancelled);
+        assert!(harness.query_by_label_contains(named).is_none(), "{lang:?}: the cancel replaces what is shared");
+    }
+}

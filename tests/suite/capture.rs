@@ -107,6 +107,24 @@ fn the_live_screen_is_captured_only_when_it_changed() {
     let at = |x: usize, y: usize| image.rgba[(y * 640 + x) * 4..(y * 640 + x) * 4 + 4].to_vec();
     assert_eq!(at(150, 80), [0x30, 0x60, 0x90, 255], "RGBA, at the window's place");
     assert_ne!(at(20, 20), [0x30, 0x60, 0x90, 255]);
+
+    // The window moves: only the damaged part is grabbed, and the picture is the same as a
+    // whole grab of the screen (the uncovered part is background again).
+    connection.configure_window(window, &x11rb::protocol::xproto::ConfigureWindowAux::new().x(400).y(300)).unwrap();
+    connection.flush().unwrap();
+    let mut moved = None;
+    wait_for("the grab after the move", || {
+        if let Some(image) = source.capture().unwrap() {
+            let at = |x: usize, y: usize| image.rgba[(y * 640 + x) * 4..(y * 640 + x) * 4 + 4].to_vec();
+            if at(450, 350) == [0x30, 0x60, 0x90, 255] && at(150, 80) != [0x30, 0x60, 0x90, 255] {
+                moved = Some(image);
+            }
+        }
+        moved.is_some()
+    });
+    let mut fresh = X11Source::open_on(Some(&server.display), 0).unwrap();
+    let whole = fresh.capture().unwrap().expect("a first grab is whole");
+    assert!(moved.unwrap().rgba == whole.rgba, "the partly updated picture differs from a whole grab");
 }
 
 #[test]

@@ -33,6 +33,7 @@ mod monitor_ui;
 mod overlay;
 mod packaging_files;
 mod player_ui;
+mod portal_gate;
 mod previous_release;
 mod protocol_pair;
 mod recording_stream;

@@ -212,6 +212,23 @@ fn why_arrows_are_not_on_the_screen_reads_in_the_panels_language() {
 }
 
 #[test]
+fn on_a_wayland_desktop_the_engineer_is_told_why_arrows_stay_in_the_window() {
+    for (lang, said, not_said) in [
+        (Lang::En, "the user's desktop (Wayland) cannot show arrows on their screen", "无法"),
+        (Lang::Zh, "用户的桌面（Wayland）无法在屏幕上显示箭头", "cannot show"),
+    ] {
+        let mut view = live_session();
+        let why_not = Some(NoOverlay::wayland_desktop());
+        view.apply(SessionNotice::Event(SessionEvent::GuidanceMode { overlay: false, why_not }), Lang::En);
+        let harness = panel(view, lang);
+        harness.get_by_label_contains(said);
+        assert!(harness.query_by_label_contains(not_said).is_none(), "{lang:?}");
+        // Not the general reason with the detail in brackets.
+        assert!(harness.query_by_label_contains("Wayland desktop").is_none(), "{lang:?}");
+    }
+}
+
+#[test]
 fn a_session_end_reason_reads_in_the_panels_language() {
     let mut view = live_session();
     // The event arrives while the console speaks English; the panel is then drawn in Chinese.

@@ -84,6 +84,8 @@ pub fn capture_error_text(error: &crate::capture::CaptureError, lang: Lang) -> S
     match error {
         CaptureError::WaylandOnly => Text::CaptureWaylandOnly.get(lang).to_owned(),
         CaptureError::NoDisplay => Text::CaptureNoDisplay.get(lang).to_owned(),
+        CaptureError::PickerCancelled => Text::CapturePickerCancelled.get(lang).to_owned(),
+        CaptureError::PortalFailed(detail) => Text::CapturePortalFailed.fill(lang, &[detail]),
         other => other.to_string(),
     }
 }
@@ -100,5 +102,6 @@ pub fn source_label_text(label: &crate::capture::SourceLabel, lang: Lang) -> Str
         }
         SourceLabel::RecordedFrames { dir } => Text::SourceRecordedFrames.fill(lang, &[&dir.display().to_string()]),
         SourceLabel::DemoPicture => Text::SourceDemoPicture.get(lang).to_owned(),
+        SourceLabel::SystemPicker => Text::SourceSystemPicker.get(lang).to_owned(),
     }
 }

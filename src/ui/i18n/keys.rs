@@ -323,6 +323,7 @@ texts! {
     NoOverlayOutsideDesktop => "no-overlay-outside-desktop";
     NoOverlayUnavailable => "no-overlay-unavailable";
     NoOverlayFailed => "no-overlay-failed";
+    NoOverlayWaylandDesktop => "no-overlay-wayland-desktop";
     RuleAssigneeBeforeAssigned => "rule-assignee-before-assigned";
     RuleResolutionBeforeResolved => "rule-resolution-before-resolved";
     RuleAssignedNeedsAssignee => "rule-assigned-needs-assignee";
@@ -351,6 +352,9 @@ texts! {
     SourceWholeScreen => "source-whole-screen";
     SourceRecordedFrames => "source-recorded-frames";
     SourceDemoPicture => "source-demo-picture";
+    SourceSystemPicker => "source-system-picker";
+    CapturePickerCancelled => "capture-picker-cancelled";
+    CapturePortalFailed => "capture-portal-failed";
     CaptureWaylandOnly => "capture-wayland-only";
     CaptureNoDisplay => "capture-no-display";
     NoScreenShare => "no-screen-share";
