@@ -74,9 +74,7 @@ pub fn arrivals(received: &[Received], sources: &[ScreenImage]) -> Vec<Arrival> 
     let mut out = Vec::with_capacity(received.len());
     for update in received {
         let Ok((header, payload)) = unwrap_screen_update(&update.data) else { continue };
-        if decoder.decode(payload).is_err() {
-            continue;
-        }
+        let Ok(decoded) = decoder.decode(payload) else { continue };
         let Some(frame) = decoder.frame() else { continue };
         let exact = known.get(&fingerprint(&frame.rgba)).is_some_and(|candidates| {
             candidates.iter().any(|&index| {
@@ -88,7 +86,7 @@ pub fn arrivals(received: &[Received], sources: &[ScreenImage]) -> Vec<Arrival> 
             captured_at_ms: header.captured_at_ms,
             decoded_at_ms: update.decoded_at_ms,
             exact,
-            decoder_says_exact: exact,
+            decoder_says_exact: decoded.approximate.is_empty(),
         });
     }
     out

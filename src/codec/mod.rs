@@ -14,6 +14,7 @@
 
 mod decoder;
 mod encoder;
+mod lossy;
 mod motion;
 mod tiles;
 mod wire;
@@ -147,8 +148,10 @@ pub struct DecodedUpdate {
     pub keyframe: bool,
     /// Rectangles whose pixels may have changed (upload these to the texture).
     pub changed: Vec<Rect>,
-    /// Whether some pixels were coded lossily.
+    /// Whether some pixels were coded lossily (or are still approximate).
     pub lossy: bool,
+    /// The areas still approximate after this update (merged tile runs); empty = bit-exact.
+    pub approximate: Vec<Rect>,
 }
 
 #[cfg(test)]
