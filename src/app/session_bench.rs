@@ -319,7 +319,20 @@ pub fn run_session_bench_over(
 
     let end_ms = crate::model::now_ms();
     let samples = std::mem::take(&mut *samples.lock().unwrap_or_else(PoisonError::into_inner));
-    let times = picture_times(&arrivals(&samples.received, &sources), end_ms);
+    let arrived = arrivals(&samples.received, &sources);
+    if std::env::var_os("STEPWISE_BENCH_TRACE").is_some() {
+        let start = arrived.first().map_or(0, |a| a.captured_at_ms);
+        for (arrival, received) in arrived.iter().zip(&samples.received) {
+            eprintln!(
+                "captured {:6} decoded {:6} bytes {:7} exact {}",
+                arrival.captured_at_ms - start,
+                arrival.decoded_at_ms - start,
+                received.data.len(),
+                arrival.exact
+            );
+        }
+    }
+    let times = picture_times(&arrived, end_ms);
     let mut latencies = times.latency_ms.clone();
     latencies.sort_unstable();
     let stall_ms = times

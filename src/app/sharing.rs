@@ -17,7 +17,7 @@ use crate::model::now_ms;
 use crate::protocol::SessionCommand;
 use crate::protocol::monitors::{MAX_MONITOR_NAME_CHARS, MAX_MONITORS, MonitorInfo, MonitorList};
 use crate::protocol::screen::{ScreenHeader, wrap_screen_update};
-use crate::transport::{LinkCommand, LinkStatus, SessionHandle};
+use crate::transport::{LinkCommand, SessionHandle};
 use crate::ui::coords::PREVIEW_SCALE;
 use crate::ui::viewer::FrameSlot;
 
@@ -29,8 +29,12 @@ const MIN_FRAME_INTERVAL: Duration = Duration::from_millis(33);
 const LOSSY_FRAME_INTERVAL: Duration = Duration::from_millis(66);
 /// How often a closed gate is looked at again.
 const GATE_POLL: Duration = Duration::from_millis(10);
-/// Below this estimated path capacity, photographic tiles may be coded lossily (text never is).
-const LOSSY_BELOW_KBPS: u64 = 20_000;
+/// While the viewer holds an approximate picture, a new picture with at most this many changed
+/// tiles (typing) goes ahead of the refinement (exact, with what is left of the budget refining);
+/// a larger one waits, newest winning, so the picture turns exact within a bounded time.
+const SMALL_CHANGE_TILES: usize = 8;
+/// Longest a larger new picture waits for the refinement (video keeps moving, approximately).
+const REFINE_HOLD_MAX: Duration = Duration::from_millis(3_000);
 /// Capture interval right after the engineer's input was applied (the screen is about to change).
 const FOLLOW_UP_FRAME_INTERVAL: Duration = Duration::from_millis(4);
 /// How long after the engineer's last applied input the capture keeps the follow-up interval.
@@ -41,17 +45,6 @@ const STILL_COARSE_BLOCK: u32 = 16;
 const STILL_ZSTD_LEVEL: i32 = 19;
 /// How often the user's own preview of what is shared is refreshed.
 const PREVIEW_INTERVAL: Duration = Duration::from_millis(500);
-
-/// The encoder tuning for the path: lossless unless the path is narrow.
-fn encoder_config_for(status: &LinkStatus) -> EncoderConfig {
-    let rtt_ms = status.rtt_ms().max(1);
-    let capacity_kbps = status.congestion_window_bytes().saturating_mul(8) / rtt_ms;
-    if capacity_kbps == 0 || capacity_kbps >= LOSSY_BELOW_KBPS {
-        EncoderConfig::default()
-    } else {
-        EncoderConfig { allow_lossy: true, bandwidth_hint_kbps: u32::try_from(capacity_kbps).ok() }
-    }
-}
 
 /// The still's coarse pass: each `block`×`block` square filled with its average colour, so the
 /// engineer sees the layout within a fraction of the exact picture's bytes.
@@ -293,6 +286,8 @@ impl SharingThread {
             wake: wake.unwrap_or_default(),
             monitor: monitor.unwrap_or_default(),
             still_sent: None,
+            source_captured_at_ms: 0,
+            held_since: None,
         };
         let thread = std::thread::Builder::new().name("stepwise-capture".into()).spawn(move || worker.run())?;
         Ok(Self { stop, thread: Some(thread), stats })
@@ -334,6 +329,10 @@ struct CaptureLoop {
     monitor: MonitorSwitch,
     /// The last still sent (guidance-only mode).
     still_sent: Option<u64>,
+    /// When the picture the encoder converges to was captured (refinements carry it).
+    source_captured_at_ms: i64,
+    /// Since when a new picture has waited for the refinement of the last one.
+    held_since: Option<Instant>,
 }
 
 impl CaptureLoop {
@@ -505,9 +504,26 @@ impl CaptureLoop {
                 return;
             }
         }
-        if status.frames_in_flight() >= MAX_FRAMES_IN_FLIGHT {
-            return; // Busy: keep the newest image for the next tick.
+        if status.frames_in_flight() >= MAX_FRAMES_IN_FLIGHT || status.send_delay_ms() > 0 {
+            return; // Busy or paced: keep the newest image for the next tick.
         }
+        let budget = Some(status.update_budget_bytes());
+        if !self.keyframe_owed && self.encoder.has_approximate() {
+            let small = self.pending.as_ref().is_some_and(|(image, _)| {
+                self.encoder
+                    .changed_tile_count(image.width, image.height, &image.rgba)
+                    .is_some_and(|count| count <= SMALL_CHANGE_TILES)
+            });
+            let held_too_long = self.held_since.is_some_and(|since| since.elapsed() >= REFINE_HOLD_MAX);
+            if self.pending.is_none() || !(small || held_too_long) {
+                if self.pending.is_some() {
+                    self.held_since.get_or_insert_with(Instant::now);
+                }
+                self.send_refinement(budget);
+                return;
+            }
+        }
+        self.held_since = None;
         let (frame, captured_at_ms) = match self.pending.take() {
             Some((image, grabbed_at_ms)) => match Frame::new(image.width, image.height, image.rgba) {
                 Ok(frame) => (frame, grabbed_at_ms),
@@ -527,8 +543,9 @@ impl CaptureLoop {
             self.announced = Some((frame.width, frame.height));
             self.keyframe_owed = true;
         }
-        self.encoder.set_config(encoder_config_for(&status));
-        let update = self.encoder.encode(&frame, self.keyframe_owed);
+        let update = self.encoder.encode_within(&frame, self.keyframe_owed, budget);
+        tracing::debug!(budget = ?budget, bytes = update.len(), rate = ?status.delivery_rate_bytes_per_s(), "update");
+        self.source_captured_at_ms = captured_at_ms;
         let header = ScreenHeader { captured_at_ms, skipped_frames: self.skipped_since_sent };
         if self.session.send(LinkCommand::SendFrame(wrap_screen_update(header, &update))) {
             self.stats.sent.fetch_add(1, Ordering::Relaxed);
@@ -536,6 +553,20 @@ impl CaptureLoop {
             self.keyframe_owed = false;
         }
         self.last_sent = Some(frame);
+    }
+
+    /// Sends the next refinement of the approximate tiles within `budget`; it shows the picture
+    /// captured at `source_captured_at_ms`.
+    fn send_refinement(&mut self, budget: Option<usize>) {
+        let Some(update) = self.encoder.refine(budget) else { return };
+        tracing::debug!(budget = ?budget, bytes = update.len(), rate = ?self.session.status().delivery_rate_bytes_per_s(), "refinement");
+        let header = ScreenHeader { captured_at_ms: self.source_captured_at_ms, skipped_frames: 0 };
+        if self.session.send(LinkCommand::SendFrame(wrap_screen_update(header, &update))) {
+            self.stats.sent.fetch_add(1, Ordering::Relaxed);
+        } else {
+            // The update never left: the encoder's reference is ahead of the viewer's.
+            self.keyframe_owed = true;
+        }
     }
 }
 

@@ -84,6 +84,10 @@ pub struct Encoder {
     coded_pixels: Vec<u8>,
     /// Compressed / raw size of the last exact body.
     exact_ratio: f64,
+    /// Compressed / raw size estimate for refined tiles (corrected after each refinement).
+    refine_ratio: f64,
+    /// The body last written stopped refining for want of budget.
+    refine_stopped: bool,
     compressor: Option<zstd::bulk::Compressor<'static>>,
     /// A zstd level chosen by the caller for the next updates (stills on slow links).
     level_override: Option<i32>,
@@ -114,6 +118,8 @@ impl Encoder {
             coded: Vec::new(),
             coded_pixels: Vec::new(),
             exact_ratio: INITIAL_EXACT_RATIO,
+            refine_ratio: INITIAL_EXACT_RATIO,
+            refine_stopped: false,
             compressor: zstd::bulk::Compressor::new(ZSTD_LEVEL).ok(),
             level_override: None,
         }
@@ -138,6 +144,19 @@ impl Encoder {
     /// Whether the decoder holds some tiles only approximately (see [`Encoder::refine`]).
     pub fn has_approximate(&self) -> bool {
         self.approximate.iter().any(|&flag| flag)
+    }
+
+    /// How many tiles of a `width`×`height` RGBA picture differ from the last encoded frame
+    /// (`None` when there is none of that size): a cheap look before deciding what to send.
+    pub fn changed_tile_count(&self, width: u32, height: u32, rgba: &[u8]) -> Option<usize> {
+        let reference = self.reference.as_ref()?;
+        let size_matches = reference.width == width && reference.height == height;
+        if !size_matches || rgba.len() != self.source.len() {
+            return None;
+        }
+        let grid = Grid::new(width, height);
+        let mut changed = vec![false; grid.tile_count()];
+        Some(tiles::find_changed_tiles(&grid, rgba, &self.source, &mut changed))
     }
 
     /// Numbers the next update `last_seq + 1`: a keyframe made by another party than the sender
@@ -177,10 +196,7 @@ impl Encoder {
         let (lossy, compressed) = match budget_bytes.map(|budget| self.plan(&grid, frame, &copies, full, budget)) {
             // The last trial is the update.
             Some(Planned::Written { lossy, compressed }) => (lossy, compressed),
-            Some(Planned::Refining(refine)) => {
-                let lossy = self.write_body(&grid, frame, &copies, Approximation::Exact, refine);
-                (lossy, self.compress(full))
-            }
+            Some(Planned::Refining(refine)) => self.write_refining(&grid, frame, &copies, full, refine, budget_bytes),
             None => {
                 let lossy = self.write_body(&grid, frame, &copies, Approximation::Exact, refine_all);
                 (lossy, self.compress(full))
@@ -287,6 +303,32 @@ impl Encoder {
         (copies, hashed_current)
     }
 
+    /// Writes an exact update refining approximate tiles within the budget; when the compressed
+    /// result is well over (or under) it, the size estimate is corrected (and once rewritten).
+    fn write_refining(
+        &mut self,
+        grid: &Grid,
+        frame: &Frame,
+        copies: &[CopyOp],
+        full: bool,
+        refine: Refine,
+        budget: Option<usize>,
+    ) -> (bool, Option<Vec<u8>>) {
+        let mut lossy = self.write_body(grid, frame, copies, Approximation::Exact, refine);
+        let mut compressed = self.compress(full);
+        let (Refine::Within { ratio, bytes }, Some(budget)) = (refine, budget) else { return (lossy, compressed) };
+        let size = compressed.as_ref().map_or(self.body.len(), |compressed| compressed.len().min(self.body.len()));
+        let scale = size as f64 / budget.max(1) as f64;
+        if scale > 1.2 || (self.refine_stopped && scale < 0.6) {
+            let corrected = (ratio * scale.max(0.1)).clamp(0.005, 1.0);
+            self.refine_ratio = corrected;
+            lossy =
+                self.write_body(grid, frame, copies, Approximation::Exact, Refine::Within { ratio: corrected, bytes });
+            compressed = self.compress(full);
+        }
+        (lossy, compressed)
+    }
+
     /// Chooses how to code an update within `budget` bytes: exact (refining what else fits) when
     /// the exact update fits, else the first approximation that fits (or the coarsest).
     fn plan(&mut self, grid: &Grid, frame: &Frame, copies: &[CopyOp], full: bool, budget: usize) -> Planned {
@@ -301,7 +343,7 @@ impl Encoder {
             }
             if size <= budget {
                 if refine_wanted {
-                    return Planned::Refining(Refine::Within { ratio: self.exact_ratio, bytes: budget - size });
+                    return Planned::Refining(Refine::Within { ratio: self.refine_ratio, bytes: budget - size });
                 }
                 return Planned::Written { lossy, compressed };
             }
@@ -340,6 +382,7 @@ impl Encoder {
         self.next_approximate.clone_from(&self.approximate);
         let mut refine_bytes_raw = 0usize;
         let mut refine_open = !matches!(refine, Refine::None);
+        self.refine_stopped = false;
         let mut tile_count = 0u64;
         let mut next_index = 0;
         for index in 0..grid.tile_count() {
@@ -362,6 +405,7 @@ impl Encoder {
                         self.coded_pixels.truncate(range.start);
                     }
                     refine_open = false;
+                    self.refine_stopped = true;
                     continue;
                 }
             }

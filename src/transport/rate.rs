@@ -1,0 +1,295 @@
+//! The screen stream's rate controller, sans-IO (time is passed in, ms on any monotonic clock):
+//! from when each update was handed to QUIC and when the peer had all of it, it estimates the
+//! path's delivery rate, and from that and the round-trip time it gives
+//! - the encoder's byte budget per update (what the path carries in [`BUDGET_MS`]),
+//! - when the next update may go (paced at the delivery rate, slower while the RTT grows, so the
+//!   frame rate drops before latency does),
+//! - a cap on the bytes in flight: two round trips of data plus the update being sent, so the
+//!   bottleneck's queue holds about one RTT of data besides that update (the pacing keeps it
+//!   lower; the cap catches an estimate that is too high).
+//!
+//! It does not replace QUIC's congestion controller (which guards the network); it keeps the
+//! application from queueing more than the path delivers.
+
+use std::collections::VecDeque;
+
+/// The budget of one update: what the path delivers in this long.
+pub const BUDGET_MS: u64 = 150;
+/// Smallest budget, bytes (a few tiles exact).
+pub const MIN_BUDGET_BYTES: usize = 3_000;
+/// The budget before the first delivery was measured: a first picture that reaches the viewer
+/// quickly even on a narrow path (refined once the rate is known).
+pub const START_BUDGET_BYTES: usize = 24_000;
+/// Delivery samples older than this are forgotten (the estimate is their maximum).
+const SAMPLE_WINDOW_MS: u64 = 1_500;
+/// Updates smaller than this say little about the path's rate (unless nothing else is known).
+const MIN_SAMPLE_BYTES: u64 = 2_000;
+/// Shortest interval a sample is computed over, ms (timer granularity).
+const MIN_SAMPLE_INTERVAL_MS: f64 = 4.0;
+/// Pacing gain while the RTT stays near its minimum (probes for more rate).
+const PROBE_GAIN: f64 = 1.25;
+/// Pacing gain while the RTT grows (drains the queue).
+const DRAIN_GAIN: f64 = 0.8;
+/// The RTT counts as growing above `min_rtt * 1.5 + this`, ms.
+const QUEUE_SLACK_MS: f64 = 10.0;
+
+/// What the controller noted when an update was sent, handed back on its delivery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SentMark {
+    /// When it was sent.
+    pub sent_ms: u64,
+    /// Bytes delivered before it was sent.
+    delivered_before: u64,
+    /// Since when the path was busy when it was sent (its own send time if it was idle).
+    busy_since_ms: u64,
+    /// Nothing else was in flight when it was sent.
+    idle_start: bool,
+}
+
+/// Budget, pacing and in-flight cap for screen updates (see the module doc).
+#[derive(Clone, Debug, Default)]
+pub struct RateController {
+    /// (when, bytes per second) of recent delivery samples.
+    samples: VecDeque<(u64, f64)>,
+    /// Bytes handed to QUIC and not yet delivered (or given up).
+    bytes_in_flight: u64,
+    /// When the last update was delivered.
+    last_delivered_ms: Option<u64>,
+    /// Bytes delivered so far.
+    delivered_bytes: u64,
+    /// When the next update may be sent.
+    next_send_ms: u64,
+    smoothed_rtt_ms: Option<f64>,
+    min_rtt_ms: Option<f64>,
+}
+
+impl RateController {
+    /// A controller that knows nothing about the path yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The path's round-trip time as last measured.
+    pub fn on_path(&mut self, smoothed_rtt_ms: f64) {
+        if smoothed_rtt_ms.is_finite() && smoothed_rtt_ms >= 0.0 {
+            self.smoothed_rtt_ms = Some(smoothed_rtt_ms);
+            self.min_rtt_ms = Some(self.min_rtt_ms.map_or(smoothed_rtt_ms, |min| min.min(smoothed_rtt_ms)));
+        }
+    }
+
+    /// An update of `bytes` was handed to QUIC at `now_ms`; give the mark back on its delivery.
+    pub fn on_sent(&mut self, now_ms: u64, bytes: u64) -> SentMark {
+        let idle_start = self.bytes_in_flight == 0;
+        let mark = SentMark {
+            sent_ms: now_ms,
+            delivered_before: self.delivered_bytes,
+            busy_since_ms: if idle_start { now_ms } else { self.last_delivered_ms.unwrap_or(now_ms).min(now_ms) },
+            idle_start,
+        };
+        self.bytes_in_flight += bytes;
+        let pacing = self.pacing_bytes_per_s();
+        let start = self.next_send_ms.max(now_ms);
+        self.next_send_ms = match pacing {
+            Some(rate) if rate > 0.0 => start + (bytes as f64 * 1_000.0 / rate) as u64,
+            _ => now_ms,
+        };
+        mark
+    }
+
+    /// The peer had all `bytes` of the update sent with `mark` by `now_ms`. The rate sample is
+    /// every byte delivered since the path was last seen busy before it was sent, over that time
+    /// (less one trip when it started on an idle path), so acknowledgements arriving in bunches
+    /// do not inflate it.
+    pub fn on_delivered(&mut self, now_ms: u64, mark: SentMark, bytes: u64) {
+        self.bytes_in_flight = self.bytes_in_flight.saturating_sub(bytes);
+        self.delivered_bytes += bytes;
+        self.last_delivered_ms = Some(now_ms);
+        let min_rtt = if mark.idle_start { self.min_rtt_ms.unwrap_or(0.0) } else { 0.0 };
+        let interval_ms = now_ms.saturating_sub(mark.busy_since_ms) as f64 - min_rtt;
+        let bytes = self.delivered_bytes - mark.delivered_before;
+        if bytes < MIN_SAMPLE_BYTES && !self.samples.is_empty() {
+            return;
+        }
+        let rate = bytes as f64 * 1_000.0 / interval_ms.max(MIN_SAMPLE_INTERVAL_MS);
+        self.samples.push_back((now_ms, rate));
+        while self.samples.len() > 1 && self.samples.front().is_some_and(|(at, _)| at + SAMPLE_WINDOW_MS < now_ms) {
+            self.samples.pop_front();
+        }
+    }
+
+    /// An update of `bytes` will never be delivered (its stream failed).
+    pub fn on_abandoned(&mut self, bytes: u64) {
+        self.bytes_in_flight = self.bytes_in_flight.saturating_sub(bytes);
+    }
+
+    /// The estimated delivery rate, bytes per second: the best recent sample (none before the
+    /// first delivery).
+    pub fn delivery_rate_bytes_per_s(&self) -> Option<f64> {
+        self.samples
+            .iter()
+            .map(|(_, rate)| *rate)
+            .fold(None, |best: Option<f64>, rate| Some(best.map_or(rate, |best| best.max(rate))))
+    }
+
+    /// Bytes one update may take: what the path delivers in [`BUDGET_MS`]
+    /// ([`START_BUDGET_BYTES`] before the first delivery).
+    pub fn update_budget_bytes(&self) -> usize {
+        match self.delivery_rate_bytes_per_s() {
+            Some(rate) => ((rate * BUDGET_MS as f64 / 1_000.0) as usize).max(MIN_BUDGET_BYTES),
+            None => START_BUDGET_BYTES,
+        }
+    }
+
+    /// Bytes handed to QUIC and not yet delivered.
+    pub fn bytes_in_flight(&self) -> u64 {
+        self.bytes_in_flight
+    }
+
+    /// Whether the RTT has grown well above its minimum (a queue is building).
+    pub fn queue_growing(&self) -> bool {
+        match (self.smoothed_rtt_ms, self.min_rtt_ms) {
+            (Some(rtt), Some(min)) => rtt > min * 1.5 + QUEUE_SLACK_MS,
+            _ => false,
+        }
+    }
+
+    /// How long from `now_ms` until the next update may be handed to QUIC (0: now): paced at the
+    /// delivery rate, and not while more than two round trips of data plus one update's budget
+    /// are in flight.
+    pub fn send_delay_ms(&self, now_ms: u64) -> u64 {
+        let Some(rate) = self.delivery_rate_bytes_per_s() else { return 0 };
+        let round_trip_bytes = rate * self.min_rtt_ms.unwrap_or(0.0) / 1_000.0;
+        let cap = 2.0 * round_trip_bytes + self.update_budget_bytes() as f64;
+        if self.bytes_in_flight as f64 > cap {
+            // Wait for deliveries; look again within a few ms.
+            return (MIN_SAMPLE_INTERVAL_MS as u64).max(1);
+        }
+        self.next_send_ms.saturating_sub(now_ms)
+    }
+
+    fn pacing_bytes_per_s(&self) -> Option<f64> {
+        let gain = if self.queue_growing() { DRAIN_GAIN } else { PROBE_GAIN };
+        self.delivery_rate_bytes_per_s().map(|rate| rate * gain)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A controller that has seen a 50 ms path deliver at `rate` bytes/s with back-to-back updates.
+    fn measured(rate: f64) -> RateController {
+        let mut controller = RateController::new();
+        controller.on_path(50.0);
+        let bytes = 20_000u64;
+        let step = (bytes as f64 * 1_000.0 / rate) as u64;
+        let mut now = 1_000;
+        let first = controller.on_sent(now, bytes);
+        let second = controller.on_sent(now, bytes);
+        now += 50 + step;
+        controller.on_delivered(now, first, bytes);
+        now += step;
+        controller.on_delivered(now, second, bytes);
+        controller
+    }
+
+    #[test]
+    fn before_any_delivery_the_start_budget_holds_and_nothing_waits() {
+        let mut controller = RateController::new();
+        controller.on_path(50.0);
+        assert_eq!(controller.update_budget_bytes(), START_BUDGET_BYTES);
+        assert_eq!(controller.send_delay_ms(0), 0);
+    }
+
+    #[test]
+    fn the_budget_follows_the_measured_delivery_rate() {
+        // 1 000 kbit/s = 125 000 B/s: 150 ms carry 18 750 B.
+        let controller = measured(125_000.0);
+        let rate = controller.delivery_rate_bytes_per_s().unwrap();
+        assert!((rate - 125_000.0).abs() < 2_000.0, "{rate}");
+        let budget = controller.update_budget_bytes();
+        assert!((18_000..=19_500).contains(&budget), "{budget}");
+    }
+
+    #[test]
+    fn an_update_sent_after_idle_is_measured_without_the_round_trip() {
+        let mut controller = RateController::new();
+        controller.on_path(50.0);
+        let mark = controller.on_sent(0, 25_000);
+        // 200 ms serialisation at 125 000 B/s plus the 50 ms trip.
+        controller.on_delivered(250, mark, 25_000);
+        let rate = controller.delivery_rate_bytes_per_s().unwrap();
+        assert!((rate - 125_000.0).abs() < 1_000.0, "{rate}");
+    }
+
+    #[test]
+    fn updates_are_paced_at_the_delivery_rate() {
+        let mut controller = measured(125_000.0);
+        let now = 10_000;
+        assert_eq!(controller.send_delay_ms(now), 0);
+        controller.on_sent(now, 12_500);
+        // 12 500 B at 1.25 × 125 000 B/s: 80 ms.
+        let delay = controller.send_delay_ms(now);
+        assert!((75..=85).contains(&delay), "{delay}");
+        assert_eq!(controller.send_delay_ms(now + delay), 0);
+    }
+
+    #[test]
+    fn a_growing_round_trip_slows_the_pace() {
+        let mut controller = measured(125_000.0);
+        controller.on_path(200.0);
+        assert!(controller.queue_growing());
+        controller.on_sent(10_000, 10_000);
+        // 10 000 B at 0.8 × 125 000 B/s: 100 ms.
+        let delay = controller.send_delay_ms(10_000);
+        assert!((95..=105).contains(&delay), "{delay}");
+    }
+
+    #[test]
+    fn the_queue_holds_about_one_round_trip() {
+        let mut controller = measured(125_000.0);
+        // Cap: 2 × 6 250 B + 18 750 B budget. One update and a round trip's data more are
+        // allowed …
+        let first = controller.on_sent(2_000, 18_000);
+        assert_eq!(controller.send_delay_ms(2_000 + 150), 0);
+        controller.on_sent(2_150, 14_000);
+        // … a third one is not until something is delivered.
+        assert!(controller.bytes_in_flight() > 31_250);
+        assert!(controller.send_delay_ms(2_300) > 0);
+        // The first one arrives: 144 ms at 125 000 B/s plus the trip.
+        controller.on_delivered(2_194, first, 18_000);
+        assert_eq!(controller.send_delay_ms(2_300), 0);
+    }
+
+    #[test]
+    fn old_samples_expire_so_the_estimate_can_fall() {
+        let mut controller = measured(1_000_000.0);
+        let mark = controller.on_sent(5_000, 20_000);
+        // Far later, a slow path: 20 000 B took 400 ms beyond the trip.
+        controller.on_delivered(5_450, mark, 20_000);
+        let rate = controller.delivery_rate_bytes_per_s().unwrap();
+        assert!((rate - 50_000.0).abs() < 1_000.0, "{rate}");
+    }
+
+    #[test]
+    fn acknowledgements_in_a_bunch_do_not_inflate_the_rate() {
+        let mut controller = RateController::new();
+        controller.on_path(50.0);
+        let marks: Vec<SentMark> = (0..4).map(|_| controller.on_sent(0, 12_500)).collect();
+        // 50 000 B at 125 000 B/s: the first after 150 ms, the other three acknowledged together.
+        controller.on_delivered(150, marks[0], 12_500);
+        for mark in &marks[1..] {
+            controller.on_delivered(450, *mark, 12_500);
+        }
+        let rate = controller.delivery_rate_bytes_per_s().unwrap();
+        assert!(rate < 130_000.0, "{rate}");
+    }
+
+    #[test]
+    fn abandoned_updates_leave_the_flight() {
+        let mut controller = measured(125_000.0);
+        controller.on_sent(9_000, 30_000);
+        controller.on_abandoned(30_000);
+        assert_eq!(controller.bytes_in_flight(), 0);
+    }
+}
