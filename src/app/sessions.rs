@@ -137,6 +137,8 @@ impl ViewerFeed {
                 slot.dirty.push([rect.x, rect.y, rect.width, rect.height]);
             }
         }
+        slot.approximate.clear();
+        slot.approximate.extend(update.approximate.iter().map(|rect| [rect.x, rect.y, rect.width, rect.height]));
         slot.stats.frames = self.frames_total;
         slot.stats.skipped_frames = self.skipped_total;
         slot.stats.latency_ms = (now_ms - header.captured_at_ms).max(0);
@@ -162,6 +164,7 @@ impl ViewerFeed {
             slot.dirty.clear();
             slot.all_dirty = true;
             slot.cursor = None;
+            slot.approximate.clear();
         }
         (self.waker)();
     }

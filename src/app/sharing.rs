@@ -17,7 +17,7 @@ use crate::model::now_ms;
 use crate::protocol::SessionCommand;
 use crate::protocol::monitors::{MAX_MONITOR_NAME_CHARS, MAX_MONITORS, MonitorInfo, MonitorList};
 use crate::protocol::screen::{ScreenHeader, wrap_screen_update};
-use crate::transport::{LinkCommand, SessionHandle};
+use crate::transport::{LinkCommand, LinkStatus, SessionHandle};
 use crate::ui::coords::PREVIEW_SCALE;
 use crate::ui::viewer::FrameSlot;
 
@@ -288,6 +288,7 @@ impl SharingThread {
             still_sent: None,
             source_captured_at_ms: 0,
             held_since: None,
+            held_by_link: false,
         };
         let thread = std::thread::Builder::new().name("stepwise-capture".into()).spawn(move || worker.run())?;
         Ok(Self { stop, thread: Some(thread), stats })
@@ -333,6 +334,8 @@ struct CaptureLoop {
     source_captured_at_ms: i64,
     /// Since when a new picture has waited for the refinement of the last one.
     held_since: Option<Instant>,
+    /// Something waited for the link since the last update (its delivery measures the path).
+    held_by_link: bool,
 }
 
 impl CaptureLoop {
@@ -504,8 +507,17 @@ impl CaptureLoop {
                 return;
             }
         }
-        if status.frames_in_flight() >= MAX_FRAMES_IN_FLIGHT || status.send_delay_ms() > 0 {
-            return; // Busy or paced: keep the newest image for the next tick.
+        let has_work = self.pending.is_some() || self.keyframe_owed || self.encoder.has_approximate();
+        if !has_work {
+            return;
+        }
+        if status.frames_in_flight() >= MAX_FRAMES_IN_FLIGHT || status.in_flight_capped() {
+            // Waiting for the path: the next update's delivery measures it.
+            self.held_by_link = true;
+            return; // Busy: keep the newest image for the next tick.
+        }
+        if status.send_delay_ms() > 0 {
+            return; // Paced (a wait of our own making says nothing about the path).
         }
         let budget = Some(status.update_budget_bytes());
         if !self.keyframe_owed && self.encoder.has_approximate() {
@@ -543,10 +555,18 @@ impl CaptureLoop {
             self.announced = Some((frame.width, frame.height));
             self.keyframe_owed = true;
         }
+        let encode_started = Instant::now();
         let update = self.encoder.encode_within(&frame, self.keyframe_owed, budget);
-        tracing::debug!(budget = ?budget, bytes = update.len(), rate = ?status.delivery_rate_bytes_per_s(), "update");
+        tracing::debug!(
+            budget = ?budget,
+            bytes = update.len(),
+            encode_ms = encode_started.elapsed().as_millis(),
+            rate = ?status.delivery_rate_bytes_per_s(),
+            "update"
+        );
         self.source_captured_at_ms = captured_at_ms;
         let header = ScreenHeader { captured_at_ms, skipped_frames: self.skipped_since_sent };
+        self.note_path_limited(&status);
         if self.session.send(LinkCommand::SendFrame(wrap_screen_update(header, &update))) {
             self.stats.sent.fetch_add(1, Ordering::Relaxed);
             self.skipped_since_sent = 0;
@@ -555,12 +575,28 @@ impl CaptureLoop {
         self.last_sent = Some(frame);
     }
 
+    /// Tells the rate controller when the update about to go was path-limited: cut to its budget
+    /// (tiles left approximate) or preceded by a wait for the link.
+    fn note_path_limited(&mut self, status: &LinkStatus) {
+        if self.encoder.has_approximate() || std::mem::take(&mut self.held_by_link) {
+            status.mark_next_update_path_limited();
+        }
+    }
+
     /// Sends the next refinement of the approximate tiles within `budget`; it shows the picture
     /// captured at `source_captured_at_ms`.
     fn send_refinement(&mut self, budget: Option<usize>) {
+        let encode_started = Instant::now();
         let Some(update) = self.encoder.refine(budget) else { return };
-        tracing::debug!(budget = ?budget, bytes = update.len(), rate = ?self.session.status().delivery_rate_bytes_per_s(), "refinement");
+        tracing::debug!(
+            budget = ?budget,
+            bytes = update.len(),
+            encode_ms = encode_started.elapsed().as_millis(),
+            "refinement"
+        );
         let header = ScreenHeader { captured_at_ms: self.source_captured_at_ms, skipped_frames: 0 };
+        let status = self.session.status().clone();
+        self.note_path_limited(&status);
         if self.session.send(LinkCommand::SendFrame(wrap_screen_update(header, &update))) {
             self.stats.sent.fetch_add(1, Ordering::Relaxed);
         } else {

@@ -30,6 +30,8 @@ const APPROXIMATIONS: [Approximation; 3] =
     [Approximation::Colours, Approximation::Coarse { block: 8 }, Approximation::Coarse { block: 16 }];
 /// An exact body larger than this many times the budget is not tried (it cannot compress so far).
 const EXACT_TRIAL_MAX_RATIO: usize = 40;
+/// Fewest bytes a changed tile takes with reduced colours (see [`Encoder::plan`]).
+const COLOURS_MIN_TILE_BYTES: usize = 300;
 /// Compressed / raw size of exact bodies before any was measured.
 const INITIAL_EXACT_RATIO: f64 = 0.25;
 
@@ -349,7 +351,14 @@ impl Encoder {
             }
         }
         let mut last = None;
+        // Reduced colours cost about this much per changed tile at least: skip them when that is
+        // already over the budget (they are the slowest to compute).
+        let changed_tiles = self.changed.iter().filter(|&&flag| flag).count();
+        let skip_colours = changed_tiles.saturating_mul(COLOURS_MIN_TILE_BYTES) > budget;
         for approximation in APPROXIMATIONS {
+            if skip_colours && approximation == Approximation::Colours {
+                continue;
+            }
             let lossy = self.write_body(grid, frame, copies, approximation, Refine::None);
             let compressed = self.compress(full);
             let size = compressed.as_ref().map_or(self.body.len(), |compressed| compressed.len().min(self.body.len()));

@@ -2,8 +2,8 @@
 //! from when each update was handed to QUIC and when the peer had all of it, it estimates the
 //! path's delivery rate, and from that and the round-trip time it gives
 //! - the encoder's byte budget per update (what the path carries in [`BUDGET_MS`]),
-//! - when the next update may go (paced at the delivery rate, slower while the RTT grows, so the
-//!   frame rate drops before latency does),
+//! - when the next update may go (paced a little above the delivery rate, below it while the RTT
+//!   grows so the queue drains: the frame rate drops before latency does),
 //! - a cap on the bytes in flight: two round trips of data plus the update being sent, so the
 //!   bottleneck's queue holds about one RTT of data besides that update (the pacing keeps it
 //!   lower; the cap catches an estimate that is too high).
@@ -20,13 +20,16 @@ pub const MIN_BUDGET_BYTES: usize = 3_000;
 /// The budget before the first delivery was measured: a first picture that reaches the viewer
 /// quickly even on a narrow path (refined once the rate is known).
 pub const START_BUDGET_BYTES: usize = 24_000;
+/// Below this round trip the path is local (no budget before the first delivery), ms.
+const LOCAL_RTT_MS: f64 = 5.0;
 /// Delivery samples older than this are forgotten (the estimate is their maximum).
 const SAMPLE_WINDOW_MS: u64 = 1_500;
 /// Updates smaller than this say little about the path's rate (unless nothing else is known).
 const MIN_SAMPLE_BYTES: u64 = 2_000;
 /// Shortest interval a sample is computed over, ms (timer granularity).
 const MIN_SAMPLE_INTERVAL_MS: f64 = 4.0;
-/// Pacing gain while the RTT stays near its minimum (probes for more rate).
+/// Pacing gain while the RTT stays near its minimum (a little above the estimate, so a higher
+/// rate shows in the next samples).
 const PROBE_GAIN: f64 = 1.25;
 /// Pacing gain while the RTT grows (drains the queue).
 const DRAIN_GAIN: f64 = 0.8;
@@ -44,6 +47,9 @@ pub struct SentMark {
     busy_since_ms: u64,
     /// Nothing else was in flight when it was sent.
     idle_start: bool,
+    /// The sender had more to send than it sent (the update was cut to its budget, or waited
+    /// for this controller): its delivery shows what the path carries, not what was offered.
+    path_limited: bool,
 }
 
 /// Budget, pacing and in-flight cap for screen updates (see the module doc).
@@ -77,20 +83,21 @@ impl RateController {
         }
     }
 
-    /// An update of `bytes` was handed to QUIC at `now_ms`; give the mark back on its delivery.
-    pub fn on_sent(&mut self, now_ms: u64, bytes: u64) -> SentMark {
+    /// An update of `bytes` was handed to QUIC at `now_ms`; `path_limited` when the sender had
+    /// more to send (see [`SentMark`]). Give the mark back on its delivery.
+    pub fn on_sent(&mut self, now_ms: u64, bytes: u64, path_limited: bool) -> SentMark {
         let idle_start = self.bytes_in_flight == 0;
         let mark = SentMark {
             sent_ms: now_ms,
             delivered_before: self.delivered_bytes,
             busy_since_ms: if idle_start { now_ms } else { self.last_delivered_ms.unwrap_or(now_ms).min(now_ms) },
             idle_start,
+            path_limited,
         };
         self.bytes_in_flight += bytes;
-        let pacing = self.pacing_bytes_per_s();
-        let start = self.next_send_ms.max(now_ms);
-        self.next_send_ms = match pacing {
-            Some(rate) if rate > 0.0 => start + (bytes as f64 * 1_000.0 / rate) as u64,
+        let gain = if self.queue_growing() { DRAIN_GAIN } else { PROBE_GAIN };
+        self.next_send_ms = match self.delivery_rate_bytes_per_s().map(|rate| rate * gain) {
+            Some(rate) if rate > 0.0 => self.next_send_ms.max(now_ms) + (bytes as f64 * 1_000.0 / rate) as u64,
             _ => now_ms,
         };
         mark
@@ -98,23 +105,33 @@ impl RateController {
 
     /// The peer had all `bytes` of the update sent with `mark` by `now_ms`. The rate sample is
     /// every byte delivered since the path was last seen busy before it was sent, over that time
-    /// (less one trip when it started on an idle path), so acknowledgements arriving in bunches
-    /// do not inflate it.
+    /// (less one trip when it started on an idle path and took at least half a trip more), so
+    /// acknowledgements arriving in bunches do not inflate it.
+    ///
+    /// A sample of a path-limited update replaces samples older than the window; one of an
+    /// update that was all the sender had (typing on a fast path) only counts when it is higher:
+    /// it says the path carries at least that much, not that it carries no more.
     pub fn on_delivered(&mut self, now_ms: u64, mark: SentMark, bytes: u64) {
         self.bytes_in_flight = self.bytes_in_flight.saturating_sub(bytes);
         self.delivered_bytes += bytes;
         self.last_delivered_ms = Some(now_ms);
-        let min_rtt = if mark.idle_start { self.min_rtt_ms.unwrap_or(0.0) } else { 0.0 };
-        let interval_ms = now_ms.saturating_sub(mark.busy_since_ms) as f64 - min_rtt;
+        let elapsed_ms = now_ms.saturating_sub(mark.busy_since_ms) as f64;
+        let min_rtt = self.min_rtt_ms.unwrap_or(0.0);
+        let interval_ms =
+            if mark.idle_start && elapsed_ms - min_rtt >= min_rtt / 2.0 { elapsed_ms - min_rtt } else { elapsed_ms };
         let bytes = self.delivered_bytes - mark.delivered_before;
         if bytes < MIN_SAMPLE_BYTES && !self.samples.is_empty() {
             return;
         }
         let rate = bytes as f64 * 1_000.0 / interval_ms.max(MIN_SAMPLE_INTERVAL_MS);
-        self.samples.push_back((now_ms, rate));
-        while self.samples.len() > 1 && self.samples.front().is_some_and(|(at, _)| at + SAMPLE_WINDOW_MS < now_ms) {
-            self.samples.pop_front();
+        if mark.path_limited {
+            while self.samples.front().is_some_and(|(at, _)| at + SAMPLE_WINDOW_MS < now_ms) {
+                self.samples.pop_front();
+            }
+        } else if self.delivery_rate_bytes_per_s().is_some_and(|best| rate <= best) {
+            return;
         }
+        self.samples.push_back((now_ms, rate));
     }
 
     /// An update of `bytes` will never be delivered (its stream failed).
@@ -132,10 +149,11 @@ impl RateController {
     }
 
     /// Bytes one update may take: what the path delivers in [`BUDGET_MS`]
-    /// ([`START_BUDGET_BYTES`] before the first delivery).
+    /// ([`START_BUDGET_BYTES`] before the first delivery; no limit on a local path then).
     pub fn update_budget_bytes(&self) -> usize {
         match self.delivery_rate_bytes_per_s() {
             Some(rate) => ((rate * BUDGET_MS as f64 / 1_000.0) as usize).max(MIN_BUDGET_BYTES),
+            None if self.min_rtt_ms.is_some_and(|rtt| rtt < LOCAL_RTT_MS) => usize::MAX,
             None => START_BUDGET_BYTES,
         }
     }
@@ -153,23 +171,23 @@ impl RateController {
         }
     }
 
-    /// How long from `now_ms` until the next update may be handed to QUIC (0: now): paced at the
-    /// delivery rate, and not while more than two round trips of data plus one update's budget
-    /// are in flight.
+    /// How long from `now_ms` until the next update may be handed to QUIC (0: now): paced at
+    /// the delivery rate, and not while the flight is capped (see [`RateController::in_flight_capped`]).
     pub fn send_delay_ms(&self, now_ms: u64) -> u64 {
-        let Some(rate) = self.delivery_rate_bytes_per_s() else { return 0 };
-        let round_trip_bytes = rate * self.min_rtt_ms.unwrap_or(0.0) / 1_000.0;
-        let cap = 2.0 * round_trip_bytes + self.update_budget_bytes() as f64;
-        if self.bytes_in_flight as f64 > cap {
+        if self.in_flight_capped() {
             // Wait for deliveries; look again within a few ms.
             return (MIN_SAMPLE_INTERVAL_MS as u64).max(1);
         }
         self.next_send_ms.saturating_sub(now_ms)
     }
 
-    fn pacing_bytes_per_s(&self) -> Option<f64> {
-        let gain = if self.queue_growing() { DRAIN_GAIN } else { PROBE_GAIN };
-        self.delivery_rate_bytes_per_s().map(|rate| rate * gain)
+    /// Whether more than two round trips of data plus one update's budget are in flight (the
+    /// sender then waits because of the path, not its pacing).
+    pub fn in_flight_capped(&self) -> bool {
+        let Some(rate) = self.delivery_rate_bytes_per_s() else { return false };
+        let round_trip_bytes = rate * self.min_rtt_ms.unwrap_or(0.0) / 1_000.0;
+        let cap = 2.0 * round_trip_bytes + self.update_budget_bytes().min(usize::MAX / 2) as f64;
+        self.bytes_in_flight as f64 > cap
     }
 }
 
@@ -184,8 +202,8 @@ mod tests {
         let bytes = 20_000u64;
         let step = (bytes as f64 * 1_000.0 / rate) as u64;
         let mut now = 1_000;
-        let first = controller.on_sent(now, bytes);
-        let second = controller.on_sent(now, bytes);
+        let first = controller.on_sent(now, bytes, true);
+        let second = controller.on_sent(now, bytes, true);
         now += 50 + step;
         controller.on_delivered(now, first, bytes);
         now += step;
@@ -215,7 +233,7 @@ mod tests {
     fn an_update_sent_after_idle_is_measured_without_the_round_trip() {
         let mut controller = RateController::new();
         controller.on_path(50.0);
-        let mark = controller.on_sent(0, 25_000);
+        let mark = controller.on_sent(0, 25_000, true);
         // 200 ms serialisation at 125 000 B/s plus the 50 ms trip.
         controller.on_delivered(250, mark, 25_000);
         let rate = controller.delivery_rate_bytes_per_s().unwrap();
@@ -223,15 +241,24 @@ mod tests {
     }
 
     #[test]
-    fn updates_are_paced_at_the_delivery_rate() {
+    fn updates_are_paced_a_little_above_the_delivery_rate() {
         let mut controller = measured(125_000.0);
         let now = 10_000;
         assert_eq!(controller.send_delay_ms(now), 0);
-        controller.on_sent(now, 12_500);
+        controller.on_sent(now, 12_500, true);
         // 12 500 B at 1.25 × 125 000 B/s: 80 ms.
         let delay = controller.send_delay_ms(now);
         assert!((75..=85).contains(&delay), "{delay}");
+        assert!(!controller.in_flight_capped());
         assert_eq!(controller.send_delay_ms(now + delay), 0);
+    }
+
+    #[test]
+    fn a_local_path_has_no_budget_before_the_first_delivery() {
+        let mut controller = RateController::new();
+        controller.on_path(0.4);
+        assert_eq!(controller.update_budget_bytes(), usize::MAX);
+        assert_eq!(controller.send_delay_ms(0), 0);
     }
 
     #[test]
@@ -239,7 +266,7 @@ mod tests {
         let mut controller = measured(125_000.0);
         controller.on_path(200.0);
         assert!(controller.queue_growing());
-        controller.on_sent(10_000, 10_000);
+        controller.on_sent(10_000, 10_000, true);
         // 10 000 B at 0.8 × 125 000 B/s: 100 ms.
         let delay = controller.send_delay_ms(10_000);
         assert!((95..=105).contains(&delay), "{delay}");
@@ -250,11 +277,12 @@ mod tests {
         let mut controller = measured(125_000.0);
         // Cap: 2 × 6 250 B + 18 750 B budget. One update and a round trip's data more are
         // allowed …
-        let first = controller.on_sent(2_000, 18_000);
+        let first = controller.on_sent(2_000, 18_000, true);
         assert_eq!(controller.send_delay_ms(2_000 + 150), 0);
-        controller.on_sent(2_150, 14_000);
+        controller.on_sent(2_150, 14_000, true);
         // … a third one is not until something is delivered.
         assert!(controller.bytes_in_flight() > 31_250);
+        assert!(controller.in_flight_capped());
         assert!(controller.send_delay_ms(2_300) > 0);
         // The first one arrives: 144 ms at 125 000 B/s plus the trip.
         controller.on_delivered(2_194, first, 18_000);
@@ -264,7 +292,7 @@ mod tests {
     #[test]
     fn old_samples_expire_so_the_estimate_can_fall() {
         let mut controller = measured(1_000_000.0);
-        let mark = controller.on_sent(5_000, 20_000);
+        let mark = controller.on_sent(5_000, 20_000, true);
         // Far later, a slow path: 20 000 B took 400 ms beyond the trip.
         controller.on_delivered(5_450, mark, 20_000);
         let rate = controller.delivery_rate_bytes_per_s().unwrap();
@@ -275,7 +303,7 @@ mod tests {
     fn acknowledgements_in_a_bunch_do_not_inflate_the_rate() {
         let mut controller = RateController::new();
         controller.on_path(50.0);
-        let marks: Vec<SentMark> = (0..4).map(|_| controller.on_sent(0, 12_500)).collect();
+        let marks: Vec<SentMark> = (0..4).map(|_| controller.on_sent(0, 12_500, true)).collect();
         // 50 000 B at 125 000 B/s: the first after 150 ms, the other three acknowledged together.
         controller.on_delivered(150, marks[0], 12_500);
         for mark in &marks[1..] {
@@ -286,9 +314,19 @@ mod tests {
     }
 
     #[test]
+    fn updates_that_were_all_the_sender_had_only_raise_the_estimate() {
+        let mut controller = measured(125_000.0);
+        // Typing on the same path much later: small updates, delivered slowly for their size.
+        let mark = controller.on_sent(9_000, 2_500, false);
+        controller.on_delivered(9_100, mark, 2_500);
+        let rate = controller.delivery_rate_bytes_per_s().unwrap();
+        assert!((rate - 125_000.0).abs() < 2_000.0, "{rate}");
+    }
+
+    #[test]
     fn abandoned_updates_leave_the_flight() {
         let mut controller = measured(125_000.0);
-        controller.on_sent(9_000, 30_000);
+        controller.on_sent(9_000, 30_000, true);
         controller.on_abandoned(30_000);
         assert_eq!(controller.bytes_in_flight(), 0);
     }

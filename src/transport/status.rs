@@ -32,6 +32,8 @@ pub struct LinkStatus {
     rate: Mutex<RateController>,
     /// The clock the rate controller's times count from.
     epoch: Option<Instant>,
+    /// The next update is path-limited (see [`LinkStatus::mark_next_update_path_limited`]).
+    next_path_limited: AtomicBool,
 }
 
 impl Default for LinkStatus {
@@ -51,6 +53,7 @@ impl Default for LinkStatus {
             relayed: AtomicBool::default(),
             rate: Mutex::new(RateController::new()),
             epoch: Some(Instant::now()),
+            next_path_limited: AtomicBool::new(false),
         }
     }
 }
@@ -112,7 +115,15 @@ impl LinkStatus {
         self.frames_in_flight.fetch_add(1, Ordering::AcqRel);
         self.frames_sent.fetch_add(1, Ordering::AcqRel);
         let now = self.clock_ms();
-        self.rate().on_sent(now, bytes as u64)
+        let path_limited = self.next_path_limited.swap(false, Ordering::AcqRel);
+        self.rate().on_sent(now, bytes as u64, path_limited)
+    }
+
+    /// User side, before handing over a screen update: the sender had more to send than this
+    /// update (it was cut to its budget, refines what is left, or had waited), so its delivery
+    /// measures the path.
+    pub fn mark_next_update_path_limited(&self) {
+        self.next_path_limited.store(true, Ordering::Release);
     }
 
     /// The update of `bytes` sent with `mark` was delivered whole, or given up.
@@ -136,6 +147,11 @@ impl LinkStatus {
     pub fn send_delay_ms(&self) -> u64 {
         let now = self.clock_ms();
         self.rate().send_delay_ms(now)
+    }
+
+    /// Whether screen updates wait for deliveries (too much in flight for the path).
+    pub fn in_flight_capped(&self) -> bool {
+        self.rate().in_flight_capped()
     }
 
     /// The estimated delivery rate of screen updates, bytes per second.
