@@ -33,6 +33,8 @@ const GATE_POLL: Duration = Duration::from_millis(10);
 /// tiles (typing) goes ahead of the refinement (exact, with what is left of the budget refining);
 /// a larger one waits, newest winning, so the picture turns exact within a bounded time.
 const SMALL_CHANGE_TILES: usize = 8;
+/// Shortest wait between looks while refining (the rate controller paces the updates).
+const REFINE_MIN_WAIT: Duration = Duration::from_millis(3);
 /// Longest a larger new picture waits for the refinement (video keeps moving, approximately).
 const REFINE_HOLD_MAX: Duration = Duration::from_millis(3_000);
 /// Capture interval right after the engineer's input was applied (the screen is about to change).
@@ -367,6 +369,9 @@ impl CaptureLoop {
             let lost = status.lost_packets();
             let interval = if self.wake.input_within(FOLLOW_UP_WINDOW) {
                 FOLLOW_UP_FRAME_INTERVAL
+            } else if self.encoder.has_approximate() && !self.keyframe_owed {
+                // Refining: the next refinement goes as soon as the link takes it.
+                Duration::from_millis(status.send_delay_ms()).clamp(REFINE_MIN_WAIT, MIN_FRAME_INTERVAL)
             } else if lost > self.lost_packets {
                 LOSSY_FRAME_INTERVAL
             } else {

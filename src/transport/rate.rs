@@ -4,9 +4,9 @@
 //! - the encoder's byte budget per update (what the path carries in [`BUDGET_MS`]),
 //! - when the next update may go (paced a little above the delivery rate, below it while the RTT
 //!   grows so the queue drains: the frame rate drops before latency does),
-//! - a cap on the bytes in flight: two round trips of data plus the update being sent, so the
-//!   bottleneck's queue holds about one RTT of data besides that update (the pacing keeps it
-//!   lower; the cap catches an estimate that is too high).
+//! - a cap on the bytes in flight: a round trip of data plus one update's budget, so the
+//!   bottleneck's queue holds at most about one update (the pacing keeps it lower; the cap
+//!   catches an estimate that is too high); before the first delivery, one update at a time.
 //!
 //! It does not replace QUIC's congestion controller (which guards the network); it keeps the
 //! application from queueing more than the path delivers.
@@ -97,6 +97,8 @@ impl RateController {
         self.bytes_in_flight += bytes;
         let gain = if self.queue_growing() { DRAIN_GAIN } else { PROBE_GAIN };
         self.next_send_ms = match self.delivery_rate_bytes_per_s().map(|rate| rate * gain) {
+            // A local path is not paced (its samples are mostly timer granularity).
+            _ if self.is_local() => now_ms,
             Some(rate) if rate > 0.0 => self.next_send_ms.max(now_ms) + (bytes as f64 * 1_000.0 / rate) as u64,
             _ => now_ms,
         };
@@ -153,7 +155,7 @@ impl RateController {
     pub fn update_budget_bytes(&self) -> usize {
         match self.delivery_rate_bytes_per_s() {
             Some(rate) => ((rate * BUDGET_MS as f64 / 1_000.0) as usize).max(MIN_BUDGET_BYTES),
-            None if self.min_rtt_ms.is_some_and(|rtt| rtt < LOCAL_RTT_MS) => usize::MAX,
+            None if self.is_local() => usize::MAX,
             None => START_BUDGET_BYTES,
         }
     }
@@ -161,6 +163,11 @@ impl RateController {
     /// Bytes handed to QUIC and not yet delivered.
     pub fn bytes_in_flight(&self) -> u64 {
         self.bytes_in_flight
+    }
+
+    /// Whether the path is local (its round trip below [`LOCAL_RTT_MS`]).
+    fn is_local(&self) -> bool {
+        self.min_rtt_ms.is_some_and(|rtt| rtt < LOCAL_RTT_MS)
     }
 
     /// Whether the RTT has grown well above its minimum (a queue is building).
@@ -181,12 +188,16 @@ impl RateController {
         self.next_send_ms.saturating_sub(now_ms)
     }
 
-    /// Whether more than two round trips of data plus one update's budget are in flight (the
-    /// sender then waits because of the path, not its pacing).
+    /// Whether more than a round trip of data plus one update's budget are in flight (the
+    /// sender then waits because of the path, not its pacing); before the first delivery,
+    /// whether anything is.
     pub fn in_flight_capped(&self) -> bool {
-        let Some(rate) = self.delivery_rate_bytes_per_s() else { return false };
+        let Some(rate) = self.delivery_rate_bytes_per_s() else {
+            // Before the first delivery: one update at a time (unless the path is local).
+            return !self.is_local() && self.bytes_in_flight > 0;
+        };
         let round_trip_bytes = rate * self.min_rtt_ms.unwrap_or(0.0) / 1_000.0;
-        let cap = 2.0 * round_trip_bytes + self.update_budget_bytes().min(usize::MAX / 2) as f64;
+        let cap = round_trip_bytes + self.update_budget_bytes().min(usize::MAX / 2) as f64;
         self.bytes_in_flight as f64 > cap
     }
 }
@@ -212,11 +223,15 @@ mod tests {
     }
 
     #[test]
-    fn before_any_delivery_the_start_budget_holds_and_nothing_waits() {
+    fn before_any_delivery_the_start_budget_holds_one_update_at_a_time() {
         let mut controller = RateController::new();
         controller.on_path(50.0);
         assert_eq!(controller.update_budget_bytes(), START_BUDGET_BYTES);
         assert_eq!(controller.send_delay_ms(0), 0);
+        let mark = controller.on_sent(0, 20_000, true);
+        assert!(controller.in_flight_capped());
+        controller.on_delivered(210, mark, 20_000);
+        assert!(!controller.in_flight_capped());
     }
 
     #[test]
@@ -254,11 +269,15 @@ mod tests {
     }
 
     #[test]
-    fn a_local_path_has_no_budget_before_the_first_delivery() {
+    fn a_local_path_has_no_budget_before_the_first_delivery_and_no_pacing() {
         let mut controller = RateController::new();
         controller.on_path(0.4);
         assert_eq!(controller.update_budget_bytes(), usize::MAX);
         assert_eq!(controller.send_delay_ms(0), 0);
+        let mark = controller.on_sent(0, 200_000, false);
+        controller.on_delivered(1, mark, 200_000);
+        controller.on_sent(2, 200_000, false);
+        assert_eq!(controller.send_delay_ms(2), 0);
     }
 
     #[test]
@@ -273,15 +292,15 @@ mod tests {
     }
 
     #[test]
-    fn the_queue_holds_about_one_round_trip() {
+    fn the_queue_holds_about_one_update() {
         let mut controller = measured(125_000.0);
-        // Cap: 2 × 6 250 B + 18 750 B budget. One update and a round trip's data more are
-        // allowed …
+        // Cap: 6 250 B (a round trip) + 18 750 B budget. One update and a round trip's data
+        // more are allowed …
         let first = controller.on_sent(2_000, 18_000, true);
         assert_eq!(controller.send_delay_ms(2_000 + 150), 0);
-        controller.on_sent(2_150, 14_000, true);
+        controller.on_sent(2_150, 8_000, true);
         // … a third one is not until something is delivered.
-        assert!(controller.bytes_in_flight() > 31_250);
+        assert!(controller.bytes_in_flight() > 25_000);
         assert!(controller.in_flight_capped());
         assert!(controller.send_delay_ms(2_300) > 0);
         // The first one arrives: 144 ms at 125 000 B/s plus the trip.
