@@ -12,6 +12,10 @@ use super::{EncoderConfig, Frame};
 
 /// zstd level for the batched tile stream.
 const ZSTD_LEVEL: i32 = 3;
+/// Rewrites of a refinement whose size missed its budget.
+const REFINE_CORRECTIONS: usize = 3;
+/// zstd level for refinement-only updates.
+const REFINE_ZSTD_LEVEL: i32 = 9;
 /// Delta bodies above this size (full-motion video) use the faster level.
 const LARGE_BODY_BYTES: usize = 1 << 20;
 /// zstd level for large bodies.
@@ -240,7 +244,12 @@ impl Encoder {
         }
         let reference = self.reference.as_ref()?;
         let frame = Frame { width: reference.width, height: reference.height, rgba: self.source.clone() };
-        Some(self.encode_within(&frame, false, budget_bytes))
+        // Refinements are not urgent: a higher level packs more tiles into the same budget.
+        let level = self.level_override;
+        self.level_override = level.or(Some(REFINE_ZSTD_LEVEL));
+        let update = self.encode_within(&frame, false, budget_bytes);
+        self.level_override = level;
+        Some(update)
     }
 
     /// Marks the tiles of `frame` that differ from the last captured frame (all when `full`),
@@ -318,14 +327,16 @@ impl Encoder {
     ) -> (bool, Option<Vec<u8>>) {
         let mut lossy = self.write_body(grid, frame, copies, Approximation::Exact, refine);
         let mut compressed = self.compress(full);
-        let (Refine::Within { ratio, bytes }, Some(budget)) = (refine, budget) else { return (lossy, compressed) };
-        let size = compressed.as_ref().map_or(self.body.len(), |compressed| compressed.len().min(self.body.len()));
-        let scale = size as f64 / budget.max(1) as f64;
-        if scale > 1.2 || (self.refine_stopped && scale < 0.6) {
-            let corrected = (ratio * scale.max(0.1)).clamp(0.005, 1.0);
-            self.refine_ratio = corrected;
-            lossy =
-                self.write_body(grid, frame, copies, Approximation::Exact, Refine::Within { ratio: corrected, bytes });
+        let (Refine::Within { mut ratio, bytes }, Some(budget)) = (refine, budget) else { return (lossy, compressed) };
+        for _ in 0..REFINE_CORRECTIONS {
+            let size = compressed.as_ref().map_or(self.body.len(), |compressed| compressed.len().min(self.body.len()));
+            let scale = size as f64 / budget.max(1) as f64;
+            if !(scale > 1.2 || (self.refine_stopped && scale < 0.6)) {
+                break;
+            }
+            ratio = (ratio * scale.max(0.5)).clamp(0.005, 1.0);
+            self.refine_ratio = ratio;
+            lossy = self.write_body(grid, frame, copies, Approximation::Exact, Refine::Within { ratio, bytes });
             compressed = self.compress(full);
         }
         (lossy, compressed)
@@ -396,7 +407,7 @@ impl Encoder {
         let mut next_index = 0;
         for index in 0..grid.tile_count() {
             let changed = self.changed[index];
-            if !changed && !(refine_open && self.approximate[index]) {
+            if !(changed || (refine_open && self.approximate[index])) {
                 continue;
             }
             let rect = grid.tile_rect(index);
