@@ -18,6 +18,7 @@ pub mod link_handoff;
 pub mod overlay_bench;
 pub mod overlay_thread;
 pub mod packaging_files;
+pub mod picture_timing;
 pub mod pictures;
 pub mod player;
 pub mod portal;

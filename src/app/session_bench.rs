@@ -21,6 +21,7 @@ use crate::transport::{
 };
 use crate::ui::viewer::FrameSlot;
 
+use super::picture_timing::{Received, arrivals, picture_times};
 use super::sessions::{FeedOutcome, Observed, ViewerFeed};
 use super::sharing::SharingThread;
 
@@ -61,7 +62,7 @@ pub struct SessionBenchReport {
     pub frames_decoded: u64,
     /// Frames the sender dropped because the link was busy.
     pub frames_skipped: u64,
-    /// Capture → decoded latency percentiles, ms.
+    /// Capture → decoded latency percentiles, ms (the first update of each capture).
     pub latency_ms_p50: f64,
     /// 95th percentile.
     pub latency_ms_p95: f64,
@@ -74,15 +75,25 @@ pub struct SessionBenchReport {
     /// Longest time the view froze beyond the content's own pacing: for consecutive decoded
     /// updates, the gap between their arrivals minus the gap between their captures, ms.
     pub max_stall_ms: u64,
+    /// Capture → a complete, possibly approximate picture of it at the viewer, 95th percentile, ms.
+    pub first_picture_ms_p95: f64,
+    /// Capture → the viewer bit-exact on it (or on a later capture), median, ms.
+    pub exact_ms_p50: f64,
+    /// Capture → the viewer bit-exact on it (or on a later capture), 95th percentile, ms; a capture
+    /// never exact counts until the end of the run.
+    pub exact_ms_p95: f64,
+    /// Captures the viewer never showed bit-exact before the run ended.
+    pub never_exact: usize,
+    /// Updates after which the decoder's "nothing approximate" disagreed with the pixels.
+    pub exact_claim_mismatches: usize,
     /// Streaming time, ms.
     pub duration_ms: u64,
 }
 
 #[derive(Default)]
 struct Samples {
-    latencies_ms: Vec<i64>,
-    /// (captured, decoded), unix ms.
-    timeline_ms: Vec<(i64, i64)>,
+    /// Every applied update, for the picture timings after the run.
+    received: Vec<Received>,
     bytes: usize,
     skipped: u64,
 }
@@ -215,6 +226,7 @@ pub fn run_session_bench_over(
 ) -> anyhow::Result<SessionBenchReport> {
     let mut folder = FrameFolderSource::open(scenario_dir, BENCH_FPS, true)?;
     folder.preload()?;
+    let sources = folder.preloaded();
     let frames_offered = folder.frame_count() * PASSES;
     let impairment =
         |seed| Impairment { loss_percent: path.loss_percent, delay_ms: path.delay_ms, rate_kbps: path.rate_kbps, seed };
@@ -258,10 +270,9 @@ pub fn run_session_bench_over(
         let now_ms = crate::model::now_ms();
         let outcome = feed.lock().unwrap_or_else(PoisonError::into_inner).apply(&frame.data, now_ms);
         ask_for_keyframe(outcome);
-        if let FeedOutcome::Applied { latency_ms, bytes, skipped_frames } = outcome {
+        if let FeedOutcome::Applied { bytes, skipped_frames, .. } = outcome {
             let mut samples = engineer_samples.lock().unwrap_or_else(PoisonError::into_inner);
-            samples.latencies_ms.push(latency_ms);
-            samples.timeline_ms.push((now_ms - latency_ms, now_ms));
+            samples.received.push(Received { decoded_at_ms: now_ms, data: frame.data });
             samples.bytes += bytes;
             samples.skipped += u64::from(skipped_frames);
         }
@@ -306,16 +317,37 @@ pub fn run_session_bench_over(
     hosted.handle.send(SessionCommand::End);
     let _ = wait_for(&engineer_events, "the end", |e| matches!(e, TransportEvent::Closed));
 
+    let end_ms = crate::model::now_ms();
     let samples = std::mem::take(&mut *samples.lock().unwrap_or_else(PoisonError::into_inner));
-    let mut latencies = samples.latencies_ms.clone();
+    let arrived = arrivals(&samples.received, &sources);
+    if std::env::var_os("STEPWISE_BENCH_TRACE").is_some() {
+        let start = arrived.first().map_or(0, |a| a.captured_at_ms);
+        for (arrival, received) in arrived.iter().zip(&samples.received) {
+            eprintln!(
+                "captured {:6} decoded {:6} bytes {:7} exact {}",
+                arrival.captured_at_ms - start,
+                arrival.decoded_at_ms - start,
+                received.data.len(),
+                arrival.exact
+            );
+        }
+    }
+    let times = picture_times(&arrived, end_ms);
+    let mut latencies = times.latency_ms.clone();
     latencies.sort_unstable();
-    let stall_ms = samples
+    let stall_ms = times
         .timeline_ms
         .windows(2)
         .map(|pair| (pair[1].1 - pair[0].1) - (pair[1].0 - pair[0].0))
         .max()
         .unwrap_or(0)
-        .max(samples.latencies_ms.first().copied().unwrap_or(0));
+        .max(times.latency_ms.first().copied().unwrap_or(0));
+    let sorted = |values: &[i64]| {
+        let mut values = values.to_vec();
+        values.sort_unstable();
+        values
+    };
+    let (first_picture, exact) = (sorted(&times.first_picture_ms), sorted(&times.exact_ms));
     let seconds = streamed.as_secs_f64();
     Ok(SessionBenchReport {
         scenario: scenario_dir.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default(),
@@ -328,14 +360,19 @@ pub fn run_session_bench_over(
         delay_ms: path.delay_ms,
         rate_kbps: path.rate_kbps.unwrap_or(0),
         frames_offered,
-        frames_decoded: samples.latencies_ms.len() as u64,
+        frames_decoded: samples.received.len() as u64,
         frames_skipped: samples.skipped,
         latency_ms_p50: percentile(&latencies, 0.50),
         latency_ms_p95: percentile(&latencies, 0.95),
         latency_ms_p99: percentile(&latencies, 0.99),
-        fps: samples.latencies_ms.len() as f64 / seconds,
+        fps: samples.received.len() as f64 / seconds,
         kbps: samples.bytes as f64 * 8.0 / 1_000.0 / seconds,
         max_stall_ms: u64::try_from(stall_ms).unwrap_or(0),
+        first_picture_ms_p95: percentile(&first_picture, 0.95),
+        exact_ms_p50: percentile(&exact, 0.50),
+        exact_ms_p95: percentile(&exact, 0.95),
+        never_exact: times.never_exact,
+        exact_claim_mismatches: times.claim_mismatches,
         duration_ms: u64::try_from(streamed.as_millis()).unwrap_or(u64::MAX),
     })
 }

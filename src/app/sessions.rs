@@ -137,6 +137,8 @@ impl ViewerFeed {
                 slot.dirty.push([rect.x, rect.y, rect.width, rect.height]);
             }
         }
+        slot.approximate.clear();
+        slot.approximate.extend(update.approximate.iter().map(|rect| [rect.x, rect.y, rect.width, rect.height]));
         slot.stats.frames = self.frames_total;
         slot.stats.skipped_frames = self.skipped_total;
         slot.stats.latency_ms = (now_ms - header.captured_at_ms).max(0);
@@ -162,6 +164,7 @@ impl ViewerFeed {
             slot.dirty.clear();
             slot.all_dirty = true;
             slot.cursor = None;
+            slot.approximate.clear();
         }
         (self.waker)();
     }
@@ -633,5 +636,31 @@ mod tests {
         });
         feed.observe(&keeps_view);
         assert!(!slot.lock().rgba.is_empty());
+    }
+
+    #[test]
+    fn the_slot_says_what_is_still_approximate_until_refined() {
+        let (mut feed, slot) = feed();
+        feed.limit_screen(256, 128);
+        let noisy: Vec<u8> =
+            (0..256 * 128u32).flat_map(|i| [(i * 7) as u8, (i * 13) as u8, (i / 5) as u8, 255]).collect();
+        let frame = Frame::new(256, 128, noisy).unwrap();
+        let mut encoder = Encoder::new(EncoderConfig::default());
+        let wrap = |update: &[u8]| wrap_screen_update(ScreenHeader { captured_at_ms: 0, skipped_frames: 0 }, update);
+        assert!(matches!(
+            feed.apply(&wrap(&encoder.encode_within(&frame, true, Some(3_000))), 0),
+            FeedOutcome::Applied { .. }
+        ));
+        assert!(!slot.lock().approximate.is_empty(), "a first pass within 3 000 bytes is approximate");
+        let mut passes = 0;
+        while let Some(refinement) = encoder.refine(Some(20_000)) {
+            passes += 1;
+            assert!(passes < 50);
+            feed.apply(&wrap(&refinement), 0);
+        }
+        assert!(slot.lock().approximate.is_empty(), "exact again: nothing hatched");
+        assert_eq!(feed.decoder.frame(), Some(&frame));
+        feed.clear();
+        assert!(slot.lock().approximate.is_empty());
     }
 }

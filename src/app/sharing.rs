@@ -29,8 +29,14 @@ pub const MIN_FRAME_INTERVAL: Duration = Duration::from_millis(33);
 const LOSSY_FRAME_INTERVAL: Duration = Duration::from_millis(66);
 /// How often a closed gate is looked at again.
 const GATE_POLL: Duration = Duration::from_millis(10);
-/// Below this estimated path capacity, photographic tiles may be coded lossily (text never is).
-const LOSSY_BELOW_KBPS: u64 = 20_000;
+/// While the viewer holds an approximate picture, a new picture with at most this many changed
+/// tiles (typing) goes ahead of the refinement (exact, with what is left of the budget refining);
+/// a larger one waits, newest winning, so the picture turns exact within a bounded time.
+const SMALL_CHANGE_TILES: usize = 8;
+/// Shortest wait between looks while refining (the rate controller paces the updates).
+const REFINE_MIN_WAIT: Duration = Duration::from_millis(3);
+/// Longest a larger new picture waits for the refinement (video keeps moving, approximately).
+const REFINE_HOLD_MAX: Duration = Duration::from_millis(3_000);
 /// Capture interval right after the engineer's input was applied (the screen is about to change).
 const FOLLOW_UP_FRAME_INTERVAL: Duration = Duration::from_millis(4);
 /// How long after the engineer's last applied input the capture keeps the follow-up interval.
@@ -41,17 +47,6 @@ const STILL_COARSE_BLOCK: u32 = 16;
 const STILL_ZSTD_LEVEL: i32 = 19;
 /// How often the user's own preview of what is shared is refreshed.
 const PREVIEW_INTERVAL: Duration = Duration::from_millis(500);
-
-/// The encoder tuning for the path: lossless unless the path is narrow.
-fn encoder_config_for(status: &LinkStatus) -> EncoderConfig {
-    let rtt_ms = status.rtt_ms().max(1);
-    let capacity_kbps = status.congestion_window_bytes().saturating_mul(8) / rtt_ms;
-    if capacity_kbps == 0 || capacity_kbps >= LOSSY_BELOW_KBPS {
-        EncoderConfig::default()
-    } else {
-        EncoderConfig { allow_lossy: true, bandwidth_hint_kbps: u32::try_from(capacity_kbps).ok() }
-    }
-}
 
 /// The still's coarse pass: each `block`×`block` square filled with its average colour, so the
 /// engineer sees the layout within a fraction of the exact picture's bytes.
@@ -294,6 +289,9 @@ impl SharingThread {
             monitor: monitor.unwrap_or_default(),
             still_sent: None,
             held: None,
+            source_captured_at_ms: 0,
+            held_since: None,
+            held_by_link: false,
         };
         let thread = std::thread::Builder::new().name("stepwise-capture".into()).spawn(move || worker.run())?;
         Ok(Self { stop, thread: Some(thread), stats })
@@ -339,6 +337,12 @@ struct CaptureLoop {
     /// when the gate had closed this many times: nothing is reopened until it closes again
     /// (pause, then resume).
     held: Option<u64>,
+    /// When the picture the encoder converges to was captured (refinements carry it).
+    source_captured_at_ms: i64,
+    /// Since when a new picture has waited for the refinement of the last one.
+    held_since: Option<Instant>,
+    /// Something waited for the link since the last update (its delivery measures the path).
+    held_by_link: bool,
 }
 
 impl CaptureLoop {
@@ -371,6 +375,9 @@ impl CaptureLoop {
             let lost = status.lost_packets();
             let interval = if self.wake.input_within(FOLLOW_UP_WINDOW) {
                 FOLLOW_UP_FRAME_INTERVAL
+            } else if self.encoder.has_approximate() && !self.keyframe_owed {
+                // Refining: the next refinement goes as soon as the link takes it.
+                Duration::from_millis(status.send_delay_ms()).clamp(REFINE_MIN_WAIT, MIN_FRAME_INTERVAL)
             } else if lost > self.lost_packets {
                 LOSSY_FRAME_INTERVAL
             } else {
@@ -527,9 +534,35 @@ impl CaptureLoop {
                 return;
             }
         }
-        if status.frames_in_flight() >= MAX_FRAMES_IN_FLIGHT {
+        let has_work = self.pending.is_some() || self.keyframe_owed || self.encoder.has_approximate();
+        if !has_work {
+            return;
+        }
+        if status.frames_in_flight() >= MAX_FRAMES_IN_FLIGHT || status.in_flight_capped() {
+            // Waiting for the path: the next update's delivery measures it.
+            self.held_by_link = true;
             return; // Busy: keep the newest image for the next tick.
         }
+        if status.send_delay_ms() > 0 {
+            return; // Paced (a wait of our own making says nothing about the path).
+        }
+        let budget = Some(status.update_budget_bytes());
+        if !self.keyframe_owed && self.encoder.has_approximate() {
+            let small = self.pending.as_ref().is_some_and(|(image, _)| {
+                self.encoder
+                    .changed_tile_count(image.width, image.height, &image.rgba)
+                    .is_some_and(|count| count <= SMALL_CHANGE_TILES)
+            });
+            let held_too_long = self.held_since.is_some_and(|since| since.elapsed() >= REFINE_HOLD_MAX);
+            if self.pending.is_none() || !(small || held_too_long) {
+                if self.pending.is_some() {
+                    self.held_since.get_or_insert_with(Instant::now);
+                }
+                self.send_refinement(budget);
+                return;
+            }
+        }
+        self.held_since = None;
         let (frame, captured_at_ms) = match self.pending.take() {
             Some((image, grabbed_at_ms)) => match Frame::new(image.width, image.height, image.rgba) {
                 Ok(frame) => (frame, grabbed_at_ms),
@@ -549,15 +582,54 @@ impl CaptureLoop {
             self.announced = Some((frame.width, frame.height));
             self.keyframe_owed = true;
         }
-        self.encoder.set_config(encoder_config_for(&status));
-        let update = self.encoder.encode(&frame, self.keyframe_owed);
+        let encode_started = Instant::now();
+        let update = self.encoder.encode_within(&frame, self.keyframe_owed, budget);
+        tracing::debug!(
+            budget = ?budget,
+            bytes = update.len(),
+            encode_ms = encode_started.elapsed().as_millis(),
+            rate = ?status.delivery_rate_bytes_per_s(),
+            "update"
+        );
+        self.source_captured_at_ms = captured_at_ms;
         let header = ScreenHeader { captured_at_ms, skipped_frames: self.skipped_since_sent };
+        self.note_path_limited(&status);
         if self.session.send(LinkCommand::SendFrame(wrap_screen_update(header, &update))) {
             self.stats.sent.fetch_add(1, Ordering::Relaxed);
             self.skipped_since_sent = 0;
             self.keyframe_owed = false;
         }
         self.last_sent = Some(frame);
+    }
+
+    /// Tells the rate controller when the update about to go was path-limited: cut to its budget
+    /// (tiles left approximate) or preceded by a wait for the link.
+    fn note_path_limited(&mut self, status: &LinkStatus) {
+        if self.encoder.has_approximate() || std::mem::take(&mut self.held_by_link) {
+            status.mark_next_update_path_limited();
+        }
+    }
+
+    /// Sends the next refinement of the approximate tiles within `budget`; it shows the picture
+    /// captured at `source_captured_at_ms`.
+    fn send_refinement(&mut self, budget: Option<usize>) {
+        let encode_started = Instant::now();
+        let Some(update) = self.encoder.refine(budget) else { return };
+        tracing::debug!(
+            budget = ?budget,
+            bytes = update.len(),
+            encode_ms = encode_started.elapsed().as_millis(),
+            "refinement"
+        );
+        let header = ScreenHeader { captured_at_ms: self.source_captured_at_ms, skipped_frames: 0 };
+        let status = self.session.status().clone();
+        self.note_path_limited(&status);
+        if self.session.send(LinkCommand::SendFrame(wrap_screen_update(header, &update))) {
+            self.stats.sent.fetch_add(1, Ordering::Relaxed);
+        } else {
+            // The update never left: the encoder's reference is ahead of the viewer's.
+            self.keyframe_owed = true;
+        }
     }
 }
 

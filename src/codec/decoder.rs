@@ -20,6 +20,8 @@ pub struct Decoder {
     decompressor: Option<zstd::bulk::Decompressor<'static>>,
     /// The largest frame accepted (the screen the sender announced), if known.
     max_dimensions: Option<(u32, u32)>,
+    /// Per tile: the frame holds only an approximation (later updates refine it).
+    approximate: Vec<bool>,
 }
 
 impl Default for Decoder {
@@ -32,6 +34,8 @@ impl Default for Decoder {
 struct ParsedBody<'a> {
     copies: Vec<CopyOp>,
     tiles: Vec<(usize, TilePayload<'a>)>,
+    /// Tiles left approximate after this update (sorted).
+    approximate: Vec<usize>,
 }
 
 impl Decoder {
@@ -45,7 +49,17 @@ impl Decoder {
             copy_scratch: Vec::new(),
             decompressor: zstd::bulk::Decompressor::new().ok(),
             max_dimensions: None,
+            approximate: Vec::new(),
         }
+    }
+
+    /// The areas of the frame that are still approximate (merged tile runs); empty when the frame
+    /// is bit-exact (or there is none).
+    pub fn approximate_rects(&self) -> Vec<Rect> {
+        let Some(frame) = &self.frame else { return Vec::new() };
+        let grid = Grid::new(frame.width, frame.height);
+        let indices = self.approximate.iter().enumerate().filter(|(_, flag)| **flag).map(|(index, _)| index);
+        merge_runs(&grid, indices)
     }
 
     /// Refuses frames wider or taller than this from now on (the sender's announced screen),
@@ -119,7 +133,7 @@ impl Decoder {
                 &self.body
             }
         };
-        let parsed = parse_body(body, &grid, keyframe)?;
+        let parsed = parse_body(body, &grid, keyframe, header.approximate)?;
 
         // Everything is valid: commit.
         if keyframe && self.frame.as_ref().is_some_and(|f| f.width != header.width || f.height != header.height) {
@@ -134,16 +148,32 @@ impl Decoder {
         let stride = frame.width as usize * 4;
         for (index, payload) in &parsed.tiles {
             let rect = grid.tile_rect(*index);
-            tiles::decode_tile(payload, rect.2, (rect.2 * rect.3) as usize, &mut self.tile_pixels);
+            tiles::decode_tile(payload, rect.2, rect.3, &mut self.tile_pixels);
             tiles::store_tile(&mut frame.rgba, stride, rect, &self.tile_pixels);
         }
         self.seq = header.seq;
-        Ok(DecodedUpdate { seq: header.seq, keyframe, changed: changed_rects(&grid, &parsed), lossy: header.lossy })
+        self.approximate.clear();
+        self.approximate.resize(grid.tile_count(), false);
+        for &index in &parsed.approximate {
+            self.approximate[index] = true;
+        }
+        Ok(DecodedUpdate {
+            seq: header.seq,
+            keyframe,
+            changed: changed_rects(&grid, &parsed),
+            lossy: header.lossy || !parsed.approximate.is_empty(),
+            approximate: merge_runs(&grid, parsed.approximate.iter().copied()),
+        })
     }
 }
 
 /// Parses and validates every op of a body.
-fn parse_body<'a>(body: &'a [u8], grid: &Grid, keyframe: bool) -> Result<ParsedBody<'a>, CodecError> {
+fn parse_body<'a>(
+    body: &'a [u8],
+    grid: &Grid,
+    keyframe: bool,
+    approximate_list: bool,
+) -> Result<ParsedBody<'a>, CodecError> {
     let mut reader = ByteReader::new(body);
     let copy_count = usize::try_from(reader.varint()?).map_err(|_| CodecError::TooLarge)?;
     if copy_count > MAX_COPIES || (keyframe && copy_count > 0) {
@@ -171,13 +201,53 @@ fn parse_body<'a>(body: &'a [u8], grid: &Grid, keyframe: bool) -> Result<ParsedB
         let index = next_index.checked_add(delta).filter(|&index| index < grid.tile_count());
         let Some(index) = index else { return Err(CodecError::Malformed("tile index out of range".into())) };
         let (_, _, width, height) = grid.tile_rect(index);
-        tiles.push((index, tiles::read_tile(&mut reader, (width * height) as usize)?));
+        tiles.push((index, tiles::read_tile(&mut reader, width, height)?));
         next_index = index + 1;
+    }
+    let mut approximate = Vec::new();
+    if approximate_list {
+        let count = usize::try_from(reader.varint()?).map_err(|_| CodecError::TooLarge)?;
+        if count > grid.tile_count() {
+            return Err(CodecError::Malformed(format!("{count} approximate tiles")));
+        }
+        let mut next_index = 0usize;
+        for _ in 0..count {
+            let delta = usize::try_from(reader.varint()?).map_err(|_| CodecError::TooLarge)?;
+            let index = next_index.checked_add(delta).filter(|&index| index < grid.tile_count());
+            let Some(index) = index else { return Err(CodecError::Malformed("approximate tile out of range".into())) };
+            approximate.push(index);
+            next_index = index + 1;
+        }
     }
     if !reader.is_empty() {
         return Err(CodecError::Malformed("trailing bytes".into()));
     }
-    Ok(ParsedBody { copies, tiles })
+    Ok(ParsedBody { copies, tiles, approximate })
+}
+
+/// Tiles `indices` (ascending) as rectangles, runs of neighbours in a row merged.
+fn merge_runs(grid: &Grid, indices: impl Iterator<Item = usize>) -> Vec<Rect> {
+    let mut rects = Vec::new();
+    let mut run: Option<(usize, Rect)> = None; // (last index, rect)
+    for index in indices {
+        let (x, y, width, height) = grid.tile_rect(index);
+        match &mut run {
+            Some((last, rect)) if *last + 1 == index && rect.y == y && rect.x + rect.width == x => {
+                rect.width += width;
+                *last = index;
+            }
+            _ => {
+                if let Some((_, rect)) = run.take() {
+                    rects.push(rect);
+                }
+                run = Some((index, Rect { x, y, width, height }));
+            }
+        }
+    }
+    if let Some((_, rect)) = run {
+        rects.push(rect);
+    }
+    rects
 }
 
 /// Copy destinations plus changed tiles, runs of neighbouring tiles in a row merged.
@@ -187,24 +257,6 @@ fn changed_rects(grid: &Grid, parsed: &ParsedBody<'_>) -> Vec<Rect> {
         .iter()
         .map(|copy| Rect { x: copy.dst_x, y: copy.dst_y, width: copy.width, height: copy.height })
         .collect();
-    let mut run: Option<(usize, Rect)> = None; // (last index, rect)
-    for (index, _) in &parsed.tiles {
-        let (x, y, width, height) = grid.tile_rect(*index);
-        match &mut run {
-            Some((last, rect)) if *last + 1 == *index && rect.y == y && rect.x + rect.width == x => {
-                rect.width += width;
-                *last = *index;
-            }
-            _ => {
-                if let Some((_, rect)) = run.take() {
-                    rects.push(rect);
-                }
-                run = Some((*index, Rect { x, y, width, height }));
-            }
-        }
-    }
-    if let Some((_, rect)) = run {
-        rects.push(rect);
-    }
+    rects.extend(merge_runs(grid, parsed.tiles.iter().map(|(index, _)| *index)));
     rects
 }

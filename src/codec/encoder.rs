@@ -1,5 +1,10 @@
-//! The encoder: diff against the reference, detect scrolling, code changed tiles.
+//! The encoder: diff against the last captured frame, detect scrolling, code changed tiles —
+//! exactly when the update fits the caller's byte budget, else approximately first (see
+//! `lossy.rs`), with the approximate tiles refined to exact pixels in later updates.
 
+use std::collections::HashMap;
+
+use super::lossy::{self, Approximation, PHOTO_BLOCK};
 use super::motion::{self, CopyOp};
 use super::tiles::{self, Grid, TileClass};
 use super::wire::{self, Header, put_varint};
@@ -7,6 +12,10 @@ use super::{EncoderConfig, Frame};
 
 /// zstd level for the batched tile stream.
 const ZSTD_LEVEL: i32 = 3;
+/// Rewrites of a refinement whose size missed its budget.
+const REFINE_CORRECTIONS: usize = 3;
+/// zstd level for refinement-only updates.
+const REFINE_ZSTD_LEVEL: i32 = 9;
 /// Delta bodies above this size (full-motion video) use the faster level.
 const LARGE_BODY_BYTES: usize = 1 << 20;
 /// zstd level for large bodies.
@@ -20,6 +29,35 @@ const RICH_FILTER: u8 = tiles::FILTER_NONE;
 /// A rich tile is photographic when fewer than this share of its pixels (in 1/256) equal their
 /// left neighbour; text and UI have long runs.
 const PHOTO_MAX_RUN_SHARE: usize = 64;
+/// The approximations tried, in order, when the exact update is over the budget.
+const APPROXIMATIONS: [Approximation; 3] =
+    [Approximation::Colours, Approximation::Coarse { block: 8 }, Approximation::Coarse { block: 16 }];
+/// An exact body larger than this many times the budget is not tried (it cannot compress so far).
+const EXACT_TRIAL_MAX_RATIO: usize = 40;
+/// Fewest bytes a changed tile takes with reduced colours (see [`Encoder::plan`]).
+const COLOURS_MIN_TILE_BYTES: usize = 300;
+/// Compressed / raw size of exact bodies before any was measured.
+const INITIAL_EXACT_RATIO: f64 = 0.25;
+
+/// Which approximate tiles (unchanged since) an update refines.
+#[derive(Clone, Copy, Debug)]
+enum Refine {
+    None,
+    All,
+    /// In tile order while the estimated compressed size stays within `bytes`.
+    Within {
+        ratio: f64,
+        bytes: usize,
+    },
+}
+
+/// What [`Encoder::plan`] decided.
+enum Planned {
+    /// The body last written is the update (its compressed form, if any).
+    Written { lossy: bool, compressed: Option<Vec<u8>> },
+    /// Exact, refining approximate tiles as given: the body is still to be written.
+    Refining(Refine),
+}
 
 /// Encodes frames into updates against the last frame it encoded.
 pub struct Encoder {
@@ -27,18 +65,35 @@ pub struct Encoder {
     seq: u64,
     /// What the decoder holds after the last update.
     reference: Option<Frame>,
-    /// Row-segment hashes of `reference` (see `motion::hash_all_rows`), if up to date.
+    /// Row-segment hashes of `source` (see `motion::hash_all_rows`), if up to date.
     reference_hashes: Vec<u64>,
     reference_hashes_valid: bool,
     current_hashes: Vec<u64>,
     changed: Vec<bool>,
     votes: Vec<u32>,
     body: Vec<u8>,
+    tiles_body: Vec<u8>,
     tile_pixels: Vec<u8>,
     palette: Vec<u32>,
+    colour_counts: HashMap<u32, u32>,
+    small: Vec<u8>,
     copy_scratch: Vec<u8>,
-    /// Lossy mode only: the last encoded frame as captured (the reference holds it quantised).
+    /// The last encoded frame as captured: what the decoder converges to (the reference holds
+    /// approximations of some tiles).
     source: Vec<u8>,
+    /// Per tile: the decoder holds an approximation (`reference` differs from `source`).
+    approximate: Vec<bool>,
+    /// The body being written: the approximate tiles after it.
+    next_approximate: Vec<bool>,
+    /// The body being written: each coded tile's index and its pixels as the decoder gets them.
+    coded: Vec<(usize, std::ops::Range<usize>)>,
+    coded_pixels: Vec<u8>,
+    /// Compressed / raw size of the last exact body.
+    exact_ratio: f64,
+    /// Compressed / raw size estimate for refined tiles (corrected after each refinement).
+    refine_ratio: f64,
+    /// The body last written stopped refining for want of budget.
+    refine_stopped: bool,
     compressor: Option<zstd::bulk::Compressor<'static>>,
     /// A zstd level chosen by the caller for the next updates (stills on slow links).
     level_override: Option<i32>,
@@ -57,24 +112,27 @@ impl Encoder {
             changed: Vec::new(),
             votes: Vec::new(),
             body: Vec::new(),
+            tiles_body: Vec::new(),
             tile_pixels: Vec::new(),
             palette: Vec::new(),
+            colour_counts: HashMap::new(),
+            small: Vec::new(),
             copy_scratch: Vec::new(),
             source: Vec::new(),
+            approximate: Vec::new(),
+            next_approximate: Vec::new(),
+            coded: Vec::new(),
+            coded_pixels: Vec::new(),
+            exact_ratio: INITIAL_EXACT_RATIO,
+            refine_ratio: INITIAL_EXACT_RATIO,
+            refine_stopped: false,
             compressor: zstd::bulk::Compressor::new(ZSTD_LEVEL).ok(),
             level_override: None,
         }
     }
 
-    /// Sequence number of the last update produced (0 before the first).
+    /// Changes the tuning for the next updates.
     pub fn set_config(&mut self, config: EncoderConfig) {
-        if config.allow_lossy && !self.config.allow_lossy {
-            // Lossy mode diffs against the last captured frame; until now that was the reference.
-            match &self.reference {
-                Some(reference) => self.source.clone_from(&reference.rgba),
-                None => self.source.clear(),
-            }
-        }
         self.config = config;
     }
 
@@ -89,6 +147,24 @@ impl Encoder {
         self.seq
     }
 
+    /// Whether the decoder holds some tiles only approximately (see [`Encoder::refine`]).
+    pub fn has_approximate(&self) -> bool {
+        self.approximate.iter().any(|&flag| flag)
+    }
+
+    /// How many tiles of a `width`×`height` RGBA picture differ from the last encoded frame
+    /// (`None` when there is none of that size): a cheap look before deciding what to send.
+    pub fn changed_tile_count(&self, width: u32, height: u32, rgba: &[u8]) -> Option<usize> {
+        let reference = self.reference.as_ref()?;
+        let size_matches = reference.width == width && reference.height == height;
+        if !size_matches || rgba.len() != self.source.len() {
+            return None;
+        }
+        let grid = Grid::new(width, height);
+        let mut changed = vec![false; grid.tile_count()];
+        Some(tiles::find_changed_tiles(&grid, rgba, &self.source, &mut changed))
+    }
+
     /// Numbers the next update `last_seq + 1`: a keyframe made by another party than the sender
     /// (the recorder's, from its decoded picture) takes the sequence number of the frame it
     /// shows, so the sender's later deltas apply on it.
@@ -96,76 +172,44 @@ impl Encoder {
         self.seq = last_seq;
     }
 
-    /// Encodes `frame` against the reference (or fully if `keyframe`, if there is no reference or
-    /// the size changed) and returns the update bytes. The frame becomes the new reference.
+    /// Encodes `frame` exactly (see [`Encoder::encode_within`] without a budget).
     ///
     /// # Panics
     /// If `frame.rgba` does not hold `width * height * 4` bytes (use [`Frame::new`]).
     pub fn encode(&mut self, frame: &Frame, keyframe: bool) -> Vec<u8> {
+        self.encode_within(frame, keyframe, None)
+    }
+
+    /// Encodes `frame` against what the decoder holds (fully if `keyframe`, if there is no
+    /// reference or the size changed); `frame` becomes the picture later updates converge to.
+    ///
+    /// With a `budget_bytes`, an update whose exact coding is larger codes the changed tiles
+    /// approximately (reduced colours, then coarser blocks) to fit; one that fits also refines
+    /// approximate tiles while the budget lasts. Without one, every tile ends exact (unless
+    /// `allow_lossy` quantises photographic tiles).
+    ///
+    /// # Panics
+    /// If `frame.rgba` does not hold `width * height * 4` bytes (use [`Frame::new`]).
+    pub fn encode_within(&mut self, frame: &Frame, keyframe: bool, budget_bytes: Option<usize>) -> Vec<u8> {
         assert!(frame.is_consistent(), "frame buffer length does not match {}x{}", frame.width, frame.height);
         self.seq += 1;
         let grid = Grid::new(frame.width, frame.height);
         let same_size = self.reference.as_ref().is_some_and(|r| r.width == frame.width && r.height == frame.height);
         let full = keyframe || !same_size;
-        let track_source = self.config.allow_lossy;
-        self.changed.clear();
-        self.changed.resize(grid.tile_count(), full);
-        let mut copies = Vec::new();
-        let mut hashed_current = false;
-        match &mut self.reference {
-            Some(reference) if !full => {
-                // With lossy tiles the reference differs from what was captured: diff against the
-                // last captured frame instead, so a still photo is not re-sent every frame.
-                let previous = if track_source { &mut self.source } else { &mut reference.rgba };
-                let changed_count = tiles::find_changed_tiles(&grid, &frame.rgba, previous, &mut self.changed);
-                if changed_count >= MOTION_MIN_TILES {
-                    if !self.reference_hashes_valid {
-                        motion::hash_all_rows(&grid, previous, &mut self.reference_hashes);
-                    }
-                    motion::hash_changed_rows(
-                        &grid,
-                        &frame.rgba,
-                        &self.changed,
-                        &self.reference_hashes,
-                        &mut self.current_hashes,
-                    );
-                    hashed_current = true;
-                    copies = motion::detect_vertical_copies(
-                        &grid,
-                        &self.current_hashes,
-                        &self.reference_hashes,
-                        &mut self.votes,
-                    );
-                    if !copies.is_empty() {
-                        motion::apply_copies(previous, frame.width, &copies, &mut self.copy_scratch);
-                        for copy in &copies {
-                            let destination = (copy.dst_x, copy.dst_y, copy.width, copy.height);
-                            for index in tiles::tiles_touching(&grid, destination) {
-                                self.changed[index] = tiles::tile_differs(&grid, &frame.rgba, previous, index);
-                            }
-                        }
-                        if track_source {
-                            motion::apply_copies(&mut reference.rgba, frame.width, &copies, &mut self.copy_scratch);
-                        }
-                    }
-                }
+        let (copies, hashed_current) = self.diff(&grid, frame, full);
+
+        let refine_all = if self.config.allow_lossy { Refine::None } else { Refine::All };
+        let (lossy, compressed) = match budget_bytes.map(|budget| self.plan(&grid, frame, &copies, full, budget)) {
+            // The last trial is the update.
+            Some(Planned::Written { lossy, compressed }) => (lossy, compressed),
+            Some(Planned::Refining(refine)) => self.write_refining(&grid, frame, &copies, full, refine, budget_bytes),
+            None => {
+                let lossy = self.write_body(&grid, frame, &copies, Approximation::Exact, refine_all);
+                (lossy, self.compress(full))
             }
-            Some(reference) if same_size => {
-                reference.rgba.copy_from_slice(&frame.rgba);
-                if track_source {
-                    self.source.clone_from(&frame.rgba);
-                }
-                self.reference_hashes_valid = false;
-            }
-            _ => {
-                self.reference = Some(frame.clone());
-                if track_source {
-                    self.source.clone_from(&frame.rgba);
-                }
-                self.reference_hashes_valid = false;
-            }
-        }
-        let lossy = self.write_body(&grid, frame, &copies);
+        };
+        let approximate = self.next_approximate.iter().any(|&flag| flag);
+        self.commit(&grid, frame);
         self.update_reference_hashes(&grid, hashed_current, &copies);
 
         let mut update = Vec::with_capacity(self.body.len() / 2 + 32);
@@ -175,19 +219,8 @@ impl Encoder {
             width: frame.width,
             height: frame.height,
             lossy,
+            approximate,
             body_len: None,
-        };
-        let compressed = match &mut self.compressor {
-            Some(compressor) if self.body.len() >= COMPRESS_MIN_BYTES => {
-                let large_delta = !full && self.body.len() > LARGE_BODY_BYTES;
-                let level = match self.level_override {
-                    Some(level) => level,
-                    None if large_delta => LARGE_BODY_ZSTD_LEVEL,
-                    None => ZSTD_LEVEL,
-                };
-                compressor.set_compression_level(level).ok().and_then(|()| compressor.compress(&self.body).ok())
-            }
-            _ => None,
         };
         match compressed {
             Some(compressed) if compressed.len() < self.body.len() => {
@@ -203,44 +236,315 @@ impl Encoder {
         update
     }
 
-    /// Writes copies and changed tiles into `self.body` and brings the reference (and the source
-    /// copy, in lossy mode) up to date. Returns whether any tile was quantised.
-    fn write_body(&mut self, grid: &Grid, frame: &Frame, copies: &[CopyOp]) -> bool {
+    /// An update refining approximate tiles toward the last encoded frame within `budget_bytes`
+    /// (all of them with `None`), or `None` when the decoder's picture is already exact.
+    pub fn refine(&mut self, budget_bytes: Option<usize>) -> Option<Vec<u8>> {
+        if !self.has_approximate() {
+            return None;
+        }
+        let reference = self.reference.as_ref()?;
+        let frame = Frame { width: reference.width, height: reference.height, rgba: self.source.clone() };
+        // Refinements are not urgent: a higher level packs more tiles into the same budget.
+        let level = self.level_override;
+        self.level_override = level.or(Some(REFINE_ZSTD_LEVEL));
+        let update = self.encode_within(&frame, false, budget_bytes);
+        self.level_override = level;
+        Some(update)
+    }
+
+    /// Marks the tiles of `frame` that differ from the last captured frame (all when `full`),
+    /// with scrolled content moved by copies (applied to the reference and the source); returns
+    /// the copies and whether the current row hashes were computed.
+    fn diff(&mut self, grid: &Grid, frame: &Frame, full: bool) -> (Vec<CopyOp>, bool) {
+        self.changed.clear();
+        self.changed.resize(grid.tile_count(), full);
+        if full || self.approximate.len() != grid.tile_count() {
+            self.approximate.clear();
+            self.approximate.resize(grid.tile_count(), false);
+        }
+        let mut copies = Vec::new();
+        let mut hashed_current = false;
+        match &mut self.reference {
+            Some(reference) if !full => {
+                let previous = &mut self.source;
+                let changed_count = tiles::find_changed_tiles(grid, &frame.rgba, previous, &mut self.changed);
+                if changed_count >= MOTION_MIN_TILES {
+                    if !self.reference_hashes_valid {
+                        motion::hash_all_rows(grid, previous, &mut self.reference_hashes);
+                    }
+                    motion::hash_changed_rows(
+                        grid,
+                        &frame.rgba,
+                        &self.changed,
+                        &self.reference_hashes,
+                        &mut self.current_hashes,
+                    );
+                    hashed_current = true;
+                    copies = motion::detect_vertical_copies(
+                        grid,
+                        &self.current_hashes,
+                        &self.reference_hashes,
+                        &mut self.votes,
+                    );
+                    if !copies.is_empty() {
+                        motion::apply_copies(previous, frame.width, &copies, &mut self.copy_scratch);
+                        motion::apply_copies(&mut reference.rgba, frame.width, &copies, &mut self.copy_scratch);
+                        for copy in &copies {
+                            let destination = (copy.dst_x, copy.dst_y, copy.width, copy.height);
+                            for index in tiles::tiles_touching(grid, destination) {
+                                self.changed[index] = tiles::tile_differs(grid, &frame.rgba, previous, index);
+                                // Moved approximate pixels stay approximate until refined.
+                                self.approximate[index] = tiles::tile_differs(grid, &reference.rgba, previous, index);
+                            }
+                        }
+                    }
+                }
+            }
+            Some(reference) if !keyframe_needs_new_reference(reference, frame) => {
+                reference.rgba.copy_from_slice(&frame.rgba);
+                self.source.clone_from(&frame.rgba);
+                self.reference_hashes_valid = false;
+            }
+            _ => {
+                self.reference = Some(frame.clone());
+                self.source.clone_from(&frame.rgba);
+                self.reference_hashes_valid = false;
+            }
+        }
+        (copies, hashed_current)
+    }
+
+    /// Writes an exact update refining approximate tiles within the budget; when the compressed
+    /// result is well over (or under) it, the size estimate is corrected (and once rewritten).
+    fn write_refining(
+        &mut self,
+        grid: &Grid,
+        frame: &Frame,
+        copies: &[CopyOp],
+        full: bool,
+        refine: Refine,
+        budget: Option<usize>,
+    ) -> (bool, Option<Vec<u8>>) {
+        let mut lossy = self.write_body(grid, frame, copies, Approximation::Exact, refine);
+        let mut compressed = self.compress(full);
+        let (Refine::Within { mut ratio, bytes }, Some(budget)) = (refine, budget) else { return (lossy, compressed) };
+        for _ in 0..REFINE_CORRECTIONS {
+            let size = compressed.as_ref().map_or(self.body.len(), |compressed| compressed.len().min(self.body.len()));
+            let scale = size as f64 / budget.max(1) as f64;
+            if !(scale > 1.2 || (self.refine_stopped && scale < 0.6)) {
+                break;
+            }
+            ratio = (ratio * scale.max(0.5)).clamp(0.005, 1.0);
+            self.refine_ratio = ratio;
+            lossy = self.write_body(grid, frame, copies, Approximation::Exact, Refine::Within { ratio, bytes });
+            compressed = self.compress(full);
+        }
+        (lossy, compressed)
+    }
+
+    /// Chooses how to code an update within `budget` bytes: exact (refining what else fits) when
+    /// the exact update fits, else the first approximation that fits (or the coarsest).
+    fn plan(&mut self, grid: &Grid, frame: &Frame, copies: &[CopyOp], full: bool, budget: usize) -> Planned {
+        let refine_wanted = !self.config.allow_lossy && self.has_approximate();
+        let lossy = self.write_body(grid, frame, copies, Approximation::Exact, Refine::None);
+        let raw = self.body.len();
+        if raw <= budget.saturating_mul(EXACT_TRIAL_MAX_RATIO) {
+            let compressed = self.compress(full);
+            let size = compressed.as_ref().map_or(raw, |compressed| compressed.len().min(raw));
+            if raw >= 1024 {
+                self.exact_ratio = (size as f64 / raw as f64).clamp(0.01, 1.0);
+            }
+            if size <= budget {
+                if refine_wanted {
+                    return Planned::Refining(Refine::Within { ratio: self.refine_ratio, bytes: budget - size });
+                }
+                return Planned::Written { lossy, compressed };
+            }
+        }
+        let mut last = None;
+        // Reduced colours cost about this much per changed tile at least: skip them when that is
+        // already over the budget (they are the slowest to compute).
+        let changed_tiles = self.changed.iter().filter(|&&flag| flag).count();
+        let skip_colours = changed_tiles.saturating_mul(COLOURS_MIN_TILE_BYTES) > budget;
+        for approximation in APPROXIMATIONS {
+            if skip_colours && approximation == Approximation::Colours {
+                continue;
+            }
+            let lossy = self.write_body(grid, frame, copies, approximation, Refine::None);
+            let compressed = self.compress(full);
+            let size = compressed.as_ref().map_or(self.body.len(), |compressed| compressed.len().min(self.body.len()));
+            if size <= budget {
+                return Planned::Written { lossy, compressed };
+            }
+            last = Some(Planned::Written { lossy, compressed });
+        }
+        last.unwrap_or(Planned::Refining(Refine::None))
+    }
+
+    /// Writes copies, the changed tiles (coded at `approximation`), the approximate tiles
+    /// `refine` takes (exact) and the list of tiles left approximate into `self.body`; each coded
+    /// tile's pixels go to `coded_pixels` for [`Encoder::commit`]. Returns whether any tile
+    /// was coded approximately.
+    fn write_body(
+        &mut self,
+        grid: &Grid,
+        frame: &Frame,
+        copies: &[CopyOp],
+        approximation: Approximation,
+        refine: Refine,
+    ) -> bool {
         let stride = frame.width as usize * 4;
         let lossy_shift = self.lossy_shift();
-        let track_source = self.config.allow_lossy;
         let mut lossy = false;
+        self.tiles_body.clear();
+        self.coded.clear();
+        self.coded_pixels.clear();
+        self.next_approximate.clone_from(&self.approximate);
+        let mut refine_bytes_raw = 0usize;
+        let mut refine_open = !matches!(refine, Refine::None);
+        self.refine_stopped = false;
+        let mut tile_count = 0u64;
+        let mut next_index = 0;
+        for index in 0..grid.tile_count() {
+            let changed = self.changed[index];
+            if !(changed || (refine_open && self.approximate[index])) {
+                continue;
+            }
+            let rect = grid.tile_rect(index);
+            let record_start = self.tiles_body.len();
+            let delta = (index - next_index) as u64;
+            tiles::extract_tile(&frame.rgba, stride, rect, &mut self.tile_pixels);
+            let tile_approximation = if changed { approximation } else { Approximation::Exact };
+            let approximate = self.code_tile(index, rect, delta, tile_approximation, lossy_shift);
+            if !changed && let Refine::Within { ratio, bytes } = refine {
+                refine_bytes_raw += self.tiles_body.len() - record_start;
+                if refine_bytes_raw as f64 * ratio > bytes as f64 {
+                    // Over the budget: this tile waits for a later update, and so do the rest.
+                    self.tiles_body.truncate(record_start);
+                    if let Some((_, range)) = self.coded.pop() {
+                        self.coded_pixels.truncate(range.start);
+                    }
+                    refine_open = false;
+                    self.refine_stopped = true;
+                    continue;
+                }
+            }
+            lossy |= approximate;
+            self.next_approximate[index] = approximate;
+            tile_count += 1;
+            next_index = index + 1;
+        }
         self.body.clear();
         put_varint(&mut self.body, copies.len() as u64);
         for copy in copies {
             copy.write(&mut self.body);
         }
-        let changed_count = self.changed.iter().filter(|&&flag| flag).count();
-        put_varint(&mut self.body, changed_count as u64);
-        let Some(reference) = &mut self.reference else { return false };
-        let mut next_index = 0;
-        for index in 0..grid.tile_count() {
-            if !self.changed[index] {
-                continue;
+        put_varint(&mut self.body, tile_count);
+        self.body.extend_from_slice(&self.tiles_body);
+        let left: Vec<usize> = (0..grid.tile_count()).filter(|&index| self.next_approximate[index]).collect();
+        if !left.is_empty() {
+            put_varint(&mut self.body, left.len() as u64);
+            let mut next = 0;
+            for index in left {
+                put_varint(&mut self.body, (index - next) as u64);
+                next = index + 1;
             }
-            let rect = grid.tile_rect(index);
-            tiles::extract_tile(&frame.rgba, stride, rect, &mut self.tile_pixels);
-            if track_source {
-                tiles::store_tile(&mut self.source, stride, rect, &self.tile_pixels);
-            }
-            let delta = (index - next_index) as u64;
-            next_index = index + 1;
-            if let Some(shift) = lossy_shift
-                && matches!(tiles::classify(&self.tile_pixels, &mut self.palette), TileClass::Rich { .. })
-                && is_photographic(&self.tile_pixels)
-            {
-                quantise(&mut self.tile_pixels, shift);
-                lossy = true;
-            }
-            tiles::encode_tile(&self.tile_pixels, rect.2, delta, &mut self.palette, RICH_FILTER, &mut self.body);
-            tiles::store_tile(&mut reference.rgba, stride, rect, &self.tile_pixels);
         }
         lossy
+    }
+
+    /// Codes the tile in `tile_pixels` (rectangle `rect`) at `approximation` into `tiles_body`
+    /// and keeps the pixels the decoder will hold; returns whether they differ from the source.
+    fn code_tile(
+        &mut self,
+        index: usize,
+        rect: (u32, u32, u32, u32),
+        delta: u64,
+        approximation: Approximation,
+        lossy_shift: Option<u32>,
+    ) -> bool {
+        let (_, _, width, height) = rect;
+        let class = tiles::classify(&self.tile_pixels, &mut self.palette);
+        let start = self.coded_pixels.len();
+        let mut coarse_block = None;
+        let mut changed_pixels = false;
+        // The source pixels, kept after the coded ones while a transform may change them.
+        self.coded_pixels.extend_from_slice(&self.tile_pixels);
+        match (approximation, class) {
+            (_, TileClass::Fill(_)) | (_, TileClass::Rich { opaque: false }) => {}
+            (Approximation::Exact, TileClass::Rich { .. }) => {
+                if let Some(shift) = lossy_shift
+                    && lossy::is_photographic(&self.tile_pixels, PHOTO_MAX_RUN_SHARE)
+                {
+                    lossy::quantise(&mut self.tile_pixels, shift);
+                    changed_pixels = true;
+                }
+            }
+            (Approximation::Exact | Approximation::Colours, TileClass::Palette(_)) => {}
+            (Approximation::Colours, TileClass::Rich { .. }) => {
+                if lossy::is_photographic(&self.tile_pixels, PHOTO_MAX_RUN_SHARE) {
+                    coarse_block = Some(PHOTO_BLOCK);
+                } else {
+                    lossy::reduce_colours(&mut self.tile_pixels, &mut self.colour_counts, &mut self.palette);
+                    changed_pixels = true;
+                }
+            }
+            (Approximation::Coarse { block }, _) => coarse_block = Some(block),
+        }
+        match coarse_block {
+            Some(block) => {
+                lossy::downscale(&self.tile_pixels, width, height, block, &mut self.small);
+                tiles::encode_coarse_tile(&self.small, block, delta, &mut self.tiles_body);
+                lossy::upscale(&self.small, width, height, block, &mut self.tile_pixels);
+                changed_pixels = true;
+            }
+            None => {
+                tiles::encode_tile(
+                    &self.tile_pixels,
+                    width,
+                    delta,
+                    &mut self.palette,
+                    RICH_FILTER,
+                    &mut self.tiles_body,
+                );
+            }
+        }
+        let approximate = changed_pixels && self.coded_pixels[start..] != self.tile_pixels[..];
+        self.coded_pixels.truncate(start);
+        self.coded_pixels.extend_from_slice(&self.tile_pixels);
+        self.coded.push((index, start..self.coded_pixels.len()));
+        approximate
+    }
+
+    /// Brings the reference (what the decoder holds), the source and the approximate tiles up to
+    /// date with the body last written.
+    fn commit(&mut self, grid: &Grid, frame: &Frame) {
+        let stride = frame.width as usize * 4;
+        let Some(reference) = &mut self.reference else { return };
+        for index in (0..grid.tile_count()).filter(|&index| self.changed[index]) {
+            let rect = grid.tile_rect(index);
+            tiles::extract_tile(&frame.rgba, stride, rect, &mut self.tile_pixels);
+            tiles::store_tile(&mut self.source, stride, rect, &self.tile_pixels);
+        }
+        for (index, range) in &self.coded {
+            tiles::store_tile(&mut reference.rgba, stride, grid.tile_rect(*index), &self.coded_pixels[range.clone()]);
+        }
+        std::mem::swap(&mut self.approximate, &mut self.next_approximate);
+    }
+
+    /// The body compressed at the level for its size, if a compressor is there and it is worth it.
+    fn compress(&mut self, full: bool) -> Option<Vec<u8>> {
+        let compressor = self.compressor.as_mut()?;
+        if self.body.len() < COMPRESS_MIN_BYTES {
+            return None;
+        }
+        let large_delta = !full && self.body.len() > LARGE_BODY_BYTES;
+        let level = match self.level_override {
+            Some(level) => level,
+            None if large_delta => LARGE_BODY_ZSTD_LEVEL,
+            None => ZSTD_LEVEL,
+        };
+        compressor.set_compression_level(level).ok().and_then(|()| compressor.compress(&self.body).ok())
     }
 
     /// Keeps `reference_hashes` equal to the hashes of the frame the next one is diffed against.
@@ -255,11 +559,16 @@ impl Encoder {
             self.reference_hashes_valid = false;
             return;
         }
-        let Some(reference) = &self.reference else { return };
-        let base = if self.config.allow_lossy { &self.source } else { &reference.rgba };
         for index in (0..grid.tile_count()).filter(|&index| self.changed[index]) {
             let (x, y, _, height) = grid.tile_rect(index);
-            motion::hash_column_rows(grid, base, x / tiles::TILE_SIZE, y, y + height, &mut self.reference_hashes);
+            motion::hash_column_rows(
+                grid,
+                &self.source,
+                x / tiles::TILE_SIZE,
+                y,
+                y + height,
+                &mut self.reference_hashes,
+            );
         }
     }
 
@@ -276,21 +585,7 @@ impl Encoder {
     }
 }
 
-/// Whether a tile looks like a photo or video (few pixels equal their left neighbour).
-fn is_photographic(pixels: &[u8]) -> bool {
-    let words = pixels.len() / 4;
-    let runs = pixels.chunks_exact(4).zip(pixels.chunks_exact(4).skip(1)).filter(|(a, b)| a == b).count();
-    runs * 256 < words * PHOTO_MAX_RUN_SHARE
-}
-
-/// Drops the low `shift` bits of every colour channel (alpha stays), rounding to the middle of the
-/// bucket.
-fn quantise(pixels: &mut [u8], shift: u32) {
-    let mask = 0xffu8 << shift;
-    let half = 1u8 << (shift - 1);
-    for pixel in pixels.chunks_exact_mut(4) {
-        for channel in &mut pixel[..3] {
-            *channel = (*channel & mask) | half;
-        }
-    }
+/// Whether a keyframe of `frame` needs a new reference buffer (another size).
+fn keyframe_needs_new_reference(reference: &Frame, frame: &Frame) -> bool {
+    reference.width != frame.width || reference.height != frame.height
 }

@@ -6,7 +6,11 @@
 //! 2. when many tiles changed, looks for vertically shifted content (scrolling) with per-column
 //!    row hashes and emits copy-rect ops that move reference pixels, then re-diffs;
 //! 3. codes every still-changed tile as flat colour, palette (≤ 16 colours, one index byte per
-//!    pixel) or filtered RGB(A), all tiles of one update in one zstd stream.
+//!    pixel) or filtered RGB(A), all tiles of one update in one zstd stream;
+//! 4. with a byte budget (narrow links), codes an update that does not fit approximately first
+//!    (see `lossy.rs`) and refines those tiles to exact pixels in later updates: the reference is
+//!    what the decoder holds, so a refinement is a normal delta, and each update tells the
+//!    decoder which tiles are still approximate.
 //!
 //! Updates are pure bytes (no I/O); see `wire.rs` for the layout. The decoder accepts any bytes
 //! without panicking, validates a whole update before touching its frame, and answers anything it
@@ -14,6 +18,7 @@
 
 mod decoder;
 mod encoder;
+mod lossy;
 mod motion;
 mod tiles;
 mod wire;
@@ -147,8 +152,10 @@ pub struct DecodedUpdate {
     pub keyframe: bool,
     /// Rectangles whose pixels may have changed (upload these to the texture).
     pub changed: Vec<Rect>,
-    /// Whether some pixels were coded lossily.
+    /// Whether some pixels were coded lossily (or are still approximate).
     pub lossy: bool,
+    /// The areas still approximate after this update (merged tile runs); empty = bit-exact.
+    pub approximate: Vec<Rect>,
 }
 
 #[cfg(test)]

@@ -117,7 +117,15 @@ fn wrong_base_is_rejected_without_touching_the_frame() {
 #[test]
 fn zstd_bomb_is_refused() {
     let mut update = Vec::new();
-    let header = wire::Header { seq: 1, base_seq: None, width: 16, height: 16, lossy: false, body_len: Some(1 << 30) };
+    let header = wire::Header {
+        seq: 1,
+        base_seq: None,
+        width: 16,
+        height: 16,
+        lossy: false,
+        approximate: false,
+        body_len: Some(1 << 30),
+    };
     wire::write_header(&mut update, &header);
     update.extend_from_slice(&zstd::bulk::compress(&vec![0u8; 1 << 20], 3).expect("compress"));
     assert_eq!(Decoder::new().decode(&update), Err(CodecError::TooLarge));
@@ -153,8 +161,118 @@ fn lossy_mode_keeps_text_exact_and_tracks_the_decoder() {
     assert!(decoder.decode(&update).expect("valid").changed.is_empty());
 }
 
+/// Whether `decoder` holds exactly `frame`, and says so (no approximate area) only then.
+fn exact_and_says_so(decoder: &Decoder, frame: &Frame) -> bool {
+    let exact = decoder.frame() == Some(frame);
+    assert_eq!(decoder.approximate_rects().is_empty(), exact, "the decoder's claim disagrees with its pixels");
+    exact
+}
+
+#[test]
+fn a_large_update_over_budget_goes_approximate_then_refines_to_bit_exact() {
+    const BUDGET: usize = 6_000;
+    let mut encoder = Encoder::new(EncoderConfig::default());
+    let mut decoder = Decoder::new();
+    let first = screen(640, 384, 0);
+    decoder.decode(&encoder.encode(&first, true)).expect("valid");
+    // A different page: far over the budget when exact.
+    let page = screen(640, 384, 500);
+    let exact_size = Encoder::new(EncoderConfig::default()).encode(&page, true).len();
+    assert!(exact_size > 3 * BUDGET, "the test page is too small: {exact_size}");
+    let update = encoder.encode_within(&page, false, Some(BUDGET));
+    assert!(update.len() <= BUDGET, "first pass {} bytes over the budget", update.len());
+    let decoded = decoder.decode(&update).expect("valid");
+    assert!(decoded.lossy && !decoded.approximate.is_empty());
+    assert!(!exact_and_says_so(&decoder, &page));
+    assert!(encoder.has_approximate());
+    let mut passes = 0;
+    while let Some(refinement) = encoder.refine(Some(BUDGET)) {
+        passes += 1;
+        assert!(passes < 100, "refinement does not converge");
+        assert!(refinement.len() <= BUDGET * 2, "refinement of {} bytes", refinement.len());
+        decoder.decode(&refinement).expect("valid refinement");
+    }
+    assert!(passes >= 2, "refined in {passes} passes");
+    assert!(exact_and_says_so(&decoder, &page));
+    // Exact now: nothing more to send for the same picture.
+    assert!(decoder.decode(&encoder.encode_within(&page, false, Some(BUDGET))).expect("valid").changed.is_empty());
+}
+
+#[test]
+fn a_small_update_is_exact_in_one_pass() {
+    let mut encoder = Encoder::new(EncoderConfig::default());
+    let mut decoder = Decoder::new();
+    let mut frame = screen(640, 384, 0);
+    decoder.decode(&encoder.encode(&frame, true)).expect("valid");
+    // A typed character: a few pixels in one tile.
+    for x in 100..108 {
+        let at = (200 * 640 + x) * 4;
+        frame.rgba[at..at + 4].copy_from_slice(&[10, 10, 10, 255]);
+    }
+    let update = encoder.encode_within(&frame, false, Some(2_000));
+    let decoded = decoder.decode(&update).expect("valid");
+    assert!(!decoded.lossy && decoded.approximate.is_empty());
+    assert!(exact_and_says_so(&decoder, &frame));
+    assert!(!encoder.has_approximate());
+}
+
+#[test]
+fn scrolling_and_changes_during_refinement_still_converge() {
+    let mut encoder = Encoder::new(EncoderConfig::default());
+    let mut decoder = Decoder::new();
+    decoder.decode(&encoder.encode(&screen(640, 384, 0), true)).expect("valid");
+    let mut last = screen(640, 384, 0);
+    // A new page approximately, then scrolls of it (copies move approximate pixels), each within
+    // a small budget; the typing-size budget refines little per update.
+    for seed in [300, 310, 333, 333, 341] {
+        last = screen(640, 384, seed);
+        decoder.decode(&encoder.encode_within(&last, false, Some(5_000))).expect("valid");
+        exact_and_says_so(&decoder, &last);
+    }
+    let mut passes = 0;
+    while let Some(refinement) = encoder.refine(Some(5_000)) {
+        passes += 1;
+        assert!(passes < 200, "refinement does not converge");
+        decoder.decode(&refinement).expect("valid");
+        exact_and_says_so(&decoder, &last);
+    }
+    assert!(exact_and_says_so(&decoder, &last));
+}
+
+#[test]
+fn an_unlimited_update_refines_everything_at_once() {
+    let mut encoder = Encoder::new(EncoderConfig::default());
+    let mut decoder = Decoder::new();
+    decoder.decode(&encoder.encode(&screen(320, 192, 0), true)).expect("valid");
+    let page = screen(320, 192, 77);
+    decoder.decode(&encoder.encode_within(&page, false, Some(1_000))).expect("valid");
+    assert!(!exact_and_says_so(&decoder, &page));
+    decoder.decode(&encoder.encode(&page, false)).expect("valid");
+    assert!(exact_and_says_so(&decoder, &page));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// Updates with the new fields (coarse tiles, the approximate list), corrupted, never panic
+    /// and never touch the frame when refused.
+    #[test]
+    fn corrupted_approximate_updates_never_panic(cut in 0usize..4_000, flip in any::<u8>(), budget in 200usize..4_000) {
+        let mut encoder = Encoder::new(EncoderConfig::default());
+        let mut decoder = decode_all(&[encoder.encode(&screen(150, 90, 0), true)]);
+        let first = encoder.encode_within(&screen(150, 90, 40), false, Some(budget));
+        decoder.decode(&first).expect("valid");
+        let valid = encoder.refine(Some(budget)).unwrap_or_else(|| encoder.encode_within(&screen(150, 90, 9), false, Some(budget)));
+        let mut corrupted = valid.clone();
+        corrupted.truncate(cut.max(6).min(corrupted.len()));
+        let at = cut % corrupted.len();
+        corrupted[at] ^= flip;
+        let (before, before_approximate) = (decoder.frame().cloned(), decoder.approximate_rects());
+        if decoder.decode(&corrupted).is_err() {
+            prop_assert_eq!(decoder.frame().cloned(), before);
+            prop_assert_eq!(decoder.approximate_rects(), before_approximate);
+        }
+    }
 
     /// Arbitrary bytes never panic, and a failed update leaves the frame as it was.
     #[test]

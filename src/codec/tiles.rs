@@ -6,6 +6,8 @@
 //!   (bytes rather than packed nibbles: zstd finds repeated glyphs far better on byte-aligned data).
 //! - `KIND_RGB`: `filter:u8`, then width×height×3 bytes (alpha is 255 everywhere).
 //! - `KIND_RGBA`: `filter:u8`, then width×height×4 bytes.
+//! - `KIND_COARSE`: `block:u8` (2..=64), then ⌈width/block⌉×⌈height/block⌉ RGB pixels, each the
+//!   average of a block (an approximate first pass; opaque).
 //!
 //! Filters work per channel byte within the tile: `FILTER_NONE`, `FILTER_LEFT` (minus the pixel to
 //! the left), `FILTER_UP` (minus the pixel above).
@@ -22,6 +24,9 @@ pub(super) const KIND_FILL: u8 = 0;
 pub(super) const KIND_PALETTE: u8 = 1;
 pub(super) const KIND_RGB: u8 = 2;
 pub(super) const KIND_RGBA: u8 = 3;
+pub(super) const KIND_COARSE: u8 = 4;
+/// Smallest and largest block side of a coarse tile.
+pub(super) const COARSE_BLOCKS: std::ops::RangeInclusive<u32> = 2..=64;
 
 pub(super) const FILTER_NONE: u8 = 0;
 pub(super) const FILTER_LEFT: u8 = 1;
@@ -224,6 +229,15 @@ pub(super) fn encode_tile(
     }
 }
 
+/// Appends a coarse tile record: `small` holds the tile downscaled at `block` (see
+/// `lossy::downscale`).
+pub(super) fn encode_coarse_tile(small: &[u8], block: u32, index_delta: u64, out: &mut Vec<u8>) {
+    put_varint(out, index_delta);
+    out.push(KIND_COARSE);
+    out.push(u8::try_from(block).unwrap_or(u8::MAX));
+    out.extend_from_slice(small);
+}
+
 /// Filters `data` (rows of `row_bytes`, pixels of `channels`) in place.
 fn apply_filter(data: &mut [u8], row_bytes: usize, channels: usize, filter: u8) {
     match filter {
@@ -268,10 +282,16 @@ pub(super) enum TilePayload<'a> {
     Fill([u8; 4]),
     Palette { colours: &'a [u8], indices: &'a [u8] },
     Raw { channels: usize, filter: u8, data: &'a [u8] },
+    Coarse { block: u32, small: &'a [u8] },
 }
 
-/// Reads the payload of a tile with `pixel_count` pixels, checking every length and index.
-pub(super) fn read_tile<'a>(reader: &mut ByteReader<'a>, pixel_count: usize) -> Result<TilePayload<'a>, CodecError> {
+/// Reads the payload of a `width`×`height` tile, checking every length and index.
+pub(super) fn read_tile<'a>(
+    reader: &mut ByteReader<'a>,
+    width: u32,
+    height: u32,
+) -> Result<TilePayload<'a>, CodecError> {
+    let pixel_count = (width * height) as usize;
     match reader.u8()? {
         KIND_FILL => {
             let colour = reader.take(4)?;
@@ -298,14 +318,25 @@ pub(super) fn read_tile<'a>(reader: &mut ByteReader<'a>, pixel_count: usize) -> 
             let data = reader.take(pixel_count * channels)?;
             Ok(TilePayload::Raw { channels, filter, data })
         }
+        KIND_COARSE => {
+            let block = u32::from(reader.u8()?);
+            if !COARSE_BLOCKS.contains(&block) {
+                return Err(CodecError::Malformed(format!("coarse block of {block} pixels")));
+            }
+            let small_pixels = (width.div_ceil(block) * height.div_ceil(block)) as usize;
+            let small = reader.take(small_pixels * 3)?;
+            Ok(TilePayload::Coarse { block, small })
+        }
         kind => Err(CodecError::Malformed(format!("unknown tile kind {kind}"))),
     }
 }
 
-/// Decodes a validated payload into contiguous RGBA `out` (`width` pixels per row).
-pub(super) fn decode_tile(payload: &TilePayload<'_>, width: u32, pixel_count: usize, out: &mut Vec<u8>) {
+/// Decodes a validated payload into contiguous RGBA `out` (`width`×`height`).
+pub(super) fn decode_tile(payload: &TilePayload<'_>, width: u32, height: u32, out: &mut Vec<u8>) {
+    let pixel_count = (width * height) as usize;
     out.clear();
     match payload {
+        TilePayload::Coarse { block, small } => super::lossy::upscale(small, width, height, *block, out),
         TilePayload::Fill(colour) => {
             for _ in 0..pixel_count {
                 out.extend_from_slice(colour);
@@ -345,10 +376,11 @@ mod tests {
         encode_tile(pixels, width, 0, &mut palette, filter, &mut record);
         let mut reader = ByteReader::new(&record);
         assert_eq!(reader.varint(), Ok(0));
-        let payload = read_tile(&mut reader, pixels.len() / 4).expect("valid record");
+        let height = (pixels.len() / 4) as u32 / width;
+        let payload = read_tile(&mut reader, width, height).expect("valid record");
         assert!(reader.is_empty());
         let mut out = Vec::new();
-        decode_tile(&payload, width, pixels.len() / 4, &mut out);
+        decode_tile(&payload, width, height, &mut out);
         out
     }
 

@@ -2,7 +2,9 @@
 //!
 //! ```text
 //! update  = "SWC" version:u8 flags:u8 seq:var [base_seq:var] width:var height:var [body_len:var] body
-//! body    = copy_count:var copy* tile_count:var tile*          (zstd-compressed when FLAG_COMPRESSED)
+//! body    = copy_count:var copy* tile_count:var tile* [approx]  (zstd-compressed when FLAG_COMPRESSED)
+//! approx  = count:var index_delta:var*     (FLAG_APPROXIMATE: every tile the decoder now holds only
+//!                                            approximately; without the flag, none)
 //! copy    = src_x:var src_y:var dst_x:var dst_y:var width:var height:var
 //! tile    = index_delta:var kind:u8 payload                    (see `tiles.rs`)
 //! ```
@@ -21,7 +23,9 @@ pub(super) const FLAG_KEYFRAME: u8 = 1;
 pub(super) const FLAG_LOSSY: u8 = 2;
 /// The body is one zstd frame.
 pub(super) const FLAG_COMPRESSED: u8 = 4;
-const KNOWN_FLAGS: u8 = FLAG_KEYFRAME | FLAG_LOSSY | FLAG_COMPRESSED;
+/// The body ends with the list of tiles left approximate (to be refined by later updates).
+pub(super) const FLAG_APPROXIMATE: u8 = 8;
+const KNOWN_FLAGS: u8 = FLAG_KEYFRAME | FLAG_LOSSY | FLAG_COMPRESSED | FLAG_APPROXIMATE;
 
 /// The fixed part of an update.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +36,8 @@ pub(super) struct Header {
     pub width: u32,
     pub height: u32,
     pub lossy: bool,
+    /// The body ends with the approximate tiles' list.
+    pub approximate: bool,
     /// Decompressed body size, when the body is compressed.
     pub body_len: Option<usize>,
 }
@@ -58,6 +64,9 @@ pub(super) fn write_header(out: &mut Vec<u8>, header: &Header) {
     }
     if header.body_len.is_some() {
         flags |= FLAG_COMPRESSED;
+    }
+    if header.approximate {
+        flags |= FLAG_APPROXIMATE;
     }
     out.push(flags);
     put_varint(out, header.seq);
@@ -93,7 +102,15 @@ pub(super) fn read_header(reader: &mut ByteReader<'_>) -> Result<Header, CodecEr
     } else {
         None
     };
-    Ok(Header { seq, base_seq, width, height, lossy: flags & FLAG_LOSSY != 0, body_len })
+    Ok(Header {
+        seq,
+        base_seq,
+        width,
+        height,
+        lossy: flags & FLAG_LOSSY != 0,
+        approximate: flags & FLAG_APPROXIMATE != 0,
+        body_len,
+    })
 }
 
 /// Reads from a byte slice; every read checks the remaining length.
@@ -159,8 +176,15 @@ mod tests {
 
     #[test]
     fn header_round_trips() {
-        let header =
-            Header { seq: 300, base_seq: Some(299), width: 1920, height: 1080, lossy: true, body_len: Some(123_456) };
+        let header = Header {
+            seq: 300,
+            base_seq: Some(299),
+            width: 1920,
+            height: 1080,
+            lossy: true,
+            approximate: true,
+            body_len: Some(123_456),
+        };
         let mut bytes = Vec::new();
         write_header(&mut bytes, &header);
         let mut reader = ByteReader::new(&bytes);

@@ -10,6 +10,7 @@ use tokio::time::{Instant, sleep_until};
 use crate::protocol::{Message, Role, Session, SessionCommand, SessionEvent, SessionMode};
 
 use super::control::{ControlStream, Inbound};
+use super::rate::SentMark;
 use super::{EventSink, FrameSink, LinkCommand, LinkStatus, MAX_FRAME_BYTES, TransportEvent, unix_now_ms};
 
 /// How long the side that said "end" waits for the peer to close before closing itself.
@@ -179,7 +180,7 @@ impl Driver {
         }
     }
 
-    async fn flush(&mut self, live: &mut Live, frames_out: &mpsc::UnboundedSender<(u64, Vec<u8>)>) -> bool {
+    async fn flush(&mut self, live: &mut Live, frames_out: &mpsc::UnboundedSender<(u64, Vec<u8>, SentMark)>) -> bool {
         while let Some(message) = self.session.poll_transmit(unix_now_ms()) {
             if live.control.write(&message).await.is_err() {
                 return false;
@@ -198,10 +199,11 @@ impl Driver {
     }
 
     /// Queues one screen update for its own unidirectional stream (see [`write_frame_streams`]).
-    fn send_frame_stream(&self, frames: &mpsc::UnboundedSender<(u64, Vec<u8>)>, seq: u64, data: Vec<u8>) {
-        self.status.frame_started();
-        if frames.send((seq, data)).is_err() {
-            self.status.frame_done();
+    fn send_frame_stream(&self, frames: &mpsc::UnboundedSender<(u64, Vec<u8>, SentMark)>, seq: u64, data: Vec<u8>) {
+        let bytes = data.len();
+        let mark = self.status.frame_started(bytes);
+        if frames.send((seq, data, mark)).is_err() {
+            self.status.frame_done(bytes, mark, false);
         }
     }
 
@@ -231,7 +233,7 @@ impl Driver {
         live: &mut Live,
         reconnect: &mut impl Reconnect,
         frames: &mut mpsc::Receiver<(u64, Vec<u8>)>,
-        frames_out: &mpsc::UnboundedSender<(u64, Vec<u8>)>,
+        frames_out: &mpsc::UnboundedSender<(u64, Vec<u8>, SentMark)>,
     ) -> Step {
         loop {
             if !self.session.is_connected() && self.session.ended().is_none() {
@@ -397,10 +399,11 @@ impl Driver {
 /// the peer has read all of it (`stopped`), watched off this task so writing never waits on it.
 async fn write_frame_streams(
     connection: quinn::Connection,
-    mut frames: mpsc::UnboundedReceiver<(u64, Vec<u8>)>,
+    mut frames: mpsc::UnboundedReceiver<(u64, Vec<u8>, SentMark)>,
     status: Arc<LinkStatus>,
 ) {
-    while let Some((seq, data)) = frames.recv().await {
+    while let Some((seq, data, mark)) = frames.recv().await {
+        let bytes = data.len();
         let written = async {
             let mut stream = connection.open_uni().await.ok()?;
             let _ = stream.set_priority(frame_priority(seq));
@@ -414,11 +417,12 @@ async fn write_frame_streams(
             Some(stream) => {
                 let status = status.clone();
                 tokio::spawn(async move {
-                    let _ = stream.stopped().await;
-                    status.frame_done();
+                    // `Ok(None)`: finished and every byte acknowledged.
+                    let delivered = matches!(stream.stopped().await, Ok(None));
+                    status.frame_done(bytes, mark, delivered);
                 });
             }
-            None => status.frame_done(),
+            None => status.frame_done(bytes, mark, false),
         }
     }
 }

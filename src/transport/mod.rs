@@ -14,6 +14,7 @@ mod gate;
 mod host;
 pub mod impair;
 mod join;
+pub mod rate;
 pub mod relay;
 mod relay_probe;
 mod status;

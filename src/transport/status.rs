@@ -3,9 +3,13 @@
 //! and the path figures from quinn.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
+
+use super::rate::{RateController, SentMark};
 
 /// Live figures of one session link. The session task writes; anyone may read.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LinkStatus {
     screen_allowed: AtomicBool,
     /// Engineer side: the screen is shared and the record scope is in force.
@@ -26,6 +30,34 @@ pub struct LinkStatus {
     still_wanted: AtomicU64,
     /// The connection in use goes through a TURN relay.
     relayed: AtomicBool,
+    /// Budget and pacing of screen updates from their deliveries (user side).
+    rate: Mutex<RateController>,
+    /// The clock the rate controller's times count from.
+    epoch: Option<Instant>,
+    /// The next update is path-limited (see [`LinkStatus::mark_next_update_path_limited`]).
+    next_path_limited: AtomicBool,
+}
+
+impl Default for LinkStatus {
+    fn default() -> Self {
+        Self {
+            screen_allowed: AtomicBool::default(),
+            keeping_allowed: AtomicBool::default(),
+            user_hold: AtomicBool::default(),
+            frames_in_flight: AtomicUsize::default(),
+            keyframe_wanted: AtomicBool::default(),
+            rtt_ms: AtomicU64::default(),
+            congestion_window_bytes: AtomicU64::default(),
+            lost_packets: AtomicU64::default(),
+            frames_sent: AtomicU64::default(),
+            guidance_only: AtomicBool::default(),
+            still_wanted: AtomicU64::default(),
+            relayed: AtomicBool::default(),
+            rate: Mutex::new(RateController::new()),
+            epoch: Some(Instant::now()),
+            next_path_limited: AtomicBool::new(false),
+        }
+    }
 }
 
 impl LinkStatus {
@@ -89,13 +121,61 @@ impl LinkStatus {
         self.frames_in_flight.load(Ordering::Acquire)
     }
 
-    pub(super) fn frame_started(&self) {
+    /// An update of `bytes` was handed to QUIC; the mark goes back with [`LinkStatus::frame_done`].
+    pub(super) fn frame_started(&self, bytes: usize) -> SentMark {
         self.frames_in_flight.fetch_add(1, Ordering::AcqRel);
         self.frames_sent.fetch_add(1, Ordering::AcqRel);
+        let now = self.clock_ms();
+        let path_limited = self.next_path_limited.swap(false, Ordering::AcqRel);
+        self.rate().on_sent(now, bytes as u64, path_limited)
     }
 
-    pub(super) fn frame_done(&self) {
+    /// User side, before handing over a screen update: the sender had more to send than this
+    /// update (it was cut to its budget, refines what is left, or had waited), so its delivery
+    /// measures the path.
+    pub fn mark_next_update_path_limited(&self) {
+        self.next_path_limited.store(true, Ordering::Release);
+    }
+
+    /// The update of `bytes` sent with `mark` was delivered whole, or given up.
+    pub(super) fn frame_done(&self, bytes: usize, mark: SentMark, delivered: bool) {
         let _ = self.frames_in_flight.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| Some(n.saturating_sub(1)));
+        let now = self.clock_ms();
+        let mut rate = self.rate();
+        if delivered {
+            rate.on_delivered(now, mark, bytes as u64);
+        } else {
+            rate.on_abandoned(bytes as u64);
+        }
+    }
+
+    /// The screen stream's byte budget for the next update.
+    pub fn update_budget_bytes(&self) -> usize {
+        self.rate().update_budget_bytes()
+    }
+
+    /// How long until the next screen update may be sent, ms (0: now).
+    pub fn send_delay_ms(&self) -> u64 {
+        let now = self.clock_ms();
+        self.rate().send_delay_ms(now)
+    }
+
+    /// Whether screen updates wait for deliveries (too much in flight for the path).
+    pub fn in_flight_capped(&self) -> bool {
+        self.rate().in_flight_capped()
+    }
+
+    /// The estimated delivery rate of screen updates, bytes per second.
+    pub fn delivery_rate_bytes_per_s(&self) -> Option<f64> {
+        self.rate().delivery_rate_bytes_per_s()
+    }
+
+    fn rate(&self) -> std::sync::MutexGuard<'_, RateController> {
+        self.rate.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn clock_ms(&self) -> u64 {
+        self.epoch.map_or(0, |epoch| u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX))
     }
 
     /// Screen updates sent so far.
@@ -142,6 +222,7 @@ impl LinkStatus {
 
     pub(super) fn update_path(&self, connection: &quinn::Connection) {
         let stats = connection.stats();
+        self.rate().on_path(stats.path.rtt.as_secs_f64() * 1_000.0);
         self.rtt_ms.store(u64::try_from(stats.path.rtt.as_millis()).unwrap_or(u64::MAX), Ordering::Release);
         self.congestion_window_bytes.store(stats.path.cwnd, Ordering::Release);
         self.lost_packets.store(stats.path.lost_packets, Ordering::Release);

@@ -9,7 +9,7 @@ use egui::{ColorImage, RichText, TextureHandle, TextureOptions, Ui};
 use super::coords::ViewMapping;
 use super::i18n::{Lang, Text};
 use super::theme;
-use crate::protocol::{Annotation, AnnotationColor, Shape};
+use crate::protocol::{Annotation, AnnotationColor, RemotePixel, Shape};
 
 /// Figures shown under the view.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -43,6 +43,9 @@ pub struct SlotState {
     pub stats: ViewerStats,
     /// The user's pointer, screen pixels.
     pub cursor: Option<[u32; 2]>,
+    /// Areas `[x, y, width, height]` shown only approximately so far (a narrow link sends a
+    /// lossy first pass, then refines); empty when the picture is exact.
+    pub approximate: Vec<[u32; 4]>,
 }
 
 /// A single slot shared by the decoder (writer) and the view (reader).
@@ -102,6 +105,8 @@ pub struct ViewerView {
     label: String,
     fade: ArrowFade,
     drag: Option<(egui::Pos2, egui::Pos2)>,
+    /// Areas of the picture still approximate (copied from the slot).
+    approximate: Vec<[u32; 4]>,
     /// Give the picture all the room left below the toolbars (the session workspace); otherwise
     /// it is at most [`INLINE_PICTURE_HEIGHT`] tall (the ticket page).
     pub fill: bool,
@@ -216,6 +221,33 @@ fn remote_control_input(
     (!input.is_empty()).then_some(ViewerAction::Input(input))
 }
 
+/// Spacing of the hatch over approximate areas, points.
+const HATCH_SPACING: f32 = 10.0;
+
+/// A subtle diagonal hatch over the areas of the picture that are still approximate.
+fn hatch_approximate(painter: &egui::Painter, mapping: &ViewMapping, areas: &[[u32; 4]]) {
+    let stroke = egui::Stroke::new(1.0, egui::Color32::from_rgba_unmultiplied(128, 128, 128, 70));
+    for &[x, y, width, height] in areas {
+        let min = mapping.remote_to_viewer(RemotePixel { x, y });
+        let max = mapping.remote_to_viewer(RemotePixel { x: x.saturating_add(width), y: y.saturating_add(height) });
+        let area = egui::Rect::from_min_max(min, max).intersect(mapping.shown);
+        if area.width() <= 0.0 || area.height() <= 0.0 {
+            continue;
+        }
+        let clipped = painter.with_clip_rect(area);
+        // Lines at 45°, anchored to the picture so neighbouring areas line up.
+        let span = area.width() + area.height();
+        let first = ((area.min.x + area.min.y - mapping.shown.min.x - mapping.shown.min.y) / HATCH_SPACING).floor();
+        let mut offset = first * HATCH_SPACING + mapping.shown.min.x + mapping.shown.min.y - area.min.y;
+        while offset <= area.min.x + span {
+            let from = egui::pos2(offset, area.min.y);
+            let to = egui::pos2(offset - area.height(), area.max.y);
+            clipped.line_segment([from, to], stroke);
+            offset += HATCH_SPACING;
+        }
+    }
+}
+
 impl ViewerView {
     /// Copies what changed from the slot into the texture.
     fn upload(&mut self, ctx: &egui::Context, slot: &FrameSlot) -> Option<ViewerStats> {
@@ -224,6 +256,7 @@ impl ViewerView {
             // The picture was wiped (pause, stop, view scope removed, end): drop the texture too.
             self.texture = None;
             self.cursor = None;
+            self.approximate.clear();
             return None;
         }
         let size = [state.width as usize, state.height as usize];
@@ -254,6 +287,7 @@ impl ViewerView {
         state.dirty.clear();
         state.all_dirty = false;
         self.cursor = state.cursor;
+        self.approximate.clone_from(&state.approximate);
         Some(state.stats)
     }
 
@@ -294,6 +328,10 @@ impl ViewerView {
         };
         ui.horizontal(|ui| {
             ui.colored_label(state_color, RichText::new(state_text.get(lang)).strong());
+            if self.texture.is_some() && !self.approximate.is_empty() {
+                ui.colored_label(theme::WARNING, Text::ViewerSharpening.get(lang))
+                    .on_hover_text(Text::ViewerSharpeningHint.get(lang));
+            }
             if self.texture.is_some() {
                 ui.separator();
                 ui.selectable_value(&mut self.one_to_one, false, Text::ViewerFit.get(lang));
@@ -358,6 +396,7 @@ impl ViewerView {
                     egui::Stroke::new(1.0, egui::Color32::BLACK),
                 ));
             };
+            let approximate = &self.approximate;
             let (tool, color, label) = (self.tool, self.color, self.label.trim().to_owned());
             let fade_ms = self.fade.fade_ms();
             let drag = &mut self.drag;
@@ -373,6 +412,7 @@ impl ViewerView {
                 let response = ui.add(egui::Image::new((texture.id(), size)).sense(sense));
                 let mapping =
                     ViewMapping { shown: response.rect, remote_width: width as u32, remote_height: height as u32 };
+                hatch_approximate(&ui.painter_at(response.rect), &mapping, approximate);
                 if control {
                     return remote_control_input(ui, &response, &mapping, translator);
                 }

@@ -27,6 +27,8 @@ texts! {
     EngineerKeptScreenshot => "engineer-kept-screenshot";
     ReceiptScreenshot => "receipt-screenshot";
     ViewerLive => "viewer-live";
+    ViewerSharpening => "viewer-sharpening";
+    ViewerSharpeningHint => "viewer-sharpening-hint";
     ViewerFit => "viewer-fit";
     ViewerOneToOne => "viewer-one-to-one";
     TakeScreenshot => "take-screenshot";
