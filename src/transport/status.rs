@@ -53,6 +53,7 @@ impl Default for LinkStatus {
             guidance_only: AtomicBool::default(),
             still_wanted: AtomicU64::default(),
             relayed: AtomicBool::default(),
+            screen_closings: AtomicU64::default(),
             rate: Mutex::new(RateController::new()),
             epoch: Some(Instant::now()),
             next_path_limited: AtomicBool::new(false),
