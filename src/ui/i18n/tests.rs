@@ -11,7 +11,7 @@ fn what_is_shared_and_why_not_read_in_chinese() {
     assert_eq!(source_label_text(&SourceLabel::DemoPicture, Lang::En), SourceLabel::DemoPicture.to_string());
     assert_eq!(
         capture_error_text(&CaptureError::WaylandOnly, Lang::Zh),
-        "这是 Wayland 会话，暂不支持共享 Wayland 屏幕"
+        "这是 Wayland 会话，系统的屏幕共享服务（xdg-desktop-portal）不可用，因此无法共享屏幕；聊天仍可使用"
     );
     let technical = CaptureError::Failed("shmget: no space".into());
     assert_eq!(capture_error_text(&technical, Lang::Zh), technical.to_string(), "details stay as they are");
