@@ -144,6 +144,7 @@ path-relayed = Path: via the relay
 path-direct-rtt = Path: direct, round trip { $arg1 } ms
 path-relayed-rtt = Path: via the relay, round trip { $arg1 } ms
 network-saved = Network settings saved; new sessions use them.
+team-words-changed = A colleague changed the team's glossary or canned phrases; they are up to date here.
 port-invalid = "{ $arg1 }" is not a port number (1–65535, or empty for any free port).
 save-phrases = Save phrases
 start-new-session = Start a new session

@@ -141,6 +141,7 @@ path-relayed = 路径：经中继
 path-direct-rtt = 路径：直连，往返 { $arg1 } 毫秒
 path-relayed-rtt = 路径：经中继，往返 { $arg1 } 毫秒
 network-saved = 网络设置已保存，新会话将使用。
+team-words-changed = 同事修改了团队的术语表或常用语，此处已同步更新。
 port-invalid = “{ $arg1 }”不是有效端口（1–65535，留空表示任意空闲端口）。
 save-phrases = 保存常用语
 start-new-session = 重新发起远程协助

@@ -566,6 +566,14 @@ pub enum UiEvent {
         /// The phrases as stored.
         phrases: Vec<String>,
     },
+    /// A colleague changed the team's words (team desk): every language's glossary and canned
+    /// phrases as the team database now holds them.
+    SharedWordsChanged {
+        /// Glossaries by language.
+        glossaries: Vec<(Lang, crate::model::Glossary)>,
+        /// Canned phrases by language.
+        canned_phrases: Vec<(Lang, Vec<String>)>,
+    },
     /// The network settings were saved (as stored).
     NetworkSettingsSaved(NetworkSettings),
     /// The team desk wants to know who is at this console (no engineer signed in yet).

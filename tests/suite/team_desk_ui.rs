@@ -166,6 +166,21 @@ fn two_engineers_share_one_desk_take_a_ticket_once_and_settle_a_conflict_field_b
     settle(&mut chen, "Chen sees Li's title", |harness| has_label_containing(harness, "打印机脱机 (3rd floor)"));
     // Nothing else was lost: the assignee stays.
     assert!(has_label(&li, &winner_label));
+
+    // Chen's new chat phrase reaches Li's running console, with a notice, without a restart.
+    let phrases_box = "Chat phrases (English), one per line";
+    chen.get_by_role_and_label(Role::Button, "Settings").click();
+    chen.run();
+    type_into(&mut chen, phrases_box, "\nOne moment, I am checking the print queue.");
+    chen.get_by_label("Save phrases").click_accesskit();
+    settle(&mut chen, "Chen's phrases saved", |harness| has_label(harness, "Saved"));
+    settle_both(&mut chen, &mut li, "Li told of the new phrases", |_, li| {
+        has_label_containing(li, "A colleague changed the team's glossary or canned phrases")
+    });
+    li.get_by_role_and_label(Role::Button, "Settings").click();
+    settle(&mut li, "Li's phrase box", |harness| harness.query_by_label(phrases_box).is_some());
+    let shown = li.get_by_label(phrases_box).value().unwrap_or_default();
+    assert!(shown.contains("One moment, I am checking the print queue."), "{shown}");
 }
 
 /// Reports on a team desk: a month of tickets, sessions and surveys copied into the team

@@ -999,6 +999,16 @@ fn postgres_a_team_console_uses_the_teams_guides_and_words() {
     };
     assert!(why.contains("changed by someone else"), "{why}");
     assert_eq!(colleague.open_guide(guide_id).unwrap().guide.title, "重置 VPN 令牌（新版）");
+
+    // A colleague's new phrases and glossary reach the running console without a restart.
+    colleague.set_shared_canned_phrases("zh", &["请稍等，我正在查看。".to_owned()]).unwrap();
+    let glossary = stepwise::model::Glossary::parse_lines("DNS = 网址簿").unwrap();
+    colleague.set_shared_glossary("zh", &glossary).unwrap();
+    until(&events, "the colleague's words", |event| {
+        matches!(event, UiEvent::SharedWordsChanged { glossaries, canned_phrases }
+            if canned_phrases.contains(&(Lang::Zh, vec!["请稍等，我正在查看。".to_owned()]))
+                && glossaries.contains(&(Lang::Zh, glossary.clone())))
+    });
 }
 
 /// Notes and edits written in one statement (no lock held across round trips) keep the search

@@ -148,6 +148,7 @@ impl TeamDesk {
         let mut touched = Vec::new();
         let mut events = Vec::new();
         let mut reload_all = false;
+        let mut words_changed = false;
         while let Ok(event) = inbox.try_recv() {
             match event {
                 ListenerEvent::Connected => {
@@ -155,6 +156,7 @@ impl TeamDesk {
                     reload_all = true;
                 }
                 ListenerEvent::Lost(why) => events.push(UiEvent::TeamLink(Some(why))),
+                ListenerEvent::SharedSettingChanged(_) => words_changed = true,
                 ListenerEvent::Notice(notice) => {
                     if !touched.contains(&notice.ticket) {
                         touched.push(notice.ticket);
@@ -173,6 +175,14 @@ impl TeamDesk {
             && let Ok(detail) = self.detail(open, now_ms)
         {
             events.push(UiEvent::TicketLoaded { detail, created: false, changed: false });
+        }
+        if reload_all || words_changed {
+            match super::library::shared_words(&mut self.store) {
+                Ok((glossaries, canned_phrases)) => {
+                    events.push(UiEvent::SharedWordsChanged { glossaries, canned_phrases })
+                }
+                Err(err) => tracing::debug!("cannot reload the team's words: {err}"),
+            }
         }
         if reload_all {
             events.push(UiEvent::DeskReloadNeeded);

@@ -237,6 +237,8 @@ impl SharedSettings for TeamStore {
                 &[&key, &value],
             )
             .map_err(classify)?;
+            // Other consoles pick the change up at once (delivered when this transaction commits).
+            tx.execute("SELECT pg_notify($1, $2)", &[&super::LIBRARY_CHANNEL, &key]).map_err(classify)?;
             Ok(())
         })
     }

@@ -1,5 +1,6 @@
-//! Live updates: a thread with its own connection runs `LISTEN stepwise_desk` and hands every
-//! other console's change to the app as a [`DeskNotice`], reconnecting by itself.
+//! Live updates: a thread with its own connection runs `LISTEN stepwise_desk` (and
+//! `LISTEN stepwise_library`) and hands every other console's change to the app as a
+//! [`DeskNotice`] (or the key of a changed team-wide setting), reconnecting by itself.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use postgres::fallible_iterator::FallibleIterator;
 
-use super::{NOTIFY_CHANNEL, TeamConfig};
+use super::{LIBRARY_CHANNEL, NOTIFY_CHANNEL, TeamConfig};
 use crate::model::DeskNotice;
 use crate::store::StoreError;
 
@@ -20,6 +21,8 @@ pub enum ListenerEvent {
     Connected,
     /// Another console changed a ticket.
     Notice(DeskNotice),
+    /// A team-wide setting changed (its key, e.g. a glossary or the canned phrases of a language).
+    SharedSettingChanged(String),
     /// The link was lost (the message says why); the listener keeps trying to reconnect.
     Lost(String),
 }
@@ -108,7 +111,9 @@ fn run(config: &TeamConfig, stop: &AtomicBool, mut sink: impl FnMut(ListenerEven
 /// One connection's life: `Ok` when asked to stop, `Err` when the link failed.
 fn listen(config: &TeamConfig, stop: &AtomicBool, sink: &mut impl FnMut(ListenerEvent)) -> Result<(), String> {
     let mut client = config.connect().map_err(|err: StoreError| err.to_string())?;
-    client.batch_execute(&format!("LISTEN {NOTIFY_CHANNEL}")).map_err(|err| err.to_string())?;
+    client
+        .batch_execute(&format!("LISTEN {NOTIFY_CHANNEL}; LISTEN {LIBRARY_CHANNEL}"))
+        .map_err(|err| err.to_string())?;
     sink(ListenerEvent::Connected);
     let mut checked = Instant::now();
     while !stop.load(Ordering::Relaxed) {
@@ -117,6 +122,9 @@ fn listen(config: &TeamConfig, stop: &AtomicBool, sink: &mut impl FnMut(Listener
             let mut batch = notifications.timeout_iter(POLL_INTERVAL);
             loop {
                 match batch.next() {
+                    Ok(Some(notification)) if notification.channel() == LIBRARY_CHANNEL => {
+                        sink(ListenerEvent::SharedSettingChanged(notification.payload().to_owned()));
+                    }
                     Ok(Some(notification)) => match serde_json::from_str::<DeskNotice>(notification.payload()) {
                         Ok(notice) => sink(ListenerEvent::Notice(notice)),
                         Err(err) => tracing::warn!("ignoring an unreadable desk notification: {err}"),

@@ -31,6 +31,10 @@ use crate::model::SlaPolicy;
 /// The notification channel every write announces itself on (`pg_notify`, same transaction).
 pub const NOTIFY_CHANNEL: &str = "stepwise_desk";
 
+/// The channel a change of the team's words (glossaries, canned phrases) is announced on; the
+/// payload is the changed setting's key.
+pub const LIBRARY_CHANNEL: &str = "stepwise_library";
+
 /// How long connecting (and each reconnect attempt) may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 

@@ -459,6 +459,30 @@ impl DeskState {
                 self.glossary_drafts.retain(|(existing, _)| *existing != of);
                 self.say_in(|lang| Text::Saved.get(lang).to_owned(), false);
             }
+            UiEvent::SharedWordsChanged { glossaries, canned_phrases } => {
+                // Drafts being edited stay; only what changed is announced (a console hears
+                // its own saves too, already applied).
+                if let StoreState::Ready(info) = &mut self.store {
+                    let mut changed = false;
+                    for (of, glossary) in glossaries {
+                        if info.glossary(of) != &glossary {
+                            info.glossaries.retain(|(existing, _)| *existing != of);
+                            info.glossaries.push((of, glossary));
+                            changed = true;
+                        }
+                    }
+                    for (of, phrases) in canned_phrases {
+                        if info.phrases(of) != phrases.as_slice() {
+                            info.canned_phrases.retain(|(existing, _)| *existing != of);
+                            info.canned_phrases.push((of, phrases));
+                            changed = true;
+                        }
+                    }
+                    if changed {
+                        self.say_in(|lang| Text::TeamWordsChanged.get(lang).to_owned(), false);
+                    }
+                }
+            }
             UiEvent::CannedPhrasesSaved { lang: of, phrases } => {
                 if let StoreState::Ready(info) = &mut self.store {
                     info.canned_phrases.retain(|(existing, _)| *existing != of);

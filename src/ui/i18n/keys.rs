@@ -188,6 +188,7 @@ texts! {
     PathDirectRtt => "path-direct-rtt";
     PathRelayedRtt => "path-relayed-rtt";
     NetworkSaved => "network-saved";
+    TeamWordsChanged => "team-words-changed";
     PortInvalid => "port-invalid";
     SavePhrases => "save-phrases";
     StartNewSession => "start-new-session";
