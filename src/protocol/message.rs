@@ -360,6 +360,10 @@ pub enum Message {
         /// When it was captured, unix ms (user's clock).
         captured_at_ms: i64,
     },
+    /// Either way: the path this side's connection takes (told after each connection and
+    /// whenever it changes), so both sides name the same path: relayed when either side's
+    /// packets go through a relay.
+    PathInUse(super::LinkPath),
 }
 
 impl Message {

@@ -62,8 +62,14 @@ pub(super) struct Driver {
     pub input_sink: Option<super::InputSink>,
     /// The socket, when it can reach the peer through a TURN relay (tells the path).
     pub relay: Option<Arc<super::RelaySocket>>,
-    /// The path last told (`None` before the first connection).
+    /// The path last told (`None` before the first connection): relayed when either side's
+    /// packets go through a relay.
     pub path: Option<crate::protocol::LinkPath>,
+    /// The path of this side's connection last told to the peer (`None`: not yet on this
+    /// connection).
+    pub own_path_told: Option<crate::protocol::LinkPath>,
+    /// The path the peer last told of its side.
+    pub peer_path: Option<crate::protocol::LinkPath>,
     /// When the round trip was last told (`None`: not yet on this connection).
     pub rtt_told_at: Option<Instant>,
 }
@@ -89,6 +95,7 @@ impl Driver {
         loop {
             reconnect.on_connected();
             self.rtt_told_at = None;
+            self.own_path_told = None;
             self.tell_path(&live);
             match self.run_connected(&mut live, &mut reconnect).await {
                 Step::Ended => break,
@@ -122,11 +129,31 @@ impl Driver {
     }
 
     /// Tells the path of the connection in use when it differs from the last one told: relayed
-    /// when the socket actually carries its datagrams through this side's allocation.
+    /// when the socket actually carries its datagrams through this side's allocation, or the
+    /// peer said its side does (so both panels name the same path). This side's own path goes
+    /// to the peer after each connection and whenever it changes.
     fn tell_path(&mut self, live: &Live) {
+        use crate::protocol::LinkPath;
         let remote = live.connection.remote_address();
         let relayed = self.relay.as_ref().is_some_and(|relay| relay.is_relayed(remote));
-        let path = if relayed { crate::protocol::LinkPath::Relayed } else { crate::protocol::LinkPath::Direct };
+        let own = if relayed { LinkPath::Relayed } else { LinkPath::Direct };
+        if self.own_path_told != Some(own) {
+            self.own_path_told = Some(own);
+            if let Err(err) = self.session.handle_command(unix_now_ms(), SessionCommand::TellPath(own)) {
+                tracing::debug!("cannot tell the peer the path: {err}");
+            }
+        }
+        self.show_path(own);
+    }
+
+    /// Shows the combined path of this side's `own` and the peer's last told one.
+    fn show_path(&mut self, own: crate::protocol::LinkPath) {
+        use crate::protocol::LinkPath;
+        let path = if own == LinkPath::Relayed || self.peer_path == Some(LinkPath::Relayed) {
+            LinkPath::Relayed
+        } else {
+            LinkPath::Direct
+        };
         self.status.set_path(path);
         if self.path != Some(path) {
             self.path = Some(path);
@@ -175,6 +202,13 @@ impl Driver {
         while let Some(event) = self.session.poll_event() {
             if event == SessionEvent::KeyframeRequested {
                 self.status.want_keyframe();
+            }
+            if let SessionEvent::PeerPath(path) = event {
+                self.peer_path = Some(path);
+                if let Some(own) = self.own_path_told {
+                    self.show_path(own);
+                }
+                continue;
             }
             (self.sink)(TransportEvent::Session(event));
         }

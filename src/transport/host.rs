@@ -379,6 +379,8 @@ impl HostTask {
             relay: self.relay.clone(),
             path: None,
             rtt_told_at: None,
+            own_path_told: None,
+            peer_path: None,
         };
         let reconnect =
             HostReconnect { gate: self.gate, handovers: self.handovers, endpoint: self.endpoint, relay: self.relay };

@@ -186,6 +186,8 @@ fn start_driver(
         relay,
         path: None,
         rtt_told_at: None,
+        own_path_told: None,
+        peer_path: None,
     };
     tokio::spawn(driver.run(live, reconnect).instrument(tracing::info_span!("join_session", %address)));
     handle

@@ -213,6 +213,13 @@ async fn only_the_relay_connects_them_frames_flow_and_a_relay_restart_is_survive
     }
     user.send(LinkCommand::SendFrame(after.clone()));
     expect_frame(&mut engineer, &after).await;
+    // Both panels name the same path: the engineer's side may now receive straight from the
+    // user's allocation, but the user's packets still go through the relay.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while engineer.hosted.handle.status().path() != LinkPath::Relayed {
+        assert!(tokio::time::Instant::now() < deadline, "the engineer's panel names the relay too");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     engineer.hosted.handle.send(SessionCommand::End);
     expect_event(&mut user_events, "end", |e| is_session(e, |s| matches!(s, SessionEvent::Ended { .. }))).await;

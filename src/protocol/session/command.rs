@@ -120,6 +120,8 @@ pub enum SessionCommand {
         /// When the still was captured, unix ms.
         captured_at_ms: i64,
     },
+    /// Either (the transport): tell the peer the path this side's connection takes now.
+    TellPath(crate::protocol::LinkPath),
 }
 
 impl SessionCommand {
@@ -183,6 +185,12 @@ impl Session {
             SessionCommand::SetMode(mode) => self.set_mode(mode),
             SessionCommand::RequestStill => self.request_still().map(|_| ()),
             SessionCommand::FinishStill { captured_at_ms } => self.finish_still(captured_at_ms),
+            SessionCommand::TellPath(path) => {
+                if self.ended().is_none() {
+                    self.outbox.push_back(crate::protocol::Message::PathInUse(path));
+                }
+                Ok(())
+            }
         }
     }
 }

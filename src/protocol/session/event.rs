@@ -202,6 +202,9 @@ pub enum SessionEvent {
         /// Events sent (engineer) or applied (user).
         count: u32,
     },
+    /// The peer told the path its side of the connection takes (the transport combines it with
+    /// this side's: relayed when either side is).
+    PeerPath(crate::protocol::LinkPath),
 }
 
 /// A screen update the engineer's side accepted (the view scope was in force), polled with

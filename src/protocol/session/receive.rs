@@ -194,6 +194,7 @@ impl Session {
             }
             Message::End(reason) => self.finish(reason, true, false),
             Message::Heartbeat => {}
+            Message::PathInUse(path) => self.emit(SessionEvent::PeerPath(path)),
             // Not sent this way by Stepwise (updates travel on streams of their own, see
             // `handle_frame`), but accepted the same way when a peer does.
             Message::Frame { seq, data } if role == Role::Engineer => self.accept_frame(seq, data),
@@ -246,6 +247,7 @@ pub(super) fn message_name(message: &Message) -> &'static str {
         Message::Mode(_) => "a mode switch",
         Message::StillRequest { .. } => "a still request",
         Message::StillDone { .. } => "a still",
+        Message::PathInUse(_) => "the path in use",
     }
 }
 
@@ -265,7 +267,8 @@ fn limited_kind(receiver: Role, message: &Message) -> Option<LimitedKind> {
             | Message::Monitors(_)
             | Message::MonitorSwitchAnswer { .. }
             | Message::Mode(_)
-            | Message::StillDone { .. },
+            | Message::StillDone { .. }
+            | Message::PathInUse(_),
         ) => Some(LimitedKind::ConsentChange),
         (Role::User, Message::StillRequest { .. }) => Some(LimitedKind::Screenshot),
         (Role::User, Message::Input { .. }) => Some(LimitedKind::Input),
@@ -276,7 +279,9 @@ fn limited_kind(receiver: Role, message: &Message) -> Option<LimitedKind> {
         }
         (Role::User, Message::Step(_) | Message::StepWithdrawn { .. }) => Some(LimitedKind::Step),
         (Role::User, Message::ScreenshotTaken { .. }) => Some(LimitedKind::Screenshot),
-        (Role::User, Message::Hold(_) | Message::Unhold | Message::Mode(_)) => Some(LimitedKind::Step),
+        (Role::User, Message::Hold(_) | Message::Unhold | Message::Mode(_) | Message::PathInUse(_)) => {
+            Some(LimitedKind::Step)
+        }
         _ => None,
     }
 }

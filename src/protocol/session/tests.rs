@@ -134,3 +134,31 @@ fn a_command_refused_for_now_says_why_as_a_code() {
     assert_eq!(too_soon, CommandError::NotNow(NotNowReason::AskedTooSoon));
     assert_eq!(too_soon.to_string(), "not possible now: the user said no less than 30 seconds ago");
 }
+
+#[test]
+fn each_side_hears_the_path_the_other_takes_and_a_flood_of_them_breaks_the_rules() {
+    use crate::protocol::LinkPath;
+    let mut engineer = Session::new(Role::Engineer, "Li Wei", 0);
+    let mut user = Session::new(Role::User, "Zhang Min", 0);
+    pump(&mut engineer, &mut user, 1);
+    drain(&mut engineer);
+    drain(&mut user);
+    user.handle_command(2, SessionCommand::TellPath(LinkPath::Relayed)).unwrap();
+    engineer.handle_command(2, SessionCommand::TellPath(LinkPath::Direct)).unwrap();
+    pump(&mut engineer, &mut user, 2);
+    assert_eq!(drain(&mut engineer), [SessionEvent::PeerPath(LinkPath::Relayed)]);
+    assert_eq!(drain(&mut user), [SessionEvent::PeerPath(LinkPath::Direct)]);
+
+    // A peer that keeps announcing paths is held to the same limit as other state changes.
+    for _ in 0..10_000 {
+        engineer.handle_message(3, Message::PathInUse(LinkPath::Direct));
+        if engineer.ended().is_some() {
+            break;
+        }
+    }
+    assert!(
+        matches!(engineer.ended(), Some(EndReason::ProtocolViolation(violation)) if violation.code == ViolationCode::OverLimit),
+        "{:?}",
+        engineer.ended()
+    );
+}

@@ -294,6 +294,7 @@ impl AssistView {
                 }
             }
             SessionEvent::SurveyLost
+            | SessionEvent::PeerPath(_)
             | SessionEvent::ControlInputCounted { .. }
             | SessionEvent::ClipboardShared { .. }
             | SessionEvent::MonitorsAnnounced(_)

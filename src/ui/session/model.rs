@@ -480,6 +480,7 @@ impl RemoteSessionView {
             | SessionEvent::ControlDeclined
             | SessionEvent::ControlTakenBack
             | SessionEvent::ControlInputCounted { .. }
+            | SessionEvent::PeerPath(_)
             | SessionEvent::ClipboardShared { .. }
             | SessionEvent::ClipboardReceived { .. }
             | SessionEvent::MonitorsAnnounced(_)
