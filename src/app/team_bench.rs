@@ -1,6 +1,8 @@
 //! `stepwise bench team`: simulated engineers editing, commenting and searching one team
-//! database at once, each on its own connection, while a listener measures how soon changes
-//! reach another console; every acknowledged write is checked against the final rows.
+//! database at once, each on its own connection and, like a console, with its own listener
+//! (which hears every colleague's notice and sends the engineer's own), while one more listener
+//! measures how soon changes reach another console; every acknowledged write is checked
+//! against the final rows.
 //! `stepwise bench store --database URL`: the single-desk store benchmark on a team database.
 
 use std::collections::HashMap;
@@ -205,6 +207,9 @@ fn engineer_loop(
     deadline: Instant,
 ) -> anyhow::Result<Work> {
     let mut store = TeamStore::connect(config)?;
+    // Like a console: its own listener hears the others and sends this engineer's notices.
+    let own_listener = TeamListener::spawn_with(config.clone(), |_| {})?;
+    store.notify_through(own_listener.outbox());
     let mut rng = Lcg(1_000 + index as u64);
     let mut work = Work::default();
     let mut counter = 0_usize;
@@ -255,6 +260,7 @@ fn engineer_loop(
         }
         work.ops += 1;
     }
+    own_listener.stop();
     Ok(work)
 }
 

@@ -524,6 +524,43 @@ fn postgres_changes_reach_another_console() {
     assert!(changed.is_some(), "the change is announced");
 }
 
+/// A console's edits and notes commit without a notice (the server serialises notifying
+/// commits) and its own listener sends the notices: they reach a colleague all the same, and
+/// after that listener stops, the store sends them itself.
+#[test]
+fn postgres_notices_sent_after_the_write_reach_another_console() {
+    let Some(backend) = postgres_backend() else { return };
+    let mut desk = TeamStore::connect(&backend.config).unwrap();
+    let own = TeamListener::spawn_with(backend.config.clone(), |_| {}).unwrap();
+    desk.notify_through(own.outbox());
+    let (_colleague, events) = TeamListener::spawn(backend.config.clone()).unwrap();
+    assert!(wait_for(&events, Duration::from_secs(10), |event| *event == ListenerEvent::Connected).is_some());
+    let created = desk.desk_create(&new_ticket("Deferred", "desc"), "Li Wei", NOW_MS).unwrap();
+    let read = desk.ticket_at(created.ticket.id).unwrap();
+    let mut fields = read.ticket.fields.clone();
+    fields.location = "Room 301".into();
+    let edited = desk
+        .change_ticket_at(created.ticket.id, read.version, &TicketChange::Fields(Box::new(fields)), "Li Wei", NOW_MS)
+        .unwrap();
+    let heard = |version: stepwise::model::TicketVersion, kind: DeskNoticeKind| {
+        move |event: &ListenerEvent| {
+            matches!(event, ListenerEvent::Notice(notice)
+                if notice.ticket == created.ticket.id && notice.version == Some(version) && notice.kind == kind)
+        }
+    };
+    assert!(
+        wait_for(&events, Duration::from_secs(5), heard(edited.ticket.version, DeskNoticeKind::Changed)).is_some(),
+        "the edit is announced by the console's listener"
+    );
+    own.stop();
+    desk.desk_add_note(created.ticket.id, "checked the cable", "Li Wei", NOW_MS).unwrap();
+    let noted = desk.ticket_at(created.ticket.id).unwrap().version;
+    assert!(
+        wait_for(&events, Duration::from_secs(5), heard(noted, DeskNoticeKind::Commented)).is_some(),
+        "with its listener gone, the store announces the note itself"
+    );
+}
+
 #[test]
 fn postgres_connection_loss_is_reported_then_the_store_reconnects() {
     let Some(backend) = postgres_backend() else { return };

@@ -50,9 +50,12 @@ impl TeamDesk {
     /// Connects (creating or upgrading the schema) and starts listening for colleagues' changes.
     pub(super) fn connect(settings: &TeamDatabaseSettings) -> StoreResult<Self> {
         let config = team_config(settings);
-        let store = TeamStore::connect(&config)?;
+        let mut store = TeamStore::connect(&config)?;
         let listener =
             TeamListener::spawn(config).map_err(|err| tracing::warn!("cannot start the team listener: {err}")).ok();
+        if let Some((listener, _)) = &listener {
+            store.notify_through(listener.outbox());
+        }
         Ok(Self { store, listener, engineer: None, conflicts: HashMap::new(), open_ticket: None, last_heartbeat_ms: 0 })
     }
 

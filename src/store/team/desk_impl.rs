@@ -129,9 +129,13 @@ impl TeamStore {
                 return Ok(None);
             }
             let edit = Edit { actor, now_ms, policy: &policy, extras: RowExtras::default(), notice: kind };
-            let written =
-                self.read(|client| write_if_unchanged(client, &current, &planned.ticket, &planned.events, &edit))?;
-            if let Some(ticket) = written {
+            let inline = self.outbox.is_none();
+            let written = self
+                .read(|client| write_if_unchanged(client, &current, &planned.ticket, &planned.events, &edit, inline))?;
+            if let Some((ticket, notice)) = written {
+                if !inline {
+                    self.post_notice(notice);
+                }
                 return Ok(Some(Changed { ticket, merged_over: planned.merged_over }));
             }
         }

@@ -1,6 +1,7 @@
 //! Live updates: a thread with its own connection runs `LISTEN stepwise_desk` (and
 //! `LISTEN stepwise_library`) and hands every other console's change to the app as a
-//! [`DeskNotice`] (or the key of a changed team-wide setting), reconnecting by itself.
+//! [`DeskNotice`] (or the key of a changed team-wide setting), reconnecting by itself. The same
+//! connection sends the notices of this console's own edits (see [`super::notices`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use postgres::fallible_iterator::FallibleIterator;
 
+use super::notices::{NoticeOutbox, NoticeQueue};
 use super::{LIBRARY_CHANNEL, NOTIFY_CHANNEL, TeamConfig};
 use crate::model::DeskNotice;
 use crate::store::StoreError;
@@ -27,8 +29,9 @@ pub enum ListenerEvent {
     Lost(String),
 }
 
-/// How often the thread checks for the stop request and a silently dead link.
-const POLL_INTERVAL: Duration = Duration::from_millis(200);
+/// How often the thread sends this console's waiting notices and checks for the stop request
+/// (it waits for notifications in between).
+const POLL_INTERVAL: Duration = Duration::from_millis(10);
 /// An idle link is checked this often.
 const LIVENESS_INTERVAL: Duration = Duration::from_secs(5);
 /// Longest wait between reconnect attempts.
@@ -38,6 +41,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 pub struct TeamListener {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    outbox: NoticeOutbox,
 }
 
 impl std::fmt::Debug for TeamListener {
@@ -64,9 +68,17 @@ impl TeamListener {
     ) -> std::io::Result<TeamListener> {
         let stop = Arc::new(AtomicBool::new(false));
         let thread_stop = Arc::clone(&stop);
-        let thread =
-            std::thread::Builder::new().name("team-listener".into()).spawn(move || run(&config, &thread_stop, sink))?;
-        Ok(TeamListener { stop, thread: Some(thread) })
+        let (mut queue, outbox) = NoticeQueue::new();
+        let thread = std::thread::Builder::new()
+            .name("team-listener".into())
+            .spawn(move || run(&config, &thread_stop, sink, &mut queue))?;
+        Ok(TeamListener { stop, thread: Some(thread), outbox })
+    }
+
+    /// Where a store of this console posts its notices, to be sent on this listener's
+    /// connection ([`super::TeamStore::notify_through`]).
+    pub fn outbox(&self) -> NoticeOutbox {
+        self.outbox.clone()
     }
 
     /// Stops the thread and waits for it.
@@ -90,10 +102,10 @@ impl Drop for TeamListener {
     }
 }
 
-fn run(config: &TeamConfig, stop: &AtomicBool, mut sink: impl FnMut(ListenerEvent)) {
+fn run(config: &TeamConfig, stop: &AtomicBool, mut sink: impl FnMut(ListenerEvent), queue: &mut NoticeQueue) {
     let mut backoff = Duration::from_millis(100);
     while !stop.load(Ordering::Relaxed) {
-        match listen(config, stop, &mut sink) {
+        match listen(config, stop, &mut sink, queue) {
             Ok(()) => return,
             Err(message) => {
                 tracing::warn!(server = %config.redacted(), "team listener link lost: {message}");
@@ -109,7 +121,12 @@ fn run(config: &TeamConfig, stop: &AtomicBool, mut sink: impl FnMut(ListenerEven
 }
 
 /// One connection's life: `Ok` when asked to stop, `Err` when the link failed.
-fn listen(config: &TeamConfig, stop: &AtomicBool, sink: &mut impl FnMut(ListenerEvent)) -> Result<(), String> {
+fn listen(
+    config: &TeamConfig,
+    stop: &AtomicBool,
+    sink: &mut impl FnMut(ListenerEvent),
+    queue: &mut NoticeQueue,
+) -> Result<(), String> {
     let mut client = config.connect().map_err(|err: StoreError| err.to_string())?;
     client
         .batch_execute(&format!("LISTEN {NOTIFY_CHANNEL}; LISTEN {LIBRARY_CHANNEL}"))
@@ -117,10 +134,14 @@ fn listen(config: &TeamConfig, stop: &AtomicBool, sink: &mut impl FnMut(Listener
     sink(ListenerEvent::Connected);
     let mut checked = Instant::now();
     while !stop.load(Ordering::Relaxed) {
+        queue.flush(&mut client).map_err(|err| err.to_string())?;
         {
             let mut notifications = client.notifications();
             let mut batch = notifications.timeout_iter(POLL_INTERVAL);
-            loop {
+            // A busy desk never falls silent for a whole interval: stop after one all the same,
+            // so this console's own notices and the stop request are not held up.
+            let batch_until = Instant::now() + POLL_INTERVAL;
+            while Instant::now() < batch_until {
                 match batch.next() {
                     Ok(Some(notification)) if notification.channel() == LIBRARY_CHANNEL => {
                         sink(ListenerEvent::SharedSettingChanged(notification.payload().to_owned()));
@@ -141,6 +162,10 @@ fn listen(config: &TeamConfig, stop: &AtomicBool, sink: &mut impl FnMut(Listener
             client.is_valid(Duration::from_secs(2)).map_err(|err| err.to_string())?;
             checked = Instant::now();
         }
+    }
+    // What this console saved just before closing still reaches the others.
+    if let Err(err) = queue.flush(&mut client) {
+        tracing::debug!("desk notices not sent at shutdown: {err}");
     }
     Ok(())
 }

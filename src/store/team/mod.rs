@@ -12,6 +12,7 @@ mod connect;
 mod desk_impl;
 mod guides;
 mod listener;
+mod notices;
 mod query;
 mod recordings;
 mod report;
@@ -23,6 +24,7 @@ use std::time::Duration;
 pub use bulk::MigrateReport;
 pub use connect::{TeamConfig, TlsMode};
 pub use listener::{ListenerEvent, TeamListener};
+pub use notices::NoticeOutbox;
 pub use query::COMMON_SEARCH_CAP;
 
 use super::{StoreError, StoreResult};
@@ -50,6 +52,9 @@ pub struct TeamStore {
     /// The ticket as this console last read or wrote it, by id: an edit planned against it
     /// needs no locking read (see `desk_impl.rs`).
     last_read: std::collections::HashMap<crate::model::TicketId, crate::model::DeskTicket>,
+    /// Where notices of one-statement writes go to be sent after the write (the listener's
+    /// connection); `None`: each write sends its notice itself.
+    outbox: Option<notices::NoticeOutbox>,
 }
 
 impl std::fmt::Debug for TeamStore {
@@ -76,6 +81,7 @@ impl TeamStore {
             search_stats: None,
             host: recordings::this_host(),
             last_read: std::collections::HashMap::new(),
+            outbox: None,
         })
     }
 
@@ -85,6 +91,27 @@ impl TeamStore {
         let mut client = config.connect()?;
         let row = client.query_one("SHOW server_version", &[]).map_err(classify)?;
         row.try_get::<_, String>(0).map_err(classify)
+    }
+
+    /// Sends the notices of this store's edits and notes through `outbox` (a listener's, see
+    /// [`TeamListener::outbox`]) after they are written, instead of in the writing statement.
+    pub fn notify_through(&mut self, outbox: notices::NoticeOutbox) {
+        self.outbox = Some(outbox);
+    }
+
+    /// Hands a written change's notice to the outbox; when the outbox is gone (its listener
+    /// stopped), sends it on this store's own connection.
+    fn post_notice(&mut self, payload: String) {
+        let Some(outbox) = &self.outbox else { return };
+        if let Err(payload) = outbox.post(payload) {
+            self.outbox = None;
+            let sent = self.read(|client| {
+                client.execute("SELECT pg_notify($1, $2)", &[&NOTIFY_CHANNEL, &payload]).map(|_| ()).map_err(classify)
+            });
+            if let Err(err) = sent {
+                tracing::debug!("cannot send a desk notice: {err}");
+            }
+        }
     }
 
     /// The settings this store connects with.

@@ -270,13 +270,18 @@ fn update_statement(
 /// `Ok(None)` when the row moved on meanwhile, or a timeline entry appended meanwhile took the
 /// number: nothing was written. Not for changes of the searched fields (the locking path
 /// rebuilds the search text) or with more than one note.
+///
+/// With `notify_inline` false the statement sends no notice (the transactions that notify are
+/// serialised by the server at commit, see [`super::notices`]): the notice to send once written
+/// comes back with the ticket.
 pub(super) fn write_if_unchanged(
     client: &mut postgres::Client,
     before: &DeskTicket,
     after: &Ticket,
     events: &[TimelineEvent],
     edit: &Edit<'_>,
-) -> StoreResult<Option<DeskTicket>> {
+    notify_inline: bool,
+) -> StoreResult<Option<(DeskTicket, String)>> {
     let note = events.iter().find_map(|event| match event {
         TimelineEvent::NoteAdded { text } => Some(text.as_str()),
         _ => None,
@@ -303,8 +308,14 @@ pub(super) fn write_if_unchanged(
     }
     let at = push(&mut params, edit.now_ms, Type::INT8);
     let actor = push(&mut params, edit.actor.to_owned(), Type::TEXT);
-    let channel = push(&mut params, NOTIFY_CHANNEL.to_owned(), Type::TEXT);
-    let notice = push(&mut params, notice_json(&notice)?, Type::TEXT);
+    let notice_payload = notice_json(&notice)?;
+    let notified = if notify_inline {
+        let channel = push(&mut params, NOTIFY_CHANNEL.to_owned(), Type::TEXT);
+        let notice = push(&mut params, notice_payload.clone(), Type::TEXT);
+        format!("notified AS (SELECT pg_notify({channel}, {notice}) FROM saved) ")
+    } else {
+        "notified AS (SELECT 1 FROM saved WHERE FALSE) ".to_owned()
+    };
     let kinds = push(&mut params, kinds, Type::TEXT_ARRAY);
     let payloads = push(&mut params, payloads, Type::TEXT_ARRAY);
     let actor_kinds = push(&mut params, actor_kinds, Type::TEXT_ARRAY);
@@ -326,12 +337,12 @@ pub(super) fn write_if_unchanged(
             FROM saved, last, unnest({kinds}::text[], {payloads}::text[], {actor_kinds}::text[]) \
                  WITH ORDINALITY AS e (kind, payload, actor_kind, n) \
             RETURNING seq), \
-         notified AS (SELECT pg_notify({channel}, {notice}) FROM saved) \
+         {notified}\
          SELECT version, assignee_id, team, (SELECT count(*) FROM appended), (SELECT count(*) FROM notified) \
          FROM saved"
     );
     match client.query_typed_opt(&sql, &param_refs(&params)) {
-        Ok(Some(row)) => written_from(&row, after).map(Some),
+        Ok(Some(row)) => written_from(&row, after).map(|ticket| Some((ticket, notice_payload))),
         Ok(None) => Ok(None),
         // An entry appended meanwhile (a session's transcript) took the next number.
         Err(err) if err.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) => Ok(None),
