@@ -15,7 +15,7 @@ fn screenish(width: u32, height: u32, seed: u32) -> Vec<u8> {
             let glyph = (x / 7 + seed).wrapping_mul(2_654_435_761) ^ (y / 13).wrapping_mul(40_503);
             let shade = (glyph >> ((x % 7 + y % 13) % 24)) & 3;
             let pixel = if x + y > (width + height) * 3 / 2 {
-                [(x * 7 ^ y * 3) as u8, (x * y) as u8, (x + y * 5 + seed) as u8, 255]
+                [((x * 7) ^ (y * 3)) as u8, (x * y) as u8, (x + y * 5 + seed) as u8, 255]
             } else if y % 50 == 0 || x % 90 == 0 {
                 [60, 90, 200, 255]
             } else if y % 13 < 10 {
@@ -72,7 +72,7 @@ fn screen_content_codes_far_below_its_raw_size() {
 }
 
 #[test]
-fn a_reduced_still_holds_block_averages_and_is_small() {
+fn a_reduced_still_holds_block_averages() {
     let (width, height) = (130, 70);
     let rgba = screenish(width, height, 5);
     let (held, decoded, _) = round_trip(&rgba, width, height, 16);
