@@ -4,7 +4,8 @@
 //! Each scenario is a folder of numbered PNG frames; every frame is encoded as a delta against the
 //! previous one (the first as a keyframe), on one thread, timing only encode and decode. The
 //! Stepwise object is the lossless run; where the lossy mode changes anything (photographic
-//! content) it also carries `lossy_*` figures from a second run with `allow_lossy`.
+//! content) it also carries `lossy_*` figures from a second run with `allow_lossy`, and `still_*`
+//! figures: some frames coded as guidance-only stills (the exact pass, checked bit-exact).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -37,6 +38,7 @@ pub fn run_codec_bench(corpus: &Path) -> anyhow::Result<Vec<Value>> {
         }
         let mut row = bench_stepwise(&name, &frames)?;
         add_lossy_figures(&name, &frames, &mut row)?;
+        add_still_figures(&name, &frames, &mut row)?;
         rows.push(row);
         rows.push(bench_png(&name, &frames)?);
         rows.push(bench_zstd_raw(&name, &frames)?);
@@ -168,6 +170,40 @@ fn add_lossy_figures(scenario: &str, frames: &[Frame], row: &mut Value) -> anyho
         object.insert("lossy_bytes_per_frame_mean".into(), json!((bytes as f64 / count).round()));
         object.insert("lossy_encode_ms_mean".into(), json!(round3(encode_ms / count)));
         object.insert("lossy_psnr_db".into(), json!((psnr_db * 100.0).round() / 100.0));
+    }
+    Ok(())
+}
+
+/// Frames of a scenario coded as stills, at most (spread over the sequence).
+const STILL_SAMPLES: usize = 8;
+
+/// Codes up to [`STILL_SAMPLES`] frames as exact stills and adds `still_frames`,
+/// `still_bytes_mean`, `still_bytes_max`, `still_encode_ms_mean` and `still_decode_ms_mean` to
+/// `row`; fails if a still is not bit-exact.
+fn add_still_figures(scenario: &str, frames: &[Frame], row: &mut Value) -> anyhow::Result<()> {
+    let step = frames.len().div_ceil(STILL_SAMPLES).max(1);
+    let (mut bytes, mut encode_ms, mut decode_ms) = (Vec::new(), 0f64, 0f64);
+    for (number, frame) in frames.iter().enumerate().step_by(step) {
+        let mut encoder = Encoder::new(EncoderConfig::default());
+        let start = Instant::now();
+        let update = encoder.encode_still(frame, 1);
+        encode_ms += elapsed_ms(start);
+        bytes.push(update.len());
+        let mut decoder = Decoder::new();
+        let start = Instant::now();
+        decoder.decode(&update).with_context(|| format!("{scenario}: decoding still {}", number + 1))?;
+        decode_ms += elapsed_ms(start);
+        if decoder.frame() != Some(frame) {
+            bail!("{scenario}: still {} is not bit-exact", number + 1);
+        }
+    }
+    let count = bytes.len().max(1) as f64;
+    if let Some(object) = row.as_object_mut() {
+        object.insert("still_frames".into(), json!(bytes.len()));
+        object.insert("still_bytes_mean".into(), json!((bytes.iter().sum::<usize>() as f64 / count).round()));
+        object.insert("still_bytes_max".into(), json!(bytes.iter().max().copied().unwrap_or(0)));
+        object.insert("still_encode_ms_mean".into(), json!(round3(encode_ms / count)));
+        object.insert("still_decode_ms_mean".into(), json!(round3(decode_ms / count)));
     }
     Ok(())
 }

@@ -1,9 +1,10 @@
-//! The decoder: validates a whole update, then applies it to its framebuffer.
+//! The decoder: validates a whole update, then applies it to its framebuffer (tiles and copies,
+//! or a whole still).
 
 use super::motion::{self, CopyOp, MAX_COPIES};
 use super::tiles::{self, Grid, TilePayload};
 use super::wire::{self, ByteReader};
-use super::{CodecError, DecodedUpdate, Frame, Rect, check_dimensions};
+use super::{CodecError, DecodedUpdate, Frame, Rect, check_dimensions, still};
 
 /// Per-tile allowance for record overhead (index delta, kind, filter, palette colours).
 const TILE_OVERHEAD_BYTES: usize = 96;
@@ -103,6 +104,9 @@ impl Decoder {
             }
         }
         let grid = Grid::new(header.width, header.height);
+        if header.still {
+            return self.apply_still(reader.rest(), &header, &grid);
+        }
         let body: &[u8] = match header.body_len {
             None => reader.rest(),
             Some(body_len) => {
@@ -163,6 +167,26 @@ impl Decoder {
             changed: changed_rects(&grid, &parsed),
             lossy: header.lossy || !parsed.approximate.is_empty(),
             approximate: merge_runs(&grid, parsed.approximate.iter().copied()),
+        })
+    }
+}
+
+impl Decoder {
+    /// Decodes a still (a keyframe, see `still/`) and makes it the frame: every tile approximate
+    /// when it was reduced.
+    fn apply_still(&mut self, body: &[u8], header: &wire::Header, grid: &Grid) -> Result<DecodedUpdate, CodecError> {
+        let (rgba, block) = still::read_body(body, header.width, header.height)?;
+        self.frame = Some(Frame { width: header.width, height: header.height, rgba });
+        self.seq = header.seq;
+        self.approximate.clear();
+        self.approximate.resize(grid.tile_count(), block > 1);
+        let all = Rect { x: 0, y: 0, width: header.width, height: header.height };
+        Ok(DecodedUpdate {
+            seq: header.seq,
+            keyframe: true,
+            changed: vec![all],
+            lossy: header.lossy || block > 1,
+            approximate: if block > 1 { merge_runs(grid, 0..grid.tile_count()) } else { Vec::new() },
         })
     }
 }

@@ -12,6 +12,10 @@
 //!    what the decoder holds, so a refinement is a normal delta, and each update tells the
 //!    decoder which tiles are still approximate.
 //!
+//! A still (guidance-only mode, [`Encoder::encode_still`]) is one keyframe holding the whole
+//! picture under a context-modelling lossless coder (`still/`), several times smaller than a tile
+//! keyframe, optionally reduced by a block side first (a small approximate pass).
+//!
 //! Updates are pure bytes (no I/O); see `wire.rs` for the layout. The decoder accepts any bytes
 //! without panicking, validates a whole update before touching its frame, and answers anything it
 //! cannot apply with an error meaning "ask for a keyframe".
@@ -20,6 +24,7 @@ mod decoder;
 mod encoder;
 mod lossy;
 mod motion;
+mod still;
 mod tiles;
 mod wire;
 

@@ -125,6 +125,7 @@ fn zstd_bomb_is_refused() {
         lossy: false,
         approximate: false,
         body_len: Some(1 << 30),
+        still: false,
     };
     wire::write_header(&mut update, &header);
     update.extend_from_slice(&zstd::bulk::compress(&vec![0u8; 1 << 20], 3).expect("compress"));

@@ -9,7 +9,9 @@
 //! tile    = index_delta:var kind:u8 payload                    (see `tiles.rs`)
 //! ```
 //! `base_seq` is present unless the update is a keyframe; `body_len` (the decompressed size) only
-//! when the body is compressed.
+//! when the body is compressed. With `FLAG_STILL` the body is a still picture instead (see
+//! `still/mod.rs`): only on keyframes, never with `FLAG_COMPRESSED` or `FLAG_APPROXIMATE`; a
+//! decoder without it refuses the flag as unknown.
 
 use super::CodecError;
 
@@ -25,7 +27,9 @@ pub(super) const FLAG_LOSSY: u8 = 2;
 pub(super) const FLAG_COMPRESSED: u8 = 4;
 /// The body ends with the list of tiles left approximate (to be refined by later updates).
 pub(super) const FLAG_APPROXIMATE: u8 = 8;
-const KNOWN_FLAGS: u8 = FLAG_KEYFRAME | FLAG_LOSSY | FLAG_COMPRESSED | FLAG_APPROXIMATE;
+/// The body is a still picture (guidance-only mode), not tiles.
+pub(super) const FLAG_STILL: u8 = 16;
+const KNOWN_FLAGS: u8 = FLAG_KEYFRAME | FLAG_LOSSY | FLAG_COMPRESSED | FLAG_APPROXIMATE | FLAG_STILL;
 
 /// The fixed part of an update.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +44,8 @@ pub(super) struct Header {
     pub approximate: bool,
     /// Decompressed body size, when the body is compressed.
     pub body_len: Option<usize>,
+    /// The body is a still picture.
+    pub still: bool,
 }
 
 /// Appends `value` as an unsigned LEB128 varint.
@@ -68,6 +74,9 @@ pub(super) fn write_header(out: &mut Vec<u8>, header: &Header) {
     if header.approximate {
         flags |= FLAG_APPROXIMATE;
     }
+    if header.still {
+        flags |= FLAG_STILL;
+    }
     out.push(flags);
     put_varint(out, header.seq);
     if let Some(base_seq) = header.base_seq {
@@ -93,6 +102,10 @@ pub(super) fn read_header(reader: &mut ByteReader<'_>) -> Result<Header, CodecEr
     if flags & !KNOWN_FLAGS != 0 {
         return Err(CodecError::Malformed(format!("unknown flags {flags:#x}")));
     }
+    let still = flags & FLAG_STILL != 0;
+    if still && (flags & FLAG_KEYFRAME == 0 || flags & (FLAG_COMPRESSED | FLAG_APPROXIMATE) != 0) {
+        return Err(CodecError::Malformed(format!("still with flags {flags:#x}")));
+    }
     let seq = reader.varint()?;
     let base_seq = if flags & FLAG_KEYFRAME == 0 { Some(reader.varint()?) } else { None };
     let width = reader.varint_u32()?;
@@ -110,6 +123,7 @@ pub(super) fn read_header(reader: &mut ByteReader<'_>) -> Result<Header, CodecEr
         lossy: flags & FLAG_LOSSY != 0,
         approximate: flags & FLAG_APPROXIMATE != 0,
         body_len,
+        still,
     })
 }
 
@@ -184,12 +198,27 @@ mod tests {
             lossy: true,
             approximate: true,
             body_len: Some(123_456),
+            still: false,
         };
         let mut bytes = Vec::new();
         write_header(&mut bytes, &header);
         let mut reader = ByteReader::new(&bytes);
         assert_eq!(read_header(&mut reader), Ok(header));
         assert!(reader.is_empty());
+        let still = Header { base_seq: None, approximate: false, body_len: None, still: true, ..header };
+        let mut bytes = Vec::new();
+        write_header(&mut bytes, &still);
+        assert_eq!(read_header(&mut ByteReader::new(&bytes)), Ok(still));
+    }
+
+    #[test]
+    fn a_still_only_comes_as_a_plain_keyframe() {
+        for flags in
+            [FLAG_STILL, FLAG_STILL | FLAG_KEYFRAME | FLAG_COMPRESSED, FLAG_STILL | FLAG_KEYFRAME | FLAG_APPROXIMATE]
+        {
+            let bytes = [b'S', b'W', b'C', FORMAT_VERSION, flags, 1, 0, 1, 1, 9];
+            assert!(matches!(read_header(&mut ByteReader::new(&bytes)), Err(CodecError::Malformed(_))), "{flags:#x}");
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ use stepwise::capture::synthetic::SyntheticSource;
 use stepwise::capture::{CaptureError, PixelRect, ScreenSource};
 use stepwise::codec::{Decoder, Encoder, EncoderConfig, Frame};
 use stepwise::protocol::SessionCommand;
-use stepwise::protocol::{ConsentRequest, Scopes, SessionEvent};
+use stepwise::protocol::{ConsentRequest, Scopes, SessionEvent, SessionMode};
 use stepwise::transport::{EventSink, TransportEvent, TransportSettings, join_session};
 
 use loopback::{loopback_sessions, runtime};
@@ -147,6 +147,27 @@ fn consent_gates_capture_and_private_regions_stay_private() {
     let resumed_from = slot.lock().stats.frames;
     until("frames after resume", || slot.lock().stats.frames > resumed_from + 2);
     assert_eq!(keyframe_requests.load(Ordering::Relaxed), 0, "every update decodes, also after the pause");
+
+    // Guidance-only: no live updates; a still on request, reduced first, then exact, private
+    // regions blanked as ever.
+    assert!(sessions.command(TICKET, SessionCommand::SetMode(SessionMode::GuidanceOnly)));
+    wait(&user_events, "guidance-only", session_event(|e| matches!(e, SessionEvent::ModeChanged { .. })));
+    std::thread::sleep(Duration::from_millis(300)); // Live updates still in flight arrive.
+    let before_still = slot.lock().stats.frames;
+    assert!(sessions.command(TICKET, SessionCommand::RequestStill));
+    wait_engineer(&engineer, "the still", session_event(|e| matches!(e, SessionEvent::StillTaken { .. })));
+    until("the still's two passes are shown, the last exact", || {
+        let state = slot.lock();
+        state.stats.frames >= before_still + 2 && state.approximate.is_empty() && state.width == 640
+    });
+    {
+        let state = slot.lock();
+        let stride = state.width as usize * 4;
+        let pixel = |x: u32, y: u32| &state.rgba[y as usize * stride + x as usize * 4..][..4];
+        assert_eq!(pixel(private_region.x + 7, private_region.y + 5), [0, 0, 0, 255], "private in the still too");
+        assert_ne!(pixel(10, 10), [0, 0, 0, 255]);
+    }
+    assert_eq!(keyframe_requests.load(Ordering::Relaxed), 0, "the still's updates decode");
 
     // Revoke: once acknowledged, nothing more arrives.
     user.status().close_screen_gate();

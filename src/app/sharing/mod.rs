@@ -4,18 +4,22 @@
 //! that arrive while the link is busy are dropped before encoding, so the encoder's chain of
 //! deltas never breaks and the newest screen always wins.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+mod monitors;
+mod still;
+mod wake;
+
+pub use monitors::{MonitorSwitch, monitor_list, switchable_opener};
+pub use wake::CaptureWake;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::capture::{
-    CaptureError, DisplayMonitor, PixelRect, ScreenImage, ScreenSource, SourceChoice, blank_regions, open_source,
-};
+use crate::capture::{CaptureError, PixelRect, ScreenImage, ScreenSource, SourceChoice, blank_regions, open_source};
 use crate::codec::{Encoder, EncoderConfig, Frame};
 use crate::model::now_ms;
 use crate::protocol::SessionCommand;
-use crate::protocol::monitors::{MAX_MONITOR_NAME_CHARS, MAX_MONITORS, MonitorInfo, MonitorList};
 use crate::protocol::screen::{ScreenHeader, wrap_screen_update};
 use crate::transport::{LinkCommand, LinkStatus, SessionHandle};
 use crate::ui::coords::PREVIEW_SCALE;
@@ -41,41 +45,8 @@ const REFINE_HOLD_MAX: Duration = Duration::from_millis(3_000);
 const FOLLOW_UP_FRAME_INTERVAL: Duration = Duration::from_millis(4);
 /// How long after the engineer's last applied input the capture keeps the follow-up interval.
 const FOLLOW_UP_WINDOW: Duration = Duration::from_millis(120);
-/// A still's coarse pass averages blocks of this many pixels a side (shown first, then refined).
-const STILL_COARSE_BLOCK: u32 = 16;
-/// zstd level of a still's exact pass (one picture on a slow link: worth the encoder's time).
-const STILL_ZSTD_LEVEL: i32 = 19;
 /// How often the user's own preview of what is shared is refreshed.
 const PREVIEW_INTERVAL: Duration = Duration::from_millis(500);
-
-/// The still's coarse pass: each `block`×`block` square filled with its average colour, so the
-/// engineer sees the layout within a fraction of the exact picture's bytes.
-fn coarse_picture(frame: &Frame, block: u32) -> Frame {
-    let (width, height) = (frame.width as usize, frame.height as usize);
-    let block = block.max(1) as usize;
-    let mut rgba = vec![0u8; frame.rgba.len()];
-    for top in (0..height).step_by(block) {
-        for left in (0..width).step_by(block) {
-            let (bottom, right) = ((top + block).min(height), (left + block).min(width));
-            let mut sum = [0u64; 4];
-            for y in top..bottom {
-                for pixel in frame.rgba[(y * width + left) * 4..(y * width + right) * 4].chunks_exact(4) {
-                    for (total, &value) in sum.iter_mut().zip(pixel) {
-                        *total += u64::from(value);
-                    }
-                }
-            }
-            let count = ((bottom - top) * (right - left)) as u64;
-            let average = sum.map(|total| u8::try_from(total / count).unwrap_or(u8::MAX));
-            for y in top..bottom {
-                for pixel in rgba[(y * width + left) * 4..(y * width + right) * 4].chunks_exact_mut(4) {
-                    pixel.copy_from_slice(&average);
-                }
-            }
-        }
-    }
-    Frame { width: frame.width, height: frame.height, rgba }
-}
 
 /// A small copy of what is shared (after blanking), for the user's own preview.
 fn publish_preview(preview: &FrameSlot, image: &ScreenImage) {
@@ -98,51 +69,6 @@ fn publish_preview(preview: &FrameSlot, image: &ScreenImage) {
     slot.rgba = rgba;
     slot.all_dirty = true;
     slot.stats.frames += 1;
-}
-
-/// Wakes the capture thread when the engineer's input was applied on this computer, so the
-/// change reaches the viewer without waiting for the next capture tick. It changes only *when*
-/// the thread grabs: what is grabbed and sent is still gated by the view scope.
-#[derive(Clone, Default)]
-pub struct CaptureWake(Arc<WakeState>);
-
-#[derive(Default)]
-struct WakeState {
-    /// How many inputs were applied so far, and when the last one was.
-    applied: Mutex<(u64, Option<Instant>)>,
-    signal: Condvar,
-}
-
-impl CaptureWake {
-    /// Tells the capture thread an input was just applied (it grabs at once, then keeps a fast
-    /// interval for a short while).
-    pub fn input_applied(&self) {
-        let mut applied = self.0.applied.lock().unwrap_or_else(PoisonError::into_inner);
-        applied.0 = applied.0.wrapping_add(1);
-        applied.1 = Some(Instant::now());
-        self.0.signal.notify_all();
-    }
-
-    /// How many inputs were applied so far.
-    fn applied_count(&self) -> u64 {
-        self.0.applied.lock().unwrap_or_else(PoisonError::into_inner).0
-    }
-
-    /// Whether an input was applied within `window`.
-    fn input_within(&self, window: Duration) -> bool {
-        let applied = self.0.applied.lock().unwrap_or_else(PoisonError::into_inner);
-        applied.1.is_some_and(|at| at.elapsed() < window)
-    }
-
-    /// Sleeps up to `timeout`, returning early once more than `seen` inputs were applied.
-    fn sleep_unless_applied(&self, seen: u64, timeout: Duration) {
-        let applied = self.0.applied.lock().unwrap_or_else(PoisonError::into_inner);
-        let _ = self
-            .0
-            .signal
-            .wait_timeout_while(applied, timeout, |applied| applied.0 == seen)
-            .unwrap_or_else(PoisonError::into_inner);
-    }
 }
 
 /// Optional parts of a sharing thread.
@@ -178,62 +104,6 @@ pub type SourceOpener = Box<dyn FnMut() -> Result<Box<dyn ScreenSource>, Capture
 /// An opener for a [`SourceChoice`].
 pub fn opener_for(choice: SourceChoice) -> SourceOpener {
     Box::new(move || open_source(&choice))
-}
-
-/// Which monitor of the live screen is shared; switched only after the user agreed to the
-/// engineer's request. The capture thread reopens its source on the next tick.
-#[derive(Clone, Debug, Default)]
-pub struct MonitorSwitch {
-    current: Arc<AtomicUsize>,
-    pending: Arc<AtomicBool>,
-}
-
-impl MonitorSwitch {
-    /// Starting on monitor `index`.
-    pub fn new(index: usize) -> Self {
-        Self { current: Arc::new(AtomicUsize::new(index)), pending: Arc::new(AtomicBool::new(false)) }
-    }
-
-    /// Share monitor `index` from now on.
-    pub fn switch_to(&self, index: usize) {
-        self.current.store(index, Ordering::Release);
-        self.pending.store(true, Ordering::Release);
-    }
-
-    /// The monitor shared (or about to be).
-    pub fn current(&self) -> usize {
-        self.current.load(Ordering::Acquire)
-    }
-
-    fn take_pending(&self) -> bool {
-        self.pending.swap(false, Ordering::AcqRel)
-    }
-}
-
-/// An opener for `choice` that, for the live screen, opens the monitor `switch` names.
-pub fn switchable_opener(choice: SourceChoice, switch: MonitorSwitch) -> SourceOpener {
-    Box::new(move || match &choice {
-        SourceChoice::Screen { .. } => open_source(&SourceChoice::Screen { monitor: switch.current() }),
-        other => open_source(other),
-    })
-}
-
-/// The protocol's list of `monitors` (at most [`MAX_MONITORS`], names cut to their limit);
-/// `None` when the shared one does not fit in it.
-pub fn monitor_list(monitors: &[DisplayMonitor], shared: usize) -> Option<MonitorList> {
-    let monitors: Vec<MonitorInfo> = monitors
-        .iter()
-        .take(MAX_MONITORS)
-        .map(|monitor| MonitorInfo {
-            name: monitor.name.chars().take(MAX_MONITOR_NAME_CHARS).collect(),
-            x: monitor.x,
-            y: monitor.y,
-            width: monitor.width,
-            height: monitor.height,
-        })
-        .collect();
-    let list = MonitorList { monitors, shared: u32::try_from(shared).ok()? };
-    list.validate().ok().map(|()| list)
 }
 
 /// A running capture thread; dropping it stops the thread.
@@ -436,54 +306,6 @@ impl CaptureLoop {
         }
     }
 
-    /// Guidance-only: one exact still of the shared monitor (private regions blanked), sent as a
-    /// coarse keyframe first (something shows early), then the exact picture as a delta on it,
-    /// then the notice that the still is complete.
-    fn take_still(&mut self, still_id: u64) {
-        let Some(source) = self.source.as_mut() else { return };
-        let grabbed = source.capture();
-        if !self.session.status().screen_allowed() {
-            return; // Paused or stopped meanwhile: nothing leaves.
-        }
-        let mut image = match grabbed {
-            Ok(Some(image)) => image,
-            // Unchanged since the last grab: that picture is the screen.
-            Ok(None) => match self.last_sent.clone() {
-                Some(frame) => ScreenImage { width: frame.width, height: frame.height, rgba: frame.rgba },
-                None => return,
-            },
-            Err(err) => {
-                self.source_failed(err);
-                return;
-            }
-        };
-        self.stats.captured.fetch_add(1, Ordering::Relaxed);
-        let captured_at_ms = now_ms();
-        let regions = self.private.lock().unwrap_or_else(PoisonError::into_inner).clone();
-        blank_regions(&mut image, &regions);
-        let Ok(frame) = Frame::new(image.width, image.height, image.rgba) else { return };
-        if self.announced != Some((frame.width, frame.height)) {
-            self.session.send(SessionCommand::AnnounceScreen { width: frame.width, height: frame.height });
-            self.announced = Some((frame.width, frame.height));
-        }
-        self.encoder.set_config(EncoderConfig::default());
-        let coarse = self.encoder.encode(&coarse_picture(&frame, STILL_COARSE_BLOCK), true);
-        self.encoder.set_compression_level(Some(STILL_ZSTD_LEVEL));
-        let exact = self.encoder.encode(&frame, false);
-        self.encoder.set_compression_level(None);
-        let header = ScreenHeader { captured_at_ms, skipped_frames: 0 };
-        let sent = [coarse, exact]
-            .iter()
-            .all(|update| self.session.send(LinkCommand::SendFrame(wrap_screen_update(header, update))));
-        if sent && self.session.send(SessionCommand::FinishStill { captured_at_ms }) {
-            self.stats.sent.fetch_add(2, Ordering::Relaxed);
-            self.still_sent = Some(still_id);
-        }
-        self.last_sent = Some(frame);
-        // Back in live mode the viewer starts afresh.
-        self.keyframe_owed = true;
-    }
-
     /// One tick: grab if the screen changed; send the newest unsent image unless the link is busy.
     fn step(&mut self) {
         let status = self.session.status().clone();
@@ -630,69 +452,5 @@ impl CaptureLoop {
             // The update never left: the encoder's reference is ahead of the viewer's.
             self.keyframe_owed = true;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_applied_input_ends_the_capture_sleep() {
-        let wake = CaptureWake::default();
-        let seen = wake.applied_count();
-        let notifier = {
-            let wake = wake.clone();
-            std::thread::spawn(move || {
-                std::thread::sleep(Duration::from_millis(20));
-                wake.input_applied();
-            })
-        };
-        let started = Instant::now();
-        wake.sleep_unless_applied(seen, Duration::from_secs(30));
-        assert!(started.elapsed() < Duration::from_secs(20), "the sleep ran to its timeout");
-        assert_eq!(wake.applied_count(), seen + 1);
-        assert!(wake.input_within(FOLLOW_UP_WINDOW * 100));
-        notifier.join().unwrap();
-    }
-
-    #[test]
-    fn an_input_applied_before_the_sleep_is_not_missed() {
-        let wake = CaptureWake::default();
-        let seen = wake.applied_count();
-        wake.input_applied();
-        let started = Instant::now();
-        wake.sleep_unless_applied(seen, Duration::from_secs(30));
-        assert!(started.elapsed() < Duration::from_secs(20));
-    }
-
-    #[test]
-    fn the_coarse_pass_averages_blocks_and_keeps_the_size() {
-        let mut rgba = vec![0u8; 10 * 3 * 4];
-        // Left 8×3 block: half the pixels white.
-        for (index, pixel) in rgba.chunks_exact_mut(4).enumerate() {
-            let (x, y) = (index % 10, index / 10);
-            if x < 8 && (x + y) % 2 == 0 {
-                pixel.copy_from_slice(&[255, 255, 255, 255]);
-            }
-            if x >= 8 {
-                pixel.copy_from_slice(&[10, 20, 30, 255]);
-            }
-        }
-        let frame = Frame::new(10, 3, rgba).unwrap();
-        let coarse = coarse_picture(&frame, 8);
-        assert_eq!((coarse.width, coarse.height, coarse.rgba.len()), (10, 3, frame.rgba.len()));
-        assert_eq!(&coarse.rgba[..4], &[127, 127, 127, 127]);
-        assert_eq!(&coarse.rgba[(2 * 10 + 7) * 4..(2 * 10 + 8) * 4], &[127, 127, 127, 127]);
-        assert_eq!(&coarse.rgba[(2 * 10 + 9) * 4..], &[10, 20, 30, 255], "the ragged edge block");
-    }
-
-    #[test]
-    fn without_input_the_normal_tick_stays() {
-        let wake = CaptureWake::default();
-        assert!(!wake.input_within(FOLLOW_UP_WINDOW));
-        let started = Instant::now();
-        wake.sleep_unless_applied(wake.applied_count(), Duration::from_millis(30));
-        assert!(started.elapsed() >= Duration::from_millis(30));
     }
 }
