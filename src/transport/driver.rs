@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
-use crate::protocol::{Message, Role, Session, SessionCommand, SessionEvent, SessionMode};
+use crate::protocol::{CommandError, Message, NotNowReason, Role, Session, SessionCommand, SessionEvent, SessionMode};
 
 use super::control::{ControlStream, Inbound};
 use super::rate::SentMark;
@@ -395,7 +395,15 @@ impl Driver {
                     return;
                 }
                 self.next_frame_seq += 1;
-                self.session.send_frame(self.next_frame_seq, data)
+                match self.session.send_frame(self.next_frame_seq, data) {
+                    // A live update still on its way when the session switched to guidance-only:
+                    // it never leaves, and that is no error to show the user.
+                    Err(CommandError::NotNow(NotNowReason::NoStillAsked)) => {
+                        self.next_frame_seq -= 1;
+                        return;
+                    }
+                    other => other,
+                }
             }
             LinkCommand::SetInputSink(sink) => {
                 self.input_sink = Some(sink);
