@@ -7,6 +7,7 @@ pub mod bench;
 pub mod capture_bench;
 pub mod cli;
 pub mod codec_bench;
+pub mod lossy_bench;
 pub mod console;
 pub mod control_bench;
 pub mod control_thread;
