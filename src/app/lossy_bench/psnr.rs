@@ -33,13 +33,11 @@ pub fn psnr_rgb(got: &[u8], got_step: usize, want: &[u8], want_step: usize) -> a
         let error = luma(a) - luma(b);
         luma_error += error * error;
     }
-    Ok(Psnr {
-        rgb_db: from_mse(rgb_error / (pixels * 3) as f64),
-        luma_db: from_mse(luma_error / pixels as f64),
-    })
+    Ok(Psnr { rgb_db: from_mse(rgb_error / (pixels * 3) as f64), luma_db: from_mse(luma_error / pixels as f64) })
 }
 
-fn from_mse(mse: f64) -> f64 {
+/// PSNR of a mean squared error over 8-bit samples, capped at [`PSNR_CAP_DB`].
+pub(super) fn from_mse(mse: f64) -> f64 {
     if mse <= 0.0 { PSNR_CAP_DB } else { (10.0 * (255.0 * 255.0 / mse).log10()).min(PSNR_CAP_DB) }
 }
 

@@ -83,9 +83,30 @@ fn encode(ffmpeg: &Path, frames: &[Frame], budget: usize, fps: u32, stream: &Pat
     let (width, height) = frames.first().map(|f| (f.width, f.height)).unwrap_or((0, 0));
     let bits_per_s = budget as u64 * 8 * u64::from(fps);
     let args: Vec<String> = [
-        "-f", "rawvideo", "-pix_fmt", "rgba", "-s", &format!("{width}x{height}"), "-r", &fps.to_string(),
-        "-i", "-", "-an", "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
-        "-pix_fmt", "yuv420p", "-b:v", &bits_per_s.to_string(), "-f", "h264", "-y",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgba",
+        "-s",
+        &format!("{width}x{height}"),
+        "-r",
+        &fps.to_string(),
+        "-i",
+        "-",
+        "-an",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-tune",
+        "zerolatency",
+        "-pix_fmt",
+        "yuv420p",
+        "-b:v",
+        &bits_per_s.to_string(),
+        "-f",
+        "h264",
+        "-y",
     ]
     .iter()
     .map(|arg| (*arg).to_owned())
