@@ -19,7 +19,10 @@ pub struct Psnr {
 /// 4 = RGBA; alpha is ignored). Fails if the pixel counts differ or a step is below 3.
 pub fn psnr_rgb(got: &[u8], got_step: usize, want: &[u8], want_step: usize) -> anyhow::Result<Psnr> {
     ensure!(got_step >= 3 && want_step >= 3, "pixels need at least 3 bytes");
-    ensure!(got.len() % got_step == 0 && want.len() % want_step == 0, "a picture has a partial pixel");
+    ensure!(
+        got.len().is_multiple_of(got_step) && want.len().is_multiple_of(want_step),
+        "a picture has a partial pixel"
+    );
     let pixels = got.len() / got_step;
     ensure!(pixels == want.len() / want_step, "pictures of {} and {} pixels", pixels, want.len() / want_step);
     ensure!(pixels > 0, "empty pictures");
