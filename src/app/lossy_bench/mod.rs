@@ -4,7 +4,9 @@
 //! For each scenario folder and byte budget per update, the same consecutive frames go through:
 //! - Stepwise: every frame encoded with `encode_within(frame, first, Some(budget))` as the live
 //!   stream does on a narrow link (lossless config, one update per frame), applied by a decoder;
-//!   PSNR of the decoder's picture against the source frame, bytes of each update.
+//!   PSNR of the decoder's picture against the source frame, bytes of each update. Unlike the
+//!   live sharing loop, no frame is held back for refinements (it may hold new frames up to 3 s
+//!   while tiles are approximate): both coders get every frame at the same rate.
 //! - x264: the system `ffmpeg` as a separate process (`x264.rs`), libx264 at the bit rate the
 //!   budget gives at the frame rate (`-preset veryfast -tune zerolatency`, one pass), decoded back
 //!   by ffmpeg to raw RGB; the same PSNR per frame, the bytes of the elementary stream.
