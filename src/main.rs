@@ -91,6 +91,20 @@ fn main() -> ExitCode {
         }
         Some(Command::Store { action: StoreCommand::Migrate { to, tls } }) => migrate_to_team(&data_dir, &to, tls),
         Some(Command::Bench { target: BenchCommand::Codec { corpus, json } }) => run_codec_bench_cli(&corpus, json),
+        Some(Command::Bench {
+            target: BenchCommand::Lossy { corpus, scenario, budget_bytes, frames, fps, ffmpeg, json },
+        }) => {
+            let options = stepwise::app::lossy_bench::LossyBenchOptions {
+                corpus,
+                scenarios: scenario,
+                budgets_bytes: budget_bytes,
+                frames,
+                fps,
+                ffmpeg,
+            };
+            stepwise::app::lossy_bench::run_lossy_bench(&options)
+                .map(|rows| stepwise::app::lossy_bench::print_rows(&rows, json))
+        }
         Some(Command::Bench { target: BenchCommand::Recording { corpus, minutes, fps, seeks, scenario, json } }) => {
             let options =
                 stepwise::app::recording_bench::RecordingBenchOptions { minutes, fps, seeks, scenarios: scenario };

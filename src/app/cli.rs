@@ -380,6 +380,30 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Stepwise's budgeted (approximate) updates against x264 (system ffmpeg) at the same bytes.
+    Lossy {
+        /// Folder of scenario folders with numbered PNG frames.
+        #[arg(long, value_name = "DIR")]
+        corpus: PathBuf,
+        /// Only this scenario (folder name); repeat for several.
+        #[arg(long, value_name = "NAME")]
+        scenario: Vec<String>,
+        /// Byte budget per update; repeat for several.
+        #[arg(long, value_name = "BYTES", default_values_t = [12_500usize, 6_250])]
+        budget_bytes: Vec<usize>,
+        /// Frames per scenario (the first ones), at most.
+        #[arg(long, default_value_t = 30)]
+        frames: usize,
+        /// Frames per second the budget is spent at (x264's bit rate).
+        #[arg(long, default_value_t = 10)]
+        fps: u32,
+        /// The ffmpeg program (with libx264).
+        #[arg(long, value_name = "PATH", default_value = "ffmpeg")]
+        ffmpeg: PathBuf,
+        /// Print one JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Congestion controller choice for `bench session`.

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod get_help_app;
 pub mod guidance_bench;
 pub mod link_handoff;
+pub mod lossy_bench;
 pub mod overlay_bench;
 pub mod overlay_thread;
 pub mod packaging_files;

@@ -29,6 +29,7 @@ mod demo_headless;
 mod exchange_roundtrip;
 mod import_ui;
 mod knowledge_base_ui;
+mod lossy_bench;
 mod monitor_ui;
 mod overlay;
 mod packaging_files;
