@@ -91,11 +91,24 @@ pub(super) fn coarse_side(size: u32, block: u32) -> u32 {
 /// pixel of `out`.
 pub(super) fn downscale(pixels: &[u8], width: u32, height: u32, block: u32, out: &mut Vec<u8>) {
     out.clear();
-    let (width, height, block) = (width as usize, height as usize, block as usize);
+    block_averages::<3>(pixels, width, height, block, out);
+}
+
+/// Appends to `out`, for each `block`×`block` square of an RGBA picture (`width`×`height`,
+/// ragged at the right and bottom edges, row by row), the average of its first `CHANNELS`
+/// channels.
+pub(super) fn block_averages<const CHANNELS: usize>(
+    pixels: &[u8],
+    width: u32,
+    height: u32,
+    block: u32,
+    out: &mut Vec<u8>,
+) {
+    let (width, height, block) = (width as usize, height as usize, block.max(1) as usize);
     for top in (0..height).step_by(block) {
         for left in (0..width).step_by(block) {
             let (bottom, right) = ((top + block).min(height), (left + block).min(width));
-            let mut sum = [0u32; 3];
+            let mut sum = [0u32; CHANNELS];
             for y in top..bottom {
                 for pixel in pixels[(y * width + left) * 4..(y * width + right) * 4].chunks_exact(4) {
                     for (total, &value) in sum.iter_mut().zip(pixel) {

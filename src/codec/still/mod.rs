@@ -67,23 +67,9 @@ pub(super) fn read_body(body: &[u8], width: u32, height: u32) -> Result<(Vec<u8>
 /// The `width`×`height` RGBA picture reduced by `block`: each output pixel the average (all four
 /// channels) of a `block`×`block` square (ragged at the right and bottom edges).
 fn downscale(rgba: &[u8], width: u32, height: u32, block: u32) -> Vec<u8> {
-    let (width, height, block) = (width as usize, height as usize, block as usize);
-    let mut out = Vec::with_capacity(width.div_ceil(block) * height.div_ceil(block) * 4);
-    for top in (0..height).step_by(block) {
-        for left in (0..width).step_by(block) {
-            let (bottom, right) = ((top + block).min(height), (left + block).min(width));
-            let mut sum = [0u32; 4];
-            for y in top..bottom {
-                for pixel in rgba[(y * width + left) * 4..(y * width + right) * 4].chunks_exact(4) {
-                    for (total, &value) in sum.iter_mut().zip(pixel) {
-                        *total += u32::from(value);
-                    }
-                }
-            }
-            let count = ((bottom - top) * (right - left)) as u32;
-            out.extend(sum.map(|total| u8::try_from(total / count).unwrap_or(u8::MAX)));
-        }
-    }
+    let block = block.max(1);
+    let mut out = Vec::with_capacity(width.div_ceil(block) as usize * height.div_ceil(block) as usize * 4);
+    super::lossy::block_averages::<4>(rgba, width, height, block, &mut out);
     out
 }
 
