@@ -234,6 +234,8 @@ pub fn run_session_bench_over(
     let settings = |seed| TransportSettings {
         congestion: path.congestion,
         impairment: impaired.then(|| impairment(seed)),
+        // `--via-relay` measures the relay path: on loopback hole punching would leave it.
+        hole_punching: false,
         ..TransportSettings::default()
     };
 

@@ -131,7 +131,7 @@ fn session_entry(event: &SessionEvent) -> Option<TranscriptEntry> {
         // The text itself is never recorded.
         SessionEvent::ClipboardReceived { .. } => None,
         // The transport consumes it (the combined path is recorded as `LinkPath`).
-        SessionEvent::PeerPath(_) => None,
+        SessionEvent::PeerPath(_) | SessionEvent::PeerCandidates(_) => None,
         SessionEvent::ControlInputCounted { minute_start_ms, count } => entry(
             TimelineEvent::ControlInputCounted { minute_start_ms: *minute_start_ms, count: *count },
             Engineer,

@@ -364,6 +364,10 @@ pub enum Message {
     /// whenever it changes), so both sides name the same path: relayed when either side's
     /// packets go through a relay.
     PathInUse(super::LinkPath),
+    /// Either way, while the session goes through a relay: where this side may be reached
+    /// directly and the token the other side's checks must carry (hole punching, see
+    /// [`super::punch`]). The user tells first; the engineer answers with its own.
+    Candidates(super::PunchCandidates),
 }
 
 impl Message {
@@ -397,6 +401,12 @@ impl Message {
                 check_monitor_index(*index)
             }
             Message::StillRequest { still_id } => check_still_id(*still_id),
+            Message::Candidates(candidates) => {
+                if candidates.addresses.len() > super::punch::MAX_PUNCH_CANDIDATES {
+                    return Err(ValidationError::TooManyCandidates { count: candidates.addresses.len() });
+                }
+                Ok(())
+            }
             Message::StillDone { still_id, last_seq, captured_at_ms } => {
                 check_still_id(*still_id)?;
                 if *last_seq == 0 || *captured_at_ms < 0 {

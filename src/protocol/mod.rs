@@ -10,6 +10,7 @@ pub mod limits;
 pub mod message;
 pub mod monitors;
 pub mod pairing;
+pub mod punch;
 pub mod reasons;
 pub mod screen;
 pub mod session;
@@ -27,6 +28,7 @@ pub use message::{
     PairingVerdict, Role, Scopes, SessionMode,
 };
 pub use monitors::{MAX_MONITORS, MonitorInfo, MonitorList};
+pub use punch::PunchCandidates;
 pub use reasons::{NoOverlay, NoOverlayCode, Violation, ViolationCode};
 pub use session::{CommandError, ConsentState, NotNowReason, ReceivedFrame, Session, SessionCommand, SessionEvent};
 pub use survey::{

@@ -110,6 +110,12 @@ pub enum ValidationError {
     /// A still's id, last update number or capture time is zero or negative.
     #[error("the still's id, update number or capture time is out of range")]
     StillOutOfRange,
+    /// More direct-path candidates than a side may tell.
+    #[error("{count} direct-path candidates (at most {max})", max = super::punch::MAX_PUNCH_CANDIDATES)]
+    TooManyCandidates {
+        /// How many were told.
+        count: usize,
+    },
     /// A remote control input no screen or keyboard produces.
     #[error("the input's {what} is out of range")]
     ImplausibleInput {

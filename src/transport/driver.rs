@@ -72,6 +72,19 @@ pub(super) struct Driver {
     pub peer_path: Option<crate::protocol::LinkPath>,
     /// When the round trip was last told (`None`: not yet on this connection).
     pub rtt_told_at: Option<Instant>,
+    /// Hole punching on this connection.
+    pub punching: Punching,
+}
+
+/// Where hole punching stands on the connection in use (see [`crate::protocol::punch`]).
+#[derive(Debug, Default)]
+pub(super) struct Punching {
+    /// This side's candidates were told on this connection.
+    told: bool,
+    /// The peer's address as quinn knows it on this connection.
+    remote: Option<std::net::SocketAddr>,
+    /// A message was queued while events were handled: flush before waiting again.
+    flush_again: bool,
 }
 
 /// How often the round trip of a live connection is told (at most).
@@ -96,6 +109,7 @@ impl Driver {
             reconnect.on_connected();
             self.rtt_told_at = None;
             self.own_path_told = None;
+            self.punching = Punching::default();
             self.tell_path(&live);
             match self.run_connected(&mut live, &mut reconnect).await {
                 Step::Ended => break,
@@ -106,6 +120,11 @@ impl Driver {
                     self.resumed();
                 }
                 Step::Lost { outage } => {
+                    // The direct path may be what broke: the reconnect goes through the relay,
+                    // and the checks start again on the new connection.
+                    if let Some(relay) = &self.relay {
+                        relay.forget_direct_route();
+                    }
                     self.session.handle_disconnect(unix_now_ms());
                     self.status.set_screen_allowed(false);
                     self.status.set_keeping_allowed(false);
@@ -135,15 +154,48 @@ impl Driver {
     fn tell_path(&mut self, live: &Live) {
         use crate::protocol::LinkPath;
         let remote = live.connection.remote_address();
+        self.punching.remote = Some(remote);
         let relayed = self.relay.as_ref().is_some_and(|relay| relay.is_relayed(remote));
         let own = if relayed { LinkPath::Relayed } else { LinkPath::Direct };
         if self.own_path_told != Some(own) {
+            if self.own_path_told.is_some() {
+                tracing::info!(?own, "this side's path changed");
+            }
             self.own_path_told = Some(own);
             if let Err(err) = self.session.handle_command(unix_now_ms(), SessionCommand::TellPath(own)) {
                 tracing::debug!("cannot tell the peer the path: {err}");
             }
         }
         self.show_path(own);
+        if own == LinkPath::Relayed && self.session.role() == Role::User {
+            self.tell_candidates();
+        }
+    }
+
+    /// Tells the peer this side's direct candidates, once per connection (the joining side
+    /// starts when its own path goes through the relay; the engineer answers).
+    fn tell_candidates(&mut self) {
+        if self.punching.told {
+            return;
+        }
+        let Some(candidates) = self.relay.as_ref().and_then(|relay| relay.punch_candidates()) else { return };
+        self.punching.told = true;
+        match self.session.handle_command(unix_now_ms(), SessionCommand::TellCandidates(candidates)) {
+            Ok(()) => self.punching.flush_again = true,
+            Err(err) => tracing::debug!("cannot tell the direct candidates: {err}"),
+        }
+    }
+
+    /// The peer's direct candidates: check them (the engineer tells its own first).
+    fn on_peer_candidates(&mut self, candidates: &crate::protocol::PunchCandidates) {
+        let Some(relay) = self.relay.clone() else { return };
+        match self.session.role() {
+            Role::Engineer => {
+                self.tell_candidates();
+                relay.start_punching(candidates, None);
+            }
+            Role::User => relay.start_punching(candidates, self.punching.remote),
+        }
     }
 
     /// Shows the combined path of this side's `own` and the peer's last told one.
@@ -210,6 +262,10 @@ impl Driver {
                 }
                 continue;
             }
+            if let SessionEvent::PeerCandidates(candidates) = &event {
+                self.on_peer_candidates(candidates);
+                continue;
+            }
             (self.sink)(TransportEvent::Session(event));
         }
     }
@@ -269,6 +325,7 @@ impl Driver {
         frames: &mut mpsc::Receiver<(u64, Vec<u8>)>,
         frames_out: &mpsc::UnboundedSender<(u64, Vec<u8>, SentMark)>,
     ) -> Step {
+        let mut relay_changes = self.relay.as_ref().map(|relay| relay.changes());
         loop {
             if !self.session.is_connected() && self.session.ended().is_none() {
                 // The protocol heard nothing for too long: this connection is as good as gone
@@ -277,8 +334,14 @@ impl Driver {
                 live.connection.close(CLOSE_DROPPED.into(), b"no heartbeat");
                 return Step::Lost { outage: Duration::ZERO };
             }
-            let flushed = self.flush(live, frames_out).await;
+            self.status.update_path(&live.connection);
+            self.tell_path(live);
+            self.tell_round_trip(&live.connection);
+            let mut flushed = self.flush(live, frames_out).await;
             self.emit_events();
+            if std::mem::take(&mut self.punching.flush_again) {
+                flushed &= self.flush(live, frames_out).await;
+            }
             // After a normal end the link stays open for the user's exit survey.
             if self.session.ended().is_some() && !self.session.survey_pending() {
                 self.close(live).await;
@@ -287,9 +350,6 @@ impl Driver {
             if !flushed {
                 return Step::Lost { outage: Duration::ZERO };
             }
-            self.status.update_path(&live.connection);
-            self.tell_path(live);
-            self.tell_round_trip(&live.connection);
             let wake_at = self.session.poll_timeout().map(instant_for_unix_ms);
             tokio::select! {
                 Some((seq, data)) = frames.recv() => {
@@ -319,6 +379,8 @@ impl Driver {
                     None => { let _ = self.session.end(); }
                 },
                 () = sleep_until_opt(wake_at) => self.session.handle_timeout(unix_now_ms()),
+                // A direct path found (or an allocation changed): the path is told again above.
+                () = relay_changed(&mut relay_changes) => {}
             }
         }
     }
@@ -502,4 +564,17 @@ async fn sleep_until_opt(at: Option<Instant>) {
 fn instant_for_unix_ms(at_ms: i64) -> Instant {
     let delta_ms = at_ms.saturating_sub(unix_now_ms()).max(0);
     Instant::now() + Duration::from_millis(u64::try_from(delta_ms).unwrap_or(0))
+}
+
+/// Resolves when the relay socket reports a change; never without a relay (or once it is gone).
+async fn relay_changed(changes: &mut Option<tokio::sync::watch::Receiver<u64>>) {
+    match changes {
+        Some(receiver) => {
+            if receiver.changed().await.is_err() {
+                *changes = None;
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending::<()>().await,
+    }
 }

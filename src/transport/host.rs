@@ -15,7 +15,7 @@ use crate::protocol::pairing::{EXPORTER_LABEL, KEY_BYTES, Pairing};
 use crate::protocol::{Handshake, JoinCode, JoinLink, PairingVerdict, Role, Session, SessionCommand};
 
 use super::control::{ControlStream, Inbound};
-use super::driver::{Driver, Live, Reconnect};
+use super::driver::{Driver, Live, Punching, Reconnect};
 use super::gate::{Attempt, AttemptLimits, CodeControl, Gate, GateState, Outcome, lock};
 use super::relay::{LinkRelay, RelayConfig, RelaySocket};
 use super::{
@@ -117,6 +117,14 @@ pub fn host_session(
         ),
         None => None,
     };
+    if let Some(socket) = &relay_socket {
+        if let Some(nat) = settings.emulated_nat {
+            socket.emulate_nat(nat);
+        }
+        if !settings.hole_punching {
+            socket.disallow_punching();
+        }
+    }
     let endpoint = super::make_endpoint(request.bind, Some(server_config), &settings, relay_socket.as_ref())
         .map_err(|err| TransportError::Setup(format!("cannot listen on {}: {err}", request.bind)))?;
     let local_addr = endpoint.local_addr().map_err(|err| TransportError::Setup(err.to_string()))?;
@@ -381,6 +389,7 @@ impl HostTask {
             rtt_told_at: None,
             own_path_told: None,
             peer_path: None,
+            punching: Punching::default(),
         };
         let reconnect =
             HostReconnect { gate: self.gate, handovers: self.handovers, endpoint: self.endpoint, relay: self.relay };

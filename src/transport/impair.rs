@@ -182,3 +182,26 @@ impl AsyncUdpSocket for ImpairedSocket {
         self.inner.may_fragment()
     }
 }
+
+/// A NAT emulated on a relay-capable session socket (tests and benches, without root or network
+/// namespaces): which datagrams from addresses other than the TURN server get in. The addresses
+/// stay loopback ones; only the filtering a NAT applies is reproduced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EmulatedNat {
+    /// Only from addresses this socket has sent to (address- and port-dependent filtering with
+    /// endpoint-independent mapping): checks from both sides punch through it.
+    RestrictedCone,
+    /// None: as behind a symmetric NAT, whose mapping toward the peer is not the one the TURN
+    /// server saw, so only the relay works.
+    Symmetric,
+}
+
+impl EmulatedNat {
+    /// Whether a datagram from `source` gets in, this socket having sent to `sent_to`.
+    pub fn admits(self, sent_to: &std::collections::HashSet<SocketAddr>, source: SocketAddr) -> bool {
+        match self {
+            EmulatedNat::RestrictedCone => sent_to.contains(&source),
+            EmulatedNat::Symmetric => false,
+        }
+    }
+}

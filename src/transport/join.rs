@@ -16,7 +16,7 @@ use crate::protocol::pairing::{EXPORTER_LABEL, KEY_BYTES, Pairing, PairingError,
 use crate::protocol::{Handshake, JoinLink, PairingVerdict, RelayCandidate, Role, Session, UserRelay};
 
 use super::control::{ControlStream, Inbound};
-use super::driver::{Driver, Live, Reconnect};
+use super::driver::{Driver, Live, Punching, Reconnect};
 use super::relay::{RelaySocket, resolve_server};
 use super::tls::{self, Fingerprint};
 use super::{EventSink, SessionHandle, TransportEvent, TransportSettings};
@@ -76,6 +76,12 @@ pub async fn join_session(
     let bind = unspecified_like(server);
     let relay = RelaySocket::bind(bind, server, credentials)
         .map_err(|err| JoinError::Failed(format!("no UDP socket: {err}")))?;
+    if let Some(nat) = settings.emulated_nat {
+        relay.emulate_nat(nat);
+    }
+    if !settings.hole_punching {
+        relay.disallow_punching();
+    }
     let endpoint = super::make_endpoint(bind, None, &settings, Some(&relay))
         .map_err(|err| JoinError::Failed(format!("no UDP socket: {err}")))?;
     let mut candidates = Vec::new();
@@ -188,6 +194,7 @@ fn start_driver(
         rtt_told_at: None,
         own_path_told: None,
         peer_path: None,
+        punching: Punching::default(),
     };
     tokio::spawn(driver.run(live, reconnect).instrument(tracing::info_span!("join_session", %address)));
     handle

@@ -30,6 +30,7 @@ use crate::protocol::{JoinLink, LinkPath, ReceivedFrame, SessionCommand, Session
 pub use control::{ControlStream, Inbound};
 pub use gate::{CodeControl, NewCode, NewCodeError, WrongAttempt};
 pub use host::{HostRequest, HostedSession, RELAY_SETUP_LIMIT, host_session, local_ip};
+pub use impair::EmulatedNat;
 pub use join::{JoinError, join_session};
 pub use relay::{RelayAuth, RelayConfig, RelayError, RelaySocket, RelayState};
 pub use relay_probe::{PROBE_LIMIT, RelayProbe, probe_relay};
@@ -72,6 +73,11 @@ pub struct TransportSettings {
     pub direct_timeout: Duration,
     /// Impair what this side sends (benchmarks and tests only; not with a relay).
     pub impairment: Option<impair::Impairment>,
+    /// Emulate a NAT's filtering on this side's relay-capable socket (tests only).
+    pub emulated_nat: Option<impair::EmulatedNat>,
+    /// Whether a session that began through a relay tries to move to a direct path (hole
+    /// punching); off keeps it on the relay.
+    pub hole_punching: bool,
     /// When the user's exit survey is offered, and how long the engineer's side keeps the link
     /// open for its reply.
     pub survey: crate::protocol::SurveyTiming,
@@ -138,6 +144,8 @@ impl Default for TransportSettings {
             congestion: Congestion::default(),
             direct_timeout: Duration::from_secs(3),
             impairment: None,
+            emulated_nat: None,
+            hole_punching: true,
             survey: crate::protocol::SurveyTiming::default(),
         }
     }

@@ -2,11 +2,12 @@
 //! peers cannot reach each other directly (the join link's direct address is a port where
 //! nothing answers), so the user falls back to the engineer's relayed address through its own
 //! allocation (time-limited credentials from the shared secret); they pair, stream screen
-//! updates, and survive a restart of the relay server by reconnecting. With long-term
-//! credentials the link carries no password and the user cannot allocate; wrong and expired
-//! credentials fail plainly. Then the console: a session starts at once while its relay address
-//! is made (or fails), and Settings' "Test relay" shows the relayed address and round trip, or
-//! why not. With CI=true a missing `turnserver` fails the test.
+//! updates, and survive a restart of the relay server by reconnecting. Behind (emulated) cone
+//! NATs, hole punching moves the session off the relay; behind symmetric ones it stays there.
+//! With long-term credentials the link carries no password and the user cannot allocate; wrong
+//! and expired credentials fail plainly. Then the console: a session starts at once while its
+//! relay address is made (or fails), and Settings' "Test relay" shows the relayed address and
+//! round trip, or why not. With CI=true a missing `turnserver` fails the test.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -21,8 +22,8 @@ use stepwise::protocol::{
     ConsentRequest, JoinLink, LinkPath, ReceivedFrame, Scopes, SessionCommand, SessionEvent, UserRelay,
 };
 use stepwise::transport::{
-    FrameSink, HostRequest, HostedSession, LinkCommand, RelayAuth, RelayConfig, RelayError, RelayOutcome, RelaySocket,
-    SessionHandle, TransportEvent, TransportSettings, host_session, join_session, probe_relay,
+    EmulatedNat, FrameSink, HostRequest, HostedSession, LinkCommand, RelayAuth, RelayConfig, RelayError, RelayOutcome,
+    RelaySocket, SessionHandle, TransportEvent, TransportSettings, host_session, join_session, probe_relay,
 };
 use stepwise::ui::Lang;
 use stepwise::ui::relay::{RelayProblem, SessionRelay};
@@ -78,8 +79,28 @@ struct Engineer {
     frames: UnboundedReceiver<ReceivedFrame>,
 }
 
+/// The test settings with `nat`'s filtering emulated on the session socket.
+fn behind(nat: EmulatedNat) -> TransportSettings {
+    TransportSettings { emulated_nat: Some(nat), ..settings() }
+}
+
+/// The test settings without hole punching: a session through the relay stays there.
+fn relay_only() -> TransportSettings {
+    TransportSettings { hole_punching: false, ..settings() }
+}
+
 /// Hosts a session with `config` as its relay; returns once its allocation is ready.
 async fn host_with(config: RelayConfig) -> Engineer {
+    host_on(config, settings()).await
+}
+
+/// [`host_with`] without hole punching.
+async fn host_relay_only(config: RelayConfig) -> Engineer {
+    host_on(config, relay_only()).await
+}
+
+/// [`host_with`] with these `settings`.
+async fn host_on(config: RelayConfig, settings: TransportSettings) -> Engineer {
     let bind = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
     let (sink, mut events) = sink();
     let (frames_tx, frames) = unbounded_channel();
@@ -90,7 +111,7 @@ async fn host_with(config: RelayConfig) -> Engineer {
         display_name: "Li Wei".into(),
         relay: Some(config),
     };
-    let hosted = host_session(&tokio::runtime::Handle::current(), request, settings(), sink, frame_sink)
+    let hosted = host_session(&tokio::runtime::Handle::current(), request, settings, sink, frame_sink)
         .expect("listen over the relay socket");
     assert!(hosted.link.relay.is_none(), "the session starts before the allocation: its first link is direct");
     let link = match expect_event(&mut events, "the relay", |e| matches!(e, TransportEvent::Relay(_))).await {
@@ -116,8 +137,13 @@ fn unreachable_directly(link: &JoinLink, hole: &std::net::UdpSocket) -> JoinLink
 }
 
 async fn join(link: &JoinLink) -> (SessionHandle, UnboundedReceiver<TransportEvent>) {
+    join_on(link, settings()).await
+}
+
+/// [`join`] with these `settings`.
+async fn join_on(link: &JoinLink, settings: TransportSettings) -> (SessionHandle, UnboundedReceiver<TransportEvent>) {
     let (sink, events) = sink();
-    let joined = timeout(WAIT, join_session(link, "Zhang Min", settings(), sink)).await.expect("join answers in time");
+    let joined = timeout(WAIT, join_session(link, "Zhang Min", settings, sink)).await.expect("join answers in time");
     (joined.expect("pairs through the relay"), events)
 }
 
@@ -135,8 +161,9 @@ fn request() -> ConsentRequest {
 async fn pair_and_consent(
     engineer: &mut Engineer,
     link: &JoinLink,
+    settings: TransportSettings,
 ) -> (SessionHandle, UnboundedReceiver<TransportEvent>) {
-    let (user, mut user_events) = join(link).await;
+    let (user, mut user_events) = join_on(link, settings).await;
     expect_event(&mut engineer.events, "paired", |event| matches!(event, TransportEvent::Paired)).await;
     let path = expect_event(&mut engineer.events, "path", |event| matches!(event, TransportEvent::Path(_))).await;
     assert_eq!(path, TransportEvent::Path(LinkPath::Relayed), "the engineer sees the relay path");
@@ -173,13 +200,14 @@ async fn only_the_relay_connects_them_frames_flow_and_a_relay_restart_is_survive
     }
     let auth = RelayAuth::SharedSecret { secret: "relay secret 中".into() };
     let mut turn = start_coturn(auth).await;
-    let mut engineer = host_via(&turn).await;
+    // Hole punching off (on loopback it would find the direct path): only the relay works.
+    let mut engineer = host_relay_only(turn.config()).await;
     let candidate = engineer.link.relay.clone().expect("the link carries the relay candidate");
     assert_eq!(candidate.relayed.ip(), Ipv4Addr::LOCALHOST);
     assert_eq!(JoinLink::parse(&engineer.link.to_link()).as_ref(), Ok(&engineer.link), "link round trip");
     let hole = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let link = unreachable_directly(&engineer.link, &hole);
-    let (user, mut user_events) = pair_and_consent(&mut engineer, &link).await;
+    let (user, mut user_events) = pair_and_consent(&mut engineer, &link, relay_only()).await;
 
     // A big update (many packets) and a small one, through the relay.
     let big: Vec<u8> = (0..200_000u32).map(|n| (n % 251) as u8).collect();
@@ -226,6 +254,43 @@ async fn only_the_relay_connects_them_frames_flow_and_a_relay_restart_is_survive
     drop(turn);
 }
 
+/// Waits until `events` tells the path `want`.
+async fn expect_path(events: &mut UnboundedReceiver<TransportEvent>, who: &str, want: LinkPath) {
+    expect_event(events, &format!("{who}: path {want:?}"), |event| *event == TransportEvent::Path(want)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_cone_nats_hole_punching_moves_the_session_off_the_relay() {
+    if !coturn_or_skip() {
+        return;
+    }
+    let turn = start_coturn(RelayAuth::SharedSecret { secret: "punch".into() }).await;
+    // Each side only lets in datagrams from addresses it has sent to: the join link's direct
+    // address fails, the relay works, and the checks both sides send open the way.
+    let mut engineer = host_on(turn.config(), behind(EmulatedNat::RestrictedCone)).await;
+    let hole = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let link = unreachable_directly(&engineer.link, &hole);
+    let (user, mut user_events) = pair_and_consent(&mut engineer, &link, behind(EmulatedNat::RestrictedCone)).await;
+
+    expect_path(&mut user_events, "user", LinkPath::Direct).await;
+    expect_path(&mut engineer.events, "engineer", LinkPath::Direct).await;
+    assert_eq!(user.status().path(), LinkPath::Direct);
+    // The same connection, keys and session: nothing reconnected.
+    let big: Vec<u8> = (0..300_000u32).map(|n| (n % 241) as u8).collect();
+    user.send(LinkCommand::SendFrame(big.clone()));
+    expect_frame(&mut engineer, &big).await;
+    while let Ok(event) = user_events.try_recv() {
+        assert!(!is_session(&event, |s| *s == SessionEvent::Disconnected), "no reconnect: {event:?}");
+    }
+    // The relay server goes away: the direct path does not need it.
+    drop(turn);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    user.send(LinkCommand::SendFrame(vec![3; 40_000]));
+    expect_frame(&mut engineer, &[3; 40_000]).await;
+    engineer.hosted.handle.send(SessionCommand::End);
+    expect_event(&mut user_events, "end", |e| is_session(e, |s| matches!(s, SessionEvent::Ended { .. }))).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rest_shared_secret_gives_the_user_credentials_that_expire_within_hours() {
     if !coturn_or_skip() {
@@ -233,7 +298,8 @@ async fn a_rest_shared_secret_gives_the_user_credentials_that_expire_within_hour
     }
     let secret = "north-wind-secret";
     let turn = start_coturn(RelayAuth::SharedSecret { secret: secret.into() }).await;
-    let mut engineer = host_via(&turn).await;
+    // Both behind symmetric NATs: the checks cannot open them, the session stays on the relay.
+    let mut engineer = host_on(turn.config(), behind(EmulatedNat::Symmetric)).await;
     let candidate = engineer.link.relay.clone().expect("relay candidate");
     let UserRelay::Allocate(credentials) = &candidate.user else { panic!("the user may allocate: {candidate:?}") };
     let (expiry, user) = credentials.username().split_once(':').expect("EXPIRY:USER");
@@ -245,9 +311,13 @@ async fn a_rest_shared_secret_gives_the_user_credentials_that_expire_within_hour
     assert!(!engineer.link.to_link().contains(secret), "never the secret itself");
     let hole = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let link = unreachable_directly(&engineer.link, &hole);
-    let (user, _user_events) = pair_and_consent(&mut engineer, &link).await;
+    let (user, _user_events) = pair_and_consent(&mut engineer, &link, behind(EmulatedNat::Symmetric)).await;
     user.send(LinkCommand::SendFrame(vec![5; 1_000]));
     expect_frame(&mut engineer, &[5; 1_000]).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(user.status().path(), LinkPath::Relayed, "no direct path through symmetric NATs");
+    user.send(LinkCommand::SendFrame(vec![6; 1_000]));
+    expect_frame(&mut engineer, &[6; 1_000]).await;
 
     // The server refuses credentials past their expiry.
     let expired = RestCredentials::derive(secret, now_s - 60);

@@ -122,6 +122,9 @@ pub enum SessionCommand {
     },
     /// Either (the transport): tell the peer the path this side's connection takes now.
     TellPath(crate::protocol::LinkPath),
+    /// Either (the transport): tell the peer where this side may be reached directly (hole
+    /// punching while the session goes through a relay).
+    TellCandidates(crate::protocol::PunchCandidates),
 }
 
 impl SessionCommand {
@@ -188,6 +191,14 @@ impl Session {
             SessionCommand::TellPath(path) => {
                 if self.ended().is_none() {
                     self.outbox.push_back(crate::protocol::Message::PathInUse(path));
+                }
+                Ok(())
+            }
+            SessionCommand::TellCandidates(candidates) => {
+                if self.ended().is_none() {
+                    let message = crate::protocol::Message::Candidates(candidates);
+                    message.validate().map_err(CommandError::Invalid)?;
+                    self.outbox.push_back(message);
                 }
                 Ok(())
             }

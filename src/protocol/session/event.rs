@@ -205,6 +205,9 @@ pub enum SessionEvent {
     /// The peer told the path its side of the connection takes (the transport combines it with
     /// this side's: relayed when either side is).
     PeerPath(crate::protocol::LinkPath),
+    /// The peer told where it may be reached directly (the transport checks those addresses and
+    /// moves the connection to a direct path when one works both ways).
+    PeerCandidates(crate::protocol::PunchCandidates),
 }
 
 /// A screen update the engineer's side accepted (the view scope was in force), polled with

@@ -195,6 +195,7 @@ impl Session {
             Message::End(reason) => self.finish(reason, true, false),
             Message::Heartbeat => {}
             Message::PathInUse(path) => self.emit(SessionEvent::PeerPath(path)),
+            Message::Candidates(candidates) => self.emit(SessionEvent::PeerCandidates(candidates)),
             // Not sent this way by Stepwise (updates travel on streams of their own, see
             // `handle_frame`), but accepted the same way when a peer does.
             Message::Frame { seq, data } if role == Role::Engineer => self.accept_frame(seq, data),
@@ -248,6 +249,7 @@ pub(super) fn message_name(message: &Message) -> &'static str {
         Message::StillRequest { .. } => "a still request",
         Message::StillDone { .. } => "a still",
         Message::PathInUse(_) => "the path in use",
+        Message::Candidates(_) => "direct-path candidates",
     }
 }
 
@@ -268,7 +270,8 @@ fn limited_kind(receiver: Role, message: &Message) -> Option<LimitedKind> {
             | Message::MonitorSwitchAnswer { .. }
             | Message::Mode(_)
             | Message::StillDone { .. }
-            | Message::PathInUse(_),
+            | Message::PathInUse(_)
+            | Message::Candidates(_),
         ) => Some(LimitedKind::ConsentChange),
         (Role::User, Message::StillRequest { .. }) => Some(LimitedKind::Screenshot),
         (Role::User, Message::Input { .. }) => Some(LimitedKind::Input),
@@ -279,9 +282,10 @@ fn limited_kind(receiver: Role, message: &Message) -> Option<LimitedKind> {
         }
         (Role::User, Message::Step(_) | Message::StepWithdrawn { .. }) => Some(LimitedKind::Step),
         (Role::User, Message::ScreenshotTaken { .. }) => Some(LimitedKind::Screenshot),
-        (Role::User, Message::Hold(_) | Message::Unhold | Message::Mode(_) | Message::PathInUse(_)) => {
-            Some(LimitedKind::Step)
-        }
+        (
+            Role::User,
+            Message::Hold(_) | Message::Unhold | Message::Mode(_) | Message::PathInUse(_) | Message::Candidates(_),
+        ) => Some(LimitedKind::Step),
         _ => None,
     }
 }

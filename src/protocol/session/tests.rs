@@ -162,3 +162,28 @@ fn each_side_hears_the_path_the_other_takes_and_a_flood_of_them_breaks_the_rules
         engineer.ended()
     );
 }
+
+#[test]
+fn direct_candidates_reach_the_peer_and_too_many_are_refused_on_both_ends() {
+    use crate::protocol::PunchCandidates;
+    use crate::protocol::punch::MAX_PUNCH_CANDIDATES;
+    let mut engineer = Session::new(Role::Engineer, "Li Wei", 0);
+    let mut user = Session::new(Role::User, "Zhang Min", 0);
+    pump(&mut engineer, &mut user, 1);
+    drain(&mut engineer);
+    drain(&mut user);
+    let told = PunchCandidates { addresses: vec!["192.0.2.7:40000".parse().unwrap()], token: [7; 16] };
+    user.handle_command(2, SessionCommand::TellCandidates(told.clone())).unwrap();
+    pump(&mut engineer, &mut user, 2);
+    assert_eq!(drain(&mut engineer), [SessionEvent::PeerCandidates(told)]);
+
+    // This side refuses to send too many; a peer that sends them breaks the rules.
+    let too_many = PunchCandidates {
+        addresses: (0..=MAX_PUNCH_CANDIDATES as u16).map(|port| ([192, 0, 2, 7], 40000 + port).into()).collect(),
+        token: [7; 16],
+    };
+    assert!(user.handle_command(3, SessionCommand::TellCandidates(too_many.clone())).is_err());
+    assert!(user.poll_transmit(3).is_none());
+    engineer.handle_message(3, Message::Candidates(too_many));
+    assert!(matches!(engineer.ended(), Some(EndReason::ProtocolViolation(_))), "{:?}", engineer.ended());
+}

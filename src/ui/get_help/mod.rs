@@ -295,6 +295,7 @@ impl AssistView {
             }
             SessionEvent::SurveyLost
             | SessionEvent::PeerPath(_)
+            | SessionEvent::PeerCandidates(_)
             | SessionEvent::ControlInputCounted { .. }
             | SessionEvent::ClipboardShared { .. }
             | SessionEvent::MonitorsAnnounced(_)

@@ -481,6 +481,7 @@ impl RemoteSessionView {
             | SessionEvent::ControlTakenBack
             | SessionEvent::ControlInputCounted { .. }
             | SessionEvent::PeerPath(_)
+            | SessionEvent::PeerCandidates(_)
             | SessionEvent::ClipboardShared { .. }
             | SessionEvent::ClipboardReceived { .. }
             | SessionEvent::MonitorsAnnounced(_)

@@ -20,11 +20,16 @@ use tokio::io::ReadBuf;
 use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 
+use crate::protocol::punch::PunchAgent;
 use crate::protocol::turn::{
     Incoming, LINK_CREDENTIALS_LIFETIME_S, REST_USER, RestCredentials, TurnClient, TurnCredentials, TurnEvent,
     TurnFailure, TurnUrl,
 };
 use crate::protocol::{RelayCandidate, UserRelay};
+
+use super::impair::EmulatedNat;
+
+mod direct;
 
 /// Pause before an allocation is made again after it was lost or could not be made.
 const REALLOCATE_AFTER: Duration = Duration::from_millis(500);
@@ -183,6 +188,18 @@ struct Inner {
     receiver: Option<std::task::Waker>,
     /// Given up (the relay could not be used for this session): no further allocations.
     abandoned: bool,
+    /// Hole punching: checks to the peer's direct candidates, answers to its checks.
+    punch: PunchAgent,
+    /// The peer address quinn uses whose datagrams move to the direct path the checks find
+    /// (the joining side's connection); `None` on the side that follows a migrating peer.
+    punch_for: Option<SocketAddr>,
+    /// quinn's address of the peer → the direct address its datagrams take instead.
+    direct_route: Option<(SocketAddr, SocketAddr)>,
+    /// The NAT emulated on this socket (tests and benches), and where it has sent.
+    nat: Option<EmulatedNat>,
+    sent_to: HashSet<SocketAddr>,
+    /// Whether this side takes part in hole punching (off: the session stays on the relay).
+    punching_allowed: bool,
 }
 
 /// The socket. Create it with [`RelaySocket::bind`] inside the tokio runtime.
@@ -232,6 +249,12 @@ impl RelaySocket {
             received: std::collections::VecDeque::new(),
             receiver: None,
             abandoned: false,
+            punch: direct::new_agent(),
+            punch_for: None,
+            direct_route: None,
+            nat: None,
+            punching_allowed: true,
+            sent_to: HashSet::new(),
         };
         let (changed, _) = watch::channel(0);
         let this = Arc::new(Self {
@@ -298,7 +321,8 @@ impl RelaySocket {
     /// through it too). A peer reached at its own allocation's address is reached directly
     /// from here (the other side tells its own path).
     pub fn is_relayed(&self, peer: SocketAddr) -> bool {
-        self.lock().relayed_peers.contains(&peer)
+        let inner = self.lock();
+        inner.relayed_peers.contains(&peer) && inner.direct_route.map(|(quinn_peer, _)| quinn_peer) != Some(peer)
     }
 
     /// Waits until the allocation exists (or failed), at most `limit`.
@@ -438,7 +462,7 @@ impl RelaySocket {
     /// back (from the server: unwrapped, with the peer's address).
     fn ingest(&self, inner: &mut Inner, source: SocketAddr, bytes: &[u8]) -> Option<(SocketAddr, Vec<u8>)> {
         if !self.is_server(source) {
-            return Some((source, bytes.to_vec()));
+            return self.take_direct(inner, source, bytes).map(|label| (label, bytes.to_vec()));
         }
         let now = self.now_ms();
         let incoming = inner.client.handle_packet(bytes, now);
@@ -473,11 +497,14 @@ impl RelaySocket {
                     inner.client.handle_timeout(now_ms);
                 }
                 this.apply_events(&mut inner);
-                let client_next = inner
-                    .client
-                    .poll_timeout()
-                    .map(|at| this.epoch + Duration::from_millis(u64::try_from(at.max(0)).unwrap_or(0)));
-                [client_next, inner.reallocate_at].into_iter().flatten().min()
+                if inner.punch.poll_timeout().is_some_and(|at| at <= now_ms) {
+                    inner.punch.handle_timeout(now_ms);
+                    this.apply_punch(&mut inner);
+                }
+                let at_ms = |at: i64| this.epoch + Duration::from_millis(u64::try_from(at.max(0)).unwrap_or(0));
+                let client_next = inner.client.poll_timeout().map(at_ms);
+                let punch_next = inner.punch.poll_timeout().map(at_ms);
+                [client_next, punch_next, inner.reallocate_at].into_iter().flatten().min()
             };
             // Never longer than a second, so a dropped socket ends this task soon.
             let until = next.unwrap_or(now + Duration::from_secs(1)).min(now + Duration::from_secs(1));
@@ -525,7 +552,16 @@ impl AsyncUdpSocket for RelaySocket {
 
     fn try_send(&self, transmit: &Transmit) -> io::Result<()> {
         let wrapped = {
-            let inner = self.lock();
+            let mut inner = self.lock();
+            if let Some((quinn_peer, direct)) = inner.direct_route
+                && quinn_peer == transmit.destination
+            {
+                // The direct path the checks found: the peer's datagrams go there raw.
+                return self.send_direct(&mut inner, direct, transmit.contents);
+            }
+            if inner.nat.is_some() && !inner.relayed_peers.contains(&transmit.destination) {
+                inner.sent_to.insert(transmit.destination);
+            }
             if inner.relayed_peers.contains(&transmit.destination) {
                 // No allocation (yet, or any more): lost, as on any path that is down.
                 let Some(wrapped) = inner.client.wrap(transmit.destination, transmit.contents) else { return Ok(()) };
@@ -571,7 +607,9 @@ impl AsyncUdpSocket for RelaySocket {
             };
             let len = read.filled().len();
             if !self.is_server(source) {
-                *slot = RecvMeta { addr: source, len, stride: len, ecn: None, dst_ip: None };
+                let label = self.take_direct(&mut self.lock(), source, &buf[..len]);
+                let Some(label) = label else { continue };
+                *slot = RecvMeta { addr: label, len, stride: len, ecn: None, dst_ip: None };
                 return Poll::Ready(Ok(1));
             }
             let mut inner = self.lock();
@@ -595,59 +633,4 @@ impl AsyncUdpSocket for RelaySocket {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::protocol::{JoinCode, JoinLink};
-
-    fn link_relay(auth: RelayAuth) -> LinkRelay {
-        LinkRelay {
-            server: TurnUrl { host: "turn.example.org".into(), port: 3478 },
-            relayed: SocketAddr::from(([203, 0, 113, 5], 50_000)),
-            mapped: Some(SocketAddr::from(([198, 51, 100, 7], 4433))),
-            auth,
-        }
-    }
-
-    fn link_text(relay: &LinkRelay, now_unix_s: i64) -> String {
-        let code = JoinCode::parse("123456789").expect("nine digits");
-        let candidate = relay.candidate(now_unix_s);
-        JoinLink { host: "10.0.0.2".into(), port: 4433, code, relay: Some(candidate) }.to_link()
-    }
-
-    #[test]
-    fn a_long_term_config_never_puts_its_password_in_a_link() {
-        let password = "hunter2 中/+=";
-        let relay = link_relay(RelayAuth::LongTerm { username: "desk-7".into(), password: password.into() });
-        assert_eq!(relay.candidate(1_800_000_000).user, UserRelay::NotOffered);
-        let text = link_text(&relay, 1_800_000_000);
-        let encoded: String = password.bytes().map(|byte| format!("%{byte:02X}")).collect();
-        for secret in ["hunter2", encoded.as_str(), "desk-7", "pass=", "user="] {
-            assert!(!text.contains(secret), "{secret} in {text}");
-        }
-        // The link still tells the user where the engineer is, and that it cannot allocate.
-        let parsed = JoinLink::parse(&text).expect("a valid link");
-        assert_eq!(parsed.relay.map(|relay| relay.user), Some(UserRelay::NotOffered));
-        assert!(!format!("{relay:?}").contains("hunter2"), "nor in Debug");
-    }
-
-    #[test]
-    fn a_shared_secret_gives_each_link_credentials_that_expire_within_hours() {
-        let relay = link_relay(RelayAuth::SharedSecret { secret: "north-wind".into() });
-        let now_s = 1_800_000_000;
-        let text = link_text(&relay, now_s);
-        assert!(!text.contains("north-wind"), "never the secret itself: {text}");
-        let Some(UserRelay::Allocate(credentials)) =
-            JoinLink::parse(&text).ok().and_then(|link| link.relay).map(|r| r.user)
-        else {
-            panic!("time-limited credentials expected in {text}");
-        };
-        assert_eq!(credentials.username(), format!("{}:stepwise", now_s + LINK_CREDENTIALS_LIFETIME_S));
-        assert!(!credentials.is_expired(now_s + 3600), "good for a session");
-        assert!(credentials.is_expired(now_s + 6 * 3600), "gone within hours");
-        // A link made later (a new code) carries fresh credentials.
-        let later = relay.candidate(now_s + 3 * 3600);
-        assert!(
-            matches!(later.user, UserRelay::Allocate(fresh) if fresh.expires_at_unix_s() > credentials.expires_at_unix_s())
-        );
-    }
-}
+mod tests;
