@@ -13,8 +13,8 @@
 //! Probe datagrams start with a zero byte, which no QUIC packet does (its fixed bit is set), so
 //! they share the QUIC socket: `[0x00 'S' 'W' 'P'][kind: u8][nonce: u64 BE][token: 16 bytes]`.
 
-use std::collections::{HashMap, VecDeque};
 use core::net::SocketAddr;
+use std::collections::{HashMap, VecDeque};
 
 /// Most candidate addresses one side may tell.
 pub const MAX_PUNCH_CANDIDATES: usize = 8;
