@@ -23,7 +23,7 @@ use stepwise::protocol::{
 };
 use stepwise::transport::{
     EmulatedNat, FrameSink, HostRequest, HostedSession, LinkCommand, RelayAuth, RelayConfig, RelayError, RelayOutcome,
-    RelaySocket, SessionHandle, TransportEvent, TransportSettings, host_session, join_session, probe_relay,
+    RelaySocket, RelayState, SessionHandle, TransportEvent, TransportSettings, host_session, join_session, probe_relay,
 };
 use stepwise::ui::Lang;
 use stepwise::ui::relay::{RelayProblem, SessionRelay};
@@ -538,4 +538,33 @@ fn settings_test_relay_shows_the_relayed_address_and_round_trip_or_why_not() {
     let node = works.accesskit_node();
     let text = node.label().or_else(|| node.value()).unwrap_or_default();
     assert!(text.contains(", round trip ") && text.ends_with(" ms"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_allocation_outlives_its_time_limited_credentials() {
+    if !coturn_or_skip() {
+        return;
+    }
+    // coturn checks a REST username's expiry when an allocation is made, not on its refreshes:
+    // a session longer than its link's credentials keeps its relay (only a new allocation,
+    // e.g. after a relay restart, needs credentials still valid).
+    let secret = "short-lived";
+    let turn = start_coturn(RelayAuth::SharedSecret { secret: secret.into() }).await;
+    let now_s =
+        i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()).unwrap();
+    let credentials = RestCredentials::derive(secret, now_s + 2);
+    let socket =
+        RelaySocket::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), turn.address(), credentials.turn_credentials())
+            .expect("a socket");
+    let (relayed, _) = socket.allocated(WAIT).await.expect("allocated while the credentials are valid");
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert!(credentials.is_expired(now_s + 4));
+    socket.check();
+    socket.permit(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        matches!(socket.state(), RelayState::Allocated { relayed: now, .. } if now == relayed),
+        "{:?}",
+        socket.state()
+    );
 }
