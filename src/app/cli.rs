@@ -263,6 +263,10 @@ pub enum BenchCommand {
         /// How long the engineers work, seconds.
         #[arg(long, default_value_t = 30)]
         seconds: u64,
+        /// Each engineer's mean pause between operations, ms (0: back to back, which
+        /// saturates the database; a person reading the screen takes seconds).
+        #[arg(long, default_value_t = 0)]
+        think_ms: u64,
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,

@@ -35,6 +35,8 @@ pub struct TeamBenchReport {
     pub tickets: usize,
     /// Seconds the engineers worked.
     pub seconds: u64,
+    /// Each engineer's pause between two operations (0: back to back, the database saturated).
+    pub think_ms: u64,
     /// Seeding rate, tickets per second (batches of 1 000).
     pub seed_per_s: f64,
     /// Operations (searches, edits, notes) per second, all engineers together.
@@ -81,7 +83,13 @@ struct Work {
 type Clock = Arc<Mutex<HashMap<(i64, i64), Instant>>>;
 
 /// Runs `bench team` against the (empty) team database at `url`.
-pub fn run_team_bench(url: &str, engineers: usize, tickets: usize, seconds: u64) -> anyhow::Result<TeamBenchReport> {
+pub fn run_team_bench(
+    url: &str,
+    engineers: usize,
+    tickets: usize,
+    seconds: u64,
+    think_ms: u64,
+) -> anyhow::Result<TeamBenchReport> {
     let config = TeamConfig::new(url);
     let mut setup = TeamStore::connect(&config).context("cannot open the team database")?;
     if setup.ticket_count()? > 0 {
@@ -129,7 +137,10 @@ pub fn run_team_bench(url: &str, engineers: usize, tickets: usize, seconds: u64)
             let (name, id) = (engineer.name.clone(), engineer.id);
             std::thread::Builder::new()
                 .name(format!("bench-engineer-{index}"))
-                .spawn(move || engineer_loop(&config, index, &name, id, &hot, &written, deadline))
+                .spawn(move || {
+                    let pace = Pace { think: Duration::from_millis(think_ms), deadline };
+                    engineer_loop(&config, index, &name, id, &hot, &written, pace)
+                })
                 .context("cannot start an engineer thread")
         })
         .collect::<anyhow::Result<_>>()?;
@@ -160,6 +171,7 @@ pub fn run_team_bench(url: &str, engineers: usize, tickets: usize, seconds: u64)
         engineers,
         tickets,
         seconds,
+        think_ms,
         seed_per_s,
         ops_per_s: work.iter().map(|work| work.ops).sum::<usize>() as f64 / worked_s.max(1e-9),
         search_ms_p99: percentile(&mut search, 0.99),
@@ -197,6 +209,12 @@ fn seed(store: &mut TeamStore, tickets: usize) -> anyhow::Result<(f64, Vec<Ticke
     Ok((rate, ids))
 }
 
+/// How an engineer works: the pause between operations (reading the screen) and until when.
+struct Pace {
+    think: Duration,
+    deadline: Instant,
+}
+
 fn engineer_loop(
     config: &TeamConfig,
     index: usize,
@@ -204,7 +222,7 @@ fn engineer_loop(
     id: EngineerId,
     hot: &[TicketId],
     written: &Clock,
-    deadline: Instant,
+    pace: Pace,
 ) -> anyhow::Result<Work> {
     let mut store = TeamStore::connect(config)?;
     // Like a console: its own listener hears the others and sends this engineer's notices.
@@ -213,7 +231,11 @@ fn engineer_loop(
     let mut rng = Lcg(1_000 + index as u64);
     let mut work = Work::default();
     let mut counter = 0_usize;
-    while Instant::now() < deadline {
+    while Instant::now() < pace.deadline {
+        if !pace.think.is_zero() {
+            // Spread around the mean so the engineers do not move in step.
+            std::thread::sleep(pace.think.mul_f64(0.5 + (rng.next() % 1_000) as f64 / 1_000.0));
+        }
         let now = now_ms();
         let ticket = *rng.pick(hot);
         match rng.next() % 4 {
