@@ -473,9 +473,16 @@ impl Demo {
         if let UiCommand::Store(command) = note {
             self.worker.send(StoreRequest::Command(command));
         }
-        let (mut answered, mut user_closed, mut console_closed) = (false, false, false);
-        self.wait("the survey's answer and both sides to close", |event| {
+        let (mut answered, mut user_closed, mut console_closed, mut note_saved) = (false, false, false, false);
+        // The note goes through the store worker, which also handles the session's rows: the
+        // demo reads the store only once the worker says the note is on the ticket.
+        self.wait("the survey's answer, the note and both sides to close", |event| {
             match event {
+                UiEvent::TicketLoaded { detail, .. }
+                    if detail.ticket.id == ticket && detail.notes.iter().any(|note| note.text == summary) =>
+                {
+                    note_saved = true;
+                }
                 UiEvent::Assist(AssistNotice::Closed) => user_closed = true,
                 UiEvent::Session { ticket_id, notice: SessionNotice::Closed } if *ticket_id == ticket => {
                     console_closed = true;
@@ -487,7 +494,7 @@ impl Demo {
                 }
                 _ => {}
             }
-            answered && user_closed && console_closed
+            answered && user_closed && console_closed && note_saved
         })?;
         Ok((summary, user_summary))
     }
