@@ -55,13 +55,6 @@ pub fn transport_config_with(
         }
         super::Congestion::Cubic => {}
     }
-    // Ask the peer to acknowledge every packet at once (at most 5 ms late) instead of every
-    // second one or after 25 ms: a lost last packet of an update is then found sooner (the
-    // probe timeout includes the peer's ack delay). Measured with `bench session --loss 2
-    // --delay-ms 25`: window-drag p95 150 → 93 ms, terminal-typing 56 → 45 ms (ARCHITECTURE.md).
-    let mut ack_frequency = quinn::AckFrequencyConfig::default();
-    ack_frequency.ack_eliciting_threshold(quinn::VarInt::from_u32(0)).max_ack_delay(Some(Duration::from_millis(5)));
-    config.ack_frequency_config(Some(ack_frequency));
     config.keep_alive_interval(Some(keep_alive));
     let idle = quinn::IdleTimeout::try_from(idle_timeout)
         .map_err(|err| TransportError::Setup(format!("idle timeout {idle_timeout:?}: {err}")))?;
