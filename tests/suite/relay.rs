@@ -58,6 +58,11 @@ fn settings() -> TransportSettings {
     }
 }
 
+/// Now, in unix seconds (REST credentials expire at such a time).
+fn unix_now_s() -> i64 {
+    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()).unwrap()
+}
+
 /// Waits for the first event matching `predicate`, returning it; panics after [`WAIT`].
 async fn expect_event(
     events: &mut UnboundedReceiver<TransportEvent>,
@@ -308,8 +313,7 @@ async fn a_rest_shared_secret_gives_the_user_credentials_that_expire_within_hour
     let UserRelay::Allocate(credentials) = &candidate.user else { panic!("the user may allocate: {candidate:?}") };
     let (expiry, user) = credentials.username().split_once(':').expect("EXPIRY:USER");
     assert_eq!(user, "stepwise");
-    let now_s =
-        i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()).unwrap();
+    let now_s = unix_now_s();
     let expires = expiry.parse::<i64>().expect("an expiry in unix seconds");
     assert!((now_s + 3600..=now_s + 6 * 3600).contains(&expires), "a few hours from now: {expires} vs {now_s}");
     assert!(!engineer.link.to_link().contains(secret), "never the secret itself");
@@ -367,8 +371,7 @@ async fn a_link_whose_credentials_expired_is_joined_without_a_relay() {
     let mut engineer = host_via(&turn).await;
     // The link as a user opens it a day later: its credentials have expired.
     let mut link = engineer.link.clone();
-    let now_s =
-        i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()).unwrap();
+    let now_s = unix_now_s();
     if let Some(relay) = link.relay.as_mut() {
         relay.user = UserRelay::Allocate(RestCredentials::derive(secret, now_s - 60));
     }
@@ -550,8 +553,7 @@ async fn an_allocation_outlives_its_time_limited_credentials() {
     // e.g. after a relay restart, needs credentials still valid).
     let secret = "short-lived";
     let turn = start_coturn(RelayAuth::SharedSecret { secret: secret.into() }).await;
-    let now_s =
-        i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()).unwrap();
+    let now_s = unix_now_s();
     let credentials = RestCredentials::derive(secret, now_s + 2);
     let socket =
         RelaySocket::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), turn.address(), credentials.turn_credentials())
