@@ -568,6 +568,9 @@ fn postgres_connection_loss_is_reported_then_the_store_reconnects() {
     let created = store.desk_create(&new_ticket("Loss", "desc"), "A", NOW_MS).unwrap();
     let (_listener, events) = TeamListener::spawn(backend.config.clone()).unwrap();
     assert!(wait_for(&events, Duration::from_secs(10), |event| *event == ListenerEvent::Connected).is_some());
+    // Statements this connection prepared (reading a ticket, a page) die with it.
+    store.ticket_at(created.ticket.id).unwrap();
+    store.desk_first_page(&DeskQuery::default(), 10, NOW_MS).unwrap();
     let pid = store.backend_pid().unwrap();
     let mut admin = postgres::Client::connect(&backend.admin_url, postgres::NoTls).unwrap();
     admin
@@ -583,6 +586,9 @@ fn postgres_connection_loss_is_reported_then_the_store_reconnects() {
     let retried = store.change_ticket_at(created.ticket.id, created.version, &edit, "A", NOW_MS + 2).unwrap();
     assert_eq!(retried.ticket.ticket.fields.title, "Kept and retried");
     assert_ne!(store.backend_pid().unwrap(), pid, "a new connection");
+    // The new connection prepares them afresh.
+    assert_eq!(store.ticket_at(created.ticket.id).unwrap().ticket.fields.title, "Kept and retried");
+    assert_eq!(store.desk_first_page(&DeskQuery::default(), 10, NOW_MS).unwrap().total, 1);
     assert!(wait_for(&events, Duration::from_secs(10), |event| matches!(event, ListenerEvent::Lost(_))).is_some());
     assert!(
         wait_for(&events, Duration::from_secs(15), |event| *event == ListenerEvent::Connected).is_some(),

@@ -130,8 +130,9 @@ impl TeamStore {
             }
             let edit = Edit { actor, now_ms, policy: &policy, extras: RowExtras::default(), notice: kind };
             let inline = self.outbox.is_none();
-            let written = self
-                .read(|client| write_if_unchanged(client, &current, &planned.ticket, &planned.events, &edit, inline))?;
+            let written = self.read_prepared(|client| {
+                write_if_unchanged(client, &current, &planned.ticket, &planned.events, &edit, inline)
+            })?;
             if let Some((ticket, notice)) = written {
                 if !inline {
                     self.post_notice(notice);
@@ -154,9 +155,9 @@ impl TeamStore {
              (SELECT snapshot FROM ticket_revisions r WHERE r.ticket_id = tickets.id AND r.version = $2) \
              FROM tickets WHERE id = $1"
         );
-        self.read(|client| {
+        self.read_prepared(|client| {
             let row = client
-                .query_typed_opt(&sql, &[(&ticket_id.0, Type::INT8), (&base.0, Type::INT8)])
+                .query_opt(&sql, &[(&ticket_id.0, Type::INT8), (&base.0, Type::INT8)])
                 .map_err(classify)?
                 .ok_or_else(|| StoreError::TicketNotFound(ticket_id.to_string()))?;
             let current = desk_ticket_from(&row)?;
@@ -214,8 +215,8 @@ impl TicketDesk for TeamStore {
 
     fn ticket_at(&mut self, ticket_id: TicketId) -> StoreResult<DeskTicket> {
         let sql = format!("SELECT {TICKET_COLUMNS}, {DESK_COLUMNS} FROM tickets WHERE id = $1");
-        let read = self.read(|client| {
-            let row = client.query_typed_opt(&sql, &[(&ticket_id.0, Type::INT8)]).map_err(classify)?;
+        let read = self.read_prepared(|client| {
+            let row = client.query_opt(&sql, &[(&ticket_id.0, Type::INT8)]).map_err(classify)?;
             row.as_ref()
                 .map(desk_ticket_from)
                 .transpose()?

@@ -18,6 +18,7 @@ mod recordings;
 mod report;
 mod rows;
 mod sessions;
+mod statements;
 
 use std::time::Duration;
 
@@ -26,6 +27,7 @@ pub use connect::{TeamConfig, TlsMode};
 pub use listener::{ListenerEvent, TeamListener};
 pub use notices::NoticeOutbox;
 pub use query::COMMON_SEARCH_CAP;
+pub use statements::STATEMENT_CACHE_CAPACITY;
 
 use super::{StoreError, StoreResult};
 use crate::model::SlaPolicy;
@@ -44,6 +46,8 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct TeamStore {
     config: TeamConfig,
     client: Option<postgres::Client>,
+    /// The prepared statements of `client` (cleared with it).
+    statements: statements::StatementCache,
     policy: SlaPolicy,
     /// The server's token statistics, read when a search needs them.
     search_stats: Option<query::TokenStats>,
@@ -77,6 +81,7 @@ impl TeamStore {
         Ok(TeamStore {
             config: config.clone(),
             client: Some(client),
+            statements: statements::StatementCache::default(),
             policy,
             search_stats: None,
             host: recordings::this_host(),
@@ -134,6 +139,7 @@ impl TeamStore {
     fn client(&mut self) -> StoreResult<&mut postgres::Client> {
         if self.client.as_ref().is_none_or(postgres::Client::is_closed) {
             self.client = None;
+            self.statements.clear();
             let client = self.config.connect()?;
             tracing::info!(server = %self.config.redacted(), "team database connection re-established");
             self.client = Some(client);
@@ -156,6 +162,22 @@ impl TeamStore {
     /// Runs a read on the connection, with the same loss handling as [`TeamStore::write`].
     fn read<T>(&mut self, body: impl FnOnce(&mut postgres::Client) -> StoreResult<T>) -> StoreResult<T> {
         let outcome = self.client().and_then(body);
+        self.forget_lost(outcome)
+    }
+
+    /// [`TeamStore::read`] with the connection's prepared statements (for the statements a
+    /// console runs over and over).
+    fn read_prepared<T>(
+        &mut self,
+        body: impl FnOnce(&mut statements::Prepared<'_>) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let outcome = match self.client() {
+            Ok(_) => match self.client.as_mut() {
+                Some(client) => body(&mut statements::Prepared { client, cache: &mut self.statements }),
+                None => Err(StoreError::ConnectionLost("not connected".into())),
+            },
+            Err(err) => Err(err),
+        };
         self.forget_lost(outcome)
     }
 

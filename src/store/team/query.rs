@@ -205,8 +205,8 @@ impl TeamStore {
             selection.where_all(),
             selection.order_by(),
         );
-        self.read(|client| {
-            let rows = client.query_typed(&sql, &selection.refs()).map_err(classify)?;
+        self.read_prepared(|client| {
+            let rows = client.query(&sql, &selection.refs()).map_err(classify)?;
             rows.iter().map(summary_from).collect()
         })
     }
@@ -231,7 +231,7 @@ impl TeamStore {
             selection.where_all(),
             selection.order_by(),
         );
-        let rows = self.read(|client| client.query_typed(&sql, &selection.refs()).map_err(classify))?;
+        let rows = self.read_prepared(|client| client.query(&sql, &selection.refs()).map_err(classify))?;
         let total = match rows.first() {
             Some(row) => row.try_get::<_, i64>(13).map_err(classify)?,
             None => 0,
@@ -289,8 +289,8 @@ impl TeamStore {
             where_of(selection.filters.iter()),
             where_of(checks.iter()),
         );
-        let rows = self.read(|client| {
-            let rows = client.query_typed(&sql, &params).map_err(classify)?;
+        let rows = self.read_prepared(|client| {
+            let rows = client.query(&sql, &params).map_err(classify)?;
             rows.iter().map(summary_from).collect::<StoreResult<Vec<_>>>()
         })?;
         if rows.len() < usize::try_from(wanted).unwrap_or(usize::MAX) {
@@ -303,8 +303,8 @@ impl TeamStore {
     pub(super) fn summaries_of(&mut self, ticket_ids: &[TicketId]) -> StoreResult<Vec<TicketSummary>> {
         let ids: Vec<i64> = ticket_ids.iter().map(|id| id.0).collect();
         let sql = format!("SELECT {SUMMARY_COLUMNS} FROM tickets WHERE id = ANY($1) ORDER BY urgency_key, id");
-        self.read(|client| {
-            let rows = client.query_typed(&sql, &[(&ids, Type::INT8_ARRAY)]).map_err(classify)?;
+        self.read_prepared(|client| {
+            let rows = client.query(&sql, &[(&ids, Type::INT8_ARRAY)]).map_err(classify)?;
             rows.iter().map(summary_from).collect()
         })
     }

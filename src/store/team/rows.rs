@@ -275,7 +275,7 @@ fn update_statement(
 /// serialised by the server at commit, see [`super::notices`]): the notice to send once written
 /// comes back with the ticket.
 pub(super) fn write_if_unchanged(
-    client: &mut postgres::Client,
+    client: &mut super::statements::Prepared<'_>,
     before: &DeskTicket,
     after: &Ticket,
     events: &[TimelineEvent],
@@ -341,7 +341,7 @@ pub(super) fn write_if_unchanged(
          SELECT version, assignee_id, team, (SELECT count(*) FROM appended), (SELECT count(*) FROM notified) \
          FROM saved"
     );
-    match client.query_typed_opt(&sql, &param_refs(&params)) {
+    match client.query_opt(&sql, &param_refs(&params)) {
         Ok(Some(row)) => written_from(&row, after).map(|ticket| Some((ticket, notice_payload))),
         Ok(None) => Ok(None),
         // An entry appended meanwhile (a session's transcript) took the next number.
