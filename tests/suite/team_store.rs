@@ -597,6 +597,26 @@ fn postgres_connection_loss_is_reported_then_the_store_reconnects() {
 }
 
 #[test]
+fn postgres_a_table_altered_under_a_prepared_statement_is_read_as_before() {
+    let Some(backend) = postgres_backend() else { return };
+    let mut store = TeamStore::connect(&backend.config).unwrap();
+    let created = store.desk_create(&new_ticket("Altered", "desc"), "A", NOW_MS).unwrap();
+    // Prepared on this connection.
+    store.ticket_at(created.ticket.id).unwrap();
+    store.desk_first_page(&DeskQuery::default(), 10, NOW_MS).unwrap();
+    // Someone changes a column's type: the server refuses the prepared plans once.
+    let (server, _) = backend.admin_url.rsplit_once('/').unwrap();
+    let mut admin = postgres::Client::connect(&format!("{server}/{}", backend.name), postgres::NoTls).unwrap();
+    admin.batch_execute("ALTER TABLE tickets ALTER COLUMN title TYPE varchar(500)").unwrap();
+    assert_eq!(store.ticket_at(created.ticket.id).unwrap().ticket.fields.title, "Altered");
+    let page = store.desk_first_page(&DeskQuery::default(), 10, NOW_MS).unwrap();
+    assert_eq!(page.rows.len(), 1);
+    let edit = fields_with(&created.ticket.fields, "location", "Room 2");
+    let changed = store.change_ticket_at(created.ticket.id, created.version, &edit, "A", NOW_MS + 1).unwrap();
+    assert_eq!(changed.ticket.ticket.fields.location, "Room 2");
+}
+
+#[test]
 fn postgres_migrate_copies_a_desk_into_an_empty_team_database_only() {
     let Some(backend) = postgres_backend() else { return };
     let dir = tempfile::tempdir().unwrap();

@@ -52,23 +52,36 @@ impl Prepared<'_> {
         self.run(sql, params, |client, statement, values| client.query_opt(statement, values))
     }
 
-    /// Prepares `sql` when it is not yet, runs it with `execute`, and forgets it when the server
-    /// refused it (e.g. "cached plan must not change result type" after a newer console migrated
-    /// the schema), so it is prepared afresh next time.
+    /// Prepares `sql` when it is not yet and runs it with `execute`. A statement the server
+    /// refused is forgotten, so it is prepared afresh next time; one whose result columns changed
+    /// type under it ("cached plan must not change result type", after someone altered the
+    /// table) is prepared afresh and run once more at once: the server refused it before running
+    /// it, so nothing was done twice.
     fn run<T>(
         &mut self,
         sql: &str,
         params: &[(&(dyn ToSql + Sync), Type)],
-        execute: impl FnOnce(&mut Client, &Statement, &[&(dyn ToSql + Sync)]) -> Result<T, postgres::Error>,
+        execute: impl Fn(&mut Client, &Statement, &[&(dyn ToSql + Sync)]) -> Result<T, postgres::Error>,
     ) -> Result<T, postgres::Error> {
-        let statement = self.statement(sql, params)?;
         let values: Vec<&(dyn ToSql + Sync)> = params.iter().map(|(value, _)| *value).collect();
+        let statement = self.statement(sql, params)?;
+        let outcome = execute(self.client, &statement, &values);
+        let Err(err) = outcome else { return outcome };
+        self.forget(sql, params);
+        if !is_stale_plan(&err) {
+            return Err(err);
+        }
+        let statement = self.statement(sql, params)?;
         let outcome = execute(self.client, &statement, &values);
         if outcome.is_err() {
-            let types: Vec<Type> = params.iter().map(|(_, ty)| ty.clone()).collect();
-            self.cache.statements.remove(&(sql.to_owned(), types));
+            self.forget(sql, params);
         }
         outcome
+    }
+
+    fn forget(&mut self, sql: &str, params: &[(&(dyn ToSql + Sync), Type)]) {
+        let types: Vec<Type> = params.iter().map(|(_, ty)| ty.clone()).collect();
+        self.cache.statements.remove(&(sql.to_owned(), types));
     }
 
     fn statement(&mut self, sql: &str, params: &[(&(dyn ToSql + Sync), Type)]) -> Result<Statement, postgres::Error> {
@@ -84,4 +97,11 @@ impl Prepared<'_> {
         self.cache.statements.insert(key, statement.clone());
         Ok(statement)
     }
+}
+
+/// Whether the server refused a prepared statement because the table changed under it.
+fn is_stale_plan(err: &postgres::Error) -> bool {
+    err.as_db_error().is_some_and(|db| {
+        *db.code() == postgres::error::SqlState::FEATURE_NOT_SUPPORTED && db.message().contains("cached plan")
+    })
 }
