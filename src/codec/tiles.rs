@@ -131,6 +131,16 @@ pub(super) fn extract_tile(frame: &[u8], stride: usize, rect: (u32, u32, u32, u3
     }
 }
 
+/// Copies tile `rect` from one frame to another of the same size (`stride` bytes per row).
+pub(super) fn copy_tile(from: &[u8], to: &mut [u8], stride: usize, rect: (u32, u32, u32, u32)) {
+    let (x, y, width, height) = rect;
+    let row_bytes = width as usize * 4;
+    for row in y as usize..(y + height) as usize {
+        let start = row * stride + x as usize * 4;
+        to[start..start + row_bytes].copy_from_slice(&from[start..start + row_bytes]);
+    }
+}
+
 /// Writes contiguous tile pixels back into a frame.
 pub(super) fn store_tile(frame: &mut [u8], stride: usize, rect: (u32, u32, u32, u32), pixels: &[u8]) {
     let (x, y, width, height) = rect;
@@ -147,6 +157,7 @@ fn pixel_at(pixels: &[u8], index: usize) -> u32 {
 }
 
 /// How a tile should be coded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum TileClass {
     Fill(u32),
     Palette(usize),
@@ -156,45 +167,39 @@ pub(super) enum TileClass {
 /// Classifies a contiguous RGBA tile; for palette tiles `palette` holds the colours.
 pub(super) fn classify(pixels: &[u8], palette: &mut Vec<u32>) -> TileClass {
     palette.clear();
-    let pixel_count = pixels.len() / 4;
-    let first = pixel_at(pixels, 0);
+    let opaque = pixels.chunks_exact(4).fold(0xff, |alpha, pixel| alpha & pixel[3]) == 0xff;
+    let mut words = pixels.chunks_exact(4).map(|pixel| u32::from_le_bytes([pixel[0], pixel[1], pixel[2], pixel[3]]));
+    let Some(first) = words.next() else { return TileClass::Rich { opaque } };
     palette.push(first);
     let mut last = first;
-    let mut too_many = false;
-    let mut opaque = true;
-    for index in 0..pixel_count {
-        let pixel = pixel_at(pixels, index);
-        opaque &= pixel >> 24 == 0xff;
-        if too_many || pixel == last {
+    for pixel in words {
+        if pixel == last {
             continue;
         }
-        match palette.iter().position(|&colour| colour == pixel) {
-            Some(_) => {}
-            None if palette.len() < PALETTE_MAX => palette.push(pixel),
-            None => too_many = true,
+        if !palette.contains(&pixel) {
+            if palette.len() == PALETTE_MAX {
+                return TileClass::Rich { opaque };
+            }
+            palette.push(pixel);
         }
         last = pixel;
     }
-    if too_many {
-        TileClass::Rich { opaque }
-    } else if palette.len() == 1 {
-        TileClass::Fill(first)
-    } else {
-        TileClass::Palette(palette.len())
-    }
+    if palette.len() == 1 { TileClass::Fill(first) } else { TileClass::Palette(palette.len()) }
 }
 
-/// Appends the tile record (index delta, kind, payload) for a contiguous RGBA tile.
+/// Appends the tile record (index delta, kind, payload) for a contiguous RGBA tile of `class`
+/// (from [`classify`] with the `palette` it filled).
 pub(super) fn encode_tile(
     pixels: &[u8],
     width: u32,
     index_delta: u64,
-    palette: &mut Vec<u32>,
+    class: TileClass,
+    palette: &[u32],
     filter: u8,
     out: &mut Vec<u8>,
 ) {
     put_varint(out, index_delta);
-    match classify(pixels, palette) {
+    match class {
         TileClass::Fill(colour) => {
             out.push(KIND_FILL);
             out.extend_from_slice(&colour.to_le_bytes());
@@ -373,7 +378,8 @@ mod tests {
     fn round_trip(pixels: &[u8], width: u32, filter: u8) -> Vec<u8> {
         let mut palette = Vec::new();
         let mut record = Vec::new();
-        encode_tile(pixels, width, 0, &mut palette, filter, &mut record);
+        let class = classify(pixels, &mut palette);
+        encode_tile(pixels, width, 0, class, &palette, filter, &mut record);
         let mut reader = ByteReader::new(&record);
         assert_eq!(reader.varint(), Ok(0));
         let height = (pixels.len() / 4) as u32 / width;

@@ -59,9 +59,12 @@ pub struct Encoder {
     approximate: Vec<bool>,
     /// The body being written: the approximate tiles after it.
     next_approximate: Vec<bool>,
-    /// The body being written: each coded tile's index and its pixels as the decoder gets them.
-    coded: Vec<(usize, std::ops::Range<usize>)>,
+    /// The body being written: each coded tile's index and, when it was coded approximately,
+    /// its pixels as the decoder gets them (in `coded_pixels`; exact tiles are the frame's).
+    coded: Vec<(usize, Option<std::ops::Range<usize>>)>,
     coded_pixels: Vec<u8>,
+    /// A tile's pixels before a lossy transform (to tell whether it changed them).
+    tile_original: Vec<u8>,
     /// Compressed / raw size of the last exact body.
     exact_ratio: f64,
     /// Compressed / raw size estimate for refined tiles (corrected after each refinement).
@@ -97,6 +100,7 @@ impl Encoder {
             next_approximate: Vec::new(),
             coded: Vec::new(),
             coded_pixels: Vec::new(),
+            tile_original: Vec::new(),
             exact_ratio: INITIAL_EXACT_RATIO,
             refine_ratio: INITIAL_EXACT_RATIO,
             refine_stopped: false,
@@ -177,7 +181,7 @@ impl Encoder {
             }
         };
         let approximate = self.next_approximate.iter().any(|&flag| flag);
-        self.commit(&grid, frame);
+        self.commit(&grid, frame, full);
         self.update_reference_hashes(&grid, hashed_current, &copies);
 
         let mut update = Vec::with_capacity(self.body.len() / 2 + 32);
@@ -307,7 +311,7 @@ impl Encoder {
                 if refine_bytes_raw as f64 * ratio > bytes as f64 {
                     // Over the budget: this tile waits for a later update, and so do the rest.
                     self.tiles_body.truncate(record_start);
-                    if let Some((_, range)) = self.coded.pop() {
+                    if let Some((_, Some(range))) = self.coded.pop() {
                         self.coded_pixels.truncate(range.start);
                     }
                     refine_open = false;
@@ -340,7 +344,8 @@ impl Encoder {
     }
 
     /// Codes the tile in `tile_pixels` (rectangle `rect`) at `approximation` into `tiles_body`
-    /// and keeps the pixels the decoder will hold; returns whether they differ from the source.
+    /// and notes it in `coded` (with the pixels the decoder will hold when they differ from the
+    /// source); returns whether they differ.
     fn code_tile(
         &mut self,
         index: usize,
@@ -350,20 +355,18 @@ impl Encoder {
         lossy_shift: Option<u32>,
     ) -> bool {
         let (_, _, width, height) = rect;
-        let class = tiles::classify(&self.tile_pixels, &mut self.palette);
-        let start = self.coded_pixels.len();
+        let mut class = tiles::classify(&self.tile_pixels, &mut self.palette);
         let mut coarse_block = None;
-        let mut changed_pixels = false;
-        // The source pixels, kept after the coded ones while a transform may change them.
-        self.coded_pixels.extend_from_slice(&self.tile_pixels);
+        let mut transformed = false;
         match (approximation, class) {
             (_, TileClass::Fill(_)) | (_, TileClass::Rich { opaque: false }) => {}
             (Approximation::Exact, TileClass::Rich { .. }) => {
                 if let Some(shift) = lossy_shift
                     && lossy::is_photographic(&self.tile_pixels, PHOTO_MAX_RUN_SHARE)
                 {
+                    self.tile_original.clone_from(&self.tile_pixels);
                     lossy::quantise(&mut self.tile_pixels, shift);
-                    changed_pixels = true;
+                    transformed = true;
                 }
             }
             (Approximation::Exact | Approximation::Colours, TileClass::Palette(_)) => {}
@@ -371,49 +374,67 @@ impl Encoder {
                 if lossy::is_photographic(&self.tile_pixels, PHOTO_MAX_RUN_SHARE) {
                     coarse_block = Some(PHOTO_BLOCK);
                 } else {
+                    self.tile_original.clone_from(&self.tile_pixels);
                     lossy::reduce_colours(&mut self.tile_pixels, &mut self.colour_counts, &mut self.palette);
-                    changed_pixels = true;
+                    transformed = true;
                 }
             }
             (Approximation::Coarse { block }, _) => coarse_block = Some(block),
         }
         match coarse_block {
             Some(block) => {
+                if !transformed {
+                    self.tile_original.clone_from(&self.tile_pixels);
+                    transformed = true;
+                }
                 lossy::downscale(&self.tile_pixels, width, height, block, &mut self.small);
                 tiles::encode_coarse_tile(&self.small, block, delta, &mut self.tiles_body);
                 lossy::upscale(&self.small, width, height, block, &mut self.tile_pixels);
-                changed_pixels = true;
             }
             None => {
+                if transformed {
+                    class = tiles::classify(&self.tile_pixels, &mut self.palette);
+                }
                 tiles::encode_tile(
                     &self.tile_pixels,
                     width,
                     delta,
-                    &mut self.palette,
+                    class,
+                    &self.palette,
                     RICH_FILTER,
                     &mut self.tiles_body,
                 );
             }
         }
-        let approximate = changed_pixels && self.coded_pixels[start..] != self.tile_pixels[..];
-        self.coded_pixels.truncate(start);
-        self.coded_pixels.extend_from_slice(&self.tile_pixels);
-        self.coded.push((index, start..self.coded_pixels.len()));
+        let approximate = transformed && self.tile_original != self.tile_pixels;
+        if approximate {
+            let start = self.coded_pixels.len();
+            self.coded_pixels.extend_from_slice(&self.tile_pixels);
+            self.coded.push((index, Some(start..self.coded_pixels.len())));
+        } else {
+            self.coded.push((index, None));
+        }
         approximate
     }
 
     /// Brings the reference (what the decoder holds), the source and the approximate tiles up to
-    /// date with the body last written.
-    fn commit(&mut self, grid: &Grid, frame: &Frame) {
+    /// date with the body last written; after `full`, both already hold `frame` but for the
+    /// tiles coded approximately.
+    fn commit(&mut self, grid: &Grid, frame: &Frame, full: bool) {
         let stride = frame.width as usize * 4;
         let Some(reference) = &mut self.reference else { return };
-        for index in (0..grid.tile_count()).filter(|&index| self.changed[index]) {
-            let rect = grid.tile_rect(index);
-            tiles::extract_tile(&frame.rgba, stride, rect, &mut self.tile_pixels);
-            tiles::store_tile(&mut self.source, stride, rect, &self.tile_pixels);
+        if !full {
+            for index in (0..grid.tile_count()).filter(|&index| self.changed[index]) {
+                tiles::copy_tile(&frame.rgba, &mut self.source, stride, grid.tile_rect(index));
+            }
         }
-        for (index, range) in &self.coded {
-            tiles::store_tile(&mut reference.rgba, stride, grid.tile_rect(*index), &self.coded_pixels[range.clone()]);
+        for (index, approximation) in &self.coded {
+            let rect = grid.tile_rect(*index);
+            match approximation {
+                Some(range) => tiles::store_tile(&mut reference.rgba, stride, rect, &self.coded_pixels[range.clone()]),
+                None if full => {}
+                None => tiles::copy_tile(&frame.rgba, &mut reference.rgba, stride, rect),
+            }
         }
         std::mem::swap(&mut self.approximate, &mut self.next_approximate);
     }
