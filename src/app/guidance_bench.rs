@@ -143,6 +143,7 @@ pub fn run_guidance_bench(
         loop {
             let applied = applied.lock().unwrap_or_else(PoisonError::into_inner);
             if applied.max_seq >= last_seq {
+                tracing::debug!(still_ms = asked.elapsed().as_millis(), bytes = applied.bytes, "still complete");
                 still_ms.push(i64::try_from(asked.elapsed().as_millis()).unwrap_or(i64::MAX));
                 let first = applied.first_at.map_or(asked.elapsed(), |at| at.duration_since(asked));
                 first_ms.push(i64::try_from(first.as_millis()).unwrap_or(i64::MAX));

@@ -13,6 +13,10 @@ use quinn_proto::RttEstimator;
 
 /// Share of an RTT's packets that may be lost before it counts as congestion.
 pub const LOSS_TOLERANCE: f64 = 0.10;
+/// Share of an RTT's packets lost above which the window was far too large: it drops to what the
+/// round delivered rather than by half (halving from a large window takes a round trip per step,
+/// each losing most of its packets again).
+const HEAVY_LOSS_SHARE: f64 = 0.5;
 /// Queueing delay above the minimum RTT that counts as a queue building.
 const QUEUE_DELAY_LIMIT: Duration = Duration::from_millis(60);
 /// Smallest window, packets.
@@ -63,8 +67,19 @@ impl ScreenController {
         MIN_WINDOW_PACKETS * self.mtu
     }
 
-    fn back_off(&mut self, now: Instant) {
-        self.window = (self.window / 2).max(self.min_window());
+    /// Halves the window; after a round that lost most of what it sent (a window far beyond the
+    /// path, as a first burst into a narrow link), down to what that round delivered instead.
+    fn back_off(&mut self, now: Instant, loss_share: f64) {
+        tracing::debug!(
+            window = self.window,
+            acked = self.acked_in_epoch,
+            lost = self.lost_in_epoch,
+            rtt_ms = self.rtt.as_millis(),
+            "congestion: backing off"
+        );
+        let halved = self.window / 2;
+        let target = if loss_share > HEAVY_LOSS_SHARE { halved.min(self.acked_in_epoch) } else { halved };
+        self.window = target.max(self.min_window());
         self.slow_start_threshold = self.window;
         self.recovery_started = Some(now);
     }
@@ -81,7 +96,7 @@ impl ScreenController {
         let queueing = self.min_rtt != Duration::MAX && self.rtt > self.min_rtt * 2 + QUEUE_DELAY_LIMIT;
         let in_recovery = self.recovery_started.is_some_and(|at| now.duration_since(at) < self.rtt);
         if ((loss_share > LOSS_TOLERANCE && enough_losses) || queueing) && !in_recovery {
-            self.back_off(now);
+            self.back_off(now, loss_share);
         }
         self.epoch_started = now;
         self.acked_in_epoch = 0;
@@ -165,6 +180,18 @@ mod tests {
         controller.on_congestion_event(start, start, false, 30 * 1_200);
         controller.end_epoch(start + Duration::from_millis(120));
         assert_eq!(controller.window(), window / 2);
+        // A round that lost most of its packets: down to what it delivered.
+        controller.recovery_started = None;
+        controller.acked_in_epoch = 20 * 1_200;
+        controller.on_congestion_event(start, start, false, 60 * 1_200);
+        controller.end_epoch(start + Duration::from_millis(400));
+        assert_eq!(controller.window(), 20 * 1_200);
+        // Never below the smallest window.
+        controller.recovery_started = None;
+        controller.acked_in_epoch = 1_200;
+        controller.on_congestion_event(start, start, false, 30 * 1_200);
+        controller.end_epoch(start + Duration::from_millis(800));
+        assert_eq!(controller.window(), 4 * 1_200);
         // Persistent congestion: down to the minimum.
         controller.on_congestion_event(start, start, true, 1_200);
         assert_eq!(controller.window(), 4 * 1_200);
