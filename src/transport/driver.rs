@@ -520,15 +520,38 @@ async fn write_frame_streams(
         match written {
             Some(stream) => {
                 let status = status.clone();
+                let connection = connection.clone();
                 tokio::spawn(async move {
+                    let stopped = stream.stopped();
+                    tokio::pin!(stopped);
+                    let outcome = tokio::select! {
+                        outcome = &mut stopped => outcome,
+                        () = tokio::time::sleep(tail_probe_delay(connection.rtt())) => {
+                            // Not acknowledged yet: a packet after the update's last one lets
+                            // QUIC find a lost tail within about a round trip.
+                            let _ = connection.send_datagram(bytes::Bytes::from_static(&TAIL_PROBE));
+                            stopped.await
+                        }
+                    };
                     // `Ok(None)`: finished and every byte acknowledged.
-                    let delivered = matches!(stream.stopped().await, Ok(None));
-                    status.frame_done(bytes, mark, delivered);
+                    status.frame_done(bytes, mark, matches!(outcome, Ok(None)));
                 });
             }
             None => status.frame_done(bytes, mark, false),
         }
     }
+}
+
+/// The tail probe: a datagram the peer ignores (no message starts with this byte). Sent shortly
+/// after an update's last bytes, it is the later packet whose acknowledgement makes QUIC declare
+/// a lost last packet lost by time (about 9/8 of a round trip) rather than wait for its probe
+/// timeout (a round trip, four deviations and the peer's 25 ms ACK delay, then one more trip).
+const TAIL_PROBE: [u8; 1] = [0];
+
+/// How long after an update's last bytes were handed to QUIC the tail probe goes: an eighth of
+/// the round trip (so a lost tail is still found at 9/8 of it), within 2–25 ms.
+fn tail_probe_delay(rtt: Duration) -> Duration {
+    (rtt / 8).clamp(Duration::from_millis(2), Duration::from_millis(25))
 }
 
 /// The send priority of screen update `seq`: below the control stream's (0), so steps, arrows and
@@ -576,5 +599,20 @@ async fn relay_changed(changes: &mut Option<tokio::sync::watch::Receiver<u64>>) 
             }
         }
         None => std::future::pending::<()>().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tail_probe_is_no_message_and_goes_an_eighth_of_a_round_trip_late() {
+        let mut decoder = crate::protocol::FrameDecoder::new(256);
+        decoder.push(&TAIL_PROBE);
+        assert!(!matches!(decoder.next_message::<Message>(), Ok(Some(_))));
+        assert_eq!(tail_probe_delay(Duration::from_millis(50)), Duration::from_micros(6_250));
+        assert_eq!(tail_probe_delay(Duration::from_micros(400)), Duration::from_millis(2));
+        assert_eq!(tail_probe_delay(Duration::from_secs(2)), Duration::from_millis(25));
     }
 }
