@@ -226,6 +226,12 @@ impl RateController {
 mod tests {
     use super::*;
 
+    /// Asserts the estimate is within `tolerance` of `expected`, bytes per second.
+    fn assert_rate_near(controller: &RateController, expected: f64, tolerance: f64) {
+        let rate = controller.delivery_rate_bytes_per_s().expect("an estimate");
+        assert!((rate - expected).abs() < tolerance, "{rate} is not {expected} ± {tolerance}");
+    }
+
     /// A controller that has seen a 50 ms path deliver at `rate` bytes/s: five updates, each
     /// sent on the idle path.
     fn measured(rate: f64) -> RateController {
@@ -259,8 +265,7 @@ mod tests {
     fn the_budget_follows_the_measured_delivery_rate() {
         // 1 000 kbit/s = 125 000 B/s: 150 ms carry 18 750 B.
         let controller = measured(125_000.0);
-        let rate = controller.delivery_rate_bytes_per_s().unwrap();
-        assert!((rate - 125_000.0).abs() < 2_000.0, "{rate}");
+        assert_rate_near(&controller, 125_000.0, 2_000.0);
         let budget = controller.update_budget_bytes();
         assert!((18_000..=19_500).contains(&budget), "{budget}");
     }
@@ -272,8 +277,7 @@ mod tests {
         let mark = controller.on_sent(0, 25_000, true);
         // 200 ms serialisation at 125 000 B/s plus the 50 ms trip.
         controller.on_delivered(250, mark, 25_000);
-        let rate = controller.delivery_rate_bytes_per_s().unwrap();
-        assert!((rate - 125_000.0).abs() < 1_000.0, "{rate}");
+        assert_rate_near(&controller, 125_000.0, 1_000.0);
     }
 
     #[test]
@@ -335,8 +339,7 @@ mod tests {
         let mark = controller.on_sent(5_000, 20_000, true);
         // Far later, a slow path: 20 000 B took 400 ms beyond the trip.
         controller.on_delivered(5_450, mark, 20_000);
-        let rate = controller.delivery_rate_bytes_per_s().unwrap();
-        assert!((rate - 50_000.0).abs() < 1_000.0, "{rate}");
+        assert_rate_near(&controller, 50_000.0, 1_000.0);
     }
 
     #[test]
@@ -359,8 +362,7 @@ mod tests {
         // Typing on the same path much later: small updates, delivered slowly for their size.
         let mark = controller.on_sent(9_000, 2_500, false);
         controller.on_delivered(9_100, mark, 2_500);
-        let rate = controller.delivery_rate_bytes_per_s().unwrap();
-        assert!((rate - 125_000.0).abs() < 2_000.0, "{rate}");
+        assert_rate_near(&controller, 125_000.0, 2_000.0);
     }
 
     #[test]
@@ -369,8 +371,7 @@ mod tests {
         // An acknowledgement that came late makes the next interval short: one sample 40 % high.
         let mark = controller.on_sent(2_000, 20_000, true);
         controller.on_delivered(2_164, mark, 20_000);
-        let rate = controller.delivery_rate_bytes_per_s().unwrap();
-        assert!((rate - 125_000.0).abs() < 2_000.0, "{rate}");
+        assert_rate_near(&controller, 125_000.0, 2_000.0);
     }
 
     #[test]
