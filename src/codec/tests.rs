@@ -200,6 +200,29 @@ fn a_large_update_over_budget_goes_approximate_then_refines_to_bit_exact() {
 }
 
 #[test]
+fn an_approximate_keyframe_scrolled_before_its_refinement_still_converges() {
+    // The first picture on a narrow path: a keyframe over the budget (the encoder keeps only the
+    // approximate tiles' coded pixels; its reference already holds the frame's exact ones),
+    // then a scroll that moves approximate and exact tiles before any refinement.
+    const BUDGET: usize = 6_000;
+    let mut encoder = Encoder::new(EncoderConfig::default());
+    let mut decoder = Decoder::new();
+    let page = screen(640, 384, 500);
+    let decoded = decoder.decode(&encoder.encode_within(&page, true, Some(BUDGET))).expect("valid");
+    assert!(decoded.lossy && !decoded.approximate.is_empty());
+    assert!(!exact_and_says_so(&decoder, &page));
+    let scrolled = screen(640, 384, 530);
+    decoder.decode(&encoder.encode_within(&scrolled, false, Some(BUDGET))).expect("valid delta");
+    let mut passes = 0;
+    while let Some(refinement) = encoder.refine(Some(BUDGET)) {
+        passes += 1;
+        assert!(passes < 100, "refinement does not converge");
+        decoder.decode(&refinement).expect("valid refinement");
+    }
+    assert!(exact_and_says_so(&decoder, &scrolled));
+}
+
+#[test]
 fn a_small_update_is_exact_in_one_pass() {
     let mut encoder = Encoder::new(EncoderConfig::default());
     let mut decoder = Decoder::new();
