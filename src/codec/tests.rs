@@ -169,6 +169,19 @@ fn exact_and_says_so(decoder: &Decoder, frame: &Frame) -> bool {
     exact
 }
 
+/// Sends refinements within `budget` until the encoder has none left, checking each with
+/// `each` after the decoder applied it; returns how many there were.
+fn refine_all(encoder: &mut Encoder, decoder: &mut Decoder, budget: usize, each: impl Fn(&Decoder, &[u8])) -> usize {
+    let mut passes = 0;
+    while let Some(refinement) = encoder.refine(Some(budget)) {
+        passes += 1;
+        assert!(passes < 200, "refinement does not converge");
+        decoder.decode(&refinement).expect("valid refinement");
+        each(decoder, &refinement);
+    }
+    passes
+}
+
 #[test]
 fn a_large_update_over_budget_goes_approximate_then_refines_to_bit_exact() {
     const BUDGET: usize = 6_000;
@@ -186,13 +199,9 @@ fn a_large_update_over_budget_goes_approximate_then_refines_to_bit_exact() {
     assert!(decoded.lossy && !decoded.approximate.is_empty());
     assert!(!exact_and_says_so(&decoder, &page));
     assert!(encoder.has_approximate());
-    let mut passes = 0;
-    while let Some(refinement) = encoder.refine(Some(BUDGET)) {
-        passes += 1;
-        assert!(passes < 100, "refinement does not converge");
+    let passes = refine_all(&mut encoder, &mut decoder, BUDGET, |_, refinement| {
         assert!(refinement.len() <= BUDGET * 2, "refinement of {} bytes", refinement.len());
-        decoder.decode(&refinement).expect("valid refinement");
-    }
+    });
     assert!(passes >= 2, "refined in {passes} passes");
     assert!(exact_and_says_so(&decoder, &page));
     // Exact now: nothing more to send for the same picture.
@@ -213,12 +222,7 @@ fn an_approximate_keyframe_scrolled_before_its_refinement_still_converges() {
     assert!(!exact_and_says_so(&decoder, &page));
     let scrolled = screen(640, 384, 530);
     decoder.decode(&encoder.encode_within(&scrolled, false, Some(BUDGET))).expect("valid delta");
-    let mut passes = 0;
-    while let Some(refinement) = encoder.refine(Some(BUDGET)) {
-        passes += 1;
-        assert!(passes < 100, "refinement does not converge");
-        decoder.decode(&refinement).expect("valid refinement");
-    }
+    refine_all(&mut encoder, &mut decoder, BUDGET, |_, _| {});
     assert!(exact_and_says_so(&decoder, &scrolled));
 }
 
@@ -253,13 +257,9 @@ fn scrolling_and_changes_during_refinement_still_converge() {
         decoder.decode(&encoder.encode_within(&last, false, Some(5_000))).expect("valid");
         exact_and_says_so(&decoder, &last);
     }
-    let mut passes = 0;
-    while let Some(refinement) = encoder.refine(Some(5_000)) {
-        passes += 1;
-        assert!(passes < 200, "refinement does not converge");
-        decoder.decode(&refinement).expect("valid");
-        exact_and_says_so(&decoder, &last);
-    }
+    refine_all(&mut encoder, &mut decoder, 5_000, |decoder, _| {
+        exact_and_says_so(decoder, &last);
+    });
     assert!(exact_and_says_so(&decoder, &last));
 }
 
