@@ -13,9 +13,11 @@ use quinn_proto::RttEstimator;
 
 /// Share of an RTT's packets that may be lost before it counts as congestion.
 pub const LOSS_TOLERANCE: f64 = 0.10;
-/// Share of an RTT's packets lost above which the window was far too large: it drops to what the
-/// round delivered rather than by half (halving from a large window takes a round trip per step,
-/// each losing most of its packets again).
+/// Share of a round's packets lost above which, in the first slow start, the window was far too
+/// large for the path: it drops to what the round delivered rather than by half (from the initial
+/// window into a narrow link, halving takes a round trip per step, each losing most of its
+/// packets again). Later, such a round is more likely a short outage (Wi-Fi) than a window that
+/// never fitted, and it halves as any other.
 const HEAVY_LOSS_SHARE: f64 = 0.5;
 /// Queueing delay above the minimum RTT that counts as a queue building.
 const QUEUE_DELAY_LIMIT: Duration = Duration::from_millis(60);
@@ -67,8 +69,9 @@ impl ScreenController {
         MIN_WINDOW_PACKETS * self.mtu
     }
 
-    /// Halves the window; after a round that lost most of what it sent (a window far beyond the
-    /// path, as a first burst into a narrow link), down to what that round delivered instead.
+    /// Halves the window; after a first slow-start round that lost most of what it sent (a
+    /// window far beyond the path, as a first burst into a narrow link), down to what that round
+    /// delivered instead.
     fn back_off(&mut self, now: Instant, loss_share: f64) {
         tracing::debug!(
             window = self.window,
@@ -78,7 +81,9 @@ impl ScreenController {
             "congestion: backing off"
         );
         let halved = self.window / 2;
-        let target = if loss_share > HEAVY_LOSS_SHARE { halved.min(self.acked_in_epoch) } else { halved };
+        let first_slow_start = self.slow_start_threshold == u64::MAX;
+        let target =
+            if first_slow_start && loss_share > HEAVY_LOSS_SHARE { halved.min(self.acked_in_epoch) } else { halved };
         self.window = target.max(self.min_window());
         self.slow_start_threshold = self.window;
         self.recovery_started = Some(now);
@@ -160,6 +165,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_first_burst_that_mostly_got_lost_drops_to_what_the_path_delivered() {
+        let start = Instant::now();
+        let mut controller = ScreenController::new(start, 1_200);
+        controller.rtt = Duration::from_millis(300);
+        // The initial window into a narrow link: 4 packets delivered, 40 lost.
+        controller.acked_in_epoch = 4 * 1_200;
+        controller.on_congestion_event(start, start, false, 40 * 1_200);
+        controller.end_epoch(start + Duration::from_millis(400));
+        assert_eq!(controller.window(), 4 * 1_200);
+        // Never below the smallest window.
+        let mut controller = ScreenController::new(start, 1_200);
+        controller.rtt = Duration::from_millis(300);
+        controller.acked_in_epoch = 1_200;
+        controller.on_congestion_event(start, start, false, 30 * 1_200);
+        controller.end_epoch(start + Duration::from_millis(400));
+        assert_eq!(controller.window(), 4 * 1_200);
+        // A heavy round in the first slow start with much delivered: down to that.
+        let mut controller = ScreenController::new(start, 1_200);
+        controller.rtt = Duration::from_millis(50);
+        controller.acked_in_epoch = 20 * 1_200;
+        controller.on_congestion_event(start, start, false, 60 * 1_200);
+        controller.end_epoch(start + Duration::from_millis(60));
+        assert_eq!(controller.window(), 20 * 1_200);
+    }
+
+    #[test]
     fn scattered_loss_keeps_the_window_but_a_burst_halves_it() {
         let start = Instant::now();
         let mut controller = ScreenController::new(start, 1_200);
@@ -180,18 +211,12 @@ mod tests {
         controller.on_congestion_event(start, start, false, 30 * 1_200);
         controller.end_epoch(start + Duration::from_millis(120));
         assert_eq!(controller.window(), window / 2);
-        // A round that lost most of its packets: down to what it delivered.
+        // After the first slow start, a round that lost most of its packets (an outage) halves.
         controller.recovery_started = None;
         controller.acked_in_epoch = 20 * 1_200;
         controller.on_congestion_event(start, start, false, 60 * 1_200);
         controller.end_epoch(start + Duration::from_millis(400));
-        assert_eq!(controller.window(), 20 * 1_200);
-        // Never below the smallest window.
-        controller.recovery_started = None;
-        controller.acked_in_epoch = 1_200;
-        controller.on_congestion_event(start, start, false, 30 * 1_200);
-        controller.end_epoch(start + Duration::from_millis(800));
-        assert_eq!(controller.window(), 4 * 1_200);
+        assert_eq!(controller.window(), window / 4);
         // Persistent congestion: down to the minimum.
         controller.on_congestion_event(start, start, true, 1_200);
         assert_eq!(controller.window(), 4 * 1_200);
