@@ -164,30 +164,26 @@ impl Controller for ScreenController {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_first_burst_that_mostly_got_lost_drops_to_what_the_path_delivered() {
+    /// The window of a fresh controller after its first round on a `rtt_ms` path delivered
+    /// `acked` packets and lost `lost`.
+    fn window_after_first_round(rtt_ms: u64, acked: u64, lost: u64) -> u64 {
         let start = Instant::now();
         let mut controller = ScreenController::new(start, 1_200);
-        controller.rtt = Duration::from_millis(300);
-        // The initial window into a narrow link: 4 packets delivered, 40 lost.
-        controller.acked_in_epoch = 4 * 1_200;
-        controller.on_congestion_event(start, start, false, 40 * 1_200);
-        controller.end_epoch(start + Duration::from_millis(400));
-        assert_eq!(controller.window(), 4 * 1_200);
+        controller.rtt = Duration::from_millis(rtt_ms);
+        controller.acked_in_epoch = acked * 1_200;
+        controller.on_congestion_event(start, start, false, lost * 1_200);
+        controller.end_epoch(start + Duration::from_millis(rtt_ms + 10));
+        controller.window()
+    }
+
+    #[test]
+    fn a_first_burst_that_mostly_got_lost_drops_to_what_the_path_delivered() {
+        // The initial window into a narrow link: 6 packets delivered, 40 lost.
+        assert_eq!(window_after_first_round(300, 6, 40), 6 * 1_200);
         // Never below the smallest window.
-        let mut controller = ScreenController::new(start, 1_200);
-        controller.rtt = Duration::from_millis(300);
-        controller.acked_in_epoch = 1_200;
-        controller.on_congestion_event(start, start, false, 30 * 1_200);
-        controller.end_epoch(start + Duration::from_millis(400));
-        assert_eq!(controller.window(), 4 * 1_200);
-        // A heavy round in the first slow start with much delivered: down to that.
-        let mut controller = ScreenController::new(start, 1_200);
-        controller.rtt = Duration::from_millis(50);
-        controller.acked_in_epoch = 20 * 1_200;
-        controller.on_congestion_event(start, start, false, 60 * 1_200);
-        controller.end_epoch(start + Duration::from_millis(60));
-        assert_eq!(controller.window(), 20 * 1_200);
+        assert_eq!(window_after_first_round(300, 1, 30), 4 * 1_200);
+        // Less than half lost: halved as usual.
+        assert_eq!(window_after_first_round(50, 60, 20), INITIAL_WINDOW_BYTES / 2);
     }
 
     #[test]
