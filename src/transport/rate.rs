@@ -249,6 +249,14 @@ mod tests {
         controller
     }
 
+    /// [`measured`] at `rate`, then one update of `bytes` sent and delivered at `(sent, delivered)` ms.
+    fn measured_then(rate: f64, (sent_ms, delivered_ms): (u64, u64), bytes: u64, path_limited: bool) -> RateController {
+        let mut controller = measured(rate);
+        let mark = controller.on_sent(sent_ms, bytes, path_limited);
+        controller.on_delivered(delivered_ms, mark, bytes);
+        controller
+    }
+
     #[test]
     fn before_any_delivery_the_start_budget_holds_one_update_at_a_time() {
         let mut controller = RateController::new();
@@ -335,10 +343,8 @@ mod tests {
 
     #[test]
     fn old_samples_expire_so_the_estimate_can_fall() {
-        let mut controller = measured(1_000_000.0);
-        let mark = controller.on_sent(5_000, 20_000, true);
         // Far later, a slow path: 20 000 B took 400 ms beyond the trip.
-        controller.on_delivered(5_450, mark, 20_000);
+        let controller = measured_then(1_000_000.0, (5_000, 5_450), 20_000, true);
         assert_rate_near(&controller, 50_000.0, 1_000.0);
     }
 
@@ -358,19 +364,15 @@ mod tests {
 
     #[test]
     fn updates_that_were_all_the_sender_had_only_raise_the_estimate() {
-        let mut controller = measured(125_000.0);
         // Typing on the same path much later: small updates, delivered slowly for their size.
-        let mark = controller.on_sent(9_000, 2_500, false);
-        controller.on_delivered(9_100, mark, 2_500);
+        let controller = measured_then(125_000.0, (9_000, 9_100), 2_500, false);
         assert_rate_near(&controller, 125_000.0, 2_000.0);
     }
 
     #[test]
     fn one_sample_far_above_the_others_does_not_make_the_estimate() {
-        let mut controller = measured(125_000.0);
         // An acknowledgement that came late makes the next interval short: one sample 40 % high.
-        let mark = controller.on_sent(2_000, 20_000, true);
-        controller.on_delivered(2_164, mark, 20_000);
+        let controller = measured_then(125_000.0, (2_000, 2_164), 20_000, true);
         assert_rate_near(&controller, 125_000.0, 2_000.0);
     }
 
