@@ -60,6 +60,9 @@ pub struct SentMark {
 pub struct RateController {
     /// (when, bytes per second) of recent delivery samples.
     samples: VecDeque<(u64, f64)>,
+    /// Their estimate (see [`RateController::delivery_rate_bytes_per_s`]), kept when they change:
+    /// the sender asks for it several times per tick.
+    estimate_bytes_per_s: Option<f64>,
     /// Bytes handed to QUIC and not yet delivered (or given up).
     bytes_in_flight: u64,
     /// When the last update was delivered.
@@ -137,6 +140,7 @@ impl RateController {
             return;
         }
         self.samples.push_back((now_ms, rate));
+        self.estimate_bytes_per_s = upper_quartile(self.samples.iter().map(|(_, rate)| *rate).collect());
     }
 
     /// An update of `bytes` will never be delivered (its stream failed).
@@ -152,17 +156,7 @@ impl RateController {
     /// samples run low (an interval that began before the path was busy), and a median left the
     /// path underused (slower refinement).
     pub fn delivery_rate_bytes_per_s(&self) -> Option<f64> {
-        let mut rates: Vec<f64> = self.samples.iter().map(|(_, rate)| *rate).collect();
-        if rates.is_empty() {
-            return None;
-        }
-        rates.sort_by(f64::total_cmp);
-        // Linear interpolation between the two samples around the quantile.
-        let position = ESTIMATE_QUANTILE * (rates.len() - 1) as f64;
-        let below = position.floor() as usize;
-        let above = (below + 1).min(rates.len() - 1);
-        let weight = position - below as f64;
-        Some(rates[below] * (1.0 - weight) + rates[above] * weight)
+        self.estimate_bytes_per_s
     }
 
     /// The best recent sample: what a sample that only says "at least this much" must beat.
@@ -220,6 +214,20 @@ impl RateController {
         let cap = round_trip_bytes + self.update_budget_bytes().min(usize::MAX / 2) as f64;
         self.bytes_in_flight as f64 > cap
     }
+}
+
+/// The [`ESTIMATE_QUANTILE`] of `rates`, interpolated between the two samples around it (`None`
+/// without samples).
+fn upper_quartile(mut rates: Vec<f64>) -> Option<f64> {
+    if rates.is_empty() {
+        return None;
+    }
+    rates.sort_by(f64::total_cmp);
+    let position = ESTIMATE_QUANTILE * (rates.len() - 1) as f64;
+    let below = position.floor() as usize;
+    let above = (below + 1).min(rates.len() - 1);
+    let weight = position - below as f64;
+    Some(rates[below] * (1.0 - weight) + rates[above] * weight)
 }
 
 #[cfg(test)]
