@@ -169,6 +169,13 @@ fn exact_and_says_so(decoder: &Decoder, frame: &Frame) -> bool {
     exact
 }
 
+/// Applies `update`, which must be an approximate first pass of `frame`.
+fn apply_approximate_pass(decoder: &mut Decoder, update: &[u8], frame: &Frame) {
+    let decoded = decoder.decode(update).expect("valid");
+    assert!(decoded.lossy && !decoded.approximate.is_empty());
+    assert!(!exact_and_says_so(decoder, frame));
+}
+
 /// Sends refinements within `budget` until the encoder has none left, checking each with
 /// `each` after the decoder applied it; returns how many there were.
 fn refine_all(encoder: &mut Encoder, decoder: &mut Decoder, budget: usize, each: impl Fn(&Decoder, &[u8])) -> usize {
@@ -195,9 +202,7 @@ fn a_large_update_over_budget_goes_approximate_then_refines_to_bit_exact() {
     assert!(exact_size > 3 * BUDGET, "the test page is too small: {exact_size}");
     let update = encoder.encode_within(&page, false, Some(BUDGET));
     assert!(update.len() <= BUDGET, "first pass {} bytes over the budget", update.len());
-    let decoded = decoder.decode(&update).expect("valid");
-    assert!(decoded.lossy && !decoded.approximate.is_empty());
-    assert!(!exact_and_says_so(&decoder, &page));
+    apply_approximate_pass(&mut decoder, &update, &page);
     assert!(encoder.has_approximate());
     let passes = refine_all(&mut encoder, &mut decoder, BUDGET, |_, refinement| {
         assert!(refinement.len() <= BUDGET * 2, "refinement of {} bytes", refinement.len());
@@ -217,9 +222,7 @@ fn an_approximate_keyframe_scrolled_before_its_refinement_still_converges() {
     let mut encoder = Encoder::new(EncoderConfig::default());
     let mut decoder = Decoder::new();
     let page = screen(640, 384, 500);
-    let decoded = decoder.decode(&encoder.encode_within(&page, true, Some(BUDGET))).expect("valid");
-    assert!(decoded.lossy && !decoded.approximate.is_empty());
-    assert!(!exact_and_says_so(&decoder, &page));
+    apply_approximate_pass(&mut decoder, &encoder.encode_within(&page, true, Some(BUDGET)), &page);
     let scrolled = screen(640, 384, 530);
     decoder.decode(&encoder.encode_within(&scrolled, false, Some(BUDGET))).expect("valid delta");
     refine_all(&mut encoder, &mut decoder, BUDGET, |_, _| {});
