@@ -37,6 +37,8 @@ struct ParsedBody<'a> {
     tiles: Vec<(usize, TilePayload<'a>)>,
     /// Tiles left approximate after this update (sorted).
     approximate: Vec<usize>,
+    /// The modelled tiles' rows, decoded (`tiles::STRIP_WIDTH` pixels wide; empty without any).
+    strip: Vec<u8>,
 }
 
 impl Decoder {
@@ -152,7 +154,7 @@ impl Decoder {
         let stride = frame.width as usize * 4;
         for (index, payload) in &parsed.tiles {
             let rect = grid.tile_rect(*index);
-            tiles::decode_tile(payload, rect.2, rect.3, &mut self.tile_pixels);
+            tiles::decode_tile(payload, rect.2, rect.3, &parsed.strip, &mut self.tile_pixels);
             tiles::store_tile(&mut frame.rgba, stride, rect, &self.tile_pixels);
         }
         self.seq = header.seq;
@@ -220,12 +222,19 @@ fn parse_body<'a>(
     }
     let mut tiles = Vec::with_capacity(tile_count);
     let mut next_index = 0usize;
+    let mut strip_rows = 0u32;
     for _ in 0..tile_count {
         let delta = usize::try_from(reader.varint()?).map_err(|_| CodecError::TooLarge)?;
         let index = next_index.checked_add(delta).filter(|&index| index < grid.tile_count());
         let Some(index) = index else { return Err(CodecError::Malformed("tile index out of range".into())) };
         let (_, _, width, height) = grid.tile_rect(index);
-        tiles.push((index, tiles::read_tile(&mut reader, width, height)?));
+        let mut payload = tiles::read_tile(&mut reader, width, height)?;
+        if let TilePayload::Modelled { first_row } = &mut payload {
+            // At most one tile's height per tile of the frame: bounded by the frame's area.
+            *first_row = strip_rows;
+            strip_rows += height;
+        }
+        tiles.push((index, payload));
         next_index = index + 1;
     }
     let mut approximate = Vec::new();
@@ -243,10 +252,15 @@ fn parse_body<'a>(
             next_index = index + 1;
         }
     }
+    let mut strip = Vec::new();
+    if strip_rows > 0 {
+        let len = usize::try_from(reader.varint()?).map_err(|_| CodecError::TooLarge)?;
+        still::decode_strip(reader.take(len)?, tiles::STRIP_WIDTH, strip_rows, &mut strip)?;
+    }
     if !reader.is_empty() {
         return Err(CodecError::Malformed("trailing bytes".into()));
     }
-    Ok(ParsedBody { copies, tiles, approximate })
+    Ok(ParsedBody { copies, tiles, approximate, strip })
 }
 
 /// Tiles `indices` (ascending) as rectangles, runs of neighbours in a row merged.

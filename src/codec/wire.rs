@@ -2,9 +2,13 @@
 //!
 //! ```text
 //! update  = "SWC" version:u8 flags:u8 seq:var [base_seq:var] width:var height:var [body_len:var] body
-//! body    = copy_count:var copy* tile_count:var tile* [approx]  (zstd-compressed when FLAG_COMPRESSED)
+//! body    = copy_count:var copy* tile_count:var tile* [approx] [strip]
+//!                                          (zstd-compressed when FLAG_COMPRESSED)
 //! approx  = count:var index_delta:var*     (FLAG_APPROXIMATE: every tile the decoder now holds only
 //!                                            approximately; without the flag, none)
+//! strip   = len:var picture                (when some tile is KIND_MODELLED: those tiles' rows,
+//!                                            64 pixels wide, stacked in tile order, coded opaque
+//!                                            by the still pictures' model, `still/model.rs`)
 //! copy    = src_x:var src_y:var dst_x:var dst_y:var width:var height:var
 //! tile    = index_delta:var kind:u8 payload                    (see `tiles.rs`)
 //! ```

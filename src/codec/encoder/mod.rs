@@ -63,6 +63,8 @@ pub struct Encoder {
     /// its pixels as the decoder gets them (in `coded_pixels`; exact tiles are the frame's).
     coded: Vec<(usize, Option<std::ops::Range<usize>>)>,
     coded_pixels: Vec<u8>,
+    /// The body being written: the modelled tiles' rows (see `tiles::KIND_MODELLED`).
+    strip: Vec<u8>,
     /// A tile's pixels before a lossy transform (to tell whether it changed them).
     tile_original: Vec<u8>,
     /// Compressed / raw size of the last exact body.
@@ -100,6 +102,7 @@ impl Encoder {
             next_approximate: Vec::new(),
             coded: Vec::new(),
             coded_pixels: Vec::new(),
+            strip: Vec::new(),
             tile_original: Vec::new(),
             exact_ratio: INITIAL_EXACT_RATIO,
             refine_ratio: INITIAL_EXACT_RATIO,
@@ -289,6 +292,7 @@ impl Encoder {
         self.tiles_body.clear();
         self.coded.clear();
         self.coded_pixels.clear();
+        self.strip.clear();
         self.next_approximate.clone_from(&self.approximate);
         let mut refine_bytes_raw = 0usize;
         let mut refine_open = !matches!(refine, Refine::None);
@@ -301,16 +305,20 @@ impl Encoder {
                 continue;
             }
             let rect = grid.tile_rect(index);
-            let record_start = self.tiles_body.len();
+            let (record_start, strip_start) = (self.tiles_body.len(), self.strip.len());
             let delta = (index - next_index) as u64;
             tiles::extract_tile(&frame.rgba, stride, rect, &mut self.tile_pixels);
-            let tile_approximation = if changed { approximation } else { Approximation::Exact };
-            let approximate = self.code_tile(index, rect, delta, tile_approximation, lossy_shift);
+            // A refined tile (unchanged since its approximation) is not urgent: the context model
+            // codes it in about half zstd's bytes, for a few ms more.
+            let (tile_approximation, model) = if changed { (approximation, false) } else { (Approximation::Exact, true) };
+            let approximate = self.code_tile(index, rect, delta, tile_approximation, lossy_shift, model);
             if !changed && let Refine::Within { ratio, bytes } = refine {
-                refine_bytes_raw += self.tiles_body.len() - record_start;
+                // A modelled tile counts as its raw RGB: `ratio` is coded bytes per raw byte.
+                refine_bytes_raw += self.tiles_body.len() - record_start + (self.strip.len() - strip_start) / 4 * 3;
                 if refine_bytes_raw as f64 * ratio > bytes as f64 {
                     // Over the budget: this tile waits for a later update, and so do the rest.
                     self.tiles_body.truncate(record_start);
+                    self.strip.truncate(strip_start);
                     if let Some((_, Some(range))) = self.coded.pop() {
                         self.coded_pixels.truncate(range.start);
                     }
@@ -340,12 +348,19 @@ impl Encoder {
                 next = index + 1;
             }
         }
+        if !self.strip.is_empty() {
+            let rows = (self.strip.len() / (tiles::STRIP_WIDTH as usize * 4)) as u32;
+            let coded = super::still::encode_strip(&self.strip, tiles::STRIP_WIDTH, rows);
+            put_varint(&mut self.body, coded.len() as u64);
+            self.body.extend_from_slice(&coded);
+        }
         lossy
     }
 
     /// Codes the tile in `tile_pixels` (rectangle `rect`) at `approximation` into `tiles_body`
     /// and notes it in `coded` (with the pixels the decoder will hold when they differ from the
-    /// source); returns whether they differ.
+    /// source); returns whether they differ. With `model`, an exact opaque many-colour tile goes
+    /// to the modelled strip.
     fn code_tile(
         &mut self,
         index: usize,
@@ -353,6 +368,7 @@ impl Encoder {
         delta: u64,
         approximation: Approximation,
         lossy_shift: Option<u32>,
+        model: bool,
     ) -> bool {
         let (_, _, width, height) = rect;
         let mut class = tiles::classify(&self.tile_pixels, &mut self.palette);
@@ -390,6 +406,9 @@ impl Encoder {
                 lossy::downscale(&self.tile_pixels, width, height, block, &mut self.small);
                 tiles::encode_coarse_tile(&self.small, block, delta, &mut self.tiles_body);
                 lossy::upscale(&self.small, width, height, block, &mut self.tile_pixels);
+            }
+            None if model && !transformed && class == (TileClass::Rich { opaque: true }) => {
+                tiles::encode_modelled_tile(&self.tile_pixels, width, delta, &mut self.tiles_body, &mut self.strip);
             }
             None => {
                 if transformed {

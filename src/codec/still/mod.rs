@@ -64,6 +64,16 @@ pub(super) fn read_body(body: &[u8], width: u32, height: u32) -> Result<(Vec<u8>
     if block == 1 { Ok((pixels, 1)) } else { Ok((upscale(&pixels, width, height, block), block)) }
 }
 
+/// Codes an opaque `width`×`height` RGBA strip of tiles (see `tiles::KIND_MODELLED`).
+pub(super) fn encode_strip(rgba: &[u8], width: u32, height: u32) -> Vec<u8> {
+    model::encode_picture(rgba, width, height, true)
+}
+
+/// Decodes a strip coded by [`encode_strip`] into `out`; the caller bounds the sides.
+pub(super) fn decode_strip(data: &[u8], width: u32, height: u32, out: &mut Vec<u8>) -> Result<(), CodecError> {
+    model::decode_picture(data, width, height, true, out)
+}
+
 /// The `width`×`height` RGBA picture reduced by `block`: each output pixel the average (all four
 /// channels) of a `block`×`block` square (ragged at the right and bottom edges).
 fn downscale(rgba: &[u8], width: u32, height: u32, block: u32) -> Vec<u8> {
