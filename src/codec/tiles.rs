@@ -244,7 +244,13 @@ pub(super) const STRIP_WIDTH: u32 = TILE_SIZE;
 
 /// Appends a modelled tile record for the contiguous RGBA tile `pixels` (`width` wide, opaque)
 /// and its rows, padded to [`STRIP_WIDTH`], to `strip`.
-pub(super) fn encode_modelled_tile(pixels: &[u8], width: u32, index_delta: u64, out: &mut Vec<u8>, strip: &mut Vec<u8>) {
+pub(super) fn encode_modelled_tile(
+    pixels: &[u8],
+    width: u32,
+    index_delta: u64,
+    out: &mut Vec<u8>,
+    strip: &mut Vec<u8>,
+) {
     put_varint(out, index_delta);
     out.push(KIND_MODELLED);
     let row_bytes = width as usize * 4;
@@ -308,11 +314,23 @@ fn undo_filter(data: &mut [u8], row_bytes: usize, channels: usize, filter: u8) {
 #[derive(Debug)]
 pub(super) enum TilePayload<'a> {
     Fill([u8; 4]),
-    Palette { colours: &'a [u8], indices: &'a [u8] },
-    Raw { channels: usize, filter: u8, data: &'a [u8] },
-    Coarse { block: u32, small: &'a [u8] },
+    Palette {
+        colours: &'a [u8],
+        indices: &'a [u8],
+    },
+    Raw {
+        channels: usize,
+        filter: u8,
+        data: &'a [u8],
+    },
+    Coarse {
+        block: u32,
+        small: &'a [u8],
+    },
     /// Rows `first_row..first_row + height` of the body's modelled strip.
-    Modelled { first_row: u32 },
+    Modelled {
+        first_row: u32,
+    },
 }
 
 /// Reads the payload of a `width`×`height` tile, checking every length and index.

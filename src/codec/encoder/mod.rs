@@ -32,6 +32,14 @@ const RICH_FILTER: u8 = tiles::FILTER_NONE;
 const PHOTO_MAX_RUN_SHARE: usize = 64;
 /// Compressed / raw size of exact bodies before any was measured.
 const INITIAL_EXACT_RATIO: f64 = 0.25;
+/// Coded / raw size of modelled refined tiles before any was measured: text is nearer 0.05, but
+/// a first guess too low makes the first refinement too large and rewritten (each write runs the
+/// model again); one too high only sends a smaller first piece.
+const INITIAL_MODEL_RATIO: f64 = 0.1;
+/// Refined tiles go through the context model only with a budget up to this: a path of at most
+/// ~2 Mbit/s (the budget is ~150 ms of the path), where the ~0.4 KB it saves per tile takes longer
+/// on the wire than the ~1.3 ms it costs each side. On faster paths its time would be latency.
+const MODEL_MAX_BUDGET_BYTES: usize = 40_000;
 
 /// Encodes frames into updates against the last frame it encoded.
 pub struct Encoder {
@@ -71,6 +79,10 @@ pub struct Encoder {
     exact_ratio: f64,
     /// Compressed / raw size estimate for refined tiles (corrected after each refinement).
     refine_ratio: f64,
+    /// The same for modelled refined tiles.
+    model_refine_ratio: f64,
+    /// This update codes refined tiles with the context model (a narrow path's budget).
+    model_refined: bool,
     /// The body last written stopped refining for want of budget.
     refine_stopped: bool,
     compressor: Option<zstd::bulk::Compressor<'static>>,
@@ -106,6 +118,8 @@ impl Encoder {
             tile_original: Vec::new(),
             exact_ratio: INITIAL_EXACT_RATIO,
             refine_ratio: INITIAL_EXACT_RATIO,
+            model_refine_ratio: INITIAL_MODEL_RATIO,
+            model_refined: false,
             refine_stopped: false,
             compressor: zstd::bulk::Compressor::new(ZSTD_LEVEL).ok(),
             level_override: None,
@@ -171,6 +185,7 @@ impl Encoder {
         let grid = Grid::new(frame.width, frame.height);
         let same_size = self.reference.as_ref().is_some_and(|r| r.width == frame.width && r.height == frame.height);
         let full = keyframe || !same_size;
+        self.model_refined = budget_bytes.is_some_and(|budget| budget <= MODEL_MAX_BUDGET_BYTES);
         let (copies, hashed_current) = self.diff(&grid, frame, full);
 
         let refine_all = if self.config.allow_lossy { Refine::None } else { Refine::All };
@@ -308,9 +323,10 @@ impl Encoder {
             let (record_start, strip_start) = (self.tiles_body.len(), self.strip.len());
             let delta = (index - next_index) as u64;
             tiles::extract_tile(&frame.rgba, stride, rect, &mut self.tile_pixels);
-            // A refined tile (unchanged since its approximation) is not urgent: the context model
-            // codes it in about half zstd's bytes, for a few ms more.
-            let (tile_approximation, model) = if changed { (approximation, false) } else { (Approximation::Exact, true) };
+            // A refined tile (unchanged since its approximation) is not urgent: on a narrow path
+            // the context model codes it in about half zstd's bytes, for a few ms more.
+            let (tile_approximation, model) =
+                if changed { (approximation, false) } else { (Approximation::Exact, self.model_refined) };
             let approximate = self.code_tile(index, rect, delta, tile_approximation, lossy_shift, model);
             if !changed && let Refine::Within { ratio, bytes } = refine {
                 // A modelled tile counts as its raw RGB: `ratio` is coded bytes per raw byte.

@@ -78,11 +78,16 @@ impl Encoder {
                 break;
             }
             ratio = (ratio * scale.max(0.5)).clamp(0.005, 1.0);
-            self.refine_ratio = ratio;
+            *self.refine_ratio_mut() = ratio;
             lossy = self.write_body(grid, frame, copies, Approximation::Exact, Refine::Within { ratio, bytes });
             compressed = self.compress(full);
         }
         (lossy, compressed)
+    }
+
+    /// The coded / raw size estimate of refined tiles in this update (modelled or not).
+    fn refine_ratio_mut(&mut self) -> &mut f64 {
+        if self.model_refined { &mut self.model_refine_ratio } else { &mut self.refine_ratio }
     }
 
     /// Chooses how to code an update within `budget` bytes: exact (refining what else fits) when
@@ -99,7 +104,7 @@ impl Encoder {
             }
             if size <= budget {
                 if refine_wanted {
-                    return Planned::Refining(Refine::Within { ratio: self.refine_ratio, bytes: budget - size });
+                    return Planned::Refining(Refine::Within { ratio: *self.refine_ratio_mut(), bytes: budget - size });
                 }
                 return Planned::Written { lossy, compressed };
             }
