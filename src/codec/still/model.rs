@@ -313,9 +313,22 @@ fn code_new_colour<C: BitCoder>(
     opaque: bool,
     hit_context: usize,
 ) -> (u32, usize) {
-    // The rank among the recent colours that are not refused candidates.
-    let usable = || recent.iter().copied().filter(|&colour| refused.iter().all(|&(c, _)| c != colour));
-    let rank = usable().position(|colour| colour == actual);
+    // The rank among the recent colours that are not refused candidates. `actual` is none of
+    // them (every candidate said no), so its rank is its first position less the refused colours
+    // before it; only the encoder knows `actual`.
+    let mut refused_colours = [0u32; MAX_CANDIDATES];
+    for (slot, &(colour, _)) in refused_colours.iter_mut().zip(refused) {
+        *slot = colour;
+    }
+    let refused_colours = &refused_colours[..refused.len().min(MAX_CANDIDATES)];
+    let usable = || recent.iter().copied().filter(|colour| !refused_colours.contains(colour));
+    let rank = if C::ENCODES {
+        recent.iter().position(|&colour| colour == actual).map(|position| {
+            position - recent[..position].iter().filter(|colour| refused_colours.contains(colour)).count()
+        })
+    } else {
+        None
+    };
     let hit_context = hit_context.min(model.recent_hit.len() - 1);
     if coder.bit(&mut model.recent_hit[hit_context], rank.is_some()) {
         let mut node = 1usize;
@@ -325,7 +338,7 @@ fn code_new_colour<C: BitCoder>(
             node = node * 2 + usize::from(bit);
         }
         let rank = node - (1 << RECENT_BITS);
-        let colour = usable().nth(rank).unwrap_or(w);
+        let colour = if C::ENCODES { actual } else { usable().nth(rank).unwrap_or(w) };
         return (colour, 2);
     }
     let channels = if opaque { 3 } else { 4 };

@@ -50,6 +50,8 @@ impl Bit {
 /// Codes bits in one direction: the encoder takes the bit given, the decoder returns the bit read
 /// (and ignores the one given), so one model routine serves both.
 pub(super) trait BitCoder {
+    /// Whether this side knows the bits (an encoder): a decoder skips work that only finds them.
+    const ENCODES: bool;
     /// Codes `bit` with `prob` (then adapts it); returns the bit coded.
     fn bit(&mut self, prob: &mut Bit, bit: bool) -> bool;
     /// Whether a decoder has read well past the end of its input (an encoder never is).
@@ -113,6 +115,8 @@ impl RangeEncoder {
 }
 
 impl BitCoder for RangeEncoder {
+    const ENCODES: bool = true;
+
     fn bit(&mut self, prob: &mut Bit, bit: bool) -> bool {
         self.encode(prob.zero_odds(), bit);
         prob.update(bit);
@@ -186,6 +190,8 @@ impl<'a> RangeDecoder<'a> {
 }
 
 impl BitCoder for RangeDecoder<'_> {
+    const ENCODES: bool = false;
+
     fn bit(&mut self, prob: &mut Bit, _bit: bool) -> bool {
         let bit = self.decode(prob.zero_odds());
         prob.update(bit);
