@@ -74,6 +74,8 @@ pub enum ViewerState {
     Paused,
     /// Frames flowing.
     Live,
+    /// Guidance-only mode: the last still the user's side sent, not a moving picture.
+    Still,
     /// The link is down.
     Reconnecting,
     /// The user stopped sharing (consent withdrawn).
@@ -90,7 +92,7 @@ impl ViewerState {
     /// Whether the picture may be on show: only while the view scope is in force and the user
     /// has not paused. In every other state the decoded picture is wiped (see `ViewerFeed`).
     pub fn shows_picture(self) -> bool {
-        self == ViewerState::Live
+        matches!(self, ViewerState::Live | ViewerState::Still)
     }
 }
 
@@ -293,7 +295,7 @@ impl ViewerView {
 
     /// Draws the state line, the picture (with `annotations`; drawing allowed when `can_draw`,
     /// "Take screenshot" when `can_keep`: the record scope is in force) and the stats; returns
-    /// what the engineer asked for. Outside [`ViewerState::Live`] no picture is shown, only a
+    /// what the engineer asked for. Outside [`ViewerState::shows_picture`] no picture is shown, only a
     /// neutral placeholder saying why. With `control` the pointer and keys over the picture
     /// become remote control input (and nothing is drawn).
     #[allow(clippy::too_many_arguments)]
@@ -320,6 +322,7 @@ impl ViewerView {
             ViewerState::WaitingForConsent => (Text::ViewerWaitingConsent, theme::WARNING),
             ViewerState::Paused => (Text::ViewerPausedCleared, theme::WARNING),
             ViewerState::Live => (Text::ViewerLive, theme::SUCCESS),
+            ViewerState::Still => (Text::ViewerStill, theme::SUCCESS),
             ViewerState::Reconnecting => (Text::LinkReconnecting, theme::WARNING),
             ViewerState::Stopped => (Text::ViewerStopped, theme::WARNING),
             ViewerState::ViewNotAllowed => (Text::ViewerViewScopeRemoved, theme::WARNING),
@@ -346,7 +349,9 @@ impl ViewerView {
                 }
             }
         });
-        if self.texture.is_none() && !matches!(state, ViewerState::Live | ViewerState::WaitingForConsent) {
+        if self.texture.is_none()
+            && !matches!(state, ViewerState::Live | ViewerState::Still | ViewerState::WaitingForConsent)
+        {
             let placeholder = egui::vec2(ui.available_width().min(640.0), 160.0);
             let (rect, _) = ui.allocate_exact_size(placeholder, egui::Sense::hover());
             ui.painter().rect_filled(rect, 6.0, ui.visuals().extreme_bg_color);

@@ -27,6 +27,7 @@ texts! {
     EngineerKeptScreenshot => "engineer-kept-screenshot";
     ReceiptScreenshot => "receipt-screenshot";
     ViewerLive => "viewer-live";
+    ViewerStill => "viewer-still";
     ViewerSharpening => "viewer-sharpening";
     ViewerSharpeningHint => "viewer-sharpening-hint";
     ViewerFit => "viewer-fit";
@@ -686,6 +687,7 @@ texts! {
     BadgeWaiting => "badge-waiting";
     BadgeConnected => "badge-connected";
     BadgeLive => "badge-live";
+    BadgeStills => "badge-stills";
     BadgePaused => "badge-paused";
     BadgeReconnecting => "badge-reconnecting";
     BadgeNotResponding => "badge-not-responding";

@@ -22,6 +22,8 @@ pub enum SessionBadge {
     Connected,
     /// The screen is shared now.
     Live,
+    /// The screen may be seen, in guidance-only mode: stills on request, no moving picture.
+    Stills,
     /// The user paused sharing.
     Paused,
     /// The link dropped; waiting for it to come back.
@@ -43,7 +45,10 @@ impl SessionBadge {
             LinkPhase::Reconnecting => Self::Reconnecting,
             _ if session.held.is_some() => Self::Held,
             _ => match &session.consent {
-                ConsentState::Granted { scopes, paused: false } if scopes.view => Self::Live,
+                ConsentState::Granted { scopes, paused: false } if scopes.view => match session.guidance.mode {
+                    crate::protocol::SessionMode::GuidanceOnly => Self::Stills,
+                    crate::protocol::SessionMode::Live => Self::Live,
+                },
                 ConsentState::Granted { paused: true, .. } => Self::Paused,
                 _ => Self::Connected,
             },
@@ -56,6 +61,7 @@ impl SessionBadge {
             Self::Waiting => Text::BadgeWaiting,
             Self::Connected => Text::BadgeConnected,
             Self::Live => Text::BadgeLive,
+            Self::Stills => Text::BadgeStills,
             Self::Paused => Text::BadgePaused,
             Self::Reconnecting => Text::BadgeReconnecting,
             Self::NotResponding => Text::BadgeNotResponding,
@@ -213,7 +219,8 @@ impl Attention {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::StepOutcome;
+    use crate::protocol::{Scopes, SessionMode, StepOutcome};
+    use crate::ui::i18n::Lang;
 
     fn chat() -> SessionNotice {
         SessionNotice::Event(SessionEvent::Chat { from: Role::User, id: 1, at_ms: 0, text: "hi".into() })
@@ -290,5 +297,16 @@ mod tests {
         assert_eq!(badge(&attention, 1_000 + NOT_RESPONDING_AFTER_MS), SessionBadge::NotResponding);
         attention.notice(ticket, &SessionNotice::Event(SessionEvent::Reconnected { gap_ms: 12_000 }), 13_000);
         assert_eq!(attention.reconnecting_for_ms(ticket, 20_000), None);
+    }
+
+    #[test]
+    fn guidance_only_reads_stills_not_live() {
+        let mut session = RemoteSessionView::starting();
+        session.phase = LinkPhase::Connected;
+        session.consent = ConsentState::Granted { scopes: Scopes { view: true, ..Scopes::default() }, paused: false };
+        assert_eq!(SessionBadge::of(&session, None), SessionBadge::Live);
+        session.guidance.apply(&SessionEvent::ModeChanged { mode: SessionMode::GuidanceOnly, by: Role::User });
+        assert_eq!(SessionBadge::of(&session, None), SessionBadge::Stills);
+        assert_eq!(SessionBadge::Stills.text().get(Lang::Zh), "仅静态画面");
     }
 }

@@ -7,6 +7,7 @@ use egui::{RichText, Ui};
 use crate::model::TicketId;
 use crate::protocol::{
     Annotation, ConsentRequest, ConsentState, MAX_PURPOSE_CHARS, MAX_TICKET_TITLE_CHARS, Scopes, SessionCommand,
+    SessionMode,
 };
 
 use super::super::actor::user_claim;
@@ -203,7 +204,11 @@ pub(super) fn viewer_ui(
         (LinkPhase::Over(_), _) => ViewerState::Ended,
         (LinkPhase::Reconnecting, _) => ViewerState::Reconnecting,
         _ if session.held.is_some() => ViewerState::Held,
-        (_, ConsentState::Granted { scopes, paused: false }) if scopes.view => ViewerState::Live,
+        // Guidance-only: the picture is a still, however recent; never called live.
+        (_, ConsentState::Granted { scopes, paused: false }) if scopes.view => match session.guidance.mode {
+            SessionMode::GuidanceOnly => ViewerState::Still,
+            SessionMode::Live => ViewerState::Live,
+        },
         (_, ConsentState::Granted { scopes, paused: true }) if scopes.view => ViewerState::Paused,
         (_, ConsentState::Granted { .. }) => ViewerState::ViewNotAllowed,
         (_, ConsentState::Revoked) => ViewerState::Stopped,
@@ -211,7 +216,7 @@ pub(super) fn viewer_ui(
     };
     let can_draw = matches!(&session.consent, ConsentState::Granted { scopes, paused: false } if scopes.pointers);
     let can_keep =
-        state == ViewerState::Live && matches!(&session.consent, ConsentState::Granted { scopes, .. } if scopes.record);
+        state.shows_picture() && matches!(&session.consent, ConsentState::Granted { scopes, .. } if scopes.record);
     // The engineer's picture shows what the user's side shows: arrows fade on both at once.
     let now = ui.input(|input| input.time);
     let annotations: Vec<Annotation> =
@@ -224,7 +229,7 @@ pub(super) fn viewer_ui(
         session.phase == LinkPhase::Connected,
         session.held.is_some(),
     );
-    if state == ViewerState::Live {
+    if state.shows_picture() {
         super::monitors::monitor_row_ui(ui, cx, ticket_id, &session.monitors);
     }
     let control =
@@ -250,7 +255,7 @@ pub(super) fn viewer_ui(
     if let Some(action) = session_action {
         cx.emit(UiCommand::session(ticket_id, action));
     }
-    if state == ViewerState::Live {
+    if state.shows_picture() {
         let because = session.overlay_why_not.as_ref().map(|why| no_overlay_text(why, lang));
         let mode = match (can_draw, session.arrow_placement, because) {
             (false, _, _) => Text::ArrowsNotAllowed.get(lang).to_owned(),

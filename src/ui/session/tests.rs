@@ -419,6 +419,21 @@ mod reconnect_tests {
         let harness = panel(view);
         assert!(harness.query_by_label(&live).is_some());
     }
+
+    #[test]
+    fn a_still_in_guidance_only_mode_is_never_called_live() {
+        let harness = panel(granted_view());
+        assert!(harness.query_by_label("Live").is_some());
+        let mut view = granted_view();
+        let on = SessionEvent::ModeChanged {
+            mode: crate::protocol::SessionMode::GuidanceOnly,
+            by: crate::protocol::Role::Engineer,
+        };
+        view.apply(SessionNotice::Event(on), Lang::En);
+        let harness = panel(view);
+        harness.get_by_label("Still picture (guidance only)");
+        assert!(harness.query_by_label("Live").is_none());
+    }
 }
 
 mod guidance_tests {
