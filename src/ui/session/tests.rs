@@ -430,9 +430,17 @@ mod reconnect_tests {
             by: crate::protocol::Role::Engineer,
         };
         view.apply(SessionNotice::Event(on), Lang::En);
-        let harness = panel(view);
+        let mut harness = panel(view);
         harness.get_by_label("Still picture (guidance only)");
         assert!(harness.query_by_label("Live").is_none());
+        // Paused or stopped in guidance-only mode: no still is on show either.
+        harness.state_mut().apply(SessionNotice::Event(SessionEvent::SharingPaused), Lang::En);
+        harness.run_steps(2);
+        assert!(harness.query_all_by_label(Text::ViewerPausedCleared.get(Lang::En)).next().is_some());
+        assert!(harness.query_by_label("Still picture (guidance only)").is_none());
+        harness.state_mut().apply(SessionNotice::Event(SessionEvent::ConsentRevoked), Lang::En);
+        harness.run_steps(2);
+        assert!(harness.query_by_label("Still picture (guidance only)").is_none());
     }
 }
 
