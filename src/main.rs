@@ -86,9 +86,11 @@ fn main() -> ExitCode {
                 .and_then(|report| print_report(&report, json))
         }
         Some(Command::Bench {
-            target: BenchCommand::Team { database, engineers, tickets, seconds, think_ms, json },
-        }) => stepwise::app::team_bench::run_team_bench(&database, engineers, tickets, seconds, think_ms)
-            .and_then(|report| print_report(&report, json)),
+            target: BenchCommand::Team { database, engineers, tickets, seconds, think_ms, reuse_seeded, json },
+        }) => {
+            let plan = stepwise::app::team_bench::TeamBenchPlan { engineers, tickets, seconds, think_ms, reuse_seeded };
+            stepwise::app::team_bench::run_team_bench(&database, &plan).and_then(|report| print_report(&report, json))
+        }
         Some(Command::Store { action: StoreCommand::Migrate { to, tls } }) => migrate_to_team(&data_dir, &to, tls),
         Some(Command::Bench { target: BenchCommand::Codec { corpus, json } }) => run_codec_bench_cli(&corpus, json),
         Some(Command::Bench {

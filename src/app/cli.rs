@@ -267,6 +267,11 @@ pub enum BenchCommand {
         /// saturates the database; a person reading the screen takes seconds).
         #[arg(long, default_value_t = 0)]
         think_ms: u64,
+        /// Work on a database an earlier run seeded (its tickets and engineers) instead of an
+        /// empty one, for repeated measurements: `CREATE DATABASE run2 TEMPLATE run1` copies
+        /// one in seconds (seeding 100 000 tickets takes minutes).
+        #[arg(long)]
+        reuse_seeded: bool,
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::bench::{Lcg, elapsed_ms, percentile, synthetic};
 use crate::model::{
-    Category, DeskQuery, EngineerId, NewEngineer, NewTicket, TicketChange, TicketFilter, TicketId, now_ms,
+    Category, DeskQuery, Engineer, EngineerId, NewEngineer, NewTicket, TicketChange, TicketFilter, TicketId, now_ms,
 };
 use crate::store::StoreError;
 use crate::store::desk::TicketDesk;
@@ -82,30 +82,48 @@ struct Work {
 /// When each write started, by (ticket, version it produced), and when its notice arrived.
 type Clock = Arc<Mutex<HashMap<(i64, i64), Instant>>>;
 
-/// Runs `bench team` against the (empty) team database at `url`.
-pub fn run_team_bench(
-    url: &str,
-    engineers: usize,
-    tickets: usize,
-    seconds: u64,
-    think_ms: u64,
-) -> anyhow::Result<TeamBenchReport> {
+/// What `bench team` runs.
+#[derive(Debug, Clone)]
+pub struct TeamBenchPlan {
+    /// Simulated engineers, one connection (and one listener) each.
+    pub engineers: usize,
+    /// Tickets generated first.
+    pub tickets: usize,
+    /// How long the engineers work.
+    pub seconds: u64,
+    /// Mean pause between two operations of one engineer.
+    pub think_ms: u64,
+    /// Work on the tickets and engineers an earlier run seeded (a copy of its database) instead
+    /// of seeding an empty one; the seeding rate is then reported as 0.
+    pub reuse_seeded: bool,
+}
+
+/// Runs `bench team` against the (empty, or with `reuse_seeded` earlier seeded) team database
+/// at `url`.
+pub fn run_team_bench(url: &str, plan: &TeamBenchPlan) -> anyhow::Result<TeamBenchReport> {
+    let TeamBenchPlan { engineers, tickets, seconds, think_ms, reuse_seeded } = *plan;
     let config = TeamConfig::new(url);
     let mut setup = TeamStore::connect(&config).context("cannot open the team database")?;
-    if setup.ticket_count()? > 0 {
-        bail!("the team database already holds tickets; the benchmark needs an empty one");
-    }
-    let (seed_per_s, ids) = seed(&mut setup, tickets)?;
-    let mut directory = Vec::new();
-    for index in 0..engineers {
-        let new = NewEngineer {
-            name: format!("bench engineer {index:02}"),
-            team: format!("team {}", index % 3),
-            tier: 1,
-            skills: vec![Category::ALL[index % Category::ALL.len()]],
-        };
-        directory.push(setup.add_engineer(&new, "bench password", now_ms())?);
-    }
+    let (seed_per_s, ids, directory) = if reuse_seeded {
+        let (ids, directory) = seeded(&mut setup, tickets, engineers)?;
+        (0.0, ids, directory)
+    } else {
+        if setup.ticket_count()? > 0 {
+            bail!("the team database already holds tickets; the benchmark needs an empty one");
+        }
+        let (seed_per_s, ids) = seed(&mut setup, tickets)?;
+        let mut directory = Vec::new();
+        for index in 0..engineers {
+            let new = NewEngineer {
+                name: bench_engineer_name(index),
+                team: format!("team {}", index % 3),
+                tier: 1,
+                skills: vec![Category::ALL[index % Category::ALL.len()]],
+            };
+            directory.push(setup.add_engineer(&new, "bench password", now_ms())?);
+        }
+        (seed_per_s, ids, directory)
+    };
 
     let written: Clock = Arc::default();
     let arrived: Clock = Arc::default();
@@ -207,6 +225,37 @@ fn seed(store: &mut TeamStore, tickets: usize) -> anyhow::Result<(f64, Vec<Ticke
     let mut ids: Vec<TicketId> = store.desk_page(&all, 0, 10_000, now)?.into_iter().map(|row| row.id).collect();
     ids.sort();
     Ok((rate, ids))
+}
+
+fn bench_engineer_name(index: usize) -> String {
+    format!("bench engineer {index:02}")
+}
+
+/// The tickets (oldest first) and engineers of a database an earlier run seeded; refused unless
+/// it holds exactly `tickets` tickets and at least `engineers` bench engineers.
+fn seeded(store: &mut TeamStore, tickets: usize, engineers: usize) -> anyhow::Result<(Vec<TicketId>, Vec<Engineer>)> {
+    let held = store.ticket_count()?;
+    if usize::try_from(held).ok() != Some(tickets) {
+        bail!(
+            "the team database holds {held} tickets, not the {tickets} asked for; seed it with a run without --reuse-seeded"
+        );
+    }
+    let mut by_name: HashMap<String, Engineer> =
+        store.engineers()?.into_iter().map(|engineer| (engineer.name.clone(), engineer)).collect();
+    let directory = (0..engineers)
+        .map(|index| {
+            by_name.remove(&bench_engineer_name(index)).with_context(|| {
+                format!(
+                    "the database has no \"{}\"; seed it with at least {engineers} engineers",
+                    bench_engineer_name(index)
+                )
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let all = DeskQuery::default();
+    let mut ids: Vec<TicketId> = store.desk_page(&all, 0, 10_000, now_ms())?.into_iter().map(|row| row.id).collect();
+    ids.sort();
+    Ok((ids, directory))
 }
 
 /// How an engineer works: the pause between operations (reading the screen) and until when.
