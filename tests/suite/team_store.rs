@@ -13,7 +13,7 @@ use stepwise::model::{
 };
 use stepwise::protocol::StepOutcome;
 use stepwise::store::desk::TicketDesk;
-use stepwise::store::team::{ListenerEvent, TeamConfig, TeamListener, TeamStore};
+use stepwise::store::team::{ListenerEvent, TeamConfig, TeamListener, TeamStore, TokenSignature};
 use stepwise::store::{SharedSettings, Store, StoreError};
 
 const NOW_MS: i64 = 1_800_000_000_000;
@@ -692,6 +692,62 @@ fn postgres_a_common_word_lists_the_most_urgent_matches_and_says_there_are_more(
     assert!(listing.rows.iter().all(|row| row.title.starts_with("Printer over VPN")));
 }
 
+/// A team database of the schema before token signatures (version 4), with tickets and notes,
+/// is brought up to date by the next console: every row gets its tokens' signature, the
+/// urgency index carries it, and a common word is listed as before.
+#[test]
+fn postgres_an_older_team_database_gets_its_tickets_signed() {
+    let Some(backend) = postgres_backend() else { return };
+    let mut store = TeamStore::connect(&backend.config).unwrap();
+    let batch: Vec<(NewTicket, i64)> = (0..1_000)
+        .map(|index| {
+            let title =
+                if index % 2 == 0 { format!("Printer jam {index}") } else { format!("打印机 卡纸 {index}") };
+            (new_ticket(&title, "Paper stuck"), NOW_MS - 3_600_000 + index)
+        })
+        .collect();
+    store.create_tickets(&batch, "intake").unwrap();
+    let noted = store.desk_first_page(&DeskQuery::default(), 1, NOW_MS).unwrap().rows[0].id;
+    store.desk_add_note(noted, "Toner replaced, VPN reset", "A", NOW_MS).unwrap();
+    drop(store);
+    // Back to version 4, as an older build left it.
+    let mut client = postgres::Client::connect(&backend.config.url, postgres::NoTls).unwrap();
+    client
+        .batch_execute(
+            "DROP INDEX tickets_by_urgency_signed; ALTER TABLE tickets DROP COLUMN search_signature; \
+             CREATE INDEX tickets_by_urgency ON tickets (urgency_key, id); UPDATE schema_version SET version = 4;",
+        )
+        .unwrap();
+
+    let mut store = TeamStore::connect(&backend.config).unwrap();
+    let rows = client.query("SELECT search_tokens, search_signature FROM tickets", &[]).unwrap();
+    assert_eq!(rows.len(), 1_000);
+    for row in &rows {
+        let tokens: Vec<String> = row.get(0);
+        assert_eq!(row.get::<_, TokenSignature>(1), TokenSignature::of(&tokens));
+    }
+    let indexes: Vec<String> = client
+        .query("SELECT indexname FROM pg_indexes WHERE tablename = 'tickets'", &[])
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert!(indexes.contains(&"tickets_by_urgency_signed".to_owned()), "{indexes:?}");
+    assert!(!indexes.contains(&"tickets_by_urgency".to_owned()), "{indexes:?}");
+
+    store.refresh_statistics().unwrap();
+    for (word, matching) in [("printer", 500), ("打印机", 500)] {
+        let query = DeskQuery::from(TicketFilter { text: word.into(), ..TicketFilter::default() });
+        let listing = store.desk_first_page(&query, 100, NOW_MS).unwrap();
+        assert!(listing.more_than_total, "{word}: a common word is listed by the walk");
+        assert!(listing.total < matching);
+        assert_eq!(listing.rows.len(), 100);
+    }
+    let mut desk: Desk = Box::new(store);
+    let found = search_ids(&mut desk, "toner");
+    assert_eq!(found, vec![noted], "the note's words are signed too");
+}
+
 /// The console's store thread on a team database: a session started from a team ticket, the
 /// user's survey and the recording land on that ticket in the team database — none of it in the
 /// console's own file — and the recording is deleted by hand with its file.
@@ -1115,12 +1171,17 @@ fn postgres_one_statement_writes_index_and_number_like_the_locking_path() {
     assert_eq!(seqs, (1..=i64::try_from(history.len()).unwrap()).collect::<Vec<_>>(), "consecutive, no gaps");
     assert!(search_ids(&mut desk, "控制台").contains(&id) && search_ids(&mut desk, "queue").contains(&id));
 
-    let index_of = |url: &str| -> (String, Vec<String>) {
+    // The search text, the tokens and the token signature (which must be the tokens' own: a
+    // common-word walk passes over a row whose signature lacks a search token's bits).
+    let index_of = |url: &str| -> (String, Vec<String>, TokenSignature) {
         let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
-        let row = client.query_one("SELECT search_text, search_tokens FROM tickets WHERE id = $1", &[&id.0]).unwrap();
+        let sql = "SELECT search_text, search_tokens, search_signature FROM tickets WHERE id = $1";
+        let row = client.query_one(sql, &[&id.0]).unwrap();
         let mut tokens: Vec<String> = row.get(1);
         tokens.sort();
-        (row.get(0), tokens)
+        let signature: TokenSignature = row.get(2);
+        assert_eq!(signature, TokenSignature::of(&tokens), "the signature is the tokens'");
+        (row.get(0), tokens, signature)
     };
     let grown = index_of(&backend.config.url);
     // A title change rebuilds the whole index from every note (the locking path); changed back,

@@ -18,6 +18,7 @@ mod recordings;
 mod report;
 mod rows;
 mod sessions;
+mod signature;
 mod statements;
 
 use std::time::Duration;
@@ -27,6 +28,7 @@ pub use connect::{TeamConfig, TlsMode};
 pub use listener::{ListenerEvent, TeamListener};
 pub use notices::NoticeOutbox;
 pub use query::COMMON_SEARCH_CAP;
+pub use signature::TokenSignature;
 pub use statements::STATEMENT_CACHE_CAPACITY;
 
 use super::{StoreError, StoreResult};

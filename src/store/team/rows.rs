@@ -5,6 +5,7 @@ use postgres::Transaction;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use rusqlite::types::Value;
 
+use super::signature::TokenSignature;
 use super::{NOTIFY_CHANNEL, classify};
 use crate::model::{
     ActorKind, DeskNotice, DeskNoticeKind, DeskTicket, EngineerId, SlaPolicy, Ticket, TicketId, TicketVersion,
@@ -110,13 +111,15 @@ pub(super) fn insert_ticket(tx: &mut Transaction<'_>, ticket: &Ticket, policy: &
     let texts = [ticket.number.as_str(), &fields.title, &fields.requester_name, &fields.description, ""];
     columns.push(("search_text", Value::Text(texts.join("\n").to_lowercase())));
     let mut names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
-    names.push("search_tokens");
+    names.extend(["search_tokens", "search_signature"]);
     let placeholders: Vec<String> = (1..=names.len()).map(|index| format!("${index}")).collect();
     let sql = format!("INSERT INTO tickets ({}) VALUES ({}) RETURNING id", names.join(", "), placeholders.join(", "));
     let cells: Vec<Cell> = columns.into_iter().map(|(_, value)| Cell(value)).collect();
     let tokens = index_tokens(&texts);
     let mut params: Vec<&(dyn ToSql + Sync)> = cells.iter().map(|cell| cell as &(dyn ToSql + Sync)).collect();
     params.push(&tokens);
+    let signature = TokenSignature::of(&tokens);
+    params.push(&signature);
     Ok(TicketId(tx.query_one(&sql, &params).map_err(classify)?.get(0)))
 }
 
@@ -242,6 +245,7 @@ fn update_statement(
     if let Some(note) = note {
         // Notes are joined by line breaks after the description's (see `refresh_search`).
         let lower = push(&mut params, note.lower, Type::TEXT);
+        let signature = push(&mut params, TokenSignature::of(&note.tokens), Type::BIT);
         let tokens = push(&mut params, note.tokens, Type::TEXT_ARRAY);
         assignments.push(format!(
             "search_text = search_text \
@@ -251,6 +255,7 @@ fn update_statement(
         assignments.push(format!(
             "search_tokens = ARRAY(SELECT DISTINCT t FROM unnest(search_tokens || {tokens}) AS t ORDER BY t)"
         ));
+        assignments.push(format!("search_signature = search_signature | {signature}"));
     }
     assignments.push("version = version + 1".to_owned());
     let sql = format!(
@@ -366,9 +371,10 @@ pub(super) fn refresh_search(tx: &mut Transaction<'_>, ticket_id: TicketId) -> S
     let fields: Vec<&str> = texts.iter().map(String::as_str).collect();
     let tokens = index_tokens(&fields);
     let text = texts.join("\n").to_lowercase();
+    let signature = TokenSignature::of(&tokens);
     tx.execute(
-        "UPDATE tickets SET search_text = $2, search_tokens = $3 WHERE id = $1",
-        &[&ticket_id.0, &text, &tokens],
+        "UPDATE tickets SET search_text = $2, search_tokens = $3, search_signature = $4 WHERE id = $1",
+        &[&ticket_id.0, &text, &tokens, &signature],
     )
     .map_err(classify)?;
     Ok(())

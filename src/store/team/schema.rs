@@ -2,6 +2,7 @@
 //! together take an advisory lock, so each step runs once.
 
 use super::classify;
+use super::signature::TokenSignature;
 use crate::store::{StoreError, StoreResult};
 
 /// Each entry upgrades the schema from version `index` to `index + 1`.
@@ -183,7 +184,17 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX guide_step_answers_by_time ON guide_step_answers (at_ms, guide_id, step_index, outcome);
     CREATE INDEX guide_step_answers_by_step ON guide_step_answers (guide_id, step_index);
     "#,
+    // 5: each ticket's token signature (see `signature.rs`), filled in and then kept in the
+    // urgency index with the status (see `finish_signatures`), so a common-word walk reads the
+    // index instead of every row.
+    "ALTER TABLE tickets ADD COLUMN search_signature bit(1024);",
 ];
+
+/// The step after which existing tickets get their token signatures.
+const SIGN_TICKETS_AFTER: i64 = 5;
+
+/// Tickets signed per statement while migrating.
+const SIGN_BATCH: i64 = 2_000;
 
 /// The step after which the shipped guides are seeded into a team database without guides.
 const SEED_GUIDES_AFTER: i64 = 4;
@@ -211,7 +222,46 @@ pub(super) fn migrate(client: &mut postgres::Client) -> StoreResult<()> {
         if version == SEED_GUIDES_AFTER {
             super::guides::seed_builtin_guides(&mut tx)?;
         }
+        if version == SIGN_TICKETS_AFTER {
+            finish_signatures(&mut tx)?;
+        }
         tracing::info!(version, "team database schema migrated");
     }
     tx.commit().map_err(classify)
+}
+
+/// Computes every existing ticket's token signature from its tokens (in batches), then makes the
+/// column required and moves the urgency index onto `(urgency_key, id)` with the status and the
+/// signature included.
+fn finish_signatures(tx: &mut postgres::Transaction<'_>) -> StoreResult<()> {
+    let mut after_id = 0_i64;
+    loop {
+        let rows = tx
+            .query(
+                "SELECT id, search_tokens FROM tickets WHERE id > $1 ORDER BY id LIMIT $2",
+                &[&after_id, &SIGN_BATCH],
+            )
+            .map_err(classify)?;
+        let Some(last) = rows.last() else { break };
+        after_id = last.try_get(0).map_err(classify)?;
+        let mut ids = Vec::with_capacity(rows.len());
+        let mut signatures = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let tokens: Vec<String> = row.try_get(1).map_err(classify)?;
+            ids.push(row.try_get::<_, i64>(0).map_err(classify)?);
+            signatures.push(TokenSignature::of(&tokens));
+        }
+        tx.execute(
+            "UPDATE tickets SET search_signature = signed.signature \
+             FROM unnest($1::bigint[], $2::bit(1024)[]) AS signed (id, signature) WHERE tickets.id = signed.id",
+            &[&ids, &signatures],
+        )
+        .map_err(classify)?;
+    }
+    tx.batch_execute(
+        "ALTER TABLE tickets ALTER COLUMN search_signature SET NOT NULL; \
+         CREATE INDEX tickets_by_urgency_signed ON tickets (urgency_key, id) INCLUDE (status, search_signature); \
+         DROP INDEX tickets_by_urgency;",
+    )
+    .map_err(classify)
 }
