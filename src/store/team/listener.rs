@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use postgres::fallible_iterator::FallibleIterator;
 
-use super::notices::{NoticeOutbox, NoticeQueue};
+use super::notices::{NOTICE_BATCH_INTERVAL, NoticeOutbox, NoticeQueue, SEND_NOTICES_SQL};
 use super::{LIBRARY_CHANNEL, NOTIFY_CHANNEL, TeamConfig};
 use crate::model::DeskNotice;
 use crate::store::StoreError;
@@ -131,10 +131,15 @@ fn listen(
     client
         .batch_execute(&format!("LISTEN {NOTIFY_CHANNEL}; LISTEN {LIBRARY_CHANNEL}"))
         .map_err(|err| err.to_string())?;
+    let send_notices = client.prepare(SEND_NOTICES_SQL).map_err(|err| err.to_string())?;
     sink(ListenerEvent::Connected);
     let mut checked = Instant::now();
     while !stop.load(Ordering::Relaxed) {
-        queue.flush(&mut client).map_err(|err| err.to_string())?;
+        queue
+            .flush_after(NOTICE_BATCH_INTERVAL, |notices| {
+                client.execute(&send_notices, &[&NOTIFY_CHANNEL, &notices]).map(drop)
+            })
+            .map_err(|err| err.to_string())?;
         {
             let mut notifications = client.notifications();
             let mut batch = notifications.timeout_iter(POLL_INTERVAL);
@@ -164,7 +169,9 @@ fn listen(
         }
     }
     // What this console saved just before closing still reaches the others.
-    if let Err(err) = queue.flush(&mut client) {
+    if let Err(err) = queue
+        .flush_after(Duration::ZERO, |notices| client.execute(&send_notices, &[&NOTIFY_CHANNEL, &notices]).map(drop))
+    {
         tracing::debug!("desk notices not sent at shutdown: {err}");
     }
     Ok(())
