@@ -46,6 +46,11 @@ impl TokenSignature {
         self.0.iter().zip(&other.0).all(|(mine, theirs)| mine & theirs == *theirs)
     }
 
+    /// The positions of the set bits, lowest first (the server's `get_bit` numbering).
+    pub fn set_bits(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..Self::BITS).filter(|bit| self.0[bit / 8] & (0x80 >> (bit % 8)) != 0)
+    }
+
     /// The signature as the server prints a `bit(1024)`: `0`s and `1`s, bit 0 first.
     pub fn to_bit_string(&self) -> String {
         (0..Self::BITS).map(|bit| if self.0[bit / 8] & (0x80 >> (bit % 8)) != 0 { '1' } else { '0' }).collect()
@@ -114,6 +119,8 @@ mod tests {
         expected.sort_unstable();
         expected.dedup();
         assert_eq!(set, expected);
+        assert_eq!(TokenSignature::of(&["pri"]).set_bits().collect::<Vec<_>>(), expected);
+        assert_eq!(TokenSignature::empty().set_bits().count(), 0);
     }
 
     #[test]
