@@ -26,8 +26,11 @@ pub struct Sidebar {
     pub filter: TicketFilter,
     generation: u64,
     total: Option<i64>,
-    /// Whether more tickets than `total` match (only the most urgent are listed).
+    /// Whether more tickets than `total` match (only the most urgent are listed; scrolled to
+    /// the end, the list asks for the next page and grows by it).
     more_than_total: bool,
+    /// The filter `total` was counted for.
+    counted_filter: Option<TicketFilter>,
     /// Loaded pages with the generation they were loaded for; stale pages stay visible until
     /// replaced, so a refresh does not flicker.
     pages: HashMap<i64, (u64, Vec<TicketSummary>)>,
@@ -69,10 +72,20 @@ impl Sidebar {
     /// more matches are listed).
     pub fn counted(&mut self, generation: u64, total: i64, more_than_total: bool, assignees: Vec<String>) {
         if generation == self.generation {
-            self.total = Some(total);
+            // A recount of the same search keeps the rows it had grown to (they reload as
+            // they are seen) rather than shrinking the list under the engineer.
+            let grown = match self.total {
+                Some(listed) if more_than_total && self.more_than_total => {
+                    let same = self.counted_filter.as_ref() == Some(&self.filter);
+                    if same { listed.max(total) } else { total }
+                }
+                _ => total,
+            };
+            self.total = Some(grown);
             self.more_than_total = more_than_total;
+            self.counted_filter = Some(self.filter.clone());
             self.assignees = assignees;
-            self.pages.retain(|page, _| page * PAGE_SIZE < total);
+            self.pages.retain(|page, _| page * PAGE_SIZE < grown);
         }
     }
 
@@ -91,6 +104,13 @@ impl Sidebar {
     /// Applies a loaded page for `generation`.
     pub fn page_loaded(&mut self, generation: u64, page: i64, rows: Vec<TicketSummary>) {
         if generation == self.generation {
+            // The page after the end of a capped listing: the list grows by it.
+            if self.more_than_total
+                && let Some(total) = self.total
+                && page * PAGE_SIZE == total
+            {
+                self.total = Some(total + i64::try_from(rows.len()).unwrap_or(0));
+            }
             self.pages.insert(page, (generation, rows));
             if let Some(index) = self.selected_id.and_then(|id| self.index_of(id)) {
                 self.selected_index = Some(index);
@@ -305,6 +325,10 @@ impl Sidebar {
         }
         let mut action = SidebarAction::None;
         scroll.show_rows(ui, row_height, row_count, |ui, range| {
+            // Scrolled to the end of a listing that has more: fetch the next page.
+            if self.more_than_total && range.end == row_count && total % PAGE_SIZE == 0 {
+                self.request_page(total / PAGE_SIZE, cx);
+            }
             for index in range {
                 let page = index as i64 / PAGE_SIZE;
                 match self.row(index).map(|(row, fresh)| (row.clone(), fresh)) {
@@ -382,4 +406,68 @@ fn row_ui(
         ui.label(RichText::new(format!("· {}", status_text(row.status).get(lang))).small().weak());
     });
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(from: i64, count: i64) -> Vec<TicketSummary> {
+        (from..from + count)
+            .map(|id| TicketSummary {
+                id: TicketId(id),
+                number: format!("T-{id}"),
+                title: format!("Printer {id}"),
+                requester_name: "王丽".into(),
+                priority: Priority::Normal,
+                status: Status::New,
+                assignee: None,
+                sla: crate::model::SlaClock {
+                    started_at_ms: 0,
+                    response_target_ms: 3_600_000,
+                    resolution_target_ms: 28_800_000,
+                    responded_at_ms: None,
+                    paused_total_ms: 0,
+                    paused_since_ms: None,
+                },
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_capped_listing_grows_by_the_page_after_its_end_and_a_recount_keeps_it() {
+        let mut sidebar = Sidebar {
+            filter: TicketFilter { text: "printer".into(), ..TicketFilter::default() },
+            ..Sidebar::default()
+        };
+        sidebar.counted(0, 100, true, Vec::new());
+        sidebar.page_loaded(0, 0, rows(0, 100));
+        assert_eq!(sidebar.total(), Some(100));
+        sidebar.page_loaded(0, 1, rows(100, 100));
+        assert_eq!(sidebar.total(), Some(200), "the next page is listed");
+        sidebar.page_loaded(0, 2, Vec::new());
+        assert_eq!(sidebar.total(), Some(200), "past the cap nothing is added");
+        assert!(sidebar.row(150).is_some());
+
+        // The same search counted again (a colleague's change): the list keeps its length.
+        sidebar.generation = 1;
+        sidebar.counted(1, 100, true, Vec::new());
+        assert_eq!(sidebar.total(), Some(200));
+        assert!(sidebar.row(150).is_some_and(|(_, fresh)| !fresh), "shown until reloaded");
+
+        // Another search starts from its own first page.
+        sidebar.filter.text = "vpn".into();
+        sidebar.generation = 2;
+        sidebar.counted(2, 100, true, Vec::new());
+        assert_eq!(sidebar.total(), Some(100));
+        assert!(sidebar.row(150).is_none());
+    }
+
+    #[test]
+    fn an_exact_listing_never_grows() {
+        let mut sidebar = Sidebar::default();
+        sidebar.counted(0, 100, false, Vec::new());
+        sidebar.page_loaded(0, 1, rows(100, 100));
+        assert_eq!(sidebar.total(), Some(100));
+    }
 }

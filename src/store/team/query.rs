@@ -15,8 +15,9 @@ use crate::store::query::SUMMARY_COLUMNS;
 use crate::store::row_columns::summary_from;
 use crate::store::search_text::{RowCheck, token_query};
 
-/// A text search that many tickets match lists only the most urgent this many (the sidebar
-/// says so and asks for another word).
+/// A text search that many tickets match lists at most the most urgent this many (the sidebar
+/// says so and asks for another word). Its first page finds only one match more than it shows;
+/// scrolling to the end of the list walks on for the next page, up to this cap.
 pub const COMMON_SEARCH_CAP: i64 = 200;
 
 /// How long the server's token statistics are trusted before they are read again.
@@ -66,7 +67,9 @@ impl TokenStats {
     }
 
     /// See [`TeamStore::walk_budget`]: the rarest token bounds how often all occur together.
-    fn walk_budget(&self, tokens: &[String]) -> Option<i64> {
+    /// Whether a word counts as common does not depend on `wanted`, so every page of one
+    /// search is listed the same way.
+    fn walk_budget(&self, tokens: &[String], wanted: i64) -> Option<i64> {
         let share = tokens
             .iter()
             .map(|token| self.frequency.get(token).copied().unwrap_or(self.floor))
@@ -75,7 +78,7 @@ impl TokenStats {
         if !share.is_finite() || share <= 0.0 || share * self.rows < 2.0 * cap {
             return None;
         }
-        let budget = ((cap + 1.0) / share * WALK_SLACK).ceil().min(self.rows * 1.1 + 1_000.0) as i64;
+        let budget = (wanted as f64 / share * WALK_SLACK).ceil().min(self.rows * 1.1 + 1_000.0) as i64;
         Some(rounded_budget(budget))
     }
 }
@@ -201,13 +204,17 @@ impl TeamStore {
     ) -> StoreResult<Vec<TicketSummary>> {
         let (offset, limit) = (offset.max(0), limit.clamp(0, 10_000));
         let mut selection = selection(query, now_ms);
-        // A common word: the listing is the walk's (see `query_first_page`).
-        if let Some(budget) = self.walk_budget(&selection.tokens)?
-            && let Some(listed) = self.walk(&selection, budget)?
-        {
-            let start = usize::try_from(offset).unwrap_or(usize::MAX);
-            let take = usize::try_from(limit).unwrap_or(0);
-            return Ok(listed.into_iter().skip(start).take(take).collect());
+        // A common word: the listing is the walk's (see `query_first_page`), to the cap.
+        let wanted = offset.saturating_add(limit).min(COMMON_SEARCH_CAP) + 1;
+        if let Some(budget) = self.walk_budget(&selection.tokens, wanted)? {
+            if offset >= COMMON_SEARCH_CAP {
+                return Ok(Vec::new());
+            }
+            if let Some(listed) = self.walk(&selection, budget, wanted)? {
+                let start = usize::try_from(offset).unwrap_or(usize::MAX);
+                let take = usize::try_from(limit).unwrap_or(0);
+                return Ok(listed.into_iter().skip(start).take(take).collect());
+            }
         }
         let limit = selection.param(Box::new(limit), Type::INT8);
         let offset = selection.param(Box::new(offset), Type::INT8);
@@ -223,18 +230,22 @@ impl TeamStore {
     }
 
     /// How many tickets match and the first `limit` of them. A word that many tickets contain
-    /// (by the server's statistics) is looked for by walking the urgency order until
-    /// [`COMMON_SEARCH_CAP`] matches are found: counting every match would visit most rows.
-    /// Otherwise one evaluation of the search through the token index (the count is a window
-    /// over the same rows).
+    /// (by the server's statistics) is looked for by walking the urgency order until one match
+    /// more than the page is found: counting every match would visit most rows. The listing
+    /// then says "the `limit` most urgent of more" (the sidebar asks for the next page when it
+    /// is scrolled to the end, see [`COMMON_SEARCH_CAP`]). Otherwise one evaluation of the
+    /// search through the token index (the count is a window over the same rows).
     pub(super) fn query_first_page(&mut self, query: &DeskQuery, limit: i64, now_ms: i64) -> StoreResult<DeskListing> {
         let limit = limit.clamp(0, 10_000);
         let mut selection = selection(query, now_ms);
-        if let Some(budget) = self.walk_budget(&selection.tokens)?
-            && let Some(mut rows) = self.walk(&selection, budget)?
+        let wanted = limit.clamp(1, COMMON_SEARCH_CAP) + 1;
+        if let Some(budget) = self.walk_budget(&selection.tokens, wanted)?
+            && let Some(mut rows) = self.walk(&selection, budget, wanted)?
         {
+            rows.truncate(usize::try_from(wanted - 1).unwrap_or(0));
+            let total = i64::try_from(rows.len()).unwrap_or(i64::MAX);
             rows.truncate(usize::try_from(limit).unwrap_or(0));
-            return Ok(DeskListing { total: COMMON_SEARCH_CAP, more_than_total: true, rows });
+            return Ok(DeskListing { total, more_than_total: true, rows });
         }
         let limit_param = selection.param(Box::new(limit.max(1)), Type::INT8);
         let sql = format!(
@@ -252,9 +263,10 @@ impl TeamStore {
         Ok(DeskListing::exact(total, page))
     }
 
-    /// How many rows a walk in urgency order may read for these tokens, when they are common
-    /// enough that a walk finds [`COMMON_SEARCH_CAP`] matches sooner than the index finds all.
-    fn walk_budget(&mut self, tokens: &[String]) -> StoreResult<Option<i64>> {
+    /// How many rows a walk in urgency order for `wanted` matches may read for these tokens,
+    /// when they are common enough that a walk finds [`COMMON_SEARCH_CAP`] matches sooner than
+    /// the index finds all.
+    fn walk_budget(&mut self, tokens: &[String], wanted: i64) -> StoreResult<Option<i64>> {
         if tokens.is_empty() {
             return Ok(None);
         }
@@ -263,22 +275,21 @@ impl TeamStore {
             let stats = self.read(TokenStats::read)?;
             self.search_stats = Some(stats);
         }
-        Ok(self.search_stats.as_ref().and_then(|stats| stats.walk_budget(tokens)))
+        Ok(self.search_stats.as_ref().and_then(|stats| stats.walk_budget(tokens, wanted)))
     }
 
-    /// The first [`COMMON_SEARCH_CAP`] matches (and one more) in urgency order, reading at most
-    /// `budget` rows; `None` when the walk found fewer (then the index answers exactly).
+    /// The first `wanted - 1` matches in urgency order, when there are `wanted` among the
+    /// first `budget` rows; `None` when the walk found fewer (then the index answers exactly).
     ///
     /// The walk reads the urgency index only (key, status and [`TokenSignature`]): a row whose
     /// signature lacks a bit of the search's tokens cannot match and is passed over without
     /// being read. Each candidate left is read and checked by the search's [`RowCheck`]s:
     /// mostly a substring of its short search text, far cheaper than matching its token array
     /// (about a hundred tokens) against the search's.
-    fn walk(&mut self, selection: &Selection, budget: i64) -> StoreResult<Option<Vec<TicketSummary>>> {
+    fn walk(&mut self, selection: &Selection, budget: i64, wanted: i64) -> StoreResult<Option<Vec<TicketSummary>>> {
         // The filters' parameters; the text is matched by the signature and the checks instead.
         let mut params = selection.refs();
         params.truncate(params.len() - selection.text_params);
-        let wanted = COMMON_SEARCH_CAP + 1;
         // One test per bit of the search's signature (`get_bit` allocates nothing; measured,
         // `(signature & mask) = mask` made the walk twice as slow): most rows fail the first or
         // second. A subset of the bits is still a sound filter, so a long search tests a few.
@@ -327,7 +338,7 @@ impl TeamStore {
         if rows.len() < usize::try_from(wanted).unwrap_or(usize::MAX) {
             return Ok(None);
         }
-        Ok(Some(rows.into_iter().take(usize::try_from(COMMON_SEARCH_CAP).unwrap_or(0)).collect()))
+        Ok(Some(rows.into_iter().take(usize::try_from(wanted - 1).unwrap_or(0)).collect()))
     }
 
     /// The sidebar rows of these tickets, most urgent first.
