@@ -717,7 +717,8 @@ fn postgres_an_older_team_database_gets_its_tickets_signed() {
     let mut client = postgres::Client::connect(&backend.config.url, postgres::NoTls).unwrap();
     client
         .batch_execute(
-            "DROP INDEX tickets_by_urgency_signed; ALTER TABLE tickets DROP COLUMN search_signature; \
+            "DROP INDEX tickets_by_urgency_signed; DROP TRIGGER tickets_tokens_unsigned ON tickets; \
+             DROP FUNCTION stepwise_tokens_unsigned(); ALTER TABLE tickets DROP COLUMN search_signature; \
              CREATE INDEX tickets_by_urgency ON tickets (urgency_key, id); UPDATE schema_version SET version = 4;",
         )
         .unwrap();
@@ -749,6 +750,60 @@ fn postgres_an_older_team_database_gets_its_tickets_signed() {
     let mut desk: Desk = Box::new(store);
     let found = search_ids(&mut desk, "toner");
     assert_eq!(found, vec![noted], "the note's words are signed too");
+}
+
+/// A console of an older build, still running against the upgraded database, writes tokens
+/// without a signature: its rows get every bit set, so a common-word walk still reads and finds
+/// them (never passes them over), and the signing writes of this build are left alone.
+#[test]
+fn postgres_tokens_written_without_a_signature_are_never_passed_over() {
+    let Some(backend) = postgres_backend() else { return };
+    let mut store = TeamStore::connect(&backend.config).unwrap();
+    let batch: Vec<(NewTicket, i64)> =
+        (0..1_000).map(|index| (new_ticket(&format!("Printer jam {index}"), "Paper stuck"), NOW_MS + index)).collect();
+    store.create_tickets(&batch, "intake").unwrap();
+    let mut client = postgres::Client::connect(&backend.config.url, postgres::NoTls).unwrap();
+    // An older build's note: search text and tokens grow, the signature is not touched.
+    let updated = client
+        .execute(
+            "UPDATE tickets SET search_text = search_text || E'\\nmouse stuck', \
+             search_tokens = search_tokens || ARRAY['mou', 'ous', 'use'] WHERE id % 2 = 0",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(updated, 500);
+    // An older build's new ticket: no signature at all.
+    client
+        .execute(
+            "INSERT INTO tickets (number, title, requester_name, category, urgency, impact, priority, status, \
+                 reported_at_ms, created_at_ms, updated_at_ms, sla_started_at_ms, sla_response_target_ms, \
+                 sla_resolution_target_ms, urgency_key, search_text, search_tokens) \
+             SELECT number || '-old', title, requester_name, category, urgency, impact, priority, status, \
+                 reported_at_ms, created_at_ms, updated_at_ms, sla_started_at_ms, sla_response_target_ms, \
+                 sla_resolution_target_ms, urgency_key, search_text, search_tokens FROM tickets WHERE id = 1",
+            &[],
+        )
+        .unwrap();
+    let unsigned: i64 = client
+        .query_one("SELECT count(*) FROM tickets WHERE search_signature = repeat('1', 1024)::bit(1024)", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(unsigned, 501, "the 500 updated rows and the inserted one have every bit set");
+
+    store.refresh_statistics().unwrap();
+    let query = DeskQuery::from(TicketFilter { text: "mouse".into(), ..TicketFilter::default() });
+    let listing = store.desk_first_page(&query, 100, NOW_MS).unwrap();
+    assert!(listing.more_than_total, "a common word is listed by the walk");
+    assert_eq!(listing.rows.len(), 100);
+    assert!(listing.rows.iter().all(|row| row.id.0 % 2 == 0));
+    // This build's own note keeps signing the row it writes.
+    let signed = store.desk_first_page(&DeskQuery::default(), 1, NOW_MS).unwrap().rows[0].id;
+    let signed = if signed.0 % 2 == 0 { TicketId(signed.0 + 1) } else { signed };
+    store.desk_add_note(signed, "Toner replaced", "A", NOW_MS).unwrap();
+    let row =
+        client.query_one("SELECT search_tokens, search_signature FROM tickets WHERE id = $1", &[&signed.0]).unwrap();
+    let tokens: Vec<String> = row.get(0);
+    assert_eq!(row.get::<_, TokenSignature>(1), TokenSignature::of(&tokens));
 }
 
 /// The console's store thread on a team database: a session started from a team ticket, the

@@ -233,6 +233,11 @@ pub(super) fn migrate(client: &mut postgres::Client) -> StoreResult<()> {
 /// Computes every existing ticket's token signature from its tokens (in batches), then makes the
 /// column required and moves the urgency index onto `(urgency_key, id)` with the status and the
 /// signature included.
+///
+/// A console of an older build may still be running against the upgraded database, and it writes
+/// tokens without a signature. So a row inserted without one gets every bit set, and an update
+/// that changes the tokens but leaves the signature as it was sets every bit too: such a row is a
+/// candidate for every walk (read and checked, as before signatures), never passed over.
 fn finish_signatures(tx: &mut postgres::Transaction<'_>) -> StoreResult<()> {
     let mut after_id = 0_i64;
     loop {
@@ -259,7 +264,14 @@ fn finish_signatures(tx: &mut postgres::Transaction<'_>) -> StoreResult<()> {
         .map_err(classify)?;
     }
     tx.batch_execute(
-        "ALTER TABLE tickets ALTER COLUMN search_signature SET NOT NULL; \
+        "ALTER TABLE tickets ALTER COLUMN search_signature SET NOT NULL, \
+             ALTER COLUMN search_signature SET DEFAULT repeat('1', 1024)::bit(1024); \
+         CREATE FUNCTION stepwise_tokens_unsigned() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN NEW.search_signature := repeat('1', 1024)::bit(1024); RETURN NEW; END $$; \
+         CREATE TRIGGER tickets_tokens_unsigned BEFORE UPDATE OF search_tokens ON tickets FOR EACH ROW \
+             WHEN (NEW.search_signature IS NOT DISTINCT FROM OLD.search_signature \
+                   AND NEW.search_tokens IS DISTINCT FROM OLD.search_tokens) \
+             EXECUTE FUNCTION stepwise_tokens_unsigned(); \
          CREATE INDEX tickets_by_urgency_signed ON tickets (urgency_key, id) INCLUDE (status, search_signature); \
          DROP INDEX tickets_by_urgency;",
     )
